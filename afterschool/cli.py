@@ -1,0 +1,110 @@
+"""`afterschool`: mint dev tokens, serve one service, run all-in-one, or run the demo school day."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+from chassis.auth import Role, mint_token
+from chassis.logs import configure_logging
+from chassis.settings import PLACEHOLDER_SECRET
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `afterschool` command."""
+    args = _parser().parse_args(argv)
+    return int(args.run(args) or 0)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="afterschool", description=__doc__)
+    commands = parser.add_subparsers(required=True)
+
+    token = commands.add_parser("token", help="mint a development token (HS256)")
+    token.add_argument("--role", required=True, choices=[r.value for r in Role])
+    token.add_argument("--school", help="school id (required for every role but district_operator)")
+    token.add_argument("--district", help="district id (district_operator)")
+    token.add_argument("--subject", required=True, help="user, guardian or device id")
+    token.add_argument("--hours", type=float, default=12.0)
+    token.set_defaults(run=_token)
+
+    serve = commands.add_parser("serve", help="run one service (settings from <SERVICE>_* variables)")
+    serve.add_argument("service", choices=["enrollment", "attendance", "homework", "stipend", "notify"])
+    _server_options(serve, port=8000)
+    serve.set_defaults(run=_serve)
+
+    up = commands.add_parser("up", help="all five services in one process, SQLite, in-process bus")
+    _server_options(up, port=8000)
+    up.add_argument("--data", type=Path, default=Path("data/embedded"), help="folder for the SQLite files")
+    up.set_defaults(run=_up)
+
+    demo = commands.add_parser("demo", help="all-in-one with a seeded demo district and an afternoon of check-ins")
+    _server_options(demo, port=8000)
+    demo.add_argument("--data", type=Path, default=Path("data/demo"), help="folder for the SQLite files (wiped)")
+    demo.add_argument("--exit", action="store_true", help="stop after the replay instead of serving on")
+    demo.set_defaults(run=_demo)
+    return parser
+
+
+def _server_options(parser: argparse.ArgumentParser, *, port: int) -> None:
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=port)
+    parser.add_argument("--log-level", default=os.environ.get("AFTERSCHOOL_LOG_LEVEL", "WARNING"))
+
+
+def dev_secret() -> str:
+    """The HS256 secret shared by the CLI and the embedded services in development."""
+    return os.environ.get("AFTERSCHOOL_JWT_SECRET", PLACEHOLDER_SECRET)
+
+
+def _token(args: argparse.Namespace) -> int:
+    if args.role != Role.DISTRICT_OPERATOR and not args.school:
+        print("--school is required for this role", file=sys.stderr)
+        return 2
+    from datetime import timedelta
+
+    print(
+        mint_token(
+            secret=dev_secret(),
+            role=args.role,
+            subject=args.subject,
+            school_id=args.school,
+            district_id=args.district,
+            ttl=timedelta(hours=args.hours),
+        )
+    )
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from afterschool.catalog import SERVICES
+
+    configure_logging(args.log_level)
+    app = SERVICES[args.service].create_app()
+    uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False, loop="uvloop")
+    return 0
+
+
+def _up(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from afterschool.embedded import AllInOne
+
+    configure_logging(args.log_level)
+    print(f"afterschool all-in-one on http://{args.host}:{args.port}/  (SQLite files in {args.data})")
+    uvicorn.run(
+        AllInOne(args.data, jwt_secret=dev_secret()), host=args.host, port=args.port, log_config=None, access_log=False
+    )
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from afterschool.demo import run_demo
+
+    configure_logging(args.log_level)
+    return asyncio.run(run_demo(args.data, host=args.host, port=args.port, keep_serving=not args.exit))

@@ -1,0 +1,1 @@
+"""The service chassis: the plumbing every service shares, written once."""

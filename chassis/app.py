@@ -1,0 +1,191 @@
+"""The app factory: a service's definition plus settings become a FastAPI app whose lifespan owns every client."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from redis.asyncio import Redis
+from sqlalchemy import MetaData
+
+from chassis.auth import TokenVerifier
+from chassis.broadcast import Broadcaster, MemoryBroadcaster, RedisBroadcaster
+from chassis.bus import Bus, build_bus
+from chassis.clock import Clock, SystemClock
+from chassis.consumer import ConsumerRunner, Subscription
+from chassis.db import Database, wait_for
+from chassis.observability import install_observability
+from chassis.outbox import OutboxRelay
+from chassis.problems import install_problem_handlers
+from chassis.settings import ServiceSettings
+from chassis.tables import ChassisTables
+from chassis.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ServiceDefinition:
+    """What makes a service: its name, tables, migrations, routes and event subscriptions."""
+
+    name: str
+    metadata: MetaData
+    tables: ChassisTables
+    migrations: Path
+    routers: Sequence[APIRouter]
+    settings_class: type[ServiceSettings]
+    subscription: Callable[[Runtime], Subscription] | None = None
+    description: str = ""
+
+    @property
+    def dead_letter_topic(self) -> str:
+        """Where this service parks events it cannot handle."""
+        return f"{self.name}.deadletters"
+
+    def topics(self, subscription: Subscription | None) -> list[str]:
+        """Every topic this service writes or reads."""
+        return sorted({f"{self.name}.events", self.dead_letter_topic, *(subscription.topics if subscription else [])})
+
+    def create_app(
+        self, settings: ServiceSettings | None = None, *, bus: Bus | None = None, clock: Clock | None = None
+    ) -> FastAPI:
+        """The service's app; settings default to the service's environment variables."""
+        return create_app(self, settings or self.settings_class(), bus=bus, clock=clock)
+
+
+@dataclass
+class Runtime:
+    """Everything a running service holds, built in the lifespan and reachable from every request."""
+
+    name: str
+    settings: ServiceSettings
+    db: Database
+    tables: ChassisTables
+    bus: Bus
+    redis: Redis | None
+    clock: Clock
+    verifier: TokenVerifier
+    broadcaster: Broadcaster
+    relay: OutboxRelay
+    consumers: list[ConsumerRunner] = field(default_factory=list)
+
+    def uow(self) -> UnitOfWork:
+        """A new unit of work on this service's database."""
+        return UnitOfWork(self.db, self.tables, service=self.name, clock=self.clock, on_publish=self.relay.wake)
+
+
+def get_runtime(request: Request) -> Runtime:
+    """FastAPI dependency: the running service."""
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def create_app(
+    definition: ServiceDefinition,
+    settings: ServiceSettings,
+    *,
+    bus: Bus | None = None,
+    clock: Clock | None = None,
+) -> FastAPI:
+    """Build the service app; pass `bus` to share one (embedded mode), `clock` to drive time in tests."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with contextlib.AsyncExitStack() as stack:
+            app.state.runtime = await _start_runtime(definition, settings, bus, clock or SystemClock(), stack)
+            yield
+
+    app = FastAPI(
+        title=f"afterschool {definition.name}",
+        description=definition.description,
+        version="1.0.0",
+        lifespan=lifespan,
+        openapi_url=f"/{definition.name}/openapi.json",
+        docs_url=f"/{definition.name}/docs",
+        redoc_url=None,
+    )
+    install_problem_handlers(app)
+    install_observability(app, definition.name)
+    for router in definition.routers:
+        app.include_router(router)
+    return app
+
+
+async def _start_runtime(
+    definition: ServiceDefinition,
+    settings: ServiceSettings,
+    shared_bus: Bus | None,
+    clock: Clock,
+    stack: contextlib.AsyncExitStack,
+) -> Runtime:
+    db = Database(settings.database_url)
+    stack.push_async_callback(db.dispose)
+    await wait_for(db)
+    await db.migrate(definition.migrations)
+
+    bus = shared_bus or build_bus(
+        settings.bus, bootstrap=settings.kafka_bootstrap, client_id=definition.name, prefix=settings.kafka_topic_prefix
+    )
+    if shared_bus is None:
+        await bus.start()
+        stack.push_async_callback(bus.stop)
+
+    redis: Redis | None = None
+    if settings.redis_url:
+        redis = Redis.from_url(settings.redis_url, socket_timeout=2.0, socket_connect_timeout=2.0)
+        stack.push_async_callback(redis.aclose)
+    broadcaster: Broadcaster = RedisBroadcaster(redis) if redis is not None else MemoryBroadcaster()
+
+    relay = OutboxRelay(
+        db, definition.tables, bus, service=definition.name, clock=clock, send_timeout=settings.send_timeout_seconds
+    )
+    runtime = Runtime(
+        name=definition.name,
+        settings=settings,
+        db=db,
+        tables=definition.tables,
+        bus=bus,
+        redis=redis,
+        clock=clock,
+        verifier=TokenVerifier(settings),
+        broadcaster=broadcaster,
+        relay=relay,
+    )
+    subscription = definition.subscription(runtime) if definition.subscription is not None else None
+    if settings.kafka_create_topics or settings.bus == "memory":
+        await bus.ensure_topics(dict.fromkeys(definition.topics(subscription), settings.kafka_partitions))
+
+    tasks = [asyncio.create_task(relay.run(), name=f"{definition.name}-relay")]
+    if subscription is not None:
+        runner = ConsumerRunner(
+            bus,
+            subscription,
+            service=definition.name,
+            group=definition.name,
+            uow=runtime.uow,
+            dead_letter_topic=definition.dead_letter_topic,
+            max_attempts=settings.consumer_max_attempts,
+            backoff=settings.consumer_backoff_seconds,
+        )
+        runtime.consumers.append(runner)
+        tasks.append(asyncio.create_task(runner.run(), name=f"{definition.name}-consumer"))
+    stack.push_async_callback(_cancel, tasks)
+    return runtime
+
+
+async def _cancel(tasks: list[asyncio.Task[Any]]) -> None:
+    for task in tasks:
+        task.cancel()
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+    for result in results:
+        if isinstance(result, Exception):
+            log.error("background task ended with an error", exc_info=result)

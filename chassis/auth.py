@@ -1,0 +1,136 @@
+"""Bearer JWT authentication and role checks; the school always comes from the token, never the body."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Annotated, Any
+
+import jwt
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from chassis.problems import Forbidden, Unauthorized
+from chassis.settings import ServiceSettings
+
+
+class Role(StrEnum):
+    """Who is calling (docs/domain.md, "Who uses it")."""
+
+    GUARDIAN = "guardian"
+    CLASS_TEACHER = "class_teacher"
+    SERVICE_TEACHER = "service_teacher"
+    SUBJECT_TEACHER = "subject_teacher"
+    DUTY_LEADER = "duty_leader"
+    SCHOOL_ADMIN = "school_admin"
+    DISTRICT_OPERATOR = "district_operator"
+    KIOSK = "kiosk"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller: a person or a kiosk, bound to a school (or a district for operators)."""
+
+    subject: str
+    role: Role
+    school_id: str | None
+    district_id: str | None
+
+    def school(self) -> str:
+        """The caller's school; callers without one (district operators) are refused school-bound actions."""
+        if self.school_id is None:
+            raise Forbidden("this action needs a token bound to a school")
+        return self.school_id
+
+
+class TokenVerifier:
+    """Checks signature, expiry, issuer and audience: HS256 with a local secret, or RS256 from a JWKS URL."""
+
+    def __init__(self, settings: ServiceSettings) -> None:
+        self._settings = settings
+        self._jwks = jwt.PyJWKClient(settings.jwt_jwks_url, cache_keys=True) if settings.jwt_jwks_url else None
+
+    async def verify(self, token: str) -> Principal:
+        """The principal a token names; raises Unauthorized if it is not valid."""
+        settings = self._settings
+        try:
+            if settings.jwt_algorithm == "RS256":
+                if self._jwks is None:
+                    raise Unauthorized("RS256 tokens need a JWKS URL")
+                # PyJWKClient fetches over blocking HTTP (then caches): keep it off the event loop.
+                key: Any = (await asyncio.to_thread(self._jwks.get_signing_key_from_jwt, token)).key
+            else:
+                key = settings.jwt_secret
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=[settings.jwt_algorithm],
+                audience=settings.jwt_audience,
+                issuer=settings.jwt_issuer,
+                options={"require": ["exp", "sub", "role"]},
+            )
+            role = Role(claims["role"])
+        except (jwt.PyJWTError, ValueError) as error:
+            raise Unauthorized(f"invalid token: {error}") from error
+        return Principal(
+            subject=str(claims["sub"]), role=role, school_id=claims.get("school"), district_id=claims.get("district")
+        )
+
+
+def mint_token(
+    *,
+    secret: str,
+    role: Role | str,
+    subject: str,
+    school_id: str | None = None,
+    district_id: str | None = None,
+    ttl: timedelta = timedelta(hours=12),
+    issuer: str = "afterschool",
+    audience: str = "afterschool",
+) -> str:
+    """An HS256 token for development, tests and the demo (production tokens come from the identity provider)."""
+    now = datetime.now(UTC)
+    claims: dict[str, Any] = {
+        "sub": subject,
+        "role": str(Role(role)),
+        "iss": issuer,
+        "aud": audience,
+        "iat": now,
+        "exp": now + ttl,
+        "jti": str(uuid.uuid4()),
+    }
+    if school_id:
+        claims["school"] = school_id
+    if district_id:
+        claims["district"] = district_id
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+async def current_principal(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Principal:
+    """FastAPI dependency: the verified caller, or a 401 problem."""
+    if credentials is None:
+        raise Unauthorized("a bearer token is required")
+    verifier: TokenVerifier = request.app.state.runtime.verifier
+    return await verifier.verify(credentials.credentials)
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def require(*roles: Role) -> Any:
+    """Dependency: the caller, if it has one of `roles`; otherwise a 403 problem."""
+
+    async def check(principal: CurrentPrincipal) -> Principal:
+        if principal.role not in roles:
+            raise Forbidden(f"role '{principal.role}' may not do this")
+        return principal
+
+    return Depends(check)

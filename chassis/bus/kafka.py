@@ -1,0 +1,180 @@
+"""Apache Kafka backend (aiokafka): idempotent producer, manual-commit consumers, topic administration.
+
+Every call that talks to the broker is bounded by a timeout, because aiokafka can wait forever for a broker
+that is down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import (
+    CommitFailedError,
+    IllegalStateError,
+    KafkaError,
+    RebalanceInProgressError,
+    TopicAlreadyExistsError,
+)
+
+from chassis.bus.base import Bus, BusConsumer, CommitFailed, Partition, Record
+
+BROKER_TIMEOUT = 10.0
+
+
+class KafkaBus(Bus):
+    """Publishes with `acks=all` and `enable_idempotence=True`, so a retried send is never written twice."""
+
+    def __init__(
+        self, bootstrap: str, *, client_id: str = "afterschool", prefix: str = "", replication_factor: int = 1
+    ) -> None:
+        self.bootstrap, self.prefix = bootstrap, prefix
+        self.client_id = client_id
+        self.replication_factor = replication_factor
+        self._producer: AIOKafkaProducer | None = None
+
+    async def start(self) -> None:
+        """Connect the producer, retrying while the broker comes up."""
+        for attempt in range(30):
+            producer = AIOKafkaProducer(
+                bootstrap_servers=self.bootstrap,
+                client_id=self.client_id,
+                acks="all",
+                enable_idempotence=True,
+                linger_ms=2,
+                request_timeout_ms=int(BROKER_TIMEOUT * 1000),
+            )
+            try:
+                await asyncio.wait_for(producer.start(), BROKER_TIMEOUT)
+            except (KafkaError, OSError, TimeoutError):
+                await producer.stop()
+                if attempt == 29:
+                    raise
+                await asyncio.sleep(1.0)
+                continue
+            self._producer = producer
+            return
+
+    async def stop(self) -> None:
+        """Flush what is in flight and disconnect."""
+        if self._producer is not None:
+            await self._producer.stop()
+            self._producer = None
+
+    async def publish(self, topic: str, key: str, value: bytes) -> None:
+        """Send and wait for the broker's acknowledgement from all in-sync replicas."""
+        if self._producer is None:
+            raise RuntimeError("KafkaBus.publish before start()")
+        await self._producer.send_and_wait(self.prefix + topic, value, key=key.encode())
+
+    async def ping(self) -> None:
+        """Refresh cluster metadata from the broker (raises if unreachable)."""
+        if self._producer is None:
+            raise RuntimeError("KafkaBus not started")
+        await asyncio.wait_for(self._producer.client.fetch_all_metadata(), BROKER_TIMEOUT)
+
+    async def ensure_topics(self, partitions: Mapping[str, int]) -> None:
+        """Create missing topics (tests and development; production topics are Strimzi resources)."""
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, client_id=f"{self.client_id}-admin")
+        await asyncio.wait_for(admin.start(), BROKER_TIMEOUT)
+        try:
+            existing = set(await asyncio.wait_for(admin.list_topics(), BROKER_TIMEOUT))
+            missing = [
+                NewTopic(self.prefix + name, count, self.replication_factor)
+                for name, count in partitions.items()
+                if self.prefix + name not in existing
+            ]
+            if missing:
+                # Another process may create one between our listing and our request: that is fine.
+                with contextlib.suppress(TopicAlreadyExistsError):
+                    await asyncio.wait_for(admin.create_topics(missing), BROKER_TIMEOUT)
+        finally:
+            await admin.close()
+
+    def consumer(self, group: str, topics: Sequence[str]) -> BusConsumer:
+        """A manual-commit member of `group`."""
+        return KafkaConsumer(self.bootstrap, group, topics, client_id=self.client_id, prefix=self.prefix)
+
+
+class KafkaConsumer(BusConsumer):
+    """Wraps AIOKafkaConsumer; offsets are committed only by the consumer runner, after its transaction."""
+
+    def __init__(self, bootstrap: str, group: str, topics: Sequence[str], *, client_id: str, prefix: str) -> None:
+        self._prefix = prefix
+        self._consumer = AIOKafkaConsumer(
+            *(prefix + topic for topic in topics),
+            bootstrap_servers=bootstrap,
+            group_id=group,
+            client_id=client_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            isolation_level="read_committed",
+            request_timeout_ms=int(BROKER_TIMEOUT * 3000),
+        )
+        self._positions: dict[Partition, int] = {}
+
+    async def start(self) -> None:
+        """Join the group, retrying while the broker comes up."""
+        for attempt in range(30):
+            try:
+                await asyncio.wait_for(self._consumer.start(), BROKER_TIMEOUT * 3)
+                return
+            except (KafkaError, OSError, TimeoutError):
+                if attempt == 29:
+                    raise
+                await asyncio.sleep(1.0)
+
+    async def stop(self) -> None:
+        """Leave the group."""
+        await self._consumer.stop()
+
+    async def getmany(self, *, timeout: float, max_records: int) -> dict[Partition, list[Record]]:
+        """Fetch what has arrived, up to `max_records`."""
+        fetched: dict[Any, list[Any]] = await self._consumer.getmany(
+            timeout_ms=int(timeout * 1000), max_records=max_records
+        )
+        batch: dict[Partition, list[Record]] = {}
+        for tp, messages in fetched.items():
+            if not messages:
+                continue
+            part = Partition(tp.topic.removeprefix(self._prefix), tp.partition)
+            batch[part] = [
+                Record(part.topic, m.partition, m.offset, m.key.decode() if m.key else None, m.value) for m in messages
+            ]
+            self._positions[part] = messages[-1].offset + 1
+        return batch
+
+    async def commit(self, offsets: Mapping[Partition, int]) -> None:
+        """Commit; a refusal during a rebalance means the new owner will read these records again."""
+        try:
+            await asyncio.wait_for(
+                self._consumer.commit({self._tp(p): o for p, o in offsets.items()}),
+                BROKER_TIMEOUT,
+            )
+        except (CommitFailedError, IllegalStateError, RebalanceInProgressError, TimeoutError) as error:
+            raise CommitFailed(str(error)) from error
+
+    def seek(self, partition: Partition, offset: int) -> None:
+        """Read `partition` again from `offset`."""
+        try:
+            self._consumer.seek(self._tp(partition), offset)
+        except IllegalStateError:
+            return  # no longer ours: the new owner resumes from the committed offset
+        self._positions[partition] = offset
+
+    def _tp(self, partition: Partition) -> TopicPartition:
+        return TopicPartition(self._prefix + partition.topic, partition.partition)
+
+    def lag(self) -> dict[Partition, int]:
+        """Highwater minus our position, for the partitions we hold."""
+        result: dict[Partition, int] = {}
+        for tp in self._consumer.assignment():
+            part = Partition(tp.topic.removeprefix(self._prefix), tp.partition)
+            highwater = self._consumer.highwater(tp)
+            if highwater is not None and part in self._positions:
+                result[part] = max(0, highwater - self._positions[part])
+        return result

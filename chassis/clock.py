@@ -1,0 +1,45 @@
+"""Time as a dependency, so a whole school afternoon can run in seconds in a test."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+SCHOOL_TZ = ZoneInfo("Asia/Shanghai")
+
+
+class Clock(Protocol):
+    """Something that tells the current time (always timezone-aware UTC)."""
+
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    """The real wall clock."""
+
+    def now(self) -> datetime:
+        """Now, in UTC."""
+        return datetime.now(UTC)
+
+
+class FakeClock:
+    """A clock the tests set and advance by hand."""
+
+    def __init__(self, start: datetime) -> None:
+        if start.tzinfo is None:
+            raise ValueError("FakeClock needs a timezone-aware start")
+        self._now = start.astimezone(UTC)
+
+    def now(self) -> datetime:
+        """The time the test has set."""
+        return self._now
+
+    def advance(self, delta: timedelta) -> None:
+        """Move time forward."""
+        self._now += delta
+
+
+def school_date(moment: datetime, tz: ZoneInfo = SCHOOL_TZ) -> str:
+    """The school's local calendar date (YYYY-MM-DD) of an aware moment."""
+    return moment.astimezone(tz).date().isoformat()

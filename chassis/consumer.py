@@ -1,0 +1,214 @@
+"""The consumer runner: event → handler inside a unit of work, exactly-once effects over at-least-once delivery.
+
+Per fetched batch and partition, all records are handled in one transaction together with their inbox rows;
+the offset is committed only after that transaction. If the batch fails, its records are retried one by one
+with back-off; a record that still fails after `max_attempts` goes to the dead-letter topic with its error and
+the partition moves on. Handlers are async and do their I/O through the database driver, so the event loop
+(and aiokafka's heartbeats) are never starved.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+
+from chassis.bus import Bus, BusConsumer, CommitFailed, Partition, Record
+from chassis.logs import trace_id_of, trace_id_var
+from chassis.metrics import CONSUMER_LAG, DEAD_LETTERS, EVENT_AGE, EVENTS_CONSUMED, EVENTS_FAILED
+from chassis.uow import UnitOfWork
+from contracts.envelope import Envelope, Event
+from contracts.registry import UnknownEventType, decode
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[UnitOfWork, Any, Envelope], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """Which event types a service handles, and how: one registry per service."""
+
+    handlers: Mapping[type[Event], Handler]
+
+    @property
+    def topics(self) -> list[str]:
+        """The topics those event types travel on."""
+        return sorted({event_type.topic for event_type in self.handlers})
+
+    def handler_for(self, event_type: str) -> Handler | None:
+        """The handler of a type, if this service handles it."""
+        for model, handler in self.handlers.items():
+            if model.type == event_type:
+                return handler
+        return None
+
+
+class PoisonMessage(Exception):
+    """A record that can never be handled (not a valid envelope): retrying cannot help."""
+
+
+@dataclass
+class _Handled:
+    envelope: Envelope | None
+    applied: bool
+
+
+class ConsumerRunner:
+    """Runs one consumer group member for one service until cancelled."""
+
+    def __init__(
+        self,
+        bus: Bus,
+        subscription: Subscription,
+        *,
+        service: str,
+        group: str,
+        uow: Callable[[], UnitOfWork],
+        dead_letter_topic: str,
+        max_attempts: int = 5,
+        backoff: float = 0.2,
+        max_records: int = 500,
+    ) -> None:
+        self._bus, self._subscription, self.service, self.group = bus, subscription, service, group
+        self._uow, self._dead_letter_topic = uow, dead_letter_topic
+        self._max_attempts, self._backoff, self._max_records = max_attempts, backoff, max_records
+        self._consumer: BusConsumer | None = None
+        self.ready = asyncio.Event()
+
+    async def run(self) -> None:
+        """Join the group and handle records until cancelled."""
+        consumer = self._bus.consumer(self.group, self._subscription.topics)
+        await consumer.start()
+        self._consumer = consumer
+        self.ready.set()
+        try:
+            while True:
+                try:
+                    batch = await consumer.getmany(timeout=1.0, max_records=self._max_records)
+                    if batch:
+                        await self.handle_batch(consumer, batch)
+                    self._report_lag(consumer)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("consumer loop error; resuming after a pause")
+                    await asyncio.sleep(self._backoff)
+        finally:
+            await consumer.stop()
+
+    async def handle_batch(self, consumer: BusConsumer, batch: Mapping[Partition, Sequence[Record]]) -> None:
+        """Handle each partition's records (partitions concurrently) and commit what committed."""
+        done = await asyncio.gather(*(self._handle_partition(consumer, records) for records in batch.values()))
+        offsets = {part: next_offset for part, next_offset in zip(batch, done, strict=True) if next_offset is not None}
+        if not offsets:
+            return
+        try:
+            await consumer.commit(offsets)
+        except CommitFailed as error:
+            # The partition moved to another member; it resumes from the last commit and our effects are
+            # already in the inbox, so the redelivery is a no-op.
+            log.warning("offset commit refused; records will be redelivered", extra={"error": str(error)})
+
+    async def _handle_partition(self, consumer: BusConsumer, records: Sequence[Record]) -> int | None:
+        """Returns the offset to commit next, or None when nothing of this batch may be committed."""
+        try:
+            handled = await self._apply_in_one_transaction(records)
+        except Exception:
+            log.info("batch failed; retrying its records one by one", exc_info=True)
+            for record in records:
+                try:
+                    await self._handle_with_retries(record)
+                except Exception:
+                    # Not handled and not parked (the bus refused the dead letter too): read it again later.
+                    log.exception("could not handle nor dead-letter a record; it will be redelivered")
+                    consumer.seek(record.where, record.offset)
+                    return record.offset if record.offset > records[0].offset else None
+        else:
+            self._count(handled)
+        return records[-1].offset + 1
+
+    async def _apply_in_one_transaction(self, records: Sequence[Record]) -> list[_Handled]:
+        async with self._uow() as uow:
+            handled = [await self._apply(uow, record) for record in records]
+            await uow.commit()
+        return handled
+
+    async def _handle_with_retries(self, record: Record) -> None:
+        for attempt in range(1, self._max_attempts + 1):
+            try:
+                handled = await self._apply_in_one_transaction([record])
+            except PoisonMessage as error:
+                await self._dead_letter(record, error, attempt)
+                return
+            except Exception as error:
+                EVENTS_FAILED.labels(self.service, _type_of(record)).inc()
+                if attempt == self._max_attempts:
+                    await self._dead_letter(record, error, attempt)
+                    return
+                log.warning("event handling failed; backing off", extra={"attempt": attempt, "error": repr(error)})
+                await asyncio.sleep(self._backoff * 2 ** (attempt - 1))
+            else:
+                self._count(handled)
+                return
+
+    async def _apply(self, uow: UnitOfWork, record: Record) -> _Handled:
+        try:
+            envelope = Envelope.from_bytes(record.value)
+        except ValidationError as error:
+            raise PoisonMessage(f"not a valid CloudEvents envelope: {error}") from error
+        handler = self._subscription.handler_for(envelope.type)
+        if handler is None:
+            return _Handled(envelope, applied=False)
+        trace_id_var.set(trace_id_of(envelope.traceparent))
+        if not await uow.claim(self.group, envelope.id):
+            return _Handled(envelope, applied=False)
+        try:
+            event = decode(envelope)
+        except (ValidationError, UnknownEventType) as error:
+            raise PoisonMessage(f"data does not match {envelope.type}: {error}") from error
+        await handler(uow, event, envelope)
+        return _Handled(envelope, applied=True)
+
+    def _count(self, handled: Sequence[_Handled]) -> None:
+        now = datetime.now(UTC)
+        for item in handled:
+            if item.applied and item.envelope is not None:
+                EVENTS_CONSUMED.labels(self.service, item.envelope.type).inc()
+                EVENT_AGE.labels(self.service, item.envelope.type).observe(
+                    max(0.0, (now - item.envelope.time).total_seconds())
+                )
+
+    async def _dead_letter(self, record: Record, error: BaseException, attempts: int) -> None:
+        """Park the record with its error; if even that fails, raise so the offset is not committed."""
+        letter = {
+            "consumer": self.group,
+            "topic": record.topic,
+            "partition": record.partition,
+            "offset": record.offset,
+            "key": record.key,
+            "error": repr(error),
+            "attempts": attempts,
+            "failed_at": datetime.now(UTC).isoformat(),
+            "value": record.value.decode(errors="replace"),
+        }
+        await self._bus.publish(self._dead_letter_topic, record.key or "", orjson.dumps(letter))
+        DEAD_LETTERS.labels(self.service, _type_of(record)).inc()
+        log.error("event sent to dead letters", extra={"topic": record.topic, "offset": record.offset})
+
+    def _report_lag(self, consumer: BusConsumer) -> None:
+        for part, lag in consumer.lag().items():
+            CONSUMER_LAG.labels(self.service, self.group, part.topic, str(part.partition)).set(lag)
+
+
+def _type_of(record: Record) -> str:
+    try:
+        return str(orjson.loads(record.value).get("type", "unknown"))
+    except (orjson.JSONDecodeError, AttributeError):
+        return "unreadable"

@@ -1,0 +1,127 @@
+"""`Idempotency-Key` on POSTs: the first answer is stored with the effect and replayed to every retry.
+
+The answer is written in the same transaction as the effect, so a crash can never leave an effect without
+its answer (or the reverse); a reused key with a different body is refused (422). PostgreSQL is the source
+of truth; Redis only answers repeated retries without a database round trip.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from fastapi import Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from chassis.auth import Principal
+from chassis.problems import Unprocessable
+from chassis.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from chassis.app import Runtime
+
+log = logging.getLogger(__name__)
+
+CACHE_SECONDS = 24 * 3600
+MAX_KEY_LENGTH = 200
+
+Action = Callable[[UnitOfWork], Awaitable[tuple[int, Any]]]
+
+
+async def respond_once(
+    runtime: Runtime, request: Request, principal: Principal, body: Any, action: Action
+) -> JSONResponse:
+    """Run `action` (returning status and JSON body) at most once per caller, route and Idempotency-Key."""
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return await _run(runtime, action, None)
+    if not 0 < len(key) <= MAX_KEY_LENGTH:
+        raise Unprocessable(f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters")
+    scope = f"{runtime.name}:{request.url.path}:{principal.school_id}:{principal.subject}"
+    digest = hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    stored = await _cached(runtime, scope, key) or await _stored(runtime, scope, key)
+    if stored is not None:
+        return _replay(stored, digest)
+    try:
+        return await _run(runtime, action, (scope, key, digest))
+    except IntegrityError:
+        # A concurrent request with the same key won the race: its answer is now committed.
+        stored = await _stored(runtime, scope, key)
+        if stored is None:
+            raise
+        return _replay(stored, digest)
+
+
+async def _run(runtime: Runtime, action: Action, idempotency: tuple[str, str, str] | None) -> JSONResponse:
+    async with runtime.uow() as uow:
+        status, content = await action(uow)
+        content = orjson.loads(orjson.dumps(content))
+        if idempotency is not None:
+            scope, key, digest = idempotency
+            await uow.session.execute(
+                runtime.tables.idempotency.insert().values(
+                    scope=scope,
+                    key=key,
+                    request_hash=digest,
+                    status_code=status,
+                    body=content,
+                    created_at=runtime.clock.now(),
+                )
+            )
+        await uow.commit()
+    if idempotency is not None:
+        await _cache(runtime, idempotency, status, content)
+    return JSONResponse(content, status_code=status)
+
+
+def _replay(stored: tuple[str, int, Any], digest: str) -> JSONResponse:
+    request_hash, status, content = stored
+    if request_hash != digest:
+        raise Unprocessable("this Idempotency-Key was already used with a different request body")
+    return JSONResponse(content, status_code=status, headers={"Idempotent-Replayed": "true"})
+
+
+async def _stored(runtime: Runtime, scope: str, key: str) -> tuple[str, int, Any] | None:
+    table = runtime.tables.idempotency
+    async with runtime.db.sessions() as session:
+        row = (
+            await session.execute(
+                select(table.c.request_hash, table.c.status_code, table.c.body).where(
+                    table.c.scope == scope, table.c.key == key
+                )
+            )
+        ).first()
+    return None if row is None else (row.request_hash, row.status_code, row.body)
+
+
+async def _cached(runtime: Runtime, scope: str, key: str) -> tuple[str, int, Any] | None:
+    if runtime.redis is None:
+        return None
+    try:
+        raw = await runtime.redis.get(f"idem:{scope}:{key}")
+    except Exception:
+        log.warning("redis unavailable for idempotency lookup; using the database", exc_info=True)
+        return None
+    if raw is None:
+        return None
+    cached = orjson.loads(raw)
+    return cached["hash"], cached["status"], cached["body"]
+
+
+async def _cache(runtime: Runtime, idempotency: tuple[str, str, str], status: int, content: Any) -> None:
+    if runtime.redis is None:
+        return
+    scope, key, digest = idempotency
+    try:
+        await runtime.redis.set(
+            f"idem:{scope}:{key}",
+            orjson.dumps({"hash": digest, "status": status, "body": content}),
+            ex=CACHE_SECONDS,
+        )
+    except Exception:
+        log.warning("redis unavailable for idempotency cache", exc_info=True)

@@ -1,0 +1,39 @@
+"""The platform's Prometheus metrics, defined once; every series carries the `service` label.
+
+Defining the metric objects at import time connects to nothing; it only registers names.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+_LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+_AGE_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300.0)
+
+HTTP_REQUESTS = Counter(
+    "afterschool_http_requests_total", "HTTP requests by route and status", ["service", "method", "route", "status"]
+)
+HTTP_LATENCY = Histogram(
+    "afterschool_http_request_duration_seconds",
+    "HTTP request latency by route",
+    ["service", "method", "route"],
+    buckets=_LATENCY_BUCKETS,
+)
+EVENTS_PUBLISHED = Counter("afterschool_events_published", "Events published to the bus", ["service", "type"])
+EVENTS_CONSUMED = Counter("afterschool_events_consumed", "Events whose effect committed", ["service", "type"])
+EVENTS_FAILED = Counter("afterschool_events_failed", "Event handling attempts that failed", ["service", "type"])
+EVENT_AGE = Histogram(
+    "afterschool_event_age_seconds",
+    "Handling time minus event time (check-in to guardian alert, for notify)",
+    ["service", "type"],
+    buckets=_AGE_BUCKETS,
+)
+OUTBOX_BACKLOG = Gauge("afterschool_outbox_backlog", "Outbox rows not yet published", ["service"])
+CONSUMER_LAG = Gauge(
+    "afterschool_consumer_lag", "Messages behind the partition end", ["service", "group", "topic", "partition"]
+)
+DEAD_LETTERS = Counter("afterschool_dead_letters", "Events sent to a dead-letter topic", ["service", "type"])
+NOTIFICATIONS = Counter(
+    "afterschool_notifications", "Notifications created, by channel and status", ["service", "channel", "status"]
+)
+CHECK_INS = Counter("afterschool_check_ins", "Check-ins stored, by method", ["service", "method"])

@@ -1,0 +1,161 @@
+"""The outbox relay: publishes committed outbox rows in id order, marks them sent, never loses one.
+
+A row is marked sent only after the bus acknowledged it, so a crash at any point re-sends rather than loses;
+consumers drop the duplicate by event id. A key's rows are sent one after another and a key stops at its
+first failure, so a key's events never overtake each other; different keys are sent concurrently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import defaultdict
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete, select, text, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from chassis.bus import Bus
+from chassis.clock import Clock
+from chassis.db import Database
+from chassis.metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG
+from chassis.tables import ChassisTables
+from chassis.uow import outbox_channel
+
+log = logging.getLogger(__name__)
+
+IDLE_POLL_SECONDS = 1.0  # only a safety net: commits wake the relay at once (in-process event, LISTEN/NOTIFY)
+RETENTION = timedelta(hours=24)  # sent rows kept a day, for tracing a figure back to its event
+
+
+class OutboxRelay:
+    """Moves one service's outbox to the bus; one replica at a time holds the relay lock (PostgreSQL)."""
+
+    def __init__(
+        self,
+        db: Database,
+        tables: ChassisTables,
+        bus: Bus,
+        *,
+        service: str,
+        clock: Clock,
+        send_timeout: float = 10.0,
+        batch_size: int = 500,
+    ) -> None:
+        self._db, self._outbox, self._bus = db, tables.outbox, bus
+        self.service, self._clock = service, clock
+        self._send_timeout, self._batch_size = send_timeout, batch_size
+        self._wake = asyncio.Event()
+        self._failures = 0
+
+    def wake(self) -> None:
+        """Something was committed to the outbox: look now."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Relay until cancelled; on PostgreSQL, only while this replica holds the relay lock."""
+        if self._db.is_sqlite:
+            await self._relay_forever()
+            return
+        while True:
+            try:
+                async with self._db.engine.connect() as leader:
+                    if await self._lead(leader):
+                        await self._relay_forever()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("outbox relay lost its database connection; retrying")
+            await asyncio.sleep(IDLE_POLL_SECONDS)
+
+    async def _lead(self, conn: AsyncConnection) -> bool:
+        """Take the relay lock and LISTEN on the held connection (released when it closes)."""
+        got = (
+            await conn.execute(
+                text("SELECT pg_try_advisory_lock(hashtextextended(:n, 0))"), {"n": f"relay:{self.service}"}
+            )
+        ).scalar_one()
+        await conn.commit()
+        if not got:
+            return False
+        raw: Any = (await conn.get_raw_connection()).driver_connection
+        await raw.add_listener(outbox_channel(self.service), lambda *_: self._wake.set())
+        return True
+
+    async def _relay_forever(self) -> None:
+        last_housekeeping = 0.0
+        loop = asyncio.get_running_loop()
+        while True:
+            self._wake.clear()
+            try:
+                sent, complete = await self.relay_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("outbox relay pass failed")
+                sent, complete = 0, False
+            if loop.time() - last_housekeeping > IDLE_POLL_SECONDS:
+                await self._housekeeping()
+                last_housekeeping = loop.time()
+            if not complete:
+                self._failures += 1
+                await asyncio.sleep(min(0.1 * 2**self._failures, 5.0))
+                continue
+            self._failures = 0
+            if sent < self._batch_size:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), IDLE_POLL_SECONDS)
+
+    async def relay_once(self) -> tuple[int, bool]:
+        """Send one batch; returns (rows sent, whether every row of the batch went)."""
+        outbox = self._outbox
+        async with self._db.sessions() as session:
+            rows = (
+                await session.execute(
+                    select(outbox.c.id, outbox.c.topic, outbox.c.key, outbox.c.type, outbox.c.payload)
+                    .where(outbox.c.published_at.is_(None))
+                    .order_by(outbox.c.id)
+                    .limit(self._batch_size)
+                )
+            ).all()
+        if not rows:
+            return 0, True
+        by_key: dict[str, list[Any]] = defaultdict(list)
+        for row in rows:
+            by_key[row.key].append(row)
+        results = await asyncio.gather(*(self._send_in_order(key_rows) for key_rows in by_key.values()))
+        sent = [row for done in results for row in done]
+        if sent:
+            async with self._db.sessions() as session, session.begin():
+                await session.execute(
+                    update(outbox).where(outbox.c.id.in_([r.id for r in sent])).values(published_at=self._clock.now())
+                )
+            for row in sent:
+                EVENTS_PUBLISHED.labels(self.service, row.type).inc()
+        return len(sent), len(sent) == len(rows)
+
+    async def _send_in_order(self, rows: list[Any]) -> list[Any]:
+        sent = []
+        for row in rows:
+            try:
+                await asyncio.wait_for(self._bus.publish(row.topic, row.key, row.payload), self._send_timeout)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                log.warning("outbox send failed; will retry", extra={"event_type": row.type, "error": repr(error)})
+                break
+            sent.append(row)
+        return sent
+
+    async def _housekeeping(self) -> None:
+        outbox = self._outbox
+        async with self._db.sessions() as session, session.begin():
+            await session.execute(delete(outbox).where(outbox.c.published_at < self._clock.now() - RETENTION))
+            backlog = (
+                await session.execute(
+                    select(text("count(*)")).select_from(outbox).where(outbox.c.published_at.is_(None))
+                )
+            ).scalar_one()
+        OUTBOX_BACKLOG.labels(self.service).set(backlog)

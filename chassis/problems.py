@@ -1,0 +1,88 @@
+"""RFC 9457 problem details: every error leaves a service as `application/problem+json`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class Problem(Exception):
+    """A domain or request error with its HTTP status; raise a subclass."""
+
+    status = 400
+    title = "Bad request"
+
+    def __init__(self, detail: str, **extensions: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extensions = extensions
+
+
+class Unauthorized(Problem):
+    """No valid credentials."""
+
+    status, title = 401, "Unauthorized"
+
+
+class Forbidden(Problem):
+    """Valid credentials that may not do this."""
+
+    status, title = 403, "Forbidden"
+
+
+class NotFound(Problem):
+    """Nothing there for this caller (also used for another school's data, so as not to reveal it)."""
+
+    status, title = 404, "Not found"
+
+
+class Conflict(Problem):
+    """The request clashes with the current state."""
+
+    status, title = 409, "Conflict"
+
+
+class Unprocessable(Problem):
+    """Well-formed but not acceptable (a broken rule, an idempotency key reused with another body)."""
+
+    status, title = 422, "Unprocessable content"
+
+
+def problem_response(status: int, title: str, detail: str, instance: str, **extensions: Any) -> JSONResponse:
+    """A problem+json response."""
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, "instance": instance}
+    body.update(extensions)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Turn every error into problem+json."""
+
+    async def on_problem(request: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, Problem)
+        return problem_response(error.status, error.title, error.detail, request.url.path, **error.extensions)
+
+    async def on_validation(request: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, RequestValidationError)
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+            for e in error.errors()
+        ]
+        return problem_response(
+            422, "Invalid request", "the request does not match the schema", request.url.path, errors=errors
+        )
+
+    async def on_http(request: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, StarletteHTTPException)
+        return problem_response(error.status_code, str(error.detail), str(error.detail), request.url.path)
+
+    app.add_exception_handler(Problem, on_problem)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(StarletteHTTPException, on_http)

@@ -1,0 +1,48 @@
+"""Typed settings, one class per service, read from environment variables with the service's prefix."""
+
+from __future__ import annotations
+
+from typing import Literal, Self
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRET = "development-only-secret-change-me-in-production"  # noqa: S105 - refused in production
+
+
+class ServiceSettings(BaseSettings):
+    """Settings every service has; subclasses set `env_prefix`, e.g. `ATTENDANCE_`."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = "sqlite+aiosqlite:///./data/service.db"
+    bus: Literal["kafka", "memory"] = "memory"
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    kafka_topic_prefix: str = ""  # test runs and shared clusters keep their topics apart with a prefix
+    kafka_create_topics: bool = False  # development and tests; production topics are Strimzi resources
+    kafka_partitions: int = 6
+    redis_url: str | None = None
+    jwt_algorithm: Literal["HS256", "RS256"] = "HS256"
+    jwt_secret: str = PLACEHOLDER_SECRET
+    jwt_jwks_url: str | None = None
+    jwt_issuer: str = "afterschool"
+    jwt_audience: str = "afterschool"
+    log_level: str = "INFO"
+    consumer_max_attempts: int = 5
+    consumer_backoff_seconds: float = 0.2
+    send_timeout_seconds: float = 10.0
+
+    @model_validator(mode="after")
+    def _refuse_placeholders_outside_development(self) -> Self:
+        """A production deployment must never run on the dev secret or the embedded stores."""
+        if self.environment == "production":
+            if self.jwt_algorithm == "HS256" and self.jwt_secret == PLACEHOLDER_SECRET:
+                raise ValueError("jwt_secret is the development placeholder; set a real secret or use RS256")
+            if self.jwt_algorithm == "RS256" and not self.jwt_jwks_url:
+                raise ValueError("RS256 needs jwt_jwks_url")
+            if self.database_url.startswith("sqlite"):
+                raise ValueError("production needs PostgreSQL, not SQLite")
+            if self.bus == "memory":
+                raise ValueError("production needs the Kafka bus, not the in-process one")
+        return self

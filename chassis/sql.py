@@ -1,0 +1,30 @@
+"""Portable upsert and insert-or-ignore for PostgreSQL and SQLite (both speak ON CONFLICT)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import Insert
+
+
+def _insert(session: AsyncSession, table: Table) -> Any:
+    bind = session.get_bind()
+    return (sqlite if bind.dialect.name == "sqlite" else postgresql).insert(table)
+
+
+def insert_ignoring_duplicates(session: AsyncSession, table: Table, values: Mapping[str, Any]) -> Insert:
+    """INSERT … ON CONFLICT DO NOTHING (add `.returning(...)` to learn whether it inserted)."""
+    statement: Insert = _insert(session, table).values(**values).on_conflict_do_nothing()
+    return statement
+
+
+def upsert(session: AsyncSession, table: Table, values: Mapping[str, Any], keys: Sequence[str]) -> Insert:
+    """INSERT … ON CONFLICT (keys) DO UPDATE the other columns."""
+    statement = _insert(session, table).values(**values)
+    changes = {k: v for k, v in values.items() if k not in keys}
+    result: Insert = statement.on_conflict_do_update(index_elements=list(keys), set_=changes)
+    return result

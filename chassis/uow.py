@@ -1,0 +1,123 @@
+"""Unit of work: one transaction holds the state change, its outbox rows and (for consumers) the inbox row."""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from chassis.clock import Clock
+from chassis.db import Database
+from chassis.logs import current_traceparent
+from chassis.sql import insert_ignoring_duplicates
+from chassis.tables import ChassisTables
+from contracts.envelope import Envelope, Event
+
+log = logging.getLogger(__name__)
+
+
+class UnitOfWork:
+    """`async with runtime.uow() as uow: ...; await uow.commit()`: nothing is kept unless committed."""
+
+    def __init__(
+        self,
+        db: Database,
+        tables: ChassisTables,
+        *,
+        service: str,
+        clock: Clock,
+        on_publish: Callable[[], None],
+    ) -> None:
+        self._db, self._tables, self.service, self.clock = db, tables, service, clock
+        self._on_publish = on_publish
+        self._published = 0
+        self._after_commit: list[Callable[[], object]] = []
+        self.session: AsyncSession
+
+    async def __aenter__(self) -> Self:
+        self.session = self._db.sessions()
+        await self.session.begin()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self.session.in_transaction():
+            await self.session.rollback()
+        await self.session.close()
+
+    async def commit(self) -> None:
+        """Commit everything at once, then run the after-commit hooks."""
+        if self._published and not self._db.is_sqlite:
+            # NOTIFY is delivered at commit, so a relay on another replica wakes only for committed rows.
+            await self.session.execute(
+                text("SELECT pg_notify(:channel, '')"), {"channel": outbox_channel(self.service)}
+            )
+        await self.session.commit()
+        if self._published:
+            self._on_publish()
+        for hook in self._after_commit:
+            try:
+                result = hook()
+                if inspect.isawaitable(result):
+                    await result
+            except Exception:
+                # The effect is committed; a failed side notice (a live push) must not undo or repeat it.
+                log.warning("after-commit hook failed", exc_info=True)
+
+    def after_commit(self, hook: Callable[[], object]) -> None:
+        """Run `hook` (sync, or returning an awaitable) once the transaction has committed."""
+        self._after_commit.append(hook)
+
+    async def publish(self, event: Event, *, school_id: str, time: datetime | None = None) -> Envelope:
+        """Add an event to the outbox in this transaction; the relay publishes it after commit."""
+        envelope = Envelope.wrap(
+            event,
+            source=f"/afterschool/{self.service}",
+            school_id=school_id,
+            time=time or self.clock.now(),
+            traceparent=current_traceparent(),
+        )
+        if not self._db.is_sqlite:
+            # Writers of one key queue here until the previous writer commits, so outbox ids follow commit
+            # order per key, and the relay (which reads in id order) never reorders a key's events.
+            await self.session.execute(
+                text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": f"outbox:{event.key()}"}
+            )
+        await self.session.execute(
+            self._tables.outbox.insert().values(
+                event_id=envelope.id,
+                topic=event.topic,
+                key=event.key(),
+                type=event.type,
+                payload=envelope.to_bytes(),
+                created_at=self.clock.now(),
+            )
+        )
+        self._published += 1
+        return envelope
+
+    async def claim(self, consumer: str, event_id: str) -> bool:
+        """Record that `consumer` handles `event_id`; False if it already did (the effect must be skipped)."""
+        inbox = self._tables.inbox
+        statement = insert_ignoring_duplicates(
+            self.session, inbox, {"consumer": consumer, "event_id": event_id, "processed_at": self.clock.now()}
+        ).returning(inbox.c.event_id)
+        return (await self.session.execute(statement)).first() is not None
+
+    async def backlog(self) -> int:
+        """Outbox rows not yet published."""
+        outbox = self._tables.outbox
+        query = select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))
+        return int((await self.session.execute(query)).scalar_one())
+
+
+def outbox_channel(service: str) -> str:
+    """The PostgreSQL NOTIFY channel a service's relay listens on."""
+    return f"outbox_{service}"

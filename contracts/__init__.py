@@ -1,0 +1,1 @@
+"""The published language of the platform: event envelopes and the events each service publishes."""

@@ -1,0 +1,1 @@
+"""The five services. Each imports only `chassis` and `contracts`, never another service."""

@@ -1,0 +1,1 @@
+"""Attendance rules: plain functions and classes, no I/O."""

@@ -1,0 +1,1 @@
+"""Enrollment: schools, rosters, guardians and (in its own issue) programs, applications and fees (EN-, PL-)."""

@@ -1,0 +1,1 @@
+"""Enrollment rules: plain functions and classes, no I/O."""

@@ -1,0 +1,1 @@
+"""Homework: the burden-cap policy engine, assignments, completion and grading (HW-)."""

@@ -1,0 +1,1 @@
+"""Notify: tells guardians and staff what happened, exactly once per event and recipient (NT-)."""

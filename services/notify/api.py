@@ -1,0 +1,96 @@
+"""HTTP routes under `/notify/v1`: a guardian's notifications, listed and live."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import StreamingResponse
+from pydantic import AwareDatetime, BaseModel
+
+from chassis.app import RuntimeDep
+from chassis.auth import Principal, Role, require
+from services.notify import store
+from services.notify.handlers import public_view
+from services.notify.settings import NotifySettings
+
+router = APIRouter(prefix="/notify/v1", tags=["notifications"])
+
+Guardian = Annotated[Principal, require(Role.GUARDIAN)]
+
+
+class NotificationPublic(BaseModel):
+    """A notification as the guardian's app shows it."""
+
+    notification_id: str
+    student_id: str
+    event_type: str
+    channel: str
+    status: str
+    title: str
+    body: str
+    created_at: datetime
+
+
+class NotificationPage(BaseModel):
+    """Newest first; pass `next_before` as `before` for the next page."""
+
+    items: list[NotificationPublic]
+    next_before: datetime | None
+
+
+@router.get("/notifications", response_model=NotificationPage)
+async def list_notifications(
+    runtime: RuntimeDep,
+    principal: Guardian,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    before: Annotated[AwareDatetime | None, Query()] = None,
+) -> NotificationPage:
+    """The calling guardian's own notifications (never anyone else's)."""
+    async with runtime.db.sessions() as session:
+        rows = await store.notifications_for(
+            session, guardian_id=principal.subject, school_id=principal.school(), limit=limit, before=before
+        )
+    items = [NotificationPublic.model_validate(public_view(r)) for r in rows]
+    return NotificationPage(items=items, next_before=items[-1].created_at if len(items) == limit else None)
+
+
+@router.get(
+    "/notifications/stream",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "server-sent events, one per notification"}},
+)
+async def stream_notifications(runtime: RuntimeDep, principal: Guardian) -> StreamingResponse:
+    """Server-sent events: each new notification for the calling guardian as it is stored."""
+    settings: NotifySettings = runtime.settings  # type: ignore[assignment]
+    messages = runtime.broadcaster.subscribe(f"guardian:{principal.subject}")
+    return StreamingResponse(
+        _sse(messages, settings.stream_keepalive_seconds),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+async def _sse(messages: AsyncIterator[bytes], keepalive: float) -> AsyncIterator[bytes]:
+    """Frame messages as SSE, with comment lines to keep proxies from closing an idle stream."""
+    yield b": connected\n\n"
+    pending = asyncio.ensure_future(anext(messages))
+    try:
+        while True:
+            done, _ = await asyncio.wait({pending}, timeout=keepalive)
+            if not done:
+                yield b": keepalive\n\n"
+                continue
+            yield b"event: notification\ndata: " + pending.result() + b"\n\n"
+            pending = asyncio.ensure_future(anext(messages))
+    finally:
+        pending.cancel()
+        with contextlib.suppress(BaseException):
+            await pending
+        aclose = getattr(messages, "aclose", None)
+        if aclose is not None:
+            await aclose()

@@ -1,0 +1,1 @@
+"""Notification rules: plain functions, no I/O."""

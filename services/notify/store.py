@@ -1,0 +1,81 @@
+"""Notify tables and keyword-only queries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, Index, String, Text, UniqueConstraint, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from chassis.tables import ChassisTables
+
+
+class Base(DeclarativeBase):
+    """Notify's own tables."""
+
+
+TABLES = ChassisTables(Base.metadata)
+
+
+class KnownStudent(Base):
+    """A student's given name, so alerts can address the child (from `enrollment.student_enrolled`)."""
+
+    __tablename__ = "known_students"
+
+    student_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    school_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(100))
+
+
+class GuardianLink(Base):
+    """Who is told about a child, and in which language (from `enrollment.guardian_linked`)."""
+
+    __tablename__ = "guardian_links"
+
+    student_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    guardian_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    school_id: Mapped[str] = mapped_column(String(64))
+    relation: Mapped[str] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(2))
+
+
+class Notification(Base):
+    """One notification to one guardian about one event (NT-3: never two for the same pair)."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        UniqueConstraint("event_id", "guardian_id", name="uq_notification_per_event_and_guardian"),
+        Index("ix_notifications_guardian_created", "guardian_id", "created_at"),
+    )
+
+    notification_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    guardian_id: Mapped[str] = mapped_column(String(64))
+    school_id: Mapped[str] = mapped_column(String(64))
+    student_id: Mapped[str] = mapped_column(String(64))
+    event_id: Mapped[str] = mapped_column(String(64))
+    event_type: Mapped[str] = mapped_column(String(128))
+    channel: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+async def guardians_of(session: AsyncSession, *, student_id: str) -> list[GuardianLink]:
+    """Everyone linked to the child."""
+    rows = await session.execute(select(GuardianLink).where(GuardianLink.student_id == student_id))
+    return list(rows.scalars())
+
+
+async def notifications_for(
+    session: AsyncSession, *, guardian_id: str, school_id: str, limit: int, before: datetime | None
+) -> list[Notification]:
+    """A guardian's newest notifications in their school, newest first, older than `before` if given."""
+    query = select(Notification).where(Notification.guardian_id == guardian_id, Notification.school_id == school_id)
+    if before is not None:
+        query = query.where(Notification.created_at < before)
+    rows = await session.execute(
+        query.order_by(Notification.created_at.desc(), Notification.notification_id).limit(limit)
+    )
+    return list(rows.scalars())

@@ -1,0 +1,1 @@
+"""Stipend: teachers' stipends and families' fees, tallied to the fen from attendance facts (ST-, EN-7)."""

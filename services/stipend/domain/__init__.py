@@ -1,0 +1,1 @@
+"""Stipend and fee rules: plain functions, no I/O."""

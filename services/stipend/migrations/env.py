@@ -1,0 +1,6 @@
+"""Alembic environment of the stipend service: the chassis runs it on the connection it hands over."""
+
+from chassis.migrations import run
+from services.stipend.store import Base
+
+run(Base.metadata)

@@ -1,0 +1,197 @@
+"""The consumer runner: exactly-once effects, retries with back-off, dead letters, commits after the effect."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import orjson
+import pytest
+
+from chassis.bus import Bus
+from chassis.bus.kafka import KafkaBus
+from chassis.bus.memory import MemoryBus
+from chassis.consumer import ConsumerRunner, Subscription
+from chassis.db import Database
+from chassis.uow import UnitOfWork
+from contracts.attendance import StudentCheckedIn
+from contracts.envelope import Envelope
+from tests.chassis.probe import EFFECTS, checked_in, effect_count, envelope_of, unit_of_work
+from tests.conftest import KAFKA
+
+pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
+
+TOPIC = StudentCheckedIn.topic
+DEAD = "probe.deadletters"
+
+
+class Effects:
+    """The handler under test's collaborator: records the effect, and fails when told to."""
+
+    def __init__(self) -> None:
+        self.failures: dict[str, int] = {}  # check_in_id -> failures left (-1: always)
+
+    async def apply(self, uow: UnitOfWork, event: StudentCheckedIn, envelope: Envelope) -> None:
+        await uow.session.execute(EFFECTS.insert().values(event_id=envelope.id))
+        left = self.failures.get(event.check_in_id, 0)
+        if left:
+            self.failures[event.check_in_id] = left - 1 if left > 0 else -1
+            raise RuntimeError(f"cannot handle {event.check_in_id} yet")
+
+
+def runner_for(bus: Bus, db: Database, effects: Effects, group: str = "probe") -> ConsumerRunner:
+    return ConsumerRunner(
+        bus, Subscription({StudentCheckedIn: effects.apply}), service="probe", group=group,
+        uow=lambda: unit_of_work(db), dead_letter_topic=DEAD, max_attempts=3, backoff=0.01,
+    )
+
+
+@contextlib.asynccontextmanager
+async def consuming(runner: ConsumerRunner) -> AsyncIterator[None]:
+    task = asyncio.create_task(runner.run())
+    await asyncio.wait_for(runner.ready.wait(), 30)
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def eventually(check: Any, timeout: float = 20.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        try:
+            assert await check()
+            return
+        except AssertionError:
+            if loop.time() > deadline:
+                raise
+            await asyncio.sleep(0.05)
+
+
+def dead_letters(bus: MemoryBus) -> list[dict[str, Any]]:
+    return [orjson.loads(r.value) for part in bus.logs.get(DEAD, []) for r in part]
+
+
+@pytest.fixture
+async def bus() -> AsyncIterator[MemoryBus]:
+    memory = MemoryBus()
+    await memory.ensure_topics({TOPIC: 3, DEAD: 1})
+    yield memory
+
+
+async def test_an_event_delivered_twice_takes_effect_once(db: Database, bus: MemoryBus) -> None:
+    raw = envelope_of(checked_in("小明"))
+    for _ in range(2):
+        await bus.publish(TOPIC, "小明", raw)
+    async with consuming(runner_for(bus, db, Effects())):
+        await eventually(lambda: _committed(bus, 2))
+    assert list((await effect_count(db)).values()) == [1]
+
+
+async def test_a_transient_failure_is_retried_and_takes_effect_once(db: Database, bus: MemoryBus) -> None:
+    effects = Effects()
+    event = checked_in("小明")
+    effects.failures[event.check_in_id] = 2
+    await bus.publish(TOPIC, "小明", envelope_of(event))
+    async with consuming(runner_for(bus, db, effects)):
+        await eventually(lambda: _committed(bus, 1))
+    assert list((await effect_count(db)).values()) == [1]
+    assert dead_letters(bus) == []
+
+
+async def test_an_event_that_keeps_failing_goes_to_dead_letters_and_the_partition_moves_on(
+    db: Database, bus: MemoryBus
+) -> None:
+    effects = Effects()
+    broken, after = checked_in("小明", 1), checked_in("小明", 2)
+    effects.failures[broken.check_in_id] = -1
+    await bus.publish(TOPIC, "小明", envelope_of(broken))
+    await bus.publish(TOPIC, "小明", envelope_of(after))
+    async with consuming(runner_for(bus, db, effects)):
+        await eventually(lambda: _committed(bus, 2))
+    letters = dead_letters(bus)
+    assert len(letters) == 1
+    assert letters[0]["attempts"] == 3
+    assert "cannot handle" in letters[0]["error"]
+    assert orjson.loads(letters[0]["value"])["data"]["check_in_id"] == broken.check_in_id
+    assert sum((await effect_count(db)).values()) == 1  # only `after`; the failed attempts rolled back
+
+
+async def test_a_message_that_is_not_an_event_is_parked_without_retrying(db: Database, bus: MemoryBus) -> None:
+    await bus.publish(TOPIC, "小明", b"not json at all")
+    await bus.publish(TOPIC, "小明", envelope_of(checked_in("小明")))
+    async with consuming(runner_for(bus, db, Effects())):
+        await eventually(lambda: _committed(bus, 2))
+    letters = dead_letters(bus)
+    assert [letter["attempts"] for letter in letters] == [1]
+    assert "not a valid CloudEvents envelope" in letters[0]["error"]
+
+
+async def test_a_batch_is_one_transaction_and_a_bad_record_does_not_sink_the_good_ones(
+    db: Database, bus: MemoryBus
+) -> None:
+    effects = Effects()
+    events = [checked_in("小明", n) for n in range(5)]
+    effects.failures[events[2].check_in_id] = -1
+    for e in events:
+        await bus.publish(TOPIC, "小明", envelope_of(e))
+    consumer = bus.consumer("probe", [TOPIC])
+    await consumer.start()
+    batch = await consumer.getmany(timeout=1, max_records=100)
+    assert sum(len(r) for r in batch.values()) == 5
+    await runner_for(bus, db, effects).handle_batch(consumer, batch)
+    assert sorted((await effect_count(db)).values()) == [1, 1, 1, 1]
+    assert len(dead_letters(bus)) == 1
+    assert await _committed(bus, 5)
+
+
+async def test_a_commit_refused_in_a_rebalance_means_redelivery_without_a_second_effect(
+    db: Database, bus: MemoryBus
+) -> None:
+    for n in range(6):
+        await bus.publish(TOPIC, f"k{n}", envelope_of(checked_in(f"k{n}", n)))
+    first = bus.consumer("probe", [TOPIC])
+    await first.start()
+    batch = await first.getmany(timeout=1, max_records=100)
+    second = bus.consumer("probe", [TOPIC])
+    await second.start()  # rebalance: `first` loses partitions before it commits
+    await runner_for(bus, db, Effects()).handle_batch(first, batch)  # logs the refused commit, raises nothing
+    redelivered = await second.getmany(timeout=1, max_records=100)
+    assert redelivered
+    await runner_for(bus, db, Effects()).handle_batch(second, redelivered)
+    assert sorted((await effect_count(db)).values()) == [1] * 6
+
+
+async def test_on_kafka_duplicates_and_a_restart_take_effect_exactly_once(pg_db: Database, topic_prefix: str) -> None:
+    kafka = KafkaBus(KAFKA, prefix=topic_prefix)
+    await kafka.start()
+    await kafka.ensure_topics({TOPIC: 3, DEAD: 1})
+    try:
+        events = [checked_in(f"s{n % 7}", n) for n in range(40)]
+        for e in events:
+            raw = envelope_of(e)
+            await kafka.publish(TOPIC, e.student_id, raw)
+            if int(e.check_in_id.rsplit("-", 1)[1]) % 4 == 0:
+                await kafka.publish(TOPIC, e.student_id, raw)  # the relay re-sent it after a crash
+        async with consuming(runner_for(kafka, pg_db, Effects())):
+            await eventually(lambda: _count_is(pg_db, 40), timeout=60)
+        async with consuming(runner_for(kafka, pg_db, Effects())):  # a restart reads from the commit
+            await asyncio.sleep(3)
+        counts = await effect_count(pg_db)
+        assert len(counts) == 40 and set(counts.values()) == {1}
+    finally:
+        await kafka.stop()
+
+
+async def _count_is(db: Database, expected: int) -> bool:
+    return sum((await effect_count(db)).values()) == expected
+
+
+async def _committed(bus: MemoryBus, count: int) -> bool:
+    committed = bus.groups.get("probe")
+    return committed is not None and sum(committed.committed.values()) == count

@@ -1,0 +1,98 @@
+"""Fixtures shared by every test: the real stack (PostgreSQL, Kafka, Redis) and service apps on it.
+
+The stack is started by `deploy/local/stack up` (the test command does it); tests that need it fail,
+never skip, when it is not there.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+
+from chassis.app import ServiceDefinition
+from chassis.auth import Role, mint_token
+from chassis.bus import Bus
+from chassis.clock import Clock
+from chassis.settings import PLACEHOLDER_SECRET, ServiceSettings
+
+PG_URL = os.environ.get("AFTERSCHOOL_TEST_PG_URL", "postgresql+asyncpg://afterschool:afterschool@127.0.0.1:54329")
+KAFKA = os.environ.get("AFTERSCHOOL_TEST_KAFKA", "127.0.0.1:9092")
+REDIS_URL = os.environ.get("AFTERSCHOOL_TEST_REDIS", "redis://127.0.0.1:63799/0")
+SECRET = PLACEHOLDER_SECRET
+
+
+def _plain_dsn(database: str) -> str:
+    return PG_URL.replace("postgresql+asyncpg://", "postgresql://") + f"/{database}"
+
+
+@contextlib.asynccontextmanager
+async def fresh_database() -> AsyncIterator[str]:
+    """A new, empty PostgreSQL database for one test; its SQLAlchemy URL."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(_plain_dsn("postgres"))
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        yield f"{PG_URL}/{name}"
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+@pytest.fixture
+async def pg_url() -> AsyncIterator[str]:
+    """A fresh PostgreSQL database."""
+    async with fresh_database() as url:
+        yield url
+
+
+@pytest.fixture
+def topic_prefix() -> str:
+    """A Kafka topic prefix no other test uses, so each test reads only its own events."""
+    return f"t{uuid.uuid4().hex[:10]}."
+
+
+def token(role: Role, subject: str, *, school: str | None = None, district: str | None = None) -> str:
+    """A bearer token for tests."""
+    return mint_token(secret=SECRET, role=role, subject=subject, school_id=school, district_id=district)
+
+
+def auth(role: Role, subject: str, *, school: str | None = None, district: str | None = None) -> dict[str, str]:
+    """Authorization header for tests."""
+    return {"Authorization": f"Bearer {token(role, subject, school=school, district=district)}"}
+
+
+def stack_settings(definition: ServiceDefinition, database_url: str, prefix: str, **extra: Any) -> ServiceSettings:
+    """A service's settings on the real stack (PostgreSQL, Kafka with a test topic prefix, Redis)."""
+    values: dict[str, Any] = {
+        "environment": "test",
+        "database_url": database_url,
+        "bus": "kafka",
+        "kafka_bootstrap": KAFKA,
+        "kafka_topic_prefix": prefix,
+        "kafka_create_topics": True,
+        "redis_url": REDIS_URL,
+        "jwt_secret": SECRET,
+        "consumer_backoff_seconds": 0.05,
+    }
+    values.update(extra)
+    return definition.settings_class(**values)
+
+
+@contextlib.asynccontextmanager
+async def running(
+    definition: ServiceDefinition, settings: ServiceSettings, *, bus: Bus | None = None, clock: Clock | None = None
+) -> AsyncIterator[httpx.AsyncClient]:
+    """Run a service app (lifespan included) and give an HTTP client for it."""
+    app = definition.create_app(settings, bus=bus, clock=clock)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            client.app = app  # type: ignore[attr-defined]
+            yield client
