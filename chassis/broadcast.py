@@ -42,17 +42,17 @@ class MemoryBroadcaster:
 class RedisBroadcaster:
     """Subscribers listen on Redis channels, so a notification stored by one replica reaches all."""
 
-    def __init__(self, redis: Any) -> None:
-        self._redis = redis
+    def __init__(self, redis: Any, namespace: str = "") -> None:
+        self._redis, self._namespace = redis, namespace
 
     async def publish(self, channel: str, message: bytes) -> None:
         """PUBLISH to Redis."""
-        await self._redis.publish(f"live:{channel}", message)
+        await self._redis.publish(f"{self._namespace}live:{channel}", message)
 
     async def subscribe(self, channel: str) -> AsyncIterator[bytes]:
         """Messages published to `channel` from now on."""
         pubsub = self._redis.pubsub()
-        await pubsub.subscribe(f"live:{channel}")
+        await pubsub.subscribe(f"{self._namespace}live:{channel}")
         try:
             while True:
                 message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)

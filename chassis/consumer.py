@@ -39,8 +39,12 @@ class Subscription:
 
     @property
     def topics(self) -> list[str]:
-        """The topics those event types travel on."""
-        return sorted({event_type.topic for event_type in self.handlers})
+        """The topics those event types travel on, in the order the handlers are listed.
+
+        A batch is applied topic by topic in this order, so list reference data first (rosters before
+        check-ins): when both arrive in one fetch, the alert finds the guardian the roster just linked.
+        """
+        return list(dict.fromkeys(event_type.topic for event_type in self.handlers))
 
     def handler_for(self, event_type: str) -> Handler | None:
         """The handler of a type, if this service handles it."""
@@ -104,9 +108,12 @@ class ConsumerRunner:
             await consumer.stop()
 
     async def handle_batch(self, consumer: BusConsumer, batch: Mapping[Partition, Sequence[Record]]) -> None:
-        """Handle each partition's records (partitions concurrently) and commit what committed."""
-        done = await asyncio.gather(*(self._handle_partition(consumer, records) for records in batch.values()))
-        offsets = {part: next_offset for part, next_offset in zip(batch, done, strict=True) if next_offset is not None}
+        """Handle the batch topic by topic (each topic's partitions concurrently) and commit what committed."""
+        offsets: dict[Partition, int] = {}
+        for topic in self._subscription.topics:
+            parts = [part for part in batch if part.topic == topic]
+            done = await asyncio.gather(*(self._handle_partition(consumer, batch[part]) for part in parts))
+            offsets.update({part: offset for part, offset in zip(parts, done, strict=True) if offset is not None})
         if not offsets:
             return
         try:

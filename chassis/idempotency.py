@@ -99,11 +99,15 @@ async def _stored(runtime: Runtime, scope: str, key: str) -> tuple[str, int, Any
     return None if row is None else (row.request_hash, row.status_code, row.body)
 
 
+def _cache_key(runtime: Runtime, scope: str, key: str) -> str:
+    return f"{runtime.settings.redis_namespace}idem:{scope}:{key}"
+
+
 async def _cached(runtime: Runtime, scope: str, key: str) -> tuple[str, int, Any] | None:
     if runtime.redis is None:
         return None
     try:
-        raw = await runtime.redis.get(f"idem:{scope}:{key}")
+        raw = await runtime.redis.get(_cache_key(runtime, scope, key))
     except Exception:
         log.warning("redis unavailable for idempotency lookup; using the database", exc_info=True)
         return None
@@ -119,7 +123,7 @@ async def _cache(runtime: Runtime, idempotency: tuple[str, str, str], status: in
     scope, key, digest = idempotency
     try:
         await runtime.redis.set(
-            f"idem:{scope}:{key}",
+            _cache_key(runtime, scope, key),
             orjson.dumps({"hash": digest, "status": status, "body": content}),
             ex=CACHE_SECONDS,
         )

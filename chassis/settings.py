@@ -7,7 +7,7 @@ from typing import Literal, Self
 from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PLACEHOLDER_SECRET = "development-only-secret-change-me-in-production"  # noqa: S105 - refused in production
+PLACEHOLDER_SECRET = "development-only-secret-change-me-in-production"
 
 
 class ServiceSettings(BaseSettings):
@@ -23,6 +23,7 @@ class ServiceSettings(BaseSettings):
     kafka_create_topics: bool = False  # development and tests; production topics are Strimzi resources
     kafka_partitions: int = 6
     redis_url: str | None = None
+    redis_namespace: str = ""  # key and channel prefix, so deployments (or test runs) can share one Redis
     jwt_algorithm: Literal["HS256", "RS256"] = "HS256"
     jwt_secret: str = PLACEHOLDER_SECRET
     jwt_jwks_url: str | None = None

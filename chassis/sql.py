@@ -10,19 +10,22 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Insert
 
+Target = Table | type[Any]
+"""A Core table or an ORM-mapped class."""
 
-def _insert(session: AsyncSession, table: Table) -> Any:
+
+def _insert(session: AsyncSession, table: Target) -> Any:
     bind = session.get_bind()
     return (sqlite if bind.dialect.name == "sqlite" else postgresql).insert(table)
 
 
-def insert_ignoring_duplicates(session: AsyncSession, table: Table, values: Mapping[str, Any]) -> Insert:
+def insert_ignoring_duplicates(session: AsyncSession, table: Target, values: Mapping[str, Any]) -> Insert:
     """INSERT … ON CONFLICT DO NOTHING (add `.returning(...)` to learn whether it inserted)."""
     statement: Insert = _insert(session, table).values(**values).on_conflict_do_nothing()
     return statement
 
 
-def upsert(session: AsyncSession, table: Table, values: Mapping[str, Any], keys: Sequence[str]) -> Insert:
+def upsert(session: AsyncSession, table: Target, values: Mapping[str, Any], keys: Sequence[str]) -> Insert:
     """INSERT … ON CONFLICT (keys) DO UPDATE the other columns."""
     statement = _insert(session, table).values(**values)
     changes = {k: v for k, v in values.items() if k not in keys}

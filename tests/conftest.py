@@ -78,6 +78,7 @@ def stack_settings(definition: ServiceDefinition, database_url: str, prefix: str
         "kafka_topic_prefix": prefix,
         "kafka_create_topics": True,
         "redis_url": REDIS_URL,
+        "redis_namespace": prefix,
         "jwt_secret": SECRET,
         "consumer_backoff_seconds": 0.05,
     }
@@ -96,3 +97,26 @@ async def running(
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             client.app = app  # type: ignore[attr-defined]
             yield client
+
+
+@contextlib.asynccontextmanager
+async def serving(
+    definition: ServiceDefinition, settings: ServiceSettings, *, bus: Bus | None = None
+) -> AsyncIterator[str]:
+    """Run a service under a real uvicorn server on a free loopback port (for streaming); its base URL."""
+    import asyncio
+
+    import uvicorn
+
+    app = definition.create_app(settings, bus=bus)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, access_log=False))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        assert not task.done(), "server failed to start"
+        await asyncio.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task

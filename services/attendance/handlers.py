@@ -90,4 +90,4 @@ async def record_enrolled_student(uow: UnitOfWork, event: StudentEnrolled, _enve
         "class_id": event.class_id,
         "grade": event.grade,
     }
-    await uow.session.execute(upsert(uow.session, store.RosterStudent.__table__, values, ["student_id"]))
+    await uow.session.execute(upsert(uow.session, store.RosterStudent, values, ["student_id"]))

@@ -25,7 +25,7 @@ Push = Callable[[str, bytes], Awaitable[None]]
 async def remember_student(uow: UnitOfWork, event: StudentEnrolled, _envelope: Envelope) -> None:
     """Keep the child's given name for the alerts."""
     values = {"student_id": event.student_id, "school_id": event.school_id, "name": event.name}
-    await uow.session.execute(upsert(uow.session, store.KnownStudent.__table__, values, ["student_id"]))
+    await uow.session.execute(upsert(uow.session, store.KnownStudent, values, ["student_id"]))
 
 
 async def link_guardian(uow: UnitOfWork, event: GuardianLinked, _envelope: Envelope) -> None:
@@ -37,7 +37,7 @@ async def link_guardian(uow: UnitOfWork, event: GuardianLinked, _envelope: Envel
         "relation": event.relation,
         "language": event.preferred_language,
     }
-    await uow.session.execute(upsert(uow.session, store.GuardianLink.__table__, values, ["student_id", "guardian_id"]))
+    await uow.session.execute(upsert(uow.session, store.GuardianLink, values, ["student_id", "guardian_id"]))
 
 
 def alert_guardians_of_check_in(push: Push) -> Callable[[UnitOfWork, StudentCheckedIn, Envelope], Awaitable[None]]:

@@ -20,7 +20,7 @@ def tally_check_in(class_hours_per_session: int) -> Callable[[UnitOfWork, Studen
         await uow.session.execute(
             insert_ignoring_duplicates(
                 uow.session,
-                store.AttendedSession.__table__,
+                store.AttendedSession,
                 {
                     "student_id": fact.student_id,
                     "session_date": fact.session_date,

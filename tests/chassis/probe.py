@@ -37,15 +37,25 @@ async def probe_database(url: str) -> AsyncIterator[Database]:
 
 def unit_of_work(db: Database, on_publish: object = None) -> UnitOfWork:
     """A unit of work of the probe service."""
-    return UnitOfWork(db, TABLES, service="probe", clock=SystemClock(),
-                      on_publish=on_publish if callable(on_publish) else (lambda: None))
+    return UnitOfWork(
+        db,
+        TABLES,
+        service="probe",
+        clock=SystemClock(),
+        on_publish=on_publish if callable(on_publish) else (lambda: None),
+    )
 
 
 def checked_in(student_id: str, n: int = 0) -> StudentCheckedIn:
     """A check-in event for `student_id`."""
     return StudentCheckedIn(
-        check_in_id=f"c-{uuid.uuid4().hex[:8]}-{n}", student_id=student_id, school_id="s1", device_id="k",
-        method=CheckInMethod.CARD, occurred_at=datetime.now(UTC), session_date="2026-11-25",
+        check_in_id=f"c-{uuid.uuid4().hex[:8]}-{n}",
+        student_id=student_id,
+        school_id="s1",
+        device_id="k",
+        method=CheckInMethod.CARD,
+        occurred_at=datetime.now(UTC),
+        session_date="2026-11-25",
     )
 
 

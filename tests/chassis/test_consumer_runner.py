@@ -43,8 +43,14 @@ class Effects:
 
 def runner_for(bus: Bus, db: Database, effects: Effects, group: str = "probe") -> ConsumerRunner:
     return ConsumerRunner(
-        bus, Subscription({StudentCheckedIn: effects.apply}), service="probe", group=group,
-        uow=lambda: unit_of_work(db), dead_letter_topic=DEAD, max_attempts=3, backoff=0.01,
+        bus,
+        Subscription({StudentCheckedIn: effects.apply}),
+        service="probe",
+        group=group,
+        uow=lambda: unit_of_work(db),
+        dead_letter_topic=DEAD,
+        max_attempts=3,
+        backoff=0.01,
     )
 
 
@@ -81,7 +87,7 @@ def dead_letters(bus: MemoryBus) -> list[dict[str, Any]]:
 async def bus() -> AsyncIterator[MemoryBus]:
     memory = MemoryBus()
     await memory.ensure_topics({TOPIC: 3, DEAD: 1})
-    yield memory
+    return memory
 
 
 async def test_an_event_delivered_twice_takes_effect_once(db: Database, bus: MemoryBus) -> None:
@@ -183,7 +189,8 @@ async def test_on_kafka_duplicates_and_a_restart_take_effect_exactly_once(pg_db:
         async with consuming(runner_for(kafka, pg_db, Effects())):  # a restart reads from the commit
             await asyncio.sleep(3)
         counts = await effect_count(pg_db)
-        assert len(counts) == 40 and set(counts.values()) == {1}
+        assert len(counts) == 40
+        assert set(counts.values()) == {1}
     finally:
         await kafka.stop()
 

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Sequence
 
 import pytest
 
-from chassis.bus import Bus, BusConsumer, Record
+from chassis.bus import Bus, BusConsumer, Partition, Record
 from chassis.bus.kafka import KafkaBus
 from chassis.bus.memory import MemoryBus
 from tests.conftest import KAFKA
@@ -56,7 +56,7 @@ async def publish(bus: Bus, items: Sequence[tuple[str, str]]) -> None:
 
 
 async def commit_all(consumer: BusConsumer, records: Sequence[Record]) -> None:
-    offsets: dict = {}
+    offsets: dict[Partition, int] = {}
     for r in records:
         offsets[r.where] = max(offsets.get(r.where, 0), r.offset + 1)
     await consumer.commit(offsets)
@@ -103,9 +103,7 @@ async def test_uncommitted_records_are_delivered_again_and_committed_ones_are_no
     await second.start()
     try:
         again = await collect(second, 12 - len(first_of_each_partition))
-        assert sorted(r.value for r in again) == sorted(
-            r.value for r in received if r not in first_of_each_partition
-        )
+        assert sorted(r.value for r in again) == sorted(r.value for r in received if r not in first_of_each_partition)
         assert await drain(second, 1.0) == []
     finally:
         await second.stop()

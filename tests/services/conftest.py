@@ -1,0 +1,63 @@
+"""Helpers for service tests on the real stack: publish as another service would, read what a service published."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from chassis.bus.kafka import KafkaBus
+from contracts.envelope import Envelope, Event
+from tests.conftest import KAFKA
+
+
+async def publish_as_producer(prefix: str, events: Iterable[Event], *, school_id: str) -> None:
+    """Put events on their topics as the producing service's relay would (each in a new envelope)."""
+    await publish_envelopes(prefix, [Envelope.wrap(e, source="/test", school_id=school_id) for e in events])
+
+
+async def publish_envelopes(prefix: str, envelopes: Iterable[Envelope]) -> None:
+    """Put envelopes on their topics; the same envelope twice is a redelivery (same event id)."""
+    from contracts.registry import decode
+
+    envelopes = list(envelopes)
+    events = [decode(e) for e in envelopes]
+    bus = KafkaBus(KAFKA, prefix=prefix)
+    await bus.start()
+    try:
+        await bus.ensure_topics(dict.fromkeys({e.topic for e in events}, 6))
+        for envelope, event in zip(envelopes, events, strict=True):
+            await bus.publish(event.topic, event.key(), envelope.to_bytes())
+    finally:
+        await bus.stop()
+
+
+async def read_topic(prefix: str, topic: str, *, count: int, timeout: float = 30.0) -> list[Envelope]:
+    """Read `count` envelopes from a topic with a fresh consumer group, then make sure no more arrive."""
+    bus = KafkaBus(KAFKA, prefix=prefix)
+    consumer = bus.consumer(f"reader-{uuid.uuid4().hex[:8]}", [topic])
+    await consumer.start()
+    found: list[Envelope] = []
+    loop = asyncio.get_running_loop()
+    try:
+        deadline = loop.time() + timeout
+        while len(found) < count and loop.time() < deadline:
+            for records in (await consumer.getmany(timeout=0.5, max_records=500)).values():
+                found += [Envelope.from_bytes(r.value) for r in records]
+        quiet_until = loop.time() + 1.0
+        while loop.time() < quiet_until:
+            for records in (await consumer.getmany(timeout=0.3, max_records=500)).values():
+                found += [Envelope.from_bytes(r.value) for r in records]
+    finally:
+        await consumer.stop()
+    return found
+
+
+async def eventually(check: Callable[[], Any], timeout: float = 30.0) -> None:
+    """Wait until the async `check` returns something true."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not await check():
+        assert loop.time() < deadline, "not reached in time"
+        await asyncio.sleep(0.1)

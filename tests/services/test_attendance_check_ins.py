@@ -1,0 +1,210 @@
+"""Attendance check-ins on the real stack (AT-2, AT-8): stored once, published once, refused clearly."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from redis.asyncio import Redis
+from sqlalchemy import func, select
+
+from chassis.auth import Role
+from contracts.enrollment import StudentEnrolled
+from services.attendance import store
+from services.attendance.app import DEFINITION
+from tests.conftest import REDIS_URL, auth, running, stack_settings
+from tests.services.conftest import eventually, publish_as_producer, read_topic
+
+pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
+
+KIOSK = auth(Role.KIOSK, "s1-kiosk-gate", school="s1")
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+def check_in(student: str = "xiaoming", minutes_ago: int = 5, **extra: Any) -> dict[str, Any]:
+    body = {
+        "student_id": student,
+        "occurred_at": (NOW - timedelta(minutes=minutes_ago)).isoformat(),
+        "device_id": "s1-kiosk-gate",
+        "method": "card",
+    }
+    return {**body, **extra}
+
+
+@pytest.fixture
+async def attendance(pg_url: str, topic_prefix: str) -> AsyncIterator[httpx.AsyncClient]:
+    """Attendance on PostgreSQL, Kafka and Redis, knowing 小明 and 小红 of s1 and 小刚 of s2."""
+    roster = [
+        StudentEnrolled(student_id=s, school_id=school, class_id=f"{school}-g3-c1", grade=3, name=s)
+        for s, school in (("xiaoming", "s1"), ("xiaohong", "s1"), ("xiaogang", "s2"))
+    ]
+    await publish_as_producer(topic_prefix, roster, school_id="s1")
+    async with running(DEFINITION, stack_settings(DEFINITION, pg_url, topic_prefix)) as client:
+        await eventually(lambda: _roster_size(client, 3))
+        client.prefix = topic_prefix  # type: ignore[attr-defined]
+        yield client
+
+
+async def _roster_size(client: httpx.AsyncClient, expected: int) -> bool:
+    async with client.app.state.runtime.db.sessions() as session:  # type: ignore[attr-defined]
+        return (await session.execute(select(func.count()).select_from(store.RosterStudent))).scalar_one() == expected
+
+
+async def stored_check_ins(client: httpx.AsyncClient) -> int:
+    async with client.app.state.runtime.db.sessions() as session:  # type: ignore[attr-defined]
+        return int((await session.execute(select(func.count()).select_from(store.CheckIn))).scalar_one())
+
+
+async def test_a_kiosk_check_in_is_stored_and_published_once(attendance: httpx.AsyncClient) -> None:
+    response = await attendance.post(
+        "/attendance/v1/check-ins", json=check_in(), headers={**KIOSK, "Idempotency-Key": "k-1"}
+    )
+    assert response.status_code == 201
+    body = response.json()
+    assert body["student_id"] == "xiaoming"
+    assert body["school_id"] == "s1"
+    assert body["method"] == "card"
+    published = await read_topic(attendance.prefix, "attendance.events", count=1)  # type: ignore[attr-defined]
+    assert [(e.type, e.data["check_in_id"], e.schoolid, e.subject) for e in published] == [
+        ("attendance.student_checked_in.v1", body["check_in_id"], "s1", "xiaoming")
+    ]
+
+
+async def test_a_retry_with_the_same_idempotency_key_replays_the_first_answer(attendance: httpx.AsyncClient) -> None:
+    headers = {**KIOSK, "Idempotency-Key": "retry-1"}
+    first = await attendance.post("/attendance/v1/check-ins", json=check_in(), headers=headers)
+    again = await attendance.post("/attendance/v1/check-ins", json=check_in(), headers=headers)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json() == first.json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert await stored_check_ins(attendance) == 1
+    prefix = attendance.prefix  # type: ignore[attr-defined]
+    cached = await Redis.from_url(REDIS_URL).exists(
+        f"{prefix}idem:attendance:/attendance/v1/check-ins:s1:s1-kiosk-gate:retry-1"
+    )
+    assert cached == 1  # the fast path; the database row is the truth
+
+
+async def test_the_same_key_with_another_body_is_refused(attendance: httpx.AsyncClient) -> None:
+    headers = {**KIOSK, "Idempotency-Key": "reused"}
+    await attendance.post("/attendance/v1/check-ins", json=check_in(), headers=headers)
+    response = await attendance.post("/attendance/v1/check-ins", json=check_in("xiaohong"), headers=headers)
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "different request body" in response.json()["detail"]
+    assert await stored_check_ins(attendance) == 1
+
+
+async def test_a_duplicated_device_event_without_the_key_returns_the_first_check_in(
+    attendance: httpx.AsyncClient,
+) -> None:
+    first = await attendance.post(
+        "/attendance/v1/check-ins", json=check_in(), headers={**KIOSK, "Idempotency-Key": "a"}
+    )
+    duplicate = await attendance.post(
+        "/attendance/v1/check-ins", json=check_in(), headers={**KIOSK, "Idempotency-Key": "b"}
+    )
+    assert duplicate.status_code == 200
+    assert duplicate.json()["check_in_id"] == first.json()["check_in_id"]
+    assert await stored_check_ins(attendance) == 1
+
+
+async def test_concurrent_retries_store_one_check_in_and_all_get_the_same_answer(
+    attendance: httpx.AsyncClient,
+) -> None:
+    headers = {**KIOSK, "Idempotency-Key": "storm"}
+    responses = await asyncio.gather(
+        *(attendance.post("/attendance/v1/check-ins", json=check_in(), headers=headers) for _ in range(10))
+    )
+    assert {r.status_code for r in responses} == {201}
+    assert len({r.json()["check_in_id"] for r in responses}) == 1
+    assert await stored_check_ins(attendance) == 1
+
+
+async def test_late_offline_uploads_are_accepted_and_listed_in_device_time_order(
+    attendance: httpx.AsyncClient,
+) -> None:
+    late, early = check_in("xiaoming", minutes_ago=10), check_in("xiaohong", minutes_ago=50)
+    for body in (late, early):  # uploaded out of order after the kiosk came back online (AT-8)
+        assert (await attendance.post("/attendance/v1/check-ins", json=body, headers=KIOSK)).status_code == 201
+    day = (NOW - timedelta(minutes=10)).astimezone(__import__("zoneinfo").ZoneInfo("Asia/Shanghai")).date()
+    listed = await attendance.get(
+        "/attendance/v1/check-ins",
+        params={"date": day.isoformat()},
+        headers=auth(Role.SCHOOL_ADMIN, "admin", school="s1"),
+    )
+    assert [c["student_id"] for c in listed.json()["items"]] == ["xiaohong", "xiaoming"]
+
+
+async def test_a_device_clock_far_in_the_future_is_refused(attendance: httpx.AsyncClient) -> None:
+    response = await attendance.post("/attendance/v1/check-ins", json=check_in(minutes_ago=-60), headers=KIOSK)
+    assert response.status_code == 422
+    assert response.json()["rule"] == "AT-8"
+    assert await stored_check_ins(attendance) == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        (check_in("xiaogang"), 404),  # a child of another school
+        (check_in("nobody"), 404),
+        (check_in(method="telepathy"), 422),
+        (check_in(occurred_at="2026-11-25T16:00:00"), 422),  # no timezone
+        ({"student_id": "xiaoming"}, 422),
+        (check_in(extra_field=1), 422),
+    ],
+    ids=["other-school", "unknown", "bad-method", "naive-time", "missing-fields", "unknown-field"],
+)
+async def test_bad_check_ins_get_a_problem_and_store_nothing(
+    attendance: httpx.AsyncClient, body: dict[str, Any], status: int
+) -> None:
+    response = await attendance.post("/attendance/v1/check-ins", json=body, headers=KIOSK)
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["status"] == status
+    assert await stored_check_ins(attendance) == 0
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ({}, 401),
+        ({"Authorization": "Bearer forged"}, 401),
+        (auth(Role.GUARDIAN, "p1", school="s1"), 403),
+        (auth(Role.KIOSK, "s1-kiosk-east", school="s1"), 403),  # reports another device's id
+    ],
+    ids=["no-token", "bad-token", "guardian", "other-device"],
+)
+async def test_only_a_kiosk_speaking_for_itself_may_check_in(
+    attendance: httpx.AsyncClient, headers: dict[str, str], status: int
+) -> None:
+    response = await attendance.post("/attendance/v1/check-ins", json=check_in(), headers=headers)
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/problem+json"
+    assert await stored_check_ins(attendance) == 0
+
+
+async def test_another_schools_admin_sees_none_of_the_check_ins(attendance: httpx.AsyncClient) -> None:
+    await attendance.post("/attendance/v1/check-ins", json=check_in(), headers=KIOSK)
+    day = NOW.astimezone(__import__("zoneinfo").ZoneInfo("Asia/Shanghai")).date().isoformat()
+    other = await attendance.get(
+        "/attendance/v1/check-ins", params={"date": day}, headers=auth(Role.SCHOOL_ADMIN, "admin2", school="s2")
+    )
+    assert other.json()["total"] == 0
+
+
+async def test_health_readiness_and_metrics(attendance: httpx.AsyncClient) -> None:
+    await attendance.post("/attendance/v1/check-ins", json=check_in(), headers=KIOSK)
+    assert (await attendance.get("/healthz")).json() == {"status": "ok"}
+    ready = await attendance.get("/readyz")
+    assert ready.json() == {"status": "ok", "checks": {"database": "ok", "bus": "ok", "redis": "ok"}}
+    metrics = (await attendance.get("/metrics")).text
+    assert (
+        'afterschool_http_requests_total{method="POST",route="/attendance/v1/check-ins",service="attendance"'
+        ',status="201"}' in metrics
+    )
+    assert 'afterschool_check_ins_total{method="card",service="attendance"}' in metrics

@@ -1,0 +1,112 @@
+"""Notify on the real stack (NT-1, NT-3): one alert per guardian per check-in, listed and pushed live."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import httpx
+import orjson
+import pytest
+
+from chassis.auth import Role
+from contracts.attendance import CheckInMethod, StudentCheckedIn
+from contracts.enrollment import GuardianLinked, StudentEnrolled
+from contracts.envelope import Envelope
+from services.notify.app import DEFINITION
+from tests.conftest import auth, running, serving, stack_settings
+from tests.services.conftest import eventually, publish_as_producer, publish_envelopes
+
+pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
+
+ROSTER = [
+    StudentEnrolled(student_id="xiaoming", school_id="s1", class_id="s1-g3-c1", grade=3, name="小明"),
+    GuardianLinked(guardian_id="mum", student_id="xiaoming", school_id="s1", relation="母亲"),
+    GuardianLinked(guardian_id="dad", student_id="xiaoming", school_id="s1", relation="父亲", preferred_language="en"),
+    StudentEnrolled(student_id="xiaohong", school_id="s1", class_id="s1-g3-c1", grade=3, name="小红"),
+    GuardianLinked(guardian_id="hong-mum", student_id="xiaohong", school_id="s1", relation="母亲"),
+]
+
+
+def checked_in(student: str, n: int) -> StudentCheckedIn:
+    return StudentCheckedIn(
+        check_in_id=f"c{n}",
+        student_id=student,
+        school_id="s1",
+        device_id="s1-kiosk-gate",
+        method=CheckInMethod.FACE,
+        occurred_at=datetime(2026, 11, 25, 8, n, tzinfo=UTC),
+        session_date="2026-11-25",
+    )
+
+
+async def notifications(client: httpx.AsyncClient, guardian: str, school: str = "s1") -> list[dict[str, str]]:
+    response = await client.get("/notify/v1/notifications", headers=auth(Role.GUARDIAN, guardian, school=school))
+    assert response.status_code == 200
+    items: list[dict[str, str]] = response.json()["items"]
+    return items
+
+
+@pytest.fixture
+async def notify(pg_url: str, topic_prefix: str) -> AsyncIterator[httpx.AsyncClient]:
+    await publish_as_producer(topic_prefix, ROSTER, school_id="s1")
+    async with running(DEFINITION, stack_settings(DEFINITION, pg_url, topic_prefix)) as client:
+        client.prefix = topic_prefix  # type: ignore[attr-defined]
+        yield client
+
+
+async def test_each_guardian_gets_exactly_one_alert_per_check_in_even_when_delivered_twice(
+    notify: httpx.AsyncClient,
+) -> None:
+    first, second = (Envelope.wrap(checked_in("xiaoming", n), source="/attendance", school_id="s1") for n in (5, 40))
+    await publish_envelopes(notify.prefix, [first, first, second])  # type: ignore[attr-defined]
+
+    async def both_arrived() -> bool:
+        return len(await notifications(notify, "mum")) == 2
+
+    await eventually(both_arrived)
+    await asyncio.sleep(1.0)  # a late duplicate would land now
+    mum, dad = await notifications(notify, "mum"), await notifications(notify, "dad")
+    assert [n["body"] for n in mum] == ["小明已于16:40签到参加课后服务。", "小明已于16:05签到参加课后服务。"]
+    assert [n["body"] for n in dad][0] == "小明 checked in to the after-school service at 16:40."
+    assert len(dad) == 2
+
+
+async def test_a_guardian_sees_only_their_own_alerts(notify: httpx.AsyncClient) -> None:
+    await publish_as_producer(notify.prefix, [checked_in("xiaoming", 1)], school_id="s1")  # type: ignore[attr-defined]
+
+    async def arrived() -> bool:
+        return len(await notifications(notify, "mum")) == 1
+
+    await eventually(arrived)
+    assert await notifications(notify, "hong-mum") == []
+    assert await notifications(notify, "mum", school="s2") == []  # the same id in another school's token
+    teacher = await notify.get("/notify/v1/notifications", headers=auth(Role.CLASS_TEACHER, "mum", school="s1"))
+    assert teacher.status_code == 403
+
+
+async def test_alerts_are_pushed_live_to_the_guardians_stream(pg_url: str, topic_prefix: str) -> None:
+    await publish_as_producer(topic_prefix, ROSTER, school_id="s1")
+    async with serving(DEFINITION, stack_settings(DEFINITION, pg_url, topic_prefix)) as base:
+        async with (
+            httpx.AsyncClient(base_url=base, timeout=30) as client,
+            client.stream(
+                "GET", "/notify/v1/notifications/stream", headers=auth(Role.GUARDIAN, "mum", school="s1")
+            ) as stream,
+        ):
+            assert stream.headers["content-type"].startswith("text/event-stream")
+            lines = stream.aiter_lines()
+            assert await anext(lines) == ": connected"
+            await publish_as_producer(topic_prefix, [checked_in("xiaoming", 7)], school_id="s1")
+            data = None
+            with contextlib.suppress(StopAsyncIteration):
+                async with asyncio.timeout(30):
+                    async for line in lines:
+                        if line.startswith("data: "):
+                            data = orjson.loads(line.removeprefix("data: "))
+                            break
+    assert data is not None
+    assert data["student_id"] == "xiaoming"
+    assert data["body"] == "小明已于16:07签到参加课后服务。"
