@@ -143,7 +143,9 @@ async def _start_runtime(
     if settings.redis_url:
         redis = Redis.from_url(settings.redis_url, socket_timeout=2.0, socket_connect_timeout=2.0)
         stack.push_async_callback(redis.aclose)
-    broadcaster: Broadcaster = RedisBroadcaster(redis, settings.redis_namespace) if redis is not None else MemoryBroadcaster()
+    broadcaster: Broadcaster = (
+        RedisBroadcaster(redis, settings.redis_namespace) if redis is not None else MemoryBroadcaster()
+    )
 
     relay = OutboxRelay(
         db, definition.tables, bus, service=definition.name, clock=clock, send_timeout=settings.send_timeout_seconds
