@@ -52,7 +52,7 @@ def _parser() -> argparse.ArgumentParser:
 def _server_options(parser: argparse.ArgumentParser, *, port: int) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=port)
-    parser.add_argument("--log-level", default=os.environ.get("AFTERSCHOOL_LOG_LEVEL", "WARNING"))
+    parser.add_argument("--log-level", help="overrides the service's <SERVICE>_LOG_LEVEL (all-in-one: WARNING)")
 
 
 def dev_secret() -> str:
@@ -84,8 +84,10 @@ def _serve(args: argparse.Namespace) -> int:
 
     from afterschool.catalog import SERVICES
 
-    configure_logging(args.log_level)
-    app = SERVICES[args.service].create_app()
+    definition = SERVICES[args.service]
+    settings = definition.settings_class()
+    configure_logging(args.log_level or settings.log_level)
+    app = definition.create_app(settings)
     uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False, loop="uvloop")
     return 0
 
@@ -95,7 +97,7 @@ def _up(args: argparse.Namespace) -> int:
 
     from afterschool.embedded import AllInOne
 
-    configure_logging(args.log_level)
+    configure_logging(args.log_level or "WARNING")
     print(f"afterschool all-in-one on http://{args.host}:{args.port}/  (SQLite files in {args.data})")
     uvicorn.run(
         AllInOne(args.data, jwt_secret=dev_secret()), host=args.host, port=args.port, log_config=None, access_log=False
@@ -106,5 +108,5 @@ def _up(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from afterschool.demo import run_demo
 
-    configure_logging(args.log_level)
+    configure_logging(args.log_level or "WARNING")
     return asyncio.run(run_demo(args.data, host=args.host, port=args.port, keep_serving=not args.exit))

@@ -130,7 +130,7 @@ class Api:
 
     async def consumed(self, service: str, event_type: str) -> float:
         """How many events of a type the service has handled (its `afterschool_events_consumed_total`)."""
-        text = (await self.get(service, f"/{service}/metrics")).text
+        text = (await self.get(service, "/metrics")).text
         prefix = f'afterschool_events_consumed_total{{service="{service}",type="{event_type}"}}'
         return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(prefix))
 

@@ -80,8 +80,8 @@ class Runtime:
         return UnitOfWork(self.db, self.tables, service=self.name, clock=self.clock, on_publish=self.relay.wake)
 
 
-def get_runtime(request: Request) -> Runtime:
-    """FastAPI dependency: the running service."""
+async def get_runtime(request: Request) -> Runtime:
+    """FastAPI dependency: the running service (async, so FastAPI does not hop to a worker thread for it)."""
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -141,7 +141,12 @@ async def _start_runtime(
 
     redis: Redis | None = None
     if settings.redis_url:
-        redis = Redis.from_url(settings.redis_url, socket_timeout=2.0, socket_connect_timeout=2.0)
+        redis = Redis.from_url(
+            settings.redis_url,
+            socket_timeout=2.0,
+            socket_connect_timeout=2.0,
+            max_connections=settings.redis_max_connections,
+        )
         stack.push_async_callback(redis.aclose)
     broadcaster: Broadcaster = (
         RedisBroadcaster(redis, settings.redis_namespace) if redis is not None else MemoryBroadcaster()

@@ -30,7 +30,9 @@ class Database:
             )
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         else:
-            self.engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+            # No pre-ping: it costs a round trip per checkout on the hot path; dead connections are recycled
+            # and a failed request is retried by the client with its Idempotency-Key.
+            self.engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     async def ping(self) -> None:

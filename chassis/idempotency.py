@@ -17,6 +17,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.auth import Principal
 from chassis.problems import Unprocessable
@@ -44,14 +45,15 @@ async def respond_once(
         raise Unprocessable(f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters")
     scope = f"{runtime.name}:{request.url.path}:{principal.school_id}:{principal.subject}"
     digest = hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
-    stored = await _cached(runtime, scope, key) or await _stored(runtime, scope, key)
-    if stored is not None:
-        return _replay(stored, digest)
+    cached = await _cached(runtime, scope, key)
+    if cached is not None:
+        return _replay(cached, digest)
     try:
         return await _run(runtime, action, (scope, key, digest))
     except IntegrityError:
         # A concurrent request with the same key won the race: its answer is now committed.
-        stored = await _stored(runtime, scope, key)
+        async with runtime.db.sessions() as session:
+            stored = await _stored(session, runtime, scope, key)
         if stored is None:
             raise
         return _replay(stored, digest)
@@ -59,10 +61,14 @@ async def respond_once(
 
 async def _run(runtime: Runtime, action: Action, idempotency: tuple[str, str, str] | None) -> JSONResponse:
     async with runtime.uow() as uow:
+        if idempotency is not None:
+            scope, key, digest = idempotency
+            stored = await _stored(uow.session, runtime, scope, key)
+            if stored is not None:
+                return _replay(stored, digest)
         status, content = await action(uow)
         content = orjson.loads(orjson.dumps(content))
         if idempotency is not None:
-            scope, key, digest = idempotency
             await uow.session.execute(
                 runtime.tables.idempotency.insert().values(
                     scope=scope,
@@ -86,16 +92,12 @@ def _replay(stored: tuple[str, int, Any], digest: str) -> JSONResponse:
     return JSONResponse(content, status_code=status, headers={"Idempotent-Replayed": "true"})
 
 
-async def _stored(runtime: Runtime, scope: str, key: str) -> tuple[str, int, Any] | None:
+async def _stored(session: AsyncSession, runtime: Runtime, scope: str, key: str) -> tuple[str, int, Any] | None:
     table = runtime.tables.idempotency
-    async with runtime.db.sessions() as session:
-        row = (
-            await session.execute(
-                select(table.c.request_hash, table.c.status_code, table.c.body).where(
-                    table.c.scope == scope, table.c.key == key
-                )
-            )
-        ).first()
+    query = select(table.c.request_hash, table.c.status_code, table.c.body).where(
+        table.c.scope == scope, table.c.key == key
+    )
+    row = (await session.execute(query)).first()
     return None if row is None else (row.request_hash, row.status_code, row.body)
 
 

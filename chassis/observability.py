@@ -86,7 +86,6 @@ class RequestMetrics:
 
 
 def install_observability(app: FastAPI, service: str) -> None:
-    """Ops routes at the root (probes) and under `/<service>/` (the embedded mode's single port)."""
+    """Ops routes at the root, for probes and Prometheus (the ingress routes only `/<service>/…` to a pod)."""
     app.include_router(ops_router())
-    app.include_router(ops_router(), prefix=f"/{service}")
     app.add_middleware(RequestMetrics, service=service)

@@ -23,6 +23,7 @@ class ServiceSettings(BaseSettings):
     kafka_create_topics: bool = False  # development and tests; production topics are Strimzi resources
     kafka_partitions: int = 6
     redis_url: str | None = None
+    redis_max_connections: int = 500  # each live SSE stream holds one (pub/sub)
     redis_namespace: str = ""  # key and channel prefix, so deployments (or test runs) can share one Redis
     jwt_algorithm: Literal["HS256", "RS256"] = "HS256"
     jwt_secret: str = PLACEHOLDER_SECRET

@@ -54,11 +54,6 @@ class UnitOfWork:
 
     async def commit(self) -> None:
         """Commit everything at once, then run the after-commit hooks."""
-        if self._published and not self._db.is_sqlite:
-            # NOTIFY is delivered at commit, so a relay on another replica wakes only for committed rows.
-            await self.session.execute(
-                text("SELECT pg_notify(:channel, '')"), {"channel": outbox_channel(self.service)}
-            )
         await self.session.commit()
         if self._published:
             self._on_publish()
@@ -85,10 +80,12 @@ class UnitOfWork:
             traceparent=current_traceparent(),
         )
         if not self._db.is_sqlite:
-            # Writers of one key queue here until the previous writer commits, so outbox ids follow commit
-            # order per key, and the relay (which reads in id order) never reorders a key's events.
+            # Writers of one key queue on this lock until the previous writer commits, so outbox ids follow
+            # commit order per key and the relay (reading in id order) never reorders a key's events.
+            # NOTIFY is delivered at commit, so a relay on another replica wakes only for committed rows.
             await self.session.execute(
-                text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": f"outbox:{event.key()}"}
+                text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0)), pg_notify(:channel, '')"),
+                {"key": f"outbox:{event.key()}", "channel": outbox_channel(self.service)},
             )
         await self.session.execute(
             self._tables.outbox.insert().values(

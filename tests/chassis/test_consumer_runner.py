@@ -84,7 +84,7 @@ def dead_letters(bus: MemoryBus) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-async def bus() -> AsyncIterator[MemoryBus]:
+async def bus() -> MemoryBus:
     memory = MemoryBus()
     await memory.ensure_topics({TOPIC: 3, DEAD: 1})
     return memory

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Any
 
 import jwt
 import pytest
@@ -20,7 +21,7 @@ from services.attendance.settings import AttendanceSettings
 
 pytestmark = pytest.mark.unit
 
-PRODUCTION = {
+PRODUCTION: dict[str, Any] = {
     "environment": "production",
     "database_url": "postgresql+asyncpg://u:p@db/attendance",
     "bus": "kafka",
@@ -41,7 +42,7 @@ def test_production_refuses_the_placeholder_secret() -> None:
         ({"jwt_algorithm": "RS256"}, "needs jwt_jwks_url"),
     ],
 )
-def test_production_refuses_the_embedded_defaults(override: dict[str, str], message: str) -> None:
+def test_production_refuses_the_embedded_defaults(override: dict[str, Any], message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         ServiceSettings(**{**PRODUCTION, **override})
 

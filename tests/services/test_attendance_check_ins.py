@@ -51,7 +51,8 @@ async def attendance(pg_url: str, topic_prefix: str) -> AsyncIterator[httpx.Asyn
 
 async def _roster_size(client: httpx.AsyncClient, expected: int) -> bool:
     async with client.app.state.runtime.db.sessions() as session:  # type: ignore[attr-defined]
-        return (await session.execute(select(func.count()).select_from(store.RosterStudent))).scalar_one() == expected
+        count = (await session.execute(select(func.count()).select_from(store.RosterStudent))).scalar_one()
+        return bool(count == expected)
 
 
 async def stored_check_ins(client: httpx.AsyncClient) -> int:

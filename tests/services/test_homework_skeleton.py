@@ -13,7 +13,7 @@ pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
 
 async def test_homework_starts_migrated_and_ready(pg_url: str, topic_prefix: str) -> None:
     async with running(DEFINITION, stack_settings(DEFINITION, pg_url, topic_prefix)) as client:
-        assert (await client.get("/homework/healthz")).status_code == 200
+        assert (await client.get("/healthz")).status_code == 200
         assert (await client.get("/readyz")).json()["status"] == "ok"
         assert "afterschool_outbox_backlog" in (await client.get("/metrics")).text
         assert (await client.get("/homework/openapi.json")).json()["info"]["title"] == "afterschool homework"

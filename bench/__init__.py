@@ -1,0 +1,1 @@
+"""Benchmarks: load scripts run by hand (`bench/run`), never as timed tests."""

@@ -1,0 +1,107 @@
+"""Run the five services as separate `afterschool serve` processes on the real stack (tests and benchmarks)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from tests.conftest import KAFKA, REDIS_URL, SECRET, fresh_database
+
+SERVICES = ("enrollment", "attendance", "homework", "stipend", "notify")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@dataclass(frozen=True)
+class RunningStack:
+    """Base URLs and database URLs of the running services."""
+
+    bases: dict[str, str]
+    databases: dict[str, str]
+
+
+@contextlib.asynccontextmanager
+async def full_stack(prefix: str, tmp_path: Path, *, log_level: str = "WARNING") -> AsyncIterator[RunningStack]:
+    """Each service in its own process with its own database, once all are ready."""
+    async with contextlib.AsyncExitStack() as stack:
+        processes, bases, databases = [], {}, {}
+        for name in SERVICES:
+            url = await stack.enter_async_context(fresh_database())
+            databases[name] = url
+            port = free_port()
+            env = {
+                **os.environ,
+                **{
+                    f"{name.upper()}_{k}": v
+                    for k, v in {
+                        "ENVIRONMENT": "test",
+                        "DATABASE_URL": url,
+                        "BUS": "kafka",
+                        "KAFKA_BOOTSTRAP": KAFKA,
+                        "KAFKA_TOPIC_PREFIX": prefix,
+                        "KAFKA_CREATE_TOPICS": "true",
+                        "REDIS_URL": REDIS_URL,
+                        "REDIS_NAMESPACE": prefix,
+                        "JWT_SECRET": SECRET,
+                        "CONSUMER_BACKOFF_SECONDS": "0.05",
+                    }.items()
+                },
+            }
+            log = (tmp_path / f"{name}.log").open("wb")
+            processes.append(
+                await asyncio.create_subprocess_exec(
+                    sys.executable,
+                    "-m",
+                    "afterschool",
+                    "serve",
+                    name,
+                    "--port",
+                    str(port),
+                    "--log-level",
+                    log_level,
+                    env=env,
+                    stdout=log,
+                    stderr=log,
+                )
+            )
+            bases[name] = f"http://127.0.0.1:{port}"
+        try:
+            await _ready(bases, processes, tmp_path)
+            yield RunningStack(bases, databases)
+        finally:
+            for process in processes:
+                if process.returncode is None:
+                    process.send_signal(signal.SIGTERM)
+            await asyncio.gather(*(asyncio.wait_for(p.wait(), 30) for p in processes), return_exceptions=True)
+
+
+async def _ready(bases: dict[str, str], processes: list[asyncio.subprocess.Process], logs: Path) -> None:
+    async with httpx.AsyncClient(timeout=2) as client:
+        for _ in range(600):
+            for name, process in zip(SERVICES, processes, strict=True):
+                if process.returncode is not None:
+                    raise RuntimeError(
+                        f"{name} exited {process.returncode}: {(logs / f'{name}.log').read_text()[-3000:]}"
+                    )
+            try:
+                answers = [await client.get(f"{base}/readyz") for base in bases.values()]
+                if all(a.status_code == 200 for a in answers):
+                    return
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.1)
+    raise TimeoutError("services not ready in 60s")
