@@ -61,8 +61,9 @@ async def stored_check_ins(client: httpx.AsyncClient) -> int:
 
 
 async def test_a_kiosk_check_in_is_stored_and_published_once(attendance: httpx.AsyncClient) -> None:
+    trace = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
     response = await attendance.post(
-        "/attendance/v1/check-ins", json=check_in(), headers={**KIOSK, "Idempotency-Key": "k-1"}
+        "/attendance/v1/check-ins", json=check_in(), headers={**KIOSK, "Idempotency-Key": "k-1", "traceparent": trace}
     )
     assert response.status_code == 201
     body = response.json()
@@ -73,6 +74,8 @@ async def test_a_kiosk_check_in_is_stored_and_published_once(attendance: httpx.A
     assert [(e.type, e.data["check_in_id"], e.schoolid, e.subject) for e in published] == [
         ("attendance.student_checked_in.v1", body["check_in_id"], "s1", "xiaoming")
     ]
+    assert published[0].traceparent is not None
+    assert published[0].traceparent.split("-")[1] == "4bf92f3577b34da6a3ce929d0e0e4736"  # the kiosk's trace goes on
 
 
 async def test_a_retry_with_the_same_idempotency_key_replays_the_first_answer(attendance: httpx.AsyncClient) -> None:
