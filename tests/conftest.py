@@ -120,3 +120,34 @@ async def serving(
     finally:
         server.should_exit = True
         await task
+
+
+async def eventually(check: Any, timeout: float = 30.0) -> None:
+    """Wait until `check()` (sync, or async) returns something true; fail after `timeout` seconds."""
+    import asyncio
+    import inspect
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        result = check()
+        if inspect.isawaitable(result):
+            result = await result
+        if result:
+            return
+        assert loop.time() < deadline, "not reached in time"
+        await asyncio.sleep(0.02)
+
+
+@contextlib.asynccontextmanager
+async def in_background(job: Any) -> AsyncIterator[Any]:
+    """Run a coroutine as a task for the duration of the block, then cancel it."""
+    import asyncio
+
+    task = asyncio.create_task(job)
+    try:
+        yield task
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -19,7 +19,7 @@ from chassis.uow import UnitOfWork
 from contracts.attendance import StudentCheckedIn
 from contracts.envelope import Envelope
 from tests.chassis.probe import EFFECTS, checked_in, effect_count, envelope_of, unit_of_work
-from tests.conftest import KAFKA
+from tests.conftest import KAFKA, eventually, in_background
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
 
@@ -56,27 +56,9 @@ def runner_for(bus: Bus, db: Database, effects: Effects, group: str = "probe") -
 
 @contextlib.asynccontextmanager
 async def consuming(runner: ConsumerRunner) -> AsyncIterator[None]:
-    task = asyncio.create_task(runner.run())
-    await asyncio.wait_for(runner.ready.wait(), 30)
-    try:
+    async with in_background(runner.run()):
+        await asyncio.wait_for(runner.ready.wait(), 30)
         yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-
-async def eventually(check: Any, timeout: float = 20.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        try:
-            assert await check()
-            return
-        except AssertionError:
-            if loop.time() > deadline:
-                raise
-            await asyncio.sleep(0.05)
 
 
 def dead_letters(bus: MemoryBus) -> list[dict[str, Any]]:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import func, select
@@ -15,6 +13,7 @@ from chassis.db import Database
 from chassis.outbox import OutboxRelay
 from contracts.envelope import Envelope
 from tests.chassis.probe import TABLES, checked_in, unit_of_work
+from tests.conftest import eventually, in_background
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(60)]
 
@@ -50,25 +49,6 @@ async def unpublished(db: Database) -> int:
     async with db.sessions() as session:
         query = select(func.count()).select_from(TABLES.outbox).where(TABLES.outbox.c.published_at.is_(None))
         return int((await session.execute(query)).scalar_one())
-
-
-@contextlib.asynccontextmanager
-async def relaying(relay: OutboxRelay) -> AsyncIterator[None]:
-    task = asyncio.create_task(relay.run())
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-
-async def wait_until(condition: object, timeout: float = 10.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():  # type: ignore[operator]
-        assert loop.time() < deadline, "condition not met in time"
-        await asyncio.sleep(0.01)
 
 
 async def test_committed_events_are_published_in_commit_order_and_rolled_back_ones_never(db: Database) -> None:
@@ -145,39 +125,39 @@ async def test_a_relay_that_dies_before_marking_resends_and_loses_nothing(db: Da
 async def test_a_commit_wakes_the_relay_at_once_not_at_the_next_poll(db: Database) -> None:
     bus = MemoryBus()
     relay = relay_for(db, bus)
-    async with relaying(relay):
+    async with in_background(relay.run()):
         await asyncio.sleep(0.3)  # relay idle, waiting
         loop = asyncio.get_running_loop()
         started = loop.time()
         async with unit_of_work(db, relay.wake) as uow:
             await uow.publish(checked_in("小明"), school_id="s1")
             await uow.commit()
-        await wait_until(lambda: len(published(bus)) == 1)
+        await eventually(lambda: len(published(bus)) == 1)
         assert loop.time() - started < 0.1
 
 
 async def test_on_postgresql_a_commit_on_another_replica_wakes_the_relay_through_notify(pg_db: Database) -> None:
     db = pg_db
     bus = MemoryBus()
-    async with relaying(relay_for(db, bus)):
+    async with in_background(relay_for(db, bus).run()):
         await asyncio.sleep(0.5)  # holds the lock, listens, idles
         loop = asyncio.get_running_loop()
         started = loop.time()
         async with unit_of_work(db) as uow:  # not wired to this relay: as if on another pod
             await uow.publish(checked_in("小明"), school_id="s1")
             await uow.commit()
-        await wait_until(lambda: len(published(bus)) == 1)
+        await eventually(lambda: len(published(bus)) == 1)
         assert loop.time() - started < 0.1
 
 
 async def test_on_postgresql_only_one_replica_relays_at_a_time(pg_db: Database) -> None:
     db = pg_db
     bus = MemoryBus()
-    async with relaying(relay_for(db, bus)), relaying(relay_for(db, bus)):
+    async with in_background(relay_for(db, bus).run()), in_background(relay_for(db, bus).run()):
         for n in range(30):
             async with unit_of_work(db) as uow:
                 await uow.publish(checked_in(f"s{n % 4}", n), school_id="s1")
                 await uow.commit()
-        await wait_until(lambda: len(published(bus)) >= 30)
+        await eventually(lambda: len(published(bus)) >= 30)
         await asyncio.sleep(0.5)
     assert len(published(bus)) == 30

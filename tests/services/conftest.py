@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Iterable
 
 from chassis.bus.kafka import KafkaBus
 from contracts.envelope import Envelope, Event
@@ -52,12 +51,3 @@ async def read_topic(prefix: str, topic: str, *, count: int, timeout: float = 30
     finally:
         await consumer.stop()
     return found
-
-
-async def eventually(check: Callable[[], Any], timeout: float = 30.0) -> None:
-    """Wait until the async `check` returns something true."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not await check():
-        assert loop.time() < deadline, "not reached in time"
-        await asyncio.sleep(0.1)

@@ -16,8 +16,8 @@ from chassis.auth import Role
 from contracts.enrollment import StudentEnrolled
 from services.attendance import store
 from services.attendance.app import DEFINITION
-from tests.conftest import REDIS_URL, auth, running, stack_settings
-from tests.services.conftest import eventually, publish_as_producer, read_topic
+from tests.conftest import REDIS_URL, auth, eventually, running, stack_settings
+from tests.services.conftest import publish_as_producer, read_topic
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
 

@@ -16,8 +16,8 @@ from contracts.attendance import CheckInMethod, StudentCheckedIn
 from contracts.enrollment import GuardianLinked, StudentEnrolled
 from contracts.envelope import Envelope
 from services.notify.app import DEFINITION
-from tests.conftest import auth, running, serving, stack_settings
-from tests.services.conftest import eventually, publish_as_producer, publish_envelopes
+from tests.conftest import auth, eventually, running, serving, stack_settings
+from tests.services.conftest import publish_as_producer, publish_envelopes
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
 

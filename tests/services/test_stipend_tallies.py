@@ -12,8 +12,8 @@ from chassis.auth import Role
 from contracts.attendance import CheckInMethod, StudentCheckedIn
 from contracts.envelope import Envelope
 from services.stipend.app import DEFINITION
-from tests.conftest import auth, running, stack_settings
-from tests.services.conftest import eventually, publish_envelopes
+from tests.conftest import auth, eventually, running, stack_settings
+from tests.services.conftest import publish_envelopes
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
 
