@@ -88,7 +88,10 @@ def _serve(args: argparse.Namespace) -> int:
     settings = definition.settings_class()
     configure_logging(args.log_level or settings.log_level)
     app = definition.create_app(settings)
-    uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False, loop="uvloop")
+    # Keep-alive longer than a load balancer's idle timeout, so the server is never the one to close first.
+    uvicorn.run(
+        app, host=args.host, port=args.port, log_config=None, access_log=False, loop="uvloop", timeout_keep_alive=75
+    )
     return 0
 
 

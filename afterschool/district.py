@@ -117,7 +117,15 @@ class Api:
         if key:
             headers["Idempotency-Key"] = key
         async with self._slots:
-            response = await self._client.post(f"{self._bases[service]}{path}", json=body, headers=headers)
+            for attempt in range(3):
+                try:
+                    response = await self._client.post(f"{self._bases[service]}{path}", json=body, headers=headers)
+                    break
+                except (httpx.ReadError, httpx.RemoteProtocolError):
+                    # A keep-alive connection closed by the server as we reused it: the Idempotency-Key
+                    # makes resending safe, which is exactly what a kiosk does.
+                    if attempt == 2 or key is None:
+                        raise
         if response.status_code not in set(expect):
             raise RuntimeError(f"POST {path} → {response.status_code}: {response.text}")
         return response

@@ -14,20 +14,21 @@ Target = Table | type[Any]
 """A Core table or an ORM-mapped class."""
 
 
-def _insert(session: AsyncSession, table: Target) -> Any:
+def dialect_insert(session: AsyncSession, table: Target) -> Any:
+    """The INSERT construct of the session's dialect (PostgreSQL or SQLite), which knows ON CONFLICT."""
     bind = session.get_bind()
     return (sqlite if bind.dialect.name == "sqlite" else postgresql).insert(table)
 
 
 def insert_ignoring_duplicates(session: AsyncSession, table: Target, values: Mapping[str, Any]) -> Insert:
     """INSERT … ON CONFLICT DO NOTHING (add `.returning(...)` to learn whether it inserted)."""
-    statement: Insert = _insert(session, table).values(**values).on_conflict_do_nothing()
+    statement: Insert = dialect_insert(session, table).values(**values).on_conflict_do_nothing()
     return statement
 
 
 def upsert(session: AsyncSession, table: Target, values: Mapping[str, Any], keys: Sequence[str]) -> Insert:
     """INSERT … ON CONFLICT (keys) DO UPDATE the other columns."""
-    statement = _insert(session, table).values(**values)
+    statement = dialect_insert(session, table).values(**values)
     changes = {k: v for k, v in values.items() if k not in keys}
     result: Insert = statement.on_conflict_do_update(index_elements=list(keys), set_=changes)
     return result

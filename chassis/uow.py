@@ -21,6 +21,20 @@ from contracts.envelope import Envelope, Event
 
 log = logging.getLogger(__name__)
 
+# One round trip. Writers of one key queue on the advisory lock until the previous writer commits, and the
+# lock is taken (in the materialised CTE) before the row, and so its id, is formed: outbox ids follow commit
+# order per key, and the relay, reading in id order, never reorders a key's events. NOTIFY is delivered at
+# commit, so a relay on another replica wakes only for committed rows.
+_PUBLISH_ON_POSTGRESQL = text(
+    """
+    WITH key_lock AS MATERIALIZED (
+        SELECT pg_advisory_xact_lock(hashtextextended('outbox:' || CAST(:key AS text), 0)), pg_notify(:channel, '')
+    )
+    INSERT INTO outbox (event_id, topic, key, type, payload, created_at)
+    SELECT :event_id, :topic, :key, :type, CAST(:payload AS bytea), CAST(:created_at AS timestamptz) FROM key_lock
+    """
+)
+
 
 class UnitOfWork:
     """`async with runtime.uow() as uow: ...; await uow.commit()`: nothing is kept unless committed."""
@@ -79,24 +93,18 @@ class UnitOfWork:
             time=time or self.clock.now(),
             traceparent=current_traceparent(),
         )
-        if not self._db.is_sqlite:
-            # Writers of one key queue on this lock until the previous writer commits, so outbox ids follow
-            # commit order per key and the relay (reading in id order) never reorders a key's events.
-            # NOTIFY is delivered at commit, so a relay on another replica wakes only for committed rows.
-            await self.session.execute(
-                text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0)), pg_notify(:channel, '')"),
-                {"key": f"outbox:{event.key()}", "channel": outbox_channel(self.service)},
-            )
-        await self.session.execute(
-            self._tables.outbox.insert().values(
-                event_id=envelope.id,
-                topic=event.topic,
-                key=event.key(),
-                type=event.type,
-                payload=envelope.to_bytes(),
-                created_at=self.clock.now(),
-            )
-        )
+        row = {
+            "event_id": envelope.id,
+            "topic": event.topic,
+            "key": event.key(),
+            "type": event.type,
+            "payload": envelope.to_bytes(),
+            "created_at": self.clock.now(),
+        }
+        if self._db.is_sqlite:
+            await self.session.execute(self._tables.outbox.insert().values(**row))
+        else:
+            await self.session.execute(_PUBLISH_ON_POSTGRESQL, {**row, "channel": outbox_channel(self.service)})
         self._published += 1
         return envelope
 

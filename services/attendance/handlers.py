@@ -42,17 +42,6 @@ async def check_in_student(
         occurred_at = accept_device_time(event.occurred_at, uow.clock.now(), max_skew)
     except DeviceClockAhead as error:
         raise Unprocessable(str(error), rule="AT-8") from error
-    if await store.get_student(uow.session, school_id=command.school_id, student_id=event.student_id) is None:
-        raise NotFound(f"no student '{event.student_id}' in this school")
-    existing = await store.find_check_in(
-        uow.session,
-        school_id=command.school_id,
-        device_id=event.device_id,
-        student_id=event.student_id,
-        occurred_at=occurred_at,
-    )
-    if existing is not None:
-        return existing, False
     row = store.CheckIn(
         check_in_id=str(uuid.uuid4()),
         school_id=command.school_id,
@@ -64,8 +53,18 @@ async def check_in_student(
         recorded_by=command.recorded_by,
         session_date=session_date_for(event),
     )
-    uow.session.add(row)
-    await uow.session.flush()
+    values = {column.key: getattr(row, column.key) for column in store.CheckIn.__table__.columns}
+    if not await store.insert_check_in_for_rostered_student(uow.session, values):
+        existing = await store.find_check_in(
+            uow.session,
+            school_id=command.school_id,
+            device_id=event.device_id,
+            student_id=event.student_id,
+            occurred_at=occurred_at,
+        )
+        if existing is None:
+            raise NotFound(f"no student '{event.student_id}' in this school")
+        return existing, False
     await uow.publish(
         StudentCheckedIn(
             check_in_id=row.check_in_id,

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import DateTime, Index, Integer, String, UniqueConstraint, func, select
+from sqlalchemy import DateTime, Index, Integer, String, UniqueConstraint, exists, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from chassis.sql import dialect_insert
 from chassis.tables import ChassisTables
 
 
@@ -49,10 +51,21 @@ class CheckIn(Base):
     session_date: Mapped[str] = mapped_column(String(10))
 
 
-async def get_student(session: AsyncSession, *, school_id: str, student_id: str) -> RosterStudent | None:
-    """The student, if they are on this school's roster."""
-    student = await session.get(RosterStudent, student_id)
-    return student if student is not None and student.school_id == school_id else None
+async def insert_check_in_for_rostered_student(session: AsyncSession, values: dict[str, Any]) -> bool:
+    """Insert the check-in in one statement, only if the student is on that school's roster and the device event
+    is new (AT-8); False otherwise (tell the two apart with `find_check_in`)."""
+    table = CheckIn.__table__
+    on_roster = exists().where(
+        RosterStudent.student_id == values["student_id"], RosterStudent.school_id == values["school_id"]
+    )
+    source = select(*(literal(value, table.c[name].type) for name, value in values.items())).where(on_roster)
+    statement = (
+        dialect_insert(session, CheckIn)
+        .from_select(list(values), source)
+        .on_conflict_do_nothing()
+        .returning(CheckIn.check_in_id)
+    )
+    return (await session.execute(statement)).first() is not None
 
 
 async def find_check_in(
