@@ -41,6 +41,11 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument("--data", type=Path, default=Path("data/embedded"), help="folder for the SQLite files")
     up.set_defaults(run=_up)
 
+    dead = commands.add_parser("replay-dead-letters", help="send a service's dead letters back to their topics")
+    dead.add_argument("service", choices=["enrollment", "attendance", "homework", "stipend", "notify"])
+    dead.add_argument("--limit", type=int, default=10_000)
+    dead.set_defaults(run=_replay_dead_letters)
+
     demo = commands.add_parser("demo", help="all-in-one with a seeded demo district and an afternoon of check-ins")
     _server_options(demo, port=8000)
     demo.add_argument("--data", type=Path, default=Path("data/demo"), help="folder for the SQLite files (wiped)")
@@ -105,6 +110,25 @@ def _up(args: argparse.Namespace) -> int:
     uvicorn.run(
         AllInOne(args.data, jwt_secret=dev_secret()), host=args.host, port=args.port, log_config=None, access_log=False
     )
+    return 0
+
+
+def _replay_dead_letters(args: argparse.Namespace) -> int:
+    from afterschool.catalog import SERVICES
+    from chassis.bus import build_bus
+    from chassis.deadletters import replay_dead_letters
+
+    settings = SERVICES[args.service].settings_class()
+    bus = build_bus(settings.bus, bootstrap=settings.kafka_bootstrap, prefix=settings.kafka_topic_prefix)
+
+    async def replay() -> int:
+        await bus.start()
+        try:
+            return await replay_dead_letters(bus, args.service, limit=args.limit)
+        finally:
+            await bus.stop()
+
+    print(f"replayed {asyncio.run(replay())} dead letters of {args.service}")
     return 0
 
 

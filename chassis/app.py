@@ -8,7 +8,7 @@ import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from redis.asyncio import Redis
@@ -28,6 +28,7 @@ from chassis.tables import ChassisTables
 from chassis.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
+S = TypeVar("S", bound=ServiceSettings)
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,12 @@ class Runtime:
     broadcaster: Broadcaster
     relay: OutboxRelay
     consumers: list[ConsumerRunner] = field(default_factory=list)
+
+    def settings_as(self, kind: type[S]) -> S:
+        """The settings, typed as the service's own settings class."""
+        if not isinstance(self.settings, kind):
+            raise TypeError(f"{self.name} runs with {type(self.settings).__name__}, not {kind.__name__}")
+        return self.settings
 
     def uow(self) -> UnitOfWork:
         """A new unit of work on this service's database."""

@@ -79,7 +79,7 @@ async def post_check_in(
     """Record a check-in (AT-2); send an `Idempotency-Key` so a retry never stores a second one (AT-8)."""
     if principal.role is Role.KIOSK and body.device_id != principal.subject:
         raise Forbidden("a kiosk may only report its own device id")
-    settings: AttendanceSettings = runtime.settings  # type: ignore[assignment]
+    settings = runtime.settings_as(AttendanceSettings)
     command = CheckInStudent(
         school_id=principal.school(),
         recorded_by=f"{principal.role}:{principal.subject}",

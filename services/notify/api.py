@@ -66,7 +66,7 @@ async def list_notifications(
 )
 async def stream_notifications(runtime: RuntimeDep, principal: Guardian) -> StreamingResponse:
     """Server-sent events: each new notification for the calling guardian as it is stored."""
-    settings: NotifySettings = runtime.settings  # type: ignore[assignment]
+    settings = runtime.settings_as(NotifySettings)
     messages = runtime.broadcaster.subscribe(f"guardian:{principal.subject}")
     return StreamingResponse(
         _sse(messages, settings.stream_keepalive_seconds),

@@ -11,5 +11,5 @@ from services.stipend.settings import StipendSettings
 
 def subscription(runtime: Runtime) -> Subscription:
     """Attendance facts become tallies."""
-    settings: StipendSettings = runtime.settings  # type: ignore[assignment]
+    settings = runtime.settings_as(StipendSettings)
     return Subscription({StudentCheckedIn: tally_check_in(settings.class_hours_per_session)})

@@ -15,6 +15,7 @@ from chassis.bus.kafka import KafkaBus
 from chassis.bus.memory import MemoryBus
 from chassis.consumer import ConsumerRunner, Subscription
 from chassis.db import Database
+from chassis.deadletters import replay_dead_letters
 from chassis.uow import UnitOfWork
 from contracts.attendance import StudentCheckedIn
 from contracts.envelope import Envelope
@@ -108,6 +109,21 @@ async def test_an_event_that_keeps_failing_goes_to_dead_letters_and_the_partitio
     assert "cannot handle" in letters[0]["error"]
     assert orjson.loads(letters[0]["value"])["data"]["check_in_id"] == broken.check_in_id
     assert sum((await effect_count(db)).values()) == 1  # only `after`; the failed attempts rolled back
+
+
+async def test_a_dead_letter_replayed_after_the_fix_takes_effect_once(db: Database, bus: MemoryBus) -> None:
+    effects = Effects()
+    broken = checked_in("小明")
+    effects.failures[broken.check_in_id] = -1
+    await bus.publish(TOPIC, "小明", envelope_of(broken))
+    async with consuming(runner_for(bus, db, effects)):
+        await eventually(lambda: _committed(bus, 1))
+        assert await effect_count(db) == {}
+        effects.failures.clear()  # the operator fixed the cause
+        assert await replay_dead_letters(bus, "probe", idle_seconds=0.2) == 1
+        await eventually(lambda: _count_is(db, 1))
+        assert await replay_dead_letters(bus, "probe", idle_seconds=0.2) == 0  # each letter is replayed once
+    assert list((await effect_count(db)).values()) == [1]
 
 
 async def test_a_message_that_is_not_an_event_is_parked_without_retrying(db: Database, bus: MemoryBus) -> None:
