@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -24,6 +25,14 @@ from aiokafka.errors import (
 from chassis.bus.base import Bus, BusConsumer, CommitFailed, Partition, Record
 
 BROKER_TIMEOUT = 10.0
+log = logging.getLogger(__name__)
+
+
+async def _stop_within(stopping: Any, what: str) -> None:
+    try:
+        await asyncio.wait_for(stopping, BROKER_TIMEOUT)
+    except Exception as error:
+        log.warning("could not stop %s cleanly: %r", what, error)
 
 
 class KafkaBus(Bus):
@@ -36,40 +45,66 @@ class KafkaBus(Bus):
         self.client_id = client_id
         self.replication_factor = replication_factor
         self._producer: AIOKafkaProducer | None = None
+        self._broken = False
+        self._renewing = asyncio.Lock()
+        self._retired: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         """Connect the producer, retrying while the broker comes up."""
         for attempt in range(30):
-            producer = AIOKafkaProducer(
-                bootstrap_servers=self.bootstrap,
-                client_id=self.client_id,
-                acks="all",
-                enable_idempotence=True,
-                linger_ms=2,
-                request_timeout_ms=int(BROKER_TIMEOUT * 1000),
-            )
             try:
-                await asyncio.wait_for(producer.start(), BROKER_TIMEOUT)
+                self._producer = await self._connect()
+                return
             except (KafkaError, OSError, TimeoutError):
-                await producer.stop()
                 if attempt == 29:
                     raise
                 await asyncio.sleep(1.0)
-                continue
-            self._producer = producer
-            return
+
+    async def _connect(self) -> AIOKafkaProducer:
+        producer = AIOKafkaProducer(
+            bootstrap_servers=self.bootstrap,
+            client_id=self.client_id,
+            acks="all",
+            enable_idempotence=True,
+            linger_ms=2,
+            request_timeout_ms=int(BROKER_TIMEOUT * 1000),
+        )
+        try:
+            await asyncio.wait_for(producer.start(), BROKER_TIMEOUT)
+        except BaseException:
+            await _stop_within(producer.stop(), "a producer that failed to start")
+            raise
+        return producer
 
     async def stop(self) -> None:
-        """Flush what is in flight and disconnect."""
+        """Flush what is in flight and disconnect (bounded: unsent rows stay in the outbox anyway)."""
         if self._producer is not None:
-            await self._producer.stop()
-            self._producer = None
+            producer, self._producer = self._producer, None
+            await _stop_within(producer.stop(), "the producer")
+        await asyncio.gather(*self._retired, return_exceptions=True)
 
     async def publish(self, topic: str, key: str, value: bytes) -> None:
         """Send and wait for the broker's acknowledgement from all in-sync replicas."""
-        if self._producer is None:
-            raise RuntimeError("KafkaBus.publish before start()")
-        await self._producer.send_and_wait(self.prefix + topic, value, key=key.encode())
+        producer = await self._healthy_producer()
+        try:
+            await producer.send_and_wait(self.prefix + topic, value, key=key.encode())
+        except BaseException:
+            # A send that failed or was cut off by the caller's timeout (e.g. while the broker was down) can
+            # leave aiokafka's idempotent producer stuck on its sequence numbers: the next send gets a new one.
+            self._broken = True
+            raise
+
+    async def _healthy_producer(self) -> AIOKafkaProducer:
+        async with self._renewing:
+            if self._producer is None:
+                raise RuntimeError("KafkaBus.publish before start()")
+            if self._broken:
+                retired, self._producer = self._producer, await self._connect()
+                self._broken = False
+                task = asyncio.create_task(_stop_within(retired.stop(), "a retired producer"))
+                self._retired.add(task)
+                task.add_done_callback(self._retired.discard)
+            return self._producer
 
     async def ping(self) -> None:
         """Refresh cluster metadata from the broker (raises if unreachable)."""
@@ -129,8 +164,15 @@ class KafkaConsumer(BusConsumer):
                 await asyncio.sleep(1.0)
 
     async def stop(self) -> None:
-        """Leave the group."""
-        await self._consumer.stop()
+        """Leave the group, within a bound.
+
+        aiokafka 0.14 can retry its leave/commit forever against a coordinator that is still loading (seen right
+        after a broker restart); the broker expires a member that never said goodbye, so we stop waiting.
+        """
+        try:
+            await asyncio.wait_for(self._consumer.stop(), BROKER_TIMEOUT)
+        except TimeoutError:
+            log.warning("consumer did not leave its group within %ss; the broker will expire it", BROKER_TIMEOUT)
 
     async def getmany(self, *, timeout: float, max_records: int) -> dict[Partition, list[Record]]:
         """Fetch what has arrived, up to `max_records`."""
