@@ -63,7 +63,7 @@ async def run_demo(data: Path, *, host: str, port: int, keep_serving: bool) -> i
             f"replayed {len(posts)} kiosk check-ins of {day} and delivered every alert and tally "
             f"in {time.perf_counter() - replay_started:.1f}s"
         )
-        _print_guide(api, district, base, day.isoformat()[:7], posts[0].student_id)
+        _print_guide(api, base, day.isoformat()[:7], posts[0].student_id)
         if keep_serving:
             print("\nserving until Ctrl-C …")
             await serving
@@ -74,7 +74,7 @@ async def run_demo(data: Path, *, host: str, port: int, keep_serving: bool) -> i
         await serving
 
 
-def _print_guide(api: Api, district: object, base: str, month: str, student_id: str) -> None:
+def _print_guide(api: Api, base: str, month: str, student_id: str) -> None:
     school_id = student_id.split("-")[0]
     guardian = f"{student_id}-p1"
     guardian_token = api.token(Role.GUARDIAN, guardian, school=school_id)

@@ -150,51 +150,48 @@ def percentile(values: list[float], q: float) -> float:
 async def main(args: argparse.Namespace) -> None:
     if shutil.which("wrk") is None:
         sys.exit("wrk is missing: `apt-get install -y wrk` (bench/run does it)")
-    tmp = tempfile.mkdtemp(prefix="afterschool-bench-")
+    tmp = tempfile.mkdtemp(prefix="afterschool-bench-")  # kept: the services' logs, for a run that went wrong
     print(f"service logs in {tmp}")
-    if True:
-        async with full_stack(f"bench{uuid.uuid4().hex[:6]}.", Path(tmp)) as stack:
-            api = Api(stack.bases, secret=SECRET, concurrency=64)
-            district = build_district(schools=1)
-            await seed(api, district)
-            students = [s.student_id for s in district.students()]
-            await api.wait_consumed("attendance", "enrollment.student_enrolled.v1", len(students))
-            await api.wait_consumed(
-                "notify", "enrollment.guardian_linked.v1", sum(len(s.guardian_ids) for s in district.students())
-            )
+    async with full_stack(f"bench{uuid.uuid4().hex[:6]}.", Path(tmp)) as stack:
+        api = Api(stack.bases, secret=SECRET, concurrency=64)
+        district = build_district(schools=1)
+        await seed(api, district)
+        students = [s.student_id for s in district.students()]
+        await api.wait_consumed("attendance", "enrollment.student_enrolled.v1", len(students))
+        await api.wait_consumed(
+            "notify", "enrollment.guardian_linked.v1", sum(len(s.guardian_ids) for s in district.students())
+        )
 
-            echo = echo_yardstick(args.seconds, args.connections)
-            env = {
-                "STUDENTS": ",".join(students),
-                "DEVICE": "s1-kiosk-gate",
-                "TOKEN": api.token(Role.KIOSK, "s1-kiosk-gate", school="s1"),
-                "BASE_EPOCH": str(int((datetime.now(UTC) - timedelta(days=1)).timestamp())),
-            }
-            checkins = wrk(
-                f"{stack.bases['attendance']}/attendance/v1/check-ins",
-                "checkins.lua",
-                seconds=args.seconds,
-                connections=args.connections,
-                env=env,
-            )
-            wrk_total = int(checkins["rps"] * args.seconds)
-            await api.wait_consumed("notify", "attendance.student_checked_in.v1", int(wrk_total * 0.95), timeout=600)
-            await asyncio.sleep(5)  # let the burst drain completely before the steady phase
+        echo = echo_yardstick(args.seconds, args.connections)
+        env = {
+            "STUDENTS": ",".join(students),
+            "DEVICE": "s1-kiosk-gate",
+            "TOKEN": api.token(Role.KIOSK, "s1-kiosk-gate", school="s1"),
+            "BASE_EPOCH": str(int((datetime.now(UTC) - timedelta(days=1)).timestamp())),
+        }
+        checkins = wrk(
+            f"{stack.bases['attendance']}/attendance/v1/check-ins",
+            "checkins.lua",
+            seconds=args.seconds,
+            connections=args.connections,
+            env=env,
+        )
+        wrk_total = int(checkins["rps"] * args.seconds)
+        await api.wait_consumed("notify", "attendance.student_checked_in.v1", int(wrk_total * 0.95), timeout=600)
+        await asyncio.sleep(5)  # let the burst drain completely before the steady phase
 
-            steady_rows = []
-            for rate in args.rates:
-                kiosk = f"s1-kiosk-steady-{rate}"
-                before = await api.consumed("notify", "attendance.student_checked_in.v1")
-                token = api.token(Role.KIOSK, kiosk, school="s1")
-                tally = await steady(
-                    stack.bases["attendance"], token, kiosk, students, rate=rate, seconds=args.steady_seconds
-                )
-                await api.wait_consumed(
-                    "notify", "attendance.student_checked_in.v1", int(before) + tally.sent, timeout=600
-                )
-                steady_rows.append((rate, tally, await latencies(stack, kiosk)))
-                await asyncio.sleep(3)
-            await api.aclose()
+        steady_rows = []
+        for rate in args.rates:
+            kiosk = f"s1-kiosk-steady-{rate}"
+            before = await api.consumed("notify", "attendance.student_checked_in.v1")
+            token = api.token(Role.KIOSK, kiosk, school="s1")
+            tally = await steady(
+                stack.bases["attendance"], token, kiosk, students, rate=rate, seconds=args.steady_seconds
+            )
+            await api.wait_consumed("notify", "attendance.student_checked_in.v1", int(before) + tally.sent, timeout=600)
+            steady_rows.append((rate, tally, await latencies(stack, kiosk)))
+            await asyncio.sleep(3)
+        await api.aclose()
 
     print(f"\n| measure ({os.cpu_count()} cores, everything on this machine) | result |\n|---|---|")
     print(

@@ -9,7 +9,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.clock import Clock
@@ -115,12 +115,6 @@ class UnitOfWork:
             self.session, inbox, {"consumer": consumer, "event_id": event_id, "processed_at": self.clock.now()}
         ).returning(inbox.c.event_id)
         return (await self.session.execute(statement)).first() is not None
-
-    async def backlog(self) -> int:
-        """Outbox rows not yet published."""
-        outbox = self._tables.outbox
-        query = select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))
-        return int((await self.session.execute(query)).scalar_one())
 
 
 def outbox_channel(service: str) -> str:

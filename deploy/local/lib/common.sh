@@ -82,6 +82,10 @@ read_pid() { # file -> first line or empty
 }
 
 # Graceful stop: $sig first, SIGKILL only when the process ignores it.
+report_status() { # name [pid address detail]: one line of `stack status`
+  if (($# == 1)); then printf '%-10s stopped\n' "$1"; else printf '%-10s running  pid %-8s %s  %s\n' "$@"; fi
+}
+
 stop_pid() { # name pid signal timeout_seconds
   local name=$1 pid=$2 sig=$3 timeout=$4 waited=0
   kill "-$sig" "$pid" 2>/dev/null || return 0

@@ -208,11 +208,7 @@ kafka_stop() {
 
 kafka_status() {
   local pid
-  if pid=$(kafka_pid); then
-    printf '%-10s running  pid %-8s 127.0.0.1:%s (controller :%s)  %s\n' kafka "$pid" "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT" \
-      "$(port_open "$KAFKA_PORT" && echo listening || echo 'not listening yet')"
-  else
-    printf '%-10s stopped\n' kafka
-    return 1
-  fi
+  pid=$(kafka_pid) || { report_status kafka; return 1; }
+  report_status kafka "$pid" "127.0.0.1:$KAFKA_PORT (controller :$KAFKA_CONTROLLER_PORT)" \
+    "$(port_open "$KAFKA_PORT" && echo listening || echo 'not listening yet')"
 }

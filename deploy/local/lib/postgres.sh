@@ -104,11 +104,7 @@ pg_stop() {
 
 pg_status() {
   local pid
-  if pid=$(pg_pid); then
-    printf '%-10s running  pid %-8s 127.0.0.1:%s  %s\n' postgres "$pid" "$AFTERSCHOOL_PG_PORT" \
-      "$(port_open "$AFTERSCHOOL_PG_PORT" && echo listening || echo 'not listening')"
-  else
-    printf '%-10s stopped\n' postgres
-    return 1
-  fi
+  pid=$(pg_pid) || { report_status postgres; return 1; }
+  report_status postgres "$pid" "127.0.0.1:$AFTERSCHOOL_PG_PORT" \
+    "$(port_open "$AFTERSCHOOL_PG_PORT" && echo listening || echo 'not listening')"
 }

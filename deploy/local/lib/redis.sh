@@ -52,11 +52,7 @@ redis_stop() {
 
 redis_status() {
   local pid
-  if pid=$(redis_pid); then
-    printf '%-10s running  pid %-8s 127.0.0.1:%s  %s\n' redis "$pid" "$AFTERSCHOOL_REDIS_PORT" \
-      "$([[ $(redis-cli -h 127.0.0.1 -p "$AFTERSCHOOL_REDIS_PORT" ping 2>/dev/null) == PONG ]] && echo 'answers PING' || echo 'no PONG')"
-  else
-    printf '%-10s stopped\n' redis
-    return 1
-  fi
+  pid=$(redis_pid) || { report_status redis; return 1; }
+  report_status redis "$pid" "127.0.0.1:$AFTERSCHOOL_REDIS_PORT" \
+    "$([[ $(redis-cli -h 127.0.0.1 -p "$AFTERSCHOOL_REDIS_PORT" ping 2>/dev/null) == PONG ]] && echo 'answers PING' || echo 'no PONG')"
 }

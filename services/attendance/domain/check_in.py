@@ -38,8 +38,3 @@ def accept_device_time(occurred_at: datetime, now: datetime, max_skew: timedelta
 def session_date_for(event: DeviceEvent) -> str:
     """The school-local date of the session a check-in belongs to (schools run on Asia/Shanghai time)."""
     return school_date(event.occurred_at)
-
-
-def same_device_event(a: DeviceEvent, b: DeviceEvent) -> bool:
-    """AT-8: a retried or duplicated upload is the same device, student and device time."""
-    return (a.device_id, a.student_id, a.occurred_at) == (b.device_id, b.student_id, b.occurred_at)

@@ -1,0 +1,44 @@
+"""Check-in rules without I/O (AT-8): device time decides, within the allowed clock skew; sessions by school date."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from chassis.clock import FakeClock
+from services.attendance.domain.check_in import DeviceClockAhead, DeviceEvent, accept_device_time, session_date_for
+
+pytestmark = pytest.mark.unit
+
+SKEW = timedelta(minutes=5)
+
+
+def test_an_offline_upload_from_yesterday_keeps_its_device_time() -> None:
+    clock = FakeClock(datetime(2026, 11, 25, 9, 0, tzinfo=UTC))
+    yesterday = datetime(2026, 11, 24, 8, 5, tzinfo=UTC)
+    assert accept_device_time(yesterday, clock.now(), SKEW) == yesterday
+
+
+def test_a_device_clock_slightly_ahead_is_tolerated_and_far_ahead_is_refused() -> None:
+    clock = FakeClock(datetime(2026, 11, 25, 9, 0, tzinfo=UTC))
+    assert accept_device_time(clock.now() + timedelta(minutes=4), clock.now(), SKEW)
+    with pytest.raises(DeviceClockAhead, match="ahead of the server clock"):
+        accept_device_time(clock.now() + timedelta(minutes=6), clock.now(), SKEW)
+    clock.advance(timedelta(minutes=2))  # once the server catches up, the same device time is fine
+    assert accept_device_time(datetime(2026, 11, 25, 9, 6, tzinfo=UTC), clock.now(), SKEW)
+
+
+def test_a_device_time_without_a_timezone_is_refused() -> None:
+    with pytest.raises(ValueError, match="timezone"):
+        accept_device_time(datetime(2026, 11, 25, 16, 0), datetime(2026, 11, 25, 9, 0, tzinfo=UTC), SKEW)
+
+
+def test_the_session_is_the_schools_local_date_not_the_utc_date() -> None:
+    late_evening_utc = datetime(2026, 11, 24, 17, 30, tzinfo=UTC)  # 01:30 on the 25th in Asia/Shanghai
+    assert session_date_for(DeviceEvent("xiaoming", "s1-kiosk-gate", "card", late_evening_utc)) == "2026-11-25"
+
+
+def test_a_fake_clock_refuses_naive_time() -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        FakeClock(datetime(2026, 11, 25, 9, 0))
