@@ -2,35 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from chassis.app import RuntimeDep
-from chassis.auth import Principal, Role, require
-from chassis.idempotency import respond_once
+from chassis.auth import Role
 from chassis.problems import Forbidden, NotFound
 from chassis.uow import UnitOfWork
 from services.enrollment import handlers, store
+from services.enrollment.web import (
+    Body,
+    Create,
+    DistrictOperator,
+    Id,
+    Name,
+    RosterReader,
+    SchoolAdmin,
+    dump,
+    once,
+)
 
 router = APIRouter(prefix="/enrollment/v1", tags=["roster"])
-
-Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
-Name = Annotated[str, Field(min_length=1, max_length=100)]
-DistrictOperator = Annotated[Principal, require(Role.DISTRICT_OPERATOR)]
-SchoolAdmin = Annotated[Principal, require(Role.SCHOOL_ADMIN)]
-RosterReader = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.CLASS_TEACHER, Role.GUARDIAN)]
-
-
-class Create(BaseModel):
-    """Creation bodies refuse unknown fields; `id` may be given for ids the school already uses."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    id: Id | None = None
 
 
 class SchoolCreate(Create):
@@ -61,10 +56,8 @@ class GuardianCreate(Create):
     preferred_language: Literal["zh", "en"] = "zh"
 
 
-class GuardianLinkCreate(BaseModel):
+class GuardianLinkCreate(Body):
     """Link a guardian to the child."""
-
-    model_config = ConfigDict(extra="forbid")
 
     guardian_id: Id
     relation: Annotated[str, Field(min_length=1, max_length=32)]
@@ -115,23 +108,6 @@ class GuardianLinkPublic(BaseModel):
     relation: str
 
 
-def _dump(model: type[BaseModel], row: object) -> dict[str, Any]:
-    return model.model_validate(row, from_attributes=True).model_dump(mode="json")
-
-
-async def _once(
-    request: Request,
-    runtime: RuntimeDep,
-    principal: Principal,
-    body: BaseModel,
-    act: Callable[[UnitOfWork], Awaitable[dict[str, Any]]],
-) -> JSONResponse:
-    async def action(uow: UnitOfWork) -> tuple[int, Any]:
-        return 201, await act(uow)
-
-    return await respond_once(runtime, request, principal, body.model_dump(mode="json"), action)
-
-
 @router.post("/schools", status_code=201, response_model=SchoolPublic)
 async def post_school(
     body: SchoolCreate, request: Request, runtime: RuntimeDep, principal: DistrictOperator
@@ -142,9 +118,9 @@ async def post_school(
     command = handlers.RegisterSchool(district_id=principal.district_id, name=body.name, school_id=body.id)
 
     async def act(uow: UnitOfWork) -> dict[str, Any]:
-        return _dump(SchoolPublic, await handlers.register_school(uow, command))
+        return dump(SchoolPublic, await handlers.register_school(uow, command))
 
-    return await _once(request, runtime, principal, body, act)
+    return await once(request, runtime, principal, body, act)
 
 
 @router.post("/classes", status_code=201, response_model=ClassPublic)
@@ -153,9 +129,9 @@ async def post_class(body: ClassCreate, request: Request, runtime: RuntimeDep, p
     command = handlers.CreateClass(school_id=principal.school(), grade=body.grade, name=body.name, class_id=body.id)
 
     async def act(uow: UnitOfWork) -> dict[str, Any]:
-        return _dump(ClassPublic, await handlers.create_class(uow, command))
+        return dump(ClassPublic, await handlers.create_class(uow, command))
 
-    return await _once(request, runtime, principal, body, act)
+    return await once(request, runtime, principal, body, act)
 
 
 @router.get("/classes", response_model=list[ClassPublic])
@@ -177,9 +153,9 @@ async def post_student(
 
     async def act(uow: UnitOfWork) -> dict[str, Any]:
         student, _grade = await handlers.enroll_student(uow, command)
-        return _dump(StudentPublic, student)
+        return dump(StudentPublic, student)
 
-    return await _once(request, runtime, principal, body, act)
+    return await once(request, runtime, principal, body, act)
 
 
 @router.get("/students/{student_id}", response_model=StudentPublic)
@@ -208,9 +184,9 @@ async def post_guardian(
     )
 
     async def act(uow: UnitOfWork) -> dict[str, Any]:
-        return _dump(GuardianPublic, await handlers.register_guardian(uow, command))
+        return dump(GuardianPublic, await handlers.register_guardian(uow, command))
 
-    return await _once(request, runtime, principal, body, act)
+    return await once(request, runtime, principal, body, act)
 
 
 @router.post("/students/{student_id}/guardians", status_code=201, response_model=GuardianLinkPublic)
@@ -223,6 +199,6 @@ async def post_guardian_link(
     )
 
     async def act(uow: UnitOfWork) -> dict[str, Any]:
-        return _dump(GuardianLinkPublic, await handlers.link_guardian(uow, command))
+        return dump(GuardianLinkPublic, await handlers.link_guardian(uow, command))
 
-    return await _once(request, runtime, principal, body, act)
+    return await once(request, runtime, principal, body, act)

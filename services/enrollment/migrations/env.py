@@ -1,6 +1,6 @@
 """Alembic environment of the enrollment service: the chassis runs it on the connection it hands over."""
 
 from chassis.migrations import run
-from services.enrollment.store import Base
+from services.enrollment.app import DEFINITION
 
-run(Base.metadata)
+run(DEFINITION.metadata)

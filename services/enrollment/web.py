@@ -1,0 +1,57 @@
+"""HTTP building blocks shared by enrollment's routers: id and name types, role guards, idempotent creation."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+from fastapi import Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from chassis.app import RuntimeDep
+from chassis.auth import Principal, Role, require
+from chassis.idempotency import respond_once
+from chassis.uow import UnitOfWork
+
+Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
+Name = Annotated[str, Field(min_length=1, max_length=100)]
+Reason = Annotated[str, Field(min_length=1, max_length=500)]
+
+DistrictOperator = Annotated[Principal, require(Role.DISTRICT_OPERATOR)]
+SchoolAdmin = Annotated[Principal, require(Role.SCHOOL_ADMIN)]
+RosterReader = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.CLASS_TEACHER, Role.GUARDIAN)]
+
+
+class Body(BaseModel):
+    """Request bodies refuse unknown fields, so a typo is a 422 rather than silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Create(Body):
+    """Creation bodies; `id` may be given for ids the school already uses (e.g. from its spreadsheets)."""
+
+    id: Id | None = None
+
+
+def dump(model: type[BaseModel], row: object) -> dict[str, Any]:
+    """A row as the JSON of its public model."""
+    return model.model_validate(row, from_attributes=True).model_dump(mode="json")
+
+
+async def once(
+    request: Request,
+    runtime: RuntimeDep,
+    principal: Principal,
+    body: BaseModel,
+    act: Callable[[UnitOfWork], Awaitable[dict[str, Any]]],
+    *,
+    status: int = 201,
+) -> JSONResponse:
+    """Run a command in one unit of work, at most once per `Idempotency-Key`, answering `status` and its JSON."""
+
+    async def action(uow: UnitOfWork) -> tuple[int, Any]:
+        return status, await act(uow)
+
+    return await respond_once(runtime, request, principal, body.model_dump(mode="json"), action)
