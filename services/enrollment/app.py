@@ -7,6 +7,7 @@ from pathlib import Path
 from chassis.app import ServiceDefinition
 from services.enrollment import api, store
 from services.enrollment.applications import api as applications_api
+from services.enrollment.fees import api as fees_api
 from services.enrollment.imports import api as imports_api
 from services.enrollment.policy import api as policy_api
 from services.enrollment.programs import api as programs_api
@@ -24,6 +25,7 @@ DEFINITION = ServiceDefinition(
         policy_api.router,
         programs_api.router,
         applications_api.router,
+        fees_api.router,
         imports_api.router,
     ],
     settings_class=EnrollmentSettings,
