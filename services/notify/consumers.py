@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 from chassis.app import Runtime
-from chassis.consumer import Subscription
+from chassis.consumer import Handler, Subscription
+from contracts import enrollment
 from contracts.attendance import StudentCheckedIn
-from contracts.enrollment import GuardianLinked, StudentEnrolled
-from services.notify.handlers import alert_guardians_of_check_in, link_guardian, remember_student
+from contracts.envelope import Event
+from services.notify.domain.messages import ENROLLMENT_STEP_TYPES
+from services.notify.handlers import (
+    alert_guardians_of_check_in,
+    alert_guardians_of_enrollment_step,
+    link_guardian,
+    remember_student,
+    unlink_guardian,
+)
 
 
 def subscription(runtime: Runtime) -> Subscription:
-    """Rosters from enrollment; alerts from attendance."""
-    return Subscription(
-        {
-            StudentEnrolled: remember_student,
-            GuardianLinked: link_guardian,
-            StudentCheckedIn: alert_guardians_of_check_in(runtime.broadcaster.publish),
-        }
-    )
+    """Rosters and application steps from enrollment; alerts from attendance."""
+    push = runtime.broadcaster.publish
+    steps = alert_guardians_of_enrollment_step(push)
+    handlers: dict[type[Event], Handler] = {
+        enrollment.StudentEnrolled: remember_student,
+        enrollment.GuardianLinked: link_guardian,
+        enrollment.GuardianUnlinked: unlink_guardian,
+        StudentCheckedIn: alert_guardians_of_check_in(push),
+    }
+    handlers |= {event: steps for event in enrollment.EVENTS if event.type in ENROLLMENT_STEP_TYPES}
+    return Subscription(handlers)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
 
 import orjson
 
@@ -11,10 +12,10 @@ from chassis.metrics import NOTIFICATIONS
 from chassis.sql import upsert
 from chassis.uow import UnitOfWork
 from contracts.attendance import StudentCheckedIn
-from contracts.enrollment import GuardianLinked, StudentEnrolled
-from contracts.envelope import Envelope
+from contracts.enrollment import GuardianLinked, GuardianUnlinked, StudentEnrolled
+from contracts.envelope import Envelope, Event
 from services.notify import store
-from services.notify.domain.messages import Language, check_in_message
+from services.notify.domain.messages import Language, Message, check_in_message, enrollment_step_message
 
 SERVICE = "notify"
 IN_APP = "in_app"
@@ -40,15 +41,29 @@ async def link_guardian(uow: UnitOfWork, event: GuardianLinked, _envelope: Envel
     await uow.session.execute(upsert(uow.session, store.GuardianLink, values, ["student_id", "guardian_id"]))
 
 
-def alert_guardians_of_check_in(push: Push) -> Callable[[UnitOfWork, StudentCheckedIn, Envelope], Awaitable[None]]:
-    """NT-1: each linked guardian gets one in-app notification per check-in, pushed live after commit."""
+class AboutAStudent(Protocol):
+    """An event about one child of a school (check-ins, application steps, club places)."""
 
-    async def handle(uow: UnitOfWork, event: StudentCheckedIn, envelope: Envelope) -> None:
+    @property
+    def student_id(self) -> str: ...
+
+    @property
+    def school_id(self) -> str: ...
+
+
+Compose = Callable[[Any, str, Language], Message]
+StudentHandler = Callable[[UnitOfWork, Any, Envelope], Awaitable[None]]
+
+
+def alert_guardians(push: Push, compose: Compose) -> StudentHandler:
+    """NT-1/NT-3: each linked guardian gets one in-app notification per event, pushed live after commit."""
+
+    async def handle(uow: UnitOfWork, event: AboutAStudent, envelope: Envelope) -> None:
         student = await uow.session.get(store.KnownStudent, event.student_id)
         name = student.name if student is not None else event.student_id
         for link in await store.guardians_of(uow.session, student_id=event.student_id):
             language: Language = "en" if link.language == "en" else "zh"
-            message = check_in_message(name, event.occurred_at, language)
+            message = compose(event, name, language)
             notification = store.Notification(
                 notification_id=str(uuid.uuid4()),
                 guardian_id=link.guardian_id,
@@ -69,6 +84,32 @@ def alert_guardians_of_check_in(push: Push) -> Callable[[UnitOfWork, StudentChec
         await uow.session.flush()
 
     return handle
+
+
+def alert_guardians_of_check_in(push: Push) -> StudentHandler:
+    """NT-1: child checked in, at the device's time."""
+
+    def compose(event: StudentCheckedIn, name: str, language: Language) -> Message:
+        return check_in_message(name, event.occurred_at, language)
+
+    return alert_guardians(push, compose)
+
+
+def alert_guardians_of_enrollment_step(push: Push) -> StudentHandler:
+    """EN-1/NT-1: the guardian is told at each step of the application, withdrawal and club places."""
+
+    def compose(event: Event, name: str, language: Language) -> Message:
+        return enrollment_step_message(event.type, name, getattr(event, "reason", None), language)
+
+    return alert_guardians(push, compose)
+
+
+async def unlink_guardian(uow: UnitOfWork, event: GuardianUnlinked, _envelope: Envelope) -> None:
+    """A guardian no longer linked to the child is told nothing more about them."""
+    link = await uow.session.get(store.GuardianLink, (event.student_id, event.guardian_id))
+    if link is not None:
+        await uow.session.delete(link)
+        await uow.session.flush()
 
 
 def public_view(notification: store.Notification) -> dict[str, str]:

@@ -25,3 +25,65 @@ def check_in_message(child_name: str, occurred_at: datetime, language: Language)
     if language == "en":
         return Message("Checked in", f"{child_name} checked in to the after-school service at {local}.")
     return Message("课后服务签到", f"{child_name}已于{local}签到参加课后服务。")
+
+
+_STEP_TEXT: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
+    # event type -> ((zh title, zh body), (en title, en body)); `{name}` and `{reason}` are filled in.
+    "enrollment.application_submitted.v1": (
+        ("课后服务申请已提交", "{name}的课后服务申请已提交，等待班主任初审。"),
+        ("Application received", "The application for {name} was received; the class teacher reviews it next."),
+    ),
+    "enrollment.application_reviewed.v1": (
+        ("班级初审通过", "{name}的课后服务申请已通过班级初审，等待学校核准。"),
+        ("Class review passed", "The application for {name} passed the class review; the school approves next."),
+    ),
+    "enrollment.application_approved.v1": (
+        ("学校已核准", "{name}的课后服务申请已获学校核准，请签署服务协议。"),
+        ("Approved by the school", "The application for {name} was approved; please sign the service agreement."),
+    ),
+    "enrollment.application_rejected.v1": (
+        ("申请未通过", "{name}的课后服务申请未通过：{reason}"),
+        ("Application not accepted", "The application for {name} was not accepted: {reason}"),
+    ),
+    "enrollment.agreement_signed.v1": (
+        ("服务协议已签署", "{name}的课后服务协议已签署，报名生效。"),
+        ("Agreement signed", "The service agreement for {name} is signed; the enrollment is active."),
+    ),
+    "enrollment.participation_declined.v1": (
+        ("已登记不参加", "已登记{name}不参加课后服务：{reason}"),
+        ("Declined", "We recorded that {name} will not take part in the after-school service: {reason}"),
+    ),
+    "enrollment.withdrawal_requested.v1": (
+        ("退出申请已提交", "{name}的课后服务退出申请已提交，等待学校审批。"),
+        ("Withdrawal requested", "The request to withdraw {name} from the after-school service awaits the school."),
+    ),
+    "enrollment.enrollment_withdrawn.v1": (
+        ("退出已批准", "学校已批准{name}退出课后服务。"),
+        ("Withdrawal approved", "The school approved the withdrawal of {name} from the after-school service."),
+    ),
+    "enrollment.withdrawal_refused.v1": (
+        ("退出申请未获批准", "{name}的退出申请未获批准：{reason}"),
+        ("Withdrawal refused", "The request to withdraw {name} was refused: {reason}"),
+    ),
+    "enrollment.club_place_allocated.v1": (
+        ("社团名额已分配", "{name}已获得所选社团的名额。"),
+        ("Club place", "{name} has a place in a chosen club."),
+    ),
+    "enrollment.club_place_waitlisted.v1": (
+        ("社团候补", "{name}已列入社团候补名单。"),
+        ("Club waitlist", "{name} is on a club's waitlist."),
+    ),
+    "enrollment.club_place_promoted.v1": (
+        ("候补转正", "社团有空位，{name}已从候补转为正式成员。"),
+        ("Off the waitlist", "A club place freed and {name} now has it."),
+    ),
+}
+
+ENROLLMENT_STEP_TYPES = frozenset(_STEP_TEXT)
+
+
+def enrollment_step_message(event_type: str, child_name: str, reason: str | None, language: Language) -> Message:
+    """EN-1, NT-1: the guardian is told of every step of the application and of club places."""
+    (zh_title, zh_body), (en_title, en_body) = _STEP_TEXT[event_type]
+    title, body = (en_title, en_body) if language == "en" else (zh_title, zh_body)
+    return Message(title, body.format(name=child_name, reason=reason or ""))
