@@ -1,3 +1,108 @@
-"""Tables and queries of policy profiles (on enrollment's metadata, `services.enrollment.store.Base`)."""
+"""Tables and queries of policy profiles (on enrollment's metadata, `services.enrollment.store.Base`).
+
+A district default is a full `PolicySettings` from an effective date; a school's overrides are a partial set of
+fields from an effective date. `resolved_profiles` keeps what was published per school and change point (PL-1).
+"""
 
 from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Date, DateTime, Integer, String, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from contracts.policy import PolicySettings
+from services.enrollment.domain.policy import apply_overrides
+from services.enrollment.store import Base, School
+
+
+class DistrictProfile(Base):
+    """A district's default settings from `effective_from` (PL-1)."""
+
+    __tablename__ = "policy_district_profiles"
+
+    district_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    effective_from: Mapped[date] = mapped_column(Date, primary_key=True)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class SchoolOverrides(Base):
+    """A school's own overridden fields from `effective_from` (replacing its earlier overrides from then on)."""
+
+    __tablename__ = "policy_school_overrides"
+
+    school_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    effective_from: Mapped[date] = mapped_column(Date, primary_key=True)
+    overrides: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class ResolvedProfile(Base):
+    """The resolved settings published for a school from a change point, with the version they carried."""
+
+    __tablename__ = "policy_resolved_profiles"
+
+    school_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    effective_from: Mapped[date] = mapped_column(Date, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class ProfileVersion(Base):
+    """The last `PolicyProfileSet.version` a school got; its row lock serialises a school's publications."""
+
+    __tablename__ = "policy_profile_versions"
+
+    school_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class PolicyAudit(Base):
+    """PL-2: one change of a profile: who, when, which scope, from when, before and after."""
+
+    __tablename__ = "policy_audit"
+
+    audit_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    district_id: Mapped[str] = mapped_column(String(64), index=True)
+    school_id: Mapped[str | None] = mapped_column(String(64), index=True, nullable=True)
+    scope: Mapped[str] = mapped_column(String(16))  # "district" or "school"
+    effective_from: Mapped[date] = mapped_column(Date)
+    actor: Mapped[str] = mapped_column(String(64))
+    actor_role: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    after: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+async def district_profile_in_force(session: AsyncSession, *, district_id: str, on: date) -> DistrictProfile | None:
+    """The district default in force on `on`, if any."""
+    rows = await session.execute(
+        select(DistrictProfile)
+        .where(DistrictProfile.district_id == district_id, DistrictProfile.effective_from <= on)
+        .order_by(DistrictProfile.effective_from.desc())
+        .limit(1)
+    )
+    return rows.scalars().first()
+
+
+async def overrides_in_force(session: AsyncSession, *, school_id: str, on: date) -> SchoolOverrides | None:
+    """The school's overrides in force on `on`, if any."""
+    rows = await session.execute(
+        select(SchoolOverrides)
+        .where(SchoolOverrides.school_id == school_id, SchoolOverrides.effective_from <= on)
+        .order_by(SchoolOverrides.effective_from.desc())
+        .limit(1)
+    )
+    return rows.scalars().first()
+
+
+async def settings_in_force(session: AsyncSession, *, school_id: str, on: date) -> PolicySettings:
+    """PL-1: the school's resolved settings on `on` (the national default when nothing was set)."""
+    school = await session.get(School, school_id)
+    district = (
+        await district_profile_in_force(session, district_id=school.district_id, on=on) if school is not None else None
+    )
+    base = PolicySettings.model_validate(district.settings) if district is not None else PolicySettings()
+    overrides = await overrides_in_force(session, school_id=school_id, on=on)
+    return apply_overrides(base, overrides.overrides if overrides is not None else {})

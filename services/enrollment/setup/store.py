@@ -1,3 +1,125 @@
-"""Tables and queries of the school's set-up (on enrollment's metadata, `services.enrollment.store.Base`)."""
+"""Tables and queries of the school's set-up (on enrollment's metadata, `services.enrollment.store.Base`).
+
+Other slices (programs, applications, roster, imports) read these through the keyword-only queries below;
+every query is scoped to a school so another school's row is never returned.
+"""
 
 from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.enrollment.store import Base
+
+
+class Term(Base):
+    """A school term (学期) with its calendar (EN-5); dates are ISO strings in the JSON lists."""
+
+    __tablename__ = "terms"
+
+    term_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    school_id: Mapped[str] = mapped_column(ForeignKey("schools.school_id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    holidays: Mapped[list[str]] = mapped_column(JSON, default=list)
+    makeup_days: Mapped[list[str]] = mapped_column(JSON, default=list)
+    winter_from: Mapped[date | None] = mapped_column(Date, nullable=True)
+    winter_to: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+
+class StaffMember(Base):
+    """A member of staff or an external provider's teacher; `staff_id` is their token subject."""
+
+    __tablename__ = "staff_members"
+
+    staff_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    school_id: Mapped[str] = mapped_column(ForeignKey("schools.school_id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    roles: Mapped[list[str]] = mapped_column(JSON, default=list)  # contracts.enrollment.StaffRole values
+    external: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ClassTeacher(Base):
+    """The class teacher (班主任) of a class: one per class."""
+
+    __tablename__ = "class_teachers"
+
+    class_id: Mapped[str] = mapped_column(ForeignKey("classes.class_id"), primary_key=True)
+    school_id: Mapped[str] = mapped_column(ForeignKey("schools.school_id"), index=True)
+    staff_id: Mapped[str] = mapped_column(ForeignKey("staff_members.staff_id"), index=True)
+
+
+class Teaching(Base):
+    """A subject teacher teaches a subject to a class (HW-4: who may set that class's homework)."""
+
+    __tablename__ = "teachings"
+
+    class_id: Mapped[str] = mapped_column(ForeignKey("classes.class_id"), primary_key=True)
+    staff_id: Mapped[str] = mapped_column(ForeignKey("staff_members.staff_id"), primary_key=True)
+    school_subject: Mapped[str] = mapped_column(String(50), primary_key=True)
+    school_id: Mapped[str] = mapped_column(ForeignKey("schools.school_id"), index=True)
+
+
+class Room(Base):
+    """A room where sessions are held; the reception room (接待室) is flagged (AT-6)."""
+
+    __tablename__ = "rooms"
+
+    room_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    school_id: Mapped[str] = mapped_column(ForeignKey("schools.school_id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    capacity: Mapped[int] = mapped_column(Integer)
+    is_reception: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class GradeBand(Base):
+    """A band of grades (e.g. 1–2) used for staggered dismissal (AT-4) and program levels (EN-4)."""
+
+    __tablename__ = "grade_bands"
+
+    band_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    school_id: Mapped[str] = mapped_column(ForeignKey("schools.school_id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    grades: Mapped[list[int]] = mapped_column(JSON, default=list)
+
+
+async def term_in_school(session: AsyncSession, *, school_id: str, term_id: str) -> Term | None:
+    """The term, only if it belongs to `school_id`."""
+    term = await session.get(Term, term_id)
+    return term if term is not None and term.school_id == school_id else None
+
+
+async def class_teacher_of(session: AsyncSession, *, class_id: str) -> str | None:
+    """The staff id of the class's class teacher, or None when none is assigned."""
+    row = await session.get(ClassTeacher, class_id)
+    return row.staff_id if row is not None else None
+
+
+async def staff_in_school(session: AsyncSession, *, school_id: str, staff_id: str) -> StaffMember | None:
+    """The member of staff, only if they belong to `school_id`."""
+    staff = await session.get(StaffMember, staff_id)
+    return staff if staff is not None and staff.school_id == school_id else None
+
+
+async def room_in_school(session: AsyncSession, *, school_id: str, room_id: str) -> Room | None:
+    """The room, only if it belongs to `school_id`."""
+    room = await session.get(Room, room_id)
+    return room if room is not None and room.school_id == school_id else None
+
+
+async def bands_of(session: AsyncSession, *, school_id: str) -> list[GradeBand]:
+    """A school's grade bands."""
+    rows = await session.execute(select(GradeBand).where(GradeBand.school_id == school_id))
+    return list(rows.scalars())
+
+
+async def teachings_of(session: AsyncSession, *, class_id: str) -> list[Teaching]:
+    """Who teaches which subject to a class."""
+    rows = await session.execute(
+        select(Teaching).where(Teaching.class_id == class_id).order_by(Teaching.school_subject, Teaching.staff_id)
+    )
+    return list(rows.scalars())
