@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import TypeVar
 
-from sqlalchemy import ForeignKey, Integer, String, select
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -34,34 +35,44 @@ class SchoolClass(Base):
     """A class (班级) of one grade."""
 
     __tablename__ = "classes"
+    __table_args__ = (UniqueConstraint("school_id", "external_id", name="uq_classes_school_external"),)
 
     class_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     school_id: Mapped[str] = mapped_column(ForeignKey("schools.school_id"), index=True)
     grade: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(100))
+    external_id: Mapped[str | None] = mapped_column(String(64), default=None)
 
 
 class Student(Base):
     """A child on a school's roster."""
 
     __tablename__ = "students"
+    __table_args__ = (UniqueConstraint("school_id", "external_id", name="uq_students_school_external"),)
 
     student_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     school_id: Mapped[str] = mapped_column(ForeignKey("schools.school_id"), index=True)
-    class_id: Mapped[str] = mapped_column(ForeignKey("classes.class_id"))
+    class_id: Mapped[str] = mapped_column(ForeignKey("classes.class_id"), index=True)
     name: Mapped[str] = mapped_column(String(100))
+    external_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    # EN-3: `contracts.enrollment.PriorityGroup` values; allocation reads them (lower grades come from the class).
+    priority_groups: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    status: Mapped[str] = mapped_column(String(8), default="active", server_default="active")  # active | left
+    left_on: Mapped[date | None] = mapped_column(Date, default=None)
 
 
 class Guardian(Base):
     """A parent or other guardian; the phone number stays in this service."""
 
     __tablename__ = "guardians"
+    __table_args__ = (UniqueConstraint("school_id", "external_id", name="uq_guardians_school_external"),)
 
     guardian_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     school_id: Mapped[str] = mapped_column(ForeignKey("schools.school_id"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     phone: Mapped[str] = mapped_column(String(32))
     preferred_language: Mapped[str] = mapped_column(String(2))
+    external_id: Mapped[str | None] = mapped_column(String(64), default=None)
 
 
 class GuardianLink(Base):
@@ -72,6 +83,39 @@ class GuardianLink(Base):
     student_id: Mapped[str] = mapped_column(ForeignKey("students.student_id"), primary_key=True)
     guardian_id: Mapped[str] = mapped_column(ForeignKey("guardians.guardian_id"), primary_key=True)
     relation: Mapped[str] = mapped_column(String(32))
+
+
+class PickupPerson(Base):
+    """BX-2/AT-5: an adult who may (status authorised) or must never (restricted) collect one child."""
+
+    __tablename__ = "pickup_persons"
+    __table_args__ = (UniqueConstraint("student_id", "external_id", name="uq_pickup_persons_student_external"),)
+
+    person_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    school_id: Mapped[str] = mapped_column(ForeignKey("schools.school_id"), index=True)
+    student_id: Mapped[str] = mapped_column(ForeignKey("students.student_id"))
+    external_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(100))
+    relation: Mapped[str] = mapped_column(String(32))
+    credential_ref: Mapped[str | None] = mapped_column(String(128), default=None)
+    id_number: Mapped[str | None] = mapped_column(String(32), default=None)  # EN-8; never leaves enrollment
+    guardian_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    status: Mapped[str] = mapped_column(String(16))  # authorised | restricted | removed
+    note: Mapped[str | None] = mapped_column(Text, default=None)  # the custody order; never in an event
+
+
+class WalkHomePermission(Base):
+    """AT-5: the latest statement of a child's standing permission to leave alone, and who gave it."""
+
+    __tablename__ = "walk_home_permissions"
+
+    student_id: Mapped[str] = mapped_column(ForeignKey("students.student_id"), primary_key=True)
+    school_id: Mapped[str] = mapped_column(String(64))
+    allowed: Mapped[bool] = mapped_column(Boolean)
+    guardian_id: Mapped[str] = mapped_column(String(64))
+    effective_from: Mapped[date] = mapped_column(Date)
+    set_by: Mapped[str] = mapped_column(String(64))
+    set_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 async def in_school(session: AsyncSession, model: type[T], *, school_id: str, key: str) -> T | None:
