@@ -1,7 +1,226 @@
-"""HTTP routes of fee plans and waivers under `/enrollment/v1`."""
+"""HTTP routes of fee plans and waivers under `/enrollment/v1` (EN-7).
+
+Fee plans are set by the school admin; guardians of the school may read the plan in force and those scheduled
+after it. Waivers are granted and revoked by the school admin; a guardian reads only their own child's, without
+the reason the school recorded.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from chassis.app import RuntimeDep
+from chassis.auth import Principal, Role, require
+from chassis.pagination import Page, PageParams, page_of, page_params
+from chassis.problems import NotFound, Unprocessable
+from chassis.uow import UnitOfWork
+from contracts.enrollment import FeeKind
+from services.enrollment import store as roster
+from services.enrollment.domain.fees import plan_in_force
+from services.enrollment.fees import handlers, store
+from services.enrollment.programs.store import program_in_school
+from services.enrollment.web import Body, Create, Id, Reason, SchoolAdmin, dump, once
 
 router = APIRouter(prefix="/enrollment/v1", tags=["fees"])
+
+Pages = Annotated[PageParams, Depends(page_params)]
+FeeReader = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.GUARDIAN)]
+# Strict: money and counts are whole numbers in JSON; 2.3 (yuan, not fen) or "230" is refused, never coerced.
+WholeNumber = Annotated[int, Field(strict=True)]
+
+
+class FeePlanBody(Body):
+    """EN-7: how a program is paid from `effective_from` (today or later), in integer fen."""
+
+    kind: FeeKind
+    effective_from: date
+    fen_per_class_hour: WholeNumber | None = Field(None, description="per_class_hour: fen per class-hour, e.g. 230")
+    max_charged_class_hours_per_day: WholeNumber | None = Field(None, description="per_class_hour: daily cap, e.g. 2")
+    fen_per_month: WholeNumber | None = Field(None, description="monthly: fen per month, e.g. 16000")
+
+
+class FeePlanPublic(BaseModel):
+    """One setting of a program's fee plan; `version` orders the settings (a later one replaces an earlier)."""
+
+    fee_plan_id: str
+    program_id: str
+    version: int
+    kind: FeeKind
+    fen_per_class_hour: int
+    max_charged_class_hours_per_day: int | None
+    fen_per_month: int
+    effective_from: date
+    set_by: str
+    set_at: datetime
+
+
+class WaiverCreate(Create):
+    """EN-7: the family pays `percent_payable` % (0 = free) of one program's fees (or all) over the period."""
+
+    program_id: Id | None = Field(None, description="none = every program")
+    percent_payable: WholeNumber = Field(description="0 (free) to 99")
+    valid_from: date
+    valid_to: date | None = None
+    reason: Reason = Field(description="kept by enrollment for the school's records; never published")
+
+
+class WaiverRevoke(Body):
+    """End a waiver from `effective_on` (today when omitted; never in the past)."""
+
+    effective_on: date | None = None
+    reason: Reason | None = None
+
+
+SCHOOL_ONLY = "school admins only (null for a guardian)"
+FAMILY_FIELDS = {"waiver_id", "student_id", "program_id", "percent_payable", "valid_from", "valid_to", "revoked_on"}
+
+
+class FeeWaiverPublic(BaseModel):
+    """A child's waiver; who granted or revoked it, when and why is shown to the school only."""
+
+    waiver_id: str
+    student_id: str
+    program_id: str | None
+    percent_payable: int
+    valid_from: date
+    valid_to: date | None
+    revoked_on: date | None
+    reason: str | None = Field(None, description=SCHOOL_ONLY)
+    granted_by: str | None = Field(None, description=SCHOOL_ONLY)
+    granted_at: datetime | None = Field(None, description=SCHOOL_ONLY)
+    revoked_by: str | None = Field(None, description=SCHOOL_ONLY)
+    revoked_at: datetime | None = Field(None, description=SCHOOL_ONLY)
+    revoke_reason: str | None = Field(None, description=SCHOOL_ONLY)
+
+    def for_family(self) -> FeeWaiverPublic:
+        """The waiver without what only the school keeps (the reason is often a family's financial difficulty)."""
+        return FeeWaiverPublic.model_validate(self.model_dump(include=FAMILY_FIELDS))
+
+
+def _version_cursor(after: str | None) -> int | None:
+    if after is None:
+        return None
+    if not after.isdigit():
+        raise Unprocessable("`after` must be the `next` cursor of the previous page")
+    return int(after)
+
+
+def _in_force_and_scheduled(rows: list[store.FeePlanRow], today: date) -> list[store.FeePlanRow]:
+    """The settings a family will be charged by: the one in force today and those taking effect later."""
+    latest = {row.effective_from: row for row in rows}  # by version: a later setting replaces one of its date
+    current = plan_in_force([row.rule() for row in rows], today)
+    start = current.effective_from if current is not None else today
+    return sorted((row for row in latest.values() if row.effective_from >= start), key=lambda row: row.version)
+
+
+@router.put("/programs/{program_id}/fee-plan", response_model=FeePlanPublic)
+async def put_fee_plan(
+    program_id: str, body: FeePlanBody, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
+) -> JSONResponse:
+    """Set how a program of the caller's school is paid from a date (EN-7); announced as `FeePlanSet`."""
+    command = handlers.SetFeePlan(
+        school_id=principal.school(),
+        program_id=program_id,
+        set_by=principal.subject,
+        kind=body.kind,
+        effective_from=body.effective_from,
+        fen_per_class_hour=body.fen_per_class_hour,
+        max_charged_class_hours_per_day=body.max_charged_class_hours_per_day,
+        fen_per_month=body.fen_per_month,
+    )
+
+    async def act(uow: UnitOfWork) -> dict[str, Any]:
+        return dump(FeePlanPublic, await handlers.set_fee_plan(uow, command))
+
+    return await once(request, runtime, principal, body, act, status=200)
+
+
+@router.get("/programs/{program_id}/fee-plans", response_model=Page[FeePlanPublic])
+async def get_fee_plans(program_id: str, runtime: RuntimeDep, principal: FeeReader, page: Pages) -> Page[FeePlanPublic]:
+    """A program's fee plan settings (EN-7): every one for the admin; for a guardian, those in force or scheduled."""
+    school_id = principal.school()
+    after = _version_cursor(page.after)
+    async with runtime.db.sessions() as session:
+        program = await program_in_school(session, school_id=school_id, program_id=program_id)
+        reader_known = principal.role is Role.SCHOOL_ADMIN or (
+            await roster.in_school(session, roster.Guardian, school_id=school_id, key=principal.subject) is not None
+        )
+        if program is None or not reader_known:
+            raise NotFound(f"no program '{program_id}' for this caller")
+        if principal.role is Role.SCHOOL_ADMIN:
+            rows = await store.plans_page(session, program_id=program_id, after=after, limit=page.limit + 1)
+        else:
+            today = handlers.school_today(runtime.clock)
+            shown = _in_force_and_scheduled(await store.plans_of(session, program_id=program_id), today)
+            rows = [row for row in shown if after is None or row.version > after][: page.limit + 1]
+    items = [FeePlanPublic.model_validate(row, from_attributes=True) for row in rows]
+    return page_of(items, page, lambda plan: str(plan.version))
+
+
+@router.post("/students/{student_id}/fee-waivers", status_code=201, response_model=FeeWaiverPublic)
+async def post_fee_waiver(
+    student_id: str, body: WaiverCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
+) -> JSONResponse:
+    """Grant a child of the caller's school a fee waiver (EN-7); announced as `FeeWaiverGranted`, without reason."""
+    command = handlers.GrantWaiver(
+        school_id=principal.school(),
+        student_id=student_id,
+        granted_by=principal.subject,
+        percent_payable=body.percent_payable,
+        valid_from=body.valid_from,
+        valid_to=body.valid_to,
+        reason=body.reason,
+        program_id=body.program_id,
+        waiver_id=body.id,
+    )
+
+    async def act(uow: UnitOfWork) -> dict[str, Any]:
+        return dump(FeeWaiverPublic, await handlers.grant_waiver(uow, command))
+
+    return await once(request, runtime, principal, body, act)
+
+
+@router.get("/students/{student_id}/fee-waivers", response_model=Page[FeeWaiverPublic])
+async def get_fee_waivers(
+    student_id: str, runtime: RuntimeDep, principal: FeeReader, page: Pages
+) -> Page[FeeWaiverPublic]:
+    """A child's fee waivers (EN-7): the school sees its records; a guardian their own child's, without reasons."""
+    school_id = principal.school()
+    async with runtime.db.sessions() as session:
+        student = await roster.in_school(session, roster.Student, school_id=school_id, key=student_id)
+        allowed = student is not None and (
+            principal.role is Role.SCHOOL_ADMIN
+            or principal.subject in await roster.guardians_of(session, student_id=student_id)
+        )
+        if not allowed:
+            raise NotFound(f"no student '{student_id}' for this caller")
+        rows = await store.waivers_page(session, student_id=student_id, after=page.after, limit=page.limit + 1)
+    items = [FeeWaiverPublic.model_validate(row, from_attributes=True) for row in rows]
+    if principal.role is Role.GUARDIAN:
+        items = [item.for_family() for item in items]
+    return page_of(items, page, lambda waiver: waiver.waiver_id)
+
+
+@router.post("/students/{student_id}/fee-waivers/{waiver_id}/revoke", response_model=FeeWaiverPublic)
+async def post_fee_waiver_revocation(
+    student_id: str, waiver_id: str, body: WaiverRevoke, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
+) -> JSONResponse:
+    """End a child's fee waiver from a date (EN-7); announced as `FeeWaiverRevoked`."""
+    command = handlers.RevokeWaiver(
+        school_id=principal.school(),
+        student_id=student_id,
+        waiver_id=waiver_id,
+        revoked_by=principal.subject,
+        effective_on=body.effective_on,
+        reason=body.reason,
+    )
+
+    async def act(uow: UnitOfWork) -> dict[str, Any]:
+        return dump(FeeWaiverPublic, await handlers.revoke_waiver(uow, command))
+
+    return await once(request, runtime, principal, body, act, status=200)
