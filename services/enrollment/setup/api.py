@@ -1,7 +1,491 @@
-"""HTTP routes of the school's set-up under `/enrollment/v1`."""
+"""HTTP routes of the school's set-up under `/enrollment/v1`: terms and calendar, bands, rooms, staff, teaching.
+
+A school admin changes the set-up of the school in their token; every member of that school's staff reads it.
+Another school's rows answer 404, as if they did not exist.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from chassis.app import RuntimeDep
+from chassis.auth import Principal, Role, require
+from chassis.pagination import Page, PageParams, page_of, page_params
+from chassis.problems import NotFound
+from chassis.uow import UnitOfWork
+from contracts.enrollment import DayKind, StaffRole
+from services.enrollment import store as roster
+from services.enrollment.domain.calendar import TermDates, calendar
+from services.enrollment.setup import handlers, store
+from services.enrollment.web import Body, Id, Name, SchoolAdmin, dump, once
 
 router = APIRouter(prefix="/enrollment/v1", tags=["setup"])
+
+SchoolStaff = Annotated[
+    Principal,
+    require(Role.SCHOOL_ADMIN, Role.CLASS_TEACHER, Role.SERVICE_TEACHER, Role.SUBJECT_TEACHER, Role.DUTY_LEADER),
+]
+Paging = Annotated[PageParams, Depends(page_params)]
+Days = Annotated[list[date], Field(max_length=366)]
+Subject = Annotated[str, Field(min_length=1, max_length=50)]
+
+
+class TermFields(Body):
+    """A term's name and calendar (EN-5)."""
+
+    name: Name
+    starts_on: date
+    ends_on: date
+    holidays: Days = Field(default_factory=list, description="weekdays without school (节假日)")
+    makeup_days: Days = Field(default_factory=list, description="weekend days with school (调休补课)")
+    winter_from: date | None = Field(default=None, description="winter timetable from (inclusive)")
+    winter_to: date | None = Field(default=None, description="winter timetable to (inclusive)")
+
+
+class TermCreate(TermFields):
+    """A new term of the caller's school."""
+
+    id: Id | None = None
+
+
+class TermPublic(BaseModel):
+    """A term and its calendar."""
+
+    term_id: str
+    school_id: str
+    name: str
+    starts_on: date
+    ends_on: date
+    holidays: list[date]
+    makeup_days: list[date]
+    winter_from: date | None
+    winter_to: date | None
+
+
+class CalendarDayPublic(BaseModel):
+    """One day: its kind and whether the winter timetable (earlier extended-care end) applies."""
+
+    day: date
+    kind: DayKind
+    winter: bool
+
+
+class TermCalendar(BaseModel):
+    """A term's days from `from` to `to`."""
+
+    term_id: str
+    days: list[CalendarDayPublic]
+
+
+class BandFields(Body):
+    """A grade band (e.g. 低年级 = grades 1–2)."""
+
+    name: Name
+    grades: Annotated[list[int], Field(min_length=1, max_length=9)]
+
+
+class BandCreate(BandFields):
+    """A new grade band."""
+
+    id: Id | None = None
+
+
+class BandPublic(BaseModel):
+    """A grade band."""
+
+    band_id: str
+    school_id: str
+    name: str
+    grades: list[int]
+
+
+class RoomFields(Body):
+    """A room; the reception room (接待室) is where uncollected children wait (AT-6)."""
+
+    name: Name
+    capacity: Annotated[int, Field(ge=1, le=2000)]
+    is_reception: bool = False
+
+
+class RoomCreate(RoomFields):
+    """A new room."""
+
+    id: Id | None = None
+
+
+class RoomPublic(BaseModel):
+    """A room."""
+
+    room_id: str
+    school_id: str
+    name: str
+    capacity: int
+    is_reception: bool
+
+
+class StaffFields(Body):
+    """A member of staff, or an external provider's teacher (`external`)."""
+
+    name: Name
+    roles: Annotated[list[StaffRole], Field(min_length=1, max_length=6)]
+    external: bool = False
+
+
+class StaffCreate(StaffFields):
+    """A new member of staff; `id` is the subject of their token."""
+
+    id: Id | None = None
+
+
+class StaffPublic(BaseModel):
+    """A member of staff."""
+
+    staff_id: str
+    school_id: str
+    name: str
+    roles: list[StaffRole]
+    external: bool
+
+
+class ClassTeacherBody(Body):
+    """Who is the class teacher."""
+
+    staff_id: Id
+
+
+class ClassTeacherPublic(BaseModel):
+    """The class teacher of a class."""
+
+    class_id: str
+    staff_id: str
+
+
+class TeachingBody(Body):
+    """A subject a subject teacher teaches the class."""
+
+    staff_id: Id
+    school_subject: Subject
+
+
+class TeachingPublic(BaseModel):
+    """Who teaches which subject to a class."""
+
+    class_id: str
+    staff_id: str
+    school_subject: str
+
+
+def _dates(body: TermFields) -> TermDates:
+    return TermDates(
+        starts_on=body.starts_on,
+        ends_on=body.ends_on,
+        holidays=tuple(body.holidays),
+        makeup_days=tuple(body.makeup_days),
+        winter_from=body.winter_from,
+        winter_to=body.winter_to,
+    )
+
+
+def _term(term: store.Term) -> dict[str, Any]:
+    return handlers.term_event(term).model_dump(mode="json")
+
+
+async def _set_term(
+    request: Request, runtime: RuntimeDep, principal: Principal, body: TermFields, term_id: str | None, create: bool
+) -> JSONResponse:
+    command = handlers.SetTerm(
+        school_id=principal.school(), term_id=term_id, name=body.name, dates=_dates(body), create=create
+    )
+
+    async def act(uow: UnitOfWork) -> dict[str, Any]:
+        return _term(await handlers.set_term(uow, command))
+
+    return await once(request, runtime, principal, body, act, status=201 if create else 200)
+
+
+@router.post("/terms", status_code=201, response_model=TermPublic)
+async def post_term(body: TermCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin) -> JSONResponse:
+    """EN-5: create a term of the caller's school with its holidays, make-up days and winter period."""
+    return await _set_term(request, runtime, principal, body, body.id, create=True)
+
+
+@router.put("/terms/{term_id}", response_model=TermPublic)
+async def put_term(
+    term_id: str, body: TermFields, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
+) -> JSONResponse:
+    """EN-5: change a term's dates or calendar (announced again; the latest replaces the earlier)."""
+    return await _set_term(request, runtime, principal, body, term_id, create=False)
+
+
+@router.get("/terms", response_model=Page[TermPublic])
+async def get_terms(runtime: RuntimeDep, principal: SchoolStaff, page: Paging) -> Page[dict[str, Any]]:
+    """The caller's school's terms, by id."""
+    async with runtime.db.sessions() as session:
+        rows = await store.page_in_school(
+            session,
+            store.Term,
+            school_id=principal.school(),
+            key=store.Term.term_id,
+            after=page.after,
+            limit=page.limit,
+        )
+    return page_of([_term(t) for t in rows], page, lambda t: str(t["term_id"]))
+
+
+async def _term_of(runtime: RuntimeDep, principal: Principal, term_id: str) -> store.Term:
+    async with runtime.db.sessions() as session:
+        term = await store.term_in_school(session, school_id=principal.school(), term_id=term_id)
+    if term is None:
+        raise NotFound(f"no term '{term_id}' in this school")
+    return term
+
+
+@router.get("/terms/{term_id}", response_model=TermPublic)
+async def get_term(term_id: str, runtime: RuntimeDep, principal: SchoolStaff) -> dict[str, Any]:
+    """A term of the caller's school."""
+    return _term(await _term_of(runtime, principal, term_id))
+
+
+@router.get("/terms/{term_id}/calendar", response_model=TermCalendar)
+async def get_term_calendar(
+    term_id: str,
+    runtime: RuntimeDep,
+    principal: SchoolStaff,
+    first: Annotated[date | None, Query(alias="from", description="first day (default: the term's start)")] = None,
+    last: Annotated[date | None, Query(alias="to", description="last day (default: the term's end)")] = None,
+) -> TermCalendar:
+    """EN-5: each day's kind (school day, weekend, holiday, vacation) and whether the winter timetable applies."""
+    term = handlers.term_event(await _term_of(runtime, principal, term_id))
+    with handlers.refusing():
+        days = calendar(term, first or term.starts_on, last or term.ends_on)
+    return TermCalendar(
+        term_id=term_id, days=[CalendarDayPublic(day=d.day, kind=d.kind, winter=d.winter) for d in days]
+    )
+
+
+async def _define_band(
+    request: Request, runtime: RuntimeDep, principal: Principal, body: BandFields, band_id: str | None, create: bool
+) -> JSONResponse:
+    command = handlers.DefineBand(
+        school_id=principal.school(), band_id=band_id, name=body.name, grades=body.grades, create=create
+    )
+
+    async def act(uow: UnitOfWork) -> dict[str, Any]:
+        return dump(BandPublic, await handlers.define_band(uow, command))
+
+    return await once(request, runtime, principal, body, act, status=201 if create else 200)
+
+
+@router.post("/grade-bands", status_code=201, response_model=BandPublic)
+async def post_band(body: BandCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin) -> JSONResponse:
+    """AT-4: define a grade band; bands of a school never share a grade."""
+    return await _define_band(request, runtime, principal, body, body.id, create=True)
+
+
+@router.put("/grade-bands/{band_id}", response_model=BandPublic)
+async def put_band(
+    band_id: str, body: BandFields, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
+) -> JSONResponse:
+    """AT-4: change a grade band."""
+    return await _define_band(request, runtime, principal, body, band_id, create=False)
+
+
+@router.get("/grade-bands", response_model=Page[BandPublic])
+async def get_bands(runtime: RuntimeDep, principal: SchoolStaff, page: Paging) -> Page[BandPublic]:
+    """The caller's school's grade bands, by id."""
+    async with runtime.db.sessions() as session:
+        rows = await store.page_in_school(
+            session,
+            store.GradeBand,
+            school_id=principal.school(),
+            key=store.GradeBand.band_id,
+            after=page.after,
+            limit=page.limit,
+        )
+    items = [BandPublic.model_validate(r, from_attributes=True) for r in rows]
+    return page_of(items, page, lambda b: b.band_id)
+
+
+async def _define_room(
+    request: Request, runtime: RuntimeDep, principal: Principal, body: RoomFields, room_id: str | None, create: bool
+) -> JSONResponse:
+    command = handlers.DefineRoom(
+        school_id=principal.school(),
+        room_id=room_id,
+        name=body.name,
+        capacity=body.capacity,
+        is_reception=body.is_reception,
+        create=create,
+    )
+
+    async def act(uow: UnitOfWork) -> dict[str, Any]:
+        return dump(RoomPublic, await handlers.define_room(uow, command))
+
+    return await once(request, runtime, principal, body, act, status=201 if create else 200)
+
+
+@router.post("/rooms", status_code=201, response_model=RoomPublic)
+async def post_room(body: RoomCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin) -> JSONResponse:
+    """Define a room of the caller's school (AT-6: flag the reception room)."""
+    return await _define_room(request, runtime, principal, body, body.id, create=True)
+
+
+@router.put("/rooms/{room_id}", response_model=RoomPublic)
+async def put_room(
+    room_id: str, body: RoomFields, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
+) -> JSONResponse:
+    """Change a room."""
+    return await _define_room(request, runtime, principal, body, room_id, create=False)
+
+
+@router.get("/rooms", response_model=Page[RoomPublic])
+async def get_rooms(runtime: RuntimeDep, principal: SchoolStaff, page: Paging) -> Page[RoomPublic]:
+    """The caller's school's rooms, by id."""
+    async with runtime.db.sessions() as session:
+        rows = await store.page_in_school(
+            session,
+            store.Room,
+            school_id=principal.school(),
+            key=store.Room.room_id,
+            after=page.after,
+            limit=page.limit,
+        )
+    items = [RoomPublic.model_validate(r, from_attributes=True) for r in rows]
+    return page_of(items, page, lambda r: r.room_id)
+
+
+async def _register_staff(
+    request: Request, runtime: RuntimeDep, principal: Principal, body: StaffFields, staff_id: str | None, create: bool
+) -> JSONResponse:
+    command = handlers.RegisterStaff(
+        school_id=principal.school(),
+        staff_id=staff_id,
+        name=body.name,
+        roles=body.roles,
+        external=body.external,
+        create=create,
+    )
+
+    async def act(uow: UnitOfWork) -> dict[str, Any]:
+        return dump(StaffPublic, await handlers.register_staff(uow, command))
+
+    return await once(request, runtime, principal, body, act, status=201 if create else 200)
+
+
+@router.post("/staff", status_code=201, response_model=StaffPublic)
+async def post_staff(body: StaffCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin) -> JSONResponse:
+    """Register a member of staff (or an external provider's teacher) with their roles."""
+    return await _register_staff(request, runtime, principal, body, body.id, create=True)
+
+
+@router.put("/staff/{staff_id}", response_model=StaffPublic)
+async def put_staff(
+    staff_id: str, body: StaffFields, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
+) -> JSONResponse:
+    """Change a member of staff's name or roles (a role still in use cannot be removed: 409)."""
+    return await _register_staff(request, runtime, principal, body, staff_id, create=False)
+
+
+@router.get("/staff", response_model=Page[StaffPublic])
+async def get_staff_list(runtime: RuntimeDep, principal: SchoolStaff, page: Paging) -> Page[StaffPublic]:
+    """The caller's school's staff, by id."""
+    async with runtime.db.sessions() as session:
+        rows = await store.page_in_school(
+            session,
+            store.StaffMember,
+            school_id=principal.school(),
+            key=store.StaffMember.staff_id,
+            after=page.after,
+            limit=page.limit,
+        )
+    items = [StaffPublic.model_validate(r, from_attributes=True) for r in rows]
+    return page_of(items, page, lambda s: s.staff_id)
+
+
+@router.get("/staff/{staff_id}", response_model=StaffPublic)
+async def get_staff(staff_id: str, runtime: RuntimeDep, principal: SchoolStaff) -> StaffPublic:
+    """A member of the caller's school's staff."""
+    async with runtime.db.sessions() as session:
+        staff = await store.staff_in_school(session, school_id=principal.school(), staff_id=staff_id)
+    if staff is None:
+        raise NotFound(f"no member of staff '{staff_id}' in this school")
+    return StaffPublic.model_validate(staff, from_attributes=True)
+
+
+@router.put("/classes/{class_id}/class-teacher", response_model=ClassTeacherPublic)
+async def put_class_teacher(
+    class_id: str, body: ClassTeacherBody, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
+) -> JSONResponse:
+    """EN-1/AT-1: make a member of staff holding the class_teacher role the class teacher of a class."""
+    command = handlers.AssignClassTeacher(school_id=principal.school(), class_id=class_id, staff_id=body.staff_id)
+
+    async def act(uow: UnitOfWork) -> dict[str, Any]:
+        return dump(ClassTeacherPublic, await handlers.assign_class_teacher(uow, command))
+
+    return await once(request, runtime, principal, body, act, status=200)
+
+
+async def _class_of(runtime: RuntimeDep, principal: Principal, class_id: str) -> None:
+    async with runtime.db.sessions() as session:
+        found = await roster.in_school(session, roster.SchoolClass, school_id=principal.school(), key=class_id)
+    if found is None:
+        raise NotFound(f"no class '{class_id}' in this school")
+
+
+@router.get("/classes/{class_id}/class-teacher", response_model=ClassTeacherPublic)
+async def get_class_teacher(class_id: str, runtime: RuntimeDep, principal: SchoolStaff) -> ClassTeacherPublic:
+    """The class teacher of a class of the caller's school."""
+    await _class_of(runtime, principal, class_id)
+    async with runtime.db.sessions() as session:
+        staff_id = await store.class_teacher_of(session, class_id=class_id)
+    if staff_id is None:
+        raise NotFound(f"class '{class_id}' has no class teacher yet")
+    return ClassTeacherPublic(class_id=class_id, staff_id=staff_id)
+
+
+@router.post("/classes/{class_id}/teachings", status_code=201, response_model=TeachingPublic)
+async def post_teaching(
+    class_id: str, body: TeachingBody, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
+) -> JSONResponse:
+    """HW-4: a subject teacher teaches a subject to the class (so may set its homework)."""
+    command = handlers.Teach(
+        school_id=principal.school(), class_id=class_id, staff_id=body.staff_id, school_subject=body.school_subject
+    )
+
+    async def act(uow: UnitOfWork) -> dict[str, Any]:
+        return dump(TeachingPublic, await handlers.assign_teaching(uow, command))
+
+    return await once(request, runtime, principal, body, act)
+
+
+@router.get("/classes/{class_id}/teachings", response_model=Page[TeachingPublic])
+async def get_teachings(
+    class_id: str, runtime: RuntimeDep, principal: SchoolStaff, page: Paging
+) -> Page[TeachingPublic]:
+    """Who teaches which subject to a class of the caller's school (cursor `staff_id|school_subject`)."""
+    await _class_of(runtime, principal, class_id)
+    async with runtime.db.sessions() as session:
+        rows = await store.teachings_of(session, class_id=class_id, after=page.after, limit=page.limit)
+    items = [TeachingPublic.model_validate(r, from_attributes=True) for r in rows]
+    return page_of(items, page, lambda t: f"{t.staff_id}|{t.school_subject}")
+
+
+@router.delete("/classes/{class_id}/teachings/{staff_id}/{school_subject}", response_model=TeachingPublic)
+async def delete_teaching(
+    class_id: str, staff_id: str, school_subject: str, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
+) -> JSONResponse:
+    """HW-4: the teacher no longer teaches the subject to the class; answers what was removed."""
+    command = handlers.Teach(
+        school_id=principal.school(), class_id=class_id, staff_id=staff_id, school_subject=school_subject
+    )
+
+    async def act(uow: UnitOfWork) -> dict[str, Any]:
+        await handlers.unassign_teaching(uow, command)
+        return TeachingPublic(class_id=class_id, staff_id=staff_id, school_subject=school_subject).model_dump()
+
+    return await once(request, runtime, principal, Body(), act, status=200)

@@ -7,12 +7,15 @@ every query is scoped to a school so another school's row is never returned.
 from __future__ import annotations
 
 from datetime import date
+from typing import TypeVar
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, select
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column
 
 from services.enrollment.store import Base
+
+T = TypeVar("T")
 
 
 class Term(Base):
@@ -111,15 +114,47 @@ async def room_in_school(session: AsyncSession, *, school_id: str, room_id: str)
     return room if room is not None and room.school_id == school_id else None
 
 
+async def terms_of(session: AsyncSession, *, school_id: str) -> list[Term]:
+    """A school's terms by start date."""
+    rows = await session.execute(select(Term).where(Term.school_id == school_id).order_by(Term.starts_on))
+    return list(rows.scalars())
+
+
 async def bands_of(session: AsyncSession, *, school_id: str) -> list[GradeBand]:
     """A school's grade bands."""
     rows = await session.execute(select(GradeBand).where(GradeBand.school_id == school_id))
     return list(rows.scalars())
 
 
-async def teachings_of(session: AsyncSession, *, class_id: str) -> list[Teaching]:
-    """Who teaches which subject to a class."""
-    rows = await session.execute(
-        select(Teaching).where(Teaching.class_id == class_id).order_by(Teaching.school_subject, Teaching.staff_id)
-    )
+async def teachings_of(session: AsyncSession, *, class_id: str, after: str | None, limit: int) -> list[Teaching]:
+    """Up to `limit + 1` of who teaches which subject to a class, after the cursor `staff_id|school_subject`."""
+    query = select(Teaching).where(Teaching.class_id == class_id)
+    if after is not None:
+        staff_id, _, subject = after.partition("|")
+        query = query.where(tuple_(Teaching.staff_id, Teaching.school_subject) > tuple_(staff_id, subject))
+    rows = await session.execute(query.order_by(Teaching.staff_id, Teaching.school_subject).limit(limit + 1))
     return list(rows.scalars())
+
+
+async def page_in_school(
+    session: AsyncSession,
+    model: type[T],
+    *,
+    school_id: str,
+    key: InstrumentedAttribute[str],
+    after: str | None,
+    limit: int,
+) -> list[T]:
+    """Up to `limit + 1` rows of a school's `model` whose `key` comes after `after` (keyset pagination)."""
+    query = select(model).where(model.school_id == school_id)  # type: ignore[attr-defined]
+    if after is not None:
+        query = query.where(key > after)
+    rows = await session.execute(query.order_by(key).limit(limit + 1))
+    return list(rows.scalars())
+
+
+async def duties_of(session: AsyncSession, *, staff_id: str) -> tuple[bool, bool]:
+    """Whether the member of staff is a class teacher of some class, and whether they teach some class."""
+    leads = await session.scalar(select(ClassTeacher.class_id).where(ClassTeacher.staff_id == staff_id).limit(1))
+    teaches = await session.scalar(select(Teaching.class_id).where(Teaching.staff_id == staff_id).limit(1))
+    return leads is not None, teaches is not None
