@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -43,6 +43,8 @@ class ServiceDefinition:
     settings_class: type[ServiceSettings]
     subscription: Callable[[Runtime], Subscription] | None = None
     description: str = ""
+    workers: Sequence[Callable[[Runtime], Coroutine[Any, Any, None]]] = ()
+    """Long-running loops started with the service and cancelled at shutdown (e.g. a due-timer runner)."""
 
     @property
     def dead_letter_topic(self) -> str:
@@ -192,6 +194,8 @@ async def _start_runtime(
         )
         runtime.consumers.append(runner)
         tasks.append(asyncio.create_task(runner.run(), name=f"{definition.name}-consumer"))
+    for number, worker in enumerate(definition.workers):
+        tasks.append(asyncio.create_task(worker(runtime), name=f"{definition.name}-worker-{number}"))
     stack.push_async_callback(_cancel, tasks)
     return runtime
 
