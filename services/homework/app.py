@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from chassis.app import ServiceDefinition
-from services.homework import api, store
+from services.homework import api, consumers, session_api, store
 from services.homework.settings import HomeworkSettings
 
 DEFINITION = ServiceDefinition(
@@ -13,8 +13,9 @@ DEFINITION = ServiceDefinition(
     metadata=store.Base.metadata,
     tables=store.TABLES,
     migrations=Path(__file__).parent / "migrations",
-    routers=[api.router],
+    routers=[api.router, session_api.router],
     settings_class=HomeworkSettings,
+    subscription=consumers.subscription,
     description="Homework burden caps, assignments, in-session completion and grading (HW-).",
 )
 
