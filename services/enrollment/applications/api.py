@@ -1,7 +1,313 @@
-"""HTTP routes of applications and club places under `/enrollment/v1`."""
+"""HTTP routes of applications under `/enrollment/v1` (EN-1, EN-2); club places and runs join this router.
+
+A guardian applies, signs, declines and asks to withdraw for their own children; the class teacher of the
+child's class gives the first review; an admin of the child's school approves, rejects and decides withdrawals.
+Anyone else is answered 404, as if the application did not exist; a step out of order is a 409 naming the
+current step.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from chassis.app import RuntimeDep
+from chassis.auth import Principal, Role, require
+from chassis.pagination import Page, PageParams, page_of, page_params
+from chassis.problems import NotFound
+from chassis.uow import UnitOfWork
+from contracts.enrollment import ProgramKind
+from services.enrollment import store as roster
+from services.enrollment.applications import handlers, places_api, store
+from services.enrollment.domain.workflow import Action, Stage
+from services.enrollment.web import Body, Id, Reason, once
 
 router = APIRouter(prefix="/enrollment/v1", tags=["applications"])
+
+Participant = Annotated[Principal, require(Role.GUARDIAN, Role.CLASS_TEACHER, Role.SCHOOL_ADMIN)]
+Guardian = Annotated[Principal, require(Role.GUARDIAN)]
+Paging = Annotated[PageParams, Depends(page_params)]
+
+
+class ApplicationCreate(Body):
+    """EN-1: a written application for the child for a term, with club choices ranked best first."""
+
+    id: Id | None = None
+    student_id: Id
+    term_id: Id
+    club_choices: list[Id] = Field(default_factory=list, max_length=10, description="club program ids, best first")
+    options: list[ProgramKind] = Field(default_factory=list, max_length=3, description="EN-6 optional services")
+
+
+class Nothing(Body):
+    """A step that needs no more than who takes it."""
+
+
+class ReasonGiven(Body):
+    """A step that must say why (the guardian is told, EN-1)."""
+
+    reason: Reason
+
+
+class WithdrawalCreate(Body):
+    """EN-2: a written withdrawal request: from when and why."""
+
+    effective_on: date = Field(description="at least the policy's notice days from today")
+    reason: Reason
+
+
+class DeclineCreate(Body):
+    """EN-1: the family will not take part this term, and why."""
+
+    student_id: Id
+    term_id: Id
+    reason: Reason
+
+
+class StepPublic(BaseModel):
+    """One recorded step: what was done, the step it led to, who, when, why."""
+
+    action: str
+    step: str
+    by: str
+    role: str
+    at: datetime
+    reason: str | None
+    effective_on: date | None
+
+
+class WaitingPublic(BaseModel):
+    """A waitlist the child is on, and their place in it."""
+
+    program_id: str
+    position: int
+
+
+class ApplicationSummary(BaseModel):
+    """An application and where it stands."""
+
+    application_id: str
+    school_id: str
+    student_id: str
+    term_id: str
+    step: str
+    club_choices: list[str]
+    options: list[str]
+    withdrawal_effective_on: date | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ApplicationPublic(ApplicationSummary):
+    """An application with its whole history and the child's club places and waitlists for the term."""
+
+    history: list[StepPublic]
+    club_places: list[str]
+    waitlists: list[WaitingPublic]
+
+
+def _summary(application: store.Application) -> dict[str, Any]:
+    return {
+        "application_id": application.application_id,
+        "school_id": application.school_id,
+        "student_id": application.student_id,
+        "term_id": application.term_id,
+        "step": application.stage,
+        "club_choices": list(application.club_choices),
+        "options": list(application.options),
+        "withdrawal_effective_on": application.withdrawal_effective_on,
+        "created_at": application.created_at,
+        "updated_at": application.updated_at,
+    }
+
+
+async def _full(session: Any, application: store.Application) -> ApplicationPublic:
+    history = await store.history_of(session, application_id=application.application_id)
+    places = await store.places_of_student(session, student_id=application.student_id, term_id=application.term_id)
+    waiting = await store.waiting_of_student(session, student_id=application.student_id, term_id=application.term_id)
+    positions = [
+        WaitingPublic(
+            program_id=w.program_id,
+            position=[e.student_id for e in await store.waitlist_of(session, program_id=w.program_id)].index(
+                w.student_id
+            )
+            + 1,
+        )
+        for w in waiting
+    ]
+    steps = [
+        StepPublic(
+            action=h.action, step=h.stage, by=h.by, role=h.role, at=h.at, reason=h.reason, effective_on=h.effective_on
+        )
+        for h in history
+    ]
+    return ApplicationPublic(
+        **_summary(application), history=steps, club_places=[p.program_id for p in places], waitlists=positions
+    )
+
+
+async def _answer(uow: UnitOfWork, application: store.Application) -> dict[str, Any]:
+    await uow.session.flush()
+    return (await _full(uow.session, application)).model_dump(mode="json")
+
+
+@router.post("/applications", status_code=201, response_model=ApplicationPublic)
+async def post_application(
+    body: ApplicationCreate, request: Request, runtime: RuntimeDep, principal: Guardian
+) -> JSONResponse:
+    """EN-1: a guardian applies in writing for their own child (→ ApplicationSubmitted)."""
+    command = handlers.SubmitApplication(
+        school_id=principal.school(),
+        caller=principal,
+        student_id=body.student_id,
+        term_id=body.term_id,
+        club_choices=tuple(body.club_choices),
+        options=tuple(body.options),
+        application_id=body.id,
+    )
+
+    async def act(uow: UnitOfWork) -> dict[str, Any]:
+        return await _answer(uow, await handlers.submit_application(uow, command))
+
+    return await once(request, runtime, principal, body, act)
+
+
+async def _step(
+    request: Request,
+    runtime: RuntimeDep,
+    principal: Principal,
+    application_id: str,
+    action: Action,
+    body: Body,
+    *,
+    reason: str | None = None,
+    effective_on: date | None = None,
+) -> JSONResponse:
+    command = handlers.TakeStep(
+        school_id=principal.school(),
+        caller=principal,
+        application_id=application_id,
+        action=action,
+        reason=reason,
+        effective_on=effective_on,
+    )
+
+    async def act(uow: UnitOfWork) -> dict[str, Any]:
+        return await _answer(uow, await handlers.take_step(uow, command))
+
+    return await once(request, runtime, principal, body, act, status=200)
+
+
+def _plain_step(path: str, action: Action, doc: str) -> None:
+    """Register `POST /applications/{id}/<path>`: a step that needs nothing but the caller."""
+
+    async def route(
+        application_id: str, body: Nothing, request: Request, runtime: RuntimeDep, principal: Participant
+    ) -> JSONResponse:
+        return await _step(request, runtime, principal, application_id, action, body)
+
+    route.__doc__ = doc
+    router.post(f"/applications/{{application_id}}/{path}", response_model=ApplicationPublic, name=action.value)(route)
+
+
+def _reasoned_step(path: str, action: Action, doc: str) -> None:
+    """Register `POST /applications/{id}/<path>`: a step that must give a reason (the guardian is told)."""
+
+    async def route(
+        application_id: str, body: ReasonGiven, request: Request, runtime: RuntimeDep, principal: Participant
+    ) -> JSONResponse:
+        return await _step(request, runtime, principal, application_id, action, body, reason=body.reason)
+
+    route.__doc__ = doc
+    router.post(f"/applications/{{application_id}}/{path}", response_model=ApplicationPublic, name=action.value)(route)
+
+
+_plain_step("review", Action.REVIEW, "EN-1: the class teacher of the child's class passes the first review.")
+_plain_step("approval", Action.APPROVE, "EN-1: the school approves a reviewed application.")
+_reasoned_step("rejection", Action.REJECT, "EN-1: the class teacher (at review) or the school (at approval) rejects.")
+_plain_step("agreement", Action.SIGN, "EN-1: the guardian signs the service agreement; the enrollment is active.")
+_plain_step(
+    "withdrawal/approval",
+    Action.APPROVE_WITHDRAWAL,
+    "EN-2: the school approves; places are released from the notice date.",
+)
+_reasoned_step("withdrawal/refusal", Action.REFUSE_WITHDRAWAL, "EN-2: the school refuses the withdrawal.")
+
+
+@router.post("/applications/{application_id}/withdrawal", response_model=ApplicationPublic)
+async def post_withdrawal(
+    application_id: str, body: WithdrawalCreate, request: Request, runtime: RuntimeDep, principal: Participant
+) -> JSONResponse:
+    """EN-2: the guardian asks in writing to withdraw, giving the policy's notice (→ WithdrawalRequested)."""
+    return await _step(
+        request,
+        runtime,
+        principal,
+        application_id,
+        Action.REQUEST_WITHDRAWAL,
+        body,
+        reason=body.reason,
+        effective_on=body.effective_on,
+    )
+
+
+@router.post("/declines", status_code=201, response_model=ApplicationPublic)
+async def post_decline(body: DeclineCreate, request: Request, runtime: RuntimeDep, principal: Guardian) -> JSONResponse:
+    """EN-1: a guardian declines the service for their child, with a reason (→ ParticipationDeclined)."""
+    command = handlers.DeclineParticipation(
+        school_id=principal.school(),
+        caller=principal,
+        student_id=body.student_id,
+        term_id=body.term_id,
+        reason=body.reason,
+    )
+
+    async def act(uow: UnitOfWork) -> dict[str, Any]:
+        return await _answer(uow, await handlers.decline_participation(uow, command))
+
+    return await once(request, runtime, principal, body, act)
+
+
+@router.get("/applications/{application_id}", response_model=ApplicationPublic)
+async def get_application(application_id: str, runtime: RuntimeDep, principal: Participant) -> ApplicationPublic:
+    """EN-1: an application with every step (who, when, why), for the child's guardians, class teacher, school."""
+    async with runtime.db.sessions() as session:
+        application = await roster.in_school(
+            session, store.Application, school_id=principal.school(), key=application_id
+        )
+        student = None if application is None else await session.get(roster.Student, application.student_id)
+        if application is None or student is None or await handlers.actor_for(session, principal, student) is None:
+            raise NotFound(f"no application '{application_id}' for this caller")
+        return await _full(session, application)
+
+
+@router.get("/applications", response_model=Page[ApplicationSummary])
+async def get_applications(
+    runtime: RuntimeDep,
+    principal: Participant,
+    page: Paging,
+    term_id: Annotated[str | None, Query(max_length=64)] = None,
+    step: Stage | None = None,
+) -> Page[ApplicationSummary]:
+    """Applications the caller may see, by id: the school's (admin), their class's (class teacher), their
+    children's (guardian)."""
+    async with runtime.db.sessions() as session:
+        rows = await store.applications_page(
+            session,
+            school_id=principal.school(),
+            term_id=term_id,
+            stage=step.value if step is not None else None,
+            guardian_id=principal.subject if principal.role is Role.GUARDIAN else None,
+            class_teacher_id=principal.subject if principal.role is Role.CLASS_TEACHER else None,
+            after=page.after,
+            limit=page.limit + 1,
+        )
+    items = [ApplicationSummary(**_summary(a)) for a in rows]
+    return page_of(items, page, lambda a: a.application_id)
+
+
+router.include_router(places_api.router)

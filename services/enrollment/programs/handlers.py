@@ -1,3 +1,167 @@
-"""Commands of programs and fees: rules → store + events, each inside one unit of work."""
+"""Commands of programs (EN-4, EN-5, EN-6): rules → store + events, each inside one unit of work."""
 
 from __future__ import annotations
+
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import date, time
+
+from chassis.problems import Conflict, NotFound, Unprocessable
+from chassis.uow import UnitOfWork
+from contracts.enrollment import ProgramCancelled, ProgramKind, ProgramScheduled
+from contracts.policy import PolicySettings
+from services.enrollment.applications.places import fill_from_waitlist, release
+from services.enrollment.applications.store import clear_waitlists, places_of, places_taken
+from services.enrollment.domain.programs import ProgramRuleBroken, Schedule, check_capacity, check_schedule
+from services.enrollment.programs.context import live_program, policy_for_term, school_today
+from services.enrollment.programs.store import Program
+from services.enrollment.setup.store import room_in_school, staff_in_school
+
+
+@dataclass(frozen=True)
+class ProgramDetails:
+    """What a school admin may set and change about a program."""
+
+    name: str
+    capacity: int
+    weekdays: list[int]
+    starts_at: time
+    class_hours: int
+    min_grade: int
+    max_grade: int
+    room_id: str | None = None
+    teacher_ids: tuple[str, ...] = ()
+    specialty: bool = False
+
+
+@dataclass(frozen=True)
+class ScheduleProgram:
+    """Command: publish a program of a kind for a term."""
+
+    school_id: str
+    term_id: str
+    kind: ProgramKind
+    details: ProgramDetails
+    program_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ChangeProgram:
+    """Command: change a program's details (its kind and term stay)."""
+
+    school_id: str
+    program_id: str
+    details: ProgramDetails
+
+
+@dataclass(frozen=True)
+class CancelProgram:
+    """Command: the program will not run from `effective_on` (today when not given)."""
+
+    school_id: str
+    program_id: str
+    effective_on: date | None = None
+
+
+async def _check(
+    uow: UnitOfWork, school_id: str, kind: ProgramKind, details: ProgramDetails, policy: PolicySettings
+) -> None:
+    schedule = Schedule(
+        kind, details.weekdays, details.starts_at, details.class_hours, details.min_grade, details.max_grade
+    )
+    try:
+        check_schedule(schedule, policy)
+    except ProgramRuleBroken as error:
+        raise Unprocessable(str(error), rule=error.rule) from error
+    if (
+        details.room_id is not None
+        and await room_in_school(uow.session, school_id=school_id, room_id=details.room_id) is None
+    ):
+        raise NotFound(f"no room '{details.room_id}' in this school")
+    for staff_id in details.teacher_ids:
+        if await staff_in_school(uow.session, school_id=school_id, staff_id=staff_id) is None:
+            raise NotFound(f"no member of staff or provider '{staff_id}' in this school")
+
+
+def scheduled(program: Program) -> ProgramScheduled:
+    """The event announcing the program as it now stands."""
+    return ProgramScheduled(
+        program_id=program.program_id,
+        school_id=program.school_id,
+        term_id=program.term_id,
+        kind=ProgramKind(program.kind),
+        name=program.name,
+        capacity=program.capacity,
+        room_id=program.room_id,
+        teacher_ids=list(program.teacher_ids),
+        weekdays=sorted(program.weekdays),
+        starts_at=program.starts_at,
+        class_hours=program.class_hours,
+        min_grade=program.min_grade,
+        max_grade=program.max_grade,
+        specialty=program.specialty,
+    )
+
+
+def _apply(program: Program, details: ProgramDetails) -> None:
+    values = asdict(details)
+    values["weekdays"] = sorted(details.weekdays)
+    values["teacher_ids"] = list(details.teacher_ids)
+    for field, value in values.items():
+        setattr(program, field, value)
+
+
+async def schedule_program(uow: UnitOfWork, command: ScheduleProgram) -> Program:
+    """EN-4/EN-5/EN-6: publish the program if the policy in force for its term allows it."""
+    policy = await policy_for_term(uow, school_id=command.school_id, term_id=command.term_id)
+    await _check(uow, command.school_id, command.kind, command.details, policy)
+    program_id = command.program_id or str(uuid.uuid4())
+    if await uow.session.get(Program, program_id) is not None:
+        raise Conflict(f"'{program_id}' already exists")
+    program = Program(program_id=program_id, school_id=command.school_id, term_id=command.term_id, kind=command.kind)
+    _apply(program, command.details)
+    uow.session.add(program)
+    await uow.session.flush()
+    await uow.publish(scheduled(program), school_id=command.school_id)
+    return program
+
+
+def check_new_capacity(capacity: int, places_held: int) -> None:
+    """BX-1: refuse (422) a capacity below the places already held."""
+    try:
+        check_capacity(capacity, places_held)
+    except ProgramRuleBroken as error:
+        raise Unprocessable(str(error), rule=error.rule) from error
+
+
+async def change_program(uow: UnitOfWork, command: ChangeProgram) -> Program:
+    """EN-4/BX-1: change a program; a capacity below the places held is refused, a larger one promotes waitlists."""
+    program = await live_program(uow, school_id=command.school_id, program_id=command.program_id)
+    policy = await policy_for_term(uow, school_id=command.school_id, term_id=program.term_id)
+    await _check(uow, command.school_id, ProgramKind(program.kind), command.details, policy)
+    check_new_capacity(command.details.capacity, await places_taken(uow.session, program_id=program.program_id))
+    _apply(program, command.details)
+    await uow.session.flush()
+    await uow.publish(scheduled(program), school_id=command.school_id)
+    if program.kind == ProgramKind.CLUB:
+        await fill_from_waitlist(uow, program)
+    return program
+
+
+async def cancel_program(uow: UnitOfWork, command: CancelProgram) -> Program:
+    """The program stops from `effective_on` (not in the past): its places are released, its waitlist dropped."""
+    program = await live_program(uow, school_id=command.school_id, program_id=command.program_id)
+    today = school_today(uow)
+    effective_on = command.effective_on or today
+    if effective_on < today:
+        raise Unprocessable(f"a program cannot be cancelled in the past ({effective_on} is before {today})")
+    for place in await places_of(uow.session, program_id=program.program_id, after=None, limit=program.capacity + 1):
+        await release(uow, program, place, effective_on=effective_on)
+    await clear_waitlists(uow.session, program_ids=[program.program_id])
+    program.cancelled_on = effective_on
+    await uow.session.flush()
+    await uow.publish(
+        ProgramCancelled(program_id=program.program_id, school_id=command.school_id, effective_on=effective_on),
+        school_id=command.school_id,
+    )
+    return program

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, time
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Time, select
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Time, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -53,3 +53,29 @@ async def locked_program(session: AsyncSession, *, school_id: str, program_id: s
         .execution_options(populate_existing=True)
     )
     return (await session.execute(query)).scalar_one_or_none()
+
+
+async def lock_term_places(session: AsyncSession, *, school_id: str, term_id: str) -> None:
+    """BX-1/EN-4: queue every change of a term's club places behind one lock until commit.
+
+    A program row lock alone would keep each club within capacity, but a child's weekly maximum spans clubs
+    and an allocation run touches them all; one lock per school term orders every place change (joins,
+    releases, promotions, runs, capacity changes) without deadlocks. SQLite serialises writers already.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        key = f"places:{school_id}:{term_id}"
+        await session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key})
+
+
+async def programs_page(
+    session: AsyncSession, *, school_id: str, term_id: str | None, kind: str | None, after: str | None, limit: int
+) -> list[Program]:
+    """Up to `limit` of a school's programs after the cursor, by id, optionally of one term and kind."""
+    query = select(Program).where(Program.school_id == school_id)
+    if term_id is not None:
+        query = query.where(Program.term_id == term_id)
+    if kind is not None:
+        query = query.where(Program.kind == kind)
+    if after is not None:
+        query = query.where(Program.program_id > after)
+    return list((await session.execute(query.order_by(Program.program_id).limit(limit))).scalars())

@@ -1,0 +1,201 @@
+"""HTTP routes of club places, waitlists and allocation runs (EN-3, BX-1); included in the applications router.
+
+Only an admin of the club's school changes or reads places; another school's clubs and runs answer 404.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from chassis.app import RuntimeDep
+from chassis.idempotency import respond_once
+from chassis.pagination import Page, PageParams, page_of, page_params
+from chassis.problems import NotFound
+from chassis.uow import UnitOfWork
+from services.enrollment.applications import places, runs, store
+from services.enrollment.programs.store import program_in_school
+from services.enrollment.store import in_school
+from services.enrollment.web import Body, Id, SchoolAdmin, once
+
+router = APIRouter()
+
+Paging = Annotated[PageParams, Depends(page_params)]
+
+
+class PlaceCreate(Body):
+    """BX-1: give the child a free place (or, with `waitlist_if_full`, a waitlist entry when there is none)."""
+
+    student_id: Id
+    waitlist_if_full: bool = False
+
+
+class NoBody(Body):
+    """No request body."""
+
+
+class RunCreate(Body):
+    """EN-3: allocate a term's club places; a seed makes the lottery reproducible (a new one is drawn if absent)."""
+
+    term_id: Id
+    seed: int | None = Field(default=None, ge=0, lt=2**63)
+
+
+class JoinPublic(BaseModel):
+    """The outcome of a join: `placed`, or `waitlisted` at `position`."""
+
+    program_id: str
+    student_id: str
+    status: str
+    position: int | None = None
+
+
+class ReleasePublic(BaseModel):
+    """A released place and the children promoted into the freed place."""
+
+    program_id: str
+    student_id: str
+    promoted: list[str]
+
+
+class PlacePublic(BaseModel):
+    """A child's place in a club and how it was given (run, direct, promoted)."""
+
+    program_id: str
+    student_id: str
+    how: str
+    run_id: str | None
+    since: datetime
+
+
+class WaitingChild(BaseModel):
+    """A child on the waitlist at `position` (1 = next to be promoted)."""
+
+    student_id: str
+    position: int
+    run_id: str | None
+
+
+class RunPublic(BaseModel):
+    """EN-3: a recorded allocation run: seed, inputs, result, and whether re-running it gives the same result."""
+
+    run_id: str
+    school_id: str
+    term_id: str
+    seed: int
+    by: str
+    at: datetime
+    inputs: dict[str, Any]
+    result: dict[str, Any]
+    allocated: int
+    waitlisted: int
+    reproduced: bool
+
+
+def _run_public(run: store.AllocationRun) -> RunPublic:
+    return RunPublic(
+        run_id=run.run_id,
+        school_id=run.school_id,
+        term_id=run.term_id,
+        seed=run.seed,
+        by=run.by,
+        at=run.at,
+        inputs=run.inputs,
+        result=run.result,
+        allocated=sum(len(s) for s in run.result["places"].values()),
+        waitlisted=sum(len(s) for s in run.result["waitlists"].values()),
+        reproduced=runs.rerun(run) == run.result,
+    )
+
+
+@router.post("/programs/{program_id}/places", status_code=201, response_model=JoinPublic)
+async def post_place(
+    program_id: str, body: PlaceCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
+) -> JSONResponse:
+    """BX-1: a free place now (201, → ClubPlaceAllocated), a waitlist entry if asked (202), or 409 when full."""
+    command = places.JoinClub(
+        school_id=principal.school(),
+        program_id=program_id,
+        student_id=body.student_id,
+        waitlist_if_full=body.waitlist_if_full,
+    )
+
+    async def act(uow: UnitOfWork) -> tuple[int, Any]:
+        joined = await places.join_club(uow, command)
+        answer = JoinPublic.model_validate(joined, from_attributes=True).model_dump(mode="json")
+        return (201 if joined.status == "placed" else 202), answer
+
+    return await respond_once(runtime, request, principal, body.model_dump(mode="json"), act)
+
+
+@router.delete("/programs/{program_id}/places/{student_id}", response_model=ReleasePublic)
+async def delete_place(
+    program_id: str, student_id: str, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
+) -> JSONResponse:
+    """BX-1: release the child's place (→ ClubPlaceReleased); the waitlist moves up at once (→ ClubPlacePromoted)."""
+    command = places.LeaveClub(school_id=principal.school(), program_id=program_id, student_id=student_id)
+
+    async def act(uow: UnitOfWork) -> dict[str, Any]:
+        promoted = await places.leave_club(uow, command)
+        return {"program_id": program_id, "student_id": student_id, "promoted": promoted}
+
+    return await once(request, runtime, principal, NoBody(), act, status=200)
+
+
+@router.get("/programs/{program_id}/places", response_model=Page[PlacePublic])
+async def get_places(program_id: str, runtime: RuntimeDep, principal: SchoolAdmin, page: Paging) -> Page[PlacePublic]:
+    """The club's places, by student id."""
+    async with runtime.db.sessions() as session:
+        if await program_in_school(session, school_id=principal.school(), program_id=program_id) is None:
+            raise NotFound(f"no program '{program_id}' in this school")
+        rows = await store.places_of(session, program_id=program_id, after=page.after, limit=page.limit + 1)
+    items = [PlacePublic.model_validate(r, from_attributes=True) for r in rows]
+    return page_of(items, page, lambda p: p.student_id)
+
+
+@router.get("/programs/{program_id}/waitlist", response_model=Page[WaitingChild])
+async def get_waitlist(
+    program_id: str, runtime: RuntimeDep, principal: SchoolAdmin, page: Paging
+) -> Page[WaitingChild]:
+    """The club's waitlist in promotion order (the cursor is a position)."""
+    async with runtime.db.sessions() as session:
+        if await program_in_school(session, school_id=principal.school(), program_id=program_id) is None:
+            raise NotFound(f"no program '{program_id}' in this school")
+        entries = await store.waitlist_of(session, program_id=program_id)
+    start = int(page.after) if page.after and page.after.isdigit() else 0
+    items = [
+        WaitingChild(student_id=e.student_id, position=n, run_id=e.run_id)
+        for n, e in enumerate(entries, 1)
+        if n > start
+    ][: page.limit + 1]
+    return page_of(items, page, lambda w: str(w.position))
+
+
+@router.post("/allocation-runs", status_code=201, response_model=RunPublic)
+async def post_allocation_run(
+    body: RunCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
+) -> JSONResponse:
+    """EN-3/BX-1: allocate the term's free club places (→ ClubPlaceAllocated / ClubPlaceWaitlisted per child,
+    AllocationRunCompleted); the seed is recorded."""
+    command = runs.RunAllocation(
+        school_id=principal.school(), term_id=body.term_id, by=principal.subject, seed=body.seed
+    )
+
+    async def act(uow: UnitOfWork) -> dict[str, Any]:
+        return _run_public(await runs.run_allocation(uow, command)).model_dump(mode="json")
+
+    return await once(request, runtime, principal, body, act)
+
+
+@router.get("/allocation-runs/{run_id}", response_model=RunPublic)
+async def get_allocation_run(run_id: str, runtime: RuntimeDep, principal: SchoolAdmin) -> RunPublic:
+    """EN-3: a run's seed, inputs and result, re-run on the spot to show it reproduces."""
+    async with runtime.db.sessions() as session:
+        run = await in_school(session, store.AllocationRun, school_id=principal.school(), key=run_id)
+    if run is None:
+        raise NotFound(f"no allocation run '{run_id}' in this school")
+    return _run_public(run)

@@ -1,0 +1,197 @@
+"""Allocation runs (EN-3, BX-1): the term's approved and active applicants share the free club places.
+
+The run reads everything it needs under the term's place lock, hands it to the pure `domain.allocation`,
+and keeps the seed, the inputs and the result, so anyone can re-run it later and get the same answer.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from chassis.uow import UnitOfWork
+from contracts.enrollment import (
+    AllocationRunCompleted,
+    ClubPlaceAllocated,
+    ClubPlaceWaitlisted,
+    PriorityGroup,
+    ProgramKind,
+)
+from services.enrollment import store as roster
+from services.enrollment.applications import store
+from services.enrollment.applications.places import place
+from services.enrollment.domain.allocation import Allocation, Applicant, Club, allocate
+from services.enrollment.domain.workflow import MAY_TAKE_PLACES
+from services.enrollment.programs.context import policy_for_term
+from services.enrollment.programs.store import Program, lock_term_places
+
+
+@dataclass(frozen=True)
+class RunAllocation:
+    """Command: allocate a term's club places with `seed` (a new random seed, recorded, when not given)."""
+
+    school_id: str
+    term_id: str
+    by: str
+    seed: int | None = None
+
+
+async def _clubs(uow: UnitOfWork, school_id: str, term_id: str) -> list[Program]:
+    query = select(Program).where(
+        Program.school_id == school_id,
+        Program.term_id == term_id,
+        Program.kind == ProgramKind.CLUB,
+        Program.cancelled_on.is_(None),
+    )
+    return list((await uow.session.execute(query.order_by(Program.program_id))).scalars())
+
+
+async def _applicants(uow: UnitOfWork, school_id: str, term_id: str, clubs: dict[str, Club]) -> list[Applicant]:
+    query = (
+        select(store.Application, roster.Student, roster.SchoolClass.grade)
+        .join(roster.Student, roster.Student.student_id == store.Application.student_id)
+        .join(roster.SchoolClass, roster.SchoolClass.class_id == roster.Student.class_id)
+        .where(
+            store.Application.school_id == school_id,
+            store.Application.term_id == term_id,
+            store.Application.stage.in_(list(MAY_TAKE_PLACES)),
+            roster.Student.status == "active",
+        )
+    )
+    rows = (await uow.session.execute(query)).all()
+    held: dict[str, set[str]] = {}
+    places = select(store.ClubPlace).where(store.ClubPlace.term_id == term_id, store.ClubPlace.school_id == school_id)
+    for row in (await uow.session.execute(places)).scalars():
+        held.setdefault(row.student_id, set()).add(row.program_id)
+    return [
+        Applicant(
+            student_id=student.student_id,
+            grade=grade,
+            priority_groups=frozenset(PriorityGroup(g) for g in student.priority_groups or []),
+            choices=tuple(application.club_choices),
+            held=frozenset(held.get(student.student_id, set())),
+            held_sessions=sum(clubs[p].sessions_per_week for p in held.get(student.student_id, set()) if p in clubs),
+        )
+        for application, student, grade in rows
+    ]
+
+
+def inputs_json(clubs: list[Club], applicants: list[Applicant], max_sessions: int) -> dict[str, Any]:
+    """The run's inputs as the audit keeps them."""
+    return {
+        "max_sessions_per_week": max_sessions,
+        "clubs": [asdict(c) for c in clubs],
+        "applicants": [
+            {
+                **asdict(a),
+                "priority_groups": sorted(a.priority_groups),
+                "held": sorted(a.held),
+                "choices": list(a.choices),
+            }
+            for a in sorted(applicants, key=lambda a: a.student_id)
+        ],
+    }
+
+
+def result_json(result: Allocation) -> dict[str, Any]:
+    """The run's result as the audit keeps it."""
+    return {
+        "order": list(result.order),
+        "places": {p: list(s) for p, s in result.places.items()},
+        "waitlists": {p: list(s) for p, s in result.waitlists.items()},
+    }
+
+
+def rerun(run: store.AllocationRun) -> dict[str, Any]:
+    """EN-3: the result the recorded inputs and seed give today (equal to the recorded one if nothing was altered)."""
+    clubs = [Club(**c) for c in run.inputs["clubs"]]
+    applicants = [
+        Applicant(
+            student_id=a["student_id"],
+            grade=a["grade"],
+            priority_groups=frozenset(PriorityGroup(g) for g in a["priority_groups"]),
+            choices=tuple(a["choices"]),
+            held=frozenset(a["held"]),
+            held_sessions=a["held_sessions"],
+        )
+        for a in run.inputs["applicants"]
+    ]
+    result = allocate(clubs, applicants, max_sessions_per_week=run.inputs["max_sessions_per_week"], seed=run.seed)
+    return result_json(result)
+
+
+async def run_allocation(uow: UnitOfWork, command: RunAllocation) -> store.AllocationRun:
+    """EN-3/BX-1: give the term's free club places by priority and a seeded lottery; rebuild the waitlists."""
+    await lock_term_places(uow.session, school_id=command.school_id, term_id=command.term_id)
+    policy = await policy_for_term(uow, school_id=command.school_id, term_id=command.term_id)
+    programs = {p.program_id: p for p in await _clubs(uow, command.school_id, command.term_id)}
+    taken, _ = await store.counts_by_program(uow.session, list(programs))
+    clubs = [
+        Club(p.program_id, p.capacity, len(p.weekdays), p.min_grade, p.max_grade, taken.get(p.program_id, 0))
+        for p in programs.values()
+    ]
+    applicants = await _applicants(uow, command.school_id, command.term_id, {c.program_id: c for c in clubs})
+    seed = command.seed if command.seed is not None else secrets.randbits(63)
+    result = allocate(clubs, applicants, max_sessions_per_week=policy.max_club_sessions_per_week, seed=seed)
+    run = store.AllocationRun(
+        run_id=str(uuid.uuid4()),
+        school_id=command.school_id,
+        term_id=command.term_id,
+        seed=seed,
+        by=command.by,
+        at=uow.clock.now(),
+        inputs=inputs_json(clubs, applicants, policy.max_club_sessions_per_week),
+        result=result_json(result),
+    )
+    uow.session.add(run)
+    await _apply(uow, run, result, programs)
+    await uow.publish(
+        AllocationRunCompleted(
+            run_id=run.run_id,
+            school_id=command.school_id,
+            term_id=command.term_id,
+            seed=seed,
+            allocated=result.allocated,
+            waitlisted=result.waitlisted,
+        ),
+        school_id=command.school_id,
+    )
+    return run
+
+
+async def _apply(uow: UnitOfWork, run: store.AllocationRun, result: Allocation, programs: dict[str, Program]) -> None:
+    """Write the new places and the rebuilt waitlists, announcing each child's outcome."""
+    await store.clear_waitlists(uow.session, program_ids=list(programs))
+    for program_id, students in result.places.items():
+        for student_id in students:
+            await place(uow, programs[program_id], student_id, how="run", run_id=run.run_id)
+            event = ClubPlaceAllocated(
+                program_id=program_id, student_id=student_id, school_id=run.school_id, run_id=run.run_id
+            )
+            await uow.publish(event, school_id=run.school_id)
+    for program_id, students in result.waitlists.items():
+        for position, student_id in enumerate(students, 1):
+            uow.session.add(
+                store.WaitlistEntry(
+                    program_id=program_id,
+                    student_id=student_id,
+                    school_id=run.school_id,
+                    term_id=run.term_id,
+                    rank=position,
+                    run_id=run.run_id,
+                    since=run.at,
+                )
+            )
+            waiting = ClubPlaceWaitlisted(
+                program_id=program_id,
+                student_id=student_id,
+                school_id=run.school_id,
+                position=position,
+                run_id=run.run_id,
+            )
+            await uow.publish(waiting, school_id=run.school_id)
+    await uow.session.flush()

@@ -1,0 +1,118 @@
+"""A school set up through enrollment's own API, for the programs, applications and allocation service tests.
+
+实验小学 (`shiyan`) with the autumn term `t1`, a class per grade when asked, each with its class teacher, and
+children with a guardian each. Time is a fake clock on the first day of term (school-local 2026-09-01 09:00).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from chassis.auth import Role
+from chassis.clock import SCHOOL_TZ, FakeClock
+from services.enrollment.app import DEFINITION
+from tests.conftest import auth, running, stack_settings
+
+SCHOOL = "shiyan"
+TERM = "t1"
+FIRST_DAY = datetime(2026, 9, 1, 9, 0, tzinfo=SCHOOL_TZ)
+OPERATOR = auth(Role.DISTRICT_OPERATOR, "教育局-1", district="d1")
+ADMIN = auth(Role.SCHOOL_ADMIN, "教务处", school=SCHOOL)
+INTRUDER = auth(Role.SCHOOL_ADMIN, "admin", school="yucai")
+
+
+def guardian(guardian_id: str, school: str = SCHOOL) -> dict[str, str]:
+    """A guardian's headers."""
+    return auth(Role.GUARDIAN, guardian_id, school=school)
+
+
+def teacher(staff_id: str, school: str = SCHOOL) -> dict[str, str]:
+    """A class teacher's headers."""
+    return auth(Role.CLASS_TEACHER, staff_id, school=school)
+
+
+async def call(
+    client: httpx.AsyncClient,
+    method: str,
+    path: str,
+    body: dict[str, Any] | None = None,
+    headers: dict[str, str] = ADMIN,
+    status: int | None = None,
+) -> Any:
+    """Call `/enrollment/v1{path}`; check the status if given; the JSON answer (None when empty)."""
+    response = await client.request(method, f"/enrollment/v1{path}", json=body, headers=headers)
+    if status is not None:
+        assert response.status_code == status, response.text
+    return response.json() if response.content else None
+
+
+async def post(
+    client: httpx.AsyncClient, path: str, body: dict[str, Any], headers: dict[str, str] = ADMIN, status: int = 201
+) -> Any:
+    """POST and check the status."""
+    return await call(client, "POST", path, body, headers, status)
+
+
+@contextlib.asynccontextmanager
+async def enrollment_school(pg_url: str, topic_prefix: str) -> AsyncIterator[httpx.AsyncClient]:
+    """Enrollment on the real stack with 实验小学 and its term registered; `client.prefix`, `client.clock` set."""
+    clock = FakeClock(FIRST_DAY)
+    async with running(DEFINITION, stack_settings(DEFINITION, pg_url, topic_prefix), clock=clock) as client:
+        client.prefix = topic_prefix  # type: ignore[attr-defined]
+        client.clock = clock  # type: ignore[attr-defined]
+        for school, name in ((SCHOOL, "实验小学"), ("yucai", "育才小学")):
+            await post(client, "/schools", {"id": school, "name": name}, OPERATOR)
+        term = {"id": TERM, "name": "2026秋季学期", "starts_on": "2026-09-01", "ends_on": "2027-01-20"}
+        await post(client, "/terms", term)
+        await post(client, "/terms", {**term, "id": "yucai-t1"}, INTRUDER)
+        yield client
+
+
+async def add_class(client: httpx.AsyncClient, class_id: str, grade: int, teacher_id: str) -> None:
+    """A class of `grade` whose class teacher is `teacher_id`."""
+    await post(client, "/classes", {"id": class_id, "grade": grade, "name": f"{grade}年级{class_id}"})
+    await post(client, "/staff", {"id": teacher_id, "name": teacher_id, "roles": ["class_teacher"]})
+    await call(client, "PUT", f"/classes/{class_id}/class-teacher", {"staff_id": teacher_id}, status=200)
+
+
+async def add_child(
+    client: httpx.AsyncClient, student_id: str, class_id: str, guardian_id: str, priority_groups: tuple[str, ...] = ()
+) -> None:
+    """A child in the class with one guardian."""
+    child = {"id": student_id, "class_id": class_id, "name": student_id, "priority_groups": list(priority_groups)}
+    await post(client, "/students", child)
+    await post(client, "/guardians", {"id": guardian_id, "name": guardian_id, "phone": "13800000000"})
+    await post(client, f"/students/{student_id}/guardians", {"guardian_id": guardian_id, "relation": "母亲"})
+
+
+def club(program_id: str, capacity: int, weekdays: list[int], grades: tuple[int, int] = (1, 6)) -> dict[str, Any]:
+    """A club of the term, an hour and a bit after regular classes."""
+    return {
+        "id": program_id,
+        "term_id": TERM,
+        "kind": "club",
+        "name": program_id,
+        "capacity": capacity,
+        "weekdays": weekdays,
+        "starts_at": "16:00",
+        "class_hours": 1,
+        "min_grade": grades[0],
+        "max_grade": grades[1],
+    }
+
+
+async def approved(
+    client: httpx.AsyncClient, student_id: str, guardian_id: str, teacher_id: str, choices: tuple[str, ...] = ()
+) -> str:
+    """Apply for the child, pass the class review and the school's approval; the application id."""
+    body = {"student_id": student_id, "term_id": TERM, "club_choices": list(choices)}
+    application = await post(client, "/applications", body, guardian(guardian_id))
+    application_id: str = application["application_id"]
+    await post(client, f"/applications/{application_id}/review", {}, teacher(teacher_id), status=200)
+    await post(client, f"/applications/{application_id}/approval", {}, status=200)
+    return application_id
