@@ -7,12 +7,12 @@ the reason the school recorded.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
@@ -32,6 +32,14 @@ Pages = Annotated[PageParams, Depends(page_params)]
 FeeReader = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.GUARDIAN)]
 # Strict: money and counts are whole numbers in JSON; 2.3 (yuan, not fen) or "230" is refused, never coerced.
 WholeNumber = Annotated[int, Field(strict=True)]
+
+
+def _as_utc(moment: datetime) -> datetime:
+    # Stored in UTC; SQLite (the embedded mode) hands the value back without its zone.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+UtcTime = Annotated[datetime, AfterValidator(_as_utc)]
 
 
 class FeePlanBody(Body):
@@ -56,7 +64,7 @@ class FeePlanPublic(BaseModel):
     fen_per_month: int
     effective_from: date
     set_by: str
-    set_at: datetime
+    set_at: UtcTime
 
 
 class WaiverCreate(Create):
@@ -92,9 +100,9 @@ class FeeWaiverPublic(BaseModel):
     revoked_on: date | None
     reason: str | None = Field(None, description=SCHOOL_ONLY)
     granted_by: str | None = Field(None, description=SCHOOL_ONLY)
-    granted_at: datetime | None = Field(None, description=SCHOOL_ONLY)
+    granted_at: UtcTime | None = Field(None, description=SCHOOL_ONLY)
     revoked_by: str | None = Field(None, description=SCHOOL_ONLY)
-    revoked_at: datetime | None = Field(None, description=SCHOOL_ONLY)
+    revoked_at: UtcTime | None = Field(None, description=SCHOOL_ONLY)
     revoke_reason: str | None = Field(None, description=SCHOOL_ONLY)
 
     def for_family(self) -> FeeWaiverPublic:
@@ -105,7 +113,7 @@ class FeeWaiverPublic(BaseModel):
 def _version_cursor(after: str | None) -> int | None:
     if after is None:
         return None
-    if not after.isdigit():
+    if not (after.isascii() and after.isdigit() and len(after) <= 9):
         raise Unprocessable("`after` must be the `next` cursor of the previous page")
     return int(after)
 

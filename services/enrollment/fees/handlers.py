@@ -72,8 +72,6 @@ async def set_fee_plan(uow: UnitOfWork, command: SetFeePlan) -> store.FeePlanRow
     program = await locked_program(uow.session, school_id=command.school_id, program_id=command.program_id)
     if program is None:
         raise NotFound(f"no program '{command.program_id}' in this school")
-    if program.cancelled:
-        raise Conflict(f"the program was cancelled from {program.cancelled_on}")
     try:
         plan = check_plan(
             command.kind,
@@ -85,6 +83,8 @@ async def set_fee_plan(uow: UnitOfWork, command: SetFeePlan) -> store.FeePlanRow
         )
     except FeeRuleBroken as error:
         raise _refuse(error) from error
+    if program.cancelled_on is not None and plan.effective_from >= program.cancelled_on:
+        raise Conflict(f"the program is cancelled from {program.cancelled_on}")
     settings = await store.plans_of(uow.session, program_id=program.program_id)
     same_date = [row for row in settings if row.effective_from == plan.effective_from]
     if same_date and same_date[-1].rule() == plan:
