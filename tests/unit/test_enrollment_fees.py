@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from contracts.enrollment import FeeKind
+from contracts.enrollment import FeeKind, TermCalendarSet
 from services.enrollment.domain.fees import (
     Attendance,
     FeePlan,
@@ -25,6 +25,7 @@ from services.enrollment.domain.fees import (
     month_due,
     plan_in_force,
     prepayment_fen,
+    service_days,
     settle_term,
 )
 
@@ -242,6 +243,30 @@ def test_st7_a_record_delivered_twice_counts_once_and_a_changed_copy_is_refused(
     assert class_hours_by_day([record, record, Attendance("r2", TODAY, 1)]) == {TODAY: 3}
     with pytest.raises(FeeRuleBroken, match="different contents"):
         class_hours_by_day([record, Attendance("r1", TODAY, 3)])
+
+
+AUTUMN = TermCalendarSet(
+    term_id="2026-autumn",
+    school_id="shiyan",
+    name="2026秋季学期",
+    starts_on=date(2026, 9, 1),
+    ends_on=date(2027, 1, 20),
+    holidays=[date(2026, 10, d) for d in range(1, 8) if date(2026, 10, d).weekday() < 5],  # 国庆
+    makeup_days=[date(2026, 10, 10)],  # a Saturday with school
+)
+
+
+def test_st6_the_service_days_of_a_month_come_from_the_term_calendar_and_the_weekdays() -> None:
+    assert service_days(AUTUMN, range(5), year=2026, month=9) == SEPTEMBER
+    october = service_days(AUTUMN, range(5), year=2026, month=10)
+    assert date(2026, 10, 1) not in october
+    assert date(2026, 10, 10) in october  # the make-up Saturday
+    assert len(october) == 22 - 5 + 1  # 22 weekdays, 5 of them the national holiday, one make-up day
+    chess_on_tuesdays = service_days(AUTUMN, [1], year=2026, month=10)
+    assert chess_on_tuesdays == [date(2026, 10, 13), date(2026, 10, 20), date(2026, 10, 27)]
+    assert service_days(AUTUMN, range(5), year=2027, month=2) == []  # winter vacation
+    cancelled = service_days(AUTUMN, [1], year=2026, month=10, cancelled_on=date(2026, 10, 20))
+    assert cancelled == [date(2026, 10, 13)]
 
 
 def test_st6_service_days_belong_to_one_month() -> None:

@@ -5,8 +5,9 @@ re-implements from events:
 
 - per class-hour (EN-7): a day's charge is `rate × min(attended class-hours, daily cap)`, always whole fen;
 - monthly (EN-7): the month's fee is prepaid at term start; at term end each month is due pro rata by the
-  service days attended (`fee × attended days ÷ service days of the month`) and the prepayment is settled
-  against the dues: refund the excess, collect the shortfall (多退少补);
+  service days attended (`fee × attended days ÷ service days of the month`, the service days being the
+  program's weekdays that are school days of its term: `ProgramScheduled` + `TermCalendarSet`) and the
+  prepayment is settled against the dues: refund the excess, collect the shortfall (多退少补);
 - free (公益): nothing is owed;
 - waivers: a day is charged at the lowest percentage payable among the waivers covering it (0 = free).
 
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from fractions import Fraction
 
-from contracts.enrollment import FeeKind
+from contracts.enrollment import DayKind, FeeKind, TermCalendarSet
 
 MAX_FEN_PER_CLASS_HOUR = 10_000  # 100 yuan: far above any public price (2.3 yuan), far below a typo of ×100
 MAX_FEN_PER_MONTH = 500_000  # 5,000 yuan a month
@@ -219,6 +220,28 @@ def _day_share(plan: FeePlan, class_hours: int, service_days: int) -> tuple[Frac
     if plan.kind is FeeKind.MONTHLY:
         return Fraction(plan.fen_per_month, service_days), 0
     return Fraction(day_charge_fen(plan, class_hours)), charged_class_hours(plan, class_hours)
+
+
+def service_days(
+    term: TermCalendarSet, weekdays: Collection[int], *, year: int, month: int, cancelled_on: date | None = None
+) -> list[date]:
+    """ST-6: the days of a month a program runs, from its term calendar and weekdays (0 = Monday).
+
+    A make-up day (调休补课, a weekend day with school) counts only for a program that runs every weekday, since
+    the calendar does not say which weekday's timetable it follows; holidays, vacation and the days from the
+    program's cancellation (`ProgramCancelled.effective_on`) never count.
+    """
+    every_weekday = set(range(5)) <= set(weekdays)
+    first = date(year, month, 1)
+    days = (first + timedelta(days=n) for n in range(31))
+    return [
+        day
+        for day in days
+        if day.month == month
+        and (cancelled_on is None or day < cancelled_on)
+        and term.day_kind(day) is DayKind.SCHOOL_DAY
+        and (day.weekday() in weekdays or (day.weekday() >= 5 and every_weekday))
+    ]
 
 
 def month_due(
