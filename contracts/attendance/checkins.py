@@ -1,4 +1,4 @@
-"""Events published by the attendance service on `attendance.events` (student events keyed by student)."""
+"""Attendance events: check-ins from kiosks and the roll call (AT-2, AT-8)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ from typing import ClassVar
 
 from pydantic import AwareDatetime, Field
 
+from contracts.attendance.common import StudentEvent
 from contracts.envelope import Event
-
-TOPIC = "attendance.events"
 
 
 class CheckInMethod(StrEnum):
@@ -21,12 +20,10 @@ class CheckInMethod(StrEnum):
     MANUAL = "manual"
 
 
-class StudentCheckedIn(Event):
+class StudentCheckedIn(StudentEvent):
     """A child arrived at the after-school service (AT-2); `occurred_at` is the device's own time (AT-8)."""
 
     type: ClassVar[str] = "attendance.student_checked_in.v1"
-    topic: ClassVar[str] = TOPIC
-    key_field: ClassVar[str] = "student_id"
 
     check_in_id: str
     student_id: str

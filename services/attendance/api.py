@@ -1,111 +1,27 @@
-"""HTTP routes under `/attendance/v1`: requests become commands."""
+"""Every HTTP router of the attendance service, one per slice, all under `/attendance/v1`."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from typing import Annotated, Any
+from fastapi import APIRouter
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from services.attendance.absence import api as absence
+from services.attendance.board import api as board
+from services.attendance.checkins import api as checkins
+from services.attendance.dismissal import api as dismissal
+from services.attendance.emergency import api as emergency
+from services.attendance.handover import api as handover
+from services.attendance.reconciliation import api as reconciliation
+from services.attendance.sessions import api as sessions
+from services.attendance.staff import api as staff
 
-from chassis.app import RuntimeDep
-from chassis.auth import Principal, Role, require
-from chassis.idempotency import respond_once
-from chassis.problems import Forbidden
-from chassis.uow import UnitOfWork
-from contracts.attendance import CheckInMethod
-from services.attendance import store
-from services.attendance.domain.check_in import DeviceEvent
-from services.attendance.handlers import CheckInStudent, check_in_student
-from services.attendance.settings import AttendanceSettings
-
-router = APIRouter(prefix="/attendance/v1", tags=["check-ins"])
-
-Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
-
-
-class CheckInCreate(BaseModel):
-    """A check-in as a kiosk (card, QR, face id) or a teacher's roll call reports it."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    student_id: Id
-    occurred_at: AwareDatetime = Field(description="the device's own time, with its UTC offset (AT-8)")
-    device_id: Annotated[str, Field(min_length=1, max_length=128)]
-    method: CheckInMethod
-
-
-class CheckInPublic(BaseModel):
-    """A stored check-in."""
-
-    check_in_id: str
-    school_id: str
-    student_id: str
-    device_id: str
-    method: CheckInMethod
-    occurred_at: datetime
-    recorded_at: datetime
-    session_date: str
-
-    @classmethod
-    def of(cls, row: store.CheckIn) -> CheckInPublic:
-        """From the stored row."""
-        return cls.model_validate(row, from_attributes=True)
-
-
-class CheckInPage(BaseModel):
-    """A page of check-ins."""
-
-    items: list[CheckInPublic]
-    total: int
-    limit: int
-    offset: int
-
-
-KioskOrTeacher = Annotated[Principal, require(Role.KIOSK, Role.SERVICE_TEACHER)]
-SchoolStaff = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.SERVICE_TEACHER, Role.DUTY_LEADER)]
-
-
-@router.post(
-    "/check-ins",
-    status_code=201,
-    response_model=CheckInPublic,
-    responses={200: {"model": CheckInPublic, "description": "the same device event was already stored"}},
-)
-async def post_check_in(
-    body: CheckInCreate, request: Request, runtime: RuntimeDep, principal: KioskOrTeacher
-) -> JSONResponse:
-    """Record a check-in (AT-2); send an `Idempotency-Key` so a retry never stores a second one (AT-8)."""
-    if principal.role is Role.KIOSK and body.device_id != principal.subject:
-        raise Forbidden("a kiosk may only report its own device id")
-    settings = runtime.settings_as(AttendanceSettings)
-    command = CheckInStudent(
-        school_id=principal.school(),
-        recorded_by=f"{principal.role}:{principal.subject}",
-        event=DeviceEvent(body.student_id, body.device_id, body.method.value, body.occurred_at),
-    )
-
-    async def act(uow: UnitOfWork) -> tuple[int, Any]:
-        row, created = await check_in_student(
-            uow, command, max_skew=timedelta(seconds=settings.max_device_clock_skew_seconds)
-        )
-        return (201 if created else 200), CheckInPublic.of(row).model_dump(mode="json")
-
-    return await respond_once(runtime, request, principal, body.model_dump(mode="json"), act)
-
-
-@router.get("/check-ins", response_model=CheckInPage)
-async def list_check_ins(
-    runtime: RuntimeDep,
-    principal: SchoolStaff,
-    session_date: Annotated[date, Query(alias="date")],
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
-) -> CheckInPage:
-    """The caller's school's check-ins of one day, in device-time order."""
-    async with runtime.db.sessions() as session:
-        rows, total = await store.list_check_ins(
-            session, school_id=principal.school(), session_date=session_date.isoformat(), limit=limit, offset=offset
-        )
-    return CheckInPage(items=[CheckInPublic.of(r) for r in rows], total=total, limit=limit, offset=offset)
+ROUTERS: list[APIRouter] = [
+    checkins.router,
+    sessions.router,
+    handover.router,
+    absence.router,
+    dismissal.router,
+    emergency.router,
+    staff.router,
+    reconciliation.router,
+    board.router,
+]

@@ -1,15 +1,10 @@
-"""Attendance tables and keyword-only queries."""
+"""Attendance's declarative base and the roster it keeps from enrollment; each slice keeps its own tables."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
-from sqlalchemy import DateTime, Index, Integer, String, UniqueConstraint, exists, func, literal, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from chassis.sql import dialect_insert
 from chassis.tables import ChassisTables
 
 
@@ -29,65 +24,3 @@ class RosterStudent(Base):
     school_id: Mapped[str] = mapped_column(String(64), index=True)
     class_id: Mapped[str] = mapped_column(String(64))
     grade: Mapped[int] = mapped_column(Integer)
-
-
-class CheckIn(Base):
-    """A stored check-in; one per device event (AT-8)."""
-
-    __tablename__ = "check_ins"
-    __table_args__ = (
-        UniqueConstraint("school_id", "device_id", "student_id", "occurred_at", name="uq_check_in_device_event"),
-        Index("ix_check_ins_school_date", "school_id", "session_date"),
-    )
-
-    check_in_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    school_id: Mapped[str] = mapped_column(String(64))
-    student_id: Mapped[str] = mapped_column(String(64))
-    device_id: Mapped[str] = mapped_column(String(128))
-    method: Mapped[str] = mapped_column(String(16))
-    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    recorded_by: Mapped[str] = mapped_column(String(128))
-    session_date: Mapped[str] = mapped_column(String(10))
-
-
-async def insert_check_in_for_rostered_student(session: AsyncSession, values: dict[str, Any]) -> bool:
-    """Insert the check-in in one statement, only if the student is on that school's roster and the device event
-    is new (AT-8); False otherwise (tell the two apart with `find_check_in`)."""
-    table = CheckIn.__table__
-    on_roster = exists().where(
-        RosterStudent.student_id == values["student_id"], RosterStudent.school_id == values["school_id"]
-    )
-    source = select(*(literal(value, table.c[name].type) for name, value in values.items())).where(on_roster)
-    statement = (
-        dialect_insert(session, CheckIn)
-        .from_select(list(values), source)
-        .on_conflict_do_nothing()
-        .returning(CheckIn.check_in_id)
-    )
-    return (await session.execute(statement)).first() is not None
-
-
-async def find_check_in(
-    session: AsyncSession, *, school_id: str, device_id: str, student_id: str, occurred_at: datetime
-) -> CheckIn | None:
-    """The check-in stored for this device event, if any."""
-    query = select(CheckIn).where(
-        CheckIn.school_id == school_id,
-        CheckIn.device_id == device_id,
-        CheckIn.student_id == student_id,
-        CheckIn.occurred_at == occurred_at,
-    )
-    return (await session.execute(query)).scalar_one_or_none()
-
-
-async def list_check_ins(
-    session: AsyncSession, *, school_id: str, session_date: str, limit: int, offset: int
-) -> tuple[list[CheckIn], int]:
-    """A page of a school's check-ins of one day in device-time order, and the total count."""
-    where = (CheckIn.school_id == school_id, CheckIn.session_date == session_date)
-    total = (await session.execute(select(func.count()).select_from(CheckIn).where(*where))).scalar_one()
-    page = await session.execute(
-        select(CheckIn).where(*where).order_by(CheckIn.occurred_at, CheckIn.check_in_id).limit(limit).offset(offset)
-    )
-    return list(page.scalars()), int(total)

@@ -16,6 +16,7 @@ from chassis.auth import Role
 from contracts.enrollment import StudentEnrolled
 from services.attendance import store
 from services.attendance.app import DEFINITION
+from services.attendance.checkins import store as checkins_store
 from tests.conftest import REDIS_URL, auth, eventually, running, stack_settings
 from tests.services.conftest import publish_as_producer, read_topic
 
@@ -57,7 +58,7 @@ async def _roster_size(client: httpx.AsyncClient, expected: int) -> bool:
 
 async def stored_check_ins(client: httpx.AsyncClient) -> int:
     async with client.app.state.runtime.db.sessions() as session:  # type: ignore[attr-defined]
-        return int((await session.execute(select(func.count()).select_from(store.CheckIn))).scalar_one())
+        return int((await session.execute(select(func.count()).select_from(checkins_store.CheckIn))).scalar_one())
 
 
 async def test_a_kiosk_check_in_is_stored_and_published_once(attendance: httpx.AsyncClient) -> None:

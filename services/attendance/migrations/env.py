@@ -1,6 +1,6 @@
 """Alembic environment of the attendance service: the chassis runs it on the connection it hands over."""
 
 from chassis.migrations import run
-from services.attendance.store import Base
+from services.attendance.app import DEFINITION
 
-run(Base.metadata)
+run(DEFINITION.metadata)

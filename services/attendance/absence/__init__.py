@@ -1,0 +1,1 @@
+"""Leave requests and unexcused absence (AT-3)."""

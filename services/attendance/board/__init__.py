@@ -1,0 +1,1 @@
+"""The live board per session and per school (BX-6)."""

@@ -1,0 +1,1 @@
+"""Regular-class attendance against the after-school session (BX-4)."""
