@@ -137,6 +137,7 @@ class WeeklyPlanPublished(_ClassEvent):
     assignment_ids: list[str]
     published_by: str
     late: bool = Field(description="published after the policy's cutoff weekday of the week before")
+    student_ids: list[str] = Field(default_factory=list, description="the class's children, whose guardians are told")
 
 
 class CompletionRecorded(_StudentEvent):

@@ -58,6 +58,7 @@ async def publish_plan(
         assignment_ids=plan.assignment_ids,
         published_by=by,
         late=plan.late,
+        student_ids=await store.students_of(uow.session, class_id=class_id),
     )
     await uow.publish(event, school_id=school_id)
     return plan

@@ -346,3 +346,9 @@ async def _by_student_after(
     if after is not None:
         query = query.where(student_id > after)
     return list((await session.execute(query.order_by(student_id).limit(limit))).scalars())
+
+
+async def students_of(session: AsyncSession, *, class_id: str) -> list[str]:
+    """The ids of the children now in the class."""
+    query = select(Student.student_id).where(Student.class_id == class_id).order_by(Student.student_id)
+    return list((await session.execute(query)).scalars())

@@ -7,10 +7,12 @@ from chassis.consumer import Handler, Subscription
 from contracts import enrollment
 from contracts.attendance import StudentCheckedIn
 from contracts.envelope import Event
+from contracts.homework import WeeklyPlanPublished
 from services.notify.domain.messages import ENROLLMENT_STEP_TYPES
 from services.notify.handlers import (
     alert_guardians_of_check_in,
     alert_guardians_of_enrollment_step,
+    alert_guardians_of_weekly_plan,
     link_guardian,
     remember_student,
     unlink_guardian,
@@ -18,7 +20,7 @@ from services.notify.handlers import (
 
 
 def subscription(runtime: Runtime) -> Subscription:
-    """Rosters and application steps from enrollment; alerts from attendance."""
+    """Rosters and application steps from enrollment; alerts from attendance; weekly plans from homework."""
     push = runtime.broadcaster.publish
     steps = alert_guardians_of_enrollment_step(push)
     handlers: dict[type[Event], Handler] = {
@@ -26,6 +28,7 @@ def subscription(runtime: Runtime) -> Subscription:
         enrollment.GuardianLinked: link_guardian,
         enrollment.GuardianUnlinked: unlink_guardian,
         StudentCheckedIn: alert_guardians_of_check_in(push),
+        WeeklyPlanPublished: alert_guardians_of_weekly_plan(push),
     }
     handlers |= {event: steps for event in enrollment.EVENTS if event.type in ENROLLMENT_STEP_TYPES}
     return Subscription(handlers)

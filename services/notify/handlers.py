@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date
 from typing import Any, Protocol
 
 import orjson
@@ -14,8 +16,15 @@ from chassis.uow import UnitOfWork
 from contracts.attendance import StudentCheckedIn
 from contracts.enrollment import GuardianLinked, GuardianUnlinked, StudentEnrolled
 from contracts.envelope import Envelope, Event
+from contracts.homework import WeeklyPlanPublished
 from services.notify import store
-from services.notify.domain.messages import Language, Message, check_in_message, enrollment_step_message
+from services.notify.domain.messages import (
+    Language,
+    Message,
+    check_in_message,
+    enrollment_step_message,
+    weekly_plan_message,
+)
 
 SERVICE = "notify"
 IN_APP = "in_app"
@@ -102,6 +111,39 @@ def alert_guardians_of_enrollment_step(push: Push) -> StudentHandler:
         return enrollment_step_message(event.type, name, getattr(event, "reason", None), language)
 
     return alert_guardians(push, compose)
+
+
+@dataclass(frozen=True)
+class _PlanForChild:
+    """A published weekly plan, as it concerns one child of the class."""
+
+    student_id: str
+    school_id: str
+    week_start: date
+    version: int
+
+
+def alert_guardians_of_weekly_plan(
+    push: Push,
+) -> Callable[[UnitOfWork, WeeklyPlanPublished, Envelope], Awaitable[None]]:
+    """HW-8/NT-1: the guardians of each child of the class are told the week's homework plan was published.
+
+    One notification per child (it names the child), each with its own stable id derived from the event's, so the
+    per-event uniqueness (NT-3) holds for a guardian of two children in the class.
+    """
+
+    def compose(plan: _PlanForChild, name: str, language: Language) -> Message:
+        return weekly_plan_message(name, plan.week_start, plan.version, language)
+
+    per_child = alert_guardians(push, compose)
+
+    async def handle(uow: UnitOfWork, event: WeeklyPlanPublished, envelope: Envelope) -> None:
+        for student_id in event.student_ids:
+            child_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{envelope.id}/{student_id}"))
+            plan = _PlanForChild(student_id, event.school_id, event.week_start, event.version)
+            await per_child(uow, plan, envelope.model_copy(update={"id": child_id}))
+
+    return handle
 
 
 async def unlink_guardian(uow: UnitOfWork, event: GuardianUnlinked, _envelope: Envelope) -> None:

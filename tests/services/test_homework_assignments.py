@@ -304,3 +304,4 @@ async def test_hw8_the_weekly_plan_is_published_and_later_changes_show_as_such(h
     events = await read_topic(homework_app.prefix, "homework.events", count=6)  # type: ignore[attr-defined]
     plans = [e.data for e in events if e.type == "homework.weekly_plan_published.v1"]
     assert [(p["version"], p["late"], p["class_id"]) for p in plans] == [(1, False, CLASS), (2, True, CLASS)]
+    assert plans[0]["student_ids"] == ["xiaohong", "xiaoming"]  # whose guardians notify tells (HW-8, NT-1)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from chassis.clock import SCHOOL_TZ
@@ -87,3 +87,14 @@ def enrollment_step_message(event_type: str, child_name: str, reason: str | None
     (zh_title, zh_body), (en_title, en_body) = _STEP_TEXT[event_type]
     title, body = (en_title, en_body) if language == "en" else (zh_title, zh_body)
     return Message(title, body.format(name=child_name, reason=reason or ""))
+
+
+def weekly_plan_message(child_name: str, week_start: date, version: int, language: Language) -> Message:
+    """HW-8, NT-1: the class's homework plan for next week was published (or, version > 1, revised)."""
+    if language == "en":
+        title = "Homework plan revised" if version > 1 else "Homework plan published"
+        return Message(title, f"The homework plan of {child_name}'s class for the week of {week_start} is online.")
+    title = "家庭作业安排已更新" if version > 1 else "下周家庭作业安排已公示"
+    return Message(
+        title, f"{child_name}所在班级{week_start.month}月{week_start.day}日起一周的家庭作业安排已公示，请查看。"
+    )
