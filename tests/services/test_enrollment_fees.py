@@ -6,6 +6,7 @@ moves to 160 yuan a month; 小明's family is in financial difficulty and pays n
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -141,6 +142,15 @@ async def test_en7_a_fee_plan_is_set_announced_by_program_and_a_retry_changes_no
     }
     assert events[1].data["kind"] == "monthly"
     assert events[1].data["fen_per_month"] == 16_000
+
+
+async def test_en7_admins_setting_a_plan_at_once_queue_and_each_setting_gets_its_own_version(
+    school: httpx.AsyncClient,
+) -> None:
+    plans = [{**MONTHLY_PLAN, "effective_from": f"2026-10-0{day}"} for day in range(1, 7)]
+    answers = await asyncio.gather(*(call(school, "PUT", "/programs/homework/fee-plan", p) for p in plans))
+    assert sorted(a["version"] for a in answers) == [1, 2, 3, 4, 5, 6]
+    assert len(await fee_events(school)) == 6
 
 
 async def test_en7_the_admin_pages_through_the_history_and_a_guardian_sees_what_they_will_pay(
