@@ -136,3 +136,56 @@ async def classes_of(session: AsyncSession, *, school_id: str) -> list[SchoolCla
         select(SchoolClass).where(SchoolClass.school_id == school_id).order_by(SchoolClass.grade, SchoolClass.name)
     )
     return list(rows.scalars())
+
+
+async def external_id_taken(session: AsyncSession, model: type[Base], *, school_id: str, external_id: str) -> bool:
+    """Whether the school already uses `external_id` for a row of `model` (its spreadsheets' id)."""
+    column = model.__table__.c
+    query = select(column.school_id).where(column.school_id == school_id, column.external_id == external_id)
+    return (await session.execute(query.limit(1))).first() is not None
+
+
+async def students_page(
+    session: AsyncSession, *, school_id: str, class_id: str | None, status: str | None, after: str | None, limit: int
+) -> list[Student]:
+    """Up to `limit` of a school's students after the cursor, by id."""
+    query = select(Student).where(Student.school_id == school_id)
+    if class_id is not None:
+        query = query.where(Student.class_id == class_id)
+    if status is not None:
+        query = query.where(Student.status == status)
+    if after is not None:
+        query = query.where(Student.student_id > after)
+    rows = await session.execute(query.order_by(Student.student_id).limit(limit))
+    return list(rows.scalars())
+
+
+async def children_page(
+    session: AsyncSession, *, school_id: str, guardian_id: str, after: str | None, limit: int
+) -> list[Student]:
+    """Up to `limit` of a guardian's children after the cursor, by id."""
+    query = (
+        select(Student)
+        .join(GuardianLink, GuardianLink.student_id == Student.student_id)
+        .where(GuardianLink.guardian_id == guardian_id, Student.school_id == school_id)
+    )
+    if after is not None:
+        query = query.where(Student.student_id > after)
+    rows = await session.execute(query.order_by(Student.student_id).limit(limit))
+    return list(rows.scalars())
+
+
+async def links_of_guardian(session: AsyncSession, *, guardian_id: str) -> list[GuardianLink]:
+    """The guardian's links to children."""
+    rows = await session.execute(
+        select(GuardianLink).where(GuardianLink.guardian_id == guardian_id).order_by(GuardianLink.student_id)
+    )
+    return list(rows.scalars())
+
+
+async def pickups_of(session: AsyncSession, *, student_id: str) -> list[PickupPerson]:
+    """Every pickup person ever recorded for the child (authorised, restricted or removed)."""
+    rows = await session.execute(
+        select(PickupPerson).where(PickupPerson.student_id == student_id).order_by(PickupPerson.person_id)
+    )
+    return list(rows.scalars())
