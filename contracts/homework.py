@@ -77,6 +77,10 @@ class _AssignmentFacts(_ClassEvent):
     after_plan_published: bool = Field(
         default=False, description="HW-8: the week's plan was already published, so guardians must be told again"
     )
+    student_ids: list[str] = Field(
+        default_factory=list,
+        description="HW-8: when after_plan_published, the class's children whose guardians are told",
+    )
 
 
 class HomeworkAssigned(_AssignmentFacts):
@@ -102,6 +106,11 @@ class HomeworkWithdrawn(_ClassEvent):
     teacher_id: str
     on: date
     after_plan_published: bool = False
+    school_subject: str = ""
+    student_ids: list[str] = Field(
+        default_factory=list,
+        description="HW-8: when after_plan_published, the class's children whose guardians are told",
+    )
 
 
 class HomeworkRefused(_ClassEvent):

@@ -85,7 +85,7 @@ async def assign_homework(uow: UnitOfWork, command: SetHomework) -> store.Assign
     row.after_plan_published = await _plan_published(uow.session, command.class_id, command.on)
     uow.session.add(row)
     await uow.session.flush()
-    await uow.publish(HomeworkAssigned(**_event_fields(row)), school_id=row.school_id)
+    await uow.publish(HomeworkAssigned(**await _event_fields(uow.session, row)), school_id=row.school_id)
     return row
 
 
@@ -110,7 +110,7 @@ async def change_homework(uow: UnitOfWork, assignment_id: str, command: SetHomew
         uow.session, row.class_id, row.on
     )
     await uow.session.flush()
-    await uow.publish(HomeworkChanged(**_event_fields(row)), school_id=row.school_id)
+    await uow.publish(HomeworkChanged(**await _event_fields(uow.session, row)), school_id=row.school_id)
     return row
 
 
@@ -133,6 +133,8 @@ async def withdraw_homework(
         teacher_id=row.teacher_id,
         on=row.on,
         after_plan_published=row.after_plan_published,
+        school_subject=row.school_subject,
+        student_ids=await _to_tell(uow.session, row),
     )
     await uow.publish(event, school_id=row.school_id)
     return row
@@ -215,7 +217,12 @@ def _facts(command: SetHomework) -> dict[str, object]:
     }
 
 
-def _event_fields(row: store.Assignment) -> dict[str, object]:
+async def _to_tell(session: AsyncSession, row: store.Assignment) -> list[str]:
+    """HW-8: after the plan was published, the class's children, whose guardians are told of the change."""
+    return await store.students_of(session, class_id=row.class_id) if row.after_plan_published else []
+
+
+async def _event_fields(session: AsyncSession, row: store.Assignment) -> dict[str, object]:
     return {
         "assignment_id": row.assignment_id,
         "school_id": row.school_id,
@@ -230,4 +237,5 @@ def _event_fields(row: store.Assignment) -> dict[str, object]:
         "due_on": row.due_on,
         "version": row.version,
         "after_plan_published": row.after_plan_published,
+        "student_ids": await _to_tell(session, row),
     }

@@ -7,11 +7,12 @@ from chassis.consumer import Handler, Subscription
 from contracts import enrollment
 from contracts.attendance import StudentCheckedIn
 from contracts.envelope import Event
-from contracts.homework import WeeklyPlanPublished
+from contracts.homework import HomeworkAssigned, HomeworkChanged, HomeworkWithdrawn, WeeklyPlanPublished
 from services.notify.domain.messages import ENROLLMENT_STEP_TYPES
 from services.notify.handlers import (
     alert_guardians_of_check_in,
     alert_guardians_of_enrollment_step,
+    alert_guardians_of_plan_change,
     alert_guardians_of_weekly_plan,
     link_guardian,
     remember_student,
@@ -20,15 +21,19 @@ from services.notify.handlers import (
 
 
 def subscription(runtime: Runtime) -> Subscription:
-    """Rosters and application steps from enrollment; alerts from attendance; weekly plans from homework."""
+    """Rosters and application steps from enrollment; alerts from attendance; homework plans (HW-8)."""
     push = runtime.broadcaster.publish
     steps = alert_guardians_of_enrollment_step(push)
+    plan_changes = alert_guardians_of_plan_change(push)
     handlers: dict[type[Event], Handler] = {
         enrollment.StudentEnrolled: remember_student,
         enrollment.GuardianLinked: link_guardian,
         enrollment.GuardianUnlinked: unlink_guardian,
         StudentCheckedIn: alert_guardians_of_check_in(push),
         WeeklyPlanPublished: alert_guardians_of_weekly_plan(push),
+        HomeworkAssigned: plan_changes,
+        HomeworkChanged: plan_changes,
+        HomeworkWithdrawn: plan_changes,
     }
     handlers |= {event: steps for event in enrollment.EVENTS if event.type in ENROLLMENT_STEP_TYPES}
     return Subscription(handlers)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date
 from typing import Any, Protocol
 
 import orjson
@@ -16,13 +15,15 @@ from chassis.uow import UnitOfWork
 from contracts.attendance import StudentCheckedIn
 from contracts.enrollment import GuardianLinked, GuardianUnlinked, StudentEnrolled
 from contracts.envelope import Envelope, Event
-from contracts.homework import WeeklyPlanPublished
+from contracts.homework import HomeworkAssigned, HomeworkChanged, HomeworkWithdrawn, WeeklyPlanPublished
 from services.notify import store
 from services.notify.domain.messages import (
+    PLAN_CHANGES,
     Language,
     Message,
     check_in_message,
     enrollment_step_message,
+    plan_change_message,
     weekly_plan_message,
 )
 
@@ -114,36 +115,50 @@ def alert_guardians_of_enrollment_step(push: Push) -> StudentHandler:
 
 
 @dataclass(frozen=True)
-class _PlanForChild:
-    """A published weekly plan, as it concerns one child of the class."""
+class _ForChild:
+    """A class-wide homework event (HW-8), as it concerns one child of the class."""
 
     student_id: str
     school_id: str
-    week_start: date
-    version: int
+    event: Any
 
 
-def alert_guardians_of_weekly_plan(
-    push: Push,
-) -> Callable[[UnitOfWork, WeeklyPlanPublished, Envelope], Awaitable[None]]:
-    """HW-8/NT-1: the guardians of each child of the class are told the week's homework plan was published.
+def alert_guardians_of_each_child(push: Push, compose: Compose) -> StudentHandler:
+    """NT-1 for class-wide events naming the class's children in `student_ids`: one notification per child.
 
-    One notification per child (it names the child), each with its own stable id derived from the event's, so the
-    per-event uniqueness (NT-3) holds for a guardian of two children in the class.
+    Each child's notification has its own stable id derived from the event's, so the per-event uniqueness (NT-3)
+    holds for a guardian of two children in the class, and a redelivery still adds nothing.
     """
+    per_child = alert_guardians(push, lambda child, name, language: compose(child.event, name, language))
 
-    def compose(plan: _PlanForChild, name: str, language: Language) -> Message:
-        return weekly_plan_message(name, plan.week_start, plan.version, language)
-
-    per_child = alert_guardians(push, compose)
-
-    async def handle(uow: UnitOfWork, event: WeeklyPlanPublished, envelope: Envelope) -> None:
+    async def handle(uow: UnitOfWork, event: Any, envelope: Envelope) -> None:
         for student_id in event.student_ids:
             child_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{envelope.id}/{student_id}"))
-            plan = _PlanForChild(student_id, event.school_id, event.week_start, event.version)
-            await per_child(uow, plan, envelope.model_copy(update={"id": child_id}))
+            child = _ForChild(student_id, event.school_id, event)
+            await per_child(uow, child, envelope.model_copy(update={"id": child_id}))
 
     return handle
+
+
+def alert_guardians_of_weekly_plan(push: Push) -> StudentHandler:
+    """HW-8/NT-1: the guardians of the class's children are told the week's homework plan was published."""
+
+    def compose(event: WeeklyPlanPublished, name: str, language: Language) -> Message:
+        return weekly_plan_message(name, event.week_start, event.version, language)
+
+    return alert_guardians_of_each_child(push, compose)
+
+
+def alert_guardians_of_plan_change(push: Push) -> StudentHandler:
+    """HW-8: homework set, changed or withdrawn after the week's plan was published is announced to the class."""
+
+    def compose(
+        event: HomeworkAssigned | HomeworkChanged | HomeworkWithdrawn, name: str, language: Language
+    ) -> Message:
+        change = PLAN_CHANGES[event.type]
+        return plan_change_message(name, event.school_subject, event.on, change, language)
+
+    return alert_guardians_of_each_child(push, compose)
 
 
 async def unlink_guardian(uow: UnitOfWork, event: GuardianUnlinked, _envelope: Envelope) -> None:

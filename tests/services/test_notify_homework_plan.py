@@ -12,7 +12,7 @@ import pytest
 from chassis.auth import Role
 from contracts.enrollment import GuardianLinked, StudentEnrolled
 from contracts.envelope import Envelope
-from contracts.homework import WeeklyPlanPublished
+from contracts.homework import HomeworkAssigned, HomeworkChanged, HomeworkKind, Tier, WeeklyPlanPublished
 from services.notify.app import DEFINITION
 from tests.conftest import auth, eventually, running, stack_settings
 from tests.services.conftest import publish_as_producer, publish_envelopes
@@ -84,3 +84,41 @@ async def test_hw8_guardians_of_the_class_are_told_once_per_child_when_the_plan_
         await eventually(revised)
         titles = await client.get("/notify/v1/notifications", headers=auth(Role.GUARDIAN, "dad", school="shiyan"))
         assert [n["title"] for n in titles.json()["items"]] == ["Homework plan revised", "Homework plan published"]
+
+
+def chinese_homework(model: type[HomeworkAssigned] | type[HomeworkChanged], *, after_plan: bool) -> HomeworkAssigned:
+    return model(
+        assignment_id="a1",
+        school_id="shiyan",
+        class_id=CLASS,
+        teacher_id="wang",
+        school_subject="语文",
+        kind=HomeworkKind.WRITTEN,
+        tiers=[Tier(name="全体", estimated_minutes=20)],
+        counted_minutes=20,
+        on=date(2026, 12, 1),
+        due_on=date(2026, 12, 1),
+        version=2 if after_plan else 1,
+        after_plan_published=after_plan,
+        student_ids=["xiaoming"] if after_plan else [],
+    )
+
+
+async def test_hw8_homework_changed_after_the_plan_was_published_is_announced_again(
+    pg_url: str, topic_prefix: str
+) -> None:
+    await publish_as_producer(topic_prefix, ROSTER, school_id="shiyan")
+    async with running(DEFINITION, stack_settings(DEFINITION, pg_url, topic_prefix)) as client:
+        before_plan = chinese_homework(HomeworkAssigned, after_plan=False)
+        after_plan = chinese_homework(HomeworkChanged, after_plan=True)
+        await publish_as_producer(topic_prefix, [before_plan, after_plan], school_id="shiyan")
+
+        async def told() -> bool:
+            return len(await bodies(client, "dad")) == 1
+
+        await eventually(told)
+        await asyncio.sleep(1.0)  # the assignment made before publication is in the plan already: no notice
+        assert await bodies(client, "mum") == ["小明所在班级12月1日的语文作业在公示后调整，请查看。"]
+        assert await bodies(client, "dad") == [
+            "After the plan was published, 语文 homework of 小明's class for 2026-12-01 was changed."
+        ]

@@ -98,3 +98,26 @@ def weekly_plan_message(child_name: str, week_start: date, version: int, languag
     return Message(
         title, f"{child_name}所在班级{week_start.month}月{week_start.day}日起一周的家庭作业安排已公示，请查看。"
     )
+
+
+PLAN_CHANGES: dict[str, Literal["added", "changed", "withdrawn"]] = {
+    "homework.homework_assigned.v1": "added",
+    "homework.homework_changed.v1": "changed",
+    "homework.homework_withdrawn.v1": "withdrawn",
+}
+_CHANGE_ZH = {"added": "新增", "changed": "调整", "withdrawn": "取消"}
+
+
+def plan_change_message(
+    child_name: str, subject: str, on: date, change: Literal["added", "changed", "withdrawn"], language: Language
+) -> Message:
+    """HW-8, NT-1: homework of a day changed after the week's plan was published."""
+    if language == "en":
+        return Message(
+            "Homework plan changed",
+            f"After the plan was published, {subject} homework of {child_name}'s class for {on} was {change}.",
+        )
+    return Message(
+        "家庭作业安排有变更",
+        f"{child_name}所在班级{on.month}月{on.day}日的{subject}作业在公示后{_CHANGE_ZH[change]}，请查看。",
+    )
