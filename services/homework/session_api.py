@@ -38,6 +38,7 @@ Grader = Annotated[
     Principal,
     require(Role.SUBJECT_TEACHER, Role.CLASS_TEACHER, Role.SERVICE_TEACHER, Role.SCHOOL_ADMIN, Role.GUARDIAN),
 ]
+Guardian = Annotated[Principal, require(Role.GUARDIAN)]
 MAX_BURDEN_DAYS = 31
 
 
@@ -166,6 +167,34 @@ async def list_child_homework(
         student = await student_for(session, principal, student_id)
         items = await child_homework(session, student=student, after=after, limit=page.limit + 1)
     return page_of(items, page, lambda h: f"{h.on.isoformat()}|{h.assignment_id}")
+
+
+class ReportBody(Body):
+    """HW-9: how long the child took at home, and whether they finished (no grade: HW-6)."""
+
+    done: bool
+    actual_minutes: int = Field(ge=0, le=600)
+
+
+@router.post("/students/{student_id}/homework/{assignment_id}/report", response_model=CompletionPublic)
+async def report_minutes(
+    student_id: str, assignment_id: str, body: ReportBody, request: Request, runtime: RuntimeDep, principal: Guardian
+) -> JSONResponse:
+    """HW-9: a guardian reports the actual minutes their own child spent at home (not when timed in session)."""
+    result = sessions.Result(student_id, body.done, body.actual_minutes)
+
+    async def act(uow: UnitOfWork) -> dict[str, Any]:
+        row = await sessions.report_minutes(
+            uow,
+            school_id=principal.school(),
+            guardian_id=principal.subject,
+            student_id=student_id,
+            assignment_id=assignment_id,
+            result=result,
+        )
+        return completion(row)
+
+    return await once(request, runtime, principal, body, act, status=200)
 
 
 @router.get("/classes/{class_id}/burden", response_model=list[BurdenDay])

@@ -9,7 +9,7 @@ from prometheus_client import Counter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.clock import school_date
-from chassis.problems import Forbidden, NotFound, Unprocessable
+from chassis.problems import Conflict, Forbidden, NotFound, Unprocessable
 from chassis.sql import upsert
 from chassis.uow import UnitOfWork
 from contracts.homework import ClassOverCap, CompletionRecorded, StrugglingStudentFlagged, SubmissionGraded
@@ -98,6 +98,30 @@ async def record_completions(uow: UnitOfWork, command: RecordCompletions) -> lis
     await _flag_class_over_cap(uow, row)
     for result in command.results:
         await _flag_if_struggling(uow, row, result.student_id)
+    return stored
+
+
+GUARDIAN_REPORT = "guardian:"
+
+
+async def report_minutes(
+    uow: UnitOfWork, *, school_id: str, guardian_id: str, student_id: str, assignment_id: str, result: Result
+) -> store.Completion:
+    """HW-9: a guardian reports how long their own child took at home; a time taken in session is not overwritten.
+
+    The report carries minutes and done-or-not only: grading stays with teachers (HW-6, HW-7).
+    """
+    row = await assignment_of_school(uow, assignment_id, school_id)
+    student = await uow.session.get(store.Student, student_id)
+    linked = await store.is_guardian(uow.session, guardian_id=guardian_id, student_id=student_id, school_id=school_id)
+    if not linked or student is None or student.class_id != row.class_id:
+        raise NotFound(f"no homework '{assignment_id}' for your child '{student_id}'")
+    existing = await uow.session.get(store.Completion, (assignment_id, student_id))
+    if existing is not None and not existing.recorded_by.startswith(GUARDIAN_REPORT):
+        raise Conflict("this homework was already timed in the supervised session", rule="HW-7")
+    stored = await _store_result(uow, row, result, f"{GUARDIAN_REPORT}{guardian_id}")
+    await _flag_class_over_cap(uow, row)
+    await _flag_if_struggling(uow, row, student_id)
     return stored
 
 

@@ -313,3 +313,20 @@ async def test_hw8_the_weekly_plan_is_published_and_later_changes_show_as_such(h
     plans = [e.data for e in events if e.type == "homework.weekly_plan_published.v1"]
     assert [(p["version"], p["late"], p["class_id"]) for p in plans] == [(1, False, CLASS), (2, True, CLASS)]
     assert plans[0]["student_ids"] == ["xiaohong", "xiaoming"]  # whose guardians notify tells (HW-8, NT-1)
+
+
+async def test_hw2_the_profile_in_force_on_the_day_sets_the_cap(homework_app: httpx.AsyncClient) -> None:
+    """PL-1: from Monday 2026-12-07 实验小学 goes back to the national 60 min for grades 3–6."""
+    national = PolicyProfileSet(
+        school_id=SCHOOL, effective_from=date(2026, 12, 7), version=2, settings=PolicySettings()
+    )
+    await publish_as_producer(homework_app.prefix, [national], school_id=SCHOOL)  # type: ignore[attr-defined]
+
+    async def in_force() -> bool:
+        day = await homework_app.get(f"/homework/v1/classes/{CLASS}/days/2026-12-07", headers=CLASS_TEACHER)
+        return bool(day.json()["room"]["written_cap"] == 60)
+
+    await eventually(in_force)
+    friday = await assign(homework_app, "wang", homework("语文", 45, on=date(2026, 12, 4)))
+    assert (friday.json()["rule"], friday.json()["cap"]) == ("HW-2", 30)
+    assert (await assign(homework_app, "wang", homework("语文", 45, on=date(2026, 12, 7)))).status_code == 201

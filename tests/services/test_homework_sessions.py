@@ -167,6 +167,38 @@ async def test_hw9_a_child_who_repeatedly_does_not_finish_is_listed_for_the_clas
     assert [(f.subject, f.data["struggles"]) for f in flagged] == [("xiaoming", 3)]
 
 
+async def test_hw9_a_guardian_reports_the_minutes_at_home_and_they_feed_the_burden(
+    homework_app: httpx.AsyncClient,
+) -> None:
+    prefix = homework_app.prefix  # type: ignore[attr-defined]
+    chinese = (await assign(homework_app, "wang", homework("语文", 30, on=WEDNESDAY))).json()["assignment_id"]
+    url = f"/homework/v1/students/xiaoming/homework/{chinese}/report"
+    reported = await homework_app.post(url, json={"done": True, "actual_minutes": 45}, headers=MUM)
+    assert (reported.status_code, reported.json()["recorded_by"], reported.json()["grade"]) == (
+        200,
+        "guardian:mum",
+        None,
+    )
+    hong_mum = auth(Role.GUARDIAN, "hong-mum", school=SCHOOL)
+    assert (await homework_app.post(url, json={"done": True, "actual_minutes": 5}, headers=hong_mum)).status_code == 404
+
+    burden = await homework_app.get(
+        f"/homework/v1/classes/{CLASS}/burden", params={"from": "2026-11-25", "to": "2026-11-25"}, headers=ADMIN
+    )
+    assert [(d["estimated_minutes"], d["actual_minutes"], d["over_cap_rule"]) for d in burden.json()] == [
+        (30, 45, "HW-2")
+    ]
+
+    await publish_as_producer(prefix, [checked_in("xiaohong")], school_id=SCHOOL)
+    await present(homework_app, chinese, "xiaohong", True, 25)
+    timed = await homework_app.post(
+        f"/homework/v1/students/xiaohong/homework/{chinese}/report",
+        json={"done": True, "actual_minutes": 10},
+        headers=hong_mum,
+    )
+    assert (timed.status_code, timed.json()["rule"]) == (409, "HW-7")  # the session's timing stands
+
+
 async def test_every_route_gives_another_school_and_another_family_nothing(homework_app: httpx.AsyncClient) -> None:
     prefix = homework_app.prefix  # type: ignore[attr-defined]
     chinese = (await assign(homework_app, "wang", homework("语文", 20, on=WEDNESDAY))).json()
@@ -189,6 +221,7 @@ async def test_every_route_gives_another_school_and_another_family_nothing(homew
         ]
     }
     week = "2026-11-23"
+    report = {"done": False, "actual_minutes": 99}
     a = f"/homework/v1/assignments/{assignment}"
     calls: list[tuple[str, str, Role, dict[str, Any] | None]] = [
         ("POST", "/homework/v1/assignments", Role.SUBJECT_TEACHER, homework("语文", 5, on=WEDNESDAY)),
@@ -209,6 +242,7 @@ async def test_every_route_gives_another_school_and_another_family_nothing(homew
         ("GET", f"{a}/completions", Role.SCHOOL_ADMIN, None),
         ("POST", f"{a}/completions/xiaoming/grade", Role.SUBJECT_TEACHER, {"grade": "差", "feedback": "x"}),
         ("GET", "/homework/v1/students/xiaoming/homework", Role.GUARDIAN, None),
+        ("POST", f"/homework/v1/students/xiaoming/homework/{assignment}/report", Role.GUARDIAN, report),
         ("GET", f"/homework/v1/classes/{CLASS}/burden?from=2026-11-25&to=2026-11-25", Role.CLASS_TEACHER, None),
         ("GET", f"/homework/v1/classes/{CLASS}/struggling", Role.CLASS_TEACHER, None),
     ]
@@ -219,6 +253,8 @@ async def test_every_route_gives_another_school_and_another_family_nothing(homew
     # Within the school: another family, and a class teacher or subject teacher of no business here.
     hong_mum = auth(Role.GUARDIAN, "hong-mum", school=SCHOOL)
     assert (await homework_app.get("/homework/v1/students/xiaoming/homework", headers=hong_mum)).status_code == 404
+    report_url = f"/homework/v1/students/xiaoming/homework/{assignment}/report"
+    assert (await homework_app.post(report_url, json=report, headers=hong_mum)).status_code == 404
     stranger = auth(Role.CLASS_TEACHER, "li-of-another-class", school=SCHOOL)
     for url in (f"/homework/v1/classes/{CLASS}/days/{WEDNESDAY}", f"/homework/v1/classes/{CLASS}/struggling", a):
         assert (await homework_app.get(url, headers=stranger)).status_code == 404
