@@ -12,7 +12,7 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from chassis.problems import Forbidden, NotFound, Unprocessable
+from chassis.problems import Conflict, Forbidden, NotFound, Unprocessable
 from chassis.uow import UnitOfWork
 from contracts.homework import HomeworkAssigned, HomeworkChanged, HomeworkKind, HomeworkWithdrawn, Tier, WrittenLayer
 from services.homework import store
@@ -92,6 +92,8 @@ async def assign_homework(uow: UnitOfWork, command: SetHomework) -> store.Assign
 async def change_homework(uow: UnitOfWork, assignment_id: str, command: SetHomework) -> store.Assignment:
     """Re-judge the changed homework against the caps of its (new) day without its old self, then store it."""
     row = await _own_assignment(uow.session, assignment_id, command.school_id, command.teacher_id)
+    if row.withdrawn:
+        raise Conflict("this homework was withdrawn; set a new one")
     if command.class_id != row.class_id or command.school_subject != row.school_subject:
         raise Unprocessable("an assignment's class and subject cannot change; withdraw it and set a new one")
     school_class = await _class_taught(uow.session, command)
@@ -149,6 +151,10 @@ async def _class_taught(session: AsyncSession, command: SetHomework) -> store.Sc
     ):
         raise Forbidden(f"you do not teach {command.school_subject} to this class", rule="HW-4")
     _check_shape(command)
+    for student_id in {student for tier in command.tiers for student in tier.student_ids}:
+        student = await session.get(store.Student, student_id)
+        if student is None or student.class_id != command.class_id or student.school_id != command.school_id:
+            raise Unprocessable(f"tier names '{student_id}', who is not in this class", rule="HW-5")
     return school_class
 
 

@@ -36,7 +36,7 @@ router = APIRouter(prefix="/homework/v1", tags=["sessions"])
 
 Grader = Annotated[
     Principal,
-    require(Role.SUBJECT_TEACHER, Role.CLASS_TEACHER, Role.SERVICE_TEACHER, Role.SCHOOL_ADMIN, Role.GUARDIAN),
+    require(Role.SUBJECT_TEACHER, Role.CLASS_TEACHER, Role.SERVICE_TEACHER, Role.GUARDIAN),
 ]
 Guardian = Annotated[Principal, require(Role.GUARDIAN)]
 MAX_BURDEN_DAYS = 31

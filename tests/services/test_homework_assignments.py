@@ -129,6 +129,9 @@ async def test_hw5_a_subject_teacher_sets_tiered_homework_and_it_is_published(ho
         {"name": "提高", "estimated_minutes": 25, "student_ids": ["xiaohong"]},
     ]
     body = homework("语文", 0, layer="basic") | {"tiers": tiers}
+    stranger = body | {"tiers": [*tiers, {"name": "拓展", "estimated_minutes": 20, "student_ids": ["xiaogang"]}]}
+    unknown = await assign(homework_app, "wang", stranger)
+    assert (unknown.status_code, unknown.json()["rule"]) == (422, "HW-5")  # a tier names a child of another class
     response = await assign(homework_app, "wang", body)
     assert response.status_code == 201, response.text
     created = response.json()
@@ -239,6 +242,7 @@ async def test_changing_and_withdrawing_homework_rejudges_the_caps(homework_app:
 
     withdrawn = await homework_app.post(f"{url}/withdrawal", headers=as_teacher("wang"))
     assert (withdrawn.status_code, withdrawn.json()["withdrawn"]) == (200, True)
+    assert (await homework_app.put(url, json=homework("语文", 5), headers=as_teacher("wang"))).status_code == 409
     assert (await assign(homework_app, "zhang", homework("数学", 15))).status_code == 201  # 30 again, now free
     listed = await homework_app.get(
         f"/homework/v1/classes/{CLASS}/assignments",
