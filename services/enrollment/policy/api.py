@@ -1,7 +1,238 @@
-"""HTTP routes of policy profiles under `/enrollment/v1`."""
+"""HTTP routes of policy profiles under `/enrollment/v1` (PL-1, PL-2).
+
+A district operator sets the district default and reads any school of their district (naming it with
+`school_id`); a school admin sets their school's overrides; the school's staff read what is in force.
+Another school's or another district's profiles answer 404.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
 
-router = APIRouter(prefix="/enrollment/v1", tags=["policy"])
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from chassis.app import RuntimeDep
+from chassis.auth import Principal, Role, require
+from chassis.pagination import Page, PageParams, page_of, page_params
+from chassis.problems import Forbidden, NotFound, Unprocessable
+from chassis.uow import UnitOfWork
+from contracts.policy import PolicySettings
+from services.enrollment.policy import handlers, store
+from services.enrollment.store import School
+from services.enrollment.web import Body, DistrictOperator, SchoolAdmin, once
+
+router = APIRouter(prefix="/enrollment/v1/policy-profiles", tags=["policy"])
+
+ProfileReader = Annotated[
+    Principal,
+    require(
+        Role.SCHOOL_ADMIN,
+        Role.CLASS_TEACHER,
+        Role.SERVICE_TEACHER,
+        Role.SUBJECT_TEACHER,
+        Role.DUTY_LEADER,
+        Role.DISTRICT_OPERATOR,
+    ),
+]
+AuditReader = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.DISTRICT_OPERATOR)]
+Paging = Annotated[PageParams, Depends(page_params)]
+SchoolQuery = Annotated[str | None, Query(max_length=64, description="district operators name the school")]
+SETTINGS_DOC = "fields of PolicySettings (contracts/policy.py); PL-2 checks ranges and cross-field rules"
+
+
+class DistrictDefaultBody(Body):
+    """The district default from `effective_from`; fields left out take the national default."""
+
+    effective_from: date
+    settings: dict[str, Any] = Field(default_factory=dict, description=SETTINGS_DOC)
+
+
+class SchoolOverridesBody(Body):
+    """The school's own overrides from `effective_from`, replacing its earlier overrides from that day."""
+
+    effective_from: date
+    overrides: dict[str, Any] = Field(default_factory=dict, description=SETTINGS_DOC)
+
+
+class ProfileChangePublic(BaseModel):
+    """What a change did (`changed` is false when the same values were already set for that date)."""
+
+    scope: Literal["district", "school"]
+    effective_from: date
+    changed: bool
+    schools: int
+    profiles_published: int
+
+
+class InForcePublic(BaseModel):
+    """PL-1: a school's resolved settings on a day."""
+
+    school_id: str
+    on: date
+    settings: PolicySettings
+
+
+class ResolvedPublic(BaseModel):
+    """A change point of a school's resolved profile, as published."""
+
+    school_id: str
+    effective_from: date
+    version: int
+    settings: PolicySettings
+
+
+class DistrictDefaultPublic(BaseModel):
+    """A district default from its effective date."""
+
+    district_id: str
+    effective_from: date
+    settings: PolicySettings
+
+
+class AuditPublic(BaseModel):
+    """PL-2: one profile change."""
+
+    audit_id: int
+    scope: Literal["district", "school"]
+    district_id: str
+    school_id: str | None
+    effective_from: date
+    actor: str
+    actor_role: str
+    at: datetime
+    before: dict[str, Any] | None
+    after: dict[str, Any]
+
+
+def _district(principal: Principal) -> str:
+    if principal.district_id is None:
+        raise Forbidden("this token is not bound to a district")
+    return principal.district_id
+
+
+async def _readable_school(session: AsyncSession, principal: Principal, school_id: str | None) -> School:
+    """The school the caller may read: their own, or (district operators) a school of their district."""
+    if principal.role is Role.DISTRICT_OPERATOR:
+        if school_id is None:
+            raise Unprocessable("a district operator names the school with ?school_id=")
+        school = await session.get(School, school_id)
+        if school is None or school.district_id != _district(principal):
+            raise NotFound(f"no school '{school_id}' in this district")
+        return school
+    own = principal.school()
+    school = await session.get(School, own) if school_id in (None, own) else None
+    if school is None:
+        raise NotFound(f"no school '{school_id or own}' for this caller")
+    return school
+
+
+def _change(change: handlers.ProfileChange) -> dict[str, Any]:
+    return ProfileChangePublic.model_validate(change, from_attributes=True).model_dump(mode="json")
+
+
+@router.put("/district", response_model=ProfileChangePublic)
+async def put_district_default(
+    body: DistrictDefaultBody, request: Request, runtime: RuntimeDep, principal: DistrictOperator
+) -> JSONResponse:
+    """PL-1/PL-2: publish the district default from a date (today or later); every school of the district follows."""
+    command = handlers.SetDistrictDefault(
+        district_id=_district(principal),
+        effective_from=body.effective_from,
+        settings=body.settings,
+        actor=principal.subject,
+        actor_role=str(principal.role),
+    )
+
+    async def act(uow: UnitOfWork) -> dict[str, Any]:
+        return _change(await handlers.set_district_default(uow, command))
+
+    return await once(request, runtime, principal, body, act, status=200)
+
+
+@router.put("/school", response_model=ProfileChangePublic)
+async def put_school_overrides(
+    body: SchoolOverridesBody, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
+) -> JSONResponse:
+    """PL-1/PL-2: set the caller's school's overrides from a date (today or later)."""
+    command = handlers.SetSchoolOverrides(
+        school_id=principal.school(),
+        effective_from=body.effective_from,
+        overrides=body.overrides,
+        actor=principal.subject,
+        actor_role=str(principal.role),
+    )
+
+    async def act(uow: UnitOfWork) -> dict[str, Any]:
+        return _change(await handlers.set_school_overrides(uow, command))
+
+    return await once(request, runtime, principal, body, act, status=200)
+
+
+@router.get("/in-force", response_model=InForcePublic)
+async def get_in_force(
+    on: Annotated[date, Query(description="the day (the school's local date)")],
+    runtime: RuntimeDep,
+    principal: ProfileReader,
+    school_id: SchoolQuery = None,
+) -> InForcePublic:
+    """PL-1: the school's resolved settings in force on a day."""
+    async with runtime.db.sessions() as session:
+        school = await _readable_school(session, principal, school_id)
+        settings = await store.settings_in_force(session, school_id=school.school_id, on=on)
+    return InForcePublic(school_id=school.school_id, on=on, settings=settings)
+
+
+@router.get("/history", response_model=Page[ResolvedPublic])
+async def get_history(
+    runtime: RuntimeDep, principal: ProfileReader, page: Paging, school_id: SchoolQuery = None
+) -> Page[ResolvedPublic]:
+    """PL-1: the school's resolved change points as last published, oldest first (cursor: a date)."""
+    after = _date_cursor(page.after)
+    async with runtime.db.sessions() as session:
+        school = await _readable_school(session, principal, school_id)
+        rows = await store.history_page(session, school_id=school.school_id, after=after, limit=page.limit)
+    items = [ResolvedPublic.model_validate(r, from_attributes=True) for r in rows]
+    return page_of(items, page, lambda r: r.effective_from.isoformat())
+
+
+@router.get("/district", response_model=Page[DistrictDefaultPublic])
+async def get_district_defaults(
+    runtime: RuntimeDep, principal: DistrictOperator, page: Paging
+) -> Page[DistrictDefaultPublic]:
+    """PL-1: the caller's district defaults, oldest first (cursor: a date)."""
+    after = _date_cursor(page.after)
+    async with runtime.db.sessions() as session:
+        rows = await store.district_page(session, district_id=_district(principal), after=after, limit=page.limit)
+    items = [DistrictDefaultPublic.model_validate(r, from_attributes=True) for r in rows]
+    return page_of(items, page, lambda r: r.effective_from.isoformat())
+
+
+@router.get("/audit", response_model=Page[AuditPublic])
+async def get_audit(
+    runtime: RuntimeDep, principal: AuditReader, page: Paging, school_id: SchoolQuery = None
+) -> Page[AuditPublic]:
+    """PL-2: profile changes, oldest first: a school's with its district's, or (operators) the whole district's."""
+    try:
+        after = int(page.after) if page.after is not None else None
+    except ValueError as error:
+        raise Unprocessable("the cursor is not one this list gave") from error
+    async with runtime.db.sessions() as session:
+        if principal.role is Role.DISTRICT_OPERATOR and school_id is None:
+            district_id, only = _district(principal), None
+        else:
+            school = await _readable_school(session, principal, school_id)
+            district_id, only = school.district_id, school.school_id
+        rows = await store.audit_page(session, district_id=district_id, school_id=only, after=after, limit=page.limit)
+    items = [AuditPublic.model_validate(r, from_attributes=True) for r in rows]
+    return page_of(items, page, lambda r: str(r.audit_id))
+
+
+def _date_cursor(after: str | None) -> date | None:
+    try:
+        return date.fromisoformat(after) if after is not None else None
+    except ValueError as error:
+        raise Unprocessable("the cursor is not one this list gave") from error

@@ -1,3 +1,200 @@
-"""Commands of policy profiles: rules → store + events, each inside one unit of work."""
+"""Commands of policy profiles (PL-1, PL-2): rules → store + audit + events, each inside one unit of work.
+
+After every change each affected school's resolved settings are re-published (`PolicyProfileSet`) for the
+change point in force on the change's effective date and every later change point, so attendance, homework and
+stipend, which keep their own copies, never need to ask enrollment. A change whose resolved settings would
+break a rule for any affected school is refused as a whole: nothing is kept, audited or published.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from chassis.clock import school_date
+from chassis.problems import NotFound
+from chassis.uow import UnitOfWork
+from contracts.enrollment import PolicyProfileSet
+from contracts.policy import PolicySettings
+from services.enrollment.domain.policy import (
+    Overrides,
+    change_points,
+    check_effective_from,
+    check_settings,
+    parse_overrides,
+    parse_settings,
+    resolve,
+)
+from services.enrollment.policy import store
+from services.enrollment.setup.handlers import refusing
+from services.enrollment.store import School
+
+District = Sequence[tuple[date, PolicySettings]]
+
+
+@dataclass(frozen=True)
+class SetDistrictDefault:
+    """Command: a district operator publishes the district default from `effective_from` (PL-1)."""
+
+    district_id: str
+    effective_from: date
+    settings: Mapping[str, Any]
+    actor: str
+    actor_role: str
+
+
+@dataclass(frozen=True)
+class SetSchoolOverrides:
+    """Command: a school admin sets the school's own overrides from `effective_from` (replacing earlier ones)."""
+
+    school_id: str
+    effective_from: date
+    overrides: Mapping[str, Any]
+    actor: str
+    actor_role: str
+
+
+@dataclass(frozen=True)
+class ProfileChange:
+    """What a change did: whether anything changed, and how many schools and profiles were re-published."""
+
+    scope: str
+    effective_from: date
+    changed: bool
+    schools: int
+    profiles_published: int
+
+
+def _today(uow: UnitOfWork) -> date:
+    return date.fromisoformat(school_date(uow.clock.now()))
+
+
+async def _district_defaults(uow: UnitOfWork, district_id: str) -> District:
+    records = await store.district_records(uow.session, district_id=district_id)
+    return [(d, PolicySettings.model_validate(s)) for d, s in records]
+
+
+async def _republish(uow: UnitOfWork, school_id: str, district: District, since: date) -> int:
+    """PL-1/PL-2: resolve, check and publish the school's change points from `since`; how many were published."""
+    school: Sequence[tuple[date, Overrides]] = await store.school_records(uow.session, school_id=school_id)
+    points = change_points([d for d, _ in district] + [d for d, _ in school], since)
+    for point in points:
+        with refusing():
+            settings = check_settings(resolve(district, school, point), where=f"school '{school_id}' from {point}: ")
+        version = await store.next_version(uow.session, school_id=school_id)
+        row = await uow.session.get(store.ResolvedProfile, (school_id, point))
+        if row is None:
+            row = store.ResolvedProfile(school_id=school_id, effective_from=point)
+            uow.session.add(row)
+        row.version, row.settings = version, settings.model_dump(mode="json")
+        event = PolicyProfileSet(school_id=school_id, effective_from=point, version=version, settings=settings)
+        await uow.publish(event, school_id=school_id)
+    await uow.session.flush()
+    return len(points)
+
+
+def _audit(
+    uow: UnitOfWork,
+    *,
+    scope: str,
+    district_id: str,
+    school_id: str | None,
+    effective_from: date,
+    actor: tuple[str, str],
+    before: dict[str, Any] | None,
+    after: dict[str, Any],
+) -> None:
+    """PL-2: who changed which scope, when, from which date, and the values before and after."""
+    uow.session.add(
+        store.PolicyAudit(
+            district_id=district_id,
+            school_id=school_id,
+            scope=scope,
+            effective_from=effective_from,
+            actor=actor[0],
+            actor_role=actor[1],
+            at=uow.clock.now(),
+            before=before,
+            after=after,
+        )
+    )
+
+
+async def set_district_default(uow: UnitOfWork, command: SetDistrictDefault) -> ProfileChange:
+    """PL-1/PL-2: keep the district default from its date and re-publish every school of the district."""
+    with refusing():
+        check_effective_from(command.effective_from, _today(uow))
+        after = check_settings(parse_settings(command.settings)).model_dump(mode="json")
+    schools = await store.lock_schools(uow.session, district_id=command.district_id)
+    key = (command.district_id, command.effective_from)
+    existing = await uow.session.get(store.DistrictProfile, key)
+    if existing is not None and existing.settings == after:
+        return ProfileChange("district", command.effective_from, False, len(schools), 0)
+    previous = await store.district_profile_in_force(
+        uow.session, district_id=command.district_id, on=command.effective_from
+    )
+    before = previous.settings if previous is not None else None
+    if existing is None:
+        existing = store.DistrictProfile(district_id=command.district_id, effective_from=command.effective_from)
+        uow.session.add(existing)
+    existing.settings = after
+    await uow.session.flush()
+    district = await _district_defaults(uow, command.district_id)
+    published = 0
+    for school in schools:
+        published += await _republish(uow, school.school_id, district, command.effective_from)
+    _audit(
+        uow,
+        scope="district",
+        district_id=command.district_id,
+        school_id=None,
+        effective_from=command.effective_from,
+        actor=(command.actor, command.actor_role),
+        before=before,
+        after=after,
+    )
+    return ProfileChange("district", command.effective_from, True, len(schools), published)
+
+
+async def set_school_overrides(uow: UnitOfWork, command: SetSchoolOverrides) -> ProfileChange:
+    """PL-1/PL-2: keep the school's overrides from their date and re-publish its change points from then."""
+    with refusing():
+        check_effective_from(command.effective_from, _today(uow))
+        after = parse_overrides(command.overrides)
+    locked = await store.lock_schools(uow.session, school_id=command.school_id)
+    if not locked:
+        raise NotFound("the school of this token is not registered")
+    school = locked[0]
+    key = (command.school_id, command.effective_from)
+    existing = await uow.session.get(store.SchoolOverrides, key)
+    if existing is not None and existing.overrides == after:
+        return ProfileChange("school", command.effective_from, False, 1, 0)
+    previous = await store.overrides_in_force(uow.session, school_id=command.school_id, on=command.effective_from)
+    before = previous.overrides if previous is not None else None
+    if existing is None:
+        existing = store.SchoolOverrides(school_id=command.school_id, effective_from=command.effective_from)
+        uow.session.add(existing)
+    existing.overrides = after
+    await uow.session.flush()
+    district = await _district_defaults(uow, school.district_id)
+    published = await _republish(uow, school.school_id, district, command.effective_from)
+    _audit(
+        uow,
+        scope="school",
+        district_id=school.district_id,
+        school_id=school.school_id,
+        effective_from=command.effective_from,
+        actor=(command.actor, command.actor_role),
+        before=before,
+        after=after,
+    )
+    return ProfileChange("school", command.effective_from, True, 1, published)
+
+
+async def publish_profiles_of_new_school(uow: UnitOfWork, school: School) -> None:
+    """PL-1: a school registered after its district published a default gets its resolved profiles too."""
+    district = await _district_defaults(uow, school.district_id)
+    if district:
+        await _republish(uow, school.school_id, district, _today(uow))

@@ -9,10 +9,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, Integer, String, select
+from sqlalchemy import JSON, Date, DateTime, Integer, String, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from chassis.sql import insert_ignoring_duplicates
 from contracts.policy import PolicySettings
 from services.enrollment.domain.policy import apply_overrides
 from services.enrollment.store import Base, School
@@ -106,3 +107,76 @@ async def settings_in_force(session: AsyncSession, *, school_id: str, on: date) 
     base = PolicySettings.model_validate(district.settings) if district is not None else PolicySettings()
     overrides = await overrides_in_force(session, school_id=school_id, on=on)
     return apply_overrides(base, overrides.overrides if overrides is not None else {})
+
+
+async def district_records(session: AsyncSession, *, district_id: str) -> list[tuple[date, dict[str, Any]]]:
+    """Every district default of a district, as (effective_from, settings JSON)."""
+    rows = await session.execute(
+        select(DistrictProfile.effective_from, DistrictProfile.settings).where(
+            DistrictProfile.district_id == district_id
+        )
+    )
+    return [(d, s) for d, s in rows]
+
+
+async def school_records(session: AsyncSession, *, school_id: str) -> list[tuple[date, dict[str, Any]]]:
+    """Every override set of a school, as (effective_from, overrides JSON)."""
+    rows = await session.execute(
+        select(SchoolOverrides.effective_from, SchoolOverrides.overrides).where(SchoolOverrides.school_id == school_id)
+    )
+    return [(d, o) for d, o in rows]
+
+
+async def lock_schools(
+    session: AsyncSession, *, district_id: str | None = None, school_id: str | None = None
+) -> list[School]:
+    """The schools of a district (or one school), row-locked in id order so profile changes touching a school
+    run one after the other and each resolves from the other's committed result."""
+    query = select(School).order_by(School.school_id).with_for_update()
+    query = query.where(School.district_id == district_id) if district_id is not None else query
+    query = query.where(School.school_id == school_id) if school_id is not None else query
+    return list((await session.execute(query)).scalars())
+
+
+async def next_version(session: AsyncSession, *, school_id: str) -> int:
+    """The school's next `PolicyProfileSet.version` (1, 2, …), counted in its locked row."""
+    await session.execute(insert_ignoring_duplicates(session, ProfileVersion, {"school_id": school_id, "version": 0}))
+    bumped = await session.execute(
+        update(ProfileVersion)
+        .where(ProfileVersion.school_id == school_id)
+        .values(version=ProfileVersion.version + 1)
+        .returning(ProfileVersion.version)
+    )
+    return int(bumped.scalar_one())
+
+
+async def history_page(
+    session: AsyncSession, *, school_id: str, after: date | None, limit: int
+) -> list[ResolvedProfile]:
+    """Up to `limit + 1` of a school's published change points after `after`, oldest first."""
+    query = select(ResolvedProfile).where(ResolvedProfile.school_id == school_id)
+    query = query.where(ResolvedProfile.effective_from > after) if after is not None else query
+    rows = await session.execute(query.order_by(ResolvedProfile.effective_from).limit(limit + 1))
+    return list(rows.scalars())
+
+
+async def district_page(
+    session: AsyncSession, *, district_id: str, after: date | None, limit: int
+) -> list[DistrictProfile]:
+    """Up to `limit + 1` of a district's defaults after `after`, oldest first."""
+    query = select(DistrictProfile).where(DistrictProfile.district_id == district_id)
+    query = query.where(DistrictProfile.effective_from > after) if after is not None else query
+    rows = await session.execute(query.order_by(DistrictProfile.effective_from).limit(limit + 1))
+    return list(rows.scalars())
+
+
+async def audit_page(
+    session: AsyncSession, *, district_id: str, school_id: str | None, after: int | None, limit: int
+) -> list[PolicyAudit]:
+    """Up to `limit + 1` audit entries after `after`: a district's, or one school's together with its district's."""
+    query = select(PolicyAudit).where(PolicyAudit.district_id == district_id)
+    if school_id is not None:
+        query = query.where(or_(PolicyAudit.school_id == school_id, PolicyAudit.scope == "district"))
+    query = query.where(PolicyAudit.audit_id > after) if after is not None else query
+    rows = await session.execute(query.order_by(PolicyAudit.audit_id).limit(limit + 1))
+    return list(rows.scalars())
