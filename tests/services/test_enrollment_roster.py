@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
 
 import httpx
 import pytest
@@ -29,7 +30,7 @@ async def enrollment(pg_url: str, topic_prefix: str) -> AsyncIterator[httpx.Asyn
 
 
 async def post(
-    client: httpx.AsyncClient, path: str, body: dict[str, object], headers: dict[str, str] = ADMIN, status: int = 201
+    client: httpx.AsyncClient, path: str, body: Mapping[str, object], headers: dict[str, str] = ADMIN, status: int = 201
 ) -> dict[str, object]:
     response = await client.post(f"/enrollment/v1{path}", json=body, headers=headers)
     assert response.status_code == status, response.text
@@ -150,7 +151,7 @@ async def family(enrollment: httpx.AsyncClient) -> httpx.AsyncClient:
     return enrollment
 
 
-async def get(client: httpx.AsyncClient, path: str, headers: dict[str, str], status: int = 200) -> object:
+async def get(client: httpx.AsyncClient, path: str, headers: dict[str, str], status: int = 200) -> Any:
     response = await client.get(f"/enrollment/v1{path}", headers=headers)
     assert response.status_code == status, response.text
     return response.json()
@@ -184,17 +185,17 @@ async def test_a_transfer_and_a_leaving_are_announced_in_the_childs_order(family
 async def test_students_are_listed_by_page_and_class_teachers_see_only_their_class(family: httpx.AsyncClient) -> None:
     """A class teacher sees only their class; the school admin sees the whole school, page by page."""
     first = await get(family, "/students?limit=1", ADMIN)
-    assert [s["student_id"] for s in first["items"]] == ["xiaohong"]  # type: ignore[index]
-    second = await get(family, f"/students?limit=1&after={first['next']}", ADMIN)  # type: ignore[index]
-    assert [s["student_id"] for s in second["items"]] == ["xiaoming"]  # type: ignore[index]
-    assert second["next"] is None  # type: ignore[index]
+    assert [s["student_id"] for s in first["items"]] == ["xiaohong"]
+    second = await get(family, f"/students?limit=1&after={first['next']}", ADMIN)
+    assert [s["student_id"] for s in second["items"]] == ["xiaoming"]
+    assert second["next"] is None
     own = await get(family, "/students?class_id=g3c1", TEACHER_LI)
-    assert [s["student_id"] for s in own["items"]] == ["xiaoming"]  # type: ignore[index]
+    assert [s["student_id"] for s in own["items"]] == ["xiaoming"]
     await get(family, "/students?class_id=g3c2", TEACHER_LI, status=403)
     await get(family, "/students", TEACHER_LI, status=403)
     await get(family, "/students/xiaoming", TEACHER_LI)
     await get(family, "/students/xiaohong", TEACHER_LI, status=404)
-    assert (await get(family, "/students", YUCAI_ADMIN))["items"] == []  # type: ignore[index]
+    assert (await get(family, "/students", YUCAI_ADMIN))["items"] == []
     await get(family, "/students", MUM, status=403)
 
 
@@ -213,15 +214,15 @@ async def test_priority_groups_are_kept_for_allocation(family: httpx.AsyncClient
 
 async def test_a_guardian_sees_themself_and_their_children_only(family: httpx.AsyncClient) -> None:
     own = await get(family, "/guardians/mum", MUM)
-    assert own["phone"] == "13800000000"  # type: ignore[index]
-    assert own["children"] == [{"student_id": "xiaoming", "guardian_id": "mum", "relation": "母亲"}]  # type: ignore[index]
+    assert own["phone"] == "13800000000"
+    assert own["children"] == [{"student_id": "xiaoming", "guardian_id": "mum", "relation": "母亲"}]
     await get(family, "/guardians/neighbour", MUM, status=404)
     await get(family, "/guardians/mum", ADMIN)
     await get(family, "/guardians/mum", YUCAI_ADMIN, status=404)
     await get(family, "/guardians/mum", TEACHER_LI, status=403)
     children = await get(family, "/me/children", MUM)
-    assert [c["student_id"] for c in children["items"]] == ["xiaoming"]  # type: ignore[index]
-    assert (await get(family, "/me/children", YUCAI_MUM))["items"] == []  # type: ignore[index]
+    assert [c["student_id"] for c in children["items"]] == ["xiaoming"]
+    assert (await get(family, "/me/children", YUCAI_MUM))["items"] == []
     await get(family, "/me/children", ADMIN, status=403)
 
 
@@ -240,7 +241,7 @@ async def test_unlinking_a_guardian_is_announced_and_ends_their_pickup(family: h
     assert (await family.delete("/enrollment/v1/students/xiaoming/guardians/mum", headers=ADMIN)).status_code == 404
     await get(family, "/students/xiaoming", MUM, status=404)
     pickups = await get(family, "/students/xiaoming/pickups", ADMIN)
-    assert pickups["authorised"] == []  # type: ignore[index]
+    assert pickups["authorised"] == []
     events = await read_topic(family.prefix, "enrollment.events", count=10)  # type: ignore[attr-defined]
     assert [e.type for e in events if e.subject == "xiaoming"][-3:] == [
         "enrollment.pickup_person_added.v1",
@@ -279,11 +280,11 @@ async def test_a_restricted_person_can_never_be_an_authorised_pickup(family: htt
     )
 
     pickups = await get(family, "/students/xiaoming/pickups", ADMIN)
-    assert pickups["authorised"] == []  # type: ignore[index]
-    assert {p["person_id"] for p in pickups["restricted"]} == {"r-father", "r-grandpa"}  # type: ignore[index]
-    assert pickups["restricted"][0]["note"]  # type: ignore[index]
+    assert pickups["authorised"] == []
+    assert {p["person_id"] for p in pickups["restricted"]} == {"r-father", "r-grandpa"}
+    assert pickups["restricted"][0]["note"]
     seen_by_mum = await get(family, "/students/xiaoming/pickups", MUM)
-    assert all(p["note"] is None for p in seen_by_mum["restricted"])  # type: ignore[index]
+    assert all(p["note"] is None for p in seen_by_mum["restricted"])
     await get(family, "/students/xiaoming/pickups", TEACHER_LI)
     for outsider in (NEIGHBOUR, TEACHER_ZHAO, YUCAI_ADMIN):
         await get(family, "/students/xiaoming/pickups", outsider, status=404)
@@ -311,7 +312,7 @@ async def test_pickup_routes_refuse_other_schools_and_non_admins(family: httpx.A
     path = f"/enrollment/v1/students/xiaoming/pickups/{added['person_id']}"
     assert (await family.delete(path, headers=YUCAI_ADMIN)).status_code == 404
     assert (await family.delete(path, headers=TEACHER_LI)).status_code == 403
-    assert len((await get(family, "/students/xiaoming/pickups", ADMIN))["authorised"]) == 1  # type: ignore[index]
+    assert len((await get(family, "/students/xiaoming/pickups", ADMIN))["authorised"]) == 1
     assert (await family.delete(path, headers=ADMIN)).status_code == 204
 
 
@@ -330,7 +331,7 @@ async def test_walk_home_permission_is_set_by_a_guardian_of_the_child(family: ht
     assert wrong.status_code == 422
     assert (await family.put(path, json={"allowed": False}, headers=TEACHER_LI)).status_code == 403
     pickups = await get(family, "/students/xiaoming/pickups", MUM)
-    assert pickups["walk_home"]["allowed"] is True  # type: ignore[index]
+    assert pickups["walk_home"]["allowed"] is True
     withdrawn = await family.put(
         path, json={"allowed": False, "guardian_id": "mum", "effective_from": "2026-04-01"}, headers=ADMIN
     )
@@ -360,4 +361,4 @@ async def test_transfer_leave_and_unlink_refuse_another_school(family: httpx.Asy
     await post(family, "/students/xiaoming/leave", {}, headers=YUCAI_ADMIN, status=404)
     await post(family, "/students/xiaoming/leave", {}, headers=TEACHER_LI, status=403)
     student = await get(family, "/students/xiaoming", ADMIN)
-    assert (student["class_id"], student["status"]) == ("g3c1", "active")  # type: ignore[index]
+    assert (student["class_id"], student["status"]) == ("g3c1", "active")

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Integer, String
+from sqlalchemy import JSON, DateTime, Integer, String, insert, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from chassis.db import Database
+from chassis.logs import current_traceparent
+from chassis.uow import UnitOfWork, outbox_channel
+from contracts.envelope import Envelope, Event
+from services.enrollment import store
+from services.enrollment.imports.plan import ClassRow, GuardianRow, PickupRow, Snapshot, StudentRow, Write
 from services.enrollment.store import Base
 
 
@@ -26,3 +34,120 @@ class ImportJob(Base):
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+
+_TABLES: dict[str, Any] = {
+    "classes": store.SchoolClass,
+    "students": store.Student,
+    "guardians": store.Guardian,
+    "guardian_links": store.GuardianLink,
+    "pickup_persons": store.PickupPerson,
+}
+_CHUNK = 1000
+
+# One statement locks every key the import publishes for, in key order, with the lock the chassis' publish takes
+# for one key (`outbox:<key>`): a student's events keep commit order against any other writer.
+_LOCK_KEYS = text(
+    """
+    SELECT count(pg_advisory_xact_lock(hashtextextended('outbox:' || k, 0)))
+    FROM (SELECT unnest(CAST(:keys AS text[])) AS k ORDER BY 1) AS sorted_keys
+    """
+)
+_LOCK_SCHOOL = text("SELECT pg_advisory_xact_lock(hashtextextended('enrollment-import:' || CAST(:school AS text), 0))")
+
+
+async def lock_school_imports(uow: UnitOfWork, *, school_id: str) -> None:
+    """One import at a time per school (PostgreSQL; SQLite writers are serial anyway)."""
+    if uow.session.get_bind().dialect.name != "sqlite":
+        await uow.session.execute(_LOCK_SCHOOL, {"school": school_id})
+
+
+async def snapshot(session: AsyncSession, *, school_id: str) -> Snapshot:
+    """The school's roster as the import planner needs it (one query a table)."""
+    snap = Snapshot(school_id=school_id)
+    for c in (
+        await session.execute(select(store.SchoolClass).where(store.SchoolClass.school_id == school_id))
+    ).scalars():
+        snap.classes[c.external_id or c.class_id] = ClassRow(c.class_id, c.external_id, c.grade, c.name)
+    students = select(store.Student).where(store.Student.school_id == school_id)
+    for s in (await session.execute(students)).scalars():
+        external = s.external_id or s.student_id
+        groups = tuple(s.priority_groups or ())
+        snap.students[external] = StudentRow(s.student_id, s.external_id, s.class_id, s.name, groups, s.status)
+    for g in (await session.execute(select(store.Guardian).where(store.Guardian.school_id == school_id))).scalars():
+        row = GuardianRow(g.guardian_id, g.external_id, g.name, g.phone, g.preferred_language)
+        snap.guardians[g.external_id or g.guardian_id] = row
+    links = select(store.GuardianLink).join(store.Student).where(store.Student.school_id == school_id)
+    for link in (await session.execute(links)).scalars():
+        snap.links[(link.student_id, link.guardian_id)] = link.relation
+    people = select(store.PickupPerson).where(store.PickupPerson.school_id == school_id)
+    for p in (await session.execute(people)).scalars():
+        snap.pickups[(p.student_id, p.external_id)] = PickupRow(
+            p.person_id, p.student_id, p.external_id, p.name, p.relation, p.credential_ref, p.id_number,
+            p.guardian_id, p.status, p.note,
+        )  # fmt: skip
+    return snap
+
+
+async def apply_writes(session: AsyncSession, writes: list[Write]) -> None:
+    """Bulk INSERTs then bulk UPDATEs by primary key, a statement per table and shape (not one per row)."""
+    inserts: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    updates: dict[tuple[str, frozenset[str]], list[dict[str, Any]]] = defaultdict(list)
+    for write in writes:
+        if write.action == "insert":
+            inserts[write.table].append(write.values)
+        else:
+            updates[(write.table, frozenset(write.values))].append(write.values)
+    # Parents before children: guardians before their links, students before their pickup people.
+    for table in _TABLES:
+        if inserts.get(table):
+            await session.execute(insert(_TABLES[table]), inserts[table])
+    for (table, _keys), rows in updates.items():
+        await session.execute(update(_TABLES[table]), rows)
+
+
+async def lock_event_keys(uow: UnitOfWork, keys: set[str]) -> None:
+    """Take the outbox lock of every key at once (in key order) and wake relays at commit (PostgreSQL)."""
+    if keys and uow.session.get_bind().dialect.name != "sqlite":
+        await uow.session.execute(_LOCK_KEYS, {"keys": sorted(keys)})
+        await uow.session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": outbox_channel(uow.service)})
+
+
+async def publish_all(uow: UnitOfWork, events: list[Event], *, school_id: str) -> None:
+    """Add many events to the outbox in a few statements (what `uow.publish` does, in bulk), keys locked first.
+
+    Chassis note: this belongs in `UnitOfWork` as `publish_many`; until then it writes the same rows.
+    """
+    if not events:
+        return
+    now, trace = uow.clock.now(), current_traceparent()
+    rows: list[dict[str, Any]] = []
+    for event in events:
+        envelope = Envelope.wrap(
+            event, source=f"/afterschool/{uow.service}", school_id=school_id, time=now, traceparent=trace
+        )
+        rows.append(
+            {"event_id": envelope.id, "topic": event.topic, "key": event.key(), "type": event.type,
+             "payload": envelope.to_bytes(), "created_at": now}
+        )  # fmt: skip
+    for start in range(0, len(rows), _CHUNK):
+        await uow.session.execute(store.TABLES.outbox.insert(), rows[start : start + _CHUNK])
+
+
+async def job_in_school(session: AsyncSession, *, school_id: str, job_id: str) -> ImportJob | None:
+    """The import job, only if it belongs to the school."""
+    job = await session.get(ImportJob, job_id)
+    return job if job is not None and job.school_id == school_id else None
+
+
+async def record_progress(db: Database, *, job_id: str, rows_done: int) -> None:
+    """Write progress in its own short transaction, so it shows while the import's transaction runs."""
+    async with db.sessions() as session, session.begin():
+        await session.execute(update(ImportJob).where(ImportJob.job_id == job_id).values(rows_done=rows_done))
+
+
+async def finish_failed(db: Database, *, job_id: str, reason: str, at: datetime) -> None:
+    """Mark a job failed after its transaction rolled back (nothing of it was kept)."""
+    async with db.sessions() as session, session.begin():
+        values = {"status": "failed", "finished_at": at, "report": {"failure": reason[:2000]}}
+        await session.execute(update(ImportJob).where(ImportJob.job_id == job_id).values(**values))
