@@ -334,3 +334,13 @@ async def test_hw2_the_profile_in_force_on_the_day_sets_the_cap(homework_app: ht
     friday = await assign(homework_app, "wang", homework("语文", 45, on=date(2026, 12, 4)))
     assert (friday.json()["rule"], friday.json()["cap"]) == ("HW-2", 30)
     assert (await assign(homework_app, "wang", homework("语文", 45, on=date(2026, 12, 7)))).status_code == 201
+
+
+async def test_hw2_ten_concurrent_attempts_fill_the_cap_exactly(homework_app: httpx.AsyncClient) -> None:
+    """Ten 5-minute pieces at once against the 30-minute cap: exactly six are accepted, the rest refused."""
+    on = date(2026, 12, 8)
+    answers = await asyncio.gather(*(assign(homework_app, "wang", homework("语文", 5, on=on)) for _ in range(10)))
+    assert sorted(a.status_code for a in answers) == [201] * 6 + [422] * 4
+    assert {a.json()["rule"] for a in answers if a.status_code == 422} == {"HW-2"}
+    day = (await homework_app.get(f"/homework/v1/classes/{CLASS}/days/{on}", headers=CLASS_TEACHER)).json()
+    assert (day["subjects"][0]["minutes"], day["room"]["written_left"]) == (30, 0)
