@@ -232,8 +232,8 @@ async def take_step(uow: UnitOfWork, command: TakeStep) -> store.Application:
     actor = None if student is None else await actor_for(uow.session, command.caller, student)
     if application is None or actor is None:
         raise NotFound(f"no application '{command.application_id}' for this caller")
-    if command.action in (Action.REQUEST_WITHDRAWAL, Action.APPROVE_WITHDRAWAL, Action.DECLINE):
-        # Place changes queue on the term's lock, taken before anything else is locked (no deadlocks).
+    if command.action in (Action.APPROVE_WITHDRAWAL, Action.DECLINE):
+        # These release club places: place changes queue on the term's lock (BX-1).
         await lock_term_places(uow.session, school_id=command.school_id, term_id=application.term_id)
     before = Stage(application.stage)
     try:
