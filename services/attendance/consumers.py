@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from chassis.app import Runtime
 from chassis.consumer import Subscription
-from contracts.enrollment import StudentEnrolled
-from services.attendance.handlers import record_enrolled_student
+from services.attendance.reference.handlers import HANDLERS
 
 
 def subscription(_runtime: Runtime) -> Subscription:
-    """Attendance keeps its roster from enrollment's events."""
-    return Subscription({StudentEnrolled: record_enrolled_student})
+    """Attendance keeps its own copies of enrollment's facts (roster, schedule, calendar, policy, pickups)."""
+    return Subscription(dict(HANDLERS))

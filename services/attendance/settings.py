@@ -11,3 +11,4 @@ class AttendanceSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="ATTENDANCE_", extra="ignore", frozen=True)
 
     max_device_clock_skew_seconds: int = 300
+    timer_tick_seconds: float = 1.0

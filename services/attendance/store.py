@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Integer, String
+from datetime import date
+
+from sqlalchemy import Date, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from chassis.tables import ChassisTables
@@ -16,11 +18,12 @@ TABLES = ChassisTables(Base.metadata)
 
 
 class RosterStudent(Base):
-    """A student as attendance knows them, from `enrollment.student_enrolled` (ids only, no personal data)."""
+    """A student as attendance knows them, from enrollment's roster events (ids only, no personal data)."""
 
     __tablename__ = "roster_students"
 
     student_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     school_id: Mapped[str] = mapped_column(String(64), index=True)
-    class_id: Mapped[str] = mapped_column(String(64))
+    class_id: Mapped[str] = mapped_column(String(64), index=True)
     grade: Mapped[int] = mapped_column(Integer)
+    left_on: Mapped[date | None] = mapped_column(Date, nullable=True, default=None)

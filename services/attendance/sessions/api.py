@@ -1,7 +1,78 @@
-"""HTTP routes of this slice under `/attendance/v1`."""
+"""Session routes under `/attendance/v1`: a school's sessions of a day, and one session."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel
+
+from chassis.app import RuntimeDep
+from chassis.auth import Principal, Role, require
+from chassis.pagination import Page, PageParams, page_of, page_params
+from chassis.problems import NotFound
+from services.attendance.domain.sessions import SessionView
+from services.attendance.sessions import store
 
 router = APIRouter(prefix="/attendance/v1", tags=["sessions"])
+
+SchoolStaff = Annotated[
+    Principal,
+    require(Role.SCHOOL_ADMIN, Role.SERVICE_TEACHER, Role.DUTY_LEADER, Role.CLASS_TEACHER, Role.SUBJECT_TEACHER),
+]
+
+
+class SessionPublic(BaseModel):
+    """A session of one day: program, kind, times (UTC), teachers, room and the children expected."""
+
+    session_id: str
+    school_id: str
+    program_id: str
+    day: date
+    kind: str
+    starts_at: datetime
+    ends_at: datetime
+    teacher_ids: list[str]
+    room_id: str | None
+    expected_student_ids: list[str]
+
+    @classmethod
+    def of(cls, view: SessionView) -> SessionPublic:
+        """From the derived view."""
+        return cls(
+            session_id=view.session_id,
+            school_id=view.school_id,
+            program_id=view.program_id,
+            day=view.day,
+            kind=view.kind,
+            starts_at=view.starts_at,
+            ends_at=view.ends_at,
+            teacher_ids=list(view.teacher_ids),
+            room_id=view.room_id,
+            expected_student_ids=list(view.expected_student_ids),
+        )
+
+
+@router.get("/sessions", response_model=Page[SessionPublic])
+async def list_sessions(
+    runtime: RuntimeDep,
+    principal: SchoolStaff,
+    day: Annotated[date, Query(alias="date")],
+    page: Annotated[PageParams, Depends(page_params)],
+) -> Page[SessionPublic]:
+    """The caller's school's sessions of a day (school-local date), by session id."""
+    async with runtime.db.sessions() as session:
+        views = await store.sessions_of_day(session, school_id=principal.school(), day=day)
+    shown = sorted((v for v in views if page.after is None or v.session_id > page.after), key=lambda v: v.session_id)
+    return page_of([SessionPublic.of(v) for v in shown[: page.limit + 1]], page, lambda s: s.session_id)
+
+
+@router.get("/sessions/{session_id}", response_model=SessionPublic)
+async def get_session(session_id: str, runtime: RuntimeDep, principal: SchoolStaff) -> SessionPublic:
+    """One session of the caller's school (404 for another school's, or a day it does not run)."""
+    async with runtime.db.sessions() as session:
+        view = await store.session_of(session, session_id=session_id, school_id=principal.school())
+    if view is None:
+        raise NotFound(f"no session '{session_id}'")
+    return SessionPublic.of(view)

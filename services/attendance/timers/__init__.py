@@ -1,0 +1,1 @@
+"""Persisted due timers: absence after N minutes, escalation steps, unaccepted handovers (no per-student cron)."""
