@@ -3,7 +3,6 @@ teacher's day and week (HW-4), and weekly plans (HW-8)."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Annotated, Any
@@ -17,7 +16,7 @@ from chassis.auth import Principal, Role
 from chassis.pagination import Page, PageParams, page_of, page_params
 from chassis.problems import NotFound, Unprocessable
 from chassis.uow import UnitOfWork
-from contracts.homework import HomeworkKind, HomeworkRefused, Tier, WrittenLayer
+from contracts.homework import HomeworkKind, Tier, WrittenLayer
 from services.homework import handlers, store
 from services.homework.access import (
     Body,
@@ -86,34 +85,22 @@ def public(row: store.Assignment) -> dict[str, Any]:
 
 
 async def judged(runtime: RuntimeDep, attempt: Callable[[], Awaitable[JSONResponse]]) -> JSONResponse:
-    """Run an attempt; a refusal is published (`HomeworkRefused`) and answered as a 422 naming the rule."""
+    """Run an attempt; a refusal is published (`HomeworkRefused`, HW-4) and answered as a 422 naming the rule.
+
+    The attempt's own transaction was rolled back (nothing of it is kept), so the refusal commits on its own.
+    """
     try:
         return await attempt()
-    except handlers.HomeworkRefused as refused:
-        refusal, command = refused.refusal, refused.command
+    except handlers.AttemptRefused as refused:
         async with runtime.uow() as uow:
-            event = HomeworkRefused(
-                attempt_id=str(uuid.uuid4()),
-                assignment_id=refused.assignment_id,
-                school_id=command.school_id,
-                class_id=command.class_id,
-                teacher_id=command.teacher_id,
-                school_subject=command.school_subject,
-                on=command.on,
-                rule=refusal.rule,
-                reason=refusal.reason,
-                cap=refusal.cap,
-                requested_minutes=command.counted_minutes,
-                assigned_minutes=refusal.assigned_minutes,
-                minutes_by_subject=refusal.minutes_by_subject,
-            )
-            await uow.publish(event, school_id=command.school_id)
+            await handlers.publish_refusal(uow, refused)
             await uow.commit()
+        refusal = refused.refusal
         raise Unprocessable(
             refusal.reason,
             rule=refusal.rule,
             cap=refusal.cap,
-            requested_minutes=command.counted_minutes,
+            requested_minutes=refused.command.counted_minutes,
             assigned_minutes=refusal.assigned_minutes,
             minutes_by_subject=refusal.minutes_by_subject,
         ) from refused

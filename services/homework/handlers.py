@@ -14,7 +14,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.problems import Conflict, Forbidden, NotFound, Unprocessable
 from chassis.uow import UnitOfWork
-from contracts.homework import HomeworkAssigned, HomeworkChanged, HomeworkKind, HomeworkWithdrawn, Tier, WrittenLayer
+from contracts.homework import (
+    HomeworkAssigned,
+    HomeworkChanged,
+    HomeworkKind,
+    HomeworkRefused,
+    HomeworkWithdrawn,
+    Tier,
+    WrittenLayer,
+)
 from services.homework import store
 from services.homework.domain import caps
 from services.homework.domain.calendar import day_kind, policy_on, week_start
@@ -46,12 +54,33 @@ class SetHomework:
         return caps.Load(self.school_subject, self.kind, self.counted_minutes)
 
 
-class HomeworkRefused(Exception):
+class AttemptRefused(Exception):
     """A cap (or HW-6) refused the homework; raised out of the unit of work so nothing of it is kept."""
 
     def __init__(self, refusal: caps.Refusal, command: SetHomework, assignment_id: str | None = None) -> None:
         super().__init__(refusal.reason)
         self.refusal, self.command, self.assignment_id = refusal, command, assignment_id
+
+
+async def publish_refusal(uow: UnitOfWork, refused: AttemptRefused) -> None:
+    """HW-4: publish why an attempt was refused, with the rule, the cap and the day's minutes by subject."""
+    refusal, command = refused.refusal, refused.command
+    event = HomeworkRefused(
+        attempt_id=str(uuid.uuid4()),
+        assignment_id=refused.assignment_id,
+        school_id=command.school_id,
+        class_id=command.class_id,
+        teacher_id=command.teacher_id,
+        school_subject=command.school_subject,
+        on=command.on,
+        rule=refusal.rule,
+        reason=refusal.reason,
+        cap=refusal.cap,
+        requested_minutes=command.counted_minutes,
+        assigned_minutes=refusal.assigned_minutes,
+        minutes_by_subject=refusal.minutes_by_subject,
+    )
+    await uow.publish(event, school_id=command.school_id)
 
 
 async def class_day(session: AsyncSession, *, school_id: str, grade: int, on: date) -> caps.ClassDay:
@@ -101,7 +130,7 @@ async def change_homework(uow: UnitOfWork, assignment_id: str, command: SetHomew
     await _lock_days(uow.session, command.school_id, command.class_id, {old_day, command.on})
     try:
         await _judge(uow.session, school_class, command, ignoring=row.assignment_id, locked=True)
-    except HomeworkRefused as refused:
+    except AttemptRefused as refused:
         refused.assignment_id = row.assignment_id
         raise
     for name, value in _facts(command).items():
@@ -186,7 +215,7 @@ async def _judge(
         day = await class_day(session, school_id=command.school_id, grade=school_class.grade, on=command.on)
         refusal = caps.check(day, existing, command.load())
     if refusal is not None:
-        raise HomeworkRefused(refusal, command)
+        raise AttemptRefused(refusal, command)
 
 
 async def _lock_days(session: AsyncSession, school_id: str, class_id: str, days: set[date]) -> None:
@@ -198,7 +227,8 @@ async def _lock_days(session: AsyncSession, school_id: str, class_id: str, days:
 async def _own_assignment(
     session: AsyncSession, assignment_id: str, school_id: str, teacher_id: str
 ) -> store.Assignment:
-    row = await session.get(store.Assignment, assignment_id)
+    # Locked first, so two changes of one assignment queue here and each sees the other's committed day.
+    row = await session.get(store.Assignment, assignment_id, with_for_update=True, populate_existing=True)
     if row is None or row.school_id != school_id:
         raise NotFound(f"no assignment '{assignment_id}'")
     if not await store.teaches(session, class_id=row.class_id, staff_id=teacher_id, school_subject=row.school_subject):

@@ -115,7 +115,7 @@ async def homework_app(pg_url: str, topic_prefix: str) -> AsyncIterator[httpx.As
     async with running(DEFINITION, stack_settings(DEFINITION, pg_url, topic_prefix), clock=clock) as client:
         client.prefix = topic_prefix  # type: ignore[attr-defined]
         client.clock = clock  # type: ignore[attr-defined]
-        await eventually(lambda: world_ready(client))
+        await eventually(lambda: world_ready(client), timeout=90)  # a consumer group join is slow on a busy machine
         yield client
 
 

@@ -62,7 +62,7 @@ async def present(client: httpx.AsyncClient, assignment_id: str, student: str, d
         response = await record(client, assignment_id, {"student_id": student, "done": done, "actual_minutes": minutes})
         return response.status_code == 200
 
-    await eventually(recorded)
+    await eventually(recorded, timeout=60)
 
 
 async def test_hw7_present_children_are_recorded_and_a_teacher_grades_with_feedback(
