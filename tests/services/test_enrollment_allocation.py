@@ -224,6 +224,12 @@ async def test_en_4_a_direct_place_respects_approval_grade_range_and_the_weekly_
     offers = {"effective_from": "2026-09-01", "overrides": {"max_club_sessions_per_week": 3}}
     await call(enrollment, "PUT", "/policy-profiles/school", offers, status=200)
     await join(enrollment, "chess", "xiaoming", 201)  # the school's own maximum (PL-1)
+    fields = {"id", "term_id", "kind"}
+    twice = {k: v for k, v in club("chess", 10, [2, 4]).items() if k not in fields}
+    assert (await call(enrollment, "PUT", "/programs/chess", twice, status=422))["rule"] == "EN-4"  # 4 > 3 a week
+    juniors = {k: v for k, v in club("football", 10, [1, 3], grades=(1, 2)).items() if k not in fields}
+    assert (await call(enrollment, "PUT", "/programs/football", juniors, status=422))["rule"] == "EN-4"
+    assert (await call(enrollment, "GET", "/programs/chess", status=200))["weekdays"] == [2]
 
 
 async def test_another_school_or_another_role_gets_nothing_from_the_place_and_run_routes(

@@ -220,3 +220,24 @@ async def release_all(uow: UnitOfWork, *, school_id: str, student_id: str, term_
         await release(uow, program, place, effective_on=effective_on)
         if not program.cancelled:
             await fill_from_waitlist(uow, program)
+
+
+async def check_holders_fit(
+    uow: UnitOfWork, program: Program, *, sessions: int, grades: tuple[int, int], policy: PolicySettings
+) -> None:
+    """EN-4: a club's new schedule or grade range must still suit every child holding a place (422 otherwise)."""
+    for held in await store.places_of(uow.session, program_id=program.program_id, after=None, limit=program.capacity):
+        student = await uow.session.get(roster.Student, held.student_id)
+        grade = await grade_of(uow, student) if student is not None else 0
+        if not grades[0] <= grade <= grades[1]:
+            raise Unprocessable(
+                f"'{held.student_id}' (grade {grade}) holds a place outside the new grades", rule="EN-4"
+            )
+        clubs = await store.clubs_held(uow.session, student_id=held.student_id, term_id=program.term_id)
+        others = sum(len(club.weekdays) for club in clubs if club.program_id != program.program_id)
+        if others + sessions > policy.max_club_sessions_per_week:
+            raise Unprocessable(
+                f"'{held.student_id}' would have {others + sessions} club sessions a week, more than the school's "
+                f"maximum of {policy.max_club_sessions_per_week}",
+                rule="EN-4",
+            )

@@ -10,7 +10,7 @@ from chassis.problems import Conflict, NotFound, Unprocessable
 from chassis.uow import UnitOfWork
 from contracts.enrollment import ProgramCancelled, ProgramKind, ProgramScheduled
 from contracts.policy import PolicySettings
-from services.enrollment.applications.places import fill_from_waitlist, release
+from services.enrollment.applications.places import check_holders_fit, fill_from_waitlist, release
 from services.enrollment.applications.store import clear_waitlists, places_of, places_taken
 from services.enrollment.domain.programs import ProgramRuleBroken, Schedule, check_capacity, check_schedule
 from services.enrollment.programs.context import live_program, policy_for_term, school_today
@@ -135,12 +135,16 @@ def check_new_capacity(capacity: int, places_held: int) -> None:
 
 
 async def change_program(uow: UnitOfWork, command: ChangeProgram) -> Program:
-    """EN-4/BX-1: change a program; a capacity below the places held is refused, a larger one promotes waitlists."""
+    """EN-4/BX-1: change a program; a capacity below the places held, or a schedule or grade range that no longer
+    suits a child holding a place, is refused; a larger capacity promotes from the waitlist."""
     program = await live_program(uow, school_id=command.school_id, program_id=command.program_id)
     policy = await policy_for_term(uow, school_id=command.school_id, term_id=program.term_id)
     await _check(uow, command.school_id, ProgramKind(program.kind), command.details, policy)
     check_new_capacity(command.details.capacity, await places_taken(uow.session, program_id=program.program_id))
-    _apply(program, command.details)
+    details = command.details
+    grades = (details.min_grade, details.max_grade)
+    await check_holders_fit(uow, program, sessions=len(details.weekdays), grades=grades, policy=policy)
+    _apply(program, details)
     await uow.session.flush()
     await uow.publish(scheduled(program), school_id=command.school_id)
     if program.kind == ProgramKind.CLUB:
