@@ -7,7 +7,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from chassis.clock import FakeClock
-from services.attendance.domain.check_in import DeviceClockAhead, DeviceEvent, accept_device_time, session_date_for
+from services.attendance.domain.check_in import (
+    DeviceClockAhead,
+    DeviceEvent,
+    accept_device_time,
+    first_sightings,
+    in_device_order,
+    session_date_for,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -42,3 +49,18 @@ def test_the_session_is_the_schools_local_date_not_the_utc_date() -> None:
 def test_a_fake_clock_refuses_naive_time() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         FakeClock(datetime(2026, 11, 25, 9, 0))
+
+
+def test_at8_a_batch_is_applied_in_device_time_order_and_repeats_point_to_the_first() -> None:
+    t = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+    batch = [
+        DeviceEvent("xiaoming", "gate", "card", t + timedelta(minutes=2)),
+        DeviceEvent("xiaohong", "gate", "card", t),
+        DeviceEvent("xiaoming", "gate", "card", t + timedelta(minutes=2)),  # the kiosk sent it twice
+        DeviceEvent("xiaogang", "gate", "card", t + timedelta(minutes=1)),
+    ]
+    order = in_device_order(batch)
+    assert order == [1, 3, 0, 2]
+    firsts, repeats = first_sightings(batch, order)
+    assert firsts == [1, 3, 0]
+    assert repeats == {2: 0}

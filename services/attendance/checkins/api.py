@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
@@ -16,13 +17,14 @@ from chassis.problems import Forbidden
 from chassis.uow import UnitOfWork
 from contracts.attendance import CheckInMethod
 from services.attendance.checkins import store
-from services.attendance.checkins.handlers import CheckInStudent, check_in_student
-from services.attendance.domain.check_in import DeviceEvent
+from services.attendance.checkins.handlers import CheckInBatch, CheckInStudent, check_in_batch, check_in_student
+from services.attendance.domain.check_in import DeviceEvent, Outcome
 from services.attendance.settings import AttendanceSettings
 
 router = APIRouter(prefix="/attendance/v1", tags=["check-ins"])
 
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
+MAX_BATCH = 1000
 
 
 class CheckInCreate(BaseModel):
@@ -109,3 +111,72 @@ async def list_check_ins(
             session, school_id=principal.school(), session_date=session_date.isoformat(), limit=limit, offset=offset
         )
     return CheckInPage(items=[CheckInPublic.of(r) for r in rows], total=total, limit=limit, offset=offset)
+
+
+class BatchEvent(BaseModel):
+    """One device event of an uploaded batch."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    student_id: Id
+    occurred_at: AwareDatetime = Field(description="the device's own time, with its UTC offset (AT-8)")
+    method: CheckInMethod
+
+
+class CheckInBatchCreate(BaseModel):
+    """A kiosk's batch of check-ins, e.g. everything it saw while offline (AT-8)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    device_id: Annotated[str, Field(min_length=1, max_length=128)]
+    events: list[BatchEvent] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class BatchResultPublic(BaseModel):
+    """What became of one event, at its position in the upload."""
+
+    index: int
+    student_id: str
+    occurred_at: datetime
+    outcome: Outcome
+    check_in_id: str | None = None
+    reason: str | None = None
+    rule: str | None = None
+
+
+class BatchAnswer(BaseModel):
+    """Per-event results in upload order, and the counts."""
+
+    results: list[BatchResultPublic]
+    created: int
+    duplicates: int
+    refused: int
+
+
+@router.post("/check-ins/batch", response_model=BatchAnswer)
+async def post_check_in_batch(
+    body: CheckInBatchCreate, request: Request, runtime: RuntimeDep, principal: KioskOrTeacher
+) -> JSONResponse:
+    """Record a batch of device events in device-time order (AT-8): created, duplicate or refused, one by one;
+    send an `Idempotency-Key` so a retried upload replays the first answer."""
+    if principal.role is Role.KIOSK and body.device_id != principal.subject:
+        raise Forbidden("a kiosk may only report its own device id")
+    settings = runtime.settings_as(AttendanceSettings)
+    command = CheckInBatch(
+        school_id=principal.school(),
+        recorded_by=f"{principal.role}:{principal.subject}",
+        events=[DeviceEvent(e.student_id, body.device_id, e.method.value, e.occurred_at) for e in body.events],
+    )
+
+    async def act(uow: UnitOfWork) -> tuple[int, Any]:
+        results = await check_in_batch(uow, command, max_skew=timedelta(seconds=settings.max_device_clock_skew_seconds))
+        counts = Counter(r.outcome for r in results)
+        answer = BatchAnswer(
+            results=[BatchResultPublic.model_validate(r, from_attributes=True) for r in results],
+            created=counts[Outcome.CREATED],
+            duplicates=counts[Outcome.DUPLICATE],
+            refused=counts[Outcome.REFUSED],
+        )
+        return 200, answer.model_dump(mode="json")
+
+    return await respond_once(runtime, request, principal, body.model_dump(mode="json"), act)

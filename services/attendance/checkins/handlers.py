@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from chassis.metrics import CHECK_INS
 from chassis.problems import NotFound, Unprocessable
@@ -14,7 +16,11 @@ from services.attendance.checkins import store
 from services.attendance.domain.check_in import (
     DeviceClockAhead,
     DeviceEvent,
+    Outcome,
     accept_device_time,
+    first_sightings,
+    identity,
+    in_device_order,
     session_date_for,
 )
 
@@ -62,17 +68,112 @@ async def check_in_student(
         if existing is None:
             raise NotFound(f"no student '{event.student_id}' in this school")
         return existing, False
-    await uow.publish(
-        StudentCheckedIn(
-            check_in_id=row.check_in_id,
-            student_id=row.student_id,
-            school_id=row.school_id,
-            device_id=row.device_id,
-            method=CheckInMethod(row.method),
-            occurred_at=row.occurred_at,
-            session_date=row.session_date,
-        ),
-        school_id=row.school_id,
-    )
+    await _publish(uow, values)
     uow.after_commit(lambda: CHECK_INS.labels(SERVICE, event.method).inc())
     return row, True
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """What became of one event of a batch, in the upload's order."""
+
+    index: int
+    student_id: str
+    occurred_at: datetime
+    outcome: Outcome
+    check_in_id: str | None = None
+    reason: str | None = None
+    rule: str | None = None
+
+
+@dataclass(frozen=True)
+class CheckInBatch:
+    """Command: a kiosk's (or teacher app's) batch of device events, e.g. uploaded after being offline."""
+
+    school_id: str
+    recorded_by: str
+    events: Sequence[DeviceEvent]
+
+
+async def check_in_batch(uow: UnitOfWork, command: CheckInBatch, *, max_skew: timedelta) -> list[BatchResult]:
+    """AT-8: apply a batch in device-time order; each event is created, a duplicate (of a stored event or of an
+    earlier one in the batch), or refused with a reason; nothing is stored twice. A few statements per batch."""
+    events, now = command.events, uow.clock.now()
+    results: dict[int, BatchResult] = {}
+    roster = await store.rostered(uow.session, school_id=command.school_id, student_ids={e.student_id for e in events})
+    acceptable: list[DeviceEvent] = []
+    for index, event in enumerate(events):
+        refusal = _refusal(event, now, max_skew, event.student_id in roster)
+        if refusal is not None:
+            results[index] = BatchResult(index, event.student_id, event.occurred_at, Outcome.REFUSED, None, *refusal)
+        else:
+            acceptable.append(event)
+    positions = [i for i in range(len(events)) if i not in results]
+    order = [positions[i] for i in in_device_order(acceptable)]
+    firsts, repeats = first_sightings(events, order)
+    rows = {position: _row(command, events[position], now) for position in firsts}
+    created = await store.insert_new_check_ins(uow.session, list(rows.values()))
+    stored = await _already_stored(uow, command, [events[p] for p in firsts if rows[p]["check_in_id"] not in created])
+    for position in order:
+        event = events[position]
+        first = repeats.get(position, position)
+        row_id = rows[first]["check_in_id"]
+        if position == first and row_id in created:
+            results[position] = BatchResult(position, event.student_id, event.occurred_at, Outcome.CREATED, row_id)
+            await _publish(uow, rows[first])
+        else:
+            existing = row_id if row_id in created else stored[identity(event)].check_in_id
+            results[position] = BatchResult(position, event.student_id, event.occurred_at, Outcome.DUPLICATE, existing)
+    if created:
+        uow.after_commit(lambda: CHECK_INS.labels(SERVICE, "batch").inc(len(created)))
+    return [results[i] for i in range(len(events))]
+
+
+def _refusal(event: DeviceEvent, now: datetime, max_skew: timedelta, on_roster: bool) -> tuple[str, str] | None:
+    if not on_roster:
+        return f"no student '{event.student_id}' in this school", "AT-2"
+    try:
+        accept_device_time(event.occurred_at, now, max_skew)
+    except DeviceClockAhead as error:
+        return str(error), "AT-8"
+    return None
+
+
+def _row(command: CheckInBatch, event: DeviceEvent, now: datetime) -> dict[str, Any]:
+    return {
+        "check_in_id": str(uuid.uuid4()),
+        "school_id": command.school_id,
+        "student_id": event.student_id,
+        "device_id": event.device_id,
+        "method": event.method,
+        "occurred_at": event.occurred_at,
+        "recorded_at": now,
+        "recorded_by": command.recorded_by,
+        "session_date": session_date_for(event),
+    }
+
+
+async def _already_stored(
+    uow: UnitOfWork, command: CheckInBatch, events: Sequence[DeviceEvent]
+) -> dict[tuple[str, str, datetime], store.CheckIn]:
+    found: dict[tuple[str, str, datetime], store.CheckIn] = {}
+    for device_id in {e.device_id for e in events}:
+        keys = {(e.student_id, e.occurred_at) for e in events if e.device_id == device_id}
+        rows = await store.stored_events(uow.session, school_id=command.school_id, device_id=device_id, keys=keys)
+        found |= {(device_id, student_id, at): row for (student_id, at), row in rows.items()}
+    return found
+
+
+async def _publish(uow: UnitOfWork, row: dict[str, Any]) -> None:
+    await uow.publish(
+        StudentCheckedIn(
+            check_in_id=row["check_in_id"],
+            student_id=row["student_id"],
+            school_id=row["school_id"],
+            device_id=row["device_id"],
+            method=CheckInMethod(row["method"]),
+            occurred_at=row["occurred_at"],
+            session_date=row["session_date"],
+        ),
+        school_id=row["school_id"],
+    )

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Index, String, UniqueConstraint, exists, func, literal, select
+from sqlalchemy import DateTime, Index, String, UniqueConstraint, exists, func, literal, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -73,3 +74,37 @@ async def list_check_ins(
         select(CheckIn).where(*where).order_by(CheckIn.occurred_at, CheckIn.check_in_id).limit(limit).offset(offset)
     )
     return list(page.scalars()), int(total)
+
+
+async def rostered(session: AsyncSession, *, school_id: str, student_ids: Collection[str]) -> dict[str, RosterStudent]:
+    """The students among `student_ids` on this school's roster, by id."""
+    if not student_ids:
+        return {}
+    query = select(RosterStudent).where(
+        RosterStudent.school_id == school_id, RosterStudent.student_id.in_(list(student_ids))
+    )
+    return {row.student_id: row for row in (await session.execute(query)).scalars()}
+
+
+async def insert_new_check_ins(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> set[str]:
+    """Insert many check-ins in one statement, skipping device events already stored (AT-8); the ids inserted."""
+    if not rows:
+        return set()
+    statement = (
+        dialect_insert(session, CheckIn).values(list(rows)).on_conflict_do_nothing().returning(CheckIn.check_in_id)
+    )
+    return {row.check_in_id for row in await session.execute(statement)}
+
+
+async def stored_events(
+    session: AsyncSession, *, school_id: str, device_id: str, keys: Collection[tuple[str, datetime]]
+) -> dict[tuple[str, datetime], CheckIn]:
+    """The check-ins already stored for these (student, device time) events of one device."""
+    if not keys:
+        return {}
+    query = select(CheckIn).where(
+        CheckIn.school_id == school_id,
+        CheckIn.device_id == device_id,
+        tuple_(CheckIn.student_id, CheckIn.occurred_at).in_(list(keys)),
+    )
+    return {(row.student_id, row.occurred_at): row for row in (await session.execute(query)).scalars()}

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from chassis.clock import school_date
 
@@ -38,3 +40,34 @@ def accept_device_time(occurred_at: datetime, now: datetime, max_skew: timedelta
 def session_date_for(event: DeviceEvent) -> str:
     """The school-local date of the session a check-in belongs to (schools run on Asia/Shanghai time)."""
     return school_date(event.occurred_at)
+
+
+class Outcome(StrEnum):
+    """What became of one device event of a batch (AT-8)."""
+
+    CREATED = "created"
+    DUPLICATE = "duplicate"
+    REFUSED = "refused"
+
+
+def identity(event: DeviceEvent) -> tuple[str, str, datetime]:
+    """A device event is the same event when the same device saw the same child at the same device time (AT-8)."""
+    return event.device_id, event.student_id, event.occurred_at
+
+
+def in_device_order(events: Sequence[DeviceEvent]) -> list[int]:
+    """AT-8: the positions of a batch in device-time order (ties keep the upload order), to apply it in."""
+    return sorted(range(len(events)), key=lambda position: events[position].occurred_at)
+
+
+def first_sightings(events: Sequence[DeviceEvent], order: Sequence[int]) -> tuple[list[int], dict[int, int]]:
+    """AT-8: of a batch in device order, the positions seen first, and each repeat mapped to its first sighting."""
+    first: dict[tuple[str, str, datetime], int] = {}
+    repeats: dict[int, int] = {}
+    for position in order:
+        key = identity(events[position])
+        if key in first:
+            repeats[position] = first[key]
+        else:
+            first[key] = position
+    return list(first.values()), repeats
