@@ -93,6 +93,20 @@ class PlanChange(BaseModel):
     change: Literal["added", "changed", "withdrawn"]
 
 
+class PlannedHomework(BaseModel):
+    """HW-8: one piece of the week's homework as the school publishes it (公示), in its current version."""
+
+    assignment_id: str
+    school_subject: str
+    kind: HomeworkKind
+    layer: WrittenLayer | None
+    on: date
+    due_on: date
+    counted_minutes: int
+    instructions: str
+    version: int
+
+
 class PlanView(BaseModel):
     """HW-8: the latest published plan of a week, and what changed since."""
 
@@ -104,6 +118,7 @@ class PlanView(BaseModel):
     published_at: datetime
     late: bool
     assignment_ids: list[str]
+    homework: list[PlannedHomework]
     changed_since_publication: list[PlanChange]
 
 
@@ -181,8 +196,10 @@ async def plan_view(session: AsyncSession, *, class_id: str, monday: date) -> Pl
         store.Assignment.on >= monday,
         store.Assignment.on <= monday + timedelta(days=6),
     )
-    changes = []
+    changes, current = [], []
     for row in (await session.execute(query.order_by(store.Assignment.on, store.Assignment.assignment_id))).scalars():
+        if not row.withdrawn:
+            current.append(PlannedHomework.model_validate(row, from_attributes=True))
         planned = row.assignment_id in plan.assignment_ids
         if row.withdrawn and planned:
             changes.append(PlanChange(assignment_id=row.assignment_id, change="withdrawn"))
@@ -199,6 +216,7 @@ async def plan_view(session: AsyncSession, *, class_id: str, monday: date) -> Pl
         published_at=plan.published_at,
         late=plan.late,
         assignment_ids=plan.assignment_ids,
+        homework=current,
         changed_since_publication=changes,
     )
 

@@ -292,6 +292,10 @@ async def test_hw8_the_weekly_plan_is_published_and_later_changes_show_as_such(h
     assert added["after_plan_published"] is True
     guardian = auth(Role.GUARDIAN, "mum", school=SCHOOL)
     view = (await homework_app.get(f"/homework/v1/classes/{CLASS}/plans/{NEXT_MONDAY}", headers=guardian)).json()
+    assert sorted((h["school_subject"], h["counted_minutes"], h["version"]) for h in view["homework"]) == [
+        ("数学", 5, 1),
+        ("语文", 25, 2),
+    ]
     changes = {c["assignment_id"]: c["change"] for c in view["changed_since_publication"]}
     assert changes == {planned["assignment_id"]: "changed", added["assignment_id"]: "added"}
 
