@@ -1,7 +1,104 @@
-"""HTTP routes of this slice under `/attendance/v1`."""
+"""Emergency early-dismissal routes under `/attendance/v1` (AT-7, BX-7)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from chassis.app import RuntimeDep
+from chassis.auth import Principal, Role, require
+from chassis.idempotency import respond_once
+from chassis.pagination import Page, PageParams, page_of, page_params
+from chassis.uow import UnitOfWork
+from contracts.attendance.emergency import EmergencyReason
+from services.attendance.emergency import handlers, store
 
 router = APIRouter(prefix="/attendance/v1", tags=["emergency"])
+
+Issuer = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.DUTY_LEADER)]
+SchoolStaff = Annotated[
+    Principal, require(Role.SCHOOL_ADMIN, Role.DUTY_LEADER, Role.SERVICE_TEACHER, Role.CLASS_TEACHER)
+]
+
+
+class BroadcastCreate(BaseModel):
+    """An early dismissal for the whole school (no grades) or some grades; `drill` for practice (BX-7)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    grades: list[Annotated[int, Field(ge=1, le=12)]] = Field(default_factory=list, max_length=12)
+    drill: bool = False
+    reason: EmergencyReason
+    dismiss_at: AwareDatetime = Field(description="when the covered children are dismissed")
+    note: Annotated[str, Field(min_length=1, max_length=500)] | None = None
+
+
+class BroadcastPublic(BaseModel):
+    """A stored broadcast."""
+
+    broadcast_id: str
+    school_id: str
+    day: date
+    grades: list[int]
+    drill: bool
+    reason: EmergencyReason
+    note: str | None
+    dismiss_at: datetime
+    issued_by: str
+    issued_at: datetime
+    cleared_by: str | None
+    cleared_at: datetime | None
+
+
+def _public(row: store.Broadcast) -> dict[str, Any]:
+    return BroadcastPublic.model_validate(row, from_attributes=True).model_dump(mode="json")
+
+
+@router.post("/emergency/broadcasts", status_code=201, response_model=BroadcastPublic)
+async def post_broadcast(
+    body: BroadcastCreate, request: Request, runtime: RuntimeDep, principal: Issuer
+) -> JSONResponse:
+    """AT-7: broadcast an early dismissal (notify tells every guardian concerned); a drill says so (BX-7)."""
+    command = handlers.Broadcast(
+        school_id=principal.school(),
+        issued_by=f"{principal.role}:{principal.subject}",
+        grades=body.grades,
+        drill=body.drill,
+        reason=body.reason,
+        dismiss_at=body.dismiss_at,
+        note=body.note,
+    )
+
+    async def act(uow: UnitOfWork) -> tuple[int, Any]:
+        return 201, _public(await handlers.broadcast(uow, command))
+
+    return await respond_once(runtime, request, principal, body.model_dump(mode="json"), act)
+
+
+@router.post("/emergency/broadcasts/{broadcast_id}/all-clear", response_model=BroadcastPublic)
+async def post_all_clear(broadcast_id: str, request: Request, runtime: RuntimeDep, principal: Issuer) -> JSONResponse:
+    """BX-7: the emergency (or drill) is over."""
+
+    async def act(uow: UnitOfWork) -> tuple[int, Any]:
+        row = await handlers.all_clear(
+            uow, school_id=principal.school(), broadcast_id=broadcast_id, by=f"{principal.role}:{principal.subject}"
+        )
+        return 200, _public(row)
+
+    return await respond_once(runtime, request, principal, {"broadcast_id": broadcast_id}, act)
+
+
+@router.get("/emergency/broadcasts", response_model=Page[BroadcastPublic])
+async def list_broadcasts(
+    runtime: RuntimeDep, principal: SchoolStaff, page: Annotated[PageParams, Depends(page_params)]
+) -> Page[BroadcastPublic]:
+    """The school's broadcasts, by id."""
+    async with runtime.db.sessions() as session:
+        rows = await store.list_broadcasts(session, school_id=principal.school(), after=page.after, limit=page.limit)
+    return page_of(
+        [BroadcastPublic.model_validate(r, from_attributes=True) for r in rows], page, lambda b: b.broadcast_id
+    )

@@ -1,0 +1,91 @@
+"""Each child's dismissal plan (BX-5): standing, one-day and repeating changes, the school's cutoff."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from chassis.clock import SCHOOL_TZ
+from chassis.problems import Unprocessable
+from chassis.uow import UnitOfWork
+from contracts.attendance.dismissal import DismissalMode, DismissalPlanChanged
+from services.attendance.dismissal import store
+from services.attendance.domain.dismissal import (
+    PlanChange,
+    PlanChangeTooLate,
+    check_change_in_time,
+    first_day_of_repeating,
+    plan_for,
+)
+from services.attendance.reference import store as ref
+
+
+@dataclass(frozen=True)
+class ChangePlan:
+    """Command: standing from now on (neither `on` nor `weekday`), for one day, or every weekday."""
+
+    school_id: str
+    student_id: str
+    mode: DismissalMode
+    changed_by: str
+    on: date | None = None
+    weekday: int | None = None
+    until: date | None = None
+
+
+def as_change(row: store.DismissalPlanChangeRow) -> PlanChange:
+    """The pure rule's view of a stored change."""
+    return PlanChange(DismissalMode(row.mode), row.on_day, row.weekday, row.from_date, row.until)
+
+
+async def plan_of_day(session: AsyncSession, *, student_id: str, day: date) -> DismissalMode:
+    """BX-5: how the child leaves on `day`."""
+    return plan_for(day, [as_change(r) for r in await store.plan_changes(session, student_id=student_id)])
+
+
+async def change_plan(uow: UnitOfWork, command: ChangePlan) -> store.DismissalPlanChangeRow:
+    """BX-5: record a change, refused when it would touch today after the school's cutoff."""
+    now = uow.clock.now()
+    today = now.astimezone(SCHOOL_TZ).date()
+    policy = await ref.policy_on(uow.session, school_id=command.school_id, day=today)
+    cutoff = policy.dismissal_plan_cutoff
+    try:
+        if command.on is not None:
+            check_change_in_time(command.on, now, cutoff)
+            from_date = command.on
+        elif command.weekday is not None:
+            from_date = first_day_of_repeating(command.weekday, now, cutoff)
+        else:
+            from_date = today if now.astimezone(SCHOOL_TZ).time() <= cutoff else today + timedelta(days=1)
+    except PlanChangeTooLate as error:
+        raise Unprocessable(str(error), rule="BX-5") from error
+    if command.until is not None and command.until < from_date:
+        raise Unprocessable("the change would end before it starts", rule="BX-5")
+    row = store.DismissalPlanChangeRow(
+        change_id=str(uuid.uuid4()),
+        student_id=command.student_id,
+        school_id=command.school_id,
+        mode=command.mode.value,
+        on_day=command.on,
+        weekday=command.weekday,
+        from_date=from_date,
+        until=command.until,
+        changed_by=command.changed_by,
+        changed_at=now,
+    )
+    uow.session.add(row)
+    await uow.publish(
+        DismissalPlanChanged(
+            student_id=command.student_id,
+            school_id=command.school_id,
+            mode=command.mode,
+            on=command.on,
+            weekday=command.weekday,
+            changed_by=command.changed_by,
+        ),
+        school_id=command.school_id,
+    )
+    return row
