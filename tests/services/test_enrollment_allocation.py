@@ -14,6 +14,7 @@ from chassis.auth import Role
 from tests.conftest import auth
 from tests.services.conftest import read_topic
 from tests.services.enrollment_school import (
+    ADMIN,
     INTRUDER,
     TERM,
     add_child,
@@ -79,7 +80,9 @@ async def test_en_3_a_run_serves_priority_children_first_then_a_seeded_lottery_r
     body = {"student_id": "latecomer", "term_id": TERM, "club_choices": ["chess"]}
     await post(enrollment, "/applications", body, guardian("late-mum"))  # submitted only: takes no part
 
-    run = await post(enrollment, "/allocation-runs", {"term_id": TERM, "seed": 20260901})
+    once = {**ADMIN, "Idempotency-Key": "autumn-run"}
+    run = await post(enrollment, "/allocation-runs", {"term_id": TERM, "seed": 20260901}, once)
+    assert await post(enrollment, "/allocation-runs", {"term_id": TERM, "seed": 20260901}, once) == run  # a retry
     assert run["seed"] == 20260901
     assert run["reproduced"] is True
     assert run["result"]["places"]["chess"] == ["xiaoming"]  # EN-3: the left-behind child first
@@ -126,7 +129,7 @@ async def test_bx_1_twenty_concurrent_joins_for_the_last_three_places_give_exact
 
     async def attempt(n: int) -> httpx.Response:
         body = {"student_id": f"c{n:02d}", "waitlist_if_full": n % 2 == 0}
-        return await enrollment.post("/enrollment/v1/programs/choir/places", json=body, headers=auth_admin())
+        return await enrollment.post("/enrollment/v1/programs/choir/places", json=body, headers=ADMIN)
 
     responses = await asyncio.gather(*(attempt(n) for n in range(20)))
     statuses = sorted(r.status_code for r in responses)
@@ -137,10 +140,6 @@ async def test_bx_1_twenty_concurrent_joins_for_the_last_three_places_give_exact
     positions = sorted(r.json()["position"] for r in responses if r.status_code == 202)
     assert positions == list(range(1, len(positions) + 1))
     assert (await call(enrollment, "GET", "/programs/choir", status=200))["places_taken"] == 5
-
-
-def auth_admin() -> dict[str, str]:
-    return auth(Role.SCHOOL_ADMIN, "教务处", school="shiyan")
 
 
 async def test_bx_1_a_freed_place_promotes_the_first_waitlisted_child_at_once(enrollment: httpx.AsyncClient) -> None:
