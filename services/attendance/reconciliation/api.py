@@ -1,7 +1,190 @@
-"""HTTP routes of this slice under `/attendance/v1`."""
+"""Regular-class register routes under `/attendance/v1` (BX-4): by API per class, by CSV for many classes."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from chassis.app import Runtime, RuntimeDep
+from chassis.auth import Principal, Role, require
+from chassis.idempotency import respond_once
+from chassis.pagination import Page, PageParams, page_of, page_params
+from chassis.problems import Forbidden, NotFound, Unprocessable
+from chassis.uow import UnitOfWork
+from services.attendance.domain.reconciliation import DayMark, DayStatus, parse_register_csv
+from services.attendance.reconciliation import handlers, store
+from services.attendance.reference import store as ref
 
 router = APIRouter(prefix="/attendance/v1", tags=["reconciliation"])
+
+Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
+MAX_CSV_BYTES = 2_000_000
+
+RegisterWriter = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.CLASS_TEACHER)]
+RegisterReader = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.CLASS_TEACHER, Role.DUTY_LEADER)]
+AlertReader = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.DUTY_LEADER)]
+
+
+class MarkIn(BaseModel):
+    """One child's attendance in regular classes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    student_id: Id
+    status: DayStatus
+
+
+class RegisterIn(BaseModel):
+    """BX-4: a class's register of a school day (a corrected register replaces the marks it names)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    marks: Annotated[list[MarkIn], Field(min_length=1, max_length=200)]
+
+
+class RegisterSaved(BaseModel):
+    """What a register upload stored, and how many missing-from-session alerts it raised at once."""
+
+    day: date
+    classes: list[str]
+    present: int
+    absent: int
+    alerts_raised: int
+
+
+class MarkPublic(BaseModel):
+    """A stored mark."""
+
+    student_id: str
+    class_id: str
+    day: date
+    status: DayStatus
+    recorded_by: str
+    recorded_at: datetime
+
+
+class AlertPublic(BaseModel):
+    """A child alerted as present at school but missing from a session (BX-4)."""
+
+    session_id: str
+    student_id: str
+    class_id: str | None
+    day: date
+    alerted_at: datetime
+
+
+async def _check_class(runtime: Runtime, principal: Principal, class_id: str) -> None:
+    """Another school's class is not found; a class teacher keeps the register of their own classes only."""
+    async with runtime.db.sessions() as session:
+        found = await ref.class_of(session, class_id=class_id)
+    if found is None or found.school_id != principal.school():
+        raise NotFound(f"no class '{class_id}' in this school")
+    if principal.role is Role.CLASS_TEACHER and found.teacher_id != principal.subject:
+        raise Forbidden("a class teacher keeps the register of their own class only")
+
+
+async def _save(
+    request: Request, runtime: Runtime, principal: Principal, day: date, marks: list[DayMark], body: Any
+) -> JSONResponse:
+    async def act(uow: UnitOfWork) -> tuple[int, Any]:
+        alerts = await handlers.record_register(
+            uow, school_id=principal.school(), day=day, marks=marks, recorded_by=principal.subject
+        )
+        saved = RegisterSaved(
+            day=day,
+            classes=sorted({m.class_id for m in marks}),
+            present=sum(m.status is DayStatus.PRESENT for m in marks),
+            absent=sum(m.status is DayStatus.ABSENT for m in marks),
+            alerts_raised=alerts,
+        )
+        return 200, saved.model_dump(mode="json")
+
+    return await respond_once(runtime, request, principal, body, act)
+
+
+@router.put("/school-days/{day}/classes/{class_id}/register", response_model=RegisterSaved)
+async def put_register(
+    day: date, class_id: Id, body: RegisterIn, request: Request, runtime: RuntimeDep, principal: RegisterWriter
+) -> JSONResponse:
+    """BX-4: a class's register of a day (its class teacher or the school); children missing from a session
+    already due are alerted at once, the others when their session's check falls due."""
+    await _check_class(runtime, principal, class_id)
+    marks = [DayMark(class_id, m.student_id, m.status) for m in body.marks]
+    if len({m.student_id for m in marks}) != len(marks):
+        raise Unprocessable("a child is listed twice in the register", rule="BX-4")
+    return await _save(request, runtime, principal, day, marks, {"class_id": class_id, **body.model_dump(mode="json")})
+
+
+@router.post(
+    "/school-days/{day}/register.csv",
+    response_model=RegisterSaved,
+    openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}, "required": True}},
+)
+async def upload_register(
+    day: date,
+    request: Request,
+    runtime: RuntimeDep,
+    principal: RegisterWriter,
+) -> JSONResponse:
+    """BX-4: registers of several classes as CSV (`class_id,student_id,status`; present/absent or 出勤/缺勤).
+    Every bad row is reported and nothing is saved until the whole file is right."""
+    raw = await request.body()
+    if len(raw) > MAX_CSV_BYTES:
+        raise Unprocessable(f"the file is larger than {MAX_CSV_BYTES} bytes")
+    try:
+        content = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise Unprocessable("the file must be UTF-8 text") from error
+    marks, errors = parse_register_csv(content)
+    if errors:
+        rows = [{"row": e.row, "error": e.error} for e in errors]
+        raise Unprocessable("the register has errors; nothing was saved", rule="BX-4", errors=rows)
+    if not marks:
+        raise Unprocessable("the file has no rows", rule="BX-4")
+    for class_id in sorted({m.class_id for m in marks}):
+        await _check_class(runtime, principal, class_id)
+    return await _save(request, runtime, principal, day, marks, {"csv": content})
+
+
+@router.get("/school-days/{day}/classes/{class_id}/register", response_model=Page[MarkPublic])
+async def get_register(
+    day: date,
+    class_id: Id,
+    runtime: RuntimeDep,
+    principal: RegisterReader,
+    params: Annotated[PageParams, Depends(page_params)],
+) -> Page[MarkPublic]:
+    """A class's stored register of a day, by student."""
+    await _check_class(runtime, principal, class_id)
+    async with runtime.db.sessions() as session:
+        rows = await store.marks_of_class(
+            session, class_id=class_id, day=day, after=params.after, limit=params.limit + 1
+        )
+    items = [MarkPublic.model_validate(r, from_attributes=True) for r in rows]
+    return page_of(items, params, lambda item: item.student_id)
+
+
+@router.get("/missing-from-session", response_model=Page[AlertPublic])
+async def list_alerts(
+    runtime: RuntimeDep,
+    principal: AlertReader,
+    day: Annotated[date, Query(alias="date")],
+    params: Annotated[PageParams, Depends(page_params)],
+) -> Page[AlertPublic]:
+    """BX-4: the school's children alerted as at school but missing from a session, on a day."""
+    after = None
+    if params.after is not None:
+        session_id, separator, student_id = params.after.rpartition("|")
+        if not separator or not session_id or not student_id:
+            raise Unprocessable("malformed cursor: pass the `next` value of the previous page")
+        after = (session_id, student_id)
+    async with runtime.db.sessions() as session:
+        rows = await store.alerts_of_day(
+            session, school_id=principal.school(), day=day, after=after, limit=params.limit + 1
+        )
+    items = [AlertPublic.model_validate(r, from_attributes=True) for r in rows]
+    return page_of(items, params, lambda item: f"{item.session_id}|{item.student_id}")
