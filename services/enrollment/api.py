@@ -146,6 +146,7 @@ class ClassPublic(BaseModel):
     school_id: str
     grade: int
     name: str
+    external_id: str | None = Field(default=None, description="the school's own id of the class (EN-8 imports)")
 
 
 class StudentPublic(BaseModel):

@@ -54,6 +54,7 @@ _PRIORITY_WORDS = {
     "经济困难": PriorityGroup.FINANCIAL_DIFFICULTY,
     "建档立卡": PriorityGroup.FINANCIAL_DIFFICULTY,
 }
+_PRIORITY_WORDS |= {g.value: g for g in PriorityGroup}
 _STATUS_WORDS = {"在读": "active", "在校": "active", "active": "active", "离校": "left", "转出": "left", "left": "left"}
 _LANGUAGE_WORDS = {"zh": "zh", "中文": "zh", "汉语": "zh", "en": "en", "英文": "en", "英语": "en", "english": "en"}
 _PICKUP_WORDS = {
@@ -99,7 +100,7 @@ def read_priority_groups(value: str) -> tuple[str, ...]:
     """EN-3 groups, separated by ; , 、 or /, in Chinese (留守儿童, 单亲家庭, …) or as contract values."""
     found: list[str] = []
     for part in filter(None, (p.strip() for p in _SPLIT.split(value))):
-        group = _PRIORITY_WORDS.get(part) or next((g for g in PriorityGroup if g.value == part.lower()), None)
+        group = _PRIORITY_WORDS.get(part.lower())
         if group is None:
             raise CellError(f"unknown priority group '{part}'")
         found.append(group.value)

@@ -225,9 +225,10 @@ def _enrolled(snap: Snapshot, s: StudentRow) -> StudentEnrolled:
 
 def _student_changes(snap: Snapshot, old: StudentRow, new: StudentRow, row: RowPlan, on: date) -> None:
     """EN-8: a moved class is a transfer, a new name or a return is a new StudentEnrolled, a leaving is StudentLeft."""
-    changes = {
-        k: v for k, v in _student_values(snap.school_id, new).items() if _student_values(snap.school_id, old)[k] != v
-    }
+    if new == old:
+        return
+    before = _student_values(snap.school_id, old)
+    changes = {k: v for k, v in _student_values(snap.school_id, new).items() if before[k] != v}
     if not changes:
         return
     if new.status == roster.LEFT and old.status == roster.ACTIVE:

@@ -63,29 +63,46 @@ async def lock_school_imports(uow: UnitOfWork, *, school_id: str) -> None:
 
 
 async def snapshot(session: AsyncSession, *, school_id: str) -> Snapshot:
-    """The school's roster as the import planner needs it (one query a table)."""
+    """The school's roster as the import planner needs it (one plain-column query a table, no ORM objects)."""
     snap = Snapshot(school_id=school_id)
-    for c in (
-        await session.execute(select(store.SchoolClass).where(store.SchoolClass.school_id == school_id))
-    ).scalars():
-        snap.classes[c.external_id or c.class_id] = ClassRow(c.class_id, c.external_id, c.grade, c.name)
-    students = select(store.Student).where(store.Student.school_id == school_id)
-    for s in (await session.execute(students)).scalars():
-        external = s.external_id or s.student_id
-        groups = tuple(s.priority_groups or ())
-        snap.students[external] = StudentRow(s.student_id, s.external_id, s.class_id, s.name, groups, s.status)
-    for g in (await session.execute(select(store.Guardian).where(store.Guardian.school_id == school_id))).scalars():
-        row = GuardianRow(g.guardian_id, g.external_id, g.name, g.phone, g.preferred_language)
-        snap.guardians[g.external_id or g.guardian_id] = row
-    links = select(store.GuardianLink).join(store.Student).where(store.Student.school_id == school_id)
-    for link in (await session.execute(links)).scalars():
-        snap.links[(link.student_id, link.guardian_id)] = link.relation
-    people = select(store.PickupPerson).where(store.PickupPerson.school_id == school_id)
-    for p in (await session.execute(people)).scalars():
-        snap.pickups[(p.student_id, p.external_id)] = PickupRow(
-            p.person_id, p.student_id, p.external_id, p.name, p.relation, p.credential_ref, p.id_number,
-            p.guardian_id, p.status, p.note,
-        )  # fmt: skip
+    c, s, g, link, p = (
+        store.SchoolClass,
+        store.Student,
+        store.Guardian,
+        store.GuardianLink,
+        store.PickupPerson,
+    )
+    for row in await session.execute(
+        select(c.class_id, c.external_id, c.grade, c.name).where(c.school_id == school_id)
+    ):
+        snap.classes[row.external_id or row.class_id] = ClassRow(row.class_id, row.external_id, row.grade, row.name)
+    students = select(s.student_id, s.external_id, s.class_id, s.name, s.priority_groups, s.status)
+    for st in await session.execute(students.where(s.school_id == school_id)):
+        groups = tuple(st.priority_groups or ())
+        snap.students[st.external_id or st.student_id] = StudentRow(
+            st.student_id, st.external_id, st.class_id, st.name, groups, st.status
+        )
+    guardians = select(g.guardian_id, g.external_id, g.name, g.phone, g.preferred_language)
+    for gu in await session.execute(guardians.where(g.school_id == school_id)):
+        snap.guardians[gu.external_id or gu.guardian_id] = GuardianRow(
+            gu.guardian_id, gu.external_id, gu.name, gu.phone, gu.preferred_language
+        )
+    links = select(link.student_id, link.guardian_id, link.relation).join(s, s.student_id == link.student_id)
+    for li in await session.execute(links.where(s.school_id == school_id)):
+        snap.links[(li.student_id, li.guardian_id)] = li.relation
+    for person in (await session.execute(select(p).where(p.school_id == school_id))).scalars():
+        snap.pickups[(person.student_id, person.external_id)] = PickupRow(
+            person.person_id,
+            person.student_id,
+            person.external_id,
+            person.name,
+            person.relation,
+            person.credential_ref,
+            person.id_number,
+            person.guardian_id,
+            person.status,
+            person.note,
+        )
     return snap
 
 
