@@ -111,7 +111,8 @@ async def timed_import(client: httpx.AsyncClient, kind: str, body: bytes, media_
     )
     answer.raise_for_status()
     accepted = time.perf_counter() - started
-    job, seen = answer.json(), []
+    job: dict[str, Any] = answer.json()
+    seen: list[int] = []
     while job["status"] == "running":
         await asyncio.sleep(0.05)
         job = (await client.get(f"/enrollment/v1/imports/{job['job_id']}", headers=ADMIN)).json()
