@@ -4,6 +4,18 @@ A file is a header row and data rows (strings). Every row is checked and every p
 (row, column, value, why): row numbers are the spreadsheet's (the header is row 1). Unknown columns are
 ignored and listed. Imports add and update by each row's own id (its "external id", e.g. 学号); they never
 delete what a file leaves out (a partial file must not empty a school): use the roster API to unlink or remove.
+
+Columns (Chinese or English header; * = required; cells are trimmed, empty optional cells keep what is stored):
+
+- classes: 班级编号/class_id/id*, 年级/grade* (3, 3年级, 三年级), 班级名称/name*
+- students: 学号/学籍号/student_id/id*, 姓名/name*, 班级/class* (the class's 班级编号 or its unique name),
+  优先类别/priority_groups (EN-3, separated by ; , 、 /: 留守儿童, 进城务工人员随迁子女, 单亲家庭, 残疾儿童,
+  家庭经济困难/建档立卡, or the contract values), 状态/status (在读/active, 离校/left), 离校日期/left_on
+- guardians (one row per guardian and child): 家长编号/guardian_id/id*, 家长姓名/name*, 联系电话/phone*,
+  语言/language (中文/zh, 英文/en), 学号/student_id (the child), 关系/relation (needed with a child)
+- pickups (BX-2, one row per child and person): 学号/student_id*, 接送人编号/person_id/id*, 接送人姓名/name*,
+  关系/relation*, 接送凭证/credential_ref (needed to authorise), 身份证号/id_number, 类型/kind (授权/authorised,
+  禁止/restricted), 备注/note (the custody order; needed to restrict; never published), 家长编号/guardian_id
 """
 
 from __future__ import annotations
