@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from sqlalchemy import Date, Integer, String
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import Date, Integer, String, inspect, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute, Mapped, mapped_column
+from sqlalchemy.sql.elements import ColumnElement
 
+from chassis.problems import Conflict
 from chassis.tables import ChassisTables
 
 
@@ -27,3 +31,29 @@ class RosterStudent(Base):
     class_id: Mapped[str] = mapped_column(String(64), index=True)
     grade: Mapped[int] = mapped_column(Integer)
     left_on: Mapped[date | None] = mapped_column(Date, nullable=True, default=None)
+
+
+async def change_once(
+    session: AsyncSession, row: Base, *, pending: ColumnElement[bool], values: dict[str, Any], conflict: str
+) -> None:
+    """Update `row` only while `pending` still holds (of concurrent callers exactly one wins), else a 409 problem
+    saying `conflict`; the row is refreshed with the change."""
+    model = type(row)
+    keys = inspect(model).primary_key
+    identity = inspect(row).identity or ()
+    statement = (
+        update(model)
+        .where(*(column == value for column, value in zip(keys, identity, strict=True)), pending)
+        .values(**values)
+        .returning(*keys)
+    )
+    if (await session.execute(statement)).first() is None:
+        raise Conflict(conflict)
+    await session.refresh(row)
+
+
+def open_or_resolved(resolved_at: InstrumentedAttribute[Any], open_only: bool | None) -> list[ColumnElement[bool]]:
+    """List filter: open cases (True), resolved ones (False) or all (None)."""
+    if open_only is None:
+        return []
+    return [resolved_at.is_(None) if open_only else resolved_at.is_not(None)]

@@ -144,7 +144,85 @@ def _timers() -> None:
     )
 
 
-FOUNDATION_TABLES = (
+def _handover_and_absence() -> None:
+    op.create_table(
+        "handovers",
+        sa.Column("handover_id", sa.String(length=200), primary_key=True),
+        sa.Column("school_id", ID, nullable=False),
+        sa.Column("session_id", sa.String(length=120), nullable=False),
+        sa.Column("class_id", ID, nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("teacher_ids", sa.JSON(), nullable=False),
+        sa.Column("given_by", ID, nullable=False),
+        sa.Column("given_at", STAMP, nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.Column("expected_count", sa.Integer(), nullable=False),
+        sa.Column("on_leave_student_ids", sa.JSON(), nullable=False),
+        sa.Column("student_ids", sa.JSON(), nullable=True),
+        sa.Column("acknowledged_by", ID, nullable=True),
+        sa.Column("acknowledged_at", STAMP, nullable=True),
+        sa.Column("acknowledged_count", sa.Integer(), nullable=True),
+        sa.Column("escalation_step", sa.Integer(), nullable=False),
+        sa.Index("ix_handovers_school_session", "school_id", "session_id"),
+    )
+    op.create_table(
+        "handover_discrepancies",
+        sa.Column("discrepancy_id", sa.String(length=220), primary_key=True),
+        sa.Column("handover_id", sa.String(length=200), nullable=False, index=True),
+        sa.Column("school_id", ID, nullable=False),
+        sa.Column("session_id", sa.String(length=120), nullable=False),
+        sa.Column("class_id", ID, nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("stage", sa.String(length=16), nullable=False),
+        sa.Column("expected", sa.Integer(), nullable=False),
+        sa.Column("counted", sa.Integer(), nullable=False),
+        sa.Column("missing_student_ids", sa.JSON(), nullable=False),
+        sa.Column("opened_at", STAMP, nullable=False),
+        sa.Column("resolved_by", ID, nullable=True),
+        sa.Column("resolved_at", STAMP, nullable=True),
+        sa.Column("note", sa.Text(), nullable=True),
+        sa.Index("ix_handover_discrepancies_school_open", "school_id", "resolved_at"),
+    )
+    op.create_table(
+        "leave_requests",
+        sa.Column("leave_id", ID, primary_key=True),
+        sa.Column("school_id", ID, nullable=False),
+        sa.Column("student_id", ID, nullable=False, index=True),
+        sa.Column("class_id", ID, nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("session_id", sa.String(length=120), nullable=True),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("requested_by", ID, nullable=False),
+        sa.Column("requested_at", STAMP, nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("decided_by", ID, nullable=True),
+        sa.Column("decided_at", STAMP, nullable=True),
+        sa.Column("decision_note", sa.Text(), nullable=True),
+        sa.Index("ix_leave_requests_school_day", "school_id", "day"),
+    )
+    op.create_table(
+        "absence_cases",
+        sa.Column("case_id", sa.String(length=200), primary_key=True),
+        sa.Column("school_id", ID, nullable=False),
+        sa.Column("student_id", ID, nullable=False),
+        sa.Column("class_id", ID, nullable=False),
+        sa.Column("session_id", sa.String(length=120), nullable=False),
+        sa.Column("teacher_ids", sa.JSON(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("session_starts_at", STAMP, nullable=False),
+        sa.Column("opened_at", STAMP, nullable=False),
+        sa.Column("resolved_by", ID, nullable=True),
+        sa.Column("resolved_at", STAMP, nullable=True),
+        sa.Column("note", sa.Text(), nullable=True),
+        sa.Index("ix_absence_cases_school_open", "school_id", "resolved_at"),
+    )
+
+
+TABLES = (
+    "absence_cases",
+    "leave_requests",
+    "handover_discrepancies",
+    "handovers",
     "opened_days",
     "due_timers",
     "ref_enrollments",
@@ -165,10 +243,11 @@ FOUNDATION_TABLES = (
 def upgrade() -> None:
     _reference()
     _timers()
+    _handover_and_absence()
 
 
 def downgrade() -> None:
-    for table in FOUNDATION_TABLES:
+    for table in TABLES:
         op.drop_table(table)
     with op.batch_alter_table("roster_students", schema=None) as batch_op:
         batch_op.drop_index("ix_roster_students_class_id")
