@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Date, Integer, String, inspect, update
+from sqlalchemy import Date, DateTime, Dialect, Integer, String, TypeDecorator, inspect, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute, Mapped, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
@@ -19,6 +19,26 @@ class Base(DeclarativeBase):
 
 
 TABLES = ChassisTables(Base.metadata)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A moment stored in UTC and always read back timezone-aware (SQLite would otherwise return it naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Store UTC (SQLite keeps the wall time only)."""
+        return value.astimezone(UTC) if value is not None and value.tzinfo is not None else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Read back aware."""
+        return aware(value) if value is not None else None
+
+
+def aware(moment: datetime) -> datetime:
+    """A stored moment as an aware UTC datetime (SQLite returns naive UTC)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 class RosterStudent(Base):

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, DateTime, Index, String, Text, and_, or_, select
+from sqlalchemy import JSON, Date, Index, String, Text, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
 from services.attendance.checkins.store import CheckIn
 from services.attendance.domain import absence as rules
-from services.attendance.store import Base, open_or_resolved
+from services.attendance.store import Base, UtcDateTime, aware, open_or_resolved
 
 
 class LeaveRequest(Base):
@@ -28,10 +28,10 @@ class LeaveRequest(Base):
     session_id: Mapped[str | None] = mapped_column(String(120), nullable=True)
     reason: Mapped[str] = mapped_column(Text)
     requested_by: Mapped[str] = mapped_column(String(64))
-    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime)
     status: Mapped[str] = mapped_column(String(16))
     decided_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     decision_note: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
@@ -48,10 +48,10 @@ class AbsenceCase(Base):
     session_id: Mapped[str] = mapped_column(String(120))
     teacher_ids: Mapped[list[str]] = mapped_column(JSON)
     day: Mapped[date] = mapped_column(Date)
-    session_starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    session_starts_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
     resolved_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
@@ -92,7 +92,7 @@ async def checked_in(
         CheckIn.student_id.in_(student_ids),
     )
     rows = (await session.execute(query)).all()
-    return {student for student, at in rows if rules.counts_for(at, starts_at)}
+    return {student for student, at in rows if rules.counts_for(aware(at), starts_at)}
 
 
 def _after(

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, DateTime, Index, Integer, String, Text, select
+from sqlalchemy import JSON, Date, Index, Integer, String, Text, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
-from services.attendance.store import Base, open_or_resolved
+from services.attendance.store import Base, UtcDateTime, open_or_resolved
 
 
 class Handover(Base):
@@ -25,13 +25,13 @@ class Handover(Base):
     day: Mapped[date] = mapped_column(Date)
     teacher_ids: Mapped[list[str]] = mapped_column(JSON)
     given_by: Mapped[str] = mapped_column(String(64))
-    given_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    given_at: Mapped[datetime] = mapped_column(UtcDateTime)
     count: Mapped[int] = mapped_column(Integer)
     expected_count: Mapped[int] = mapped_column(Integer)
     on_leave_student_ids: Mapped[list[str]] = mapped_column(JSON)
     student_ids: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
     acknowledged_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     acknowledged_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
     escalation_step: Mapped[int] = mapped_column(Integer, default=0)
 
@@ -52,9 +52,9 @@ class HandoverDiscrepancy(Base):
     expected: Mapped[int] = mapped_column(Integer)
     counted: Mapped[int] = mapped_column(Integer)
     missing_student_ids: Mapped[list[str]] = mapped_column(JSON)
-    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
     resolved_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
