@@ -86,7 +86,9 @@ async def test_hw8_guardians_of_the_class_are_told_once_per_child_when_the_plan_
         assert [n["title"] for n in titles.json()["items"]] == ["Homework plan revised", "Homework plan published"]
 
 
-def chinese_homework(model: type[HomeworkAssigned] | type[HomeworkChanged], *, after_plan: bool) -> HomeworkAssigned:
+def chinese_homework(
+    model: type[HomeworkAssigned] | type[HomeworkChanged], *, after_plan: bool
+) -> HomeworkAssigned | HomeworkChanged:
     return model(
         assignment_id="a1",
         school_id="shiyan",
