@@ -8,32 +8,26 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import func, select
 
-from chassis.auth import Role
-from chassis.clock import FakeClock
 from contracts.envelope import Envelope
-from services.enrollment.app import DEFINITION
-from tests.conftest import auth, running, stack_settings
+from tests.services import enrollment_school as setup
 from tests.services.conftest import read_topic
+from tests.services.enrollment_school import ADMIN, INTRUDER, TERM, add_child, add_class, guardian, teacher
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
 
 V1 = "/enrollment/v1"
-OPERATOR = auth(Role.DISTRICT_OPERATOR, "教育局-1", district="d1")
-ADMIN = auth(Role.SCHOOL_ADMIN, "教务处", school="shiyan")
-MUM = auth(Role.GUARDIAN, "mum", school="shiyan")  # 小明's mother
-DAD = auth(Role.GUARDIAN, "dad", school="shiyan")  # 小红's father: another family of the same school
-OTHER_ADMIN = auth(Role.SCHOOL_ADMIN, "admin", school="yucai")
-OTHER_GUARDIAN = auth(Role.GUARDIAN, "mum", school="yucai")
-TEACHER = auth(Role.CLASS_TEACHER, "李老师", school="shiyan")
-# 2026-09-01 08:00 in Shanghai: the first day of term.
-NOW = datetime(2026, 9, 1, 0, 0, tzinfo=UTC)
+MUM = guardian("mum")  # 小明's mother
+DAD = guardian("dad")  # 小红's father: another family of the same school
+OTHER_ADMIN = INTRUDER  # 育才小学's admin
+OTHER_GUARDIAN = guardian("mum", school="yucai")
+TEACHER = teacher("li-laoshi")
+NO_TOKEN: dict[str, str] = {}
 
 SEED_PLAN = {
     "kind": "per_class_hour",
@@ -49,6 +43,18 @@ WAIVER = {
     "valid_to": "2027-01-20",
     "reason": "家庭经济困难（建档立卡）",
 }
+HOMEWORK = {
+    "id": "homework",
+    "term_id": TERM,
+    "kind": "homework_supervision",
+    "name": "作业辅导",
+    "capacity": 60,
+    "weekdays": [0, 1, 2, 3, 4],
+    "starts_at": "15:40:00",
+    "class_hours": 2,
+    "min_grade": 1,
+    "max_grade": 6,
+}
 
 
 async def call(
@@ -59,41 +65,18 @@ async def call(
     headers: dict[str, str] = ADMIN,
     status: int = 200,
 ) -> Any:
-    response = await client.request(method, f"{V1}{path}", json=body, headers=headers)
-    assert response.status_code == status, response.text
-    return response.json() if response.content else None
+    """`enrollment_school.call` with the status always checked (200 unless told)."""
+    return await setup.call(client, method, path, body, headers, status)
 
 
 @pytest.fixture
 async def school(pg_url: str, topic_prefix: str) -> AsyncIterator[httpx.AsyncClient]:
-    """实验小学 with a term, its homework supervision, and two families."""
-    settings = stack_settings(DEFINITION, pg_url, topic_prefix)
-    async with running(DEFINITION, settings, clock=FakeClock(NOW)) as client:
-        client.prefix = topic_prefix  # type: ignore[attr-defined]
-        await call(client, "POST", "/schools", {"id": "shiyan", "name": "实验小学"}, OPERATOR, 201)
-        await call(client, "POST", "/classes", {"id": "g3c1", "grade": 3, "name": "三年级1班"}, status=201)
-        for student, guardian in (("xiaoming", "mum"), ("xiaohong", "dad")):
-            await call(client, "POST", "/students", {"id": student, "class_id": "g3c1", "name": student}, status=201)
-            await call(
-                client, "POST", "/guardians", {"id": guardian, "name": guardian, "phone": "13800000000"}, status=201
-            )
-            link = {"guardian_id": guardian, "relation": "家长"}
-            await call(client, "POST", f"/students/{student}/guardians", link, status=201)
-        term = {"id": "2026-autumn", "name": "2026秋季学期", "starts_on": "2026-09-01", "ends_on": "2027-01-20"}
-        await call(client, "POST", "/terms", term, status=201)
-        program = {
-            "id": "homework",
-            "term_id": "2026-autumn",
-            "kind": "homework_supervision",
-            "name": "作业辅导",
-            "capacity": 60,
-            "weekdays": [0, 1, 2, 3, 4],
-            "starts_at": "15:40:00",
-            "class_hours": 2,
-            "min_grade": 1,
-            "max_grade": 6,
-        }
-        await call(client, "POST", "/programs", program, status=201)
+    """实验小学 (on the first day of its autumn term) with its homework supervision and two families."""
+    async with setup.enrollment_school(pg_url, topic_prefix) as client:
+        await add_class(client, "g3c1", 3, "li-laoshi")
+        await add_child(client, "xiaoming", "g3c1", "mum")
+        await add_child(client, "xiaohong", "g3c1", "dad")
+        await call(client, "POST", "/programs", HOMEWORK, status=201)
         yield client
 
 
@@ -171,32 +154,30 @@ async def test_en7_the_admin_pages_through_the_history_and_a_guardian_sees_what_
         await call(school, "GET", f"/programs/homework/fee-plans?after={cursor}", status=422)
 
 
-@pytest.mark.parametrize(
-    ("change", "rule"),
-    [
-        ({"effective_from": "2026-08-31"}, "EN-7"),  # a plan never changes the past
-        ({"fen_per_class_hour": 0}, "EN-7"),
-        ({"fen_per_class_hour": -230}, "EN-7"),
-        ({"fen_per_class_hour": 230_000}, "EN-7"),
-        ({"max_charged_class_hours_per_day": None}, "EN-7"),
-        ({"max_charged_class_hours_per_day": 0}, "EN-7"),
-        ({"fen_per_month": 16_000}, "EN-7"),
-        ({"kind": "monthly"}, "EN-7"),
-        ({"kind": "free"}, "EN-7"),
-        ({"fen_per_class_hour": 2.3}, None),  # yuan, not fen: never coerced
-        ({"fen_per_class_hour": "230"}, None),
-        ({"kind": "weekly"}, None),
-        ({"currency": "CNY"}, None),
-    ],
-)
-async def test_en7_a_bad_fee_plan_is_refused_and_changes_nothing(
-    school: httpx.AsyncClient, change: dict[str, Any], rule: str | None
-) -> None:
+BAD_PLANS: list[tuple[dict[str, Any], str | None]] = [
+    ({"effective_from": "2026-08-31"}, "EN-7"),  # a plan never changes the past
+    ({"fen_per_class_hour": 0}, "EN-7"),
+    ({"fen_per_class_hour": -230}, "EN-7"),
+    ({"fen_per_class_hour": 230_000}, "EN-7"),
+    ({"max_charged_class_hours_per_day": None}, "EN-7"),
+    ({"max_charged_class_hours_per_day": 0}, "EN-7"),
+    ({"fen_per_month": 16_000}, "EN-7"),
+    ({"kind": "monthly"}, "EN-7"),
+    ({"kind": "free"}, "EN-7"),
+    ({"fen_per_class_hour": 2.3}, None),  # yuan, not fen: never coerced
+    ({"fen_per_class_hour": "230"}, None),
+    ({"kind": "weekly"}, None),
+    ({"currency": "CNY"}, None),
+]
+
+
+async def test_en7_a_bad_fee_plan_is_refused_and_changes_nothing(school: httpx.AsyncClient) -> None:
     before = await published(school)
-    response = await school.put(f"{V1}/programs/homework/fee-plan", json={**SEED_PLAN, **change}, headers=ADMIN)
-    assert response.status_code == 422, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    assert response.json().get("rule") == rule
+    for change, rule in BAD_PLANS:
+        response = await school.put(f"{V1}/programs/homework/fee-plan", json={**SEED_PLAN, **change}, headers=ADMIN)
+        assert response.status_code == 422, (change, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json().get("rule") == rule, change
     assert (await call(school, "GET", "/programs/homework/fee-plans"))["items"] == []
     assert await published(school) == before
 
@@ -260,26 +241,25 @@ async def test_en7_a_guardian_reads_their_own_childs_waivers_without_the_schools
     assert admin["items"][0]["reason"] == WAIVER["reason"]
 
 
-@pytest.mark.parametrize(
-    ("student", "change", "status", "rule"),
-    [
-        ("xiaoming", {"percent_payable": 100}, 422, "EN-7"),  # a waiver lowers the price
-        ("xiaoming", {"percent_payable": -1}, 422, "EN-7"),
-        ("xiaoming", {"percent_payable": 50.5}, 422, None),
-        ("xiaoming", {"valid_to": "2026-08-31"}, 422, "EN-7"),
-        ("xiaoming", {"reason": ""}, 422, None),
-        ("xiaoming", {"program_id": "nowhere"}, 404, None),
-        ("nobody", {}, 404, None),
-    ],
-)
-async def test_en7_a_bad_waiver_is_refused_and_changes_nothing(
-    school: httpx.AsyncClient, student: str, change: dict[str, Any], status: int, rule: str | None
-) -> None:
+BAD_WAIVERS: list[tuple[str, dict[str, Any], int, str | None]] = [
+    ("xiaoming", {"percent_payable": 100}, 422, "EN-7"),  # a waiver lowers the price
+    ("xiaoming", {"percent_payable": -1}, 422, "EN-7"),
+    ("xiaoming", {"percent_payable": 50.5}, 422, None),
+    ("xiaoming", {"valid_to": "2026-08-31"}, 422, "EN-7"),
+    ("xiaoming", {"reason": ""}, 422, None),
+    ("xiaoming", {"program_id": "nowhere"}, 404, None),
+    ("nobody", {}, 404, None),
+]
+
+
+async def test_en7_a_bad_waiver_is_refused_and_changes_nothing(school: httpx.AsyncClient) -> None:
     before = await published(school)
-    response = await school.post(f"{V1}/students/{student}/fee-waivers", json={**WAIVER, **change}, headers=ADMIN)
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    assert response.json().get("rule") == rule
+    for student, change, status, rule in BAD_WAIVERS:
+        body = {**WAIVER, **change}
+        response = await school.post(f"{V1}/students/{student}/fee-waivers", json=body, headers=ADMIN)
+        assert response.status_code == status, (change, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json().get("rule") == rule, change
     assert (await call(school, "GET", "/students/xiaoming/fee-waivers"))["items"] == []
     assert await published(school) == before
 
@@ -319,7 +299,7 @@ async def test_en7_another_school_or_family_or_role_gets_nothing_from_any_fee_ro
         ("POST", revoke, {}, MUM, 403),
         ("GET", "/programs/homework/fee-plans", None, TEACHER, 403),
         ("GET", "/students/xiaoming/fee-waivers", None, TEACHER, 403),
-        ("GET", "/programs/homework/fee-plans", None, {}, 401),
+        ("GET", "/programs/homework/fee-plans", None, NO_TOKEN, 401),
     ]
     for method, path, body, headers, status in attempts:
         problem = await call(school, method, path, body, headers, status)
