@@ -11,9 +11,13 @@ import pytest
 from chassis.app import Runtime
 from chassis.auth import Role
 from chassis.clock import SCHOOL_TZ, FakeClock
+from contracts.enrollment import PolicyProfileSet
+from contracts.policy import PolicySettings
+from services.attendance.absence.timers import ABSENCE_CHECK
+from services.attendance.timers import store as timers
 from services.attendance.timers.worker import fire_due
-from tests.conftest import auth
-from tests.services.conftest import read_topic
+from tests.conftest import auth, eventually
+from tests.services.conftest import publish_as_producer, read_topic
 from tests.services.test_attendance_reference import CHESS, CLASS_A, CLASS_B, DAY, HOMEWORK, school
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
@@ -106,6 +110,8 @@ async def test_an_afternoon_of_leave_and_one_unexcused_absence(pg_url: str, topi
         assert (await client.post(approve, json={}, headers=TEACHER_A)).status_code == 409  # once
         refuse = f"/attendance/v1/leave-requests/{li_id}/refuse"
         assert (await client.post(refuse, json={}, headers=TEACHER_B)).status_code == 422  # a refusal says why
+        assert (await client.post(refuse, json={"note": "x"}, headers=TEACHER_A)).status_code == 403
+        assert (await client.post(refuse, json={"note": "x"}, headers=OTHER_TEACHER)).status_code == 404
         assert (await client.post(refuse, json={"note": "请家长来电"}, headers=TEACHER_B)).json()["status"] == "refused"
 
         # The service teacher sees the leave of their session; others see only what is theirs.
@@ -204,3 +210,35 @@ async def test_an_afternoon_of_leave_and_one_unexcused_absence(pg_url: str, topi
         ("gang", "t-class-a", True),
         ("li", "t-class-b", True),
     ]
+
+
+async def test_a_policy_change_mid_day_moves_the_sessions_absence_check(pg_url: str, topic_prefix: str) -> None:
+    """AT-3: N minutes is the policy in force that day; a profile published at noon moves the one timer."""
+    clock = FakeClock(local(12, 0))
+    async with school(pg_url, topic_prefix, clock) as client:
+        runtime: Runtime = client.app.state.runtime  # type: ignore[attr-defined]
+
+        async def due_at() -> datetime | None:
+            async with runtime.db.sessions() as session:
+                timer = await timers.timer(session, kind=ABSENCE_CHECK, key=HOMEWORK_SESSION)
+            return timer.due_at if timer is not None else None
+
+        await fire_due(runtime)
+        assert await due_at() == local(16, 10)
+        later = PolicyProfileSet(
+            school_id="s1", effective_from=DAY, version=2, settings=PolicySettings(absence_after_minutes=30)
+        )
+        await publish_as_producer(topic_prefix, [later], school_id="s1")
+
+        async def moved() -> bool:
+            await fire_due(runtime)
+            return await due_at() == local(16, 30)
+
+        await eventually(moved)
+        clock.advance(local(16, 20) - clock.now())
+        await fire_due(runtime)
+        assert (await client.get("/attendance/v1/absences", headers=ADMIN)).json()["items"] == []
+        clock.advance(timedelta(minutes=11))
+        await fire_due(runtime)
+        cases = await client.get("/attendance/v1/absences", params={"session_id": HOMEWORK_SESSION}, headers=ADMIN)
+        assert [c["student_id"] for c in cases.json()["items"]] == ["fang", "gang", "hong", "li", "ming"]
