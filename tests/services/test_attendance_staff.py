@@ -148,11 +148,22 @@ async def test_at9_a_teacher_not_signed_in_by_the_session_end_is_absent_once(pg_
         move_to(clock, at(17, 30))  # homework ended at 17:20: its teacher signed in, so nothing more
         await fire_due(runtime)
         sheet = await client.get("/attendance/v1/teacher-sign-ins", params={"date": DAY.isoformat()}, headers=ADMIN)
+        first_page = await client.get(
+            "/attendance/v1/teacher-sign-ins", params={"date": DAY.isoformat(), "limit": 1}, headers=ADMIN
+        )
+        second_page = await client.get(
+            "/attendance/v1/teacher-sign-ins",
+            params={"date": DAY.isoformat(), "limit": 1, "after": first_page.json()["next"]},
+            headers=ADMIN,
+        )
         events = await read_types(client.prefix, STAFF_TYPES, count=2)  # type: ignore[attr-defined]
     assert [(r["staff_id"], r["status"], r["decided_by"]) for r in sheet.json()["items"]] == [
         ("t-chess", "absent", "deadline"),  # the roll sheet is by session: s1-chess before s1-homework
         ("t-service", "on_time", "teacher"),
     ]
+    pages = first_page.json()["items"] + second_page.json()["items"]
+    assert pages == sheet.json()["items"]
+    assert second_page.json()["next"] is None
     assert sorted((e.subject, e.data["status"], e.data["decided_by"]) for e in events) == [
         ("t-chess", "absent", "deadline"),
         ("t-service", "on_time", "teacher"),

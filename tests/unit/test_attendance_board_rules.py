@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.attendance.domain.board import Counts, SessionFacts, session_counts, students_per_teacher, total
+from services.attendance.domain.board import Counts, SessionFacts, school_counts, session_counts, students_per_teacher
 
 pytestmark = pytest.mark.unit
 
@@ -51,11 +51,27 @@ def test_bx6_more_present_children_than_the_ratio_allows_is_flagged() -> None:
     assert students_per_teacher(session_counts(facts(teachers=0), students_per_teacher=30)) is None
 
 
-def test_bx6_a_schools_board_sums_its_sessions_and_is_over_if_any_session_is() -> None:
-    calm = session_counts(facts(), students_per_teacher=30)
-    crowded = session_counts(facts(), students_per_teacher=1)
-    summed = total([calm, crowded])
-    assert (summed.expected, summed.present, summed.teachers, summed.over_ratio) == (10, 4, 2, True)
+def test_bx6_a_school_counts_each_child_once_even_when_expected_in_two_sessions() -> None:
+    homework = facts(missing_due=False)
+    club = facts(expected=frozenset({"xiaoming", "xiaoli"}), missing_due=True, teachers=1)
+    counts = school_counts([homework, club], teachers=2, students_per_teacher=30)
+    assert counts == Counts(
+        expected=5, present=2, on_leave=1, awaiting=0, missing=1, collected=1, teachers=2, over_ratio=False
+    )  # 小丽 is missing: her club is due although homework is not yet
+
+
+def test_bx6_a_child_on_leave_from_one_session_but_awaited_in_another_is_awaited_by_the_school() -> None:
+    club = facts(expected=frozenset({"xiaogang"}), on_leave=frozenset({"xiaogang"}))
+    homework = facts(expected=frozenset({"xiaogang"}), on_leave=frozenset(), missing_due=False)
+    counts = school_counts([club, homework], teachers=2, students_per_teacher=30)
+    assert (counts.on_leave, counts.awaiting) == (0, 1)
+    assert school_counts([club], teachers=1, students_per_teacher=30).on_leave == 1
+
+
+def test_bx6_a_school_is_over_the_ratio_when_any_session_is() -> None:
+    crowded = facts(teachers=0)
+    assert school_counts([facts(), crowded], teachers=1, students_per_teacher=30).over_ratio is True
+    assert school_counts([], teachers=0, students_per_teacher=30) == Counts(0, 0, 0, 0, 0, 0, 0, over_ratio=False)
 
 
 names = st.frozensets(st.sampled_from(sorted(CLASS | {"xiaoqiang"})))

@@ -1,7 +1,293 @@
-"""HTTP routes of this slice under `/attendance/v1`."""
+"""Live board routes under `/attendance/v1` (BX-6): per session, per school, per district; HTTP and SSE.
+
+A school admin or duty leader sees their school, a service teacher the sessions they teach, a district operator
+(a token with a district and no school) the district's schools. Streams send the board at once, then again
+whenever it changes: woken by a ping on the school's channel (`board/live.py`) or, at the latest, every
+`interval` seconds (changes made by slices that do not ping still show within the interval).
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
+
+from chassis.app import Runtime, RuntimeDep
+from chassis.auth import Principal, Role, require
+from chassis.clock import SCHOOL_TZ
+from chassis.pagination import PageParams, page_params
+from chassis.problems import Forbidden, NotFound
+from services.attendance.board import handlers
+from services.attendance.board.live import channel
+from services.attendance.board.store import schools_of_district
+from services.attendance.domain import board as rules
+from services.attendance.domain.sessions import parse_session_id
 
 router = APIRouter(prefix="/attendance/v1", tags=["board"])
+
+SchoolViewer = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.DUTY_LEADER)]
+SessionViewer = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.DUTY_LEADER, Role.SERVICE_TEACHER)]
+DistrictViewer = Annotated[Principal, require(Role.DISTRICT_OPERATOR)]
+Day = Annotated[date | None, Query(alias="date", description="school-local date; today when left out")]
+Interval = Annotated[float, Query(ge=0.2, le=60, description="seconds between checks for changes")]
+
+STREAM_HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+SSE: dict[int | str, dict[str, object]] = {
+    200: {"content": {"text/event-stream": {}}, "description": "server-sent `board` events"}
+}
+
+
+class CountsPublic(BaseModel):
+    """BX-6: present, on leave, not yet arrived, missing and collected, and present children per teacher."""
+
+    expected: int
+    present: int
+    on_leave: int
+    awaiting: int
+    missing: int
+    collected: int
+    teachers: int
+    students_per_teacher: float | None
+    ratio_limit: int
+    over_ratio: bool
+
+    @classmethod
+    def of(cls, counts: rules.Counts, ratio_limit: int) -> CountsPublic:
+        """From the rule's counts and the policy's ratio."""
+        return cls(
+            **{name: getattr(counts, name) for name in rules.Counts.__dataclass_fields__},
+            students_per_teacher=rules.students_per_teacher(counts),
+            ratio_limit=ratio_limit,
+        )
+
+
+class SessionBoard(BaseModel):
+    """One session's board."""
+
+    session_id: str
+    kind: str
+    starts_at: datetime
+    ends_at: datetime
+    room_id: str | None
+    teacher_ids: list[str]
+    counts: CountsPublic
+
+
+class SchoolBoard(BaseModel):
+    """A school's board: its totals and a page of its sessions (in start order)."""
+
+    school_id: str
+    day: date
+    as_of: datetime
+    totals: CountsPublic
+    sessions: list[SessionBoard]
+    next: str | None = None
+
+
+class SchoolTotals(BaseModel):
+    """A school's totals on the district's board."""
+
+    school_id: str
+    sessions: int
+    totals: CountsPublic
+
+
+class DistrictBoard(BaseModel):
+    """A district's board: a page of its schools' totals (by school id)."""
+
+    district_id: str
+    day: date
+    as_of: datetime
+    schools: list[SchoolTotals]
+    next: str | None = None
+
+
+def _day(runtime: Runtime, day: date | None) -> date:
+    return day or runtime.clock.now().astimezone(SCHOOL_TZ).date()
+
+
+def _session_board(line: handlers.SessionLine, ratio_limit: int) -> SessionBoard:
+    view = line.view
+    return SessionBoard(
+        session_id=view.session_id,
+        kind=view.kind,
+        starts_at=view.starts_at,
+        ends_at=view.ends_at,
+        room_id=view.room_id,
+        teacher_ids=list(view.teacher_ids),
+        counts=CountsPublic.of(line.counts, ratio_limit),
+    )
+
+
+async def _school_board(runtime: Runtime, school_id: str, day: date, params: PageParams) -> SchoolBoard:
+    now = runtime.clock.now()
+    async with runtime.db.sessions() as session:
+        state = await handlers.school_state(session, school_id=school_id, day=day, now=now)
+    after = [line for line in state.lines if params.after is None or line.view.session_id > params.after]
+    ordered = sorted(after, key=lambda line: line.view.session_id)
+    shown = ordered[: params.limit]
+    more = len(ordered) > params.limit
+    return SchoolBoard(
+        school_id=school_id,
+        day=day,
+        as_of=now,
+        totals=CountsPublic.of(state.totals, state.ratio_limit),
+        sessions=[_session_board(line, state.ratio_limit) for line in shown],
+        next=shown[-1].view.session_id if more and shown else None,
+    )
+
+
+async def _one_session(runtime: Runtime, principal: Principal, session_id: str) -> SessionBoard:
+    """The caller's school's session (another school's is not found); a service teacher must teach it."""
+    parsed = parse_session_id(session_id)
+    if parsed is None:
+        raise NotFound(f"no session '{session_id}' in this school")
+    async with runtime.db.sessions() as session:
+        state = await handlers.school_state(
+            session, school_id=principal.school(), day=parsed[1], now=runtime.clock.now(), only=session_id
+        )
+    if not state.lines:
+        raise NotFound(f"no session '{session_id}' in this school")
+    if principal.role is Role.SERVICE_TEACHER and principal.subject not in state.lines[0].view.teacher_ids:
+        raise Forbidden("a service teacher sees the board of their own sessions only")
+    return _session_board(state.lines[0], state.ratio_limit)
+
+
+async def _district_board(runtime: Runtime, district_id: str, day: date, params: PageParams) -> DistrictBoard:
+    now = runtime.clock.now()
+    schools = []
+    async with runtime.db.sessions() as session:
+        school_ids = await schools_of_district(
+            session, district_id=district_id, after=params.after, limit=params.limit + 1
+        )
+        for school_id in school_ids[: params.limit]:
+            state = await handlers.school_state(session, school_id=school_id, day=day, now=now)
+            totals = CountsPublic.of(state.totals, state.ratio_limit)
+            schools.append(SchoolTotals(school_id=school_id, sessions=len(state.lines), totals=totals))
+    more = len(school_ids) > params.limit
+    return DistrictBoard(
+        district_id=district_id,
+        day=day,
+        as_of=now,
+        schools=schools,
+        next=schools[-1].school_id if more and schools else None,
+    )
+
+
+def _district_of(principal: Principal) -> str:
+    if principal.district_id is None or principal.school_id is not None:
+        raise Forbidden("the district board needs a district operator's token with a district and no school")
+    return principal.district_id
+
+
+@router.get("/board/school", response_model=SchoolBoard)
+async def school_board(
+    runtime: RuntimeDep, principal: SchoolViewer, params: Annotated[PageParams, Depends(page_params)], day: Day = None
+) -> SchoolBoard:
+    """BX-6: the caller's school: totals and each session's counts."""
+    return await _school_board(runtime, principal.school(), _day(runtime, day), params)
+
+
+@router.get("/board/sessions/{session_id}", response_model=SessionBoard)
+async def session_board(session_id: str, runtime: RuntimeDep, principal: SessionViewer) -> SessionBoard:
+    """BX-6: one session's counts (a service teacher: only a session they teach)."""
+    return await _one_session(runtime, principal, session_id)
+
+
+@router.get("/board/district", response_model=DistrictBoard)
+async def district_board(
+    runtime: RuntimeDep, principal: DistrictViewer, params: Annotated[PageParams, Depends(page_params)], day: Day = None
+) -> DistrictBoard:
+    """BX-6: the operator's district: each school's totals."""
+    return await _district_board(runtime, _district_of(principal), _day(runtime, day), params)
+
+
+@router.get("/board/school/stream", response_class=StreamingResponse, responses=SSE)
+async def stream_school_board(
+    runtime: RuntimeDep, principal: SchoolViewer, interval: Interval = 2.0
+) -> StreamingResponse:
+    """BX-6 live: server-sent `board` events with the school's board (first page) whenever it changes."""
+    school_id = principal.school()
+
+    async def snapshot() -> BaseModel:
+        return await _school_board(runtime, school_id, _day(runtime, None), PageParams(limit=500))
+
+    return _streaming(runtime, [channel(school_id)], snapshot, interval)
+
+
+@router.get(
+    "/board/sessions/{session_id}/stream",
+    response_class=StreamingResponse,
+    responses=SSE,
+)
+async def stream_session_board(
+    session_id: str, runtime: RuntimeDep, principal: SessionViewer, interval: Interval = 2.0
+) -> StreamingResponse:
+    """BX-6 live: server-sent `board` events with the session's board whenever it changes."""
+    await _one_session(runtime, principal, session_id)  # refuses before the stream opens
+
+    async def snapshot() -> BaseModel:
+        return await _one_session(runtime, principal, session_id)
+
+    return _streaming(runtime, [channel(principal.school())], snapshot, interval)
+
+
+@router.get("/board/district/stream", response_class=StreamingResponse, responses=SSE)
+async def stream_district_board(
+    runtime: RuntimeDep, principal: DistrictViewer, interval: Interval = 5.0
+) -> StreamingResponse:
+    """BX-6 live: server-sent `board` events with the district's board (first page) whenever it changes."""
+    district_id = _district_of(principal)
+
+    async def snapshot() -> BaseModel:
+        return await _district_board(runtime, district_id, _day(runtime, None), PageParams(limit=500))
+
+    return _streaming(runtime, [], snapshot, interval)
+
+
+def _streaming(
+    runtime: Runtime, channels: list[str], snapshot: Callable[[], Awaitable[BaseModel]], interval: float
+) -> StreamingResponse:
+    return StreamingResponse(
+        _sse(runtime, channels, snapshot, interval), media_type="text/event-stream", headers=STREAM_HEADERS
+    )
+
+
+async def _sse(
+    runtime: Runtime, channels: list[str], snapshot: Callable[[], Awaitable[BaseModel]], interval: float
+) -> AsyncIterator[bytes]:
+    """Send the board, then each changed board; `as_of` alone changing is no change. Comment lines keep idle
+    proxies from closing the stream."""
+    pings = [runtime.broadcaster.subscribe(name) for name in channels]
+    waiting = {asyncio.ensure_future(anext(p)): p for p in pings}
+    last: str | None = None
+    yield b": connected\n\n"
+    try:
+        while True:
+            board = await snapshot()
+            compared = board.model_dump_json(exclude={"as_of"})
+            if compared != last:
+                last = compared
+                yield b"event: board\ndata: " + board.model_dump_json().encode() + b"\n\n"
+            else:
+                yield b": keepalive\n\n"
+            done, _ = await asyncio.wait(set(waiting), timeout=interval) if waiting else (set(), set())
+            if not waiting:
+                await asyncio.sleep(interval)
+            for future in done:
+                source = waiting.pop(future)
+                waiting[asyncio.ensure_future(anext(source))] = source
+    finally:
+        for future, source in waiting.items():
+            future.cancel()
+            with contextlib.suppress(BaseException):
+                await future
+            aclose = getattr(source, "aclose", None)
+            if aclose is not None:
+                await aclose()

@@ -1,14 +1,32 @@
-"""The live board (BX-6): a session's counts from who is expected, checked in, collected and on leave."""
+"""The live board (BX-6): each expected child's state in a session, counted per session and per school."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    """Where an expected child stands in a session right now."""
+
+    PRESENT = "present"
+    ON_LEAVE = "on_leave"
+    AWAITING = "awaiting"
+    MISSING = "missing"
+    COLLECTED = "collected"
+
+
+SCHOOL_PRECEDENCE = (Status.COLLECTED, Status.PRESENT, Status.MISSING, Status.AWAITING, Status.ON_LEAVE)
+"""A child expected in several sessions counts once for the school, in the first of these states any of their
+sessions gives them: gone home, here, missed somewhere, still awaited, and on leave only if on leave from all."""
 
 
 @dataclass(frozen=True)
 class SessionFacts:
-    """What is known of one session now: its roster, arrivals, departures, leave and teachers on duty."""
+    """What is known of one session now: its roster, who checked in for it, who went home today, who has leave
+    from it, its teachers on duty, and whether a child not arrived by now is missing."""
 
     expected: frozenset[str]
     checked_in: frozenset[str]
@@ -21,7 +39,7 @@ class SessionFacts:
 
 @dataclass(frozen=True)
 class Counts:
-    """BX-6: the board's numbers for a session (or summed for a school or district)."""
+    """BX-6: the board's numbers for a session or a school."""
 
     expected: int
     present: int
@@ -33,42 +51,56 @@ class Counts:
     over_ratio: bool
 
 
-def session_counts(facts: SessionFacts, *, students_per_teacher: int) -> Counts:
-    """BX-6: every expected child is in exactly one of present, on leave, awaiting (not yet due), missing, or
-    collected; a child on leave who turns up anyway counts as present. The session is over the ratio when its
-    present children exceed `students_per_teacher` per teacher on duty (any child with no teacher is over)."""
-    expected = facts.expected
-    collected = expected & facts.checked_out
-    present = (expected & facts.checked_in) - collected
-    on_leave = (expected & facts.on_leave) - present - collected
-    not_arrived = expected - present - collected - on_leave
+def statuses(facts: SessionFacts) -> dict[str, Status]:
+    """BX-6: each expected child in exactly one state; a child on leave who turns up anyway is present."""
+    found = {}
+    for child in facts.expected:
+        if child in facts.checked_out:
+            found[child] = Status.COLLECTED
+        elif child in facts.checked_in:
+            found[child] = Status.PRESENT
+        elif child in facts.on_leave:
+            found[child] = Status.ON_LEAVE
+        else:
+            found[child] = Status.MISSING if facts.missing_due else Status.AWAITING
+    return found
+
+
+def _counts(states: Mapping[str, Status], *, teachers: int, over_ratio: bool) -> Counts:
+    tally = Counter(states.values())
     return Counts(
-        expected=len(expected),
-        present=len(present),
-        on_leave=len(on_leave),
-        awaiting=0 if facts.missing_due else len(not_arrived),
-        missing=len(not_arrived) if facts.missing_due else 0,
-        collected=len(collected),
-        teachers=facts.teachers,
-        over_ratio=len(present) > facts.teachers * students_per_teacher,
+        expected=len(states),
+        present=tally[Status.PRESENT],
+        on_leave=tally[Status.ON_LEAVE],
+        awaiting=tally[Status.AWAITING],
+        missing=tally[Status.MISSING],
+        collected=tally[Status.COLLECTED],
+        teachers=teachers,
+        over_ratio=over_ratio,
     )
+
+
+def session_counts(facts: SessionFacts, *, students_per_teacher: int) -> Counts:
+    """BX-6: a session's counts; over the ratio when its present children exceed `students_per_teacher` per
+    teacher on duty (present children with no teacher at all are always over)."""
+    states = statuses(facts)
+    present = sum(state is Status.PRESENT for state in states.values())
+    return _counts(states, teachers=facts.teachers, over_ratio=present > facts.teachers * students_per_teacher)
+
+
+def school_counts(sessions: Sequence[SessionFacts], *, teachers: int, students_per_teacher: int) -> Counts:
+    """BX-6: a school's counts over distinct children (see SCHOOL_PRECEDENCE) and distinct teachers on duty;
+    over the ratio if any of its sessions is."""
+    rank = {state: number for number, state in enumerate(SCHOOL_PRECEDENCE)}
+    merged: dict[str, Status] = {}
+    for facts in sessions:
+        for child, state in statuses(facts).items():
+            if child not in merged or rank[state] < rank[merged[child]]:
+                merged[child] = state
+    over = any(session_counts(s, students_per_teacher=students_per_teacher).over_ratio for s in sessions)
+    return _counts(merged, teachers=teachers, over_ratio=over)
 
 
 def students_per_teacher(counts: Counts) -> float | None:
     """Present children per teacher on duty, to one decimal (None when no teacher is on duty)."""
     return round(counts.present / counts.teachers, 1) if counts.teachers else None
-
-
-def total(counts: Iterable[Counts]) -> Counts:
-    """A school's (or district's) counts: the sum of its sessions'; over the ratio if any session is."""
-    items = list(counts)
-    return Counts(
-        expected=sum(c.expected for c in items),
-        present=sum(c.present for c in items),
-        on_leave=sum(c.on_leave for c in items),
-        awaiting=sum(c.awaiting for c in items),
-        missing=sum(c.missing for c in items),
-        collected=sum(c.collected for c in items),
-        teachers=sum(c.teachers for c in items),
-        over_ratio=any(c.over_ratio for c in items),
-    )

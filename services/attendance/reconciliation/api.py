@@ -18,6 +18,7 @@ from chassis.uow import UnitOfWork
 from services.attendance.domain.reconciliation import DayMark, DayStatus, parse_register_csv
 from services.attendance.reconciliation import handlers, store
 from services.attendance.reference import store as ref
+from services.attendance.staff.paging import pair_cursor, parse_pair
 
 router = APIRouter(prefix="/attendance/v1", tags=["reconciliation"])
 
@@ -176,15 +177,10 @@ async def list_alerts(
     params: Annotated[PageParams, Depends(page_params)],
 ) -> Page[AlertPublic]:
     """BX-4: the school's children alerted as at school but missing from a session, on a day."""
-    after = None
-    if params.after is not None:
-        session_id, separator, student_id = params.after.rpartition("|")
-        if not separator or not session_id or not student_id:
-            raise Unprocessable("malformed cursor: pass the `next` value of the previous page")
-        after = (session_id, student_id)
+    after = parse_pair(params.after)
     async with runtime.db.sessions() as session:
         rows = await store.alerts_of_day(
             session, school_id=principal.school(), day=day, after=after, limit=params.limit + 1
         )
     items = [AlertPublic.model_validate(r, from_attributes=True) for r in rows]
-    return page_of(items, params, lambda item: f"{item.session_id}|{item.student_id}")
+    return page_of(items, params, lambda item: pair_cursor(item.session_id, item.student_id))

@@ -9,7 +9,7 @@ from chassis.clock import SCHOOL_TZ
 from chassis.problems import Unprocessable
 from chassis.uow import UnitOfWork
 from contracts.attendance.reconciliation import StudentMissingFromSession
-from services.attendance.board.store import presence
+from services.attendance.board.store import day_presence
 from services.attendance.domain import reconciliation as rules
 from services.attendance.domain.sessions import SessionView
 from services.attendance.reconciliation import store
@@ -80,7 +80,8 @@ async def reconcile_session(uow: UnitOfWork, view: SessionView) -> list[str]:
     at_school = await store.present_at_school(uow.session, school_id=view.school_id, day=view.day, student_ids=expected)
     if not at_school:
         return []
-    seen = await presence(uow.session, school_id=view.school_id, day=view.day, student_ids=at_school)
+    day = await day_presence(uow.session, school_id=view.school_id, day=view.day, student_ids=at_school)
+    seen = day.of(view)
     missing = rules.missing_from_session(
         expected=expected,
         present_at_school=at_school,

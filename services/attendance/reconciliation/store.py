@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chassis.sql import insert_ignoring_duplicates, upsert
+from services.attendance.staff.paging import after_pair
 from services.attendance.store import Base
 
 
@@ -83,11 +84,10 @@ async def alerts_of_day(
     session: AsyncSession, *, school_id: str, day: date, after: tuple[str, str] | None, limit: int
 ) -> list[MissingAlert]:
     """A page of a school's alerts of a day, by session then student."""
-    query = select(MissingAlert).where(MissingAlert.school_id == school_id, MissingAlert.day == day)
-    if after is not None:
-        query = query.where(
-            (MissingAlert.session_id > after[0])
-            | ((MissingAlert.session_id == after[0]) & (MissingAlert.student_id > after[1]))
-        )
+    query = select(MissingAlert).where(
+        MissingAlert.school_id == school_id,
+        MissingAlert.day == day,
+        after_pair(MissingAlert.session_id, MissingAlert.student_id, after),
+    )
     query = query.order_by(MissingAlert.session_id, MissingAlert.student_id).limit(limit)
     return list((await session.execute(query)).scalars())

@@ -14,7 +14,7 @@ from chassis.app import Runtime, RuntimeDep
 from chassis.auth import Principal, Role, require
 from chassis.idempotency import respond_once
 from chassis.pagination import Page, PageParams, page_of, page_params
-from chassis.problems import Forbidden, NotFound, Unprocessable
+from chassis.problems import Forbidden, NotFound
 from chassis.uow import UnitOfWork
 from contracts.attendance.staff import FindingKind, IncidentKind, SignInStatus
 from services.attendance.board.live import announce
@@ -22,6 +22,7 @@ from services.attendance.domain.sessions import SessionView
 from services.attendance.domain.staff import ActivityRecord, is_half_session
 from services.attendance.sessions.store import session_of
 from services.attendance.staff import handlers, store
+from services.attendance.staff.paging import pair_cursor, parse_pair
 
 router = APIRouter(prefix="/attendance/v1", tags=["staff"])
 
@@ -263,15 +264,6 @@ async def staff_sheet(session_id: str, runtime: RuntimeDep, principal: SheetRead
     )
 
 
-def _cursor(after: str | None) -> tuple[str, str] | None:
-    if after is None:
-        return None
-    session_id, separator, staff_id = after.rpartition("|")
-    if not separator or not session_id or not staff_id:
-        raise Unprocessable("malformed cursor: pass the `next` value of the previous page")
-    return session_id, staff_id
-
-
 @router.get("/teacher-sign-ins", response_model=Page[SignInPublic])
 async def roll_sheet(
     runtime: RuntimeDep,
@@ -282,7 +274,7 @@ async def roll_sheet(
     """AT-9: the school's roll sheet of teachers (点名表) for a day: every judged sign-in, by session."""
     async with runtime.db.sessions() as session:
         rows = await store.sign_ins_of_day(
-            session, school_id=principal.school(), day=day, after=_cursor(params.after), limit=params.limit + 1
+            session, school_id=principal.school(), day=day, after=parse_pair(params.after), limit=params.limit + 1
         )
     items = [SignInPublic.model_validate(r, from_attributes=True) for r in rows]
-    return page_of(items, params, lambda item: f"{item.session_id}|{item.staff_id}")
+    return page_of(items, params, lambda item: pair_cursor(item.session_id, item.staff_id))

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chassis.sql import insert_ignoring_duplicates
+from services.attendance.staff.paging import after_pair
 from services.attendance.store import Base
 
 
@@ -109,12 +110,11 @@ async def sign_ins_of_day(
     session: AsyncSession, *, school_id: str, day: date, after: tuple[str, str] | None, limit: int
 ) -> list[TeacherSignIn]:
     """A school's judged sign-ins of a day (the roll sheet, 点名表), keyset-ordered by session then teacher."""
-    query = select(TeacherSignIn).where(TeacherSignIn.school_id == school_id, TeacherSignIn.day == day)
-    if after is not None:
-        query = query.where(
-            (TeacherSignIn.session_id > after[0])
-            | ((TeacherSignIn.session_id == after[0]) & (TeacherSignIn.staff_id > after[1]))
-        )
+    query = select(TeacherSignIn).where(
+        TeacherSignIn.school_id == school_id,
+        TeacherSignIn.day == day,
+        after_pair(TeacherSignIn.session_id, TeacherSignIn.staff_id, after),
+    )
     query = query.order_by(TeacherSignIn.session_id, TeacherSignIn.staff_id).limit(limit)
     return list((await session.execute(query)).scalars())
 
