@@ -58,6 +58,19 @@ async def check_out(client: httpx.AsyncClient, runtime: Runtime, student_id: str
     assert response.status_code == 201, response.text
 
 
+async def grant_leave(client: httpx.AsyncClient, student_id: str, class_teacher: str, session_id: str | None) -> None:
+    """AT-3: the guardian asks for leave (for the day, or one session) and the class teacher approves it."""
+    body = {"student_id": student_id, "day": DAY.isoformat(), "session_id": session_id, "reason": "看牙医"}
+    guardian = auth(Role.GUARDIAN, f"g-{student_id}", school="s1")
+    asked = await client.post("/attendance/v1/leave-requests", json=body, headers=guardian)
+    assert asked.status_code == 201, asked.text
+    teacher = auth(Role.CLASS_TEACHER, class_teacher, school="s1")
+    approved = await client.post(
+        f"/attendance/v1/leave-requests/{asked.json()['leave_id']}/approve", json={}, headers=teacher
+    )
+    assert approved.status_code == 200, approved.text
+
+
 def counts(board: dict[str, Any], *names: str) -> tuple[Any, ...]:
     return tuple(board["counts"][name] for name in names)
 
@@ -72,11 +85,13 @@ async def test_bx6_the_board_counts_present_missing_collected_and_students_per_t
     clock = FakeClock(AT)
     async with school(pg_url, topic_prefix, clock, timer_tick_seconds=30.0) as client:
         runtime = runtime_of(client)
+        move_to(clock, at(15, 40))
+        await grant_leave(client, "gang", "t-class-a", None)
         move_to(clock, at(16, 2))
         for student in ("ming", "hong", "li"):
             await check_in(client, runtime, student)
         early = (await client.get(f"/attendance/v1/board/sessions/{HOMEWORK_SESSION}", headers=SERVICE)).json()
-        assert counts(early, "expected", "present", "awaiting", "missing") == (5, 3, 2, 0)
+        assert counts(early, "expected", "present", "on_leave", "awaiting", "missing") == (5, 3, 1, 1, 0)
         move_to(clock, at(16, 30))
         await check_out(client, runtime, "hong")  # flexible early departure (AT-4)
         board = (await client.get("/attendance/v1/board/school", headers=ADMIN)).json()
@@ -84,11 +99,11 @@ async def test_bx6_the_board_counts_present_missing_collected_and_students_per_t
         assert counts(homework, "expected", "present", "on_leave", "awaiting", "missing", "collected") == (
             5,
             2,
-            0,
-            0,
-            2,
             1,
-        )
+            0,
+            1,
+            1,
+        )  # 小红 went home early, 小刚 is on leave, 小芳 is missing
         assert counts(homework, "teachers", "students_per_teacher", "ratio_limit", "over_ratio") == (1, 2.0, 30, False)
         assert counts(session_of(board, CHESS_SESSION), "expected", "present") == (1, 1)
         assert (board["totals"]["expected"], board["totals"]["present"], board["totals"]["collected"]) == (5, 2, 1)

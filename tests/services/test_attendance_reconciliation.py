@@ -14,6 +14,7 @@ from chassis.clock import FakeClock
 from services.attendance.reconciliation import store
 from services.attendance.timers.worker import fire_due
 from tests.conftest import auth
+from tests.services.test_attendance_board import grant_leave
 from tests.services.test_attendance_reference import AT, CHESS, CLASS_A, CLASS_B, DAY, HOMEWORK, school
 from tests.services.test_attendance_staff import at, move_to, read_types, rows, runtime_of
 
@@ -59,11 +60,11 @@ async def test_bx4_children_at_school_but_not_in_their_session_are_alerted_once_
     clock = FakeClock(AT)
     async with school(pg_url, topic_prefix, clock, timer_tick_seconds=30.0) as client:
         move_to(clock, at(15, 30))
-        saved = await client.put(
-            register(CLASS_A), json=marks(ming="present", hong="present", gang="absent"), headers=TEACHER_A
-        )
+        await grant_leave(client, "gang", "t-class-a", HOMEWORK_SESSION)  # at school, excused from homework
+        class_a = marks(ming="present", hong="present", gang="present")
+        saved = await client.put(register(CLASS_A), json=class_a, headers=TEACHER_A)
         assert saved.status_code == 200
-        assert (saved.json()["present"], saved.json()["absent"], saved.json()["alerts_raised"]) == (2, 1, 0)
+        assert (saved.json()["present"], saved.json()["absent"], saved.json()["alerts_raised"]) == (3, 0, 0)
         upload = "class_id,student_id,status\ns1-g3-c2,li,出勤\ns1-g3-c2,fang,present\n"
         csv = await client.post(CSV, content=upload.encode(), headers={**ADMIN, "Content-Type": "text/csv"})
         assert (csv.status_code, csv.json()["classes"], csv.json()["present"]) == (200, [CLASS_B], 2)
@@ -79,7 +80,7 @@ async def test_bx4_children_at_school_but_not_in_their_session_are_alerted_once_
             "/attendance/v1/missing-from-session", params={"date": DAY.isoformat()}, headers=ADMIN
         )
         events = await read_types(client.prefix, MISSING, count=3)  # type: ignore[attr-defined]
-    # 小明 is expected in homework and in the chess club, 小芳 in homework; 小刚 was not at school (AT-3's case)
+    # 小明 is expected in homework and in the chess club, 小芳 in homework; 小刚 has leave from homework
     assert alerts(events) == [
         ("fang", HOMEWORK_SESSION, CLASS_B),
         ("ming", CHESS_SESSION, CLASS_A),
