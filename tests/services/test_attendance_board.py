@@ -43,6 +43,13 @@ ADMIN = auth(Role.SCHOOL_ADMIN, "s1-office", school="s1")
 DUTY = auth(Role.DUTY_LEADER, "t-duty", school="s1")
 SERVICE = auth(Role.SERVICE_TEACHER, "t-service", school="s1")
 KIOSK = auth(Role.KIOSK, "s1-gate", school="s1")
+CHESS_TEACHER = auth(Role.SERVICE_TEACHER, "t-chess", school="s1")
+SCHOOL_BOARD = "/attendance/v1/board/school"
+HOMEWORK_BOARD, CHESS_BOARD = (f"/attendance/v1/board/sessions/{s}" for s in (HOMEWORK_SESSION, CHESS_SESSION))
+
+
+async def status(client: httpx.AsyncClient, url: str, headers: dict[str, str]) -> int:
+    return (await client.get(url, headers=headers)).status_code
 
 
 async def check_in(client: httpx.AsyncClient, runtime: Runtime, student_id: str) -> None:
@@ -169,21 +176,19 @@ async def test_bx6_a_district_operator_sees_the_districts_schools_and_nobody_see
         s2_board = (await client.get("/attendance/v1/board/school", headers=s2_admin)).json()
         assert (s2_board["school_id"], s2_board["sessions"], s2_board["totals"]["expected"]) == ("s2", [], 0)
         for headers in (s2_admin, auth(Role.SERVICE_TEACHER, "t-service", school="s2")):
-            assert (
-                await client.get(f"/attendance/v1/board/sessions/{HOMEWORK_SESSION}", headers=headers)
-            ).status_code == 404
-        chess_teacher = auth(Role.SERVICE_TEACHER, "t-chess", school="s1")
-        assert (
-            await client.get(f"/attendance/v1/board/sessions/{HOMEWORK_SESSION}", headers=chess_teacher)
-        ).status_code == 403
-        for headers in (SERVICE, auth(Role.GUARDIAN, "g-ming", school="s1"), KIOSK, operator):
-            assert (await client.get("/attendance/v1/board/school", headers=headers)).status_code == 403
-        for headers in (ADMIN, auth(Role.DISTRICT_OPERATOR, "d1-ops", school="s1", district="d1")):
-            assert (await client.get("/attendance/v1/board/district", headers=headers)).status_code == 403
+            assert await status(client, HOMEWORK_BOARD, headers) == 404
+        assert await status(client, HOMEWORK_BOARD, CHESS_TEACHER) == 403
         guardian = auth(Role.GUARDIAN, "g-ming", school="s1")
-        assert (
-            await client.get(f"/attendance/v1/board/sessions/{HOMEWORK_SESSION}", headers=guardian)
-        ).status_code == 403
+        for headers in (SERVICE, guardian, KIOSK, operator):
+            assert await status(client, SCHOOL_BOARD, headers) == 403
+            assert await status(client, f"{SCHOOL_BOARD}/stream", headers) == 403
+        for headers in (ADMIN, auth(Role.DISTRICT_OPERATOR, "d1-ops", school="s1", district="d1")):
+            assert await status(client, "/attendance/v1/board/district", headers) == 403
+            assert await status(client, "/attendance/v1/board/district/stream", headers) == 403
+        for headers in (guardian, KIOSK):
+            assert await status(client, HOMEWORK_BOARD, headers) == 403
+            assert await status(client, f"{HOMEWORK_BOARD}/stream", headers) == 403
+        assert await status(client, f"{HOMEWORK_BOARD}/stream", s2_admin) == 404
 
 
 @contextlib.asynccontextmanager
@@ -221,15 +226,8 @@ async def test_bx6_the_board_is_pushed_live_when_it_changes(pg_url: str, topic_p
     async with (
         served(pg_url, topic_prefix, clock) as (base, runtime),
         httpx.AsyncClient(base_url=base, timeout=30) as client,
-        client.stream(
-            "GET", "/attendance/v1/board/school/stream", params={"interval": 0.3}, headers=ADMIN
-        ) as school_stream,
-        client.stream(
-            "GET",
-            f"/attendance/v1/board/sessions/{CHESS_SESSION}/stream",
-            params={"interval": 60},
-            headers=auth(Role.SERVICE_TEACHER, "t-chess", school="s1"),
-        ) as chess_stream,
+        client.stream("GET", f"{SCHOOL_BOARD}/stream", params={"interval": 0.3}, headers=ADMIN) as school_stream,
+        client.stream("GET", f"{CHESS_BOARD}/stream", params={"interval": 60}, headers=CHESS_TEACHER) as chess_stream,
     ):
         assert school_stream.headers["content-type"].startswith("text/event-stream")
         school_boards, chess_boards = boards(school_stream.aiter_lines()), boards(chess_stream.aiter_lines())
@@ -242,10 +240,5 @@ async def test_bx6_the_board_is_pushed_live_when_it_changes(pg_url: str, topic_p
             response = await client.post(f"/attendance/v1/sessions/{CHESS_SESSION}/patrols", json=patrol, headers=DUTY)
             assert response.status_code == 201
             chess = await anext(chess_boards)  # a 60 s interval: only the patrol's ping can have woken it
-            assert (chess["counts"]["teachers"], chess["counts"]["present"], chess["counts"]["over_ratio"]) == (
-                0,
-                1,
-                True,
-            )
-        other = await client.get(f"/attendance/v1/board/sessions/{CHESS_SESSION}/stream", headers=SERVICE)
-        assert other.status_code == 403
+            assert counts(chess, "teachers", "present", "over_ratio") == (0, 1, True)
+        assert await status(client, f"{CHESS_BOARD}/stream", SERVICE) == 403
