@@ -205,6 +205,20 @@ async def test_at9_the_activity_record_is_complete_only_with_every_part_and_amen
     assert events[1].data["student_count"] == 2
 
 
+async def test_at9_two_first_filings_at_once_become_two_revisions_not_an_error(pg_url: str, topic_prefix: str) -> None:
+    clock = FakeClock(AT)
+    url = f"/attendance/v1/sessions/{CHESS_SESSION}/activity-record"
+    async with school(pg_url, topic_prefix, clock, timer_tick_seconds=30.0) as client:
+        move_to(clock, at(16, 30))
+        bodies = [{"place": "棋室", "content": content, "student_ids": ["ming"], "effect": "好"} for content in "AB"]
+        answers = await asyncio.gather(*(client.put(url, json=b, headers=CHESS_TEACHER) for b in bodies))
+        assert sorted(a.status_code for a in answers) == [200, 201]
+        assert sorted(a.json()["revision"] for a in answers) == [1, 2]
+        events = await read_types(client.prefix, STAFF_TYPES, count=2)  # type: ignore[attr-defined]
+    assert [e.data["revision"] for e in events] == [1, 2]
+    assert len({e.data["record_id"] for e in events}) == 1
+
+
 async def test_at10_qa1_a_patrol_deducts_per_finding_and_finding_no_teacher_marks_them_absent(
     pg_url: str, topic_prefix: str
 ) -> None:

@@ -125,16 +125,18 @@ async def file_activity_record(
         "student_ids": sorted(set(record.student_ids)),
         "effect": record.effect,
     }
-    row = await store.record_of(uow.session, session_id=view.session_id, staff_id=staff_id)
-    if row is not None and all(getattr(row, name) == value for name, value in fields.items()):
+    row = await store.lock_record(
+        uow.session,
+        session_id=view.session_id,
+        staff_id=staff_id,
+        school_id=view.school_id,
+        day=view.day,
+        now=uow.clock.now(),
+    )
+    if row.revision and all(getattr(row, name) == value for name, value in fields.items()):
         return row, False
     missing = rules.missing_parts(record)
-    if row is None:
-        row = store.ActivityRecordRow(
-            session_id=view.session_id, staff_id=staff_id, record_id=str(uuid.uuid4()), revision=0
-        )
-        uow.session.add(row)
-    for name, value in {**fields, "school_id": view.school_id, "day": view.day}.items():
+    for name, value in fields.items():
         setattr(row, name, value)
     row.complete, row.missing, row.revision, row.filed_at = not missing, missing, row.revision + 1, uow.clock.now()
     await uow.session.flush()

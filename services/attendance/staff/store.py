@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
 from typing import Any
 
@@ -132,14 +133,36 @@ async def absent_teachers(session: AsyncSession, *, session_ids: list[str]) -> d
     return found
 
 
-async def record_of(session: AsyncSession, *, session_id: str, staff_id: str) -> ActivityRecordRow | None:
-    """The latest activity record of a teacher for a session, or None."""
-    return await session.get(ActivityRecordRow, (session_id, staff_id), with_for_update=True)
+async def lock_record(
+    session: AsyncSession, *, session_id: str, staff_id: str, school_id: str, day: date, now: datetime
+) -> ActivityRecordRow:
+    """The teacher's record of the session, locked for this transaction; created empty (revision 0) if there is
+    none yet, so two first filings at once queue on the row instead of colliding on its key."""
+    blank = {
+        "session_id": session_id,
+        "staff_id": staff_id,
+        "record_id": str(uuid.uuid4()),
+        "school_id": school_id,
+        "day": day,
+        "place": "",
+        "content": "",
+        "student_ids": [],
+        "effect": "",
+        "complete": False,
+        "missing": [],
+        "revision": 0,
+        "filed_at": now,
+    }
+    await session.execute(insert_ignoring_duplicates(session, ActivityRecordRow, blank))
+    query = select(ActivityRecordRow).where(
+        ActivityRecordRow.session_id == session_id, ActivityRecordRow.staff_id == staff_id
+    )
+    return (await session.execute(query.with_for_update().execution_options(populate_existing=True))).scalar_one()
 
 
 async def records_of_session(session: AsyncSession, *, session_id: str) -> list[ActivityRecordRow]:
     """The activity records of a session, by teacher."""
-    query = select(ActivityRecordRow).where(ActivityRecordRow.session_id == session_id)
+    query = select(ActivityRecordRow).where(ActivityRecordRow.session_id == session_id, ActivityRecordRow.revision > 0)
     return list((await session.execute(query.order_by(ActivityRecordRow.staff_id))).scalars())
 
 
