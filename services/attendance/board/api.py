@@ -22,7 +22,7 @@ from chassis.app import Runtime, RuntimeDep
 from chassis.auth import Principal, Role, require
 from chassis.clock import SCHOOL_TZ
 from chassis.pagination import PageParams, page_params
-from chassis.problems import Forbidden, NotFound
+from chassis.problems import Forbidden, NotFound, Problem
 from services.attendance.board import handlers
 from services.attendance.board.live import channel
 from services.attendance.board.store import schools_of_district
@@ -37,6 +37,8 @@ DistrictViewer = Annotated[Principal, require(Role.DISTRICT_OPERATOR)]
 Day = Annotated[date | None, Query(alias="date", description="school-local date; today when left out")]
 Interval = Annotated[float, Query(ge=0.2, le=60, description="seconds between checks for changes")]
 
+MIN_GAP = 0.25
+"""Seconds between two recomputations of one stream, however many pings arrive."""
 STREAM_HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
 SSE: dict[int | str, dict[str, object]] = {
     200: {"content": {"text/event-stream": {}}, "description": "server-sent `board` events"}
@@ -262,27 +264,28 @@ def _streaming(
 async def _sse(
     runtime: Runtime, channels: list[str], snapshot: Callable[[], Awaitable[BaseModel]], interval: float
 ) -> AsyncIterator[bytes]:
-    """Send the board, then each changed board; `as_of` alone changing is no change. Comment lines keep idle
-    proxies from closing the stream."""
+    """Send the board, then each changed board; `as_of` alone changing is no change. A burst of pings costs one
+    recomputation per `MIN_GAP`; comment lines keep idle proxies from closing the stream; a board that can no
+    longer be shown (its session is gone) ends the stream."""
     pings = [runtime.broadcaster.subscribe(name) for name in channels]
-    waiting = {asyncio.ensure_future(anext(p)): p for p in pings}
+    waiting: dict[asyncio.Future[bytes], AsyncIterator[bytes]] = {asyncio.ensure_future(anext(p)): p for p in pings}
     last: str | None = None
     yield b": connected\n\n"
     try:
         while True:
-            board = await snapshot()
+            started = asyncio.get_running_loop().time()
+            try:
+                board = await snapshot()
+            except Problem:
+                return
             compared = board.model_dump_json(exclude={"as_of"})
             if compared != last:
                 last = compared
                 yield b"event: board\ndata: " + board.model_dump_json().encode() + b"\n\n"
             else:
                 yield b": keepalive\n\n"
-            done, _ = await asyncio.wait(set(waiting), timeout=interval) if waiting else (set(), set())
-            if not waiting:
-                await asyncio.sleep(interval)
-            for future in done:
-                source = waiting.pop(future)
-                waiting[asyncio.ensure_future(anext(source))] = source
+            await _next_change(waiting, interval)
+            await asyncio.sleep(max(0.0, MIN_GAP - (asyncio.get_running_loop().time() - started)))
     finally:
         for future, source in waiting.items():
             future.cancel()
@@ -291,3 +294,14 @@ async def _sse(
             aclose = getattr(source, "aclose", None)
             if aclose is not None:
                 await aclose()
+
+
+async def _next_change(waiting: dict[asyncio.Future[bytes], AsyncIterator[bytes]], interval: float) -> None:
+    """Until a ping arrives on any channel, or `interval` seconds pass."""
+    if not waiting:
+        await asyncio.sleep(interval)
+        return
+    done, _ = await asyncio.wait(set(waiting), timeout=interval)
+    for future in done:
+        source = waiting.pop(future)
+        waiting[asyncio.ensure_future(anext(source))] = source
