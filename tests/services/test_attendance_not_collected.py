@@ -85,6 +85,10 @@ async def test_at6_an_afternoon_with_a_child_not_collected(pg_url: str, topic_pr
         assert [(u["student_id"], u["in_reception"], u["step"]) for u in report["unaccounted"]] == [
             ("xiaoming", True, 3)
         ]
+        elsewhere = await client.get("/attendance/v1/days/2026-11-25/clearance", headers=OTHER_DUTY)
+        assert elsewhere.json()["unaccounted"] == []  # another school's duty leader sees none of s1's children
+        others = await client.get("/attendance/v1/not-collected", params={"date": "2026-11-25"}, headers=OTHER_DUTY)
+        assert others.json()["items"] == []
         refused = await client.post("/attendance/v1/days/2026-11-25/clear", headers=DUTY)
         assert refused.status_code == 409
         assert [u["student_id"] for u in refused.json()["unaccounted"]] == ["xiaoming"]

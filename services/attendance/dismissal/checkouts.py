@@ -191,7 +191,9 @@ async def _hand_over(
 ) -> CheckOutResult:
     policy = await ref.policy_on(uow.session, school_id=command.school_id, day=day)
     regular = dismissal_at(day, child.grade, policy)
-    fee = late_pickup_fee(regular, occurred_at, policy)
+    # BX-5: the fee is for an adult collecting late; children handed to the bus or a program are not late.
+    late = command.release is Release.PICKUP_PERSON
+    fee = late_pickup_fee(regular, occurred_at, policy) if late else None
     row = store.CheckOut(
         check_out_id=str(uuid.uuid4()),
         school_id=command.school_id,

@@ -37,12 +37,6 @@ async def broadcast(session: AsyncSession, *, school_id: str, broadcast_id: str)
     return row if row is not None and row.school_id == school_id else None
 
 
-async def early_dismissals(session: AsyncSession, *, school_id: str, day: date) -> list[Broadcast]:
-    """The day's real (not drill) early dismissals, earliest first."""
-    query = select(Broadcast).where(Broadcast.school_id == school_id, Broadcast.day == day, Broadcast.drill.is_(False))
-    return list((await session.execute(query.order_by(Broadcast.dismiss_at))).scalars())
-
-
 async def list_broadcasts(session: AsyncSession, *, school_id: str, after: str | None, limit: int) -> list[Broadcast]:
     """A page of the school's broadcasts by id (`limit + 1` rows, for `page_of`)."""
     query = select(Broadcast).where(Broadcast.school_id == school_id)
