@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,6 +18,7 @@ from services.attendance.domain.check_in import (
     DeviceEvent,
     Outcome,
     accept_device_time,
+    as_utc,
     first_sightings,
     identity,
     in_device_order,
@@ -98,7 +99,9 @@ class CheckInBatch:
 async def check_in_batch(uow: UnitOfWork, command: CheckInBatch, *, max_skew: timedelta) -> list[BatchResult]:
     """AT-8: apply a batch in device-time order; each event is created, a duplicate (of a stored event or of an
     earlier one in the batch), or refused with a reason; nothing is stored twice. A few statements per batch."""
-    events, now = command.events, uow.clock.now()
+    # Device times are kept in UTC, so one event has one stored form whatever offset the device reported.
+    events = [replace(e, occurred_at=as_utc(e.occurred_at)) for e in command.events]
+    now = uow.clock.now()
     results: dict[int, BatchResult] = {}
     roster = await store.rostered(uow.session, school_id=command.school_id, student_ids={e.student_id for e in events})
     acceptable: list[DeviceEvent] = []
@@ -160,7 +163,7 @@ async def _already_stored(
     for device_id in {e.device_id for e in events}:
         keys = {(e.student_id, e.occurred_at) for e in events if e.device_id == device_id}
         rows = await store.stored_events(uow.session, school_id=command.school_id, device_id=device_id, keys=keys)
-        found |= {(device_id, student_id, at): row for (student_id, at), row in rows.items()}
+        found |= {(device_id, student_id, as_utc(at)): row for (student_id, at), row in rows.items()}
     return found
 
 

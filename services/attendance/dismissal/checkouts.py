@@ -17,7 +17,7 @@ from contracts.attendance.dismissal import (
     StudentCheckedOut,
 )
 from services.attendance.dismissal import plans, store
-from services.attendance.domain.check_in import DeviceClockAhead, Outcome, accept_device_time
+from services.attendance.domain.check_in import DeviceClockAhead, Outcome, accept_device_time, as_utc
 from services.attendance.domain.dismissal import dismissal_at, is_early
 from services.attendance.domain.late_fees import late_pickup_fee
 from services.attendance.domain.pickup import (
@@ -82,7 +82,7 @@ async def check_out_student(uow: UnitOfWork, command: CheckOutStudent, *, max_sk
     day = date.fromisoformat(school_date(occurred_at))
     existing = await store.check_out_of(uow.session, student_id=child.student_id, day=day)
     if existing is not None:
-        if existing.device_id == command.device_id and existing.occurred_at == occurred_at:
+        if existing.device_id == command.device_id and as_utc(existing.occurred_at) == occurred_at:
             return CheckOutResult(Outcome.DUPLICATE, existing)
         raise Conflict(f"'{child.student_id}' was already checked out at {existing.occurred_at.isoformat()}")
     person_id, refusal = await _judge(uow, command, child, day)

@@ -68,7 +68,7 @@ async def escalate_not_collected(uow: UnitOfWork, timer: DueTimer) -> None:
         cases = [c for c in cases if c.step < step]
     for case in cases:
         case.step = step
-        await _call(uow, case, step)
+        await _call(uow, case, step, dismissal_at)
     following = next_step(step)
     if following is not None and cases:
         policy = await ref.policy_on(uow.session, school_id=timer.school_id, day=day)
@@ -110,11 +110,11 @@ async def _move_to_reception(
     return [case for case in moved if case is not None]
 
 
-async def _call(uow: UnitOfWork, case: store.NotCollectedCase, step: int) -> None:
+async def _call(uow: UnitOfWork, case: store.NotCollectedCase, step: int, dismissal_at: datetime) -> None:
     guardians = await ref.guardian_ids_of(uow.session, student_id=case.student_id)
     child = await ref.student(uow.session, school_id=case.school_id, student_id=case.student_id)
     teacher = await ref.class_teacher_of(uow.session, class_id=child.class_id) if child is not None else None
-    minutes = int((uow.clock.now() - case.dismissal_at).total_seconds() // 60)
+    minutes = int((uow.clock.now() - dismissal_at).total_seconds() // 60)
     await uow.publish(
         StudentNotCollected(
             student_id=case.student_id,
@@ -123,7 +123,7 @@ async def _call(uow: UnitOfWork, case: store.NotCollectedCase, step: int) -> Non
             step=step,
             escalation=step_kind(step),
             recipient_id=recipient(step, guardians, teacher),
-            dismissal_at=case.dismissal_at,
+            dismissal_at=dismissal_at,
             minutes_after_dismissal=minutes,
         ),
         school_id=case.school_id,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from chassis.clock import school_date
@@ -34,7 +34,12 @@ def accept_device_time(occurred_at: datetime, now: datetime, max_skew: timedelta
             f"occurred_at is {(occurred_at - now).total_seconds():.0f}s ahead of the server clock "
             f"(at most {max_skew.total_seconds():.0f}s allowed)"
         )
-    return occurred_at
+    return occurred_at.astimezone(UTC)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """An aware UTC moment; a naive one is UTC already (SQLite keeps the UTC wall time without its offset)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def session_date_for(event: DeviceEvent) -> str:
@@ -52,7 +57,7 @@ class Outcome(StrEnum):
 
 def identity(event: DeviceEvent) -> tuple[str, str, datetime]:
     """A device event is the same event when the same device saw the same child at the same device time (AT-8)."""
-    return event.device_id, event.student_id, event.occurred_at
+    return event.device_id, event.student_id, as_utc(event.occurred_at)
 
 
 def in_device_order(events: Sequence[DeviceEvent]) -> list[int]:
