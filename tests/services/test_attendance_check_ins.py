@@ -213,3 +213,17 @@ async def test_health_readiness_and_metrics(attendance: httpx.AsyncClient) -> No
         ',status="201"}' in metrics
     )
     assert 'afterschool_check_ins_total{method="card",service="attendance"}' in metrics
+
+
+async def test_at8_a_batch_upload_of_an_event_already_posted_singly_is_a_duplicate(
+    attendance: httpx.AsyncClient,
+) -> None:
+    single = await attendance.post("/attendance/v1/check-ins", json=check_in(), headers=KIOSK)
+    body = check_in()
+    event = {"student_id": body["student_id"], "occurred_at": body["occurred_at"], "method": body["method"]}
+    batch = await attendance.post(
+        "/attendance/v1/check-ins/batch", json={"device_id": "s1-kiosk-gate", "events": [event]}, headers=KIOSK
+    )
+    [result] = batch.json()["results"]
+    assert (result["outcome"], result["check_in_id"]) == ("duplicate", single.json()["check_in_id"])
+    assert await stored_check_ins(attendance) == 1
