@@ -97,9 +97,11 @@ def school_events() -> list[Event]:
 
 
 @contextlib.asynccontextmanager
-async def afternoon(pg_url: str, prefix: str, clock: FakeClock | None = None) -> AsyncIterator[httpx.AsyncClient]:
-    """Attendance on PostgreSQL, Kafka and Redis once it has taken in every fact of `school_events()`."""
-    events = school_events()
+async def afternoon(
+    pg_url: str, prefix: str, clock: FakeClock | None = None, extra: list[Event] | None = None
+) -> AsyncIterator[httpx.AsyncClient]:
+    """Attendance on PostgreSQL, Kafka and Redis once it has taken in every fact of `school_events()` (and `extra`)."""
+    events = school_events() + (extra or [])
     await publish_as_producer(prefix, events, school_id="s1")
     async with running(DEFINITION, stack_settings(DEFINITION, pg_url, prefix), clock=clock) as client:
         await eventually(lambda: _consumed(client, len(events)))
@@ -123,3 +125,24 @@ async def count(client: httpx.AsyncClient, table: Any) -> int:
     """Rows in one of attendance's tables."""
     async with client.app.state.runtime.db.sessions() as session:  # type: ignore[attr-defined]
         return int((await session.execute(select(func.count()).select_from(table))).scalar_one())
+
+
+def more_children(per_grade: int) -> list[Event]:
+    """`per_grade` more children in each of grades 1–6 of s1 (`k<grade>-<n>`), each with an adult's card."""
+    events: list[Event] = []
+    for grade in range(1, 7):
+        for n in range(per_grade):
+            student = f"k{grade}-{n:02d}"
+            events += [
+                en.StudentEnrolled(
+                    student_id=student, school_id="s1", class_id=f"s1-g{grade}-c2", grade=grade, name=student
+                ),
+                en.PickupPersonAdded(
+                    person_id=f"p-{student}",
+                    student_id=student,
+                    school_id="s1",
+                    relation="亲属",
+                    credential_ref=f"card-{student}",
+                ),
+            ]
+    return events

@@ -19,6 +19,7 @@ from tests.services.attendance_afternoon import (
     afternoon,
     checkout,
     local,
+    more_children,
 )
 from tests.services.conftest import read_topic
 
@@ -130,3 +131,66 @@ async def test_at6_an_afternoon_with_a_child_not_collected(pg_url: str, topic_pr
         ]
         fee = next(e.data for e in published if e.type == "attendance.late_pickup_charged.v1")
         assert (fee["student_id"], fee["blocks"], fee["fee_fen"]) == ("xiaoming", 2, 2000)
+
+
+async def test_at4_at6_hundreds_of_children_leave_band_by_band_and_only_the_uncollected_escalate(
+    pg_url: str, topic_prefix: str
+) -> None:
+    clock = FakeClock(local(15, 0))
+    extra = more_children(per_grade=30)
+    children = [e.student_id for e in extra if e.type == "enrollment.student_enrolled.v1"]  # type: ignore[attr-defined]
+    async with afternoon(pg_url, topic_prefix, clock, extra) as client:
+        everyone = [*children, "xiaoli", "xiaohong", "xiaogang", "xiaoming"]
+        events = [{"student_id": s, "occurred_at": local(15, 0).isoformat(), "method": "card"} for s in everyone]
+        upload = await client.post(CHECK_INS, json={"device_id": "s1-gate", "events": events}, headers=KIOSK)
+        assert upload.json()["created"] == len(everyone)
+        await at(client, clock, 15, 1)
+        bands = {(17, 5): (1, 2), (17, 25): (3, 4), (17, 35): (5, 6)}  # AT-4: five minutes into each band
+        for (hour, minute), grades in bands.items():
+            await at(client, clock, hour, minute)
+            leaving = [c for c in children if int(c[1]) in grades]
+            batch = [
+                {"student_id": c, "occurred_at": local(hour, minute).isoformat(), "credential_ref": f"card-{c}"}
+                for c in leaving
+            ]
+            if grades == (3, 4):
+                batch += [
+                    {
+                        "student_id": "xiaogang",
+                        "occurred_at": local(hour, minute).isoformat(),
+                        "credential_ref": "card-aunt-xiaogang",
+                    },
+                    {"student_id": "xiaohong", "occurred_at": local(hour, minute).isoformat(), "release": "walk_alone"},
+                ]
+            if grades == (1, 2):
+                batch.append(
+                    {
+                        "student_id": "xiaoli",
+                        "occurred_at": local(hour, minute).isoformat(),
+                        "credential_ref": "card-grandpa-xiaoli",
+                    }
+                )
+            answer = await client.post(
+                CHECK_OUTS + "/batch", json={"device_id": "s1-gate", "events": batch}, headers=KIOSK
+            )
+            assert (answer.json()["created"], answer.json()["refused"]) == (len(batch), 0)
+        for minute in (16, 26, 36, 46):  # 小明's ladder, one step every ten minutes; every other band finds nobody
+            await at(client, clock, 17, minute)
+        late = await client.post(
+            CHECK_OUTS, json=checkout("xiaoming", local(17, 50), person_id="p-mum-xiaoming"), headers=TEACHER
+        )
+        assert late.json()["late_fee_fen"] == 3000  # 35 minutes after dismissal + grace: three started blocks
+        assert (await client.post("/attendance/v1/days/2026-11-25/clear", headers=DUTY)).status_code == 201
+
+        total = 2 * len(everyone) + 1 + 4 + 1 + 1
+        published = await read_topic(client.prefix, "attendance.events", count=total)  # type: ignore[attr-defined]
+        kinds = Counter(e.type.removeprefix("attendance.").removesuffix(".v1") for e in published)
+        assert kinds == {
+            "student_checked_in": len(everyone),
+            "student_checked_out": len(everyone),
+            "student_moved_to_reception": 1,
+            "student_not_collected": 4,
+            "late_pickup_charged": 1,
+            "day_cleared": 1,
+        }
+        assert {e.subject for e in published if e.type == "attendance.student_not_collected.v1"} == {"xiaoming"}
