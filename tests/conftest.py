@@ -53,9 +53,33 @@ async def pg_url() -> AsyncIterator[str]:
 
 
 @pytest.fixture
-def topic_prefix() -> str:
-    """A Kafka topic prefix no other test uses, so each test reads only its own events."""
-    return f"t{uuid.uuid4().hex[:10]}."
+async def topic_prefix() -> AsyncIterator[str]:
+    """A Kafka topic prefix no other test uses, so each test reads only its own events; its topics are deleted
+    afterwards, because a broker keeping every test's partitions runs out of file handles within one run."""
+    prefix = f"t{uuid.uuid4().hex[:10]}."
+    yield prefix
+    await delete_topics(prefix)
+
+
+async def delete_topics(prefix: str) -> None:
+    """Delete the topics named with `prefix` (a broker that is down, e.g. in a fault test, is left alone)."""
+    import asyncio
+    import logging
+
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=KAFKA, client_id="test-cleanup", request_timeout_ms=5000)
+    try:
+        async with asyncio.timeout(10):
+            await admin.start()
+            ours = [topic for topic in await admin.list_topics() if topic.startswith(prefix)]
+            if ours:
+                await admin.delete_topics(ours)
+    except Exception as error:  # cleanup must never fail the test it follows
+        logging.getLogger(__name__).warning("could not delete topics %s*: %r", prefix, error)
+    finally:
+        with contextlib.suppress(Exception):
+            await admin.close()
 
 
 def token(role: Role, subject: str, *, school: str | None = None, district: str | None = None) -> str:
