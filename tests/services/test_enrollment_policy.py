@@ -4,6 +4,7 @@ effective dates judged by the school's clock, validation that changes nothing, t
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -260,3 +261,35 @@ async def test_roles_that_may_not_set_or_read_profiles_get_a_problem_and_change_
     await call(enrollment, "PUT", "/policy-profiles/district", body, OTHER_OPERATOR)  # their own district only
     assert (await in_force(enrollment, "2026-09-01"))["withdrawal_notice_days"] == 5
     assert len(await profiles(enrollment, 3)) == 3  # shiyan and yucai from d1, xinhua from d2
+
+
+async def test_pl1_concurrent_changes_leave_every_published_profile_equal_to_what_is_in_force(
+    enrollment: httpx.AsyncClient,
+) -> None:
+    """District and school changes racing each other: the last version of every change point is the resolution."""
+    await asyncio.gather(
+        district(enrollment, "2026-09-01", {"withdrawal_notice_days": 14}),
+        district(enrollment, "2026-09-15", {"withdrawal_notice_days": 10, "class_hour_minutes": 45}),
+        school(enrollment, "2026-09-10", {"class_hour_minutes": 35}),
+        school(enrollment, "2026-10-01", {"withdrawal_notice_days": 3}),
+        district(enrollment, "2026-11-01", {"max_club_sessions_per_week": 3}),
+    )
+    history = (await call(enrollment, "GET", "/policy-profiles/history"))["items"]
+    assert [h["effective_from"] for h in history] == [
+        "2026-09-01",
+        "2026-09-10",
+        "2026-09-15",
+        "2026-10-01",
+        "2026-11-01",
+    ]
+    for point in history:
+        assert point["settings"] == await in_force(enrollment, point["effective_from"])
+    yucai = (await call(enrollment, "GET", "/policy-profiles/history?school_id=yucai", headers=OPERATOR))["items"]
+    total = max(h["version"] for h in history) + max(h["version"] for h in yucai)  # each version once per school
+    published = [e for e in await profiles(enrollment, total) if e.subject == "shiyan"]
+    versions = [e.data["version"] for e in published]
+    assert versions == sorted(set(versions))  # strictly increasing in the key's order
+    latest = {e.data["effective_from"]: e.data for e in published}
+    assert {d: (v["version"], v["settings"]) for d, v in latest.items()} == {
+        h["effective_from"]: (h["version"], h["settings"]) for h in history
+    }

@@ -94,7 +94,7 @@ class DistrictDefaultPublic(BaseModel):
 
 
 class AuditPublic(BaseModel):
-    """PL-2: one profile change."""
+    """PL-2: one profile change; `before` is what that scope had in force on `effective_from` until then."""
 
     audit_id: int
     scope: Literal["district", "school"]

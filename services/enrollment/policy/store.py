@@ -131,8 +131,9 @@ async def lock_schools(
     session: AsyncSession, *, district_id: str | None = None, school_id: str | None = None
 ) -> list[School]:
     """The schools of a district (or one school), row-locked in id order so profile changes touching a school
-    run one after the other and each resolves from the other's committed result."""
-    query = select(School).order_by(School.school_id).with_for_update()
+    run one after the other and each resolves from the other's committed result. FOR NO KEY UPDATE: rows
+    referencing a school (classes, students, …) take FOR KEY SHARE, which this does not block."""
+    query = select(School).order_by(School.school_id).with_for_update(key_share=True)
     query = query.where(School.district_id == district_id) if district_id is not None else query
     query = query.where(School.school_id == school_id) if school_id is not None else query
     return list((await session.execute(query)).scalars())
