@@ -25,7 +25,7 @@ from contracts.enrollment import (
 from services.enrollment import store
 from services.enrollment.domain import roster
 from services.enrollment.domain.roster import PickupRuleBroken, RosterRuleBroken, check_grade
-from services.enrollment.policy.handlers import publish_profiles_of_new_school
+from services.enrollment.policy.handlers import lock_district_policy, publish_profiles_of_new_school
 
 
 @dataclass(frozen=True)
@@ -181,6 +181,7 @@ async def _student(uow: UnitOfWork, school_id: str, student_id: str) -> store.St
 
 async def register_school(uow: UnitOfWork, command: RegisterSchool) -> store.School:
     """Add the school and announce it."""
+    await lock_district_policy(uow, command.district_id)
     school = store.School(
         school_id=await _new_id(uow, store.School, command.school_id, None),
         district_id=command.district_id,

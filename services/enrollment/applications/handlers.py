@@ -234,7 +234,7 @@ async def take_step(uow: UnitOfWork, command: TakeStep) -> store.Application:
         raise NotFound(f"no application '{command.application_id}' for this caller")
     if command.action in (Action.APPROVE_WITHDRAWAL, Action.DECLINE):
         # These release club places: place changes queue on the term's lock (BX-1).
-        await lock_term_places(uow.session, school_id=command.school_id, term_id=application.term_id)
+        await lock_term_places(uow, school_id=command.school_id, term_id=application.term_id)
     before = Stage(application.stage)
     try:
         after = take(before, command.action, actor)

@@ -126,7 +126,7 @@ def rerun(run: store.AllocationRun) -> dict[str, Any]:
 
 async def run_allocation(uow: UnitOfWork, command: RunAllocation) -> store.AllocationRun:
     """EN-3/BX-1: give the term's free club places by priority and a seeded lottery; rebuild the waitlists."""
-    await lock_term_places(uow.session, school_id=command.school_id, term_id=command.term_id)
+    await lock_term_places(uow, school_id=command.school_id, term_id=command.term_id)
     policy = await policy_for_term(uow, school_id=command.school_id, term_id=command.term_id)
     programs = {p.program_id: p for p in await _clubs(uow, command.school_id, command.term_id)}
     taken, _ = await store.counts_by_program(uow.session, list(programs))

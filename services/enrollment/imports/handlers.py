@@ -132,7 +132,6 @@ async def run_import(runtime: Runtime, job_id: str, command: ImportRoster, parse
                 job.status, job.rows_done = "succeeded", len(parsed.records)
                 job.report = report(command.kind, parsed.rows, ignored=parsed.ignored_columns, plans=planned.rows)
             job.finished_at = uow.clock.now()
-            uow.after_commit(runtime.relay.wake)
             await uow.commit()
     except Exception as error:
         log.exception("import %s failed", job_id)
@@ -141,11 +140,10 @@ async def run_import(runtime: Runtime, job_id: str, command: ImportRoster, parse
 
 async def _apply(uow: UnitOfWork, runtime: Runtime, job_id: str, school_id: str, rows: list[RowPlan]) -> None:
     progress = not runtime.db.is_sqlite  # SQLite has one writer: a second transaction would wait for this one
-    await store.lock_event_keys(uow, {e.key() for p in rows for e in p.events})
     for start in range(0, len(rows), PROGRESS_EVERY):
         chunk = rows[start : start + PROGRESS_EVERY]
         await store.apply_writes(uow.session, [w for p in chunk for w in p.writes])
-        await store.publish_all(uow, [e for p in chunk for e in p.events], school_id=school_id)
         if progress:
             await store.record_progress(runtime.db, job_id=job_id, rows_done=start + len(chunk))
         await asyncio.sleep(0)  # let progress readers in between chunks
+    await uow.publish_many([e for p in rows for e in p.events], school_id=school_id)

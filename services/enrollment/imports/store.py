@@ -6,14 +6,12 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Integer, String, insert, select, text, update
+from sqlalchemy import JSON, DateTime, Integer, String, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chassis.db import Database
-from chassis.logs import current_traceparent
-from chassis.uow import UnitOfWork, outbox_channel
-from contracts.envelope import Envelope, Event
+from chassis.uow import UnitOfWork
 from services.enrollment import store
 from services.enrollment.imports.plan import ClassRow, GuardianRow, PickupRow, Snapshot, StudentRow, Write
 from services.enrollment.store import Base
@@ -43,23 +41,11 @@ _TABLES: dict[str, Any] = {
     "guardian_links": store.GuardianLink,
     "pickup_persons": store.PickupPerson,
 }
-_CHUNK = 1000
-
-# One statement locks every key the import publishes for, in key order, with the lock the chassis' publish takes
-# for one key (`outbox:<key>`): a student's events keep commit order against any other writer.
-_LOCK_KEYS = text(
-    """
-    SELECT count(pg_advisory_xact_lock(hashtextextended('outbox:' || k, 0)))
-    FROM (SELECT unnest(CAST(:keys AS text[])) AS k ORDER BY 1) AS sorted_keys
-    """
-)
-_LOCK_SCHOOL = text("SELECT pg_advisory_xact_lock(hashtextextended('enrollment-import:' || CAST(:school AS text), 0))")
 
 
 async def lock_school_imports(uow: UnitOfWork, *, school_id: str) -> None:
-    """One import at a time per school (PostgreSQL; SQLite writers are serial anyway)."""
-    if uow.session.get_bind().dialect.name != "sqlite":
-        await uow.session.execute(_LOCK_SCHOOL, {"school": school_id})
+    """One import at a time per school."""
+    await uow.lock(f"enrollment-import:{school_id}")
 
 
 async def snapshot(session: AsyncSession, *, school_id: str) -> Snapshot:
@@ -121,34 +107,6 @@ async def apply_writes(session: AsyncSession, writes: list[Write]) -> None:
             await session.execute(insert(_TABLES[table]), inserts[table])
     for (table, _keys), rows in updates.items():
         await session.execute(update(_TABLES[table]), rows)
-
-
-async def lock_event_keys(uow: UnitOfWork, keys: set[str]) -> None:
-    """Take the outbox lock of every key at once (in key order) and wake relays at commit (PostgreSQL)."""
-    if keys and uow.session.get_bind().dialect.name != "sqlite":
-        await uow.session.execute(_LOCK_KEYS, {"keys": sorted(keys)})
-        await uow.session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": outbox_channel(uow.service)})
-
-
-async def publish_all(uow: UnitOfWork, events: list[Event], *, school_id: str) -> None:
-    """Add many events to the outbox in a few statements (what `uow.publish` does, in bulk), keys locked first.
-
-    Chassis note: this belongs in `UnitOfWork` as `publish_many`; until then it writes the same rows.
-    """
-    if not events:
-        return
-    now, trace = uow.clock.now(), current_traceparent()
-    rows: list[dict[str, Any]] = []
-    for event in events:
-        envelope = Envelope.wrap(
-            event, source=f"/afterschool/{uow.service}", school_id=school_id, time=now, traceparent=trace
-        )
-        rows.append(
-            {"event_id": envelope.id, "topic": event.topic, "key": event.key(), "type": event.type,
-             "payload": envelope.to_bytes(), "created_at": now}
-        )  # fmt: skip
-    for start in range(0, len(rows), _CHUNK):
-        await uow.session.execute(store.TABLES.outbox.insert(), rows[start : start + _CHUNK])
 
 
 async def job_in_school(session: AsyncSession, *, school_id: str, job_id: str) -> ImportJob | None:

@@ -122,11 +122,18 @@ def _audit(
     )
 
 
+async def lock_district_policy(uow: UnitOfWork, district_id: str) -> None:
+    """PL-1: a district change and a school registering in that district take turns, so the new school either
+    sees the change or is among the schools it re-publishes (never neither)."""
+    await uow.lock(f"district-policy:{district_id}")
+
+
 async def set_district_default(uow: UnitOfWork, command: SetDistrictDefault) -> ProfileChange:
     """PL-1/PL-2: keep the district default from its date and re-publish every school of the district."""
     with refusing():
         check_effective_from(command.effective_from, _today(uow))
         after = check_settings(parse_settings(command.settings)).model_dump(mode="json")
+    await lock_district_policy(uow, command.district_id)
     schools = await store.lock_schools(uow.session, district_id=command.district_id)
     key = (command.district_id, command.effective_from)
     existing = await uow.session.get(store.DistrictProfile, key)

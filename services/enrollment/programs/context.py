@@ -31,7 +31,7 @@ async def live_program(uow: UnitOfWork, *, school_id: str, program_id: str) -> P
     program = await program_in_school(uow.session, school_id=school_id, program_id=program_id)
     if program is None:
         raise NotFound(f"no program '{program_id}' in this school")
-    await lock_term_places(uow.session, school_id=school_id, term_id=program.term_id)
+    await lock_term_places(uow, school_id=school_id, term_id=program.term_id)
     program = await locked_program(uow.session, school_id=school_id, program_id=program_id)
     if program is None:
         raise NotFound(f"no program '{program_id}' in this school")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date, time
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Time, select, text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Time, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from chassis.uow import UnitOfWork
 from services.enrollment.store import Base
 
 
@@ -55,16 +56,14 @@ async def locked_program(session: AsyncSession, *, school_id: str, program_id: s
     return (await session.execute(query)).scalar_one_or_none()
 
 
-async def lock_term_places(session: AsyncSession, *, school_id: str, term_id: str) -> None:
+async def lock_term_places(uow: UnitOfWork, *, school_id: str, term_id: str) -> None:
     """BX-1/EN-4: queue every change of a term's club places behind one lock until commit.
 
     A program row lock alone would keep each club within capacity, but a child's weekly maximum spans clubs
     and an allocation run touches them all; one lock per school term orders every place change (joins,
-    releases, promotions, runs, capacity changes) without deadlocks. SQLite serialises writers already.
+    releases, promotions, runs, capacity changes) without deadlocks.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        key = f"places:{school_id}:{term_id}"
-        await session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key})
+    await uow.lock(f"places:{school_id}:{term_id}")
 
 
 async def programs_page(
