@@ -9,11 +9,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, Integer, String, delete, select, update
+from sqlalchemy import JSON, Date, Integer, String, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from chassis.sql import dialect_insert, insert_ignoring_duplicates
+from chassis.sql import dialect_insert
 from chassis.uow import UnitOfWork
 from services.attendance.store import Base, UtcDateTime
 
@@ -35,13 +35,26 @@ class DueTimer(Base):
 
 
 class OpenedDay(Base):
-    """A school's day whose timers were materialised (by the first touch or the worker's tick)."""
+    """A school's day whose timers were materialised (by the first touch or the worker's tick), and from which
+    version of the school's reference facts."""
 
     __tablename__ = "opened_days"
 
     school_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ReferenceVersion(Base):
+    """Counts the changes of a school's schedule, calendar and policy: a day opened from an older count is
+    opened again. A counter, not a deletion of opened days, so a day being opened concurrently with the change
+    (from the facts before it) is still seen as stale once the change commits."""
+
+    __tablename__ = "reference_versions"
+
+    school_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
 
 
 async def schedule(
@@ -81,24 +94,50 @@ async def timer(session: AsyncSession, *, kind: str, key: str) -> DueTimer | Non
     return await session.get(DueTimer, (kind, key))
 
 
+async def _versions(session: AsyncSession, school_ids: list[str]) -> dict[str, int]:
+    query = select(ReferenceVersion.school_id, ReferenceVersion.version).where(
+        ReferenceVersion.school_id.in_(school_ids)
+    )
+    return dict((await session.execute(query)).all())
+
+
 async def claim_day(uow: UnitOfWork, *, school_id: str, day: date) -> bool:
-    """Mark the school's day opened; True only for the one caller that opened it."""
-    statement = insert_ignoring_duplicates(
-        uow.session, OpenedDay, {"school_id": school_id, "day": day, "opened_at": uow.clock.now()}
-    ).returning(OpenedDay.day)
+    """Mark the school's day opened from the current reference version; True if this caller must (re)open it.
+
+    The version is read before the openers read the facts, so the facts they see are at least that new."""
+    version = (await _versions(uow.session, [school_id])).get(school_id, 0)
+    values = {"school_id": school_id, "day": day, "opened_at": uow.clock.now(), "version": version}
+    statement = (
+        dialect_insert(uow.session, OpenedDay)
+        .values(**values)
+        .on_conflict_do_update(
+            index_elements=["school_id", "day"],
+            set_={"version": version, "opened_at": values["opened_at"]},
+            where=OpenedDay.version < version,
+        )
+        .returning(OpenedDay.day)
+    )
     return (await uow.session.execute(statement)).first() is not None
 
 
 async def reopen_days(uow: UnitOfWork, *, school_id: str) -> None:
     """The school's schedule, calendar or policy changed: its days are opened again (idempotently) when next touched."""
-    await uow.session.execute(delete(OpenedDay).where(OpenedDay.school_id == school_id))
+    statement = (
+        dialect_insert(uow.session, ReferenceVersion)
+        .values(school_id=school_id, version=1)
+        .on_conflict_do_update(index_elements=["school_id"], set_={"version": ReferenceVersion.version + 1})
+    )
+    await uow.session.execute(statement)
 
 
 async def unopened_schools(session: AsyncSession, *, school_ids: list[str], day: date) -> list[str]:
-    """Of these schools, those whose `day` is not opened yet."""
-    opened = select(OpenedDay.school_id).where(OpenedDay.day == day, OpenedDay.school_id.in_(school_ids))
-    done = set((await session.execute(opened)).scalars())
-    return [school for school in school_ids if school not in done]
+    """Of these schools, those whose `day` is not opened yet, or was opened before their latest change."""
+    versions = await _versions(session, school_ids)
+    opened = select(OpenedDay.school_id, OpenedDay.version).where(
+        OpenedDay.day == day, OpenedDay.school_id.in_(school_ids)
+    )
+    done = dict((await session.execute(opened)).all())
+    return [school for school in school_ids if school not in done or done[school] < versions.get(school, 0)]
 
 
 async def due_keys(session: AsyncSession, *, now: datetime, limit: int) -> list[tuple[str, str]]:
@@ -113,7 +152,8 @@ async def due_keys(session: AsyncSession, *, now: datetime, limit: int) -> list[
 
 
 async def lock_pending(uow: UnitOfWork, *, kind: str, key: str, now: datetime) -> DueTimer | None:
-    """Lock the timer if it is still pending and due (another worker holding it → None: it fires it)."""
+    """Lock the timer if it is still pending and due. A timer another worker is firing is waited for (not
+    skipped), and then found fired: when `fire_due` returns, every timer due by then has fired."""
     query = select(DueTimer).where(
         DueTimer.kind == kind,
         DueTimer.key == key,
@@ -122,5 +162,5 @@ async def lock_pending(uow: UnitOfWork, *, kind: str, key: str, now: datetime) -
         DueTimer.cancelled_at.is_(None),
     )
     if uow.session.get_bind().dialect.name != "sqlite":
-        query = query.with_for_update(skip_locked=True)
+        query = query.with_for_update()
     return (await uow.session.execute(query)).scalar_one_or_none()

@@ -1,7 +1,7 @@
 """The timer runner: open today's school days, then fire every due timer, each in its own unit of work.
 
-At-least-once with exactly-once effects: a timer is locked (SKIP LOCKED on PostgreSQL), handled and marked
-fired in one transaction, so two replicas (or a test's `fire_due` beside the worker) never fire it twice.
+At-least-once with exactly-once effects: a timer is locked, handled and marked fired in one transaction, so two
+replicas (or a test's `fire_due` beside the worker) never fire it twice; the second waits for the first's commit.
 """
 
 from __future__ import annotations

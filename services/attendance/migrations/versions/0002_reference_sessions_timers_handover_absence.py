@@ -141,6 +141,12 @@ def _timers() -> None:
         sa.Column("school_id", ID, primary_key=True),
         sa.Column("day", sa.Date(), primary_key=True),
         sa.Column("opened_at", STAMP, nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+    )
+    op.create_table(
+        "reference_versions",
+        sa.Column("school_id", ID, primary_key=True),
+        sa.Column("version", sa.Integer(), nullable=False),
     )
 
 
@@ -223,6 +229,7 @@ TABLES = (
     "leave_requests",
     "handover_discrepancies",
     "handovers",
+    "reference_versions",
     "opened_days",
     "due_timers",
     "ref_enrollments",
