@@ -11,9 +11,13 @@ import pytest
 
 from chassis.auth import Role
 from chassis.clock import FakeClock
+from contracts.enrollment import PolicyProfileSet
+from contracts.policy import PolicySettings
 from services.attendance.reconciliation import store
+from services.attendance.reference.store import policy_on
 from services.attendance.timers.worker import fire_due
-from tests.conftest import auth
+from tests.conftest import auth, eventually
+from tests.services.conftest import publish_as_producer
 from tests.services.test_attendance_board import grant_leave
 from tests.services.test_attendance_reference import AT, CHESS, CLASS_A, CLASS_B, DAY, HOMEWORK, school
 from tests.services.test_attendance_staff import at, move_to, read_types, rows, runtime_of
@@ -100,7 +104,7 @@ async def test_bx4_a_register_arriving_after_the_check_alerts_at_once_and_a_corr
     clock = FakeClock(AT)
     async with school(pg_url, topic_prefix, clock, timer_tick_seconds=30.0) as client:
         move_to(clock, at(16, 20))
-        await fire_due(runtime_of(client))  # the session's check found nobody at school yet
+        await fire_due(runtime_of(client))  # no register yet: no check was even scheduled
         await check_in(client, "li")
         late = await client.put(register(CLASS_B), json=marks(li="present", fang="present"), headers=TEACHER_B)
         assert late.json()["alerts_raised"] == 1
@@ -112,6 +116,36 @@ async def test_bx4_a_register_arriving_after_the_check_alerts_at_once_and_a_corr
         events = await read_types(client.prefix, MISSING, count=1)  # type: ignore[attr-defined]
     assert alerts(events) == [("fang", HOMEWORK_SESSION, CLASS_B)]
     assert [(m["student_id"], m["status"]) for m in shown.json()["items"]] == [("fang", "absent"), ("li", "present")]
+
+
+async def test_bx4_a_policy_change_after_the_registers_moves_the_sessions_check(pg_url: str, topic_prefix: str) -> None:
+    clock = FakeClock(AT)
+    async with school(pg_url, topic_prefix, clock, timer_tick_seconds=30.0) as client:
+        move_to(clock, at(15, 30))
+        await client.put(register(CLASS_B), json=marks(li="present", fang="present"), headers=TEACHER_B)
+        later = PolicySettings(absence_after_minutes=20)
+        await publish_as_producer(
+            topic_prefix,
+            [PolicyProfileSet(school_id="s1", effective_from=DAY, version=2, settings=later)],
+            school_id="s1",
+        )
+
+        async def moved() -> bool:
+            async with runtime_of(client).db.sessions() as session:
+                return (await policy_on(session, school_id="s1", day=DAY)).absence_after_minutes == 20
+
+        await eventually(moved)
+        move_to(clock, at(16, 2))
+        await check_in(client, "li")
+        move_to(clock, at(16, 11))
+        await fire_due(runtime_of(client))  # the 16:10 check finds the policy now says 16:20
+        assert (await client.get(ALERTS, params=TODAY, headers=ADMIN)).json()["items"] == []
+        move_to(clock, at(16, 21))
+        await fire_due(runtime_of(client))
+        await fire_due(runtime_of(client))
+        events = await read_types(client.prefix, MISSING, count=1)  # type: ignore[attr-defined]
+    assert alerts(events) == [("fang", HOMEWORK_SESSION, CLASS_B)]
+    assert {datetime.fromisoformat(e.data["due_at"]) for e in events} == {at(16, 20)}
 
 
 async def test_bx4_a_register_with_errors_is_refused_row_by_row_and_saves_nothing(

@@ -15,6 +15,9 @@ from services.attendance.domain.sessions import SessionView
 from services.attendance.reconciliation import store
 from services.attendance.reference import store as ref
 from services.attendance.sessions.store import sessions_of_day
+from services.attendance.timers.store import schedule
+
+ROSTER_CHECK = "roster_reconciliation"
 
 
 def today(now: datetime) -> date:
@@ -40,7 +43,8 @@ async def check_register(
 async def record_register(
     uow: UnitOfWork, *, school_id: str, day: date, marks: Sequence[rules.DayMark], recorded_by: str
 ) -> int:
-    """BX-4: store a register (all rows or none), then reconcile today's sessions already due; the alerts raised."""
+    """BX-4: store a register (all rows or none); today's sessions already due are reconciled at once, the others
+    get their check scheduled; the alerts raised."""
     if day > today(uow.clock.now()):
         raise Unprocessable(f"{day} has not come yet: a register records a day that has begun", rule="BX-4")
     errors = await check_register(uow, school_id=school_id, day=day, marks=marks)
@@ -59,23 +63,39 @@ async def record_register(
         await store.save_mark(uow.session, values)
     if day != today(uow.clock.now()):
         return 0  # a past day's register is kept for the record; its sessions are long over
+    return await plan_day(uow, school_id=school_id, day=day)
+
+
+async def plan_day(uow: UnitOfWork, *, school_id: str, day: date) -> int:
+    """BX-4: each session of the day whose check is due is reconciled now, the others get their one timer;
+    the number of alerts raised."""
+    policy = await ref.policy_on(uow.session, school_id=school_id, day=day)
     alerted = 0
     for view in await sessions_of_day(uow.session, school_id=school_id, day=day):
-        alerted += len(await reconcile_session(uow, view))
+        if view.expected_student_ids:
+            alerted += len(await check_or_schedule(uow, view, policy.absence_after_minutes))
     return alerted
+
+
+async def check_or_schedule(uow: UnitOfWork, view: SessionView, absence_after_minutes: int) -> list[str]:
+    """Reconcile the session if its check is due, else schedule the check. The timer's key carries its due time,
+    so a policy change that moves the check schedules a new timer rather than losing the firing one."""
+    due_at = rules.check_due(view.starts_at, absence_after_minutes)
+    if uow.clock.now() >= due_at:
+        return await reconcile_session(uow, view, due_at)
+    key = f"{view.session_id}@{due_at.isoformat()}"
+    payload = {"session_id": view.session_id}
+    await schedule(uow, kind=ROSTER_CHECK, key=key, due_at=due_at, school_id=view.school_id, payload=payload)
+    return []
 
 
 def _errors(errors: Sequence[rules.RowError]) -> list[dict[str, object]]:
     return [{"row": e.row, "error": e.error} for e in errors]
 
 
-async def reconcile_session(uow: UnitOfWork, view: SessionView) -> list[str]:
-    """BX-4: once the session is `absence_after_minutes` old, alert each child present at school but missing from
-    it (not checked in, no approved leave, not collected); each child at most once per session."""
-    policy = await ref.policy_on(uow.session, school_id=view.school_id, day=view.day)
-    due_at = rules.check_due(view.starts_at, policy.absence_after_minutes)
-    if uow.clock.now() < due_at:
-        return []
+async def reconcile_session(uow: UnitOfWork, view: SessionView, due_at: datetime) -> list[str]:
+    """BX-4: alert each child present at school but missing from the session (not checked in for it, no approved
+    leave, not collected), each at most once per session; the children alerted."""
     expected = view.expected_student_ids
     at_school = await store.present_at_school(uow.session, school_id=view.school_id, day=view.day, student_ids=expected)
     if not at_school:

@@ -49,6 +49,14 @@ async def save_mark(session: AsyncSession, values: dict[str, Any]) -> None:
     await session.execute(upsert(session, SchoolDayMarkRow, values, ["student_id", "day"]))
 
 
+async def has_marks(session: AsyncSession, *, school_id: str, day: date) -> bool:
+    """Whether any register of the school's day is in."""
+    query = select(SchoolDayMarkRow.student_id).where(
+        SchoolDayMarkRow.school_id == school_id, SchoolDayMarkRow.day == day
+    )
+    return (await session.execute(query.limit(1))).first() is not None
+
+
 async def present_at_school(
     session: AsyncSession, *, school_id: str, day: date, student_ids: Collection[str]
 ) -> frozenset[str]:
