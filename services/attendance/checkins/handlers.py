@@ -123,13 +123,20 @@ async def check_in_batch(uow: UnitOfWork, command: CheckInBatch, *, max_skew: ti
         row_id = rows[first]["check_in_id"]
         if position == first and row_id in created:
             results[position] = BatchResult(position, event.student_id, event.occurred_at, Outcome.CREATED, row_id)
-            await _publish(uow, rows[first])
         else:
             existing = row_id if row_id in created else stored[identity(event)].check_in_id
             results[position] = BatchResult(position, event.student_id, event.occurred_at, Outcome.DUPLICATE, existing)
+    # Publishing takes each child's outbox lock: in (child, device time) order, so concurrent batches always lock
+    # children in the same order and cannot deadlock, while each child's events keep their device-time order.
+    for row in sorted((r for r in rows.values() if r["check_in_id"] in created), key=_publish_order):
+        await _publish(uow, row)
     if created:
         uow.after_commit(lambda: CHECK_INS.labels(SERVICE, "batch").inc(len(created)))
     return [results[i] for i in range(len(events))]
+
+
+def _publish_order(row: dict[str, Any]) -> tuple[str, datetime]:
+    return row["student_id"], row["occurred_at"]
 
 
 def _refusal(event: DeviceEvent, now: datetime, max_skew: timedelta, on_roster: bool) -> tuple[str, str] | None:

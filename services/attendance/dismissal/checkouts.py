@@ -245,10 +245,11 @@ def _checked_out(row: store.CheckOut) -> StudentCheckedOut:
 async def check_out_batch(
     uow: UnitOfWork, commands: list[CheckOutStudent], *, max_skew: timedelta
 ) -> list[tuple[CheckOutResult | None, Problem | None]]:
-    """A batch in device-time order (AT-8): each check-out is created, a duplicate or refused; a problem with
-    one (unknown child, already collected) is its own result and the others go on."""
+    """A batch, each child's check-outs in device-time order (AT-8): each is created, a duplicate or refused; a
+    problem with one (unknown child, already collected) is its own result and the others go on. Children are taken
+    in id order, so concurrent batches lock their outbox keys in the same order and never deadlock."""
     results: dict[int, tuple[CheckOutResult | None, Problem | None]] = {}
-    for index in sorted(range(len(commands)), key=lambda i: commands[i].occurred_at):
+    for index in sorted(range(len(commands)), key=lambda i: (commands[i].student_id, commands[i].occurred_at)):
         try:
             results[index] = (await check_out_student(uow, commands[index], max_skew=max_skew), None)
         except Problem as problem:
