@@ -271,12 +271,13 @@ async def post_class(body: ClassCreate, request: Request, runtime: RuntimeDep, p
     return await once(request, runtime, principal, body, act)
 
 
-@router.get("/classes", response_model=list[ClassPublic])
-async def get_classes(runtime: RuntimeDep, principal: SchoolAdmin) -> list[ClassPublic]:
-    """The caller's school's classes."""
+@router.get("/classes", response_model=Page[ClassPublic])
+async def get_classes(runtime: RuntimeDep, principal: SchoolAdmin, page: Pages) -> Page[ClassPublic]:
+    """The caller's school's classes by id."""
     async with runtime.db.sessions() as session:
-        rows = await store.classes_of(session, school_id=principal.school())
-    return [ClassPublic.model_validate(r, from_attributes=True) for r in rows]
+        rows = await store.classes_page(session, school_id=principal.school(), after=page.after, limit=page.limit + 1)
+    items = [ClassPublic.model_validate(r, from_attributes=True) for r in rows]
+    return page_of(items, page, lambda c: c.class_id)
 
 
 @router.post("/students", status_code=201, response_model=StudentPublic)

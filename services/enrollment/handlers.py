@@ -23,6 +23,7 @@ from contracts.enrollment import (
     WalkHomePermissionSet,
 )
 from services.enrollment import store
+from services.enrollment.applications.places import release_for_roster_change
 from services.enrollment.domain import roster
 from services.enrollment.domain.roster import PickupRuleBroken, RosterRuleBroken, check_grade
 from services.enrollment.policy.handlers import lock_district_policy, publish_profiles_of_new_school
@@ -324,8 +325,11 @@ async def transfer_student(uow: UnitOfWork, command: TransferStudent) -> store.S
         roster.check_transfer(status=student.status, from_class=student.class_id, to_class=target.class_id)
     except RosterRuleBroken as error:
         raise Conflict(str(error), rule="EN-8") from error
-    from_class, student.class_id = student.class_id, target.class_id
+    from_class, student.class_id, grade = student.class_id, target.class_id, target.grade
     await uow.session.flush()
+    await release_for_roster_change(
+        uow, school_id=command.school_id, student_id=student.student_id, effective_on=command.effective_on, grade=grade
+    )
     await uow.publish(
         StudentTransferred(
             student_id=student.student_id,
@@ -347,6 +351,9 @@ async def record_leaving(uow: UnitOfWork, command: RecordLeaving) -> store.Stude
         raise Conflict("the student has already left", rule="EN-8")
     student.status, student.left_on = roster.LEFT, command.effective_on
     await uow.session.flush()
+    await release_for_roster_change(
+        uow, school_id=command.school_id, student_id=student.student_id, effective_on=command.effective_on, grade=None
+    )
     await uow.publish(
         StudentLeft(student_id=student.student_id, school_id=command.school_id, effective_on=command.effective_on),
         school_id=command.school_id,

@@ -130,11 +130,12 @@ async def guardians_of(session: AsyncSession, *, student_id: str) -> list[str]:
     return list(rows.scalars())
 
 
-async def classes_of(session: AsyncSession, *, school_id: str) -> list[SchoolClass]:
-    """A school's classes by grade and name."""
-    rows = await session.execute(
-        select(SchoolClass).where(SchoolClass.school_id == school_id).order_by(SchoolClass.grade, SchoolClass.name)
-    )
+async def classes_page(session: AsyncSession, *, school_id: str, after: str | None, limit: int) -> list[SchoolClass]:
+    """Up to `limit` of a school's classes after the cursor, by id."""
+    query = select(SchoolClass).where(SchoolClass.school_id == school_id)
+    if after is not None:
+        query = query.where(SchoolClass.class_id > after)
+    rows = await session.execute(query.order_by(SchoolClass.class_id).limit(limit))
     return list(rows.scalars())
 
 

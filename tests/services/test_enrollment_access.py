@@ -132,7 +132,7 @@ async def s2_imports_into_s2(client: httpx.AsyncClient) -> None:
     added = (await outbox(client))[before:]
     assert [(e["type"], e["schoolid"]) for e in added] == [("enrollment.class_created.v1", "two")], added
     assert added[0]["data"]["class_id"] != "one-ca"
-    classes = (await client.get(f"{V1}/classes", headers=ADMIN)).json()
+    classes = (await client.get(f"{V1}/classes", headers=ADMIN)).json()["items"]
     assert {c["class_id"]: c["name"] for c in classes}["one-ca"] == "秘密one-ca"
 
 

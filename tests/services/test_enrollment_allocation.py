@@ -246,3 +246,26 @@ async def test_another_school_or_another_role_gets_nothing_from_the_place_and_ru
         await post(enrollment, "/allocation-runs", {"term_id": TERM}, headers, status=status)
         await call(enrollment, "GET", f"/allocation-runs/{run['run_id']}", headers=headers, status=status)
     assert await members(enrollment, "chess") == ["xiaoming"]
+
+
+async def test_en_8_a_child_leaving_or_moving_out_of_a_clubs_grades_frees_the_place_for_the_waitlist(
+    enrollment: httpx.AsyncClient,
+) -> None:
+    await post(enrollment, "/programs", club("chess", 1, [2], grades=(3, 6)))
+    await post(enrollment, "/programs", club("choir", 1, [3], grades=(1, 6)))
+    for name in ("a", "b", "c"):
+        await child(enrollment, name)
+    await join(enrollment, "chess", "a", 201)
+    await join(enrollment, "choir", "a", 201)
+    await join(enrollment, "chess", "b", 202, waitlist_if_full=True)
+    await join(enrollment, "choir", "b", 202, waitlist_if_full=True)
+
+    # Moved to grade 1: chess (grades 3–6) no longer suits the child, choir (1–6) still does.
+    await post(enrollment, "/students/a/transfer", {"to_class_id": "g1c1"}, status=200)
+    assert await members(enrollment, "chess") == ["b"]
+    assert await members(enrollment, "choir") == ["a"]
+
+    await join(enrollment, "choir", "c", 202, waitlist_if_full=True)
+    await post(enrollment, "/students/a/leave", {}, status=200)
+    assert await members(enrollment, "choir") == ["b"]  # first on the waitlist
+    assert await waiting(enrollment, "choir") == ["c"]

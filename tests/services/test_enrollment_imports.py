@@ -77,7 +77,8 @@ async def imported(client: httpx.AsyncClient, kind: str, content: str | bytes, *
 
 async def class_ids(client: httpx.AsyncClient) -> dict[str, str]:
     """The school's class ids by the ids its files use."""
-    return {c["external_id"]: c["class_id"] for c in (await client.get("/enrollment/v1/classes", headers=ADMIN)).json()}
+    classes = (await client.get("/enrollment/v1/classes", headers=ADMIN, params={"limit": 500})).json()["items"]
+    return {c["external_id"]: c["class_id"] for c in classes}
 
 
 async def students(client: httpx.AsyncClient, headers: dict[str, str] = ADMIN) -> list[dict[str, Any]]:

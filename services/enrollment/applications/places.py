@@ -23,7 +23,7 @@ from contracts.policy import PolicySettings
 from services.enrollment import store as roster
 from services.enrollment.applications import store
 from services.enrollment.programs.context import live_program, policy_for_term, school_today
-from services.enrollment.programs.store import Program, locked_program
+from services.enrollment.programs.store import Program, lock_term_places, locked_program
 
 
 @dataclass(frozen=True)
@@ -220,6 +220,31 @@ async def release_all(uow: UnitOfWork, *, school_id: str, student_id: str, term_
         await release(uow, program, place, effective_on=effective_on)
         if not program.cancelled:
             await fill_from_waitlist(uow, program)
+
+
+async def release_for_roster_change(
+    uow: UnitOfWork, *, school_id: str, student_id: str, effective_on: date, grade: int | None
+) -> None:
+    """EN-8/BX-1: a child who left the school (`grade` None) gives up every club place and waitlist entry; a child
+    moved to a class of another grade gives up those outside the clubs' grade ranges (EN-4). Freed places promote
+    the next child at once, so a place is never held by someone who cannot use it."""
+    for term_id in await store.terms_with_places(uow.session, student_id=student_id):
+        await lock_term_places(uow, school_id=school_id, term_id=term_id)
+        if grade is None:
+            await release_all(
+                uow, school_id=school_id, student_id=student_id, term_id=term_id, effective_on=effective_on
+            )
+            continue
+        for entry in await store.waiting_of_student(uow.session, student_id=student_id, term_id=term_id):
+            program = await uow.session.get(Program, entry.program_id)
+            if program is not None and not program.min_grade <= grade <= program.max_grade:
+                await uow.session.delete(entry)
+        for held in await store.places_of_student(uow.session, student_id=student_id, term_id=term_id):
+            program = await locked_program(uow.session, school_id=school_id, program_id=held.program_id)
+            if program is not None and not program.min_grade <= grade <= program.max_grade:
+                await release(uow, program, held, effective_on=effective_on)
+                if not program.cancelled:
+                    await fill_from_waitlist(uow, program)
 
 
 async def check_holders_fit(

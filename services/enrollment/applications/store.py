@@ -200,6 +200,13 @@ async def waiting_of_student(session: AsyncSession, *, student_id: str, term_id:
     return list((await session.execute(query.order_by(WaitlistEntry.program_id))).scalars())
 
 
+async def terms_with_places(session: AsyncSession, *, student_id: str) -> list[str]:
+    """The terms in which the child holds a club place or waits for one."""
+    held = select(ClubPlace.term_id).where(ClubPlace.student_id == student_id)
+    waiting = select(WaitlistEntry.term_id).where(WaitlistEntry.student_id == student_id)
+    return sorted(set((await session.execute(held.union(waiting))).scalars()))
+
+
 async def clear_waitlists(session: AsyncSession, *, program_ids: list[str]) -> None:
     """Drop the waitlists of the programs (a run rebuilds them; a cancelled program has none)."""
     await session.execute(delete(WaitlistEntry).where(WaitlistEntry.program_id.in_(program_ids)))
