@@ -33,6 +33,7 @@ class NotificationPublic(BaseModel):
     status: str
     title: str
     body: str
+    urgent: bool = False
     created_at: datetime
 
 

@@ -8,6 +8,7 @@ from contracts import enrollment
 from contracts.attendance import StudentCheckedIn
 from contracts.envelope import Event
 from contracts.homework import HomeworkAssigned, HomeworkChanged, HomeworkWithdrawn, WeeklyPlanPublished
+from services.notify.attendance_alerts import attendance_alerts
 from services.notify.domain.messages import ENROLLMENT_STEP_TYPES
 from services.notify.handlers import (
     alert_guardians_of_check_in,
@@ -15,6 +16,7 @@ from services.notify.handlers import (
     alert_guardians_of_plan_change,
     alert_guardians_of_weekly_plan,
     link_guardian,
+    move_student,
     remember_student,
     unlink_guardian,
 )
@@ -29,6 +31,7 @@ def subscription(runtime: Runtime) -> Subscription:
         enrollment.StudentEnrolled: remember_student,
         enrollment.GuardianLinked: link_guardian,
         enrollment.GuardianUnlinked: unlink_guardian,
+        enrollment.StudentTransferred: move_student,
         StudentCheckedIn: alert_guardians_of_check_in(push),
         WeeklyPlanPublished: alert_guardians_of_weekly_plan(push),
         HomeworkAssigned: plan_changes,
@@ -36,4 +39,5 @@ def subscription(runtime: Runtime) -> Subscription:
         HomeworkWithdrawn: plan_changes,
     }
     handlers |= {event: steps for event in enrollment.EVENTS if event.type in ENROLLMENT_STEP_TYPES}
+    handlers |= attendance_alerts(push)
     return Subscription(handlers)

@@ -13,7 +13,7 @@ from chassis.metrics import NOTIFICATIONS
 from chassis.sql import upsert
 from chassis.uow import UnitOfWork
 from contracts.attendance import StudentCheckedIn
-from contracts.enrollment import GuardianLinked, GuardianUnlinked, StudentEnrolled
+from contracts.enrollment import GuardianLinked, GuardianUnlinked, StudentEnrolled, StudentTransferred
 from contracts.envelope import Envelope, Event
 from contracts.homework import HomeworkAssigned, HomeworkChanged, HomeworkWithdrawn, WeeklyPlanPublished
 from services.notify import store
@@ -35,8 +35,16 @@ Push = Callable[[str, bytes], Awaitable[None]]
 
 async def remember_student(uow: UnitOfWork, event: StudentEnrolled, _envelope: Envelope) -> None:
     """Keep the child's given name for the alerts."""
-    values = {"student_id": event.student_id, "school_id": event.school_id, "name": event.name}
+    values = {"student_id": event.student_id, "school_id": event.school_id, "name": event.name, "grade": event.grade}
     await uow.session.execute(upsert(uow.session, store.KnownStudent, values, ["student_id"]))
+
+
+async def move_student(uow: UnitOfWork, event: StudentTransferred, _envelope: Envelope) -> None:
+    """Keep the child's grade, so a broadcast to some grades reaches the right guardians (AT-7)."""
+    student = await uow.session.get(store.KnownStudent, event.student_id)
+    if student is not None:
+        student.grade = event.grade
+        await uow.session.flush()
 
 
 async def link_guardian(uow: UnitOfWork, event: GuardianLinked, _envelope: Envelope) -> None:
@@ -62,35 +70,63 @@ class AboutAStudent(Protocol):
 
 
 Compose = Callable[[Any, str, Language], Message]
+Recipient = Callable[[Any, str], bool]
 StudentHandler = Callable[[UnitOfWork, Any, Envelope], Awaitable[None]]
 
 
-def alert_guardians(push: Push, compose: Compose) -> StudentHandler:
-    """NT-1/NT-3: each linked guardian gets one in-app notification per event, pushed live after commit."""
+def alert_guardians(push: Push, compose: Compose, only: Recipient | None = None) -> StudentHandler:
+    """NT-1/NT-3: each linked guardian (or those `only` picks) gets one in-app notification per event, pushed
+    live after commit."""
 
     async def handle(uow: UnitOfWork, event: AboutAStudent, envelope: Envelope) -> None:
         student = await uow.session.get(store.KnownStudent, event.student_id)
         name = student.name if student is not None else event.student_id
-        for link in await store.guardians_of(uow.session, student_id=event.student_id):
+        links = await store.guardians_of(uow.session, student_id=event.student_id)
+        chosen = [link for link in links if only is None or only(event, link.guardian_id)] or links
+        for link in chosen:
             language: Language = "en" if link.language == "en" else "zh"
-            message = compose(event, name, language)
-            notification = store.Notification(
-                notification_id=str(uuid.uuid4()),
-                guardian_id=link.guardian_id,
-                school_id=event.school_id,
-                student_id=event.student_id,
-                event_id=envelope.id,
-                event_type=envelope.type,
-                channel=IN_APP,
-                status="delivered",
-                title=message.title,
-                body=message.body,
-                created_at=uow.clock.now(),
+            _notify(
+                uow, push, link.guardian_id, event.school_id, event.student_id, envelope, compose(event, name, language)
             )
-            uow.session.add(notification)
-            live = orjson.dumps(public_view(notification))
-            uow.after_commit(_push_later(push, f"guardian:{link.guardian_id}", live))
-            uow.after_commit(lambda: NOTIFICATIONS.labels(SERVICE, IN_APP, "delivered").inc())
+        await uow.session.flush()
+
+    return handle
+
+
+def _notify(
+    uow: UnitOfWork, push: Push, guardian_id: str, school_id: str, student_id: str, envelope: Envelope, message: Message
+) -> None:
+    notification = store.Notification(
+        notification_id=str(uuid.uuid4()),
+        guardian_id=guardian_id,
+        school_id=school_id,
+        student_id=student_id,
+        event_id=envelope.id,
+        event_type=envelope.type,
+        channel=IN_APP,
+        status="delivered",
+        title=message.title,
+        body=message.body,
+        urgent=message.urgent,
+        created_at=uow.clock.now(),
+    )
+    uow.session.add(notification)
+    live = orjson.dumps(public_view(notification))
+    uow.after_commit(_push_later(push, f"guardian:{guardian_id}", live))
+    uow.after_commit(lambda: NOTIFICATIONS.labels(SERVICE, IN_APP, "delivered").inc())
+
+
+def alert_school_guardians(push: Push, compose: Callable[[Any, Language], Message]) -> StudentHandler:
+    """AT-7/BX-7: a school-wide (or some grades') broadcast: one notification per guardian, however many of
+    their children it concerns (NT-3)."""
+
+    async def handle(uow: UnitOfWork, event: Any, envelope: Envelope) -> None:
+        grades = list(getattr(event, "grades", []))
+        for guardian_id, language, student_id in await store.guardians_of_school(
+            uow.session, school_id=event.school_id, grades=grades
+        ):
+            lang: Language = "en" if language == "en" else "zh"
+            _notify(uow, push, guardian_id, event.school_id, student_id, envelope, compose(event, lang))
         await uow.session.flush()
 
     return handle
@@ -169,7 +205,7 @@ async def unlink_guardian(uow: UnitOfWork, event: GuardianUnlinked, _envelope: E
         await uow.session.flush()
 
 
-def public_view(notification: store.Notification) -> dict[str, str]:
+def public_view(notification: store.Notification) -> dict[str, str | bool]:
     """A notification as the guardian's app receives it."""
     return {
         "notification_id": notification.notification_id,
@@ -179,6 +215,7 @@ def public_view(notification: store.Notification) -> dict[str, str]:
         "status": notification.status,
         "title": notification.title,
         "body": notification.body,
+        "urgent": notification.urgent,
         "created_at": notification.created_at.isoformat(),
     }
 

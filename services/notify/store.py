@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Index, String, Text, UniqueConstraint, select
+from sqlalchemy import Boolean, DateTime, Index, Integer, String, Text, UniqueConstraint, false, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -26,6 +26,7 @@ class KnownStudent(Base):
     student_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     school_id: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(100))
+    grade: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class GuardianLink(Base):
@@ -59,6 +60,7 @@ class Notification(Base):
     status: Mapped[str] = mapped_column(String(16))
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -79,3 +81,21 @@ async def notifications_for(
         query.order_by(Notification.created_at.desc(), Notification.notification_id).limit(limit)
     )
     return list(rows.scalars())
+
+
+async def guardians_of_school(
+    session: AsyncSession, *, school_id: str, grades: list[int]
+) -> list[tuple[str, str, str]]:
+    """(guardian id, language, one child's id) for every guardian of the school's children in `grades` (all if
+    empty): one row per guardian, for school-wide broadcasts."""
+    query = (
+        select(GuardianLink.guardian_id, GuardianLink.language, GuardianLink.student_id)
+        .join(KnownStudent, KnownStudent.student_id == GuardianLink.student_id)
+        .where(GuardianLink.school_id == school_id)
+    )
+    if grades:
+        query = query.where(KnownStudent.grade.in_(grades))
+    first: dict[str, tuple[str, str, str]] = {}
+    for guardian_id, language, student_id in await session.execute(query.order_by(GuardianLink.student_id)):
+        first.setdefault(guardian_id, (guardian_id, language, student_id))
+    return list(first.values())

@@ -13,15 +13,15 @@ import httpx
 import orjson
 import pytest
 import uvicorn
+from sqlalchemy import select
 
 from chassis.app import Runtime
 from chassis.auth import Role
 from chassis.clock import FakeClock
 from contracts.enrollment import PolicyProfileSet, SchoolRegistered
-from contracts.envelope import Envelope
 from contracts.policy import PolicySettings
 from services.attendance.app import DEFINITION
-from services.attendance.board.handlers import school_registered
+from services.attendance.board.store import SchoolDistrict
 from tests.conftest import auth, eventually, stack_settings
 from tests.services.conftest import publish_as_producer
 from tests.services.test_attendance_reference import (
@@ -149,13 +149,15 @@ async def test_bx6_a_district_operator_sees_the_districts_schools_and_nobody_see
     clock = FakeClock(AT)
     async with school(pg_url, topic_prefix, clock, timer_tick_seconds=30.0) as client:
         runtime = runtime_of(client)
-        # consumers.py does not route SchoolRegistered to the board yet: deliver it through the board's handler
-        # in a unit of work exactly as the consumer would.
         for school_id, district in (("s1", "d1"), ("s2", "d1"), ("s9", "d2")):
-            event = SchoolRegistered(school_id=school_id, district_id=district, name=school_id)
-            async with runtime.uow() as uow:
-                await school_registered(uow, event, Envelope.wrap(event, source="/test", school_id=school_id))
-                await uow.commit()
+            registered = SchoolRegistered(school_id=school_id, district_id=district, name=school_id)
+            await publish_as_producer(topic_prefix, [registered], school_id=school_id)
+
+        async def districts_known() -> bool:
+            async with runtime.db.sessions() as session:
+                return len((await session.execute(select(SchoolDistrict.school_id))).all()) == 3
+
+        await eventually(districts_known)  # the consumer routes SchoolRegistered to the board
         move_to(clock, at(16, 5))
         await check_in(client, runtime, "ming")
         operator = auth(Role.DISTRICT_OPERATOR, "d1-ops", district="d1")

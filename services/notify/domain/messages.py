@@ -17,6 +17,7 @@ class Message:
 
     title: str
     body: str
+    urgent: bool = False
 
 
 def check_in_message(child_name: str, occurred_at: datetime, language: Language) -> Message:

@@ -1,0 +1,127 @@
+"""NT-1 on the real stack: guardians are told about check-out, refused pickups, not collected, absence, leave and
+emergency broadcasts; urgent ones are flagged; each event once per recipient (NT-3)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+from typing import Any
+
+import httpx
+import pytest
+
+from chassis.auth import Role
+from contracts.attendance import absence, dismissal, emergency
+from contracts.enrollment import GuardianLinked, StudentEnrolled
+from contracts.envelope import Envelope
+from services.notify.app import DEFINITION
+from tests.conftest import auth, eventually, running, stack_settings
+from tests.services.conftest import publish_as_producer, publish_envelopes
+
+pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
+
+DAY = date(2026, 11, 25)
+AT = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)  # 17:30 at school
+ROSTER = [
+    StudentEnrolled(student_id="ming", school_id="s1", class_id="g3", grade=3, name="小明"),
+    GuardianLinked(guardian_id="mum", student_id="ming", school_id="s1", relation="母亲"),
+    GuardianLinked(guardian_id="dad", student_id="ming", school_id="s1", relation="父亲", preferred_language="en"),
+    StudentEnrolled(student_id="hong", school_id="s1", class_id="g5", grade=5, name="小红"),
+    StudentEnrolled(student_id="hua", school_id="s1", class_id="g5", grade=5, name="小华"),
+    GuardianLinked(guardian_id="hong-mum", student_id="hong", school_id="s1", relation="母亲"),
+    GuardianLinked(guardian_id="hong-mum", student_id="hua", school_id="s1", relation="母亲"),
+    StudentEnrolled(student_id="far", school_id="s2", class_id="x5", grade=5, name="远"),
+    GuardianLinked(guardian_id="far-mum", student_id="far", school_id="s2", relation="母亲"),
+]
+
+
+async def told(client: httpx.AsyncClient, guardian: str, school: str = "s1") -> list[dict[str, Any]]:
+    response = await client.get("/notify/v1/notifications", headers=auth(Role.GUARDIAN, guardian, school=school))
+    assert response.status_code == 200
+    return list(reversed(response.json()["items"]))
+
+
+@pytest.fixture
+async def notify(pg_url: str, topic_prefix: str) -> AsyncIterator[httpx.AsyncClient]:
+    await publish_as_producer(topic_prefix, ROSTER[:-2], school_id="s1")
+    await publish_as_producer(topic_prefix, ROSTER[-2:], school_id="s2")
+    async with running(DEFINITION, stack_settings(DEFINITION, pg_url, topic_prefix)) as client:
+        client.prefix = topic_prefix  # type: ignore[attr-defined]
+        yield client
+
+
+async def test_nt_1_a_childs_afternoon_reaches_their_guardians_urgent_ones_flagged(notify: httpx.AsyncClient) -> None:
+    ladder: dict[str, Any] = {
+        "student_id": "ming", "school_id": "s1", "day": DAY, "dismissal_at": AT, "minutes_after_dismissal": 20
+    }  # fmt: skip
+    events = [
+        absence.UnexcusedAbsence(
+            case_id="a1", student_id="ming", school_id="s1", class_id="g3", session_id="hw:2026-11-25", day=DAY,
+            session_starts_at=AT, detected_at=AT,
+        ),
+        absence.LeaveApproved(
+            leave_id="l1", student_id="ming", school_id="s1", class_id="g3", day=DAY, decided_by="t",
+            decided_at=AT, requested_by="mum",
+        ),
+        dismissal.PickupRefused(
+            refusal_id="r1", student_id="ming", school_id="s1", occurred_at=AT,
+            reason=dismissal.RefusalReason(next(iter(dismissal.RefusalReason))), restricted=True, urgent=True,
+            attempted_by="kiosk",
+        ),
+        dismissal.StudentNotCollected(
+            **ladder, step=1, escalation=dismissal.EscalationStep.GUARDIAN_1, recipient_id="mum"
+        ),
+        dismissal.StudentNotCollected(**ladder, step=4, escalation=dismissal.EscalationStep.DUTY_LEADER),
+        dismissal.StudentCheckedOut(
+            check_out_id="o1", student_id="ming", school_id="s1", day=DAY, occurred_at=AT,
+            release=dismissal.Release.PICKUP_PERSON, handled_by=next(iter(dismissal.HandledBy)),
+        ),
+        dismissal.LatePickupCharged(
+            check_out_id="o1", student_id="ming", school_id="s1", day=DAY, minutes_late=20, blocks=2, fee_fen=1050
+        ),
+    ]  # fmt: skip
+    envelopes = [Envelope.wrap(e, source="/attendance", school_id="s1") for e in events]
+    await publish_envelopes(notify.prefix, [*envelopes, envelopes[2]])  # type: ignore[attr-defined]
+
+    async def all_arrived() -> bool:
+        return len(await told(notify, "dad")) == len(events) - 1  # the guardian-1 call goes to mum alone
+
+    await eventually(all_arrived)
+    await asyncio.sleep(1.0)  # a duplicate would land now (NT-3)
+    mum = await told(notify, "mum")
+    assert [(n["body"], n["urgent"]) for n in mum] == [
+        ("小明未到课后服务签到，且未请假，请尽快联系班主任。", True),
+        ("小明的请假申请已批准。", False),
+        ("受限制人员试图接走小明，已被拒绝，学校已知悉。", True),
+        ("小明仍在等待接走（第1次提醒）。", True),
+        ("小明仍在等待接走（第4次提醒）。", True),
+        ("小明已于17:30由接送人接走。", False),
+        ("小明产生延时接送费10.50元。", False),
+    ]
+    dad = [n["body"] for n in await told(notify, "dad")]
+    assert "小明 is still waiting to be collected (call 1)." not in dad
+    assert "小明 is still waiting to be collected (call 4)." in dad
+    assert await told(notify, "hong-mum") == []
+
+
+async def test_at_7_a_broadcast_to_some_grades_reaches_each_of_their_guardians_once(notify: httpx.AsyncClient) -> None:
+    broadcast = emergency.EmergencyBroadcast(
+        broadcast_id="b1", school_id="s1", grades=[5], drill=False, reason=emergency.EmergencyReason.WEATHER,
+        dismiss_at=datetime(2026, 11, 25, 7, 0, tzinfo=UTC), issued_by="admin", note="请带好雨具。",
+    )  # fmt: skip
+    clear = emergency.EmergencyAllClear(broadcast_id="b1", school_id="s1", grades=[5], drill=False, cleared_by="admin")
+    await publish_as_producer(notify.prefix, [broadcast, clear], school_id="s1")  # type: ignore[attr-defined]
+
+    async def arrived() -> bool:
+        return len(await told(notify, "hong-mum")) == 2
+
+    await eventually(arrived)
+    await asyncio.sleep(1.0)
+    hong_mum = await told(notify, "hong-mum")  # two children in grade 5, one notification per broadcast
+    assert [(n["body"], n["urgent"]) for n in hong_mum] == [
+        ("因恶劣天气，学校将于15:00提前放学。请带好雨具。", True),
+        ("学校提前放学警报已解除。", False),
+    ]
+    assert await told(notify, "mum") == []  # grade 3
+    assert await told(notify, "far-mum", school="s2") == []  # another school
