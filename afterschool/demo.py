@@ -17,19 +17,24 @@ from chassis.auth import Role
 from chassis.clock import SCHOOL_TZ
 
 CHECKED_IN = "attendance.student_checked_in.v1"
+GRACE_SECONDS = 10
 
 
 async def run_demo(data: Path, *, host: str, port: int, keep_serving: bool) -> int:
     """Start the all-in-one, seed the district through the APIs, replay the afternoon, print how to look."""
     shutil.rmtree(data, ignore_errors=True)
-    server = uvicorn.Server(
-        uvicorn.Config(AllInOne(data, jwt_secret=dev_secret()), host=host, port=port, log_config=None, access_log=False)
+    app = AllInOne(data, jwt_secret=dev_secret())
+    # A request still running at shutdown (e.g. one its client gave up on) must not hold the demo open for ever.
+    config = uvicorn.Config(
+        app, host=host, port=port, log_config=None, access_log=False, timeout_graceful_shutdown=GRACE_SECONDS
     )
+    server = uvicorn.Server(config)
     serving = asyncio.create_task(server.serve())
-    while not server.started:
-        if serving.done():
-            return 1
-        await asyncio.sleep(0.05)
+    async with asyncio.timeout(120):
+        while not server.started:
+            if serving.done():
+                return 1
+            await asyncio.sleep(0.05)
     base = f"http://{host}:{port}"
     api = Api(dict.fromkeys(("enrollment", "attendance", "notify", "stipend", "homework"), base), secret=dev_secret())
     try:
