@@ -143,7 +143,9 @@ class KafkaConsumer(BusConsumer):
         self._consumer = AIOKafkaConsumer(
             *(prefix + topic for topic in topics),
             bootstrap_servers=bootstrap,
-            group_id=group,
+            # The prefix names the group too: runs sharing a cluster (tests, tenants) must never share a group, or
+            # a member one of them left behind holds up every other's rebalance until its session expires.
+            group_id=prefix + group,
             client_id=client_id,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
