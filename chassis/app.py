@@ -137,7 +137,7 @@ async def _start_runtime(
     stack: contextlib.AsyncExitStack,
 ) -> Runtime:
     db = Database(settings.database_url)
-    stack.push_async_callback(db.dispose)
+    stack.push_async_callback(_bounded, db.dispose, "database pool")
     await wait_for(db)
     await db.migrate(definition.migrations)
 
@@ -156,7 +156,7 @@ async def _start_runtime(
             socket_connect_timeout=2.0,
             max_connections=settings.redis_max_connections,
         )
-        stack.push_async_callback(redis.aclose)
+        stack.push_async_callback(_bounded, redis.aclose, "redis pool")
     broadcaster: Broadcaster = (
         RedisBroadcaster(redis, settings.redis_namespace) if redis is not None else MemoryBroadcaster()
     )
@@ -200,10 +200,23 @@ async def _start_runtime(
     return runtime
 
 
+SHUTDOWN_STEP_SECONDS = 15.0
+"""No shutdown step waits longer: a stuck step must not keep a stopping pod (or a test) alive for ever."""
+
+
 async def _cancel(tasks: list[asyncio.Task[Any]]) -> None:
     for task in tasks:
         task.cancel()
-    results = await asyncio.gather(*tasks, return_exceptions=True)
-    for result in results:
-        if isinstance(result, Exception):
-            log.error("background task ended with an error", exc_info=result)
+    done, pending = await asyncio.wait(tasks, timeout=SHUTDOWN_STEP_SECONDS)
+    for task in pending:
+        log.error("background task %s did not stop within %ss; abandoned", task.get_name(), SHUTDOWN_STEP_SECONDS)
+    for task in done:
+        if not task.cancelled() and isinstance(task.exception(), Exception):
+            log.error("background task ended with an error", exc_info=task.exception())
+
+
+async def _bounded(close: Callable[[], Coroutine[Any, Any, None]], what: str) -> None:
+    try:
+        await asyncio.wait_for(close(), SHUTDOWN_STEP_SECONDS)
+    except TimeoutError:
+        log.error("closing the %s took longer than %ss; abandoned", what, SHUTDOWN_STEP_SECONDS)

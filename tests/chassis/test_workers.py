@@ -37,3 +37,27 @@ async def test_a_worker_starts_with_the_service_sees_its_runtime_and_is_cancelle
         assert not cancelled.is_set()
     assert cancelled.is_set()
     assert seen == ["homework"]
+
+
+async def test_a_worker_that_will_not_stop_cannot_hold_the_shutdown_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import chassis.app
+
+    monkeypatch.setattr(chassis.app, "SHUTDOWN_STEP_SECONDS", 0.5)
+    release = asyncio.Event()
+
+    async def stubborn(runtime: Runtime) -> None:
+        while not release.is_set():
+            try:
+                await asyncio.sleep(0.05)
+            except asyncio.CancelledError:
+                continue  # ignores cancellation, as a buggy loop might
+
+    definition = dataclasses.replace(DEFINITION, workers=[stubborn])
+    settings = definition.settings_class(database_url=f"sqlite+aiosqlite:///{tmp_path}/s.db", bus="memory")
+    loop = asyncio.get_running_loop()
+    async with running(definition, settings):
+        stopping_started = loop.time()
+    assert loop.time() - stopping_started < 5  # abandoned after 0.5 s instead of waiting for ever
+    release.set()
