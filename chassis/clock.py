@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -38,6 +38,11 @@ class FakeClock:
     def advance(self, delta: timedelta) -> None:
         """Move time forward."""
         self._now += delta
+
+
+def school_today(clock: Clock, tz: ZoneInfo = SCHOOL_TZ) -> date:
+    """The school's local calendar date now: the day by which effective dates, notice and sessions are judged."""
+    return clock.now().astimezone(tz).date()
 
 
 def school_date(moment: datetime, tz: ZoneInfo = SCHOOL_TZ) -> str:

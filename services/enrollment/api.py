@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
-from chassis.clock import school_date
+from chassis.clock import school_today
 from chassis.pagination import Page, PageParams, page_of, page_params
 from chassis.problems import Forbidden, NotFound, Unprocessable
 from chassis.uow import UnitOfWork
@@ -221,7 +221,7 @@ class PickupsPublic(BaseModel):
 
 
 def _today(runtime: RuntimeDep) -> date:
-    return date.fromisoformat(school_date(runtime.clock.now()))
+    return school_today(runtime.clock)
 
 
 async def _visible_student(

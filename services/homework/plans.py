@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 
-from chassis.clock import school_date
+from chassis.clock import school_today
 from chassis.problems import Forbidden, NotFound, Unprocessable
 from chassis.uow import UnitOfWork
 from contracts.homework import WeeklyPlanPublished
@@ -23,7 +23,7 @@ async def publish_plan(
         raise NotFound(f"no class '{class_id}' in this school")
     if as_class_teacher and school_class.class_teacher_id != by:
         raise Forbidden("only this class's class teacher (or the school) publishes its plan", rule="HW-8")
-    today = date.fromisoformat(school_date(uow.clock.now()))
+    today = school_today(uow.clock)
     profiles = await store.policies(uow.session, school_id=school_id)
     try:
         publication = publish(week_start, today, policy_on(profiles, today).weekly_plan_cutoff_weekday)

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
-from chassis.clock import school_date
+from chassis.clock import school_today
 from chassis.pagination import Page, PageParams, page_of, page_params
 from chassis.problems import NotFound, Unprocessable
 from chassis.uow import UnitOfWork
@@ -104,7 +104,7 @@ async def record_completions(
     command = sessions.RecordCompletions(
         school_id=principal.school(),
         assignment_id=assignment_id,
-        session_date=body.session_date or date.fromisoformat(school_date(runtime.clock.now())),
+        session_date=body.session_date or school_today(runtime.clock),
         recorded_by=principal.subject,
         results=[sessions.Result(r.student_id, r.done, r.actual_minutes) for r in body.results],
     )

@@ -8,7 +8,7 @@ from datetime import date
 from prometheus_client import Counter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from chassis.clock import school_date
+from chassis.clock import school_today
 from chassis.problems import Conflict, Forbidden, NotFound, Unprocessable
 from chassis.sql import upsert
 from chassis.uow import UnitOfWork
@@ -82,7 +82,7 @@ def estimated_for(row: store.Assignment, student_id: str) -> int:
 async def record_completions(uow: UnitOfWork, command: RecordCompletions) -> list[store.Completion]:
     """HW-7: store each present child's result, publish it, then check the class's burden (HW-9)."""
     row = await assignment_of_school(uow, command.assignment_id, command.school_id)
-    if command.session_date > date.fromisoformat(school_date(uow.clock.now())):
+    if command.session_date > school_today(uow.clock):
         raise Unprocessable("a session in the future cannot be recorded")
     stored = []
     for result in command.results:

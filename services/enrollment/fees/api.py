@@ -16,6 +16,7 @@ from pydantic import AfterValidator, BaseModel, Field
 
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
+from chassis.clock import school_today
 from chassis.pagination import Page, PageParams, page_of, page_params
 from chassis.problems import NotFound, Unprocessable
 from chassis.uow import UnitOfWork
@@ -163,7 +164,7 @@ async def get_fee_plans(program_id: str, runtime: RuntimeDep, principal: FeeRead
         if principal.role is Role.SCHOOL_ADMIN:
             rows = await store.plans_page(session, program_id=program_id, after=after, limit=page.limit + 1)
         else:
-            today = handlers.school_today(runtime.clock)
+            today = school_today(runtime.clock)
             shown = _in_force_and_scheduled(await store.plans_of(session, program_id=program_id), today)
             rows = [row for row in shown if after is None or row.version > after][: page.limit + 1]
     items = [FeePlanPublic.model_validate(row, from_attributes=True) for row in rows]

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from chassis.clock import SCHOOL_TZ, Clock
+from chassis.clock import school_today
 from chassis.problems import Conflict, NotFound, Unprocessable
 from chassis.uow import UnitOfWork
 from contracts.enrollment import FeeKind, FeePlanSet, FeeWaiverGranted, FeeWaiverRevoked
@@ -55,11 +55,6 @@ class RevokeWaiver:
     revoked_by: str
     effective_on: date | None = None
     reason: str | None = None
-
-
-def school_today(clock: Clock) -> date:
-    """The school's calendar date now (fees are judged by local school days)."""
-    return clock.now().astimezone(SCHOOL_TZ).date()
 
 
 def _refuse(error: FeeRuleBroken) -> Unprocessable:

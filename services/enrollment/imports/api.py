@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from chassis.app import RuntimeDep
-from chassis.clock import school_date
+from chassis.clock import school_today
 from chassis.problems import NotFound, Problem, Unprocessable
 from chassis.uow import UnitOfWork
 from services.enrollment.domain.imports import Kind, column_docs
@@ -113,7 +113,7 @@ async def post_import(
         kind=kind,
         media_type=media_type,
         body=content,
-        effective_on=effective_on or date.fromisoformat(school_date(runtime.clock.now())),
+        effective_on=effective_on or school_today(runtime.clock),
         created_by=principal.subject,
     )
     identity = ImportRequest(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from chassis.clock import school_date
+from chassis.clock import school_today
 from chassis.problems import NotFound
 from chassis.uow import UnitOfWork
 from contracts.enrollment import PolicyProfileSet
@@ -68,7 +68,7 @@ class ProfileChange:
 
 
 def _today(uow: UnitOfWork) -> date:
-    return date.fromisoformat(school_date(uow.clock.now()))
+    return school_today(uow.clock)
 
 
 async def _district_defaults(uow: UnitOfWork, district_id: str) -> District:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from chassis.clock import school_date
+from chassis.clock import school_today as clock_school_today
 from chassis.problems import Conflict, NotFound
 from chassis.uow import UnitOfWork
 from contracts.policy import PolicySettings
@@ -15,7 +15,7 @@ from services.enrollment.setup.store import term_in_school
 
 def school_today(uow: UnitOfWork) -> date:
     """The school-local date now (schools run on Asia/Shanghai time)."""
-    return date.fromisoformat(school_date(uow.clock.now()))
+    return clock_school_today(uow.clock)
 
 
 async def policy_for_term(uow: UnitOfWork, *, school_id: str, term_id: str) -> PolicySettings:
