@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, computed_field
 
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
@@ -19,6 +19,7 @@ from contracts.attendance import CheckInMethod
 from services.attendance.checkins import store
 from services.attendance.checkins.handlers import CheckInBatch, CheckInStudent, check_in_batch, check_in_student
 from services.attendance.domain.check_in import DeviceEvent, Outcome
+from services.attendance.domain.late_uploads import is_late
 from services.attendance.settings import AttendanceSettings
 
 router = APIRouter(prefix="/attendance/v1", tags=["check-ins"])
@@ -49,6 +50,11 @@ class CheckInPublic(BaseModel):
     occurred_at: datetime
     recorded_at: datetime
     session_date: str
+
+    @computed_field(description="arrived more than 2 minutes after its device time: an offline upload (AT-8, LATE-1)")
+    def late(self) -> bool:
+        """LATE-1, for staff reading the day's check-ins."""
+        return is_late(self.occurred_at, self.recorded_at)
 
     @classmethod
     def of(cls, row: store.CheckIn) -> CheckInPublic:

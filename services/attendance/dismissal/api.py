@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, computed_field
 
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role
@@ -29,6 +29,7 @@ from services.attendance.dismissal.web import (
     actor_of,
 )
 from services.attendance.domain.check_in import Outcome
+from services.attendance.domain.late_uploads import is_late
 from services.attendance.settings import AttendanceSettings
 
 router = APIRouter(prefix="/attendance/v1", tags=["dismissal"])
@@ -64,6 +65,7 @@ class CheckOutPublic(BaseModel):
     student_id: str
     day: date
     occurred_at: datetime
+    recorded_at: datetime
     release: Release
     person_id: str | None
     handled_by: HandledBy
@@ -72,6 +74,11 @@ class CheckOutPublic(BaseModel):
     place: str | None
     early: bool
     late_fee_fen: int
+
+    @computed_field(description="arrived more than 2 minutes after its device time: an offline upload (AT-8, LATE-1)")
+    def late(self) -> bool:
+        """LATE-1, for staff reading the day's check-outs."""
+        return is_late(self.occurred_at, self.recorded_at)
 
 
 class CheckOutBatchCreate(BaseModel):

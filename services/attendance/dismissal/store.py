@@ -145,12 +145,15 @@ async def plan_changes(session: AsyncSession, *, student_id: str) -> list[Dismis
 
 
 async def still_here(
-    session: AsyncSession, *, school_id: str, day: date, grades: list[int] | None
+    session: AsyncSession, *, school_id: str, day: date, grades: list[int] | None, known_by: datetime | None = None
 ) -> list[RosterStudent]:
-    """Children checked in on `day` and not checked out (of `grades`, or every grade), by id."""
+    """Children checked in on `day` and not checked out (of `grades`, or every grade), by id; with `known_by`, only
+    children whose check-in had reached the school by then (LATE-2)."""
     checked_in = select(CheckIn.student_id).where(
         CheckIn.school_id == school_id, CheckIn.session_date == day.isoformat()
     )
+    if known_by is not None:
+        checked_in = checked_in.where(CheckIn.recorded_at <= known_by)
     checked_out = select(CheckOut.student_id).where(CheckOut.school_id == school_id, CheckOut.day == day)
     query = select(RosterStudent).where(
         RosterStudent.school_id == school_id,

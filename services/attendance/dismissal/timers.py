@@ -10,6 +10,7 @@ from contracts.enrollment import DayKind
 from services.attendance.dismissal import store
 from services.attendance.domain.dismissal import dismissal_bands, local_moment
 from services.attendance.domain.escalation import next_step, reception_due, recipient, step_due, step_kind
+from services.attendance.domain.late_uploads import not_before
 from services.attendance.reference import store as ref
 from services.attendance.timers.registry import on_day_open, on_timer
 from services.attendance.timers.store import DueTimer, schedule
@@ -61,7 +62,7 @@ async def escalate_not_collected(uow: UnitOfWork, timer: DueTimer) -> None:
     dismissal_at = datetime.fromisoformat(payload["dismissal_at"])
     if step == 1:
         cases = await _move_to_reception(
-            uow, timer.school_id, day, payload["band_key"], payload["grades"], dismissal_at
+            uow, timer.school_id, day, payload["band_key"], payload["grades"], dismissal_at, known_by=timer.due_at
         )
     else:
         cases = await store.open_cases(uow.session, school_id=timer.school_id, day=day, band_key=payload["band_key"])
@@ -76,18 +77,27 @@ async def escalate_not_collected(uow: UnitOfWork, timer: DueTimer) -> None:
             uow,
             kind=KIND,
             key=f"{payload['band_key']}#{following}",
-            due_at=step_due(dismissal_at, following, policy),
+            due_at=not_before(step_due(dismissal_at, following, policy), uow.clock.now()),
             school_id=timer.school_id,
             payload={**payload, "step": following},
         )
 
 
 async def _move_to_reception(
-    uow: UnitOfWork, school_id: str, day: date, band_key: str, grades: list[int] | None, dismissal_at: datetime
+    uow: UnitOfWork,
+    school_id: str,
+    day: date,
+    band_key: str,
+    grades: list[int] | None,
+    dismissal_at: datetime,
+    *,
+    known_by: datetime,
 ) -> list[store.NotCollectedCase]:
+    """The band's children checked in by what was known at `known_by` (LATE-2) and not checked out: to reception."""
     room = await ref.reception_room(uow.session, school_id=school_id)
     moved = []
-    for child in await store.still_here(uow.session, school_id=school_id, day=day, grades=grades):
+    here = await store.still_here(uow.session, school_id=school_id, day=day, grades=grades, known_by=known_by)
+    for child in here:
         case = store.NotCollectedCase(
             student_id=child.student_id,
             day=day,

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from chassis.sql import dialect_insert
 from chassis.uow import UnitOfWork
+from services.attendance.domain.late_uploads import is_history
 from services.attendance.store import Base, UtcDateTime
 
 
@@ -60,7 +61,12 @@ class ReferenceVersion(Base):
 async def schedule(
     uow: UnitOfWork, *, kind: str, key: str, due_at: datetime, school_id: str, payload: dict[str, Any] | None = None
 ) -> None:
-    """Set the (kind, key) timer to fire at `due_at`; a timer that already fired or was cancelled stays so."""
+    """Set the (kind, key) timer to fire at `due_at`; a timer that already fired or was cancelled stays so.
+
+    A due time already history when it is set (LATE-3: a day first opened by a late upload) is recorded as
+    expired (cancelled now) instead: it would only alarm someone about a moment long past."""
+    now = uow.clock.now()
+    expired_at = now if is_history(due_at, now) else None
     values = {
         "kind": kind,
         "key": key,
@@ -68,11 +74,12 @@ async def schedule(
         "due_at": due_at,
         "payload": payload or {},
         "attempts": 0,
+        "cancelled_at": expired_at,
     }
     statement = dialect_insert(uow.session, DueTimer).values(**values)
     statement = statement.on_conflict_do_update(
         index_elements=["kind", "key"],
-        set_={"due_at": due_at, "payload": payload or {}},
+        set_={"due_at": due_at, "payload": payload or {}, "cancelled_at": expired_at},
         where=(DueTimer.fired_at.is_(None) & DueTimer.cancelled_at.is_(None)),
     )
     await uow.session.execute(statement)
