@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import shutil
 import time
-from datetime import datetime
 from pathlib import Path
 
 import uvicorn
@@ -14,16 +13,19 @@ from afterschool.cli import dev_secret
 from afterschool.district import Api, afternoon, build_district, last_school_day, seed
 from afterschool.embedded import AllInOne
 from chassis.auth import Role
-from chassis.clock import SCHOOL_TZ
+from chassis.clock import Clock, SystemClock, school_today
 
 CHECKED_IN = "attendance.student_checked_in.v1"
 GRACE_SECONDS = 10
 
 
-async def run_demo(data: Path, *, host: str, port: int, keep_serving: bool) -> int:
-    """Start the all-in-one, seed the district through the APIs, replay the afternoon, print how to look."""
+async def run_demo(data: Path, *, host: str, port: int, keep_serving: bool, clock: Clock | None = None) -> int:
+    """Start the all-in-one, seed the district through the APIs, replay the afternoon, print how to look.
+
+    The replayed afternoon is the school day before `clock`'s (the wall clock's unless a test pins one)."""
     shutil.rmtree(data, ignore_errors=True)
-    app = AllInOne(data, jwt_secret=dev_secret())
+    clock = clock or SystemClock()
+    app = AllInOne(data, jwt_secret=dev_secret(), clock=clock)
     # A request still running at shutdown (e.g. one its client gave up on) must not hold the demo open for ever.
     config = uvicorn.Config(
         app, host=host, port=port, log_config=None, access_log=False, timeout_graceful_shutdown=GRACE_SECONDS
@@ -47,7 +49,7 @@ async def run_demo(data: Path, *, host: str, port: int, keep_serving: bool) -> i
             f"{sum(len(s.guardian_ids) for s in students)} guardians in {time.perf_counter() - started:.1f}s"
         )
         await api.wait_consumed("attendance", "enrollment.student_enrolled.v1", len(students))
-        day = last_school_day(datetime.now(SCHOOL_TZ).date())
+        day = last_school_day(school_today(clock))
         posts = afternoon(district, day)
         replay_started = time.perf_counter()
         await asyncio.gather(

@@ -56,7 +56,7 @@ async def main(args: argparse.Namespace) -> None:
         sys.exit("wrk is missing: `apt-get install -y wrk` (bench/run does it)")
     tmp = tempfile.mkdtemp(prefix="afterschool-bench-")
     print(f"service logs in {tmp}")
-    async with full_stack(f"bench{uuid.uuid4().hex[:6]}.", Path(tmp)) as stack:
+    async with full_stack(f"bench{uuid.uuid4().hex[:6]}.", Path(tmp), clock_start=None) as stack:
         api = Api(stack.bases, secret=SECRET, concurrency=64)
         district = build_district(schools=1)
         await seed(api, district)

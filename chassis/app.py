@@ -17,7 +17,7 @@ from sqlalchemy import MetaData
 from chassis.auth import TokenVerifier
 from chassis.broadcast import Broadcaster, MemoryBroadcaster, RedisBroadcaster
 from chassis.bus import Bus, build_bus
-from chassis.clock import Clock, SystemClock
+from chassis.clock import Clock, SteadyClock, SystemClock
 from chassis.consumer import ConsumerRunner, Subscription
 from chassis.db import Database, wait_for
 from chassis.observability import install_observability
@@ -110,7 +110,7 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with contextlib.AsyncExitStack() as stack:
-            app.state.runtime = await _start_runtime(definition, settings, bus, clock or SystemClock(), stack)
+            app.state.runtime = await _start_runtime(definition, settings, bus, clock or clock_of(settings), stack)
             yield
 
     app = FastAPI(
@@ -127,6 +127,11 @@ def create_app(
     for router in definition.routers:
         app.include_router(router)
     return app
+
+
+def clock_of(settings: ServiceSettings) -> Clock:
+    """The wall clock, or a steady clock from the pinned start that tests and the demo set (`<P>CLOCK_START`)."""
+    return SteadyClock(settings.clock_start) if settings.clock_start is not None else SystemClock()
 
 
 async def _start_runtime(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -38,6 +39,23 @@ class FakeClock:
     def advance(self, delta: timedelta) -> None:
         """Move time forward."""
         self._now += delta
+
+
+class SteadyClock:
+    """A clock that starts at a chosen moment and then runs at the pace of the monotonic clock.
+
+    Services started as separate processes by a test (or the demo) agree on a pinned school day this way, whatever
+    the wall clock says, while time still passes for them as it would in production."""
+
+    def __init__(self, start: datetime) -> None:
+        if start.tzinfo is None:
+            raise ValueError("SteadyClock needs a timezone-aware start")
+        self._start = start.astimezone(UTC)
+        self._origin = time.monotonic()
+
+    def now(self) -> datetime:
+        """The start moment plus the time elapsed since this clock was made."""
+        return self._start + timedelta(seconds=time.monotonic() - self._origin)
 
 
 def school_today(clock: Clock, tz: ZoneInfo = SCHOOL_TZ) -> date:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal, Self
 
 from pydantic import model_validator
@@ -34,6 +35,9 @@ class ServiceSettings(BaseSettings):
     consumer_max_attempts: int = 5
     consumer_backoff_seconds: float = 0.2
     send_timeout_seconds: float = 10.0
+    # Tests and the demo start separate service processes on one pinned school day (chassis.clock.SteadyClock),
+    # so nothing they check depends on the hour or weekday they run at. Never in production.
+    clock_start: datetime | None = None
 
     @model_validator(mode="after")
     def _refuse_placeholders_outside_development(self) -> Self:
@@ -47,4 +51,8 @@ class ServiceSettings(BaseSettings):
                 raise ValueError("production needs PostgreSQL, not SQLite")
             if self.bus == "memory":
                 raise ValueError("production needs the Kafka bus, not the in-process one")
+            if self.clock_start is not None:
+                raise ValueError("clock_start is for tests and demos; production runs on the wall clock")
+        if self.clock_start is not None and self.clock_start.tzinfo is None:
+            raise ValueError("clock_start needs a UTC offset, e.g. 2026-11-25T15:00:00+08:00")
         return self

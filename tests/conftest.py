@@ -2,6 +2,11 @@
 
 The stack is started by `deploy/local/stack up` (the test command does it); tests that need it fail,
 never skip, when it is not there.
+
+No test reads the wall clock: a service runs on a steady clock from SCHOOL_AFTERNOON (time passes, from a pinned
+moment) unless the test gives it another clock, and services started as processes do the same (`<P>CLOCK_START`).
+A test that moves time does so explicitly, with a `FakeClock`. `bin/test --at "YYYY-MM-DD HH:MM"` moves every
+process's wall clock to prove it.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -19,13 +25,28 @@ import pytest
 from chassis.app import ServiceDefinition
 from chassis.auth import Role, mint_token
 from chassis.bus import Bus
-from chassis.clock import Clock
+from chassis.clock import SCHOOL_TZ, Clock, FakeClock, SteadyClock
 from chassis.settings import PLACEHOLDER_SECRET, ServiceSettings
 
 PG_URL = os.environ.get("AFTERSCHOOL_TEST_PG_URL", "postgresql+asyncpg://afterschool:afterschool@127.0.0.1:54329")
 KAFKA = os.environ.get("AFTERSCHOOL_TEST_KAFKA", "127.0.0.1:9092")
 REDIS_URL = os.environ.get("AFTERSCHOOL_TEST_REDIS", "redis://127.0.0.1:63799/0")
 SECRET = PLACEHOLDER_SECRET
+
+# A Wednesday afternoon in the autumn term (Asia/Shanghai), before the first dismissal band: every service test
+# runs here unless it sets its own clock, so no test depends on when the suite runs.
+SCHOOL_AFTERNOON = datetime(2026, 11, 25, 15, 0, tzinfo=SCHOOL_TZ)
+
+
+def school_clock(moment: datetime = SCHOOL_AFTERNOON) -> FakeClock:
+    """A fake clock pinned to a school-day moment (the Wednesday afternoon by default), for tests that move time."""
+    return FakeClock(moment)
+
+
+def pinned_clock(moment: datetime = SCHOOL_AFTERNOON) -> SteadyClock:
+    """A service's clock when the test sets none: the Wednesday afternoon, then time passes as it would (newest-first
+    lists and back-offs behave as in production), without ever depending on when the suite runs."""
+    return SteadyClock(moment)
 
 
 def _plain_dsn(database: str) -> str:
@@ -131,8 +152,8 @@ def stack_settings(definition: ServiceDefinition, database_url: str, prefix: str
 async def running(
     definition: ServiceDefinition, settings: ServiceSettings, *, bus: Bus | None = None, clock: Clock | None = None
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """Run a service app (lifespan included) and give an HTTP client for it."""
-    app = definition.create_app(settings, bus=bus, clock=clock)
+    """Run a service app (lifespan included) on `clock` (the pinned school afternoon by default); an HTTP client."""
+    app = definition.create_app(settings, bus=bus, clock=clock or pinned_clock())
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
@@ -142,14 +163,15 @@ async def running(
 
 @contextlib.asynccontextmanager
 async def serving(
-    definition: ServiceDefinition, settings: ServiceSettings, *, bus: Bus | None = None
+    definition: ServiceDefinition, settings: ServiceSettings, *, bus: Bus | None = None, clock: Clock | None = None
 ) -> AsyncIterator[str]:
-    """Run a service under a real uvicorn server on a free loopback port (for streaming); its base URL."""
+    """Run a service under a real uvicorn server on a free loopback port (for streaming), on `clock` (the pinned
+    school afternoon by default); its base URL."""
     import asyncio
 
     import uvicorn
 
-    app = definition.create_app(settings, bus=bus)
+    app = definition.create_app(settings, bus=bus, clock=clock or pinned_clock())
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, access_log=False))
     task = asyncio.create_task(server.serve())
     while not server.started:
@@ -192,3 +214,12 @@ async def in_background(job: Any) -> AsyncIterator[Any]:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+def pytest_report_header() -> str:
+    """Say where this run's wall clock stands (`bin/test --at` moves it), so a result names the hour it proves."""
+    from datetime import UTC
+
+    moved = os.environ.get("AFTERSCHOOL_WALL_CLOCK_OFFSET")
+    wall = datetime.now(UTC).astimezone(SCHOOL_TZ).strftime("%Y-%m-%d %H:%M %A")
+    return f"wall clock: {wall} Asia/Shanghai" + (f" (moved by {float(moved):+.0f} s)" if moved else "")

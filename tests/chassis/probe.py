@@ -5,16 +5,15 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
 
-from chassis.clock import SystemClock
 from chassis.db import Database
 from chassis.tables import ChassisTables
 from chassis.uow import UnitOfWork
 from contracts.attendance import CheckInMethod, StudentCheckedIn
 from contracts.envelope import Envelope
+from tests.conftest import SCHOOL_AFTERNOON, school_clock
 
 METADATA = MetaData()
 TABLES = ChassisTables(METADATA)
@@ -41,7 +40,7 @@ def unit_of_work(db: Database, on_publish: object = None) -> UnitOfWork:
         db,
         TABLES,
         service="probe",
-        clock=SystemClock(),
+        clock=school_clock(),
         on_publish=on_publish if callable(on_publish) else (lambda: None),
     )
 
@@ -54,7 +53,7 @@ def checked_in(student_id: str, n: int = 0) -> StudentCheckedIn:
         school_id="s1",
         device_id="k",
         method=CheckInMethod.CARD,
-        occurred_at=datetime.now(UTC),
+        occurred_at=SCHOOL_AFTERNOON,
         session_date="2026-11-25",
     )
 

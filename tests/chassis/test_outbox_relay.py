@@ -8,12 +8,11 @@ import pytest
 from sqlalchemy import func, select
 
 from chassis.bus.memory import MemoryBus
-from chassis.clock import SystemClock
 from chassis.db import Database
 from chassis.outbox import OutboxRelay
 from contracts.envelope import Envelope
 from tests.chassis.probe import TABLES, checked_in, unit_of_work
-from tests.conftest import eventually, in_background
+from tests.conftest import eventually, in_background, school_clock
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(60)]
 
@@ -37,7 +36,7 @@ class FlakyBus(MemoryBus):
 
 
 def relay_for(db: Database, bus: MemoryBus, **kwargs: float) -> OutboxRelay:
-    return OutboxRelay(db, TABLES, bus, service="probe", clock=SystemClock(), **kwargs)  # type: ignore[arg-type]
+    return OutboxRelay(db, TABLES, bus, service="probe", clock=school_clock(), **kwargs)  # type: ignore[arg-type]
 
 
 def published(bus: MemoryBus, key: str | None = None) -> list[str]:

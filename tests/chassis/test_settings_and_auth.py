@@ -14,6 +14,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import ValidationError
 
+from chassis.app import clock_of
 from chassis.auth import Principal, Role, TokenVerifier, mint_token
 from chassis.problems import Forbidden, Unauthorized
 from chassis.settings import PLACEHOLDER_SECRET, ServiceSettings
@@ -40,11 +41,20 @@ def test_production_refuses_the_placeholder_secret() -> None:
         ({"database_url": "sqlite+aiosqlite:///x.db"}, "needs PostgreSQL"),
         ({"bus": "memory"}, "needs the Kafka bus"),
         ({"jwt_algorithm": "RS256"}, "needs jwt_jwks_url"),
+        ({"clock_start": "2026-11-25T15:00:00+08:00"}, "production runs on the wall clock"),
     ],
 )
 def test_production_refuses_the_embedded_defaults(override: dict[str, Any], message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         ServiceSettings(**{**PRODUCTION, **override})
+
+
+def test_a_pinned_clock_start_runs_a_service_from_that_moment_and_needs_an_offset() -> None:
+    settings = ServiceSettings(environment="test", clock_start="2026-11-25T15:00:00+08:00")
+    clock = clock_of(settings)
+    assert timedelta(0) <= clock.now() - datetime(2026, 11, 25, 7, 0, tzinfo=UTC) < timedelta(seconds=5)
+    with pytest.raises(ValidationError, match="needs a UTC offset"):
+        ServiceSettings(environment="test", clock_start="2026-11-25T15:00:00")
 
 
 def test_development_runs_on_the_defaults() -> None:

@@ -10,11 +10,12 @@ import socket
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import httpx
 
-from tests.conftest import KAFKA, REDIS_URL, SECRET, fresh_database
+from tests.conftest import KAFKA, REDIS_URL, SCHOOL_AFTERNOON, SECRET, fresh_database
 
 SERVICES = ("enrollment", "attendance", "homework", "stipend", "notify")
 
@@ -35,8 +36,11 @@ class RunningStack:
 
 
 @contextlib.asynccontextmanager
-async def full_stack(prefix: str, tmp_path: Path, *, log_level: str = "WARNING") -> AsyncIterator[RunningStack]:
-    """Each service in its own process with its own database, once all are ready."""
+async def full_stack(
+    prefix: str, tmp_path: Path, *, log_level: str = "WARNING", clock_start: datetime | None = SCHOOL_AFTERNOON
+) -> AsyncIterator[RunningStack]:
+    """Each service in its own process with its own database, once all are ready; every process runs on a steady
+    clock from `clock_start` (the pinned school afternoon; None for the wall clock, as the benchmarks do)."""
     async with contextlib.AsyncExitStack() as stack:
         processes, bases, databases = [], {}, {}
         for name in SERVICES:
@@ -61,6 +65,8 @@ async def full_stack(prefix: str, tmp_path: Path, *, log_level: str = "WARNING")
                     }.items()
                 },
             }
+            if clock_start is not None:
+                env[f"{name.upper()}_CLOCK_START"] = clock_start.isoformat()
             log = (tmp_path / f"{name}.log").open("wb")
             processes.append(
                 await asyncio.create_subprocess_exec(

@@ -10,13 +10,19 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from afterschool.district import Api, District, KioskPost, afternoon, build_district, seed
 from chassis.auth import Role
+from chassis.clock import SCHOOL_TZ
 
 CHECK_INS = 1000
 CHECKED_IN = "attendance.student_checked_in.v1"
+DAYS = (date(2026, 11, 23), date(2026, 11, 24))
+# The services' clock: the Wednesday morning after the two afternoons, before any session of that day. Every
+# check-in is then an offline upload of a day already over, which must alarm nobody (AT-8, LATE-3): the guardians'
+# lists hold check-in alerts only.
+MORNING_AFTER = datetime(2026, 11, 25, 7, 0, tzinfo=SCHOOL_TZ)
 
 
 @dataclass(frozen=True)
@@ -33,8 +39,7 @@ class Outcome:
 
 def the_posts(district: District) -> list[KioskPost]:
     """1,000 check-ins over two afternoons (each child at most once a day)."""
-    days = (date(2026, 11, 23), date(2026, 11, 24))
-    posts = [p for n, day in enumerate(days) for p in afternoon(district, day, attendance=0.75, seed=n)]
+    posts = [p for n, day in enumerate(DAYS) for p in afternoon(district, day, attendance=0.75, seed=n)]
     assert len(posts) >= CHECK_INS
     return posts[:CHECK_INS]
 

@@ -14,6 +14,7 @@ import uvicorn
 
 from afterschool.district import Api
 from afterschool.embedded import AllInOne
+from chassis.clock import SteadyClock
 from tests.conftest import SECRET
 from tests.e2e import scenario
 from tests.e2e.processes import SERVICES, full_stack
@@ -31,7 +32,7 @@ def assert_exactly_once(outcome: scenario.Outcome) -> None:
 async def test_full_stack_check_ins_become_one_alert_per_guardian_and_exact_tallies(
     topic_prefix: str, tmp_path: Path
 ) -> None:
-    async with full_stack(topic_prefix, tmp_path) as stack:
+    async with full_stack(topic_prefix, tmp_path, clock_start=scenario.MORNING_AFTER) as stack:
         api = Api(stack.bases, secret=SECRET, concurrency=32)
         try:
             assert_exactly_once(await scenario.run(api))
@@ -42,7 +43,11 @@ async def test_full_stack_check_ins_become_one_alert_per_guardian_and_exact_tall
 async def test_embedded_check_ins_become_one_alert_per_guardian_and_exact_tallies(tmp_path: Path) -> None:
     server = uvicorn.Server(
         uvicorn.Config(
-            AllInOne(tmp_path / "data", jwt_secret=SECRET), host="127.0.0.1", port=0, log_config=None, access_log=False
+            AllInOne(tmp_path / "data", jwt_secret=SECRET, clock=SteadyClock(scenario.MORNING_AFTER)),
+            host="127.0.0.1",
+            port=0,
+            log_config=None,
+            access_log=False,
         )
     )
     serving = asyncio.create_task(server.serve())

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import httpx
@@ -20,7 +20,7 @@ from chassis.auth import Role
 from contracts.enrollment import StudentEnrolled
 from services.attendance import store
 from services.attendance.app import DEFINITION
-from tests.conftest import auth, eventually, running, stack_settings
+from tests.conftest import SCHOOL_AFTERNOON, auth, eventually, running, stack_settings
 from tests.services.conftest import publish_as_producer, read_topic
 
 pytestmark = [pytest.mark.fault, pytest.mark.slow, pytest.mark.timeout(300)]
@@ -28,7 +28,7 @@ pytestmark = [pytest.mark.fault, pytest.mark.slow, pytest.mark.timeout(300)]
 STACK = Path(__file__).resolve().parents[2] / "deploy" / "local" / "stack"
 KIOSK = auth(Role.KIOSK, "s1-kiosk-gate", school="s1")
 STUDENTS = [f"s1-g4-c1-{n:02d}" for n in range(1, 11)]
-START = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+START = SCHOOL_AFTERNOON.astimezone(UTC) - timedelta(hours=1)  # an hour before the pinned clock
 
 
 def stack(command: str) -> None:

@@ -15,13 +15,13 @@ from contracts.enrollment import StudentEnrolled
 from services.attendance import store
 from services.attendance.app import DEFINITION
 from services.attendance.checkins import store as checkins_store
-from tests.conftest import auth, eventually, running, stack_settings
+from tests.conftest import SCHOOL_AFTERNOON, auth, eventually, running, stack_settings
 from tests.services.conftest import publish_as_producer, read_topic
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
 
 KIOSK = auth(Role.KIOSK, "s1-kiosk-gate", school="s1")
-NOW = datetime.now(UTC).replace(microsecond=0)
+NOW = SCHOOL_AFTERNOON.astimezone(UTC)  # the services' pinned clock: see tests/conftest.py
 STUDENTS = [f"s1-stu-{n:03d}" for n in range(300)]
 BATCH = "/attendance/v1/check-ins/batch"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 from typing import Any
 
 import httpx
@@ -17,13 +17,13 @@ from contracts.enrollment import StudentEnrolled
 from services.attendance import store
 from services.attendance.app import DEFINITION
 from services.attendance.checkins import store as checkins_store
-from tests.conftest import REDIS_URL, auth, eventually, running, stack_settings
+from tests.conftest import REDIS_URL, SCHOOL_AFTERNOON, auth, eventually, running, stack_settings
 from tests.services.conftest import publish_as_producer, read_topic
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
 
 KIOSK = auth(Role.KIOSK, "s1-kiosk-gate", school="s1")
-NOW = datetime.now(UTC).replace(microsecond=0)
+NOW = SCHOOL_AFTERNOON.astimezone(UTC)  # the services' pinned clock: see tests/conftest.py
 
 
 def check_in(student: str = "xiaoming", minutes_ago: int = 5, **extra: Any) -> dict[str, Any]:
