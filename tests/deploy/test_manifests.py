@@ -134,7 +134,10 @@ def kustomization_file(directory: Path) -> Path | None:
 
 
 def all_kustomization_files() -> list[Path]:
-    return sorted(p for p in DEPLOY.rglob("*") if p.name in KUSTOMIZATION_NAMES)
+    # Not all of deploy/: deploy/local/.state holds the running broker's and database's files, which come and go
+    # under the walk (a Kafka topic directory deleted mid-scan failed a run).
+    roots = (K8S, DEPLOY / "prometheus", DEPLOY / "grafana")
+    return sorted(p for root in roots for p in root.rglob("*") if p.name in KUSTOMIZATION_NAMES)
 
 
 def manifest_files() -> list[Path]:
