@@ -1,0 +1,101 @@
+"""A child's monthly fee statement (EN-7, ST-6, BX-5), computed from the stipend's copies of the facts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.enrollment import DayKind, TermCalendarSet
+from services.stipend import facts, store
+from services.stipend.domain.class_hours import Line
+from services.stipend.domain.fees import (
+    FeePlan,
+    LateFee,
+    ProgramCharge,
+    Waiver,
+    late_fees,
+    program_charge,
+    service_days,
+)
+
+
+@dataclass(frozen=True)
+class FamilyStatement:
+    """A child's month: a charge per program line, late-pickup fees, and the totals (integer fen)."""
+
+    student_id: str
+    school_id: str
+    month: str
+    programs: list[ProgramCharge]
+    late_pickup: list[LateFee]
+    lines: list[Line]
+
+    @property
+    def gross_fen(self) -> int:
+        """Before waivers (late-pickup fees excluded)."""
+        return sum(p.gross_fen for p in self.programs)
+
+    @property
+    def waived_fen(self) -> int:
+        """Taken off by waivers."""
+        return sum(p.waived_fen for p in self.programs)
+
+    @property
+    def late_pickup_fen(self) -> int:
+        """BX-5 fees."""
+        return sum(f.fee_fen for f in self.late_pickup)
+
+    @property
+    def due_fen(self) -> int:
+        """What the family owes for the month."""
+        return sum(p.due_fen for p in self.programs) + self.late_pickup_fen
+
+
+async def _plans(session: AsyncSession, program_id: str) -> list[FeePlan]:
+    rows = await session.scalars(select(store.RefFeePlan).where(store.RefFeePlan.program_id == program_id))
+    return [FeePlan(r.kind, r.effective_from, r.fen_per_class_hour, r.max_per_day, r.fen_per_month) for r in rows]
+
+
+async def _waivers(session: AsyncSession, student_id: str) -> list[Waiver]:
+    rows = await session.scalars(select(store.RefWaiver).where(store.RefWaiver.student_id == student_id))
+    return [Waiver(r.waiver_id, r.percent_payable, r.valid_from, r.valid_to, r.program_id, r.revoked_on) for r in rows]
+
+
+async def _service_days(session: AsyncSession, program: store.RefProgram, month: str) -> list[date]:
+    term = await session.get(store.RefTerm, program.term_id)
+    if term is None:
+        return []
+    calendar = TermCalendarSet.model_validate(term.calendar)
+    return service_days(
+        lambda d: calendar.day_kind(d) is DayKind.SCHOOL_DAY,
+        program.weekdays,
+        year=int(month[:4]),
+        month=int(month[5:]),
+        cancelled_on=program.cancelled_on,
+    )
+
+
+async def statement(session: AsyncSession, *, school_id: str, student_id: str, month: str) -> FamilyStatement:
+    """ST-6: the child's month, program by program, with waivers and late-pickup fees."""
+    lines = (await facts.attended(session, school_id=school_id, month=month, student_ids=[student_id])).get(
+        student_id, []
+    )
+    waivers = await _waivers(session, student_id)
+    charges = []
+    for program_id in sorted({line.program_id for line in lines if line.program_id is not None}):
+        program = await session.get(store.RefProgram, program_id)
+        if program is None:
+            continue
+        days = await _service_days(session, program, month)
+        plans = await _plans(session, program_id)
+        charges.append(program_charge(program_id, program.kind, lines, plans, waivers, days))
+    fees = await session.scalars(
+        select(store.LatePickupFee).where(
+            store.LatePickupFee.student_id == student_id, store.LatePickupFee.month == month
+        )
+    )
+    late = late_fees(LateFee(f.check_out_id, f.day, f.minutes_late, f.fee_fen, f.event_id) for f in fees)
+    return FamilyStatement(student_id, school_id, month, charges, late, lines)
