@@ -6,6 +6,7 @@ import bisect
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -60,16 +61,34 @@ async def programs(session: AsyncSession, *, school_id: str) -> dict[str, Progra
     }
 
 
-async def child(session: AsyncSession, *, student_id: str, on: date) -> Child:
-    """What the child is entitled to on a day: grade, clubs held, optional services asked for."""
-    grade = await session.scalar(select(store.RefStudent.grade).where(store.RefStudent.student_id == student_id))
-    clubs = await session.scalars(
-        select(store.RefClubPlace.program_id)
-        .where(store.RefClubPlace.student_id == student_id)
-        .where((store.RefClubPlace.released_on.is_(None)) | (store.RefClubPlace.released_on > on))
-    )
-    options = await session.scalars(select(store.RefOptions.options).where(store.RefOptions.student_id == student_id))
-    return Child(student_id, grade, frozenset(clubs), frozenset(o for row in options for o in row))
+@dataclass(frozen=True)
+class Entitlements:
+    """What the roster says of a child: grade, club places (with release dates), optional services (EN-4..EN-6)."""
+
+    grade: int | None
+    clubs: tuple[tuple[str, date | None], ...]
+    options: frozenset[str]
+
+    def on(self, student_id: str, day: date) -> Child:
+        """The child's lines on `day` (a club released from a date is no longer theirs from then)."""
+        clubs = frozenset(p for p, released in self.clubs if released is None or day < released)
+        return Child(student_id, self.grade, clubs, self.options)
+
+
+async def entitlements(session: AsyncSession, *, student_ids: Collection[str]) -> dict[str, Entitlements]:
+    """Every listed child's entitlements, in three queries."""
+    ids = list(student_ids)
+    query = select(store.RefStudent.student_id, store.RefStudent.grade).where(store.RefStudent.student_id.in_(ids))
+    grades: dict[str, int] = {row[0]: row[1] for row in (await session.execute(query)).all()}
+    clubs: dict[str, list[tuple[str, date | None]]] = {}
+    for row in await session.scalars(select(store.RefClubPlace).where(store.RefClubPlace.student_id.in_(ids))):
+        clubs.setdefault(row.student_id, []).append((row.program_id, row.released_on))
+    options: dict[str, set[str]] = {}
+    for asked in await session.scalars(select(store.RefOptions).where(store.RefOptions.student_id.in_(ids))):
+        options.setdefault(asked.student_id, set()).update(asked.options)
+    return {
+        s: Entitlements(grades.get(s), tuple(sorted(clubs.get(s, []))), frozenset(options.get(s, set()))) for s in ids
+    }
 
 
 async def student_school(session: AsyncSession, *, student_id: str) -> str | None:
@@ -105,19 +124,20 @@ async def attended(
     outs = list(await session.scalars(outs_q))
     leaves = list(await session.scalars(leaves_q))
     students = sorted({r.student_id for r in ins} | {r.student_id for r in leaves})
+    entitled = await entitlements(session, student_ids=students)
+    ins_of, outs_of, leaves_of = _by_student(ins), _by_student(outs), _by_student(leaves)
     result: dict[str, list[Line]] = {}
     for student_id in students:
         days = presence_by_day(
-            [(r.day, Mark(r.occurred_at, r.event_id)) for r in ins if r.student_id == student_id],
-            [(r.day, Mark(r.occurred_at, r.event_id)) for r in outs if r.student_id == student_id],
-            [(r.day, r.event_id) for r in leaves if r.student_id == student_id],
+            [(r.day, Mark(r.occurred_at, r.event_id)) for r in ins_of.get(student_id, [])],
+            [(r.day, Mark(r.occurred_at, r.event_id)) for r in outs_of.get(student_id, [])],
+            [(r.day, r.event_id) for r in leaves_of.get(student_id, [])],
         )
         lines: list[Line] = []
         for day, presence in days.items():
             policy = book.on(day)
-            who = await child(session, student_id=student_id, on=day)
             lines += attended_lines(
-                who,
+                entitled[student_id].on(student_id, day),
                 presence,
                 known,
                 class_hour_minutes=policy.class_hour_minutes,
@@ -125,6 +145,16 @@ async def attended(
             )
         result[student_id] = lines
     return result
+
+
+R = TypeVar("R", store.CheckIn, store.CheckOut, store.Leave)
+
+
+def _by_student(rows: list[R]) -> dict[str, list[R]]:
+    grouped: dict[str, list[R]] = {}
+    for row in rows:
+        grouped.setdefault(row.student_id, []).append(row)
+    return grouped
 
 
 async def staff_sessions(
