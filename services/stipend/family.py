@@ -8,7 +8,11 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from chassis.clock import school_today
+from chassis.problems import Conflict
+from chassis.uow import UnitOfWork
 from contracts.enrollment import DayKind, TermCalendarSet
+from contracts.stipend import FamilyStatementIssued
 from services.stipend import facts, store
 from services.stipend.domain.class_hours import Line
 from services.stipend.domain.fees import (
@@ -20,6 +24,7 @@ from services.stipend.domain.fees import (
     program_charge,
     service_days,
 )
+from services.stipend.statements import require_closed
 
 
 @dataclass(frozen=True)
@@ -99,3 +104,61 @@ async def statement(session: AsyncSession, *, school_id: str, student_id: str, m
     )
     late = late_fees(LateFee(f.check_out_id, f.day, f.minutes_late, f.fee_fen, f.event_id) for f in fees)
     return FamilyStatement(student_id, school_id, month, charges, late, lines)
+
+
+async def students_of_month(session: AsyncSession, *, school_id: str, month: str) -> list[str]:
+    """The children with any fact in a school's month (a check-in, leave or late-pickup fee)."""
+    found: set[str] = set()
+    for table in (store.CheckIn, store.Leave, store.LatePickupFee):
+        rows = await session.scalars(
+            select(table.student_id).where(table.school_id == school_id, table.month == month).distinct()
+        )
+        found.update(rows)
+    return sorted(found)
+
+
+async def issued(
+    session: AsyncSession, *, school_id: str, month: str, student_id: str
+) -> store.IssuedFamilyStatement | None:
+    """The figures issued to the family for the month, if issued."""
+    return await session.get(store.IssuedFamilyStatement, (school_id, month, student_id))
+
+
+async def issue(uow: UnitOfWork, *, school_id: str, month: str, by: str) -> list[FamilyStatementIssued]:
+    """ST-6/NT-1: issue every child's statement of a closed month once; the figures are kept as sent."""
+    require_closed(month, school_today(uow.clock))
+    await uow.lock(f"stipend-family-statements:{school_id}")
+    already = await uow.session.scalar(
+        select(store.IssuedFamilyStatement.student_id)
+        .where(store.IssuedFamilyStatement.school_id == school_id, store.IssuedFamilyStatement.month == month)
+        .limit(1)
+    )
+    if already is not None:
+        raise Conflict(f"the family statements of {month} are already issued", rule="ST-6")
+    now, events = uow.clock.now(), []
+    for student_id in await students_of_month(uow.session, school_id=school_id, month=month):
+        s = await statement(uow.session, school_id=school_id, student_id=student_id, month=month)
+        figures = {
+            "gross_fen": s.gross_fen,
+            "waived_fen": s.waived_fen,
+            "late_pickup_fen": s.late_pickup_fen,
+            "due_fen": s.due_fen,
+        }
+        uow.session.add(
+            store.IssuedFamilyStatement(
+                school_id=school_id, month=month, student_id=student_id, issued_by=by, issued_at=now, **figures
+            )
+        )
+        events.append(
+            FamilyStatementIssued(
+                statement_id=f"{school_id}:{month}:{student_id}",
+                student_id=student_id,
+                school_id=school_id,
+                month=month,
+                issued_at=now,
+                **figures,
+            )
+        )
+    await uow.publish_many(events, school_id=school_id)
+    await uow.commit()
+    return events

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Annotated
+
 from fastapi import APIRouter
 from pydantic import BaseModel
 
 from chassis.app import RuntimeDep
-from chassis.auth import CurrentPrincipal
+from chassis.auth import CurrentPrincipal, Principal, Role, require
 from services.stipend import access, family
 from services.stipend.access import MonthPath
 
 router = APIRouter(prefix="/stipend/v1/family-statements", tags=["family statements"])
+SchoolAdmin = Annotated[Principal, require(Role.SCHOOL_ADMIN)]
 
 
 class ProgramChargeOut(BaseModel):
@@ -37,8 +41,28 @@ class LateFeeOut(BaseModel):
     event_id: str
 
 
+class IssuedOut(BaseModel):
+    """The figures as they were issued to the family (kept even if facts arrive later)."""
+
+    gross_fen: int
+    waived_fen: int
+    late_pickup_fen: int
+    due_fen: int
+    issued_by: str
+    issued_at: datetime
+
+
+class IssueResult(BaseModel):
+    """How many children's statements a month's issue sent, and their total due."""
+
+    school_id: str
+    month: str
+    statements: int
+    due_fen: int
+
+
 class FamilyStatementOut(BaseModel):
-    """A child's month in integer fen."""
+    """A child's month in integer fen: as the facts give it now, and as issued (once issued)."""
 
     school_id: str
     student_id: str
@@ -49,6 +73,7 @@ class FamilyStatementOut(BaseModel):
     waived_fen: int
     late_pickup_fen: int
     due_fen: int
+    issued: IssuedOut | None = None
 
 
 @router.get("/{month}/students/{student_id}", response_model=FamilyStatementOut)
@@ -59,6 +84,7 @@ async def family_statement(
     async with runtime.db.sessions() as session:
         school = await access.family_reader(session, principal, student_id)
         result = await family.statement(session, school_id=school, student_id=student_id, month=month)
+        sent = await family.issued(session, school_id=school, month=month, student_id=student_id)
     return FamilyStatementOut(
         school_id=school,
         student_id=student_id,
@@ -91,4 +117,23 @@ async def family_statement(
         waived_fen=result.waived_fen,
         late_pickup_fen=result.late_pickup_fen,
         due_fen=result.due_fen,
+        issued=None
+        if sent is None
+        else IssuedOut(
+            gross_fen=sent.gross_fen,
+            waived_fen=sent.waived_fen,
+            late_pickup_fen=sent.late_pickup_fen,
+            due_fen=sent.due_fen,
+            issued_by=sent.issued_by,
+            issued_at=sent.issued_at,
+        ),
     )
+
+
+@router.post("/{month}/issue", response_model=IssueResult)
+async def issue_month(runtime: RuntimeDep, principal: SchoolAdmin, month: MonthPath) -> IssueResult:
+    """ST-6/NT-1: issue every child's statement of a closed month (once), one event per child for notify."""
+    school = principal.school()
+    async with runtime.uow() as uow:
+        events = await family.issue(uow, school_id=school, month=month, by=principal.subject)
+    return IssueResult(school_id=school, month=month, statements=len(events), due_fen=sum(e.due_fen for e in events))

@@ -258,3 +258,20 @@ class LedgerEntry(Base):
     event_ids: Mapped[list[str]] = mapped_column(JSON)
     reverses: Mapped[list[str]] = mapped_column(JSON)
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class IssuedFamilyStatement(Base):
+    """A child's month as issued to the family (ST-6, NT-1): the figures are kept as they were sent."""
+
+    __tablename__ = "family_statements"
+    __table_args__ = (Index("ix_family_statements_school_month", "school_id", "month"),)
+
+    school_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    student_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    gross_fen: Mapped[int] = mapped_column(Integer)
+    waived_fen: Mapped[int] = mapped_column(Integer)
+    late_pickup_fen: Mapped[int] = mapped_column(Integer)
+    due_fen: Mapped[int] = mapped_column(Integer)
+    issued_by: Mapped[str] = mapped_column(String(64))
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

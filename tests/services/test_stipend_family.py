@@ -16,9 +16,9 @@ from contracts.attendance.dismissal import LatePickupCharged
 from contracts.enrollment import FeeKind, FeePlanSet, FeeWaiverGranted
 from services.stipend.app import DEFINITION
 from tests.conftest import auth, eventually, running, stack_settings
-from tests.services.conftest import publish_envelopes
+from tests.services.conftest import publish_envelopes, read_topic
 from tests.services.test_stipend_class_hours import ADMIN, BASE, MUM, ROSTER, arrived, collected
-from tests.services.test_stipend_statements import MOMENT, envelope
+from tests.services.test_stipend_statements import CLOSED, MOMENT, envelope
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
 
@@ -60,9 +60,14 @@ ATTENDANCE = [
 
 
 @pytest.fixture
-async def stipend(pg_url: str, topic_prefix: str) -> AsyncIterator[httpx.AsyncClient]:
+async def clock() -> FakeClock:
+    return FakeClock(MOMENT)
+
+
+@pytest.fixture
+async def stipend(pg_url: str, topic_prefix: str, clock: FakeClock) -> AsyncIterator[httpx.AsyncClient]:
     settings = stack_settings(DEFINITION, pg_url, topic_prefix)
-    async with running(DEFINITION, settings, clock=FakeClock(MOMENT)) as client:
+    async with running(DEFINITION, settings, clock=clock) as client:
         client.prefix = topic_prefix  # type: ignore[attr-defined]
         yield client
 
@@ -120,3 +125,47 @@ async def test_a_family_statement_is_for_the_school_and_the_childs_guardians_onl
     response = await statement(stipend, headers)
     assert response.status_code == status
     assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_a_closed_month_is_issued_once_and_keeps_its_figures_when_a_fact_arrives_later(
+    stipend: httpx.AsyncClient, clock: FakeClock
+) -> None:
+    """ST-6/NT-1: one event per child; an unclosed month or a second issue is a problem and changes nothing."""
+    envelopes = [envelope(e) for e in [*ROSTER, *FEES, *ATTENDANCE[:4]]]
+    await publish_envelopes(stipend.prefix, envelopes)  # type: ignore[attr-defined]
+    expected_due = 2 * FEN_PER_CLASS_HOUR * DAILY_CAP - FEN_PER_CLASS_HOUR + LATE_FEE
+
+    async def complete() -> bool:
+        return bool((await statement(stipend)).json().get("due_fen") == expected_due)
+
+    await eventually(complete)
+    early = await stipend.post("/stipend/v1/family-statements/2026-11/issue", headers=ADMIN)
+    assert (early.status_code, early.json()["rule"]) == (422, "ST-5")
+    assert (await statement(stipend)).json()["issued"] is None
+
+    clock.advance(CLOSED - MOMENT)
+    issued = await stipend.post("/stipend/v1/family-statements/2026-11/issue", headers=ADMIN)
+    assert issued.status_code == 200, issued.text
+    assert (issued.json()["statements"], issued.json()["due_fen"]) == (1, expected_due)
+    again = await stipend.post("/stipend/v1/family-statements/2026-11/issue", headers=ADMIN)
+    assert (again.status_code, again.json()["rule"]) == (409, "ST-6")
+    (event,) = await read_topic(stipend.prefix, "stipend.events", count=1)  # type: ignore[attr-defined]
+    assert event.type == "stipend.family_statement_issued.v1"
+    assert (event.data["student_id"], event.data["due_fen"]) == ("xiaoming", expected_due)
+
+    later = LatePickupCharged(
+        check_out_id="o9",
+        student_id="xiaoming",
+        school_id="s1",
+        day=date(2026, 11, 27),
+        minutes_late=5,
+        blocks=1,
+        fee_fen=LATE_FEE,
+    )
+    await publish_envelopes(stipend.prefix, [envelope(later)])  # type: ignore[attr-defined]
+
+    async def arrived() -> bool:
+        return bool((await statement(stipend)).json()["due_fen"] == expected_due + LATE_FEE)
+
+    await eventually(arrived)
+    assert (await statement(stipend)).json()["issued"]["due_fen"] == expected_due

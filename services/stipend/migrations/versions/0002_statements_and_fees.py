@@ -2,7 +2,6 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-12-04 16:39:38.377130
 """
 
 from collections.abc import Sequence
@@ -47,6 +46,22 @@ def upgrade() -> None:
     with op.batch_alter_table("check_outs", schema=None) as batch_op:
         batch_op.create_index("ix_check_outs_school_month", ["school_id", "month"], unique=False)
         batch_op.create_index(batch_op.f("ix_check_outs_student_id"), ["student_id"], unique=False)
+
+    op.create_table(
+        "family_statements",
+        sa.Column("school_id", sa.String(length=64), nullable=False),
+        sa.Column("month", sa.String(length=7), nullable=False),
+        sa.Column("student_id", sa.String(length=64), nullable=False),
+        sa.Column("gross_fen", sa.Integer(), nullable=False),
+        sa.Column("waived_fen", sa.Integer(), nullable=False),
+        sa.Column("late_pickup_fen", sa.Integer(), nullable=False),
+        sa.Column("due_fen", sa.Integer(), nullable=False),
+        sa.Column("issued_by", sa.String(length=64), nullable=False),
+        sa.Column("issued_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("school_id", "month", "student_id"),
+    )
+    with op.batch_alter_table("family_statements", schema=None) as batch_op:
+        batch_op.create_index("ix_family_statements_school_month", ["school_id", "month"], unique=False)
 
     op.create_table(
         "late_pickup_fees",
@@ -314,6 +329,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_late_fees_school_month")
 
     op.drop_table("late_pickup_fees")
+    with op.batch_alter_table("family_statements", schema=None) as batch_op:
+        batch_op.drop_index("ix_family_statements_school_month")
+
+    op.drop_table("family_statements")
     with op.batch_alter_table("check_outs", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_check_outs_student_id"))
         batch_op.drop_index("ix_check_outs_school_month")
