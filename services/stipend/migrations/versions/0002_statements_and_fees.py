@@ -116,6 +116,21 @@ def upgrade() -> None:
         batch_op.create_index("ix_ledger_statement", ["school_id", "statement_month", "staff_id"], unique=False)
 
     op.create_table(
+        "payments",
+        sa.Column("school_id", sa.String(length=64), nullable=False),
+        sa.Column("reference", sa.String(length=64), nullable=False),
+        sa.Column("student_id", sa.String(length=64), nullable=False),
+        sa.Column("amount_fen", sa.Integer(), nullable=False),
+        sa.Column("paid_on", sa.Date(), nullable=False),
+        sa.Column("source", sa.String(length=16), nullable=False),
+        sa.Column("recorded_by", sa.String(length=64), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("school_id", "reference"),
+    )
+    with op.batch_alter_table("payments", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_payments_student_id"), ["student_id"], unique=False)
+
+    op.create_table(
         "ref_club_places",
         sa.Column("program_id", sa.String(length=64), nullable=False),
         sa.Column("student_id", sa.String(length=64), nullable=False),
@@ -314,6 +329,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_ref_club_places_student_id"))
 
     op.drop_table("ref_club_places")
+    with op.batch_alter_table("payments", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_payments_student_id"))
+
+    op.drop_table("payments")
     with op.batch_alter_table("ledger_entries", schema=None) as batch_op:
         batch_op.drop_index("ix_ledger_statement")
         batch_op.drop_index("ix_ledger_session_month")
