@@ -290,3 +290,32 @@ class PaymentRow(Base):
     source: Mapped[str] = mapped_column(String(16))
     recorded_by: Mapped[str] = mapped_column(String(64))
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SurveyAnswer(Base):
+    """A family's answer to the term survey about a program (QA-2): one per child, program and term. The child is
+    kept only to allow one answer per family; reports show aggregates, never who answered."""
+
+    __tablename__ = "survey_answers"
+
+    term_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    program_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    student_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    school_id: Mapped[str] = mapped_column(String(64))
+    score: Mapped[int] = mapped_column(Integer)
+    answered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ProgramScore(Base):
+    """The school's plan-completion and effectiveness scores of a program for a term (QA-2)."""
+
+    __tablename__ = "program_scores"
+
+    term_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    program_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    school_id: Mapped[str] = mapped_column(String(64))
+    plan_completion: Mapped[int] = mapped_column(Integer)
+    effectiveness: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(String(500))
+    scored_by: Mapped[str] = mapped_column(String(64))
+    scored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -131,6 +131,18 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_payments_student_id"), ["student_id"], unique=False)
 
     op.create_table(
+        "program_scores",
+        sa.Column("term_id", sa.String(length=64), nullable=False),
+        sa.Column("program_id", sa.String(length=64), nullable=False),
+        sa.Column("school_id", sa.String(length=64), nullable=False),
+        sa.Column("plan_completion", sa.Integer(), nullable=False),
+        sa.Column("effectiveness", sa.Integer(), nullable=False),
+        sa.Column("note", sa.String(length=500), nullable=False),
+        sa.Column("scored_by", sa.String(length=64), nullable=False),
+        sa.Column("scored_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("term_id", "program_id"),
+    )
+    op.create_table(
         "ref_club_places",
         sa.Column("program_id", sa.String(length=64), nullable=False),
         sa.Column("student_id", sa.String(length=64), nullable=False),
@@ -267,6 +279,16 @@ def upgrade() -> None:
         sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("school_id", "month"),
     )
+    op.create_table(
+        "survey_answers",
+        sa.Column("term_id", sa.String(length=64), nullable=False),
+        sa.Column("program_id", sa.String(length=64), nullable=False),
+        sa.Column("student_id", sa.String(length=64), nullable=False),
+        sa.Column("school_id", sa.String(length=64), nullable=False),
+        sa.Column("score", sa.Integer(), nullable=False),
+        sa.Column("answered_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("term_id", "program_id", "student_id"),
+    )
     with op.batch_alter_table("attended_sessions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_attended_school_month"))
 
@@ -291,6 +313,7 @@ def downgrade() -> None:
     with op.batch_alter_table("attended_sessions", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_attended_school_month"), ["school_id", "month"], unique=False)
 
+    op.drop_table("survey_answers")
     op.drop_table("statement_runs")
     with op.batch_alter_table("staff_facts", schema=None) as batch_op:
         batch_op.drop_index("ix_staff_facts_school_month")
@@ -329,6 +352,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_ref_club_places_student_id"))
 
     op.drop_table("ref_club_places")
+    op.drop_table("program_scores")
     with op.batch_alter_table("payments", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_payments_student_id"))
 

@@ -1,0 +1,164 @@
+"""HTTP routes of the term: the guardians' survey (anonymous aggregates), the 100-point evaluation of each
+program (QA-2, QA-3) and the 9 : 1 settlement (ST-4)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from chassis.app import RuntimeDep
+from chassis.auth import Principal, Role, require
+from chassis.clock import school_today
+from chassis.idempotency import respond_once
+from chassis.uow import UnitOfWork
+from services.stipend import access, term
+from services.stipend.access import TEACHERS
+from services.stipend.domain.settlement import bonus_pool
+
+router = APIRouter(prefix="/stipend/v1", tags=["survey, evaluation and settlement"])
+SchoolAdmin = Annotated[Principal, require(Role.SCHOOL_ADMIN)]
+Guardian = Annotated[Principal, require(Role.GUARDIAN)]
+SchoolStaff = Annotated[Principal, require(Role.SCHOOL_ADMIN, *TEACHERS)]
+
+
+class AnswerIn(BaseModel):
+    """A family's answer for one child's program (1 = very dissatisfied … 5 = very satisfied)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    student_id: str = Field(max_length=64)
+    score: int
+
+
+class SurveyOut(BaseModel):
+    """What the survey of a program shows: how many answered, and the points they give (never who)."""
+
+    program_id: str
+    answers: int
+
+
+class ScoresIn(BaseModel):
+    """The school's QA-2 scores of a program for the term."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    plan_completion: int
+    effectiveness: int
+    note: str = Field(max_length=500)
+
+
+class EvaluationOut(BaseModel):
+    """QA-2: a program's evaluation, part by part, out of 100."""
+
+    program_id: str
+    patrol: int
+    plan_completion: int
+    effectiveness: int
+    survey: int
+    total: int
+
+
+class ShareOut(BaseModel):
+    """ST-4: a teacher's term: process money (monthly statements), bonus weight and share."""
+
+    staff_id: str
+    process_fen: int
+    weight: int
+    bonus_fen: int
+    forfeited: bool
+
+
+class SettlementOut(BaseModel):
+    """The term's settlement."""
+
+    school_id: str
+    term_id: str
+    process_fen: int
+    bonus_pool_fen: int
+    teachers: list[ShareOut]
+
+
+@router.post("/surveys/{term_id}/programs/{program_id}/answers", status_code=201, response_model=SurveyOut)
+async def answer_survey(
+    runtime: RuntimeDep, request: Request, principal: Guardian, term_id: str, program_id: str, body: AnswerIn
+) -> JSONResponse:
+    """QA-2: a guardian answers for their own child, once per family, program and term."""
+
+    async def act(uow: UnitOfWork) -> tuple[int, Any]:
+        school = await access.family_reader(uow.session, principal, body.student_id)
+        count = await term.answer(
+            uow, school_id=school, term_id=term_id, program_id=program_id, student_id=body.student_id, score=body.score
+        )
+        return 201, {"program_id": program_id, "answers": count}
+
+    return await respond_once(runtime, request, principal, body.model_dump(mode="json"), act)
+
+
+@router.put("/evaluations/{term_id}/programs/{program_id}", response_model=EvaluationOut)
+async def score_program(
+    runtime: RuntimeDep, principal: SchoolAdmin, term_id: str, program_id: str, body: ScoresIn
+) -> EvaluationOut:
+    """QA-2: the school scores plan completion and effectiveness (with a note)."""
+    school = principal.school()
+    async with runtime.uow() as uow:
+        await term.score(
+            uow,
+            school_id=school,
+            term_id=term_id,
+            program_id=program_id,
+            plan=body.plan_completion,
+            effect=body.effectiveness,
+            note=body.note,
+            by=principal.subject,
+        )
+        await uow.commit()
+    async with runtime.db.sessions() as session:
+        found = await term.evaluations(session, school_id=school, term_id=term_id)
+    return next(_evaluation(e) for e in found if e.program_id == program_id)
+
+
+@router.get("/evaluations/{term_id}", response_model=list[EvaluationOut])
+async def term_evaluations(runtime: RuntimeDep, principal: SchoolStaff, term_id: str) -> list[EvaluationOut]:
+    """QA-3: every program's evaluation as it stands (published to the school's staff, 每月公示)."""
+    async with runtime.db.sessions() as session:
+        found = await term.evaluations(session, school_id=principal.school(), term_id=term_id)
+    return [_evaluation(e) for e in found]
+
+
+@router.get("/settlements/{term_id}", response_model=SettlementOut)
+async def term_settlement(runtime: RuntimeDep, principal: SchoolAdmin, term_id: str) -> SettlementOut:
+    """ST-4: after the term, each teacher's process money and bonus share (9 : 1; none after ST-3)."""
+    school = principal.school()
+    async with runtime.db.sessions() as session:
+        shares = await term.settlement(session, school_id=school, term_id=term_id, today=school_today(runtime.clock))
+    teachers = [
+        ShareOut(
+            staff_id=s.staff_id,
+            process_fen=s.process_fen,
+            weight=s.weight,
+            bonus_fen=s.bonus_fen,
+            forfeited=s.forfeited,
+        )
+        for s in shares
+    ]
+    return SettlementOut(
+        school_id=school,
+        term_id=term_id,
+        process_fen=sum(s.process_fen for s in shares),
+        bonus_pool_fen=bonus_pool(sum(s.process_fen for s in shares)),
+        teachers=teachers,
+    )
+
+
+def _evaluation(e: Any) -> EvaluationOut:
+    return EvaluationOut(
+        program_id=e.program_id,
+        patrol=e.patrol,
+        plan_completion=e.plan_completion,
+        effectiveness=e.effectiveness,
+        survey=e.survey,
+        total=e.total,
+    )
