@@ -52,4 +52,25 @@ class FamilyStatementIssued(Event):
     issued_at: AwareDatetime
 
 
-EVENTS: tuple[type[Event], ...] = (TeacherStatementPublished, FamilyStatementIssued)
+class TermSettlementPublished(Event):
+    """ST-4: a teacher's term settlement was published: the process money of the term's published months and
+    the share of the 9 : 1 bonus pool (none when forfeited, ST-3)."""
+
+    type: ClassVar[str] = "stipend.term_settlement_published.v1"
+    topic: ClassVar[str] = TOPIC
+    key_field: ClassVar[str] = "staff_id"
+
+    settlement_id: str = Field(description="school:term:staff")
+    staff_id: str
+    school_id: str
+    term_id: str
+    process_fen: int = Field(ge=0)
+    bonus_pool_fen: int = Field(ge=0)
+    weight: int = Field(ge=0, description="QA-2: the mean evaluation total of the programs served")
+    bonus_fen: int = Field(ge=0)
+    forfeited: bool
+    published_by: str
+    published_at: AwareDatetime
+
+
+EVENTS: tuple[type[Event], ...] = (TeacherStatementPublished, FamilyStatementIssued, TermSettlementPublished)

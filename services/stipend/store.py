@@ -319,3 +319,19 @@ class ProgramScore(Base):
     note: Mapped[str] = mapped_column(String(500))
     scored_by: Mapped[str] = mapped_column(String(64))
     scored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SettlementRow(Base):
+    """A teacher's published term settlement (ST-4), kept as published."""
+
+    __tablename__ = "term_settlements"
+
+    school_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    term_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    staff_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    process_fen: Mapped[int] = mapped_column(Integer)
+    weight: Mapped[int] = mapped_column(Integer)
+    bonus_fen: Mapped[int] = mapped_column(Integer)
+    forfeited: Mapped[bool] = mapped_column(Boolean)
+    published_by: Mapped[str] = mapped_column(String(64))
+    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

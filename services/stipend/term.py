@@ -8,14 +8,16 @@ from fractions import Fraction
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from chassis.clock import school_today
 from chassis.problems import Conflict, NotFound, Unprocessable
 from chassis.sql import upsert
 from chassis.uow import UnitOfWork
 from contracts.enrollment import TermCalendarSet
+from contracts.stipend import TermSettlementPublished
 from services.stipend import store
 from services.stipend.domain.evaluation import Evaluation, check_answer, check_scores, evaluate
 from services.stipend.domain.money import round_fen
-from services.stipend.domain.settlement import Share, settle
+from services.stipend.domain.settlement import Share, bonus_pool, settle
 
 FORFEITING = ("safety_incident", "dereliction_of_duty")
 
@@ -156,3 +158,81 @@ async def settlement(session: AsyncSession, *, school_id: str, term_id: str, tod
     }
     forfeited = {f.staff_id for f in facts if f.kind == "incident" and f.detail.get("kind") in FORFEITING}
     return settle(process, weights, forfeited)
+
+
+async def unpublished_months(session: AsyncSession, *, school_id: str, term: TermCalendarSet) -> list[str]:
+    """The term's months with staff facts whose statements are not yet published."""
+    months = set(_months(term.starts_on, term.ends_on))
+    with_facts = set(
+        await session.scalars(
+            select(store.StaffFact.month)
+            .where(store.StaffFact.school_id == school_id, store.StaffFact.month.in_(months))
+            .distinct()
+        )
+    )
+    published = set(
+        await session.scalars(
+            select(store.StatementRun.month).where(
+                store.StatementRun.school_id == school_id, store.StatementRun.status == "published"
+            )
+        )
+    )
+    return sorted(with_facts - published)
+
+
+async def published_settlement(session: AsyncSession, *, school_id: str, term_id: str) -> list[store.SettlementRow]:
+    """The settlement as published (empty before)."""
+    rows = await session.scalars(
+        select(store.SettlementRow)
+        .where(store.SettlementRow.school_id == school_id, store.SettlementRow.term_id == term_id)
+        .order_by(store.SettlementRow.staff_id)
+    )
+    return list(rows)
+
+
+async def publish_settlement(
+    uow: UnitOfWork, *, school_id: str, term_id: str, by: str
+) -> list[TermSettlementPublished]:
+    """ST-4: once every month of the term is published, the settlement is kept as published and announced."""
+    await uow.lock(f"stipend-settlement:{school_id}")
+    calendar = await term_of(uow.session, school_id=school_id, term_id=term_id)
+    if await published_settlement(uow.session, school_id=school_id, term_id=term_id):
+        raise Conflict(f"the settlement of {term_id} is already published", rule="ST-4")
+    shares = await settlement(uow.session, school_id=school_id, term_id=term_id, today=school_today(uow.clock))
+    waiting = await unpublished_months(uow.session, school_id=school_id, term=calendar)
+    if waiting:
+        raise Conflict(f"the statements of {', '.join(waiting)} must be published first", rule="ST-4")
+    pool, now = bonus_pool(sum(s.process_fen for s in shares)), uow.clock.now()
+    events = []
+    for s in shares:
+        uow.session.add(
+            store.SettlementRow(
+                school_id=school_id,
+                term_id=term_id,
+                staff_id=s.staff_id,
+                process_fen=s.process_fen,
+                weight=s.weight,
+                bonus_fen=s.bonus_fen,
+                forfeited=s.forfeited,
+                published_by=by,
+                published_at=now,
+            )
+        )
+        events.append(
+            TermSettlementPublished(
+                settlement_id=f"{school_id}:{term_id}:{s.staff_id}",
+                staff_id=s.staff_id,
+                school_id=school_id,
+                term_id=term_id,
+                process_fen=s.process_fen,
+                bonus_pool_fen=pool,
+                weight=s.weight,
+                bonus_fen=s.bonus_fen,
+                forfeited=s.forfeited,
+                published_by=by,
+                published_at=now,
+            )
+        )
+    await uow.publish_many(events, school_id=school_id)
+    await uow.commit()
+    return events

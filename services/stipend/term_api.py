@@ -16,7 +16,7 @@ from chassis.idempotency import respond_once
 from chassis.uow import UnitOfWork
 from services.stipend import access, term
 from services.stipend.access import TEACHERS
-from services.stipend.domain.settlement import bonus_pool
+from services.stipend.domain.settlement import Share, bonus_pool
 
 router = APIRouter(prefix="/stipend/v1", tags=["survey, evaluation and settlement"])
 SchoolAdmin = Annotated[Principal, require(Role.SCHOOL_ADMIN)]
@@ -72,10 +72,11 @@ class ShareOut(BaseModel):
 
 
 class SettlementOut(BaseModel):
-    """The term's settlement."""
+    """The term's settlement: as published, or as it would be published now."""
 
     school_id: str
     term_id: str
+    status: str
     process_fen: int
     bonus_pool_fen: int
     teachers: list[ShareOut]
@@ -133,7 +134,27 @@ async def term_settlement(runtime: RuntimeDep, principal: SchoolAdmin, term_id: 
     """ST-4: after the term, each teacher's process money and bonus share (9 : 1; none after ST-3)."""
     school = principal.school()
     async with runtime.db.sessions() as session:
-        shares = await term.settlement(session, school_id=school, term_id=term_id, today=school_today(runtime.clock))
+        published = await term.published_settlement(session, school_id=school, term_id=term_id)
+        if published:
+            shares = [Share(r.staff_id, r.process_fen, r.weight, r.bonus_fen, r.forfeited) for r in published]
+        else:
+            shares = await term.settlement(
+                session, school_id=school, term_id=term_id, today=school_today(runtime.clock)
+            )
+    return _settlement(school, term_id, "published" if published else "draft", shares)
+
+
+@router.post("/settlements/{term_id}/publish", response_model=SettlementOut)
+async def publish_settlement(runtime: RuntimeDep, principal: SchoolAdmin, term_id: str) -> SettlementOut:
+    """ST-4: publish the term's settlement (every month published first), one event per teacher."""
+    school = principal.school()
+    async with runtime.uow() as uow:
+        events = await term.publish_settlement(uow, school_id=school, term_id=term_id, by=principal.subject)
+    shares = [Share(e.staff_id, e.process_fen, e.weight, e.bonus_fen, e.forfeited) for e in events]
+    return _settlement(school, term_id, "published", shares)
+
+
+def _settlement(school: str, term_id: str, status: str, shares: list[Share]) -> SettlementOut:
     teachers = [
         ShareOut(
             staff_id=s.staff_id,
@@ -147,6 +168,7 @@ async def term_settlement(runtime: RuntimeDep, principal: SchoolAdmin, term_id: 
     return SettlementOut(
         school_id=school,
         term_id=term_id,
+        status=status,
         process_fen=sum(s.process_fen for s in shares),
         bonus_pool_fen=bonus_pool(sum(s.process_fen for s in shares)),
         teachers=teachers,

@@ -15,7 +15,7 @@ from contracts.attendance.staff import FindingKind, PatrolFindingRecorded
 from contracts.enrollment import GuardianLinked, StudentEnrolled, TermCalendarSet
 from services.stipend.app import DEFINITION
 from tests.conftest import auth, eventually, running, stack_settings
-from tests.services.conftest import publish_envelopes
+from tests.services.conftest import publish_envelopes, read_topic
 from tests.services.test_stipend_statements import (
     ADMIN,
     BASE,
@@ -68,6 +68,7 @@ async def stipend(pg_url: str, topic_prefix: str) -> AsyncIterator[httpx.AsyncCl
             return response.status_code == 200 and any(e["patrol"] == 46 for e in response.json())
 
         await eventually(patrolled)
+        client.prefix = topic_prefix  # type: ignore[attr-defined]
         yield client
 
 
@@ -116,6 +117,8 @@ async def test_the_term_is_evaluated_out_of_100_and_settled_9_to_1(stipend: http
     chess_total, base_total = (50 - 4) + 18 + 17 + 8, 50 + 20 + 20 + 0  # survey: mean 4 of 5 = 8 of 10
     assert (totals[CHESS], totals[BASE]) == (chess_total, base_total)
 
+    too_soon = await stipend.post(f"/stipend/v1/settlements/{TERM}/publish", headers=ADMIN)
+    assert (too_soon.status_code, too_soon.json()["rule"]) == (409, "ST-4")  # November is not published yet
     for step in ("approve", "publish"):
         assert (await stipend.post(f"/stipend/v1/teacher-statements/2026-11/{step}", headers=ADMIN)).status_code == 200
     settlement = (await stipend.get(f"/stipend/v1/settlements/{TERM}", headers=ADMIN)).json()
@@ -123,6 +126,18 @@ async def test_the_term_is_evaluated_out_of_100_and_settled_9_to_1(stipend: http
     shares = {t["staff_id"]: (t["process_fen"], t["bonus_fen"], t["forfeited"]) for t in settlement["teachers"]}
     assert shares == {"li": (0, 0, True), "wang": (WANG_FEN, pool, False)}
     assert settlement["bonus_pool_fen"] == pool
+
+    published = await stipend.post(f"/stipend/v1/settlements/{TERM}/publish", headers=ADMIN)
+    assert published.status_code == 200, published.text
+    assert {k: v for k, v in published.json().items() if k != "status"} == {
+        k: v for k, v in settlement.items() if k != "status"
+    }
+    again = await stipend.post(f"/stipend/v1/settlements/{TERM}/publish", headers=ADMIN)
+    assert (again.status_code, again.json()["rule"]) == (409, "ST-4")
+    events = await read_topic(stipend.prefix, "stipend.events", count=4)  # type: ignore[attr-defined]
+    settled_events = {e.data["staff_id"]: e.data for e in events if e.type == "stipend.term_settlement_published.v1"}
+    assert (settled_events["wang"]["bonus_fen"], settled_events["wang"]["bonus_pool_fen"]) == (pool, pool)
+    assert settled_events["li"]["forfeited"] is True
 
 
 async def test_a_term_is_settled_only_after_it_ends_and_only_by_its_school(pg_url: str, topic_prefix: str) -> None:

@@ -289,6 +289,19 @@ def upgrade() -> None:
         sa.Column("answered_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("term_id", "program_id", "student_id"),
     )
+    op.create_table(
+        "term_settlements",
+        sa.Column("school_id", sa.String(length=64), nullable=False),
+        sa.Column("term_id", sa.String(length=64), nullable=False),
+        sa.Column("staff_id", sa.String(length=64), nullable=False),
+        sa.Column("process_fen", sa.Integer(), nullable=False),
+        sa.Column("weight", sa.Integer(), nullable=False),
+        sa.Column("bonus_fen", sa.Integer(), nullable=False),
+        sa.Column("forfeited", sa.Boolean(), nullable=False),
+        sa.Column("published_by", sa.String(length=64), nullable=False),
+        sa.Column("published_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("school_id", "term_id", "staff_id"),
+    )
     with op.batch_alter_table("attended_sessions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_attended_school_month"))
 
@@ -313,6 +326,7 @@ def downgrade() -> None:
     with op.batch_alter_table("attended_sessions", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_attended_school_month"), ["school_id", "month"], unique=False)
 
+    op.drop_table("term_settlements")
     op.drop_table("survey_answers")
     op.drop_table("statement_runs")
     with op.batch_alter_table("staff_facts", schema=None) as batch_op:
