@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 
 import httpx
 import pytest
+from openpyxl import load_workbook
 
 from chassis.auth import Role
 from chassis.clock import FakeClock
@@ -153,3 +156,26 @@ async def test_a_term_is_settled_only_after_it_ends_and_only_by_its_school(pg_ur
         assert (early.status_code, early.json()["rule"]) == (422, "ST-4")
         other = await client.get(f"/stipend/v1/settlements/{TERM}", headers=auth(Role.SCHOOL_ADMIN, "a", school="s2"))
         assert other.status_code == 404
+
+
+async def test_finance_exports_carry_the_same_figures_as_csv_and_xlsx(stipend: httpx.AsyncClient) -> None:
+    """BX-8: per school; a guardian may not export; another school's admin exports only their own (nothing)."""
+    response = await stipend.get("/stipend/v1/exports/teacher-statements/2026-11", headers=ADMIN)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert {(r["staff_id"], int(r["units_hundredths"]), int(r["payable_fen"])) for r in rows} == {
+        ("li", LI_UNITS, 0),
+        ("wang", WANG_UNITS, WANG_FEN),
+    }
+    xlsx = await stipend.get(f"/stipend/v1/exports/evaluations/{TERM}", params={"format": "xlsx"}, headers=ADMIN)
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    assert sheet is not None
+    table = list(sheet.iter_rows(values_only=True))
+    assert table[0][:3] == ("school_id", "term_id", "program_id")
+    assert {row[2] for row in table[1:]} == {BASE, CHESS, "p-noon"}
+    assert (await stipend.get("/stipend/v1/exports/teacher-statements/2026-11", headers=MUM)).status_code == 403
+    other = await stipend.get(
+        "/stipend/v1/exports/teacher-statements/2026-11", headers=auth(Role.SCHOOL_ADMIN, "a", school="s2")
+    )
+    assert other.content.decode("utf-8-sig").strip().count("\n") == 0  # the header only
