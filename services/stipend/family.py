@@ -59,17 +59,17 @@ class FamilyStatement:
         return sum(p.due_fen for p in self.programs) + self.late_pickup_fen
 
 
-async def _plans(session: AsyncSession, program_id: str) -> list[FeePlan]:
+async def plans_of(session: AsyncSession, program_id: str) -> list[FeePlan]:
     rows = await session.scalars(select(store.RefFeePlan).where(store.RefFeePlan.program_id == program_id))
     return [FeePlan(r.kind, r.effective_from, r.fen_per_class_hour, r.max_per_day, r.fen_per_month) for r in rows]
 
 
-async def _waivers(session: AsyncSession, student_id: str) -> list[Waiver]:
+async def waivers_of(session: AsyncSession, student_id: str) -> list[Waiver]:
     rows = await session.scalars(select(store.RefWaiver).where(store.RefWaiver.student_id == student_id))
     return [Waiver(r.waiver_id, r.percent_payable, r.valid_from, r.valid_to, r.program_id, r.revoked_on) for r in rows]
 
 
-async def _service_days(session: AsyncSession, program: store.RefProgram, month: str) -> list[date]:
+async def service_days_of(session: AsyncSession, program: store.RefProgram, month: str) -> list[date]:
     term = await session.get(store.RefTerm, program.term_id)
     if term is None:
         return []
@@ -88,14 +88,14 @@ async def statement(session: AsyncSession, *, school_id: str, student_id: str, m
     lines = (await facts.attended(session, school_id=school_id, month=month, student_ids=[student_id])).get(
         student_id, []
     )
-    waivers = await _waivers(session, student_id)
+    waivers = await waivers_of(session, student_id)
     charges = []
     for program_id in sorted({line.program_id for line in lines if line.program_id is not None}):
         program = await session.get(store.RefProgram, program_id)
         if program is None:
             continue
-        days = await _service_days(session, program, month)
-        plans = await _plans(session, program_id)
+        days = await service_days_of(session, program, month)
+        plans = await plans_of(session, program_id)
         charges.append(program_charge(program_id, program.kind, lines, plans, waivers, days))
     fees = await session.scalars(
         select(store.LatePickupFee).where(

@@ -121,6 +121,11 @@ async def evaluations(session: AsyncSession, *, school_id: str, term_id: str) ->
     return result
 
 
+def term_months(calendar: TermCalendarSet) -> list[str]:
+    """The months (YYYY-MM) a term touches."""
+    return _months(calendar.starts_on, calendar.ends_on)
+
+
 def _months(starts: date, ends: date) -> list[str]:
     months, year, month = [], starts.year, starts.month
     while (year, month) <= (ends.year, ends.month):

@@ -10,11 +10,11 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from chassis.app import RuntimeDep
-from chassis.auth import Principal, Role, require
+from chassis.auth import CurrentPrincipal, Principal, Role, require
 from chassis.clock import school_today
 from chassis.idempotency import respond_once
 from chassis.uow import UnitOfWork
-from services.stipend import access, term
+from services.stipend import access, family_term, term
 from services.stipend.access import TEACHERS
 from services.stipend.domain.settlement import Share, bonus_pool
 
@@ -183,4 +183,53 @@ def _evaluation(e: Any) -> EvaluationOut:
         effectiveness=e.effectiveness,
         survey=e.survey,
         total=e.total,
+    )
+
+
+class FamilySettlementOut(BaseModel):
+    """EN-7 多退少补 of one monthly program: prepaid at term start, due by attendance, refund or collect."""
+
+    program_id: str
+    prepaid_fen: int
+    due_fen: int
+    refund_fen: int
+    collect_fen: int
+
+
+class FamilyTermOut(BaseModel):
+    """A child's term-end settlement of monthly fees."""
+
+    school_id: str
+    term_id: str
+    student_id: str
+    programs: list[FamilySettlementOut]
+    refund_fen: int
+    collect_fen: int
+
+
+@router.get("/family-settlements/{term_id}/students/{student_id}", response_model=FamilyTermOut)
+async def family_term_settlement(
+    runtime: RuntimeDep, principal: CurrentPrincipal, term_id: str, student_id: str
+) -> FamilyTermOut:
+    """EN-7/ST-6: the term's monthly prepayments settled against attendance (the school admin, or a guardian)."""
+    async with runtime.db.sessions() as session:
+        school = await access.family_reader(session, principal, student_id)
+        settled = await family_term.settle(session, school_id=school, term_id=term_id, student_id=student_id)
+    programs = [
+        FamilySettlementOut(
+            program_id=s.program_id,
+            prepaid_fen=s.prepaid_fen,
+            due_fen=s.due_fen,
+            refund_fen=s.refund_fen,
+            collect_fen=s.collect_fen,
+        )
+        for s in settled
+    ]
+    return FamilyTermOut(
+        school_id=school,
+        term_id=term_id,
+        student_id=student_id,
+        programs=programs,
+        refund_fen=sum(p.refund_fen for p in programs),
+        collect_fen=sum(p.collect_fen for p in programs),
     )

@@ -13,7 +13,7 @@ import pytest
 from chassis.auth import Role
 from chassis.clock import FakeClock
 from contracts.attendance.dismissal import LatePickupCharged
-from contracts.enrollment import FeeKind, FeePlanSet, FeeWaiverGranted
+from contracts.enrollment import FeeKind, FeePlanSet, FeeWaiverGranted, TermCalendarSet
 from services.stipend.app import DEFINITION
 from tests.conftest import auth, eventually, running, stack_settings
 from tests.services.conftest import publish_envelopes, read_topic
@@ -169,3 +169,36 @@ async def test_a_closed_month_is_issued_once_and_keeps_its_figures_when_a_fact_a
 
     await eventually(arrived)
     assert (await statement(stipend)).json()["issued"]["due_fen"] == expected_due
+
+
+async def test_monthly_prepayment_is_settled_at_term_end_by_attendance(pg_url: str, topic_prefix: str) -> None:
+    """EN-7 多退少补: 160 yuan a month prepaid for Sep–Nov; two days attended in November; the rest is refunded."""
+    monthly = FeePlanSet(
+        fee_plan_id="fp-m",
+        program_id=BASE,
+        school_id="s1",
+        kind=FeeKind.MONTHLY,
+        fen_per_month=16000,
+        effective_from=date(2026, 9, 1),
+    )
+    autumn = TermCalendarSet(
+        term_id="s1-2026-autumn", school_id="s1", name="2026 秋", starts_on=date(2026, 9, 1), ends_on=date(2026, 11, 30)
+    )
+    settings = stack_settings(DEFINITION, pg_url, topic_prefix)
+    async with running(DEFINITION, settings, clock=FakeClock(CLOSED)) as client:
+        events = [autumn, *ROSTER, monthly, ATTENDANCE[0], ATTENDANCE[1]]
+        await publish_envelopes(topic_prefix, [envelope(e) for e in events])
+        url = "/stipend/v1/family-settlements/s1-2026-autumn/students/xiaoming"
+
+        async def settled() -> bool:
+            response = await client.get(url, headers=MUM)
+            return response.status_code == 200 and [p["due_fen"] > 0 for p in response.json()["programs"]] == [True]
+
+        await eventually(settled)
+        body = (await client.get(url, headers=MUM)).json()
+    november_days = sum(1 for d in range(1, 31) if date(2026, 11, d).weekday() < 5)
+    due = (2 * 16000 * 2 + november_days) // (2 * november_days)  # 16000 × 2 ÷ service days, half up
+    assert body["programs"] == [
+        {"program_id": BASE, "prepaid_fen": 3 * 16000, "due_fen": due, "refund_fen": 3 * 16000 - due, "collect_fen": 0}
+    ]
+    assert (body["refund_fen"], body["collect_fen"]) == (3 * 16000 - due, 0)

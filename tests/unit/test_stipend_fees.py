@@ -11,9 +11,11 @@ from services.stipend.domain.class_hours import Line
 from services.stipend.domain.fees import (
     FeePlan,
     LateFee,
+    TermSettlement,
     Waiver,
     late_fees,
     plan_in_force,
+    prepayment,
     program_charge,
     service_days,
 )
@@ -109,3 +111,19 @@ def test_fees_are_whole_fen_capped_and_the_same_whatever_the_order_or_repeats(
     once = program_charge("p-base", "x", lines, [PER_HOUR], [waiver], [])
     assert program_charge("p-base", "x", shuffled, [PER_HOUR], [waiver], []) == once
     assert 0 <= once.due_fen <= once.gross_fen <= 460 * len(hours)
+
+
+def test_a_monthly_prepayment_is_fee_times_months_at_the_percentage_payable() -> None:
+    """EN-7: 160 yuan × 5 months, at 50 % for a family with a waiver; other plans prepay nothing."""
+    assert prepayment(MONTHLY, 5, 100) == 80_000
+    assert prepayment(MONTHLY, 5, 50) == 40_000
+    assert prepayment(PER_HOUR, 5, 100) == 0
+
+
+def test_the_term_settles_the_difference_one_way_only() -> None:
+    """EN-7 多退少补."""
+    assert (TermSettlement("p", 48_000, 1_524).refund_fen, TermSettlement("p", 48_000, 1_524).collect_fen) == (
+        46_476,
+        0,
+    )
+    assert (TermSettlement("p", 0, 920).refund_fen, TermSettlement("p", 0, 920).collect_fen) == (0, 920)

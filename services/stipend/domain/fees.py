@@ -158,3 +158,29 @@ def service_days(
         and is_school_day(d)
         and (cancelled_on is None or d < cancelled_on)
     ]
+
+
+@dataclass(frozen=True)
+class TermSettlement:
+    """EN-7 多退少补 for one monthly program: the prepayment asked at term start against attendance's dues."""
+
+    program_id: str
+    prepaid_fen: int
+    due_fen: int
+
+    @property
+    def refund_fen(self) -> int:
+        """Paid too much: returned to the family (also what a withdrawal gives back, EN-2)."""
+        return max(0, self.prepaid_fen - self.due_fen)
+
+    @property
+    def collect_fen(self) -> int:
+        """Paid too little: collected from the family."""
+        return max(0, self.due_fen - self.prepaid_fen)
+
+
+def prepayment(plan: FeePlan | None, months: int, percent: int) -> int:
+    """EN-7: a monthly plan's term prepayment, `fee × months × percent payable`, rounded once half up."""
+    if plan is None or plan.kind != "monthly":
+        return 0
+    return round_fen(Fraction(plan.fen_per_month * months * percent, FULL))
