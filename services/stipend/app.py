@@ -8,6 +8,7 @@ from chassis.app import ServiceDefinition
 from services.stipend import (
     api,
     consumers,
+    district_api,
     exports_api,
     family_api,
     payments_api,
@@ -29,6 +30,7 @@ DEFINITION = ServiceDefinition(
         payments_api.router,
         term_api.router,
         exports_api.router,
+        district_api.router,
     ],
     settings_class=StipendSettings,
     subscription=consumers.subscription,

@@ -26,6 +26,7 @@ from contracts.enrollment import (
     PolicyProfileSet,
     ProgramCancelled,
     ProgramScheduled,
+    SchoolRegistered,
     StudentEnrolled,
     StudentTransferred,
     TermCalendarSet,
@@ -36,6 +37,12 @@ from services.stipend import store
 
 async def _upsert(uow: UnitOfWork, table: Any, values: Mapping[str, Any], keys: list[str]) -> None:
     await uow.session.execute(upsert(uow.session, table, values, keys))
+
+
+async def school_registered(uow: UnitOfWork, event: SchoolRegistered, _envelope: Envelope) -> None:
+    """A school and its district (the district operator's roll-ups)."""
+    values = {"school_id": event.school_id, "district_id": event.district_id, "name": event.name[:200]}
+    await _upsert(uow, store.RefSchool, values, ["school_id"])
 
 
 async def policy_profile_set(uow: UnitOfWork, event: PolicyProfileSet, _envelope: Envelope) -> None:
@@ -174,6 +181,7 @@ async def fee_waiver_revoked(uow: UnitOfWork, event: FeeWaiverRevoked, _envelope
 
 HANDLERS: dict[type[Event], Handler] = {
     # Set-up first: a batch is applied topic by topic in this order, so facts find their policy and programs.
+    SchoolRegistered: school_registered,
     PolicyProfileSet: policy_profile_set,
     TermCalendarSet: term_calendar_set,
     ProgramScheduled: program_scheduled,

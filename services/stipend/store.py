@@ -335,3 +335,13 @@ class SettlementRow(Base):
     forfeited: Mapped[bool] = mapped_column(Boolean)
     published_by: Mapped[str] = mapped_column(String(64))
     published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class RefSchool(Base):
+    """A school and its district (SchoolRegistered): what a district operator's roll-up covers."""
+
+    __tablename__ = "ref_schools"
+
+    school_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    district_id: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(200))

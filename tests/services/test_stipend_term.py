@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from chassis.auth import Role
 from chassis.clock import FakeClock
 from contracts.attendance.staff import FindingKind, PatrolFindingRecorded
-from contracts.enrollment import GuardianLinked, StudentEnrolled, TermCalendarSet
+from contracts.enrollment import GuardianLinked, SchoolRegistered, StudentEnrolled, TermCalendarSet
 from services.stipend.app import DEFINITION
 from tests.conftest import auth, eventually, running, stack_settings
 from tests.services.conftest import publish_envelopes, read_topic
@@ -42,6 +42,10 @@ MUM = auth(Role.GUARDIAN, "mum", school="s1")
 AUTUMN = TermCalendarSet(
     term_id=TERM, school_id="s1", name="2026 秋", starts_on=date(2026, 9, 1), ends_on=date(2026, 11, 30)
 )
+SCHOOLS = [
+    SchoolRegistered(school_id="s1", district_id="d1", name="实验小学"),
+    SchoolRegistered(school_id="s9", district_id="d2", name="另一区小学"),
+]
 FAMILY = [
     StudentEnrolled(student_id="xiaoming", school_id="s1", class_id="3-1", grade=3, name="小明"),
     GuardianLinked(guardian_id="mum", student_id="xiaoming", school_id="s1", relation="母亲"),
@@ -63,7 +67,9 @@ PATROL = PatrolFindingRecorded(
 async def stipend(pg_url: str, topic_prefix: str) -> AsyncIterator[httpx.AsyncClient]:
     settings = stack_settings(DEFINITION, pg_url, topic_prefix)
     async with running(DEFINITION, settings, clock=FakeClock(CLOSED)) as client:
-        await publish_envelopes(topic_prefix, [envelope(e) for e in [AUTUMN, *SET_UP, *FAMILY, *NOVEMBER, PATROL]])
+        await publish_envelopes(
+            topic_prefix, [envelope(e) for e in [*SCHOOLS, AUTUMN, *SET_UP, *FAMILY, *NOVEMBER, PATROL]]
+        )
         await settled(client, {"li": (LI_UNITS, 0, 0), "wang": (WANG_UNITS, WANG_FEN, WANG_FEN)})
 
         async def patrolled() -> bool:
@@ -179,3 +185,20 @@ async def test_finance_exports_carry_the_same_figures_as_csv_and_xlsx(stipend: h
         "/stipend/v1/exports/teacher-statements/2026-11", headers=auth(Role.SCHOOL_ADMIN, "a", school="s2")
     )
     assert other.content.decode("utf-8-sig").strip().count("\n") == 0  # the header only
+
+
+async def test_a_district_operator_rolls_up_only_their_districts_schools(stipend: httpx.AsyncClient) -> None:
+    """BX-8: one row per school of the district; a school admin may not; another district sees none of it."""
+    operator = auth(Role.DISTRICT_OPERATOR, "教育局", district="d1")
+    response = await stipend.get("/stipend/v1/district/months/2026-11", headers=operator)
+    assert response.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [(r["school_id"], r["teachers"], int(r["teacher_payable_fen"])) for r in rows] == [("s1", "2", WANG_FEN)]
+    other_district = auth(Role.DISTRICT_OPERATOR, "x", district="d2")
+
+    async def registered() -> bool:  # s9's registration travels on its own key: wait until it is applied
+        other = await stipend.get("/stipend/v1/district/months/2026-11", headers=other_district)
+        return [r["school_id"] for r in csv.DictReader(io.StringIO(other.content.decode("utf-8-sig")))] == ["s9"]
+
+    await eventually(registered)
+    assert (await stipend.get("/stipend/v1/district/months/2026-11", headers=ADMIN)).status_code == 403

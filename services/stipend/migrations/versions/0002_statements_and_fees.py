@@ -214,6 +214,16 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_ref_programs_school_id"), ["school_id"], unique=False)
 
     op.create_table(
+        "ref_schools",
+        sa.Column("school_id", sa.String(length=64), nullable=False),
+        sa.Column("district_id", sa.String(length=64), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.PrimaryKeyConstraint("school_id"),
+    )
+    with op.batch_alter_table("ref_schools", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_ref_schools_district_id"), ["district_id"], unique=False)
+
+    op.create_table(
         "ref_students",
         sa.Column("student_id", sa.String(length=64), nullable=False),
         sa.Column("school_id", sa.String(length=64), nullable=False),
@@ -345,6 +355,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_ref_students_school_id"))
 
     op.drop_table("ref_students")
+    with op.batch_alter_table("ref_schools", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_ref_schools_district_id"))
+
+    op.drop_table("ref_schools")
     with op.batch_alter_table("ref_programs", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_ref_programs_school_id"))
 
