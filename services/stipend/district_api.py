@@ -47,11 +47,8 @@ async def district_month(
                 lines = [Draft(p.entry, p.reverses) for p in posted]
             teachers = totals(lines, month)
             children = await family.students_of_month(session, school_id=school.school_id, month=month)
-            due = 0
-            for student_id in children:
-                due += (
-                    await family.statement(session, school_id=school.school_id, student_id=student_id, month=month)
-                ).due_fen
+            months = await family.statements(session, school_id=school.school_id, month=month, student_ids=children)
+            due = sum(s.due_fen for s in months.values())
             rows.append(
                 [
                     district,

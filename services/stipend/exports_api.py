@@ -71,8 +71,10 @@ async def export_family_statements(
     school = principal.school()
     rows: list[list[Cell]] = []
     async with runtime.db.sessions() as session:
-        for student_id in await family.students_of_month(session, school_id=school, month=month):
-            s = await family.statement(session, school_id=school, student_id=student_id, month=month)
+        children = await family.students_of_month(session, school_id=school, month=month)
+        for student_id, s in (
+            await family.statements(session, school_id=school, month=month, student_ids=children)
+        ).items():
             class_hours = sum(p.class_hours for p in s.programs)
             rows.append(
                 [school, month, student_id, class_hours, s.gross_fen, s.waived_fen, s.late_pickup_fen, s.due_fen]

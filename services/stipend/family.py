@@ -83,27 +83,49 @@ async def service_days_of(session: AsyncSession, program: store.RefProgram, mont
     )
 
 
-async def statement(session: AsyncSession, *, school_id: str, student_id: str, month: str) -> FamilyStatement:
-    """ST-6: the child's month, program by program, with waivers and late-pickup fees."""
-    lines = (await facts.attended(session, school_id=school_id, month=month, student_ids=[student_id])).get(
-        student_id, []
-    )
-    waivers = await waivers_of(session, student_id)
-    charges = []
-    for program_id in sorted({line.program_id for line in lines if line.program_id is not None}):
-        program = await session.get(store.RefProgram, program_id)
-        if program is None:
-            continue
-        days = await service_days_of(session, program, month)
-        plans = await plans_of(session, program_id)
-        charges.append(program_charge(program_id, program.kind, lines, plans, waivers, days))
-    fees = await session.scalars(
-        select(store.LatePickupFee).where(
-            store.LatePickupFee.student_id == student_id, store.LatePickupFee.month == month
+async def statements(
+    session: AsyncSession, *, school_id: str, month: str, student_ids: list[str]
+) -> dict[str, FamilyStatement]:
+    """ST-6: the listed children's months, program by program, with waivers and late-pickup fees (the month's
+    facts, programs, plans and service days are loaded once for all of them)."""
+    lines_of = await facts.attended(session, school_id=school_id, month=month, student_ids=student_ids)
+    programs = {
+        p.program_id: p
+        for p in await session.scalars(select(store.RefProgram).where(store.RefProgram.school_id == school_id))
+    }
+    plans: dict[str, list[FeePlan]] = {}
+    for r in await session.scalars(select(store.RefFeePlan).where(store.RefFeePlan.school_id == school_id)):
+        plans.setdefault(r.program_id, []).append(
+            FeePlan(r.kind, r.effective_from, r.fen_per_class_hour, r.max_per_day, r.fen_per_month)
         )
+    days = {pid: await service_days_of(session, program, month) for pid, program in programs.items()}
+    waivers: dict[str, list[Waiver]] = {}
+    for w in await session.scalars(select(store.RefWaiver).where(store.RefWaiver.student_id.in_(student_ids))):
+        waivers.setdefault(w.student_id, []).append(
+            Waiver(w.waiver_id, w.percent_payable, w.valid_from, w.valid_to, w.program_id, w.revoked_on)
+        )
+    fees: dict[str, list[LateFee]] = {}
+    query = select(store.LatePickupFee).where(
+        store.LatePickupFee.student_id.in_(student_ids), store.LatePickupFee.month == month
     )
-    late = late_fees(LateFee(f.check_out_id, f.day, f.minutes_late, f.fee_fen, f.event_id) for f in fees)
-    return FamilyStatement(student_id, school_id, month, charges, late, lines)
+    for f in await session.scalars(query):
+        fees.setdefault(f.student_id, []).append(LateFee(f.check_out_id, f.day, f.minutes_late, f.fee_fen, f.event_id))
+    result = {}
+    for student_id in student_ids:
+        lines = lines_of.get(student_id, [])
+        charges = [
+            program_charge(pid, programs[pid].kind, lines, plans.get(pid, []), waivers.get(student_id, []), days[pid])
+            for pid in sorted({line.program_id for line in lines if line.program_id in programs})
+            if pid is not None
+        ]
+        late = late_fees(fees.get(student_id, []))
+        result[student_id] = FamilyStatement(student_id, school_id, month, charges, late, lines)
+    return result
+
+
+async def statement(session: AsyncSession, *, school_id: str, student_id: str, month: str) -> FamilyStatement:
+    """ST-6: one child's month."""
+    return (await statements(session, school_id=school_id, month=month, student_ids=[student_id]))[student_id]
 
 
 async def students_of_month(session: AsyncSession, *, school_id: str, month: str) -> list[str]:
@@ -136,8 +158,9 @@ async def issue(uow: UnitOfWork, *, school_id: str, month: str, by: str) -> list
     if already is not None:
         raise Conflict(f"the family statements of {month} are already issued", rule="ST-6")
     now, events = uow.clock.now(), []
-    for student_id in await students_of_month(uow.session, school_id=school_id, month=month):
-        s = await statement(uow.session, school_id=school_id, student_id=student_id, month=month)
+    children = await students_of_month(uow.session, school_id=school_id, month=month)
+    months = await statements(uow.session, school_id=school_id, month=month, student_ids=children)
+    for student_id, s in months.items():
         figures = {
             "gross_fen": s.gross_fen,
             "waived_fen": s.waived_fen,
