@@ -48,7 +48,9 @@ class FamilyStatementIssued(Event):
     gross_fen: int = Field(ge=0)
     waived_fen: int = Field(ge=0)
     late_pickup_fen: int = Field(ge=0)
-    due_fen: int = Field(ge=0)
+    due_fen: int = Field(ge=0, description="the month's own charges after waivers, late-pickup fees included")
+    adjustments_fen: int = Field(description="ST-5/ST-6: corrections of months issued before (may be negative)")
+    total_fen: int = Field(description="due + adjustments: what this statement adds to the family's balance")
     issued_at: AwareDatetime
 
 

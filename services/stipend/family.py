@@ -146,8 +146,33 @@ async def issued(
     return await session.get(store.IssuedFamilyStatement, (school_id, month, student_id))
 
 
+async def _adjustments(uow: UnitOfWork, *, school_id: str, month: str) -> dict[str, dict[str, int]]:
+    """ST-5/ST-6: per child and earlier issued month, what the facts now give less what was issued and adjusted."""
+    issued_rows = await uow.session.scalars(
+        select(store.IssuedFamilyStatement).where(
+            store.IssuedFamilyStatement.school_id == school_id, store.IssuedFamilyStatement.month < month
+        )
+    )
+    carried: dict[str, dict[str, int]] = {}
+    for row in issued_rows:
+        carried.setdefault(row.month, {})[row.student_id] = row.due_fen
+    for adj in await uow.session.scalars(
+        select(store.FamilyAdjustment).where(store.FamilyAdjustment.school_id == school_id)
+    ):
+        by_child = carried.setdefault(adj.for_month, {})
+        by_child[adj.student_id] = by_child.get(adj.student_id, 0) + adj.amount_fen
+    result: dict[str, dict[str, int]] = {}
+    for earlier, by_child in sorted(carried.items()):
+        now = await statements(uow.session, school_id=school_id, month=earlier, student_ids=sorted(by_child))
+        for student_id, before in by_child.items():
+            if now[student_id].due_fen != before:
+                result.setdefault(student_id, {})[earlier] = now[student_id].due_fen - before
+    return result
+
+
 async def issue(uow: UnitOfWork, *, school_id: str, month: str, by: str) -> list[FamilyStatementIssued]:
-    """ST-6/NT-1: issue every child's statement of a closed month once; the figures are kept as sent."""
+    """ST-6/NT-1: issue every child's statement of a closed month once; the figures are kept as sent, and a change
+    to a month issued before is carried here as an adjustment (never an edit)."""
     require_closed(month, school_today(uow.clock))
     await uow.lock(f"stipend-family-statements:{school_id}")
     already = await uow.session.scalar(
@@ -157,15 +182,29 @@ async def issue(uow: UnitOfWork, *, school_id: str, month: str, by: str) -> list
     )
     if already is not None:
         raise Conflict(f"the family statements of {month} are already issued", rule="ST-6")
-    now, events = uow.clock.now(), []
-    children = await students_of_month(uow.session, school_id=school_id, month=month)
+    adjustments = await _adjustments(uow, school_id=school_id, month=month)
+    children = sorted(set(await students_of_month(uow.session, school_id=school_id, month=month)) | set(adjustments))
     months = await statements(uow.session, school_id=school_id, month=month, student_ids=children)
+    now, events = uow.clock.now(), []
     for student_id, s in months.items():
+        for earlier, amount in sorted(adjustments.get(student_id, {}).items()):
+            uow.session.add(
+                store.FamilyAdjustment(
+                    school_id=school_id,
+                    statement_month=month,
+                    student_id=student_id,
+                    for_month=earlier,
+                    amount_fen=amount,
+                    recorded_at=now,
+                )
+            )
+        adjusted = sum(adjustments.get(student_id, {}).values())
         figures = {
             "gross_fen": s.gross_fen,
             "waived_fen": s.waived_fen,
             "late_pickup_fen": s.late_pickup_fen,
             "due_fen": s.due_fen,
+            "adjustments_fen": adjusted,
         }
         uow.session.add(
             store.IssuedFamilyStatement(
@@ -178,6 +217,7 @@ async def issue(uow: UnitOfWork, *, school_id: str, month: str, by: str) -> list
                 student_id=student_id,
                 school_id=school_id,
                 month=month,
+                total_fen=s.due_fen + adjusted,
                 issued_at=now,
                 **figures,
             )

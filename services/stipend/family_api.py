@@ -48,6 +48,7 @@ class IssuedOut(BaseModel):
     waived_fen: int
     late_pickup_fen: int
     due_fen: int
+    adjustments_fen: int
     issued_by: str
     issued_at: datetime
 
@@ -124,6 +125,7 @@ async def family_statement(
             waived_fen=sent.waived_fen,
             late_pickup_fen=sent.late_pickup_fen,
             due_fen=sent.due_fen,
+            adjustments_fen=sent.adjustments_fen,
             issued_by=sent.issued_by,
             issued_at=sent.issued_at,
         ),

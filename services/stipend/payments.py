@@ -68,7 +68,10 @@ async def account(session: AsyncSession, *, school_id: str, student_id: str) -> 
             store.IssuedFamilyStatement.school_id == school_id, store.IssuedFamilyStatement.student_id == student_id
         )
     )
-    charges = [(s.issued_at.astimezone(SCHOOL_TZ).date(), f"statement {s.month}", s.due_fen) for s in issued]
+    charges = [
+        (s.issued_at.astimezone(SCHOOL_TZ).date(), f"statement {s.month}", s.due_fen + s.adjustments_fen)
+        for s in issued
+    ]
     rows = await session.scalars(
         select(store.PaymentRow).where(
             store.PaymentRow.school_id == school_id, store.PaymentRow.student_id == student_id

@@ -273,8 +273,23 @@ class IssuedFamilyStatement(Base):
     waived_fen: Mapped[int] = mapped_column(Integer)
     late_pickup_fen: Mapped[int] = mapped_column(Integer)
     due_fen: Mapped[int] = mapped_column(Integer)
+    adjustments_fen: Mapped[int] = mapped_column(Integer)
     issued_by: Mapped[str] = mapped_column(String(64))
     issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class FamilyAdjustment(Base):
+    """A correction of an issued month carried on a later statement (never an edit of the issued one, ST-5/ST-6):
+    what the facts now give for `for_month` less what was issued and adjusted for it before."""
+
+    __tablename__ = "family_adjustments"
+
+    school_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    statement_month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    student_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    for_month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    amount_fen: Mapped[int] = mapped_column(Integer)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class PaymentRow(Base):

@@ -4,7 +4,7 @@ late-pickup fee; a guardian sees only their own family, another school's child i
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
@@ -169,6 +169,17 @@ async def test_a_closed_month_is_issued_once_and_keeps_its_figures_when_a_fact_a
 
     await eventually(arrived)
     assert (await statement(stipend)).json()["issued"]["due_fen"] == expected_due
+
+    # ST-5/ST-6: November is never edited; December's statement carries the late fee as an adjustment.
+    clock.advance(datetime(2027, 1, 4, 7, 0, tzinfo=UTC) - CLOSED)  # Monday 4 January 2027: December is closed
+    december = await stipend.post("/stipend/v1/family-statements/2026-12/issue", headers=ADMIN)
+    assert december.json() == {"school_id": "s1", "month": "2026-12", "statements": 1, "due_fen": 0}
+    events = await read_topic(stipend.prefix, "stipend.events", count=2)  # type: ignore[attr-defined]
+    (carried,) = [e.data for e in events if e.data["month"] == "2026-12"]
+    assert (carried["due_fen"], carried["adjustments_fen"], carried["total_fen"]) == (0, LATE_FEE, LATE_FEE)
+    assert (await statement(stipend)).json()["issued"]["due_fen"] == expected_due
+    account = (await stipend.get("/stipend/v1/family-accounts/students/xiaoming", headers=MUM)).json()
+    assert [line["amount_fen"] for line in account["lines"]] == [expected_due, LATE_FEE]
 
 
 async def test_monthly_prepayment_is_settled_at_term_end_by_attendance(pg_url: str, topic_prefix: str) -> None:

@@ -48,6 +48,16 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_check_outs_student_id"), ["student_id"], unique=False)
 
     op.create_table(
+        "family_adjustments",
+        sa.Column("school_id", sa.String(length=64), nullable=False),
+        sa.Column("statement_month", sa.String(length=7), nullable=False),
+        sa.Column("student_id", sa.String(length=64), nullable=False),
+        sa.Column("for_month", sa.String(length=7), nullable=False),
+        sa.Column("amount_fen", sa.Integer(), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("school_id", "statement_month", "student_id", "for_month"),
+    )
+    op.create_table(
         "family_statements",
         sa.Column("school_id", sa.String(length=64), nullable=False),
         sa.Column("month", sa.String(length=7), nullable=False),
@@ -56,6 +66,7 @@ def upgrade() -> None:
         sa.Column("waived_fen", sa.Integer(), nullable=False),
         sa.Column("late_pickup_fen", sa.Integer(), nullable=False),
         sa.Column("due_fen", sa.Integer(), nullable=False),
+        sa.Column("adjustments_fen", sa.Integer(), nullable=False),
         sa.Column("issued_by", sa.String(length=64), nullable=False),
         sa.Column("issued_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("school_id", "month", "student_id"),
@@ -404,6 +415,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_family_statements_school_month")
 
     op.drop_table("family_statements")
+    op.drop_table("family_adjustments")
     with op.batch_alter_table("check_outs", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_check_outs_student_id"))
         batch_op.drop_index("ix_check_outs_school_month")
