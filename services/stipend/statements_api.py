@@ -100,35 +100,30 @@ def _entry(line: Draft | Posted) -> EntryOut:
     )
 
 
-async def _lines(
-    runtime: RuntimeDep, school_id: str, month: str
-) -> tuple[str, list[Draft], dict[str, tuple[str, ...]]]:
-    """The month's lines: from the ledger once published, else the live draft."""
+async def _month(runtime: RuntimeDep, school_id: str, month: str) -> MonthStatements:
+    """The month's figures: from the ledger once published, else from the live draft."""
     async with runtime.db.sessions() as session:
         run = await statements.run_of(session, school_id=school_id, month=month)
         status = statements.DRAFT if run is None else run.status
         month_draft = await statements.draft(session, school_id=school_id, month=month)
+        lines = month_draft.lines
         if status == statements.PUBLISHED:
             posted = await statements.posted_lines(session, school_id=school_id, month=month)
-            return status, [Draft(p.entry, p.reverses) for p in posted], month_draft.bonus_lost
-    return status, month_draft.lines, month_draft.bonus_lost
+            lines = [Draft(p.entry, p.reverses) for p in posted]
+    return MonthStatements(
+        school_id=school_id,
+        month=month,
+        status=status,
+        approved_by=run.approved_by if run else None,
+        published_by=run.published_by if run else None,
+        teachers=[_summary(t, month_draft.bonus_lost) for t in totals(lines, month)],
+    )
 
 
 @router.get("/{month}", response_model=MonthStatements)
 async def month_statements(runtime: RuntimeDep, principal: SchoolAdmin, month: MonthPath) -> MonthStatements:
     """ST-5: every teacher's figures for the month (the school admin)."""
-    school = principal.school()
-    status, lines, bonus_lost = await _lines(runtime, school, month)
-    async with runtime.db.sessions() as session:
-        run = await statements.run_of(session, school_id=school, month=month)
-    return MonthStatements(
-        school_id=school,
-        month=month,
-        status=status,
-        approved_by=run.approved_by if run else None,
-        published_by=run.published_by if run else None,
-        teachers=[_summary(t, bonus_lost) for t in totals(lines, month)],
-    )
+    return await _month(runtime, principal.school(), month)
 
 
 @router.get("/{month}/teachers/{staff_id}", response_model=TeacherStatement)
@@ -169,23 +164,5 @@ async def publish_month(runtime: RuntimeDep, principal: SchoolAdmin, month: Mont
     """ST-5: publish the approved month into the append-only ledger and tell every teacher (one event each)."""
     school = principal.school()
     async with runtime.uow() as uow:
-        events = await statements.publish(uow, school_id=school, month=month, by=principal.subject)
-    teachers = [
-        TeacherSummary(
-            staff_id=e.staff_id,
-            units_hundredths=e.units_hundredths,
-            total_fen=e.total_fen,
-            corrections_fen=e.corrections_fen,
-            payable_fen=e.payable_fen,
-            bonus_forfeited_by=[],
-        )
-        for e in events
-    ]
-    return MonthStatements(
-        school_id=school,
-        month=month,
-        status=statements.PUBLISHED,
-        approved_by=events[0].approved_by if events else None,
-        published_by=principal.subject,
-        teachers=teachers,
-    )
+        await statements.publish(uow, school_id=school, month=month, by=principal.subject)
+    return await _month(runtime, school, month)
