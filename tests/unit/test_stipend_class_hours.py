@@ -137,3 +137,31 @@ def test_arriving_earlier_never_lowers_the_class_hours(arrive: int, earlier: int
     assert slots_attended(start, 3, 40, late - timedelta(minutes=earlier), end) >= slots_attended(
         start, 3, 40, late, end
     )
+
+
+marks = st.lists(
+    st.builds(lambda m, n: Mark(at(15, 0) + timedelta(minutes=m), f"ev-{n}"), st.integers(0, 240), st.integers(0, 5)),
+    max_size=5,
+    unique_by=lambda mark: mark.event_id,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(ins=marks, outs=marks, data=st.data())
+def test_the_same_check_ins_and_outs_in_any_order_any_number_of_times_give_the_same_lines(
+    ins: list[Mark], outs: list[Mark], data: st.DataObject
+) -> None:
+    """ST-7 for class-hours: presence is the set of facts, so order and redelivery change nothing."""
+    once = presence_by_day([(WEDNESDAY, m) for m in ins], [(WEDNESDAY, m) for m in outs], [])
+    twice_ins = data.draw(st.permutations(ins + ins))
+    twice_outs = data.draw(st.permutations(outs + outs[:1]))
+    again = presence_by_day([(WEDNESDAY, m) for m in twice_ins], [(WEDNESDAY, m) for m in twice_outs], [])
+    member = Child("xiaohong", grade=3, clubs=frozenset({"p-chess"}))
+
+    def lines(presence: dict[date, DayPresence]) -> list[object]:
+        return [
+            attended_lines(member, p, [BASE, CHESS], class_hour_minutes=40, min_class_hours=2)
+            for p in presence.values()
+        ]
+
+    assert lines(again) == lines(once)
