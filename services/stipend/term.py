@@ -103,8 +103,11 @@ async def _staff_facts(session: AsyncSession, school_id: str, term: TermCalendar
     return list(rows)
 
 
-async def evaluations(session: AsyncSession, *, school_id: str, term_id: str) -> list[Evaluation]:
-    """QA-2: every program of the term, evaluated from its patrols, the school's scores and the survey."""
+async def evaluations(
+    session: AsyncSession, *, school_id: str, term_id: str, through: str | None = None
+) -> list[Evaluation]:
+    """QA-2: every program of the term, evaluated from its patrols (up to the end of month `through`, for the
+    monthly publication, QA-3), the school's scores and the survey."""
     term = await term_of(session, school_id=school_id, term_id=term_id)
     programs = await session.scalars(
         select(store.RefProgram.program_id).where(
@@ -114,7 +117,11 @@ async def evaluations(session: AsyncSession, *, school_id: str, term_id: str) ->
     facts = await _staff_facts(session, school_id, term)
     result = []
     for program_id in sorted(programs):
-        deductions = [int(f.detail["deduction"]) for f in facts if f.kind == "patrol" and f.program_id == program_id]
+        deductions = [
+            int(f.detail["deduction"])
+            for f in facts
+            if f.kind == "patrol" and f.program_id == program_id and (through is None or f.month <= through)
+        ]
         scored = await session.get(store.ProgramScore, (term_id, program_id))
         plan, effect = (scored.plan_completion, scored.effectiveness) if scored else (0, 0)
         result.append(evaluate(program_id, deductions, plan, effect, await _answers(session, term_id, program_id)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -15,13 +15,14 @@ from chassis.clock import school_today
 from chassis.idempotency import respond_once
 from chassis.uow import UnitOfWork
 from services.stipend import access, family_term, term
-from services.stipend.access import TEACHERS
+from services.stipend.access import MONTH_PATTERN, TEACHERS
 from services.stipend.domain.settlement import Share, bonus_pool
 
 router = APIRouter(prefix="/stipend/v1", tags=["survey, evaluation and settlement"])
 SchoolAdmin = Annotated[Principal, require(Role.SCHOOL_ADMIN)]
 Guardian = Annotated[Principal, require(Role.GUARDIAN)]
 SchoolStaff = Annotated[Principal, require(Role.SCHOOL_ADMIN, *TEACHERS)]
+Through = Annotated[str | None, Query(pattern=MONTH_PATTERN, description="YYYY-MM: patrols up to this month")]
 
 
 class AnswerIn(BaseModel):
@@ -122,10 +123,12 @@ async def score_program(
 
 
 @router.get("/evaluations/{term_id}", response_model=list[EvaluationOut])
-async def term_evaluations(runtime: RuntimeDep, principal: SchoolStaff, term_id: str) -> list[EvaluationOut]:
-    """QA-3: every program's evaluation as it stands (published to the school's staff, 每月公示)."""
+async def term_evaluations(
+    runtime: RuntimeDep, principal: SchoolStaff, term_id: str, through: Through = None
+) -> list[EvaluationOut]:
+    """QA-3: every program's evaluation for the school's staff, as it stands or through a month (每月公示)."""
     async with runtime.db.sessions() as session:
-        found = await term.evaluations(session, school_id=principal.school(), term_id=term_id)
+        found = await term.evaluations(session, school_id=principal.school(), term_id=term_id, through=through)
     return [_evaluation(e) for e in found]
 
 

@@ -125,6 +125,8 @@ async def test_the_term_is_evaluated_out_of_100_and_settled_9_to_1(stipend: http
     }
     chess_total, base_total = (50 - 4) + 18 + 17 + 8, 50 + 20 + 20 + 0  # survey: mean 4 of 5 = 8 of 10
     assert (totals[CHESS], totals[BASE]) == (chess_total, base_total)
+    october = await stipend.get(f"/stipend/v1/evaluations/{TERM}", params={"through": "2026-10"}, headers=WANG)
+    assert {e["program_id"]: e["patrol"] for e in october.json()}[CHESS] == 50  # QA-3: November's patrol not yet
 
     too_soon = await stipend.post(f"/stipend/v1/settlements/{TERM}/publish", headers=ADMIN)
     assert (too_soon.status_code, too_soon.json()["rule"]) == (409, "ST-4")  # November is not published yet
