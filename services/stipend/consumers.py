@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from chassis.app import Runtime
 from chassis.consumer import Subscription
-from contracts.attendance import StudentCheckedIn
-from services.stipend.handlers import tally_check_in
-from services.stipend.settings import StipendSettings
+from services.stipend import handlers, reference
 
 
-def subscription(runtime: Runtime) -> Subscription:
-    """Attendance facts become tallies."""
-    settings = runtime.settings_as(StipendSettings)
-    return Subscription({StudentCheckedIn: tally_check_in(settings.class_hours_per_session)})
+def subscription(_runtime: Runtime) -> Subscription:
+    """Enrollment's set-up first (policy, programs, roster, fees), then attendance's facts."""
+    overlap = reference.HANDLERS.keys() & handlers.HANDLERS.keys()
+    assert not overlap, f"two handlers for {overlap}"
+    return Subscription({**reference.HANDLERS, **handlers.HANDLERS})

@@ -1,37 +1,150 @@
-"""Incoming attendance events → tallies, each inside the consumer's unit of work."""
+"""Attendance's events → the stipend's facts, each kept once by its natural id with the event that brought it.
+
+Nothing is summed on arrival: statements are computed from the set of facts (ST-7), so the order and number of
+deliveries cannot change a figure, and a replay from offset 0 rebuilds the same facts.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from datetime import date
+from typing import Any
 
+from chassis.consumer import Handler
 from chassis.sql import insert_ignoring_duplicates
 from chassis.uow import UnitOfWork
-from contracts.attendance import StudentCheckedIn
-from contracts.envelope import Envelope
+from contracts.attendance.absence import LeaveApproved
+from contracts.attendance.checkins import StudentCheckedIn
+from contracts.attendance.dismissal import LatePickupCharged, StudentCheckedOut
+from contracts.attendance.staff import (
+    ActivityRecordFiled,
+    PatrolFindingRecorded,
+    StaffIncidentReported,
+    TeacherSignedIn,
+)
+from contracts.envelope import Envelope, Event
 from services.stipend import store
-from services.stipend.domain.tally import attendance_of
 
 
-def tally_check_in(class_hours_per_session: int) -> Callable[[UnitOfWork, StudentCheckedIn, Envelope], Awaitable[None]]:
-    """A check-in makes the child present at that day's session, once (ST-6, ST-7)."""
+async def _keep(uow: UnitOfWork, table: Any, values: dict[str, Any]) -> None:
+    await uow.session.execute(insert_ignoring_duplicates(uow.session, table, values))
 
-    async def handle(uow: UnitOfWork, event: StudentCheckedIn, envelope: Envelope) -> None:
-        fact = attendance_of(event.student_id, event.school_id, event.session_date, class_hours_per_session)
-        await uow.session.execute(
-            insert_ignoring_duplicates(
-                uow.session,
-                store.AttendedSession,
-                {
-                    "student_id": fact.student_id,
-                    "session_date": fact.session_date,
-                    "school_id": fact.school_id,
-                    "month": fact.month,
-                    "class_hours": fact.class_hours,
-                    "first_check_in_id": event.check_in_id,
-                    "first_event_id": envelope.id,
-                    "recorded_at": uow.clock.now(),
-                },
-            )
-        )
 
-    return handle
+def _month(day: date) -> str:
+    return day.isoformat()[:7]
+
+
+async def record_check_in(uow: UnitOfWork, event: StudentCheckedIn, envelope: Envelope) -> None:
+    """AT-2: the child arrived (SR-1 starts presence at the day's earliest check-in)."""
+    day = date.fromisoformat(event.session_date)
+    values = {
+        "check_in_id": event.check_in_id,
+        "student_id": event.student_id,
+        "school_id": event.school_id,
+        "day": day,
+        "month": _month(day),
+        "occurred_at": event.occurred_at,
+        "event_id": envelope.id,
+    }
+    await _keep(uow, store.CheckIn, values)
+
+
+async def record_check_out(uow: UnitOfWork, event: StudentCheckedOut, envelope: Envelope) -> None:
+    """AT-5: the child was collected (SR-1 ends presence at the day's latest check-out)."""
+    values = {
+        "check_out_id": event.check_out_id,
+        "student_id": event.student_id,
+        "school_id": event.school_id,
+        "day": event.day,
+        "month": _month(event.day),
+        "occurred_at": event.occurred_at,
+        "event_id": envelope.id,
+    }
+    await _keep(uow, store.CheckOut, values)
+
+
+async def record_leave(uow: UnitOfWork, event: LeaveApproved, envelope: Envelope) -> None:
+    """AT-3: approved leave, the reason a day has no class-hours."""
+    values = {
+        "leave_id": event.leave_id,
+        "student_id": event.student_id,
+        "school_id": event.school_id,
+        "day": event.day,
+        "month": _month(event.day),
+        "event_id": envelope.id,
+    }
+    await _keep(uow, store.Leave, values)
+
+
+async def record_late_pickup_fee(uow: UnitOfWork, event: LatePickupCharged, envelope: Envelope) -> None:
+    """BX-5: a late-pickup fee on the family's statement, once per check-out."""
+    values = {
+        "check_out_id": event.check_out_id,
+        "student_id": event.student_id,
+        "school_id": event.school_id,
+        "day": event.day,
+        "month": _month(event.day),
+        "minutes_late": event.minutes_late,
+        "fee_fen": event.fee_fen,
+        "event_id": envelope.id,
+    }
+    await _keep(uow, store.LatePickupFee, values)
+
+
+StaffFactEvent = TeacherSignedIn | ActivityRecordFiled | PatrolFindingRecorded | StaffIncidentReported
+
+
+async def _staff_fact(
+    uow: UnitOfWork, event: StaffFactEvent, envelope: Envelope, kind: str, fact_id: str, detail: dict[str, Any]
+) -> None:
+    day = date.fromisoformat(event.session_date)
+    values = {
+        "fact_id": f"{kind}:{fact_id}",
+        "kind": kind,
+        "staff_id": event.staff_id,
+        "school_id": event.school_id,
+        "session_id": event.session_id,
+        "session_date": day,
+        "month": _month(day),
+        "session_kind": event.session_kind,
+        "program_id": event.program_id,
+        "half_session": event.half_session,
+        "event_id": envelope.id,
+        "detail": detail,
+    }
+    await _keep(uow, store.StaffFact, values)
+
+
+async def record_sign_in(uow: UnitOfWork, event: TeacherSignedIn, envelope: Envelope) -> None:
+    """AT-9: one sign-in per teacher and session (on time, late with minutes, or absent; ST-1)."""
+    detail = {"status": event.status.value, "minutes_late": event.minutes_late}
+    await _staff_fact(uow, event, envelope, "sign_in", f"{event.staff_id}:{event.session_id}", detail)
+
+
+async def record_activity(uow: UnitOfWork, event: ActivityRecordFiled, envelope: Envelope) -> None:
+    """AT-9: a revision of the activity record (the highest revision counts, ST-1)."""
+    detail = {"revision": event.revision, "complete": event.complete}
+    await _staff_fact(uow, event, envelope, "record", f"{event.record_id}:{event.revision}", detail)
+
+
+async def record_patrol(uow: UnitOfWork, event: PatrolFindingRecorded, envelope: Envelope) -> None:
+    """AT-10: a patrol (a teacher found not present makes the session an absence, ST-1; deductions feed QA-2)."""
+    detail = {"teacher_present": event.teacher_present, "deduction": event.deduction}
+    await _staff_fact(uow, event, envelope, "patrol", event.patrol_id, detail)
+
+
+async def record_incident(uow: UnitOfWork, event: StaffIncidentReported, envelope: Envelope) -> None:
+    """AT-10/ST-3: a safety incident, dereliction of duty or ethics breach."""
+    await _staff_fact(uow, event, envelope, "incident", event.incident_id, {"kind": event.kind.value})
+
+
+HANDLERS: dict[type[Event], Handler] = {
+    StudentCheckedIn: record_check_in,
+    StudentCheckedOut: record_check_out,
+    LeaveApproved: record_leave,
+    LatePickupCharged: record_late_pickup_fee,
+    TeacherSignedIn: record_sign_in,
+    ActivityRecordFiled: record_activity,
+    PatrolFindingRecorded: record_patrol,
+    StaffIncidentReported: record_incident,
+}
+"""Every attendance fact the stipend pays or bills from, and its handler."""

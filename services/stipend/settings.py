@@ -1,4 +1,4 @@
-"""Stipend settings, from `STIPEND_*` environment variables."""
+"""Stipend settings, from `STIPEND_*` environment variables (the money rules come from the policy, PL-1)."""
 
 from pydantic_settings import SettingsConfigDict
 
@@ -9,5 +9,3 @@ class StipendSettings(ServiceSettings):
     """Settings of the stipend service."""
 
     model_config = SettingsConfigDict(env_prefix="STIPEND_", extra="ignore", frozen=True)
-
-    class_hours_per_session: int = 2

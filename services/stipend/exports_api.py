@@ -1,0 +1,128 @@
+"""HTTP routes of the exports for finance (BX-8): teacher statements, family statements, the term settlement
+and the evaluation, per school (the school admin), as CSV or XLSX."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from chassis.app import RuntimeDep
+from chassis.auth import Principal, Role, require
+from chassis.clock import school_today
+from services.stipend import family, statements, term
+from services.stipend.access import MonthPath
+from services.stipend.domain.ledger import Draft, totals
+from services.stipend.domain.settlement import Share
+from services.stipend.exports import Cell, Format, download
+
+router = APIRouter(prefix="/stipend/v1/exports", tags=["exports"])
+SchoolAdmin = Annotated[Principal, require(Role.SCHOOL_ADMIN)]
+FormatQuery = Annotated[Format, Query(alias="format")]
+
+
+@router.get("/teacher-statements/{month}")
+async def export_teacher_statements(
+    runtime: RuntimeDep, principal: SchoolAdmin, month: MonthPath, fmt: FormatQuery = "csv"
+) -> Response:
+    """ST-5: one row per teacher (published figures once published, else the draft)."""
+    school = principal.school()
+    async with runtime.db.sessions() as session:
+        run = await statements.run_of(session, school_id=school, month=month)
+        status = statements.DRAFT if run is None else run.status
+        month_draft = await statements.draft(session, school_id=school, month=month)
+        lines = month_draft.lines
+        if status == statements.PUBLISHED:
+            posted = await statements.posted_lines(session, school_id=school, month=month)
+            lines = [Draft(p.entry, p.reverses) for p in posted]
+    header = [
+        "school_id",
+        "month",
+        "status",
+        "staff_id",
+        "units_hundredths",
+        "total_fen",
+        "corrections_fen",
+        "payable_fen",
+        "bonus_forfeited",
+    ]
+    rows: list[list[Cell]] = [
+        [
+            school,
+            month,
+            status,
+            t.staff_id,
+            t.units,
+            t.total_fen,
+            t.corrections_fen,
+            t.payable_fen,
+            t.staff_id in month_draft.bonus_lost,
+        ]
+        for t in totals(lines, month)
+    ]
+    return download(f"teacher-statements-{school}-{month}", fmt, header, rows)
+
+
+@router.get("/family-statements/{month}")
+async def export_family_statements(
+    runtime: RuntimeDep, principal: SchoolAdmin, month: MonthPath, fmt: FormatQuery = "csv"
+) -> Response:
+    """ST-6: one row per child with any fact in the month."""
+    school = principal.school()
+    rows: list[list[Cell]] = []
+    async with runtime.db.sessions() as session:
+        children = await family.students_of_month(session, school_id=school, month=month)
+        for student_id, s in (
+            await family.statements(session, school_id=school, month=month, student_ids=children)
+        ).items():
+            class_hours = sum(p.class_hours for p in s.programs)
+            rows.append(
+                [school, month, student_id, class_hours, s.gross_fen, s.waived_fen, s.late_pickup_fen, s.due_fen]
+            )
+    header = [
+        "school_id",
+        "month",
+        "student_id",
+        "class_hours",
+        "gross_fen",
+        "waived_fen",
+        "late_pickup_fen",
+        "due_fen",
+    ]
+    return download(f"family-statements-{school}-{month}", fmt, header, rows)
+
+
+@router.get("/settlements/{term_id}")
+async def export_settlement(
+    runtime: RuntimeDep, principal: SchoolAdmin, term_id: str, fmt: FormatQuery = "csv"
+) -> Response:
+    """ST-4: one row per teacher."""
+    school = principal.school()
+    async with runtime.db.sessions() as session:
+        published = await term.published_settlement(session, school_id=school, term_id=term_id)
+        if published:
+            shares = [Share(r.staff_id, r.process_fen, r.weight, r.bonus_fen, r.forfeited) for r in published]
+        else:
+            shares = await term.settlement(
+                session, school_id=school, term_id=term_id, today=school_today(runtime.clock)
+            )
+    header = ["school_id", "term_id", "staff_id", "process_fen", "weight", "bonus_fen", "forfeited"]
+    rows: list[list[Cell]] = [
+        [school, term_id, s.staff_id, s.process_fen, s.weight, s.bonus_fen, s.forfeited] for s in shares
+    ]
+    return download(f"settlement-{school}-{term_id}", fmt, header, rows)
+
+
+@router.get("/evaluations/{term_id}")
+async def export_evaluations(
+    runtime: RuntimeDep, principal: SchoolAdmin, term_id: str, fmt: FormatQuery = "csv"
+) -> Response:
+    """QA-2: one row per program."""
+    school = principal.school()
+    async with runtime.db.sessions() as session:
+        found = await term.evaluations(session, school_id=school, term_id=term_id)
+    header = ["school_id", "term_id", "program_id", "patrol", "plan_completion", "effectiveness", "survey", "total"]
+    rows: list[list[Cell]] = [
+        [school, term_id, e.program_id, e.patrol, e.plan_completion, e.effectiveness, e.survey, e.total] for e in found
+    ]
+    return download(f"evaluation-{school}-{term_id}", fmt, header, rows)

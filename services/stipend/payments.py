@@ -1,0 +1,81 @@
+"""Recording payments (API and a payment platform's CSV, all or nothing) and a child's running balance (EN-7)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from chassis.clock import SCHOOL_TZ
+from chassis.problems import Conflict, Unprocessable
+from chassis.uow import UnitOfWork
+from services.stipend import facts, store
+from services.stipend.domain.payments import AccountLine, Payment, RowError, running_balance
+
+
+def _row(payment: Payment, *, school_id: str, source: str, by: str, uow: UnitOfWork) -> store.PaymentRow:
+    return store.PaymentRow(
+        school_id=school_id,
+        reference=payment.reference,
+        student_id=payment.student_id,
+        amount_fen=payment.amount_fen,
+        paid_on=payment.paid_on,
+        source=source,
+        recorded_by=by,
+        recorded_at=uow.clock.now(),
+    )
+
+
+async def record(uow: UnitOfWork, payment: Payment, *, school_id: str, by: str) -> None:
+    """EN-7: one payment; a reference already recorded in the school is a conflict (nothing is recorded twice)."""
+    if await uow.session.get(store.PaymentRow, (school_id, payment.reference)) is not None:
+        raise Conflict(f"payment '{payment.reference}' is already recorded", rule="EN-7")
+    uow.session.add(_row(payment, school_id=school_id, source="api", by=by, uow=uow))
+
+
+async def import_statement(uow: UnitOfWork, payments: list[Payment], *, school_id: str, by: str) -> tuple[int, int]:
+    """EN-7: every payment of a file, or none: a child of another school or a reference recorded with other figures
+    refuses the file; a row already recorded as it is counts as done (re-importing a statement is harmless)."""
+    errors: list[RowError] = []
+    new: list[Payment] = []
+    for line, payment in enumerate(payments, start=2):
+        if await facts.student_school(uow.session, student_id=payment.student_id) != school_id:
+            errors.append(RowError(line, f"no student '{payment.student_id}' in this school"))
+            continue
+        known = await uow.session.get(store.PaymentRow, (school_id, payment.reference))
+        if known is None:
+            new.append(payment)
+        elif (known.student_id, known.amount_fen, known.paid_on) != (
+            payment.student_id,
+            payment.amount_fen,
+            payment.paid_on,
+        ):
+            errors.append(RowError(line, f"reference '{payment.reference}' is recorded with other figures"))
+    if errors:
+        raise Unprocessable(
+            "the statement has broken rows; nothing was recorded",
+            rule="EN-7",
+            errors=[{"line": e.line, "error": e.error} for e in errors],
+        )
+    for payment in new:
+        uow.session.add(_row(payment, school_id=school_id, source="csv", by=by, uow=uow))
+    return len(new), len(payments) - len(new)
+
+
+async def account(session: AsyncSession, *, school_id: str, student_id: str) -> list[AccountLine]:
+    """The child's issued months (charges) and payments, with the balance after each."""
+    issued = await session.scalars(
+        select(store.IssuedFamilyStatement).where(
+            store.IssuedFamilyStatement.school_id == school_id, store.IssuedFamilyStatement.student_id == student_id
+        )
+    )
+    charges = [
+        (s.issued_at.astimezone(SCHOOL_TZ).date(), f"statement {s.month}", s.due_fen + s.adjustments_fen)
+        for s in issued
+    ]
+    rows = await session.scalars(
+        select(store.PaymentRow).where(
+            store.PaymentRow.school_id == school_id, store.PaymentRow.student_id == student_id
+        )
+    )
+    paid = [Payment(r.student_id, r.amount_fen, r.paid_on, r.reference) for r in rows]
+    return running_balance(charges, paid)

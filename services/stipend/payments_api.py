@@ -1,0 +1,122 @@
+"""HTTP routes of family accounts (EN-7): payments through the API or a payment platform's CSV, and the running
+balance. The school admin records; the admin or the child's own guardian reads."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from chassis.app import RuntimeDep
+from chassis.auth import CurrentPrincipal, Principal, Role, require
+from chassis.idempotency import respond_once
+from chassis.problems import Unprocessable
+from chassis.uow import UnitOfWork
+from services.stipend import access, payments
+from services.stipend.domain.payments import PaymentRefused, check_payment, parse_statement
+
+router = APIRouter(prefix="/stipend/v1/family-accounts", tags=["family accounts"])
+SchoolAdmin = Annotated[Principal, require(Role.SCHOOL_ADMIN)]
+MAX_CSV_BYTES = 2_000_000
+
+
+class PaymentIn(BaseModel):
+    """A payment received for the child (the amount in integer fen)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    amount_fen: int = Field(description="EN-7: a positive whole number of fen")
+    paid_on: date
+    reference: str = Field(max_length=64, description="the payment platform's reference, unique in the school")
+
+
+class AccountLineOut(BaseModel):
+    """A charge (an issued month) or a payment, and the balance after it (positive: the family owes)."""
+
+    day: date
+    kind: str
+    reference: str
+    amount_fen: int
+    balance_fen: int
+
+
+class AccountOut(BaseModel):
+    """A child's account."""
+
+    school_id: str
+    student_id: str
+    balance_fen: int
+    lines: list[AccountLineOut]
+
+
+class ImportResult(BaseModel):
+    """What an imported statement recorded (all rows, or none)."""
+
+    recorded: int
+    already_recorded: int
+
+
+@router.post("/students/{student_id}/payments", status_code=201, response_model=AccountOut)
+async def record_payment(
+    runtime: RuntimeDep, request: Request, principal: SchoolAdmin, student_id: str, body: PaymentIn
+) -> JSONResponse:
+    """EN-7: record a payment (Idempotency-Key makes a retry harmless); a bad amount changes nothing."""
+
+    async def act(uow: UnitOfWork) -> tuple[int, Any]:
+        school = await access.family_reader(uow.session, principal, student_id)
+        try:
+            payment = check_payment(student_id, body.amount_fen, body.paid_on, body.reference)
+        except PaymentRefused as error:
+            raise Unprocessable(str(error), rule=error.rule) from error
+        await payments.record(uow, payment, school_id=school, by=principal.subject)
+        await uow.session.flush()
+        lines = await payments.account(uow.session, school_id=school, student_id=student_id)
+        return 201, _account(school, student_id, lines).model_dump(mode="json")
+
+    return await respond_once(runtime, request, principal, body.model_dump(mode="json"), act)
+
+
+@router.post("/payments/import", response_model=ImportResult)
+async def import_payments(runtime: RuntimeDep, request: Request, principal: SchoolAdmin) -> ImportResult:
+    """EN-7: a payment platform's CSV statement (student_id, amount_yuan, paid_on, reference), all or nothing."""
+    raw = await request.body()
+    if len(raw) > MAX_CSV_BYTES:
+        raise Unprocessable(f"a statement may have at most {MAX_CSV_BYTES} bytes", rule="EN-7")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise Unprocessable("the statement is not UTF-8 text", rule="EN-7") from error
+    parsed, errors = parse_statement(text)
+    if errors:
+        details = [{"line": e.line, "error": e.error} for e in errors]
+        raise Unprocessable("the statement has broken rows; nothing was recorded", rule="EN-7", errors=details)
+    async with runtime.uow() as uow:
+        await uow.lock(f"stipend-payments:{principal.school()}")
+        recorded, known = await payments.import_statement(
+            uow, parsed, school_id=principal.school(), by=principal.subject
+        )
+        await uow.commit()
+    return ImportResult(recorded=recorded, already_recorded=known)
+
+
+@router.get("/students/{student_id}", response_model=AccountOut)
+async def child_account(runtime: RuntimeDep, principal: CurrentPrincipal, student_id: str) -> AccountOut:
+    """The child's charges, payments and running balance (the school admin, or the child's guardian)."""
+    async with runtime.db.sessions() as session:
+        school = await access.family_reader(session, principal, student_id)
+        lines = await payments.account(session, school_id=school, student_id=student_id)
+    return _account(school, student_id, lines)
+
+
+def _account(school: str, student_id: str, lines: list[Any]) -> AccountOut:
+    shown = [
+        AccountLineOut(
+            day=x.day, kind=x.kind, reference=x.reference, amount_fen=x.amount_fen, balance_fen=x.balance_fen
+        )
+        for x in lines
+    ]
+    balance = shown[-1].balance_fen if shown else 0
+    return AccountOut(school_id=school, student_id=student_id, balance_fen=balance, lines=shown)

@@ -1,0 +1,168 @@
+"""HTTP routes of teacher statements (ST-5): the school's month, one teacher's statement with every entry traced to
+its events, approval and publication by the school admin."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from chassis.app import RuntimeDep
+from chassis.auth import CurrentPrincipal, Principal, Role, require
+from chassis.problems import NotFound
+from services.stipend import access, statements
+from services.stipend.access import MonthPath
+from services.stipend.domain.ledger import Draft, Posted, TeacherTotals, totals
+
+router = APIRouter(prefix="/stipend/v1/teacher-statements", tags=["teacher statements"])
+SchoolAdmin = Annotated[Principal, require(Role.SCHOOL_ADMIN)]
+
+
+class TeacherSummary(BaseModel):
+    """A teacher's month in figures (units in hundredths, money in fen)."""
+
+    staff_id: str
+    units_hundredths: int
+    total_fen: int
+    corrections_fen: int
+    payable_fen: int
+    bonus_forfeited_by: list[str]
+
+
+class MonthStatements(BaseModel):
+    """The school's month: where it stands in draft → approved → published, and each teacher's figures."""
+
+    school_id: str
+    month: str
+    status: str
+    approved_by: str | None = None
+    published_by: str | None = None
+    teachers: list[TeacherSummary]
+
+
+class EntryOut(BaseModel):
+    """One ledger line: `entry_id` once published; `reverses` names the entries a reversal cancels (ST-5)."""
+
+    entry_id: str | None
+    session_id: str
+    session_date: str
+    line: str
+    units_hundredths: int
+    fen: int
+    reason: str
+    event_ids: list[str]
+    reverses: list[str]
+
+
+class TeacherStatement(TeacherSummary):
+    """A teacher's statement with every entry and the events behind it."""
+
+    school_id: str
+    month: str
+    status: str
+    entries: list[EntryOut]
+
+
+class Approval(BaseModel):
+    """What was approved: the digest of the draft, which publication checks."""
+
+    school_id: str
+    month: str
+    status: str
+    fingerprint: str
+
+
+def _summary(t: TeacherTotals, bonus_lost: dict[str, tuple[str, ...]]) -> TeacherSummary:
+    return TeacherSummary(
+        staff_id=t.staff_id,
+        units_hundredths=t.units,
+        total_fen=t.total_fen,
+        corrections_fen=t.corrections_fen,
+        payable_fen=t.payable_fen,
+        bonus_forfeited_by=list(bonus_lost.get(t.staff_id, ())),
+    )
+
+
+def _entry(line: Draft | Posted) -> EntryOut:
+    entry_id = line.entry_id if isinstance(line, Posted) else None
+    e = line.entry
+    return EntryOut(
+        entry_id=entry_id,
+        session_id=e.session_id,
+        session_date=e.session_date.isoformat(),
+        line=e.line,
+        units_hundredths=e.units,
+        fen=e.fen,
+        reason=e.reason,
+        event_ids=list(e.event_ids),
+        reverses=list(line.reverses),
+    )
+
+
+async def _month(runtime: RuntimeDep, school_id: str, month: str) -> MonthStatements:
+    """The month's figures: from the ledger once published, else from the live draft."""
+    async with runtime.db.sessions() as session:
+        run = await statements.run_of(session, school_id=school_id, month=month)
+        status = statements.DRAFT if run is None else run.status
+        month_draft = await statements.draft(session, school_id=school_id, month=month)
+        lines = month_draft.lines
+        if status == statements.PUBLISHED:
+            posted = await statements.posted_lines(session, school_id=school_id, month=month)
+            lines = [Draft(p.entry, p.reverses) for p in posted]
+    return MonthStatements(
+        school_id=school_id,
+        month=month,
+        status=status,
+        approved_by=run.approved_by if run else None,
+        published_by=run.published_by if run else None,
+        teachers=[_summary(t, month_draft.bonus_lost) for t in totals(lines, month)],
+    )
+
+
+@router.get("/{month}", response_model=MonthStatements)
+async def month_statements(runtime: RuntimeDep, principal: SchoolAdmin, month: MonthPath) -> MonthStatements:
+    """ST-5: every teacher's figures for the month (the school admin)."""
+    return await _month(runtime, principal.school(), month)
+
+
+@router.get("/{month}/teachers/{staff_id}", response_model=TeacherStatement)
+async def teacher_statement(
+    runtime: RuntimeDep, principal: CurrentPrincipal, month: MonthPath, staff_id: str
+) -> TeacherStatement:
+    """ST-5: one teacher's statement, each entry with its rule and event ids (the admin, or that teacher)."""
+    school = access.teacher_statement_reader(principal, staff_id)
+    async with runtime.db.sessions() as session:
+        run = await statements.run_of(session, school_id=school, month=month)
+        month_draft = await statements.draft(session, school_id=school, month=month)
+        status = statements.DRAFT if run is None else run.status
+        lines: list[Draft | Posted] = list(month_draft.lines)
+        if status == statements.PUBLISHED:
+            lines = list(await statements.posted_lines(session, school_id=school, month=month, staff_id=staff_id))
+    bonus_lost = month_draft.bonus_lost
+    mine = [line for line in lines if line.entry.staff_id == staff_id]
+    if not mine:
+        raise NotFound(f"no statement of teacher '{staff_id}' for {month}")
+    figures = totals([Draft(line.entry, line.reverses) for line in mine], month)[0]
+    summary = _summary(figures, bonus_lost)
+    return TeacherStatement(
+        **summary.model_dump(), school_id=school, month=month, status=status, entries=[_entry(x) for x in mine]
+    )
+
+
+@router.post("/{month}/approve", response_model=Approval)
+async def approve_month(runtime: RuntimeDep, principal: SchoolAdmin, month: MonthPath) -> Approval:
+    """ST-5: the school admin approves the month's statements as they stand (a closed month only)."""
+    school = principal.school()
+    async with runtime.uow() as uow:
+        digest = await statements.approve(uow, school_id=school, month=month, by=principal.subject)
+    return Approval(school_id=school, month=month, status=statements.APPROVED, fingerprint=digest)
+
+
+@router.post("/{month}/publish", response_model=MonthStatements)
+async def publish_month(runtime: RuntimeDep, principal: SchoolAdmin, month: MonthPath) -> MonthStatements:
+    """ST-5: publish the approved month into the append-only ledger and tell every teacher (one event each)."""
+    school = principal.school()
+    async with runtime.uow() as uow:
+        await statements.publish(uow, school_id=school, month=month, by=principal.subject)
+    return await _month(runtime, school, month)

@@ -1,0 +1,250 @@
+"""The term's survey, evaluation (QA-2, QA-3) and settlement (ST-4), from the stipend's facts and ledger."""
+
+from __future__ import annotations
+
+from datetime import date
+from fractions import Fraction
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from chassis.clock import school_today
+from chassis.problems import Conflict, NotFound, Unprocessable
+from chassis.sql import upsert
+from chassis.uow import UnitOfWork
+from contracts.enrollment import TermCalendarSet
+from contracts.stipend import TermSettlementPublished
+from services.stipend import store
+from services.stipend.domain.evaluation import Evaluation, check_answer, check_scores, evaluate
+from services.stipend.domain.money import round_fen
+from services.stipend.domain.settlement import Share, bonus_pool, settle
+
+FORFEITING = ("safety_incident", "dereliction_of_duty")
+
+
+async def term_of(session: AsyncSession, *, school_id: str, term_id: str) -> TermCalendarSet:
+    """The school's term calendar, or a 404 (another school's term too)."""
+    row = await session.get(store.RefTerm, term_id)
+    if row is None or row.school_id != school_id:
+        raise NotFound(f"no term '{term_id}'")
+    return TermCalendarSet.model_validate(row.calendar)
+
+
+async def program_of(session: AsyncSession, *, school_id: str, term_id: str, program_id: str) -> store.RefProgram:
+    """A program of the school's term, or a 404."""
+    row = await session.get(store.RefProgram, program_id)
+    if row is None or row.school_id != school_id or row.term_id != term_id:
+        raise NotFound(f"no program '{program_id}' in term '{term_id}'")
+    return row
+
+
+async def answer(uow: UnitOfWork, *, school_id: str, term_id: str, program_id: str, student_id: str, score: int) -> int:
+    """QA-2: one answer per family (child), program and term; returns how many answers the program has."""
+    await program_of(uow.session, school_id=school_id, term_id=term_id, program_id=program_id)
+    try:
+        check_answer(score)
+    except ValueError as error:
+        raise Unprocessable(str(error), rule="QA-2") from error
+    if await uow.session.get(store.SurveyAnswer, (term_id, program_id, student_id)) is not None:
+        raise Conflict("this family has already answered for this program and term", rule="QA-2")
+    uow.session.add(
+        store.SurveyAnswer(
+            term_id=term_id,
+            program_id=program_id,
+            student_id=student_id,
+            school_id=school_id,
+            score=score,
+            answered_at=uow.clock.now(),
+        )
+    )
+    await uow.session.flush()
+    return len(await _answers(uow.session, term_id, program_id))
+
+
+async def _answers(session: AsyncSession, term_id: str, program_id: str) -> list[int]:
+    rows = await session.scalars(
+        select(store.SurveyAnswer.score).where(
+            store.SurveyAnswer.term_id == term_id, store.SurveyAnswer.program_id == program_id
+        )
+    )
+    return list(rows)
+
+
+async def score(
+    uow: UnitOfWork, *, school_id: str, term_id: str, program_id: str, plan: int, effect: int, note: str, by: str
+) -> None:
+    """QA-2: the school's plan-completion and effectiveness scores (the latest replaces the earlier)."""
+    await program_of(uow.session, school_id=school_id, term_id=term_id, program_id=program_id)
+    try:
+        check_scores(plan, effect, note)
+    except ValueError as error:
+        raise Unprocessable(str(error), rule="QA-2") from error
+    values = {
+        "term_id": term_id,
+        "program_id": program_id,
+        "school_id": school_id,
+        "plan_completion": plan,
+        "effectiveness": effect,
+        "note": note[:500],
+        "scored_by": by,
+        "scored_at": uow.clock.now(),
+    }
+    await uow.session.execute(upsert(uow.session, store.ProgramScore, values, ["term_id", "program_id"]))
+
+
+async def _staff_facts(session: AsyncSession, school_id: str, term: TermCalendarSet) -> list[store.StaffFact]:
+    rows = await session.scalars(
+        select(store.StaffFact).where(
+            store.StaffFact.school_id == school_id,
+            store.StaffFact.session_date >= term.starts_on,
+            store.StaffFact.session_date <= term.ends_on,
+        )
+    )
+    return list(rows)
+
+
+async def evaluations(
+    session: AsyncSession, *, school_id: str, term_id: str, through: str | None = None
+) -> list[Evaluation]:
+    """QA-2: every program of the term, evaluated from its patrols (up to the end of month `through`, for the
+    monthly publication, QA-3), the school's scores and the survey."""
+    term = await term_of(session, school_id=school_id, term_id=term_id)
+    programs = await session.scalars(
+        select(store.RefProgram.program_id).where(
+            store.RefProgram.school_id == school_id, store.RefProgram.term_id == term_id
+        )
+    )
+    facts = await _staff_facts(session, school_id, term)
+    result = []
+    for program_id in sorted(programs):
+        deductions = [
+            int(f.detail["deduction"])
+            for f in facts
+            if f.kind == "patrol" and f.program_id == program_id and (through is None or f.month <= through)
+        ]
+        scored = await session.get(store.ProgramScore, (term_id, program_id))
+        plan, effect = (scored.plan_completion, scored.effectiveness) if scored else (0, 0)
+        result.append(evaluate(program_id, deductions, plan, effect, await _answers(session, term_id, program_id)))
+    return result
+
+
+def term_months(calendar: TermCalendarSet) -> list[str]:
+    """The months (YYYY-MM) a term touches."""
+    return _months(calendar.starts_on, calendar.ends_on)
+
+
+def _months(starts: date, ends: date) -> list[str]:
+    months, year, month = [], starts.year, starts.month
+    while (year, month) <= (ends.year, ends.month):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+async def settlement(session: AsyncSession, *, school_id: str, term_id: str, today: date) -> list[Share]:
+    """ST-4: after the term, each teacher's published process money and bonus share."""
+    term = await term_of(session, school_id=school_id, term_id=term_id)
+    if today <= term.ends_on:
+        raise Unprocessable(f"the term ends on {term.ends_on}; it is settled after that", rule="ST-4")
+    months = _months(term.starts_on, term.ends_on)
+    rows = await session.execute(
+        select(store.LedgerEntry.staff_id, store.LedgerEntry.statement_month, store.LedgerEntry.fen).where(
+            store.LedgerEntry.school_id == school_id, store.LedgerEntry.statement_month.in_(months)
+        )
+    )
+    monthly: dict[tuple[str, str], int] = {}
+    for staff, month, fen in rows.all():
+        monthly[(staff, month)] = monthly.get((staff, month), 0) + fen
+    process: dict[str, int] = {}
+    for (staff, _month), total in monthly.items():
+        process[staff] = process.get(staff, 0) + max(0, total)  # ST-1: a month never pays below 0
+    by_program = {e.program_id: e.total for e in await evaluations(session, school_id=school_id, term_id=term_id)}
+    facts = await _staff_facts(session, school_id, term)
+    taught: dict[str, set[str]] = {}
+    for fact in facts:
+        if fact.program_id in by_program:
+            taught.setdefault(fact.staff_id, set()).add(fact.program_id)
+    weights = {
+        staff: round_fen(Fraction(sum(by_program[p] for p in programs), len(programs)))
+        for staff, programs in taught.items()
+    }
+    forfeited = {f.staff_id for f in facts if f.kind == "incident" and f.detail.get("kind") in FORFEITING}
+    return settle(process, weights, forfeited)
+
+
+async def unpublished_months(session: AsyncSession, *, school_id: str, term: TermCalendarSet) -> list[str]:
+    """The term's months with staff facts whose statements are not yet published."""
+    months = set(_months(term.starts_on, term.ends_on))
+    with_facts = set(
+        await session.scalars(
+            select(store.StaffFact.month)
+            .where(store.StaffFact.school_id == school_id, store.StaffFact.month.in_(months))
+            .distinct()
+        )
+    )
+    published = set(
+        await session.scalars(
+            select(store.StatementRun.month).where(
+                store.StatementRun.school_id == school_id, store.StatementRun.status == "published"
+            )
+        )
+    )
+    return sorted(with_facts - published)
+
+
+async def published_settlement(session: AsyncSession, *, school_id: str, term_id: str) -> list[store.SettlementRow]:
+    """The settlement as published (empty before)."""
+    rows = await session.scalars(
+        select(store.SettlementRow)
+        .where(store.SettlementRow.school_id == school_id, store.SettlementRow.term_id == term_id)
+        .order_by(store.SettlementRow.staff_id)
+    )
+    return list(rows)
+
+
+async def publish_settlement(
+    uow: UnitOfWork, *, school_id: str, term_id: str, by: str
+) -> list[TermSettlementPublished]:
+    """ST-4: once every month of the term is published, the settlement is kept as published and announced."""
+    await uow.lock(f"stipend-settlement:{school_id}")
+    calendar = await term_of(uow.session, school_id=school_id, term_id=term_id)
+    if await published_settlement(uow.session, school_id=school_id, term_id=term_id):
+        raise Conflict(f"the settlement of {term_id} is already published", rule="ST-4")
+    shares = await settlement(uow.session, school_id=school_id, term_id=term_id, today=school_today(uow.clock))
+    waiting = await unpublished_months(uow.session, school_id=school_id, term=calendar)
+    if waiting:
+        raise Conflict(f"the statements of {', '.join(waiting)} must be published first", rule="ST-4")
+    pool, now = bonus_pool(sum(s.process_fen for s in shares)), uow.clock.now()
+    events = []
+    for s in shares:
+        uow.session.add(
+            store.SettlementRow(
+                school_id=school_id,
+                term_id=term_id,
+                staff_id=s.staff_id,
+                process_fen=s.process_fen,
+                weight=s.weight,
+                bonus_fen=s.bonus_fen,
+                forfeited=s.forfeited,
+                published_by=by,
+                published_at=now,
+            )
+        )
+        events.append(
+            TermSettlementPublished(
+                settlement_id=f"{school_id}:{term_id}:{s.staff_id}",
+                staff_id=s.staff_id,
+                school_id=school_id,
+                term_id=term_id,
+                process_fen=s.process_fen,
+                bonus_pool_fen=pool,
+                weight=s.weight,
+                bonus_fen=s.bonus_fen,
+                forfeited=s.forfeited,
+                published_by=by,
+                published_at=now,
+            )
+        )
+    await uow.publish_many(events, school_id=school_id)
+    await uow.commit()
+    return events

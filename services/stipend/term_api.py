@@ -1,0 +1,238 @@
+"""HTTP routes of the term: the guardians' survey (anonymous aggregates), the 100-point evaluation of each
+program (QA-2, QA-3) and the 9 : 1 settlement (ST-4)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from chassis.app import RuntimeDep
+from chassis.auth import CurrentPrincipal, Principal, Role, require
+from chassis.clock import school_today
+from chassis.idempotency import respond_once
+from chassis.uow import UnitOfWork
+from services.stipend import access, family_term, term
+from services.stipend.access import MONTH_PATTERN, TEACHERS
+from services.stipend.domain.settlement import Share, bonus_pool
+
+router = APIRouter(prefix="/stipend/v1", tags=["survey, evaluation and settlement"])
+SchoolAdmin = Annotated[Principal, require(Role.SCHOOL_ADMIN)]
+Guardian = Annotated[Principal, require(Role.GUARDIAN)]
+SchoolStaff = Annotated[Principal, require(Role.SCHOOL_ADMIN, *TEACHERS)]
+Through = Annotated[str | None, Query(pattern=MONTH_PATTERN, description="YYYY-MM: patrols up to this month")]
+
+
+class AnswerIn(BaseModel):
+    """A family's answer for one child's program (1 = very dissatisfied … 5 = very satisfied)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    student_id: str = Field(max_length=64)
+    score: int
+
+
+class SurveyOut(BaseModel):
+    """What the survey of a program shows: how many answered, and the points they give (never who)."""
+
+    program_id: str
+    answers: int
+
+
+class ScoresIn(BaseModel):
+    """The school's QA-2 scores of a program for the term."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    plan_completion: int
+    effectiveness: int
+    note: str = Field(max_length=500)
+
+
+class EvaluationOut(BaseModel):
+    """QA-2: a program's evaluation, part by part, out of 100."""
+
+    program_id: str
+    patrol: int
+    plan_completion: int
+    effectiveness: int
+    survey: int
+    total: int
+
+
+class ShareOut(BaseModel):
+    """ST-4: a teacher's term: process money (monthly statements), bonus weight and share."""
+
+    staff_id: str
+    process_fen: int
+    weight: int
+    bonus_fen: int
+    forfeited: bool
+
+
+class SettlementOut(BaseModel):
+    """The term's settlement: as published, or as it would be published now."""
+
+    school_id: str
+    term_id: str
+    status: str
+    process_fen: int
+    bonus_pool_fen: int
+    teachers: list[ShareOut]
+
+
+@router.post("/surveys/{term_id}/programs/{program_id}/answers", status_code=201, response_model=SurveyOut)
+async def answer_survey(
+    runtime: RuntimeDep, request: Request, principal: Guardian, term_id: str, program_id: str, body: AnswerIn
+) -> JSONResponse:
+    """QA-2: a guardian answers for their own child, once per family, program and term."""
+
+    async def act(uow: UnitOfWork) -> tuple[int, Any]:
+        school = await access.family_reader(uow.session, principal, body.student_id)
+        count = await term.answer(
+            uow, school_id=school, term_id=term_id, program_id=program_id, student_id=body.student_id, score=body.score
+        )
+        return 201, {"program_id": program_id, "answers": count}
+
+    return await respond_once(runtime, request, principal, body.model_dump(mode="json"), act)
+
+
+@router.put("/evaluations/{term_id}/programs/{program_id}", response_model=EvaluationOut)
+async def score_program(
+    runtime: RuntimeDep, principal: SchoolAdmin, term_id: str, program_id: str, body: ScoresIn
+) -> EvaluationOut:
+    """QA-2: the school scores plan completion and effectiveness (with a note)."""
+    school = principal.school()
+    async with runtime.uow() as uow:
+        await term.score(
+            uow,
+            school_id=school,
+            term_id=term_id,
+            program_id=program_id,
+            plan=body.plan_completion,
+            effect=body.effectiveness,
+            note=body.note,
+            by=principal.subject,
+        )
+        await uow.commit()
+    async with runtime.db.sessions() as session:
+        found = await term.evaluations(session, school_id=school, term_id=term_id)
+    return next(_evaluation(e) for e in found if e.program_id == program_id)
+
+
+@router.get("/evaluations/{term_id}", response_model=list[EvaluationOut])
+async def term_evaluations(
+    runtime: RuntimeDep, principal: SchoolStaff, term_id: str, through: Through = None
+) -> list[EvaluationOut]:
+    """QA-3: every program's evaluation for the school's staff, as it stands or through a month (每月公示)."""
+    async with runtime.db.sessions() as session:
+        found = await term.evaluations(session, school_id=principal.school(), term_id=term_id, through=through)
+    return [_evaluation(e) for e in found]
+
+
+@router.get("/settlements/{term_id}", response_model=SettlementOut)
+async def term_settlement(runtime: RuntimeDep, principal: SchoolAdmin, term_id: str) -> SettlementOut:
+    """ST-4: after the term, each teacher's process money and bonus share (9 : 1; none after ST-3)."""
+    school = principal.school()
+    async with runtime.db.sessions() as session:
+        published = await term.published_settlement(session, school_id=school, term_id=term_id)
+        if published:
+            shares = [Share(r.staff_id, r.process_fen, r.weight, r.bonus_fen, r.forfeited) for r in published]
+        else:
+            shares = await term.settlement(
+                session, school_id=school, term_id=term_id, today=school_today(runtime.clock)
+            )
+    return _settlement(school, term_id, "published" if published else "draft", shares)
+
+
+@router.post("/settlements/{term_id}/publish", response_model=SettlementOut)
+async def publish_settlement(runtime: RuntimeDep, principal: SchoolAdmin, term_id: str) -> SettlementOut:
+    """ST-4: publish the term's settlement (every month published first), one event per teacher."""
+    school = principal.school()
+    async with runtime.uow() as uow:
+        events = await term.publish_settlement(uow, school_id=school, term_id=term_id, by=principal.subject)
+    shares = [Share(e.staff_id, e.process_fen, e.weight, e.bonus_fen, e.forfeited) for e in events]
+    return _settlement(school, term_id, "published", shares)
+
+
+def _settlement(school: str, term_id: str, status: str, shares: list[Share]) -> SettlementOut:
+    teachers = [
+        ShareOut(
+            staff_id=s.staff_id,
+            process_fen=s.process_fen,
+            weight=s.weight,
+            bonus_fen=s.bonus_fen,
+            forfeited=s.forfeited,
+        )
+        for s in shares
+    ]
+    return SettlementOut(
+        school_id=school,
+        term_id=term_id,
+        status=status,
+        process_fen=sum(s.process_fen for s in shares),
+        bonus_pool_fen=bonus_pool(sum(s.process_fen for s in shares)),
+        teachers=teachers,
+    )
+
+
+def _evaluation(e: Any) -> EvaluationOut:
+    return EvaluationOut(
+        program_id=e.program_id,
+        patrol=e.patrol,
+        plan_completion=e.plan_completion,
+        effectiveness=e.effectiveness,
+        survey=e.survey,
+        total=e.total,
+    )
+
+
+class FamilySettlementOut(BaseModel):
+    """EN-7 多退少补 of one monthly program: prepaid at term start, due by attendance, refund or collect."""
+
+    program_id: str
+    prepaid_fen: int
+    due_fen: int
+    refund_fen: int
+    collect_fen: int
+
+
+class FamilyTermOut(BaseModel):
+    """A child's term-end settlement of monthly fees."""
+
+    school_id: str
+    term_id: str
+    student_id: str
+    programs: list[FamilySettlementOut]
+    refund_fen: int
+    collect_fen: int
+
+
+@router.get("/family-settlements/{term_id}/students/{student_id}", response_model=FamilyTermOut)
+async def family_term_settlement(
+    runtime: RuntimeDep, principal: CurrentPrincipal, term_id: str, student_id: str
+) -> FamilyTermOut:
+    """EN-7/ST-6: the term's monthly prepayments settled against attendance (the school admin, or a guardian)."""
+    async with runtime.db.sessions() as session:
+        school = await access.family_reader(session, principal, student_id)
+        settled = await family_term.settle(session, school_id=school, term_id=term_id, student_id=student_id)
+    programs = [
+        FamilySettlementOut(
+            program_id=s.program_id,
+            prepaid_fen=s.prepaid_fen,
+            due_fen=s.due_fen,
+            refund_fen=s.refund_fen,
+            collect_fen=s.collect_fen,
+        )
+        for s in settled
+    ]
+    return FamilyTermOut(
+        school_id=school,
+        term_id=term_id,
+        student_id=student_id,
+        programs=programs,
+        refund_fen=sum(p.refund_fen for p in programs),
+        collect_fen=sum(p.collect_fen for p in programs),
+    )
