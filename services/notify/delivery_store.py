@@ -56,7 +56,7 @@ async def webhook_secrets(session: AsyncSession, *, urls_by_recipient: dict[str,
             store.WebhookEndpoint.endpoint_id.in_(list(urls_by_recipient))
         )
     )
-    return {str(endpoint_id): str(secret) for endpoint_id, secret in rows.tuples()}
+    return {str(endpoint_id): str(secret) for endpoint_id, secret in rows}
 
 
 async def unanswered_urgent(session: AsyncSession, *, sent_before: datetime, limit: int) -> list[Delivery]:
