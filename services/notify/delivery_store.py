@@ -17,7 +17,8 @@ async def claim_due(
     session: AsyncSession, *, channel: str, now: datetime, limit: int, lease: timedelta
 ) -> list[Delivery]:
     """Lock up to `limit` queued deliveries of `channel` due by `now` (rows another replica holds are skipped),
-    count the attempt and push their due time out by the lease, so a crashed sender's claim lapses."""
+    count the attempt and push their due time out by the lease, so a crashed sender's claim lapses. The last
+    error is cleared while the attempt is in flight, so a queued row with an error is one waiting to retry."""
     rows = await session.execute(
         select(Delivery)
         .where(Delivery.channel == channel, Delivery.state == DeliveryState.QUEUED, Delivery.next_attempt_at <= now)
@@ -29,6 +30,7 @@ async def claim_due(
     for delivery in claimed:
         delivery.attempts += 1
         delivery.next_attempt_at = now + lease
+        delivery.last_error = None
     await session.flush()
     return claimed
 
