@@ -13,12 +13,8 @@ from services.notify.domain.channels import DeliveryState
 Delivery = store.Delivery
 
 
-async def claim_due(
-    session: AsyncSession, *, channel: str, now: datetime, limit: int, lease: timedelta
-) -> list[Delivery]:
-    """Lock up to `limit` queued deliveries of `channel` due by `now` (rows another replica holds are skipped),
-    count the attempt and push their due time out by the lease, so a crashed sender's claim lapses. The last
-    error is cleared while the attempt is in flight, so a queued row with an error is one waiting to retry."""
+async def lock_due(session: AsyncSession, *, channel: str, now: datetime, limit: int) -> list[Delivery]:
+    """Lock up to `limit` queued deliveries of `channel` due by `now`; rows another replica holds are skipped."""
     rows = await session.execute(
         select(Delivery)
         .where(Delivery.channel == channel, Delivery.state == DeliveryState.QUEUED, Delivery.next_attempt_at <= now)
@@ -26,13 +22,40 @@ async def claim_due(
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    claimed = list(rows.scalars())
-    for delivery in claimed:
+    return list(rows.scalars())
+
+
+def claim(deliveries: list[Delivery], *, now: datetime, lease: timedelta) -> None:
+    """Count the attempt and push the due time out by the lease, so a crashed sender's claim lapses. The last
+    error is cleared while the attempt is in flight, so a queued row with an error is one waiting to retry."""
+    for delivery in deliveries:
         delivery.attempts += 1
         delivery.next_attempt_at = now + lease
         delivery.last_error = None
-    await session.flush()
-    return claimed
+
+
+async def endpoints(session: AsyncSession, endpoint_ids: set[str], *, lock: bool) -> dict[str, store.WebhookEndpoint]:
+    """Webhook endpoints by id (locked for update if `lock`: their circuit is about to change)."""
+    if not endpoint_ids:
+        return {}
+    query = select(store.WebhookEndpoint).where(store.WebhookEndpoint.endpoint_id.in_(sorted(endpoint_ids)))
+    if lock:
+        query = query.with_for_update()
+    return {e.endpoint_id: e for e in (await session.execute(query)).scalars()}
+
+
+async def resume_endpoint(session: AsyncSession, *, endpoint_id: str, now: datetime) -> None:
+    """An endpoint back in service: what waited out its open circuit is due now."""
+    await session.execute(
+        update(Delivery)
+        .where(
+            Delivery.channel == "webhook",
+            Delivery.recipient_id == endpoint_id,
+            Delivery.state == DeliveryState.QUEUED,
+            Delivery.next_attempt_at > now,
+        )
+        .values(next_attempt_at=now)
+    )
 
 
 async def lock_claimed(session: AsyncSession, *, delivery_id: str, attempts: int) -> Delivery | None:
@@ -47,18 +70,6 @@ async def lock_claimed(session: AsyncSession, *, delivery_id: str, attempts: int
         .with_for_update()
     )
     return row.scalar_one_or_none()
-
-
-async def webhook_secrets(session: AsyncSession, *, urls_by_recipient: dict[str, str]) -> dict[str, str]:
-    """Signing secrets of the endpoints these webhook deliveries go to, by endpoint id."""
-    if not urls_by_recipient:
-        return {}
-    rows = await session.execute(
-        select(store.WebhookEndpoint.endpoint_id, store.WebhookEndpoint.secret).where(
-            store.WebhookEndpoint.endpoint_id.in_(list(urls_by_recipient))
-        )
-    )
-    return {str(endpoint_id): str(secret) for endpoint_id, secret in rows}
 
 
 async def unanswered_urgent(session: AsyncSession, *, sent_before: datetime, limit: int) -> list[Delivery]:

@@ -18,10 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.app import Runtime
 from chassis.metrics import NOTIFICATIONS
-from services.notify import delivery_store, queueing, store
+from services.notify import circuits, delivery_store, queueing, store
 from services.notify.channels.base import ChannelAdapter, Outgoing, Permanent, SendFailed, Sent, Transient
 from services.notify.channels.registry import build_adapters
 from services.notify.domain.channels import Channel, DeliveryState
+from services.notify.domain.circuit import Breaker
 from services.notify.domain.rate_limit import TokenBucket
 from services.notify.domain.retry import POLICIES
 from services.notify.domain.routing import falls_back
@@ -49,6 +50,10 @@ class Dispatcher:
             Channel.WECHAT: self._settings.rate_wechat_per_second,
             Channel.WEBHOOK: self._settings.rate_webhook_per_second,
         }
+        self._breaker = Breaker(
+            failures_to_open=self._settings.webhook_breaker_failures,
+            cooldown=timedelta(seconds=self._settings.webhook_breaker_cooldown_seconds),
+        )
         burst = self._settings.rate_burst_seconds
         self._buckets = {channel: TokenBucket(rate, max(1.0, rate * burst)) for channel, rate in rates.items()}
 
@@ -65,17 +70,14 @@ class Dispatcher:
         granted = bucket.take(clock.now(), self._settings.delivery_batch)
         if granted == 0:
             return 0
+        lease = timedelta(seconds=self._settings.delivery_lease_seconds)
         async with self._runtime.uow() as uow:
-            claimed = await delivery_store.claim_due(
-                uow.session,
-                channel=channel,
-                now=clock.now(),
-                limit=granted,
-                lease=timedelta(seconds=self._settings.delivery_lease_seconds),
-            )
-            secrets = await delivery_store.webhook_secrets(
-                uow.session, urls_by_recipient={d.recipient_id: d.address for d in claimed if d.channel == "webhook"}
-            )
+            now = clock.now()
+            claimed = await delivery_store.lock_due(uow.session, channel=channel, now=now, limit=granted)
+            secrets: dict[str, str] = {}
+            if channel == Channel.WEBHOOK:
+                claimed, secrets = await circuits.admit(uow.session, self._breaker, claimed, now=now, lease=lease)
+            delivery_store.claim(claimed, now=now, lease=lease)
             outgoing = [(d.delivery_id, d.attempts, _outgoing(d, secrets.get(d.recipient_id))) for d in claimed]
             await uow.commit()
         bucket.refund(granted - len(outgoing))
@@ -120,6 +122,14 @@ class Dispatcher:
                 delivery.failed_at = now
                 delivery.last_error = str(result)[:500]
                 _fall_back(uow.session, delivery, now)
+            if delivery.channel == Channel.WEBHOOK:
+                await circuits.record(
+                    uow.session,
+                    self._breaker,
+                    endpoint_id=delivery.recipient_id,
+                    succeeded=isinstance(result, Sent),
+                    now=now,
+                )
             channel, state = delivery.channel, delivery.state
             await uow.commit()
         NOTIFICATIONS.labels(SERVICE, channel, state).inc()

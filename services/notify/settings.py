@@ -50,5 +50,8 @@ class NotifySettings(ServiceSettings):
     wechat_app_secret: SecretStr | None = None
     wechat_template_id: str | None = None
 
-    # Webhooks to schools' own systems.
+    # Webhooks to schools' own systems; an endpoint failing this many times in a row gets nothing for the cool-down,
+    # then one trial delivery.
     webhook_timeout_seconds: float = 10.0
+    webhook_breaker_failures: int = 5
+    webhook_breaker_cooldown_seconds: float = 300.0

@@ -131,6 +131,9 @@ class WebhookEndpoint(Base):
     secret: Mapped[str] = mapped_column(String(100))
     event_types: Mapped[list[str]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The circuit breaker: failures in a row, and until when nothing is sent to the endpoint.
+    failures_in_a_row: Mapped[int] = mapped_column(Integer, default=0)
+    open_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 async def guardians_of(session: AsyncSession, *, student_id: str) -> list[GuardianLink]:

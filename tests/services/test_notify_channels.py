@@ -152,3 +152,42 @@ async def test_a_schools_webhook_is_signed_retried_with_the_same_id_and_delivere
         assert (await notify.delete(f"/notify/v1/webhooks/{endpoint_id}", headers=other_school)).status_code == 404
         guardian = await notify.post("/notify/v1/webhooks", json={"url": "http://x.example/"}, headers=MUM)
         assert guardian.status_code == 403
+
+
+async def test_a_failing_webhook_endpoint_trips_its_circuit_then_gets_one_trial_before_the_rest(
+    pg_url: str, topic_prefix: str
+) -> None:
+    await publish_as_producer(topic_prefix, ROSTER, school_id="s1")
+    async with (
+        providers() as outside,
+        notify_with(
+            pg_url, topic_prefix, outside, webhook_breaker_failures=2, webhook_breaker_cooldown_seconds=300
+        ) as notify,
+    ):
+        created = await notify.post("/notify/v1/webhooks", json={"url": outside.settings["hooks_url"]}, headers=ADMIN)
+        outside.hooks.secret = created.json()["secret"]
+        outside.hooks.answer_next = [503] * 100  # the school's system is down
+        await publish_as_producer(topic_prefix, [checked_in(n) for n in (1, 2, 3)], school_id="s1")
+
+        async def tripped() -> bool:
+            hooks = await deliveries(notify, "webhook")
+            return len(hooks) == 3 and all(d.last_error == "http-503" for d in hooks)
+
+        await eventually(tripped)
+        assert len(outside.hooks.attempts) == 3
+
+        outside.clock.advance(timedelta(seconds=60))  # every retry is due, but the circuit is open
+        await asyncio.sleep(0.7)
+        assert len(outside.hooks.attempts) == 3
+        assert {d.attempts for d in await deliveries(notify, "webhook")} == {1}  # waiting spends no attempt
+
+        outside.clock.advance(timedelta(seconds=241))  # the cool-down is over: one trial, which fails
+        await eventually(lambda: len(outside.hooks.attempts) == 4)
+        await asyncio.sleep(0.7)
+        assert len(outside.hooks.attempts) == 4
+
+        outside.hooks.answer_next = []  # back up
+        outside.clock.advance(timedelta(seconds=301))
+        await eventually(in_states(notify, "webhook", ["delivered"] * 3))
+        assert len(outside.hooks.attempts) == 5 + 2  # one more trial, then the two that waited
+        assert len(outside.hooks.received) == 3

@@ -13,6 +13,7 @@ from chassis.clock import SCHOOL_TZ
 from services.notify.channels.sms_aliyun import percent_encode
 from services.notify.channels.webhook import new_secret, sign, verify
 from services.notify.domain.channels import Category, Channel, DeliveryState, can_move, category_of
+from services.notify.domain.circuit import Breaker, CircuitState, after_success
 from services.notify.domain.quiet_hours import QuietHours, send_at
 from services.notify.domain.rate_limit import TokenBucket
 from services.notify.domain.retry import POLICIES, RetryPolicy
@@ -146,3 +147,18 @@ def test_a_receiver_rejects_a_tampered_body_or_another_secret() -> None:
 def test_alibaba_cloud_percent_encoding_keeps_only_unreserved_characters() -> None:
     assert percent_encode("a b*c~d/e:f") == "a%20b%2Ac~d%2Fe%3Af"
     assert percent_encode("小明") == "%E5%B0%8F%E6%98%8E"
+
+
+def test_a_circuit_opens_after_failures_in_a_row_and_half_opens_after_the_cool_down() -> None:
+    breaker = Breaker(failures_to_open=3, cooldown=timedelta(minutes=5))
+    failures, until = 0, None
+    for _ in range(2):
+        failures, until = breaker.after_failure(failures, AFTERNOON)
+        assert breaker.state(failures, until, AFTERNOON) == CircuitState.CLOSED
+    failures, until = breaker.after_failure(failures, AFTERNOON)
+    assert until == AFTERNOON + timedelta(minutes=5)
+    assert breaker.state(failures, until, AFTERNOON + timedelta(minutes=4)) == CircuitState.OPEN
+    assert breaker.state(failures, until, AFTERNOON + timedelta(minutes=5)) == CircuitState.HALF_OPEN
+    later = AFTERNOON + timedelta(minutes=6)
+    assert breaker.after_failure(failures, later) == (4, later + timedelta(minutes=5))  # a failed trial reopens
+    assert breaker.state(*after_success(), later) == CircuitState.CLOSED

@@ -74,6 +74,8 @@ def upgrade() -> None:
         sa.Column("secret", sa.String(length=100), nullable=False),
         sa.Column("event_types", sa.JSON(), nullable=False),
         sa.Column("created_at", _TS, nullable=False),
+        sa.Column("failures_in_a_row", sa.Integer(), nullable=False),
+        sa.Column("open_until", _TS, nullable=True),
         sa.PrimaryKeyConstraint("endpoint_id"),
     )
     op.create_index("ix_webhook_endpoints_school_id", "webhook_endpoints", ["school_id"])
