@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from chassis.app import ServiceDefinition
-from services.notify import api, consumers, store
+from services.notify import api, api_operations, api_preferences, consumers, store
+from services.notify.dispatch import run_dispatcher
 from services.notify.settings import NotifySettings
 
 DEFINITION = ServiceDefinition(
@@ -13,10 +14,12 @@ DEFINITION = ServiceDefinition(
     metadata=store.Base.metadata,
     tables=store.TABLES,
     migrations=Path(__file__).parent / "migrations",
-    routers=[api.router],
+    routers=[api.router, api_preferences.router, api_operations.router],
     settings_class=NotifySettings,
     subscription=consumers.subscription,
-    description="Guardian and staff notifications: in-app (live), exactly one per event and recipient.",
+    workers=[run_dispatcher],
+    description="Guardian notifications: in-app (live), e-mail, SMS, WeChat and school webhooks; exactly one per "
+    "event, recipient and channel.",
 )
 
 create_app = DEFINITION.create_app

@@ -16,7 +16,7 @@ from contracts.attendance import StudentCheckedIn
 from contracts.enrollment import GuardianLinked, GuardianUnlinked, StudentEnrolled, StudentTransferred
 from contracts.envelope import Envelope, Event
 from contracts.homework import HomeworkAssigned, HomeworkChanged, HomeworkWithdrawn, WeeklyPlanPublished
-from services.notify import store
+from services.notify import queueing, store
 from services.notify.domain.messages import (
     PLAN_CHANGES,
     Language,
@@ -83,10 +83,18 @@ def alert_guardians(push: Push, compose: Compose, only: Recipient | None = None)
         name = student.name if student is not None else event.student_id
         links = await store.guardians_of(uow.session, student_id=event.student_id)
         chosen = [link for link in links if only is None or only(event, link.guardian_id)] or links
+        preferences = await queueing.preferences_of(uow.session, (link.guardian_id for link in chosen))
         for link in chosen:
-            language: Language = "en" if link.language == "en" else "zh"
+            preference = preferences.get(link.guardian_id)
+            language = queueing.language_of(preference, link.language)
+            message = compose(event, name, language)
             _notify(
-                uow, push, link.guardian_id, event.school_id, event.student_id, envelope, compose(event, name, language)
+                uow, push, link.guardian_id, event.school_id, event.student_id, envelope, message, preference, language
+            )
+        if chosen:
+            school_message = compose(event, name, "zh")
+            await queueing.queue_webhooks(
+                uow, school_id=event.school_id, student_id=event.student_id, envelope=envelope, message=school_message
             )
         await uow.session.flush()
 
@@ -94,7 +102,15 @@ def alert_guardians(push: Push, compose: Compose, only: Recipient | None = None)
 
 
 def _notify(
-    uow: UnitOfWork, push: Push, guardian_id: str, school_id: str, student_id: str, envelope: Envelope, message: Message
+    uow: UnitOfWork,
+    push: Push,
+    guardian_id: str,
+    school_id: str,
+    student_id: str,
+    envelope: Envelope,
+    message: Message,
+    preference: store.GuardianPreference | None,
+    language: Language,
 ) -> None:
     notification = store.Notification(
         notification_id=str(uuid.uuid4()),
@@ -111,6 +127,7 @@ def _notify(
         created_at=uow.clock.now(),
     )
     uow.session.add(notification)
+    queueing.queue_for_guardian(uow, notification, preference, message, language)
     live = orjson.dumps(public_view(notification))
     uow.after_commit(_push_later(push, f"guardian:{guardian_id}", live))
     uow.after_commit(lambda: NOTIFICATIONS.labels(SERVICE, IN_APP, "delivered").inc())
@@ -122,11 +139,17 @@ def alert_school_guardians(push: Push, compose: Callable[[Any, Language], Messag
 
     async def handle(uow: UnitOfWork, event: Any, envelope: Envelope) -> None:
         grades = list(getattr(event, "grades", []))
-        for guardian_id, language, student_id in await store.guardians_of_school(
-            uow.session, school_id=event.school_id, grades=grades
-        ):
-            lang: Language = "en" if language == "en" else "zh"
-            _notify(uow, push, guardian_id, event.school_id, student_id, envelope, compose(event, lang))
+        recipients = await store.guardians_of_school(uow.session, school_id=event.school_id, grades=grades)
+        preferences = await queueing.preferences_of(uow.session, (guardian_id for guardian_id, _, _ in recipients))
+        for guardian_id, linked_language, student_id in recipients:
+            preference = preferences.get(guardian_id)
+            language = queueing.language_of(preference, linked_language)
+            message = compose(event, language)
+            _notify(uow, push, guardian_id, event.school_id, student_id, envelope, message, preference, language)
+        if recipients:
+            await queueing.queue_webhooks(
+                uow, school_id=event.school_id, student_id="", envelope=envelope, message=compose(event, "zh")
+            )
         await uow.session.flush()
 
     return handle
