@@ -8,6 +8,7 @@ from contracts import enrollment
 from contracts.attendance import StudentCheckedIn
 from contracts.envelope import Event
 from contracts.homework import HomeworkAssigned, HomeworkChanged, HomeworkWithdrawn, WeeklyPlanPublished
+from contracts.registry import EVENT_TYPES
 from services.notify.attendance_alerts import attendance_alerts
 from services.notify.domain.messages import ENROLLMENT_STEP_TYPES
 from services.notify.handlers import (
@@ -20,10 +21,12 @@ from services.notify.handlers import (
     remember_student,
     unlink_guardian,
 )
+from services.notify.open_stream import also_to_subscribers, to_subscribers
 
 
 def subscription(runtime: Runtime) -> Subscription:
-    """Rosters and application steps from enrollment; alerts from attendance; homework plans (HW-8)."""
+    """Rosters and application steps from enrollment; alerts from attendance; homework plans (HW-8); and every
+    event type for the district's subscriptions (BX-8)."""
     push = runtime.broadcaster.publish
     steps = alert_guardians_of_enrollment_step(push)
     plan_changes = alert_guardians_of_plan_change(push)
@@ -40,4 +43,7 @@ def subscription(runtime: Runtime) -> Subscription:
     }
     handlers |= {event: steps for event in enrollment.EVENTS if event.type in ENROLLMENT_STEP_TYPES}
     handlers |= attendance_alerts(push)
+    # BX-8: every published event type can be subscribed to; rosters and alerts keep their place in the order.
+    handlers = {event: also_to_subscribers(handler) for event, handler in handlers.items()}
+    handlers |= {event: to_subscribers for event in EVENT_TYPES.values() if event not in handlers}
     return Subscription(handlers)

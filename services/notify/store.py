@@ -121,7 +121,9 @@ class Delivery(Base):
 
 
 class WebhookEndpoint(Base):
-    """A school's own system that receives its notifications as signed webhooks (NT-2)."""
+    """A school's own system that receives its notifications as signed webhooks (NT-2), or a district system
+    subscribed to event types of some schools (BX-8: `district_id` set, `school_id` empty, `school_ids` chosen,
+    all the district's if empty)."""
 
     __tablename__ = "webhook_endpoints"
 
@@ -131,6 +133,8 @@ class WebhookEndpoint(Base):
     secret: Mapped[str] = mapped_column(String(100))
     event_types: Mapped[list[str]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    district_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    school_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
     # The circuit breaker: failures in a row, and until when nothing is sent to the endpoint.
     failures_in_a_row: Mapped[int] = mapped_column(Integer, default=0)
     open_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -74,14 +74,18 @@ def upgrade() -> None:
         sa.Column("secret", sa.String(length=100), nullable=False),
         sa.Column("event_types", sa.JSON(), nullable=False),
         sa.Column("created_at", _TS, nullable=False),
+        sa.Column("district_id", sa.String(length=64), nullable=True),
+        sa.Column("school_ids", sa.JSON(), nullable=False),
         sa.Column("failures_in_a_row", sa.Integer(), nullable=False),
         sa.Column("open_until", _TS, nullable=True),
         sa.PrimaryKeyConstraint("endpoint_id"),
     )
     op.create_index("ix_webhook_endpoints_school_id", "webhook_endpoints", ["school_id"])
+    op.create_index("ix_webhook_endpoints_district_id", "webhook_endpoints", ["district_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_webhook_endpoints_district_id", table_name="webhook_endpoints")
     op.drop_index("ix_webhook_endpoints_school_id", table_name="webhook_endpoints")
     op.drop_table("webhook_endpoints")
     op.drop_index("ix_deliveries_notification", table_name="deliveries")
