@@ -6,6 +6,7 @@ from chassis.app import Runtime
 from chassis.consumer import Handler, Subscription
 from contracts import enrollment
 from contracts.attendance import StudentCheckedIn
+from contracts.attendance.dismissal import StudentCheckedOut
 from contracts.envelope import Event
 from contracts.homework import HomeworkAssigned, HomeworkChanged, HomeworkWithdrawn, WeeklyPlanPublished
 from contracts.registry import EVENT_TYPES
@@ -22,6 +23,7 @@ from services.notify.handlers import (
     unlink_guardian,
 )
 from services.notify.open_stream import also_to_subscribers, to_subscribers
+from services.notify.pickups import alert_guardians_of_check_out, forget_pickup_person, remember_pickup_person
 
 
 def subscription(runtime: Runtime) -> Subscription:
@@ -35,6 +37,8 @@ def subscription(runtime: Runtime) -> Subscription:
         enrollment.GuardianLinked: link_guardian,
         enrollment.GuardianUnlinked: unlink_guardian,
         enrollment.StudentTransferred: move_student,
+        enrollment.PickupPersonAdded: remember_pickup_person,
+        enrollment.PickupPersonRemoved: forget_pickup_person,
         StudentCheckedIn: alert_guardians_of_check_in(push),
         WeeklyPlanPublished: alert_guardians_of_weekly_plan(push),
         HomeworkAssigned: plan_changes,
@@ -43,6 +47,7 @@ def subscription(runtime: Runtime) -> Subscription:
     }
     handlers |= {event: steps for event in enrollment.EVENTS if event.type in ENROLLMENT_STEP_TYPES}
     handlers |= attendance_alerts(push)
+    handlers[StudentCheckedOut] = alert_guardians_of_check_out(push)
     # BX-8: every published event type can be subscribed to; rosters and alerts keep their place in the order.
     handlers = {event: also_to_subscribers(handler) for event, handler in handlers.items()}
     handlers |= {event: to_subscribers for event in EVENT_TYPES.values() if event not in handlers}

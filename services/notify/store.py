@@ -41,6 +41,18 @@ class GuardianLink(Base):
     language: Mapped[str] = mapped_column(String(2))
 
 
+class PickupPerson(Base):
+    """An adult authorised to collect a child, with the relation the school recorded (from
+    `enrollment.pickup_person_added`), so a check-out alert can say who collected the child (NT-1)."""
+
+    __tablename__ = "pickup_persons"
+
+    person_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    student_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    school_id: Mapped[str] = mapped_column(String(64))
+    relation: Mapped[str] = mapped_column(String(32))
+
+
 class Notification(Base):
     """One notification to one guardian about one event (NT-3: never two for the same pair)."""
 

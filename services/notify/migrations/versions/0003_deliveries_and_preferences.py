@@ -1,4 +1,4 @@
-"""deliveries per channel, guardian preferences, school webhook endpoints, read notifications
+"""deliveries per channel, guardian preferences, webhook endpoints, pickup persons, read notifications
 
 Revision ID: 0003
 Revises: 0002
@@ -20,6 +20,14 @@ _TS = sa.DateTime(timezone=True)
 def upgrade() -> None:
     with op.batch_alter_table("notifications", schema=None) as batch_op:
         batch_op.add_column(sa.Column("read_at", _TS, nullable=True))
+    op.create_table(
+        "pickup_persons",
+        sa.Column("person_id", sa.String(length=64), nullable=False),
+        sa.Column("student_id", sa.String(length=64), nullable=False),
+        sa.Column("school_id", sa.String(length=64), nullable=False),
+        sa.Column("relation", sa.String(length=32), nullable=False),
+        sa.PrimaryKeyConstraint("person_id", "student_id"),
+    )
     op.create_table(
         "guardian_preferences",
         sa.Column("guardian_id", sa.String(length=64), nullable=False),
@@ -92,5 +100,6 @@ def downgrade() -> None:
     op.drop_index("ix_deliveries_due", table_name="deliveries")
     op.drop_table("deliveries")
     op.drop_table("guardian_preferences")
+    op.drop_table("pickup_persons")
     with op.batch_alter_table("notifications", schema=None) as batch_op:
         batch_op.drop_column("read_at")
