@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from chassis.app import Runtime
 from chassis.consumer import Handler, Subscription
 from contracts import enrollment
 from contracts.attendance import StudentCheckedIn
 from contracts.attendance.dismissal import StudentCheckedOut
+from contracts.attendance.emergency import EmergencyBroadcast
 from contracts.envelope import Event
 from contracts.homework import HomeworkAssigned, HomeworkChanged, HomeworkWithdrawn, WeeklyPlanPublished
 from contracts.registry import EVENT_TYPES
 from services.notify.attendance_alerts import attendance_alerts
+from services.notify.broadcasts import merging_repeats
 from services.notify.domain.messages import ENROLLMENT_STEP_TYPES
 from services.notify.handlers import (
     alert_guardians_of_check_in,
@@ -24,6 +28,7 @@ from services.notify.handlers import (
 )
 from services.notify.open_stream import also_to_subscribers, to_subscribers
 from services.notify.pickups import alert_guardians_of_check_out, forget_pickup_person, remember_pickup_person
+from services.notify.settings import NotifySettings
 
 
 def subscription(runtime: Runtime) -> Subscription:
@@ -48,6 +53,8 @@ def subscription(runtime: Runtime) -> Subscription:
     handlers |= {event: steps for event in enrollment.EVENTS if event.type in ENROLLMENT_STEP_TYPES}
     handlers |= attendance_alerts(push)
     handlers[StudentCheckedOut] = alert_guardians_of_check_out(push)
+    window = timedelta(seconds=runtime.settings_as(NotifySettings).broadcast_merge_window_seconds)
+    handlers[EmergencyBroadcast] = merging_repeats(handlers[EmergencyBroadcast], window)
     # BX-8: every published event type can be subscribed to; rosters and alerts keep their place in the order.
     handlers = {event: also_to_subscribers(handler) for event, handler in handlers.items()}
     handlers |= {event: to_subscribers for event in EVENT_TYPES.values() if event not in handlers}

@@ -25,6 +25,8 @@ class NotifySettings(ServiceSettings):
     delivery_send_timeout_seconds: float = 10.0
     # NT-2: an urgent alert not delivered or read within this many seconds goes to the guardian's next channel.
     urgent_fallback_seconds: float = 120.0
+    # The same emergency broadcast to the same guardians within this window is merged into the first (not resent).
+    broadcast_merge_window_seconds: float = 600.0
     # Sends per second per channel (token bucket, per process), and the burst allowed at once.
     rate_email_per_second: float = 20.0
     rate_sms_per_second: float = 10.0

@@ -53,6 +53,18 @@ class PickupPerson(Base):
     relation: Mapped[str] = mapped_column(String(32))
 
 
+class RecentBroadcast(Base):
+    """The last time each distinct emergency message was sent to a school, to merge repeats."""
+
+    __tablename__ = "recent_broadcasts"
+
+    school_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    broadcast_id: Mapped[str] = mapped_column(String(64))
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    merged: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class Notification(Base):
     """One notification to one guardian about one event (NT-3: never two for the same pair)."""
 

@@ -1,4 +1,5 @@
-"""deliveries per channel, guardian preferences, webhook endpoints, pickup persons, read notifications
+"""deliveries per channel, guardian preferences, webhook endpoints, pickup persons,
+recent broadcasts, read notifications
 
 Revision ID: 0003
 Revises: 0002
@@ -20,6 +21,15 @@ _TS = sa.DateTime(timezone=True)
 def upgrade() -> None:
     with op.batch_alter_table("notifications", schema=None) as batch_op:
         batch_op.add_column(sa.Column("read_at", _TS, nullable=True))
+    op.create_table(
+        "recent_broadcasts",
+        sa.Column("school_id", sa.String(length=64), nullable=False),
+        sa.Column("key", sa.String(length=32), nullable=False),
+        sa.Column("broadcast_id", sa.String(length=64), nullable=False),
+        sa.Column("sent_at", _TS, nullable=False),
+        sa.Column("merged", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("school_id", "key"),
+    )
     op.create_table(
         "pickup_persons",
         sa.Column("person_id", sa.String(length=64), nullable=False),
@@ -101,5 +111,6 @@ def downgrade() -> None:
     op.drop_table("deliveries")
     op.drop_table("guardian_preferences")
     op.drop_table("pickup_persons")
+    op.drop_table("recent_broadcasts")
     with op.batch_alter_table("notifications", schema=None) as batch_op:
         batch_op.drop_column("read_at")
