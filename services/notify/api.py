@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import AwareDatetime, BaseModel
 
-from chassis.app import RuntimeDep
+from chassis.app import Runtime, RuntimeDep
 from chassis.auth import Principal, Role, require
 from chassis.problems import Problem
 from services.notify import store
@@ -70,16 +70,21 @@ async def list_notifications(
 async def stream_notifications(request: Request, runtime: RuntimeDep, principal: Guardian) -> StreamingResponse:
     """Server-sent events: each new notification for the calling guardian as it is stored; at most
     `stream_cap_per_person` at once per guardian on this process (each holds a subscription), else 429."""
+    return live_stream(request, runtime, principal, f"guardian:{principal.subject}")
+
+
+def live_stream(request: Request, runtime: Runtime, principal: Principal, channel: str) -> StreamingResponse:
+    """A capped server-sent-events stream of one broadcaster channel, for one person."""
     settings = runtime.settings_as(NotifySettings)
     streams = open_streams(request)
-    key = f"{principal.school_id}/{principal.subject}"
+    key = f"{principal.school_id}/{principal.role}/{principal.subject}"
     if streams[key] >= settings.stream_cap_per_person:
         raise TooManyStreams(
             f"at most {settings.stream_cap_per_person} live streams per person; close one first",
             limit=settings.stream_cap_per_person,
         )
     streams[key] += 1
-    messages = runtime.broadcaster.subscribe(f"guardian:{principal.subject}")
+    messages = runtime.broadcaster.subscribe(channel)
     return StreamingResponse(
         _counted(_sse(messages, settings.stream_keepalive_seconds), streams, key),
         media_type="text/event-stream",

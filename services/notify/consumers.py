@@ -8,7 +8,8 @@ from chassis.app import Runtime
 from chassis.consumer import Handler, Subscription
 from contracts import enrollment
 from contracts.attendance import StudentCheckedIn
-from contracts.attendance.dismissal import StudentCheckedOut
+from contracts.attendance.absence import UnexcusedAbsence
+from contracts.attendance.dismissal import StudentCheckedOut, StudentNotCollected
 from contracts.attendance.emergency import EmergencyBroadcast
 from contracts.envelope import Event
 from contracts.homework import HomeworkAssigned, HomeworkChanged, HomeworkWithdrawn, WeeklyPlanPublished
@@ -29,6 +30,7 @@ from services.notify.handlers import (
 from services.notify.open_stream import also_to_subscribers, to_subscribers
 from services.notify.pickups import alert_guardians_of_check_out, forget_pickup_person, remember_pickup_person
 from services.notify.settings import NotifySettings
+from services.notify.staff import with_class_teacher_of_absence, with_staff_of_not_collected
 
 
 def subscription(runtime: Runtime) -> Subscription:
@@ -55,6 +57,8 @@ def subscription(runtime: Runtime) -> Subscription:
     handlers[StudentCheckedOut] = alert_guardians_of_check_out(push)
     window = timedelta(seconds=runtime.settings_as(NotifySettings).broadcast_merge_window_seconds)
     handlers[EmergencyBroadcast] = merging_repeats(handlers[EmergencyBroadcast], window)
+    handlers[UnexcusedAbsence] = with_class_teacher_of_absence(handlers[UnexcusedAbsence], push)
+    handlers[StudentNotCollected] = with_staff_of_not_collected(handlers[StudentNotCollected], push)
     # BX-8: every published event type can be subscribed to; rosters and alerts keep their place in the order.
     handlers = {event: also_to_subscribers(handler) for event, handler in handlers.items()}
     handlers |= {event: to_subscribers for event in EVENT_TYPES.values() if event not in handlers}

@@ -87,6 +87,8 @@ class Notification(Base):
     urgent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # "guardian", or "staff" for a staff member's inbox (then `guardian_id` holds the staff id).
+    audience: Mapped[str] = mapped_column(String(8), default="guardian", server_default="guardian")
 
 
 class GuardianPreference(Base):
@@ -171,10 +173,20 @@ async def guardians_of(session: AsyncSession, *, student_id: str) -> list[Guardi
 
 
 async def notifications_for(
-    session: AsyncSession, *, guardian_id: str, school_id: str, limit: int, before: datetime | None
+    session: AsyncSession,
+    *,
+    guardian_id: str,
+    school_id: str,
+    limit: int,
+    before: datetime | None,
+    audience: str = "guardian",
 ) -> list[Notification]:
-    """A guardian's newest notifications in their school, newest first, older than `before` if given."""
-    query = select(Notification).where(Notification.guardian_id == guardian_id, Notification.school_id == school_id)
+    """A guardian's (or staff member's) newest notifications in their school, newest first, older than `before`."""
+    query = select(Notification).where(
+        Notification.guardian_id == guardian_id,
+        Notification.school_id == school_id,
+        Notification.audience == audience,
+    )
     if before is not None:
         query = query.where(Notification.created_at < before)
     rows = await session.execute(

@@ -1,5 +1,5 @@
 """deliveries per channel, guardian preferences, webhook endpoints, pickup persons,
-recent broadcasts, read notifications
+recent broadcasts, read notifications, staff inboxes
 
 Revision ID: 0003
 Revises: 0002
@@ -21,6 +21,7 @@ _TS = sa.DateTime(timezone=True)
 def upgrade() -> None:
     with op.batch_alter_table("notifications", schema=None) as batch_op:
         batch_op.add_column(sa.Column("read_at", _TS, nullable=True))
+        batch_op.add_column(sa.Column("audience", sa.String(length=8), server_default="guardian", nullable=False))
     op.create_table(
         "recent_broadcasts",
         sa.Column("school_id", sa.String(length=64), nullable=False),
@@ -113,4 +114,5 @@ def downgrade() -> None:
     op.drop_table("pickup_persons")
     op.drop_table("recent_broadcasts")
     with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.drop_column("audience")
         batch_op.drop_column("read_at")
