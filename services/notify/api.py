@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import AwareDatetime, BaseModel
 
-from chassis.app import RuntimeDep
+from chassis.app import Runtime, RuntimeDep
 from chassis.auth import Principal, Role, require
+from chassis.problems import Problem
 from services.notify import store
 from services.notify.handlers import public_view
 from services.notify.settings import NotifySettings
@@ -65,15 +67,58 @@ async def list_notifications(
     response_class=StreamingResponse,
     responses={200: {"content": {"text/event-stream": {}}, "description": "server-sent events, one per notification"}},
 )
-async def stream_notifications(runtime: RuntimeDep, principal: Guardian) -> StreamingResponse:
-    """Server-sent events: each new notification for the calling guardian as it is stored."""
+async def stream_notifications(request: Request, runtime: RuntimeDep, principal: Guardian) -> StreamingResponse:
+    """Server-sent events: each new notification for the calling guardian as it is stored; at most
+    `stream_cap_per_person` at once per guardian on this process (each holds a subscription), else 429."""
+    return live_stream(request, runtime, principal, f"guardian:{principal.subject}")
+
+
+def live_stream(request: Request, runtime: Runtime, principal: Principal, channel: str) -> StreamingResponse:
+    """A capped server-sent-events stream of one broadcaster channel, for one person."""
     settings = runtime.settings_as(NotifySettings)
-    messages = runtime.broadcaster.subscribe(f"guardian:{principal.subject}")
+    streams = open_streams(request)
+    key = f"{principal.school_id}/{principal.role}/{principal.subject}"
+    if streams[key] >= settings.stream_cap_per_person:
+        raise TooManyStreams(
+            f"at most {settings.stream_cap_per_person} live streams per person; close one first",
+            limit=settings.stream_cap_per_person,
+        )
+    streams[key] += 1
+    messages = runtime.broadcaster.subscribe(channel)
     return StreamingResponse(
-        _sse(messages, settings.stream_keepalive_seconds),
+        _counted(_sse(messages, settings.stream_keepalive_seconds), streams, key),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
+
+
+class TooManyStreams(Problem):
+    """One person holding more live streams than the cap (a stream costs a subscription on this process)."""
+
+    status, title = 429, "Too many streams"
+
+
+def open_streams(request: Request) -> Counter[str]:
+    """Live streams open on this app, per school and person."""
+    state = request.app.state
+    if not hasattr(state, "notify_open_streams"):
+        state.notify_open_streams = Counter()
+    streams: Counter[str] = state.notify_open_streams
+    return streams
+
+
+async def _counted(frames: AsyncIterator[bytes], streams: Counter[str], key: str) -> AsyncIterator[bytes]:
+    """Pass the frames on; the stream stops counting against the person's cap when it ends, however it ends."""
+    try:
+        async for frame in frames:
+            yield frame
+    finally:
+        streams[key] -= 1
+        if streams[key] <= 0:
+            del streams[key]
+        aclose = getattr(frames, "aclose", None)
+        if aclose is not None:
+            await aclose()
 
 
 async def _sse(messages: AsyncIterator[bytes], keepalive: float) -> AsyncIterator[bytes]:

@@ -110,6 +110,7 @@ async def add_webhook(runtime: RuntimeDep, principal: SchoolAdmin, body: Endpoin
         secret=new_secret(),
         event_types=body.event_types,
         created_at=runtime.clock.now(),
+        school_ids=[],
         failures_in_a_row=0,
     )
     async with runtime.uow() as uow:

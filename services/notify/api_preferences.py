@@ -136,6 +136,7 @@ async def read_notification(
         notification = await uow.session.get(store.Notification, notification_id)
         if (
             notification is None
+            or notification.audience != "guardian"
             or notification.guardian_id != principal.subject
             or notification.school_id != principal.school()
         ):

@@ -5,7 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from chassis.app import ServiceDefinition
-from services.notify import api, api_operations, api_preferences, consumers, store
+from services.notify import (
+    api,
+    api_operations,
+    api_preferences,
+    api_staff,
+    api_subscriptions,
+    consumers,
+    store,
+)
 from services.notify.dispatch import run_dispatcher
 from services.notify.settings import NotifySettings
 
@@ -14,7 +22,7 @@ DEFINITION = ServiceDefinition(
     metadata=store.Base.metadata,
     tables=store.TABLES,
     migrations=Path(__file__).parent / "migrations",
-    routers=[api.router, api_preferences.router, api_operations.router],
+    routers=[api.router, api_preferences.router, api_staff.router, api_operations.router, api_subscriptions.router],
     settings_class=NotifySettings,
     subscription=consumers.subscription,
     workers=[run_dispatcher],

@@ -10,7 +10,6 @@ from contracts.attendance.dismissal import (
     EscalationStep,
     LatePickupCharged,
     PickupRefused,
-    StudentCheckedOut,
     StudentMovedToReception,
     StudentNotCollected,
 )
@@ -30,16 +29,13 @@ def _the_called_guardian(event: StudentNotCollected, guardian_id: str) -> bool:
 
 
 def attendance_alerts(push: Push) -> dict[type[Event], Handler]:
-    """The handlers of every attendance event a guardian is told about."""
+    """The handlers of the attendance events a guardian is told about (check-outs: `pickups.py`)."""
 
     def of(compose: Any, only: Any = None) -> Handler:
         return alert_guardians(push, compose, only)
 
     def school(compose: Any) -> Handler:
         return alert_school_guardians(push, compose)
-
-    def checked_out(e: StudentCheckedOut, name: str, lang: Language) -> Message:
-        return text.checked_out_message(name, e.occurred_at, e.release, lang)
 
     def refused(e: PickupRefused, name: str, lang: Language) -> Message:
         return text.pickup_refused_message(name, e.restricted, lang)
@@ -54,7 +50,6 @@ def attendance_alerts(push: Push) -> dict[type[Event], Handler]:
         return text.emergency_message(e.reason, e.dismiss_at, e.drill, e.note, lang)
 
     return {
-        StudentCheckedOut: of(checked_out),
         PickupRefused: of(refused),
         StudentMovedToReception: of(lambda e, name, lang: text.reception_message(name, lang)),
         StudentNotCollected: of(not_collected, _the_called_guardian),

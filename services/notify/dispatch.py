@@ -30,6 +30,8 @@ from services.notify.settings import NotifySettings
 
 log = logging.getLogger(__name__)
 SERVICE = "notify"
+ESCALATION_PERIOD_SECONDS = 1.0
+"""How often unanswered urgent alerts are looked for: the fall-back wait is minutes, a second is plenty."""
 
 
 class Dispatcher:
@@ -60,7 +62,9 @@ class Dispatcher:
     async def dispatch_due(self) -> int:
         """Send every delivery due now on every channel (one pass each, within the rate limits); how many were
         attempted. The worker calls this on each tick; so can a test."""
-        counts = await asyncio.gather(*(self.dispatch_channel(channel) for channel in self._buckets))
+        async with self._runtime.db.sessions() as session:
+            due = await delivery_store.due_channels(session, now=self._runtime.clock.now())
+        counts = await asyncio.gather(*(self.dispatch_channel(c) for c in self._buckets if c in due))
         return sum(counts)
 
     async def dispatch_channel(self, channel: Channel) -> int:
@@ -194,12 +198,16 @@ def _outgoing(delivery: store.Delivery, secret: str | None) -> Outgoing:
 async def run_dispatcher(runtime: Runtime) -> None:
     """The worker: every tick, send what is due and escalate unanswered urgent alerts, until cancelled."""
     settings = runtime.settings_as(NotifySettings)
+    loop = asyncio.get_running_loop()
     async with httpx.AsyncClient(timeout=settings.webhook_timeout_seconds) as http:
         dispatcher = Dispatcher(runtime, build_adapters(settings, http, runtime.clock))
+        escalated_at = -ESCALATION_PERIOD_SECONDS
         while True:
             try:
                 await dispatcher.dispatch_due()
-                await dispatcher.escalate_unanswered()
+                if loop.time() - escalated_at >= ESCALATION_PERIOD_SECONDS:
+                    escalated_at = loop.time()
+                    await dispatcher.escalate_unanswered()
             except asyncio.CancelledError:
                 raise
             except Exception:

@@ -13,6 +13,9 @@ class NotifySettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="NOTIFY_", extra="ignore", frozen=True)
 
     stream_keepalive_seconds: float = 15.0
+    # Live streams one person may hold open at once on one process: each holds a subscription (a Redis connection
+    # with the chassis broadcaster), so an uncapped client could drain the pool and take the replica out of readiness.
+    stream_cap_per_person: int = 5
 
     # The dispatcher: how often it looks for due deliveries, how many it claims at once, how long a claim holds
     # (a replica that dies mid-send frees its deliveries after this), and how long one provider call may take.
@@ -22,6 +25,8 @@ class NotifySettings(ServiceSettings):
     delivery_send_timeout_seconds: float = 10.0
     # NT-2: an urgent alert not delivered or read within this many seconds goes to the guardian's next channel.
     urgent_fallback_seconds: float = 120.0
+    # The same emergency broadcast to the same guardians within this window is merged into the first (not resent).
+    broadcast_merge_window_seconds: float = 600.0
     # Sends per second per channel (token bucket, per process), and the burst allowed at once.
     rate_email_per_second: float = 20.0
     rate_sms_per_second: float = 10.0

@@ -41,6 +41,30 @@ class GuardianLink(Base):
     language: Mapped[str] = mapped_column(String(2))
 
 
+class PickupPerson(Base):
+    """An adult authorised to collect a child, with the relation the school recorded (from
+    `enrollment.pickup_person_added`), so a check-out alert can say who collected the child (NT-1)."""
+
+    __tablename__ = "pickup_persons"
+
+    person_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    student_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    school_id: Mapped[str] = mapped_column(String(64))
+    relation: Mapped[str] = mapped_column(String(32))
+
+
+class RecentBroadcast(Base):
+    """The last time each distinct emergency message was sent to a school, to merge repeats."""
+
+    __tablename__ = "recent_broadcasts"
+
+    school_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    broadcast_id: Mapped[str] = mapped_column(String(64))
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    merged: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class Notification(Base):
     """One notification to one guardian about one event (NT-3: never two for the same pair)."""
 
@@ -63,6 +87,8 @@ class Notification(Base):
     urgent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # "guardian", or "staff" for a staff member's inbox (then `guardian_id` holds the staff id).
+    audience: Mapped[str] = mapped_column(String(8), default="guardian", server_default="guardian")
 
 
 class GuardianPreference(Base):
@@ -121,7 +147,9 @@ class Delivery(Base):
 
 
 class WebhookEndpoint(Base):
-    """A school's own system that receives its notifications as signed webhooks (NT-2)."""
+    """A school's own system that receives its notifications as signed webhooks (NT-2), or a district system
+    subscribed to event types of some schools (BX-8: `district_id` set, `school_id` empty, `school_ids` chosen,
+    all the district's if empty)."""
 
     __tablename__ = "webhook_endpoints"
 
@@ -131,6 +159,8 @@ class WebhookEndpoint(Base):
     secret: Mapped[str] = mapped_column(String(100))
     event_types: Mapped[list[str]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    district_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    school_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
     # The circuit breaker: failures in a row, and until when nothing is sent to the endpoint.
     failures_in_a_row: Mapped[int] = mapped_column(Integer, default=0)
     open_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
@@ -143,10 +173,20 @@ async def guardians_of(session: AsyncSession, *, student_id: str) -> list[Guardi
 
 
 async def notifications_for(
-    session: AsyncSession, *, guardian_id: str, school_id: str, limit: int, before: datetime | None
+    session: AsyncSession,
+    *,
+    guardian_id: str,
+    school_id: str,
+    limit: int,
+    before: datetime | None,
+    audience: str = "guardian",
 ) -> list[Notification]:
-    """A guardian's newest notifications in their school, newest first, older than `before` if given."""
-    query = select(Notification).where(Notification.guardian_id == guardian_id, Notification.school_id == school_id)
+    """A guardian's (or staff member's) newest notifications in their school, newest first, older than `before`."""
+    query = select(Notification).where(
+        Notification.guardian_id == guardian_id,
+        Notification.school_id == school_id,
+        Notification.audience == audience,
+    )
     if before is not None:
         query = query.where(Notification.created_at < before)
     rows = await session.execute(

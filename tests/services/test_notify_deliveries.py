@@ -5,8 +5,10 @@ FakeClock the test holds."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 from datetime import datetime, timedelta
 
+import httpx
 import pytest
 
 from chassis.auth import Role
@@ -103,8 +105,8 @@ async def test_a_failing_provider_ends_in_dead_letters_and_one_replay_sends_exac
         assert (delivery.replays, delivery.attempts) == (1, 1)
 
 
-async def _equals(found: object, expected: object) -> bool:
-    return bool(await found == expected)  # type: ignore[misc]
+async def _equals(found: Awaitable[object], expected: object) -> bool:
+    return await found == expected
 
 
 async def test_an_urgent_alert_falls_back_to_sms_when_wechat_refuses_it(pg_url: str, topic_prefix: str) -> None:
@@ -240,8 +242,8 @@ async def test_a_slow_sms_provider_holds_up_only_the_sms_channel(pg_url: str, to
         await eventually(in_states(notify, "sms", ["sent"]))
 
 
-async def _states(notify: object) -> dict[str, list[str]]:
+async def _states(notify: httpx.AsyncClient) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
-    for delivery in await deliveries(notify):  # type: ignore[arg-type]
+    for delivery in await deliveries(notify):
         found.setdefault(delivery.channel, []).append(delivery.state)
     return found

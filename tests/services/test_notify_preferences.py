@@ -1,13 +1,16 @@
 """A guardian's own preferences (NT-2) on the real stack: set and read by the guardian alone, validated as
-problem+json, and the chosen language used for what they are told next."""
+problem+json, and the chosen language used for what they are told next; and what they are told at check-out (NT-1)."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 
 from chassis.auth import Role
+from contracts.attendance.dismissal import HandledBy, Release, StudentCheckedOut
+from contracts.enrollment import PickupPersonAdded
 from tests.conftest import auth, eventually
 from tests.services.conftest import publish_as_producer
 from tests.simulators.notify_stack import EMAIL, MUM, OPENID, PHONE, ROSTER, checked_in, notify_with, providers
@@ -98,3 +101,29 @@ async def test_the_chosen_language_wins_over_the_one_the_school_recorded(pg_url:
 
         await eventually(told)
         assert await told() == ["小明 checked in to the after-school service at 16:15."]
+
+
+async def test_a_check_out_alert_names_who_collected_the_child(pg_url: str, topic_prefix: str) -> None:
+    grandma = PickupPersonAdded(
+        person_id="p-waipo", student_id="xiaoming", school_id="s1", relation="外婆", credential_ref="card-77"
+    )
+    await publish_as_producer(topic_prefix, [*ROSTER, grandma], school_id="s1")
+    out = StudentCheckedOut(
+        check_out_id="o1",
+        student_id="xiaoming",
+        school_id="s1",
+        day=date(2026, 11, 25),
+        occurred_at=datetime(2026, 11, 25, 9, 5, tzinfo=UTC),
+        release=Release.PICKUP_PERSON,
+        person_id="p-waipo",
+        handled_by=next(iter(HandledBy)),
+    )
+    async with providers() as outside, notify_with(pg_url, topic_prefix, outside) as notify:
+        await publish_as_producer(topic_prefix, [out], school_id="s1")
+
+        async def told() -> list[str]:
+            items = (await notify.get("/notify/v1/notifications", headers=MUM)).json()["items"]
+            return [item["body"] for item in items]
+
+        await eventually(told)
+        assert await told() == ["小明已于17:05由外婆接走。"]  # NT-1: by whom and when

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from chassis.clock import SCHOOL_TZ
 from services.notify.channels.sms_aliyun import percent_encode
 from services.notify.channels.webhook import new_secret, sign, verify
+from services.notify.domain.broadcasts import broadcast_key, is_repeat
 from services.notify.domain.channels import Category, Channel, DeliveryState, can_move, category_of
 from services.notify.domain.circuit import Breaker, CircuitState, after_success
 from services.notify.domain.quiet_hours import QuietHours, send_at
@@ -162,3 +163,16 @@ def test_a_circuit_opens_after_failures_in_a_row_and_half_opens_after_the_cool_d
     later = AFTERNOON + timedelta(minutes=6)
     assert breaker.after_failure(failures, later) == (4, later + timedelta(minutes=5))  # a failed trial reopens
     assert breaker.state(*after_success(), later) == CircuitState.CLOSED
+
+
+def test_a_broadcast_repeats_another_only_with_the_same_message_to_the_same_guardians_within_the_window() -> None:
+    same = {"school_id": "s1", "drill": False, "reason": "weather", "dismiss_at": AFTERNOON, "note": "雨"}
+    first = broadcast_key(grades=[5, 4], **same)  # type: ignore[arg-type]
+    assert broadcast_key(grades=[4, 5, 5], **same) == first  # type: ignore[arg-type]
+    assert broadcast_key(grades=[4], **same) != first  # type: ignore[arg-type]
+    assert broadcast_key(grades=[4, 5], **{**same, "note": "雪"}) != first  # type: ignore[arg-type]
+    window = timedelta(minutes=10)
+    assert is_repeat(AFTERNOON, AFTERNOON + timedelta(minutes=9), window)
+    assert is_repeat(AFTERNOON + timedelta(minutes=9), AFTERNOON, window)  # out of order
+    assert not is_repeat(AFTERNOON, AFTERNOON + timedelta(minutes=10), window)
+    assert not is_repeat(None, AFTERNOON, window)

@@ -1,4 +1,5 @@
-"""deliveries per channel, guardian preferences, school webhook endpoints, read notifications
+"""deliveries per channel, guardian preferences, webhook endpoints, pickup persons,
+recent broadcasts, read notifications, staff inboxes
 
 Revision ID: 0003
 Revises: 0002
@@ -20,6 +21,24 @@ _TS = sa.DateTime(timezone=True)
 def upgrade() -> None:
     with op.batch_alter_table("notifications", schema=None) as batch_op:
         batch_op.add_column(sa.Column("read_at", _TS, nullable=True))
+        batch_op.add_column(sa.Column("audience", sa.String(length=8), server_default="guardian", nullable=False))
+    op.create_table(
+        "recent_broadcasts",
+        sa.Column("school_id", sa.String(length=64), nullable=False),
+        sa.Column("key", sa.String(length=32), nullable=False),
+        sa.Column("broadcast_id", sa.String(length=64), nullable=False),
+        sa.Column("sent_at", _TS, nullable=False),
+        sa.Column("merged", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("school_id", "key"),
+    )
+    op.create_table(
+        "pickup_persons",
+        sa.Column("person_id", sa.String(length=64), nullable=False),
+        sa.Column("student_id", sa.String(length=64), nullable=False),
+        sa.Column("school_id", sa.String(length=64), nullable=False),
+        sa.Column("relation", sa.String(length=32), nullable=False),
+        sa.PrimaryKeyConstraint("person_id", "student_id"),
+    )
     op.create_table(
         "guardian_preferences",
         sa.Column("guardian_id", sa.String(length=64), nullable=False),
@@ -74,19 +93,26 @@ def upgrade() -> None:
         sa.Column("secret", sa.String(length=100), nullable=False),
         sa.Column("event_types", sa.JSON(), nullable=False),
         sa.Column("created_at", _TS, nullable=False),
+        sa.Column("district_id", sa.String(length=64), nullable=True),
+        sa.Column("school_ids", sa.JSON(), nullable=False),
         sa.Column("failures_in_a_row", sa.Integer(), nullable=False),
         sa.Column("open_until", _TS, nullable=True),
         sa.PrimaryKeyConstraint("endpoint_id"),
     )
     op.create_index("ix_webhook_endpoints_school_id", "webhook_endpoints", ["school_id"])
+    op.create_index("ix_webhook_endpoints_district_id", "webhook_endpoints", ["district_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_webhook_endpoints_district_id", table_name="webhook_endpoints")
     op.drop_index("ix_webhook_endpoints_school_id", table_name="webhook_endpoints")
     op.drop_table("webhook_endpoints")
     op.drop_index("ix_deliveries_notification", table_name="deliveries")
     op.drop_index("ix_deliveries_due", table_name="deliveries")
     op.drop_table("deliveries")
     op.drop_table("guardian_preferences")
+    op.drop_table("pickup_persons")
+    op.drop_table("recent_broadcasts")
     with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.drop_column("audience")
         batch_op.drop_column("read_at")
