@@ -201,14 +201,16 @@ async def test_monthly_prepayment_is_settled_at_term_end_by_attendance(pg_url: s
         await publish_envelopes(topic_prefix, [envelope(e) for e in events])
         url = "/stipend/v1/family-settlements/s1-2026-autumn/students/xiaoming"
 
+        november_days = sum(1 for d in range(1, 31) if date(2026, 11, d).weekday() < 5)
+        due = (2 * 16000 * 2 + november_days) // (2 * november_days)  # 16000 × 2 ÷ service days, half up
+
         async def settled() -> bool:
+            # Both attended days consumed (a wait on "anything due" once read the figure after only the first).
             response = await client.get(url, headers=MUM)
-            return response.status_code == 200 and [p["due_fen"] > 0 for p in response.json()["programs"]] == [True]
+            return response.status_code == 200 and [p["due_fen"] for p in response.json()["programs"]] == [due]
 
         await eventually(settled)
         body = (await client.get(url, headers=MUM)).json()
-    november_days = sum(1 for d in range(1, 31) if date(2026, 11, d).weekday() < 5)
-    due = (2 * 16000 * 2 + november_days) // (2 * november_days)  # 16000 × 2 ÷ service days, half up
     assert body["programs"] == [
         {"program_id": BASE, "prepaid_fen": 3 * 16000, "due_fen": due, "refund_fen": 3 * 16000 - due, "collect_fen": 0}
     ]
