@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from services.attendance.absence import api as absence
 from services.attendance.board import api as board
 from services.attendance.checkins import api as checkins
-from services.attendance.dismissal import api as dismissal
+from services.attendance.checkouts import api as checkouts
 from services.attendance.emergency import api as emergency
 from services.attendance.handover import api as handover
 from services.attendance.reconciliation import api as reconciliation
@@ -19,7 +19,7 @@ ROUTERS: list[APIRouter] = [
     sessions.router,
     handover.router,
     absence.router,
-    dismissal.router,
+    checkouts.router,
     emergency.router,
     staff.router,
     reconciliation.router,
