@@ -8,6 +8,7 @@ from services.attendance.absence import api as absence
 from services.attendance.board import api as board
 from services.attendance.checkins import api as checkins
 from services.attendance.checkouts import api as checkouts
+from services.attendance.dismissal import api as dismissal
 from services.attendance.emergency import api as emergency
 from services.attendance.handover import api as handover
 from services.attendance.reconciliation import api as reconciliation
@@ -20,6 +21,7 @@ ROUTERS: list[APIRouter] = [
     handover.router,
     absence.router,
     checkouts.router,
+    dismissal.router,
     emergency.router,
     staff.router,
     reconciliation.router,

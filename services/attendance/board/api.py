@@ -24,10 +24,10 @@ from chassis.clock import SCHOOL_TZ
 from chassis.pagination import PageParams, page_params
 from chassis.problems import Forbidden, NotFound, Problem
 from services.attendance.board import handlers
-from services.attendance.board.live import channel
 from services.attendance.board.store import schools_of_district
 from services.attendance.domain import board as rules
 from services.attendance.domain.sessions import parse_session_id
+from services.attendance.live.handlers import channel
 
 router = APIRouter(prefix="/attendance/v1", tags=["board"])
 

@@ -1,4 +1,4 @@
-"""Check-out routes under `/attendance/v1` (AT-5, BX-2); plans, not-collected and clearing in `days_api.py`."""
+"""Check-out routes under `/attendance/v1` (AT-5, BX-2); plans, not-collected and clearing are `dismissal/`."""
 
 from __future__ import annotations
 
@@ -10,30 +10,27 @@ from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, computed_field
 
 from chassis.app import RuntimeDep
-from chassis.auth import Principal, Role
+from chassis.auth import Principal, Role, require
 from chassis.idempotency import respond_once
 from chassis.pagination import Page, PageParams, page_of, page_params
 from chassis.problems import PROBLEM_JSON, Forbidden, Problem
 from chassis.uow import UnitOfWork
 from contracts.attendance.dismissal import HandledBy, Release
-from services.attendance.dismissal import days_api, store
-from services.attendance.dismissal.checkouts import CheckOutResult, CheckOutStudent, check_out_batch, check_out_student
-from services.attendance.dismissal.web import (
-    AnyCheckOutCaller,
-    Day,
-    DeviceId,
-    DeviceOrStaff,
-    Id,
-    Place,
-    Staff,
-    actor_of,
-)
+from services.attendance.checkouts.handlers import CheckOutResult, CheckOutStudent, check_out_batch, check_out_student
+from services.attendance.dismissal import store
+from services.attendance.dismissal.api import STAFF_ROLES, Day, Staff, actor_of
 from services.attendance.domain.check_in import Outcome
 from services.attendance.domain.late_uploads import is_late
 from services.attendance.settings import AttendanceSettings
 
 router = APIRouter(prefix="/attendance/v1", tags=["dismissal"])
 MAX_BATCH = 1000
+
+Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
+DeviceId = Annotated[str, Field(min_length=1, max_length=128)]
+Place = Annotated[str, Field(min_length=1, max_length=64)]
+DeviceOrStaff = Annotated[Principal, require(Role.KIOSK, *STAFF_ROLES)]
+AnyCheckOutCaller = Annotated[Principal, require(Role.KIOSK, Role.GUARDIAN, *STAFF_ROLES)]
 
 
 class CheckOutFields(BaseModel):
@@ -262,6 +259,3 @@ async def list_check_outs(
         )
     items = [CheckOutPublic.model_validate(r, from_attributes=True) for r in rows]
     return page_of(items, page, lambda c: c.check_out_id)
-
-
-router.include_router(days_api.router)

@@ -5,23 +5,57 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.app import RuntimeDep
-from chassis.auth import Role
+from chassis.auth import Principal, Role, require
 from chassis.idempotency import respond_once
 from chassis.pagination import Page, PageParams, page_of, page_params
-from chassis.problems import Forbidden
+from chassis.problems import Forbidden, NotFound
 from chassis.uow import UnitOfWork
 from contracts.attendance.dismissal import DismissalMode
-from services.attendance.dismissal import clearing, plans, store
-from services.attendance.dismissal.web import Clearers, Day, DutyLeader, Staff, StaffOrGuardian, visible_child
+from services.attendance.dismissal import handlers, store
 from services.attendance.domain.dismissal import dismissal_at, dismissal_bands
+from services.attendance.domain.pickup import Actor
 from services.attendance.reference import store as ref
+from services.attendance.store import RosterStudent
 
-router = APIRouter()
+router = APIRouter(prefix="/attendance/v1", tags=["dismissal"])
+
+Day = Annotated[str, Query(alias="date", pattern=r"^\d{4}-\d{2}-\d{2}$", description="the school's local date")]
+
+STAFF_ROLES = (Role.SERVICE_TEACHER, Role.CLASS_TEACHER, Role.DUTY_LEADER, Role.SCHOOL_ADMIN)
+Staff = Annotated[Principal, require(*STAFF_ROLES)]
+StaffOrGuardian = Annotated[Principal, require(Role.GUARDIAN, *STAFF_ROLES)]
+DutyLeader = Annotated[Principal, require(Role.DUTY_LEADER)]
+Clearers = Annotated[Principal, require(Role.DUTY_LEADER, Role.SCHOOL_ADMIN)]
+
+
+async def actor_of(session: AsyncSession, principal: Principal) -> Actor:
+    """The caller as the check-out rules see them; a class teacher acts only for their own classes."""
+    if principal.role is Role.KIOSK:
+        return Actor("kiosk", principal.subject)
+    if principal.role is Role.GUARDIAN:
+        return Actor("guardian", principal.subject)
+    if principal.role is Role.CLASS_TEACHER:
+        classes = await ref.classes_of_teacher(session, school_id=principal.school(), staff_id=principal.subject)
+        return Actor("staff", principal.subject, tuple(classes))
+    return Actor("staff", principal.subject)
+
+
+async def visible_child(session: AsyncSession, principal: Principal, student_id: str) -> RosterStudent:
+    """The child if the caller may see them (their school; a guardian's own child; a class teacher's class)."""
+    child = await ref.student(session, school_id=principal.school(), student_id=student_id)
+    actor = await actor_of(session, principal)
+    visible = child is not None and (actor.class_ids is None or child.class_id in actor.class_ids)
+    if visible and principal.role is Role.GUARDIAN:
+        visible = await ref.is_guardian_of(session, guardian_id=principal.subject, student_id=student_id)
+    if child is None or not visible:
+        raise NotFound(f"no student '{student_id}' here")
+    return child
 
 
 class PlanChangeCreate(BaseModel):
@@ -112,7 +146,7 @@ async def _plan(session: Any, student_id: str, grade: int, school_id: str, day: 
     return PlanPublic(
         student_id=student_id,
         date=day,
-        mode=await plans.plan_of_day(session, student_id=student_id, day=day),
+        mode=await handlers.plan_of_day(session, student_id=student_id, day=day),
         dismissal_at=dismissal_at(day, grade, policy),
         changes=[PlanChangePublic.model_validate(r, from_attributes=True) for r in rows],
     )
@@ -138,7 +172,7 @@ async def post_plan_change(
 
     async def act(uow: UnitOfWork) -> tuple[int, Any]:
         child = await visible_child(uow.session, principal, student_id)
-        command = plans.ChangePlan(
+        command = handlers.ChangePlan(
             school_id=principal.school(),
             student_id=student_id,
             mode=body.mode,
@@ -147,7 +181,7 @@ async def post_plan_change(
             weekday=body.weekday,
             until=body.until,
         )
-        row = await plans.change_plan(uow, command)
+        row = await handlers.change_plan(uow, command)
         await uow.session.flush()
         plan = await _plan(
             uow.session, student_id, child.grade, principal.school(), row.from_date or body.on or date.today()
@@ -190,7 +224,7 @@ async def get_clearance(day: date, runtime: RuntimeDep, principal: Clearers) -> 
 
 async def _clearance(session: Any, school_id: str, day: date) -> Clearance:
     cleared = await session.get(store.ClearedDay, (school_id, day))
-    missing = await clearing.unaccounted(session, school_id=school_id, day=day)
+    missing = await handlers.unaccounted(session, school_id=school_id, day=day)
     checked_in, checked_out = await store.day_counts(session, school_id=school_id, day=day)
     return Clearance(
         date=day,
@@ -214,7 +248,7 @@ async def post_clear(day: date, request: Request, runtime: RuntimeDep, principal
     """AT-6 清校: the duty leader closes the day; refused (409, with the list) while anyone is unaccounted for."""
 
     async def act(uow: UnitOfWork) -> tuple[int, Any]:
-        _, created = await clearing.clear_day(
+        _, created = await handlers.clear_day(
             uow, school_id=principal.school(), day=day, by=f"duty_leader:{principal.subject}"
         )
         await uow.session.flush()
