@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from chassis.app import ServiceDefinition
-from services.enrollment import api, store
+from services.enrollment import store
 from services.enrollment.applications import api as applications_api
 from services.enrollment.fees import api as fees_api
 from services.enrollment.imports import api as imports_api
 from services.enrollment.policy import api as policy_api
 from services.enrollment.programs import api as programs_api
+from services.enrollment.roster import api
 from services.enrollment.settings import EnrollmentSettings
 from services.enrollment.setup import api as setup_api
 

@@ -17,8 +17,9 @@ from chassis.pagination import Page, PageParams, page_of, page_params
 from chassis.problems import Forbidden, NotFound, Unprocessable
 from chassis.uow import UnitOfWork
 from contracts.enrollment import PriorityGroup
-from services.enrollment import handlers, store
+from services.enrollment import store
 from services.enrollment.domain import roster
+from services.enrollment.roster import handlers
 from services.enrollment.setup.store import class_teacher_of
 from services.enrollment.web import (
     Body,
