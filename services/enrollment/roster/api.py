@@ -7,7 +7,6 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.app import RuntimeDep
@@ -16,22 +15,34 @@ from chassis.clock import school_today
 from chassis.pagination import Page, PageParams, page_of, page_params
 from chassis.problems import Forbidden, NotFound, Unprocessable
 from chassis.uow import UnitOfWork
-from contracts.enrollment import PriorityGroup
-from services.enrollment import store
+from services.enrollment import store as shared
 from services.enrollment.domain import roster
-from services.enrollment.roster import handlers
-from services.enrollment.setup.store import class_teacher_of
-from services.enrollment.web import (
-    Body,
-    Create,
-    DistrictOperator,
-    Id,
-    Name,
-    RosterReader,
-    SchoolAdmin,
-    dump,
-    once,
+from services.enrollment.roster import handlers, store
+from services.enrollment.roster.schemas import (
+    ClassCreate,
+    ClassPublic,
+    GuardianCreate,
+    GuardianDetail,
+    GuardianLinkCreate,
+    GuardianLinkPublic,
+    GuardianPublic,
+    LeavingCreate,
+    PickupCreate,
+    PickupPublic,
+    PickupsPublic,
+    PriorityGroupsSet,
+    RestrictionCreate,
+    SchoolCreate,
+    SchoolPublic,
+    StudentCreate,
+    StudentPublic,
+    TransferCreate,
+    WalkHomePublic,
+    WalkHomeSet,
 )
+from services.enrollment.setup.store import class_teacher_of
+from services.enrollment.web.handlers import once
+from services.enrollment.web.schemas import DistrictOperator, RosterReader, SchoolAdmin, dump
 
 router = APIRouter(prefix="/enrollment/v1", tags=["roster"])
 
@@ -39,186 +50,6 @@ Guardian = Annotated[Principal, require(Role.GUARDIAN)]
 GuardianOrAdmin = Annotated[Principal, require(Role.GUARDIAN, Role.SCHOOL_ADMIN)]
 StaffReader = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.CLASS_TEACHER)]
 Pages = Annotated[PageParams, Depends(page_params)]
-Relation = Annotated[
-    str, Field(min_length=1, max_length=32, description="母亲, 父亲, 祖父母, … as the school records it")
-]
-Credential = Annotated[
-    str, Field(min_length=1, max_length=128, description="card/QR/face id reference the kiosk reports")
-]
-IdNumber = Annotated[str, Field(min_length=4, max_length=32, description="identity document number (EN-8); stays here")]
-
-
-class SchoolCreate(Create):
-    """A school to register in the caller's district."""
-
-    name: Annotated[str, Field(min_length=1, max_length=200)]
-
-
-class ClassCreate(Create):
-    """A class of the caller's school."""
-
-    grade: int = Field(description="1–6 primary, 7–9 middle school")
-    name: Name
-
-
-class StudentCreate(Create):
-    """A child to enroll in a class of the caller's school."""
-
-    class_id: Id
-    name: Name
-    priority_groups: list[PriorityGroup] = Field(default_factory=list, description="EN-3 priority groups")
-
-
-class GuardianCreate(Create):
-    """A guardian of children of the caller's school."""
-
-    name: Name
-    phone: Annotated[str, Field(pattern=r"^\+?[0-9 -]{5,20}$")]
-    preferred_language: Literal["zh", "en"] = "zh"
-
-
-class GuardianLinkCreate(Body):
-    """Link a guardian to the child."""
-
-    guardian_id: Id
-    relation: Relation
-
-
-class TransferCreate(Body):
-    """EN-8: move the child to another class of the same school."""
-
-    to_class_id: Id
-    effective_on: date | None = Field(default=None, description="defaults to today (school time)")
-
-
-class LeavingCreate(Body):
-    """EN-8: the child leaves the school's roster."""
-
-    effective_on: date | None = Field(default=None, description="defaults to today (school time)")
-
-
-class PriorityGroupsSet(Body):
-    """EN-3: the priority groups the child belongs to (replaces the earlier list)."""
-
-    priority_groups: list[PriorityGroup]
-
-
-class PickupCreate(Create):
-    """BX-2/AT-5: an adult authorised to collect the child, with their own kiosk credential."""
-
-    name: Name
-    relation: Relation
-    credential_ref: Credential
-    id_number: IdNumber | None = None
-    guardian_id: Id | None = Field(default=None, description="set when the adult is one of the child's guardians")
-
-
-class RestrictionCreate(Create):
-    """BX-2: a person who must never collect the child; the court-order note stays in enrollment."""
-
-    name: Name
-    relation: Relation
-    note: Annotated[str, Field(min_length=1, max_length=2000, description="the custody order (court, date, number)")]
-    credential_ref: Credential | None = None
-    id_number: IdNumber | None = None
-
-
-class WalkHomeSet(Body):
-    """AT-5: the guardian's standing permission for the child to leave alone (or its withdrawal)."""
-
-    allowed: bool
-    effective_from: date | None = Field(default=None, description="defaults to today (school time)")
-    guardian_id: Id | None = Field(default=None, description="an admin acting on a guardian's written word names them")
-
-
-class SchoolPublic(BaseModel):
-    """A registered school."""
-
-    school_id: str
-    district_id: str
-    name: str
-    timezone: str
-
-
-class ClassPublic(BaseModel):
-    """A class."""
-
-    class_id: str
-    school_id: str
-    grade: int
-    name: str
-    external_id: str | None = Field(default=None, description="the school's own id of the class (EN-8 imports)")
-
-
-class StudentPublic(BaseModel):
-    """A child on the roster, with their guardians' ids."""
-
-    student_id: str
-    school_id: str
-    class_id: str
-    name: str
-    external_id: str | None = None
-    priority_groups: list[str] = []
-    status: str = roster.ACTIVE
-    left_on: date | None = None
-    guardian_ids: list[str] = []
-
-
-class GuardianPublic(BaseModel):
-    """A guardian."""
-
-    guardian_id: str
-    school_id: str
-    name: str
-    preferred_language: str
-
-
-class GuardianLinkPublic(BaseModel):
-    """A guardian linked to a child."""
-
-    student_id: str
-    guardian_id: str
-    relation: str
-
-
-class GuardianDetail(GuardianPublic):
-    """A guardian as the school admin and the guardian themself see them: phone and children."""
-
-    phone: str
-    external_id: str | None = None
-    children: list[GuardianLinkPublic] = []
-
-
-class PickupPublic(BaseModel):
-    """A person who may (authorised) or must never (restricted) collect the child."""
-
-    person_id: str
-    student_id: str
-    name: str
-    relation: str
-    status: str
-    credential_ref: str | None = None
-    guardian_id: str | None = None
-    id_number: str | None = Field(default=None, description="masked except for the school admin")
-    note: str | None = Field(default=None, description="the custody order; only the school admin sees it")
-
-
-class WalkHomePublic(BaseModel):
-    """AT-5: the latest walk-home statement."""
-
-    allowed: bool
-    guardian_id: str
-    effective_from: date
-    set_by: str
-
-
-class PickupsPublic(BaseModel):
-    """Who may collect the child, who must never, and whether the child may walk home alone."""
-
-    student_id: str
-    authorised: list[PickupPublic]
-    restricted: list[PickupPublic]
-    walk_home: WalkHomePublic | None = None
 
 
 def _today(runtime: RuntimeDep) -> date:
@@ -227,10 +58,10 @@ def _today(runtime: RuntimeDep) -> date:
 
 async def _visible_student(
     session: AsyncSession, principal: Principal, student_id: str
-) -> tuple[store.Student, list[str]]:
+) -> tuple[shared.Student, list[str]]:
     """The child, if the caller may see them: their school's admin, their class teacher, their guardians."""
-    student = await store.in_school(session, store.Student, school_id=principal.school(), key=student_id)
-    guardian_ids = await store.guardians_of(session, student_id=student_id) if student else []
+    student = await shared.in_school(session, shared.Student, school_id=principal.school(), key=student_id)
+    guardian_ids = await shared.guardians_of(session, student_id=student_id) if student else []
     if student is not None and principal.role is Role.CLASS_TEACHER:
         visible = await class_teacher_of(session, class_id=student.class_id) == principal.subject
     elif student is not None and principal.role is Role.GUARDIAN:
@@ -242,7 +73,7 @@ async def _visible_student(
     return student, guardian_ids
 
 
-def _student_json(student: store.Student, guardian_ids: list[str]) -> dict[str, Any]:
+def _student_json(student: shared.Student, guardian_ids: list[str]) -> dict[str, Any]:
     return {**dump(StudentPublic, student), "guardian_ids": guardian_ids}
 
 
@@ -406,7 +237,7 @@ async def post_guardian(
 async def get_guardian(guardian_id: str, runtime: RuntimeDep, principal: GuardianOrAdmin) -> GuardianDetail:
     """A guardian with phone and children: for the school admin, or the guardian themself."""
     async with runtime.db.sessions() as session:
-        guardian = await store.in_school(session, store.Guardian, school_id=principal.school(), key=guardian_id)
+        guardian = await shared.in_school(session, shared.Guardian, school_id=principal.school(), key=guardian_id)
         if guardian is None or (principal.role is Role.GUARDIAN and principal.subject != guardian_id):
             raise NotFound(f"no guardian '{guardian_id}' for this caller")
         links = await store.links_of_guardian(session, guardian_id=guardian_id)
@@ -470,7 +301,7 @@ async def get_pickups(student_id: str, runtime: RuntimeDep, principal: RosterRea
     )
 
 
-def _pickup_public(person: store.PickupPerson, admin: bool) -> PickupPublic:
+def _pickup_public(person: shared.PickupPerson, admin: bool) -> PickupPublic:
     public = PickupPublic.model_validate(person, from_attributes=True)
     if admin:
         return public

@@ -22,11 +22,12 @@ from contracts.enrollment import (
     StudentTransferred,
     WalkHomePermissionSet,
 )
-from services.enrollment import store
-from services.enrollment.applications.places import release_for_roster_change
+from services.enrollment import store as shared
 from services.enrollment.domain import roster
 from services.enrollment.domain.roster import PickupRuleBroken, RosterRuleBroken, check_grade
+from services.enrollment.places.handlers import release_for_roster_change
 from services.enrollment.policy.handlers import lock_district_policy, publish_profiles_of_new_school
+from services.enrollment.roster import store
 
 
 @dataclass(frozen=True)
@@ -157,34 +158,34 @@ class SetWalkHomePermission:
     set_by: str
 
 
-async def _new_id(uow: UnitOfWork, model: type[store.Base], wanted: str | None, school_id: str | None) -> str:
+async def _new_id(uow: UnitOfWork, model: type[shared.Base], wanted: str | None, school_id: str | None) -> str:
     if wanted is None:
         return str(uuid.uuid4())
     if await uow.session.get(model, wanted) is not None:
         raise Conflict(f"'{wanted}' already exists")
     # The id the school gives is also its spreadsheets' id (EN-8 imports match rows by it).
-    if school_id and await store.external_id_taken(uow.session, model, school_id=school_id, external_id=wanted):
+    if school_id and await shared.external_id_taken(uow.session, model, school_id=school_id, external_id=wanted):
         raise Conflict(f"'{wanted}' already exists")
     return wanted
 
 
 async def _school_exists(uow: UnitOfWork, school_id: str) -> None:
-    if await uow.session.get(store.School, school_id) is None:
+    if await uow.session.get(shared.School, school_id) is None:
         raise NotFound("the school of this token is not registered")
 
 
-async def _student(uow: UnitOfWork, school_id: str, student_id: str) -> store.Student:
-    student = await store.in_school(uow.session, store.Student, school_id=school_id, key=student_id)
+async def _student(uow: UnitOfWork, school_id: str, student_id: str) -> shared.Student:
+    student = await shared.in_school(uow.session, shared.Student, school_id=school_id, key=student_id)
     if student is None:
         raise NotFound(f"no student '{student_id}' in this school")
     return student
 
 
-async def register_school(uow: UnitOfWork, command: RegisterSchool) -> store.School:
+async def register_school(uow: UnitOfWork, command: RegisterSchool) -> shared.School:
     """Add the school and announce it."""
     await lock_district_policy(uow, command.district_id)
-    school = store.School(
-        school_id=await _new_id(uow, store.School, command.school_id, None),
+    school = shared.School(
+        school_id=await _new_id(uow, shared.School, command.school_id, None),
         district_id=command.district_id,
         name=command.name,
         timezone="Asia/Shanghai",
@@ -199,15 +200,15 @@ async def register_school(uow: UnitOfWork, command: RegisterSchool) -> store.Sch
     return school
 
 
-async def create_class(uow: UnitOfWork, command: CreateClass) -> store.SchoolClass:
+async def create_class(uow: UnitOfWork, command: CreateClass) -> shared.SchoolClass:
     """Set up the class and announce it."""
     try:
         grade = check_grade(command.grade)
     except RosterRuleBroken as error:
         raise Unprocessable(str(error), rule="EN-8") from error
     await _school_exists(uow, command.school_id)
-    class_id = await _new_id(uow, store.SchoolClass, command.class_id, command.school_id)
-    school_class = store.SchoolClass(
+    class_id = await _new_id(uow, shared.SchoolClass, command.class_id, command.school_id)
+    school_class = shared.SchoolClass(
         class_id=class_id, school_id=command.school_id, grade=grade, name=command.name, external_id=class_id
     )
     uow.session.add(school_class)
@@ -219,10 +220,10 @@ async def create_class(uow: UnitOfWork, command: CreateClass) -> store.SchoolCla
     return school_class
 
 
-async def enroll_student(uow: UnitOfWork, command: EnrollStudent) -> tuple[store.Student, int]:
+async def enroll_student(uow: UnitOfWork, command: EnrollStudent) -> tuple[shared.Student, int]:
     """Put the child on the roster and announce it; returns the student and their grade."""
-    school_class = await store.in_school(
-        uow.session, store.SchoolClass, school_id=command.school_id, key=command.class_id
+    school_class = await shared.in_school(
+        uow.session, shared.SchoolClass, school_id=command.school_id, key=command.class_id
     )
     if school_class is None:
         raise NotFound(f"no class '{command.class_id}' in this school")
@@ -230,8 +231,8 @@ async def enroll_student(uow: UnitOfWork, command: EnrollStudent) -> tuple[store
         groups = roster.priority_groups(command.priority_groups)
     except RosterRuleBroken as error:
         raise Unprocessable(str(error), rule="EN-3") from error
-    student_id = await _new_id(uow, store.Student, command.student_id, command.school_id)
-    student = store.Student(
+    student_id = await _new_id(uow, shared.Student, command.student_id, command.school_id)
+    student = shared.Student(
         student_id=student_id,
         school_id=command.school_id,
         class_id=school_class.class_id,
@@ -255,11 +256,11 @@ async def enroll_student(uow: UnitOfWork, command: EnrollStudent) -> tuple[store
     return student, school_class.grade
 
 
-async def register_guardian(uow: UnitOfWork, command: RegisterGuardian) -> store.Guardian:
+async def register_guardian(uow: UnitOfWork, command: RegisterGuardian) -> shared.Guardian:
     """Record the guardian (no event: nobody needs a guardian before they are linked to a child)."""
     await _school_exists(uow, command.school_id)
-    guardian_id = await _new_id(uow, store.Guardian, command.guardian_id, command.school_id)
-    guardian = store.Guardian(
+    guardian_id = await _new_id(uow, shared.Guardian, command.guardian_id, command.school_id)
+    guardian = shared.Guardian(
         guardian_id=guardian_id,
         school_id=command.school_id,
         name=command.name,
@@ -272,15 +273,17 @@ async def register_guardian(uow: UnitOfWork, command: RegisterGuardian) -> store
     return guardian
 
 
-async def link_guardian(uow: UnitOfWork, command: LinkGuardian) -> store.GuardianLink:
+async def link_guardian(uow: UnitOfWork, command: LinkGuardian) -> shared.GuardianLink:
     """Link guardian and child of the same school and announce it (notify starts telling them, NT-1)."""
-    student = await store.in_school(uow.session, store.Student, school_id=command.school_id, key=command.student_id)
-    guardian = await store.in_school(uow.session, store.Guardian, school_id=command.school_id, key=command.guardian_id)
+    student = await shared.in_school(uow.session, shared.Student, school_id=command.school_id, key=command.student_id)
+    guardian = await shared.in_school(
+        uow.session, shared.Guardian, school_id=command.school_id, key=command.guardian_id
+    )
     if student is None or guardian is None:
         raise NotFound("no such student or guardian in this school")
-    if await uow.session.get(store.GuardianLink, (command.student_id, command.guardian_id)) is not None:
+    if await uow.session.get(shared.GuardianLink, (command.student_id, command.guardian_id)) is not None:
         raise Conflict("this guardian is already linked to this student")
-    link = store.GuardianLink(
+    link = shared.GuardianLink(
         student_id=student.student_id, guardian_id=guardian.guardian_id, relation=command.relation
     )
     uow.session.add(link)
@@ -301,7 +304,7 @@ async def link_guardian(uow: UnitOfWork, command: LinkGuardian) -> store.Guardia
 async def unlink_guardian(uow: UnitOfWork, command: UnlinkGuardian) -> None:
     """End the link (notify stops telling them, NT-1) and the pickup authorisation it gave (BX-2)."""
     await _student(uow, command.school_id, command.student_id)
-    link = await uow.session.get(store.GuardianLink, (command.student_id, command.guardian_id))
+    link = await uow.session.get(shared.GuardianLink, (command.student_id, command.guardian_id))
     if link is None:
         raise NotFound("this guardian is not linked to this student")
     await uow.session.delete(link)
@@ -315,10 +318,12 @@ async def unlink_guardian(uow: UnitOfWork, command: UnlinkGuardian) -> None:
     )
 
 
-async def transfer_student(uow: UnitOfWork, command: TransferStudent) -> store.Student:
+async def transfer_student(uow: UnitOfWork, command: TransferStudent) -> shared.Student:
     """EN-8: move the child to another class of their school and announce it."""
     student = await _student(uow, command.school_id, command.student_id)
-    target = await store.in_school(uow.session, store.SchoolClass, school_id=command.school_id, key=command.to_class_id)
+    target = await shared.in_school(
+        uow.session, shared.SchoolClass, school_id=command.school_id, key=command.to_class_id
+    )
     if target is None:
         raise NotFound(f"no class '{command.to_class_id}' in this school")
     try:
@@ -344,7 +349,7 @@ async def transfer_student(uow: UnitOfWork, command: TransferStudent) -> store.S
     return student
 
 
-async def record_leaving(uow: UnitOfWork, command: RecordLeaving) -> store.Student:
+async def record_leaving(uow: UnitOfWork, command: RecordLeaving) -> shared.Student:
     """EN-8: the child leaves the roster from `effective_on` and nothing is expected of them after."""
     student = await _student(uow, command.school_id, command.student_id)
     if student.status == roster.LEFT:
@@ -361,7 +366,7 @@ async def record_leaving(uow: UnitOfWork, command: RecordLeaving) -> store.Stude
     return student
 
 
-async def set_priority_groups(uow: UnitOfWork, command: SetPriorityGroups) -> store.Student:
+async def set_priority_groups(uow: UnitOfWork, command: SetPriorityGroups) -> shared.Student:
     """EN-3: record the child's priority groups (allocation reads them; nothing is published)."""
     student = await _student(uow, command.school_id, command.student_id)
     try:
@@ -372,7 +377,7 @@ async def set_priority_groups(uow: UnitOfWork, command: SetPriorityGroups) -> st
     return student
 
 
-def _entries(people: list[store.PickupPerson]) -> list[roster.PickupEntry]:
+def _entries(people: list[shared.PickupPerson]) -> list[roster.PickupEntry]:
     return [roster.PickupEntry(p.person_id, p.status, p.credential_ref, p.id_number) for p in people]
 
 
@@ -383,12 +388,12 @@ async def _record_person(
     *,
     guardian_id: str | None = None,
     note: str | None = None,
-) -> store.PickupPerson:
-    person_id = await _new_id(uow, store.PickupPerson, command.person_id, None)
+) -> shared.PickupPerson:
+    person_id = await _new_id(uow, shared.PickupPerson, command.person_id, None)
     existing = await store.pickups_of(uow.session, student_id=command.student_id)
     if any(p.external_id == person_id for p in existing):
         raise Conflict(f"'{person_id}' already exists")
-    person = store.PickupPerson(
+    person = shared.PickupPerson(
         person_id=person_id,
         school_id=command.school_id,
         student_id=command.student_id,
@@ -406,12 +411,12 @@ async def _record_person(
     return person
 
 
-async def add_pickup_person(uow: UnitOfWork, command: AddPickupPerson) -> store.PickupPerson:
+async def add_pickup_person(uow: UnitOfWork, command: AddPickupPerson) -> shared.PickupPerson:
     """BX-2/AT-5: authorise the adult to collect the child, unless they are restricted (409)."""
     await _student(uow, command.school_id, command.student_id)
     if (
         command.guardian_id is not None
-        and await uow.session.get(store.GuardianLink, (command.student_id, command.guardian_id)) is None
+        and await uow.session.get(shared.GuardianLink, (command.student_id, command.guardian_id)) is None
     ):
         raise NotFound(f"'{command.guardian_id}' is not a guardian of this child")
     people = await store.pickups_of(uow.session, student_id=command.student_id)
@@ -426,7 +431,7 @@ async def add_pickup_person(uow: UnitOfWork, command: AddPickupPerson) -> store.
     return person
 
 
-def pickup_added(person: store.PickupPerson) -> PickupPersonAdded:
+def pickup_added(person: shared.PickupPerson) -> PickupPersonAdded:
     """The event announcing an authorised pickup person (no name, no id number)."""
     return PickupPersonAdded(
         person_id=person.person_id,
@@ -438,7 +443,7 @@ def pickup_added(person: store.PickupPerson) -> PickupPersonAdded:
     )
 
 
-def pickup_restricted(person: store.PickupPerson) -> PickupPersonRestricted:
+def pickup_restricted(person: shared.PickupPerson) -> PickupPersonRestricted:
     """The event announcing a restricted person; the court-order note stays in enrollment."""
     return PickupPersonRestricted(
         person_id=person.person_id,
@@ -448,7 +453,7 @@ def pickup_restricted(person: store.PickupPerson) -> PickupPersonRestricted:
     )
 
 
-async def _remove_pickup(uow: UnitOfWork, person: store.PickupPerson) -> None:
+async def _remove_pickup(uow: UnitOfWork, person: shared.PickupPerson) -> None:
     person.status = roster.REMOVED
     await uow.publish(
         PickupPersonRemoved(person_id=person.person_id, student_id=person.student_id, school_id=person.school_id),
@@ -459,14 +464,14 @@ async def _remove_pickup(uow: UnitOfWork, person: store.PickupPerson) -> None:
 async def remove_pickup_person(uow: UnitOfWork, *, school_id: str, student_id: str, person_id: str) -> None:
     """The adult may no longer collect the child."""
     await _student(uow, school_id, student_id)
-    person = await uow.session.get(store.PickupPerson, person_id)
+    person = await uow.session.get(shared.PickupPerson, person_id)
     if person is None or person.student_id != student_id or person.status != roster.AUTHORISED:
         raise NotFound(f"no authorised pickup person '{person_id}' for this child")
     await _remove_pickup(uow, person)
     await uow.session.flush()
 
 
-async def restrict_pickup_person(uow: UnitOfWork, command: RestrictPickupPerson) -> store.PickupPerson:
+async def restrict_pickup_person(uow: UnitOfWork, command: RestrictPickupPerson) -> shared.PickupPerson:
     """BX-2: record the restriction; any authorisation of the same person for the child ends first."""
     await _student(uow, command.school_id, command.student_id)
     people = await store.pickups_of(uow.session, student_id=command.student_id)
@@ -487,7 +492,7 @@ async def set_walk_home_permission(uow: UnitOfWork, command: SetWalkHomePermissi
     try:
         roster.check_walk_home_guardian(
             guardian_id=command.guardian_id,
-            guardians_of_child=await store.guardians_of(uow.session, student_id=command.student_id),
+            guardians_of_child=await shared.guardians_of(uow.session, student_id=command.student_id),
         )
     except RosterRuleBroken as error:
         raise Unprocessable(str(error), rule="AT-5") from error
