@@ -8,6 +8,7 @@ from services.enrollment.allocation import api as allocation
 from services.enrollment.applications import api as applications
 from services.enrollment.fees import api as fees
 from services.enrollment.imports import api as imports
+from services.enrollment.pickups import api as pickups
 from services.enrollment.places import api as places
 from services.enrollment.policy import api as policy
 from services.enrollment.programs import api as programs
@@ -16,6 +17,7 @@ from services.enrollment.setup import api as setup
 
 ROUTERS: list[APIRouter] = [
     roster.router,
+    pickups.router,
     setup.router,
     policy.router,
     programs.router,

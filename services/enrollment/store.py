@@ -3,6 +3,7 @@ people, programs and applications, with the queries and locks several slices sha
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from datetime import date, datetime, time
 from typing import TypeVar
@@ -107,6 +108,26 @@ class PickupPerson(Base):
     guardian_id: Mapped[str | None] = mapped_column(String(64), default=None)
     status: Mapped[str] = mapped_column(String(16))  # authorised | restricted | removed
     note: Mapped[str | None] = mapped_column(Text, default=None)  # the custody order; never in an event
+
+
+async def new_id(uow: UnitOfWork, model: type[Base], wanted: str | None, school_id: str | None) -> str:
+    """The id the caller asked for (409 if the school already uses it), or a new one."""
+    if wanted is None:
+        return str(uuid.uuid4())
+    if await uow.session.get(model, wanted) is not None:
+        raise Conflict(f"'{wanted}' already exists")
+    # The id the school gives is also its spreadsheets' id (EN-8 imports match rows by it).
+    if school_id and await external_id_taken(uow.session, model, school_id=school_id, external_id=wanted):
+        raise Conflict(f"'{wanted}' already exists")
+    return wanted
+
+
+async def school_student(uow: UnitOfWork, school_id: str, student_id: str) -> Student:
+    """The child on the school's roster, or a 404 problem."""
+    student = await in_school(uow.session, Student, school_id=school_id, key=student_id)
+    if student is None:
+        raise NotFound(f"no student '{student_id}' in this school")
+    return student
 
 
 async def in_school(session: AsyncSession, model: type[T], *, school_id: str, key: str) -> T | None:

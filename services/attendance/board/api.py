@@ -2,7 +2,7 @@
 
 A school admin or duty leader sees their school, a service teacher the sessions they teach, a district operator
 (a token with a district and no school) the district's schools. Streams send the board at once, then again
-whenever it changes: woken by a ping on the school's channel (`board/live.py`) or, at the latest, every
+whenever it changes: woken by a ping on the school's channel (`live/handlers.py`) or, at the latest, every
 `interval` seconds (changes made by slices that do not ping still show within the interval).
 """
 

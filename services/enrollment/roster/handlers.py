@@ -1,8 +1,7 @@
-"""Roster commands → rules → store + events, each inside one unit of work (EN-8, EN-3, BX-2, AT-5)."""
+"""Roster commands → rules → store + events, each inside one unit of work (EN-8, EN-3)."""
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
@@ -13,21 +12,18 @@ from contracts.enrollment import (
     ClassCreated,
     GuardianLinked,
     GuardianUnlinked,
-    PickupPersonAdded,
-    PickupPersonRemoved,
-    PickupPersonRestricted,
     SchoolRegistered,
     StudentEnrolled,
     StudentLeft,
     StudentTransferred,
-    WalkHomePermissionSet,
 )
 from services.enrollment import store as shared
 from services.enrollment.domain import roster
-from services.enrollment.domain.roster import PickupRuleBroken, RosterRuleBroken, check_grade
+from services.enrollment.domain.roster import RosterRuleBroken, check_grade
+from services.enrollment.pickups import store as pickups_store
+from services.enrollment.pickups.handlers import remove_pickup
 from services.enrollment.places.handlers import release_for_roster_change
 from services.enrollment.policy.handlers import lock_district_policy, publish_profiles_of_new_school
-from services.enrollment.roster import store
 
 
 @dataclass(frozen=True)
@@ -118,74 +114,16 @@ class SetPriorityGroups:
     groups: tuple[str, ...] = field(default_factory=tuple)
 
 
-@dataclass(frozen=True)
-class AddPickupPerson:
-    """Command: authorise an adult to collect a child, with their own kiosk credential (BX-2, AT-5)."""
-
-    school_id: str
-    student_id: str
-    name: str
-    relation: str
-    credential_ref: str
-    id_number: str | None = None
-    guardian_id: str | None = None
-    person_id: str | None = None
-
-
-@dataclass(frozen=True)
-class RestrictPickupPerson:
-    """Command: record a person who must never collect the child (custody order, BX-2)."""
-
-    school_id: str
-    student_id: str
-    name: str
-    relation: str
-    note: str
-    credential_ref: str | None = None
-    id_number: str | None = None
-    person_id: str | None = None
-
-
-@dataclass(frozen=True)
-class SetWalkHomePermission:
-    """Command: a guardian's standing permission for the child to leave alone (AT-5)."""
-
-    school_id: str
-    student_id: str
-    guardian_id: str
-    allowed: bool
-    effective_from: date
-    set_by: str
-
-
-async def _new_id(uow: UnitOfWork, model: type[shared.Base], wanted: str | None, school_id: str | None) -> str:
-    if wanted is None:
-        return str(uuid.uuid4())
-    if await uow.session.get(model, wanted) is not None:
-        raise Conflict(f"'{wanted}' already exists")
-    # The id the school gives is also its spreadsheets' id (EN-8 imports match rows by it).
-    if school_id and await shared.external_id_taken(uow.session, model, school_id=school_id, external_id=wanted):
-        raise Conflict(f"'{wanted}' already exists")
-    return wanted
-
-
 async def _school_exists(uow: UnitOfWork, school_id: str) -> None:
     if await uow.session.get(shared.School, school_id) is None:
         raise NotFound("the school of this token is not registered")
-
-
-async def _student(uow: UnitOfWork, school_id: str, student_id: str) -> shared.Student:
-    student = await shared.in_school(uow.session, shared.Student, school_id=school_id, key=student_id)
-    if student is None:
-        raise NotFound(f"no student '{student_id}' in this school")
-    return student
 
 
 async def register_school(uow: UnitOfWork, command: RegisterSchool) -> shared.School:
     """Add the school and announce it."""
     await lock_district_policy(uow, command.district_id)
     school = shared.School(
-        school_id=await _new_id(uow, shared.School, command.school_id, None),
+        school_id=await shared.new_id(uow, shared.School, command.school_id, None),
         district_id=command.district_id,
         name=command.name,
         timezone="Asia/Shanghai",
@@ -207,7 +145,7 @@ async def create_class(uow: UnitOfWork, command: CreateClass) -> shared.SchoolCl
     except RosterRuleBroken as error:
         raise Unprocessable(str(error), rule="EN-8") from error
     await _school_exists(uow, command.school_id)
-    class_id = await _new_id(uow, shared.SchoolClass, command.class_id, command.school_id)
+    class_id = await shared.new_id(uow, shared.SchoolClass, command.class_id, command.school_id)
     school_class = shared.SchoolClass(
         class_id=class_id, school_id=command.school_id, grade=grade, name=command.name, external_id=class_id
     )
@@ -231,7 +169,7 @@ async def enroll_student(uow: UnitOfWork, command: EnrollStudent) -> tuple[share
         groups = roster.priority_groups(command.priority_groups)
     except RosterRuleBroken as error:
         raise Unprocessable(str(error), rule="EN-3") from error
-    student_id = await _new_id(uow, shared.Student, command.student_id, command.school_id)
+    student_id = await shared.new_id(uow, shared.Student, command.student_id, command.school_id)
     student = shared.Student(
         student_id=student_id,
         school_id=command.school_id,
@@ -259,7 +197,7 @@ async def enroll_student(uow: UnitOfWork, command: EnrollStudent) -> tuple[share
 async def register_guardian(uow: UnitOfWork, command: RegisterGuardian) -> shared.Guardian:
     """Record the guardian (no event: nobody needs a guardian before they are linked to a child)."""
     await _school_exists(uow, command.school_id)
-    guardian_id = await _new_id(uow, shared.Guardian, command.guardian_id, command.school_id)
+    guardian_id = await shared.new_id(uow, shared.Guardian, command.guardian_id, command.school_id)
     guardian = shared.Guardian(
         guardian_id=guardian_id,
         school_id=command.school_id,
@@ -303,14 +241,14 @@ async def link_guardian(uow: UnitOfWork, command: LinkGuardian) -> shared.Guardi
 
 async def unlink_guardian(uow: UnitOfWork, command: UnlinkGuardian) -> None:
     """End the link (notify stops telling them, NT-1) and the pickup authorisation it gave (BX-2)."""
-    await _student(uow, command.school_id, command.student_id)
+    await shared.school_student(uow, command.school_id, command.student_id)
     link = await uow.session.get(shared.GuardianLink, (command.student_id, command.guardian_id))
     if link is None:
         raise NotFound("this guardian is not linked to this student")
     await uow.session.delete(link)
-    for person in await store.pickups_of(uow.session, student_id=command.student_id):
+    for person in await pickups_store.pickups_of(uow.session, student_id=command.student_id):
         if person.guardian_id == command.guardian_id and person.status == roster.AUTHORISED:
-            await _remove_pickup(uow, person)
+            await remove_pickup(uow, person)
     await uow.session.flush()
     await uow.publish(
         GuardianUnlinked(guardian_id=command.guardian_id, student_id=command.student_id, school_id=command.school_id),
@@ -320,7 +258,7 @@ async def unlink_guardian(uow: UnitOfWork, command: UnlinkGuardian) -> None:
 
 async def transfer_student(uow: UnitOfWork, command: TransferStudent) -> shared.Student:
     """EN-8: move the child to another class of their school and announce it."""
-    student = await _student(uow, command.school_id, command.student_id)
+    student = await shared.school_student(uow, command.school_id, command.student_id)
     target = await shared.in_school(
         uow.session, shared.SchoolClass, school_id=command.school_id, key=command.to_class_id
     )
@@ -351,7 +289,7 @@ async def transfer_student(uow: UnitOfWork, command: TransferStudent) -> shared.
 
 async def record_leaving(uow: UnitOfWork, command: RecordLeaving) -> shared.Student:
     """EN-8: the child leaves the roster from `effective_on` and nothing is expected of them after."""
-    student = await _student(uow, command.school_id, command.student_id)
+    student = await shared.school_student(uow, command.school_id, command.student_id)
     if student.status == roster.LEFT:
         raise Conflict("the student has already left", rule="EN-8")
     student.status, student.left_on = roster.LEFT, command.effective_on
@@ -368,153 +306,10 @@ async def record_leaving(uow: UnitOfWork, command: RecordLeaving) -> shared.Stud
 
 async def set_priority_groups(uow: UnitOfWork, command: SetPriorityGroups) -> shared.Student:
     """EN-3: record the child's priority groups (allocation reads them; nothing is published)."""
-    student = await _student(uow, command.school_id, command.student_id)
+    student = await shared.school_student(uow, command.school_id, command.student_id)
     try:
         student.priority_groups = roster.priority_groups(command.groups)
     except RosterRuleBroken as error:
         raise Unprocessable(str(error), rule="EN-3") from error
     await uow.session.flush()
     return student
-
-
-def _entries(people: list[shared.PickupPerson]) -> list[roster.PickupEntry]:
-    return [roster.PickupEntry(p.person_id, p.status, p.credential_ref, p.id_number) for p in people]
-
-
-async def _record_person(
-    uow: UnitOfWork,
-    command: AddPickupPerson | RestrictPickupPerson,
-    status: str,
-    *,
-    guardian_id: str | None = None,
-    note: str | None = None,
-) -> shared.PickupPerson:
-    person_id = await _new_id(uow, shared.PickupPerson, command.person_id, None)
-    existing = await store.pickups_of(uow.session, student_id=command.student_id)
-    if any(p.external_id == person_id for p in existing):
-        raise Conflict(f"'{person_id}' already exists")
-    person = shared.PickupPerson(
-        person_id=person_id,
-        school_id=command.school_id,
-        student_id=command.student_id,
-        external_id=person_id,
-        name=command.name,
-        relation=command.relation,
-        credential_ref=command.credential_ref,
-        id_number=command.id_number,
-        guardian_id=guardian_id,
-        status=status,
-        note=note,
-    )
-    uow.session.add(person)
-    await uow.session.flush()
-    return person
-
-
-async def add_pickup_person(uow: UnitOfWork, command: AddPickupPerson) -> shared.PickupPerson:
-    """BX-2/AT-5: authorise the adult to collect the child, unless they are restricted (409)."""
-    await _student(uow, command.school_id, command.student_id)
-    if (
-        command.guardian_id is not None
-        and await uow.session.get(shared.GuardianLink, (command.student_id, command.guardian_id)) is None
-    ):
-        raise NotFound(f"'{command.guardian_id}' is not a guardian of this child")
-    people = await store.pickups_of(uow.session, student_id=command.student_id)
-    try:
-        roster.check_may_authorise(_entries(people), credential_ref=command.credential_ref, id_number=command.id_number)
-    except PickupRuleBroken as error:
-        raise Conflict(str(error), rule="BX-2") from error
-    if any(p.status == roster.AUTHORISED and p.credential_ref == command.credential_ref for p in people):
-        raise Conflict("this credential already collects this child")
-    person = await _record_person(uow, command, roster.AUTHORISED, guardian_id=command.guardian_id)
-    await uow.publish(pickup_added(person), school_id=command.school_id)
-    return person
-
-
-def pickup_added(person: shared.PickupPerson) -> PickupPersonAdded:
-    """The event announcing an authorised pickup person (no name, no id number)."""
-    return PickupPersonAdded(
-        person_id=person.person_id,
-        student_id=person.student_id,
-        school_id=person.school_id,
-        relation=person.relation,
-        credential_ref=person.credential_ref or "",
-        guardian_id=person.guardian_id,
-    )
-
-
-def pickup_restricted(person: shared.PickupPerson) -> PickupPersonRestricted:
-    """The event announcing a restricted person; the court-order note stays in enrollment."""
-    return PickupPersonRestricted(
-        person_id=person.person_id,
-        student_id=person.student_id,
-        school_id=person.school_id,
-        credential_ref=person.credential_ref,
-    )
-
-
-async def _remove_pickup(uow: UnitOfWork, person: shared.PickupPerson) -> None:
-    person.status = roster.REMOVED
-    await uow.publish(
-        PickupPersonRemoved(person_id=person.person_id, student_id=person.student_id, school_id=person.school_id),
-        school_id=person.school_id,
-    )
-
-
-async def remove_pickup_person(uow: UnitOfWork, *, school_id: str, student_id: str, person_id: str) -> None:
-    """The adult may no longer collect the child."""
-    await _student(uow, school_id, student_id)
-    person = await uow.session.get(shared.PickupPerson, person_id)
-    if person is None or person.student_id != student_id or person.status != roster.AUTHORISED:
-        raise NotFound(f"no authorised pickup person '{person_id}' for this child")
-    await _remove_pickup(uow, person)
-    await uow.session.flush()
-
-
-async def restrict_pickup_person(uow: UnitOfWork, command: RestrictPickupPerson) -> shared.PickupPerson:
-    """BX-2: record the restriction; any authorisation of the same person for the child ends first."""
-    await _student(uow, command.school_id, command.student_id)
-    people = await store.pickups_of(uow.session, student_id=command.student_id)
-    lifted = roster.authorisations_lifted_by_restriction(
-        _entries(people), credential_ref=command.credential_ref, id_number=command.id_number
-    )
-    for person in people:
-        if person.person_id in lifted:
-            await _remove_pickup(uow, person)
-    restricted = await _record_person(uow, command, roster.RESTRICTED, note=command.note)
-    await uow.publish(pickup_restricted(restricted), school_id=command.school_id)
-    return restricted
-
-
-async def set_walk_home_permission(uow: UnitOfWork, command: SetWalkHomePermission) -> store.WalkHomePermission:
-    """AT-5: record the guardian's standing permission (or its withdrawal) and announce it."""
-    await _student(uow, command.school_id, command.student_id)
-    try:
-        roster.check_walk_home_guardian(
-            guardian_id=command.guardian_id,
-            guardians_of_child=await shared.guardians_of(uow.session, student_id=command.student_id),
-        )
-    except RosterRuleBroken as error:
-        raise Unprocessable(str(error), rule="AT-5") from error
-    permission = await uow.session.get(store.WalkHomePermission, command.student_id)
-    if permission is None:
-        permission = store.WalkHomePermission(student_id=command.student_id, school_id=command.school_id)
-        uow.session.add(permission)
-    permission.allowed, permission.guardian_id = command.allowed, command.guardian_id
-    permission.effective_from, permission.set_by, permission.set_at = (
-        command.effective_from,
-        command.set_by,
-        uow.clock.now(),
-    )
-    await uow.session.flush()
-    await uow.publish(
-        WalkHomePermissionSet(
-            student_id=command.student_id,
-            school_id=command.school_id,
-            allowed=command.allowed,
-            guardian_id=command.guardian_id,
-            effective_from=command.effective_from,
-        ),
-        school_id=command.school_id,
-    )
-    return permission

@@ -1,28 +1,11 @@
-"""Tables and queries of the roster slice: the walk-home permission, and the pages and lists of the roster."""
+"""Queries of the roster slice: the pages of classes, students and a guardian's children, and their links."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, String, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column
 
-from services.enrollment.store import Base, GuardianLink, PickupPerson, SchoolClass, Student
-
-
-class WalkHomePermission(Base):
-    """AT-5: the latest statement of a child's standing permission to leave alone, and who gave it."""
-
-    __tablename__ = "walk_home_permissions"
-
-    student_id: Mapped[str] = mapped_column(ForeignKey("students.student_id"), primary_key=True)
-    school_id: Mapped[str] = mapped_column(String(64))
-    allowed: Mapped[bool] = mapped_column(Boolean)
-    guardian_id: Mapped[str] = mapped_column(String(64))
-    effective_from: Mapped[date] = mapped_column(Date)
-    set_by: Mapped[str] = mapped_column(String(64))
-    set_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+from services.enrollment.store import GuardianLink, SchoolClass, Student
 
 
 async def classes_page(session: AsyncSession, *, school_id: str, after: str | None, limit: int) -> list[SchoolClass]:
@@ -68,13 +51,5 @@ async def links_of_guardian(session: AsyncSession, *, guardian_id: str) -> list[
     """The guardian's links to children."""
     rows = await session.execute(
         select(GuardianLink).where(GuardianLink.guardian_id == guardian_id).order_by(GuardianLink.student_id)
-    )
-    return list(rows.scalars())
-
-
-async def pickups_of(session: AsyncSession, *, student_id: str) -> list[PickupPerson]:
-    """Every pickup person ever recorded for the child (authorised, restricted or removed)."""
-    rows = await session.execute(
-        select(PickupPerson).where(PickupPerson.student_id == student_id).order_by(PickupPerson.person_id)
     )
     return list(rows.scalars())

@@ -11,10 +11,14 @@ from chassis.auth import Principal, Role, require
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
 Name = Annotated[str, Field(min_length=1, max_length=100)]
 Reason = Annotated[str, Field(min_length=1, max_length=500)]
+Relation = Annotated[
+    str, Field(min_length=1, max_length=32, description="母亲, 父亲, 祖父母, … as the school records it")
+]
 
 DistrictOperator = Annotated[Principal, require(Role.DISTRICT_OPERATOR)]
 SchoolAdmin = Annotated[Principal, require(Role.SCHOOL_ADMIN)]
 RosterReader = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.CLASS_TEACHER, Role.GUARDIAN)]
+GuardianOrAdmin = Annotated[Principal, require(Role.GUARDIAN, Role.SCHOOL_ADMIN)]
 
 
 class Body(BaseModel):
