@@ -70,7 +70,10 @@ def _entries(folder: Path) -> list[Path]:
 
 def _only_a_docstring(path: Path) -> bool:
     body = ast.parse(path.read_text()).body
-    return len(body) == 1 and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+    if len(body) != 1 or not isinstance(body[0], ast.Expr) or not isinstance(body[0].value, ast.Constant):
+        return False
+    docstring = body[0].value.value
+    return isinstance(docstring, str) and "\n" not in docstring.strip()
 
 
 def _only_routers(path: Path) -> bool:
@@ -86,10 +89,8 @@ def _only_routers(path: Path) -> bool:
 
 def shape_problems(folder: Path) -> list[str]:
     """How a service folder departs from docs/service-shape.md: its root entries and its slices' files."""
-    problems = [
-        f"no {need}" for need in ("__init__.py", "app.py", "settings.py", "api.py") if not (folder / need).is_file()
-    ]
-    problems += [f"no {need}" for need in ("domain/__init__.py", "migrations/env.py") if not (folder / need).is_file()]
+    needed = ("__init__.py", "app.py", "settings.py", "api.py", "domain/__init__.py", "migrations/env.py")
+    problems = [f"no {need}" for need in needed if not (folder / need).is_file()]
     if (folder / "api.py").is_file() and not _only_routers(folder / "api.py"):
         problems.append("api.py holds more than the ROUTERS list")
     for entry in _entries(folder):
@@ -118,25 +119,43 @@ def test_every_service_has_the_same_shape(service: str) -> None:
 
 @pytest.mark.unit
 def test_the_shape_check_names_stray_files(tmp_path: Path) -> None:
-    service = _planted_service(tmp_path, {"web.py": "", "roster/plan.py": "", "roster/api.py": ""})
+    stray = {
+        "web.py": "",
+        "api.py": '"""Routers."""\n\nROUTERS: list[object] = []\nrouter = object()\n',
+        "roster/plan.py": "",
+        "roster/api.py": "",
+        "staff/__init__.py": '"""Staff."""\n\nfrom services.probe.staff.api import router\n',
+    }
+    service = _planted_service(tmp_path, stray)
     (service / "roster" / "deep").mkdir()
-    assert shape_problems(service) == ["roster/deep", "roster/plan.py", "web.py at the root"]
+    assert shape_problems(service) == [
+        "api.py holds more than the ROUTERS list",
+        "roster/deep",
+        "roster/plan.py",
+        "staff/__init__.py holds more than its docstring",
+        "web.py at the root",
+    ]
 
 
 def slice_imports(folder: Path) -> dict[str, set[str]]:
-    """For each slice of the service in `folder`, the other slices it imports (root modules and `domain` aside)."""
-    package = f"services.{folder.name}"
+    """For each slice of the service in `folder`, the other slices it imports (root modules and `domain` aside);
+    relative imports count as the absolute ones they stand for."""
     slices = {p.name for p in _entries(folder) if p.is_dir() and p.name not in ROOT_FOLDERS}
     graph: dict[str, set[str]] = {name: set() for name in slices}
     for name in slices:
         for path in (folder / name).rglob("*.py"):
-            for _, module in imported_modules(path):
-                parts = module.split(".")
-                if parts[:2] == package.split(".") and len(parts) > 2 and parts[2] in slices - {name}:
-                    graph[name].add(parts[2])
+            here = ["services", folder.name, *path.relative_to(folder).parent.parts]
             for node in ast.walk(ast.parse(path.read_text())):
-                if isinstance(node, ast.ImportFrom) and node.module == package:
-                    graph[name] |= {alias.name for alias in node.names} & (slices - {name})
+                if isinstance(node, ast.Import):
+                    targets = [alias.name.split(".") for alias in node.names]
+                elif isinstance(node, ast.ImportFrom):
+                    base = (here[: len(here) - node.level + 1] if node.level else []) + (node.module or "").split(".")
+                    base = [part for part in base if part]
+                    targets = [[*base, alias.name] for alias in node.names]
+                else:
+                    continue
+                graph[name] |= {t[2] for t in targets if t[:2] == ["services", folder.name] and len(t) > 2}
+        graph[name] &= slices - {name}
     return graph
 
 
@@ -172,7 +191,7 @@ def test_the_cycle_check_catches_a_planted_cycle(tmp_path: Path) -> None:
         {
             "places/handlers.py": "from services.probe.programs.store import Program\n",
             "programs/store.py": "from services.probe.allocation import handlers\n",
-            "allocation/handlers.py": "from services.probe import places\n",
+            "allocation/handlers.py": "from .. import places\n",
             "fees/handlers.py": "from services.probe.programs import store\n",
         },
     )
@@ -188,7 +207,7 @@ def _planted_service(tmp_path: Path, files: dict[str, str]) -> Path:
     (service / "api.py").write_text('"""probe"""\n\nROUTERS: list[object] = []\n')
     for name, text in files.items():
         (service / name).parent.mkdir(parents=True, exist_ok=True)
-        if "/" in name:
+        if "/" in name and not (service / name.split("/")[0] / "__init__.py").exists():
             (service / name.split("/")[0] / "__init__.py").write_text('"""A probe slice."""\n')
         (service / name).write_text(text)
     return service
