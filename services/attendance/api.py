@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from services.attendance.absence import api as absence
 from services.attendance.board import api as board
 from services.attendance.checkins import api as checkins
+from services.attendance.checkouts import api as checkouts
 from services.attendance.dismissal import api as dismissal
 from services.attendance.emergency import api as emergency
 from services.attendance.handover import api as handover
@@ -19,6 +20,7 @@ ROUTERS: list[APIRouter] = [
     sessions.router,
     handover.router,
     absence.router,
+    checkouts.router,
     dismissal.router,
     emergency.router,
     staff.router,

@@ -12,7 +12,7 @@ from services.attendance.checkins import store as _checkins_store  # noqa: F401 
 from services.attendance.reference import store as _reference_store  # noqa: F401
 from services.attendance.settings import AttendanceSettings
 from services.attendance.timers import store as _timers_store  # noqa: F401
-from services.attendance.timers.worker import run_timers
+from services.attendance.timers.timers import run_timers
 
 TIMER_SLICES = ("handover", "absence", "dismissal", "emergency", "staff", "reconciliation")
 """Slices that may register timer handlers and day openers in their own `timers.py`."""

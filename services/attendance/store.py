@@ -1,17 +1,21 @@
-"""Attendance's declarative base and the roster it keeps from enrollment; each slice keeps its own tables."""
+"""Attendance's declarative base and what several slices share: the roster kept from enrollment, the version of
+each school's reference facts, and the helpers of guarded updates and two-part cursors; each slice keeps its own
+tables."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Date, DateTime, Dialect, Integer, String, TypeDecorator, inspect, update
+from sqlalchemy import Date, DateTime, Dialect, Integer, String, TypeDecorator, inspect, true, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute, Mapped, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
-from chassis.problems import Conflict
+from chassis.problems import Conflict, Unprocessable
+from chassis.sql import dialect_insert
 from chassis.tables import ChassisTables
+from chassis.uow import UnitOfWork
 
 
 class Base(DeclarativeBase):
@@ -77,3 +81,49 @@ def open_or_resolved(resolved_at: InstrumentedAttribute[Any], open_only: bool | 
     if open_only is None:
         return []
     return [resolved_at.is_(None) if open_only else resolved_at.is_not(None)]
+
+
+class ReferenceVersion(Base):
+    """Counts the changes of a school's schedule, calendar and policy: a day opened from an older count is
+    opened again. A counter, not a deletion of opened days, so a day being opened concurrently with the change
+    (from the facts before it) is still seen as stale once the change commits."""
+
+    __tablename__ = "reference_versions"
+
+    school_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+
+
+async def reopen_days(uow: UnitOfWork, *, school_id: str) -> None:
+    """The school's schedule, calendar or policy changed: its days are opened again (idempotently) when next touched."""
+    statement = (
+        dialect_insert(uow.session, ReferenceVersion)
+        .values(school_id=school_id, version=1)
+        .on_conflict_do_update(index_elements=["school_id"], set_={"version": ReferenceVersion.version + 1})
+    )
+    await uow.session.execute(statement)
+
+
+# Two-part keyset cursors (`<session_id>|<id>`) for the lists ordered by session, then teacher or child.
+
+
+def parse_pair(after: str | None) -> tuple[str, str] | None:
+    """The (session, id) a `next` cursor names; a malformed cursor is a 422 problem."""
+    if after is None:
+        return None
+    first, separator, second = after.rpartition("|")
+    if not separator or not first or not second:
+        raise Unprocessable("malformed cursor: pass the `next` value of the previous page")
+    return first, second
+
+
+def pair_cursor(first: str, second: str) -> str:
+    """The cursor of an item ordered by (first, second)."""
+    return f"{first}|{second}"
+
+
+def after_pair(first: Any, second: Any, after: tuple[str, str] | None) -> ColumnElement[bool]:
+    """Rows whose (first, second) sort after the cursor (all rows without one)."""
+    if after is None:
+        return true()
+    return tuple_(first, second) > tuple_(*after)

@@ -1,15 +1,21 @@
-"""Enrollment tables and keyword-only queries."""
+"""Enrollment's declarative base and the tables every slice reads: schools, classes, students, guardians, pickup
+people, programs and applications, with the queries and locks several slices share."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import uuid
+from collections.abc import Iterable
+from datetime import date, datetime, time
 from typing import TypeVar
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, select
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text, Time, UniqueConstraint, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from chassis.problems import Conflict, NotFound
 from chassis.tables import ChassisTables
+from chassis.uow import UnitOfWork
+from services.enrollment.domain.workflow import MAY_TAKE_PLACES, Stage
 
 
 class Base(DeclarativeBase):
@@ -104,18 +110,24 @@ class PickupPerson(Base):
     note: Mapped[str | None] = mapped_column(Text, default=None)  # the custody order; never in an event
 
 
-class WalkHomePermission(Base):
-    """AT-5: the latest statement of a child's standing permission to leave alone, and who gave it."""
+async def new_id(uow: UnitOfWork, model: type[Base], wanted: str | None, school_id: str | None) -> str:
+    """The id the caller asked for (409 if the school already uses it), or a new one."""
+    if wanted is None:
+        return str(uuid.uuid4())
+    if await uow.session.get(model, wanted) is not None:
+        raise Conflict(f"'{wanted}' already exists")
+    # The id the school gives is also its spreadsheets' id (EN-8 imports match rows by it).
+    if school_id and await external_id_taken(uow.session, model, school_id=school_id, external_id=wanted):
+        raise Conflict(f"'{wanted}' already exists")
+    return wanted
 
-    __tablename__ = "walk_home_permissions"
 
-    student_id: Mapped[str] = mapped_column(ForeignKey("students.student_id"), primary_key=True)
-    school_id: Mapped[str] = mapped_column(String(64))
-    allowed: Mapped[bool] = mapped_column(Boolean)
-    guardian_id: Mapped[str] = mapped_column(String(64))
-    effective_from: Mapped[date] = mapped_column(Date)
-    set_by: Mapped[str] = mapped_column(String(64))
-    set_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+async def school_student(uow: UnitOfWork, school_id: str, student_id: str) -> Student:
+    """The child on the school's roster, or a 404 problem."""
+    student = await in_school(uow.session, Student, school_id=school_id, key=student_id)
+    if student is None:
+        raise NotFound(f"no student '{student_id}' in this school")
+    return student
 
 
 async def in_school(session: AsyncSession, model: type[T], *, school_id: str, key: str) -> T | None:
@@ -130,15 +142,6 @@ async def guardians_of(session: AsyncSession, *, student_id: str) -> list[str]:
     return list(rows.scalars())
 
 
-async def classes_page(session: AsyncSession, *, school_id: str, after: str | None, limit: int) -> list[SchoolClass]:
-    """Up to `limit` of a school's classes after the cursor, by id."""
-    query = select(SchoolClass).where(SchoolClass.school_id == school_id)
-    if after is not None:
-        query = query.where(SchoolClass.class_id > after)
-    rows = await session.execute(query.order_by(SchoolClass.class_id).limit(limit))
-    return list(rows.scalars())
-
-
 async def external_id_taken(session: AsyncSession, model: type[Base], *, school_id: str, external_id: str) -> bool:
     """Whether the school already uses `external_id` for a row of `model` (its spreadsheets' id)."""
     column = model.__table__.c
@@ -146,47 +149,102 @@ async def external_id_taken(session: AsyncSession, model: type[Base], *, school_
     return (await session.execute(query.limit(1))).first() is not None
 
 
-async def students_page(
-    session: AsyncSession, *, school_id: str, class_id: str | None, status: str | None, after: str | None, limit: int
-) -> list[Student]:
-    """Up to `limit` of a school's students after the cursor, by id."""
-    query = select(Student).where(Student.school_id == school_id)
-    if class_id is not None:
-        query = query.where(Student.class_id == class_id)
-    if status is not None:
-        query = query.where(Student.status == status)
-    if after is not None:
-        query = query.where(Student.student_id > after)
-    rows = await session.execute(query.order_by(Student.student_id).limit(limit))
-    return list(rows.scalars())
+class Program(Base):
+    """EN-4/EN-6: the base service, a club or an optional service of one school's term."""
+
+    __tablename__ = "programs"
+
+    program_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    school_id: Mapped[str] = mapped_column(ForeignKey("schools.school_id"), index=True)
+    term_id: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(100))
+    capacity: Mapped[int] = mapped_column(Integer)
+    room_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    teacher_ids: Mapped[list[str]] = mapped_column(JSON)
+    weekdays: Mapped[list[int]] = mapped_column(JSON)
+    starts_at: Mapped[time] = mapped_column(Time)
+    class_hours: Mapped[int] = mapped_column(Integer)
+    min_grade: Mapped[int] = mapped_column(Integer)
+    max_grade: Mapped[int] = mapped_column(Integer)
+    specialty: Mapped[bool] = mapped_column(Boolean, default=False)
+    cancelled_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+    @property
+    def cancelled(self) -> bool:
+        """Whether the program was cancelled (it keeps its row for audit and fees)."""
+        return self.cancelled_on is not None
 
 
-async def children_page(
-    session: AsyncSession, *, school_id: str, guardian_id: str, after: str | None, limit: int
-) -> list[Student]:
-    """Up to `limit` of a guardian's children after the cursor, by id."""
+async def program_in_school(session: AsyncSession, *, school_id: str, program_id: str) -> Program | None:
+    """The program, only if it belongs to `school_id`."""
+    program = await session.get(Program, program_id)
+    return program if program is not None and program.school_id == school_id else None
+
+
+async def locked_program(session: AsyncSession, *, school_id: str, program_id: str) -> Program | None:
+    """The program row locked for this transaction (BX-1: place changes of one program queue on it)."""
     query = (
-        select(Student)
-        .join(GuardianLink, GuardianLink.student_id == Student.student_id)
-        .where(GuardianLink.guardian_id == guardian_id, Student.school_id == school_id)
+        select(Program)
+        .where(Program.program_id == program_id, Program.school_id == school_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
-    if after is not None:
-        query = query.where(Student.student_id > after)
-    rows = await session.execute(query.order_by(Student.student_id).limit(limit))
-    return list(rows.scalars())
+    return (await session.execute(query)).scalar_one_or_none()
 
 
-async def links_of_guardian(session: AsyncSession, *, guardian_id: str) -> list[GuardianLink]:
-    """The guardian's links to children."""
-    rows = await session.execute(
-        select(GuardianLink).where(GuardianLink.guardian_id == guardian_id).order_by(GuardianLink.student_id)
+async def lock_term_places(uow: UnitOfWork, *, school_id: str, term_id: str) -> None:
+    """BX-1/EN-4: queue every change of a term's club places behind one lock until commit.
+
+    A program row lock alone would keep each club within capacity, but a child's weekly maximum spans clubs
+    and an allocation run touches them all; one lock per school term orders every place change (joins,
+    releases, promotions, runs, capacity changes) without deadlocks.
+    """
+    await uow.lock(f"places:{school_id}:{term_id}")
+
+
+async def live_program(uow: UnitOfWork, *, school_id: str, program_id: str) -> Program:
+    """The program with its term's place lock held (BX-1); 404 if not in the school, 409 if cancelled."""
+    program = await program_in_school(uow.session, school_id=school_id, program_id=program_id)
+    if program is None:
+        raise NotFound(f"no program '{program_id}' in this school")
+    await lock_term_places(uow, school_id=school_id, term_id=program.term_id)
+    program = await locked_program(uow.session, school_id=school_id, program_id=program_id)
+    if program is None:
+        raise NotFound(f"no program '{program_id}' in this school")
+    if program.cancelled:
+        raise Conflict(f"program '{program_id}' was cancelled on {program.cancelled_on}")
+    return program
+
+
+class Application(Base):
+    """EN-1: one child's application for a term and where it stands."""
+
+    __tablename__ = "applications"
+
+    application_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    school_id: Mapped[str] = mapped_column(ForeignKey("schools.school_id"), index=True)
+    student_id: Mapped[str] = mapped_column(ForeignKey("students.student_id"), index=True)
+    term_id: Mapped[str] = mapped_column(String(64), index=True)
+    stage: Mapped[str] = mapped_column(String(24))
+    club_choices: Mapped[list[str]] = mapped_column(JSON)
+    options: Mapped[list[str]] = mapped_column(JSON)
+    # "student:term" while the application is open, NULL once final: the unique index allows one open
+    # application per child and term on PostgreSQL and SQLite alike (both let NULLs repeat).
+    open_key: Mapped[str | None] = mapped_column(String(140), unique=True, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    withdrawal_effective_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+
+async def in_service(session: AsyncSession, *, student_id: str, term_id: str, stages: Iterable[Stage]) -> bool:
+    """Whether the child's application for the term stands at one of `stages`."""
+    query = select(Application.application_id).where(
+        Application.student_id == student_id, Application.term_id == term_id, Application.stage.in_(list(stages))
     )
-    return list(rows.scalars())
+    return (await session.execute(query.limit(1))).first() is not None
 
 
-async def pickups_of(session: AsyncSession, *, student_id: str) -> list[PickupPerson]:
-    """Every pickup person ever recorded for the child (authorised, restricted or removed)."""
-    rows = await session.execute(
-        select(PickupPerson).where(PickupPerson.student_id == student_id).order_by(PickupPerson.person_id)
-    )
-    return list(rows.scalars())
+async def may_take_places(session: AsyncSession, *, student_id: str, term_id: str) -> bool:
+    """EN-3: the child's application for the term is approved or active."""
+    return await in_service(session, student_id=student_id, term_id=term_id, stages=MAY_TAKE_PLACES)

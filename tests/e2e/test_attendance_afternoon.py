@@ -37,7 +37,7 @@ from contracts.enrollment import (
 from contracts.envelope import Envelope, Event
 from contracts.policy import PolicySettings
 from services.attendance.app import DEFINITION
-from services.attendance.timers.worker import fire_due
+from services.attendance.timers.timers import fire_due
 from tests.conftest import auth, eventually, running, stack_settings
 from tests.services.conftest import publish_as_producer, read_topic
 from tests.services.test_attendance_reference import programs_known, roster_size

@@ -15,7 +15,7 @@ from contracts.enrollment import PolicyProfileSet
 from contracts.policy import PolicySettings
 from services.attendance.absence.timers import ABSENCE_CHECK
 from services.attendance.timers import store as timers
-from services.attendance.timers.worker import fire_due
+from services.attendance.timers.timers import fire_due
 from tests.conftest import auth, eventually
 from tests.services.conftest import publish_as_producer, read_topic
 from tests.services.test_attendance_reference import CHESS, CLASS_A, CLASS_B, DAY, HOMEWORK, school

@@ -12,7 +12,7 @@ import pytest
 from chassis.auth import Role
 from chassis.clock import FakeClock
 from services.attendance.emergency import store
-from services.attendance.timers.worker import fire_due
+from services.attendance.timers.timers import fire_due
 from tests.conftest import auth
 from tests.services.attendance_afternoon import ADMIN, DUTY, KIOSK, MUM, OTHER_ADMIN, TEACHER, afternoon, count, local
 from tests.services.conftest import read_topic

@@ -10,7 +10,7 @@ import pytest
 from chassis.app import Runtime
 from chassis.auth import Role
 from chassis.clock import FakeClock
-from services.attendance.timers.worker import fire_due
+from services.attendance.timers.timers import fire_due
 from tests.conftest import auth
 from tests.services.conftest import read_topic
 from tests.services.test_attendance_absence import (

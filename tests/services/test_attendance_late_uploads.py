@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from chassis.clock import FakeClock
-from services.attendance.timers.worker import fire_due
+from services.attendance.timers.timers import fire_due
 from tests.services.attendance_afternoon import ADMIN, KIOSK, TEACHER, afternoon, checkout, local
 from tests.services.conftest import read_topic
 

@@ -15,7 +15,7 @@ from contracts.enrollment import PolicyProfileSet
 from contracts.policy import PolicySettings
 from services.attendance.reconciliation import store
 from services.attendance.reference.store import policy_on
-from services.attendance.timers.worker import fire_due
+from services.attendance.timers.timers import fire_due
 from tests.conftest import auth, eventually
 from tests.services.conftest import publish_as_producer
 from tests.services.test_attendance_board import grant_leave

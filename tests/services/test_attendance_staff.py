@@ -20,7 +20,7 @@ from chassis.clock import SCHOOL_TZ, FakeClock
 from contracts.enrollment import ProgramKind, ProgramScheduled
 from contracts.envelope import Envelope
 from services.attendance.staff import store
-from services.attendance.timers.worker import fire_due
+from services.attendance.timers.timers import fire_due
 from tests.conftest import KAFKA, auth, eventually
 from tests.services.conftest import publish_as_producer
 from tests.services.test_attendance_reference import AT, CHESS, DAY, HOMEWORK, TERM, school

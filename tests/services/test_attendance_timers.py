@@ -9,10 +9,10 @@ import pytest
 from chassis.app import Runtime
 from chassis.clock import FakeClock
 from chassis.uow import UnitOfWork
+from services.attendance.store import reopen_days
 from services.attendance.timers import store as timers
-from services.attendance.timers.registry import on_day_open, on_timer
 from services.attendance.timers.store import DueTimer
-from services.attendance.timers.worker import fire_due, open_today
+from services.attendance.timers.timers import fire_due, on_day_open, on_timer, open_today
 from tests.services.test_attendance_reference import AT, DAY, school
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
@@ -106,7 +106,7 @@ async def test_a_schools_day_opens_once_and_again_after_its_schedule_changes(pg_
         opened = OPENED[before:]
         assert sorted(opened) == [("s1", DAY), ("s2", DAY)]
         async with runtime.uow() as uow:
-            await timers.reopen_days(uow, school_id="s1")
+            await reopen_days(uow, school_id="s1")
             await uow.commit()
         await fire_due(runtime)
         assert OPENED[before + 2 :] == [("s1", DAY)]

@@ -12,7 +12,7 @@ from openpyxl import Workbook
 
 from chassis.auth import Role
 from services.enrollment.app import DEFINITION
-from services.enrollment.imports.files import CSV, XLSX
+from services.enrollment.imports.handlers import CSV, XLSX
 from tests.conftest import auth, eventually, running, stack_settings
 from tests.services.conftest import read_topic
 

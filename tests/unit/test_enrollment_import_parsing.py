@@ -8,9 +8,9 @@ from datetime import date
 import pytest
 from openpyxl import Workbook
 
+from services.enrollment.domain.import_plans import ClassRow, PickupRow, Plan, Snapshot, StudentRow, plan
 from services.enrollment.domain.imports import Parsed, RowError, new_id, parse
-from services.enrollment.imports.files import CSV, XLSX, UnreadableFile, read_sheet
-from services.enrollment.imports.plan import ClassRow, PickupRow, Plan, Snapshot, StudentRow, plan
+from services.enrollment.imports.handlers import CSV, XLSX, UnreadableFile, read_sheet
 
 pytestmark = pytest.mark.unit
 

@@ -59,14 +59,158 @@ def test_the_check_catches_a_cross_service_import(tmp_path: Path) -> None:
         offending.unlink()
 
 
+ROOT_FILES = {"__init__.py", "app.py", "settings.py", "api.py", "consumers.py", "store.py"}
+ROOT_FOLDERS = {"domain", "migrations"}
+SLICE_FILES = {"__init__.py", "api.py", "handlers.py", "store.py", "schemas.py", "timers.py", "consumers.py"}
+
+
+def _entries(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.name != "__pycache__" and not p.name.startswith("."))
+
+
+def _only_a_docstring(path: Path) -> bool:
+    body = ast.parse(path.read_text()).body
+    if len(body) != 1 or not isinstance(body[0], ast.Expr) or not isinstance(body[0].value, ast.Constant):
+        return False
+    docstring = body[0].value.value
+    return isinstance(docstring, str) and "\n" not in docstring.strip()
+
+
+def _only_routers(path: Path) -> bool:
+    """The root `api.py` holds imports and the `ROUTERS` list, nothing else."""
+    for node in ast.parse(path.read_text()).body[1:]:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            continue
+        targets = [node.target] if isinstance(node, ast.AnnAssign) else getattr(node, "targets", [])
+        if [t.id for t in targets if isinstance(t, ast.Name)] != ["ROUTERS"]:
+            return False
+    return True
+
+
+def shape_problems(folder: Path) -> list[str]:
+    """How a service folder departs from docs/service-shape.md: its root entries and its slices' files."""
+    needed = ("__init__.py", "app.py", "settings.py", "api.py", "domain/__init__.py", "migrations/env.py")
+    problems = [f"no {need}" for need in needed if not (folder / need).is_file()]
+    if (folder / "api.py").is_file() and not _only_routers(folder / "api.py"):
+        problems.append("api.py holds more than the ROUTERS list")
+    for entry in _entries(folder):
+        if entry.is_file():
+            if entry.name not in ROOT_FILES:
+                problems.append(f"{entry.name} at the root")
+        elif entry.name not in ROOT_FOLDERS:
+            problems += [f"{entry.name}/{p}" for p in slice_problems(entry)]
+    return problems
+
+
+def slice_problems(folder: Path) -> list[str]:
+    """A slice holds its one-line `__init__.py` and only files named from the vocabulary, no sub-folders."""
+    problems = [] if (folder / "__init__.py").is_file() else ["no __init__.py"]
+    if not problems and not _only_a_docstring(folder / "__init__.py"):
+        problems.append("__init__.py holds more than its docstring")
+    problems += [entry.name for entry in _entries(folder) if entry.is_dir() or entry.name not in SLICE_FILES]
+    return problems
+
+
 @pytest.mark.unit
-def test_every_service_has_the_same_shape() -> None:
-    shape = {"__init__.py", "api.py", "app.py", "consumers.py", "handlers.py", "settings.py", "store.py"}
-    for service in SERVICES:
-        folder = ROOT / "services" / service
-        assert shape <= {p.name for p in folder.iterdir()}, service
-        assert (folder / "domain" / "__init__.py").exists(), service
-        assert (folder / "migrations" / "env.py").exists(), service
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_service_has_the_same_shape(service: str) -> None:
+    assert shape_problems(ROOT / "services" / service) == []
+
+
+@pytest.mark.unit
+def test_the_shape_check_names_stray_files(tmp_path: Path) -> None:
+    stray = {
+        "web.py": "",
+        "api.py": '"""Routers."""\n\nROUTERS: list[object] = []\nrouter = object()\n',
+        "roster/plan.py": "",
+        "roster/api.py": "",
+        "staff/__init__.py": '"""Staff."""\n\nfrom services.probe.staff.api import router\n',
+    }
+    service = _planted_service(tmp_path, stray)
+    (service / "roster" / "deep").mkdir()
+    assert shape_problems(service) == [
+        "api.py holds more than the ROUTERS list",
+        "roster/deep",
+        "roster/plan.py",
+        "staff/__init__.py holds more than its docstring",
+        "web.py at the root",
+    ]
+
+
+def slice_imports(folder: Path) -> dict[str, set[str]]:
+    """For each slice of the service in `folder`, the other slices it imports (root modules and `domain` aside);
+    relative imports count as the absolute ones they stand for."""
+    slices = {p.name for p in _entries(folder) if p.is_dir() and p.name not in ROOT_FOLDERS}
+    graph: dict[str, set[str]] = {name: set() for name in slices}
+    for name in slices:
+        for path in (folder / name).rglob("*.py"):
+            here = ["services", folder.name, *path.relative_to(folder).parent.parts]
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.Import):
+                    targets = [alias.name.split(".") for alias in node.names]
+                elif isinstance(node, ast.ImportFrom):
+                    base = (here[: len(here) - node.level + 1] if node.level else []) + (node.module or "").split(".")
+                    base = [part for part in base if part]
+                    targets = [[*base, alias.name] for alias in node.names]
+                else:
+                    continue
+                graph[name] |= {t[2] for t in targets if t[:2] == ["services", folder.name] and len(t) > 2}
+        graph[name] &= slices - {name}
+    return graph
+
+
+def import_cycles(folder: Path) -> list[list[str]]:
+    """Every group of slices that import one another round in a circle (strongly connected, sorted)."""
+    graph = slice_imports(folder)
+    reaches = {name: _reachable(graph, name) for name in graph}
+    groups = {tuple(sorted(n for n in graph if n in reaches[name] and name in reaches[n])) for name in graph}
+    return sorted(list(group) for group in groups if len(group) > 1)
+
+
+def _reachable(graph: dict[str, set[str]], start: str) -> set[str]:
+    seen: set[str] = set()
+    todo = list(graph[start])
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo += graph[name]
+    return seen
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("service", SERVICES)
+def test_slices_import_one_another_without_a_cycle(service: str) -> None:
+    assert import_cycles(ROOT / "services" / service) == []
+
+
+@pytest.mark.unit
+def test_the_cycle_check_catches_a_planted_cycle(tmp_path: Path) -> None:
+    service = _planted_service(
+        tmp_path,
+        {
+            "places/handlers.py": "from services.probe.programs.store import Program\n",
+            "programs/store.py": "from services.probe.allocation import handlers\n",
+            "allocation/handlers.py": "from .. import places\n",
+            "fees/handlers.py": "from services.probe.programs import store\n",
+        },
+    )
+    assert import_cycles(service) == [["allocation", "places", "programs"]]
+
+
+def _planted_service(tmp_path: Path, files: dict[str, str]) -> Path:
+    """A service `probe` of the right shape plus `files` (slice folders get their one-line `__init__.py`)."""
+    service = tmp_path / "probe"
+    for name in ("__init__.py", "app.py", "settings.py", "domain/__init__.py", "migrations/env.py"):
+        (service / name).parent.mkdir(parents=True, exist_ok=True)
+        (service / name).write_text('"""probe"""\n')
+    (service / "api.py").write_text('"""probe"""\n\nROUTERS: list[object] = []\n')
+    for name, text in files.items():
+        (service / name).parent.mkdir(parents=True, exist_ok=True)
+        if "/" in name and not (service / name.split("/")[0] / "__init__.py").exists():
+            (service / name.split("/")[0] / "__init__.py").write_text('"""A probe slice."""\n')
+        (service / name).write_text(text)
+    return service
 
 
 @pytest.mark.unit

@@ -16,7 +16,6 @@ from services.attendance.absence import store
 from services.attendance.domain import absence as rules
 from services.attendance.domain.sessions import SessionView
 from services.attendance.reference import store as ref
-from services.attendance.reference.access import may_follow_up
 from services.attendance.sessions.store import session_of
 from services.attendance.store import change_once
 
@@ -172,7 +171,7 @@ async def resolve_absence(uow: UnitOfWork, *, principal: Principal, case_id: str
     row = await uow.session.get(store.AbsenceCase, case_id)
     if row is None or row.school_id != principal.school():
         raise NotFound(f"no absence case '{case_id}'")
-    if not await may_follow_up(uow.session, principal, class_id=row.class_id, teacher_ids=row.teacher_ids):
+    if not await ref.may_follow_up(uow.session, principal, class_id=row.class_id, teacher_ids=row.teacher_ids):
         raise Forbidden("only the child's class teacher, the session's teacher or the school's leaders resolve this")
     resolved_at = uow.clock.now()
     await change_once(

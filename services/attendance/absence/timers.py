@@ -10,8 +10,8 @@ from services.attendance.domain import absence as rules
 from services.attendance.reference import store as ref
 from services.attendance.sessions.store import session_of, sessions_of_day
 from services.attendance.timers import store as timers
-from services.attendance.timers.registry import on_day_open, on_timer
 from services.attendance.timers.store import DueTimer
+from services.attendance.timers.timers import on_day_open, on_timer
 
 ABSENCE_CHECK = "absence_check"
 

@@ -2,7 +2,7 @@
 
 A school admin or duty leader sees their school, a service teacher the sessions they teach, a district operator
 (a token with a district and no school) the district's schools. Streams send the board at once, then again
-whenever it changes: woken by a ping on the school's channel (`board/live.py`) or, at the latest, every
+whenever it changes: woken by a ping on the school's channel (`live/handlers.py`) or, at the latest, every
 `interval` seconds (changes made by slices that do not ping still show within the interval).
 """
 
@@ -24,10 +24,10 @@ from chassis.clock import SCHOOL_TZ
 from chassis.pagination import PageParams, page_params
 from chassis.problems import Forbidden, NotFound, Problem
 from services.attendance.board import handlers
-from services.attendance.board.live import channel
 from services.attendance.board.store import schools_of_district
 from services.attendance.domain import board as rules
 from services.attendance.domain.sessions import parse_session_id
+from services.attendance.live.handlers import channel
 
 router = APIRouter(prefix="/attendance/v1", tags=["board"])
 

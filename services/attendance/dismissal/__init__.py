@@ -1,1 +1,1 @@
-"""Dismissal plans, check-out to authorised people, not collected, clearing the school (AT-4..AT-6, BX-2, BX-5)."""
+"""Dismissal plans and times, not-collected children, clearing the school (AT-5, AT-6, BX-5)."""

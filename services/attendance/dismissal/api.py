@@ -1,267 +1,258 @@
-"""Check-out routes under `/attendance/v1` (AT-5, BX-2); plans, not-collected and clearing in `days_api.py`."""
+"""Dismissal plans, times, not-collected children and clearing the school, under `/attendance/v1`."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, computed_field
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.app import RuntimeDep
-from chassis.auth import Principal, Role
+from chassis.auth import Principal, Role, require
 from chassis.idempotency import respond_once
 from chassis.pagination import Page, PageParams, page_of, page_params
-from chassis.problems import PROBLEM_JSON, Forbidden, Problem
+from chassis.problems import Forbidden, NotFound
 from chassis.uow import UnitOfWork
-from contracts.attendance.dismissal import HandledBy, Release
-from services.attendance.dismissal import days_api, store
-from services.attendance.dismissal.checkouts import CheckOutResult, CheckOutStudent, check_out_batch, check_out_student
-from services.attendance.dismissal.web import (
-    AnyCheckOutCaller,
-    Day,
-    DeviceId,
-    DeviceOrStaff,
-    Id,
-    Place,
-    Staff,
-    actor_of,
-)
-from services.attendance.domain.check_in import Outcome
-from services.attendance.domain.late_uploads import is_late
-from services.attendance.settings import AttendanceSettings
+from contracts.attendance.dismissal import DismissalMode
+from services.attendance.dismissal import handlers, store
+from services.attendance.domain.dismissal import dismissal_at, dismissal_bands
+from services.attendance.domain.pickup import Actor
+from services.attendance.reference import store as ref
+from services.attendance.store import RosterStudent
 
 router = APIRouter(prefix="/attendance/v1", tags=["dismissal"])
-MAX_BATCH = 1000
+
+Day = Annotated[str, Query(alias="date", pattern=r"^\d{4}-\d{2}-\d{2}$", description="the school's local date")]
+
+STAFF_ROLES = (Role.SERVICE_TEACHER, Role.CLASS_TEACHER, Role.DUTY_LEADER, Role.SCHOOL_ADMIN)
+Staff = Annotated[Principal, require(*STAFF_ROLES)]
+StaffOrGuardian = Annotated[Principal, require(Role.GUARDIAN, *STAFF_ROLES)]
+DutyLeader = Annotated[Principal, require(Role.DUTY_LEADER)]
+Clearers = Annotated[Principal, require(Role.DUTY_LEADER, Role.SCHOOL_ADMIN)]
 
 
-class CheckOutFields(BaseModel):
-    """What every check-out says: the child, the device time, and to whom they are released."""
+async def actor_of(session: AsyncSession, principal: Principal) -> Actor:
+    """The caller as the check-out rules see them; a class teacher acts only for their own classes."""
+    if principal.role is Role.KIOSK:
+        return Actor("kiosk", principal.subject)
+    if principal.role is Role.GUARDIAN:
+        return Actor("guardian", principal.subject)
+    if principal.role is Role.CLASS_TEACHER:
+        classes = await ref.classes_of_teacher(session, school_id=principal.school(), staff_id=principal.subject)
+        return Actor("staff", principal.subject, tuple(classes))
+    return Actor("staff", principal.subject)
+
+
+async def visible_child(session: AsyncSession, principal: Principal, student_id: str) -> RosterStudent:
+    """The child if the caller may see them (their school; a guardian's own child; a class teacher's class)."""
+    child = await ref.student(session, school_id=principal.school(), student_id=student_id)
+    actor = await actor_of(session, principal)
+    visible = child is not None and (actor.class_ids is None or child.class_id in actor.class_ids)
+    if visible and principal.role is Role.GUARDIAN:
+        visible = await ref.is_guardian_of(session, guardian_id=principal.subject, student_id=student_id)
+    if child is None or not visible:
+        raise NotFound(f"no student '{student_id}' here")
+    return child
+
+
+class PlanChangeCreate(BaseModel):
+    """BX-5: a standing plan (neither `on` nor `weekday`), a one-day change, or a repeating one."""
 
     model_config = ConfigDict(extra="forbid")
 
-    student_id: Id
-    occurred_at: AwareDatetime = Field(description="the device's own time, with its UTC offset (AT-8)")
-    release: Release = Release.PICKUP_PERSON
-    credential_ref: Annotated[str, Field(min_length=1, max_length=128)] | None = Field(
-        default=None, description="the collecting adult's card/QR/face id as the kiosk read it (BX-2)"
-    )
-    person_id: Id | None = Field(default=None, description="the pickup person a member of staff selected")
+    mode: DismissalMode
+    on: date | None = Field(default=None, description="a change for this day only")
+    weekday: int | None = Field(default=None, ge=0, le=6, description="every such weekday (0 = Monday)")
+    until: date | None = Field(default=None, description="a repeating change ends after this day")
 
 
-class CheckOutCreate(CheckOutFields):
-    """A single check-out from a kiosk, a member of staff or a guardian's app."""
+class PlanChangePublic(BaseModel):
+    """A stored change."""
 
-    device_id: DeviceId | None = None
-    place: Place | None = None
+    change_id: str
+    mode: DismissalMode
+    on_day: date | None
+    weekday: int | None
+    from_date: date | None
+    until: date | None
+    changed_by: str
+    changed_at: datetime
 
 
-class CheckOutPublic(BaseModel):
-    """A stored handoff: who, when, where, and whether staff or the guardian did it (BX-2)."""
+class PlanPublic(BaseModel):
+    """A child's plan for a day: how they leave and when they are dismissed."""
 
-    check_out_id: str
-    school_id: str
+    student_id: str
+    date: date
+    mode: DismissalMode
+    dismissal_at: datetime
+    changes: list[PlanChangePublic]
+
+
+class Band(BaseModel):
+    """AT-4: grades dismissed together."""
+
+    time: time
+    grades: list[int]
+
+
+class Times(BaseModel):
+    """The school's staggered dismissal of a day."""
+
+    date: date
+    bands: list[Band]
+
+
+class CasePublic(BaseModel):
+    """AT-6: a child not collected in time."""
+
     student_id: str
     day: date
-    occurred_at: datetime
-    recorded_at: datetime
-    release: Release
-    person_id: str | None
-    handled_by: HandledBy
-    staff_id: str | None
-    device_id: str | None
-    place: str | None
-    early: bool
-    late_fee_fen: int
-
-    @computed_field(description="arrived more than 2 minutes after its device time: an offline upload (AT-8, LATE-1)")
-    def late(self) -> bool:
-        """LATE-1, for staff reading the day's check-outs."""
-        return is_late(self.occurred_at, self.recorded_at)
+    dismissal_at: datetime
+    moved_at: datetime
+    room_id: str | None
+    step: int
+    resolved_at: datetime | None
 
 
-class CheckOutBatchCreate(BaseModel):
-    """A kiosk's or a teacher's batch of check-outs (e.g. a whole class at the gate, or an offline upload)."""
+class UnaccountedPublic(BaseModel):
+    """A child checked in and not handed over."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    device_id: DeviceId | None = None
-    place: Place | None = None
-    events: list[CheckOutFields] = Field(min_length=1, max_length=MAX_BATCH)
-
-
-class CheckOutBatchResult(BaseModel):
-    """What became of one check-out of a batch, at its position in the upload."""
-
-    index: int
     student_id: str
-    outcome: Outcome
-    check_out_id: str | None = None
-    refusal_id: str | None = None
-    reason: str | None = None
-    rule: str | None = None
-    status: int | None = Field(default=None, description="the HTTP status a single check-out would have had")
+    class_id: str
+    grade: int
+    in_reception: bool
+    step: int | None
 
 
-class CheckOutBatchAnswer(BaseModel):
-    """Per-event results in upload order, and the counts."""
+class Clearance(BaseModel):
+    """AT-6 清校: the day's report; the day closes only when `unaccounted` is empty."""
 
-    results: list[CheckOutBatchResult]
-    created: int
-    duplicates: int
-    refused: int
+    date: date
+    cleared: bool
+    cleared_by: str | None = None
+    cleared_at: datetime | None = None
+    checked_in: int
+    checked_out: int
+    unaccounted: list[UnaccountedPublic]
 
 
-def _command(
-    principal: Principal, actor: Any, fields: CheckOutFields, device: str | None, place: str | None
-) -> CheckOutStudent:
-    return CheckOutStudent(
-        school_id=principal.school(),
-        actor=actor,
-        student_id=fields.student_id,
-        occurred_at=fields.occurred_at,
-        release=fields.release,
-        credential_ref=fields.credential_ref,
-        person_id=fields.person_id,
-        device_id=device,
-        place=place,
+async def _plan(session: Any, student_id: str, grade: int, school_id: str, day: date) -> PlanPublic:
+    policy = await ref.policy_on(session, school_id=school_id, day=day)
+    rows = await store.plan_changes(session, student_id=student_id)
+    return PlanPublic(
+        student_id=student_id,
+        date=day,
+        mode=await handlers.plan_of_day(session, student_id=student_id, day=day),
+        dismissal_at=dismissal_at(day, grade, policy),
+        changes=[PlanChangePublic.model_validate(r, from_attributes=True) for r in rows],
     )
 
 
-def _own_device(principal: Principal, device_id: str | None) -> None:
-    if principal.role is Role.KIOSK and device_id != principal.subject:
-        raise Forbidden("a kiosk may only report its own device id")
-
-
-def _skew(runtime: Any) -> timedelta:
-    return timedelta(seconds=runtime.settings_as(AttendanceSettings).max_device_clock_skew_seconds)
-
-
-def _refusal_body(result: CheckOutResult, instance: str) -> dict[str, Any]:
-    assert result.refusal is not None
-    return {
-        "type": "about:blank",
-        "title": "Forbidden",
-        "status": 403,
-        "detail": result.refusal.detail(),
-        "instance": instance,
-        "rule": result.refusal.rule,
-        "reason": result.refusal.reason.value,
-        "restricted": result.refusal.restricted,
-        "refusal_id": result.refusal_id,
-    }
+@router.get("/students/{student_id}/dismissal-plan", response_model=PlanPublic, tags=["dismissal"])
+async def get_plan(student_id: str, day: Day, runtime: RuntimeDep, principal: StaffOrGuardian) -> PlanPublic:
+    """BX-5: how and when the child leaves on a day (a guardian: their own child only)."""
+    async with runtime.db.sessions() as session:
+        child = await visible_child(session, principal, student_id)
+        return await _plan(session, student_id, child.grade, principal.school(), date.fromisoformat(day))
 
 
 @router.post(
-    "/check-outs",
-    status_code=201,
-    response_model=CheckOutPublic,
-    responses={
-        200: {"model": CheckOutPublic, "description": "the same device event was already stored"},
-        403: {
-            "description": "refused: not authorised, restricted (BX-2, an urgent alert is raised) or no walk permission"
-        },
-        409: {"description": "the child was already checked out today"},
-    },
+    "/students/{student_id}/dismissal-plan/changes", status_code=201, response_model=PlanPublic, tags=["dismissal"]
 )
-async def post_check_out(
-    body: CheckOutCreate, request: Request, runtime: RuntimeDep, principal: AnyCheckOutCaller
+async def post_plan_change(
+    student_id: str, body: PlanChangeCreate, request: Request, runtime: RuntimeDep, principal: StaffOrGuardian
 ) -> JSONResponse:
-    """Hand a child over (AT-5): to an authorised person only; anyone else is refused with an event, a
-    restricted person with an urgent alert (BX-2); send an `Idempotency-Key` so a retry never doubles it."""
-    _own_device(principal, body.device_id)
+    """BX-5: change the plan (standing, one day, or every weekday); today's plan only before the cutoff."""
+    if principal.role not in (Role.GUARDIAN, Role.SCHOOL_ADMIN, Role.CLASS_TEACHER):
+        raise Forbidden(f"role '{principal.role}' may not change a dismissal plan")
 
     async def act(uow: UnitOfWork) -> tuple[int, Any]:
-        command = _command(principal, await actor_of(uow.session, principal), body, body.device_id, body.place)
-        result = await check_out_student(uow, command, max_skew=_skew(runtime))
-        if result.outcome is Outcome.REFUSED:
-            return 403, _refusal_body(result, request.url.path)
-        status = 201 if result.outcome is Outcome.CREATED else 200
-        return status, CheckOutPublic.model_validate(result.check_out, from_attributes=True).model_dump(mode="json")
-
-    response = await respond_once(runtime, request, principal, body.model_dump(mode="json"), act)
-    if response.status_code == 403:
-        response.headers["content-type"] = PROBLEM_JSON
-    return response
-
-
-@router.post("/check-outs/batch", response_model=CheckOutBatchAnswer)
-async def post_check_out_batch(
-    body: CheckOutBatchCreate, request: Request, runtime: RuntimeDep, principal: DeviceOrStaff
-) -> JSONResponse:
-    """Hand over many children in device-time order (AT-5, AT-8): each created, duplicate or refused."""
-    _own_device(principal, body.device_id)
-
-    async def act(uow: UnitOfWork) -> tuple[int, Any]:
-        actor = await actor_of(uow.session, principal)
-        commands = [_command(principal, actor, e, body.device_id, body.place) for e in body.events]
-        results = await check_out_batch(uow, commands, max_skew=_skew(runtime))
-        rows = [_batch_row(i, c.student_id, r, p) for i, (c, (r, p)) in enumerate(zip(commands, results, strict=True))]
-        count = {o: sum(1 for r in rows if r.outcome is o) for o in Outcome}
-        answer = CheckOutBatchAnswer(
-            results=rows,
-            created=count[Outcome.CREATED],
-            duplicates=count[Outcome.DUPLICATE],
-            refused=count[Outcome.REFUSED],
+        child = await visible_child(uow.session, principal, student_id)
+        command = handlers.ChangePlan(
+            school_id=principal.school(),
+            student_id=student_id,
+            mode=body.mode,
+            changed_by=f"{principal.role}:{principal.subject}",
+            on=body.on,
+            weekday=body.weekday,
+            until=body.until,
         )
-        return 200, answer.model_dump(mode="json")
+        row = await handlers.change_plan(uow, command)
+        await uow.session.flush()
+        plan = await _plan(
+            uow.session, student_id, child.grade, principal.school(), row.from_date or body.on or date.today()
+        )
+        return 201, plan.model_dump(mode="json")
 
     return await respond_once(runtime, request, principal, body.model_dump(mode="json"), act)
 
 
-def _batch_row(
-    index: int, student_id: str, result: CheckOutResult | None, problem: Problem | None
-) -> CheckOutBatchResult:
-    if problem is not None:
-        rule = problem.extensions.get("rule")
-        return CheckOutBatchResult(
-            index=index,
-            student_id=student_id,
-            outcome=Outcome.REFUSED,
-            reason=problem.detail,
-            rule=rule,
-            status=problem.status,
-        )
-    assert result is not None
-    if result.refusal is not None:
-        return CheckOutBatchResult(
-            index=index,
-            student_id=student_id,
-            outcome=Outcome.REFUSED,
-            refusal_id=result.refusal_id,
-            reason=result.refusal.reason.value,
-            rule=result.refusal.rule,
-            status=403,
-        )
-    assert result.check_out is not None
-    status = 201 if result.outcome is Outcome.CREATED else 200
-    return CheckOutBatchResult(
-        index=index,
-        student_id=student_id,
-        outcome=result.outcome,
-        check_out_id=result.check_out.check_out_id,
-        status=status,
+@router.get("/dismissal/times", response_model=Times, tags=["dismissal"])
+async def get_times(day: Day, runtime: RuntimeDep, principal: Staff) -> Times:
+    """AT-4: the school's dismissal bands on a day (from the policy in force that day)."""
+    the_day = date.fromisoformat(day)
+    async with runtime.db.sessions() as session:
+        policy = await ref.policy_on(session, school_id=principal.school(), day=the_day)
+        grades = await store.grades_of_school(session, school_id=principal.school())
+    bands = dismissal_bands(policy, grades or list(policy.dismissal_times))
+    return Times(date=the_day, bands=[Band(time=t, grades=g) for t, g in sorted(bands.items())])
+
+
+@router.get("/not-collected", response_model=Page[CasePublic], tags=["dismissal"])
+async def list_not_collected(
+    day: Day, runtime: RuntimeDep, principal: Staff, page: Annotated[PageParams, Depends(page_params)]
+) -> Page[CasePublic]:
+    """AT-6: the day's children still waiting to be collected (in reception), by student."""
+    async with runtime.db.sessions() as session:
+        cases = await store.open_cases(session, school_id=principal.school(), day=date.fromisoformat(day))
+    items = [
+        CasePublic.model_validate(c, from_attributes=True) for c in cases if not page.after or c.student_id > page.after
+    ]
+    return page_of(items[: page.limit + 1], page, lambda c: c.student_id)
+
+
+@router.get("/days/{day}/clearance", response_model=Clearance, tags=["dismissal"])
+async def get_clearance(day: date, runtime: RuntimeDep, principal: Clearers) -> Clearance:
+    """AT-6 清校: who is not accounted for yet, and whether the day is closed."""
+    async with runtime.db.sessions() as session:
+        return await _clearance(session, principal.school(), day)
+
+
+async def _clearance(session: Any, school_id: str, day: date) -> Clearance:
+    cleared = await session.get(store.ClearedDay, (school_id, day))
+    missing = await handlers.unaccounted(session, school_id=school_id, day=day)
+    checked_in, checked_out = await store.day_counts(session, school_id=school_id, day=day)
+    return Clearance(
+        date=day,
+        cleared=cleared is not None,
+        cleared_by=cleared.cleared_by if cleared else None,
+        cleared_at=cleared.cleared_at if cleared else None,
+        checked_in=checked_in,
+        checked_out=checked_out,
+        unaccounted=[UnaccountedPublic(**m.__dict__) for m in missing],
     )
 
 
-@router.get("/check-outs", response_model=Page[CheckOutPublic])
-async def list_check_outs(
-    runtime: RuntimeDep, principal: Staff, day: Day, page: Annotated[PageParams, Depends(page_params)]
-) -> Page[CheckOutPublic]:
-    """The caller's school's check-outs of a day (a class teacher: their classes')."""
-    async with runtime.db.sessions() as session:
-        actor = await actor_of(session, principal)
-        rows = await store.list_check_outs(
-            session,
-            school_id=principal.school(),
-            day=date.fromisoformat(day),
-            after=page.after,
-            limit=page.limit,
-            class_ids=actor.class_ids,
+@router.post(
+    "/days/{day}/clear",
+    status_code=201,
+    response_model=Clearance,
+    responses={409: {"description": "someone is not accounted for: the list is in `unaccounted`"}},
+    tags=["dismissal"],
+)
+async def post_clear(day: date, request: Request, runtime: RuntimeDep, principal: DutyLeader) -> JSONResponse:
+    """AT-6 清校: the duty leader closes the day; refused (409, with the list) while anyone is unaccounted for."""
+
+    async def act(uow: UnitOfWork) -> tuple[int, Any]:
+        _, created = await handlers.clear_day(
+            uow, school_id=principal.school(), day=day, by=f"duty_leader:{principal.subject}"
         )
-    items = [CheckOutPublic.model_validate(r, from_attributes=True) for r in rows]
-    return page_of(items, page, lambda c: c.check_out_id)
+        await uow.session.flush()
+        report = await _clearance(uow.session, principal.school(), day)
+        return (201 if created else 200), report.model_dump(mode="json")
 
-
-router.include_router(days_api.router)
+    return await respond_once(runtime, request, principal, {"day": day.isoformat()}, act)

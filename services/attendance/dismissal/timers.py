@@ -12,8 +12,8 @@ from services.attendance.domain.dismissal import dismissal_bands, local_moment
 from services.attendance.domain.escalation import next_step, reception_due, recipient, step_due, step_kind
 from services.attendance.domain.late_uploads import not_before
 from services.attendance.reference import store as ref
-from services.attendance.timers.registry import on_day_open, on_timer
 from services.attendance.timers.store import DueTimer, schedule
+from services.attendance.timers.timers import on_day_open, on_timer
 
 KIND = "not_collected"
 

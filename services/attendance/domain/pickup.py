@@ -8,6 +8,21 @@ from enum import StrEnum
 from contracts.attendance.dismissal import DismissalMode, RefusalReason, Release
 
 
+@dataclass(frozen=True)
+class Actor:
+    """Who reports the check-out: a kiosk (device id), a member of staff (staff id) or a guardian (guardian id)."""
+
+    kind: str
+    id: str
+    class_ids: tuple[str, ...] | None = None
+    """For a class teacher: the classes they may act for (None = the whole school)."""
+
+    @property
+    def recorded_by(self) -> str:
+        """As stored and published."""
+        return f"{self.kind}:{self.id}"
+
+
 class PersonStanding(StrEnum):
     """What the pickup list says of a person for a child (BX-2)."""
 

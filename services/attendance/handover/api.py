@@ -19,7 +19,6 @@ from chassis.problems import Forbidden, NotFound
 from chassis.uow import UnitOfWork
 from services.attendance.handover import handlers, store
 from services.attendance.reference import store as ref
-from services.attendance.reference.access import may_follow_up
 from services.attendance.sessions.store import session_of
 
 router = APIRouter(prefix="/attendance/v1", tags=["handover"])
@@ -155,7 +154,7 @@ async def get_handover(handover_id: str, runtime: RuntimeDep, principal: Handove
     """One handover of the caller's school, for its class's teacher, the session's teachers and the leaders."""
     async with runtime.db.sessions() as session:
         row = await store.handover(session, school_id=principal.school(), handover_id=handover_id)
-        if row is None or not await may_follow_up(
+        if row is None or not await ref.may_follow_up(
             session, principal, class_id=row.class_id, teacher_ids=row.teacher_ids
         ):
             raise NotFound(f"no handover '{handover_id}'")

@@ -19,7 +19,6 @@ from services.attendance.absence import store as absence
 from services.attendance.domain import handover as rules
 from services.attendance.handover import store
 from services.attendance.reference import store as ref
-from services.attendance.reference.access import may_follow_up
 from services.attendance.sessions.store import session_of
 from services.attendance.store import change_once
 from services.attendance.timers import store as timers
@@ -206,7 +205,7 @@ async def resolve_discrepancy(
         raise NotFound(f"no discrepancy '{discrepancy_id}'")
     handover = await store.handover(uow.session, school_id=row.school_id, handover_id=row.handover_id)
     teacher_ids = handover.teacher_ids if handover is not None else []
-    if not await may_follow_up(uow.session, principal, class_id=row.class_id, teacher_ids=teacher_ids):
+    if not await ref.may_follow_up(uow.session, principal, class_id=row.class_id, teacher_ids=teacher_ids):
         raise Forbidden("only the class's teacher, the session's teacher or the school's leaders resolve this")
     now = uow.clock.now()
     await change_once(

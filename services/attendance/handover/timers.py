@@ -11,8 +11,8 @@ from services.attendance.handover import store
 from services.attendance.handover.handlers import UNACCEPTED, unaccepted_key
 from services.attendance.reference import store as ref
 from services.attendance.timers import store as timers
-from services.attendance.timers.registry import on_timer
 from services.attendance.timers.store import DueTimer
+from services.attendance.timers.timers import on_timer
 
 
 @on_timer(UNACCEPTED)

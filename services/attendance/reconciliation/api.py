@@ -18,7 +18,7 @@ from chassis.uow import UnitOfWork
 from services.attendance.domain.reconciliation import DayMark, DayStatus, parse_register_csv
 from services.attendance.reconciliation import handlers, store
 from services.attendance.reference import store as ref
-from services.attendance.staff.paging import pair_cursor, parse_pair
+from services.attendance.store import pair_cursor, parse_pair
 
 router = APIRouter(prefix="/attendance/v1", tags=["reconciliation"])
 

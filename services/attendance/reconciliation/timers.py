@@ -13,8 +13,8 @@ from services.attendance.reconciliation import store
 from services.attendance.reconciliation.handlers import ROSTER_CHECK, check_or_schedule, plan_day
 from services.attendance.reference.store import policy_on
 from services.attendance.sessions.store import session_of
-from services.attendance.timers.registry import on_day_open, on_timer
 from services.attendance.timers.store import DueTimer
+from services.attendance.timers.timers import on_day_open, on_timer
 
 
 @on_day_open

@@ -38,8 +38,7 @@ from contracts.enrollment import (
 )
 from contracts.envelope import Envelope, Event
 from services.attendance.reference import store as ref
-from services.attendance.store import RosterStudent
-from services.attendance.timers import store as timers
+from services.attendance.store import RosterStudent, reopen_days
 
 
 async def _upsert(uow: UnitOfWork, table: Any, values: Mapping[str, Any], keys: list[str]) -> None:
@@ -171,7 +170,7 @@ async def policy_profile_set(uow: UnitOfWork, event: PolicyProfileSet, _envelope
         "settings": event.settings.model_dump(mode="json"),
     }
     await _upsert(uow, ref.RefPolicy, values, ["school_id", "effective_from"])
-    await timers.reopen_days(uow, school_id=event.school_id)
+    await reopen_days(uow, school_id=event.school_id)
 
 
 async def term_calendar_set(uow: UnitOfWork, event: TermCalendarSet, _envelope: Envelope) -> None:
@@ -184,7 +183,7 @@ async def term_calendar_set(uow: UnitOfWork, event: TermCalendarSet, _envelope: 
         "calendar": event.model_dump(mode="json"),
     }
     await _upsert(uow, ref.RefTerm, values, ["term_id"])
-    await timers.reopen_days(uow, school_id=event.school_id)
+    await reopen_days(uow, school_id=event.school_id)
 
 
 async def room_defined(uow: UnitOfWork, event: RoomDefined, _envelope: Envelope) -> None:
@@ -227,7 +226,7 @@ async def program_scheduled(uow: UnitOfWork, event: ProgramScheduled, _envelope:
         "cancelled_on": None,
     }
     await _upsert(uow, ref.RefProgram, values, ["program_id"])
-    await timers.reopen_days(uow, school_id=event.school_id)
+    await reopen_days(uow, school_id=event.school_id)
 
 
 async def program_cancelled(uow: UnitOfWork, event: ProgramCancelled, _envelope: Envelope) -> None:
@@ -237,7 +236,7 @@ async def program_cancelled(uow: UnitOfWork, event: ProgramCancelled, _envelope:
         .where(ref.RefProgram.program_id == event.program_id)
         .values(cancelled_on=event.effective_on)
     )
-    await timers.reopen_days(uow, school_id=event.school_id)
+    await reopen_days(uow, school_id=event.school_id)
 
 
 async def club_place_held(uow: UnitOfWork, event: ClubPlaceAllocated | ClubPlacePromoted, _envelope: Envelope) -> None:

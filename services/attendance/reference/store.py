@@ -6,6 +6,7 @@ events of `contracts/enrollment.py`. The roster itself is `services.attendance.s
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, time
 from enum import StrEnum
@@ -15,6 +16,7 @@ from sqlalchemy import JSON, Boolean, Date, Integer, String, Time, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from chassis.auth import Principal, Role
 from contracts.enrollment import DayKind, TermCalendarSet
 from contracts.policy import PolicySettings
 from services.attendance.store import Base, RosterStudent
@@ -369,3 +371,21 @@ async def roster_of(session: AsyncSession, *, student_ids: list[str]) -> dict[st
         return {}
     rows = await session.execute(select(RosterStudent).where(RosterStudent.student_id.in_(student_ids)))
     return {row.student_id: row for row in rows.scalars()}
+
+
+# --- who may follow up a child's case ---------------------------------------------------------------------------
+
+SCHOOL_WIDE = (Role.SCHOOL_ADMIN, Role.DUTY_LEADER)
+
+
+async def may_follow_up(
+    session: AsyncSession, principal: Principal, *, class_id: str, teacher_ids: Collection[str]
+) -> bool:
+    """Whether the caller (already of the case's school) may resolve a case of this class and session."""
+    if principal.role in SCHOOL_WIDE:
+        return True
+    if principal.role is Role.CLASS_TEACHER:
+        return await class_teacher_of(session, class_id=class_id) == principal.subject
+    if principal.role is Role.SERVICE_TEACHER:
+        return principal.subject in teacher_ids
+    return False

@@ -17,12 +17,12 @@ from chassis.pagination import Page, PageParams, page_of, page_params
 from chassis.problems import Forbidden, NotFound
 from chassis.uow import UnitOfWork
 from contracts.attendance.staff import FindingKind, IncidentKind, SignInStatus
-from services.attendance.board.live import announce
 from services.attendance.domain.sessions import SessionView
 from services.attendance.domain.staff import ActivityRecord, is_half_session
+from services.attendance.live.handlers import announce
 from services.attendance.sessions.store import session_of
 from services.attendance.staff import handlers, store
-from services.attendance.staff.paging import pair_cursor, parse_pair
+from services.attendance.store import pair_cursor, parse_pair
 
 router = APIRouter(prefix="/attendance/v1", tags=["staff"])
 

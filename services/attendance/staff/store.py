@@ -11,8 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chassis.sql import insert_ignoring_duplicates
-from services.attendance.staff.paging import after_pair
-from services.attendance.store import Base
+from services.attendance.store import Base, after_pair
 
 
 class TeacherSignIn(Base):

@@ -7,8 +7,8 @@ from datetime import date
 from chassis.uow import UnitOfWork
 from services.attendance.sessions.store import session_of, sessions_of_day
 from services.attendance.staff.handlers import DEADLINE, judge_absent
-from services.attendance.timers.registry import on_day_open, on_timer
 from services.attendance.timers.store import DueTimer, schedule
+from services.attendance.timers.timers import on_day_open, on_timer
 
 SIGN_IN_DEADLINE = "teacher_sign_in_deadline"
 

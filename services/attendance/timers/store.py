@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from chassis.sql import dialect_insert
 from chassis.uow import UnitOfWork
 from services.attendance.domain.late_uploads import is_history
-from services.attendance.store import Base, UtcDateTime
+from services.attendance.store import Base, ReferenceVersion, UtcDateTime
 
 
 class DueTimer(Base):
@@ -45,17 +45,6 @@ class OpenedDay(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
     version: Mapped[int] = mapped_column(Integer, default=0)
-
-
-class ReferenceVersion(Base):
-    """Counts the changes of a school's schedule, calendar and policy: a day opened from an older count is
-    opened again. A counter, not a deletion of opened days, so a day being opened concurrently with the change
-    (from the facts before it) is still seen as stale once the change commits."""
-
-    __tablename__ = "reference_versions"
-
-    school_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    version: Mapped[int] = mapped_column(Integer)
 
 
 async def schedule(
@@ -125,16 +114,6 @@ async def claim_day(uow: UnitOfWork, *, school_id: str, day: date) -> bool:
         .returning(OpenedDay.day)
     )
     return (await uow.session.execute(statement)).first() is not None
-
-
-async def reopen_days(uow: UnitOfWork, *, school_id: str) -> None:
-    """The school's schedule, calendar or policy changed: its days are opened again (idempotently) when next touched."""
-    statement = (
-        dialect_insert(uow.session, ReferenceVersion)
-        .values(school_id=school_id, version=1)
-        .on_conflict_do_update(index_elements=["school_id"], set_={"version": ReferenceVersion.version + 1})
-    )
-    await uow.session.execute(statement)
 
 
 async def unopened_schools(session: AsyncSession, *, school_ids: list[str], day: date) -> list[str]:

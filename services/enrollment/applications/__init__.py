@@ -1,1 +1,1 @@
-"""Applications and their approval workflow, withdrawal, allocation of club places and waitlists (EN-1..EN-3, BX-1)."""
+"""Applications and their approval workflow, and withdrawal (EN-1, EN-2)."""

@@ -1,4 +1,4 @@
-"""HTTP routes of applications under `/enrollment/v1` (EN-1, EN-2); club places and runs join this router.
+"""HTTP routes of applications under `/enrollment/v1` (EN-1, EN-2).
 
 A guardian applies, signs, declines and asks to withdraw for their own children; the class teacher of the
 child's class gives the first review; an admin of the child's school approves, rejects and decides withdrawals.
@@ -22,9 +22,11 @@ from chassis.problems import NotFound
 from chassis.uow import UnitOfWork
 from contracts.enrollment import ProgramKind
 from services.enrollment import store as roster
-from services.enrollment.applications import handlers, places_api, store
+from services.enrollment.applications import handlers, store
 from services.enrollment.domain.workflow import Action, Stage
-from services.enrollment.web import Body, Id, Reason, once
+from services.enrollment.places import store as places_store
+from services.enrollment.web.handlers import once
+from services.enrollment.web.schemas import Body, Id, Reason
 
 router = APIRouter(prefix="/enrollment/v1", tags=["applications"])
 
@@ -110,7 +112,7 @@ class ApplicationPublic(ApplicationSummary):
     waitlists: list[WaitingPublic]
 
 
-def _summary(application: store.Application) -> dict[str, Any]:
+def _summary(application: roster.Application) -> dict[str, Any]:
     return {
         "application_id": application.application_id,
         "school_id": application.school_id,
@@ -125,14 +127,18 @@ def _summary(application: store.Application) -> dict[str, Any]:
     }
 
 
-async def _full(session: Any, application: store.Application) -> ApplicationPublic:
+async def _full(session: Any, application: roster.Application) -> ApplicationPublic:
     history = await store.history_of(session, application_id=application.application_id)
-    places = await store.places_of_student(session, student_id=application.student_id, term_id=application.term_id)
-    waiting = await store.waiting_of_student(session, student_id=application.student_id, term_id=application.term_id)
+    places = await places_store.places_of_student(
+        session, student_id=application.student_id, term_id=application.term_id
+    )
+    waiting = await places_store.waiting_of_student(
+        session, student_id=application.student_id, term_id=application.term_id
+    )
     positions = [
         WaitingPublic(
             program_id=w.program_id,
-            position=[e.student_id for e in await store.waitlist_of(session, program_id=w.program_id)].index(
+            position=[e.student_id for e in await places_store.waitlist_of(session, program_id=w.program_id)].index(
                 w.student_id
             )
             + 1,
@@ -150,7 +156,7 @@ async def _full(session: Any, application: store.Application) -> ApplicationPubl
     )
 
 
-async def _answer(uow: UnitOfWork, application: store.Application) -> dict[str, Any]:
+async def _answer(uow: UnitOfWork, application: roster.Application) -> dict[str, Any]:
     await uow.session.flush()
     return (await _full(uow.session, application)).model_dump(mode="json")
 
@@ -277,7 +283,7 @@ async def get_application(application_id: str, runtime: RuntimeDep, principal: P
     """EN-1: an application with every step (who, when, why), for the child's guardians, class teacher, school."""
     async with runtime.db.sessions() as session:
         application = await roster.in_school(
-            session, store.Application, school_id=principal.school(), key=application_id
+            session, roster.Application, school_id=principal.school(), key=application_id
         )
         student = None if application is None else await session.get(roster.Student, application.student_id)
         if application is None or student is None or await handlers.actor_for(session, principal, student) is None:
@@ -308,6 +314,3 @@ async def get_applications(
         )
     items = [ApplicationSummary(**_summary(a)) for a in rows]
     return page_of(items, page, lambda a: a.application_id)
-
-
-router.include_router(places_api.router)

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.auth import Principal, Role
+from chassis.clock import school_today
 from chassis.problems import Conflict, Forbidden, NotFound, Unprocessable
 from chassis.uow import UnitOfWork
 from contracts.enrollment import (
@@ -33,7 +34,6 @@ from contracts.enrollment import (
 from contracts.envelope import Event
 from services.enrollment import store as roster
 from services.enrollment.applications import store
-from services.enrollment.applications.places import grade_of, release_all
 from services.enrollment.domain.programs import OPTIONAL_KINDS, offered
 from services.enrollment.domain.workflow import (
     FINAL,
@@ -46,9 +46,10 @@ from services.enrollment.domain.workflow import (
     check_withdrawal_date,
     take,
 )
-from services.enrollment.programs.context import policy_for_term, school_today
-from services.enrollment.programs.store import lock_term_places, program_in_school
+from services.enrollment.places.handlers import grade_of, release_all
+from services.enrollment.policy.handlers import policy_for_term
 from services.enrollment.setup.store import class_teacher_of, term_in_school
+from services.enrollment.store import lock_term_places, program_in_school
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,7 @@ async def _check_choices(uow: UnitOfWork, command: SubmitApplication, grade: int
             )
 
 
-async def submit_application(uow: UnitOfWork, command: SubmitApplication) -> store.Application:
+async def submit_application(uow: UnitOfWork, command: SubmitApplication) -> roster.Application:
     """EN-1: record the written application (→ ApplicationSubmitted); one open application per child and term."""
     student = await _own_child(uow, command.school_id, command.caller, command.student_id)
     if student.status != "active":
@@ -161,9 +162,9 @@ async def _refuse_if_open(uow: UnitOfWork, student_id: str, term_id: str) -> Non
 
 def _new_application(
     uow: UnitOfWork, school_id: str, student_id: str, term_id: str, wanted: str | None
-) -> store.Application:
+) -> roster.Application:
     now = uow.clock.now()
-    return store.Application(
+    return roster.Application(
         application_id=wanted or str(uuid.uuid4()),
         school_id=school_id,
         student_id=student_id,
@@ -177,8 +178,8 @@ def _new_application(
     )
 
 
-async def _save_new(uow: UnitOfWork, application: store.Application) -> None:
-    if await uow.session.get(store.Application, application.application_id) is not None:
+async def _save_new(uow: UnitOfWork, application: roster.Application) -> None:
+    if await uow.session.get(roster.Application, application.application_id) is not None:
         raise Conflict(f"'{application.application_id}' already exists")
     uow.session.add(application)
     try:
@@ -188,7 +189,7 @@ async def _save_new(uow: UnitOfWork, application: store.Application) -> None:
         raise Conflict("an application for this child and term is already open") from error
 
 
-def _facts(application: store.Application, by: str, at: datetime) -> dict[str, object]:
+def _facts(application: roster.Application, by: str, at: datetime) -> dict[str, object]:
     return {
         "application_id": application.application_id,
         "student_id": application.student_id,
@@ -201,7 +202,7 @@ def _facts(application: store.Application, by: str, at: datetime) -> dict[str, o
 
 def _record(
     uow: UnitOfWork,
-    application: store.Application,
+    application: roster.Application,
     action: Action,
     caller: Principal,
     at: datetime,
@@ -223,7 +224,7 @@ def _record(
     )
 
 
-async def take_step(uow: UnitOfWork, command: TakeStep) -> store.Application:
+async def take_step(uow: UnitOfWork, command: TakeStep) -> roster.Application:
     """EN-1/EN-2: move the application one step, record who, when and why, and announce it."""
     application = await store.locked_application(
         uow.session, school_id=command.school_id, application_id=command.application_id
@@ -261,7 +262,7 @@ async def take_step(uow: UnitOfWork, command: TakeStep) -> store.Application:
     return application
 
 
-async def _effect(uow: UnitOfWork, application: store.Application, command: TakeStep, before: Stage) -> Event:
+async def _effect(uow: UnitOfWork, application: roster.Application, command: TakeStep, before: Stage) -> Event:
     """What the step does besides moving the stage, and the event that announces it."""
     facts = _facts(application, command.caller.subject, uow.clock.now())
     action, reason = command.action, command.reason or ""
@@ -275,38 +276,38 @@ async def _effect(uow: UnitOfWork, application: store.Application, command: Take
     if action is Action.SIGN:
         return AgreementSigned(**facts, active_from=await _active_from(uow, application))
     if action is Action.DECLINE:
-        await _leave_service(uow, application, school_today(uow))
+        await _leave_service(uow, application, school_today(uow.clock))
         return ParticipationDeclined(**facts, reason=reason)
     if action is Action.REQUEST_WITHDRAWAL:
         effective_on = await _notice_date(uow, application, command.effective_on)
         application.withdrawal_effective_on = effective_on
         return WithdrawalRequested(**facts, effective_on=effective_on, reason=reason)
     if action is Action.APPROVE_WITHDRAWAL:
-        effective_on = application.withdrawal_effective_on or school_today(uow)
+        effective_on = application.withdrawal_effective_on or school_today(uow.clock)
         await _leave_service(uow, application, effective_on)
         return EnrollmentWithdrawn(**facts, effective_on=effective_on)
     application.withdrawal_effective_on = None
     return WithdrawalRefused(**facts, reason=reason)
 
 
-async def _active_from(uow: UnitOfWork, application: store.Application) -> date:
+async def _active_from(uow: UnitOfWork, application: roster.Application) -> date:
     """EN-1: the enrollment is active from today, or from the first day of the term if it has not begun."""
     term = await term_in_school(uow.session, school_id=application.school_id, term_id=application.term_id)
-    today = school_today(uow)
+    today = school_today(uow.clock)
     return max(today, term.starts_on) if term is not None else today
 
 
-async def _notice_date(uow: UnitOfWork, application: store.Application, effective_on: date | None) -> date:
+async def _notice_date(uow: UnitOfWork, application: roster.Application, effective_on: date | None) -> date:
     """EN-2: the requested date, refused (422) unless it gives the policy's notice."""
     policy = await policy_for_term(uow, school_id=application.school_id, term_id=application.term_id)
-    today = school_today(uow)
+    today = school_today(uow.clock)
     try:
         return check_withdrawal_date(effective_on or today, today=today, notice_days=policy.withdrawal_notice_days)
     except NoticeTooShort as error:
         raise Unprocessable(str(error), rule="EN-2", notice_days=policy.withdrawal_notice_days) from error
 
 
-async def _leave_service(uow: UnitOfWork, application: store.Application, effective_on: date) -> None:
+async def _leave_service(uow: UnitOfWork, application: roster.Application, effective_on: date) -> None:
     """EN-2/BX-1: the child's club places are released from `effective_on` and the waitlists move up."""
     await release_all(
         uow,
@@ -317,7 +318,7 @@ async def _leave_service(uow: UnitOfWork, application: store.Application, effect
     )
 
 
-async def decline_participation(uow: UnitOfWork, command: DeclineParticipation) -> store.Application:
+async def decline_participation(uow: UnitOfWork, command: DeclineParticipation) -> roster.Application:
     """EN-1: decline the open application, or record a declined one if the family never applied."""
     student = await _own_child(uow, command.school_id, command.caller, command.student_id)
     await policy_for_term(uow, school_id=command.school_id, term_id=command.term_id)

@@ -24,8 +24,8 @@ from contracts.enrollment import FeeKind
 from services.enrollment import store as roster
 from services.enrollment.domain.fees import plan_in_force
 from services.enrollment.fees import handlers, store
-from services.enrollment.programs.store import program_in_school
-from services.enrollment.web import Body, Create, Id, Reason, SchoolAdmin, dump, once
+from services.enrollment.web.handlers import once
+from services.enrollment.web.schemas import Body, Create, Id, Reason, SchoolAdmin, dump
 
 router = APIRouter(prefix="/enrollment/v1", tags=["fees"])
 
@@ -155,7 +155,7 @@ async def get_fee_plans(program_id: str, runtime: RuntimeDep, principal: FeeRead
     school_id = principal.school()
     after = _version_cursor(page.after)
     async with runtime.db.sessions() as session:
-        program = await program_in_school(session, school_id=school_id, program_id=program_id)
+        program = await roster.program_in_school(session, school_id=school_id, program_id=program_id)
         reader_known = principal.role is Role.SCHOOL_ADMIN or (
             await roster.in_school(session, roster.Guardian, school_id=school_id, key=principal.subject) is not None
         )

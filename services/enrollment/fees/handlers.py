@@ -13,7 +13,6 @@ from contracts.enrollment import FeeKind, FeePlanSet, FeeWaiverGranted, FeeWaive
 from services.enrollment import store as roster
 from services.enrollment.domain.fees import FeeRuleBroken, check_plan, check_revocation, check_waiver
 from services.enrollment.fees import store
-from services.enrollment.programs.store import locked_program, program_in_school
 
 
 @dataclass(frozen=True)
@@ -64,7 +63,7 @@ def _refuse(error: FeeRuleBroken) -> Unprocessable:
 async def set_fee_plan(uow: UnitOfWork, command: SetFeePlan) -> store.FeePlanRow:
     """EN-7: record the plan from its date and announce it; the same plan again for that date is a retry."""
     # The program's row lock queues two admins setting its plan at once, so versions never collide.
-    program = await locked_program(uow.session, school_id=command.school_id, program_id=command.program_id)
+    program = await roster.locked_program(uow.session, school_id=command.school_id, program_id=command.program_id)
     if program is None:
         raise NotFound(f"no program '{command.program_id}' in this school")
     try:
@@ -122,7 +121,7 @@ async def grant_waiver(uow: UnitOfWork, command: GrantWaiver) -> store.FeeWaiver
     if student is None:
         raise NotFound(f"no student '{command.student_id}' in this school")
     if command.program_id is not None and (
-        await program_in_school(session, school_id=command.school_id, program_id=command.program_id) is None
+        await roster.program_in_school(session, school_id=command.school_id, program_id=command.program_id) is None
     ):
         raise NotFound(f"no program '{command.program_id}' in this school")
     try:

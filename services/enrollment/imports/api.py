@@ -16,8 +16,9 @@ from chassis.problems import NotFound, Problem, Unprocessable
 from chassis.uow import UnitOfWork
 from services.enrollment.domain.imports import Kind, column_docs
 from services.enrollment.imports import handlers, store
-from services.enrollment.imports.files import CSV, MEDIA_TYPES, XLSX
-from services.enrollment.web import Body, SchoolAdmin, dump, once
+from services.enrollment.imports.handlers import CSV, MEDIA_TYPES, XLSX
+from services.enrollment.web.handlers import once
+from services.enrollment.web.schemas import Body, SchoolAdmin, dump
 
 router = APIRouter(prefix="/enrollment/v1", tags=["imports"])
 

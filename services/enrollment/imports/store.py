@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from chassis.db import Database
 from chassis.uow import UnitOfWork
 from services.enrollment import store
-from services.enrollment.imports.plan import ClassRow, GuardianRow, PickupRow, Snapshot, StudentRow, Write
+from services.enrollment.domain.import_plans import ClassRow, GuardianRow, PickupRow, Snapshot, StudentRow, Write
 from services.enrollment.store import Base
 
 

@@ -23,7 +23,8 @@ from chassis.uow import UnitOfWork
 from contracts.policy import PolicySettings
 from services.enrollment.policy import handlers, store
 from services.enrollment.store import School
-from services.enrollment.web import Body, DistrictOperator, SchoolAdmin, once
+from services.enrollment.web.handlers import once
+from services.enrollment.web.schemas import Body, DistrictOperator, SchoolAdmin
 
 router = APIRouter(prefix="/enrollment/v1/policy-profiles", tags=["policy"])
 

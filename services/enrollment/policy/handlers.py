@@ -29,6 +29,7 @@ from services.enrollment.domain.policy import (
 )
 from services.enrollment.policy import store
 from services.enrollment.setup.handlers import refusing
+from services.enrollment.setup.store import term_in_school
 from services.enrollment.store import School
 
 District = Sequence[tuple[date, PolicySettings]]
@@ -205,3 +206,13 @@ async def publish_profiles_of_new_school(uow: UnitOfWork, school: School) -> Non
     district = await _district_defaults(uow, school.district_id)
     if district:
         await _republish(uow, school.school_id, district, _today(uow))
+
+
+async def policy_for_term(uow: UnitOfWork, *, school_id: str, term_id: str) -> PolicySettings:
+    """PL-1: the settings in force for the term: on its first day, or today once it has begun; 404 if unknown."""
+    term = await term_in_school(uow.session, school_id=school_id, term_id=term_id)
+    if term is None:
+        raise NotFound(f"no term '{term_id}' in this school")
+    return await store.settings_in_force(
+        uow.session, school_id=school_id, on=max(term.starts_on, school_today(uow.clock))
+    )

@@ -1,1 +1,1 @@
-"""Programs (the base service, clubs, optional services) and their fee plans and waivers (EN-4..EN-7)."""
+"""Programs: the base service, clubs and optional services of a term, their schedule and capacity (EN-4..EN-6)."""

@@ -19,10 +19,12 @@ from chassis.pagination import Page, PageParams, page_of, page_params
 from chassis.problems import NotFound
 from chassis.uow import UnitOfWork
 from contracts.enrollment import ProgramKind
-from services.enrollment.applications.store import counts_by_program
+from services.enrollment.places.store import counts_by_program
 from services.enrollment.programs import handlers
-from services.enrollment.programs.store import Program, program_in_school, programs_page
-from services.enrollment.web import Body, Id, Name, SchoolAdmin, once
+from services.enrollment.programs.store import programs_page
+from services.enrollment.store import Program, program_in_school
+from services.enrollment.web.handlers import once
+from services.enrollment.web.schemas import Body, Id, Name, SchoolAdmin
 
 router = APIRouter(prefix="/enrollment/v1", tags=["programs"])
 

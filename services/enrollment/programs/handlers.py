@@ -6,16 +6,17 @@ import uuid
 from dataclasses import asdict, dataclass
 from datetime import date, time
 
+from chassis.clock import school_today
 from chassis.problems import Conflict, NotFound, Unprocessable
 from chassis.uow import UnitOfWork
 from contracts.enrollment import ProgramCancelled, ProgramKind, ProgramScheduled
 from contracts.policy import PolicySettings
-from services.enrollment.applications.places import check_holders_fit, fill_from_waitlist, release
-from services.enrollment.applications.store import clear_waitlists, places_of, places_taken
 from services.enrollment.domain.programs import ProgramRuleBroken, Schedule, check_capacity, check_schedule
-from services.enrollment.programs.context import live_program, policy_for_term, school_today
-from services.enrollment.programs.store import Program
+from services.enrollment.places.handlers import check_holders_fit, fill_from_waitlist, release
+from services.enrollment.places.store import clear_waitlists, places_of, places_taken
+from services.enrollment.policy.handlers import policy_for_term
 from services.enrollment.setup.store import room_in_school, staff_in_school
+from services.enrollment.store import Program, live_program
 
 
 @dataclass(frozen=True)
@@ -155,7 +156,7 @@ async def change_program(uow: UnitOfWork, command: ChangeProgram) -> Program:
 async def cancel_program(uow: UnitOfWork, command: CancelProgram) -> Program:
     """The program stops from `effective_on` (not in the past): its places are released, its waitlist dropped."""
     program = await live_program(uow, school_id=command.school_id, program_id=command.program_id)
-    today = school_today(uow)
+    today = school_today(uow.clock)
     effective_on = command.effective_on or today
     if effective_on < today:
         raise Unprocessable(f"a program cannot be cancelled in the past ({effective_on} is before {today})")

@@ -40,7 +40,8 @@ from services.enrollment.setup.schemas import (
     TermFields,
     TermPublic,
 )
-from services.enrollment.web import Body, SchoolAdmin, dump, once
+from services.enrollment.web.handlers import once
+from services.enrollment.web.schemas import Body, SchoolAdmin, dump
 
 router = APIRouter(prefix="/enrollment/v1", tags=["setup"])
 

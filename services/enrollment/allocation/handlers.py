@@ -22,12 +22,13 @@ from contracts.enrollment import (
     ProgramKind,
 )
 from services.enrollment import store as roster
-from services.enrollment.applications import store
-from services.enrollment.applications.places import place
+from services.enrollment.allocation import store
 from services.enrollment.domain.allocation import Allocation, Applicant, Club, allocate
 from services.enrollment.domain.workflow import MAY_TAKE_PLACES
-from services.enrollment.programs.context import policy_for_term
-from services.enrollment.programs.store import Program, lock_term_places
+from services.enrollment.places import store as places_store
+from services.enrollment.places.handlers import place
+from services.enrollment.policy.handlers import policy_for_term
+from services.enrollment.store import Program, lock_term_places
 
 
 @dataclass(frozen=True)
@@ -52,19 +53,21 @@ async def _clubs(uow: UnitOfWork, school_id: str, term_id: str) -> list[Program]
 
 async def _applicants(uow: UnitOfWork, school_id: str, term_id: str, clubs: dict[str, Club]) -> list[Applicant]:
     query = (
-        select(store.Application, roster.Student, roster.SchoolClass.grade)
-        .join(roster.Student, roster.Student.student_id == store.Application.student_id)
+        select(roster.Application, roster.Student, roster.SchoolClass.grade)
+        .join(roster.Student, roster.Student.student_id == roster.Application.student_id)
         .join(roster.SchoolClass, roster.SchoolClass.class_id == roster.Student.class_id)
         .where(
-            store.Application.school_id == school_id,
-            store.Application.term_id == term_id,
-            store.Application.stage.in_(list(MAY_TAKE_PLACES)),
+            roster.Application.school_id == school_id,
+            roster.Application.term_id == term_id,
+            roster.Application.stage.in_(list(MAY_TAKE_PLACES)),
             roster.Student.status == "active",
         )
     )
     rows = (await uow.session.execute(query)).all()
     held: dict[str, set[str]] = {}
-    places = select(store.ClubPlace).where(store.ClubPlace.term_id == term_id, store.ClubPlace.school_id == school_id)
+    places = select(places_store.ClubPlace).where(
+        places_store.ClubPlace.term_id == term_id, places_store.ClubPlace.school_id == school_id
+    )
     for row in (await uow.session.execute(places)).scalars():
         held.setdefault(row.student_id, set()).add(row.program_id)
     return [
@@ -129,7 +132,7 @@ async def run_allocation(uow: UnitOfWork, command: RunAllocation) -> store.Alloc
     await lock_term_places(uow, school_id=command.school_id, term_id=command.term_id)
     policy = await policy_for_term(uow, school_id=command.school_id, term_id=command.term_id)
     programs = {p.program_id: p for p in await _clubs(uow, command.school_id, command.term_id)}
-    taken, _ = await store.counts_by_program(uow.session, list(programs))
+    taken, _ = await places_store.counts_by_program(uow.session, list(programs))
     clubs = [
         Club(p.program_id, p.capacity, len(p.weekdays), p.min_grade, p.max_grade, taken.get(p.program_id, 0))
         for p in programs.values()
@@ -165,7 +168,7 @@ async def run_allocation(uow: UnitOfWork, command: RunAllocation) -> store.Alloc
 
 async def _apply(uow: UnitOfWork, run: store.AllocationRun, result: Allocation, programs: dict[str, Program]) -> None:
     """Write the new places and the rebuilt waitlists, announcing each child's outcome."""
-    await store.clear_waitlists(uow.session, program_ids=list(programs))
+    await places_store.clear_waitlists(uow.session, program_ids=list(programs))
     for program_id, students in result.places.items():
         for student_id in students:
             await place(uow, programs[program_id], student_id, how="run", run_id=run.run_id)
@@ -176,7 +179,7 @@ async def _apply(uow: UnitOfWork, run: store.AllocationRun, result: Allocation, 
     for program_id, students in result.waitlists.items():
         for position, student_id in enumerate(students, 1):
             uow.session.add(
-                store.WaitlistEntry(
+                places_store.WaitlistEntry(
                     program_id=program_id,
                     student_id=student_id,
                     school_id=run.school_id,

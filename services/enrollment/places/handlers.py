@@ -1,6 +1,6 @@
 """Club places and waitlists (BX-1, EN-4): direct joins when free, releases, and automatic promotion.
 
-Every change runs with the term's place lock held (`programs.context.live_program`), so a club never holds more
+Every change runs with the term's place lock held (`store.live_program` of the service root), so a club never holds more
 children than its capacity and a child never more club sessions a week than the policy allows, however many
 requests arrive at once.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from chassis.clock import school_today
 from chassis.problems import Conflict, NotFound, Unprocessable
 from chassis.uow import UnitOfWork
 from contracts.enrollment import (
@@ -21,9 +22,9 @@ from contracts.enrollment import (
 )
 from contracts.policy import PolicySettings
 from services.enrollment import store as roster
-from services.enrollment.applications import store
-from services.enrollment.programs.context import live_program, policy_for_term, school_today
-from services.enrollment.programs.store import Program, lock_term_places, locked_program
+from services.enrollment.places import store
+from services.enrollment.policy.handlers import policy_for_term
+from services.enrollment.store import Program, live_program, lock_term_places, locked_program
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ async def refusal(
     """Why the child may not take a place in the club now (message and rule id), or None if they may."""
     if student.status != "active":
         return f"student '{student.student_id}' is no longer on the roster", "EN-8"
-    if not await store.may_take_places(uow.session, student_id=student.student_id, term_id=program.term_id):
+    if not await roster.may_take_places(uow.session, student_id=student.student_id, term_id=program.term_id):
         return f"student '{student.student_id}' has no approved or active application for the term", "EN-1"
     grade = await grade_of(uow, student)
     if not program.min_grade <= grade <= program.max_grade:
@@ -168,7 +169,7 @@ async def leave_club(uow: UnitOfWork, command: LeaveClub) -> list[str]:
     place = await uow.session.get(store.ClubPlace, (program.program_id, command.student_id))
     if place is None:
         raise NotFound(f"student '{command.student_id}' holds no place in '{program.program_id}'")
-    await release(uow, program, place, effective_on=school_today(uow))
+    await release(uow, program, place, effective_on=school_today(uow.clock))
     return await fill_from_waitlist(uow, program)
 
 

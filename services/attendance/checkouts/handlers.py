@@ -16,11 +16,13 @@ from contracts.attendance.dismissal import (
     Release,
     StudentCheckedOut,
 )
-from services.attendance.dismissal import plans, store
+from services.attendance.dismissal import handlers as plans
+from services.attendance.dismissal import store
 from services.attendance.domain.check_in import DeviceClockAhead, Outcome, accept_device_time, as_utc
 from services.attendance.domain.dismissal import dismissal_at, is_early
 from services.attendance.domain.late_fees import late_pickup_fee
 from services.attendance.domain.pickup import (
+    Actor,
     PersonStanding,
     Refusal,
     judge_pickup,
@@ -29,21 +31,6 @@ from services.attendance.domain.pickup import (
 )
 from services.attendance.reference import store as ref
 from services.attendance.store import RosterStudent
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who reports the check-out: a kiosk (device id), a member of staff (staff id) or a guardian (guardian id)."""
-
-    kind: str
-    id: str
-    class_ids: tuple[str, ...] | None = None
-    """For a class teacher: the classes they may act for (None = the whole school)."""
-
-    @property
-    def recorded_by(self) -> str:
-        """As stored and published."""
-        return f"{self.kind}:{self.id}"
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
-"""HTTP routes of club places, waitlists and allocation runs (EN-3, BX-1); included in the applications router.
+"""HTTP routes of club places and waitlists under `/enrollment/v1` (BX-1, EN-4).
 
-Only an admin of the club's school changes or reads places; another school's clubs and runs answer 404.
+Only an admin of the club's school changes or reads places; another school's clubs answer 404.
 """
 
 from __future__ import annotations
@@ -10,19 +10,20 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from chassis.app import RuntimeDep
 from chassis.idempotency import respond_once
 from chassis.pagination import Page, PageParams, page_of, page_params
 from chassis.problems import NotFound
 from chassis.uow import UnitOfWork
-from services.enrollment.applications import places, runs, store
-from services.enrollment.programs.store import program_in_school
-from services.enrollment.store import in_school
-from services.enrollment.web import Body, Id, SchoolAdmin, once
+from services.enrollment.places import handlers as places
+from services.enrollment.places import store
+from services.enrollment.store import program_in_school
+from services.enrollment.web.handlers import once
+from services.enrollment.web.schemas import Body, Id, SchoolAdmin
 
-router = APIRouter()
+router = APIRouter(prefix="/enrollment/v1", tags=["applications"])
 
 Paging = Annotated[PageParams, Depends(page_params)]
 
@@ -36,13 +37,6 @@ class PlaceCreate(Body):
 
 class NoBody(Body):
     """No request body."""
-
-
-class RunCreate(Body):
-    """EN-3: allocate a term's club places; a seed makes the lottery reproducible (a new one is drawn if absent)."""
-
-    term_id: Id
-    seed: int | None = Field(default=None, ge=0, lt=2**63)
 
 
 class JoinPublic(BaseModel):
@@ -78,38 +72,6 @@ class WaitingChild(BaseModel):
     student_id: str
     position: int
     run_id: str | None
-
-
-class RunPublic(BaseModel):
-    """EN-3: a recorded allocation run: seed, inputs, result, and whether re-running it gives the same result."""
-
-    run_id: str
-    school_id: str
-    term_id: str
-    seed: int
-    by: str
-    at: datetime
-    inputs: dict[str, Any]
-    result: dict[str, Any]
-    allocated: int
-    waitlisted: int
-    reproduced: bool
-
-
-def _run_public(run: store.AllocationRun) -> RunPublic:
-    return RunPublic(
-        run_id=run.run_id,
-        school_id=run.school_id,
-        term_id=run.term_id,
-        seed=run.seed,
-        by=run.by,
-        at=run.at,
-        inputs=run.inputs,
-        result=run.result,
-        allocated=sum(len(s) for s in run.result["places"].values()),
-        waitlisted=sum(len(s) for s in run.result["waitlists"].values()),
-        reproduced=runs.rerun(run) == run.result,
-    )
 
 
 @router.post("/programs/{program_id}/places", status_code=201, response_model=JoinPublic)
@@ -173,29 +135,3 @@ async def get_waitlist(
         if n > start
     ][: page.limit + 1]
     return page_of(items, page, lambda w: str(w.position))
-
-
-@router.post("/allocation-runs", status_code=201, response_model=RunPublic)
-async def post_allocation_run(
-    body: RunCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
-) -> JSONResponse:
-    """EN-3/BX-1: allocate the term's free club places (→ ClubPlaceAllocated / ClubPlaceWaitlisted per child,
-    AllocationRunCompleted); the seed is recorded."""
-    command = runs.RunAllocation(
-        school_id=principal.school(), term_id=body.term_id, by=principal.subject, seed=body.seed
-    )
-
-    async def act(uow: UnitOfWork) -> dict[str, Any]:
-        return _run_public(await runs.run_allocation(uow, command)).model_dump(mode="json")
-
-    return await once(request, runtime, principal, body, act)
-
-
-@router.get("/allocation-runs/{run_id}", response_model=RunPublic)
-async def get_allocation_run(run_id: str, runtime: RuntimeDep, principal: SchoolAdmin) -> RunPublic:
-    """EN-3: a run's seed, inputs and result, re-run on the spot to show it reproduces."""
-    async with runtime.db.sessions() as session:
-        run = await in_school(session, store.AllocationRun, school_id=principal.school(), key=run_id)
-    if run is None:
-        raise NotFound(f"no allocation run '{run_id}' in this school")
-    return _run_public(run)

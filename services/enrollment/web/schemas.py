@@ -1,26 +1,24 @@
-"""HTTP building blocks shared by enrollment's routers: id and name types, role guards, idempotent creation."""
+"""Request and answer building blocks every enrollment router uses: id and name types, role guards, bodies."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import Request
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
-from chassis.idempotency import respond_once
-from chassis.uow import UnitOfWork
 
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
 Name = Annotated[str, Field(min_length=1, max_length=100)]
 Reason = Annotated[str, Field(min_length=1, max_length=500)]
+Relation = Annotated[
+    str, Field(min_length=1, max_length=32, description="母亲, 父亲, 祖父母, … as the school records it")
+]
 
 DistrictOperator = Annotated[Principal, require(Role.DISTRICT_OPERATOR)]
 SchoolAdmin = Annotated[Principal, require(Role.SCHOOL_ADMIN)]
 RosterReader = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.CLASS_TEACHER, Role.GUARDIAN)]
+GuardianOrAdmin = Annotated[Principal, require(Role.GUARDIAN, Role.SCHOOL_ADMIN)]
 
 
 class Body(BaseModel):
@@ -38,20 +36,3 @@ class Create(Body):
 def dump(model: type[BaseModel], row: object) -> dict[str, Any]:
     """A row as the JSON of its public model."""
     return model.model_validate(row, from_attributes=True).model_dump(mode="json")
-
-
-async def once(
-    request: Request,
-    runtime: RuntimeDep,
-    principal: Principal,
-    body: BaseModel,
-    act: Callable[[UnitOfWork], Awaitable[dict[str, Any]]],
-    *,
-    status: int = 201,
-) -> JSONResponse:
-    """Run a command in one unit of work, at most once per `Idempotency-Key`, answering `status` and its JSON."""
-
-    async def action(uow: UnitOfWork) -> tuple[int, Any]:
-        return status, await act(uow)
-
-    return await respond_once(runtime, request, principal, body.model_dump(mode="json"), action)

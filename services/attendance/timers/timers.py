@@ -1,13 +1,23 @@
-"""The timer runner: open today's school days, then fire every due timer, each in its own unit of work.
+"""Timer kinds and their firing: the registry slices fill from their own `timers.py`, and the runner.
 
-At-least-once with exactly-once effects: a timer is locked, handled and marked fired in one transaction, so two
-replicas (or a test's `fire_due` beside the worker) never fire it twice; the second waits for the first's commit.
+Slices register the handler of a kind, and the function that schedules a school's timers of a day:
+
+@on_timer("not_collected")
+async def not_collected(uow: UnitOfWork, timer: DueTimer) -> None: ...
+
+@on_day_open
+async def schedule_absence_checks(uow: UnitOfWork, school_id: str, day: date) -> None: ...
+
+The runner opens today's school days, then fires every due timer, each in its own unit of work. At-least-once
+with exactly-once effects: a timer is locked, handled and marked fired in one transaction, so two replicas (or a
+test's `fire_due` beside the worker) never fire it twice; the second waits for the first's commit.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import date
 
 from chassis.app import Runtime
@@ -16,9 +26,36 @@ from chassis.uow import UnitOfWork
 from services.attendance.reference import store as ref
 from services.attendance.settings import AttendanceSettings
 from services.attendance.timers import store
-from services.attendance.timers.registry import DAY_OPENERS, HANDLERS
+from services.attendance.timers.store import DueTimer
 
 log = logging.getLogger(__name__)
+
+TimerHandler = Callable[[UnitOfWork, DueTimer], Awaitable[None]]
+DayOpener = Callable[[UnitOfWork, str, date], Awaitable[None]]
+
+HANDLERS: dict[str, TimerHandler] = {}
+DAY_OPENERS: list[DayOpener] = []
+
+
+def on_timer(kind: str) -> Callable[[TimerHandler], TimerHandler]:
+    """Register the handler of a timer kind (one per kind); it must be idempotent (timers fire at least once)."""
+
+    def register(handler: TimerHandler) -> TimerHandler:
+        existing = HANDLERS.get(kind)
+        if existing is not None and existing is not handler:
+            raise ValueError(f"timer kind '{kind}' already has a handler")
+        HANDLERS[kind] = handler
+        return handler
+
+    return register
+
+
+def on_day_open(opener: DayOpener) -> DayOpener:
+    """Register a function that schedules a school's timers of a day (idempotently: days may be opened again)."""
+    if opener not in DAY_OPENERS:
+        DAY_OPENERS.append(opener)
+    return opener
+
 
 MAX_ATTEMPTS = 5
 BATCH = 200

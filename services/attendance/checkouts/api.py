@@ -1,0 +1,261 @@
+"""Check-out routes under `/attendance/v1` (AT-5, BX-2); plans, not-collected and clearing are `dismissal/`."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, computed_field
+
+from chassis.app import RuntimeDep
+from chassis.auth import Principal, Role, require
+from chassis.idempotency import respond_once
+from chassis.pagination import Page, PageParams, page_of, page_params
+from chassis.problems import PROBLEM_JSON, Forbidden, Problem
+from chassis.uow import UnitOfWork
+from contracts.attendance.dismissal import HandledBy, Release
+from services.attendance.checkouts.handlers import CheckOutResult, CheckOutStudent, check_out_batch, check_out_student
+from services.attendance.dismissal import store
+from services.attendance.dismissal.api import STAFF_ROLES, Day, Staff, actor_of
+from services.attendance.domain.check_in import Outcome
+from services.attendance.domain.late_uploads import is_late
+from services.attendance.settings import AttendanceSettings
+
+router = APIRouter(prefix="/attendance/v1", tags=["dismissal"])
+MAX_BATCH = 1000
+
+Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
+DeviceId = Annotated[str, Field(min_length=1, max_length=128)]
+Place = Annotated[str, Field(min_length=1, max_length=64)]
+DeviceOrStaff = Annotated[Principal, require(Role.KIOSK, *STAFF_ROLES)]
+AnyCheckOutCaller = Annotated[Principal, require(Role.KIOSK, Role.GUARDIAN, *STAFF_ROLES)]
+
+
+class CheckOutFields(BaseModel):
+    """What every check-out says: the child, the device time, and to whom they are released."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    student_id: Id
+    occurred_at: AwareDatetime = Field(description="the device's own time, with its UTC offset (AT-8)")
+    release: Release = Release.PICKUP_PERSON
+    credential_ref: Annotated[str, Field(min_length=1, max_length=128)] | None = Field(
+        default=None, description="the collecting adult's card/QR/face id as the kiosk read it (BX-2)"
+    )
+    person_id: Id | None = Field(default=None, description="the pickup person a member of staff selected")
+
+
+class CheckOutCreate(CheckOutFields):
+    """A single check-out from a kiosk, a member of staff or a guardian's app."""
+
+    device_id: DeviceId | None = None
+    place: Place | None = None
+
+
+class CheckOutPublic(BaseModel):
+    """A stored handoff: who, when, where, and whether staff or the guardian did it (BX-2)."""
+
+    check_out_id: str
+    school_id: str
+    student_id: str
+    day: date
+    occurred_at: datetime
+    recorded_at: datetime
+    release: Release
+    person_id: str | None
+    handled_by: HandledBy
+    staff_id: str | None
+    device_id: str | None
+    place: str | None
+    early: bool
+    late_fee_fen: int
+
+    @computed_field(description="arrived more than 2 minutes after its device time: an offline upload (AT-8, LATE-1)")
+    def late(self) -> bool:
+        """LATE-1, for staff reading the day's check-outs."""
+        return is_late(self.occurred_at, self.recorded_at)
+
+
+class CheckOutBatchCreate(BaseModel):
+    """A kiosk's or a teacher's batch of check-outs (e.g. a whole class at the gate, or an offline upload)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    device_id: DeviceId | None = None
+    place: Place | None = None
+    events: list[CheckOutFields] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class CheckOutBatchResult(BaseModel):
+    """What became of one check-out of a batch, at its position in the upload."""
+
+    index: int
+    student_id: str
+    outcome: Outcome
+    check_out_id: str | None = None
+    refusal_id: str | None = None
+    reason: str | None = None
+    rule: str | None = None
+    status: int | None = Field(default=None, description="the HTTP status a single check-out would have had")
+
+
+class CheckOutBatchAnswer(BaseModel):
+    """Per-event results in upload order, and the counts."""
+
+    results: list[CheckOutBatchResult]
+    created: int
+    duplicates: int
+    refused: int
+
+
+def _command(
+    principal: Principal, actor: Any, fields: CheckOutFields, device: str | None, place: str | None
+) -> CheckOutStudent:
+    return CheckOutStudent(
+        school_id=principal.school(),
+        actor=actor,
+        student_id=fields.student_id,
+        occurred_at=fields.occurred_at,
+        release=fields.release,
+        credential_ref=fields.credential_ref,
+        person_id=fields.person_id,
+        device_id=device,
+        place=place,
+    )
+
+
+def _own_device(principal: Principal, device_id: str | None) -> None:
+    if principal.role is Role.KIOSK and device_id != principal.subject:
+        raise Forbidden("a kiosk may only report its own device id")
+
+
+def _skew(runtime: Any) -> timedelta:
+    return timedelta(seconds=runtime.settings_as(AttendanceSettings).max_device_clock_skew_seconds)
+
+
+def _refusal_body(result: CheckOutResult, instance: str) -> dict[str, Any]:
+    assert result.refusal is not None
+    return {
+        "type": "about:blank",
+        "title": "Forbidden",
+        "status": 403,
+        "detail": result.refusal.detail(),
+        "instance": instance,
+        "rule": result.refusal.rule,
+        "reason": result.refusal.reason.value,
+        "restricted": result.refusal.restricted,
+        "refusal_id": result.refusal_id,
+    }
+
+
+@router.post(
+    "/check-outs",
+    status_code=201,
+    response_model=CheckOutPublic,
+    responses={
+        200: {"model": CheckOutPublic, "description": "the same device event was already stored"},
+        403: {
+            "description": "refused: not authorised, restricted (BX-2, an urgent alert is raised) or no walk permission"
+        },
+        409: {"description": "the child was already checked out today"},
+    },
+)
+async def post_check_out(
+    body: CheckOutCreate, request: Request, runtime: RuntimeDep, principal: AnyCheckOutCaller
+) -> JSONResponse:
+    """Hand a child over (AT-5): to an authorised person only; anyone else is refused with an event, a
+    restricted person with an urgent alert (BX-2); send an `Idempotency-Key` so a retry never doubles it."""
+    _own_device(principal, body.device_id)
+
+    async def act(uow: UnitOfWork) -> tuple[int, Any]:
+        command = _command(principal, await actor_of(uow.session, principal), body, body.device_id, body.place)
+        result = await check_out_student(uow, command, max_skew=_skew(runtime))
+        if result.outcome is Outcome.REFUSED:
+            return 403, _refusal_body(result, request.url.path)
+        status = 201 if result.outcome is Outcome.CREATED else 200
+        return status, CheckOutPublic.model_validate(result.check_out, from_attributes=True).model_dump(mode="json")
+
+    response = await respond_once(runtime, request, principal, body.model_dump(mode="json"), act)
+    if response.status_code == 403:
+        response.headers["content-type"] = PROBLEM_JSON
+    return response
+
+
+@router.post("/check-outs/batch", response_model=CheckOutBatchAnswer)
+async def post_check_out_batch(
+    body: CheckOutBatchCreate, request: Request, runtime: RuntimeDep, principal: DeviceOrStaff
+) -> JSONResponse:
+    """Hand over many children in device-time order (AT-5, AT-8): each created, duplicate or refused."""
+    _own_device(principal, body.device_id)
+
+    async def act(uow: UnitOfWork) -> tuple[int, Any]:
+        actor = await actor_of(uow.session, principal)
+        commands = [_command(principal, actor, e, body.device_id, body.place) for e in body.events]
+        results = await check_out_batch(uow, commands, max_skew=_skew(runtime))
+        rows = [_batch_row(i, c.student_id, r, p) for i, (c, (r, p)) in enumerate(zip(commands, results, strict=True))]
+        count = {o: sum(1 for r in rows if r.outcome is o) for o in Outcome}
+        answer = CheckOutBatchAnswer(
+            results=rows,
+            created=count[Outcome.CREATED],
+            duplicates=count[Outcome.DUPLICATE],
+            refused=count[Outcome.REFUSED],
+        )
+        return 200, answer.model_dump(mode="json")
+
+    return await respond_once(runtime, request, principal, body.model_dump(mode="json"), act)
+
+
+def _batch_row(
+    index: int, student_id: str, result: CheckOutResult | None, problem: Problem | None
+) -> CheckOutBatchResult:
+    if problem is not None:
+        rule = problem.extensions.get("rule")
+        return CheckOutBatchResult(
+            index=index,
+            student_id=student_id,
+            outcome=Outcome.REFUSED,
+            reason=problem.detail,
+            rule=rule,
+            status=problem.status,
+        )
+    assert result is not None
+    if result.refusal is not None:
+        return CheckOutBatchResult(
+            index=index,
+            student_id=student_id,
+            outcome=Outcome.REFUSED,
+            refusal_id=result.refusal_id,
+            reason=result.refusal.reason.value,
+            rule=result.refusal.rule,
+            status=403,
+        )
+    assert result.check_out is not None
+    status = 201 if result.outcome is Outcome.CREATED else 200
+    return CheckOutBatchResult(
+        index=index,
+        student_id=student_id,
+        outcome=result.outcome,
+        check_out_id=result.check_out.check_out_id,
+        status=status,
+    )
+
+
+@router.get("/check-outs", response_model=Page[CheckOutPublic])
+async def list_check_outs(
+    runtime: RuntimeDep, principal: Staff, day: Day, page: Annotated[PageParams, Depends(page_params)]
+) -> Page[CheckOutPublic]:
+    """The caller's school's check-outs of a day (a class teacher: their classes')."""
+    async with runtime.db.sessions() as session:
+        actor = await actor_of(session, principal)
+        rows = await store.list_check_outs(
+            session,
+            school_id=principal.school(),
+            day=date.fromisoformat(day),
+            after=page.after,
+            limit=page.limit,
+            class_ids=actor.class_ids,
+        )
+    items = [CheckOutPublic.model_validate(r, from_attributes=True) for r in rows]
+    return page_of(items, page, lambda c: c.check_out_id)

@@ -1,0 +1,158 @@
+"""HTTP routes of who may collect a child under `/enrollment/v1` (BX-2, AT-5), and who may see a child at all."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from chassis.app import RuntimeDep
+from chassis.auth import Principal, Role
+from chassis.clock import school_today
+from chassis.problems import Forbidden, NotFound, Unprocessable
+from chassis.uow import UnitOfWork
+from services.enrollment import store as shared
+from services.enrollment.domain import roster
+from services.enrollment.pickups import handlers, store
+from services.enrollment.pickups.schemas import (
+    PickupCreate,
+    PickupPublic,
+    PickupsPublic,
+    RestrictionCreate,
+    WalkHomePublic,
+    WalkHomeSet,
+)
+from services.enrollment.setup.store import class_teacher_of
+from services.enrollment.web.handlers import once
+from services.enrollment.web.schemas import GuardianOrAdmin, RosterReader, SchoolAdmin, dump
+
+router = APIRouter(prefix="/enrollment/v1", tags=["roster"])
+
+
+async def visible_student(
+    session: AsyncSession, principal: Principal, student_id: str
+) -> tuple[shared.Student, list[str]]:
+    """The child, if the caller may see them: their school's admin, their class teacher, their guardians."""
+    student = await shared.in_school(session, shared.Student, school_id=principal.school(), key=student_id)
+    guardian_ids = await shared.guardians_of(session, student_id=student_id) if student else []
+    if student is not None and principal.role is Role.CLASS_TEACHER:
+        visible = await class_teacher_of(session, class_id=student.class_id) == principal.subject
+    elif student is not None and principal.role is Role.GUARDIAN:
+        visible = principal.subject in guardian_ids
+    else:
+        visible = student is not None and principal.role is Role.SCHOOL_ADMIN
+    if student is None or not visible:
+        raise NotFound(f"no student '{student_id}' for this caller")
+    return student, guardian_ids
+
+
+@router.get("/students/{student_id}/pickups", response_model=PickupsPublic)
+async def get_pickups(student_id: str, runtime: RuntimeDep, principal: RosterReader) -> PickupsPublic:
+    """BX-2/AT-5: who may collect the child, who must never, and the walk-home permission."""
+    async with runtime.db.sessions() as session:
+        await visible_student(session, principal, student_id)
+        people = await store.pickups_of(session, student_id=student_id)
+        permission = await session.get(store.WalkHomePermission, student_id)
+    admin = principal.role is Role.SCHOOL_ADMIN
+    shown = [_pickup_public(p, admin) for p in people if p.status != roster.REMOVED]
+    return PickupsPublic(
+        student_id=student_id,
+        authorised=[p for p in shown if p.status == roster.AUTHORISED],
+        restricted=[p for p in shown if p.status == roster.RESTRICTED],
+        walk_home=WalkHomePublic.model_validate(permission, from_attributes=True) if permission else None,
+    )
+
+
+def _pickup_public(person: shared.PickupPerson, admin: bool) -> PickupPublic:
+    public = PickupPublic.model_validate(person, from_attributes=True)
+    if admin:
+        return public
+    masked = f"****{person.id_number[-4:]}" if person.id_number else None
+    return public.model_copy(update={"id_number": masked, "note": None})
+
+
+@router.post("/students/{student_id}/pickups", status_code=201, response_model=PickupPublic)
+async def post_pickup(
+    student_id: str, body: PickupCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
+) -> JSONResponse:
+    """BX-2/AT-5: authorise an adult to collect the child; a restricted person's credential is a 409."""
+    command = handlers.AddPickupPerson(
+        school_id=principal.school(),
+        student_id=student_id,
+        name=body.name,
+        relation=body.relation,
+        credential_ref=body.credential_ref,
+        id_number=body.id_number,
+        guardian_id=body.guardian_id,
+        person_id=body.id,
+    )
+
+    async def act(uow: UnitOfWork) -> dict[str, Any]:
+        return dump(PickupPublic, await handlers.add_pickup_person(uow, command))
+
+    return await once(request, runtime, principal, body, act)
+
+
+@router.delete("/students/{student_id}/pickups/{person_id}", status_code=204)
+async def delete_pickup(student_id: str, person_id: str, runtime: RuntimeDep, principal: SchoolAdmin) -> Response:
+    """The adult may no longer collect the child (`PickupPersonRemoved`)."""
+    async with runtime.uow() as uow:
+        await handlers.remove_pickup_person(
+            uow, school_id=principal.school(), student_id=student_id, person_id=person_id
+        )
+        await uow.commit()
+    return Response(status_code=204)
+
+
+@router.post("/students/{student_id}/restricted-persons", status_code=201, response_model=PickupPublic)
+async def post_restriction(
+    student_id: str, body: RestrictionCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
+) -> JSONResponse:
+    """BX-2: a person who must never collect the child (`PickupPersonRestricted`; the note is never published)."""
+    command = handlers.RestrictPickupPerson(
+        school_id=principal.school(),
+        student_id=student_id,
+        name=body.name,
+        relation=body.relation,
+        note=body.note,
+        credential_ref=body.credential_ref,
+        id_number=body.id_number,
+        person_id=body.id,
+    )
+
+    async def act(uow: UnitOfWork) -> dict[str, Any]:
+        return dump(PickupPublic, await handlers.restrict_pickup_person(uow, command))
+
+    return await once(request, runtime, principal, body, act)
+
+
+@router.put("/students/{student_id}/walk-home", response_model=WalkHomePublic)
+async def put_walk_home(
+    student_id: str, body: WalkHomeSet, request: Request, runtime: RuntimeDep, principal: GuardianOrAdmin
+) -> JSONResponse:
+    """AT-5: a guardian (or the admin on a guardian's written behalf, naming them) sets the walk-home permission."""
+    if principal.role is Role.GUARDIAN:
+        if body.guardian_id not in (None, principal.subject):
+            raise Forbidden("a guardian speaks only for themself")
+        guardian_id = principal.subject
+    elif body.guardian_id is None:
+        raise Unprocessable("name the guardian whose written permission this is", rule="AT-5")
+    else:
+        guardian_id = body.guardian_id
+    command = handlers.SetWalkHomePermission(
+        school_id=principal.school(),
+        student_id=student_id,
+        guardian_id=guardian_id,
+        allowed=body.allowed,
+        effective_from=body.effective_from or school_today(runtime.clock),
+        set_by=principal.subject,
+    )
+
+    async def act(uow: UnitOfWork) -> dict[str, Any]:
+        if principal.role is Role.GUARDIAN:
+            await visible_student(uow.session, principal, student_id)
+        return dump(WalkHomePublic, await handlers.set_walk_home_permission(uow, command))
+
+    return await once(request, runtime, principal, body, act, status=200)

@@ -1,0 +1,207 @@
+"""Who may collect a child (BX-2, AT-5): authorised adults, restricted persons, the walk-home permission.
+
+Each command checks the rules in `domain/roster.py`, stores the change and announces it in one unit of work; a
+restricted person's court-order note and anyone's id number never leave enrollment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from chassis.problems import Conflict, NotFound, Unprocessable
+from chassis.uow import UnitOfWork
+from contracts.enrollment import (
+    PickupPersonAdded,
+    PickupPersonRemoved,
+    PickupPersonRestricted,
+    WalkHomePermissionSet,
+)
+from services.enrollment import store as shared
+from services.enrollment.domain import roster
+from services.enrollment.domain.roster import PickupRuleBroken, RosterRuleBroken
+from services.enrollment.pickups import store
+
+
+@dataclass(frozen=True)
+class AddPickupPerson:
+    """Command: authorise an adult to collect a child, with their own kiosk credential (BX-2, AT-5)."""
+
+    school_id: str
+    student_id: str
+    name: str
+    relation: str
+    credential_ref: str
+    id_number: str | None = None
+    guardian_id: str | None = None
+    person_id: str | None = None
+
+
+@dataclass(frozen=True)
+class RestrictPickupPerson:
+    """Command: record a person who must never collect the child (custody order, BX-2)."""
+
+    school_id: str
+    student_id: str
+    name: str
+    relation: str
+    note: str
+    credential_ref: str | None = None
+    id_number: str | None = None
+    person_id: str | None = None
+
+
+@dataclass(frozen=True)
+class SetWalkHomePermission:
+    """Command: a guardian's standing permission for the child to leave alone (AT-5)."""
+
+    school_id: str
+    student_id: str
+    guardian_id: str
+    allowed: bool
+    effective_from: date
+    set_by: str
+
+
+def _entries(people: list[shared.PickupPerson]) -> list[roster.PickupEntry]:
+    return [roster.PickupEntry(p.person_id, p.status, p.credential_ref, p.id_number) for p in people]
+
+
+async def _record_person(
+    uow: UnitOfWork,
+    command: AddPickupPerson | RestrictPickupPerson,
+    status: str,
+    *,
+    guardian_id: str | None = None,
+    note: str | None = None,
+) -> shared.PickupPerson:
+    person_id = await shared.new_id(uow, shared.PickupPerson, command.person_id, None)
+    existing = await store.pickups_of(uow.session, student_id=command.student_id)
+    if any(p.external_id == person_id for p in existing):
+        raise Conflict(f"'{person_id}' already exists")
+    person = shared.PickupPerson(
+        person_id=person_id,
+        school_id=command.school_id,
+        student_id=command.student_id,
+        external_id=person_id,
+        name=command.name,
+        relation=command.relation,
+        credential_ref=command.credential_ref,
+        id_number=command.id_number,
+        guardian_id=guardian_id,
+        status=status,
+        note=note,
+    )
+    uow.session.add(person)
+    await uow.session.flush()
+    return person
+
+
+async def add_pickup_person(uow: UnitOfWork, command: AddPickupPerson) -> shared.PickupPerson:
+    """BX-2/AT-5: authorise the adult to collect the child, unless they are restricted (409)."""
+    await shared.school_student(uow, command.school_id, command.student_id)
+    if (
+        command.guardian_id is not None
+        and await uow.session.get(shared.GuardianLink, (command.student_id, command.guardian_id)) is None
+    ):
+        raise NotFound(f"'{command.guardian_id}' is not a guardian of this child")
+    people = await store.pickups_of(uow.session, student_id=command.student_id)
+    try:
+        roster.check_may_authorise(_entries(people), credential_ref=command.credential_ref, id_number=command.id_number)
+    except PickupRuleBroken as error:
+        raise Conflict(str(error), rule="BX-2") from error
+    if any(p.status == roster.AUTHORISED and p.credential_ref == command.credential_ref for p in people):
+        raise Conflict("this credential already collects this child")
+    person = await _record_person(uow, command, roster.AUTHORISED, guardian_id=command.guardian_id)
+    await uow.publish(pickup_added(person), school_id=command.school_id)
+    return person
+
+
+def pickup_added(person: shared.PickupPerson) -> PickupPersonAdded:
+    """The event announcing an authorised pickup person (no name, no id number)."""
+    return PickupPersonAdded(
+        person_id=person.person_id,
+        student_id=person.student_id,
+        school_id=person.school_id,
+        relation=person.relation,
+        credential_ref=person.credential_ref or "",
+        guardian_id=person.guardian_id,
+    )
+
+
+def pickup_restricted(person: shared.PickupPerson) -> PickupPersonRestricted:
+    """The event announcing a restricted person; the court-order note stays in enrollment."""
+    return PickupPersonRestricted(
+        person_id=person.person_id,
+        student_id=person.student_id,
+        school_id=person.school_id,
+        credential_ref=person.credential_ref,
+    )
+
+
+async def remove_pickup(uow: UnitOfWork, person: shared.PickupPerson) -> None:
+    """The person may no longer collect the child (BX-2): marked removed, and announced."""
+    person.status = roster.REMOVED
+    await uow.publish(
+        PickupPersonRemoved(person_id=person.person_id, student_id=person.student_id, school_id=person.school_id),
+        school_id=person.school_id,
+    )
+
+
+async def remove_pickup_person(uow: UnitOfWork, *, school_id: str, student_id: str, person_id: str) -> None:
+    """The adult may no longer collect the child."""
+    await shared.school_student(uow, school_id, student_id)
+    person = await uow.session.get(shared.PickupPerson, person_id)
+    if person is None or person.student_id != student_id or person.status != roster.AUTHORISED:
+        raise NotFound(f"no authorised pickup person '{person_id}' for this child")
+    await remove_pickup(uow, person)
+    await uow.session.flush()
+
+
+async def restrict_pickup_person(uow: UnitOfWork, command: RestrictPickupPerson) -> shared.PickupPerson:
+    """BX-2: record the restriction; any authorisation of the same person for the child ends first."""
+    await shared.school_student(uow, command.school_id, command.student_id)
+    people = await store.pickups_of(uow.session, student_id=command.student_id)
+    lifted = roster.authorisations_lifted_by_restriction(
+        _entries(people), credential_ref=command.credential_ref, id_number=command.id_number
+    )
+    for person in people:
+        if person.person_id in lifted:
+            await remove_pickup(uow, person)
+    restricted = await _record_person(uow, command, roster.RESTRICTED, note=command.note)
+    await uow.publish(pickup_restricted(restricted), school_id=command.school_id)
+    return restricted
+
+
+async def set_walk_home_permission(uow: UnitOfWork, command: SetWalkHomePermission) -> store.WalkHomePermission:
+    """AT-5: record the guardian's standing permission (or its withdrawal) and announce it."""
+    await shared.school_student(uow, command.school_id, command.student_id)
+    try:
+        roster.check_walk_home_guardian(
+            guardian_id=command.guardian_id,
+            guardians_of_child=await shared.guardians_of(uow.session, student_id=command.student_id),
+        )
+    except RosterRuleBroken as error:
+        raise Unprocessable(str(error), rule="AT-5") from error
+    permission = await uow.session.get(store.WalkHomePermission, command.student_id)
+    if permission is None:
+        permission = store.WalkHomePermission(student_id=command.student_id, school_id=command.school_id)
+        uow.session.add(permission)
+    permission.allowed, permission.guardian_id = command.allowed, command.guardian_id
+    permission.effective_from, permission.set_by, permission.set_at = (
+        command.effective_from,
+        command.set_by,
+        uow.clock.now(),
+    )
+    await uow.session.flush()
+    await uow.publish(
+        WalkHomePermissionSet(
+            student_id=command.student_id,
+            school_id=command.school_id,
+            allowed=command.allowed,
+            guardian_id=command.guardian_id,
+            effective_from=command.effective_from,
+        ),
+        school_id=command.school_id,
+    )
+    return permission

@@ -1,0 +1,259 @@
+"""HTTP routes under `/enrollment/v1`: the roster a school keeps, as commands (EN-8, EN-3)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from chassis.app import RuntimeDep
+from chassis.auth import Principal, Role, require
+from chassis.clock import school_today
+from chassis.pagination import Page, PageParams, page_of, page_params
+from chassis.problems import Forbidden, NotFound
+from chassis.uow import UnitOfWork
+from services.enrollment import store as shared
+from services.enrollment.pickups.api import visible_student
+from services.enrollment.roster import handlers, store
+from services.enrollment.roster.schemas import (
+    ClassCreate,
+    ClassPublic,
+    GuardianCreate,
+    GuardianDetail,
+    GuardianLinkCreate,
+    GuardianLinkPublic,
+    GuardianPublic,
+    LeavingCreate,
+    PriorityGroupsSet,
+    SchoolCreate,
+    SchoolPublic,
+    StudentCreate,
+    StudentPublic,
+    TransferCreate,
+)
+from services.enrollment.setup.store import class_teacher_of
+from services.enrollment.web.handlers import once
+from services.enrollment.web.schemas import DistrictOperator, GuardianOrAdmin, RosterReader, SchoolAdmin, dump
+
+router = APIRouter(prefix="/enrollment/v1", tags=["roster"])
+
+Guardian = Annotated[Principal, require(Role.GUARDIAN)]
+StaffReader = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.CLASS_TEACHER)]
+Pages = Annotated[PageParams, Depends(page_params)]
+
+
+def _today(runtime: RuntimeDep) -> date:
+    return school_today(runtime.clock)
+
+
+def _student_json(student: shared.Student, guardian_ids: list[str]) -> dict[str, Any]:
+    return {**dump(StudentPublic, student), "guardian_ids": guardian_ids}
+
+
+@router.post("/schools", status_code=201, response_model=SchoolPublic)
+async def post_school(
+    body: SchoolCreate, request: Request, runtime: RuntimeDep, principal: DistrictOperator
+) -> JSONResponse:
+    """Register a school in the caller's district."""
+    if principal.district_id is None:
+        raise Forbidden("this token is not bound to a district")
+    command = handlers.RegisterSchool(district_id=principal.district_id, name=body.name, school_id=body.id)
+
+    async def act(uow: UnitOfWork) -> dict[str, Any]:
+        return dump(SchoolPublic, await handlers.register_school(uow, command))
+
+    return await once(request, runtime, principal, body, act)
+
+
+@router.post("/classes", status_code=201, response_model=ClassPublic)
+async def post_class(body: ClassCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin) -> JSONResponse:
+    """Set up a class in the caller's school."""
+    command = handlers.CreateClass(school_id=principal.school(), grade=body.grade, name=body.name, class_id=body.id)
+
+    async def act(uow: UnitOfWork) -> dict[str, Any]:
+        return dump(ClassPublic, await handlers.create_class(uow, command))
+
+    return await once(request, runtime, principal, body, act)
+
+
+@router.get("/classes", response_model=Page[ClassPublic])
+async def get_classes(runtime: RuntimeDep, principal: SchoolAdmin, page: Pages) -> Page[ClassPublic]:
+    """The caller's school's classes by id."""
+    async with runtime.db.sessions() as session:
+        rows = await store.classes_page(session, school_id=principal.school(), after=page.after, limit=page.limit + 1)
+    items = [ClassPublic.model_validate(r, from_attributes=True) for r in rows]
+    return page_of(items, page, lambda c: c.class_id)
+
+
+@router.post("/students", status_code=201, response_model=StudentPublic)
+async def post_student(
+    body: StudentCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
+) -> JSONResponse:
+    """Enroll a child in a class of the caller's school."""
+    command = handlers.EnrollStudent(
+        school_id=principal.school(),
+        class_id=body.class_id,
+        name=body.name,
+        student_id=body.id,
+        priority_groups=tuple(body.priority_groups),
+    )
+
+    async def act(uow: UnitOfWork) -> dict[str, Any]:
+        student, _grade = await handlers.enroll_student(uow, command)
+        return dump(StudentPublic, student)
+
+    return await once(request, runtime, principal, body, act)
+
+
+@router.get("/students", response_model=Page[StudentPublic])
+async def get_students(
+    runtime: RuntimeDep,
+    principal: StaffReader,
+    page: Pages,
+    class_id: Annotated[str | None, Query(max_length=64, description="only this class")] = None,
+    status: Annotated[Literal["active", "left"] | None, Query(description="only students with this status")] = None,
+) -> Page[StudentPublic]:
+    """The school's students by id (the school admin: any class; a class teacher: only their own class)."""
+    async with runtime.db.sessions() as session:
+        if principal.role is Role.CLASS_TEACHER and (
+            class_id is None or await class_teacher_of(session, class_id=class_id) != principal.subject
+        ):
+            raise Forbidden("a class teacher lists only their own class: give its class_id")
+        rows = await store.students_page(
+            session,
+            school_id=principal.school(),
+            class_id=class_id,
+            status=status,
+            after=page.after,
+            limit=page.limit + 1,
+        )
+    items = [StudentPublic.model_validate(r, from_attributes=True) for r in rows]
+    return page_of(items, page, lambda s: s.student_id)
+
+
+@router.get("/students/{student_id}", response_model=StudentPublic)
+async def get_student(student_id: str, runtime: RuntimeDep, principal: RosterReader) -> dict[str, Any]:
+    """A child of the caller's school; a guardian sees only their own children, a class teacher their class."""
+    async with runtime.db.sessions() as session:
+        student, guardian_ids = await visible_student(session, principal, student_id)
+    return _student_json(student, guardian_ids)
+
+
+@router.post("/students/{student_id}/transfer", status_code=200, response_model=StudentPublic)
+async def post_transfer(
+    student_id: str, body: TransferCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
+) -> JSONResponse:
+    """EN-8: move the child to another class of the school (`StudentTransferred`)."""
+    command = handlers.TransferStudent(
+        school_id=principal.school(),
+        student_id=student_id,
+        to_class_id=body.to_class_id,
+        effective_on=body.effective_on or _today(runtime),
+    )
+
+    async def act(uow: UnitOfWork) -> dict[str, Any]:
+        return dump(StudentPublic, await handlers.transfer_student(uow, command))
+
+    return await once(request, runtime, principal, body, act, status=200)
+
+
+@router.post("/students/{student_id}/leave", status_code=200, response_model=StudentPublic)
+async def post_leaving(
+    student_id: str, body: LeavingCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
+) -> JSONResponse:
+    """EN-8: the child leaves the school's roster (`StudentLeft`)."""
+    command = handlers.RecordLeaving(
+        school_id=principal.school(), student_id=student_id, effective_on=body.effective_on or _today(runtime)
+    )
+
+    async def act(uow: UnitOfWork) -> dict[str, Any]:
+        return dump(StudentPublic, await handlers.record_leaving(uow, command))
+
+    return await once(request, runtime, principal, body, act, status=200)
+
+
+@router.put("/students/{student_id}/priority-groups", response_model=StudentPublic)
+async def put_priority_groups(
+    student_id: str, body: PriorityGroupsSet, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
+) -> JSONResponse:
+    """EN-3: record the child's priority groups (used when places are short)."""
+    command = handlers.SetPriorityGroups(
+        school_id=principal.school(), student_id=student_id, groups=tuple(body.priority_groups)
+    )
+
+    async def act(uow: UnitOfWork) -> dict[str, Any]:
+        return dump(StudentPublic, await handlers.set_priority_groups(uow, command))
+
+    return await once(request, runtime, principal, body, act, status=200)
+
+
+@router.post("/guardians", status_code=201, response_model=GuardianPublic)
+async def post_guardian(
+    body: GuardianCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
+) -> JSONResponse:
+    """Record a guardian in the caller's school."""
+    command = handlers.RegisterGuardian(
+        school_id=principal.school(),
+        name=body.name,
+        phone=body.phone,
+        preferred_language=body.preferred_language,
+        guardian_id=body.id,
+    )
+
+    async def act(uow: UnitOfWork) -> dict[str, Any]:
+        return dump(GuardianPublic, await handlers.register_guardian(uow, command))
+
+    return await once(request, runtime, principal, body, act)
+
+
+@router.get("/guardians/{guardian_id}", response_model=GuardianDetail)
+async def get_guardian(guardian_id: str, runtime: RuntimeDep, principal: GuardianOrAdmin) -> GuardianDetail:
+    """A guardian with phone and children: for the school admin, or the guardian themself."""
+    async with runtime.db.sessions() as session:
+        guardian = await shared.in_school(session, shared.Guardian, school_id=principal.school(), key=guardian_id)
+        if guardian is None or (principal.role is Role.GUARDIAN and principal.subject != guardian_id):
+            raise NotFound(f"no guardian '{guardian_id}' for this caller")
+        links = await store.links_of_guardian(session, guardian_id=guardian_id)
+    detail = GuardianDetail.model_validate(guardian, from_attributes=True)
+    children = [GuardianLinkPublic.model_validate(link, from_attributes=True) for link in links]
+    return detail.model_copy(update={"children": children})
+
+
+@router.get("/me/children", response_model=Page[StudentPublic])
+async def get_my_children(runtime: RuntimeDep, principal: Guardian, page: Pages) -> Page[StudentPublic]:
+    """The calling guardian's own children."""
+    async with runtime.db.sessions() as session:
+        rows = await store.children_page(
+            session, school_id=principal.school(), guardian_id=principal.subject, after=page.after, limit=page.limit + 1
+        )
+    items = [StudentPublic.model_validate(r, from_attributes=True) for r in rows]
+    return page_of(items, page, lambda s: s.student_id)
+
+
+@router.post("/students/{student_id}/guardians", status_code=201, response_model=GuardianLinkPublic)
+async def post_guardian_link(
+    student_id: str, body: GuardianLinkCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
+) -> JSONResponse:
+    """Link a guardian to a child of the caller's school."""
+    command = handlers.LinkGuardian(
+        school_id=principal.school(), student_id=student_id, guardian_id=body.guardian_id, relation=body.relation
+    )
+
+    async def act(uow: UnitOfWork) -> dict[str, Any]:
+        return dump(GuardianLinkPublic, await handlers.link_guardian(uow, command))
+
+    return await once(request, runtime, principal, body, act)
+
+
+@router.delete("/students/{student_id}/guardians/{guardian_id}", status_code=204)
+async def delete_guardian_link(
+    student_id: str, guardian_id: str, runtime: RuntimeDep, principal: SchoolAdmin
+) -> Response:
+    """End a guardian's link to the child (`GuardianUnlinked`); their pickup authorisation ends with it."""
+    command = handlers.UnlinkGuardian(school_id=principal.school(), student_id=student_id, guardian_id=guardian_id)
+    async with runtime.uow() as uow:
+        await handlers.unlink_guardian(uow, command)
+        await uow.commit()
+    return Response(status_code=204)

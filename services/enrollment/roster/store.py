@@ -1,0 +1,55 @@
+"""Queries of the roster slice: the pages of classes, students and a guardian's children, and their links."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.enrollment.store import GuardianLink, SchoolClass, Student
+
+
+async def classes_page(session: AsyncSession, *, school_id: str, after: str | None, limit: int) -> list[SchoolClass]:
+    """Up to `limit` of a school's classes after the cursor, by id."""
+    query = select(SchoolClass).where(SchoolClass.school_id == school_id)
+    if after is not None:
+        query = query.where(SchoolClass.class_id > after)
+    rows = await session.execute(query.order_by(SchoolClass.class_id).limit(limit))
+    return list(rows.scalars())
+
+
+async def students_page(
+    session: AsyncSession, *, school_id: str, class_id: str | None, status: str | None, after: str | None, limit: int
+) -> list[Student]:
+    """Up to `limit` of a school's students after the cursor, by id."""
+    query = select(Student).where(Student.school_id == school_id)
+    if class_id is not None:
+        query = query.where(Student.class_id == class_id)
+    if status is not None:
+        query = query.where(Student.status == status)
+    if after is not None:
+        query = query.where(Student.student_id > after)
+    rows = await session.execute(query.order_by(Student.student_id).limit(limit))
+    return list(rows.scalars())
+
+
+async def children_page(
+    session: AsyncSession, *, school_id: str, guardian_id: str, after: str | None, limit: int
+) -> list[Student]:
+    """Up to `limit` of a guardian's children after the cursor, by id."""
+    query = (
+        select(Student)
+        .join(GuardianLink, GuardianLink.student_id == Student.student_id)
+        .where(GuardianLink.guardian_id == guardian_id, Student.school_id == school_id)
+    )
+    if after is not None:
+        query = query.where(Student.student_id > after)
+    rows = await session.execute(query.order_by(Student.student_id).limit(limit))
+    return list(rows.scalars())
+
+
+async def links_of_guardian(session: AsyncSession, *, guardian_id: str) -> list[GuardianLink]:
+    """The guardian's links to children."""
+    rows = await session.execute(
+        select(GuardianLink).where(GuardianLink.guardian_id == guardian_id).order_by(GuardianLink.student_id)
+    )
+    return list(rows.scalars())
