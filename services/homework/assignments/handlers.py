@@ -23,9 +23,12 @@ from contracts.homework import (
     Tier,
     WrittenLayer,
 )
-from services.homework import store
+from services.homework.assignments import store
+from services.homework.assignments.store import load_of
 from services.homework.domain import caps
-from services.homework.domain.calendar import day_kind, policy_on, week_start
+from services.homework.domain.calendar import week_start
+from services.homework.reference import store as ref
+from services.homework.store import latest_plan, lock_class_day
 
 
 @dataclass(frozen=True)
@@ -83,18 +86,6 @@ async def publish_refusal(uow: UnitOfWork, refused: AttemptRefused) -> None:
     await uow.publish(event, school_id=command.school_id)
 
 
-async def class_day(session: AsyncSession, *, school_id: str, grade: int, on: date) -> caps.ClassDay:
-    """The grade, the kind of day and the policy profile in force that day (PL-1, EN-5)."""
-    profiles = await store.policies(session, school_id=school_id)
-    terms = await store.calendars(session, school_id=school_id)
-    return caps.ClassDay(grade=grade, kind=day_kind(terms, on), policy=policy_on(profiles, on))
-
-
-def load_of(row: store.Assignment) -> caps.Load:
-    """A stored assignment as the caps see it."""
-    return caps.Load(row.school_subject, HomeworkKind(row.kind), row.counted_minutes)
-
-
 async def assign_homework(uow: UnitOfWork, command: SetHomework) -> store.Assignment:
     """HW-5: store homework that passes HW-1..HW-4 and HW-6, and publish `HomeworkAssigned`."""
     school_class = await _class_taught(uow.session, command)
@@ -150,7 +141,7 @@ async def withdraw_homework(
 ) -> store.Assignment:
     """Withdraw homework: its minutes stop counting; guardians are told again if the plan was published."""
     row = await _own_assignment(uow.session, assignment_id, school_id, teacher_id)
-    await store.lock_class_day(uow.session, school_id=school_id, class_id=row.class_id, on=row.on)
+    await lock_class_day(uow.session, school_id=school_id, class_id=row.class_id, on=row.on)
     if row.withdrawn:
         return row
     row.withdrawn = True
@@ -171,17 +162,17 @@ async def withdraw_homework(
     return row
 
 
-async def _class_taught(session: AsyncSession, command: SetHomework) -> store.SchoolClass:
-    school_class = await store.get_class(session, school_id=command.school_id, class_id=command.class_id)
+async def _class_taught(session: AsyncSession, command: SetHomework) -> ref.SchoolClass:
+    school_class = await ref.get_class(session, school_id=command.school_id, class_id=command.class_id)
     if school_class is None:
         raise NotFound(f"no class '{command.class_id}' in this school")
-    if not await store.teaches(
+    if not await ref.teaches(
         session, class_id=command.class_id, staff_id=command.teacher_id, school_subject=command.school_subject
     ):
         raise Forbidden(f"you do not teach {command.school_subject} to this class", rule="HW-4")
     _check_shape(command)
     for student_id in {student for tier in command.tiers for student in tier.student_ids}:
-        student = await session.get(store.Student, student_id)
+        student = await session.get(ref.Student, student_id)
         if student is None or student.class_id != command.class_id or student.school_id != command.school_id:
             raise Unprocessable(f"tier names '{student_id}', who is not in this class", rule="HW-5")
     return school_class
@@ -200,7 +191,7 @@ def _check_shape(command: SetHomework) -> None:
 
 async def _judge(
     session: AsyncSession,
-    school_class: store.SchoolClass,
+    school_class: ref.SchoolClass,
     command: SetHomework,
     *,
     ignoring: str | None,
@@ -209,10 +200,10 @@ async def _judge(
     refusal = caps.refuse_forbidden(command.forbidden)
     if refusal is None:
         if not locked:
-            await store.lock_class_day(session, school_id=command.school_id, class_id=command.class_id, on=command.on)
+            await lock_class_day(session, school_id=command.school_id, class_id=command.class_id, on=command.on)
         rows = await store.day_assignments(session, class_id=command.class_id, on=command.on)
         existing = [load_of(row) for row in rows if row.assignment_id != ignoring]
-        day = await class_day(session, school_id=command.school_id, grade=school_class.grade, on=command.on)
+        day = await ref.class_day(session, school_id=command.school_id, grade=school_class.grade, on=command.on)
         refusal = caps.check(day, existing, command.load())
     if refusal is not None:
         raise AttemptRefused(refusal, command)
@@ -221,7 +212,7 @@ async def _judge(
 async def _lock_days(session: AsyncSession, school_id: str, class_id: str, days: set[date]) -> None:
     # Always in date order, so two changes moving homework between the same two days cannot deadlock.
     for on in sorted(days):
-        await store.lock_class_day(session, school_id=school_id, class_id=class_id, on=on)
+        await lock_class_day(session, school_id=school_id, class_id=class_id, on=on)
 
 
 async def _own_assignment(
@@ -231,13 +222,13 @@ async def _own_assignment(
     row = await session.get(store.Assignment, assignment_id, with_for_update=True, populate_existing=True)
     if row is None or row.school_id != school_id:
         raise NotFound(f"no assignment '{assignment_id}'")
-    if not await store.teaches(session, class_id=row.class_id, staff_id=teacher_id, school_subject=row.school_subject):
+    if not await ref.teaches(session, class_id=row.class_id, staff_id=teacher_id, school_subject=row.school_subject):
         raise Forbidden("only a teacher of this subject in this class may change its homework", rule="HW-4")
     return row
 
 
 async def _plan_published(session: AsyncSession, class_id: str, on: date) -> bool:
-    return await store.latest_plan(session, class_id=class_id, week_start=week_start(on)) is not None
+    return await latest_plan(session, class_id=class_id, week_start=week_start(on)) is not None
 
 
 def _facts(command: SetHomework) -> dict[str, object]:
@@ -255,7 +246,7 @@ def _facts(command: SetHomework) -> dict[str, object]:
 
 async def _to_tell(session: AsyncSession, row: store.Assignment) -> list[str]:
     """HW-8: after the plan was published, the class's children, whose guardians are told of the change."""
-    return await store.students_of(session, class_id=row.class_id) if row.after_plan_published else []
+    return await ref.students_of(session, class_id=row.class_id) if row.after_plan_published else []
 
 
 async def _event_fields(session: AsyncSession, row: store.Assignment) -> dict[str, object]:

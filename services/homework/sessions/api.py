@@ -3,12 +3,11 @@ homework as their guardian sees it, and burden monitoring for the class teacher 
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
 
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
@@ -16,21 +15,28 @@ from chassis.clock import school_today
 from chassis.pagination import Page, PageParams, page_of, page_params
 from chassis.problems import NotFound, Unprocessable
 from chassis.uow import UnitOfWork
-from services.homework import sessions, store
-from services.homework.access import (
+from services.homework.assignments.store import Assignment
+from services.homework.reference.schemas import (
     TEACHERS,
-    Body,
     ClassCoordinator,
-    Id,
     ServiceTeacher,
     Staff,
     StaffOrGuardian,
-    class_for,
     day_cursor,
     once,
-    student_for,
 )
-from services.homework.views import BurdenDay, ChildHomework, burden_days, child_homework
+from services.homework.reference.store import class_for, student_for
+from services.homework.sessions import handlers, store
+from services.homework.sessions.schemas import (
+    BurdenDay,
+    ChildHomework,
+    CompletionPublic,
+    CompletionsBody,
+    GradeBody,
+    ReportBody,
+    StrugglingPublic,
+)
+from services.homework.sessions.store import burden_days, child_homework
 
 router = APIRouter(prefix="/homework/v1", tags=["sessions"])
 
@@ -40,55 +46,6 @@ Grader = Annotated[
 ]
 Guardian = Annotated[Principal, require(Role.GUARDIAN)]
 MAX_BURDEN_DAYS = 31
-
-
-class ResultBody(Body):
-    """One present child's result."""
-
-    student_id: Id
-    done: bool
-    actual_minutes: int = Field(ge=0, le=600)
-
-
-class CompletionsBody(Body):
-    """HW-7: results of the children present in a supervised session (default: today's)."""
-
-    session_date: date | None = None
-    results: list[ResultBody] = Field(min_length=1, max_length=100)
-
-
-class GradeBody(Body):
-    """HW-7: a grade with feedback (the grader is the caller, never a field)."""
-
-    grade: Annotated[str, Field(min_length=1, max_length=20)]
-    feedback: Annotated[str, Field(min_length=1, max_length=2000)]
-
-
-class CompletionPublic(BaseModel):
-    """A child's recorded result for an assignment, and its grading."""
-
-    assignment_id: str
-    student_id: str
-    class_id: str
-    on: date
-    done: bool
-    actual_minutes: int
-    estimated_minutes: int
-    recorded_by: str
-    grade: str | None
-    feedback: str | None
-    graded_by: str | None
-    graded_at: datetime | None
-
-
-class StrugglingPublic(BaseModel):
-    """HW-9: a child listed for individual help."""
-
-    student_id: str
-    class_id: str
-    struggles: int
-    window: int
-    flagged_at: datetime
 
 
 def completion(row: store.Completion) -> dict[str, Any]:
@@ -101,16 +58,16 @@ async def record_completions(
     assignment_id: str, body: CompletionsBody, request: Request, runtime: RuntimeDep, principal: ServiceTeacher
 ) -> JSONResponse:
     """HW-7: the service teacher records, per child present in the session, done or not and the actual minutes."""
-    command = sessions.RecordCompletions(
+    command = handlers.RecordCompletions(
         school_id=principal.school(),
         assignment_id=assignment_id,
         session_date=body.session_date or school_today(runtime.clock),
         recorded_by=principal.subject,
-        results=[sessions.Result(r.student_id, r.done, r.actual_minutes) for r in body.results],
+        results=[handlers.Result(r.student_id, r.done, r.actual_minutes) for r in body.results],
     )
 
     async def act(uow: UnitOfWork) -> list[dict[str, Any]]:
-        return [completion(row) for row in await sessions.record_completions(uow, command)]
+        return [completion(row) for row in await handlers.record_completions(uow, command)]
 
     return await once(request, runtime, principal, body, act, status=200)
 
@@ -121,7 +78,7 @@ async def list_completions(
 ) -> Page[CompletionPublic]:
     """The results recorded for an assignment (graded or not), by student."""
     async with runtime.db.sessions() as session:
-        row = await session.get(store.Assignment, assignment_id)
+        row = await session.get(Assignment, assignment_id)
         if row is None or row.school_id != principal.school():
             raise NotFound(f"no assignment '{assignment_id}'")
         await class_for(session, principal, row.class_id)
@@ -140,7 +97,7 @@ async def grade_submission(
 
     Parents never grade (HW-6, 403); a grader who is the child is refused (HW-7, 422).
     """
-    command = sessions.GradeSubmission(
+    command = handlers.GradeSubmission(
         school_id=principal.school(),
         assignment_id=assignment_id,
         student_id=student_id,
@@ -152,7 +109,7 @@ async def grade_submission(
     )
 
     async def act(uow: UnitOfWork) -> dict[str, Any]:
-        return completion(await sessions.grade_submission(uow, command))
+        return completion(await handlers.grade_submission(uow, command))
 
     return await once(request, runtime, principal, body, act, status=200)
 
@@ -169,22 +126,15 @@ async def list_child_homework(
     return page_of(items, page, lambda h: f"{h.on.isoformat()}|{h.assignment_id}")
 
 
-class ReportBody(Body):
-    """HW-9: how long the child took at home, and whether they finished (no grade: HW-6)."""
-
-    done: bool
-    actual_minutes: int = Field(ge=0, le=600)
-
-
 @router.post("/students/{student_id}/homework/{assignment_id}/report", response_model=CompletionPublic)
 async def report_minutes(
     student_id: str, assignment_id: str, body: ReportBody, request: Request, runtime: RuntimeDep, principal: Guardian
 ) -> JSONResponse:
     """HW-9: a guardian reports the actual minutes their own child spent at home (not when timed in session)."""
-    result = sessions.Result(student_id, body.done, body.actual_minutes)
+    result = handlers.Result(student_id, body.done, body.actual_minutes)
 
     async def act(uow: UnitOfWork) -> dict[str, Any]:
-        row = await sessions.report_minutes(
+        row = await handlers.report_minutes(
             uow,
             school_id=principal.school(),
             guardian_id=principal.subject,

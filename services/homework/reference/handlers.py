@@ -6,6 +6,7 @@ from datetime import date
 
 from sqlalchemy import delete, update
 
+from chassis.consumer import Handler
 from chassis.sql import insert_ignoring_duplicates, upsert
 from chassis.uow import UnitOfWork
 from contracts.attendance import StudentCheckedIn
@@ -22,8 +23,8 @@ from contracts.enrollment import (
     TeachingUnassigned,
     TermCalendarSet,
 )
-from contracts.envelope import Envelope
-from services.homework import store
+from contracts.envelope import Envelope, Event
+from services.homework.reference import store
 
 
 async def record_class(uow: UnitOfWork, event: ClassCreated, _envelope: Envelope) -> None:
@@ -121,3 +122,21 @@ async def record_presence(uow: UnitOfWork, event: StudentCheckedIn, _envelope: E
         "school_id": event.school_id,
     }
     await uow.session.execute(insert_ignoring_duplicates(uow.session, store.Presence, values))
+
+
+HANDLERS: dict[type[Event], Handler] = {
+    ClassCreated: record_class,
+    ClassTeacherAssigned: record_class_teacher,
+    TeachingAssigned: record_teaching,
+    TeachingUnassigned: forget_teaching,
+    StudentEnrolled: record_student,
+    StudentTransferred: move_student,
+    StudentLeft: remove_student,
+    GuardianLinked: link_guardian,
+    GuardianUnlinked: unlink_guardian,
+    PolicyProfileSet: record_policy,
+    TermCalendarSet: record_calendar,
+    StudentCheckedIn: record_presence,
+}
+"""For `consumers.py`: classes, teaching, roster, guardians, policy and calendars from enrollment; presence from
+attendance (enrollment's first, so a batch applies the roster before the check-ins that need it)."""

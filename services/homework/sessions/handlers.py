@@ -6,17 +6,19 @@ from dataclasses import dataclass
 from datetime import date
 
 from prometheus_client import Counter
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.clock import school_today
 from chassis.problems import Conflict, Forbidden, NotFound, Unprocessable
 from chassis.sql import upsert
 from chassis.uow import UnitOfWork
 from contracts.homework import ClassOverCap, CompletionRecorded, StrugglingStudentFlagged, SubmissionGraded
-from services.homework import store
-from services.homework.domain.burden import Actual, Outcome, StruggleRule, breach
+from services.homework.assignments.store import Assignment
+from services.homework.domain.burden import Outcome, StruggleRule, breach
 from services.homework.domain.grading import refuse_grader
-from services.homework.handlers import class_day, load_of
+from services.homework.reference import store as ref
+from services.homework.sessions import store
+from services.homework.sessions.store import actuals_of_day, estimated_for
+from services.homework.store import lock_class_day
 
 SERVICE = "homework"
 STRUGGLE = StruggleRule()
@@ -62,21 +64,12 @@ class GradeSubmission:
     feedback: str
 
 
-async def assignment_of_school(uow: UnitOfWork, assignment_id: str, school_id: str) -> store.Assignment:
+async def assignment_of_school(uow: UnitOfWork, assignment_id: str, school_id: str) -> Assignment:
     """The school's assignment that still counts, or 404."""
-    row = await uow.session.get(store.Assignment, assignment_id)
+    row = await uow.session.get(Assignment, assignment_id)
     if row is None or row.school_id != school_id or row.withdrawn:
         raise NotFound(f"no assignment '{assignment_id}'")
     return row
-
-
-def estimated_for(row: store.Assignment, student_id: str) -> int:
-    """HW-5: the child's tier's minutes (the tier naming them, else the heaviest tier naming nobody)."""
-    for tier in row.tiers:
-        if student_id in tier.get("student_ids", []):
-            return int(tier["estimated_minutes"])
-    open_tiers = [int(t["estimated_minutes"]) for t in row.tiers if not t.get("student_ids")]
-    return max(open_tiers, default=row.counted_minutes)
 
 
 async def record_completions(uow: UnitOfWork, command: RecordCompletions) -> list[store.Completion]:
@@ -86,10 +79,10 @@ async def record_completions(uow: UnitOfWork, command: RecordCompletions) -> lis
         raise Unprocessable("a session in the future cannot be recorded")
     stored = []
     for result in command.results:
-        student = await uow.session.get(store.Student, result.student_id)
+        student = await uow.session.get(ref.Student, result.student_id)
         if student is None or student.school_id != command.school_id or student.class_id != row.class_id:
             raise NotFound(f"no student '{result.student_id}' in this class")
-        if not await store.is_present(
+        if not await ref.is_present(
             uow.session, school_id=command.school_id, student_id=result.student_id, on=command.session_date
         ):
             absent = f"'{result.student_id}' did not check in to the session of {command.session_date}"
@@ -112,8 +105,8 @@ async def report_minutes(
     The report carries minutes and done-or-not only: grading stays with teachers (HW-6, HW-7).
     """
     row = await assignment_of_school(uow, assignment_id, school_id)
-    student = await uow.session.get(store.Student, student_id)
-    linked = await store.is_guardian(uow.session, guardian_id=guardian_id, student_id=student_id, school_id=school_id)
+    student = await uow.session.get(ref.Student, student_id)
+    linked = await ref.is_guardian(uow.session, guardian_id=guardian_id, student_id=student_id, school_id=school_id)
     if not linked or student is None or student.class_id != row.class_id:
         raise NotFound(f"no homework '{assignment_id}' for your child '{student_id}'")
     existing = await uow.session.get(store.Completion, (assignment_id, student_id))
@@ -125,7 +118,7 @@ async def report_minutes(
     return stored
 
 
-async def _store_result(uow: UnitOfWork, row: store.Assignment, result: Result, by: str) -> store.Completion:
+async def _store_result(uow: UnitOfWork, row: Assignment, result: Result, by: str) -> store.Completion:
     values = {
         "assignment_id": row.assignment_id,
         "student_id": result.student_id,
@@ -156,29 +149,13 @@ async def _store_result(uow: UnitOfWork, row: store.Assignment, result: Result, 
     return completion
 
 
-async def actuals_of_day(
-    session: AsyncSession, *, class_id: str, on: date
-) -> tuple[list[store.Assignment], list[Actual]]:
-    """HW-9: the class-day's counted assignments, and for those with results the mean actual minutes recorded."""
-    assignments = await store.day_assignments(session, class_id=class_id, on=on)
-    recorded: dict[str, list[int]] = {}
-    for completion in await store.completions_of_day(session, class_id=class_id, on=on):
-        recorded.setdefault(completion.assignment_id, []).append(completion.actual_minutes)
-    actuals = [
-        Actual(load_of(a), round(sum(recorded[a.assignment_id]) / len(recorded[a.assignment_id])))
-        for a in assignments
-        if a.assignment_id in recorded
-    ]
-    return assignments, actuals
-
-
-async def _flag_class_over_cap(uow: UnitOfWork, row: store.Assignment) -> None:
+async def _flag_class_over_cap(uow: UnitOfWork, row: Assignment) -> None:
     """HW-9: the first time a class-day's actual minutes go over a cap, publish it and count it."""
-    day_row = await store.lock_class_day(uow.session, school_id=row.school_id, class_id=row.class_id, on=row.on)
-    school_class = await uow.session.get(store.SchoolClass, row.class_id)
+    day_row = await lock_class_day(uow.session, school_id=row.school_id, class_id=row.class_id, on=row.on)
+    school_class = await uow.session.get(ref.SchoolClass, row.class_id)
     if day_row.over_cap_rule is not None or school_class is None:
         return
-    day = await class_day(uow.session, school_id=row.school_id, grade=school_class.grade, on=row.on)
+    day = await ref.class_day(uow.session, school_id=row.school_id, grade=school_class.grade, on=row.on)
     _, actuals = await actuals_of_day(uow.session, class_id=row.class_id, on=row.on)
     found = breach(day, actuals)
     if found is None:
@@ -197,7 +174,7 @@ async def _flag_class_over_cap(uow: UnitOfWork, row: store.Assignment) -> None:
     uow.after_commit(lambda: CLASSES_OVER_CAP.labels(SERVICE, found.rule).inc())
 
 
-async def _flag_if_struggling(uow: UnitOfWork, row: store.Assignment, student_id: str) -> None:
+async def _flag_if_struggling(uow: UnitOfWork, row: Assignment, student_id: str) -> None:
     """HW-9: list a child who repeatedly does not finish or struggles; publish only when first listed."""
     recent = await store.recent_outcomes(uow.session, student_id=student_id, limit=STRUGGLE.window)
     outcomes = [Outcome(c.done, c.actual_minutes, c.estimated_minutes) for c in recent]
@@ -239,10 +216,10 @@ async def grade_submission(uow: UnitOfWork, command: GradeSubmission) -> store.C
         problem = Unprocessable if refusal.rule == "HW-7" else Forbidden
         raise problem(refusal.reason, rule=refusal.rule)
     row = await assignment_of_school(uow, command.assignment_id, command.school_id)
-    teaches = await store.teaches(
+    teaches = await ref.teaches(
         uow.session, class_id=row.class_id, staff_id=command.grader_id, school_subject=row.school_subject
     )
-    school_class = await uow.session.get(store.SchoolClass, row.class_id)
+    school_class = await uow.session.get(ref.SchoolClass, row.class_id)
     class_teacher = school_class is not None and school_class.class_teacher_id == command.grader_id
     if not (teaches or (command.grader_is_class_teacher and class_teacher)):
         raise Forbidden("only a teacher of this subject, or the class teacher, grades this homework", rule="HW-7")
