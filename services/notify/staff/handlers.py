@@ -16,9 +16,12 @@ from chassis.uow import UnitOfWork
 from contracts.attendance.absence import UnexcusedAbsence
 from contracts.attendance.dismissal import EscalationStep, StudentNotCollected
 from contracts.envelope import Envelope
-from services.notify import queueing, store
+from services.notify import store
+from services.notify.alerts.handlers import Push
+from services.notify.deliveries import handlers as queueing
 from services.notify.domain.messages import Message
-from services.notify.handlers import Push, public_view
+from services.notify.inbox.schemas import public_view
+from services.notify.reference import store as ref
 
 _STAFF_STEPS = {EscalationStep.CLASS_TEACHER, EscalationStep.DUTY_LEADER}
 
@@ -56,7 +59,7 @@ async def tell_staff(
 
 
 async def _child(uow: UnitOfWork, student_id: str) -> str:
-    student = await uow.session.get(store.KnownStudent, student_id)
+    student = await uow.session.get(ref.KnownStudent, student_id)
     return student.name if student is not None else student_id
 
 

@@ -5,20 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 from chassis.consumer import Handler
+from chassis.uow import UnitOfWork
+from contracts.attendance import StudentCheckedIn
 from contracts.attendance.absence import LeaveApproved, LeaveRefused, UnexcusedAbsence
 from contracts.attendance.dismissal import (
     EscalationStep,
     LatePickupCharged,
     PickupRefused,
+    StudentCheckedOut,
     StudentMovedToReception,
     StudentNotCollected,
 )
 from contracts.attendance.emergency import EmergencyAllClear, EmergencyBroadcast
 from contracts.attendance.reconciliation import StudentMissingFromSession
-from contracts.envelope import Event
+from contracts.envelope import Envelope, Event
+from services.notify.alerts.handlers import Push, StudentHandler, alert_guardians, alert_school_guardians
 from services.notify.domain import attendance_messages as text
-from services.notify.domain.messages import Language, Message
-from services.notify.handlers import Push, alert_guardians, alert_school_guardians
+from services.notify.domain.messages import Language, Message, check_in_message
+from services.notify.reference import store as ref
 
 _GUARDIAN_STEPS = {EscalationStep.GUARDIAN_1, EscalationStep.GUARDIAN_2}
 
@@ -29,7 +33,7 @@ def _the_called_guardian(event: StudentNotCollected, guardian_id: str) -> bool:
 
 
 def attendance_alerts(push: Push) -> dict[type[Event], Handler]:
-    """The handlers of the attendance events a guardian is told about (check-outs: `pickups.py`)."""
+    """The handlers of the attendance events a guardian is told about."""
 
     def of(compose: Any, only: Any = None) -> Handler:
         return alert_guardians(push, compose, only)
@@ -50,6 +54,8 @@ def attendance_alerts(push: Push) -> dict[type[Event], Handler]:
         return text.emergency_message(e.reason, e.dismiss_at, e.drill, e.note, lang)
 
     return {
+        StudentCheckedIn: alert_guardians_of_check_in(push),
+        StudentCheckedOut: alert_guardians_of_check_out(push),
         PickupRefused: of(refused),
         StudentMovedToReception: of(lambda e, name, lang: text.reception_message(name, lang)),
         StudentNotCollected: of(not_collected, _the_called_guardian),
@@ -61,3 +67,29 @@ def attendance_alerts(push: Push) -> dict[type[Event], Handler]:
         EmergencyBroadcast: school(broadcast),
         EmergencyAllClear: school(lambda e, lang: text.all_clear_message(e.drill, lang)),
     }
+
+
+def alert_guardians_of_check_in(push: Push) -> StudentHandler:
+    """NT-1: child checked in, at the device's time."""
+
+    def compose(event: StudentCheckedIn, name: str, language: Language) -> Message:
+        return check_in_message(name, event.occurred_at, language)
+
+    return alert_guardians(push, compose)
+
+
+def alert_guardians_of_check_out(push: Push) -> Handler:
+    """NT-1: child checked out, when, and by whom (the relation the school recorded for that person)."""
+
+    async def handle(uow: UnitOfWork, event: StudentCheckedOut, envelope: Envelope) -> None:
+        relation = None
+        if event.person_id is not None:
+            person = await uow.session.get(ref.PickupPerson, (event.person_id, event.student_id))
+            relation = person.relation if person is not None else None
+
+        def compose(e: StudentCheckedOut, name: str, language: Language) -> Message:
+            return text.checked_out_message(name, e.occurred_at, e.release, language, collected_by=relation)
+
+        await alert_guardians(push, compose)(uow, event, envelope)
+
+    return handle

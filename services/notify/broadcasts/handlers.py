@@ -9,7 +9,7 @@ from chassis.consumer import Handler
 from chassis.uow import UnitOfWork
 from contracts.attendance.emergency import EmergencyBroadcast
 from contracts.envelope import Envelope
-from services.notify import store
+from services.notify.broadcasts import store
 from services.notify.domain.broadcasts import broadcast_key, is_repeat
 
 log = logging.getLogger(__name__)

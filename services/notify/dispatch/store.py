@@ -1,4 +1,4 @@
-"""Queries of the dispatcher: claim due deliveries, record outcomes, replay dead letters (NT-3)."""
+"""Queries of the dispatcher: claim due deliveries, record outcomes, keep the webhook endpoints' circuits."""
 
 from __future__ import annotations
 
@@ -97,55 +97,3 @@ async def unanswered_urgent(session: AsyncSession, *, sent_before: datetime, lim
         .with_for_update(skip_locked=True)
     )
     return [d for d in rows.scalars() if d.fallback]
-
-
-async def dead_letters(
-    session: AsyncSession, *, school_id: str | None, channel: str | None, limit: int
-) -> list[Delivery]:
-    """Failed deliveries, newest first (a school's own, or every school's for a district operator)."""
-    query = select(Delivery).where(Delivery.state == DeliveryState.FAILED)
-    if school_id is not None:
-        query = query.where(Delivery.school_id == school_id)
-    if channel is not None:
-        query = query.where(Delivery.channel == channel)
-    rows = await session.execute(query.order_by(Delivery.failed_at.desc(), Delivery.delivery_id).limit(limit))
-    return list(rows.scalars())
-
-
-async def replay(
-    session: AsyncSession, *, now: datetime, school_id: str | None, delivery_ids: list[str] | None, channel: str | None
-) -> list[str]:
-    """Queue failed deliveries again, once: only a delivery still failed moves, so a replay repeated (or raced
-    by another operator) finds nothing to do, and a delivery that got through is never sent again (NT-3)."""
-    statement = (
-        update(Delivery)
-        .where(Delivery.state == DeliveryState.FAILED)
-        .values(
-            state=DeliveryState.QUEUED,
-            attempts=0,
-            replays=Delivery.replays + 1,
-            next_attempt_at=now,
-            failed_at=None,
-        )
-        .returning(Delivery.delivery_id)
-    )
-    if school_id is not None:
-        statement = statement.where(Delivery.school_id == school_id)
-    if delivery_ids is not None:
-        statement = statement.where(Delivery.delivery_id.in_(delivery_ids))
-    if channel is not None:
-        statement = statement.where(Delivery.channel == channel)
-    return sorted(row[0] for row in await session.execute(statement))
-
-
-async def mark_read(session: AsyncSession, *, notification_id: str, now: datetime) -> None:
-    """A notification read in the app: every delivery of it that got out is read, which also stops the urgent
-    fall-back (NT-2)."""
-    await session.execute(
-        update(Delivery)
-        .where(
-            Delivery.notification_id == notification_id,
-            Delivery.state.in_([DeliveryState.SENT, DeliveryState.DELIVERED]),
-        )
-        .values(state=DeliveryState.READ, read_at=now)
-    )

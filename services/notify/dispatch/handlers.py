@@ -2,7 +2,8 @@
 
 Each channel is dispatched on its own, so a slow or failing provider holds up only its own channel. A delivery
 is claimed (attempt counted, lease set) and committed before the provider is called, and its outcome is recorded
-only if it is still the claim this sender made; a replay or a lapsed lease that moved it on wins (NT-3).
+only if it is still the claim this sender made; a replay or a lapsed lease that moved it on wins (NT-3). The
+webhook endpoints' circuit breakers are applied inside those same claim and record transactions.
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.app import Runtime
 from chassis.metrics import NOTIFICATIONS
-from services.notify import circuits, delivery_store, queueing, store
 from services.notify.channels.base import ChannelAdapter, Outgoing, Permanent, SendFailed, Sent, Transient
 from services.notify.channels.registry import build_adapters
+from services.notify.deliveries import handlers as deliveries
+from services.notify.dispatch import store
 from services.notify.domain.channels import Channel, DeliveryState
-from services.notify.domain.circuit import Breaker
+from services.notify.domain.circuit import Breaker, CircuitState, after_success
 from services.notify.domain.rate_limit import TokenBucket
 from services.notify.domain.retry import POLICIES
 from services.notify.domain.routing import falls_back
@@ -63,7 +65,7 @@ class Dispatcher:
         """Send every delivery due now on every channel (one pass each, within the rate limits); how many were
         attempted. The worker calls this on each tick; so can a test."""
         async with self._runtime.db.sessions() as session:
-            due = await delivery_store.due_channels(session, now=self._runtime.clock.now())
+            due = await store.due_channels(session, now=self._runtime.clock.now())
         counts = await asyncio.gather(*(self.dispatch_channel(c) for c in self._buckets if c in due))
         return sum(counts)
 
@@ -77,11 +79,13 @@ class Dispatcher:
         lease = timedelta(seconds=self._settings.delivery_lease_seconds)
         async with self._runtime.uow() as uow:
             now = clock.now()
-            claimed = await delivery_store.lock_due(uow.session, channel=channel, now=now, limit=granted)
+            claimed = await store.lock_due(uow.session, channel=channel, now=now, limit=granted)
             secrets: dict[str, str] = {}
             if channel == Channel.WEBHOOK:
-                claimed, secrets = await circuits.admit(uow.session, self._breaker, claimed, now=now, lease=lease)
-            delivery_store.claim(claimed, now=now, lease=lease)
+                claimed, secrets = await admit_through_circuits(
+                    uow.session, self._breaker, claimed, now=now, lease=lease
+                )
+            store.claim(claimed, now=now, lease=lease)
             outgoing = [(d.delivery_id, d.attempts, _outgoing(d, secrets.get(d.recipient_id))) for d in claimed]
             await uow.commit()
         bucket.refund(granted - len(outgoing))
@@ -106,7 +110,7 @@ class Dispatcher:
 
     async def _record(self, delivery_id: str, attempts: int, result: Sent | SendFailed) -> None:
         async with self._runtime.uow() as uow:
-            delivery = await delivery_store.lock_claimed(uow.session, delivery_id=delivery_id, attempts=attempts)
+            delivery = await store.lock_claimed(uow.session, delivery_id=delivery_id, attempts=attempts)
             if delivery is None:
                 return
             now = uow.clock.now()
@@ -127,7 +131,7 @@ class Dispatcher:
                 delivery.last_error = str(result)[:500]
                 _fall_back(uow.session, delivery, now)
             if delivery.channel == Channel.WEBHOOK:
-                await circuits.record(
+                await record_on_circuit(
                     uow.session,
                     self._breaker,
                     endpoint_id=delivery.recipient_id,
@@ -143,7 +147,7 @@ class Dispatcher:
         async with self._runtime.uow() as uow:
             now = uow.clock.now()
             cutoff = now - timedelta(seconds=self._settings.urgent_fallback_seconds)
-            late = await delivery_store.unanswered_urgent(uow.session, sent_before=cutoff, limit=500)
+            late = await store.unanswered_urgent(uow.session, sent_before=cutoff, limit=500)
             for delivery in late:
                 _fall_back(uow.session, delivery, now)
             await uow.commit()
@@ -158,7 +162,7 @@ def _fall_back(session: AsyncSession, delivery: store.Delivery, now: datetime) -
     delivery.escalated = True
     session.add(
         store.Delivery(
-            delivery_id=queueing.delivery_id(delivery.event_id, delivery.recipient_id, channel),
+            delivery_id=deliveries.delivery_id(delivery.event_id, delivery.recipient_id, channel),
             event_id=delivery.event_id,
             recipient_id=delivery.recipient_id,
             channel=channel,
@@ -179,6 +183,48 @@ def _fall_back(session: AsyncSession, delivery: store.Delivery, now: datetime) -
             created_at=now,
         )
     )
+
+
+async def admit_through_circuits(
+    session: AsyncSession, breaker: Breaker, due: list[store.Delivery], *, now: datetime, lease: timedelta
+) -> tuple[list[store.Delivery], dict[str, str]]:
+    """The due webhook deliveries whose endpoint may be called now, and the endpoints' signing secrets.
+
+    An open circuit's deliveries wait, without spending an attempt, until its cool-down ends; a half-open one
+    lets a single trial through and stays shut for the trial's lease, so the next tick sends no second trial.
+    """
+    found = await store.endpoints(session, {d.recipient_id for d in due}, lock=True)
+    admitted: list[store.Delivery] = []
+    for delivery in due:
+        endpoint = found.get(delivery.recipient_id)
+        if endpoint is None:
+            admitted.append(delivery)  # removed endpoint: the adapter fails it for want of a secret
+            continue
+        state = breaker.state(endpoint.failures_in_a_row, endpoint.open_until, now)
+        if state == CircuitState.CLOSED:
+            admitted.append(delivery)
+        elif state == CircuitState.HALF_OPEN:
+            endpoint.open_until = now + lease
+            admitted.append(delivery)
+        else:
+            delivery.next_attempt_at = max(delivery.next_attempt_at, endpoint.open_until or now)
+    return admitted, {e.endpoint_id: e.secret for e in found.values()}
+
+
+async def record_on_circuit(
+    session: AsyncSession, breaker: Breaker, *, endpoint_id: str, succeeded: bool, now: datetime
+) -> None:
+    """Count the outcome on the endpoint's circuit; a trial that got through reopens the endpoint's queue."""
+    endpoint = (await store.endpoints(session, {endpoint_id}, lock=True)).get(endpoint_id)
+    if endpoint is None:
+        return
+    if succeeded:
+        was_tripped = endpoint.failures_in_a_row >= breaker.failures_to_open
+        endpoint.failures_in_a_row, endpoint.open_until = after_success()
+        if was_tripped:
+            await store.resume_endpoint(session, endpoint_id=endpoint_id, now=now)
+    else:
+        endpoint.failures_in_a_row, endpoint.open_until = breaker.after_failure(endpoint.failures_in_a_row, now)
 
 
 def _outgoing(delivery: store.Delivery, secret: str | None) -> Outgoing:

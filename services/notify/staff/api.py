@@ -10,10 +10,10 @@ from pydantic import AwareDatetime
 
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
-from services.notify import store
-from services.notify.api import NotificationPage, NotificationPublic, live_stream
-from services.notify.handlers import public_view
-from services.notify.staff import staff_channel
+from services.notify.inbox import store as inbox
+from services.notify.inbox.api import live_stream
+from services.notify.inbox.schemas import NotificationPage, NotificationPublic, public_view
+from services.notify.staff.handlers import staff_channel
 
 router = APIRouter(prefix="/notify/v1/staff", tags=["staff"])
 
@@ -32,7 +32,7 @@ async def list_staff_notifications(
 ) -> NotificationPage:
     """The calling staff member's own notifications in their school, newest first."""
     async with runtime.db.sessions() as session:
-        rows = await store.notifications_for(
+        rows = await inbox.notifications_for(
             session,
             guardian_id=principal.subject,
             school_id=principal.school(),

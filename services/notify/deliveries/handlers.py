@@ -7,20 +7,19 @@ channel), and that triple is unique, so a redelivered event can never queue a se
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
-from datetime import time
+from collections.abc import Mapping
 
 import orjson
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.uow import UnitOfWork
 from contracts.envelope import Envelope
 from services.notify import store
-from services.notify.domain.channels import Category, Channel, DeliveryState, category_of
+from services.notify.domain.channels import Channel, DeliveryState, category_of
 from services.notify.domain.messages import Language, Message
-from services.notify.domain.quiet_hours import QuietHours, send_at
-from services.notify.domain.routing import Addresses, Preferences, route
+from services.notify.domain.quiet_hours import send_at
+from services.notify.domain.routing import route
+from services.notify.preferences.store import GuardianPreference, as_preferences
 
 
 def delivery_id(event_id: str, recipient_id: str, channel: str) -> str:
@@ -28,35 +27,10 @@ def delivery_id(event_id: str, recipient_id: str, channel: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"afterschool-notify/{event_id}/{recipient_id}/{channel}"))
 
 
-async def preferences_of(session: AsyncSession, guardian_ids: Iterable[str]) -> dict[str, store.GuardianPreference]:
-    """The stored preferences of these guardians (those who set any)."""
-    ids = sorted(set(guardian_ids))
-    if not ids:
-        return {}
-    rows = await session.execute(select(store.GuardianPreference).where(store.GuardianPreference.guardian_id.in_(ids)))
-    return {row.guardian_id: row for row in rows.scalars()}
-
-
-def language_of(preference: store.GuardianPreference | None, linked: str) -> Language:
-    """The guardian's own choice wins over the language the school recorded at enrolment (NT-2)."""
-    chosen = preference.language if preference is not None else linked
-    return "en" if chosen == "en" else "zh"
-
-
-def as_preferences(row: store.GuardianPreference) -> Preferences:
-    """The stored row as the pure routing rules read it."""
-    quiet = None
-    if row.quiet_start and row.quiet_end:
-        quiet = QuietHours(time.fromisoformat(row.quiet_start), time.fromisoformat(row.quiet_end))
-    channels = {Category(k): [Channel(c) for c in v] for k, v in row.channels.items()}
-    addresses = Addresses(email=row.email, phone=row.phone, wechat_openid=row.wechat_openid)
-    return Preferences(channels=channels, addresses=addresses, quiet=quiet)
-
-
 def queue_for_guardian(
     uow: UnitOfWork,
     notification: store.Notification,
-    preference: store.GuardianPreference | None,
+    preference: GuardianPreference | None,
     message: Message,
     language: Language,
 ) -> None:

@@ -3,19 +3,16 @@ receive the events as signed webhooks."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Path
 from pydantic import AnyHttpUrl, BaseModel, Field, field_validator
-from sqlalchemy import select
 
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
-from chassis.problems import Forbidden, NotFound
 from contracts.registry import EVENT_TYPES
-from services.notify import store
-from services.notify.channels.webhook import new_secret
+from services.notify.store import WebhookEndpoint
+from services.notify.subscriptions import handlers, store
 
 router = APIRouter(prefix="/notify/v1", tags=["open event stream"])
 
@@ -50,28 +47,17 @@ class SubscriptionOut(BaseModel):
     secret: str | None = None
 
 
-def _district(principal: Principal) -> str:
-    if principal.district_id is None:
-        raise Forbidden("this action needs a token bound to a district")
-    return principal.district_id
-
-
 @router.post("/subscriptions", response_model=SubscriptionOut, status_code=201)
 async def subscribe(runtime: RuntimeDep, principal: DistrictOperator, body: SubscriptionIn) -> SubscriptionOut:
     """Subscribe a district system; its signing secret is returned this once."""
-    endpoint = store.WebhookEndpoint(
-        endpoint_id=str(uuid.uuid4()),
-        school_id="",
-        district_id=_district(principal),
-        school_ids=sorted(set(body.school_ids)),
-        url=str(body.url),
-        secret=new_secret(),
-        event_types=sorted(set(body.event_types)),
-        created_at=runtime.clock.now(),
-        failures_in_a_row=0,
-    )
     async with runtime.uow() as uow:
-        uow.session.add(endpoint)
+        endpoint = handlers.subscribe(
+            uow,
+            district_id=handlers.district_of(principal),
+            url=str(body.url),
+            event_types=body.event_types,
+            school_ids=body.school_ids,
+        )
         await uow.commit()
     return _out(endpoint, with_secret=True)
 
@@ -80,10 +66,8 @@ async def subscribe(runtime: RuntimeDep, principal: DistrictOperator, body: Subs
 async def list_subscriptions(runtime: RuntimeDep, principal: DistrictOperator) -> list[SubscriptionOut]:
     """The caller's district's subscriptions, without their secrets."""
     async with runtime.db.sessions() as session:
-        rows = await session.execute(
-            select(store.WebhookEndpoint).where(store.WebhookEndpoint.district_id == _district(principal))
-        )
-        return [_out(e, with_secret=False) for e in rows.scalars()]
+        rows = await store.subscriptions_of_district(session, district_id=handlers.district_of(principal))
+        return [_out(e, with_secret=False) for e in rows]
 
 
 @router.delete("/subscriptions/{subscription_id}", status_code=204)
@@ -92,14 +76,11 @@ async def unsubscribe(
 ) -> None:
     """End a subscription of the caller's district (another district's is a 404)."""
     async with runtime.uow() as uow:
-        endpoint = await uow.session.get(store.WebhookEndpoint, subscription_id)
-        if endpoint is None or endpoint.district_id != _district(principal):
-            raise NotFound("no such subscription")
-        await uow.session.delete(endpoint)
+        await handlers.unsubscribe(uow, principal, subscription_id)
         await uow.commit()
 
 
-def _out(endpoint: store.WebhookEndpoint, *, with_secret: bool) -> SubscriptionOut:
+def _out(endpoint: WebhookEndpoint, *, with_secret: bool) -> SubscriptionOut:
     return SubscriptionOut(
         subscription_id=endpoint.endpoint_id,
         url=endpoint.url,
