@@ -20,7 +20,6 @@ from services.homework.reference.store import class_for
 
 router = APIRouter(prefix="/homework/v1", tags=["homework"])
 
-
 REFUSAL: dict[int | str, dict[str, Any]] = {
     422: {"description": "refused by a rule (HW-1..HW-6): `rule`, `cap`, `assigned_minutes`, by subject"}
 }

@@ -22,10 +22,7 @@ from services.notify.preferences.store import GuardianPreference, language_of, p
 from services.notify.reference import store as ref
 
 SERVICE = "notify"
-
-
 IN_APP = "in_app"
-
 
 Push = Callable[[str, bytes], Awaitable[None]]
 
@@ -41,11 +38,7 @@ class AboutAStudent(Protocol):
 
 
 Compose = Callable[[Any, str, Language], Message]
-
-
 Recipient = Callable[[Any, str], bool]
-
-
 StudentHandler = Callable[[UnitOfWork, Any, Envelope], Awaitable[None]]
 
 

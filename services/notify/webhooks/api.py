@@ -13,7 +13,6 @@ from services.notify.webhooks import handlers, store
 
 router = APIRouter(prefix="/notify/v1", tags=["operations"])
 
-
 SchoolAdmin = Annotated[Principal, require(Role.SCHOOL_ADMIN)]
 
 
