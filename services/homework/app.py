@@ -5,7 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from chassis.app import ServiceDefinition
-from services.homework import api, consumers, session_api, store
+from services.homework import api, consumers, store
+from services.homework.assignments import store as _assignments_store  # noqa: F401  (its tables join the metadata)
+from services.homework.reference import store as _reference_store  # noqa: F401
+from services.homework.sessions import store as _sessions_store  # noqa: F401
 from services.homework.settings import HomeworkSettings
 
 DEFINITION = ServiceDefinition(
@@ -13,7 +16,7 @@ DEFINITION = ServiceDefinition(
     metadata=store.Base.metadata,
     tables=store.TABLES,
     migrations=Path(__file__).parent / "migrations",
-    routers=[api.router, session_api.router],
+    routers=api.ROUTERS,
     settings_class=HomeworkSettings,
     subscription=consumers.subscription,
     description="Homework burden caps, assignments, in-session completion and grading (HW-).",

@@ -1,142 +1,21 @@
-"""HTTP routes under `/notify/v1`: a guardian's notifications, listed and live."""
+"""Every HTTP router of the notify service, one per slice, all under `/notify/v1`."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections import Counter
-from collections.abc import AsyncIterator
-from datetime import datetime
-from typing import Annotated
+from fastapi import APIRouter
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import StreamingResponse
-from pydantic import AwareDatetime, BaseModel
+from services.notify.deliveries import api as deliveries
+from services.notify.inbox import api as inbox
+from services.notify.preferences import api as preferences
+from services.notify.staff import api as staff
+from services.notify.subscriptions import api as subscriptions
+from services.notify.webhooks import api as webhooks
 
-from chassis.app import Runtime, RuntimeDep
-from chassis.auth import Principal, Role, require
-from chassis.problems import Problem
-from services.notify import store
-from services.notify.handlers import public_view
-from services.notify.settings import NotifySettings
-
-router = APIRouter(prefix="/notify/v1", tags=["notifications"])
-
-Guardian = Annotated[Principal, require(Role.GUARDIAN)]
-
-
-class NotificationPublic(BaseModel):
-    """A notification as the guardian's app shows it."""
-
-    notification_id: str
-    student_id: str
-    event_type: str
-    channel: str
-    status: str
-    title: str
-    body: str
-    urgent: bool = False
-    created_at: datetime
-
-
-class NotificationPage(BaseModel):
-    """Newest first; pass `next_before` as `before` for the next page."""
-
-    items: list[NotificationPublic]
-    next_before: datetime | None
-
-
-@router.get("/notifications", response_model=NotificationPage)
-async def list_notifications(
-    runtime: RuntimeDep,
-    principal: Guardian,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    before: Annotated[AwareDatetime | None, Query()] = None,
-) -> NotificationPage:
-    """The calling guardian's own notifications (never anyone else's)."""
-    async with runtime.db.sessions() as session:
-        rows = await store.notifications_for(
-            session, guardian_id=principal.subject, school_id=principal.school(), limit=limit, before=before
-        )
-    items = [NotificationPublic.model_validate(public_view(r)) for r in rows]
-    return NotificationPage(items=items, next_before=items[-1].created_at if len(items) == limit else None)
-
-
-@router.get(
-    "/notifications/stream",
-    response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}, "description": "server-sent events, one per notification"}},
-)
-async def stream_notifications(request: Request, runtime: RuntimeDep, principal: Guardian) -> StreamingResponse:
-    """Server-sent events: each new notification for the calling guardian as it is stored; at most
-    `stream_cap_per_person` at once per guardian on this process (each holds a subscription), else 429."""
-    return live_stream(request, runtime, principal, f"guardian:{principal.subject}")
-
-
-def live_stream(request: Request, runtime: Runtime, principal: Principal, channel: str) -> StreamingResponse:
-    """A capped server-sent-events stream of one broadcaster channel, for one person."""
-    settings = runtime.settings_as(NotifySettings)
-    streams = open_streams(request)
-    key = f"{principal.school_id}/{principal.role}/{principal.subject}"
-    if streams[key] >= settings.stream_cap_per_person:
-        raise TooManyStreams(
-            f"at most {settings.stream_cap_per_person} live streams per person; close one first",
-            limit=settings.stream_cap_per_person,
-        )
-    streams[key] += 1
-    messages = runtime.broadcaster.subscribe(channel)
-    return StreamingResponse(
-        _counted(_sse(messages, settings.stream_keepalive_seconds), streams, key),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
-    )
-
-
-class TooManyStreams(Problem):
-    """One person holding more live streams than the cap (a stream costs a subscription on this process)."""
-
-    status, title = 429, "Too many streams"
-
-
-def open_streams(request: Request) -> Counter[str]:
-    """Live streams open on this app, per school and person."""
-    state = request.app.state
-    if not hasattr(state, "notify_open_streams"):
-        state.notify_open_streams = Counter()
-    streams: Counter[str] = state.notify_open_streams
-    return streams
-
-
-async def _counted(frames: AsyncIterator[bytes], streams: Counter[str], key: str) -> AsyncIterator[bytes]:
-    """Pass the frames on; the stream stops counting against the person's cap when it ends, however it ends."""
-    try:
-        async for frame in frames:
-            yield frame
-    finally:
-        streams[key] -= 1
-        if streams[key] <= 0:
-            del streams[key]
-        aclose = getattr(frames, "aclose", None)
-        if aclose is not None:
-            await aclose()
-
-
-async def _sse(messages: AsyncIterator[bytes], keepalive: float) -> AsyncIterator[bytes]:
-    """Frame messages as SSE, with comment lines to keep proxies from closing an idle stream."""
-    yield b": connected\n\n"
-    pending = asyncio.ensure_future(anext(messages))
-    try:
-        while True:
-            done, _ = await asyncio.wait({pending}, timeout=keepalive)
-            if not done:
-                yield b": keepalive\n\n"
-                continue
-            yield b"event: notification\ndata: " + pending.result() + b"\n\n"
-            pending = asyncio.ensure_future(anext(messages))
-    finally:
-        pending.cancel()
-        with contextlib.suppress(BaseException):
-            await pending
-        aclose = getattr(messages, "aclose", None)
-        if aclose is not None:
-            await aclose()
+ROUTERS: list[APIRouter] = [
+    inbox.router,
+    preferences.router,
+    staff.router,
+    deliveries.router,
+    webhooks.router,
+    subscriptions.router,
+]

@@ -5,16 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from chassis.app import ServiceDefinition
-from services.notify import (
-    api,
-    api_operations,
-    api_preferences,
-    api_staff,
-    api_subscriptions,
-    consumers,
-    store,
-)
-from services.notify.dispatch import run_dispatcher
+from services.notify import api, consumers, store
+from services.notify.broadcasts import store as _broadcasts_store  # noqa: F401  (its tables join the metadata)
+from services.notify.dispatch.handlers import run_dispatcher
+from services.notify.preferences import store as _preferences_store  # noqa: F401
+from services.notify.reference import store as _reference_store  # noqa: F401
 from services.notify.settings import NotifySettings
 
 DEFINITION = ServiceDefinition(
@@ -22,7 +17,7 @@ DEFINITION = ServiceDefinition(
     metadata=store.Base.metadata,
     tables=store.TABLES,
     migrations=Path(__file__).parent / "migrations",
-    routers=[api.router, api_preferences.router, api_staff.router, api_operations.router, api_subscriptions.router],
+    routers=api.ROUTERS,
     settings_class=NotifySettings,
     subscription=consumers.subscription,
     workers=[run_dispatcher],

@@ -1,11 +1,13 @@
-"""Notify tables and keyword-only queries."""
+"""Notify's declarative base, and the rows several slices write: a notification (the alerts and staff slices
+put it in an inbox, the inbox marks it read), a delivery (queued by the alerts' handlers and the open stream,
+sent by the dispatcher, replayed from the dead letters) and a webhook endpoint (a school's, or a district's
+subscription; the dispatcher keeps its circuit). Each slice keeps its own tables in its own `store.py`."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, Index, Integer, String, Text, UniqueConstraint, false, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import JSON, Boolean, DateTime, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from chassis.tables import ChassisTables
@@ -16,53 +18,6 @@ class Base(DeclarativeBase):
 
 
 TABLES = ChassisTables(Base.metadata)
-
-
-class KnownStudent(Base):
-    """A student's given name, so alerts can address the child (from `enrollment.student_enrolled`)."""
-
-    __tablename__ = "known_students"
-
-    student_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    school_id: Mapped[str] = mapped_column(String(64))
-    name: Mapped[str] = mapped_column(String(100))
-    grade: Mapped[int | None] = mapped_column(Integer, nullable=True)
-
-
-class GuardianLink(Base):
-    """Who is told about a child, and in which language (from `enrollment.guardian_linked`)."""
-
-    __tablename__ = "guardian_links"
-
-    student_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    guardian_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    school_id: Mapped[str] = mapped_column(String(64))
-    relation: Mapped[str] = mapped_column(String(32))
-    language: Mapped[str] = mapped_column(String(2))
-
-
-class PickupPerson(Base):
-    """An adult authorised to collect a child, with the relation the school recorded (from
-    `enrollment.pickup_person_added`), so a check-out alert can say who collected the child (NT-1)."""
-
-    __tablename__ = "pickup_persons"
-
-    person_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    student_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    school_id: Mapped[str] = mapped_column(String(64))
-    relation: Mapped[str] = mapped_column(String(32))
-
-
-class RecentBroadcast(Base):
-    """The last time each distinct emergency message was sent to a school, to merge repeats."""
-
-    __tablename__ = "recent_broadcasts"
-
-    school_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    key: Mapped[str] = mapped_column(String(32), primary_key=True)
-    broadcast_id: Mapped[str] = mapped_column(String(64))
-    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    merged: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Notification(Base):
@@ -89,23 +44,6 @@ class Notification(Base):
     read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     # "guardian", or "staff" for a staff member's inbox (then `guardian_id` holds the staff id).
     audience: Mapped[str] = mapped_column(String(8), default="guardian", server_default="guardian")
-
-
-class GuardianPreference(Base):
-    """A guardian's own channel order per category, language, addresses and quiet hours (NT-2)."""
-
-    __tablename__ = "guardian_preferences"
-
-    guardian_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    school_id: Mapped[str] = mapped_column(String(64))
-    language: Mapped[str] = mapped_column(String(2))
-    channels: Mapped[dict[str, list[str]]] = mapped_column(JSON)
-    email: Mapped[str | None] = mapped_column(String(254), nullable=True)
-    phone: Mapped[str | None] = mapped_column(String(32), nullable=True)
-    wechat_openid: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    quiet_start: Mapped[str | None] = mapped_column(String(5), nullable=True)
-    quiet_end: Mapped[str | None] = mapped_column(String(5), nullable=True)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class Delivery(Base):
@@ -164,50 +102,3 @@ class WebhookEndpoint(Base):
     # The circuit breaker: failures in a row, and until when nothing is sent to the endpoint.
     failures_in_a_row: Mapped[int] = mapped_column(Integer, default=0)
     open_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-
-
-async def guardians_of(session: AsyncSession, *, student_id: str) -> list[GuardianLink]:
-    """Everyone linked to the child."""
-    rows = await session.execute(select(GuardianLink).where(GuardianLink.student_id == student_id))
-    return list(rows.scalars())
-
-
-async def notifications_for(
-    session: AsyncSession,
-    *,
-    guardian_id: str,
-    school_id: str,
-    limit: int,
-    before: datetime | None,
-    audience: str = "guardian",
-) -> list[Notification]:
-    """A guardian's (or staff member's) newest notifications in their school, newest first, older than `before`."""
-    query = select(Notification).where(
-        Notification.guardian_id == guardian_id,
-        Notification.school_id == school_id,
-        Notification.audience == audience,
-    )
-    if before is not None:
-        query = query.where(Notification.created_at < before)
-    rows = await session.execute(
-        query.order_by(Notification.created_at.desc(), Notification.notification_id).limit(limit)
-    )
-    return list(rows.scalars())
-
-
-async def guardians_of_school(
-    session: AsyncSession, *, school_id: str, grades: list[int]
-) -> list[tuple[str, str, str]]:
-    """(guardian id, language, one child's id) for every guardian of the school's children in `grades` (all if
-    empty): one row per guardian, for school-wide broadcasts."""
-    query = (
-        select(GuardianLink.guardian_id, GuardianLink.language, GuardianLink.student_id)
-        .join(KnownStudent, KnownStudent.student_id == GuardianLink.student_id)
-        .where(GuardianLink.school_id == school_id)
-    )
-    if grades:
-        query = query.where(KnownStudent.grade.in_(grades))
-    first: dict[str, tuple[str, str, str]] = {}
-    for guardian_id, language, student_id in await session.execute(query.order_by(GuardianLink.student_id)):
-        first.setdefault(guardian_id, (guardian_id, language, student_id))
-    return list(first.values())

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from chassis.clock import SCHOOL_TZ
-from services.notify.channels.sms_aliyun import percent_encode
+from services.notify.channels.sms import percent_encode
 from services.notify.channels.webhook import new_secret, sign, verify
 from services.notify.domain.broadcasts import broadcast_key, is_repeat
 from services.notify.domain.channels import Category, Channel, DeliveryState, can_move, category_of

@@ -1,6 +1,6 @@
 """Alembic environment of the homework service: the chassis runs it on the connection it hands over."""
 
 from chassis.migrations import run
-from services.homework.store import Base
+from services.homework.app import DEFINITION
 
-run(Base.metadata)
+run(DEFINITION.metadata)

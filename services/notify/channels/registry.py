@@ -7,7 +7,7 @@ import httpx
 from chassis.clock import Clock
 from services.notify.channels.base import ChannelAdapter
 from services.notify.channels.email import EmailAdapter, SmtpServer
-from services.notify.channels.sms_aliyun import AliyunSmsAccount, AliyunSmsAdapter
+from services.notify.channels.sms import AliyunSmsAccount, AliyunSmsAdapter
 from services.notify.channels.webhook import WebhookAdapter
 from services.notify.channels.wechat import WeChatApp, WeChatTemplateAdapter
 from services.notify.domain.channels import Channel

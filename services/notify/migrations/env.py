@@ -1,6 +1,6 @@
 """Alembic environment of the notify service: the chassis runs it on the connection it hands over."""
 
 from chassis.migrations import run
-from services.notify.store import Base
+from services.notify.app import DEFINITION
 
-run(Base.metadata)
+run(DEFINITION.metadata)

@@ -1,0 +1,153 @@
+"""How an event becomes guardians' alerts (NT-1, NT-3): one in-app notification per guardian, queued on their
+chosen channels and to the school's webhooks, pushed live after commit. Which events and which messages are the
+`*_alerts` slices'."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import orjson
+
+from chassis.metrics import NOTIFICATIONS
+from chassis.uow import UnitOfWork
+from contracts.envelope import Envelope
+from services.notify import store
+from services.notify.deliveries import handlers as queueing
+from services.notify.domain.messages import Language, Message
+from services.notify.inbox.schemas import public_view
+from services.notify.preferences.store import GuardianPreference, language_of, preferences_of
+from services.notify.reference import store as ref
+
+SERVICE = "notify"
+IN_APP = "in_app"
+
+Push = Callable[[str, bytes], Awaitable[None]]
+
+
+class AboutAStudent(Protocol):
+    """An event about one child of a school (check-ins, application steps, club places)."""
+
+    @property
+    def student_id(self) -> str: ...
+
+    @property
+    def school_id(self) -> str: ...
+
+
+Compose = Callable[[Any, str, Language], Message]
+Recipient = Callable[[Any, str], bool]
+StudentHandler = Callable[[UnitOfWork, Any, Envelope], Awaitable[None]]
+
+
+def alert_guardians(push: Push, compose: Compose, only: Recipient | None = None) -> StudentHandler:
+    """NT-1/NT-3: each linked guardian (or those `only` picks) gets one in-app notification per event, pushed
+    live after commit."""
+
+    async def handle(uow: UnitOfWork, event: AboutAStudent, envelope: Envelope) -> None:
+        student = await uow.session.get(ref.KnownStudent, event.student_id)
+        name = student.name if student is not None else event.student_id
+        links = await ref.guardians_of(uow.session, student_id=event.student_id)
+        chosen = [link for link in links if only is None or only(event, link.guardian_id)] or links
+        preferences = await preferences_of(uow.session, (link.guardian_id for link in chosen))
+        for link in chosen:
+            preference = preferences.get(link.guardian_id)
+            language = language_of(preference, link.language)
+            message = compose(event, name, language)
+            _notify(
+                uow, push, link.guardian_id, event.school_id, event.student_id, envelope, message, preference, language
+            )
+        if chosen:
+            school_message = compose(event, name, "zh")
+            await queueing.queue_webhooks(
+                uow, school_id=event.school_id, student_id=event.student_id, envelope=envelope, message=school_message
+            )
+        await uow.session.flush()
+
+    return handle
+
+
+def _notify(
+    uow: UnitOfWork,
+    push: Push,
+    guardian_id: str,
+    school_id: str,
+    student_id: str,
+    envelope: Envelope,
+    message: Message,
+    preference: GuardianPreference | None,
+    language: Language,
+) -> None:
+    notification = store.Notification(
+        notification_id=str(uuid.uuid4()),
+        guardian_id=guardian_id,
+        school_id=school_id,
+        student_id=student_id,
+        event_id=envelope.id,
+        event_type=envelope.type,
+        channel=IN_APP,
+        status="delivered",
+        title=message.title,
+        body=message.body,
+        urgent=message.urgent,
+        created_at=uow.clock.now(),
+    )
+    uow.session.add(notification)
+    queueing.queue_for_guardian(uow, notification, preference, message, language)
+    live = orjson.dumps(public_view(notification))
+    uow.after_commit(_push_later(push, f"guardian:{guardian_id}", live))
+    uow.after_commit(lambda: NOTIFICATIONS.labels(SERVICE, IN_APP, "delivered").inc())
+
+
+def alert_school_guardians(push: Push, compose: Callable[[Any, Language], Message]) -> StudentHandler:
+    """AT-7/BX-7: a school-wide (or some grades') broadcast: one notification per guardian, however many of
+    their children it concerns (NT-3)."""
+
+    async def handle(uow: UnitOfWork, event: Any, envelope: Envelope) -> None:
+        grades = list(getattr(event, "grades", []))
+        recipients = await ref.guardians_of_school(uow.session, school_id=event.school_id, grades=grades)
+        preferences = await preferences_of(uow.session, (guardian_id for guardian_id, _, _ in recipients))
+        for guardian_id, linked_language, student_id in recipients:
+            preference = preferences.get(guardian_id)
+            language = language_of(preference, linked_language)
+            message = compose(event, language)
+            _notify(uow, push, guardian_id, event.school_id, student_id, envelope, message, preference, language)
+        if recipients:
+            await queueing.queue_webhooks(
+                uow, school_id=event.school_id, student_id="", envelope=envelope, message=compose(event, "zh")
+            )
+        await uow.session.flush()
+
+    return handle
+
+
+@dataclass(frozen=True)
+class _ForChild:
+    """A class-wide homework event (HW-8), as it concerns one child of the class."""
+
+    student_id: str
+    school_id: str
+    event: Any
+
+
+def alert_guardians_of_each_child(push: Push, compose: Compose) -> StudentHandler:
+    """NT-1 for class-wide events naming the class's children in `student_ids`: one notification per child.
+
+    Each child's notification has its own stable id derived from the event's, so the per-event uniqueness (NT-3)
+    holds for a guardian of two children in the class, and a redelivery still adds nothing.
+    """
+    per_child = alert_guardians(push, lambda child, name, language: compose(child.event, name, language))
+
+    async def handle(uow: UnitOfWork, event: Any, envelope: Envelope) -> None:
+        for student_id in event.student_ids:
+            child_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{envelope.id}/{student_id}"))
+            child = _ForChild(student_id, event.school_id, event)
+            await per_child(uow, child, envelope.model_copy(update={"id": child_id}))
+
+    return handle
+
+
+def _push_later(push: Push, channel: str, message: bytes) -> Callable[[], Awaitable[None]]:
+    return lambda: push(channel, message)

@@ -1,0 +1,95 @@
+"""Attendance events → guardians' alerts (NT-1): which event, which guardians, which message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chassis.consumer import Handler
+from chassis.uow import UnitOfWork
+from contracts.attendance import StudentCheckedIn
+from contracts.attendance.absence import LeaveApproved, LeaveRefused, UnexcusedAbsence
+from contracts.attendance.dismissal import (
+    EscalationStep,
+    LatePickupCharged,
+    PickupRefused,
+    StudentCheckedOut,
+    StudentMovedToReception,
+    StudentNotCollected,
+)
+from contracts.attendance.emergency import EmergencyAllClear, EmergencyBroadcast
+from contracts.attendance.reconciliation import StudentMissingFromSession
+from contracts.envelope import Envelope, Event
+from services.notify.alerts.handlers import Push, StudentHandler, alert_guardians, alert_school_guardians
+from services.notify.domain import attendance_messages as text
+from services.notify.domain.messages import Language, Message, check_in_message
+from services.notify.reference import store as ref
+
+_GUARDIAN_STEPS = {EscalationStep.GUARDIAN_1, EscalationStep.GUARDIAN_2}
+
+
+def _the_called_guardian(event: StudentNotCollected, guardian_id: str) -> bool:
+    """AT-6: the guardian steps call one guardian; the staff steps tell every guardian again."""
+    return event.escalation not in _GUARDIAN_STEPS or event.recipient_id in (None, guardian_id)
+
+
+def attendance_alerts(push: Push) -> dict[type[Event], Handler]:
+    """The handlers of the attendance events a guardian is told about."""
+
+    def of(compose: Any, only: Any = None) -> Handler:
+        return alert_guardians(push, compose, only)
+
+    def school(compose: Any) -> Handler:
+        return alert_school_guardians(push, compose)
+
+    def refused(e: PickupRefused, name: str, lang: Language) -> Message:
+        return text.pickup_refused_message(name, e.restricted, lang)
+
+    def not_collected(e: StudentNotCollected, name: str, lang: Language) -> Message:
+        return text.not_collected_message(name, e.step, lang)
+
+    def late_fee(e: LatePickupCharged, name: str, lang: Language) -> Message:
+        return text.late_pickup_message(name, e.fee_fen, lang)
+
+    def broadcast(e: EmergencyBroadcast, lang: Language) -> Message:
+        return text.emergency_message(e.reason, e.dismiss_at, e.drill, e.note, lang)
+
+    return {
+        StudentCheckedIn: alert_guardians_of_check_in(push),
+        StudentCheckedOut: alert_guardians_of_check_out(push),
+        PickupRefused: of(refused),
+        StudentMovedToReception: of(lambda e, name, lang: text.reception_message(name, lang)),
+        StudentNotCollected: of(not_collected, _the_called_guardian),
+        LatePickupCharged: of(late_fee),
+        UnexcusedAbsence: of(lambda e, name, lang: text.absence_message(name, lang)),
+        StudentMissingFromSession: of(lambda e, name, lang: text.missing_from_session_message(name, lang)),
+        LeaveApproved: of(lambda e, name, lang: text.leave_message(name, True, lang)),
+        LeaveRefused: of(lambda e, name, lang: text.leave_message(name, False, lang)),
+        EmergencyBroadcast: school(broadcast),
+        EmergencyAllClear: school(lambda e, lang: text.all_clear_message(e.drill, lang)),
+    }
+
+
+def alert_guardians_of_check_in(push: Push) -> StudentHandler:
+    """NT-1: child checked in, at the device's time."""
+
+    def compose(event: StudentCheckedIn, name: str, language: Language) -> Message:
+        return check_in_message(name, event.occurred_at, language)
+
+    return alert_guardians(push, compose)
+
+
+def alert_guardians_of_check_out(push: Push) -> Handler:
+    """NT-1: child checked out, when, and by whom (the relation the school recorded for that person)."""
+
+    async def handle(uow: UnitOfWork, event: StudentCheckedOut, envelope: Envelope) -> None:
+        relation = None
+        if event.person_id is not None:
+            person = await uow.session.get(ref.PickupPerson, (event.person_id, event.student_id))
+            relation = person.relation if person is not None else None
+
+        def compose(e: StudentCheckedOut, name: str, language: Language) -> Message:
+            return text.checked_out_message(name, e.occurred_at, e.release, language, collected_by=relation)
+
+        await alert_guardians(push, compose)(uow, event, envelope)
+
+    return handle

@@ -1,0 +1,261 @@
+"""The dispatcher: sends queued deliveries after commit, from a worker, never inside a consumer's transaction.
+
+Each channel is dispatched on its own, so a slow or failing provider holds up only its own channel. A delivery
+is claimed (attempt counted, lease set) and committed before the provider is called, and its outcome is recorded
+only if it is still the claim this sender made; a replay or a lapsed lease that moved it on wins (NT-3). The
+webhook endpoints' circuit breakers are applied inside those same claim and record transactions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from chassis.app import Runtime
+from chassis.metrics import NOTIFICATIONS
+from services.notify.channels.base import ChannelAdapter, Outgoing, Permanent, SendFailed, Sent, Transient
+from services.notify.channels.registry import build_adapters
+from services.notify.deliveries import handlers as deliveries
+from services.notify.dispatch import store
+from services.notify.domain.channels import Channel, DeliveryState
+from services.notify.domain.circuit import Breaker, CircuitState, after_success
+from services.notify.domain.rate_limit import TokenBucket
+from services.notify.domain.retry import POLICIES
+from services.notify.domain.routing import falls_back
+from services.notify.settings import NotifySettings
+
+log = logging.getLogger(__name__)
+SERVICE = "notify"
+ESCALATION_PERIOD_SECONDS = 1.0
+"""How often unanswered urgent alerts are looked for: the fall-back wait is minutes, a second is plenty."""
+
+
+class Dispatcher:
+    """Sends what is due on every configured channel, within each channel's rate limit."""
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        adapters: Mapping[Channel, ChannelAdapter],
+        *,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        self._runtime, self._adapters, self._jitter = runtime, adapters, jitter
+        self._settings = runtime.settings_as(NotifySettings)
+        rates = {
+            Channel.EMAIL: self._settings.rate_email_per_second,
+            Channel.SMS: self._settings.rate_sms_per_second,
+            Channel.WECHAT: self._settings.rate_wechat_per_second,
+            Channel.WEBHOOK: self._settings.rate_webhook_per_second,
+        }
+        self._breaker = Breaker(
+            failures_to_open=self._settings.webhook_breaker_failures,
+            cooldown=timedelta(seconds=self._settings.webhook_breaker_cooldown_seconds),
+        )
+        burst = self._settings.rate_burst_seconds
+        self._buckets = {channel: TokenBucket(rate, max(1.0, rate * burst)) for channel, rate in rates.items()}
+
+    async def dispatch_due(self) -> int:
+        """Send every delivery due now on every channel (one pass each, within the rate limits); how many were
+        attempted. The worker calls this on each tick; so can a test."""
+        async with self._runtime.db.sessions() as session:
+            due = await store.due_channels(session, now=self._runtime.clock.now())
+        counts = await asyncio.gather(*(self.dispatch_channel(c) for c in self._buckets if c in due))
+        return sum(counts)
+
+    async def dispatch_channel(self, channel: Channel) -> int:
+        """One pass over `channel`: claim what is due and the bucket allows, send concurrently, record."""
+        bucket = self._buckets[channel]
+        clock = self._runtime.clock
+        granted = bucket.take(clock.now(), self._settings.delivery_batch)
+        if granted == 0:
+            return 0
+        lease = timedelta(seconds=self._settings.delivery_lease_seconds)
+        async with self._runtime.uow() as uow:
+            now = clock.now()
+            claimed = await store.lock_due(uow.session, channel=channel, now=now, limit=granted)
+            secrets: dict[str, str] = {}
+            if channel == Channel.WEBHOOK:
+                claimed, secrets = await admit_through_circuits(
+                    uow.session, self._breaker, claimed, now=now, lease=lease
+                )
+            store.claim(claimed, now=now, lease=lease)
+            outgoing = [(d.delivery_id, d.attempts, _outgoing(d, secrets.get(d.recipient_id))) for d in claimed]
+            await uow.commit()
+        bucket.refund(granted - len(outgoing))
+        await asyncio.gather(*(self._send_and_record(did, attempts, out) for did, attempts, out in outgoing))
+        return len(outgoing)
+
+    async def _send_and_record(self, delivery_id: str, attempts: int, outgoing: Outgoing) -> None:
+        result: Sent | SendFailed
+        adapter = self._adapters.get(outgoing.channel)
+        try:
+            if adapter is None:
+                raise Permanent("channel-not-configured", f"{outgoing.channel} has no provider configured")
+            result = await asyncio.wait_for(adapter.send(outgoing), self._settings.delivery_send_timeout_seconds)
+        except SendFailed as failure:
+            result = failure
+        except TimeoutError:
+            result = Transient("timeout", f"no answer within {self._settings.delivery_send_timeout_seconds}s")
+        except Exception as error:  # an adapter's bug must not stop the channel; retried like a transient failure
+            log.exception("channel adapter failed unexpectedly", extra={"channel": outgoing.channel})
+            result = Transient("adapter-error", repr(error))
+        await self._record(delivery_id, attempts, result)
+
+    async def _record(self, delivery_id: str, attempts: int, result: Sent | SendFailed) -> None:
+        async with self._runtime.uow() as uow:
+            delivery = await store.lock_claimed(uow.session, delivery_id=delivery_id, attempts=attempts)
+            if delivery is None:
+                return
+            now = uow.clock.now()
+            policy = POLICIES[Channel(delivery.channel)]
+            if isinstance(result, Sent):
+                delivery.state = DeliveryState.DELIVERED if result.delivered else DeliveryState.SENT
+                delivery.sent_at = now
+                delivery.delivered_at = now if result.delivered else None
+                delivery.provider_id = result.provider_id
+                delivery.last_error = None
+            elif isinstance(result, Transient) and not policy.gives_up_after(delivery.attempts):
+                wait = policy.delay(delivery.attempts, self._jitter(), at_least=result.retry_after)
+                delivery.next_attempt_at = now + timedelta(seconds=wait)
+                delivery.last_error = str(result)[:500]
+            else:
+                delivery.state = DeliveryState.FAILED
+                delivery.failed_at = now
+                delivery.last_error = str(result)[:500]
+                _fall_back(uow.session, delivery, now)
+            if delivery.channel == Channel.WEBHOOK:
+                await record_on_circuit(
+                    uow.session,
+                    self._breaker,
+                    endpoint_id=delivery.recipient_id,
+                    succeeded=isinstance(result, Sent),
+                    now=now,
+                )
+            channel, state = delivery.channel, delivery.state
+            await uow.commit()
+        NOTIFICATIONS.labels(SERVICE, channel, state).inc()
+
+    async def escalate_unanswered(self) -> int:
+        """NT-2: urgent deliveries neither delivered nor read within the setting go to the next channel."""
+        async with self._runtime.uow() as uow:
+            now = uow.clock.now()
+            cutoff = now - timedelta(seconds=self._settings.urgent_fallback_seconds)
+            late = await store.unanswered_urgent(uow.session, sent_before=cutoff, limit=500)
+            for delivery in late:
+                _fall_back(uow.session, delivery, now)
+            await uow.commit()
+        return len(late)
+
+
+def _fall_back(session: AsyncSession, delivery: store.Delivery, now: datetime) -> None:
+    """Queue the next channel of an urgent alert's order, once (the unique triple stops a second one)."""
+    if delivery.escalated or not falls_back(urgent=delivery.urgent, remaining=delivery.fallback):
+        return
+    (channel, address), rest = delivery.fallback[0], delivery.fallback[1:]
+    delivery.escalated = True
+    session.add(
+        store.Delivery(
+            delivery_id=deliveries.delivery_id(delivery.event_id, delivery.recipient_id, channel),
+            event_id=delivery.event_id,
+            recipient_id=delivery.recipient_id,
+            channel=channel,
+            school_id=delivery.school_id,
+            notification_id=delivery.notification_id,
+            event_type=delivery.event_type,
+            address=address,
+            title=delivery.title,
+            body=delivery.body,
+            language=delivery.language,
+            urgent=delivery.urgent,
+            state=DeliveryState.QUEUED,
+            attempts=0,
+            replays=0,
+            next_attempt_at=now,
+            fallback=rest,
+            escalated=False,
+            created_at=now,
+        )
+    )
+
+
+async def admit_through_circuits(
+    session: AsyncSession, breaker: Breaker, due: list[store.Delivery], *, now: datetime, lease: timedelta
+) -> tuple[list[store.Delivery], dict[str, str]]:
+    """The due webhook deliveries whose endpoint may be called now, and the endpoints' signing secrets.
+
+    An open circuit's deliveries wait, without spending an attempt, until its cool-down ends; a half-open one
+    lets a single trial through and stays shut for the trial's lease, so the next tick sends no second trial.
+    """
+    found = await store.endpoints(session, {d.recipient_id for d in due}, lock=True)
+    admitted: list[store.Delivery] = []
+    for delivery in due:
+        endpoint = found.get(delivery.recipient_id)
+        if endpoint is None:
+            admitted.append(delivery)  # removed endpoint: the adapter fails it for want of a secret
+            continue
+        state = breaker.state(endpoint.failures_in_a_row, endpoint.open_until, now)
+        if state == CircuitState.CLOSED:
+            admitted.append(delivery)
+        elif state == CircuitState.HALF_OPEN:
+            endpoint.open_until = now + lease
+            admitted.append(delivery)
+        else:
+            delivery.next_attempt_at = max(delivery.next_attempt_at, endpoint.open_until or now)
+    return admitted, {e.endpoint_id: e.secret for e in found.values()}
+
+
+async def record_on_circuit(
+    session: AsyncSession, breaker: Breaker, *, endpoint_id: str, succeeded: bool, now: datetime
+) -> None:
+    """Count the outcome on the endpoint's circuit; a trial that got through reopens the endpoint's queue."""
+    endpoint = (await store.endpoints(session, {endpoint_id}, lock=True)).get(endpoint_id)
+    if endpoint is None:
+        return
+    if succeeded:
+        was_tripped = endpoint.failures_in_a_row >= breaker.failures_to_open
+        endpoint.failures_in_a_row, endpoint.open_until = after_success()
+        if was_tripped:
+            await store.resume_endpoint(session, endpoint_id=endpoint_id, now=now)
+    else:
+        endpoint.failures_in_a_row, endpoint.open_until = breaker.after_failure(endpoint.failures_in_a_row, now)
+
+
+def _outgoing(delivery: store.Delivery, secret: str | None) -> Outgoing:
+    return Outgoing(
+        delivery_id=delivery.delivery_id,
+        channel=Channel(delivery.channel),
+        address=delivery.address,
+        title=delivery.title,
+        body=delivery.body,
+        language=delivery.language,
+        urgent=delivery.urgent,
+        event_type=delivery.event_type,
+        signing_secret=secret,
+    )
+
+
+async def run_dispatcher(runtime: Runtime) -> None:
+    """The worker: every tick, send what is due and escalate unanswered urgent alerts, until cancelled."""
+    settings = runtime.settings_as(NotifySettings)
+    loop = asyncio.get_running_loop()
+    async with httpx.AsyncClient(timeout=settings.webhook_timeout_seconds) as http:
+        dispatcher = Dispatcher(runtime, build_adapters(settings, http, runtime.clock))
+        escalated_at = -ESCALATION_PERIOD_SECONDS
+        while True:
+            try:
+                await dispatcher.dispatch_due()
+                if loop.time() - escalated_at >= ESCALATION_PERIOD_SECONDS:
+                    escalated_at = loop.time()
+                    await dispatcher.escalate_unanswered()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("delivery tick failed; trying again at the next tick")
+            await asyncio.sleep(settings.delivery_tick_seconds)

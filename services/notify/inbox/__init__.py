@@ -1,0 +1,1 @@
+"""A guardian's inbox: their notifications, listed, streamed live (capped per person) and read."""

@@ -1,0 +1,81 @@
+"""A guardian's preferences as set and as read (NT-2): channels in order per category, language, addresses and
+quiet hours."""
+
+from __future__ import annotations
+
+import re
+from datetime import time
+from typing import Literal, Self
+
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+from services.notify.domain.channels import Category, Channel
+
+_PHONE = re.compile(r"^\+?[0-9]{6,15}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+OutsideChannel = Literal["wechat", "sms", "email"]
+
+
+class QuietHoursIn(BaseModel):
+    """A daily window in the school's time, e.g. 21:30 to 07:00; urgent alerts ignore it."""
+
+    start: time
+    end: time
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Self:
+        if self.start == self.end:
+            raise ValueError("quiet hours must not start and end at the same time")
+        if self.start.second or self.end.second:
+            raise ValueError("quiet hours are whole minutes")
+        return self
+
+
+class PreferencesIn(BaseModel):
+    """What a guardian chooses: channels in order per category, language, addresses, quiet hours."""
+
+    language: Literal["zh-CN", "en"] = "zh-CN"
+    channels: dict[Category, list[OutsideChannel]] = Field(
+        default_factory=dict, description="outside channels in the order to try; the in-app inbox always gets it"
+    )
+    email: str | None = Field(default=None, max_length=254)
+    phone: str | None = Field(default=None, max_length=32)
+    wechat_openid: str | None = Field(default=None, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    quiet_hours: QuietHoursIn | None = None
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is not None and not _EMAIL.match(value):
+            raise ValueError("not an e-mail address")
+        return value
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        if value is not None and not _PHONE.match(value):
+            raise ValueError("a phone number is 6 to 15 digits, optionally after +")
+        return value
+
+    @field_validator("channels")
+    @classmethod
+    def _no_repeats(cls, value: dict[Category, list[str]]) -> dict[Category, list[str]]:
+        for category, order in value.items():
+            if len(set(order)) != len(order):
+                raise ValueError(f"{category}: a channel appears twice")
+        return value
+
+    @model_validator(mode="after")
+    def _addresses_for_channels(self) -> Self:
+        given = {Channel.EMAIL: self.email, Channel.SMS: self.phone, Channel.WECHAT: self.wechat_openid}
+        for order in self.channels.values():
+            for channel in order:
+                if not given[Channel(channel)]:
+                    raise ValueError(f"channel '{channel}' needs its address")
+        return self
+
+
+class PreferencesOut(PreferencesIn):
+    """A guardian's preferences as stored (defaults if they never set any)."""
+
+    guardian_id: str

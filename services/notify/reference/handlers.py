@@ -1,0 +1,82 @@
+"""Incoming enrollment events → notify's own copies: children's names and grades, their guardians, and who may
+collect them (so a check-out alert names who collected the child, NT-1)."""
+
+from __future__ import annotations
+
+from chassis.consumer import Handler
+from chassis.sql import upsert
+from chassis.uow import UnitOfWork
+from contracts.enrollment import (
+    GuardianLinked,
+    GuardianUnlinked,
+    PickupPersonAdded,
+    PickupPersonRemoved,
+    StudentEnrolled,
+    StudentTransferred,
+)
+from contracts.envelope import Envelope, Event
+from services.notify.reference import store
+
+
+async def remember_student(uow: UnitOfWork, event: StudentEnrolled, _envelope: Envelope) -> None:
+    """Keep the child's given name for the alerts."""
+    values = {"student_id": event.student_id, "school_id": event.school_id, "name": event.name, "grade": event.grade}
+    await uow.session.execute(upsert(uow.session, store.KnownStudent, values, ["student_id"]))
+
+
+async def move_student(uow: UnitOfWork, event: StudentTransferred, _envelope: Envelope) -> None:
+    """Keep the child's grade, so a broadcast to some grades reaches the right guardians (AT-7)."""
+    student = await uow.session.get(store.KnownStudent, event.student_id)
+    if student is not None:
+        student.grade = event.grade
+        await uow.session.flush()
+
+
+async def link_guardian(uow: UnitOfWork, event: GuardianLinked, _envelope: Envelope) -> None:
+    """Remember who is told about the child."""
+    values = {
+        "student_id": event.student_id,
+        "guardian_id": event.guardian_id,
+        "school_id": event.school_id,
+        "relation": event.relation,
+        "language": event.preferred_language,
+    }
+    await uow.session.execute(upsert(uow.session, store.GuardianLink, values, ["student_id", "guardian_id"]))
+
+
+async def unlink_guardian(uow: UnitOfWork, event: GuardianUnlinked, _envelope: Envelope) -> None:
+    """A guardian no longer linked to the child is told nothing more about them."""
+    link = await uow.session.get(store.GuardianLink, (event.student_id, event.guardian_id))
+    if link is not None:
+        await uow.session.delete(link)
+        await uow.session.flush()
+
+
+async def remember_pickup_person(uow: UnitOfWork, event: PickupPersonAdded, _envelope: Envelope) -> None:
+    """Keep the adult's relation to the child."""
+    values = {
+        "person_id": event.person_id,
+        "student_id": event.student_id,
+        "school_id": event.school_id,
+        "relation": event.relation,
+    }
+    await uow.session.execute(upsert(uow.session, store.PickupPerson, values, ["person_id", "student_id"]))
+
+
+async def forget_pickup_person(uow: UnitOfWork, event: PickupPersonRemoved, _envelope: Envelope) -> None:
+    """The adult may no longer collect the child."""
+    person = await uow.session.get(store.PickupPerson, (event.person_id, event.student_id))
+    if person is not None:
+        await uow.session.delete(person)
+        await uow.session.flush()
+
+
+HANDLERS: dict[type[Event], Handler] = {
+    StudentEnrolled: remember_student,
+    GuardianLinked: link_guardian,
+    GuardianUnlinked: unlink_guardian,
+    StudentTransferred: move_student,
+    PickupPersonAdded: remember_pickup_person,
+    PickupPersonRemoved: forget_pickup_person,
+}
+"""For `consumers.py`: listed first, so a batch applies the roster before the alerts that read it."""

@@ -1,0 +1,1 @@
+"""Staff inboxes: the staff member an attendance event names is told too, listed and live."""

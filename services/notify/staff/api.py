@@ -1,0 +1,55 @@
+"""HTTP routes of a staff member's own inbox, listed and live (issue 10, "staff recipients")."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
+from pydantic import AwareDatetime
+
+from chassis.app import RuntimeDep
+from chassis.auth import Principal, Role, require
+from services.notify.inbox import store as inbox
+from services.notify.inbox.api import live_stream
+from services.notify.inbox.schemas import NotificationPage, NotificationPublic, public_view
+from services.notify.staff.handlers import staff_channel
+
+router = APIRouter(prefix="/notify/v1/staff", tags=["staff"])
+
+Staff = Annotated[
+    Principal,
+    require(Role.CLASS_TEACHER, Role.SERVICE_TEACHER, Role.SUBJECT_TEACHER, Role.DUTY_LEADER, Role.SCHOOL_ADMIN),
+]
+
+
+@router.get("/notifications", response_model=NotificationPage)
+async def list_staff_notifications(
+    runtime: RuntimeDep,
+    principal: Staff,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    before: Annotated[AwareDatetime | None, Query()] = None,
+) -> NotificationPage:
+    """The calling staff member's own notifications in their school, newest first."""
+    async with runtime.db.sessions() as session:
+        rows = await inbox.notifications_for(
+            session,
+            guardian_id=principal.subject,
+            school_id=principal.school(),
+            limit=limit,
+            before=before,
+            audience="staff",
+        )
+    items = [NotificationPublic.model_validate(public_view(r)) for r in rows]
+    return NotificationPage(items=items, next_before=items[-1].created_at if len(items) == limit else None)
+
+
+@router.get(
+    "/notifications/stream",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "server-sent events, one per notification"}},
+)
+async def stream_staff_notifications(request: Request, runtime: RuntimeDep, principal: Staff) -> StreamingResponse:
+    """Server-sent events: each new notification for the calling staff member (capped per person, else 429)."""
+    principal.school()
+    return live_stream(request, runtime, principal, staff_channel(principal.subject))

@@ -1,0 +1,90 @@
+"""HTTP routes of the open event stream (BX-8): a district's systems subscribe to event types and schools and
+receive the events as signed webhooks."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+from pydantic import AnyHttpUrl, BaseModel, Field, field_validator
+
+from chassis.app import RuntimeDep
+from chassis.auth import Principal, Role, require
+from contracts.registry import EVENT_TYPES
+from services.notify.store import WebhookEndpoint
+from services.notify.subscriptions import handlers, store
+
+router = APIRouter(prefix="/notify/v1", tags=["open event stream"])
+
+DistrictOperator = Annotated[Principal, require(Role.DISTRICT_OPERATOR)]
+
+
+class SubscriptionIn(BaseModel):
+    """Which event types of which schools a district system receives."""
+
+    url: AnyHttpUrl
+    event_types: list[str] = Field(
+        min_length=1, max_length=200, description="published event types, e.g. attendance.student_checked_in.v1"
+    )
+    school_ids: list[str] = Field(default_factory=list, max_length=1000, description="all the district's if empty")
+
+    @field_validator("event_types")
+    @classmethod
+    def _published(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - set(EVENT_TYPES))
+        if unknown:
+            raise ValueError(f"not published by any service: {', '.join(unknown)}")
+        return value
+
+
+class SubscriptionOut(BaseModel):
+    """A subscription; `secret` (whsec_…) is shown only when it is created."""
+
+    subscription_id: str
+    url: str
+    event_types: list[str]
+    school_ids: list[str]
+    secret: str | None = None
+
+
+@router.post("/subscriptions", response_model=SubscriptionOut, status_code=201)
+async def subscribe(runtime: RuntimeDep, principal: DistrictOperator, body: SubscriptionIn) -> SubscriptionOut:
+    """Subscribe a district system; its signing secret is returned this once."""
+    async with runtime.uow() as uow:
+        endpoint = handlers.subscribe(
+            uow,
+            district_id=handlers.district_of(principal),
+            url=str(body.url),
+            event_types=body.event_types,
+            school_ids=body.school_ids,
+        )
+        await uow.commit()
+    return _out(endpoint, with_secret=True)
+
+
+@router.get("/subscriptions", response_model=list[SubscriptionOut])
+async def list_subscriptions(runtime: RuntimeDep, principal: DistrictOperator) -> list[SubscriptionOut]:
+    """The caller's district's subscriptions, without their secrets."""
+    async with runtime.db.sessions() as session:
+        rows = await store.subscriptions_of_district(session, district_id=handlers.district_of(principal))
+        return [_out(e, with_secret=False) for e in rows]
+
+
+@router.delete("/subscriptions/{subscription_id}", status_code=204)
+async def unsubscribe(
+    runtime: RuntimeDep, principal: DistrictOperator, subscription_id: Annotated[str, Path(max_length=64)]
+) -> None:
+    """End a subscription of the caller's district (another district's is a 404)."""
+    async with runtime.uow() as uow:
+        await handlers.unsubscribe(uow, principal, subscription_id)
+        await uow.commit()
+
+
+def _out(endpoint: WebhookEndpoint, *, with_secret: bool) -> SubscriptionOut:
+    return SubscriptionOut(
+        subscription_id=endpoint.endpoint_id,
+        url=endpoint.url,
+        event_types=endpoint.event_types,
+        school_ids=endpoint.school_ids,
+        secret=endpoint.secret if with_secret else None,
+    )

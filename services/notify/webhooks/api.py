@@ -1,0 +1,61 @@
+"""HTTP routes of a school's own webhook endpoints (NT-2): its systems receive its notifications, signed."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+from pydantic import AnyHttpUrl, BaseModel, Field
+
+from chassis.app import RuntimeDep
+from chassis.auth import Principal, Role, require
+from services.notify.webhooks import handlers, store
+
+router = APIRouter(prefix="/notify/v1", tags=["operations"])
+
+SchoolAdmin = Annotated[Principal, require(Role.SCHOOL_ADMIN)]
+
+
+class EndpointIn(BaseModel):
+    """A school's own system that wants its notifications as signed webhooks."""
+
+    url: AnyHttpUrl
+    event_types: list[str] = Field(default_factory=list, description="only these event types; all if empty")
+
+
+class EndpointOut(BaseModel):
+    """An endpoint; `secret` (whsec_…) is shown only when it is created."""
+
+    endpoint_id: str
+    url: str
+    event_types: list[str]
+    secret: str | None = None
+
+
+@router.post("/webhooks", response_model=EndpointOut, status_code=201)
+async def add_webhook(runtime: RuntimeDep, principal: SchoolAdmin, body: EndpointIn) -> EndpointOut:
+    """Register an endpoint of the caller's school; the signing secret is returned this once."""
+    async with runtime.uow() as uow:
+        endpoint = handlers.add_endpoint(uow, principal, url=str(body.url), event_types=body.event_types)
+        await uow.commit()
+    return EndpointOut(
+        endpoint_id=endpoint.endpoint_id, url=endpoint.url, event_types=endpoint.event_types, secret=endpoint.secret
+    )
+
+
+@router.get("/webhooks", response_model=list[EndpointOut])
+async def list_webhooks(runtime: RuntimeDep, principal: SchoolAdmin) -> list[EndpointOut]:
+    """The caller's school's endpoints, without their secrets."""
+    async with runtime.db.sessions() as session:
+        rows = await store.endpoints_of_school(session, school_id=principal.school())
+        return [EndpointOut(endpoint_id=e.endpoint_id, url=e.url, event_types=e.event_types) for e in rows]
+
+
+@router.delete("/webhooks/{endpoint_id}", status_code=204)
+async def remove_webhook(
+    runtime: RuntimeDep, principal: SchoolAdmin, endpoint_id: Annotated[str, Path(max_length=64)]
+) -> None:
+    """Stop sending to an endpoint of the caller's school (another school's is a 404)."""
+    async with runtime.uow() as uow:
+        await handlers.remove_endpoint(uow, principal, endpoint_id)
+        await uow.commit()
