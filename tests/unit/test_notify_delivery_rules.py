@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from chassis.clock import SCHOOL_TZ
-from services.notify.channels.sms import percent_encode
-from services.notify.channels.webhook import new_secret, sign, verify
+from services.notify.adapters.sms import percent_encode
+from services.notify.adapters.webhook import new_secret, sign, verify
 from services.notify.domain.broadcasts import broadcast_key, is_repeat
 from services.notify.domain.channels import Category, Channel, DeliveryState, can_move, category_of
 from services.notify.domain.circuit import Breaker, CircuitState, after_success

@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.app import Runtime
 from chassis.metrics import NOTIFICATIONS
-from services.notify.channels.base import ChannelAdapter, Outgoing, Permanent, SendFailed, Sent, Transient
-from services.notify.channels.registry import build_adapters
+from services.notify.adapters.base import ChannelAdapter, Outgoing, Permanent, SendFailed, Sent, Transient
+from services.notify.adapters.registry import build_adapters
 from services.notify.deliveries import handlers as deliveries
 from services.notify.dispatch import store
 from services.notify.domain.channels import Channel, DeliveryState

@@ -11,7 +11,7 @@ from chassis.consumer import Handler
 from chassis.problems import Forbidden, NotFound
 from chassis.uow import UnitOfWork
 from contracts.envelope import Envelope, Event
-from services.notify.channels.webhook import new_secret
+from services.notify.adapters.webhook import new_secret
 from services.notify.deliveries.handlers import delivery_id
 from services.notify.domain.channels import Channel, DeliveryState
 from services.notify.store import Delivery, WebhookEndpoint

@@ -7,7 +7,7 @@ import uuid
 from chassis.auth import Principal
 from chassis.problems import NotFound
 from chassis.uow import UnitOfWork
-from services.notify.channels.webhook import new_secret
+from services.notify.adapters.webhook import new_secret
 from services.notify.store import WebhookEndpoint
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from chassis.clock import Clock
-from services.notify.channels.base import Outgoing, Permanent, Sent, Transient
+from services.notify.adapters.base import Outgoing, Permanent, Sent, Transient
 from services.notify.domain.channels import Channel
 
 TOKEN_EXPIRED = frozenset({42001})

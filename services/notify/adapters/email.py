@@ -7,7 +7,7 @@ from email.message import EmailMessage
 
 import aiosmtplib
 
-from services.notify.channels.base import Outgoing, Permanent, Sent, Transient
+from services.notify.adapters.base import Outgoing, Permanent, Sent, Transient
 from services.notify.domain.channels import Channel
 
 

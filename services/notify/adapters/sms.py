@@ -15,7 +15,7 @@ import httpx
 import orjson
 
 from chassis.clock import Clock
-from services.notify.channels.base import Outgoing, Permanent, Sent, Transient
+from services.notify.adapters.base import Outgoing, Permanent, Sent, Transient
 from services.notify.domain.channels import Channel
 
 # Error codes of SendSms (Alibaba Cloud's documentation, "SendSms 错误码"). Business throttling (per number:

@@ -15,7 +15,7 @@ import secrets
 import httpx
 
 from chassis.clock import Clock
-from services.notify.channels.base import Outgoing, Permanent, Sent, Transient
+from services.notify.adapters.base import Outgoing, Permanent, Sent, Transient
 from services.notify.domain.channels import Channel
 
 SECRET_PREFIX = "whsec_"

@@ -5,11 +5,11 @@ from __future__ import annotations
 import httpx
 
 from chassis.clock import Clock
-from services.notify.channels.base import ChannelAdapter
-from services.notify.channels.email import EmailAdapter, SmtpServer
-from services.notify.channels.sms import AliyunSmsAccount, AliyunSmsAdapter
-from services.notify.channels.webhook import WebhookAdapter
-from services.notify.channels.wechat import WeChatApp, WeChatTemplateAdapter
+from services.notify.adapters.base import ChannelAdapter
+from services.notify.adapters.email import EmailAdapter, SmtpServer
+from services.notify.adapters.sms import AliyunSmsAccount, AliyunSmsAdapter
+from services.notify.adapters.webhook import WebhookAdapter
+from services.notify.adapters.wechat import WeChatApp, WeChatTemplateAdapter
 from services.notify.domain.channels import Channel
 from services.notify.settings import NotifySettings
 
