@@ -23,9 +23,10 @@ from contracts.homework import (
     Tier,
     WrittenLayer,
 )
+from contracts.policy import policy_on
 from services.homework import store
 from services.homework.domain import caps
-from services.homework.domain.calendar import day_kind, policy_on, week_start
+from services.homework.domain.calendar import day_kind, week_start
 
 
 @dataclass(frozen=True)
