@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal, Self
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRET = "development-only-secret-change-me-in-production"
@@ -32,9 +32,13 @@ class ServiceSettings(BaseSettings):
     jwt_issuer: str = "afterschool"
     jwt_audience: str = "afterschool"
     log_level: str = "INFO"
+    access_log: bool = True  # one line per request (method, route template, status, ms): no ids, bodies or tokens
     consumer_max_attempts: int = 5
     consumer_backoff_seconds: float = 0.2
     send_timeout_seconds: float = 10.0
+    # A JSON command is a few KB and a 1,000-event check-in batch about 200 KB (chassis/limits.py).
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)  # roster files and payment statements
     # Tests and the demo start separate service processes on one pinned school day (chassis.clock.SteadyClock),
     # so nothing they check depends on the hour or weekday they run at. Never in production.
     clock_start: datetime | None = None
