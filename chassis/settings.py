@@ -9,6 +9,8 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRET = "development-only-secret-change-me-in-production"
+MIN_SECRET = 32
+"""HS256 keys shorter than the hash (32 bytes) weaken it; RFC 7518 §3.2 requires at least this many."""
 
 
 class ServiceSettings(BaseSettings):
@@ -16,7 +18,8 @@ class ServiceSettings(BaseSettings):
 
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
-    environment: Literal["development", "test", "production"] = "development"
+    # Unset behaves as production: only the embedded all-in-one and the demo choose development (issue 11).
+    environment: Literal["development", "test", "production"] = "production"
     database_url: str = "sqlite+aiosqlite:///./data/service.db"
     bus: Literal["kafka", "memory"] = "memory"
     kafka_bootstrap: str = "127.0.0.1:9092"
@@ -46,6 +49,8 @@ class ServiceSettings(BaseSettings):
     @model_validator(mode="after")
     def _refuse_placeholders_outside_development(self) -> Self:
         """A production deployment must never run on the dev secret or the embedded stores."""
+        if self.jwt_algorithm == "HS256" and self.environment != "test" and len(self.jwt_secret.encode()) < MIN_SECRET:
+            raise ValueError(f"an HS256 jwt_secret needs at least {MIN_SECRET} bytes (RFC 7518 §3.2)")
         if self.environment == "production":
             if self.jwt_algorithm == "HS256" and self.jwt_secret == PLACEHOLDER_SECRET:
                 raise ValueError("jwt_secret is the development placeholder; set a real secret or use RS256")
