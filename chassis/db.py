@@ -26,13 +26,16 @@ class Database:
             # One connection: all writers of this file are in this process, so queueing them on the pool
             # is both simpler and faster than SQLite's busy-wait locking.
             self.engine: AsyncEngine = create_async_engine(
-                url, pool_size=1, max_overflow=0, pool_timeout=60, connect_args={"timeout": 60}
+                url, pool_size=1, max_overflow=0, pool_timeout=60, connect_args={"timeout": 60}, hide_parameters=True
             )
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         else:
             # No pre-ping: it costs a round trip per checkout on the hot path; dead connections are recycled
             # and a failed request is retried by the client with its Idempotency-Key.
-            self.engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
+            # hide_parameters: an error's message and log line never carry the values (a guardian's phone number).
+            self.engine = create_async_engine(
+                url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800, hide_parameters=True
+            )
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     async def ping(self) -> None:
