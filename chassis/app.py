@@ -20,6 +20,7 @@ from chassis.bus import Bus, build_bus
 from chassis.clock import Clock, SteadyClock, SystemClock
 from chassis.consumer import ConsumerRunner, Subscription
 from chassis.db import Database, wait_for
+from chassis.limits import BodyLimit
 from chassis.observability import install_observability
 from chassis.outbox import OutboxRelay
 from chassis.problems import install_problem_handlers
@@ -123,7 +124,10 @@ def create_app(
         redoc_url=None,
     )
     install_problem_handlers(app)
-    install_observability(app, definition.name)
+    app.add_middleware(BodyLimit, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes)
+    install_observability(
+        app, definition.name, access_log=settings.access_log
+    )  # outermost: refused bodies are counted too
     for router in definition.routers:
         app.include_router(router)
     return app

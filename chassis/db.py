@@ -3,14 +3,50 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, text
+from sqlalchemy import types as sqltypes
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+
+
+class UtcSQLiteDateTime(sqlite.DATETIME):
+    """SQLite keeps no UTC offset: every instant is stored as UTC and a `timezone=True` column reads back aware, so
+    the embedded mode compares and answers timestamps exactly as PostgreSQL does (issue 11)."""
+
+    cache_ok = True
+
+    def bind_processor(self, dialect: Any) -> Callable[[Any], Any]:
+        """Aware datetimes become UTC before SQLite's string format drops the offset."""
+        parent = super().bind_processor(dialect)
+
+        def process(value: Any) -> Any:
+            if isinstance(value, datetime) and value.tzinfo is not None:
+                value = value.astimezone(UTC).replace(tzinfo=None)
+            return parent(value) if parent else value
+
+        return process
+
+    def result_processor(self, dialect: Any, coltype: Any) -> Callable[[Any], Any]:
+        """Values of `timezone=True` columns come back as UTC-aware datetimes."""
+        parent = super().result_processor(dialect, coltype)
+        aware = self.timezone
+
+        def process(value: Any) -> Any:
+            value = parent(value) if parent else value
+            if aware and isinstance(value, datetime) and value.tzinfo is None:
+                return value.replace(tzinfo=UTC)
+            return value
+
+        return process
+
 
 _MIGRATION_LOCK_ID = 0x5C0_0001  # one service's replicas migrate one at a time (advisory lock)
 
@@ -26,13 +62,18 @@ class Database:
             # One connection: all writers of this file are in this process, so queueing them on the pool
             # is both simpler and faster than SQLite's busy-wait locking.
             self.engine: AsyncEngine = create_async_engine(
-                url, pool_size=1, max_overflow=0, pool_timeout=60, connect_args={"timeout": 60}
+                url, pool_size=1, max_overflow=0, pool_timeout=60, connect_args={"timeout": 60}, hide_parameters=True
             )
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            dialect = self.engine.dialect
+            dialect.colspecs = {**dialect.colspecs, sqltypes.DateTime: UtcSQLiteDateTime}
         else:
             # No pre-ping: it costs a round trip per checkout on the hot path; dead connections are recycled
             # and a failed request is retried by the client with its Idempotency-Key.
-            self.engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
+            # hide_parameters: an error's message and log line never carry the values (a guardian's phone number).
+            self.engine = create_async_engine(
+                url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800, hide_parameters=True
+            )
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     async def ping(self) -> None:

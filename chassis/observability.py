@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from typing import Any
 
@@ -13,6 +14,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from chassis.logs import new_traceparent, trace_id_of, trace_id_var
 from chassis.metrics import HTTP_LATENCY, HTTP_REQUESTS
+
+access = logging.getLogger("afterschool.access")
 
 
 def ops_router() -> APIRouter:
@@ -52,10 +55,11 @@ async def readiness(runtime: Any) -> dict[str, str]:
 
 
 class RequestMetrics:
-    """Counts and times each request by route template and status, and binds the trace id for the logs."""
+    """Counts and times each request by route template and status, binds the trace id for the logs, and writes
+    the access log: method, route template, status and duration, never the path's ids, a body or a token."""
 
-    def __init__(self, app: ASGIApp, service: str) -> None:
-        self.app, self.service = app, service
+    def __init__(self, app: ASGIApp, service: str, access_log: bool = True) -> None:
+        self.app, self.service, self.access_log = app, service, access_log
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -81,11 +85,15 @@ class RequestMetrics:
             if template not in {"/metrics", "/healthz", "/readyz"}:
                 method = scope["method"]
                 HTTP_REQUESTS.labels(self.service, method, template, str(status)).inc()
-                HTTP_LATENCY.labels(self.service, method, template).observe(time.perf_counter() - started)
+                elapsed = time.perf_counter() - started
+                HTTP_LATENCY.labels(self.service, method, template).observe(elapsed)
+                if self.access_log:
+                    fields = {"method": method, "route": template, "status": status, "ms": round(elapsed * 1000, 1)}
+                    access.info("%s %s %s", method, template, status, extra=fields)
             trace_id_var.reset(token)
 
 
-def install_observability(app: FastAPI, service: str) -> None:
+def install_observability(app: FastAPI, service: str, *, access_log: bool = True) -> None:
     """Ops routes at the root, for probes and Prometheus (the ingress routes only `/<service>/…` to a pod)."""
     app.include_router(ops_router())
-    app.add_middleware(RequestMetrics, service=service)
+    app.add_middleware(RequestMetrics, service=service, access_log=access_log)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError, DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -62,6 +64,15 @@ def problem_response(status: int, title: str, detail: str, instance: str, **exte
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+def is_data_exception(error: DBAPIError) -> bool:
+    """Whether the database refused a value (SQLSTATE class 22), rather than failed."""
+    if isinstance(error, DataError):
+        return True
+    cause = error.orig.__cause__ if error.orig is not None else None
+    sqlstate = getattr(error.orig, "sqlstate", None) or getattr(cause, "sqlstate", None)
+    return isinstance(sqlstate, str) and sqlstate.startswith("22")
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Turn every error into problem+json."""
 
@@ -81,8 +92,20 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     async def on_http(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, StarletteHTTPException)
-        return problem_response(error.status_code, str(error.detail), str(error.detail), request.url.path)
+        title = HTTPStatus(error.status_code).phrase
+        return problem_response(error.status_code, title, str(error.detail), request.url.path)
+
+    async def on_database_error(request: Request, error: Exception) -> JSONResponse:
+        # A value the input layer let through that the database refuses (SQLSTATE class 22: a NUL byte, a number
+        # out of range) is the request's fault, not the server's. chassis/db.py keeps parameters out of the log.
+        assert isinstance(error, DBAPIError)
+        if not is_data_exception(error):
+            raise error
+        return problem_response(
+            422, "Unprocessable content", "the request holds a value that cannot be stored", request.url.path
+        )
 
     app.add_exception_handler(Problem, on_problem)
+    app.add_exception_handler(DBAPIError, on_database_error)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal, Self
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRET = "development-only-secret-change-me-in-production"
+MIN_SECRET = 32
+"""HS256 keys shorter than the hash (32 bytes) weaken it; RFC 7518 §3.2 requires at least this many."""
 
 
 class ServiceSettings(BaseSettings):
@@ -16,7 +18,8 @@ class ServiceSettings(BaseSettings):
 
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
-    environment: Literal["development", "test", "production"] = "development"
+    # Unset behaves as production: only the embedded all-in-one and the demo choose development (issue 11).
+    environment: Literal["development", "test", "production"] = "production"
     database_url: str = "sqlite+aiosqlite:///./data/service.db"
     bus: Literal["kafka", "memory"] = "memory"
     kafka_bootstrap: str = "127.0.0.1:9092"
@@ -32,9 +35,13 @@ class ServiceSettings(BaseSettings):
     jwt_issuer: str = "afterschool"
     jwt_audience: str = "afterschool"
     log_level: str = "INFO"
+    access_log: bool = True  # one line per request (method, route template, status, ms): no ids, bodies or tokens
     consumer_max_attempts: int = 5
     consumer_backoff_seconds: float = 0.2
     send_timeout_seconds: float = 10.0
+    # A JSON command is a few KB and a 1,000-event check-in batch about 200 KB (chassis/limits.py).
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)  # roster files and payment statements
     # Tests and the demo start separate service processes on one pinned school day (chassis.clock.SteadyClock),
     # so nothing they check depends on the hour or weekday they run at. Never in production.
     clock_start: datetime | None = None
@@ -42,6 +49,8 @@ class ServiceSettings(BaseSettings):
     @model_validator(mode="after")
     def _refuse_placeholders_outside_development(self) -> Self:
         """A production deployment must never run on the dev secret or the embedded stores."""
+        if self.jwt_algorithm == "HS256" and self.environment != "test" and len(self.jwt_secret.encode()) < MIN_SECRET:
+            raise ValueError(f"an HS256 jwt_secret needs at least {MIN_SECRET} bytes (RFC 7518 §3.2)")
         if self.environment == "production":
             if self.jwt_algorithm == "HS256" and self.jwt_secret == PLACEHOLDER_SECRET:
                 raise ValueError("jwt_secret is the development placeholder; set a real secret or use RS256")

@@ -88,6 +88,16 @@ class TermCalendarSet(_SchoolEvent):
         return self.winter_from is not None and self.winter_to is not None and self.winter_from <= day <= self.winter_to
 
 
+def kind_of_day(day: date, term: TermCalendarSet | None, *, school_has_calendar: bool) -> DayKind:
+    """EN-5: the kind of `day`, from the term covering it (`term`). Outside every term it is vacation; a school
+    that has published no calendar yet gets Monday–Friday school days, so caps and timers still apply."""
+    if term is not None:
+        return term.day_kind(day)
+    if school_has_calendar:
+        return DayKind.VACATION
+    return DayKind.WEEKEND if day.weekday() >= 5 else DayKind.SCHOOL_DAY
+
+
 class GradeBandDefined(_SchoolEvent):
     """A grade band (e.g. grades 1–2) the school uses for dismissal and program levels."""
 

@@ -8,7 +8,8 @@ the profile in force on a day. Ranges here are the hard bounds of PL-2; cross-fi
 
 from __future__ import annotations
 
-from datetime import time
+from collections.abc import Iterable
+from datetime import date, time
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -74,3 +75,9 @@ class PolicySettings(BaseModel):
     def dismissal_time(self, grade: int) -> time:
         """AT-4: when a child of `grade` is dismissed."""
         return self.dismissal_times.get(grade, max(self.dismissal_times.values(), default=time(17, 30)))
+
+
+def policy_on(profiles: Iterable[tuple[date, PolicySettings]], day: date) -> PolicySettings:
+    """PL-1: the profile with the latest `effective_from` not after `day`; the national default when none."""
+    in_force = [(start, settings) for start, settings in profiles if start <= day]
+    return max(in_force, key=lambda pair: pair[0])[1] if in_force else PolicySettings()

@@ -21,8 +21,9 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+from fastapi import FastAPI
 
-from chassis.app import ServiceDefinition
+from chassis.app import Runtime, ServiceDefinition
 from chassis.auth import Role, mint_token
 from chassis.bus import Bus
 from chassis.clock import SCHOOL_TZ, Clock, FakeClock, SteadyClock
@@ -148,17 +149,36 @@ def stack_settings(definition: ServiceDefinition, database_url: str, prefix: str
     return definition.settings_class(**values)
 
 
+class ServiceClient(httpx.AsyncClient):
+    """An HTTP client of one running service app, with what its tests reach for: the app's runtime, its clock and
+    the Kafka topic prefix its events go to."""
+
+    def __init__(self, app: FastAPI, clock: Clock, prefix: str) -> None:
+        super().__init__(transport=httpx.ASGITransport(app=app), base_url="http://test")
+        self.app, self.clock, self.prefix = app, clock, prefix
+
+    @property
+    def runtime(self) -> Runtime:
+        """The service's runtime (database, bus, tables, settings)."""
+        runtime: Runtime = self.app.state.runtime
+        return runtime
+
+    @property
+    def fake_clock(self) -> FakeClock:
+        """The service's clock, for a test that moves time (it must have started the service on a FakeClock)."""
+        assert isinstance(self.clock, FakeClock), "this service runs on a steady clock: pass clock=school_clock()"
+        return self.clock
+
+
 @contextlib.asynccontextmanager
 async def running(
     definition: ServiceDefinition, settings: ServiceSettings, *, bus: Bus | None = None, clock: Clock | None = None
-) -> AsyncIterator[httpx.AsyncClient]:
-    """Run a service app (lifespan included) on `clock` (the pinned school afternoon by default); an HTTP client."""
-    app = definition.create_app(settings, bus=bus, clock=clock or pinned_clock())
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            client.app = app  # type: ignore[attr-defined]
-            yield client
+) -> AsyncIterator[ServiceClient]:
+    """Run a service app (lifespan included) on `clock` (the pinned school afternoon by default); its client."""
+    clock = clock or pinned_clock()
+    app = definition.create_app(settings, bus=bus, clock=clock)
+    async with app.router.lifespan_context(app), ServiceClient(app, clock, settings.kafka_topic_prefix) as client:
+        yield client
 
 
 @contextlib.asynccontextmanager

@@ -58,17 +58,33 @@ def test_a_pinned_clock_start_runs_a_service_from_that_moment_and_needs_an_offse
 
 
 def test_development_runs_on_the_defaults() -> None:
-    assert ServiceSettings().jwt_secret == PLACEHOLDER_SECRET
+    assert ServiceSettings(environment="development").jwt_secret == PLACEHOLDER_SECRET
+
+
+def test_an_unset_environment_is_production_and_refuses_the_development_defaults() -> None:
+    with pytest.raises(ValidationError, match="development placeholder"):
+        ServiceSettings()
+    assert ServiceSettings(**{k: v for k, v in PRODUCTION.items() if k != "environment"}).environment == "production"
+
+
+@pytest.mark.parametrize("environment", ["development", "production"])
+def test_an_hs256_secret_shorter_than_32_bytes_is_refused_outside_tests(environment: str) -> None:
+    short = {**PRODUCTION, "environment": environment, "jwt_secret": "x" * 31}
+    with pytest.raises(ValidationError, match="at least 32 bytes"):
+        ServiceSettings(**short)
+    assert ServiceSettings(**{**short, "jwt_secret": "x" * 32}).jwt_secret == "x" * 32
+    assert ServiceSettings(**{**short, "environment": "test"}).environment == "test"
 
 
 def test_each_service_reads_its_own_prefixed_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ATTENDANCE_ENVIRONMENT", "development")
     monkeypatch.setenv("ATTENDANCE_DATABASE_URL", "postgresql+asyncpg://a@db/attendance")
     monkeypatch.setenv("NOTIFY_DATABASE_URL", "postgresql+asyncpg://n@db/notify")
     assert AttendanceSettings().database_url == "postgresql+asyncpg://a@db/attendance"
 
 
 async def test_a_minted_token_names_role_school_and_subject() -> None:
-    verifier = TokenVerifier(ServiceSettings())
+    verifier = TokenVerifier(ServiceSettings(environment="development"))
     principal = await verifier.verify(
         mint_token(secret=PLACEHOLDER_SECRET, role=Role.KIOSK, subject="kiosk-gate", school_id="实验小学")
     )
@@ -98,7 +114,7 @@ async def test_a_minted_token_names_role_school_and_subject() -> None:
 )
 async def test_bad_tokens_are_refused(bad_token: str) -> None:
     with pytest.raises(Unauthorized):
-        await TokenVerifier(ServiceSettings()).verify(bad_token)
+        await TokenVerifier(ServiceSettings(environment="development")).verify(bad_token)
 
 
 def test_a_district_operator_has_no_school_to_act_in() -> None:

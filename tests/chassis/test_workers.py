@@ -31,7 +31,9 @@ async def test_a_worker_starts_with_the_service_sees_its_runtime_and_is_cancelle
             raise
 
     definition = dataclasses.replace(DEFINITION, workers=[worker])
-    settings = definition.settings_class(database_url=f"sqlite+aiosqlite:///{tmp_path}/w.db", bus="memory")
+    settings = definition.settings_class(
+        environment="test", database_url=f"sqlite+aiosqlite:///{tmp_path}/w.db", bus="memory"
+    )
     async with running(definition, settings):
         await asyncio.wait_for(started.wait(), 10)
         assert not cancelled.is_set()
@@ -55,7 +57,9 @@ async def test_a_worker_that_will_not_stop_cannot_hold_the_shutdown_open(
                 continue  # ignores cancellation, as a buggy loop might
 
     definition = dataclasses.replace(DEFINITION, workers=[stubborn])
-    settings = definition.settings_class(database_url=f"sqlite+aiosqlite:///{tmp_path}/s.db", bus="memory")
+    settings = definition.settings_class(
+        environment="test", database_url=f"sqlite+aiosqlite:///{tmp_path}/s.db", bus="memory"
+    )
     loop = asyncio.get_running_loop()
     async with running(definition, settings):
         stopping_started = loop.time()

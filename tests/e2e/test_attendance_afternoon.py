@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from datetime import date, datetime, time
 from typing import Any
 
-import httpx
 import pytest
 
 from chassis.app import Runtime
@@ -38,7 +37,7 @@ from contracts.envelope import Envelope, Event
 from contracts.policy import PolicySettings
 from services.attendance.app import DEFINITION
 from services.attendance.timers.timers import fire_due
-from tests.conftest import auth, eventually, running, stack_settings
+from tests.conftest import ServiceClient, auth, eventually, running, stack_settings
 from tests.services.conftest import publish_as_producer, read_topic
 from tests.services.test_attendance_reference import programs_known, roster_size
 
@@ -160,9 +159,9 @@ def world() -> list[Event]:
 class Afternoon:
     """The school's staff, devices and families acting through the attendance API, on the test's clock."""
 
-    def __init__(self, client: httpx.AsyncClient, clock: FakeClock) -> None:
+    def __init__(self, client: ServiceClient, clock: FakeClock) -> None:
         self.client, self.clock = client, clock
-        self.runtime: Runtime = client.app.state.runtime  # type: ignore[attr-defined]
+        self.runtime: Runtime = client.runtime
 
     async def at(self, hour: int, minute: int) -> None:
         """Move the clock and let every timer due by then fire, as the worker would."""
@@ -202,7 +201,7 @@ async def test_an_afternoon_of_240_children_publishes_exactly_the_expected_event
     clock = FakeClock(at(14, 0))
     settings = stack_settings(DEFINITION, pg_url, topic_prefix, timer_tick_seconds=3600.0)
     async with running(DEFINITION, settings, clock=clock) as client:
-        runtime: Runtime = client.app.state.runtime  # type: ignore[attr-defined]
+        runtime: Runtime = client.runtime
         await eventually(lambda: loaded(runtime), timeout=120)
         await asyncio.sleep(2)  # the pickup people, the last events of each child, settle too
         school = Afternoon(client, clock)

@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator
 from datetime import UTC, timedelta
 from pathlib import Path
 
-import httpx
 import pytest
 from sqlalchemy import func, select
 
@@ -20,7 +19,7 @@ from chassis.auth import Role
 from contracts.enrollment import StudentEnrolled
 from services.attendance import store
 from services.attendance.app import DEFINITION
-from tests.conftest import SCHOOL_AFTERNOON, auth, eventually, running, stack_settings
+from tests.conftest import SCHOOL_AFTERNOON, ServiceClient, auth, eventually, running, stack_settings
 from tests.services.conftest import publish_as_producer, read_topic
 
 pytestmark = [pytest.mark.fault, pytest.mark.slow, pytest.mark.timeout(300)]
@@ -36,26 +35,25 @@ def stack(command: str) -> None:
 
 
 @pytest.fixture
-async def attendance(pg_url: str, topic_prefix: str) -> AsyncIterator[httpx.AsyncClient]:
+async def attendance(pg_url: str, topic_prefix: str) -> AsyncIterator[ServiceClient]:
     roster = [StudentEnrolled(student_id=s, school_id="s1", class_id="s1-g4-c1", grade=4, name=s) for s in STUDENTS]
     await publish_as_producer(topic_prefix, roster, school_id="s1")
     settings = stack_settings(DEFINITION, pg_url, topic_prefix, send_timeout_seconds=2.0)
     try:
         async with running(DEFINITION, settings) as client:
             await eventually(lambda: _rostered(client))
-            client.prefix = topic_prefix  # type: ignore[attr-defined]
             yield client
     finally:
         await asyncio.to_thread(stack, "up")  # whatever happened, leave the broker running for the next test
 
 
-async def _rostered(client: httpx.AsyncClient) -> bool:
-    async with client.app.state.runtime.db.sessions() as session:  # type: ignore[attr-defined]
+async def _rostered(client: ServiceClient) -> bool:
+    async with client.runtime.db.sessions() as session:
         count = (await session.execute(select(func.count()).select_from(store.RosterStudent))).scalar_one()
     return bool(count == len(STUDENTS))
 
 
-async def post_round(client: httpx.AsyncClient, round_number: int) -> list[str]:
+async def post_round(client: ServiceClient, round_number: int) -> list[str]:
     ids = []
     for n, student in enumerate(STUDENTS):
         occurred_at = START + timedelta(minutes=round_number, seconds=n)
@@ -73,15 +71,15 @@ async def post_round(client: httpx.AsyncClient, round_number: int) -> list[str]:
     return ids
 
 
-async def test_check_ins_taken_while_the_broker_is_down_all_arrive_in_order(attendance: httpx.AsyncClient) -> None:
+async def test_check_ins_taken_while_the_broker_is_down_all_arrive_in_order(attendance: ServiceClient) -> None:
     before = await post_round(attendance, 0) + await post_round(attendance, 1)
     await asyncio.to_thread(stack, "kafka-stop")
 
     during = await post_round(attendance, 2) + await post_round(attendance, 3)  # kiosks never notice
     assert (await attendance.get("/readyz")).json()["checks"]["bus"].startswith("failed")
     await asyncio.sleep(3)  # the relay tries, times out (2 s) and backs off
-    async with attendance.app.state.runtime.db.sessions() as session:  # type: ignore[attr-defined]
-        outbox = attendance.app.state.runtime.tables.outbox  # type: ignore[attr-defined]
+    async with attendance.runtime.db.sessions() as session:
+        outbox = attendance.runtime.tables.outbox
         waiting = (
             await session.execute(select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None)))
         ).scalar_one()
@@ -90,7 +88,7 @@ async def test_check_ins_taken_while_the_broker_is_down_all_arrive_in_order(atte
     await asyncio.to_thread(stack, "up")
     after = await post_round(attendance, 4)
 
-    published = await read_topic(attendance.prefix, "attendance.events", count=50, timeout=90)  # type: ignore[attr-defined]
+    published = await read_topic(attendance.prefix, "attendance.events", count=50, timeout=90)
     first_seen = list(dict.fromkeys(e.data["check_in_id"] for e in published))
     assert sorted(first_seen) == sorted(before + during + after)  # none lost
     assert len({e.id for e in published}) == 50  # a re-sent event keeps its id, so consumers drop it

@@ -13,7 +13,6 @@ from collections.abc import AsyncIterator
 from datetime import date, datetime, time
 from typing import Any
 
-import httpx
 from sqlalchemy import func, select
 
 from chassis.auth import Role
@@ -22,7 +21,7 @@ from contracts import enrollment as en
 from contracts.envelope import Event
 from contracts.policy import PolicySettings
 from services.attendance.app import DEFINITION
-from tests.conftest import auth, eventually, running, stack_settings
+from tests.conftest import ServiceClient, auth, eventually, running, stack_settings
 from tests.services.conftest import publish_as_producer
 
 DAY = date(2026, 11, 25)
@@ -99,18 +98,17 @@ def school_events() -> list[Event]:
 @contextlib.asynccontextmanager
 async def afternoon(
     pg_url: str, prefix: str, clock: FakeClock | None = None, extra: list[Event] | None = None
-) -> AsyncIterator[httpx.AsyncClient]:
+) -> AsyncIterator[ServiceClient]:
     """Attendance on PostgreSQL, Kafka and Redis once it has taken in every fact of `school_events()` (and `extra`)."""
     events = school_events() + (extra or [])
     await publish_as_producer(prefix, events, school_id="s1")
     async with running(DEFINITION, stack_settings(DEFINITION, pg_url, prefix), clock=clock) as client:
         await eventually(lambda: _consumed(client, len(events)))
-        client.prefix = prefix  # type: ignore[attr-defined]
         yield client
 
 
-async def _consumed(client: httpx.AsyncClient, expected: int) -> bool:
-    runtime = client.app.state.runtime  # type: ignore[attr-defined]
+async def _consumed(client: ServiceClient, expected: int) -> bool:
+    runtime = client.runtime
     async with runtime.db.sessions() as session:
         count = (await session.execute(select(func.count()).select_from(runtime.tables.inbox))).scalar_one()
     return bool(count >= expected)
@@ -121,9 +119,9 @@ def checkout(student: str, at: datetime, **extra: Any) -> dict[str, Any]:
     return {"student_id": student, "occurred_at": at.isoformat(), **extra}
 
 
-async def count(client: httpx.AsyncClient, table: Any) -> int:
+async def count(client: ServiceClient, table: Any) -> int:
     """Rows in one of attendance's tables."""
-    async with client.app.state.runtime.db.sessions() as session:  # type: ignore[attr-defined]
+    async with client.runtime.db.sessions() as session:
         return int((await session.execute(select(func.count()).select_from(table))).scalar_one())
 
 

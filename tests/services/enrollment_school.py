@@ -16,7 +16,7 @@ import httpx
 from chassis.auth import Role
 from chassis.clock import SCHOOL_TZ, FakeClock
 from services.enrollment.app import DEFINITION
-from tests.conftest import auth, running, stack_settings
+from tests.conftest import ServiceClient, auth, running, stack_settings
 
 SCHOOL = "shiyan"
 TERM = "t1"
@@ -59,12 +59,10 @@ async def post(
 
 
 @contextlib.asynccontextmanager
-async def enrollment_school(pg_url: str, topic_prefix: str) -> AsyncIterator[httpx.AsyncClient]:
+async def enrollment_school(pg_url: str, topic_prefix: str) -> AsyncIterator[ServiceClient]:
     """Enrollment on the real stack with 实验小学 and its term registered; `client.prefix`, `client.clock` set."""
     clock = FakeClock(FIRST_DAY)
     async with running(DEFINITION, stack_settings(DEFINITION, pg_url, topic_prefix), clock=clock) as client:
-        client.prefix = topic_prefix  # type: ignore[attr-defined]
-        client.clock = clock  # type: ignore[attr-defined]
         for school, name in ((SCHOOL, "实验小学"), ("yucai", "育才小学")):
             await post(client, "/schools", {"id": school, "name": name}, OPERATOR)
         term = {"id": TERM, "name": "2026秋季学期", "starts_on": "2026-09-01", "ends_on": "2027-01-20"}

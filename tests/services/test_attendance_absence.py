@@ -16,7 +16,7 @@ from contracts.policy import PolicySettings
 from services.attendance.absence.timers import ABSENCE_CHECK
 from services.attendance.timers import store as timers
 from services.attendance.timers.timers import fire_due
-from tests.conftest import auth, eventually
+from tests.conftest import ServiceClient, auth, eventually
 from tests.services.conftest import publish_as_producer, read_topic
 from tests.services.test_attendance_reference import CHESS, CLASS_A, CLASS_B, DAY, HOMEWORK, school
 
@@ -43,7 +43,7 @@ def local(hour: int, minute: int) -> datetime:
     return datetime(DAY.year, DAY.month, DAY.day, hour, minute, tzinfo=SCHOOL_TZ)
 
 
-async def ask_leave(client: httpx.AsyncClient, student: str, **extra: object) -> httpx.Response:
+async def ask_leave(client: ServiceClient, student: str, **extra: object) -> httpx.Response:
     body = {"student_id": student, "day": DAY.isoformat(), "reason": "看病"} | extra
     return await client.post("/attendance/v1/leave-requests", json=body, headers=guardian(student))
 
@@ -51,7 +51,7 @@ async def ask_leave(client: httpx.AsyncClient, student: str, **extra: object) ->
 async def test_an_afternoon_of_leave_and_one_unexcused_absence(pg_url: str, topic_prefix: str) -> None:
     clock = FakeClock(local(13, 0))
     async with school(pg_url, topic_prefix, clock) as client:
-        runtime: Runtime = client.app.state.runtime  # type: ignore[attr-defined]
+        runtime: Runtime = client.runtime
         # AT-3: hong's guardian asks for the day, li's for the homework session.
         assert (await ask_leave(client, "hong", note="typo")).status_code == 422  # unknown field: nothing stored
         hong = await client.post(
@@ -216,7 +216,7 @@ async def test_a_policy_change_mid_day_moves_the_sessions_absence_check(pg_url: 
     """AT-3: N minutes is the policy in force that day; a profile published at noon moves the one timer."""
     clock = FakeClock(local(12, 0))
     async with school(pg_url, topic_prefix, clock) as client:
-        runtime: Runtime = client.app.state.runtime  # type: ignore[attr-defined]
+        runtime: Runtime = client.runtime
 
         async def due_at() -> datetime | None:
             async with runtime.db.sessions() as session:

@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import func, select
 
@@ -15,7 +14,7 @@ from contracts.enrollment import StudentEnrolled
 from services.attendance import store
 from services.attendance.app import DEFINITION
 from services.attendance.checkins import store as checkins_store
-from tests.conftest import SCHOOL_AFTERNOON, auth, eventually, running, stack_settings
+from tests.conftest import SCHOOL_AFTERNOON, ServiceClient, auth, eventually, running, stack_settings
 from tests.services.conftest import publish_as_producer, read_topic
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
@@ -31,24 +30,23 @@ def event(student: str, minutes_ago: float, method: str = "card") -> dict[str, A
 
 
 @pytest.fixture
-async def attendance(pg_url: str, topic_prefix: str) -> AsyncIterator[httpx.AsyncClient]:
+async def attendance(pg_url: str, topic_prefix: str) -> AsyncIterator[ServiceClient]:
     """Attendance on PostgreSQL, Kafka and Redis, with 300 children of s1 and 小刚 of s2."""
     roster = [StudentEnrolled(student_id=s, school_id="s1", class_id="s1-g3-c1", grade=3, name=s) for s in STUDENTS]
     roster.append(StudentEnrolled(student_id="xiaogang", school_id="s2", class_id="s2-g3-c1", grade=3, name="小刚"))
     await publish_as_producer(topic_prefix, roster, school_id="s1")
     async with running(DEFINITION, stack_settings(DEFINITION, pg_url, topic_prefix)) as client:
         await eventually(lambda: _count(client, store.RosterStudent, len(roster)))
-        client.prefix = topic_prefix  # type: ignore[attr-defined]
         yield client
 
 
-async def _count(client: httpx.AsyncClient, table: Any, expected: int | None = None) -> Any:
-    async with client.app.state.runtime.db.sessions() as session:  # type: ignore[attr-defined]
+async def _count(client: ServiceClient, table: Any, expected: int | None = None) -> Any:
+    async with client.runtime.db.sessions() as session:
         count = int((await session.execute(select(func.count()).select_from(table))).scalar_one())
     return count if expected is None else count == expected
 
 
-async def test_at8_an_offline_kiosk_uploads_hundreds_of_events_in_one_request(attendance: httpx.AsyncClient) -> None:
+async def test_at8_an_offline_kiosk_uploads_hundreds_of_events_in_one_request(attendance: ServiceClient) -> None:
     events = [event(s, minutes_ago=300 - n * 0.5) for n, s in enumerate(STUDENTS)]
     events.reverse()  # uploaded newest first: device time, not upload order, decides
     response = await attendance.post(BATCH, json={"device_id": "s1-kiosk-gate", "events": events}, headers=KIOSK)
@@ -57,13 +55,13 @@ async def test_at8_an_offline_kiosk_uploads_hundreds_of_events_in_one_request(at
     assert (body["created"], body["duplicates"], body["refused"]) == (300, 0, 0)
     assert [r["index"] for r in body["results"]] == list(range(300))
     assert await _count(attendance, checkins_store.CheckIn) == 300
-    published = await read_topic(attendance.prefix, "attendance.events", count=300)  # type: ignore[attr-defined]
+    published = await read_topic(attendance.prefix, "attendance.events", count=300)
     assert len(published) == 300
     times = [e.data["occurred_at"] for e in published if e.subject in (STUDENTS[0], STUDENTS[1])]
     assert len(times) == 2
 
 
-async def test_at8_a_retried_or_repeated_event_never_creates_a_second_check_in(attendance: httpx.AsyncClient) -> None:
+async def test_at8_a_retried_or_repeated_event_never_creates_a_second_check_in(attendance: ServiceClient) -> None:
     first = [event(STUDENTS[0], 30), event(STUDENTS[1], 20)]
     answer = (await attendance.post(BATCH, json={"device_id": "s1-kiosk-gate", "events": first}, headers=KIOSK)).json()
     ids = [r["check_in_id"] for r in answer["results"]]
@@ -75,19 +73,19 @@ async def test_at8_a_retried_or_repeated_event_never_creates_a_second_check_in(a
     assert results[3]["check_in_id"] == ids[0]
     assert results[2]["check_in_id"] == results[1]["check_in_id"]
     assert await _count(attendance, checkins_store.CheckIn) == 3
-    published = await read_topic(attendance.prefix, "attendance.events", count=3)  # type: ignore[attr-defined]
+    published = await read_topic(attendance.prefix, "attendance.events", count=3)
     assert len(published) == 3
 
 
-async def test_at8_a_batch_applies_in_device_time_order(attendance: httpx.AsyncClient) -> None:
+async def test_at8_a_batch_applies_in_device_time_order(attendance: ServiceClient) -> None:
     events = [event(STUDENTS[0], 5), event(STUDENTS[0], 50), event(STUDENTS[0], 25)]
     await attendance.post(BATCH, json={"device_id": "s1-kiosk-gate", "events": events}, headers=KIOSK)
-    published = await read_topic(attendance.prefix, "attendance.events", count=3)  # type: ignore[attr-defined]
+    published = await read_topic(attendance.prefix, "attendance.events", count=3)
     occurred = [datetime.fromisoformat(e.data["occurred_at"]) for e in published]
     assert occurred == sorted(occurred)  # one child's events stay in device-time order on the stream
 
 
-async def test_a_retried_upload_with_the_same_key_replays_the_first_answer(attendance: httpx.AsyncClient) -> None:
+async def test_a_retried_upload_with_the_same_key_replays_the_first_answer(attendance: ServiceClient) -> None:
     body = {"device_id": "s1-kiosk-gate", "events": [event(STUDENTS[0], 5)]}
     headers = {**KIOSK, "Idempotency-Key": "upload-1"}
     first = await attendance.post(BATCH, json=body, headers=headers)
@@ -96,7 +94,7 @@ async def test_a_retried_upload_with_the_same_key_replays_the_first_answer(atten
     assert again.headers["Idempotent-Replayed"] == "true"
 
 
-async def test_bad_events_are_refused_one_by_one_and_the_rest_go_in(attendance: httpx.AsyncClient) -> None:
+async def test_bad_events_are_refused_one_by_one_and_the_rest_go_in(attendance: ServiceClient) -> None:
     events = [event("xiaogang", 5), event("nobody", 5), event(STUDENTS[0], -60), event(STUDENTS[1], 5)]
     response = await attendance.post(BATCH, json={"device_id": "s1-kiosk-gate", "events": events}, headers=KIOSK)
     results = response.json()["results"]
@@ -115,7 +113,7 @@ async def test_bad_events_are_refused_one_by_one_and_the_rest_go_in(attendance: 
     ids=["no-token", "guardian", "other-device"],
 )
 async def test_only_a_kiosk_speaking_for_itself_may_upload(
-    attendance: httpx.AsyncClient, headers: dict[str, str], status: int
+    attendance: ServiceClient, headers: dict[str, str], status: int
 ) -> None:
     body = {"device_id": "s1-kiosk-gate", "events": [event(STUDENTS[0], 5)]}
     response = await attendance.post(BATCH, json=body, headers=headers)
@@ -123,7 +121,7 @@ async def test_only_a_kiosk_speaking_for_itself_may_upload(
     assert await _count(attendance, checkins_store.CheckIn) == 0
 
 
-async def test_another_schools_kiosk_checks_in_nobody_of_this_school(attendance: httpx.AsyncClient) -> None:
+async def test_another_schools_kiosk_checks_in_nobody_of_this_school(attendance: ServiceClient) -> None:
     other = auth(Role.KIOSK, "s2-kiosk-gate", school="s2")
     body = {"device_id": "s2-kiosk-gate", "events": [event(STUDENTS[0], 5)]}
     response = await attendance.post(BATCH, json=body, headers=other)
@@ -132,7 +130,7 @@ async def test_another_schools_kiosk_checks_in_nobody_of_this_school(attendance:
 
 
 @pytest.mark.parametrize("size", [0, 1001])
-async def test_an_empty_or_oversized_batch_is_a_problem(attendance: httpx.AsyncClient, size: int) -> None:
+async def test_an_empty_or_oversized_batch_is_a_problem(attendance: ServiceClient, size: int) -> None:
     body = {"device_id": "s1-kiosk-gate", "events": [event(STUDENTS[0], 5 + n / 100) for n in range(size)]}
     response = await attendance.post(BATCH, json=body, headers=KIOSK)
     assert response.status_code == 422

@@ -22,7 +22,7 @@ from contracts.enrollment import PolicyProfileSet, SchoolRegistered
 from contracts.policy import PolicySettings
 from services.attendance.app import DEFINITION
 from services.attendance.board.store import SchoolDistrict
-from tests.conftest import auth, eventually, stack_settings
+from tests.conftest import ServiceClient, auth, eventually, stack_settings
 from tests.services.conftest import publish_as_producer
 from tests.services.test_attendance_reference import (
     AT,
@@ -58,14 +58,14 @@ async def check_in(client: httpx.AsyncClient, runtime: Runtime, student_id: str)
     assert response.status_code == 201, response.text
 
 
-async def check_out(client: httpx.AsyncClient, runtime: Runtime, student_id: str) -> None:
+async def check_out(client: ServiceClient, runtime: Runtime, student_id: str) -> None:
     body = {"student_id": student_id, "occurred_at": runtime.clock.now().isoformat()}
     guardian = auth(Role.GUARDIAN, f"g-{student_id}", school="s1")
     response = await client.post("/attendance/v1/check-outs", json=body, headers=guardian)
     assert response.status_code == 201, response.text
 
 
-async def grant_leave(client: httpx.AsyncClient, student_id: str, class_teacher: str, session_id: str | None) -> None:
+async def grant_leave(client: ServiceClient, student_id: str, class_teacher: str, session_id: str | None) -> None:
     """AT-3: the guardian asks for leave (for the day, or one session) and the class teacher approves it."""
     body = {"student_id": student_id, "day": DAY.isoformat(), "session_id": session_id, "reason": "看牙医"}
     guardian = auth(Role.GUARDIAN, f"g-{student_id}", school="s1")
@@ -118,7 +118,7 @@ async def test_bx6_the_board_counts_present_missing_collected_and_students_per_t
 
         tighter = PolicySettings(absence_after_minutes=10, students_per_teacher=1)
         await publish_as_producer(
-            client.prefix,  # type: ignore[attr-defined]
+            client.prefix,
             [PolicyProfileSet(school_id="s1", effective_from=date(2026, 9, 1), version=2, settings=tighter)],
             school_id="s1",
         )

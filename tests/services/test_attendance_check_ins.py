@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from datetime import UTC, timedelta
 from typing import Any
 
-import httpx
 import pytest
 from redis.asyncio import Redis
 from sqlalchemy import func, select
@@ -17,7 +16,7 @@ from contracts.enrollment import StudentEnrolled
 from services.attendance import store
 from services.attendance.app import DEFINITION
 from services.attendance.checkins import store as checkins_store
-from tests.conftest import REDIS_URL, SCHOOL_AFTERNOON, auth, eventually, running, stack_settings
+from tests.conftest import REDIS_URL, SCHOOL_AFTERNOON, ServiceClient, auth, eventually, running, stack_settings
 from tests.services.conftest import publish_as_producer, read_topic
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
@@ -37,7 +36,7 @@ def check_in(student: str = "xiaoming", minutes_ago: int = 5, **extra: Any) -> d
 
 
 @pytest.fixture
-async def attendance(pg_url: str, topic_prefix: str) -> AsyncIterator[httpx.AsyncClient]:
+async def attendance(pg_url: str, topic_prefix: str) -> AsyncIterator[ServiceClient]:
     """Attendance on PostgreSQL, Kafka and Redis, knowing 小明 and 小红 of s1 and 小刚 of s2."""
     roster = [
         StudentEnrolled(student_id=s, school_id=school, class_id=f"{school}-g3-c1", grade=3, name=s)
@@ -46,22 +45,21 @@ async def attendance(pg_url: str, topic_prefix: str) -> AsyncIterator[httpx.Asyn
     await publish_as_producer(topic_prefix, roster, school_id="s1")
     async with running(DEFINITION, stack_settings(DEFINITION, pg_url, topic_prefix)) as client:
         await eventually(lambda: _roster_size(client, 3))
-        client.prefix = topic_prefix  # type: ignore[attr-defined]
         yield client
 
 
-async def _roster_size(client: httpx.AsyncClient, expected: int) -> bool:
-    async with client.app.state.runtime.db.sessions() as session:  # type: ignore[attr-defined]
+async def _roster_size(client: ServiceClient, expected: int) -> bool:
+    async with client.runtime.db.sessions() as session:
         count = (await session.execute(select(func.count()).select_from(store.RosterStudent))).scalar_one()
         return bool(count == expected)
 
 
-async def stored_check_ins(client: httpx.AsyncClient) -> int:
-    async with client.app.state.runtime.db.sessions() as session:  # type: ignore[attr-defined]
+async def stored_check_ins(client: ServiceClient) -> int:
+    async with client.runtime.db.sessions() as session:
         return int((await session.execute(select(func.count()).select_from(checkins_store.CheckIn))).scalar_one())
 
 
-async def test_a_kiosk_check_in_is_stored_and_published_once(attendance: httpx.AsyncClient) -> None:
+async def test_a_kiosk_check_in_is_stored_and_published_once(attendance: ServiceClient) -> None:
     trace = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
     response = await attendance.post(
         "/attendance/v1/check-ins", json=check_in(), headers={**KIOSK, "Idempotency-Key": "k-1", "traceparent": trace}
@@ -71,7 +69,7 @@ async def test_a_kiosk_check_in_is_stored_and_published_once(attendance: httpx.A
     assert body["student_id"] == "xiaoming"
     assert body["school_id"] == "s1"
     assert body["method"] == "card"
-    published = await read_topic(attendance.prefix, "attendance.events", count=1)  # type: ignore[attr-defined]
+    published = await read_topic(attendance.prefix, "attendance.events", count=1)
     assert [(e.type, e.data["check_in_id"], e.schoolid, e.subject) for e in published] == [
         ("attendance.student_checked_in.v1", body["check_in_id"], "s1", "xiaoming")
     ]
@@ -79,7 +77,7 @@ async def test_a_kiosk_check_in_is_stored_and_published_once(attendance: httpx.A
     assert published[0].traceparent.split("-")[1] == "4bf92f3577b34da6a3ce929d0e0e4736"  # the kiosk's trace goes on
 
 
-async def test_a_retry_with_the_same_idempotency_key_replays_the_first_answer(attendance: httpx.AsyncClient) -> None:
+async def test_a_retry_with_the_same_idempotency_key_replays_the_first_answer(attendance: ServiceClient) -> None:
     headers = {**KIOSK, "Idempotency-Key": "retry-1"}
     first = await attendance.post("/attendance/v1/check-ins", json=check_in(), headers=headers)
     again = await attendance.post("/attendance/v1/check-ins", json=check_in(), headers=headers)
@@ -87,14 +85,14 @@ async def test_a_retry_with_the_same_idempotency_key_replays_the_first_answer(at
     assert again.json() == first.json()
     assert again.headers["Idempotent-Replayed"] == "true"
     assert await stored_check_ins(attendance) == 1
-    prefix = attendance.prefix  # type: ignore[attr-defined]
+    prefix = attendance.prefix
     cached = await Redis.from_url(REDIS_URL).exists(
         f"{prefix}idem:attendance:/attendance/v1/check-ins:s1:s1-kiosk-gate:retry-1"
     )
     assert cached == 1  # the fast path; the database row is the truth
 
 
-async def test_the_same_key_with_another_body_is_refused(attendance: httpx.AsyncClient) -> None:
+async def test_the_same_key_with_another_body_is_refused(attendance: ServiceClient) -> None:
     headers = {**KIOSK, "Idempotency-Key": "reused"}
     await attendance.post("/attendance/v1/check-ins", json=check_in(), headers=headers)
     response = await attendance.post("/attendance/v1/check-ins", json=check_in("xiaohong"), headers=headers)
@@ -105,7 +103,7 @@ async def test_the_same_key_with_another_body_is_refused(attendance: httpx.Async
 
 
 async def test_a_duplicated_device_event_without_the_key_returns_the_first_check_in(
-    attendance: httpx.AsyncClient,
+    attendance: ServiceClient,
 ) -> None:
     first = await attendance.post(
         "/attendance/v1/check-ins", json=check_in(), headers={**KIOSK, "Idempotency-Key": "a"}
@@ -119,7 +117,7 @@ async def test_a_duplicated_device_event_without_the_key_returns_the_first_check
 
 
 async def test_concurrent_retries_store_one_check_in_and_all_get_the_same_answer(
-    attendance: httpx.AsyncClient,
+    attendance: ServiceClient,
 ) -> None:
     headers = {**KIOSK, "Idempotency-Key": "storm"}
     responses = await asyncio.gather(
@@ -131,7 +129,7 @@ async def test_concurrent_retries_store_one_check_in_and_all_get_the_same_answer
 
 
 async def test_late_offline_uploads_are_accepted_and_listed_in_device_time_order(
-    attendance: httpx.AsyncClient,
+    attendance: ServiceClient,
 ) -> None:
     late, early = check_in("xiaoming", minutes_ago=10), check_in("xiaohong", minutes_ago=50)
     for body in (late, early):  # uploaded out of order after the kiosk came back online (AT-8)
@@ -145,7 +143,7 @@ async def test_late_offline_uploads_are_accepted_and_listed_in_device_time_order
     assert [c["student_id"] for c in listed.json()["items"]] == ["xiaohong", "xiaoming"]
 
 
-async def test_a_device_clock_far_in_the_future_is_refused(attendance: httpx.AsyncClient) -> None:
+async def test_a_device_clock_far_in_the_future_is_refused(attendance: ServiceClient) -> None:
     response = await attendance.post("/attendance/v1/check-ins", json=check_in(minutes_ago=-60), headers=KIOSK)
     assert response.status_code == 422
     assert response.json()["rule"] == "AT-8"
@@ -165,7 +163,7 @@ async def test_a_device_clock_far_in_the_future_is_refused(attendance: httpx.Asy
     ids=["other-school", "unknown", "bad-method", "naive-time", "missing-fields", "unknown-field"],
 )
 async def test_bad_check_ins_get_a_problem_and_store_nothing(
-    attendance: httpx.AsyncClient, body: dict[str, Any], status: int
+    attendance: ServiceClient, body: dict[str, Any], status: int
 ) -> None:
     response = await attendance.post("/attendance/v1/check-ins", json=body, headers=KIOSK)
     assert response.status_code == status
@@ -185,7 +183,7 @@ async def test_bad_check_ins_get_a_problem_and_store_nothing(
     ids=["no-token", "bad-token", "guardian", "other-device"],
 )
 async def test_only_a_kiosk_speaking_for_itself_may_check_in(
-    attendance: httpx.AsyncClient, headers: dict[str, str], status: int
+    attendance: ServiceClient, headers: dict[str, str], status: int
 ) -> None:
     response = await attendance.post("/attendance/v1/check-ins", json=check_in(), headers=headers)
     assert response.status_code == status
@@ -193,7 +191,7 @@ async def test_only_a_kiosk_speaking_for_itself_may_check_in(
     assert await stored_check_ins(attendance) == 0
 
 
-async def test_another_schools_admin_sees_none_of_the_check_ins(attendance: httpx.AsyncClient) -> None:
+async def test_another_schools_admin_sees_none_of_the_check_ins(attendance: ServiceClient) -> None:
     await attendance.post("/attendance/v1/check-ins", json=check_in(), headers=KIOSK)
     day = NOW.astimezone(__import__("zoneinfo").ZoneInfo("Asia/Shanghai")).date().isoformat()
     other = await attendance.get(
@@ -202,7 +200,7 @@ async def test_another_schools_admin_sees_none_of_the_check_ins(attendance: http
     assert other.json()["total"] == 0
 
 
-async def test_health_readiness_and_metrics(attendance: httpx.AsyncClient) -> None:
+async def test_health_readiness_and_metrics(attendance: ServiceClient) -> None:
     await attendance.post("/attendance/v1/check-ins", json=check_in(), headers=KIOSK)
     assert (await attendance.get("/healthz")).json() == {"status": "ok"}
     ready = await attendance.get("/readyz")
@@ -216,7 +214,7 @@ async def test_health_readiness_and_metrics(attendance: httpx.AsyncClient) -> No
 
 
 async def test_at8_a_batch_upload_of_an_event_already_posted_singly_is_a_duplicate(
-    attendance: httpx.AsyncClient,
+    attendance: ServiceClient,
 ) -> None:
     single = await attendance.post("/attendance/v1/check-ins", json=check_in(), headers=KIOSK)
     body = check_in()

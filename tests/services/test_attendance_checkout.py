@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import httpx
 import pytest
 
 from chassis.auth import Role
 from chassis.clock import FakeClock
 from services.attendance.dismissal import store
-from tests.conftest import auth
+from tests.conftest import ServiceClient, auth
 from tests.services.attendance_afternoon import (
     ADMIN,
     CLASS_TEACHER_G1,
@@ -37,7 +36,7 @@ AT = local(17, 5)
 
 
 @pytest.fixture
-async def attendance(pg_url: str, topic_prefix: str) -> AsyncIterator[httpx.AsyncClient]:
+async def attendance(pg_url: str, topic_prefix: str) -> AsyncIterator[ServiceClient]:
     """s1's afternoon at 17:05 with every child checked in at 15:00."""
     async with afternoon(pg_url, topic_prefix, FakeClock(AT)) as client:
         events = [
@@ -50,13 +49,13 @@ async def attendance(pg_url: str, topic_prefix: str) -> AsyncIterator[httpx.Asyn
         yield client
 
 
-async def published(client: httpx.AsyncClient, count: int) -> list[tuple[str, dict]]:  # type: ignore[type-arg]
-    found = await read_topic(client.prefix, "attendance.events", count=4 + count)  # type: ignore[attr-defined]
+async def published(client: ServiceClient, count: int) -> list[tuple[str, dict]]:  # type: ignore[type-arg]
+    found = await read_topic(client.prefix, "attendance.events", count=4 + count)
     return [(e.type, e.data) for e in found if e.type != "attendance.student_checked_in.v1"]
 
 
 async def test_at5_bx2_a_kiosk_hands_a_child_to_their_mum_and_records_who_when_where(
-    attendance: httpx.AsyncClient,
+    attendance: ServiceClient,
 ) -> None:
     body = checkout("xiaoming", AT, credential_ref="card-mum-xiaoming", device_id="s1-gate", place="north gate")
     response = await attendance.post(CHECK_OUTS, json=body, headers={**KIOSK, "Idempotency-Key": "co-1"})
@@ -82,7 +81,7 @@ async def test_at5_bx2_a_kiosk_hands_a_child_to_their_mum_and_records_who_when_w
     ]
 
 
-async def test_at5_someone_not_on_the_list_is_refused_with_an_event(attendance: httpx.AsyncClient) -> None:
+async def test_at5_someone_not_on_the_list_is_refused_with_an_event(attendance: ServiceClient) -> None:
     body = checkout("xiaoming", AT, credential_ref="card-of-a-stranger", device_id="s1-gate")
     response = await attendance.post(CHECK_OUTS, json=body, headers=KIOSK)
     assert response.status_code == 403
@@ -102,7 +101,7 @@ async def test_at5_someone_not_on_the_list_is_refused_with_an_event(attendance: 
     )
 
 
-async def test_bx2_a_restricted_person_is_refused_and_raises_an_urgent_alert(attendance: httpx.AsyncClient) -> None:
+async def test_bx2_a_restricted_person_is_refused_and_raises_an_urgent_alert(attendance: ServiceClient) -> None:
     body = checkout("xiaoli", AT, credential_ref="card-dad-xiaoli", device_id="s1-gate")
     response = await attendance.post(CHECK_OUTS, json=body, headers=KIOSK)
     assert (response.status_code, response.json()["reason"], response.json()["restricted"]) == (403, "restricted", True)
@@ -116,20 +115,20 @@ async def test_bx2_a_restricted_person_is_refused_and_raises_an_urgent_alert(att
     ]
 
 
-async def test_at5_a_child_leaves_alone_only_with_the_standing_permission(attendance: httpx.AsyncClient) -> None:
+async def test_at5_a_child_leaves_alone_only_with_the_standing_permission(attendance: ServiceClient) -> None:
     alone = await attendance.post(CHECK_OUTS, json=checkout("xiaogang", AT, release="walk_alone"), headers=TEACHER)
     assert (alone.status_code, alone.json()["reason"]) == (403, "no_walk_permission")
     walker = await attendance.post(CHECK_OUTS, json=checkout("xiaohong", AT, release="walk_alone"), headers=TEACHER)
     assert (walker.status_code, walker.json()["handled_by"], walker.json()["staff_id"]) == (201, "staff", "t-zhao")
 
 
-async def test_at4_a_guardian_collects_their_own_child_early_in_the_app(attendance: httpx.AsyncClient) -> None:
+async def test_at4_a_guardian_collects_their_own_child_early_in_the_app(attendance: ServiceClient) -> None:
     response = await attendance.post(CHECK_OUTS, json=checkout("xiaoming", local(16, 40)), headers=MUM)
     assert response.status_code == 201
     assert (response.json()["handled_by"], response.json()["early"]) == ("guardian", True)
 
 
-async def test_bx5_staff_hand_a_child_to_the_bus_only_on_a_bus_day(attendance: httpx.AsyncClient) -> None:
+async def test_bx5_staff_hand_a_child_to_the_bus_only_on_a_bus_day(attendance: ServiceClient) -> None:
     bus = await attendance.post(CHECK_OUTS, json=checkout("xiaogang", AT, release="bus"), headers=TEACHER)
     assert (bus.status_code, bus.json()["rule"]) == (422, "BX-5")
     plan = {"mode": "bus", "on": "2026-11-26"}
@@ -145,7 +144,7 @@ async def test_bx5_staff_hand_a_child_to_the_bus_only_on_a_bus_day(attendance: h
     assert await count(attendance, store.CheckOut) == 0
 
 
-async def test_a_batch_of_check_outs_reports_each_one(attendance: httpx.AsyncClient) -> None:
+async def test_a_batch_of_check_outs_reports_each_one(attendance: ServiceClient) -> None:
     events = [
         checkout("xiaoming", AT, credential_ref="card-mum-xiaoming"),
         checkout("xiaoli", AT, credential_ref="card-dad-xiaoli"),
@@ -190,7 +189,7 @@ async def test_a_batch_of_check_outs_reports_each_one(attendance: httpx.AsyncCli
     ids=["other-school-kiosk", "other-school-admin", "other-family", "other-class", "other-device", "subject", "none"],
 )
 async def test_nobody_else_checks_a_child_out(
-    attendance: httpx.AsyncClient, headers: dict[str, str], body: dict[str, object], status: int
+    attendance: ServiceClient, headers: dict[str, str], body: dict[str, object], status: int
 ) -> None:
     response = await attendance.post(CHECK_OUTS, json=body, headers=headers)
     assert response.status_code == status
@@ -203,7 +202,7 @@ async def test_nobody_else_checks_a_child_out(
 
 
 async def test_a_class_teacher_hands_over_their_own_class_and_another_school_lists_nothing(
-    attendance: httpx.AsyncClient,
+    attendance: ServiceClient,
 ) -> None:
     own = await attendance.post(
         CHECK_OUTS, json=checkout("xiaoming", AT, person_id="p-mum-xiaoming"), headers=CLASS_TEACHER_G1

@@ -6,14 +6,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
-import httpx
 import pytest
 
 from chassis.auth import Role
 from chassis.clock import FakeClock
 from services.attendance.emergency import store
 from services.attendance.timers.timers import fire_due
-from tests.conftest import auth
+from tests.conftest import ServiceClient, auth
 from tests.services.attendance_afternoon import ADMIN, DUTY, KIOSK, MUM, OTHER_ADMIN, TEACHER, afternoon, count, local
 from tests.services.conftest import read_topic
 
@@ -23,7 +22,7 @@ BROADCASTS = "/attendance/v1/emergency/broadcasts"
 
 
 @pytest.fixture
-async def attendance(pg_url: str, topic_prefix: str) -> AsyncIterator[httpx.AsyncClient]:
+async def attendance(pg_url: str, topic_prefix: str) -> AsyncIterator[ServiceClient]:
     """s1 at 14:00 with every child checked in at 13:50."""
     clock = FakeClock(local(14, 0))
     async with afternoon(pg_url, topic_prefix, clock) as client:
@@ -34,12 +33,11 @@ async def attendance(pg_url: str, topic_prefix: str) -> AsyncIterator[httpx.Asyn
         await client.post(
             "/attendance/v1/check-ins/batch", json={"device_id": "s1-gate", "events": events}, headers=KIOSK
         )
-        client.clock = clock  # type: ignore[attr-defined]
         yield client
 
 
 async def test_at7_a_storm_sends_grade_1_home_early_and_the_uncollected_go_to_reception(
-    attendance: httpx.AsyncClient,
+    attendance: ServiceClient,
 ) -> None:
     body = {"grades": [1], "reason": "weather", "dismiss_at": local(15, 0).isoformat(), "note": "暴雨预警"}
     response = await attendance.post(BROADCASTS, json=body, headers={**DUTY, "Idempotency-Key": "storm"})
@@ -54,18 +52,18 @@ async def test_at7_a_storm_sends_grade_1_home_early_and_the_uncollected_go_to_re
         "credential_ref": "card-grandpa-xiaoli",
         "device_id": "s1-gate",
     }
-    clock: FakeClock = attendance.clock  # type: ignore[attr-defined]
+    clock: FakeClock = attendance.fake_clock
     clock.advance(local(15, 5) - clock.now())
     assert (await attendance.post("/attendance/v1/check-outs", json=collected, headers=KIOSK)).status_code == 201
     clock.advance(timedelta(minutes=11))  # 15:16: fifteen minutes after the early dismissal
-    await fire_due(attendance.app.state.runtime)  # type: ignore[attr-defined]
+    await fire_due(attendance.runtime)
     cases = await attendance.get("/attendance/v1/not-collected", params={"date": "2026-11-25"}, headers=TEACHER)
     assert [c["student_id"] for c in cases.json()["items"]] == ["xiaoming"]  # grade 3 is not dismissed yet
     clear = await attendance.post(f"{BROADCASTS}/{broadcast['broadcast_id']}/all-clear", headers=ADMIN)
     assert (clear.status_code, clear.json()["cleared_by"]) == (200, "school_admin:admin-1")
     twice = await attendance.post(f"{BROADCASTS}/{broadcast['broadcast_id']}/all-clear", headers=ADMIN)
     assert (twice.status_code, twice.json()["rule"]) == (409, "BX-7")
-    events = await read_topic(attendance.prefix, "attendance.events", count=4 + 5)  # type: ignore[attr-defined]
+    events = await read_topic(attendance.prefix, "attendance.events", count=4 + 5)
     kinds = [e.type for e in events if e.type != "attendance.student_checked_in.v1"]
     assert sorted(kinds) == [  # school and student events are keyed apart: compare without order
         "attendance.emergency_all_clear.v1",
@@ -78,19 +76,19 @@ async def test_at7_a_storm_sends_grade_1_home_early_and_the_uncollected_go_to_re
     assert (sent.subject, sent.data["grades"], sent.data["reason"], sent.data["drill"]) == ("s1", [1], "weather", False)
 
 
-async def test_bx7_a_drill_is_announced_as_a_drill_and_changes_nobodys_day(attendance: httpx.AsyncClient) -> None:
+async def test_bx7_a_drill_is_announced_as_a_drill_and_changes_nobodys_day(attendance: ServiceClient) -> None:
     body = {"drill": True, "reason": "emergency", "dismiss_at": local(15, 0).isoformat()}
     drill = await attendance.post(BROADCASTS, json=body, headers=ADMIN)
     assert (drill.status_code, drill.json()["drill"], drill.json()["grades"]) == (201, True, [])
-    clock: FakeClock = attendance.clock  # type: ignore[attr-defined]
+    clock: FakeClock = attendance.fake_clock
     clock.advance(local(15, 30) - clock.now())
-    await fire_due(attendance.app.state.runtime)  # type: ignore[attr-defined]
+    await fire_due(attendance.runtime)
     cases = await attendance.get("/attendance/v1/not-collected", params={"date": "2026-11-25"}, headers=TEACHER)
     assert cases.json()["items"] == []
     assert (
         await attendance.post(f"{BROADCASTS}/{drill.json()['broadcast_id']}/all-clear", headers=DUTY)
     ).status_code == 200
-    events = await read_topic(attendance.prefix, "attendance.events", count=4 + 2)  # type: ignore[attr-defined]
+    events = await read_topic(attendance.prefix, "attendance.events", count=4 + 2)
     assert [(e.type, e.data["drill"]) for e in events if "emergency" in e.type] == [
         ("attendance.emergency_broadcast.v1", True),
         ("attendance.emergency_all_clear.v1", True),
@@ -107,7 +105,7 @@ async def test_bx7_a_drill_is_announced_as_a_drill_and_changes_nobodys_day(atten
     ids=["unknown-grade", "past", "later-than-usual"],
 )
 async def test_at7_a_broadcast_that_makes_no_sense_is_refused(
-    attendance: httpx.AsyncClient, body: dict[str, object], detail: str
+    attendance: ServiceClient, body: dict[str, object], detail: str
 ) -> None:
     response = await attendance.post(BROADCASTS, json=body, headers=ADMIN)
     assert (response.status_code, response.json()["rule"]) == (422, "AT-7")
@@ -116,7 +114,7 @@ async def test_at7_a_broadcast_that_makes_no_sense_is_refused(
 
 
 async def test_only_the_schools_admin_or_duty_leader_broadcast_and_another_school_sees_nothing(
-    attendance: httpx.AsyncClient,
+    attendance: ServiceClient,
 ) -> None:
     body = {"reason": "weather", "dismiss_at": local(15, 0).isoformat()}
     for headers in (MUM, TEACHER, KIOSK, auth(Role.CLASS_TEACHER, "t-li", school="s1")):

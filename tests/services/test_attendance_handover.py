@@ -39,7 +39,7 @@ DUTY = auth(Role.DUTY_LEADER, "duty-1", school="s1")
 async def test_handover_counts_acknowledgements_discrepancies_and_escalation(pg_url: str, topic_prefix: str) -> None:
     clock = FakeClock(local(14, 30))
     async with school(pg_url, topic_prefix, clock) as client:
-        runtime: Runtime = client.app.state.runtime  # type: ignore[attr-defined]
+        runtime: Runtime = client.runtime
         # Hong is on approved leave: her leave note goes with class A's handover (AT-1).
         leave = (await ask_leave(client, "hong")).json()["leave_id"]
         await client.post(f"/attendance/v1/leave-requests/{leave}/approve", json={}, headers=TEACHER_A)

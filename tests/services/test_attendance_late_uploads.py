@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime, timedelta
 
-import httpx
 import pytest
 
 from chassis.clock import FakeClock
 from services.attendance.timers.timers import fire_due
+from tests.conftest import ServiceClient
 from tests.services.attendance_afternoon import ADMIN, KIOSK, TEACHER, afternoon, checkout, local
 from tests.services.conftest import read_topic
 
@@ -28,14 +28,14 @@ def arrivals(*children: str, at: datetime) -> list[dict[str, str]]:
     return [{"student_id": s, "occurred_at": at.isoformat(), "method": "card"} for s in children]
 
 
-async def fire(client: httpx.AsyncClient, clock: FakeClock, moment: datetime) -> int:
+async def fire(client: ServiceClient, clock: FakeClock, moment: datetime) -> int:
     """Move the clock to `moment` and fire what is due, as the worker would."""
     clock.advance(moment - clock.now())
-    return await fire_due(client.app.state.runtime)  # type: ignore[attr-defined]
+    return await fire_due(client.runtime)
 
 
-async def published_kinds(client: httpx.AsyncClient, count: int) -> Counter[str]:
-    published = await read_topic(client.prefix, "attendance.events", count=count)  # type: ignore[attr-defined]
+async def published_kinds(client: ServiceClient, count: int) -> Counter[str]:
+    published = await read_topic(client.prefix, "attendance.events", count=count)
     return Counter(e.type.removeprefix("attendance.").removesuffix(".v1") for e in published)
 
 

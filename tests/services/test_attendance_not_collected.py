@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections import Counter
 
-import httpx
 import pytest
 
 from chassis.clock import FakeClock
+from contracts.enrollment import StudentEnrolled
 from services.attendance.timers.timers import fire_due
+from tests.conftest import ServiceClient
 from tests.services.attendance_afternoon import (
     ADMIN,
     DUTY,
@@ -29,10 +30,10 @@ CHECK_INS = "/attendance/v1/check-ins/batch"
 CHECK_OUTS = "/attendance/v1/check-outs"
 
 
-async def at(client: httpx.AsyncClient, clock: FakeClock, hour: int, minute: int) -> int:
+async def at(client: ServiceClient, clock: FakeClock, hour: int, minute: int) -> int:
     """Move the afternoon on to hh:mm and fire what is due then."""
     clock.advance(local(hour, minute) - clock.now())
-    return await fire_due(client.app.state.runtime)  # type: ignore[attr-defined]
+    return await fire_due(client.runtime)
 
 
 async def test_at6_an_afternoon_with_a_child_not_collected(pg_url: str, topic_prefix: str) -> None:
@@ -109,7 +110,7 @@ async def test_at6_an_afternoon_with_a_child_not_collected(pg_url: str, topic_pr
         again = await client.post("/attendance/v1/days/2026-11-25/clear", headers=DUTY)
         assert again.status_code == 200
 
-        published = await read_topic(client.prefix, "attendance.events", count=15)  # type: ignore[attr-defined]
+        published = await read_topic(client.prefix, "attendance.events", count=15)
         kinds = Counter(e.type.removeprefix("attendance.").removesuffix(".v1") for e in published)
         assert kinds == {
             "student_checked_in": 4,
@@ -138,7 +139,7 @@ async def test_at4_at6_hundreds_of_children_leave_band_by_band_and_only_the_unco
 ) -> None:
     clock = FakeClock(local(15, 0))
     extra = more_children(per_grade=30)
-    children = [e.student_id for e in extra if e.type == "enrollment.student_enrolled.v1"]  # type: ignore[attr-defined]
+    children = [e.student_id for e in extra if isinstance(e, StudentEnrolled)]
     async with afternoon(pg_url, topic_prefix, clock, extra) as client:
         everyone = [*children, "xiaoli", "xiaohong", "xiaogang", "xiaoming"]
         events = [{"student_id": s, "occurred_at": local(15, 0).isoformat(), "method": "card"} for s in everyone]
@@ -183,7 +184,7 @@ async def test_at4_at6_hundreds_of_children_leave_band_by_band_and_only_the_unco
         assert (await client.post("/attendance/v1/days/2026-11-25/clear", headers=DUTY)).status_code == 201
 
         total = 2 * len(everyone) + 1 + 4 + 1 + 1
-        published = await read_topic(client.prefix, "attendance.events", count=total)  # type: ignore[attr-defined]
+        published = await read_topic(client.prefix, "attendance.events", count=total)
         kinds = Counter(e.type.removeprefix("attendance.").removesuffix(".v1") for e in published)
         assert kinds == {
             "student_checked_in": len(everyone),

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-import httpx
 import pytest
 
 from chassis.auth import Role
@@ -16,7 +15,7 @@ from contracts.policy import PolicySettings
 from services.attendance.reconciliation import store
 from services.attendance.reference.store import policy_on
 from services.attendance.timers.timers import fire_due
-from tests.conftest import auth, eventually
+from tests.conftest import ServiceClient, auth, eventually
 from tests.services.conftest import publish_as_producer
 from tests.services.test_attendance_board import grant_leave
 from tests.services.test_attendance_reference import AT, CHESS, CLASS_A, CLASS_B, DAY, HOMEWORK, school
@@ -43,7 +42,7 @@ def marks(**statuses: str) -> dict[str, Any]:
     return {"marks": [{"student_id": s, "status": status} for s, status in statuses.items()]}
 
 
-async def check_in(client: httpx.AsyncClient, student_id: str) -> None:
+async def check_in(client: ServiceClient, student_id: str) -> None:
     body = {
         "student_id": student_id,
         "occurred_at": runtime_of(client).clock.now().isoformat(),
@@ -83,7 +82,7 @@ async def test_bx4_children_at_school_but_not_in_their_session_are_alerted_once_
         listed = await client.get(
             "/attendance/v1/missing-from-session", params={"date": DAY.isoformat()}, headers=ADMIN
         )
-        events = await read_types(client.prefix, MISSING, count=3)  # type: ignore[attr-defined]
+        events = await read_types(client.prefix, MISSING, count=3)
     # 小明 is expected in homework and in the chess club, 小芳 in homework; 小刚 has leave from homework
     assert alerts(events) == [
         ("fang", HOMEWORK_SESSION, CLASS_B),
@@ -113,7 +112,7 @@ async def test_bx4_a_register_arriving_after_the_check_alerts_at_once_and_a_corr
         corrected = await client.put(register(CLASS_B), json=marks(fang="absent"), headers=TEACHER_B)
         assert corrected.status_code == 200
         shown = await client.get(register(CLASS_B), headers=TEACHER_B)
-        events = await read_types(client.prefix, MISSING, count=1)  # type: ignore[attr-defined]
+        events = await read_types(client.prefix, MISSING, count=1)
     assert alerts(events) == [("fang", HOMEWORK_SESSION, CLASS_B)]
     assert [(m["student_id"], m["status"]) for m in shown.json()["items"]] == [("fang", "absent"), ("li", "present")]
 
@@ -143,7 +142,7 @@ async def test_bx4_a_policy_change_after_the_registers_moves_the_sessions_check(
         move_to(clock, at(16, 21))
         await fire_due(runtime_of(client))
         await fire_due(runtime_of(client))
-        events = await read_types(client.prefix, MISSING, count=1)  # type: ignore[attr-defined]
+        events = await read_types(client.prefix, MISSING, count=1)
     assert alerts(events) == [("fang", HOMEWORK_SESSION, CLASS_B)]
     assert {datetime.fromisoformat(e.data["due_at"]) for e in events} == {at(16, 20)}
 

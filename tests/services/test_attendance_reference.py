@@ -9,7 +9,6 @@ import contextlib
 from collections.abc import AsyncIterator
 from datetime import date, datetime, time, timedelta
 
-import httpx
 import pytest
 from sqlalchemy import func, select
 
@@ -43,7 +42,7 @@ from contracts.policy import PolicySettings
 from services.attendance.app import DEFINITION
 from services.attendance.reference import store as ref
 from services.attendance.store import RosterStudent
-from tests.conftest import eventually, running, stack_settings
+from tests.conftest import ServiceClient, eventually, running, stack_settings
 from tests.services.conftest import publish_as_producer
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
@@ -160,15 +159,14 @@ async def programs_known(runtime: Runtime) -> int:
 @contextlib.asynccontextmanager
 async def school(
     pg_url: str, topic_prefix: str, clock: FakeClock, extra: list[Event] | None = None, **settings: object
-) -> AsyncIterator[httpx.AsyncClient]:
+) -> AsyncIterator[ServiceClient]:
     """Attendance on PostgreSQL and Kafka with the world above loaded (the timer worker ticks every 50 ms)."""
     events = world_events() + (extra or [])
     await publish_as_producer(topic_prefix, events, school_id="s1")
     config = stack_settings(DEFINITION, pg_url, topic_prefix, **({"timer_tick_seconds": 0.05} | settings))
     async with running(DEFINITION, config, clock=clock) as client:
-        runtime: Runtime = client.app.state.runtime  # type: ignore[attr-defined]
+        runtime: Runtime = client.runtime
         await eventually(lambda: _loaded(runtime, 6, 2))
-        client.prefix = topic_prefix  # type: ignore[attr-defined]
         yield client
 
 
@@ -218,7 +216,7 @@ async def test_the_reference_copies_answer_the_slices_queries(pg_url: str, topic
         ClubPlaceReleased(program_id=CHESS, student_id="ming", school_id="s1", effective_on=date(2026, 9, 17)),
     ]
     async with school(pg_url, topic_prefix, FakeClock(AT), later) as client:
-        runtime: Runtime = client.app.state.runtime  # type: ignore[attr-defined]
+        runtime: Runtime = client.runtime
 
         async def settled() -> bool:
             async with runtime.db.sessions() as session:

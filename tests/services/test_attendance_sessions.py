@@ -103,7 +103,7 @@ async def test_a_child_enrolled_mid_day_joins_that_days_session(pg_url: str, top
                 active_from=DAY,
             ),
         ]
-        await publish_as_producer(client.prefix, late, school_id="s1")  # type: ignore[attr-defined]
+        await publish_as_producer(client.prefix, late, school_id="s1")
 
         async def joined() -> bool:
             found = (await client.get(f"/attendance/v1/sessions/{HOMEWORK}:{DAY}", headers=ADMIN)).json()

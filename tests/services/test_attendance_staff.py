@@ -9,7 +9,6 @@ from collections.abc import Collection
 from datetime import datetime, time
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import func, select
 
@@ -21,7 +20,7 @@ from contracts.enrollment import ProgramKind, ProgramScheduled
 from contracts.envelope import Envelope
 from services.attendance.staff import store
 from services.attendance.timers.timers import fire_due
-from tests.conftest import KAFKA, auth, eventually
+from tests.conftest import KAFKA, ServiceClient, auth, eventually
 from tests.services.conftest import publish_as_producer
 from tests.services.test_attendance_reference import AT, CHESS, DAY, HOMEWORK, TERM, school
 
@@ -92,12 +91,12 @@ def move_to(clock: FakeClock, moment: datetime) -> None:
     clock.advance(moment - clock.now())
 
 
-def runtime_of(client: httpx.AsyncClient) -> Runtime:
-    runtime: Runtime = client.app.state.runtime  # type: ignore[attr-defined]
+def runtime_of(client: ServiceClient) -> Runtime:
+    runtime: Runtime = client.runtime
     return runtime
 
 
-async def rows(client: httpx.AsyncClient, table: Any) -> int:
+async def rows(client: ServiceClient, table: Any) -> int:
     async with runtime_of(client).db.sessions() as session:
         return int((await session.execute(select(func.count()).select_from(table))).scalar_one())
 
@@ -117,7 +116,7 @@ async def test_at9_sign_ins_are_judged_by_the_clock_and_published_once_per_teach
         late = await client.post(f"/attendance/v1/sessions/{CHESS_SESSION}/teacher-sign-in", headers=CHESS_TEACHER)
         assert late.status_code == 201
         assert (late.json()["status"], late.json()["minutes_late"]) == ("late", 7)
-        events = await read_types(client.prefix, STAFF_TYPES, count=2)  # type: ignore[attr-defined]
+        events = await read_types(client.prefix, STAFF_TYPES, count=2)
     assert sorted((e.subject, e.data["status"], e.data["minutes_late"], e.schoolid) for e in events) == [
         ("t-chess", "late", 7, "s1"),
         ("t-service", "on_time", 0, "s1"),
@@ -156,7 +155,7 @@ async def test_at9_a_teacher_not_signed_in_by_the_session_end_is_absent_once(pg_
             params={"date": DAY.isoformat(), "limit": 1, "after": first_page.json()["next"]},
             headers=ADMIN,
         )
-        events = await read_types(client.prefix, STAFF_TYPES, count=2)  # type: ignore[attr-defined]
+        events = await read_types(client.prefix, STAFF_TYPES, count=2)
     assert [(r["staff_id"], r["status"], r["decided_by"]) for r in sheet.json()["items"]] == [
         ("t-chess", "absent", "deadline"),  # the roll sheet is by session: s1-chess before s1-homework
         ("t-service", "on_time", "teacher"),
@@ -196,7 +195,7 @@ async def test_at9_the_activity_record_is_complete_only_with_every_part_and_amen
         stranger = await client.put(url, json={**draft, "student_ids": ["ming", "s2-wei"]}, headers=SERVICE)
         assert stranger.status_code == 422
         assert "s2-wei" in stranger.json()["detail"]
-        events = await read_types(client.prefix, STAFF_TYPES, count=2)  # type: ignore[attr-defined]
+        events = await read_types(client.prefix, STAFF_TYPES, count=2)
     assert [(e.subject, e.data["revision"], e.data["complete"], e.data["missing"]) for e in events] == [
         ("t-service", 1, False, ["effect"]),
         ("t-service", 2, True, []),
@@ -214,7 +213,7 @@ async def test_at9_two_first_filings_at_once_become_two_revisions_not_an_error(p
         answers = await asyncio.gather(*(client.put(url, json=b, headers=CHESS_TEACHER) for b in bodies))
         assert sorted(a.status_code for a in answers) == [200, 201]
         assert sorted(a.json()["revision"] for a in answers) == [1, 2]
-        events = await read_types(client.prefix, STAFF_TYPES, count=2)  # type: ignore[attr-defined]
+        events = await read_types(client.prefix, STAFF_TYPES, count=2)
     assert [e.data["revision"] for e in events] == [1, 2]
     assert len({e.data["record_id"] for e in events}) == 1
 
@@ -248,7 +247,7 @@ async def test_at10_qa1_a_patrol_deducts_per_finding_and_finding_no_teacher_mark
         move_to(clock, at(16, 41))
         await fire_due(runtime_of(client))  # the deadline finds the judgement made: no second absence
         sheet = await client.get(f"/attendance/v1/sessions/{CHESS_SESSION}/staff", headers=DUTY)
-        events = await read_types(client.prefix, STAFF_TYPES, count=3)  # type: ignore[attr-defined]
+        events = await read_types(client.prefix, STAFF_TYPES, count=3)
     assert [(s["staff_id"], s["status"], s["decided_by"]) for s in sheet.json()["sign_ins"]] == [
         ("t-chess", "absent", "t-duty")
     ]
@@ -294,7 +293,7 @@ async def test_at9_st3_noon_service_is_a_half_session_and_incidents_name_the_tea
             f"/attendance/v1/sessions/{NOON_SESSION}/incidents", json={"kind": "gossip"}, headers=ADMIN
         )
         assert bad_kind.status_code == 422
-        events = await read_types(client.prefix, STAFF_TYPES, count=2)  # type: ignore[attr-defined]
+        events = await read_types(client.prefix, STAFF_TYPES, count=2)
     assert [(e.type, e.subject, e.data["half_session"], e.data["session_kind"]) for e in events] == [
         ("attendance.teacher_signed_in.v1", "t-noon", True, "noon_care"),
         ("attendance.staff_incident_reported.v1", "t-noon", True, "noon_care"),
@@ -339,4 +338,4 @@ async def test_another_school_another_sessions_teacher_and_a_guardian_get_nothin
         assert roll.status_code == 403
         for table in (store.TeacherSignIn, store.ActivityRecordRow, store.PatrolRow, store.StaffIncident):
             assert await rows(client, table) == 0
-        assert await read_types(client.prefix, STAFF_TYPES, count=0, quiet=0.5) == []  # type: ignore[attr-defined]
+        assert await read_types(client.prefix, STAFF_TYPES, count=0, quiet=0.5) == []

@@ -51,14 +51,14 @@ async def test_a_due_timer_fires_once_after_a_restart(pg_url: str, topic_prefix:
     key = f"restart-{topic_prefix}"
     # The worker ticks every 20 s of real time here, so only the explicit fire_due calls race it.
     async with school(pg_url, topic_prefix, clock, timer_tick_seconds=20.0) as client:
-        runtime: Runtime = client.app.state.runtime  # type: ignore[attr-defined]
+        runtime: Runtime = client.runtime
         await schedule(runtime, "test_ping", key, 10)
         await schedule(runtime, "test_ping", key, 10)  # scheduling again is idempotent
         clock.advance(timedelta(minutes=9))
         assert await fire_due(runtime) == 0
     clock.advance(timedelta(minutes=2))
     async with school(pg_url, topic_prefix, clock, timer_tick_seconds=0.05) as client:
-        runtime = client.app.state.runtime  # type: ignore[attr-defined]
+        runtime = client.runtime
         fired = await fire_due(runtime)  # the restarted worker ticks alongside: together they fire it once
         assert fired <= 1
         async with runtime.db.sessions() as session:
@@ -75,7 +75,7 @@ async def test_a_due_timer_fires_once_after_a_restart(pg_url: str, topic_prefix:
 async def test_a_cancelled_timer_never_fires_and_a_failing_one_is_given_up(pg_url: str, topic_prefix: str) -> None:
     clock = FakeClock(AT)
     async with school(pg_url, topic_prefix, clock, timer_tick_seconds=20.0) as client:
-        runtime: Runtime = client.app.state.runtime  # type: ignore[attr-defined]
+        runtime: Runtime = client.runtime
         cancelled, failing = f"cancel-{topic_prefix}", f"flaky-{topic_prefix}"
         await schedule(runtime, "test_ping", cancelled, 5)
         await schedule(runtime, "test_flaky", failing, 5)
@@ -99,7 +99,7 @@ async def test_a_cancelled_timer_never_fires_and_a_failing_one_is_given_up(pg_ur
 async def test_a_schools_day_opens_once_and_again_after_its_schedule_changes(pg_url: str, topic_prefix: str) -> None:
     clock = FakeClock(AT)
     async with school(pg_url, topic_prefix, clock, timer_tick_seconds=20.0) as client:
-        runtime: Runtime = client.app.state.runtime  # type: ignore[attr-defined]
+        runtime: Runtime = client.runtime
         before = len(OPENED)
         await open_today(runtime)
         await open_today(runtime)

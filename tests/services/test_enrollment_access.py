@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 
 from chassis.clock import FakeClock
 from services.enrollment.app import DEFINITION
-from tests.conftest import delete_topics, eventually, fresh_database, running, stack_settings
+from tests.conftest import ServiceClient, delete_topics, eventually, fresh_database, running, stack_settings
 from tests.services.enrollment_access_cases import (
     ADMIN,
     CASES,
@@ -39,25 +39,25 @@ from tests.services.enrollment_school import FIRST_DAY
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(180)]
 
-Check = Callable[[httpx.AsyncClient], Awaitable[None]]
+Check = Callable[[ServiceClient], Awaitable[None]]
 
 
-async def outbox(client: httpx.AsyncClient) -> list[dict[str, Any]]:
+async def outbox(client: ServiceClient) -> list[dict[str, Any]]:
     """Enrollment's outbox, oldest first, as envelopes."""
     table = DEFINITION.tables.outbox
-    async with client.app.state.runtime.db.sessions() as session:  # type: ignore[attr-defined]
+    async with client.runtime.db.sessions() as session:
         rows = (await session.execute(select(table.c.payload).order_by(table.c.id))).scalars().all()
     return [json.loads(row) for row in rows]
 
 
-async def outbox_size(client: httpx.AsyncClient) -> int:
+async def outbox_size(client: ServiceClient) -> int:
     """How many rows enrollment's outbox holds."""
     table = DEFINITION.tables.outbox
-    async with client.app.state.runtime.db.sessions() as session:  # type: ignore[attr-defined]
+    async with client.runtime.db.sessions() as session:
         return int((await session.execute(select(func.count()).select_from(table))).scalar_one())
 
 
-async def request(client: httpx.AsyncClient, case: Case, url: str, caller: str) -> httpx.Response:
+async def request(client: ServiceClient, case: Case, url: str, caller: str) -> httpx.Response:
     """The case's call by `caller`."""
     headers = FOREIGN[caller]
     body = case.guardian_body if case.guardian_body is not None and caller in GUARDIAN_CALLERS else case.body
@@ -65,7 +65,7 @@ async def request(client: httpx.AsyncClient, case: Case, url: str, caller: str) 
 
 
 async def own_school_creation(
-    client: httpx.AsyncClient, caller: dict[str, str], method: str, path: str, body: Any, announced: bool = True
+    client: ServiceClient, caller: dict[str, str], method: str, path: str, body: Any, announced: bool = True
 ) -> list[dict[str, Any]]:
     """A foreign caller's legitimate call: it works, names nothing of `one`, and every event it adds is not `one`'s."""
     before = len(await outbox(client))
@@ -78,13 +78,13 @@ async def own_school_creation(
     return added
 
 
-async def a_d2_school_lands_in_d2(client: httpx.AsyncClient) -> None:
+async def a_d2_school_lands_in_d2(client: ServiceClient) -> None:
     """An operator registers schools in their own district, never another's."""
     added = await own_school_creation(client, FOREIGN["d2-operator"], "POST", "/schools", {"id": "four", "name": "四"})
     assert [(e["data"]["school_id"], e["data"]["district_id"]) for e in added] == [("four", "d2")]
 
 
-async def created_in_s2(client: httpx.AsyncClient, path: str, body: dict[str, Any]) -> None:
+async def created_in_s2(client: ServiceClient, path: str, body: dict[str, Any]) -> None:
     """School `two`'s admin creates in `two`."""
     added = await own_school_creation(client, FOREIGN["s2-admin"], "POST", path, body)
     assert {e["schoolid"] for e in added} == {"two"}
@@ -95,28 +95,28 @@ def s2_creates(path: str, body: dict[str, Any]) -> Check:
     return lambda client: created_in_s2(client, path, body)
 
 
-async def d2_default_reaches_only_d2(client: httpx.AsyncClient) -> None:
+async def d2_default_reaches_only_d2(client: ServiceClient) -> None:
     """PL-1: a d2 operator's district default is published to d2's schools only."""
     body = {"effective_from": "2026-09-01", "settings": {"class_hour_minutes": 40}}
     added = await own_school_creation(client, FOREIGN["d2-operator"], "PUT", "/policy-profiles/district", body)
     assert {e["schoolid"] for e in added} <= {"three", "four"}
 
 
-async def s2_overrides_only_s2(client: httpx.AsyncClient) -> None:
+async def s2_overrides_only_s2(client: ServiceClient) -> None:
     """PL-1: a school's overrides are its own."""
     body = {"effective_from": "2026-09-01", "overrides": {"class_hour_minutes": 35}}
     added = await own_school_creation(client, FOREIGN["s2-admin"], "PUT", "/policy-profiles/school", body)
     assert {e["schoolid"] for e in added} == {"two"}
 
 
-async def s2_registers_a_guardian_of_s2(client: httpx.AsyncClient) -> None:
+async def s2_registers_a_guardian_of_s2(client: ServiceClient) -> None:
     """EN-8: a guardian registered by `two` (registration announces nothing) is not `one`'s."""
     body = {"id": "two-mum", "name": "妈妈", "phone": "13800000000"}
     await own_school_creation(client, FOREIGN["s2-admin"], "POST", "/guardians", body, announced=False)
     assert (await client.get(f"{V1}/guardians/two-mum", headers=ADMIN)).status_code == 404
 
 
-async def s2_imports_into_s2(client: httpx.AsyncClient) -> None:
+async def s2_imports_into_s2(client: ServiceClient) -> None:
     """EN-8: a file naming `one`'s class id (as `two`'s own spreadsheet id) makes a class of `two`, not `one`'s."""
     before = len(await outbox(client))
     headers = {**FOREIGN["s2-admin"], "Content-Type": "text/csv"}
@@ -204,7 +204,7 @@ def test_every_route_has_a_case() -> None:
 
 
 @pytest.fixture(scope="module")
-async def seeded() -> AsyncIterator[tuple[httpx.AsyncClient, dict[str, str]]]:
+async def seeded() -> AsyncIterator[tuple[ServiceClient, dict[str, str]]]:
     """Enrollment on the real stack with both districts seeded, once for the module; the client and generated ids."""
     prefix = f"t{uuid.uuid4().hex[:10]}."
     try:
@@ -217,7 +217,7 @@ async def seeded() -> AsyncIterator[tuple[httpx.AsyncClient, dict[str, str]]]:
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: f"{case.method} {case.template}")
-async def test_a_foreign_caller_gets_nothing(seeded: tuple[httpx.AsyncClient, dict[str, str]], case: Case) -> None:
+async def test_a_foreign_caller_gets_nothing(seeded: tuple[ServiceClient, dict[str, str]], case: Case) -> None:
     """EN-1/EN-8/PL-1: another school, district, family or class gets 403/404, sees nothing and changes nothing."""
     client, ids = seeded
     url = case.url(ids)
@@ -240,7 +240,7 @@ async def test_a_foreign_caller_gets_nothing(seeded: tuple[httpx.AsyncClient, di
 
 @pytest.mark.parametrize("key", NOT_CROSS_TENANT, ids=" ".join)
 async def test_a_legitimate_call_lands_in_the_callers_own_school(
-    seeded: tuple[httpx.AsyncClient, dict[str, str]], key: tuple[str, str]
+    seeded: tuple[ServiceClient, dict[str, str]], key: tuple[str, str]
 ) -> None:
     """The routes another school or district may call act on the caller's own school (the token's, not the body's)."""
     await NOT_CROSS_TENANT[key][1](seeded[0])

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from chassis.auth import Role
-from tests.conftest import auth
+from tests.conftest import ServiceClient, auth
 from tests.services.conftest import read_topic
 from tests.services.enrollment_school import (
     ADMIN,
@@ -34,7 +34,7 @@ SET_UP = 10  # events announcing the fixture's schools, terms, classes and class
 
 
 @pytest.fixture
-async def enrollment(pg_url: str, topic_prefix: str) -> AsyncIterator[httpx.AsyncClient]:
+async def enrollment(pg_url: str, topic_prefix: str) -> AsyncIterator[ServiceClient]:
     """实验小学 with 一年级1班 (class teacher 赵老师) and 三年级1班 (李老师)."""
     async with enrollment_school(pg_url, topic_prefix) as client:
         await add_class(client, "g1c1", 1, "teacher-zhao")
@@ -43,33 +43,31 @@ async def enrollment(pg_url: str, topic_prefix: str) -> AsyncIterator[httpx.Asyn
 
 
 async def child(
-    client: httpx.AsyncClient, student_id: str, choices: tuple[str, ...] = (), priority: tuple[str, ...] = ()
+    client: ServiceClient, student_id: str, choices: tuple[str, ...] = (), priority: tuple[str, ...] = ()
 ) -> str:
     """A grade-3 child with an approved application; the application id."""
     await add_child(client, student_id, "g3c1", f"{student_id}-mum", priority)
     return await approved(client, student_id, f"{student_id}-mum", "teacher-li", choices)
 
 
-async def join(
-    client: httpx.AsyncClient, program_id: str, student_id: str, status: int, **extra: object
-) -> dict[str, Any]:
+async def join(client: ServiceClient, program_id: str, student_id: str, status: int, **extra: object) -> dict[str, Any]:
     body = {"student_id": student_id, **extra}
     result: dict[str, Any] = await post(client, f"/programs/{program_id}/places", body, status=status)
     return result
 
 
-async def members(client: httpx.AsyncClient, program_id: str) -> list[str]:
+async def members(client: ServiceClient, program_id: str) -> list[str]:
     page = await call(client, "GET", f"/programs/{program_id}/places", status=200)
     return [p["student_id"] for p in page["items"]]
 
 
-async def waiting(client: httpx.AsyncClient, program_id: str) -> list[str]:
+async def waiting(client: ServiceClient, program_id: str) -> list[str]:
     page = await call(client, "GET", f"/programs/{program_id}/waitlist", status=200)
     return [w["student_id"] for w in page["items"]]
 
 
 async def test_en_3_a_run_serves_priority_children_first_then_a_seeded_lottery_recorded_and_reproducible(
-    enrollment: httpx.AsyncClient,
+    enrollment: ServiceClient,
 ) -> None:
     await post(enrollment, "/programs", club("chess", 1, [2]))
     await post(enrollment, "/programs", club("football", 2, [1, 3]))
@@ -100,7 +98,7 @@ async def test_en_3_a_run_serves_priority_children_first_then_a_seeded_lottery_r
     assert again["reproduced"] is True
 
     announced = SET_UP + 2 + 6 * 5 + 3 + run["allocated"] + run["waitlisted"] + again["waitlisted"] + 2
-    events = await read_topic(enrollment.prefix, "enrollment.events", count=announced)  # type: ignore[attr-defined]
+    events = await read_topic(enrollment.prefix, "enrollment.events", count=announced)
     completed = [e.data for e in events if e.type == "enrollment.allocation_run_completed.v1"]
     assert next((c["seed"], c["allocated"], c["waitlisted"]) for c in completed) == (20260901, 3, run["waitlisted"])
     allocated = [e for e in events if e.type == "enrollment.club_place_allocated.v1"]
@@ -119,7 +117,7 @@ async def test_en_3_a_run_serves_priority_children_first_then_a_seeded_lottery_r
 
 
 async def test_bx_1_twenty_concurrent_joins_for_the_last_three_places_give_exactly_three(
-    enrollment: httpx.AsyncClient,
+    enrollment: ServiceClient,
 ) -> None:
     await post(enrollment, "/programs", club("choir", 5, [0]))
     for n in range(22):
@@ -142,7 +140,7 @@ async def test_bx_1_twenty_concurrent_joins_for_the_last_three_places_give_exact
     assert (await call(enrollment, "GET", "/programs/choir", status=200))["places_taken"] == 5
 
 
-async def test_bx_1_a_freed_place_promotes_the_first_waitlisted_child_at_once(enrollment: httpx.AsyncClient) -> None:
+async def test_bx_1_a_freed_place_promotes_the_first_waitlisted_child_at_once(enrollment: ServiceClient) -> None:
     await post(enrollment, "/programs", club("chess", 2, [2]))
     for name in ("a", "b", "c", "d"):
         await child(enrollment, name)
@@ -166,7 +164,7 @@ async def test_bx_1_a_freed_place_promotes_the_first_waitlisted_child_at_once(en
     assert grown["places_taken"] == 3  # a larger capacity promotes at once
     assert await waiting(enrollment, "chess") == []
 
-    events = await read_topic(enrollment.prefix, "enrollment.events", count=SET_UP + 29)  # type: ignore[attr-defined]
+    events = await read_topic(enrollment.prefix, "enrollment.events", count=SET_UP + 29)
     places: dict[str, list[str]] = {}
     for event in events:
         if event.type.startswith("enrollment.club_place_") and event.subject is not None:
@@ -180,7 +178,7 @@ async def test_bx_1_a_freed_place_promotes_the_first_waitlisted_child_at_once(en
 
 
 async def test_en_2_a_withdrawal_releases_places_from_the_notice_date_and_the_waitlist_moves_up(
-    enrollment: httpx.AsyncClient,
+    enrollment: ServiceClient,
 ) -> None:
     await post(enrollment, "/programs", club("chess", 1, [2]))
     application_id = await child(enrollment, "xiaoming")
@@ -192,11 +190,11 @@ async def test_en_2_a_withdrawal_releases_places_from_the_notice_date_and_the_wa
     request = {"effective_on": "2026-09-08", "reason": "搬家"}
     await post(enrollment, f"{path}/withdrawal", request, guardian("xiaoming-mum"), status=200)
     assert await members(enrollment, "chess") == ["xiaoming"]  # nothing moves before the school approves
-    enrollment.clock.advance(timedelta(days=2))  # type: ignore[attr-defined]
+    enrollment.fake_clock.advance(timedelta(days=2))
     await post(enrollment, f"{path}/withdrawal/approval", {}, status=200)
     assert await members(enrollment, "chess") == ["xiaohong"]
 
-    events = await read_topic(enrollment.prefix, "enrollment.events", count=SET_UP + 18)  # type: ignore[attr-defined]
+    events = await read_topic(enrollment.prefix, "enrollment.events", count=SET_UP + 18)
     released = next(e for e in events if e.type == "enrollment.club_place_released.v1")
     assert released.subject == "xiaoming"
     assert released.data["effective_on"] == "2026-09-08"
@@ -204,7 +202,7 @@ async def test_en_2_a_withdrawal_releases_places_from_the_notice_date_and_the_wa
 
 
 async def test_en_4_a_direct_place_respects_approval_grade_range_and_the_weekly_maximum(
-    enrollment: httpx.AsyncClient,
+    enrollment: ServiceClient,
 ) -> None:
     await post(enrollment, "/programs", club("football", 10, [1, 3]))
     await post(enrollment, "/programs", club("chess", 10, [2]))
@@ -232,7 +230,7 @@ async def test_en_4_a_direct_place_respects_approval_grade_range_and_the_weekly_
 
 
 async def test_another_school_or_another_role_gets_nothing_from_the_place_and_run_routes(
-    enrollment: httpx.AsyncClient,
+    enrollment: ServiceClient,
 ) -> None:
     await post(enrollment, "/programs", club("chess", 1, [2]))
     await child(enrollment, "xiaoming", ("chess",))
@@ -249,7 +247,7 @@ async def test_another_school_or_another_role_gets_nothing_from_the_place_and_ru
 
 
 async def test_en_8_a_child_leaving_or_moving_out_of_a_clubs_grades_frees_the_place_for_the_waitlist(
-    enrollment: httpx.AsyncClient,
+    enrollment: ServiceClient,
 ) -> None:
     await post(enrollment, "/programs", club("chess", 1, [2], grades=(3, 6)))
     await post(enrollment, "/programs", club("choir", 1, [3], grades=(1, 6)))

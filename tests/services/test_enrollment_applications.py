@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
-import httpx
 import pytest
 
 from chassis.auth import Role
-from tests.conftest import auth
+from tests.conftest import ServiceClient, auth
 from tests.services.conftest import read_topic
 from tests.services.enrollment_school import (
     ADMIN,
@@ -33,7 +32,7 @@ SET_UP = 17  # events announcing the fixture's school, term, classes, teachers, 
 
 
 @pytest.fixture
-async def enrollment(pg_url: str, topic_prefix: str) -> AsyncIterator[httpx.AsyncClient]:
+async def enrollment(pg_url: str, topic_prefix: str) -> AsyncIterator[ServiceClient]:
     """实验小学 with 三年级1班 (class teacher 李老师: 小明, 小红) and 四年级1班 (王老师: 小刚), and a chess club."""
     async with enrollment_school(pg_url, topic_prefix) as client:
         await add_class(client, "g3c1", 3, "teacher-li")
@@ -51,13 +50,13 @@ def steps(application: dict[str, object]) -> list[tuple[object, ...]]:
     return [(h["action"], h["step"], h["by"], h["role"], h["reason"]) for h in history]
 
 
-async def student_events(client: httpx.AsyncClient, count: int, student_id: str = "xiaoming") -> list[str]:
-    events = await read_topic(client.prefix, "enrollment.events", count=count)  # type: ignore[attr-defined]
+async def student_events(client: ServiceClient, count: int, student_id: str = "xiaoming") -> list[str]:
+    events = await read_topic(client.prefix, "enrollment.events", count=count)
     return [e.type for e in events if e.subject == student_id]
 
 
 async def test_en_1_apply_review_approve_sign_every_step_recorded_and_announced_in_order(
-    enrollment: httpx.AsyncClient,
+    enrollment: ServiceClient,
 ) -> None:
     body = {"id": "app-xiaoming", "student_id": "xiaoming", "term_id": TERM, "club_choices": ["chess"]}
     submitted = await post(enrollment, "/applications", body, MUM)
@@ -74,7 +73,7 @@ async def test_en_1_apply_review_approve_sign_every_step_recorded_and_announced_
         ("sign", "active", "mum", "guardian", None),
     ]
     assert (await call(enrollment, "GET", "/applications/app-xiaoming", headers=LI, status=200)) == active
-    events = await read_topic(enrollment.prefix, "enrollment.events", count=SET_UP + 4)  # type: ignore[attr-defined]
+    events = await read_topic(enrollment.prefix, "enrollment.events", count=SET_UP + 4)
     assert [e.type for e in events if e.subject == "xiaoming"][-4:] == [  # keyed by student: in order
         "enrollment.application_submitted.v1",
         "enrollment.application_reviewed.v1",
@@ -89,7 +88,7 @@ async def test_en_1_apply_review_approve_sign_every_step_recorded_and_announced_
 
 
 async def test_en_1_each_step_can_reject_with_a_reason_and_the_family_may_apply_again(
-    enrollment: httpx.AsyncClient,
+    enrollment: ServiceClient,
 ) -> None:
     first = await post(enrollment, "/applications", {"student_id": "xiaoming", "term_id": TERM}, MUM)
     await post(enrollment, "/applications", {"student_id": "xiaoming", "term_id": TERM}, MUM, status=409)
@@ -103,7 +102,7 @@ async def test_en_1_each_step_can_reject_with_a_reason_and_the_family_may_apply_
     await post(enrollment, f"/applications/{second['application_id']}/rejection", {}, status=422)  # no reason
     await post(enrollment, f"/applications/{second['application_id']}/rejection", {"reason": "名额已满"}, status=200)
 
-    events = await read_topic(enrollment.prefix, "enrollment.events", count=SET_UP + 5)  # type: ignore[attr-defined]
+    events = await read_topic(enrollment.prefix, "enrollment.events", count=SET_UP + 5)
     rejections = [e.data for e in events if e.type == "enrollment.application_rejected.v1"]
     assert [(r["step"], r["reason"], r["by"]) for r in rejections] == [
         ("submitted", "请补充监护人签字", "teacher-li"),  # the class review said no
@@ -112,7 +111,7 @@ async def test_en_1_each_step_can_reject_with_a_reason_and_the_family_may_apply_
 
 
 async def test_en_1_steps_out_of_order_are_409_with_the_current_step_and_the_wrong_person_gets_403(
-    enrollment: httpx.AsyncClient,
+    enrollment: ServiceClient,
 ) -> None:
     application = await post(enrollment, "/applications", {"student_id": "xiaoming", "term_id": TERM}, MUM)
     path = f"/applications/{application['application_id']}"
@@ -129,7 +128,7 @@ async def test_en_1_steps_out_of_order_are_409_with_the_current_step_and_the_wro
 
 
 async def test_en_1_a_guardian_declines_with_a_reason_before_or_instead_of_applying(
-    enrollment: httpx.AsyncClient,
+    enrollment: ServiceClient,
 ) -> None:
     never = await post(
         enrollment,
@@ -151,12 +150,12 @@ async def test_en_1_a_guardian_declines_with_a_reason_before_or_instead_of_apply
 
 
 async def test_en_2_withdrawal_needs_the_notice_and_the_schools_approval_and_takes_effect_on_the_notice_date(
-    enrollment: httpx.AsyncClient,
+    enrollment: ServiceClient,
 ) -> None:
     application_id = await approved(enrollment, "xiaoming", "mum", "teacher-li")
     path = f"/applications/{application_id}"
     await post(enrollment, f"{path}/agreement", {}, MUM, status=200)
-    enrollment.clock.advance(timedelta(days=10))  # type: ignore[attr-defined]  # 2026-09-11
+    enrollment.fake_clock.advance(timedelta(days=10))  # 2026-09-11
 
     too_soon = {"effective_on": "2026-09-17", "reason": "搬家"}
     problem = await post(enrollment, f"{path}/withdrawal", too_soon, MUM, status=422)
@@ -183,7 +182,7 @@ async def test_en_2_withdrawal_needs_the_notice_and_the_schools_approval_and_tak
         "approve_withdrawal",
     ]
 
-    events = await read_topic(enrollment.prefix, "enrollment.events", count=SET_UP + 8)  # type: ignore[attr-defined]
+    events = await read_topic(enrollment.prefix, "enrollment.events", count=SET_UP + 8)
     mine = [e for e in events if e.subject == "xiaoming"]
     assert [e.type for e in mine][-4:] == [
         "enrollment.withdrawal_requested.v1",
@@ -196,7 +195,7 @@ async def test_en_2_withdrawal_needs_the_notice_and_the_schools_approval_and_tak
 
 
 async def test_applications_are_listed_for_the_school_the_class_and_the_family_only(
-    enrollment: httpx.AsyncClient,
+    enrollment: ServiceClient,
 ) -> None:
     for child, parent in (("xiaoming", MUM), ("xiaohong", guardian("hong-dad")), ("xiaogang", guardian("gang-mum"))):
         await post(enrollment, "/applications", {"id": f"app-{child}", "student_id": child, "term_id": TERM}, parent)
@@ -217,7 +216,7 @@ async def test_applications_are_listed_for_the_school_the_class_and_the_family_o
 
 
 async def test_another_family_class_or_school_gets_nothing_from_the_application_routes(
-    enrollment: httpx.AsyncClient,
+    enrollment: ServiceClient,
 ) -> None:
     await post(enrollment, "/applications", {"id": "app", "student_id": "xiaoming", "term_id": TERM}, MUM)
     other_family, other_class = guardian("gang-mum"), teacher("teacher-wang")

@@ -10,11 +10,11 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import func, select
 
 from contracts.envelope import Envelope
+from tests.conftest import ServiceClient
 from tests.services import enrollment_school as setup
 from tests.services.conftest import read_topic
 from tests.services.enrollment_school import ADMIN, INTRUDER, TERM, add_child, add_class, guardian, teacher
@@ -58,7 +58,7 @@ HOMEWORK = {
 
 
 async def call(
-    client: httpx.AsyncClient,
+    client: ServiceClient,
     method: str,
     path: str,
     body: dict[str, Any] | None = None,
@@ -70,7 +70,7 @@ async def call(
 
 
 @pytest.fixture
-async def school(pg_url: str, topic_prefix: str) -> AsyncIterator[httpx.AsyncClient]:
+async def school(pg_url: str, topic_prefix: str) -> AsyncIterator[ServiceClient]:
     """实验小学 (on the first day of its autumn term) with its homework supervision and two families."""
     async with setup.enrollment_school(pg_url, topic_prefix) as client:
         await add_class(client, "g3c1", 3, "li-laoshi")
@@ -80,22 +80,22 @@ async def school(pg_url: str, topic_prefix: str) -> AsyncIterator[httpx.AsyncCli
         yield client
 
 
-async def published(client: httpx.AsyncClient) -> int:
+async def published(client: ServiceClient) -> int:
     """How many events enrollment has put in its outbox so far (all of them reach Kafka)."""
-    runtime = client.app.state.runtime  # type: ignore[attr-defined]
+    runtime = client.runtime
     async with runtime.db.sessions() as session:
         count: int = (await session.execute(select(func.count()).select_from(runtime.tables.outbox))).scalar_one()
     return count
 
 
-async def fee_events(client: httpx.AsyncClient) -> list[Envelope]:
+async def fee_events(client: ServiceClient) -> list[Envelope]:
     """The fee events enrollment published on Kafka, in the order read (one key's stay in order)."""
-    events = await read_topic(client.prefix, "enrollment.events", count=await published(client))  # type: ignore[attr-defined]
+    events = await read_topic(client.prefix, "enrollment.events", count=await published(client))
     return [e for e in events if e.type.startswith("enrollment.fee_")]
 
 
 async def test_en7_a_fee_plan_is_set_announced_by_program_and_a_retry_changes_nothing(
-    school: httpx.AsyncClient,
+    school: ServiceClient,
 ) -> None:
     first = await call(school, "PUT", "/programs/homework/fee-plan", SEED_PLAN)
     again = await call(school, "PUT", "/programs/homework/fee-plan", SEED_PLAN)
@@ -128,7 +128,7 @@ async def test_en7_a_fee_plan_is_set_announced_by_program_and_a_retry_changes_no
 
 
 async def test_en7_admins_setting_a_plan_at_once_queue_and_each_setting_gets_its_own_version(
-    school: httpx.AsyncClient,
+    school: ServiceClient,
 ) -> None:
     plans = [{**MONTHLY_PLAN, "effective_from": f"2026-10-0{day}"} for day in range(1, 7)]
     answers = await asyncio.gather(*(call(school, "PUT", "/programs/homework/fee-plan", p) for p in plans))
@@ -137,7 +137,7 @@ async def test_en7_admins_setting_a_plan_at_once_queue_and_each_setting_gets_its
 
 
 async def test_en7_the_admin_pages_through_the_history_and_a_guardian_sees_what_they_will_pay(
-    school: httpx.AsyncClient,
+    school: ServiceClient,
 ) -> None:
     await call(school, "PUT", "/programs/homework/fee-plan", {"kind": "free", "effective_from": "2026-09-01"})
     seed = await call(school, "PUT", "/programs/homework/fee-plan", SEED_PLAN)  # replaces the free plan today
@@ -171,7 +171,7 @@ BAD_PLANS: list[tuple[dict[str, Any], str | None]] = [
 ]
 
 
-async def test_en7_a_bad_fee_plan_is_refused_and_changes_nothing(school: httpx.AsyncClient) -> None:
+async def test_en7_a_bad_fee_plan_is_refused_and_changes_nothing(school: ServiceClient) -> None:
     before = await published(school)
     for change, rule in BAD_PLANS:
         response = await school.put(f"{V1}/programs/homework/fee-plan", json={**SEED_PLAN, **change}, headers=ADMIN)
@@ -182,7 +182,7 @@ async def test_en7_a_bad_fee_plan_is_refused_and_changes_nothing(school: httpx.A
     assert await published(school) == before
 
 
-async def test_en7_a_cancelled_program_takes_no_plan_from_its_cancellation(school: httpx.AsyncClient) -> None:
+async def test_en7_a_cancelled_program_takes_no_plan_from_its_cancellation(school: ServiceClient) -> None:
     await call(school, "POST", "/programs/homework/cancellation", {"effective_on": "2026-10-01"})
     await call(school, "PUT", "/programs/homework/fee-plan", SEED_PLAN)
     await call(school, "PUT", "/programs/homework/fee-plan", MONTHLY_PLAN, status=409)
@@ -190,7 +190,7 @@ async def test_en7_a_cancelled_program_takes_no_plan_from_its_cancellation(schoo
 
 
 async def test_en7_a_waiver_is_granted_and_revoked_announced_by_student_without_its_reason(
-    school: httpx.AsyncClient,
+    school: ServiceClient,
 ) -> None:
     granted = await call(school, "POST", "/students/xiaoming/fee-waivers", WAIVER, status=201)
     assert (granted["reason"], granted["granted_by"]) == (WAIVER["reason"], "教务处")
@@ -229,7 +229,7 @@ async def test_en7_a_waiver_is_granted_and_revoked_announced_by_student_without_
 
 
 async def test_en7_a_guardian_reads_their_own_childs_waivers_without_the_schools_notes(
-    school: httpx.AsyncClient,
+    school: ServiceClient,
 ) -> None:
     await call(school, "POST", "/students/xiaoming/fee-waivers", WAIVER, status=201)
     family = await call(school, "GET", "/students/xiaoming/fee-waivers", headers=MUM)
@@ -252,7 +252,7 @@ BAD_WAIVERS: list[tuple[str, dict[str, Any], int, str | None]] = [
 ]
 
 
-async def test_en7_a_bad_waiver_is_refused_and_changes_nothing(school: httpx.AsyncClient) -> None:
+async def test_en7_a_bad_waiver_is_refused_and_changes_nothing(school: ServiceClient) -> None:
     before = await published(school)
     for student, change, status, rule in BAD_WAIVERS:
         body = {**WAIVER, **change}
@@ -264,7 +264,7 @@ async def test_en7_a_bad_waiver_is_refused_and_changes_nothing(school: httpx.Asy
     assert await published(school) == before
 
 
-async def test_en7_a_bad_revocation_is_refused_and_changes_nothing(school: httpx.AsyncClient) -> None:
+async def test_en7_a_bad_revocation_is_refused_and_changes_nothing(school: ServiceClient) -> None:
     await call(school, "POST", "/students/xiaoming/fee-waivers", WAIVER, status=201)
     await call(school, "POST", "/students/xiaoming/fee-waivers", WAIVER, status=409)  # the same id twice
     before = await published(school)
@@ -279,7 +279,7 @@ async def test_en7_a_bad_revocation_is_refused_and_changes_nothing(school: httpx
 
 
 async def test_en7_another_school_or_family_or_role_gets_nothing_from_any_fee_route(
-    school: httpx.AsyncClient,
+    school: ServiceClient,
 ) -> None:
     await call(school, "PUT", "/programs/homework/fee-plan", SEED_PLAN)
     await call(school, "POST", "/students/xiaoming/fee-waivers", WAIVER, status=201)

@@ -6,14 +6,13 @@ import io
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import pytest
 from openpyxl import Workbook
 
 from chassis.auth import Role
 from services.enrollment.app import DEFINITION
 from services.enrollment.imports.handlers import CSV, XLSX
-from tests.conftest import auth, eventually, running, stack_settings
+from tests.conftest import ServiceClient, auth, eventually, running, stack_settings
 from tests.services.conftest import read_topic
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
@@ -29,9 +28,8 @@ GUARDIANS = "家长编号,家长姓名,联系电话,语言,学号,关系\nmum,�
 
 
 @pytest.fixture
-async def enrollment(pg_url: str, topic_prefix: str) -> AsyncIterator[httpx.AsyncClient]:
+async def enrollment(pg_url: str, topic_prefix: str) -> AsyncIterator[ServiceClient]:
     async with running(DEFINITION, stack_settings(DEFINITION, pg_url, topic_prefix)) as client:
-        client.prefix = topic_prefix  # type: ignore[attr-defined]
         for school in ("shiyan", "yucai"):
             created = await client.post("/enrollment/v1/schools", json={"id": school, "name": school}, headers=OPERATOR)
             assert created.status_code == 201
@@ -39,7 +37,7 @@ async def enrollment(pg_url: str, topic_prefix: str) -> AsyncIterator[httpx.Asyn
 
 
 async def upload(
-    client: httpx.AsyncClient,
+    client: ServiceClient,
     kind: str,
     content: str | bytes,
     *,
@@ -58,7 +56,7 @@ async def upload(
     return result
 
 
-async def imported(client: httpx.AsyncClient, kind: str, content: str | bytes, **options: Any) -> dict[str, Any]:
+async def imported(client: ServiceClient, kind: str, content: str | bytes, **options: Any) -> dict[str, Any]:
     """Upload a file and wait for its job to end; the finished job."""
     job = await upload(client, kind, content, **options)
     assert job["status"] == "running"
@@ -75,19 +73,19 @@ async def imported(client: httpx.AsyncClient, kind: str, content: str | bytes, *
     return finished
 
 
-async def class_ids(client: httpx.AsyncClient) -> dict[str, str]:
+async def class_ids(client: ServiceClient) -> dict[str, str]:
     """The school's class ids by the ids its files use."""
     classes = (await client.get("/enrollment/v1/classes", headers=ADMIN, params={"limit": 500})).json()["items"]
     return {c["external_id"]: c["class_id"] for c in classes}
 
 
-async def students(client: httpx.AsyncClient, headers: dict[str, str] = ADMIN) -> list[dict[str, Any]]:
+async def students(client: ServiceClient, headers: dict[str, str] = ADMIN) -> list[dict[str, Any]]:
     page = (await client.get("/enrollment/v1/students", headers=headers)).json()
     items: list[dict[str, Any]] = page["items"]
     return items
 
 
-async def test_a_roster_imported_from_csv_announces_each_child_by_their_id(enrollment: httpx.AsyncClient) -> None:
+async def test_a_roster_imported_from_csv_announces_each_child_by_their_id(enrollment: ServiceClient) -> None:
     """EN-8/EN-3: classes, students (Chinese headers, priority groups) and guardians, each event keyed by the child."""
     assert (await imported(enrollment, "classes", CLASSES))["report"]["created"] == 2
     job = await imported(enrollment, "students", STUDENTS)
@@ -101,7 +99,7 @@ async def test_a_roster_imported_from_csv_announces_each_child_by_their_id(enrol
     assert xiaoming["class_id"] == classes["g3c1"]
     assert roster["2023002"]["class_id"] == classes["g3c2"]  # the class was named, not given by id
 
-    events = await read_topic(enrollment.prefix, TOPIC, count=7)  # type: ignore[attr-defined]
+    events = await read_topic(enrollment.prefix, TOPIC, count=7)
     assert len(events) == 7  # 2 schools, 2 classes, 2 children, 1 link
     enrolled = {e.subject: e for e in events if e.type == "enrollment.student_enrolled.v1"}
     assert set(enrolled) == {xiaoming["student_id"], roster["2023002"]["student_id"]}
@@ -112,7 +110,7 @@ async def test_a_roster_imported_from_csv_announces_each_child_by_their_id(enrol
     assert "13800000000" not in linked.model_dump_json()
 
 
-async def test_reimporting_the_same_files_changes_and_publishes_nothing(enrollment: httpx.AsyncClient) -> None:
+async def test_reimporting_the_same_files_changes_and_publishes_nothing(enrollment: ServiceClient) -> None:
     for kind, text in (("classes", CLASSES), ("students", STUDENTS), ("guardians", GUARDIANS)):
         await imported(enrollment, kind, text)
     before = await students(enrollment)
@@ -120,11 +118,11 @@ async def test_reimporting_the_same_files_changes_and_publishes_nothing(enrollme
         again = await imported(enrollment, kind, text)
         assert (again["report"]["unchanged"], again["report"]["events"]) == (again["rows_total"], 0)
     assert await students(enrollment) == before
-    events = await read_topic(enrollment.prefix, TOPIC, count=7)  # type: ignore[attr-defined]
+    events = await read_topic(enrollment.prefix, TOPIC, count=7)
     assert len(events) == 7
 
 
-async def test_a_file_with_broken_rows_imports_nothing_and_says_why_row_by_row(enrollment: httpx.AsyncClient) -> None:
+async def test_a_file_with_broken_rows_imports_nothing_and_says_why_row_by_row(enrollment: ServiceClient) -> None:
     await imported(enrollment, "classes", CLASSES)
     broken = "学号,姓名,班级\n2023001,小明,g3c1\n2023002,,g3c1\n2023003,小刚,五年级9班\n2023001,小明,g3c1\n"
     problem = await upload(enrollment, "students", broken, status=422)
@@ -135,11 +133,11 @@ async def test_a_file_with_broken_rows_imports_nothing_and_says_why_row_by_row(e
     not_a_file = await upload(enrollment, "students", b"PK\x03\x04 nonsense", media_type=XLSX, status=422)
     assert "XLSX" in not_a_file["detail"]
     await upload(enrollment, "students", "学号\n1\n", media_type="application/json", status=422)
-    events = await read_topic(enrollment.prefix, TOPIC, count=4)  # type: ignore[attr-defined]
+    events = await read_topic(enrollment.prefix, TOPIC, count=4)
     assert len(events) == 4  # the schools and classes only
 
 
-async def test_an_xlsx_roster_is_imported_like_a_csv_one(enrollment: httpx.AsyncClient) -> None:
+async def test_an_xlsx_roster_is_imported_like_a_csv_one(enrollment: ServiceClient) -> None:
     await imported(enrollment, "classes", CLASSES)
     workbook = Workbook()
     sheet = workbook.active
@@ -154,7 +152,7 @@ async def test_an_xlsx_roster_is_imported_like_a_csv_one(enrollment: httpx.Async
     assert sorted(s["external_id"] for s in await students(enrollment)) == ["2023001", "2023002"]
 
 
-async def test_changed_rows_update_by_their_id_and_publish_what_changed(enrollment: httpx.AsyncClient) -> None:
+async def test_changed_rows_update_by_their_id_and_publish_what_changed(enrollment: ServiceClient) -> None:
     """EN-8: a moved class is StudentTransferred, a new link GuardianLinked, a restriction PickupPersonRestricted."""
     for kind, text in (("classes", CLASSES), ("students", STUDENTS), ("guardians", GUARDIANS)):
         await imported(enrollment, kind, text)
@@ -173,7 +171,7 @@ async def test_changed_rows_update_by_their_id_and_publish_what_changed(enrollme
     xiaoming = next(s for s in await students(enrollment) if s["external_id"] == "2023001")
     classes = await class_ids(enrollment)
     assert xiaoming["class_id"] == classes["g3c2"]
-    events = await read_topic(enrollment.prefix, TOPIC, count=11)  # type: ignore[attr-defined]
+    events = await read_topic(enrollment.prefix, TOPIC, count=11)
     assert len(events) == 11
     transferred = next(e for e in events if e.type == "enrollment.student_transferred.v1")
     assert transferred.subject == xiaoming["student_id"]
@@ -192,7 +190,7 @@ async def test_changed_rows_update_by_their_id_and_publish_what_changed(enrollme
     assert [p["name"] for p in shown["authorised"]] == ["王奶奶"]
 
 
-async def test_a_retried_upload_with_the_same_key_gets_the_same_job(enrollment: httpx.AsyncClient) -> None:
+async def test_a_retried_upload_with_the_same_key_gets_the_same_job(enrollment: ServiceClient) -> None:
     keyed = {**ADMIN, "Idempotency-Key": "upload-1"}
     first = await upload(enrollment, "classes", CLASSES, headers=keyed)
     again = await upload(enrollment, "classes", CLASSES, headers=keyed)
@@ -206,7 +204,7 @@ async def test_a_retried_upload_with_the_same_key_gets_the_same_job(enrollment: 
     await eventually(done)
 
 
-async def test_another_school_or_role_gets_nothing_from_imports(enrollment: httpx.AsyncClient) -> None:
+async def test_another_school_or_role_gets_nothing_from_imports(enrollment: ServiceClient) -> None:
     job = await imported(enrollment, "classes", CLASSES)
     path = f"/enrollment/v1/imports/{job['job_id']}"
     assert (await enrollment.get(path, headers=YUCAI_ADMIN)).status_code == 404

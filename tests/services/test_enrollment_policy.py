@@ -9,14 +9,13 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
 import pytest
 
 from chassis.auth import Role
 from chassis.clock import FakeClock
 from contracts.envelope import Envelope
 from services.enrollment.app import DEFINITION
-from tests.conftest import auth, running, stack_settings
+from tests.conftest import ServiceClient, auth, running, stack_settings
 from tests.services.conftest import read_topic
 from tests.services.test_enrollment_setup import call
 
@@ -34,42 +33,40 @@ AUGUST_20 = datetime(2026, 8, 20, 2, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-async def enrollment(pg_url: str, topic_prefix: str) -> AsyncIterator[httpx.AsyncClient]:
+async def enrollment(pg_url: str, topic_prefix: str) -> AsyncIterator[ServiceClient]:
     """District d1 with 实验小学 (shiyan) and 育才小学 (yucai); district d2 with 新华小学 (xinhua)."""
     clock = FakeClock(AUGUST_20)
     async with running(DEFINITION, stack_settings(DEFINITION, pg_url, topic_prefix), clock=clock) as client:
-        client.prefix = topic_prefix  # type: ignore[attr-defined]
-        client.clock = clock  # type: ignore[attr-defined]
         await call(client, "POST", "/schools", {"id": "shiyan", "name": "实验小学"}, OPERATOR, 201)
         await call(client, "POST", "/schools", {"id": "yucai", "name": "育才小学"}, OPERATOR, 201)
         await call(client, "POST", "/schools", {"id": "xinhua", "name": "新华小学"}, OTHER_OPERATOR, 201)
         yield client
 
 
-async def district(client: httpx.AsyncClient, on: str, settings: dict[str, Any], status: int = 200) -> Any:
+async def district(client: ServiceClient, on: str, settings: dict[str, Any], status: int = 200) -> Any:
     body = {"effective_from": on, "settings": settings}
     return await call(client, "PUT", "/policy-profiles/district", body, OPERATOR, status)
 
 
-async def school(client: httpx.AsyncClient, on: str, overrides: dict[str, Any], status: int = 200) -> Any:
+async def school(client: ServiceClient, on: str, overrides: dict[str, Any], status: int = 200) -> Any:
     body = {"effective_from": on, "overrides": overrides}
     return await call(client, "PUT", "/policy-profiles/school", body, ADMIN, status)
 
 
-async def profiles(client: httpx.AsyncClient, count: int) -> list[Envelope]:
+async def profiles(client: ServiceClient, count: int) -> list[Envelope]:
     """The `PolicyProfileSet` events published, expecting `count` of them (3 schools were registered too)."""
-    found = await read_topic(client.prefix, "enrollment.events", count=count + 3)  # type: ignore[attr-defined]
+    found = await read_topic(client.prefix, "enrollment.events", count=count + 3)
     published = [e for e in found if e.type == PROFILE]
     assert len(published) == count, [(e.subject, e.data["effective_from"]) for e in published]
     return published
 
 
-async def in_force(client: httpx.AsyncClient, on: str, headers: dict[str, str] = TEACHER, query: str = "") -> Any:
+async def in_force(client: ServiceClient, on: str, headers: dict[str, str] = TEACHER, query: str = "") -> Any:
     return (await call(client, "GET", f"/policy-profiles/in-force?on={on}{query}", headers=headers))["settings"]
 
 
 async def test_pl1_every_school_of_the_district_inherits_its_default_from_the_effective_date(
-    enrollment: httpx.AsyncClient,
+    enrollment: ServiceClient,
 ) -> None:
     change = await district(enrollment, "2026-09-01", {"class_hour_minutes": 45, "withdrawal_notice_days": 14})
     assert change == {
@@ -97,7 +94,7 @@ async def test_pl1_every_school_of_the_district_inherits_its_default_from_the_ef
 
 
 async def test_pl1_a_later_district_change_re_resolves_the_schools_own_later_change_point(
-    enrollment: httpx.AsyncClient,
+    enrollment: ServiceClient,
 ) -> None:
     """A school's overrides sit on the district default; a new district default before them re-publishes both."""
     await district(enrollment, "2026-09-01", {"withdrawal_notice_days": 14})
@@ -128,10 +125,10 @@ async def test_pl1_a_later_district_change_re_resolves_the_schools_own_later_cha
 
 
 async def test_pl1_a_change_cannot_reach_into_the_past_so_past_days_keep_their_profile(
-    enrollment: httpx.AsyncClient,
+    enrollment: ServiceClient,
 ) -> None:
     await district(enrollment, "2026-09-01", {"withdrawal_notice_days": 14})
-    enrollment.clock.advance(timedelta(days=20))  # type: ignore[attr-defined]  # the school's date: 2026-09-09
+    enrollment.fake_clock.advance(timedelta(days=20))  # the school's date: 2026-09-09
     refused = await district(enrollment, "2026-09-08", {"withdrawal_notice_days": 3}, status=422)
     assert (refused["rule"], refused["field"]) == ("PL-1", "effective_from")
     assert (await school(enrollment, "2026-09-01", {"withdrawal_notice_days": 3}, status=422))["rule"] == "PL-1"
@@ -140,8 +137,8 @@ async def test_pl1_a_change_cannot_reach_into_the_past_so_past_days_keep_their_p
     assert (await in_force(enrollment, "2026-09-09"))["withdrawal_notice_days"] == 3
 
 
-async def test_pl1_the_schools_day_is_its_local_date_not_utc(enrollment: httpx.AsyncClient) -> None:
-    enrollment.clock.advance(timedelta(hours=15))  # type: ignore[attr-defined]  # 17:00 UTC = 01:00 on the 21st
+async def test_pl1_the_schools_day_is_its_local_date_not_utc(enrollment: ServiceClient) -> None:
+    enrollment.fake_clock.advance(timedelta(hours=15))  # 17:00 UTC = 01:00 on the 21st
     assert (await district(enrollment, "2026-08-20", {}, status=422))["rule"] == "PL-1"
     await district(enrollment, "2026-08-21", {})
 
@@ -158,7 +155,7 @@ INVALID: list[tuple[dict[str, Any], str, str]] = [
 
 
 async def test_pl2_invalid_settings_are_refused_naming_the_rule_and_field_and_change_nothing(
-    enrollment: httpx.AsyncClient,
+    enrollment: ServiceClient,
 ) -> None:
     for settings, rule, field in INVALID:
         for refused in (
@@ -173,7 +170,7 @@ async def test_pl2_invalid_settings_are_refused_naming_the_rule_and_field_and_ch
 
 
 async def test_pl2_a_district_default_that_would_break_a_schools_profile_is_refused_as_a_whole(
-    enrollment: httpx.AsyncClient,
+    enrollment: ServiceClient,
 ) -> None:
     await school(enrollment, "2026-09-01", {"extended_care_end": "18:10"})  # fine under latest_end 18:15
     refused = await district(enrollment, "2026-09-05", {"latest_end": "18:00"}, status=422)
@@ -185,7 +182,7 @@ async def test_pl2_a_district_default_that_would_break_a_schools_profile_is_refu
 
 
 async def test_pl2_every_change_is_audited_with_who_when_scope_and_before_and_after(
-    enrollment: httpx.AsyncClient,
+    enrollment: ServiceClient,
 ) -> None:
     await district(enrollment, "2026-09-01", {"withdrawal_notice_days": 14})
     await district(enrollment, "2026-09-01", {"withdrawal_notice_days": 10})
@@ -215,15 +212,15 @@ async def test_pl2_every_change_is_audited_with_who_when_scope_and_before_and_af
 
 
 async def test_pl1_a_school_registered_after_the_district_default_gets_its_profiles(
-    enrollment: httpx.AsyncClient,
+    enrollment: ServiceClient,
 ) -> None:
     await district(enrollment, "2026-09-01", {"withdrawal_notice_days": 14})
     await district(enrollment, "2026-10-01", {"withdrawal_notice_days": 10})
-    enrollment.clock.advance(timedelta(days=15))  # type: ignore[attr-defined]  # 2026-09-04: 09-01 is in force
+    enrollment.fake_clock.advance(timedelta(days=15))  # 2026-09-04: 09-01 is in force
     await call(enrollment, "POST", "/schools", {"id": "hongxing", "name": "红星小学"}, OPERATOR, 201)
     hongxing = auth(Role.SCHOOL_ADMIN, "教务处", school="hongxing")
     assert (await in_force(enrollment, "2026-10-02", hongxing))["withdrawal_notice_days"] == 10
-    found = await read_topic(enrollment.prefix, "enrollment.events", count=4 + 4 + 2)  # type: ignore[attr-defined]
+    found = await read_topic(enrollment.prefix, "enrollment.events", count=4 + 4 + 2)
     new_school = [e for e in found if e.subject == "hongxing"]
     assert [(e.type, e.data.get("effective_from"), e.data.get("version")) for e in new_school] == [
         ("enrollment.school_registered.v1", None, None),
@@ -233,7 +230,7 @@ async def test_pl1_a_school_registered_after_the_district_default_gets_its_profi
 
 
 async def test_a_district_operator_reads_any_school_of_their_district_and_none_other(
-    enrollment: httpx.AsyncClient,
+    enrollment: ServiceClient,
 ) -> None:
     await district(enrollment, "2026-09-01", {"withdrawal_notice_days": 14})
     assert (await in_force(enrollment, "2026-09-01", OPERATOR, "&school_id=yucai"))["withdrawal_notice_days"] == 14
@@ -246,7 +243,7 @@ async def test_a_district_operator_reads_any_school_of_their_district_and_none_o
 
 
 async def test_roles_that_may_not_set_or_read_profiles_get_a_problem_and_change_nothing(
-    enrollment: httpx.AsyncClient,
+    enrollment: ServiceClient,
 ) -> None:
     body = {"effective_from": "2026-09-01", "settings": {"withdrawal_notice_days": 1}}
     overrides = {"effective_from": "2026-09-01", "overrides": {"withdrawal_notice_days": 1}}
@@ -264,7 +261,7 @@ async def test_roles_that_may_not_set_or_read_profiles_get_a_problem_and_change_
 
 
 async def test_pl1_concurrent_changes_leave_every_published_profile_equal_to_what_is_in_force(
-    enrollment: httpx.AsyncClient,
+    enrollment: ServiceClient,
 ) -> None:
     """District and school changes racing each other: the last version of every change point is the resolution."""
     await asyncio.gather(

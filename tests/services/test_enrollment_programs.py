@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import pytest
 
 from chassis.auth import Role
-from tests.conftest import auth
+from tests.conftest import ServiceClient, auth
 from tests.services.conftest import read_topic
 from tests.services.enrollment_school import (
     ADMIN,
@@ -26,7 +25,7 @@ pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
 
 
 @pytest.fixture
-async def enrollment(pg_url: str, topic_prefix: str) -> AsyncIterator[httpx.AsyncClient]:
+async def enrollment(pg_url: str, topic_prefix: str) -> AsyncIterator[ServiceClient]:
     async with enrollment_school(pg_url, topic_prefix) as client:
         await post(client, "/rooms", {"id": "gym", "name": "体育馆", "capacity": 60})
         await post(client, "/staff", {"id": "coach-zhang", "name": "张教练", "roles": ["service_teacher"]})
@@ -52,7 +51,7 @@ def homework(**changes: Any) -> dict[str, Any]:
 
 
 async def test_en_4_a_school_layers_a_course_by_grade_band_changes_and_cancels_it_and_each_change_is_announced(
-    enrollment: httpx.AsyncClient,
+    enrollment: ServiceClient,
 ) -> None:
     await post(enrollment, "/programs", homework())
     junior = club("football-1-2", 20, [1, 3], grades=(1, 2)) | {"room_id": "gym", "teacher_ids": ["coach-zhang"]}
@@ -80,7 +79,7 @@ async def test_en_4_a_school_layers_a_course_by_grade_band_changes_and_cancels_i
     menu = await call(enrollment, "GET", "/programs?kind=club", headers=guardian("mum"), status=200)
     assert {p["program_id"] for p in menu["items"]} == {"football-1-2", "football-3-6"}  # guardians read the menu
 
-    events = await read_topic(enrollment.prefix, "enrollment.events", count=12)  # type: ignore[attr-defined]
+    events = await read_topic(enrollment.prefix, "enrollment.events", count=12)
     assert len(events) == 12  # 2 schools, 2 terms, a room, 2 staff; 3 programs scheduled, 1 changed, 1 cancelled
     football = [e for e in events if e.subject == "football-1-2"]
     assert [e.type for e in football] == ["enrollment.program_scheduled.v1"] * 2
@@ -107,18 +106,18 @@ REFUSED = [
 
 
 async def test_en_4_en_5_en_6_programs_the_policy_does_not_allow_are_refused_with_the_rule_and_change_nothing(
-    enrollment: httpx.AsyncClient,
+    enrollment: ServiceClient,
 ) -> None:
     for body, rule in REFUSED:
         problem = await post(enrollment, "/programs", body, status=422)
         assert problem["rule"] == rule, (body, problem)
     assert (await call(enrollment, "GET", "/programs", status=200))["items"] == []
-    events = await read_topic(enrollment.prefix, "enrollment.events", count=6)  # type: ignore[attr-defined]
+    events = await read_topic(enrollment.prefix, "enrollment.events", count=6)
     assert not [e for e in events if e.type.startswith("enrollment.program_")]
 
 
 async def test_en_6_an_optional_service_is_published_once_the_schools_policy_offers_it(
-    enrollment: httpx.AsyncClient,
+    enrollment: ServiceClient,
 ) -> None:
     bus = homework(id="bus", kind="bus", name="校车", class_hours=1, starts_at="17:30")
     await post(enrollment, "/programs", bus, status=422)
@@ -127,7 +126,7 @@ async def test_en_6_an_optional_service_is_published_once_the_schools_policy_off
     assert (await post(enrollment, "/programs", bus))["kind"] == "bus"
 
 
-async def test_unknown_terms_rooms_and_teachers_are_refused(enrollment: httpx.AsyncClient) -> None:
+async def test_unknown_terms_rooms_and_teachers_are_refused(enrollment: ServiceClient) -> None:
     await post(enrollment, "/programs", club("chess", 10, [1]) | {"term_id": "t9"}, status=404)
     await post(enrollment, "/programs", club("chess", 10, [1]) | {"room_id": "attic"}, status=404)
     await post(enrollment, "/programs", club("chess", 10, [1]) | {"teacher_ids": ["nobody"]}, status=404)
@@ -140,7 +139,7 @@ async def test_unknown_terms_rooms_and_teachers_are_refused(enrollment: httpx.As
     await post(enrollment, "/programs/chess/cancellation", {}, status=409)
 
 
-async def test_another_schools_token_gets_nothing_from_the_program_routes(enrollment: httpx.AsyncClient) -> None:
+async def test_another_schools_token_gets_nothing_from_the_program_routes(enrollment: ServiceClient) -> None:
     await post(enrollment, "/programs", club("chess", 10, [1]))
     change = {k: v for k, v in club("chess", 99, [1]).items() if k not in {"id", "term_id", "kind"}}
     yucai_guardian = guardian("mum", school="yucai")

@@ -10,7 +10,7 @@ import pytest
 
 from chassis.auth import Role
 from services.enrollment.app import DEFINITION
-from tests.conftest import auth, running, stack_settings
+from tests.conftest import ServiceClient, auth, running, stack_settings
 from tests.services.conftest import read_topic
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
@@ -20,9 +20,8 @@ ADMIN = auth(Role.SCHOOL_ADMIN, "教务处", school="shiyan")
 
 
 @pytest.fixture
-async def enrollment(pg_url: str, topic_prefix: str) -> AsyncIterator[httpx.AsyncClient]:
+async def enrollment(pg_url: str, topic_prefix: str) -> AsyncIterator[ServiceClient]:
     async with running(DEFINITION, stack_settings(DEFINITION, pg_url, topic_prefix)) as client:
-        client.prefix = topic_prefix  # type: ignore[attr-defined]
         assert (
             await client.post("/enrollment/v1/schools", json={"id": "shiyan", "name": "实验小学"}, headers=OPERATOR)
         ).status_code == 201
@@ -30,7 +29,7 @@ async def enrollment(pg_url: str, topic_prefix: str) -> AsyncIterator[httpx.Asyn
 
 
 async def post(
-    client: httpx.AsyncClient, path: str, body: Mapping[str, object], headers: dict[str, str] = ADMIN, status: int = 201
+    client: ServiceClient, path: str, body: Mapping[str, object], headers: dict[str, str] = ADMIN, status: int = 201
 ) -> dict[str, object]:
     response = await client.post(f"/enrollment/v1{path}", json=body, headers=headers)
     assert response.status_code == status, response.text
@@ -38,13 +37,13 @@ async def post(
     return result
 
 
-async def test_a_school_sets_up_its_roster_and_every_step_is_announced(enrollment: httpx.AsyncClient) -> None:
+async def test_a_school_sets_up_its_roster_and_every_step_is_announced(enrollment: ServiceClient) -> None:
     await post(enrollment, "/classes", {"id": "g3c1", "grade": 3, "name": "三年级1班"})
     await post(enrollment, "/students", {"id": "xiaoming", "class_id": "g3c1", "name": "小明"})
     await post(enrollment, "/guardians", {"id": "mum", "name": "王芳", "phone": "+86 13800000000"})
     await post(enrollment, "/students/xiaoming/guardians", {"guardian_id": "mum", "relation": "母亲"})
 
-    events = await read_topic(enrollment.prefix, "enrollment.events", count=4)  # type: ignore[attr-defined]
+    events = await read_topic(enrollment.prefix, "enrollment.events", count=4)
     assert [e.type for e in events if e.subject == "xiaoming"] == [
         "enrollment.student_enrolled.v1",
         "enrollment.guardian_linked.v1",
@@ -66,7 +65,7 @@ async def test_a_school_sets_up_its_roster_and_every_step_is_announced(enrollmen
     }
 
 
-async def test_a_guardian_sees_their_own_child_and_no_other(enrollment: httpx.AsyncClient) -> None:
+async def test_a_guardian_sees_their_own_child_and_no_other(enrollment: ServiceClient) -> None:
     await post(enrollment, "/classes", {"id": "g3c1", "grade": 3, "name": "三年级1班"})
     for child in ("xiaoming", "xiaohong"):
         await post(enrollment, "/students", {"id": child, "class_id": "g3c1", "name": child})
@@ -80,7 +79,7 @@ async def test_a_guardian_sees_their_own_child_and_no_other(enrollment: httpx.As
     assert (await enrollment.get("/enrollment/v1/students/xiaoming", headers=other_school_admin)).status_code == 404
 
 
-async def test_bad_roster_input_is_refused_and_changes_nothing(enrollment: httpx.AsyncClient) -> None:
+async def test_bad_roster_input_is_refused_and_changes_nothing(enrollment: ServiceClient) -> None:
     problem = await post(enrollment, "/classes", {"grade": 12, "name": "十二年级"}, status=422)
     assert problem["rule"] == "EN-8"
     await post(enrollment, "/students", {"class_id": "nowhere", "name": "小明"}, status=404)
@@ -91,7 +90,7 @@ async def test_bad_roster_input_is_refused_and_changes_nothing(enrollment: httpx
     assert [c["class_id"] for c in classes["items"]] == ["g1c1"]
 
 
-async def test_another_schools_admin_cannot_place_children_in_this_school(enrollment: httpx.AsyncClient) -> None:
+async def test_another_schools_admin_cannot_place_children_in_this_school(enrollment: ServiceClient) -> None:
     await post(enrollment, "/classes", {"id": "g2c1", "grade": 2, "name": "二年级1班"})
     intruder = auth(Role.SCHOOL_ADMIN, "admin", school="yucai")
     await post(enrollment, "/students", {"class_id": "g2c1", "name": "小明"}, headers=intruder, status=404)
@@ -108,7 +107,7 @@ async def test_another_schools_admin_cannot_place_children_in_this_school(enroll
     ],
 )
 async def test_roles_that_may_not_change_the_roster_get_a_problem(
-    enrollment: httpx.AsyncClient, path: str, headers: dict[str, str], status: int
+    enrollment: ServiceClient, path: str, headers: dict[str, str], status: int
 ) -> None:
     problem = await post(enrollment, path, {"name": "x"}, headers=headers, status=status)
     assert problem["status"] == status
@@ -124,11 +123,11 @@ YUCAI_ADMIN = auth(Role.SCHOOL_ADMIN, "admin", school="yucai")
 YUCAI_MUM = auth(Role.GUARDIAN, "mum", school="yucai")
 
 
-async def make_class_teacher(client: httpx.AsyncClient, staff_id: str, class_id: str) -> None:
+async def make_class_teacher(client: ServiceClient, staff_id: str, class_id: str) -> None:
     """Assign a class teacher straight in the set-up tables (the set-up slice owns their API)."""
     from services.enrollment.setup.store import ClassTeacher, StaffMember
 
-    runtime = client.app.state.runtime  # type: ignore[attr-defined]
+    runtime = client.runtime
     async with runtime.db.sessions() as session, session.begin():
         session.add(StaffMember(staff_id=staff_id, school_id="shiyan", name=staff_id, roles=["class_teacher"]))
         await session.flush()
@@ -136,7 +135,7 @@ async def make_class_teacher(client: httpx.AsyncClient, staff_id: str, class_id:
 
 
 @pytest.fixture
-async def family(enrollment: httpx.AsyncClient) -> httpx.AsyncClient:
+async def family(enrollment: ServiceClient) -> httpx.AsyncClient:
     """实验小学: 小明 (g3c1, mum 王芳) and 小红 (g3c2, neighbour); 李老师 teaches g3c1, 赵老师 g3c2."""
     await post(enrollment, "/classes", {"id": "g3c1", "grade": 3, "name": "三年级1班"})
     await post(enrollment, "/classes", {"id": "g3c2", "grade": 3, "name": "三年级2班"})
@@ -151,13 +150,13 @@ async def family(enrollment: httpx.AsyncClient) -> httpx.AsyncClient:
     return enrollment
 
 
-async def get(client: httpx.AsyncClient, path: str, headers: dict[str, str], status: int = 200) -> Any:
+async def get(client: ServiceClient, path: str, headers: dict[str, str], status: int = 200) -> Any:
     response = await client.get(f"/enrollment/v1{path}", headers=headers)
     assert response.status_code == status, response.text
     return response.json()
 
 
-async def test_a_transfer_and_a_leaving_are_announced_in_the_childs_order(family: httpx.AsyncClient) -> None:
+async def test_a_transfer_and_a_leaving_are_announced_in_the_childs_order(family: ServiceClient) -> None:
     """EN-8: StudentTransferred (with the new grade) then StudentLeft, both keyed by the student."""
     moved = await post(
         family, "/students/xiaoming/transfer", {"to_class_id": "g3c2", "effective_on": "2026-03-02"}, status=200
@@ -169,7 +168,7 @@ async def test_a_transfer_and_a_leaving_are_announced_in_the_childs_order(family
     assert (left["status"], left["left_on"]) == ("left", "2026-06-30")
     await post(family, "/students/xiaoming/leave", {}, status=409)
 
-    events = await read_topic(family.prefix, "enrollment.events", count=9)  # type: ignore[attr-defined]
+    events = await read_topic(family.prefix, "enrollment.events", count=9)
     mine = [e for e in events if e.subject == "xiaoming"]
     assert [e.type for e in mine][-2:] == ["enrollment.student_transferred.v1", "enrollment.student_left.v1"]
     assert mine[-2].data == {
@@ -182,7 +181,7 @@ async def test_a_transfer_and_a_leaving_are_announced_in_the_childs_order(family
     }
 
 
-async def test_students_are_listed_by_page_and_class_teachers_see_only_their_class(family: httpx.AsyncClient) -> None:
+async def test_students_are_listed_by_page_and_class_teachers_see_only_their_class(family: ServiceClient) -> None:
     """A class teacher sees only their class; the school admin sees the whole school, page by page."""
     first = await get(family, "/students?limit=1", ADMIN)
     assert [s["student_id"] for s in first["items"]] == ["xiaohong"]
@@ -199,7 +198,7 @@ async def test_students_are_listed_by_page_and_class_teachers_see_only_their_cla
     await get(family, "/students", MUM, status=403)
 
 
-async def test_priority_groups_are_kept_for_allocation(family: httpx.AsyncClient) -> None:
+async def test_priority_groups_are_kept_for_allocation(family: ServiceClient) -> None:
     """EN-3: the groups are stored on the student (allocation reads them) and unknown ones are refused."""
     body = {"priority_groups": ["single_parent", "left_behind", "left_behind"]}
     response = await family.put("/enrollment/v1/students/xiaoming/priority-groups", json=body, headers=ADMIN)
@@ -212,7 +211,7 @@ async def test_priority_groups_are_kept_for_allocation(family: httpx.AsyncClient
     assert other.status_code == 404
 
 
-async def test_a_guardian_sees_themself_and_their_children_only(family: httpx.AsyncClient) -> None:
+async def test_a_guardian_sees_themself_and_their_children_only(family: ServiceClient) -> None:
     own = await get(family, "/guardians/mum", MUM)
     assert own["phone"] == "13800000000"
     assert own["children"] == [{"student_id": "xiaoming", "guardian_id": "mum", "relation": "母亲"}]
@@ -226,7 +225,7 @@ async def test_a_guardian_sees_themself_and_their_children_only(family: httpx.As
     await get(family, "/me/children", ADMIN, status=403)
 
 
-async def test_unlinking_a_guardian_is_announced_and_ends_their_pickup(family: httpx.AsyncClient) -> None:
+async def test_unlinking_a_guardian_is_announced_and_ends_their_pickup(family: ServiceClient) -> None:
     """GuardianUnlinked; the pickup authorisation the guardian held for the child ends with the link (BX-2)."""
     await post(
         family,
@@ -242,7 +241,7 @@ async def test_unlinking_a_guardian_is_announced_and_ends_their_pickup(family: h
     await get(family, "/students/xiaoming", MUM, status=404)
     pickups = await get(family, "/students/xiaoming/pickups", ADMIN)
     assert pickups["authorised"] == []
-    events = await read_topic(family.prefix, "enrollment.events", count=10)  # type: ignore[attr-defined]
+    events = await read_topic(family.prefix, "enrollment.events", count=10)
     assert [e.type for e in events if e.subject == "xiaoming"][-3:] == [
         "enrollment.pickup_person_added.v1",
         "enrollment.pickup_person_removed.v1",
@@ -250,7 +249,7 @@ async def test_unlinking_a_guardian_is_announced_and_ends_their_pickup(family: h
     ]
 
 
-async def test_a_restricted_person_can_never_be_an_authorised_pickup(family: httpx.AsyncClient) -> None:
+async def test_a_restricted_person_can_never_be_an_authorised_pickup(family: ServiceClient) -> None:
     """BX-2: the custody order's person is published without the note, and their credential is refused (409)."""
     grandpa = {
         "id": "p-grandpa",
@@ -289,7 +288,7 @@ async def test_a_restricted_person_can_never_be_an_authorised_pickup(family: htt
     for outsider in (NEIGHBOUR, TEACHER_ZHAO, YUCAI_ADMIN):
         await get(family, "/students/xiaoming/pickups", outsider, status=404)
 
-    events = await read_topic(family.prefix, "enrollment.events", count=11)  # type: ignore[attr-defined]
+    events = await read_topic(family.prefix, "enrollment.events", count=11)
     types = [e.type for e in events if e.subject == "xiaoming"][-4:]
     assert types == [
         "enrollment.pickup_person_added.v1",
@@ -302,7 +301,7 @@ async def test_a_restricted_person_can_never_be_an_authorised_pickup(family: htt
     assert b"110101195001011234" not in published
 
 
-async def test_pickup_routes_refuse_other_schools_and_non_admins(family: httpx.AsyncClient) -> None:
+async def test_pickup_routes_refuse_other_schools_and_non_admins(family: ServiceClient) -> None:
     body = {"name": "王建国", "relation": "祖父", "credential_ref": "card-7"}
     await post(family, "/students/xiaoming/pickups", body, headers=YUCAI_ADMIN, status=404)
     await post(family, "/students/xiaoming/pickups", body, headers=MUM, status=403)
@@ -316,7 +315,7 @@ async def test_pickup_routes_refuse_other_schools_and_non_admins(family: httpx.A
     assert (await family.delete(path, headers=ADMIN)).status_code == 204
 
 
-async def test_walk_home_permission_is_set_by_a_guardian_of_the_child(family: httpx.AsyncClient) -> None:
+async def test_walk_home_permission_is_set_by_a_guardian_of_the_child(family: ServiceClient) -> None:
     """AT-5: the child's guardian (or the admin naming them) sets it; another family or school cannot."""
     path = "/enrollment/v1/students/xiaoming/walk-home"
     mine = await family.put(path, json={"allowed": True, "effective_from": "2026-03-02"}, headers=MUM)
@@ -336,7 +335,7 @@ async def test_walk_home_permission_is_set_by_a_guardian_of_the_child(family: ht
         path, json={"allowed": False, "guardian_id": "mum", "effective_from": "2026-04-01"}, headers=ADMIN
     )
     assert withdrawn.json()["set_by"] == "教务处"
-    events = await read_topic(family.prefix, "enrollment.events", count=9)  # type: ignore[attr-defined]
+    events = await read_topic(family.prefix, "enrollment.events", count=9)
     walk = [e.data for e in events if e.type == "enrollment.walk_home_permission_set.v1"]
     assert walk == [
         {
@@ -356,7 +355,7 @@ async def test_walk_home_permission_is_set_by_a_guardian_of_the_child(family: ht
     ]
 
 
-async def test_transfer_leave_and_unlink_refuse_another_school(family: httpx.AsyncClient) -> None:
+async def test_transfer_leave_and_unlink_refuse_another_school(family: ServiceClient) -> None:
     await post(family, "/students/xiaoming/transfer", {"to_class_id": "g3c2"}, headers=YUCAI_ADMIN, status=404)
     await post(family, "/students/xiaoming/leave", {}, headers=YUCAI_ADMIN, status=404)
     await post(family, "/students/xiaoming/leave", {}, headers=TEACHER_LI, status=403)

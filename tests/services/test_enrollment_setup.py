@@ -6,13 +6,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
-import httpx
 import pytest
 
 from chassis.auth import Role
 from contracts.envelope import Envelope
 from services.enrollment.app import DEFINITION
-from tests.conftest import auth, running, stack_settings
+from tests.conftest import ServiceClient, auth, running, stack_settings
 from tests.services.conftest import read_topic
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
@@ -37,10 +36,9 @@ AUTUMN = {
 
 
 @pytest.fixture
-async def enrollment(pg_url: str, topic_prefix: str) -> AsyncIterator[httpx.AsyncClient]:
+async def enrollment(pg_url: str, topic_prefix: str) -> AsyncIterator[ServiceClient]:
     """实验小学 (shiyan) and 育才小学 (yucai) of district d1, and 实验小学's class 三年级1班."""
     async with running(DEFINITION, stack_settings(DEFINITION, pg_url, topic_prefix)) as client:
-        client.prefix = topic_prefix  # type: ignore[attr-defined]
         for school_id, name in (("shiyan", "实验小学"), ("yucai", "育才小学")):
             await call(client, "POST", "/schools", {"id": school_id, "name": name}, OPERATOR, 201)
         await call(client, "POST", "/classes", {"id": "g3c1", "grade": 3, "name": "三年级1班"}, ADMIN, 201)
@@ -48,7 +46,7 @@ async def enrollment(pg_url: str, topic_prefix: str) -> AsyncIterator[httpx.Asyn
 
 
 async def call(
-    client: httpx.AsyncClient,
+    client: ServiceClient,
     method: str,
     path: str,
     body: Mapping[str, object] | None = None,
@@ -60,14 +58,14 @@ async def call(
     return response.json()
 
 
-async def events_of(client: httpx.AsyncClient, count: int) -> list[Envelope]:
+async def events_of(client: ServiceClient, count: int) -> list[Envelope]:
     """Everything the service published, expecting `count` events (3 come from the fixture)."""
-    found = await read_topic(client.prefix, "enrollment.events", count=count)  # type: ignore[attr-defined]
+    found = await read_topic(client.prefix, "enrollment.events", count=count)
     assert len(found) == count, [e.type for e in found]
     return found
 
 
-async def test_en5_a_term_calendar_is_set_changed_and_announced_keyed_by_school(enrollment: httpx.AsyncClient) -> None:
+async def test_en5_a_term_calendar_is_set_changed_and_announced_keyed_by_school(enrollment: ServiceClient) -> None:
     """EN-5: holidays, make-up days and the winter period; a change is announced again and replaces the first."""
     created = await call(enrollment, "POST", "/terms", AUTUMN, status=201)
     assert created["holidays"] == ["2026-10-01", "2026-10-02"]
@@ -91,7 +89,7 @@ async def test_en5_a_term_calendar_is_set_changed_and_announced_keyed_by_school(
 
 
 async def test_en5_the_calendar_view_gives_each_days_kind_and_the_winter_timetable(
-    enrollment: httpx.AsyncClient,
+    enrollment: ServiceClient,
 ) -> None:
     await call(enrollment, "POST", "/terms", AUTUMN, status=201)
     view = await call(enrollment, "GET", "/terms/2026-autumn/calendar?from=2026-09-26&to=2026-10-02", headers=TEACHER)
@@ -131,14 +129,14 @@ async def test_en5_the_calendar_view_gives_each_days_kind_and_the_winter_timetab
     ],
 )
 async def test_en5_a_term_breaking_the_calendar_rules_is_refused_and_changes_nothing(
-    enrollment: httpx.AsyncClient, change: dict[str, object], field: str
+    enrollment: ServiceClient, change: dict[str, object], field: str
 ) -> None:
     problem = await call(enrollment, "POST", "/terms", AUTUMN | change, status=422)
     assert (problem["rule"], problem["field"]) == ("EN-5", field)
     assert (await call(enrollment, "GET", "/terms"))["items"] == []
 
 
-async def test_en5_terms_do_not_overlap_and_are_listed_page_by_page(enrollment: httpx.AsyncClient) -> None:
+async def test_en5_terms_do_not_overlap_and_are_listed_page_by_page(enrollment: ServiceClient) -> None:
     await call(enrollment, "POST", "/terms", AUTUMN, status=201)
     spring = {"id": "2027-spring", "name": "2027年春季学期", "starts_on": "2027-02-20", "ends_on": "2027-07-01"}
     await call(enrollment, "POST", "/terms", spring, status=201)
@@ -151,7 +149,7 @@ async def test_en5_terms_do_not_overlap_and_are_listed_page_by_page(enrollment: 
     assert second["next"] is None
 
 
-async def test_at4_grade_bands_never_share_a_grade(enrollment: httpx.AsyncClient) -> None:
+async def test_at4_grade_bands_never_share_a_grade(enrollment: ServiceClient) -> None:
     await call(enrollment, "POST", "/grade-bands", {"id": "low", "name": "低年级", "grades": [2, 1]}, status=201)
     await call(enrollment, "POST", "/grade-bands", {"id": "mid", "name": "中年级", "grades": [3, 4]}, status=201)
     clash = await call(enrollment, "POST", "/grade-bands", {"name": "x", "grades": [4, 5]}, status=422)
@@ -169,7 +167,7 @@ async def test_at4_grade_bands_never_share_a_grade(enrollment: httpx.AsyncClient
     ]
 
 
-async def test_at6_rooms_flag_the_reception_room_and_staff_hold_roles(enrollment: httpx.AsyncClient) -> None:
+async def test_at6_rooms_flag_the_reception_room_and_staff_hold_roles(enrollment: ServiceClient) -> None:
     room = {"id": "jiedai", "name": "接待室", "capacity": 20, "is_reception": True}
     await call(enrollment, "POST", "/rooms", room, status=201)
     listed = {"room_id": "jiedai", "school_id": "shiyan", "name": "接待室", "capacity": 20, "is_reception": True}
@@ -196,7 +194,7 @@ async def test_at6_rooms_flag_the_reception_room_and_staff_hold_roles(enrollment
 
 
 async def test_en1_the_class_teacher_must_hold_the_role_and_is_announced_keyed_by_class(
-    enrollment: httpx.AsyncClient,
+    enrollment: ServiceClient,
 ) -> None:
     await call(enrollment, "POST", "/staff", {"id": "li", "name": "李老师", "roles": ["class_teacher"]}, status=201)
     await call(enrollment, "POST", "/staff", {"id": "wang", "name": "王老师", "roles": ["subject_teacher"]}, status=201)
@@ -215,7 +213,7 @@ async def test_en1_the_class_teacher_must_hold_the_role_and_is_announced_keyed_b
     ]
 
 
-async def test_hw4_teaching_is_assigned_and_unassigned_keyed_by_class(enrollment: httpx.AsyncClient) -> None:
+async def test_hw4_teaching_is_assigned_and_unassigned_keyed_by_class(enrollment: ServiceClient) -> None:
     await call(enrollment, "POST", "/staff", {"id": "wang", "name": "王老师", "roles": ["subject_teacher"]}, status=201)
     await call(enrollment, "POST", "/staff", {"id": "li", "name": "李老师", "roles": ["class_teacher"]}, status=201)
     body = {"staff_id": "wang", "school_subject": "数学"}
@@ -238,7 +236,7 @@ async def test_hw4_teaching_is_assigned_and_unassigned_keyed_by_class(enrollment
     ]
 
 
-async def _set_up_shiyan(client: httpx.AsyncClient) -> None:
+async def _set_up_shiyan(client: ServiceClient) -> None:
     await call(client, "POST", "/terms", AUTUMN, status=201)
     await call(client, "POST", "/grade-bands", {"id": "low", "name": "低年级", "grades": [1, 2]}, status=201)
     await call(client, "POST", "/rooms", {"id": "r101", "name": "101", "capacity": 40}, status=201)
@@ -264,7 +262,7 @@ INTRUSIONS = [
 ]
 
 
-async def test_another_schools_staff_get_nothing_from_any_set_up_route(enrollment: httpx.AsyncClient) -> None:
+async def test_another_schools_staff_get_nothing_from_any_set_up_route(enrollment: ServiceClient) -> None:
     """育才小学's admin and teachers get 404 (or empty lists) for everything of 实验小学, and change nothing."""
     await _set_up_shiyan(enrollment)
     for method, path, body in INTRUSIONS:

@@ -25,7 +25,7 @@ from contracts.enrollment import (
 from contracts.envelope import Event
 from contracts.policy import PolicySettings
 from services.homework.app import DEFINITION
-from tests.conftest import auth, eventually, running, stack_settings
+from tests.conftest import ServiceClient, auth, eventually, running, stack_settings
 from tests.services.conftest import publish_as_producer, read_topic
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
@@ -86,7 +86,7 @@ def homework(subject: str, minutes: int, *, on: date = THURSDAY, kind: str = "wr
     return body | extra
 
 
-async def world_ready(client: httpx.AsyncClient) -> bool:
+async def world_ready(client: ServiceClient) -> bool:
     day = await client.get(f"/homework/v1/classes/{CLASS}/days/{SATURDAY}", headers=CLASS_TEACHER)
     child = await client.get(
         "/homework/v1/students/xiaohong/homework", headers=auth(Role.GUARDIAN, "hong-mum", school=SCHOOL)
@@ -107,23 +107,21 @@ async def world_ready(client: httpx.AsyncClient) -> bool:
 
 
 @pytest.fixture
-async def homework_app(pg_url: str, topic_prefix: str) -> AsyncIterator[httpx.AsyncClient]:
+async def homework_app(pg_url: str, topic_prefix: str) -> AsyncIterator[ServiceClient]:
     """The homework service on PostgreSQL and Kafka, on Wednesday 2026-11-25 at 10:00 in Shanghai, with 实验小学."""
     await publish_as_producer(topic_prefix, WORLD, school_id=SCHOOL)
     await publish_as_producer(topic_prefix, ELSEWHERE, school_id=OTHER_SCHOOL)
     clock = FakeClock(datetime(2026, 11, 25, 2, 0, tzinfo=UTC))
     async with running(DEFINITION, stack_settings(DEFINITION, pg_url, topic_prefix), clock=clock) as client:
-        client.prefix = topic_prefix  # type: ignore[attr-defined]
-        client.clock = clock  # type: ignore[attr-defined]
         await eventually(lambda: world_ready(client), timeout=90)  # a consumer group join is slow on a busy machine
         yield client
 
 
-async def assign(client: httpx.AsyncClient, teacher: str, body: dict[str, Any]) -> httpx.Response:
+async def assign(client: ServiceClient, teacher: str, body: dict[str, Any]) -> httpx.Response:
     return await client.post("/homework/v1/assignments", json=body, headers=as_teacher(teacher))
 
 
-async def test_hw5_a_subject_teacher_sets_tiered_homework_and_it_is_published(homework_app: httpx.AsyncClient) -> None:
+async def test_hw5_a_subject_teacher_sets_tiered_homework_and_it_is_published(homework_app: ServiceClient) -> None:
     tiers = [
         {"name": "基础", "estimated_minutes": 15},
         {"name": "提高", "estimated_minutes": 25, "student_ids": ["xiaohong"]},
@@ -137,7 +135,7 @@ async def test_hw5_a_subject_teacher_sets_tiered_homework_and_it_is_published(ho
     created = response.json()
     assert (created["counted_minutes"], created["layer"], created["version"]) == (25, "basic", 1)  # heaviest tier
 
-    events = await read_topic(homework_app.prefix, "homework.events", count=1)  # type: ignore[attr-defined]
+    events = await read_topic(homework_app.prefix, "homework.events", count=1)
     assert [(e.type, e.subject, e.data["counted_minutes"]) for e in events] == [
         ("homework.homework_assigned.v1", CLASS, 25)
     ]
@@ -157,7 +155,7 @@ async def test_hw5_a_subject_teacher_sets_tiered_homework_and_it_is_published(ho
 
 
 async def test_hw2_hw4_a_refusal_names_the_rule_the_cap_and_the_day_and_is_published(
-    homework_app: httpx.AsyncClient,
+    homework_app: ServiceClient,
 ) -> None:
     assert (await assign(homework_app, "wang", homework("语文", 20))).status_code == 201
     refused = await assign(homework_app, "zhang", homework("数学", 11))
@@ -173,14 +171,14 @@ async def test_hw2_hw4_a_refusal_names_the_rule_the_cap_and_the_day_and_is_publi
     assert problem["minutes_by_subject"] == {"语文": 20}
     assert (await assign(homework_app, "zhang", homework("数学", 10))).status_code == 201  # exactly 30
 
-    events = await read_topic(homework_app.prefix, "homework.events", count=3)  # type: ignore[attr-defined]
+    events = await read_topic(homework_app.prefix, "homework.events", count=3)
     refusals = [e.data for e in events if e.type == "homework.homework_refused.v1"]
     assert [(r["rule"], r["cap"], r["assigned_minutes"], r["teacher_id"]) for r in refusals] == [
         ("HW-2", 30, 20, "zhang")
     ]
 
 
-async def test_hw1_hw3_hw6_refusals_on_the_real_service(homework_app: httpx.AsyncClient) -> None:
+async def test_hw1_hw3_hw6_refusals_on_the_real_service(homework_app: ServiceClient) -> None:
     grade_two = homework("语文", 10) | {"class_id": LOWER}
     assert (await assign(homework_app, "wang", grade_two)).json()["rule"] == "HW-1"
     practical = homework("语文", 20, kind="reading") | {"class_id": LOWER}
@@ -206,7 +204,7 @@ async def test_hw1_hw3_hw6_refusals_on_the_real_service(homework_app: httpx.Asyn
 
 
 async def test_hw4_a_teacher_sets_homework_only_for_a_subject_they_teach_the_class(
-    homework_app: httpx.AsyncClient,
+    homework_app: ServiceClient,
 ) -> None:
     not_theirs = await assign(homework_app, "zhang", homework("语文", 10))
     assert (not_theirs.status_code, not_theirs.json()["rule"]) == (403, "HW-4")
@@ -216,7 +214,7 @@ async def test_hw4_a_teacher_sets_homework_only_for_a_subject_they_teach_the_cla
     assert other_school.status_code == 404
 
 
-async def test_hw4_two_teachers_racing_for_the_last_minutes_exactly_one_wins(homework_app: httpx.AsyncClient) -> None:
+async def test_hw4_two_teachers_racing_for_the_last_minutes_exactly_one_wins(homework_app: ServiceClient) -> None:
     for n, on in enumerate([date(2026, 12, 1), date(2026, 12, 2), date(2026, 12, 3)]):
         assert (await assign(homework_app, "liu", homework("英语", 10, on=on, kind="reading"))).status_code == 201
         assert (await assign(homework_app, "wang", homework("语文", 10, on=on))).status_code == 201
@@ -230,7 +228,7 @@ async def test_hw4_two_teachers_racing_for_the_last_minutes_exactly_one_wins(hom
         assert day["room"]["written_left"] == 5
 
 
-async def test_changing_and_withdrawing_homework_rejudges_the_caps(homework_app: httpx.AsyncClient) -> None:
+async def test_changing_and_withdrawing_homework_rejudges_the_caps(homework_app: ServiceClient) -> None:
     chinese = (await assign(homework_app, "wang", homework("语文", 10))).json()
     assert (await assign(homework_app, "zhang", homework("数学", 15))).status_code == 201
     url = f"/homework/v1/assignments/{chinese['assignment_id']}"
@@ -260,7 +258,7 @@ async def test_changing_and_withdrawing_homework_rejudges_the_caps(homework_app:
     assert len(rest.json()["items"]) == 1
     assert rest.json()["next"] is None
 
-    events = await read_topic(homework_app.prefix, "homework.events", count=6)  # type: ignore[attr-defined]
+    events = await read_topic(homework_app.prefix, "homework.events", count=6)
     assert [e.type.split(".")[1] for e in events] == [
         "homework_assigned",
         "homework_assigned",
@@ -271,7 +269,7 @@ async def test_changing_and_withdrawing_homework_rejudges_the_caps(homework_app:
     ]
 
 
-async def test_hw8_the_weekly_plan_is_published_and_later_changes_show_as_such(homework_app: httpx.AsyncClient) -> None:
+async def test_hw8_the_weekly_plan_is_published_and_later_changes_show_as_such(homework_app: ServiceClient) -> None:
     tuesday = date(2026, 12, 1)
     planned = (await assign(homework_app, "wang", homework("语文", 20, on=tuesday))).json()
     published = await homework_app.post(
@@ -299,7 +297,7 @@ async def test_hw8_the_weekly_plan_is_published_and_later_changes_show_as_such(h
     changes = {c["assignment_id"]: c["change"] for c in view["changed_since_publication"]}
     assert changes == {planned["assignment_id"]: "changed", added["assignment_id"]: "added"}
 
-    homework_app.clock.advance(datetime(2026, 11, 28, 2, tzinfo=UTC) - homework_app.clock.now())  # type: ignore[attr-defined]
+    homework_app.fake_clock.advance(datetime(2026, 11, 28, 2, tzinfo=UTC) - homework_app.clock.now())
     again = await homework_app.post(
         f"/homework/v1/classes/{CLASS}/plans", json={"week_start": NEXT_MONDAY.isoformat()}, headers=ADMIN
     )
@@ -309,7 +307,7 @@ async def test_hw8_the_weekly_plan_is_published_and_later_changes_show_as_such(h
     )
     assert (not_monday.status_code, not_monday.json()["rule"]) == (422, "HW-8")
 
-    events = await read_topic(homework_app.prefix, "homework.events", count=5)  # type: ignore[attr-defined]
+    events = await read_topic(homework_app.prefix, "homework.events", count=5)
     assert [e.type.split(".")[1] for e in events] == [
         "homework_assigned",
         "weekly_plan_published",
@@ -323,12 +321,12 @@ async def test_hw8_the_weekly_plan_is_published_and_later_changes_show_as_such(h
     assert plans[0]["student_ids"] == ["xiaohong", "xiaoming"]  # whose guardians notify tells (HW-8, NT-1)
 
 
-async def test_hw2_the_profile_in_force_on_the_day_sets_the_cap(homework_app: httpx.AsyncClient) -> None:
+async def test_hw2_the_profile_in_force_on_the_day_sets_the_cap(homework_app: ServiceClient) -> None:
     """PL-1: from Monday 2026-12-07 实验小学 goes back to the national 60 min for grades 3–6."""
     national = PolicyProfileSet(
         school_id=SCHOOL, effective_from=date(2026, 12, 7), version=2, settings=PolicySettings()
     )
-    await publish_as_producer(homework_app.prefix, [national], school_id=SCHOOL)  # type: ignore[attr-defined]
+    await publish_as_producer(homework_app.prefix, [national], school_id=SCHOOL)
 
     async def in_force() -> bool:
         day = await homework_app.get(f"/homework/v1/classes/{CLASS}/days/2026-12-07", headers=CLASS_TEACHER)
@@ -340,7 +338,7 @@ async def test_hw2_the_profile_in_force_on_the_day_sets_the_cap(homework_app: ht
     assert (await assign(homework_app, "wang", homework("语文", 45, on=date(2026, 12, 7)))).status_code == 201
 
 
-async def test_hw2_ten_concurrent_attempts_fill_the_cap_exactly(homework_app: httpx.AsyncClient) -> None:
+async def test_hw2_ten_concurrent_attempts_fill_the_cap_exactly(homework_app: ServiceClient) -> None:
     """Ten 5-minute pieces at once against the 30-minute cap: exactly six are accepted, the rest refused."""
     on = date(2026, 12, 8)
     answers = await asyncio.gather(*(assign(homework_app, "wang", homework("语文", 5, on=on)) for _ in range(10)))

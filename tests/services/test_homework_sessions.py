@@ -13,7 +13,7 @@ from prometheus_client import REGISTRY
 
 from chassis.auth import Role
 from contracts.attendance import CheckInMethod, StudentCheckedIn
-from tests.conftest import auth, eventually
+from tests.conftest import ServiceClient, auth, eventually
 from tests.services.conftest import publish_as_producer, read_topic
 from tests.services.test_homework_assignments import (  # noqa: F401  (homework_app is the shared fixture)
     ADMIN,
@@ -47,7 +47,7 @@ def checked_in(student: str, on: date = WEDNESDAY) -> StudentCheckedIn:
     )
 
 
-async def record(client: httpx.AsyncClient, assignment_id: str, *results: dict[str, Any]) -> httpx.Response:
+async def record(client: ServiceClient, assignment_id: str, *results: dict[str, Any]) -> httpx.Response:
     return await client.post(
         f"/homework/v1/assignments/{assignment_id}/completions",
         json={"results": list(results)},
@@ -55,7 +55,7 @@ async def record(client: httpx.AsyncClient, assignment_id: str, *results: dict[s
     )
 
 
-async def present(client: httpx.AsyncClient, assignment_id: str, student: str, done: bool, minutes: int) -> None:
+async def present(client: ServiceClient, assignment_id: str, student: str, done: bool, minutes: int) -> None:
     """Record a result once attendance's check-in has reached homework (retrying the refused attempt is harmless)."""
 
     async def recorded() -> bool:
@@ -66,9 +66,9 @@ async def present(client: httpx.AsyncClient, assignment_id: str, student: str, d
 
 
 async def test_hw7_present_children_are_recorded_and_a_teacher_grades_with_feedback(
-    homework_app: httpx.AsyncClient,
+    homework_app: ServiceClient,
 ) -> None:
-    prefix = homework_app.prefix  # type: ignore[attr-defined]
+    prefix = homework_app.prefix
     chinese = (await assign(homework_app, "wang", homework("语文", 20, on=WEDNESDAY))).json()["assignment_id"]
     await publish_as_producer(prefix, [checked_in("xiaoming")], school_id=SCHOOL)
     await present(homework_app, chinese, "xiaoming", True, 25)
@@ -119,9 +119,9 @@ def over_cap_count() -> float:
 
 
 async def test_hw9_a_class_over_its_cap_in_actual_minutes_is_flagged_once_and_counted(
-    homework_app: httpx.AsyncClient,
+    homework_app: ServiceClient,
 ) -> None:
-    prefix = homework_app.prefix  # type: ignore[attr-defined]
+    prefix = homework_app.prefix
     chinese = (await assign(homework_app, "wang", homework("语文", 20, on=WEDNESDAY))).json()["assignment_id"]
     maths = (await assign(homework_app, "zhang", homework("数学", 10, on=WEDNESDAY))).json()["assignment_id"]
     await publish_as_producer(prefix, [checked_in("xiaoming"), checked_in("xiaohong")], school_id=SCHOOL)
@@ -147,9 +147,9 @@ async def test_hw9_a_class_over_its_cap_in_actual_minutes_is_flagged_once_and_co
 
 
 async def test_hw9_a_child_who_repeatedly_does_not_finish_is_listed_for_the_class_teacher(
-    homework_app: httpx.AsyncClient,
+    homework_app: ServiceClient,
 ) -> None:
-    prefix = homework_app.prefix  # type: ignore[attr-defined]
+    prefix = homework_app.prefix
     days = [date(2026, 11, 23), date(2026, 11, 24), WEDNESDAY]
     ids = [(await assign(homework_app, "wang", homework("语文", 10, on=on))).json()["assignment_id"] for on in days]
     await publish_as_producer(prefix, [checked_in("xiaoming")], school_id=SCHOOL)
@@ -168,9 +168,9 @@ async def test_hw9_a_child_who_repeatedly_does_not_finish_is_listed_for_the_clas
 
 
 async def test_hw9_a_guardian_reports_the_minutes_at_home_and_they_feed_the_burden(
-    homework_app: httpx.AsyncClient,
+    homework_app: ServiceClient,
 ) -> None:
-    prefix = homework_app.prefix  # type: ignore[attr-defined]
+    prefix = homework_app.prefix
     chinese = (await assign(homework_app, "wang", homework("语文", 30, on=WEDNESDAY))).json()["assignment_id"]
     url = f"/homework/v1/students/xiaoming/homework/{chinese}/report"
     reported = await homework_app.post(url, json={"done": True, "actual_minutes": 45}, headers=MUM)
@@ -199,8 +199,8 @@ async def test_hw9_a_guardian_reports_the_minutes_at_home_and_they_feed_the_burd
     assert (timed.status_code, timed.json()["rule"]) == (409, "HW-7")  # the session's timing stands
 
 
-async def test_every_route_gives_another_school_and_another_family_nothing(homework_app: httpx.AsyncClient) -> None:
-    prefix = homework_app.prefix  # type: ignore[attr-defined]
+async def test_every_route_gives_another_school_and_another_family_nothing(homework_app: ServiceClient) -> None:
+    prefix = homework_app.prefix
     chinese = (await assign(homework_app, "wang", homework("语文", 20, on=WEDNESDAY))).json()
     assignment = chinese["assignment_id"]
     await publish_as_producer(prefix, [checked_in("xiaoming")], school_id=SCHOOL)

@@ -17,6 +17,6 @@ async def test_homework_starts_migrated_and_ready(pg_url: str, topic_prefix: str
         assert (await client.get("/readyz")).json()["status"] == "ok"
         assert "afterschool_outbox_backlog" in (await client.get("/metrics")).text
         assert (await client.get("/homework/openapi.json")).json()["info"]["title"] == "afterschool homework"
-        async with client.app.state.runtime.db.engine.connect() as conn:  # type: ignore[attr-defined]
+        async with client.runtime.db.engine.connect() as conn:
             tables = await conn.run_sync(lambda sync: set(inspect(sync).get_table_names()))
     assert {"outbox", "inbox", "idempotency_keys", "alembic_version"} <= tables

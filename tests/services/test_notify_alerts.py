@@ -16,7 +16,7 @@ from contracts.attendance import CheckInMethod, StudentCheckedIn
 from contracts.enrollment import GuardianLinked, StudentEnrolled
 from contracts.envelope import Envelope
 from services.notify.app import DEFINITION
-from tests.conftest import auth, eventually, running, serving, stack_settings
+from tests.conftest import ServiceClient, auth, eventually, running, serving, stack_settings
 from tests.services.conftest import publish_as_producer, publish_envelopes
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
@@ -42,7 +42,7 @@ def checked_in(student: str, n: int) -> StudentCheckedIn:
     )
 
 
-async def notifications(client: httpx.AsyncClient, guardian: str, school: str = "s1") -> list[dict[str, str]]:
+async def notifications(client: ServiceClient, guardian: str, school: str = "s1") -> list[dict[str, str]]:
     response = await client.get("/notify/v1/notifications", headers=auth(Role.GUARDIAN, guardian, school=school))
     assert response.status_code == 200
     items: list[dict[str, str]] = response.json()["items"]
@@ -50,18 +50,17 @@ async def notifications(client: httpx.AsyncClient, guardian: str, school: str = 
 
 
 @pytest.fixture
-async def notify(pg_url: str, topic_prefix: str) -> AsyncIterator[httpx.AsyncClient]:
+async def notify(pg_url: str, topic_prefix: str) -> AsyncIterator[ServiceClient]:
     await publish_as_producer(topic_prefix, ROSTER, school_id="s1")
     async with running(DEFINITION, stack_settings(DEFINITION, pg_url, topic_prefix)) as client:
-        client.prefix = topic_prefix  # type: ignore[attr-defined]
         yield client
 
 
 async def test_each_guardian_gets_exactly_one_alert_per_check_in_even_when_delivered_twice(
-    notify: httpx.AsyncClient,
+    notify: ServiceClient,
 ) -> None:
     first, second = (Envelope.wrap(checked_in("xiaoming", n), source="/attendance", school_id="s1") for n in (5, 40))
-    await publish_envelopes(notify.prefix, [first, first, second])  # type: ignore[attr-defined]
+    await publish_envelopes(notify.prefix, [first, first, second])
 
     async def both_arrived() -> bool:
         return len(await notifications(notify, "mum")) == 2
@@ -76,8 +75,8 @@ async def test_each_guardian_gets_exactly_one_alert_per_check_in_even_when_deliv
     ]
 
 
-async def test_a_guardian_sees_only_their_own_alerts(notify: httpx.AsyncClient) -> None:
-    await publish_as_producer(notify.prefix, [checked_in("xiaoming", 1)], school_id="s1")  # type: ignore[attr-defined]
+async def test_a_guardian_sees_only_their_own_alerts(notify: ServiceClient) -> None:
+    await publish_as_producer(notify.prefix, [checked_in("xiaoming", 1)], school_id="s1")
 
     async def arrived() -> bool:
         return len(await notifications(notify, "mum")) == 1

@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from typing import Any
 
-import httpx
 import pytest
 
 from chassis.auth import Role
@@ -16,7 +15,7 @@ from contracts.attendance import absence, dismissal, emergency
 from contracts.enrollment import GuardianLinked, StudentEnrolled
 from contracts.envelope import Envelope
 from services.notify.app import DEFINITION
-from tests.conftest import auth, eventually, running, stack_settings
+from tests.conftest import ServiceClient, auth, eventually, running, stack_settings
 from tests.services.conftest import publish_as_producer, publish_envelopes
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
@@ -36,22 +35,21 @@ ROSTER = [
 ]
 
 
-async def told(client: httpx.AsyncClient, guardian: str, school: str = "s1") -> list[dict[str, Any]]:
+async def told(client: ServiceClient, guardian: str, school: str = "s1") -> list[dict[str, Any]]:
     response = await client.get("/notify/v1/notifications", headers=auth(Role.GUARDIAN, guardian, school=school))
     assert response.status_code == 200
     return list(reversed(response.json()["items"]))
 
 
 @pytest.fixture
-async def notify(pg_url: str, topic_prefix: str) -> AsyncIterator[httpx.AsyncClient]:
+async def notify(pg_url: str, topic_prefix: str) -> AsyncIterator[ServiceClient]:
     await publish_as_producer(topic_prefix, ROSTER[:-2], school_id="s1")
     await publish_as_producer(topic_prefix, ROSTER[-2:], school_id="s2")
     async with running(DEFINITION, stack_settings(DEFINITION, pg_url, topic_prefix)) as client:
-        client.prefix = topic_prefix  # type: ignore[attr-defined]
         yield client
 
 
-async def test_nt_1_a_childs_afternoon_reaches_their_guardians_urgent_ones_flagged(notify: httpx.AsyncClient) -> None:
+async def test_nt_1_a_childs_afternoon_reaches_their_guardians_urgent_ones_flagged(notify: ServiceClient) -> None:
     ladder: dict[str, Any] = {
         "student_id": "ming", "school_id": "s1", "day": DAY, "dismissal_at": AT, "minutes_after_dismissal": 20
     }  # fmt: skip
@@ -82,7 +80,7 @@ async def test_nt_1_a_childs_afternoon_reaches_their_guardians_urgent_ones_flagg
         ),
     ]  # fmt: skip
     envelopes = [Envelope.wrap(e, source="/attendance", school_id="s1") for e in events]
-    await publish_envelopes(notify.prefix, [*envelopes, envelopes[2]])  # type: ignore[attr-defined]
+    await publish_envelopes(notify.prefix, [*envelopes, envelopes[2]])
 
     async def all_arrived() -> bool:
         return len(await told(notify, "dad")) == len(events) - 1  # the guardian-1 call goes to mum alone
@@ -105,13 +103,13 @@ async def test_nt_1_a_childs_afternoon_reaches_their_guardians_urgent_ones_flagg
     assert await told(notify, "hong-mum") == []
 
 
-async def test_at_7_a_broadcast_to_some_grades_reaches_each_of_their_guardians_once(notify: httpx.AsyncClient) -> None:
+async def test_at_7_a_broadcast_to_some_grades_reaches_each_of_their_guardians_once(notify: ServiceClient) -> None:
     broadcast = emergency.EmergencyBroadcast(
         broadcast_id="b1", school_id="s1", grades=[5], drill=False, reason=emergency.EmergencyReason.WEATHER,
         dismiss_at=datetime(2026, 11, 25, 7, 0, tzinfo=UTC), issued_by="admin", note="请带好雨具。",
     )  # fmt: skip
     clear = emergency.EmergencyAllClear(broadcast_id="b1", school_id="s1", grades=[5], drill=False, cleared_by="admin")
-    await publish_as_producer(notify.prefix, [broadcast, clear], school_id="s1")  # type: ignore[attr-defined]
+    await publish_as_producer(notify.prefix, [broadcast, clear], school_id="s1")
 
     async def arrived() -> bool:
         return len(await told(notify, "hong-mum")) == 2

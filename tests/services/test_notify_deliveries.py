@@ -8,12 +8,11 @@ import asyncio
 from collections.abc import Awaitable
 from datetime import datetime, timedelta
 
-import httpx
 import pytest
 
 from chassis.auth import Role
 from chassis.clock import SCHOOL_TZ, FakeClock
-from tests.conftest import auth, eventually
+from tests.conftest import ServiceClient, auth, eventually
 from tests.services.conftest import publish_as_producer
 from tests.simulators.notify_stack import (
     EMAIL,
@@ -242,7 +241,7 @@ async def test_a_slow_sms_provider_holds_up_only_the_sms_channel(pg_url: str, to
         await eventually(in_states(notify, "sms", ["sent"]))
 
 
-async def _states(notify: httpx.AsyncClient) -> dict[str, list[str]]:
+async def _states(notify: ServiceClient) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for delivery in await deliveries(notify):
         found.setdefault(delivery.channel, []).append(delivery.state)

@@ -6,14 +6,13 @@ import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 
-import httpx
 import pytest
 
 from chassis.auth import Role
 from contracts import enrollment as en
 from contracts.envelope import Envelope
 from services.notify.app import DEFINITION
-from tests.conftest import auth, eventually, running, stack_settings
+from tests.conftest import ServiceClient, auth, eventually, running, stack_settings
 from tests.services.conftest import publish_as_producer, publish_envelopes
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
@@ -29,21 +28,20 @@ ROSTER = [
 ]
 
 
-async def bodies(client: httpx.AsyncClient, guardian: str) -> list[str]:
+async def bodies(client: ServiceClient, guardian: str) -> list[str]:
     response = await client.get("/notify/v1/notifications", headers=auth(Role.GUARDIAN, guardian, school="s1"))
     assert response.status_code == 200
     return [n["body"] for n in reversed(response.json()["items"])]
 
 
 @pytest.fixture
-async def notify(pg_url: str, topic_prefix: str) -> AsyncIterator[httpx.AsyncClient]:
+async def notify(pg_url: str, topic_prefix: str) -> AsyncIterator[ServiceClient]:
     await publish_as_producer(topic_prefix, ROSTER, school_id="s1")
     async with running(DEFINITION, stack_settings(DEFINITION, pg_url, topic_prefix)) as client:
-        client.prefix = topic_prefix  # type: ignore[attr-defined]
         yield client
 
 
-async def test_en_1_each_guardian_is_told_every_step_once_in_their_language(notify: httpx.AsyncClient) -> None:
+async def test_en_1_each_guardian_is_told_every_step_once_in_their_language(notify: ServiceClient) -> None:
     steps = [
         en.ApplicationSubmitted(**STEP, by="mum", club_choices=["chess"]),
         en.ApplicationReviewed(**STEP, by="teacher-li"),
@@ -53,7 +51,7 @@ async def test_en_1_each_guardian_is_told_every_step_once_in_their_language(noti
         en.ClubPlacePromoted(program_id="chess", student_id="xiaoming", school_id="s1"),
     ]
     envelopes = [Envelope.wrap(step, source="/enrollment", school_id="s1") for step in steps]
-    await publish_envelopes(notify.prefix, [*envelopes, envelopes[0]])  # type: ignore[attr-defined]
+    await publish_envelopes(notify.prefix, [*envelopes, envelopes[0]])
 
     async def all_told() -> bool:
         return len(await bodies(notify, "mum")) == len(steps)
@@ -73,9 +71,9 @@ async def test_en_1_each_guardian_is_told_every_step_once_in_their_language(noti
 
 
 async def test_en_1_a_rejection_tells_the_reason_and_an_unlinked_guardian_hears_nothing_more(
-    notify: httpx.AsyncClient,
+    notify: ServiceClient,
 ) -> None:
-    prefix: str = notify.prefix  # type: ignore[attr-defined]
+    prefix: str = notify.prefix
     rejected = en.ApplicationRejected(**STEP, by="teacher-li", step=en.ApplicationStep.SUBMITTED, reason="名额已满")
     await publish_as_producer(prefix, [rejected], school_id="s1")
 

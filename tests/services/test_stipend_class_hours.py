@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from typing import Any
 
-import httpx
 import pytest
 
 from chassis.auth import Role
@@ -17,7 +16,7 @@ from contracts.attendance.dismissal import HandledBy, Release, StudentCheckedOut
 from contracts.enrollment import GuardianLinked, ProgramKind, StudentEnrolled
 from contracts.envelope import Envelope
 from services.stipend.app import DEFINITION
-from tests.conftest import auth, eventually, running, stack_settings
+from tests.conftest import ServiceClient, auth, eventually, running, stack_settings
 from tests.services.conftest import publish_envelopes
 from tests.services.test_stipend_statements import MOMENT, envelope, policy, program
 
@@ -66,25 +65,24 @@ def collected(n: int, student: str, day: int, hour: int, minute: int) -> Student
 
 
 @pytest.fixture
-async def stipend(pg_url: str, topic_prefix: str) -> AsyncIterator[httpx.AsyncClient]:
+async def stipend(pg_url: str, topic_prefix: str) -> AsyncIterator[ServiceClient]:
     settings = stack_settings(DEFINITION, pg_url, topic_prefix)
     async with running(DEFINITION, settings, clock=FakeClock(MOMENT)) as client:
-        client.prefix = topic_prefix  # type: ignore[attr-defined]
         yield client
 
 
-async def tallies(client: httpx.AsyncClient) -> list[dict[str, Any]]:
+async def tallies(client: ServiceClient) -> list[dict[str, Any]]:
     response = await client.get("/stipend/v1/tallies/students", params={"month": "2026-11"}, headers=ADMIN)
     assert response.status_code == 200
     items: list[dict[str, Any]] = response.json()["items"]
     return items
 
 
-async def deliver(client: httpx.AsyncClient, envelopes: list[Envelope]) -> None:
-    await publish_envelopes(client.prefix, envelopes)  # type: ignore[attr-defined]
+async def deliver(client: ServiceClient, envelopes: list[Envelope]) -> None:
+    await publish_envelopes(client.prefix, envelopes)
 
 
-async def test_a_three_class_hour_program_attended_two_days_is_six_class_hours(stipend: httpx.AsyncClient) -> None:
+async def test_a_three_class_hour_program_attended_two_days_is_six_class_hours(stipend: ServiceClient) -> None:
     """The issue's case: 3 class-hours × 2 days = 6 (not a fixed 2 per check-in); early collection costs class-hours."""
     await deliver(stipend, [envelope(e) for e in ROSTER])
     facts = [
@@ -129,7 +127,7 @@ async def test_a_three_class_hour_program_attended_two_days_is_six_class_hours(s
     ids=["another-family", "another-school", "kiosk"],
 )
 async def test_a_childs_lines_are_for_the_school_and_the_childs_own_guardians(
-    stipend: httpx.AsyncClient, headers: dict[str, str], status: int
+    stipend: ServiceClient, headers: dict[str, str], status: int
 ) -> None:
     await deliver(stipend, [envelope(e) for e in [*ROSTER, arrived(1, "xiaoming", 23)]])
 

@@ -15,7 +15,7 @@ from chassis.clock import FakeClock
 from contracts.attendance.dismissal import LatePickupCharged
 from contracts.enrollment import FeeKind, FeePlanSet, FeeWaiverGranted, TermCalendarSet
 from services.stipend.app import DEFINITION
-from tests.conftest import auth, eventually, running, stack_settings
+from tests.conftest import ServiceClient, auth, eventually, running, stack_settings
 from tests.services.conftest import publish_envelopes, read_topic
 from tests.services.test_stipend_class_hours import ADMIN, BASE, MUM, ROSTER, arrived, collected
 from tests.services.test_stipend_statements import CLOSED, MOMENT, envelope
@@ -65,22 +65,21 @@ async def clock() -> FakeClock:
 
 
 @pytest.fixture
-async def stipend(pg_url: str, topic_prefix: str, clock: FakeClock) -> AsyncIterator[httpx.AsyncClient]:
+async def stipend(pg_url: str, topic_prefix: str, clock: FakeClock) -> AsyncIterator[ServiceClient]:
     settings = stack_settings(DEFINITION, pg_url, topic_prefix)
     async with running(DEFINITION, settings, clock=clock) as client:
-        client.prefix = topic_prefix  # type: ignore[attr-defined]
         yield client
 
 
-async def statement(client: httpx.AsyncClient, headers: dict[str, str] = MUM) -> httpx.Response:
+async def statement(client: ServiceClient, headers: dict[str, str] = MUM) -> httpx.Response:
     return await client.get("/stipend/v1/family-statements/2026-11/students/xiaoming", headers=headers)
 
 
 async def test_a_month_is_charged_per_class_hour_with_the_daily_cap_waiver_and_late_pickup(
-    stipend: httpx.AsyncClient,
+    stipend: ServiceClient,
 ) -> None:
     envelopes = [envelope(e) for e in [*ROSTER, *FEES, *ATTENDANCE]]
-    await publish_envelopes(stipend.prefix, envelopes + envelopes[-3:])  # type: ignore[attr-defined]
+    await publish_envelopes(stipend.prefix, envelopes + envelopes[-3:])
 
     async def complete() -> bool:
         body = (await statement(stipend)).json()
@@ -114,9 +113,9 @@ async def test_a_month_is_charged_per_class_hour_with_the_daily_cap_waiver_and_l
     ids=["another-family", "another-school", "teacher", "no-token"],
 )
 async def test_a_family_statement_is_for_the_school_and_the_childs_guardians_only(
-    stipend: httpx.AsyncClient, headers: dict[str, str], status: int
+    stipend: ServiceClient, headers: dict[str, str], status: int
 ) -> None:
-    await publish_envelopes(stipend.prefix, [envelope(e) for e in [*ROSTER, *FEES, ATTENDANCE[0]]])  # type: ignore[attr-defined]
+    await publish_envelopes(stipend.prefix, [envelope(e) for e in [*ROSTER, *FEES, ATTENDANCE[0]]])
 
     async def there() -> bool:
         return (await statement(stipend)).status_code == 200
@@ -128,11 +127,11 @@ async def test_a_family_statement_is_for_the_school_and_the_childs_guardians_onl
 
 
 async def test_a_closed_month_is_issued_once_and_keeps_its_figures_when_a_fact_arrives_later(
-    stipend: httpx.AsyncClient, clock: FakeClock
+    stipend: ServiceClient, clock: FakeClock
 ) -> None:
     """ST-6/NT-1: one event per child; an unclosed month or a second issue is a problem and changes nothing."""
     envelopes = [envelope(e) for e in [*ROSTER, *FEES, *ATTENDANCE[:4]]]
-    await publish_envelopes(stipend.prefix, envelopes)  # type: ignore[attr-defined]
+    await publish_envelopes(stipend.prefix, envelopes)
     expected_due = 2 * FEN_PER_CLASS_HOUR * DAILY_CAP - FEN_PER_CLASS_HOUR + LATE_FEE
 
     async def complete() -> bool:
@@ -149,7 +148,7 @@ async def test_a_closed_month_is_issued_once_and_keeps_its_figures_when_a_fact_a
     assert (issued.json()["statements"], issued.json()["due_fen"]) == (1, expected_due)
     again = await stipend.post("/stipend/v1/family-statements/2026-11/issue", headers=ADMIN)
     assert (again.status_code, again.json()["rule"]) == (409, "ST-6")
-    (event,) = await read_topic(stipend.prefix, "stipend.events", count=1)  # type: ignore[attr-defined]
+    (event,) = await read_topic(stipend.prefix, "stipend.events", count=1)
     assert event.type == "stipend.family_statement_issued.v1"
     assert (event.data["student_id"], event.data["due_fen"]) == ("xiaoming", expected_due)
 
@@ -162,7 +161,7 @@ async def test_a_closed_month_is_issued_once_and_keeps_its_figures_when_a_fact_a
         blocks=1,
         fee_fen=LATE_FEE,
     )
-    await publish_envelopes(stipend.prefix, [envelope(later)])  # type: ignore[attr-defined]
+    await publish_envelopes(stipend.prefix, [envelope(later)])
 
     async def arrived() -> bool:
         return bool((await statement(stipend)).json()["due_fen"] == expected_due + LATE_FEE)
@@ -174,7 +173,7 @@ async def test_a_closed_month_is_issued_once_and_keeps_its_figures_when_a_fact_a
     clock.advance(datetime(2027, 1, 4, 7, 0, tzinfo=UTC) - CLOSED)  # Monday 4 January 2027: December is closed
     december = await stipend.post("/stipend/v1/family-statements/2026-12/issue", headers=ADMIN)
     assert december.json() == {"school_id": "s1", "month": "2026-12", "statements": 1, "due_fen": 0}
-    events = await read_topic(stipend.prefix, "stipend.events", count=2)  # type: ignore[attr-defined]
+    events = await read_topic(stipend.prefix, "stipend.events", count=2)
     (carried,) = [e.data for e in events if e.data["month"] == "2026-12"]
     assert (carried["due_fen"], carried["adjustments_fen"], carried["total_fen"]) == (0, LATE_FEE, LATE_FEE)
     assert (await statement(stipend)).json()["issued"]["due_fen"] == expected_due

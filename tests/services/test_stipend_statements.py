@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-import httpx
 import pytest
 
 from chassis.auth import Role
@@ -27,7 +26,7 @@ from contracts.enrollment import PolicyProfileSet, ProgramKind, ProgramScheduled
 from contracts.envelope import Envelope, Event
 from contracts.policy import PolicySettings
 from services.stipend.app import DEFINITION
-from tests.conftest import auth, eventually, running, stack_settings
+from tests.conftest import ServiceClient, auth, eventually, running, stack_settings
 from tests.services.conftest import publish_envelopes, read_topic
 
 MOMENT = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)  # Wednesday 15:00 in Shanghai
@@ -172,17 +171,16 @@ async def clock() -> FakeClock:
 
 
 @pytest.fixture
-async def stipend(pg_url: str, topic_prefix: str, clock: FakeClock) -> AsyncIterator[httpx.AsyncClient]:
+async def stipend(pg_url: str, topic_prefix: str, clock: FakeClock) -> AsyncIterator[ServiceClient]:
     async with running(DEFINITION, stack_settings(DEFINITION, pg_url, topic_prefix), clock=clock) as client:
-        client.prefix = topic_prefix  # type: ignore[attr-defined]
         yield client
 
 
-async def deliver(client: httpx.AsyncClient, envelopes: list[Envelope]) -> None:
-    await publish_envelopes(client.prefix, envelopes)  # type: ignore[attr-defined]
+async def deliver(client: ServiceClient, envelopes: list[Envelope]) -> None:
+    await publish_envelopes(client.prefix, envelopes)
 
 
-async def month(client: httpx.AsyncClient, name: str = "2026-11", headers: dict[str, str] = ADMIN) -> dict[str, Any]:
+async def month(client: ServiceClient, name: str = "2026-11", headers: dict[str, str] = ADMIN) -> dict[str, Any]:
     response = await client.get(f"/stipend/v1/teacher-statements/{name}", headers=headers)
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
@@ -193,7 +191,7 @@ def figures(body: dict[str, Any]) -> dict[str, tuple[int, int, int]]:
     return {t["staff_id"]: (t["units_hundredths"], t["total_fen"], t["payable_fen"]) for t in body["teachers"]}
 
 
-async def settled(client: httpx.AsyncClient, expected: dict[str, tuple[int, int, int]], name: str = "2026-11") -> None:
+async def settled(client: ServiceClient, expected: dict[str, tuple[int, int, int]], name: str = "2026-11") -> None:
     async def arrived() -> bool:
         return figures(await month(client, name)) == expected
 
@@ -201,7 +199,7 @@ async def settled(client: httpx.AsyncClient, expected: dict[str, tuple[int, int,
 
 
 async def test_a_month_of_staff_facts_becomes_statements_approved_and_published(
-    stipend: httpx.AsyncClient, clock: FakeClock
+    stipend: ServiceClient, clock: FakeClock
 ) -> None:
     """ST-1..ST-3 figures, ST-5 draft → approved → published, one published event per teacher."""
     await deliver(stipend, [envelope(e) for e in SET_UP])
@@ -232,7 +230,7 @@ async def test_a_month_of_staff_facts_becomes_statements_approved_and_published(
     again = await stipend.post("/stipend/v1/teacher-statements/2026-11/publish", headers=ADMIN)
     assert again.status_code == 409
 
-    events = await read_topic(stipend.prefix, "stipend.events", count=2)  # type: ignore[attr-defined]
+    events = await read_topic(stipend.prefix, "stipend.events", count=2)
     by_teacher = {e.data["staff_id"]: e.data for e in events}
     assert {e.type for e in events} == {"stipend.teacher_statement_published.v1"}
     assert (by_teacher["wang"]["total_fen"], by_teacher["wang"]["units_hundredths"]) == (WANG_FEN, WANG_UNITS)
@@ -246,7 +244,7 @@ async def test_a_month_of_staff_facts_becomes_statements_approved_and_published(
 
 
 async def test_a_patrol_finding_after_publication_is_a_reversal_on_the_next_statement(
-    stipend: httpx.AsyncClient, clock: FakeClock
+    stipend: ServiceClient, clock: FakeClock
 ) -> None:
     """ST-5: the published November is never edited; December carries the reversing entry."""
     await deliver(stipend, [envelope(e) for e in [*SET_UP, signed_in("wang", BASE, 23), filed("wang", BASE, 23)]])
@@ -270,7 +268,7 @@ async def test_a_patrol_finding_after_publication_is_a_reversal_on_the_next_stat
 
 
 async def test_the_draft_must_be_approved_again_when_facts_arrive_after_approval(
-    stipend: httpx.AsyncClient, clock: FakeClock
+    stipend: ServiceClient, clock: FakeClock
 ) -> None:
     await deliver(stipend, [envelope(e) for e in [*SET_UP, signed_in("wang", BASE, 23), filed("wang", BASE, 23)]])
     await settled(stipend, {"wang": (100, 2 * BASE_FEN, 2 * BASE_FEN)})
@@ -294,7 +292,7 @@ async def test_the_draft_must_be_approved_again_when_facts_arrive_after_approval
     ids=["another-teacher", "another-school", "guardian", "no-token"],
 )
 async def test_a_teacher_sees_only_their_own_statement(
-    stipend: httpx.AsyncClient, headers: dict[str, str], status: int
+    stipend: ServiceClient, headers: dict[str, str], status: int
 ) -> None:
     await deliver(stipend, [envelope(e) for e in [*SET_UP, signed_in("wang", BASE, 23), filed("wang", BASE, 23)]])
     await settled(stipend, {"wang": (100, 2 * BASE_FEN, 2 * BASE_FEN)})
@@ -304,7 +302,7 @@ async def test_a_teacher_sees_only_their_own_statement(
     assert response.headers["content-type"] == "application/problem+json"
 
 
-async def test_only_the_school_admin_approves(stipend: httpx.AsyncClient) -> None:
+async def test_only_the_school_admin_approves(stipend: ServiceClient) -> None:
     response = await stipend.post("/stipend/v1/teacher-statements/2026-11/approve", headers=WANG)
     assert response.status_code == 403
     malformed = await stipend.get("/stipend/v1/teacher-statements/2026-13", headers=ADMIN)

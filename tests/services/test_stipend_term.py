@@ -8,7 +8,6 @@ import io
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 
-import httpx
 import pytest
 from openpyxl import load_workbook
 
@@ -17,7 +16,7 @@ from chassis.clock import FakeClock
 from contracts.attendance.staff import FindingKind, PatrolFindingRecorded
 from contracts.enrollment import GuardianLinked, SchoolRegistered, StudentEnrolled, TermCalendarSet
 from services.stipend.app import DEFINITION
-from tests.conftest import auth, eventually, running, stack_settings
+from tests.conftest import ServiceClient, auth, eventually, running, stack_settings
 from tests.services.conftest import publish_envelopes, read_topic
 from tests.services.test_stipend_statements import (
     ADMIN,
@@ -64,7 +63,7 @@ PATROL = PatrolFindingRecorded(
 
 
 @pytest.fixture
-async def stipend(pg_url: str, topic_prefix: str) -> AsyncIterator[httpx.AsyncClient]:
+async def stipend(pg_url: str, topic_prefix: str) -> AsyncIterator[ServiceClient]:
     settings = stack_settings(DEFINITION, pg_url, topic_prefix)
     async with running(DEFINITION, settings, clock=FakeClock(CLOSED)) as client:
         await publish_envelopes(
@@ -77,11 +76,10 @@ async def stipend(pg_url: str, topic_prefix: str) -> AsyncIterator[httpx.AsyncCl
             return response.status_code == 200 and any(e["patrol"] == 46 for e in response.json())
 
         await eventually(patrolled)
-        client.prefix = topic_prefix  # type: ignore[attr-defined]
         yield client
 
 
-async def test_a_family_answers_once_and_the_report_is_anonymous(stipend: httpx.AsyncClient) -> None:
+async def test_a_family_answers_once_and_the_report_is_anonymous(stipend: ServiceClient) -> None:
     url = f"/stipend/v1/surveys/{TERM}/programs/{CHESS}/answers"
     first = await stipend.post(url, json={"student_id": "xiaoming", "score": 5}, headers=MUM)
     assert first.json() == {"program_id": CHESS, "answers": 1}
@@ -104,7 +102,7 @@ async def test_a_family_answers_once_and_the_report_is_anonymous(stipend: httpx.
     assert "xiaoming" not in str(chess)
 
 
-async def test_the_term_is_evaluated_out_of_100_and_settled_9_to_1(stipend: httpx.AsyncClient) -> None:
+async def test_the_term_is_evaluated_out_of_100_and_settled_9_to_1(stipend: ServiceClient) -> None:
     for program_id, plan, effect in ((CHESS, 18, 17), (BASE, 20, 20)):
         body = {"plan_completion": plan, "effectiveness": effect, "note": "按计划完成"}
         response = await stipend.put(f"/stipend/v1/evaluations/{TERM}/programs/{program_id}", json=body, headers=ADMIN)
@@ -145,7 +143,7 @@ async def test_the_term_is_evaluated_out_of_100_and_settled_9_to_1(stipend: http
     }
     again = await stipend.post(f"/stipend/v1/settlements/{TERM}/publish", headers=ADMIN)
     assert (again.status_code, again.json()["rule"]) == (409, "ST-4")
-    events = await read_topic(stipend.prefix, "stipend.events", count=4)  # type: ignore[attr-defined]
+    events = await read_topic(stipend.prefix, "stipend.events", count=4)
     settled_events = {e.data["staff_id"]: e.data for e in events if e.type == "stipend.term_settlement_published.v1"}
     assert (settled_events["wang"]["bonus_fen"], settled_events["wang"]["bonus_pool_fen"]) == (pool, pool)
     assert settled_events["li"]["forfeited"] is True
@@ -166,7 +164,7 @@ async def test_a_term_is_settled_only_after_it_ends_and_only_by_its_school(pg_ur
         assert other.status_code == 404
 
 
-async def test_finance_exports_carry_the_same_figures_as_csv_and_xlsx(stipend: httpx.AsyncClient) -> None:
+async def test_finance_exports_carry_the_same_figures_as_csv_and_xlsx(stipend: ServiceClient) -> None:
     """BX-8: per school; a guardian may not export; another school's admin exports only their own (nothing)."""
     response = await stipend.get("/stipend/v1/exports/teacher-statements/2026-11", headers=ADMIN)
     assert response.status_code == 200
@@ -189,7 +187,7 @@ async def test_finance_exports_carry_the_same_figures_as_csv_and_xlsx(stipend: h
     assert other.content.decode("utf-8-sig").strip().count("\n") == 0  # the header only
 
 
-async def test_a_district_operator_rolls_up_only_their_districts_schools(stipend: httpx.AsyncClient) -> None:
+async def test_a_district_operator_rolls_up_only_their_districts_schools(stipend: ServiceClient) -> None:
     """BX-8: one row per school of the district; a school admin may not; another district sees none of it."""
     operator = auth(Role.DISTRICT_OPERATOR, "教育局", district="d1")
     response = await stipend.get("/stipend/v1/district/months/2026-11", headers=operator)

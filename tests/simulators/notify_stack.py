@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
 from sqlalchemy import select
 
 from chassis.auth import Role
@@ -18,7 +17,7 @@ from contracts.attendance.absence import UnexcusedAbsence
 from contracts.enrollment import GuardianLinked, StudentEnrolled
 from services.notify import store
 from services.notify.app import DEFINITION
-from tests.conftest import auth, running, stack_settings
+from tests.conftest import ServiceClient, auth, running, stack_settings
 from tests.simulators.aliyun_sms import AliyunSmsSimulator
 from tests.simulators.serve import serve_asgi
 from tests.simulators.smtp import MailStore, smtp_server
@@ -80,7 +79,7 @@ async def providers(clock: FakeClock | None = None) -> AsyncIterator[Providers]:
 
 
 @contextlib.asynccontextmanager
-async def notify_with(pg_url: str, prefix: str, outside: Providers, **extra: Any) -> AsyncIterator[httpx.AsyncClient]:
+async def notify_with(pg_url: str, prefix: str, outside: Providers, **extra: Any) -> AsyncIterator[ServiceClient]:
     """Notify on the real stack and the providers' clock."""
     values = {k: v for k, v in outside.settings.items() if k != "hooks_url"} | extra
     settings = stack_settings(DEFINITION, pg_url, prefix, **values)
@@ -88,15 +87,15 @@ async def notify_with(pg_url: str, prefix: str, outside: Providers, **extra: Any
         yield client
 
 
-async def set_preferences(client: httpx.AsyncClient, body: dict[str, Any], headers: dict[str, str] = MUM) -> None:
+async def set_preferences(client: ServiceClient, body: dict[str, Any], headers: dict[str, str] = MUM) -> None:
     """The guardian sets their own preferences through the API."""
     response = await client.put("/notify/v1/preferences", json=body, headers=headers)
     assert response.status_code == 200, response.text
 
 
-async def deliveries(client: httpx.AsyncClient, channel: str | None = None) -> list[store.Delivery]:
+async def deliveries(client: ServiceClient, channel: str | None = None) -> list[store.Delivery]:
     """The deliveries notify has stored (read straight from its database)."""
-    runtime = client.app.state.runtime  # type: ignore[attr-defined]
+    runtime = client.runtime
     async with runtime.db.sessions() as session:
         query = select(store.Delivery).order_by(store.Delivery.created_at, store.Delivery.delivery_id)
         if channel is not None:
@@ -132,12 +131,12 @@ def absent(case: str = "a1") -> UnexcusedAbsence:
     )
 
 
-async def states(client: httpx.AsyncClient, channel: str) -> list[str]:
+async def states(client: ServiceClient, channel: str) -> list[str]:
     """The states of a channel's deliveries, oldest first."""
     return [d.state for d in await deliveries(client, channel)]
 
 
-def in_states(client: httpx.AsyncClient, channel: str, expected: list[str]) -> Any:
+def in_states(client: ServiceClient, channel: str, expected: list[str]) -> Any:
     """A check for `eventually`: the channel's deliveries are in exactly these states."""
 
     async def check() -> bool:

@@ -20,7 +20,7 @@ def mint(*args: str) -> subprocess.CompletedProcess[str]:
 async def test_afterschool_token_mints_what_a_service_accepts() -> None:
     minted = mint("--role", "kiosk", "--school", "s1", "--subject", "s1-kiosk-gate")
     assert minted.returncode == 0
-    principal = await TokenVerifier(ServiceSettings()).verify(minted.stdout.strip())
+    principal = await TokenVerifier(ServiceSettings(environment="development")).verify(minted.stdout.strip())
     assert principal == Principal("s1-kiosk-gate", Role.KIOSK, "s1", None)
 
 

@@ -9,9 +9,9 @@ import pytest
 
 from contracts.enrollment import DayKind, TermCalendarSet
 from contracts.homework import HomeworkKind
-from contracts.policy import PolicySettings
+from contracts.policy import PolicySettings, policy_on
 from services.homework.domain.burden import Actual, Outcome, StruggleRule, breach
-from services.homework.domain.calendar import day_kind, policy_on, week_start
+from services.homework.domain.calendar import day_kind, week_start
 from services.homework.domain.caps import ClassDay, Load
 from services.homework.domain.grading import refuse_grader
 from services.homework.domain.plan import PlanRefused, publication_deadline, publish

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chassis.auth import Principal, Role
-from contracts.enrollment import DayKind, TermCalendarSet
+from contracts.enrollment import DayKind, TermCalendarSet, kind_of_day
 from contracts.policy import PolicySettings
 from services.attendance.store import Base, RosterStudent
 
@@ -300,14 +300,11 @@ async def term_on(session: AsyncSession, *, school_id: str, day: date) -> TermCa
 
 
 async def day_kind(session: AsyncSession, *, school_id: str, day: date) -> DayKind:
-    """EN-5: school day, weekend, holiday or vacation; a school without any calendar yet has Monday–Friday."""
+    """EN-5: school day, weekend, holiday or vacation (`contracts.enrollment.kind_of_day`)."""
     term = await term_on(session, school_id=school_id, day=day)
-    if term is not None:
-        return term.day_kind(day)
-    any_term = (await session.execute(select(RefTerm.term_id).where(RefTerm.school_id == school_id).limit(1))).first()
-    if any_term is not None:
-        return DayKind.VACATION
-    return DayKind.WEEKEND if day.weekday() >= 5 else DayKind.SCHOOL_DAY
+    any_term = select(RefTerm.term_id).where(RefTerm.school_id == school_id).limit(1)
+    has_calendar = term is not None or (await session.execute(any_term)).first() is not None
+    return kind_of_day(day, term, school_has_calendar=has_calendar)
 
 
 async def reception_room(session: AsyncSession, *, school_id: str) -> str | None:

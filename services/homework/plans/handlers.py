@@ -9,8 +9,8 @@ from chassis.clock import school_today
 from chassis.problems import Forbidden, NotFound, Unprocessable
 from chassis.uow import UnitOfWork
 from contracts.homework import WeeklyPlanPublished
+from contracts.policy import policy_on
 from services.homework.assignments import store as assignments
-from services.homework.domain.calendar import policy_on
 from services.homework.domain.plan import PlanRefused, publish
 from services.homework.reference import store as ref
 from services.homework.store import WeeklyPlan, latest_plan, lock_class_day

@@ -16,9 +16,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from chassis.auth import Principal, Role
 from chassis.problems import NotFound
 from contracts.enrollment import TermCalendarSet
-from contracts.policy import PolicySettings
+from contracts.policy import PolicySettings, policy_on
 from services.homework.domain import caps
-from services.homework.domain.calendar import day_kind, policy_on
+from services.homework.domain.calendar import day_kind
 from services.homework.store import Base
 
 

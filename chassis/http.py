@@ -1,0 +1,67 @@
+"""HTTP building blocks every service's routes share: ids, bodies, pages, role guards and the idempotent POST."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from chassis.app import Runtime
+from chassis.auth import Principal, Role, require
+from chassis.idempotency import respond_once
+from chassis.pagination import PageParams, page_params
+from chassis.uow import UnitOfWork
+
+Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
+"""An id in a path or body: short, printable, and safe in a log line or a page cursor."""
+Name = Annotated[str, Field(min_length=1, max_length=100)]
+Reason = Annotated[str, Field(min_length=1, max_length=500)]
+
+Paging = Annotated[PageParams, Depends(page_params)]
+"""The `?limit=&after=` page a list route is asked for (keyset, chassis/pagination.py)."""
+
+# One guard per role; a route that admits several roles names the set by what it allows, in its slice.
+Guardian = Annotated[Principal, require(Role.GUARDIAN)]
+ClassTeacher = Annotated[Principal, require(Role.CLASS_TEACHER)]
+ServiceTeacher = Annotated[Principal, require(Role.SERVICE_TEACHER)]
+SubjectTeacher = Annotated[Principal, require(Role.SUBJECT_TEACHER)]
+DutyLeader = Annotated[Principal, require(Role.DUTY_LEADER)]
+SchoolAdmin = Annotated[Principal, require(Role.SCHOOL_ADMIN)]
+DistrictOperator = Annotated[Principal, require(Role.DISTRICT_OPERATOR)]
+
+
+class Body(BaseModel):
+    """Request bodies refuse unknown fields, so a typo is a 422 rather than silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Create(Body):
+    """Creation bodies; `id` may be given for ids the school already uses (e.g. from its spreadsheets)."""
+
+    id: Id | None = None
+
+
+def dump(model: type[BaseModel], row: object) -> dict[str, Any]:
+    """A row as the JSON of its public model."""
+    return model.model_validate(row, from_attributes=True).model_dump(mode="json")
+
+
+async def once(
+    request: Request,
+    runtime: Runtime,
+    principal: Principal,
+    body: BaseModel,
+    act: Callable[[UnitOfWork], Awaitable[Any]],
+    *,
+    status: int = 201,
+) -> JSONResponse:
+    """Run a command in one unit of work, at most once per `Idempotency-Key`, answering `status` and its JSON."""
+
+    async def action(uow: UnitOfWork) -> tuple[int, Any]:
+        return status, await act(uow)
+
+    return await respond_once(runtime, request, principal, body.model_dump(mode="json"), action)
