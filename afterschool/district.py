@@ -6,12 +6,13 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Awaitable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import httpx
 
+from afterschool.progress import Progress
 from chassis.auth import Role, mint_token
 from chassis.clock import SCHOOL_TZ
 
@@ -130,6 +131,17 @@ class Api:
             raise RuntimeError(f"POST {path} → {response.status_code}: {response.text}")
         return response
 
+    async def upload(self, service: str, path: str, content: str, token: str, *, key: str) -> httpx.Response:
+        """POST a CSV file (UTF-8) with a bearer token and an Idempotency-Key; raises unless it is accepted."""
+        headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": key, "Content-Type": "text/csv"}
+        async with self._slots:
+            response = await self._client.post(
+                f"{self._bases[service]}{path}", content=content.encode(), headers=headers
+            )
+        if response.status_code not in (200, 201, 202):
+            raise RuntimeError(f"POST {path} → {response.status_code}: {response.text}")
+        return response
+
     async def get(self, service: str, path: str, token: str | None = None, **params: Any) -> httpx.Response:
         """GET with an optional bearer token."""
         headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -153,56 +165,162 @@ class Api:
         return loop.time() - started
 
 
-async def seed(api: Api, district: District) -> None:
+def seed_steps(district: District) -> int:
+    """How many API calls `seed` makes (for a progress bar)."""
+    links = sum(len(s.guardian_ids) for s in district.students())
+    return (
+        len(district.schools)
+        + sum(len(school.classes) for school in district.schools)
+        + len(district.students())
+        + 2 * links
+    )
+
+
+async def seed(api: Api, district: District, progress: Progress | None = None) -> None:
     """Register the schools, classes, children and guardians through enrollment's API."""
     operator = api.token(Role.DISTRICT_OPERATOR, "operator-1", district=district.district_id)
+    students = district.students()
+    guardians = [(n, s, i, g) for n, s in enumerate(students) for i, g in enumerate(s.guardian_ids, 1)]
+    admins = {
+        school.school_id: api.token(Role.SCHOOL_ADMIN, f"{school.school_id}-admin", school=school.school_id)
+        for school in district.schools
+    }
+
+    async def post(path: str, body: dict[str, Any], key: str, token: str) -> None:
+        await api.post("enrollment", path, body, token, key=key)
+        if progress:
+            progress.advance()
+
+    def phase(name: str, total: int) -> None:
+        if progress:
+            progress.phase(name, total)
+
+    phase("schools", len(district.schools))
     for school in district.schools:
-        await api.post(
-            "enrollment",
+        await post(
             "/enrollment/v1/schools",
             {"id": school.school_id, "name": school.name},
+            f"seed-{school.school_id}",
             operator,
-            key=f"seed-{school.school_id}",
         )
-        admin = api.token(Role.SCHOOL_ADMIN, f"{school.school_id}-admin", school=school.school_id)
+    phase("classes", sum(len(school.classes) for school in district.schools))
+    await _all(
+        post("/enrollment/v1/classes", {"id": c, "grade": g, "name": n}, f"seed-{c}", admins[school.school_id])
+        for school in district.schools
+        for c, g, n in school.classes
+    )
+    phase("children", len(students))
+    await _all(
+        post(
+            "/enrollment/v1/students",
+            {"id": s.student_id, "class_id": s.class_id, "name": s.name},
+            f"seed-{s.student_id}",
+            admins[s.school_id],
+        )
+        for s in students
+    )
+    phase("guardians", len(guardians))
+    await _all(
+        post(
+            "/enrollment/v1/guardians",
+            {
+                "id": g,
+                "name": f"{s.name}的家长{i}",
+                "phone": f"+86 138{i}{n:07d}",
+                "preferred_language": "zh" if n % 5 else "en",
+            },
+            f"seed-{g}",
+            admins[s.school_id],
+        )
+        for n, s, i, g in guardians
+    )
+    phase("links to guardians", len(guardians))
+    await _all(
+        post(
+            f"/enrollment/v1/students/{s.student_id}/guardians",
+            {"guardian_id": g, "relation": RELATIONS[(i - 1) % 2]},
+            f"seed-link-{g}",
+            admins[s.school_id],
+        )
+        for _, s, i, g in guardians
+    )
 
-        async def post(path: str, body: dict[str, Any], key: str, token: str = admin) -> None:
-            await api.post("enrollment", path, body, token, key=key)
 
-        await _all(
-            post("/enrollment/v1/classes", {"id": c, "grade": g, "name": n}, f"seed-{c}") for c, g, n in school.classes
-        )
-        await _all(
-            post(
-                "/enrollment/v1/students",
-                {"id": s.student_id, "class_id": s.class_id, "name": s.name},
-                f"seed-{s.student_id}",
+def roster_files(school: School) -> dict[str, str]:
+    """The school's roster as the CSV files a school imports (EN-8): classes, children, guardians with links."""
+    classes = ["班级编号,年级,班级名称", *(f"{c},{g},{n}" for c, g, n in school.classes)]
+    children = ["学号,姓名,班级", *(f"{s.student_id},{s.name},{s.class_id}" for s in school.students)]
+    guardians = ["家长编号,家长姓名,联系电话,语言,学号,关系"]
+    for n, s in enumerate(school.students):
+        for i, g in enumerate(s.guardian_ids, 1):
+            language = "zh" if n % 5 else "en"
+            guardians.append(
+                f"{g},{s.name}的家长{i},+86 138{i}{n:07d},{language},{s.student_id},{RELATIONS[(i - 1) % 2]}"
             )
-            for s in school.students
+    return {"classes": "\n".join(classes), "students": "\n".join(children), "guardians": "\n".join(guardians)}
+
+
+def as_imported(district: District) -> District:
+    """The district with the ids enrollment gives the rows of an imported file: derived from the school and the
+    file's own ids (EN-8), so the demo knows them without asking."""
+    from services.enrollment.domain.imports import new_id
+
+    def school_as_imported(school: School) -> School:
+        def class_id(external: str) -> str:
+            return new_id(school.school_id, "class", external)
+
+        return replace(
+            school,
+            classes=tuple((class_id(c), g, n) for c, g, n in school.classes),
+            students=tuple(
+                replace(
+                    s,
+                    student_id=new_id(school.school_id, "student", s.student_id),
+                    class_id=class_id(s.class_id),
+                    guardian_ids=tuple(new_id(school.school_id, "guardian", g) for g in s.guardian_ids),
+                )
+                for s in school.students
+            ),
         )
-        await _all(
-            post(
-                "/enrollment/v1/guardians",
-                {
-                    "id": g,
-                    "name": f"{s.name}的家长{i}",
-                    "phone": f"+86 138{i}{n:07d}",
-                    "preferred_language": "zh" if n % 5 else "en",
-                },
-                f"seed-{g}",
-            )
-            for n, s in enumerate(school.students)
-            for i, g in enumerate(s.guardian_ids, 1)
-        )
-        await _all(
-            post(
-                f"/enrollment/v1/students/{s.student_id}/guardians",
-                {"guardian_id": g, "relation": RELATIONS[(i - 1) % 2]},
-                f"seed-link-{g}",
-            )
-            for s in school.students
-            for i, g in enumerate(s.guardian_ids, 1)
-        )
+
+    return replace(district, schools=tuple(school_as_imported(s) for s in district.schools))
+
+
+def import_steps(district: District) -> int:
+    """How many rows `import_roster` imports (for a progress bar)."""
+    return sum(len(files.splitlines()) - 1 for school in district.schools for files in roster_files(school).values())
+
+
+async def import_roster(api: Api, district: District, progress: Progress | None = None) -> None:
+    """Register the schools, then import each school's roster files through enrollment's API, as a school
+    does at the start of a term (EN-8): one transaction per file instead of a request per row."""
+    operator = api.token(Role.DISTRICT_OPERATOR, "operator-1", district=district.district_id)
+    for school in district.schools:
+        body = {"id": school.school_id, "name": school.name}
+        await api.post("enrollment", "/enrollment/v1/schools", body, operator, key=f"seed-{school.school_id}")
+    for kind, label in (("classes", "classes"), ("students", "children"), ("guardians", "guardians")):
+        files = {school.school_id: roster_files(school)[kind] for school in district.schools}
+        if progress:
+            progress.phase(label, sum(len(f.splitlines()) - 1 for f in files.values()))
+        await _all(_import(api, school_id, kind, content, progress) for school_id, content in files.items())
+
+
+async def _import(api: Api, school_id: str, kind: str, content: str, progress: Progress | None) -> None:
+    admin = api.token(Role.SCHOOL_ADMIN, f"{school_id}-admin", school=school_id)
+    job = (
+        await api.upload("enrollment", f"/enrollment/v1/imports?kind={kind}", content, admin, key=f"seed-{kind}")
+    ).json()
+    done = 0
+    while job["status"] == "running":
+        await asyncio.sleep(0.1)
+        job = (await api.get("enrollment", f"/enrollment/v1/imports/{job['job_id']}", admin)).json()
+        if progress and job["rows_done"] > done:
+            progress.advance(job["rows_done"] - done)
+            done = job["rows_done"]
+    if job["status"] != "succeeded":
+        raise RuntimeError(f"importing {kind} of {school_id} failed: {job.get('report')}")
+    if progress and job["rows_total"] > done:
+        progress.advance(job["rows_total"] - done)
 
 
 async def _all(calls: Iterable[Awaitable[None]]) -> None:
@@ -227,6 +345,10 @@ class KioskPost:
             "device_id": self.device_id,
             "method": self.method,
         }
+
+    def batch_event(self) -> dict[str, Any]:
+        """The JSON of this check-in inside a batch upload (the device id is the batch's)."""
+        return {"student_id": self.student_id, "occurred_at": self.occurred_at.isoformat(), "method": self.method}
 
     def key(self) -> str:
         """The Idempotency-Key the kiosk sends (and resends on a retry)."""
