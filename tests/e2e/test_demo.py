@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import re
 from pathlib import Path
 
 import httpx
@@ -64,10 +65,16 @@ async def test_every_command_the_guide_prints_works_when_copied(tmp_path: Path) 
         printed = [line for line in lines if line.startswith("curl ")]
         stream = next(c for c in printed if "/stream" in c)
         docs = next(line for line in lines if line.startswith("Open ")).split()[1]
-        async with httpx.AsyncClient() as client:
+        async with httpx.AsyncClient(base_url=docs.split("/attendance/")[0]) as client:
             page = await client.get(docs)
-        assert page.status_code == 200
-        assert "swagger" in page.text.lower()
+            assert page.status_code == 200
+            assert "://" not in page.text  # no external host: every asset below comes from the demo itself
+            assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+            assert {a.rsplit("/", 1)[-1] for a in assets} == {"swagger-ui.css", "favicon.png", "swagger-ui-bundle.js"}
+            for asset in assets:
+                assert asset.startswith("/attendance/"), asset
+                assert (await client.get(asset)).status_code == 200, asset
+            assert "SwaggerUIBundle" in page.text
         live = await asyncio.create_subprocess_exec("bash", "-c", stream, stdout=asyncio.subprocess.PIPE)
         try:
             assert live.stdout is not None
