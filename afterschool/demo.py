@@ -57,6 +57,7 @@ async def run_demo(
     district is the 2-school demo district unless a test passes a smaller one. With
     `keep_serving`, the demo serves until Ctrl-C, or until `while_serving` returns (how a test uses it)."""
     sock = listen(host, port, command="bin/demo")  # before anything slow: a busy port is the first thing said
+    print(f"starting the five services on http://{host}:{port}/ (SQLite files in {data}) …", file=out, flush=True)
     shutil.rmtree(data, ignore_errors=True)
     clock = clock or SystemClock()
     app = AllInOne(data, jwt_secret=dev_secret(), clock=clock)
