@@ -81,7 +81,7 @@ async def run_demo(
         posts = afternoon(district, day)
         guardians = sum(len(s.guardian_ids) for s in students)
         steps = import_steps(district) + len(students) + guardians + 3 * len(posts)
-        progress = Progress(out, steps, title="seeding the demo")
+        progress = Progress(out, steps, title="seeding")
         started = time.perf_counter()
         await import_roster(api, district, progress)
         district = as_imported(district)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from typing import TextIO
 
-BAR_WIDTH = 30
+BAR_WIDTH = 20
 PLAIN_EVERY_SECONDS = 5.0  # a log or CI reader sees the demo is alive, without a line per request
 
 
@@ -59,8 +60,10 @@ class Progress:
         filled = BAR_WIDTH * self._done // self._total
         bar = "█" * filled + "░" * (BAR_WIDTH - filled)
         percent = 100 * self._done // self._total
-        self._out.write(
-            f"\r\x1b[2K{self._title} [{bar}] {percent:3d}%  {self._phase} {self._phase_done}/{self._phase_total}"
+        line = (
+            f"{self._title} [{bar}] {percent:3d}%  {self._phase} {self._phase_done}/{self._phase_total}"
             f"  {now - self._started:.0f}s"
         )
+        # A line wider than the terminal wraps, and `\r` then redraws only its last part.
+        self._out.write("\r\x1b[2K" + line[: shutil.get_terminal_size().columns - 1])
         self._out.flush()

@@ -89,7 +89,7 @@ def test_seeding_progress_is_a_bar_on_a_terminal_and_plain_lines_otherwise() -> 
         progress.advance(10)
         progress.finish("seeded")
     assert "\r" in screen.getvalue()
-    assert "seeding [" + "█" * BAR_WIDTH + "] 100%  guardians 10/10" in screen.getvalue()
+    assert "seeding [" + "█" * BAR_WIDTH + "] 100%  guardians 10/10" in screen.getvalue()  # in an 80-column terminal
     children, guardians, closing = log.getvalue().splitlines()
     assert children.startswith("  children: 20 in ")
     assert guardians.startswith("  guardians: 10 in ")
