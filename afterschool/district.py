@@ -165,85 +165,56 @@ class Api:
         return loop.time() - started
 
 
-def seed_steps(district: District) -> int:
-    """How many API calls `seed` makes (for a progress bar)."""
-    links = sum(len(s.guardian_ids) for s in district.students())
-    return (
-        len(district.schools)
-        + sum(len(school.classes) for school in district.schools)
-        + len(district.students())
-        + 2 * links
-    )
-
-
-async def seed(api: Api, district: District, progress: Progress | None = None) -> None:
+async def seed(api: Api, district: District) -> None:
     """Register the schools, classes, children and guardians through enrollment's API."""
     operator = api.token(Role.DISTRICT_OPERATOR, "operator-1", district=district.district_id)
-    students = district.students()
-    guardians = [(n, s, i, g) for n, s in enumerate(students) for i, g in enumerate(s.guardian_ids, 1)]
-    admins = {
-        school.school_id: api.token(Role.SCHOOL_ADMIN, f"{school.school_id}-admin", school=school.school_id)
-        for school in district.schools
-    }
-
-    async def post(path: str, body: dict[str, Any], key: str, token: str) -> None:
-        await api.post("enrollment", path, body, token, key=key)
-        if progress:
-            progress.advance()
-
-    def phase(name: str, total: int) -> None:
-        if progress:
-            progress.phase(name, total)
-
-    phase("schools", len(district.schools))
     for school in district.schools:
-        await post(
+        await api.post(
+            "enrollment",
             "/enrollment/v1/schools",
             {"id": school.school_id, "name": school.name},
-            f"seed-{school.school_id}",
             operator,
+            key=f"seed-{school.school_id}",
         )
-    phase("classes", sum(len(school.classes) for school in district.schools))
-    await _all(
-        post("/enrollment/v1/classes", {"id": c, "grade": g, "name": n}, f"seed-{c}", admins[school.school_id])
-        for school in district.schools
-        for c, g, n in school.classes
-    )
-    phase("children", len(students))
-    await _all(
-        post(
-            "/enrollment/v1/students",
-            {"id": s.student_id, "class_id": s.class_id, "name": s.name},
-            f"seed-{s.student_id}",
-            admins[s.school_id],
+        admin = api.token(Role.SCHOOL_ADMIN, f"{school.school_id}-admin", school=school.school_id)
+
+        async def post(path: str, body: dict[str, Any], key: str, token: str = admin) -> None:
+            await api.post("enrollment", path, body, token, key=key)
+
+        await _all(
+            post("/enrollment/v1/classes", {"id": c, "grade": g, "name": n}, f"seed-{c}") for c, g, n in school.classes
         )
-        for s in students
-    )
-    phase("guardians", len(guardians))
-    await _all(
-        post(
-            "/enrollment/v1/guardians",
-            {
-                "id": g,
-                "name": f"{s.name}的家长{i}",
-                "phone": f"+86 138{i}{n:07d}",
-                "preferred_language": "zh" if n % 5 else "en",
-            },
-            f"seed-{g}",
-            admins[s.school_id],
+        await _all(
+            post(
+                "/enrollment/v1/students",
+                {"id": s.student_id, "class_id": s.class_id, "name": s.name},
+                f"seed-{s.student_id}",
+            )
+            for s in school.students
         )
-        for n, s, i, g in guardians
-    )
-    phase("links to guardians", len(guardians))
-    await _all(
-        post(
-            f"/enrollment/v1/students/{s.student_id}/guardians",
-            {"guardian_id": g, "relation": RELATIONS[(i - 1) % 2]},
-            f"seed-link-{g}",
-            admins[s.school_id],
+        await _all(
+            post(
+                "/enrollment/v1/guardians",
+                {
+                    "id": g,
+                    "name": f"{s.name}的家长{i}",
+                    "phone": f"+86 138{i}{n:07d}",
+                    "preferred_language": "zh" if n % 5 else "en",
+                },
+                f"seed-{g}",
+            )
+            for n, s in enumerate(school.students)
+            for i, g in enumerate(s.guardian_ids, 1)
         )
-        for _, s, i, g in guardians
-    )
+        await _all(
+            post(
+                f"/enrollment/v1/students/{s.student_id}/guardians",
+                {"guardian_id": g, "relation": RELATIONS[(i - 1) % 2]},
+                f"seed-link-{g}",
+            )
+            for s in school.students
+            for i, g in enumerate(s.guardian_ids, 1)
+        )
 
 
 def roster_files(school: School) -> dict[str, str]:
