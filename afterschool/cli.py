@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import socket
 import sys
 from pathlib import Path
 
@@ -89,14 +90,18 @@ def _serve(args: argparse.Namespace) -> int:
 
     from afterschool.catalog import SERVICES
 
+    sock = _listening(args, f"afterschool serve {args.service}")
+    if sock is None:
+        return 2
     definition = SERVICES[args.service]
     settings = definition.settings_class()
     configure_logging(args.log_level or settings.log_level)
     app = definition.create_app(settings)
     # Keep-alive longer than a load balancer's idle timeout, so the server is never the one to close first.
-    uvicorn.run(
+    config = uvicorn.Config(
         app, host=args.host, port=args.port, log_config=None, access_log=False, loop="uvloop", timeout_keep_alive=75
     )
+    uvicorn.Server(config).run(sockets=[sock])
     return 0
 
 
@@ -105,12 +110,27 @@ def _up(args: argparse.Namespace) -> int:
 
     from afterschool.embedded import AllInOne
 
+    sock = _listening(args, "afterschool up")
+    if sock is None:
+        return 2
     configure_logging(args.log_level or "WARNING")
     print(f"afterschool all-in-one on http://{args.host}:{args.port}/  (SQLite files in {args.data})")
-    uvicorn.run(
-        AllInOne(args.data, jwt_secret=dev_secret()), host=args.host, port=args.port, log_config=None, access_log=False
+    app = AllInOne(args.data, jwt_secret=dev_secret())
+    uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_config=None, access_log=False)).run(
+        sockets=[sock]
     )
     return 0
+
+
+def _listening(args: argparse.Namespace, command: str) -> socket.socket | None:
+    """The bound socket, or None after one line on stderr saying what to do."""
+    from afterschool.ports import PortUnavailable, listen
+
+    try:
+        return listen(args.host, args.port, command=command)
+    except PortUnavailable as error:
+        print(f"afterschool: {error}", file=sys.stderr)
+        return None
 
 
 def _replay_dead_letters(args: argparse.Namespace) -> int:
@@ -134,6 +154,13 @@ def _replay_dead_letters(args: argparse.Namespace) -> int:
 
 def _demo(args: argparse.Namespace) -> int:
     from afterschool.demo import run_demo
+    from afterschool.ports import PortUnavailable
 
     configure_logging(args.log_level or "WARNING")
-    return asyncio.run(run_demo(args.data, host=args.host, port=args.port, keep_serving=not args.exit))
+    try:
+        return asyncio.run(run_demo(args.data, host=args.host, port=args.port, keep_serving=not args.exit))
+    except PortUnavailable as error:
+        print(f"afterschool: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 0

@@ -4,25 +4,60 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import sys
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TextIO
 
 import uvicorn
 
 from afterschool.cli import dev_secret
-from afterschool.district import Api, afternoon, build_district, last_school_day, seed
+from afterschool.district import (
+    Api,
+    District,
+    KioskPost,
+    Student,
+    afternoon,
+    as_imported,
+    build_district,
+    import_roster,
+    import_steps,
+    last_school_day,
+)
 from afterschool.embedded import AllInOne
+from afterschool.guide import Done, Look, guide, summary
+from afterschool.ports import listen
+from afterschool.progress import Progress
 from chassis.auth import Role
 from chassis.clock import Clock, SystemClock, school_today
 
 CHECKED_IN = "attendance.student_checked_in.v1"
+ENROLLED = "enrollment.student_enrolled.v1"
+LINKED = "enrollment.guardian_linked.v1"
 GRACE_SECONDS = 10
+REPLAY_BATCH = 25  # check-ins per upload: few requests, and the progress bar still moves
 
 
-async def run_demo(data: Path, *, host: str, port: int, keep_serving: bool, clock: Clock | None = None) -> int:
-    """Start the all-in-one, seed the district through the APIs, replay the afternoon, print how to look.
+async def run_demo(
+    data: Path,
+    *,
+    host: str,
+    port: int,
+    keep_serving: bool,
+    clock: Clock | None = None,
+    district: District | None = None,
+    out: TextIO = sys.stdout,
+    while_serving: Callable[[], Awaitable[None]] | None = None,
+) -> int:
+    """Start the all-in-one, seed the district through the APIs, replay the afternoon, print how to look (or,
+    without `keep_serving`, what was done).
 
-    The replayed afternoon is the school day before `clock`'s (the wall clock's unless a test pins one)."""
+    The replayed afternoon is the school day before `clock`'s (the wall clock's unless a test pins one); the
+    district is the 2-school demo district unless a test passes a smaller one. With
+    `keep_serving`, the demo serves until Ctrl-C, or until `while_serving` returns (how a test uses it)."""
+    sock = listen(host, port, command="bin/demo")  # before anything slow: a busy port is the first thing said
+    print(f"starting the five services on http://{host}:{port}/ (SQLite files in {data}) …", file=out, flush=True)
     shutil.rmtree(data, ignore_errors=True)
     clock = clock or SystemClock()
     app = AllInOne(data, jwt_secret=dev_secret(), clock=clock)
@@ -31,7 +66,7 @@ async def run_demo(data: Path, *, host: str, port: int, keep_serving: bool, cloc
         app, host=host, port=port, log_config=None, access_log=False, timeout_graceful_shutdown=GRACE_SECONDS
     )
     server = uvicorn.Server(config)
-    serving = asyncio.create_task(server.serve())
+    serving = asyncio.create_task(server.serve(sockets=[sock]))
     async with asyncio.timeout(120):
         while not server.started:
             if serving.done():
@@ -40,40 +75,59 @@ async def run_demo(data: Path, *, host: str, port: int, keep_serving: bool, cloc
     base = f"http://{host}:{port}"
     api = Api(dict.fromkeys(("enrollment", "attendance", "notify", "stipend", "homework"), base), secret=dev_secret())
     try:
-        started = time.perf_counter()
-        district = build_district()
-        await seed(api, district)
+        district = district or build_district()
         students = district.students()
-        print(
-            f"seeded {len(district.schools)} schools, {len(students)} children, "
-            f"{sum(len(s.guardian_ids) for s in students)} guardians in {time.perf_counter() - started:.1f}s"
-        )
-        await api.wait_consumed("attendance", "enrollment.student_enrolled.v1", len(students))
         day = last_school_day(school_today(clock))
         posts = afternoon(district, day)
+        guardians = sum(len(s.guardian_ids) for s in students)
+        steps = import_steps(district) + len(students) + guardians + 3 * len(posts)
+        progress = Progress(out, steps, title="seeding")
+        started = time.perf_counter()
+        await import_roster(api, district, progress)
+        district = as_imported(district)
+        students = district.students()
+        posts = afternoon(district, day)
+        # Attendance must know every child, and notify every guardian, before the first check-in arrives.
+        await _caught_up(
+            api,
+            progress,
+            "services reading the roster",
+            [("attendance", ENROLLED, len(students)), ("notify", LINKED, guardians)],
+        )
+        seed_seconds = time.perf_counter() - started
         replay_started = time.perf_counter()
-        await asyncio.gather(
-            *(
-                api.post(
-                    "attendance",
-                    "/attendance/v1/check-ins",
-                    p.body(),
-                    api.token(Role.KIOSK, p.device_id, school=p.school_id),
-                    key=p.key(),
-                )
-                for p in posts
+        progress.phase(f"kiosk check-ins of {day}", len(posts))
+        await _replay(api, posts, progress)
+        await _caught_up(
+            api,
+            progress,
+            "alerts and tallies",
+            [("notify", CHECKED_IN, len(posts)), ("stipend", CHECKED_IN, len(posts))],
+        )
+        replay_seconds = time.perf_counter() - replay_started
+        progress.finish(
+            f"seeded {len(district.schools)} schools, {len(students)} children, {guardians} guardians "
+            f"in {seed_seconds:.1f}s; replayed {len(posts)} kiosk check-ins of {day} and delivered every alert "
+            f"and tally in {replay_seconds:.1f}s"
+        )
+        if not keep_serving:
+            guardians_of = {s.student_id: len(s.guardian_ids) for s in students}
+            alerts = sum(guardians_of[p.student_id] for p in posts)
+            done = Done(
+                len(district.schools),
+                len(students),
+                guardians,
+                seed_seconds,
+                day.isoformat(),
+                len(posts),
+                alerts,
+                replay_seconds,
             )
-        )
-        await api.wait_consumed("notify", CHECKED_IN, len(posts))
-        await api.wait_consumed("stipend", CHECKED_IN, len(posts))
-        print(
-            f"replayed {len(posts)} kiosk check-ins of {day} and delivered every alert and tally "
-            f"in {time.perf_counter() - replay_started:.1f}s"
-        )
-        _print_guide(api, base, day.isoformat()[:7], posts[0].student_id)
-        if keep_serving:
-            print("\nserving until Ctrl-C …")
-            await serving
+            print(summary(done, data), file=out)
+            return 0
+        first = next(s for s in students if s.student_id == posts[0].student_id)
+        print(guide(_look(api, base, day.isoformat()[:7], first, clock)), file=out, flush=True)
+        await (while_serving() if while_serving else serving)
         return 0
     finally:
         await api.aclose()
@@ -81,28 +135,57 @@ async def run_demo(data: Path, *, host: str, port: int, keep_serving: bool, cloc
         await serving
 
 
-def _print_guide(api: Api, base: str, month: str, student_id: str) -> None:
-    school_id = student_id.split("-")[0]
-    guardian = f"{student_id}-p1"
-    guardian_token = api.token(Role.GUARDIAN, guardian, school=school_id)
-    kiosk_token = api.token(Role.KIOSK, f"{school_id}-kiosk-gate", school=school_id)
-    admin_token = api.token(Role.SCHOOL_ADMIN, f"{school_id}-admin", school=school_id)
-    print(f"""
-guardian token ({guardian}):   {guardian_token}
-kiosk token ({school_id}-kiosk-gate): {kiosk_token}
-school admin token ({school_id}):    {admin_token}
+async def _replay(api: Api, posts: list[KioskPost], progress: Progress) -> None:
+    """Each kiosk uploads its afternoon in device-time order, a batch of events at a time (AT-8)."""
+    by_kiosk: dict[tuple[str, str], list[KioskPost]] = {}
+    for p in posts:
+        by_kiosk.setdefault((p.school_id, p.device_id), []).append(p)
 
-# the guardian's alerts
-curl -s {base}/notify/v1/notifications -H "Authorization: Bearer {guardian_token}"
-# live alerts (server-sent events); post a check-in in another terminal to see one arrive
-curl -sN {base}/notify/v1/notifications/stream -H "Authorization: Bearer {guardian_token}"
-# a kiosk check-in (retrying with the same Idempotency-Key never stores a second one)
-curl -s -X POST {base}/attendance/v1/check-ins -H "Authorization: Bearer {kiosk_token}" \\
-  -H "Idempotency-Key: $(date +%s)" -H "Content-Type: application/json" \\
-  -d '{{"student_id": "{student_id}", "device_id": "{school_id}-kiosk-gate", "method": "card", \\
-       "occurred_at": "'$(date -Iseconds)'"}}'
-# this month's tallies of attended class-hours
-curl -s "{base}/stipend/v1/tallies/students?month={month}" -H "Authorization: Bearer {admin_token}"
-# metrics and API docs
-curl -s {base}/metrics | grep afterschool_events
-open {base}/attendance/docs""")
+    async def upload(school_id: str, device_id: str, batch: list[KioskPost]) -> None:
+        token = api.token(Role.KIOSK, device_id, school=school_id)
+        body = {"device_id": device_id, "events": [p.batch_event() for p in batch]}
+        answer = (
+            await api.post("attendance", "/attendance/v1/check-ins/batch", body, token, key=batch[0].key())
+        ).json()
+        if answer["created"] + answer["duplicates"] != len(batch):
+            raise RuntimeError(f"{device_id} uploaded {len(batch)} check-ins; refused: {answer['results']}")
+        progress.advance(len(batch))
+
+    await asyncio.gather(
+        *(
+            upload(school_id, device_id, kiosk[start : start + REPLAY_BATCH])
+            for (school_id, device_id), kiosk in by_kiosk.items()
+            for start in range(0, len(kiosk), REPLAY_BATCH)
+        )
+    )
+
+
+async def _caught_up(api: Api, progress: Progress, label: str, waits: list[tuple[str, str, int]]) -> None:
+    """Wait until each (service, event type, count) has been handled, counting them on the progress bar."""
+    progress.phase(label, sum(count for _, _, count in waits))
+    seen = 0
+    async with asyncio.timeout(120):
+        while True:
+            counts = [min(await api.consumed(service, kind), count) for service, kind, count in waits]
+            progress.advance(int(sum(counts)) - seen)
+            seen = int(sum(counts))
+            if all(c >= count for c, (_, _, count) in zip(counts, waits, strict=True)):
+                return
+            await asyncio.sleep(0.1)
+
+
+def _look(api: Api, base: str, month: str, child: Student, clock: Clock) -> Look:
+    school_id = child.school_id
+    device_id = f"{school_id}-kiosk-gate"
+    return Look(
+        base=base,
+        month=month,
+        school_id=school_id,
+        student_id=child.student_id,
+        child_name=child.name,
+        device_id=device_id,
+        guardian_token=api.token(Role.GUARDIAN, child.guardian_ids[0], school=school_id),
+        kiosk_token=api.token(Role.KIOSK, device_id, school=school_id),
+        admin_token=api.token(Role.SCHOOL_ADMIN, f"{school_id}-admin", school=school_id),
+        now=clock.now(),
+    )

@@ -7,10 +7,14 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
+from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 from redis.asyncio import Redis
 from sqlalchemy import MetaData
 
@@ -120,9 +124,10 @@ def create_app(
         version="1.0.0",
         lifespan=lifespan,
         openapi_url=f"/{definition.name}/openapi.json",
-        docs_url=f"/{definition.name}/docs",
+        docs_url=None,
         redoc_url=None,
     )
+    install_docs(app, definition.name)
     install_problem_handlers(app)
     app.add_middleware(BodyLimit, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes)
     install_observability(
@@ -131,6 +136,23 @@ def create_app(
     for router in definition.routers:
         app.include_router(router)
     return app
+
+
+def install_docs(app: FastAPI, name: str) -> None:
+    """`/<name>/docs`: the API page, its Swagger UI assets served from the installed `fastapi-offline` package
+    (FastAPI's default page loads them from a public CDN, so it renders blank on a machine without internet)."""
+    assets = f"/{name}/docs-assets"
+    app.mount(assets, StaticFiles(directory=str(files("fastapi_offline") / "static")), name=f"{name}-docs-assets")
+
+    @app.get(f"/{name}/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=f"/{name}/openapi.json",
+            title=f"afterschool {name}",
+            swagger_js_url=f"{assets}/swagger-ui-bundle.js",
+            swagger_css_url=f"{assets}/swagger-ui.css",
+            swagger_favicon_url=f"{assets}/favicon.png",
+        )
 
 
 def clock_of(settings: ServiceSettings) -> Clock:

@@ -37,7 +37,8 @@ def current_traceparent() -> str:
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, trace id and any `extra` fields."""
 
-    _STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
+    # uvicorn adds `color_message`, the message again with ANSI colour codes, for its own console formatter.
+    _STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime", "color_message"}
 
     def format(self, record: logging.LogRecord) -> str:
         """Render the record as a JSON line."""

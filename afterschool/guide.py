@@ -1,0 +1,107 @@
+"""What the demo prints: a guide to the running demo (tokens, the page to open, commands that work when
+copied), or, with `--exit`, a summary of what was seeded and done."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from chassis.clock import SCHOOL_TZ
+
+
+@dataclass(frozen=True)
+class Done:
+    """What the demo seeded and did, for the summary."""
+
+    schools: int
+    children: int
+    guardians: int
+    seed_seconds: float
+    day: str
+    check_ins: int
+    alerts: int
+    replay_seconds: float
+
+
+@dataclass(frozen=True)
+class Look:
+    """What the guide points at: the server, tokens and the child whose check-in it shows."""
+
+    base: str
+    month: str
+    school_id: str
+    student_id: str
+    child_name: str
+    device_id: str
+    guardian_token: str
+    kiosk_token: str
+    admin_token: str
+    now: datetime
+
+
+def summary(done: Done, data: Path) -> str:
+    """The `--exit` summary: the server has stopped, so it says what happened rather than how to look."""
+    return f"""
+Demo district: {done.schools} schools, {done.children} children, {done.guardians} guardians, registered through
+  enrollment's API in {done.seed_seconds:.1f}s.
+Afternoon of {done.day}: {done.check_ins} kiosk check-ins posted to attendance; {done.alerts} guardian alerts
+  (notify) and {done.check_ins} attended sessions (stipend) delivered in {done.replay_seconds:.1f}s.
+The data is in {data}/*.db (SQLite, wiped by the next run). The server has stopped (--exit): run bin/demo
+  without --exit to keep it serving, with tokens and commands to try."""
+
+
+def commands(look: Look) -> list[tuple[str, str]]:
+    """(what it shows, the command): each a single line, so it works however it is copied."""
+    base = look.base
+
+    def bearer(token: str) -> str:
+        return f'-H "Authorization: Bearer {token}"'
+
+    check_in = json.dumps(
+        {
+            "student_id": look.student_id,
+            "device_id": look.device_id,
+            "method": "card",
+            "occurred_at": look.now.astimezone(SCHOOL_TZ).replace(microsecond=0).isoformat(),
+        }
+    )
+    return [
+        ("the guardian's alerts", f"curl -fsS {base}/notify/v1/notifications {bearer(look.guardian_token)}"),
+        (
+            "live alerts (server-sent events): leave this running, post the check-in below in another terminal",
+            f"curl -fsSN {base}/notify/v1/notifications/stream {bearer(look.guardian_token)}",
+        ),
+        (
+            "a kiosk check-in (sent again with the same Idempotency-Key, it stores nothing new)",
+            f"curl -fsS -X POST {base}/attendance/v1/check-ins {bearer(look.kiosk_token)} "
+            f'-H "Idempotency-Key: demo-check-in-1" -H "Content-Type: application/json" -d {shlex.quote(check_in)}',
+        ),
+        (
+            "this month's attended class-hours per child",
+            f'curl -fsS "{base}/stipend/v1/tallies/students?month={look.month}" {bearer(look.admin_token)}',
+        ),
+        ("events each service has handled (Prometheus)", f"curl -fsS {base}/metrics | grep afterschool_events"),
+    ]
+
+
+def guide(look: Look) -> str:
+    """The guide to the running demo."""
+    lines = [
+        "",
+        f"The demo is serving on {look.base}/ until Ctrl-C.",
+        f"Open {look.base}/attendance/docs in a browser: the attendance API, with a form for every route",
+        f"  (each service has its own: {look.base}/enrollment/docs, /homework/docs, /stipend/docs, /notify/docs).",
+        "",
+        "Tokens for the API pages' Authorize button (valid 12 hours):",
+        f"  a guardian of {look.child_name} ({look.student_id}): {look.guardian_token}",
+        f"  kiosk {look.device_id}: {look.kiosk_token}",
+        f"  school admin of {look.school_id}: {look.admin_token}",
+        "",
+        "Commands to try (each one line):",
+    ]
+    for what, command in commands(look):
+        lines += [f"# {what}", command]
+    return "\n".join(lines)
