@@ -17,6 +17,7 @@ from contracts.registry import EVENT_TYPES
 from services.notify.attendance_alerts import attendance_alerts
 from services.notify.broadcasts import merging_repeats
 from services.notify.domain.messages import ENROLLMENT_STEP_TYPES
+from services.notify.fee_alerts import fee_alerts
 from services.notify.handlers import (
     alert_guardians_of_check_in,
     alert_guardians_of_enrollment_step,
@@ -54,6 +55,7 @@ def subscription(runtime: Runtime) -> Subscription:
     }
     handlers |= {event: steps for event in enrollment.EVENTS if event.type in ENROLLMENT_STEP_TYPES}
     handlers |= attendance_alerts(push)
+    handlers |= fee_alerts(push)
     handlers[StudentCheckedOut] = alert_guardians_of_check_out(push)
     window = timedelta(seconds=runtime.settings_as(NotifySettings).broadcast_merge_window_seconds)
     handlers[EmergencyBroadcast] = merging_repeats(handlers[EmergencyBroadcast], window)
