@@ -177,11 +177,10 @@ def reference_rows(schools: int) -> dict[Any, list[dict[str, Any]]]:
     return rows
 
 
-def fact_records(schools: int) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """Check-ins and check-outs of every child on every day (a few away), and each teacher's record a day."""
+def fact_records(s: int) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """A school's check-ins and check-outs of every child on every day (a few away), each teacher's record a day."""
     ins, outs, staff = [], [], []
-    for s in range(schools):
-        school = f"s{s}"
+    for school in (f"s{s}",):
         for day in SEPTEMBER:
             month, start = day.isoformat()[:7], datetime.combine(day, time(15, 30), SCHOOL_TZ)
             for n in range(CHILDREN):
@@ -206,18 +205,19 @@ async def bulk_load(url: str, client: httpx.AsyncClient, schools: int) -> None:
         for table, rows in reference_rows(schools).items():
             await session.execute(insert(table), rows)
         await session.commit()
-    ins, outs, staff = fact_records(schools)
     connection = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
     try:
-        columns = ["student_id", "school_id", "day", "month", "occurred_at", "event_id"]
-        await connection.copy_records_to_table("check_ins", records=ins, columns=["check_in_id", *columns])
-        await connection.copy_records_to_table("check_outs", records=outs, columns=["check_out_id", *columns])
-        await connection.copy_records_to_table(
-            "staff_facts",
-            records=staff,
-            columns=["fact_id", "kind", "staff_id", "school_id", "session_id", "session_date", "month",
-                     "session_kind", "program_id", "half_session", "event_id", "detail"],
-        )  # fmt: skip
+        for s in range(schools):  # a school at a time: 100 schools' facts at once would be gigabytes
+            ins, outs, staff = fact_records(s)
+            columns = ["student_id", "school_id", "day", "month", "occurred_at", "event_id"]
+            await connection.copy_records_to_table("check_ins", records=ins, columns=["check_in_id", *columns])
+            await connection.copy_records_to_table("check_outs", records=outs, columns=["check_out_id", *columns])
+            await connection.copy_records_to_table(
+                "staff_facts",
+                records=staff,
+                columns=["fact_id", "kind", "staff_id", "school_id", "session_id", "session_date", "month",
+                         "session_kind", "program_id", "half_session", "event_id", "detail"],
+            )  # fmt: skip
         await connection.execute("ANALYZE")
     finally:
         await connection.close()
