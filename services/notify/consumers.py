@@ -20,6 +20,7 @@ from contracts.registry import EVENT_TYPES
 from services.notify.attendance_alerts.handlers import attendance_alerts
 from services.notify.broadcasts.handlers import merging_repeats
 from services.notify.enrollment_alerts.handlers import enrollment_alerts
+from services.notify.fee_alerts.handlers import fee_alerts
 from services.notify.homework_alerts.handlers import homework_alerts
 from services.notify.reference import handlers as reference
 from services.notify.settings import NotifySettings
@@ -37,6 +38,7 @@ def subscription(runtime: Runtime) -> Subscription:
         attendance_alerts(push),
         homework_alerts(push),
         enrollment_alerts(push),
+        fee_alerts(push),
     )
     window = timedelta(seconds=runtime.settings_as(NotifySettings).broadcast_merge_window_seconds)
     handlers[EmergencyBroadcast] = merging_repeats(handlers[EmergencyBroadcast], window)

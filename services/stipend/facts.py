@@ -6,7 +6,7 @@ import bisect
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date
-from typing import TypeVar
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -113,16 +113,19 @@ async def attended(
     """SR-1/SR-2: every child's class-hour lines of a school's month, by student."""
     book = await policy_book(session, school_id=school_id)
     known = list((await programs(session, school_id=school_id)).values())
-    ins_q = select(store.CheckIn).where(store.CheckIn.school_id == school_id, store.CheckIn.month == month)
-    outs_q = select(store.CheckOut).where(store.CheckOut.school_id == school_id, store.CheckOut.month == month)
-    leaves_q = select(store.Leave).where(store.Leave.school_id == school_id, store.Leave.month == month)
+    # Plain rows, not ORM objects: a school's month is tens of thousands of facts, read only (the month's close).
+    ins_q = select(*_marks(store.CheckIn)).where(store.CheckIn.school_id == school_id, store.CheckIn.month == month)
+    outs_q = select(*_marks(store.CheckOut)).where(store.CheckOut.school_id == school_id, store.CheckOut.month == month)
+    leaves_q = select(store.Leave.student_id, store.Leave.day, store.Leave.event_id).where(
+        store.Leave.school_id == school_id, store.Leave.month == month
+    )
     if student_ids is not None:
         ins_q = ins_q.where(store.CheckIn.student_id.in_(student_ids))
         outs_q = outs_q.where(store.CheckOut.student_id.in_(student_ids))
         leaves_q = leaves_q.where(store.Leave.student_id.in_(student_ids))
-    ins = list(await session.scalars(ins_q))
-    outs = list(await session.scalars(outs_q))
-    leaves = list(await session.scalars(leaves_q))
+    ins = list(await session.execute(ins_q))
+    outs = list(await session.execute(outs_q))
+    leaves = list(await session.execute(leaves_q))
     students = sorted({r.student_id for r in ins} | {r.student_id for r in leaves})
     entitled = await entitlements(session, student_ids=students)
     ins_of, outs_of, leaves_of = _by_student(ins), _by_student(outs), _by_student(leaves)
@@ -147,11 +150,12 @@ async def attended(
     return result
 
 
-R = TypeVar("R", store.CheckIn, store.CheckOut, store.Leave)
+def _marks(table: type[store.CheckIn] | type[store.CheckOut]) -> tuple[Any, ...]:
+    return (table.student_id, table.day, table.occurred_at, table.event_id)
 
 
-def _by_student(rows: list[R]) -> dict[str, list[R]]:
-    grouped: dict[str, list[R]] = {}
+def _by_student(rows: list[Any]) -> dict[str, list[Any]]:
+    grouped: dict[str, list[Any]] = {}
     for row in rows:
         grouped.setdefault(row.student_id, []).append(row)
     return grouped

@@ -11,19 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from chassis.clock import school_today
 from chassis.problems import Conflict
 from chassis.uow import UnitOfWork
-from contracts.enrollment import DayKind, TermCalendarSet
+from contracts.enrollment import FeeKind, TermCalendarSet
+from contracts.fees import FeePlan, Waiver, service_days
 from contracts.stipend import FamilyStatementIssued
 from services.stipend import facts, store
 from services.stipend.domain.class_hours import Line
-from services.stipend.domain.fees import (
-    FeePlan,
-    LateFee,
-    ProgramCharge,
-    Waiver,
-    late_fees,
-    program_charge,
-    service_days,
-)
+from services.stipend.domain.fees import LateFee, ProgramCharge, late_fees, program_charge
 from services.stipend.statements import require_closed
 
 
@@ -61,12 +54,20 @@ class FamilyStatement:
 
 async def plans_of(session: AsyncSession, program_id: str) -> list[FeePlan]:
     rows = await session.scalars(select(store.RefFeePlan).where(store.RefFeePlan.program_id == program_id))
-    return [FeePlan(r.kind, r.effective_from, r.fen_per_class_hour, r.max_per_day, r.fen_per_month) for r in rows]
+    return [_plan(r) for r in rows]
+
+
+def _plan(r: store.RefFeePlan) -> FeePlan:
+    return FeePlan(FeeKind(r.kind), r.effective_from, r.fen_per_class_hour, r.max_per_day, r.fen_per_month)
+
+
+def _waiver(r: store.RefWaiver) -> Waiver:
+    return Waiver(r.percent_payable, r.valid_from, r.valid_to, r.program_id, r.revoked_on)
 
 
 async def waivers_of(session: AsyncSession, student_id: str) -> list[Waiver]:
     rows = await session.scalars(select(store.RefWaiver).where(store.RefWaiver.student_id == student_id))
-    return [Waiver(r.waiver_id, r.percent_payable, r.valid_from, r.valid_to, r.program_id, r.revoked_on) for r in rows]
+    return [_waiver(r) for r in rows]
 
 
 async def service_days_of(session: AsyncSession, program: store.RefProgram, month: str) -> list[date]:
@@ -75,11 +76,7 @@ async def service_days_of(session: AsyncSession, program: store.RefProgram, mont
         return []
     calendar = TermCalendarSet.model_validate(term.calendar)
     return service_days(
-        lambda d: calendar.day_kind(d) is DayKind.SCHOOL_DAY,
-        program.weekdays,
-        year=int(month[:4]),
-        month=int(month[5:]),
-        cancelled_on=program.cancelled_on,
+        calendar, program.weekdays, year=int(month[:4]), month=int(month[5:]), cancelled_on=program.cancelled_on
     )
 
 
@@ -95,15 +92,11 @@ async def statements(
     }
     plans: dict[str, list[FeePlan]] = {}
     for r in await session.scalars(select(store.RefFeePlan).where(store.RefFeePlan.school_id == school_id)):
-        plans.setdefault(r.program_id, []).append(
-            FeePlan(r.kind, r.effective_from, r.fen_per_class_hour, r.max_per_day, r.fen_per_month)
-        )
+        plans.setdefault(r.program_id, []).append(_plan(r))
     days = {pid: await service_days_of(session, program, month) for pid, program in programs.items()}
     waivers: dict[str, list[Waiver]] = {}
     for w in await session.scalars(select(store.RefWaiver).where(store.RefWaiver.student_id.in_(student_ids))):
-        waivers.setdefault(w.student_id, []).append(
-            Waiver(w.waiver_id, w.percent_payable, w.valid_from, w.valid_to, w.program_id, w.revoked_on)
-        )
+        waivers.setdefault(w.student_id, []).append(_waiver(w))
     fees: dict[str, list[LateFee]] = {}
     query = select(store.LatePickupFee).where(
         store.LatePickupFee.student_id.in_(student_ids), store.LatePickupFee.month == month

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Index, Integer, String, Time
+from sqlalchemy import JSON, Boolean, Date, DateTime, Index, Integer, String, Time, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from chassis.tables import ChassisTables
@@ -308,14 +308,17 @@ class PaymentRow(Base):
 
 
 class SurveyAnswer(Base):
-    """A family's answer to the term survey about a program (QA-2): one per child, program and term. The child is
-    kept only to allow one answer per family; reports show aggregates, never who answered."""
+    """A family's answer to the term survey about a program (QA-2): one per family, program and term (the family
+    key: `domain.evaluation.family_of`). The child is kept only to allow one answer per family; reports show
+    aggregates, never who answered."""
 
     __tablename__ = "survey_answers"
+    __table_args__ = (UniqueConstraint("term_id", "program_id", "family_key", name="uq_survey_answer_per_family"),)
 
     term_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     program_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     student_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    family_key: Mapped[str] = mapped_column(String(64))
     school_id: Mapped[str] = mapped_column(String(64))
     score: Mapped[int] = mapped_column(Integer)
     answered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

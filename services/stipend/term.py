@@ -6,6 +6,7 @@ from datetime import date
 from fractions import Fraction
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.clock import school_today
@@ -15,7 +16,7 @@ from chassis.uow import UnitOfWork
 from contracts.enrollment import TermCalendarSet
 from contracts.stipend import TermSettlementPublished
 from services.stipend import store
-from services.stipend.domain.evaluation import Evaluation, check_answer, check_scores, evaluate
+from services.stipend.domain.evaluation import Evaluation, check_answer, check_scores, evaluate, family_of
 from services.stipend.domain.money import round_fen
 from services.stipend.domain.settlement import Share, bonus_pool, settle
 
@@ -39,26 +40,48 @@ async def program_of(session: AsyncSession, *, school_id: str, term_id: str, pro
 
 
 async def answer(uow: UnitOfWork, *, school_id: str, term_id: str, program_id: str, student_id: str, score: int) -> int:
-    """QA-2: one answer per family (child), program and term; returns how many answers the program has."""
+    """QA-2: one answer per family (a child and the children sharing a guardian with them), program and term; a
+    sibling's second answer is refused (SR-3). Returns how many answers the program has."""
     await program_of(uow.session, school_id=school_id, term_id=term_id, program_id=program_id)
     try:
         check_answer(score)
     except ValueError as error:
         raise Unprocessable(str(error), rule="QA-2") from error
-    if await uow.session.get(store.SurveyAnswer, (term_id, program_id, student_id)) is not None:
+    family = await _family(uow.session, student_id)
+    answered = await uow.session.scalar(
+        select(store.SurveyAnswer.student_id).where(
+            store.SurveyAnswer.term_id == term_id,
+            store.SurveyAnswer.program_id == program_id,
+            store.SurveyAnswer.student_id.in_(family),
+        )
+    )
+    if answered is not None:
         raise Conflict("this family has already answered for this program and term", rule="QA-2")
     uow.session.add(
         store.SurveyAnswer(
             term_id=term_id,
             program_id=program_id,
             student_id=student_id,
+            family_key=family_of(student_id, family),
             school_id=school_id,
             score=score,
             answered_at=uow.clock.now(),
         )
     )
-    await uow.session.flush()
+    try:
+        await uow.session.flush()
+    except IntegrityError as error:  # a sibling's answer committed meanwhile: the family key is unique
+        raise Conflict("this family has already answered for this program and term", rule="QA-2") from error
     return len(await _answers(uow.session, term_id, program_id))
+
+
+async def _family(session: AsyncSession, student_id: str) -> list[str]:
+    """The child and every child sharing a guardian with them (from enrollment's GuardianLinked)."""
+    guardians = select(store.RefGuardian.guardian_id).where(store.RefGuardian.student_id == student_id)
+    siblings = await session.scalars(
+        select(store.RefGuardian.student_id).where(store.RefGuardian.guardian_id.in_(guardians)).distinct()
+    )
+    return sorted({student_id, *siblings})
 
 
 async def _answers(session: AsyncSession, term_id: str, program_id: str) -> list[int]:

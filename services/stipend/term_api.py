@@ -220,13 +220,13 @@ async def family_term_settlement(
         settled = await family_term.settle(session, school_id=school, term_id=term_id, student_id=student_id)
     programs = [
         FamilySettlementOut(
-            program_id=s.program_id,
+            program_id=program_id,
             prepaid_fen=s.prepaid_fen,
             due_fen=s.due_fen,
             refund_fen=s.refund_fen,
             collect_fen=s.collect_fen,
         )
-        for s in settled
+        for program_id, s in settled
     ]
     return FamilyTermOut(
         school_id=school,

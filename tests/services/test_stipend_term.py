@@ -102,6 +102,46 @@ async def test_a_family_answers_once_and_the_report_is_anonymous(stipend: Servic
     assert "xiaoming" not in str(chess)
 
 
+async def test_qa_2_siblings_share_one_answer_per_program_and_their_family_alone(stipend: ServiceClient) -> None:
+    """QA-2/SR-3: a family is the children sharing a guardian; the second sibling's answer about the same program
+    is refused (problem+json naming QA-2) and changes nothing; another program, or another family, still answers."""
+    brother = [
+        StudentEnrolled(student_id="xiaogang", school_id="s1", class_id="5-1", grade=5, name="小刚"),
+        GuardianLinked(guardian_id="dad", student_id="xiaogang", school_id="s1", relation="父亲"),
+        GuardianLinked(guardian_id="mum", student_id="xiaogang", school_id="s1", relation="母亲"),
+        StudentEnrolled(student_id="xiaohua", school_id="s1", class_id="3-1", grade=3, name="小华"),
+        GuardianLinked(guardian_id="hua-mum", student_id="xiaohua", school_id="s1", relation="母亲"),
+    ]
+    await publish_envelopes(stipend.prefix, [envelope(e) for e in brother])
+    dad, hua_mum = auth(Role.GUARDIAN, "dad", school="s1"), auth(Role.GUARDIAN, "hua-mum", school="s1")
+
+    async def linked() -> bool:
+        urls = ("/stipend/v1/family-accounts/students/xiaogang", "/stipend/v1/family-accounts/students/xiaohua")
+        answers = [await stipend.get(u, headers=h) for u, h in zip(urls, (dad, hua_mum), strict=True)]
+        return all(a.status_code == 200 for a in answers)
+
+    await eventually(linked)
+    chess = f"/stipend/v1/surveys/{TERM}/programs/{CHESS}/answers"
+    first = await stipend.post(chess, json={"student_id": "xiaoming", "score": 5}, headers=MUM)
+    assert first.json() == {"program_id": CHESS, "answers": 1}
+    sibling = await stipend.post(chess, json={"student_id": "xiaogang", "score": 1}, headers=dad)
+    assert sibling.status_code == 409
+    assert sibling.headers["content-type"] == "application/problem+json"
+    assert sibling.json()["rule"] == "QA-2"
+    other_program = await stipend.post(
+        f"/stipend/v1/surveys/{TERM}/programs/{BASE}/answers", json={"student_id": "xiaogang", "score": 1}, headers=dad
+    )
+    assert other_program.json() == {"program_id": BASE, "answers": 1}
+    other_family = await stipend.post(chess, json={"student_id": "xiaohua", "score": 3}, headers=hua_mum)
+    assert other_family.json() == {"program_id": CHESS, "answers": 2}
+    (evaluated,) = [
+        e
+        for e in (await stipend.get(f"/stipend/v1/evaluations/{TERM}", headers=ADMIN)).json()
+        if e["program_id"] == CHESS
+    ]
+    assert evaluated["survey"] == 8  # (5 + 3) / 2 of 5 → 8 of 10: the refused 1 counted nowhere
+
+
 async def test_the_term_is_evaluated_out_of_100_and_settled_9_to_1(stipend: ServiceClient) -> None:
     for program_id, plan, effect in ((CHESS, 18, 17), (BASE, 20, 20)):
         body = {"plan_completion": plan, "effectiveness": effect, "note": "按计划完成"}

@@ -1,4 +1,5 @@
-"""A child's monthly fees (EN-7, ST-6, BX-5): per class-hour with the daily cap, monthly, waivers, late pickup."""
+"""A child's monthly fees in the stipend (EN-7, ST-6, BX-5): its class-hour lines charged by the shared fee rules
+(`contracts/fees.py`, whose own rules are tested in `test_fees.py`), and late-pickup fees."""
 
 from __future__ import annotations
 
@@ -7,22 +8,14 @@ from datetime import date, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from contracts.enrollment import FeeKind
+from contracts.fees import FeePlan, Waiver
 from services.stipend.domain.class_hours import Line
-from services.stipend.domain.fees import (
-    FeePlan,
-    LateFee,
-    TermSettlement,
-    Waiver,
-    late_fees,
-    plan_in_force,
-    prepayment,
-    program_charge,
-    service_days,
-)
+from services.stipend.domain.fees import LateFee, late_fees, program_charge
 
 NOV = [date(2026, 11, 23) + timedelta(days=n) for n in range(5)]
-PER_HOUR = FeePlan("per_class_hour", date(2026, 9, 1), fen_per_class_hour=230, max_per_day=2)
-MONTHLY = FeePlan("monthly", date(2026, 9, 1), fen_per_month=16000)
+PER_HOUR = FeePlan(FeeKind.PER_CLASS_HOUR, date(2026, 9, 1), fen_per_class_hour=230, max_charged_class_hours_per_day=2)
+MONTHLY = FeePlan(FeeKind.MONTHLY, date(2026, 9, 1), fen_per_month=16000)
 
 
 def line(day: date, hours: int, program: str = "p-base", event: str = "ev") -> Line:
@@ -42,13 +35,13 @@ def test_a_day_of_one_class_hour_costs_one_class_hour() -> None:
 
 
 def test_a_waiver_charges_the_percentage_payable_on_the_days_it_covers() -> None:
-    half = Waiver("w1", 50, NOV[1], NOV[1])
+    half = Waiver(50, NOV[1], NOV[1])
     charge = program_charge("p-base", "x", [line(d, 2) for d in NOV[:3]], [PER_HOUR], [half], [])
     assert (charge.gross_fen, charge.waived_fen, charge.due_fen) == (1380, 230, 1150)
 
 
 def test_a_revoked_waiver_ends_the_day_before_the_revocation() -> None:
-    free = Waiver("w1", 0, NOV[0], None, revoked_on=NOV[2])
+    free = Waiver(0, NOV[0], None, revoked_on=NOV[2])
     charge = program_charge("p-base", "x", [line(d, 2) for d in NOV[:4]], [PER_HOUR], [free], [])
     assert charge.due_fen == 2 * 460
 
@@ -66,16 +59,10 @@ def test_a_monthly_fee_is_due_by_the_service_days_attended() -> None:
 
 
 def test_a_free_plan_and_a_day_before_any_plan_cost_nothing() -> None:
-    free = FeePlan("free", date(2026, 9, 1))
+    free = FeePlan(FeeKind.FREE, date(2026, 9, 1))
     assert program_charge("p-base", "x", [line(NOV[0], 2)], [free], [], []).gross_fen == 0
-    late_plan = FeePlan("per_class_hour", NOV[3], fen_per_class_hour=230, max_per_day=2)
+    late_plan = FeePlan(FeeKind.PER_CLASS_HOUR, NOV[3], fen_per_class_hour=230, max_charged_class_hours_per_day=2)
     assert program_charge("p-base", "x", [line(d, 2) for d in NOV], [late_plan], [], []).gross_fen == 2 * 460
-
-
-def test_the_plan_in_force_is_the_latest_not_after_the_day() -> None:
-    dearer = FeePlan("per_class_hour", NOV[2], fen_per_class_hour=300, max_per_day=2)
-    assert plan_in_force([dearer, PER_HOUR], NOV[1]) == PER_HOUR
-    assert plan_in_force([PER_HOUR, dearer], NOV[2]) == dearer
 
 
 def test_other_programs_lines_are_not_charged_on_this_program() -> None:
@@ -89,12 +76,6 @@ def test_a_late_pickup_fee_counts_once_per_check_out() -> None:
     assert late_fees([fee, fee, LateFee("co-1", NOV[0], 20, 1000, "ev-2")]) == [fee]
 
 
-def test_service_days_are_the_programs_weekdays_that_are_school_days_before_cancellation() -> None:
-    holiday = date(2026, 11, 11)
-    days = service_days(lambda d: d != holiday, [2], year=2026, month=11, cancelled_on=date(2026, 11, 25))
-    assert days == [date(2026, 11, 4), date(2026, 11, 18)]
-
-
 @settings(max_examples=300, deadline=None)
 @given(
     hours=st.lists(st.integers(0, 5), min_size=1, max_size=5),
@@ -106,24 +87,8 @@ def test_fees_are_whole_fen_capped_and_the_same_whatever_the_order_or_repeats(
 ) -> None:
     """ST-7/EN-7: due ≤ gross ≤ 460 fen a day; shuffled and repeated lines give the same month."""
     lines = [line(NOV[i], h) for i, h in enumerate(hours)]
-    waiver = Waiver("w", percent, NOV[0])
+    waiver = Waiver(percent, NOV[0])
     shuffled = data.draw(st.permutations(lines))
     once = program_charge("p-base", "x", lines, [PER_HOUR], [waiver], [])
     assert program_charge("p-base", "x", shuffled, [PER_HOUR], [waiver], []) == once
     assert 0 <= once.due_fen <= once.gross_fen <= 460 * len(hours)
-
-
-def test_a_monthly_prepayment_is_fee_times_months_at_the_percentage_payable() -> None:
-    """EN-7: 160 yuan × 5 months, at 50 % for a family with a waiver; other plans prepay nothing."""
-    assert prepayment(MONTHLY, 5, 100) == 80_000
-    assert prepayment(MONTHLY, 5, 50) == 40_000
-    assert prepayment(PER_HOUR, 5, 100) == 0
-
-
-def test_the_term_settles_the_difference_one_way_only() -> None:
-    """EN-7 多退少补."""
-    assert (TermSettlement("p", 48_000, 1_524).refund_fen, TermSettlement("p", 48_000, 1_524).collect_fen) == (
-        46_476,
-        0,
-    )
-    assert (TermSettlement("p", 0, 920).refund_fen, TermSettlement("p", 0, 920).collect_fen) == (0, 920)

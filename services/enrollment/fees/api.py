@@ -21,8 +21,8 @@ from chassis.pagination import Page, PageParams, page_of, page_params
 from chassis.problems import NotFound, Unprocessable
 from chassis.uow import UnitOfWork
 from contracts.enrollment import FeeKind
+from contracts.fees import plan_in_force
 from services.enrollment import store as roster
-from services.enrollment.domain.fees import plan_in_force
 from services.enrollment.fees import handlers, store
 from services.enrollment.web.handlers import once
 from services.enrollment.web.schemas import Body, Create, Id, Reason, SchoolAdmin, dump

@@ -10,8 +10,8 @@ from chassis.clock import school_today
 from chassis.problems import Conflict, NotFound, Unprocessable
 from chassis.uow import UnitOfWork
 from contracts.enrollment import FeeKind, FeePlanSet, FeeWaiverGranted, FeeWaiverRevoked
+from contracts.fees import FeeRuleBroken, check_plan, check_revocation, check_waiver
 from services.enrollment import store as roster
-from services.enrollment.domain.fees import FeeRuleBroken, check_plan, check_revocation, check_waiver
 from services.enrollment.fees import store
 
 

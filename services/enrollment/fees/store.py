@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from contracts.enrollment import FeeKind
-from services.enrollment.domain.fees import FeePlan, Waiver
+from contracts.fees import FeePlan, Waiver
 from services.enrollment.store import Base
 
 

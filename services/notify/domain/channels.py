@@ -29,7 +29,7 @@ class Category(StrEnum):
     FEES = "fees"
 
 
-_FEE_TYPES = frozenset({"attendance.late_pickup_charged.v1"})
+_FEE_TYPES = frozenset({"attendance.late_pickup_charged.v1", "stipend.family_statement_issued.v1"})
 
 
 def category_of(event_type: str, *, urgent: bool) -> Category:

@@ -31,6 +31,12 @@ def check_answer(score: int) -> int:
     return score
 
 
+def family_of(student_id: str, siblings: Iterable[str]) -> str:
+    """QA-2 (SR-3): a family is a child and the children sharing a guardian with them; its answers are kept under
+    the smallest of their ids, so siblings answering the same program's survey find the same key."""
+    return min([student_id, *siblings])
+
+
 def check_scores(plan_completion: int, effectiveness: int, note: str) -> None:
     """QA-2: plan completion 0–20, effectiveness 0–20 with the school's note."""
     if not 0 <= plan_completion <= PLAN_POINTS:

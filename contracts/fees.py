@@ -1,7 +1,8 @@
 """Fee plans, waivers and what a family owes (EN-7), settled from attendance facts (ST-6) exactly (ST-7).
 
-Everything is integer fen (分). The reference computation here documents the rule the stipend service
-re-implements from events:
+The one statement of the fee rules, beside the contracts they read (`FeePlanSet`, `FeeWaiverGranted`,
+`TermCalendarSet`): enrollment checks plans and waivers with it, the stipend charges families with it. Pure
+arithmetic, no I/O, nothing from any service (a service never imports another). Everything is integer fen (分):
 
 - per class-hour (EN-7): a day's charge is `rate × min(attended class-hours, daily cap)`, always whole fen;
 - monthly (EN-7): the month's fee is prepaid at term start; at term end each month is due pro rata by the
@@ -20,7 +21,7 @@ totals depend only on the set of facts, never on their order or how many times o
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from fractions import Fraction
@@ -260,14 +261,33 @@ def month_due(
     months = {(d.year, d.month) for d in service_days}
     if len(months) > 1:
         raise FeeRuleBroken("service days must all lie in one calendar month")
-    waivers = list(waivers)
     hours = class_hours_by_day(attendance)
+    on_service_days = {day: hours[day] for day in service_days if day in hours}
+    return charge_days(
+        program_id=program_id, plans=plans, waivers=waivers, hours=on_service_days, service_days=service_days
+    )
+
+
+def charge_days(
+    *,
+    program_id: str,
+    plans: Sequence[FeePlan],
+    waivers: Iterable[Waiver],
+    hours: Mapping[date, int],
+    service_days: Collection[date],
+) -> MonthDue:
+    """ST-6: what a month's attended days (`hours`: class-hours per day, days with none are not attended) cost.
+
+    Each day is charged by the plan in force that day, at the family's percentage payable; a monthly plan charges
+    only the month's service days, `fee ÷ service days` each. Summed exactly, rounded once (ST-7).
+    """
+    waivers = list(waivers)
     gross = due = Fraction(0)
     attended = charged_hours = 0
-    for day in sorted(d for d in service_days if hours.get(d, 0) > 0):
+    for day in sorted(d for d, h in hours.items() if h > 0):
         attended += 1
         plan = plan_in_force(plans, day)
-        if plan is None or plan.kind is FeeKind.FREE:
+        if plan is None or plan.kind is FeeKind.FREE or (plan.kind is FeeKind.MONTHLY and day not in service_days):
             continue
         share, charged = _day_share(plan, hours[day], len(service_days))
         charged_hours += charged

@@ -1,4 +1,5 @@
-"""Fee plans, waivers and what a family owes (EN-7, ST-6, ST-7): the reference rules with the seed numbers."""
+"""Fee plans, waivers and what a family owes (EN-7, ST-6, ST-7): the shared rules (`contracts/fees.py`, used by
+enrollment and the stipend) with the seed numbers."""
 
 from __future__ import annotations
 
@@ -11,12 +12,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from contracts.enrollment import FeeKind, TermCalendarSet
-from services.enrollment.domain.fees import (
+from contracts.fees import (
     Attendance,
     FeePlan,
     FeeRuleBroken,
     MonthDue,
     Waiver,
+    charge_days,
     check_plan,
     check_revocation,
     check_waiver,
@@ -272,6 +274,18 @@ def test_st6_the_service_days_of_a_month_come_from_the_term_calendar_and_the_wee
 def test_st6_service_days_belong_to_one_month() -> None:
     with pytest.raises(FeeRuleBroken, match="one calendar month"):
         due(SEED_PER_HOUR, [], days=[date(2026, 9, 30), date(2026, 10, 1)])
+
+
+def test_st6_attended_days_are_charged_by_their_plan_a_monthly_plan_on_its_service_days_only() -> None:
+    """ST-6 as the stipend applies it to its schedule's lines: a per-class-hour day counts wherever the line fell;
+    a monthly plan charges `fee ÷ service days` for the attended service days alone."""
+    days = SEPTEMBER[:2]
+    saturday = date(2026, 9, 5)
+    hours = {days[0]: 3, days[1]: 0, saturday: 2}
+    per_hour = charge_days(program_id="p", plans=[SEED_PER_HOUR], waivers=[], hours=hours, service_days=days)
+    assert (per_hour.attended_days, per_hour.charged_class_hours, per_hour.gross_fen) == (2, 4, 4 * 230)
+    monthly = charge_days(program_id="p", plans=[SEED_MONTHLY], waivers=[], hours=hours, service_days=days)
+    assert (monthly.attended_days, monthly.gross_fen, monthly.due_fen) == (2, 8_000, 8_000)
 
 
 # --- properties ------------------------------------------------------------------------------------------------
