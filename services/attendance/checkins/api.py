@@ -107,7 +107,7 @@ async def list_check_ins(
     principal: SchoolStaff,
     session_date: Annotated[date, Query(alias="date")],
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> CheckInPage:
     """The caller's school's check-ins of one day, in device-time order."""
     async with runtime.db.sessions() as session:
