@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from chassis.app import Runtime
 from chassis.auth import Principal, Role, require
@@ -18,6 +19,28 @@ from chassis.uow import UnitOfWork
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
 """An id in a path or body: short, printable, and safe in a log line or a page cursor."""
 Name = Annotated[str, Field(min_length=1, max_length=100)]
+
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+
+
+def _in_service_years(day: date) -> date:
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"a date between {FIRST_DAY} and {LAST_DAY}")
+    return day
+
+
+def _calendar_date(text: str) -> str:
+    try:
+        _in_service_years(date.fromisoformat(text))
+    except ValueError as error:
+        raise ValueError(f"a calendar date YYYY-MM-DD between {FIRST_DAY} and {LAST_DAY}") from error
+    return text
+
+
+SchoolDate = Annotated[date, AfterValidator(_in_service_years)]
+"""A school's date: a real calendar date in the years a school day can fall in (9999-12-27 is a 422, not a 500)."""
+IsoDate = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$"), AfterValidator(_calendar_date)]
+"""A school's date kept as its ISO text: 2026-13-45 matches the pattern but is a 422, not a 500."""
 Reason = Annotated[str, Field(min_length=1, max_length=500)]
 
 Paging = Annotated[PageParams, Depends(page_params)]

@@ -151,6 +151,39 @@ async def test_a_device_clock_far_in_the_future_is_refused(attendance: ServiceCl
 
 
 @pytest.mark.parametrize(
+    "occurred_at",
+    ["0001-01-01T00:00:00+08:00", (NOW - timedelta(days=8)).isoformat()],
+    ids=["year-0001", "eight-days-old"],
+)
+async def test_at8_a_device_time_older_than_the_window_is_refused_single_and_in_a_batch(
+    attendance: ServiceClient, occurred_at: str
+) -> None:
+    """Issue 11: a year-0001 check-in was accepted, alerted and tallied; a device token could backfill any month."""
+    single = await attendance.post("/attendance/v1/check-ins", json=check_in(occurred_at=occurred_at), headers=KIOSK)
+    assert (single.status_code, single.json()["rule"]) == (422, "AT-8")
+    event = {"student_id": "xiaoming", "occurred_at": occurred_at, "method": "card"}
+    batch = await attendance.post(
+        "/attendance/v1/check-ins/batch", json={"device_id": "s1-kiosk-gate", "events": [event]}, headers=KIOSK
+    )
+    assert batch.status_code == 200
+    assert [(r["outcome"], r["rule"]) for r in batch.json()["results"]] == [("refused", "AT-8")]
+    assert await stored_check_ins(attendance) == 0
+    week_old = check_in(minutes_ago=6 * 24 * 60)  # inside the window: accepted, and late (LATE-1)
+    accepted = await attendance.post("/attendance/v1/check-ins", json=week_old, headers=KIOSK)
+    assert (accepted.status_code, accepted.json()["late"]) == (201, True)
+
+
+async def test_at8_a_teachers_app_reports_its_own_device_id_never_a_kiosks(attendance: ServiceClient) -> None:
+    teacher = auth(Role.SERVICE_TEACHER, "t-zhao", school="s1")
+    as_kiosk = await attendance.post("/attendance/v1/check-ins", json=check_in(), headers=teacher)
+    assert as_kiosk.status_code == 403
+    assert await stored_check_ins(attendance) == 0
+    own = await attendance.post("/attendance/v1/check-ins", json=check_in(device_id="t-zhao/phone"), headers=teacher)
+    assert own.status_code == 201, own.text
+    assert own.json()["device_id"] == "t-zhao/phone"
+
+
+@pytest.mark.parametrize(
     ("body", "status"),
     [
         (check_in("xiaogang"), 404),  # a child of another school

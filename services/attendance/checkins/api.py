@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -18,7 +18,7 @@ from chassis.uow import UnitOfWork
 from contracts.attendance import CheckInMethod
 from services.attendance.checkins import store
 from services.attendance.checkins.handlers import CheckInBatch, CheckInStudent, check_in_batch, check_in_student
-from services.attendance.domain.check_in import DeviceEvent, Outcome
+from services.attendance.domain.check_in import DeviceEvent, Outcome, owns_device
 from services.attendance.domain.late_uploads import is_late
 from services.attendance.settings import AttendanceSettings
 
@@ -85,8 +85,8 @@ async def post_check_in(
     body: CheckInCreate, request: Request, runtime: RuntimeDep, principal: KioskOrTeacher
 ) -> JSONResponse:
     """Record a check-in (AT-2); send an `Idempotency-Key` so a retry never stores a second one (AT-8)."""
-    if principal.role is Role.KIOSK and body.device_id != principal.subject:
-        raise Forbidden("a kiosk may only report its own device id")
+    if not owns_device(is_kiosk=principal.role is Role.KIOSK, subject=principal.subject, device_id=body.device_id):
+        raise Forbidden("a device reports under its own id: a kiosk's token subject, a teacher's `<id>[/<device>]`")
     settings = runtime.settings_as(AttendanceSettings)
     command = CheckInStudent(
         school_id=principal.school(),
@@ -95,9 +95,7 @@ async def post_check_in(
     )
 
     async def act(uow: UnitOfWork) -> tuple[int, Any]:
-        row, created = await check_in_student(
-            uow, command, max_skew=timedelta(seconds=settings.max_device_clock_skew_seconds)
-        )
+        row, created = await check_in_student(uow, command, window=settings.device_window())
         return (201 if created else 200), CheckInPublic.of(row).model_dump(mode="json")
 
     return await respond_once(runtime, request, principal, body.model_dump(mode="json"), act)
@@ -109,7 +107,7 @@ async def list_check_ins(
     principal: SchoolStaff,
     session_date: Annotated[date, Query(alias="date")],
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> CheckInPage:
     """The caller's school's check-ins of one day, in device-time order."""
     async with runtime.db.sessions() as session:
@@ -165,8 +163,8 @@ async def post_check_in_batch(
 ) -> JSONResponse:
     """Record a batch of device events in device-time order (AT-8): created, duplicate or refused, one by one;
     send an `Idempotency-Key` so a retried upload replays the first answer."""
-    if principal.role is Role.KIOSK and body.device_id != principal.subject:
-        raise Forbidden("a kiosk may only report its own device id")
+    if not owns_device(is_kiosk=principal.role is Role.KIOSK, subject=principal.subject, device_id=body.device_id):
+        raise Forbidden("a device reports under its own id: a kiosk's token subject, a teacher's `<id>[/<device>]`")
     settings = runtime.settings_as(AttendanceSettings)
     command = CheckInBatch(
         school_id=principal.school(),
@@ -175,7 +173,7 @@ async def post_check_in_batch(
     )
 
     async def act(uow: UnitOfWork) -> tuple[int, Any]:
-        results = await check_in_batch(uow, command, max_skew=timedelta(seconds=settings.max_device_clock_skew_seconds))
+        results = await check_in_batch(uow, command, window=settings.device_window())
         counts = Counter(r.outcome for r in results)
         answer = BatchAnswer(
             results=[BatchResultPublic.model_validate(r, from_attributes=True) for r in results],

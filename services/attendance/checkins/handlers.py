@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from chassis.metrics import CHECK_INS
@@ -14,10 +14,10 @@ from chassis.uow import UnitOfWork
 from contracts.attendance import CheckInMethod, StudentCheckedIn
 from services.attendance.checkins import store
 from services.attendance.domain.check_in import (
-    DeviceClockAhead,
     DeviceEvent,
+    DeviceTimeRefused,
+    DeviceWindow,
     Outcome,
-    accept_device_time,
     as_utc,
     first_sightings,
     identity,
@@ -38,13 +38,13 @@ class CheckInStudent:
 
 
 async def check_in_student(
-    uow: UnitOfWork, command: CheckInStudent, *, max_skew: timedelta
+    uow: UnitOfWork, command: CheckInStudent, *, window: DeviceWindow
 ) -> tuple[store.CheckIn, bool]:
     """Store the check-in and publish `StudentCheckedIn`; a repeated device event returns the first one."""
     event = command.event
     try:
-        occurred_at = accept_device_time(event.occurred_at, uow.clock.now(), max_skew)
-    except DeviceClockAhead as error:
+        occurred_at = window.accept(event.occurred_at, uow.clock.now())
+    except DeviceTimeRefused as error:
         raise Unprocessable(str(error), rule="AT-8") from error
     row = store.CheckIn(
         check_in_id=str(uuid.uuid4()),
@@ -96,21 +96,23 @@ class CheckInBatch:
     events: Sequence[DeviceEvent]
 
 
-async def check_in_batch(uow: UnitOfWork, command: CheckInBatch, *, max_skew: timedelta) -> list[BatchResult]:
+async def check_in_batch(uow: UnitOfWork, command: CheckInBatch, *, window: DeviceWindow) -> list[BatchResult]:
     """AT-8: apply a batch in device-time order; each event is created, a duplicate (of a stored event or of an
     earlier one in the batch), or refused with a reason; nothing is stored twice. A few statements per batch."""
-    # Device times are kept in UTC, so one event has one stored form whatever offset the device reported.
-    events = [replace(e, occurred_at=as_utc(e.occurred_at)) for e in command.events]
+    events = list(command.events)
     now = uow.clock.now()
     results: dict[int, BatchResult] = {}
     roster = await store.rostered(uow.session, school_id=command.school_id, student_ids={e.student_id for e in events})
     acceptable: list[DeviceEvent] = []
     for index, event in enumerate(events):
-        refusal = _refusal(event, now, max_skew, event.student_id in roster)
+        refusal = _refusal(event, now, window, event.student_id in roster)
         if refusal is not None:
             results[index] = BatchResult(index, event.student_id, event.occurred_at, Outcome.REFUSED, None, *refusal)
         else:
-            acceptable.append(event)
+            # Device times are kept in UTC, so one event has one stored form whatever offset the device reported
+            # (converted only once inside the window: year 0001 at +08:00 has no UTC form).
+            events[index] = replace(event, occurred_at=as_utc(event.occurred_at))
+            acceptable.append(events[index])
     positions = [i for i in range(len(events)) if i not in results]
     order = [positions[i] for i in in_device_order(acceptable)]
     firsts, repeats = first_sightings(events, order)
@@ -139,12 +141,12 @@ def _publish_order(row: dict[str, Any]) -> tuple[str, datetime]:
     return row["student_id"], row["occurred_at"]
 
 
-def _refusal(event: DeviceEvent, now: datetime, max_skew: timedelta, on_roster: bool) -> tuple[str, str] | None:
+def _refusal(event: DeviceEvent, now: datetime, window: DeviceWindow, on_roster: bool) -> tuple[str, str] | None:
     if not on_roster:
         return f"no student '{event.student_id}' in this school", "AT-2"
     try:
-        accept_device_time(event.occurred_at, now, max_skew)
-    except DeviceClockAhead as error:
+        window.accept(event.occurred_at, now)
+    except DeviceTimeRefused as error:
         return str(error), "AT-8"
     return None
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, computed_field
 
-from chassis.app import RuntimeDep
+from chassis.app import Runtime, RuntimeDep
 from chassis.auth import Principal, Role, require
 from chassis.idempotency import respond_once
 from chassis.pagination import Page, PageParams, page_of, page_params
@@ -19,7 +19,7 @@ from contracts.attendance.dismissal import HandledBy, Release
 from services.attendance.checkouts.handlers import CheckOutResult, CheckOutStudent, check_out_batch, check_out_student
 from services.attendance.dismissal import store
 from services.attendance.dismissal.api import STAFF_ROLES, Day, Staff, actor_of
-from services.attendance.domain.check_in import Outcome
+from services.attendance.domain.check_in import DeviceWindow, Outcome, owns_device
 from services.attendance.domain.late_uploads import is_late
 from services.attendance.settings import AttendanceSettings
 
@@ -127,12 +127,15 @@ def _command(
 
 
 def _own_device(principal: Principal, device_id: str | None) -> None:
-    if principal.role is Role.KIOSK and device_id != principal.subject:
-        raise Forbidden("a kiosk may only report its own device id")
+    is_kiosk = principal.role is Role.KIOSK
+    if (is_kiosk or device_id is not None) and not owns_device(
+        is_kiosk=is_kiosk, subject=principal.subject, device_id=device_id or ""
+    ):
+        raise Forbidden("a device reports under its own id: a kiosk's token subject, a person's `<id>[/<device>]`")
 
 
-def _skew(runtime: Any) -> timedelta:
-    return timedelta(seconds=runtime.settings_as(AttendanceSettings).max_device_clock_skew_seconds)
+def _window(runtime: Runtime) -> DeviceWindow:
+    return runtime.settings_as(AttendanceSettings).device_window()
 
 
 def _refusal_body(result: CheckOutResult, instance: str) -> dict[str, Any]:
@@ -171,7 +174,7 @@ async def post_check_out(
 
     async def act(uow: UnitOfWork) -> tuple[int, Any]:
         command = _command(principal, await actor_of(uow.session, principal), body, body.device_id, body.place)
-        result = await check_out_student(uow, command, max_skew=_skew(runtime))
+        result = await check_out_student(uow, command, window=_window(runtime))
         if result.outcome is Outcome.REFUSED:
             return 403, _refusal_body(result, request.url.path)
         status = 201 if result.outcome is Outcome.CREATED else 200
@@ -193,7 +196,7 @@ async def post_check_out_batch(
     async def act(uow: UnitOfWork) -> tuple[int, Any]:
         actor = await actor_of(uow.session, principal)
         commands = [_command(principal, actor, e, body.device_id, body.place) for e in body.events]
-        results = await check_out_batch(uow, commands, max_skew=_skew(runtime))
+        results = await check_out_batch(uow, commands, window=_window(runtime))
         rows = [_batch_row(i, c.student_id, r, p) for i, (c, (r, p)) in enumerate(zip(commands, results, strict=True))]
         count = {o: sum(1 for r in rows if r.outcome is o) for o in Outcome}
         answer = CheckOutBatchAnswer(

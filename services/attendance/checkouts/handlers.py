@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from chassis.clock import school_date
 from chassis.problems import Conflict, NotFound, Problem, Unprocessable
@@ -18,7 +18,7 @@ from contracts.attendance.dismissal import (
 )
 from services.attendance.dismissal import handlers as plans
 from services.attendance.dismissal import store
-from services.attendance.domain.check_in import DeviceClockAhead, Outcome, accept_device_time, as_utc
+from services.attendance.domain.check_in import DeviceTimeRefused, DeviceWindow, Outcome, as_utc
 from services.attendance.domain.dismissal import dismissal_at, is_early
 from services.attendance.domain.late_fees import late_pickup_fee
 from services.attendance.domain.pickup import (
@@ -58,12 +58,12 @@ class CheckOutResult:
     refusal_id: str | None = None
 
 
-async def check_out_student(uow: UnitOfWork, command: CheckOutStudent, *, max_skew: timedelta) -> CheckOutResult:
+async def check_out_student(uow: UnitOfWork, command: CheckOutStudent, *, window: DeviceWindow) -> CheckOutResult:
     """AT-5: store the handoff to an authorised person (or a walker with permission, or the bus/program of the
     day's plan) and publish it; refuse anyone else with an event (urgent for a restricted person, BX-2)."""
     try:
-        occurred_at = accept_device_time(command.occurred_at, uow.clock.now(), max_skew)
-    except DeviceClockAhead as error:
+        occurred_at = window.accept(command.occurred_at, uow.clock.now())
+    except DeviceTimeRefused as error:
         raise Unprocessable(str(error), rule="AT-8") from error
     child = await _child(uow, command)
     day = date.fromisoformat(school_date(occurred_at))
@@ -230,7 +230,7 @@ def _checked_out(row: store.CheckOut) -> StudentCheckedOut:
 
 
 async def check_out_batch(
-    uow: UnitOfWork, commands: list[CheckOutStudent], *, max_skew: timedelta
+    uow: UnitOfWork, commands: list[CheckOutStudent], *, window: DeviceWindow
 ) -> list[tuple[CheckOutResult | None, Problem | None]]:
     """A batch, each child's check-outs in device-time order (AT-8): each is created, a duplicate or refused; a
     problem with one (unknown child, already collected) is its own result and the others go on. Children are taken
@@ -238,7 +238,7 @@ async def check_out_batch(
     results: dict[int, tuple[CheckOutResult | None, Problem | None]] = {}
     for index in sorted(range(len(commands)), key=lambda i: (commands[i].student_id, commands[i].occurred_at)):
         try:
-            results[index] = (await check_out_student(uow, commands[index], max_skew=max_skew), None)
+            results[index] = (await check_out_student(uow, commands[index], window=window), None)
         except Problem as problem:
             results[index] = (None, problem)
     return [results[i] for i in range(len(commands))]

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
+from chassis.http import IsoDate
 from chassis.idempotency import respond_once
 from chassis.pagination import Page, PageParams, page_of, page_params
 from chassis.problems import Forbidden, NotFound
@@ -25,7 +26,7 @@ from services.attendance.store import RosterStudent
 
 router = APIRouter(prefix="/attendance/v1", tags=["dismissal"])
 
-Day = Annotated[str, Query(alias="date", pattern=r"^\d{4}-\d{2}-\d{2}$", description="the school's local date")]
+Day = Annotated[IsoDate, Query(alias="date", description="the school's local date")]
 
 STAFF_ROLES = (Role.SERVICE_TEACHER, Role.CLASS_TEACHER, Role.DUTY_LEADER, Role.SCHOOL_ADMIN)
 Staff = Annotated[Principal, require(*STAFF_ROLES)]

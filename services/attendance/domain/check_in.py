@@ -10,8 +10,8 @@ from enum import StrEnum
 from chassis.clock import school_date
 
 
-class DeviceClockAhead(ValueError):
-    """The device claims a time too far in the future to be trusted."""
+class DeviceTimeRefused(ValueError):
+    """The device's time lies outside the window the server trusts (AT-8)."""
 
 
 @dataclass(frozen=True)
@@ -24,17 +24,37 @@ class DeviceEvent:
     occurred_at: datetime
 
 
-def accept_device_time(occurred_at: datetime, now: datetime, max_skew: timedelta) -> datetime:
-    """AT-8: the device's own time orders events, so offline uploads of the past are accepted as they are;
-    a time further ahead than the allowed clock skew is refused rather than silently trusted."""
-    if occurred_at.tzinfo is None:
-        raise ValueError("device time must carry a timezone")
-    if occurred_at - now > max_skew:
-        raise DeviceClockAhead(
-            f"occurred_at is {(occurred_at - now).total_seconds():.0f}s ahead of the server clock "
-            f"(at most {max_skew.total_seconds():.0f}s allowed)"
-        )
-    return occurred_at.astimezone(UTC)
+@dataclass(frozen=True)
+class DeviceWindow:
+    """AT-8: how far a device's clock may run ahead of the server's, and how old an offline upload may be."""
+
+    max_ahead: timedelta
+    max_age: timedelta
+
+    def accept(self, occurred_at: datetime, now: datetime) -> datetime:
+        """The device time, in UTC, when it lies in the window. Offline uploads of the recent past are accepted as
+        they are (and marked late, LATE-1); a time further ahead, or older than `max_age`, is refused, so a device
+        token cannot backfill attendance, pay and fees into a month long closed (issue 11)."""
+        if occurred_at.tzinfo is None:
+            raise DeviceTimeRefused("device time must carry a timezone")
+        if occurred_at - now > self.max_ahead:
+            raise DeviceTimeRefused(
+                f"occurred_at is {(occurred_at - now).total_seconds():.0f}s ahead of the server clock "
+                f"(at most {self.max_ahead.total_seconds():.0f}s allowed)"
+            )
+        if now - occurred_at > self.max_age:
+            raise DeviceTimeRefused(
+                f"occurred_at is more than {self.max_age.days} days old: too late to upload (AT-8 window)"
+            )
+        return occurred_at.astimezone(UTC)
+
+
+def owns_device(*, is_kiosk: bool, subject: str, device_id: str) -> bool:
+    """AT-8: a kiosk reports under its own device id (its token's subject); a teacher's app reports under the
+    teacher's own, `<subject>` or `<subject>/<device>`, so nobody records events as a gate kiosk they are not."""
+    if is_kiosk:
+        return device_id == subject
+    return device_id == subject or device_id.startswith(f"{subject}/")
 
 
 def as_utc(moment: datetime) -> datetime:

@@ -7,6 +7,7 @@ from datetime import date
 from fastapi import APIRouter
 
 from chassis.app import RuntimeDep
+from chassis.http import SchoolDate
 from chassis.problems import Unprocessable
 from services.homework.days.schemas import DayView, WeekView
 from services.homework.days.store import day_view, week_view
@@ -24,7 +25,7 @@ async def class_day_view(on: date, class_id: str, runtime: RuntimeDep, principal
 
 
 @router.get("/classes/{class_id}/weeks/{week_start}", response_model=WeekView)
-async def class_week_view(week_start: date, class_id: str, runtime: RuntimeDep, principal: Staff) -> WeekView:
+async def class_week_view(week_start: SchoolDate, class_id: str, runtime: RuntimeDep, principal: Staff) -> WeekView:
     """HW-4: the day view of each day of the week starting on `week_start` (a Monday)."""
     if week_start.weekday() != 0:
         raise Unprocessable(f"{week_start} is not a Monday")

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from chassis.http import SchoolDate
 from contracts.homework import HomeworkKind, WrittenLayer
 from services.homework.reference.schemas import Body
 
@@ -14,7 +15,7 @@ from services.homework.reference.schemas import Body
 class PlanBody(Body):
     """HW-8: the week (its Monday) whose plan is published."""
 
-    week_start: date
+    week_start: SchoolDate
 
 
 class PlanChange(BaseModel):
@@ -43,7 +44,7 @@ class PlanView(BaseModel):
 
     plan_id: str
     class_id: str
-    week_start: date
+    week_start: SchoolDate
     version: int
     published_by: str
     published_at: datetime
