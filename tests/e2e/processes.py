@@ -37,10 +37,16 @@ class RunningStack:
 
 @contextlib.asynccontextmanager
 async def full_stack(
-    prefix: str, tmp_path: Path, *, log_level: str = "WARNING", clock_start: datetime | None = SCHOOL_AFTERNOON
+    prefix: str,
+    tmp_path: Path,
+    *,
+    log_level: str = "WARNING",
+    clock_start: datetime | None = SCHOOL_AFTERNOON,
+    settings: dict[str, str] | None = None,
 ) -> AsyncIterator[RunningStack]:
     """Each service in its own process with its own database, once all are ready; every process runs on a steady
-    clock from `clock_start` (the pinned school afternoon; None for the wall clock, as the benchmarks do)."""
+    clock from `clock_start` (the pinned school afternoon; None for the wall clock, as the benchmarks do).
+    `settings` adds environment variables, e.g. `{"ATTENDANCE_MAX_DEVICE_EVENT_AGE_DAYS": "14"}`."""
     async with contextlib.AsyncExitStack() as stack:
         processes, bases, databases = [], {}, {}
         for name in SERVICES:
@@ -67,6 +73,7 @@ async def full_stack(
             }
             if clock_start is not None:
                 env[f"{name.upper()}_CLOCK_START"] = clock_start.isoformat()
+            env |= settings or {}
             log = (tmp_path / f"{name}.log").open("wb")
             processes.append(
                 await asyncio.create_subprocess_exec(
