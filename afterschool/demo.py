@@ -100,8 +100,9 @@ async def _seed_and_live(
     """Seed the district on the eve of last month, live its last school afternoon, close the month."""
     students = district.students()
     guardians = sum(len(s.guardian_ids) for s in students)
-    expected = len(afternoon(district, month.day))
-    steps = import_steps(district) + len(students) + guardians + 3 * expected + len(district.schools) * 6
+    taking = len(month_demo.in_service(district).students())
+    expected = len(afternoon(month_demo.in_service(district), month.day))
+    steps = import_steps(district) + len(students) + 2 * taking + guardians + 3 * expected + len(district.schools) * 6
     progress = Progress(out, steps, title="seeding")
     started = time.perf_counter()
     clock.set(month.at(clock_time(9, 0), month.first - timedelta(days=1)))
@@ -109,9 +110,12 @@ async def _seed_and_live(
     await month_demo.set_up(api, district, month)
     district = as_imported(district)
     students = district.students()
-    posts = afternoon(district, month.day, start_at=clock_time(15, 25), minutes=20)
+    in_service = month_demo.in_service(district)
+    await month_demo.enrol(api, in_service, month, progress)
+    posts = afternoon(in_service, month.day, start_at=clock_time(15, 25), minutes=20)
     schools = len(district.schools)
-    # Attendance must know every child and the program, notify every guardian, before the afternoon starts.
+    # Attendance must know every child, their enrollment and the program, notify every guardian, before the
+    # afternoon starts.
     await _caught_up(
         api,
         progress,
@@ -121,6 +125,7 @@ async def _seed_and_live(
             ("notify", LINKED, guardians),
             ("attendance", "enrollment.program_scheduled.v1", schools),
             ("attendance", "enrollment.pickup_person_added.v1", len(students)),
+            ("attendance", "enrollment.agreement_signed.v1", taking),
             ("stipend", "enrollment.fee_plan_set.v1", schools),
         ],
     )
@@ -135,7 +140,7 @@ async def _seed_and_live(
         clock.set(month.at(dismissed) + timedelta(minutes=5))
         await month_demo.check_out(api, district, band, posts, month.at(dismissed))
     clock.set(month.at(clock_time(17, 45)))
-    await month_demo.file_records(api, district, month)
+    await month_demo.file_records(api, district, month, posts)
     clock.resume()
     await _caught_up(
         api,

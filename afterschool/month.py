@@ -6,11 +6,12 @@ closed through the stipend's API: teacher statements approved and published (ST-
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from afterschool.district import Api, District, KioskPost, School, Student, import_file
+from afterschool.progress import Progress
 from chassis.auth import Role
 from chassis.clock import SCHOOL_TZ, Clock
 
@@ -155,22 +156,88 @@ async def sign_in(api: Api, district: District, month: Month) -> None:
     )
 
 
-async def file_records(api: Api, district: District, month: Month) -> None:
-    """Each teacher files the session's activity record (AT-9). It names no children: none has an active
-    enrollment of the term (EN-1), so none is expected in the session, and the record is incomplete (ST-1:
-    0.5 units)."""
+async def file_records(api: Api, district: District, month: Month, posts: list[KioskPost]) -> None:
+    """Each teacher files the session's activity record (AT-9) with every part filled, naming the children who
+    came: a complete record (ST-1: 1 unit)."""
+    came: dict[str, list[str]] = {}
+    for p in posts:
+        came.setdefault(p.school_id, []).append(p.student_id)
     await asyncio.gather(
         *(
             api.put(
                 "attendance",
                 f"/attendance/v1/sessions/{_session(school, month)}/activity-record",
-                {"place": "3楼多功能教室", "content": "作业辅导与阅读", "effect": "作业当堂完成"},
+                {
+                    "place": "3楼多功能教室",
+                    "content": "作业辅导与阅读",
+                    "student_ids": sorted(came.get(school.school_id, [])),
+                    "effect": "作业当堂完成",
+                },
                 api.token(Role.SERVICE_TEACHER, teacher_id(school, t), school=school.school_id),
             )
             for school in district.schools
             for t in TEACHERS
         )
     )
+
+
+def in_service(district: District) -> District:
+    """The children who take the after-school service in the demo month: each school's first class. Every
+    enrolment is four requests (EN-1), so the demo enrols a class rather than the school, to reach its guide in
+    seconds; the other children are on the roster but not in the service, and do not come in the afternoon."""
+    return replace(
+        district,
+        schools=tuple(
+            replace(school, students=tuple(s for s in school.students if s.class_id == school.classes[0][0]))
+            for school in district.schools
+        ),
+    )
+
+
+async def enrol(api: Api, district: District, month: Month, progress: Progress | None = None) -> None:
+    """EN-1 through enrollment's API, for every child of `district`: their class has a class teacher; the child's
+    first guardian applies for the month's term, the class teacher reviews, the school approves, the guardian
+    signs: the enrollment is active from the term's first day, so the child is expected in its sessions."""
+
+    async def class_teachers(school: School) -> None:
+        admin = api.token(Role.SCHOOL_ADMIN, f"{school.school_id}-admin", school=school.school_id)
+        classes = {s.class_id for s in school.students}
+        for n, (class_id, _, name) in enumerate(school.classes, 1):
+            if class_id not in classes:
+                continue
+            staff = {"id": class_teacher_id(school, n), "name": f"{name}班主任", "roles": ["class_teacher"]}
+            await api.post("enrollment", "/enrollment/v1/staff", staff, admin, key=f"demo-{staff['id']}")
+            body = {"staff_id": staff["id"]}
+            await api.put("enrollment", f"/enrollment/v1/classes/{class_id}/class-teacher", body, admin)
+
+    await asyncio.gather(*(class_teachers(school) for school in district.schools))
+
+    async def apply(school: School, student: Student) -> None:
+        sid = school.school_id
+        guardian = api.token(Role.GUARDIAN, student.guardian_ids[0], school=sid)
+        n = next(i for i, (c, _, _) in enumerate(school.classes, 1) if c == student.class_id)
+        steps = (
+            ("review", api.token(Role.CLASS_TEACHER, class_teacher_id(school, n), school=sid)),
+            ("approval", api.token(Role.SCHOOL_ADMIN, f"{sid}-admin", school=sid)),
+            ("agreement", guardian),
+        )
+        application = f"{student.student_id}-{month.name}"
+        body = {"id": application, "student_id": student.student_id, "term_id": f"{sid}-{month.name}"}
+        await api.post("enrollment", "/enrollment/v1/applications", body, guardian, key=f"demo-{application}")
+        for step, token in steps:
+            path = f"/enrollment/v1/applications/{application}/{step}"
+            await api.post("enrollment", path, {}, token, key=f"demo-{application}-{step}")
+        if progress:
+            progress.advance()
+
+    if progress:
+        progress.phase("enrolments (EN-1)", len(district.students()))
+    await asyncio.gather(*(apply(school, s) for school in district.schools for s in school.students))
+
+
+def class_teacher_id(school: School, n: int) -> str:
+    """The staff id of the class teacher of the school's n-th class."""
+    return f"{school.school_id}-class-teacher-{n}"
 
 
 def dismissal_bands(district: District, month: Month) -> dict[time, list[Student]]:
