@@ -102,7 +102,7 @@ async def _seed_and_live(
     guardians = sum(len(s.guardian_ids) for s in students)
     taking = len(month_demo.in_service(district).students())
     expected = len(afternoon(month_demo.in_service(district), month.day))
-    steps = import_steps(district) + len(students) + 2 * taking + guardians + 3 * expected + len(district.schools) * 6
+    steps = import_steps(district) + len(students) + 3 * taking + guardians + 3 * expected + len(district.schools) * 6
     progress = Progress(out, steps, title="seeding")
     started = time.perf_counter()
     clock.set(month.at(clock_time(9, 0), month.first - timedelta(days=1)))
@@ -124,7 +124,7 @@ async def _seed_and_live(
             ("attendance", ENROLLED, len(students)),
             ("notify", LINKED, guardians),
             ("attendance", "enrollment.program_scheduled.v1", schools),
-            ("attendance", "enrollment.pickup_person_added.v1", len(students)),
+            ("attendance", "enrollment.pickup_person_added.v1", taking),
             ("attendance", "enrollment.agreement_signed.v1", taking),
             ("stipend", "enrollment.fee_plan_set.v1", schools),
         ],

@@ -77,9 +77,12 @@ def teacher_id(school: School, teacher: str) -> str:
 
 
 def pickups_file(school: School) -> str:
-    """Who may collect each child (EN-8 pickups file): their first guardian, with a card the kiosk reads."""
+    """Who may collect each child in the service (EN-8 pickups file): their first guardian, with a card the kiosk
+    reads."""
     rows = ["学号,接送人编号,接送人姓名,关系,接送凭证,家长编号"]
     for n, s in enumerate(school.students):
+        if s.class_id != school.classes[0][0]:
+            continue  # not in the service (`in_service`): never collected at the after-school gate
         guardian = s.guardian_ids[0]
         rows.append(f"{s.student_id},{guardian},{s.name}的家长1,家长,{card(school, n)},{guardian}")
     return "\n".join(rows)
