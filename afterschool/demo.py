@@ -53,11 +53,11 @@ async def run_demo(
     out: TextIO = sys.stdout,
     while_serving: Callable[[], Awaitable[None]] | None = None,
 ) -> int:
-    """Start the all-in-one, seed the district through the APIs, replay the afternoon, print how to look (or,
-    without `keep_serving`, what was done).
+    """Start the all-in-one, seed the district through the APIs, live an afternoon of last month and close the
+    month, print how to look (or, without `keep_serving`, what was done, with the month's totals).
 
-    The replayed afternoon is the school day before `clock`'s (the wall clock's unless a test pins one); the
-    district is the 2-school demo district unless a test passes a smaller one. With
+    The month is the one before `clock`'s (the wall clock's unless a test pins one), its afternoon the last school
+    day; the district is the 2-school demo district unless a test passes a smaller one. With
     `keep_serving`, the demo serves until Ctrl-C, or until `while_serving` returns (how a test uses it)."""
     sock = listen(host, port, command="bin/demo")  # before anything slow: a busy port is the first thing said
     print(f"starting the five services on http://{host}:{port}/ (SQLite files in {data}) …", file=out, flush=True)

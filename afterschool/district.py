@@ -364,10 +364,3 @@ def afternoon(
                 )
     return sorted(posts, key=lambda p: p.occurred_at)
 
-
-def last_school_day(today: date) -> date:
-    """The most recent weekday before today (the demo replays an afternoon that has already happened)."""
-    day = today - timedelta(days=1)
-    while day.weekday() >= 5:
-        day -= timedelta(days=1)
-    return day

@@ -1,7 +1,7 @@
 """The demo's closed month: the school set up for last month (a term, the base service with two teachers, its
-fee plan, who collects each child), one afternoon of it lived through on a clock the demo moves, then the month
-closed through the stipend's API: teacher statements approved and published (ST-5), family statements issued
-(ST-6, EN-7)."""
+fee plan, who collects each child, one class enrolled through EN-1), one afternoon of it lived through on a clock
+the demo moves, then the month closed through the stipend's API: teacher statements approved and published
+(ST-5), family statements issued (ST-6, EN-7)."""
 
 from __future__ import annotations
 
