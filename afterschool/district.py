@@ -363,4 +363,3 @@ def afternoon(
                     )
                 )
     return sorted(posts, key=lambda p: p.occurred_at)
-
