@@ -7,11 +7,14 @@ import shutil
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from datetime import time as clock_time
+from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
 
 import uvicorn
 
+from afterschool import month as month_demo
 from afterschool.cli import dev_secret
 from afterschool.district import (
     Api,
@@ -23,10 +26,10 @@ from afterschool.district import (
     build_district,
     import_roster,
     import_steps,
-    last_school_day,
 )
 from afterschool.embedded import AllInOne
 from afterschool.guide import Done, Look, guide, summary
+from afterschool.month import DemoClock, Month
 from afterschool.ports import listen
 from afterschool.progress import Progress
 from chassis.auth import Role
@@ -50,16 +53,17 @@ async def run_demo(
     out: TextIO = sys.stdout,
     while_serving: Callable[[], Awaitable[None]] | None = None,
 ) -> int:
-    """Start the all-in-one, seed the district through the APIs, replay the afternoon, print how to look (or,
-    without `keep_serving`, what was done).
+    """Start the all-in-one, seed the district through the APIs, live an afternoon of last month and close the
+    month, print how to look (or, without `keep_serving`, what was done, with the month's totals).
 
-    The replayed afternoon is the school day before `clock`'s (the wall clock's unless a test pins one); the
-    district is the 2-school demo district unless a test passes a smaller one. With
+    The month is the one before `clock`'s (the wall clock's unless a test pins one), its afternoon the last school
+    day; the district is the 2-school demo district unless a test passes a smaller one. With
     `keep_serving`, the demo serves until Ctrl-C, or until `while_serving` returns (how a test uses it)."""
     sock = listen(host, port, command="bin/demo")  # before anything slow: a busy port is the first thing said
     print(f"starting the five services on http://{host}:{port}/ (SQLite files in {data}) …", file=out, flush=True)
     shutil.rmtree(data, ignore_errors=True)
-    clock = clock or SystemClock()
+    base_clock = clock or SystemClock()
+    clock = DemoClock(base_clock)
     app = AllInOne(data, jwt_secret=dev_secret(), clock=clock)
     # A request still running at shutdown (e.g. one its client gave up on) must not hold the demo open for ever.
     config = uvicorn.Config(
@@ -75,64 +79,95 @@ async def run_demo(
     base = f"http://{host}:{port}"
     api = Api(dict.fromkeys(("enrollment", "attendance", "notify", "stipend", "homework"), base), secret=dev_secret())
     try:
-        district = district or build_district()
-        students = district.students()
-        day = last_school_day(school_today(clock))
-        posts = afternoon(district, day)
-        guardians = sum(len(s.guardian_ids) for s in students)
-        steps = import_steps(district) + len(students) + guardians + 3 * len(posts)
-        progress = Progress(out, steps, title="seeding")
-        started = time.perf_counter()
-        await import_roster(api, district, progress)
-        district = as_imported(district)
-        students = district.students()
-        posts = afternoon(district, day)
-        # Attendance must know every child, and notify every guardian, before the first check-in arrives.
-        await _caught_up(
-            api,
-            progress,
-            "services reading the roster",
-            [("attendance", ENROLLED, len(students)), ("notify", LINKED, guardians)],
-        )
-        seed_seconds = time.perf_counter() - started
-        replay_started = time.perf_counter()
-        progress.phase(f"kiosk check-ins of {day}", len(posts))
-        await _replay(api, posts, progress)
-        await _caught_up(
-            api,
-            progress,
-            "alerts and tallies",
-            [("notify", CHECKED_IN, len(posts)), ("stipend", CHECKED_IN, len(posts))],
-        )
-        replay_seconds = time.perf_counter() - replay_started
-        progress.finish(
-            f"seeded {len(district.schools)} schools, {len(students)} children, {guardians} guardians "
-            f"in {seed_seconds:.1f}s; replayed {len(posts)} kiosk check-ins of {day} and delivered every alert "
-            f"and tally in {replay_seconds:.1f}s"
-        )
+        month = Month.before(school_today(base_clock))
+        done, district, posts = await _seed_and_live(api, district or build_district(), month, clock, out)
         if not keep_serving:
-            guardians_of = {s.student_id: len(s.guardian_ids) for s in students}
-            alerts = sum(guardians_of[p.student_id] for p in posts)
-            done = Done(
-                len(district.schools),
-                len(students),
-                guardians,
-                seed_seconds,
-                day.isoformat(),
-                len(posts),
-                alerts,
-                replay_seconds,
-            )
             print(summary(done, data), file=out)
             return 0
-        first = next(s for s in students if s.student_id == posts[0].student_id)
-        print(guide(_look(api, base, day.isoformat()[:7], first, clock)), file=out, flush=True)
+        first = next(s for s in district.students() if s.student_id == posts[0].student_id)
+        print(guide(_look(api, base, month, first, clock)), file=out, flush=True)
         await (while_serving() if while_serving else serving)
         return 0
     finally:
         await api.aclose()
         server.should_exit = True
         await serving
+
+
+async def _seed_and_live(
+    api: Api, district: District, month: Month, clock: DemoClock, out: TextIO
+) -> tuple[Done, District, list[KioskPost]]:
+    """Seed the district on the eve of last month, live its last school afternoon, close the month."""
+    students = district.students()
+    guardians = sum(len(s.guardian_ids) for s in students)
+    taking = len(month_demo.in_service(district).students())
+    expected = len(afternoon(month_demo.in_service(district), month.day))
+    steps = import_steps(district) + len(students) + 3 * taking + guardians + 3 * expected + len(district.schools) * 6
+    progress = Progress(out, steps, title="seeding")
+    started = time.perf_counter()
+    clock.set(month.at(clock_time(9, 0), month.first - timedelta(days=1)))
+    await import_roster(api, district, progress)
+    await month_demo.set_up(api, district, month)
+    district = as_imported(district)
+    students = district.students()
+    in_service = month_demo.in_service(district)
+    await month_demo.enrol(api, in_service, month, progress)
+    posts = afternoon(in_service, month.day, start_at=clock_time(15, 25), minutes=20)
+    schools = len(district.schools)
+    # Attendance must know every child, their enrollment and the program, notify every guardian, before the
+    # afternoon starts.
+    await _caught_up(
+        api,
+        progress,
+        "services reading the roster",
+        [
+            ("attendance", ENROLLED, len(students)),
+            ("notify", LINKED, guardians),
+            ("attendance", "enrollment.program_scheduled.v1", schools),
+            ("attendance", "enrollment.pickup_person_added.v1", taking),
+            ("attendance", "enrollment.agreement_signed.v1", taking),
+            ("stipend", "enrollment.fee_plan_set.v1", schools),
+        ],
+    )
+    seed_seconds = time.perf_counter() - started
+    replay_started = time.perf_counter()
+    clock.set(month.at(clock_time(15, 30)))
+    await month_demo.sign_in(api, district, month)
+    clock.set(month.at(clock_time(15, 45)))
+    progress.phase(f"kiosk check-ins of {month.day}", len(posts))
+    await _replay(api, posts, progress)
+    for dismissed, band in month_demo.dismissal_bands(district, month).items():
+        clock.set(month.at(dismissed) + timedelta(minutes=5))
+        await month_demo.check_out(api, district, band, posts, month.at(dismissed))
+    clock.set(month.at(clock_time(17, 45)))
+    await month_demo.file_records(api, district, month, posts)
+    clock.resume()
+    await _caught_up(
+        api,
+        progress,
+        "alerts, tallies and pay",
+        [
+            ("notify", CHECKED_IN, len(posts)),
+            ("stipend", CHECKED_IN, len(posts)),
+            ("stipend", "attendance.student_checked_out.v1", len(posts)),
+            ("stipend", "attendance.teacher_signed_in.v1", schools * len(month_demo.TEACHERS)),
+            ("stipend", "attendance.activity_record_filed.v1", schools * len(month_demo.TEACHERS)),
+        ],
+    )
+    replay_seconds = time.perf_counter() - replay_started
+    closed = await month_demo.close(api, district, month)
+    progress.finish(
+        f"seeded {schools} schools, {len(students)} children, {guardians} guardians in {seed_seconds:.1f}s; "
+        f"lived the afternoon of {month.day} ({len(posts)} check-ins and check-outs, every alert and tally) "
+        f"in {replay_seconds:.1f}s; closed {month.name}"
+    )
+    guardians_of = {s.student_id: len(s.guardian_ids) for s in students}
+    alerts = sum(guardians_of[p.student_id] for p in posts)
+    done = Done(
+        schools, len(students), guardians, seed_seconds, month.day.isoformat(), len(posts), alerts, replay_seconds,
+        closed,
+    )  # fmt: skip
+    return done, district, posts
 
 
 async def _replay(api: Api, posts: list[KioskPost], progress: Progress) -> None:
@@ -174,18 +209,21 @@ async def _caught_up(api: Api, progress: Progress, label: str, waits: list[tuple
             await asyncio.sleep(0.1)
 
 
-def _look(api: Api, base: str, month: str, child: Student, clock: Clock) -> Look:
+def _look(api: Api, base: str, month: Month, child: Student, clock: Clock) -> Look:
     school_id = child.school_id
     device_id = f"{school_id}-kiosk-gate"
+    teacher = f"{school_id}-{month_demo.TEACHERS[0]}"
     return Look(
         base=base,
-        month=month,
+        month=month.name,
         school_id=school_id,
         student_id=child.student_id,
         child_name=child.name,
         device_id=device_id,
+        teacher_id=teacher,
         guardian_token=api.token(Role.GUARDIAN, child.guardian_ids[0], school=school_id),
         kiosk_token=api.token(Role.KIOSK, device_id, school=school_id),
         admin_token=api.token(Role.SCHOOL_ADMIN, f"{school_id}-admin", school=school_id),
+        teacher_token=api.token(Role.SERVICE_TEACHER, teacher, school=school_id),
         now=clock.now(),
     )

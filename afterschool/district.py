@@ -131,6 +131,16 @@ class Api:
             raise RuntimeError(f"POST {path} → {response.status_code}: {response.text}")
         return response
 
+    async def put(self, service: str, path: str, body: dict[str, Any], token: str) -> httpx.Response:
+        """PUT with a bearer token; raises unless the status is 200 or 201."""
+        async with self._slots:
+            response = await self._client.put(
+                f"{self._bases[service]}{path}", json=body, headers={"Authorization": f"Bearer {token}"}
+            )
+        if response.status_code not in (200, 201):
+            raise RuntimeError(f"PUT {path} → {response.status_code}: {response.text}")
+        return response
+
     async def upload(self, service: str, path: str, content: str, token: str, *, key: str) -> httpx.Response:
         """POST a CSV file (UTF-8) with a bearer token and an Idempotency-Key; raises unless it is accepted."""
         headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": key, "Content-Type": "text/csv"}
@@ -273,10 +283,11 @@ async def import_roster(api: Api, district: District, progress: Progress | None 
         files = {school.school_id: roster_files(school)[kind] for school in district.schools}
         if progress:
             progress.phase(label, sum(len(f.splitlines()) - 1 for f in files.values()))
-        await _all(_import(api, school_id, kind, content, progress) for school_id, content in files.items())
+        await _all(import_file(api, school_id, kind, content, progress) for school_id, content in files.items())
 
 
-async def _import(api: Api, school_id: str, kind: str, content: str, progress: Progress | None) -> None:
+async def import_file(api: Api, school_id: str, kind: str, content: str, progress: Progress | None = None) -> None:
+    """Import one roster file of a school (EN-8) and wait until its job has succeeded."""
     admin = api.token(Role.SCHOOL_ADMIN, f"{school_id}-admin", school=school_id)
     job = (
         await api.upload("enrollment", f"/enrollment/v1/imports?kind={kind}", content, admin, key=f"seed-{kind}")
@@ -326,10 +337,18 @@ class KioskPost:
         return f"{self.device_id}:{self.student_id}:{self.occurred_at.isoformat()}"
 
 
-def afternoon(district: District, day: date, *, attendance: float = 0.9, seed: int = 7) -> list[KioskPost]:
-    """Kiosk check-ins between 16:00 and 16:30 school time; each child at most once, in device-time order."""
+def afternoon(
+    district: District,
+    day: date,
+    *,
+    attendance: float = 0.9,
+    seed: int = 7,
+    start_at: time = time(16, 0),
+    minutes: int = 30,
+) -> list[KioskPost]:
+    """Kiosk check-ins in the `minutes` from `start_at` school time; each child at most once, in device-time order."""
     rng = random.Random(seed)
-    start = datetime.combine(day, time(16, 0), SCHOOL_TZ)
+    start = datetime.combine(day, start_at, SCHOOL_TZ)
     posts = []
     for school in district.schools:
         for student in school.students:
@@ -339,16 +358,8 @@ def afternoon(district: District, day: date, *, attendance: float = 0.9, seed: i
                         school.school_id,
                         rng.choice(school.kiosks),
                         student.student_id,
-                        start + timedelta(seconds=rng.randrange(1800)),
+                        start + timedelta(seconds=rng.randrange(minutes * 60)),
                         rng.choice(("card", "qr", "face")),
                     )
                 )
     return sorted(posts, key=lambda p: p.occurred_at)
-
-
-def last_school_day(today: date) -> date:
-    """The most recent weekday before today (the demo replays an afternoon that has already happened)."""
-    day = today - timedelta(days=1)
-    while day.weekday() >= 5:
-        day -= timedelta(days=1)
-    return day

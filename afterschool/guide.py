@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from afterschool.month import Closed
 from chassis.clock import SCHOOL_TZ
 
 
@@ -24,6 +25,7 @@ class Done:
     check_ins: int
     alerts: int
     replay_seconds: float
+    closed: Closed
 
 
 @dataclass(frozen=True)
@@ -36,21 +38,31 @@ class Look:
     student_id: str
     child_name: str
     device_id: str
+    teacher_id: str
     guardian_token: str
     kiosk_token: str
     admin_token: str
+    teacher_token: str
     now: datetime
 
 
 def summary(done: Done, data: Path) -> str:
     """The `--exit` summary: the server has stopped, so it says what happened rather than how to look."""
+    c = done.closed
     return f"""
 Demo district: {done.schools} schools, {done.children} children, {done.guardians} guardians, registered through
   enrollment's API in {done.seed_seconds:.1f}s.
-Afternoon of {done.day}: {done.check_ins} kiosk check-ins posted to attendance; {done.alerts} guardian alerts
-  (notify) and {done.check_ins} attended sessions (stipend) delivered in {done.replay_seconds:.1f}s.
+Afternoon of {done.day}: teachers signed in, {done.check_ins} children checked in and collected at the kiosks;
+  {done.alerts} guardian alerts (notify) and every attended session (stipend) delivered in {done.replay_seconds:.1f}s.
+{fen(c.teachers_fen)} for {c.teachers} teachers published on their {c.month} statements (ST-5), and {c.families}
+  family statements issued, {fen(c.families_fen)} due in all (ST-6).
 The data is in {data}/*.db (SQLite, wiped by the next run). The server has stopped (--exit): run bin/demo
   without --exit to keep it serving, with tokens and commands to try."""
+
+
+def fen(amount: int) -> str:
+    """Integer fen as yuan, e.g. 8000 → ¥80.00."""
+    return f"¥{amount // 100:,}.{amount % 100:02d}"
 
 
 def commands(look: Look) -> list[tuple[str, str]]:
@@ -80,8 +92,22 @@ def commands(look: Look) -> list[tuple[str, str]]:
             f'-H "Idempotency-Key: demo-check-in-1" -H "Content-Type: application/json" -d {shlex.quote(check_in)}',
         ),
         (
-            "this month's attended class-hours per child",
+            f"{look.month}'s attended class-hours per child",
             f'curl -fsS "{base}/stipend/v1/tallies/students?month={look.month}" {bearer(look.admin_token)}',
+        ),
+        (
+            f"{look.month}'s teacher statements, as the school admin published them (ST-5)",
+            f"curl -fsS {base}/stipend/v1/teacher-statements/{look.month} {bearer(look.admin_token)}",
+        ),
+        (
+            f"a teacher's own {look.month} statement, every entry with the events behind it",
+            f"curl -fsS {base}/stipend/v1/teacher-statements/{look.month}/teachers/{look.teacher_id} "
+            f"{bearer(look.teacher_token)}",
+        ),
+        (
+            f"the family's {look.month} statement, as issued (ST-6, EN-7)",
+            f"curl -fsS {base}/stipend/v1/family-statements/{look.month}/students/{look.student_id} "
+            f"{bearer(look.guardian_token)}",
         ),
         ("events each service has handled (Prometheus)", f"curl -fsS {base}/metrics | grep afterschool_events"),
     ]
@@ -99,6 +125,7 @@ def guide(look: Look) -> str:
         f"  a guardian of {look.child_name} ({look.student_id}): {look.guardian_token}",
         f"  kiosk {look.device_id}: {look.kiosk_token}",
         f"  school admin of {look.school_id}: {look.admin_token}",
+        f"  service teacher {look.teacher_id}: {look.teacher_token}",
         "",
         "Commands to try (each one line):",
     ]

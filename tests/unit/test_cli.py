@@ -106,9 +106,11 @@ def test_every_command_of_the_guide_is_one_line_and_the_check_in_is_valid_json()
         student_id="s1-g1-c1-01",
         child_name="王小明",
         device_id="s1-kiosk-gate",
+        teacher_id="s1-teacher-1",
         guardian_token="g.t.s",
         kiosk_token="k.t.s",
         admin_token="a.t.s",
+        teacher_token="t.t.s",
         now=SCHOOL_AFTERNOON,
     )
     for _, command in commands(look):
