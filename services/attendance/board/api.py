@@ -14,14 +14,15 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 from chassis.app import Runtime, RuntimeDep
 from chassis.auth import Principal, Role, require
 from chassis.clock import SCHOOL_TZ
-from chassis.pagination import PageParams, page_params
+from chassis.http import Paging
+from chassis.pagination import PageParams
 from chassis.problems import Forbidden, NotFound, Problem
 from services.attendance.board import handlers
 from services.attendance.board.store import schools_of_district
@@ -189,9 +190,7 @@ def _district_of(principal: Principal) -> str:
 
 
 @router.get("/board/school", response_model=SchoolBoard)
-async def school_board(
-    runtime: RuntimeDep, principal: SchoolViewer, params: Annotated[PageParams, Depends(page_params)], day: Day = None
-) -> SchoolBoard:
+async def school_board(runtime: RuntimeDep, principal: SchoolViewer, params: Paging, day: Day = None) -> SchoolBoard:
     """BX-6: the caller's school: totals and each session's counts."""
     return await _school_board(runtime, principal.school(), _day(runtime, day), params)
 
@@ -204,7 +203,7 @@ async def session_board(session_id: str, runtime: RuntimeDep, principal: Session
 
 @router.get("/board/district", response_model=DistrictBoard)
 async def district_board(
-    runtime: RuntimeDep, principal: DistrictViewer, params: Annotated[PageParams, Depends(page_params)], day: Day = None
+    runtime: RuntimeDep, principal: DistrictViewer, params: Paging, day: Day = None
 ) -> DistrictBoard:
     """BX-6: the operator's district: each school's totals."""
     return await _district_board(runtime, _district_of(principal), _day(runtime, day), params)

@@ -12,6 +12,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, computed_field
 
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
+from chassis.http import Id
 from chassis.idempotency import respond_once
 from chassis.problems import Forbidden
 from chassis.uow import UnitOfWork
@@ -24,7 +25,6 @@ from services.attendance.settings import AttendanceSettings
 
 router = APIRouter(prefix="/attendance/v1", tags=["check-ins"])
 
-Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
 MAX_BATCH = 1000
 
 
@@ -72,7 +72,9 @@ class CheckInPage(BaseModel):
 
 
 KioskOrTeacher = Annotated[Principal, require(Role.KIOSK, Role.SERVICE_TEACHER)]
-SchoolStaff = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.SERVICE_TEACHER, Role.DUTY_LEADER)]
+AdminDutyLeaderOrServiceTeacher = Annotated[
+    Principal, require(Role.SCHOOL_ADMIN, Role.SERVICE_TEACHER, Role.DUTY_LEADER)
+]
 
 
 @router.post(
@@ -106,7 +108,7 @@ async def post_check_in(
 @router.get("/check-ins", response_model=CheckInPage)
 async def list_check_ins(
     runtime: RuntimeDep,
-    principal: SchoolStaff,
+    principal: AdminDutyLeaderOrServiceTeacher,
     session_date: Annotated[date, Query(alias="date")],
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,

@@ -5,20 +5,21 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, computed_field
 
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
+from chassis.http import Id, Paging
 from chassis.idempotency import respond_once
-from chassis.pagination import Page, PageParams, page_of, page_params
+from chassis.pagination import Page, page_of
 from chassis.problems import PROBLEM_JSON, Forbidden, Problem
 from chassis.uow import UnitOfWork
 from contracts.attendance.dismissal import HandledBy, Release
 from services.attendance.checkouts.handlers import CheckOutResult, CheckOutStudent, check_out_batch, check_out_student
 from services.attendance.dismissal import store
-from services.attendance.dismissal.api import STAFF_ROLES, Day, Staff, actor_of
+from services.attendance.dismissal.api import STAFF_ROLES, Day, StaffButSubjectTeacher, actor_of
 from services.attendance.domain.check_in import Outcome
 from services.attendance.domain.late_uploads import is_late
 from services.attendance.settings import AttendanceSettings
@@ -26,7 +27,6 @@ from services.attendance.settings import AttendanceSettings
 router = APIRouter(prefix="/attendance/v1", tags=["dismissal"])
 MAX_BATCH = 1000
 
-Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
 DeviceId = Annotated[str, Field(min_length=1, max_length=128)]
 Place = Annotated[str, Field(min_length=1, max_length=64)]
 DeviceOrStaff = Annotated[Principal, require(Role.KIOSK, *STAFF_ROLES)]
@@ -244,7 +244,7 @@ def _batch_row(
 
 @router.get("/check-outs", response_model=Page[CheckOutPublic])
 async def list_check_outs(
-    runtime: RuntimeDep, principal: Staff, day: Day, page: Annotated[PageParams, Depends(page_params)]
+    runtime: RuntimeDep, principal: StaffButSubjectTeacher, day: Day, page: Paging
 ) -> Page[CheckOutPublic]:
     """The caller's school's check-outs of a day (a class teacher: their classes')."""
     async with runtime.db.sessions() as session:

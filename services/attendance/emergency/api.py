@@ -5,24 +5,23 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
+from chassis.http import Paging
 from chassis.idempotency import respond_once
-from chassis.pagination import Page, PageParams, page_of, page_params
+from chassis.pagination import Page, page_of
 from chassis.uow import UnitOfWork
 from contracts.attendance.emergency import EmergencyReason
+from services.attendance.dismissal.api import StaffButSubjectTeacher
 from services.attendance.emergency import handlers, store
 
 router = APIRouter(prefix="/attendance/v1", tags=["emergency"])
 
 Issuer = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.DUTY_LEADER)]
-SchoolStaff = Annotated[
-    Principal, require(Role.SCHOOL_ADMIN, Role.DUTY_LEADER, Role.SERVICE_TEACHER, Role.CLASS_TEACHER)
-]
 
 
 class BroadcastCreate(BaseModel):
@@ -94,7 +93,7 @@ async def post_all_clear(broadcast_id: str, request: Request, runtime: RuntimeDe
 
 @router.get("/emergency/broadcasts", response_model=Page[BroadcastPublic])
 async def list_broadcasts(
-    runtime: RuntimeDep, principal: SchoolStaff, page: Annotated[PageParams, Depends(page_params)]
+    runtime: RuntimeDep, principal: StaffButSubjectTeacher, page: Paging
 ) -> Page[BroadcastPublic]:
     """The school's broadcasts, by id."""
     async with runtime.db.sessions() as session:

@@ -6,15 +6,16 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
+from chassis.http import Body, ClassTeacher, Id, Paging, ServiceTeacher
 from chassis.idempotency import respond_once
-from chassis.pagination import Page, PageParams, page_of, page_params
+from chassis.pagination import Page, page_of
 from chassis.problems import Forbidden, NotFound
 from chassis.uow import UnitOfWork
 from services.attendance.handover import handlers, store
@@ -23,20 +24,11 @@ from services.attendance.sessions.store import session_of
 
 router = APIRouter(prefix="/attendance/v1", tags=["handover"])
 
-Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
 Count = Annotated[int, Field(ge=0, le=500)]
 
-ClassTeacher = Annotated[Principal, require(Role.CLASS_TEACHER)]
-ServiceTeacher = Annotated[Principal, require(Role.SERVICE_TEACHER)]
 HandoverStaff = Annotated[
     Principal, require(Role.CLASS_TEACHER, Role.SERVICE_TEACHER, Role.SCHOOL_ADMIN, Role.DUTY_LEADER)
 ]
-
-
-class Body(BaseModel):
-    """Request bodies refuse unknown fields."""
-
-    model_config = ConfigDict(extra="forbid")
 
 
 class HandoverCreate(Body):
@@ -163,7 +155,7 @@ async def get_handover(handover_id: str, runtime: RuntimeDep, principal: Handove
 
 @router.get("/sessions/{session_id}/handovers", response_model=Page[HandoverPublic])
 async def list_handovers(
-    session_id: str, runtime: RuntimeDep, principal: HandoverStaff, page: Annotated[PageParams, Depends(page_params)]
+    session_id: str, runtime: RuntimeDep, principal: HandoverStaff, page: Paging
 ) -> Page[HandoverPublic]:
     """A session's handovers by id: a class teacher sees their classes', a service teacher their session's."""
     school_id = principal.school()
@@ -187,7 +179,7 @@ async def list_handovers(
 async def list_discrepancies(
     runtime: RuntimeDep,
     principal: HandoverStaff,
-    page: Annotated[PageParams, Depends(page_params)],
+    page: Paging,
     status: DiscrepancyStatus = DiscrepancyStatus.OPEN,
     session_id: Annotated[str | None, Query(max_length=120)] = None,
 ) -> Page[DiscrepancyPublic]:

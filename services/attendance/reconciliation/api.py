@@ -5,14 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from chassis.app import Runtime, RuntimeDep
 from chassis.auth import Principal, Role, require
+from chassis.http import Id, Paging
 from chassis.idempotency import respond_once
-from chassis.pagination import Page, PageParams, page_of, page_params
+from chassis.pagination import Page, page_of
 from chassis.problems import Forbidden, NotFound, Unprocessable
 from chassis.uow import UnitOfWork
 from services.attendance.domain.reconciliation import DayMark, DayStatus, parse_register_csv
@@ -22,7 +23,6 @@ from services.attendance.store import pair_cursor, parse_pair
 
 router = APIRouter(prefix="/attendance/v1", tags=["reconciliation"])
 
-Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
 MAX_CSV_BYTES = 2_000_000
 
 RegisterWriter = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.CLASS_TEACHER)]
@@ -157,7 +157,7 @@ async def get_register(
     class_id: Id,
     runtime: RuntimeDep,
     principal: RegisterReader,
-    params: Annotated[PageParams, Depends(page_params)],
+    params: Paging,
 ) -> Page[MarkPublic]:
     """A class's stored register of a day, by student."""
     await _check_class(runtime, principal, class_id)
@@ -174,7 +174,7 @@ async def list_alerts(
     runtime: RuntimeDep,
     principal: AlertReader,
     day: Annotated[date, Query(alias="date")],
-    params: Annotated[PageParams, Depends(page_params)],
+    params: Paging,
 ) -> Page[AlertPublic]:
     """BX-4: the school's children alerted as at school but missing from a session, on a day."""
     after = parse_pair(params.after)

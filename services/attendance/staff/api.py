@@ -6,14 +6,15 @@ from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from chassis.app import Runtime, RuntimeDep
 from chassis.auth import Principal, Role, require
+from chassis.http import Body, DutyLeader, Id, Paging, ServiceTeacher
 from chassis.idempotency import respond_once
-from chassis.pagination import Page, PageParams, page_of, page_params
+from chassis.pagination import Page, page_of
 from chassis.problems import Forbidden, NotFound
 from chassis.uow import UnitOfWork
 from contracts.attendance.staff import FindingKind, IncidentKind, SignInStatus
@@ -26,21 +27,12 @@ from services.attendance.store import pair_cursor, parse_pair
 
 router = APIRouter(prefix="/attendance/v1", tags=["staff"])
 
-Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
 Text = Annotated[str, Field(max_length=2000)]
 Note = Annotated[str | None, Field(None, max_length=2000, description="kept by the school, never published")]
 
-ServiceTeacher = Annotated[Principal, require(Role.SERVICE_TEACHER)]
-DutyLeader = Annotated[Principal, require(Role.DUTY_LEADER)]
 IncidentReporter = Annotated[Principal, require(Role.DUTY_LEADER, Role.SCHOOL_ADMIN)]
 SheetReader = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.DUTY_LEADER, Role.SERVICE_TEACHER)]
 RollReader = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.DUTY_LEADER)]
-
-
-class Body(BaseModel):
-    """Request bodies refuse unknown fields, so a typo is a 422 rather than silently ignored."""
-
-    model_config = ConfigDict(extra="forbid")
 
 
 class SignInPublic(BaseModel):
@@ -61,7 +53,7 @@ class ActivityRecordCreate(Body):
 
     place: Annotated[str, Field(max_length=200)] = ""
     content: Text = ""
-    student_ids: Annotated[list[Id], Field(max_length=500)] = []
+    student_ids: Annotated[list[Id], Field(max_length=500)] = Field(default=[])
     effect: Text = ""
 
 
@@ -88,7 +80,7 @@ class PatrolCreate(Body):
     teacher_present: bool
     activity_running: bool
     rules_followed: bool
-    findings: Annotated[list[FindingKind], Field(max_length=20)] = []
+    findings: Annotated[list[FindingKind], Field(max_length=20)] = Field(default=[])
     note: Note
 
 
@@ -269,7 +261,7 @@ async def roll_sheet(
     runtime: RuntimeDep,
     principal: RollReader,
     day: Annotated[date, Query(alias="date")],
-    params: Annotated[PageParams, Depends(page_params)],
+    params: Paging,
 ) -> Page[SignInPublic]:
     """AT-9: the school's roll sheet of teachers (点名表) for a day: every judged sign-in, by session."""
     async with runtime.db.sessions() as session:

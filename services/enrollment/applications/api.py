@@ -11,13 +11,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
-from chassis.pagination import Page, PageParams, page_of, page_params
+from chassis.http import Body, Guardian, Id, Paging, Reason, once
+from chassis.pagination import Page, page_of
 from chassis.problems import NotFound
 from chassis.uow import UnitOfWork
 from contracts.enrollment import ProgramKind
@@ -25,14 +26,10 @@ from services.enrollment import store as roster
 from services.enrollment.applications import handlers, store
 from services.enrollment.domain.workflow import Action, Stage
 from services.enrollment.places import store as places_store
-from services.enrollment.web.handlers import once
-from services.enrollment.web.schemas import Body, Id, Reason
 
 router = APIRouter(prefix="/enrollment/v1", tags=["applications"])
 
 Participant = Annotated[Principal, require(Role.GUARDIAN, Role.CLASS_TEACHER, Role.SCHOOL_ADMIN)]
-Guardian = Annotated[Principal, require(Role.GUARDIAN)]
-Paging = Annotated[PageParams, Depends(page_params)]
 
 
 class ApplicationCreate(Body):

@@ -10,21 +10,20 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
-from chassis.pagination import Page, PageParams, page_of, page_params
+from chassis.http import Body, DistrictOperator, Paging, SchoolAdmin, once
+from chassis.pagination import Page, page_of
 from chassis.problems import Forbidden, NotFound, Unprocessable
 from chassis.uow import UnitOfWork
 from contracts.policy import PolicySettings
 from services.enrollment.policy import handlers, store
 from services.enrollment.store import School
-from services.enrollment.web.handlers import once
-from services.enrollment.web.schemas import Body, DistrictOperator, SchoolAdmin
 
 router = APIRouter(prefix="/enrollment/v1/policy-profiles", tags=["policy"])
 
@@ -40,7 +39,6 @@ ProfileReader = Annotated[
     ),
 ]
 AuditReader = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.DISTRICT_OPERATOR)]
-Paging = Annotated[PageParams, Depends(page_params)]
 SchoolQuery = Annotated[str | None, Query(max_length=64, description="district operators name the school")]
 SETTINGS_DOC = "fields of PolicySettings (contracts/policy.py); PL-2 checks ranges and cross-field rules"
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 from datetime import date, time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
-from chassis.pagination import Page, PageParams, page_of, page_params
+from chassis.http import Body, Id, Name, Paging, SchoolAdmin, once
+from chassis.pagination import Page, page_of
 from chassis.problems import NotFound
 from chassis.uow import UnitOfWork
 from contracts.enrollment import ProgramKind
@@ -23,8 +24,6 @@ from services.enrollment.places.store import counts_by_program
 from services.enrollment.programs import handlers
 from services.enrollment.programs.store import programs_page
 from services.enrollment.store import Program, program_in_school
-from services.enrollment.web.handlers import once
-from services.enrollment.web.schemas import Body, Id, Name, SchoolAdmin
 
 router = APIRouter(prefix="/enrollment/v1", tags=["programs"])
 
@@ -39,7 +38,6 @@ SchoolMember = Annotated[
         Role.GUARDIAN,
     ),
 ]
-Paging = Annotated[PageParams, Depends(page_params)]
 Grade = Annotated[int, Field(ge=1, le=9)]
 
 

@@ -7,8 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from chassis.http import Body
 from contracts.homework import HomeworkKind, WrittenLayer
-from services.homework.reference.schemas import Body
 
 
 class PlanBody(Body):
