@@ -24,6 +24,7 @@ from services.attendance.domain.check_in import (
     in_device_order,
     session_date_for,
 )
+from services.attendance.live.handlers import wake_board
 
 SERVICE = "attendance"
 
@@ -70,6 +71,7 @@ async def check_in_student(
             raise NotFound(f"no student '{event.student_id}' in this school")
         return existing, False
     await _publish(uow, values)
+    wake_board(uow, command.school_id)
     uow.after_commit(lambda: CHECK_INS.labels(SERVICE, event.method).inc())
     return row, True
 
@@ -131,6 +133,7 @@ async def check_in_batch(uow: UnitOfWork, command: CheckInBatch, *, max_skew: ti
     for row in sorted((r for r in rows.values() if r["check_in_id"] in created), key=_publish_order):
         await _publish(uow, row)
     if created:
+        wake_board(uow, command.school_id)
         uow.after_commit(lambda: CHECK_INS.labels(SERVICE, "batch").inc(len(created)))
     return [results[i] for i in range(len(events))]
 

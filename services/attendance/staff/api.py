@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -20,7 +19,6 @@ from chassis.uow import UnitOfWork
 from contracts.attendance.staff import FindingKind, IncidentKind, SignInStatus
 from services.attendance.domain.sessions import SessionView
 from services.attendance.domain.staff import ActivityRecord, is_half_session
-from services.attendance.live.handlers import announce
 from services.attendance.sessions.store import session_of
 from services.attendance.staff import handlers, store
 from services.attendance.store import pair_cursor, parse_pair
@@ -150,20 +148,6 @@ async def _session(runtime: Runtime, principal: Principal, session_id: str, *, o
     return view
 
 
-async def _once(
-    request: Request,
-    runtime: Runtime,
-    principal: Principal,
-    body: dict[str, Any],
-    school_id: str,
-    act: Callable[[UnitOfWork], Awaitable[tuple[int, Any]]],
-) -> JSONResponse:
-    """Run the command once per Idempotency-Key, then wake the school's live boards."""
-    response = await respond_once(runtime, request, principal, body, act)
-    await announce(runtime, school_id)
-    return response
-
-
 @router.post(
     "/sessions/{session_id}/teacher-sign-in",
     status_code=201,
@@ -178,7 +162,7 @@ async def sign_in(session_id: str, request: Request, runtime: RuntimeDep, princi
         row, created = await handlers.sign_in_teacher(uow, view, principal.subject)
         return (201 if created else 200), _dump(SignInPublic, row)
 
-    return await _once(request, runtime, principal, {"session_id": session_id}, view.school_id, act)
+    return await respond_once(runtime, request, principal, {"session_id": session_id}, act)
 
 
 @router.put(
@@ -197,7 +181,7 @@ async def file_activity_record(
         row, changed = await handlers.file_activity_record(uow, view, principal.subject, record)
         return (201 if changed and row.revision == 1 else 200), _dump(ActivityRecordPublic, row)
 
-    return await _once(request, runtime, principal, body.model_dump(mode="json"), view.school_id, act)
+    return await respond_once(runtime, request, principal, body.model_dump(mode="json"), act)
 
 
 @router.post("/sessions/{session_id}/patrols", status_code=201, response_model=PatrolPublic)
@@ -215,7 +199,7 @@ async def record_patrol(
         row = await handlers.record_patrol(uow, view, staff_id, principal.subject, answers)
         return 201, _dump(PatrolPublic, row)
 
-    return await _once(request, runtime, principal, body.model_dump(mode="json"), view.school_id, act)
+    return await respond_once(runtime, request, principal, body.model_dump(mode="json"), act)
 
 
 @router.post("/sessions/{session_id}/incidents", status_code=201, response_model=IncidentPublic)
@@ -230,7 +214,7 @@ async def report_incident(
         row = await handlers.report_incident(uow, view, staff_id, body.kind, principal.subject, body.note)
         return 201, _dump(IncidentPublic, row)
 
-    return await _once(request, runtime, principal, body.model_dump(mode="json"), view.school_id, act)
+    return await respond_once(runtime, request, principal, body.model_dump(mode="json"), act)
 
 
 @router.get("/sessions/{session_id}/staff", response_model=StaffSheet)
