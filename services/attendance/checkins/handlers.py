@@ -8,7 +8,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from chassis.metrics import CHECK_INS
+from prometheus_client import Counter
+
 from chassis.problems import NotFound, Unprocessable
 from chassis.uow import UnitOfWork
 from contracts.attendance import CheckInMethod, StudentCheckedIn
@@ -27,6 +28,8 @@ from services.attendance.domain.check_in import (
 from services.attendance.live.handlers import wake_board
 
 SERVICE = "attendance"
+
+CHECK_INS = Counter("afterschool_check_ins", "Check-ins stored, by method", ["service", "method"])
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ from typing import Any, Protocol
 
 import orjson
 
-from chassis.metrics import NOTIFICATIONS
 from chassis.uow import UnitOfWork
 from contracts.envelope import Envelope
 from services.notify import store
@@ -98,7 +97,7 @@ def _notify(
     queueing.queue_for_guardian(uow, notification, preference, message, language)
     live = orjson.dumps(public_view(notification))
     uow.after_commit(_push_later(push, f"guardian:{guardian_id}", live))
-    uow.after_commit(lambda: NOTIFICATIONS.labels(SERVICE, IN_APP, "delivered").inc())
+    uow.after_commit(lambda: queueing.NOTIFICATIONS.labels(SERVICE, IN_APP, "delivered").inc())
 
 
 def alert_school_guardians(push: Push, compose: Callable[[Any, Language], Message]) -> StudentHandler:
