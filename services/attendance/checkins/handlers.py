@@ -6,7 +6,6 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
 
 from prometheus_client import Counter
 
@@ -50,19 +49,8 @@ async def check_in_student(
         occurred_at = accept_device_time(event.occurred_at, uow.clock.now(), max_skew)
     except DeviceClockAhead as error:
         raise Unprocessable(str(error), rule="AT-8") from error
-    row = store.CheckIn(
-        check_in_id=str(uuid.uuid4()),
-        school_id=command.school_id,
-        student_id=event.student_id,
-        device_id=event.device_id,
-        method=event.method,
-        occurred_at=occurred_at,
-        recorded_at=uow.clock.now(),
-        recorded_by=command.recorded_by,
-        session_date=session_date_for(event),
-    )
-    values = {column.key: getattr(row, column.key) for column in store.CheckIn.__table__.columns}
-    if not await store.insert_check_in_for_rostered_student(uow.session, values):
+    row = _row(command.school_id, command.recorded_by, replace(event, occurred_at=occurred_at), uow.clock.now())
+    if not await store.insert_check_in_for_rostered_student(uow.session, row):
         existing = await store.find_check_in(
             uow.session,
             school_id=command.school_id,
@@ -73,7 +61,7 @@ async def check_in_student(
         if existing is None:
             raise NotFound(f"no student '{event.student_id}' in this school")
         return existing, False
-    await _publish(uow, values)
+    await _publish(uow, row)
     wake_board(uow, command.school_id)
     uow.after_commit(lambda: CHECK_INS.labels(SERVICE, event.method).inc())
     return row, True
@@ -119,13 +107,13 @@ async def check_in_batch(uow: UnitOfWork, command: CheckInBatch, *, max_skew: ti
     positions = [i for i in range(len(events)) if i not in results]
     order = [positions[i] for i in in_device_order(acceptable)]
     firsts, repeats = first_sightings(events, order)
-    rows = {position: _row(command, events[position], now) for position in firsts}
+    rows = {position: _row(command.school_id, command.recorded_by, events[position], now) for position in firsts}
     created = await store.insert_new_check_ins(uow.session, list(rows.values()))
-    stored = await _already_stored(uow, command, [events[p] for p in firsts if rows[p]["check_in_id"] not in created])
+    stored = await _already_stored(uow, command, [events[p] for p in firsts if rows[p].check_in_id not in created])
     for position in order:
         event = events[position]
         first = repeats.get(position, position)
-        row_id = rows[first]["check_in_id"]
+        row_id = rows[first].check_in_id
         if position == first and row_id in created:
             results[position] = BatchResult(position, event.student_id, event.occurred_at, Outcome.CREATED, row_id)
         else:
@@ -133,7 +121,7 @@ async def check_in_batch(uow: UnitOfWork, command: CheckInBatch, *, max_skew: ti
             results[position] = BatchResult(position, event.student_id, event.occurred_at, Outcome.DUPLICATE, existing)
     # Publishing takes each child's outbox lock: in (child, device time) order, so concurrent batches always lock
     # children in the same order and cannot deadlock, while each child's events keep their device-time order.
-    for row in sorted((r for r in rows.values() if r["check_in_id"] in created), key=_publish_order):
+    for row in sorted((r for r in rows.values() if r.check_in_id in created), key=_publish_order):
         await _publish(uow, row)
     if created:
         wake_board(uow, command.school_id)
@@ -141,8 +129,8 @@ async def check_in_batch(uow: UnitOfWork, command: CheckInBatch, *, max_skew: ti
     return [results[i] for i in range(len(events))]
 
 
-def _publish_order(row: dict[str, Any]) -> tuple[str, datetime]:
-    return row["student_id"], row["occurred_at"]
+def _publish_order(row: store.CheckIn) -> tuple[str, datetime]:
+    return row.student_id, row.occurred_at
 
 
 def _refusal(event: DeviceEvent, now: datetime, max_skew: timedelta, on_roster: bool) -> tuple[str, str] | None:
@@ -155,18 +143,19 @@ def _refusal(event: DeviceEvent, now: datetime, max_skew: timedelta, on_roster: 
     return None
 
 
-def _row(command: CheckInBatch, event: DeviceEvent, now: datetime) -> dict[str, Any]:
-    return {
-        "check_in_id": str(uuid.uuid4()),
-        "school_id": command.school_id,
-        "student_id": event.student_id,
-        "device_id": event.device_id,
-        "method": event.method,
-        "occurred_at": event.occurred_at,
-        "recorded_at": now,
-        "recorded_by": command.recorded_by,
-        "session_date": session_date_for(event),
-    }
+def _row(school_id: str, recorded_by: str, event: DeviceEvent, now: datetime) -> store.CheckIn:
+    """The one shape of a check-in from command to event: the stored row (its event is `_publish`'s)."""
+    return store.CheckIn(
+        check_in_id=str(uuid.uuid4()),
+        school_id=school_id,
+        student_id=event.student_id,
+        device_id=event.device_id,
+        method=event.method,
+        occurred_at=event.occurred_at,
+        recorded_at=now,
+        recorded_by=recorded_by,
+        session_date=session_date_for(event),
+    )
 
 
 async def _already_stored(
@@ -180,16 +169,16 @@ async def _already_stored(
     return found
 
 
-async def _publish(uow: UnitOfWork, row: dict[str, Any]) -> None:
+async def _publish(uow: UnitOfWork, row: store.CheckIn) -> None:
     await uow.publish(
         StudentCheckedIn(
-            check_in_id=row["check_in_id"],
-            student_id=row["student_id"],
-            school_id=row["school_id"],
-            device_id=row["device_id"],
-            method=CheckInMethod(row["method"]),
-            occurred_at=row["occurred_at"],
-            session_date=row["session_date"],
+            check_in_id=row.check_in_id,
+            student_id=row.student_id,
+            school_id=row.school_id,
+            device_id=row.device_id,
+            method=CheckInMethod(row.method),
+            occurred_at=row.occurred_at,
+            session_date=row.session_date,
         ),
-        school_id=row["school_id"],
+        school_id=row.school_id,
     )
