@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from collections import Counter as Tally
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from prometheus_client import Counter
 
@@ -13,6 +15,7 @@ from chassis.problems import NotFound, Unprocessable
 from chassis.uow import UnitOfWork
 from contracts.attendance import CheckInMethod, StudentCheckedIn
 from services.attendance.checkins import store
+from services.attendance.checkins.schemas import BatchAnswer, BatchResultPublic, CheckInPublic
 from services.attendance.domain.check_in import (
     DeviceClockAhead,
     DeviceEvent,
@@ -65,6 +68,12 @@ async def check_in_student(
     wake_board(uow, command.school_id)
     uow.after_commit(lambda: CHECK_INS.labels(SERVICE, event.method).inc())
     return row, True
+
+
+async def answer_check_in(uow: UnitOfWork, *, command: CheckInStudent, max_skew: timedelta) -> tuple[int, Any]:
+    """The route's answer: 201 and the new check-in, or 200 and the first one for a repeated device event."""
+    row, created = await check_in_student(uow, command, max_skew=max_skew)
+    return (201 if created else 200), CheckInPublic.of(row).model_dump(mode="json")
 
 
 @dataclass(frozen=True)
@@ -127,6 +136,19 @@ async def check_in_batch(uow: UnitOfWork, command: CheckInBatch, *, max_skew: ti
         wake_board(uow, command.school_id)
         uow.after_commit(lambda: CHECK_INS.labels(SERVICE, "batch").inc(len(created)))
     return [results[i] for i in range(len(events))]
+
+
+async def answer_batch(uow: UnitOfWork, *, command: CheckInBatch, max_skew: timedelta) -> tuple[int, Any]:
+    """The route's answer: each event's result in upload order, and the counts."""
+    results = await check_in_batch(uow, command, max_skew=max_skew)
+    counts = Tally(r.outcome for r in results)
+    answer = BatchAnswer(
+        results=[BatchResultPublic.model_validate(r, from_attributes=True) for r in results],
+        created=counts[Outcome.CREATED],
+        duplicates=counts[Outcome.DUPLICATE],
+        refused=counts[Outcome.REFUSED],
+    )
+    return 200, answer.model_dump(mode="json")
 
 
 def _publish_order(row: store.CheckIn) -> tuple[str, datetime]:
