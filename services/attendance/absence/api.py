@@ -27,10 +27,12 @@ router = APIRouter(prefix="/attendance/v1", tags=["leave and absence"])
 SessionId = Annotated[str, Field(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9._:-]+$")]
 Note = Annotated[str, Field(min_length=1, max_length=500)]
 
-LeaveReader = Annotated[
+StaffButSubjectTeacherOrGuardian = Annotated[
     Principal, require(Role.GUARDIAN, Role.CLASS_TEACHER, Role.SERVICE_TEACHER, Role.SCHOOL_ADMIN, Role.DUTY_LEADER)
 ]
-CaseStaff = Annotated[Principal, require(Role.CLASS_TEACHER, Role.SERVICE_TEACHER, Role.SCHOOL_ADMIN, Role.DUTY_LEADER)]
+StaffButSubjectTeacher = Annotated[
+    Principal, require(Role.CLASS_TEACHER, Role.SERVICE_TEACHER, Role.SCHOOL_ADMIN, Role.DUTY_LEADER)
+]
 
 
 class LeaveCreate(Body):
@@ -176,7 +178,7 @@ async def refuse_leave(
 @router.get("/leave-requests", response_model=Page[LeavePublic])
 async def list_leave_requests(
     runtime: RuntimeDep,
-    principal: LeaveReader,
+    principal: StaffButSubjectTeacherOrGuardian,
     page: Paging,
     day: Annotated[date | None, Query(alias="date")] = None,
     session_id: Annotated[str | None, Query(max_length=120)] = None,
@@ -219,7 +221,7 @@ async def list_leave_requests(
 @router.get("/absences", response_model=Page[AbsencePublic])
 async def list_absences(
     runtime: RuntimeDep,
-    principal: CaseStaff,
+    principal: StaffButSubjectTeacher,
     page: Paging,
     status: CaseStatus = CaseStatus.OPEN,
     class_id: Annotated[str | None, Query(max_length=64)] = None,
@@ -255,7 +257,7 @@ async def list_absences(
 
 @router.post("/absences/{case_id}/resolve", response_model=AbsencePublic)
 async def resolve_absence(
-    case_id: str, body: Resolution, request: Request, runtime: RuntimeDep, principal: CaseStaff
+    case_id: str, body: Resolution, request: Request, runtime: RuntimeDep, principal: StaffButSubjectTeacher
 ) -> JSONResponse:
     """AT-3: close an open case with a note (the child's class teacher, the session's teacher, the leaders)."""
 

@@ -29,8 +29,8 @@ MAX_BATCH = 1000
 
 DeviceId = Annotated[str, Field(min_length=1, max_length=128)]
 Place = Annotated[str, Field(min_length=1, max_length=64)]
-DeviceOrStaff = Annotated[Principal, require(Role.KIOSK, *STAFF_ROLES)]
-AnyCheckOutCaller = Annotated[Principal, require(Role.KIOSK, Role.GUARDIAN, *STAFF_ROLES)]
+KioskOrStaffButSubjectTeacher = Annotated[Principal, require(Role.KIOSK, *STAFF_ROLES)]
+KioskGuardianOrStaffButSubjectTeacher = Annotated[Principal, require(Role.KIOSK, Role.GUARDIAN, *STAFF_ROLES)]
 
 
 class CheckOutFields(BaseModel):
@@ -163,7 +163,7 @@ def _refusal_body(result: CheckOutResult, instance: str) -> dict[str, Any]:
     },
 )
 async def post_check_out(
-    body: CheckOutCreate, request: Request, runtime: RuntimeDep, principal: AnyCheckOutCaller
+    body: CheckOutCreate, request: Request, runtime: RuntimeDep, principal: KioskGuardianOrStaffButSubjectTeacher
 ) -> JSONResponse:
     """Hand a child over (AT-5): to an authorised person only; anyone else is refused with an event, a
     restricted person with an urgent alert (BX-2); send an `Idempotency-Key` so a retry never doubles it."""
@@ -185,7 +185,7 @@ async def post_check_out(
 
 @router.post("/check-outs/batch", response_model=CheckOutBatchAnswer)
 async def post_check_out_batch(
-    body: CheckOutBatchCreate, request: Request, runtime: RuntimeDep, principal: DeviceOrStaff
+    body: CheckOutBatchCreate, request: Request, runtime: RuntimeDep, principal: KioskOrStaffButSubjectTeacher
 ) -> JSONResponse:
     """Hand over many children in device-time order (AT-5, AT-8): each created, duplicate or refused."""
     _own_device(principal, body.device_id)

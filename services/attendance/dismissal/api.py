@@ -31,7 +31,7 @@ Day = Annotated[str, Query(alias="date", pattern=r"^\d{4}-\d{2}-\d{2}$", descrip
 STAFF_ROLES = (Role.SERVICE_TEACHER, Role.CLASS_TEACHER, Role.DUTY_LEADER, Role.SCHOOL_ADMIN)
 StaffButSubjectTeacher = Annotated[Principal, require(*STAFF_ROLES)]
 StaffButSubjectTeacherOrGuardian = Annotated[Principal, require(Role.GUARDIAN, *STAFF_ROLES)]
-Clearers = Annotated[Principal, require(Role.DUTY_LEADER, Role.SCHOOL_ADMIN)]
+AdminOrDutyLeader = Annotated[Principal, require(Role.DUTY_LEADER, Role.SCHOOL_ADMIN)]
 
 
 async def actor_of(session: AsyncSession, principal: Principal) -> Actor:
@@ -222,7 +222,7 @@ async def list_not_collected(
 
 
 @router.get("/days/{day}/clearance", response_model=Clearance, tags=["dismissal"])
-async def get_clearance(day: date, runtime: RuntimeDep, principal: Clearers) -> Clearance:
+async def get_clearance(day: date, runtime: RuntimeDep, principal: AdminOrDutyLeader) -> Clearance:
     """AT-6 清校: who is not accounted for yet, and whether the day is closed."""
     async with runtime.db.sessions() as session:
         return await _clearance(session, principal.school(), day)

@@ -21,7 +21,7 @@ from services.attendance.emergency import handlers, store
 
 router = APIRouter(prefix="/attendance/v1", tags=["emergency"])
 
-Issuer = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.DUTY_LEADER)]
+AdminOrDutyLeader = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.DUTY_LEADER)]
 
 
 class BroadcastCreate(BaseModel):
@@ -59,7 +59,7 @@ def _public(row: store.Broadcast) -> dict[str, Any]:
 
 @router.post("/emergency/broadcasts", status_code=201, response_model=BroadcastPublic)
 async def post_broadcast(
-    body: BroadcastCreate, request: Request, runtime: RuntimeDep, principal: Issuer
+    body: BroadcastCreate, request: Request, runtime: RuntimeDep, principal: AdminOrDutyLeader
 ) -> JSONResponse:
     """AT-7: broadcast an early dismissal (notify tells every guardian concerned); a drill says so (BX-7)."""
     command = handlers.Broadcast(
@@ -79,7 +79,9 @@ async def post_broadcast(
 
 
 @router.post("/emergency/broadcasts/{broadcast_id}/all-clear", response_model=BroadcastPublic)
-async def post_all_clear(broadcast_id: str, request: Request, runtime: RuntimeDep, principal: Issuer) -> JSONResponse:
+async def post_all_clear(
+    broadcast_id: str, request: Request, runtime: RuntimeDep, principal: AdminOrDutyLeader
+) -> JSONResponse:
     """BX-7: the emergency (or drill) is over."""
 
     async def act(uow: UnitOfWork) -> tuple[int, Any]:

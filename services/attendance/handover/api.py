@@ -26,7 +26,7 @@ router = APIRouter(prefix="/attendance/v1", tags=["handover"])
 
 Count = Annotated[int, Field(ge=0, le=500)]
 
-HandoverStaff = Annotated[
+StaffButSubjectTeacher = Annotated[
     Principal, require(Role.CLASS_TEACHER, Role.SERVICE_TEACHER, Role.SCHOOL_ADMIN, Role.DUTY_LEADER)
 ]
 
@@ -142,7 +142,7 @@ async def acknowledge_handover(
 
 
 @router.get("/handovers/{handover_id}", response_model=HandoverPublic)
-async def get_handover(handover_id: str, runtime: RuntimeDep, principal: HandoverStaff) -> HandoverPublic:
+async def get_handover(handover_id: str, runtime: RuntimeDep, principal: StaffButSubjectTeacher) -> HandoverPublic:
     """One handover of the caller's school, for its class's teacher, the session's teachers and the leaders."""
     async with runtime.db.sessions() as session:
         row = await store.handover(session, school_id=principal.school(), handover_id=handover_id)
@@ -155,7 +155,7 @@ async def get_handover(handover_id: str, runtime: RuntimeDep, principal: Handove
 
 @router.get("/sessions/{session_id}/handovers", response_model=Page[HandoverPublic])
 async def list_handovers(
-    session_id: str, runtime: RuntimeDep, principal: HandoverStaff, page: Paging
+    session_id: str, runtime: RuntimeDep, principal: StaffButSubjectTeacher, page: Paging
 ) -> Page[HandoverPublic]:
     """A session's handovers by id: a class teacher sees their classes', a service teacher their session's."""
     school_id = principal.school()
@@ -178,7 +178,7 @@ async def list_handovers(
 @router.get("/handover-discrepancies", response_model=Page[DiscrepancyPublic])
 async def list_discrepancies(
     runtime: RuntimeDep,
-    principal: HandoverStaff,
+    principal: StaffButSubjectTeacher,
     page: Paging,
     status: DiscrepancyStatus = DiscrepancyStatus.OPEN,
     session_id: Annotated[str | None, Query(max_length=120)] = None,
@@ -210,7 +210,7 @@ async def list_discrepancies(
 
 @router.post("/handover-discrepancies/{discrepancy_id}/resolve", response_model=DiscrepancyPublic)
 async def resolve_discrepancy(
-    discrepancy_id: str, body: Resolution, request: Request, runtime: RuntimeDep, principal: HandoverStaff
+    discrepancy_id: str, body: Resolution, request: Request, runtime: RuntimeDep, principal: StaffButSubjectTeacher
 ) -> JSONResponse:
     """AT-1: resolve a discrepancy with a note (the class's teacher, the session's teacher, the leaders)."""
 

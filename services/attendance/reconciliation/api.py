@@ -25,9 +25,9 @@ router = APIRouter(prefix="/attendance/v1", tags=["reconciliation"])
 
 MAX_CSV_BYTES = 2_000_000
 
-RegisterWriter = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.CLASS_TEACHER)]
-RegisterReader = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.CLASS_TEACHER, Role.DUTY_LEADER)]
-AlertReader = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.DUTY_LEADER)]
+AdminOrClassTeacher = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.CLASS_TEACHER)]
+AdminClassTeacherOrDutyLeader = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.CLASS_TEACHER, Role.DUTY_LEADER)]
+AdminOrDutyLeader = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.DUTY_LEADER)]
 
 
 class MarkIn(BaseModel):
@@ -109,7 +109,7 @@ async def _save(
 
 @router.put("/school-days/{day}/classes/{class_id}/register", response_model=RegisterSaved)
 async def put_register(
-    day: date, class_id: Id, body: RegisterIn, request: Request, runtime: RuntimeDep, principal: RegisterWriter
+    day: date, class_id: Id, body: RegisterIn, request: Request, runtime: RuntimeDep, principal: AdminOrClassTeacher
 ) -> JSONResponse:
     """BX-4: a class's register of a day (its class teacher or the school); children missing from a session
     already due are alerted at once, the others when their session's check falls due."""
@@ -129,7 +129,7 @@ async def upload_register(
     day: date,
     request: Request,
     runtime: RuntimeDep,
-    principal: RegisterWriter,
+    principal: AdminOrClassTeacher,
 ) -> JSONResponse:
     """BX-4: registers of several classes as CSV (`class_id,student_id,status`; present/absent or 出勤/缺勤).
     Every bad row is reported and nothing is saved until the whole file is right."""
@@ -156,7 +156,7 @@ async def get_register(
     day: date,
     class_id: Id,
     runtime: RuntimeDep,
-    principal: RegisterReader,
+    principal: AdminClassTeacherOrDutyLeader,
     params: Paging,
 ) -> Page[MarkPublic]:
     """A class's stored register of a day, by student."""
@@ -172,7 +172,7 @@ async def get_register(
 @router.get("/missing-from-session", response_model=Page[AlertPublic])
 async def list_alerts(
     runtime: RuntimeDep,
-    principal: AlertReader,
+    principal: AdminOrDutyLeader,
     day: Annotated[date, Query(alias="date")],
     params: Paging,
 ) -> Page[AlertPublic]:

@@ -28,9 +28,10 @@ router = APIRouter(prefix="/attendance/v1", tags=["staff"])
 Text = Annotated[str, Field(max_length=2000)]
 Note = Annotated[str | None, Field(None, max_length=2000, description="kept by the school, never published")]
 
-IncidentReporter = Annotated[Principal, require(Role.DUTY_LEADER, Role.SCHOOL_ADMIN)]
-SheetReader = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.DUTY_LEADER, Role.SERVICE_TEACHER)]
-RollReader = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.DUTY_LEADER)]
+AdminOrDutyLeader = Annotated[Principal, require(Role.DUTY_LEADER, Role.SCHOOL_ADMIN)]
+AdminDutyLeaderOrServiceTeacher = Annotated[
+    Principal, require(Role.SCHOOL_ADMIN, Role.DUTY_LEADER, Role.SERVICE_TEACHER)
+]
 
 
 class SignInPublic(BaseModel):
@@ -204,7 +205,7 @@ async def record_patrol(
 
 @router.post("/sessions/{session_id}/incidents", status_code=201, response_model=IncidentPublic)
 async def report_incident(
-    session_id: str, body: IncidentCreate, request: Request, runtime: RuntimeDep, principal: IncidentReporter
+    session_id: str, body: IncidentCreate, request: Request, runtime: RuntimeDep, principal: AdminOrDutyLeader
 ) -> JSONResponse:
     """AT-10/ST-3: a duty leader or the school reports a safety incident or dereliction of duty in a session."""
     view = await _session(runtime, principal, session_id, own=False)
@@ -218,7 +219,7 @@ async def report_incident(
 
 
 @router.get("/sessions/{session_id}/staff", response_model=StaffSheet)
-async def staff_sheet(session_id: str, runtime: RuntimeDep, principal: SheetReader) -> StaffSheet:
+async def staff_sheet(session_id: str, runtime: RuntimeDep, principal: AdminDutyLeaderOrServiceTeacher) -> StaffSheet:
     """The session's staff sheet: the school and its duty leaders see any session, a teacher only their own."""
     view = await _session(runtime, principal, session_id, own=True)
     async with runtime.db.sessions() as session:
@@ -243,7 +244,7 @@ async def staff_sheet(session_id: str, runtime: RuntimeDep, principal: SheetRead
 @router.get("/teacher-sign-ins", response_model=Page[SignInPublic])
 async def roll_sheet(
     runtime: RuntimeDep,
-    principal: RollReader,
+    principal: AdminOrDutyLeader,
     day: Annotated[date, Query(alias="date")],
     params: Paging,
 ) -> Page[SignInPublic]:

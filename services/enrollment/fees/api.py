@@ -28,7 +28,7 @@ from services.enrollment.fees import handlers, store
 
 router = APIRouter(prefix="/enrollment/v1", tags=["fees"])
 
-FeeReader = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.GUARDIAN)]
+AdminOrGuardian = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.GUARDIAN)]
 # Strict: money and counts are whole numbers in JSON; 2.3 (yuan, not fen) or "230" is refused, never coerced.
 WholeNumber = Annotated[int, Field(strict=True)]
 
@@ -149,7 +149,7 @@ async def put_fee_plan(
 
 @router.get("/programs/{program_id}/fee-plans", response_model=Page[FeePlanPublic])
 async def get_fee_plans(
-    program_id: str, runtime: RuntimeDep, principal: FeeReader, page: Paging
+    program_id: str, runtime: RuntimeDep, principal: AdminOrGuardian, page: Paging
 ) -> Page[FeePlanPublic]:
     """A program's fee plan settings (EN-7): every one for the admin; for a guardian, those in force or scheduled."""
     school_id = principal.school()
@@ -196,7 +196,7 @@ async def post_fee_waiver(
 
 @router.get("/students/{student_id}/fee-waivers", response_model=Page[FeeWaiverPublic])
 async def get_fee_waivers(
-    student_id: str, runtime: RuntimeDep, principal: FeeReader, page: Paging
+    student_id: str, runtime: RuntimeDep, principal: AdminOrGuardian, page: Paging
 ) -> Page[FeeWaiverPublic]:
     """A child's fee waivers (EN-7): the school sees its records; a guardian their own child's, without reasons."""
     school_id = principal.school()

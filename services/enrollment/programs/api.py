@@ -27,7 +27,7 @@ from services.enrollment.store import Program, program_in_school
 
 router = APIRouter(prefix="/enrollment/v1", tags=["programs"])
 
-SchoolMember = Annotated[
+AnyStaffOrGuardian = Annotated[
     Principal,
     require(
         Role.SCHOOL_ADMIN,
@@ -169,7 +169,7 @@ async def post_cancellation(
 @router.get("/programs", response_model=Page[ProgramPublic])
 async def get_programs(
     runtime: RuntimeDep,
-    principal: SchoolMember,
+    principal: AnyStaffOrGuardian,
     page: Paging,
     term_id: Annotated[str | None, Query(max_length=64)] = None,
     kind: ProgramKind | None = None,
@@ -189,7 +189,7 @@ async def get_programs(
 
 
 @router.get("/programs/{program_id}", response_model=ProgramPublic)
-async def get_program(program_id: str, runtime: RuntimeDep, principal: SchoolMember) -> ProgramPublic:
+async def get_program(program_id: str, runtime: RuntimeDep, principal: AnyStaffOrGuardian) -> ProgramPublic:
     """One program of the caller's school."""
     async with runtime.db.sessions() as session:
         program = await program_in_school(session, school_id=principal.school(), program_id=program_id)

@@ -38,7 +38,7 @@ from services.enrollment.setup.store import class_teacher_of
 
 router = APIRouter(prefix="/enrollment/v1", tags=["roster"])
 
-StaffReader = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.CLASS_TEACHER)]
+AdminOrClassTeacher = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.CLASS_TEACHER)]
 
 
 def _today(runtime: RuntimeDep) -> date:
@@ -107,7 +107,7 @@ async def post_student(
 @router.get("/students", response_model=Page[StudentPublic])
 async def get_students(
     runtime: RuntimeDep,
-    principal: StaffReader,
+    principal: AdminOrClassTeacher,
     page: Paging,
     class_id: Annotated[str | None, Query(max_length=64, description="only this class")] = None,
     status: Annotated[Literal["active", "left"] | None, Query(description="only students with this status")] = None,

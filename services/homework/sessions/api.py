@@ -39,7 +39,7 @@ from services.homework.sessions.store import burden_days, child_homework
 
 router = APIRouter(prefix="/homework/v1", tags=["sessions"])
 
-Grader = Annotated[
+TeacherOrGuardian = Annotated[
     Principal,
     require(Role.SUBJECT_TEACHER, Role.CLASS_TEACHER, Role.SERVICE_TEACHER, Role.GUARDIAN),
 ]
@@ -89,7 +89,12 @@ async def list_completions(
 
 @router.post("/assignments/{assignment_id}/completions/{student_id}/grade", response_model=CompletionPublic)
 async def grade_submission(
-    assignment_id: str, student_id: str, body: GradeBody, request: Request, runtime: RuntimeDep, principal: Grader
+    assignment_id: str,
+    student_id: str,
+    body: GradeBody,
+    request: Request,
+    runtime: RuntimeDep,
+    principal: TeacherOrGuardian,
 ) -> JSONResponse:
     """HW-7: a teacher of the subject (or the class teacher) grades the child's submission with feedback.
 
