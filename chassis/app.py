@@ -91,7 +91,14 @@ class Runtime:
 
     def uow(self) -> UnitOfWork:
         """A new unit of work on this service's database."""
-        return UnitOfWork(self.db, self.tables, service=self.name, clock=self.clock, on_publish=self.relay.wake)
+        return UnitOfWork(
+            self.db,
+            self.tables,
+            service=self.name,
+            clock=self.clock,
+            on_publish=self.relay.wake,
+            broadcaster=self.broadcaster,
+        )
 
 
 async def get_runtime(request: Request) -> Runtime:

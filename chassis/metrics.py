@@ -1,4 +1,6 @@
-"""The platform's Prometheus metrics, defined once; every series carries the `service` label.
+"""The plumbing's Prometheus metrics (HTTP, events, outbox), defined once; every series carries the `service` label.
+
+A service's domain counters (check-ins, notifications, …) live in the slice that counts them.
 
 Defining the metric objects at import time connects to nothing; it only registers names.
 """
@@ -33,7 +35,3 @@ CONSUMER_LAG = Gauge(
     "afterschool_consumer_lag", "Messages behind the partition end", ["service", "group", "topic", "partition"]
 )
 DEAD_LETTERS = Counter("afterschool_dead_letters", "Events sent to a dead-letter topic", ["service", "type"])
-NOTIFICATIONS = Counter(
-    "afterschool_notifications", "Notifications created, by channel and status", ["service", "channel", "status"]
-)
-CHECK_INS = Counter("afterschool_check_ins", "Check-ins stored, by method", ["service", "method"])

@@ -12,6 +12,7 @@ from typing import Self
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from chassis.broadcast import Broadcaster, MemoryBroadcaster
 from chassis.clock import Clock
 from chassis.db import Database
 from chassis.logs import current_traceparent
@@ -57,8 +58,11 @@ class UnitOfWork:
         service: str,
         clock: Clock,
         on_publish: Callable[[], None],
+        broadcaster: Broadcaster | None = None,
     ) -> None:
         self._db, self._tables, self.service, self.clock = db, tables, service, clock
+        # Live fan-out for after-commit pings; a unit of work outside a running service pings no one.
+        self.broadcaster: Broadcaster = broadcaster if broadcaster is not None else MemoryBroadcaster()
         self._on_publish = on_publish
         self._published = 0
         self._after_commit: list[Callable[[], object]] = []

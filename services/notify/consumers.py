@@ -2,7 +2,7 @@
 
 Reference data and the `*_alerts` slices each give a map of event type → handler (an event type handled twice is
 a mistake, refused at start-up); the broadcast, staff and open-stream slices then wrap some of those handlers. A new
-alert slice (e.g. `fee_alerts/handlers.py` with `fee_alerts(push)`) is one more line in `merged(...)`.
+alert slice (e.g. `fee_alerts/handlers.py` with `fee_alerts()`) is one more line in `merged(...)`.
 """
 
 from __future__ import annotations
@@ -31,19 +31,18 @@ from services.notify.subscriptions.handlers import also_to_subscribers, to_subsc
 def subscription(runtime: Runtime) -> Subscription:
     """Rosters and application steps from enrollment; alerts from attendance; homework plans (HW-8); and every
     event type for the district's subscriptions (BX-8)."""
-    push = runtime.broadcaster.publish
     # Reference data first: a batch is applied topic by topic in this order, so rosters land before the alerts.
     handlers = merged(
         reference.HANDLERS,
-        attendance_alerts(push),
-        homework_alerts(push),
-        enrollment_alerts(push),
-        fee_alerts(push),
+        attendance_alerts(),
+        homework_alerts(),
+        enrollment_alerts(),
+        fee_alerts(),
     )
     window = timedelta(seconds=runtime.settings_as(NotifySettings).broadcast_merge_window_seconds)
     handlers[EmergencyBroadcast] = merging_repeats(handlers[EmergencyBroadcast], window)
-    handlers[UnexcusedAbsence] = with_class_teacher_of_absence(handlers[UnexcusedAbsence], push)
-    handlers[StudentNotCollected] = with_staff_of_not_collected(handlers[StudentNotCollected], push)
+    handlers[UnexcusedAbsence] = with_class_teacher_of_absence(handlers[UnexcusedAbsence])
+    handlers[StudentNotCollected] = with_staff_of_not_collected(handlers[StudentNotCollected])
     # BX-8: every published event type can be subscribed to; rosters and alerts keep their place in the order.
     handlers = {event: also_to_subscribers(handler) for event, handler in handlers.items()}
     handlers |= {event: to_subscribers for event in EVENT_TYPES.values() if event not in handlers}

@@ -6,14 +6,15 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
+from chassis.http import Body, ClassTeacher, Guardian, Id, Paging
 from chassis.idempotency import respond_once
-from chassis.pagination import Page, PageParams, page_of, page_params
+from chassis.pagination import Page, page_of
 from chassis.problems import Forbidden, NotFound
 from chassis.uow import UnitOfWork
 from services.attendance.absence import handlers, store
@@ -23,22 +24,15 @@ from services.attendance.sessions.store import session_of
 
 router = APIRouter(prefix="/attendance/v1", tags=["leave and absence"])
 
-Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
 SessionId = Annotated[str, Field(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9._:-]+$")]
 Note = Annotated[str, Field(min_length=1, max_length=500)]
 
-Guardian = Annotated[Principal, require(Role.GUARDIAN)]
-ClassTeacher = Annotated[Principal, require(Role.CLASS_TEACHER)]
-LeaveReader = Annotated[
+StaffButSubjectTeacherOrGuardian = Annotated[
     Principal, require(Role.GUARDIAN, Role.CLASS_TEACHER, Role.SERVICE_TEACHER, Role.SCHOOL_ADMIN, Role.DUTY_LEADER)
 ]
-CaseStaff = Annotated[Principal, require(Role.CLASS_TEACHER, Role.SERVICE_TEACHER, Role.SCHOOL_ADMIN, Role.DUTY_LEADER)]
-
-
-class Body(BaseModel):
-    """Request bodies refuse unknown fields."""
-
-    model_config = ConfigDict(extra="forbid")
+StaffButSubjectTeacher = Annotated[
+    Principal, require(Role.CLASS_TEACHER, Role.SERVICE_TEACHER, Role.SCHOOL_ADMIN, Role.DUTY_LEADER)
+]
 
 
 class LeaveCreate(Body):
@@ -184,8 +178,8 @@ async def refuse_leave(
 @router.get("/leave-requests", response_model=Page[LeavePublic])
 async def list_leave_requests(
     runtime: RuntimeDep,
-    principal: LeaveReader,
-    page: Annotated[PageParams, Depends(page_params)],
+    principal: StaffButSubjectTeacherOrGuardian,
+    page: Paging,
     day: Annotated[date | None, Query(alias="date")] = None,
     session_id: Annotated[str | None, Query(max_length=120)] = None,
     status: LeaveStatus | None = None,
@@ -227,8 +221,8 @@ async def list_leave_requests(
 @router.get("/absences", response_model=Page[AbsencePublic])
 async def list_absences(
     runtime: RuntimeDep,
-    principal: CaseStaff,
-    page: Annotated[PageParams, Depends(page_params)],
+    principal: StaffButSubjectTeacher,
+    page: Paging,
     status: CaseStatus = CaseStatus.OPEN,
     class_id: Annotated[str | None, Query(max_length=64)] = None,
     session_id: Annotated[str | None, Query(max_length=120)] = None,
@@ -263,7 +257,7 @@ async def list_absences(
 
 @router.post("/absences/{case_id}/resolve", response_model=AbsencePublic)
 async def resolve_absence(
-    case_id: str, body: Resolution, request: Request, runtime: RuntimeDep, principal: CaseStaff
+    case_id: str, body: Resolution, request: Request, runtime: RuntimeDep, principal: StaffButSubjectTeacher
 ) -> JSONResponse:
     """AT-3: close an open case with a note (the child's class teacher, the session's teacher, the leaders)."""
 

@@ -14,14 +14,15 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 from chassis.app import Runtime, RuntimeDep
 from chassis.auth import Principal, Role, require
 from chassis.clock import SCHOOL_TZ
-from chassis.pagination import PageParams, page_params
+from chassis.http import DistrictOperator, Paging
+from chassis.pagination import PageParams
 from chassis.problems import Forbidden, NotFound, Problem
 from services.attendance.board import handlers
 from services.attendance.board.store import schools_of_district
@@ -31,9 +32,10 @@ from services.attendance.live.handlers import channel
 
 router = APIRouter(prefix="/attendance/v1", tags=["board"])
 
-SchoolViewer = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.DUTY_LEADER)]
-SessionViewer = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.DUTY_LEADER, Role.SERVICE_TEACHER)]
-DistrictViewer = Annotated[Principal, require(Role.DISTRICT_OPERATOR)]
+AdminOrDutyLeader = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.DUTY_LEADER)]
+AdminDutyLeaderOrServiceTeacher = Annotated[
+    Principal, require(Role.SCHOOL_ADMIN, Role.DUTY_LEADER, Role.SERVICE_TEACHER)
+]
 Day = Annotated[date | None, Query(alias="date", description="school-local date; today when left out")]
 Interval = Annotated[float, Query(ge=0.2, le=60, description="seconds between checks for changes")]
 
@@ -190,21 +192,23 @@ def _district_of(principal: Principal) -> str:
 
 @router.get("/board/school", response_model=SchoolBoard)
 async def school_board(
-    runtime: RuntimeDep, principal: SchoolViewer, params: Annotated[PageParams, Depends(page_params)], day: Day = None
+    runtime: RuntimeDep, principal: AdminOrDutyLeader, params: Paging, day: Day = None
 ) -> SchoolBoard:
     """BX-6: the caller's school: totals and each session's counts."""
     return await _school_board(runtime, principal.school(), _day(runtime, day), params)
 
 
 @router.get("/board/sessions/{session_id}", response_model=SessionBoard)
-async def session_board(session_id: str, runtime: RuntimeDep, principal: SessionViewer) -> SessionBoard:
+async def session_board(
+    session_id: str, runtime: RuntimeDep, principal: AdminDutyLeaderOrServiceTeacher
+) -> SessionBoard:
     """BX-6: one session's counts (a service teacher: only a session they teach)."""
     return await _one_session(runtime, principal, session_id)
 
 
 @router.get("/board/district", response_model=DistrictBoard)
 async def district_board(
-    runtime: RuntimeDep, principal: DistrictViewer, params: Annotated[PageParams, Depends(page_params)], day: Day = None
+    runtime: RuntimeDep, principal: DistrictOperator, params: Paging, day: Day = None
 ) -> DistrictBoard:
     """BX-6: the operator's district: each school's totals."""
     return await _district_board(runtime, _district_of(principal), _day(runtime, day), params)
@@ -212,7 +216,7 @@ async def district_board(
 
 @router.get("/board/school/stream", response_class=StreamingResponse, responses=SSE)
 async def stream_school_board(
-    runtime: RuntimeDep, principal: SchoolViewer, interval: Interval = 2.0
+    runtime: RuntimeDep, principal: AdminOrDutyLeader, interval: Interval = 2.0
 ) -> StreamingResponse:
     """BX-6 live: server-sent `board` events with the school's board (first page) whenever it changes."""
     school_id = principal.school()
@@ -229,7 +233,7 @@ async def stream_school_board(
     responses=SSE,
 )
 async def stream_session_board(
-    session_id: str, runtime: RuntimeDep, principal: SessionViewer, interval: Interval = 2.0
+    session_id: str, runtime: RuntimeDep, principal: AdminDutyLeaderOrServiceTeacher, interval: Interval = 2.0
 ) -> StreamingResponse:
     """BX-6 live: server-sent `board` events with the session's board whenever it changes."""
     await _one_session(runtime, principal, session_id)  # refuses before the stream opens
@@ -242,7 +246,7 @@ async def stream_session_board(
 
 @router.get("/board/district/stream", response_class=StreamingResponse, responses=SSE)
 async def stream_district_board(
-    runtime: RuntimeDep, principal: DistrictViewer, interval: Interval = 5.0
+    runtime: RuntimeDep, principal: DistrictOperator, interval: Interval = 5.0
 ) -> StreamingResponse:
     """BX-6 live: server-sent `board` events with the district's board (first page) whenever it changes."""
     district_id = _district_of(principal)

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import uuid
+from collections import Counter as Tally
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from chassis.metrics import CHECK_INS
+from prometheus_client import Counter
+
 from chassis.problems import NotFound, Unprocessable
 from chassis.uow import UnitOfWork
 from contracts.attendance import CheckInMethod, StudentCheckedIn
 from services.attendance.checkins import store
+from services.attendance.checkins.schemas import BatchAnswer, BatchResultPublic, CheckInPublic
 from services.attendance.domain.check_in import (
     DeviceEvent,
     DeviceTimeRefused,
@@ -24,8 +27,11 @@ from services.attendance.domain.check_in import (
     in_device_order,
     session_date_for,
 )
+from services.attendance.live.handlers import wake_board
 
 SERVICE = "attendance"
+
+CHECK_INS = Counter("afterschool_check_ins", "Check-ins stored, by method", ["service", "method"])
 
 
 @dataclass(frozen=True)
@@ -46,19 +52,8 @@ async def check_in_student(
         occurred_at = window.accept(event.occurred_at, uow.clock.now())
     except DeviceTimeRefused as error:
         raise Unprocessable(str(error), rule="AT-8") from error
-    row = store.CheckIn(
-        check_in_id=str(uuid.uuid4()),
-        school_id=command.school_id,
-        student_id=event.student_id,
-        device_id=event.device_id,
-        method=event.method,
-        occurred_at=occurred_at,
-        recorded_at=uow.clock.now(),
-        recorded_by=command.recorded_by,
-        session_date=session_date_for(event),
-    )
-    values = {column.key: getattr(row, column.key) for column in store.CheckIn.__table__.columns}
-    if not await store.insert_check_in_for_rostered_student(uow.session, values):
+    row = _row(command.school_id, command.recorded_by, replace(event, occurred_at=occurred_at), uow.clock.now())
+    if not await store.insert_check_in_for_rostered_student(uow.session, row):
         existing = await store.find_check_in(
             uow.session,
             school_id=command.school_id,
@@ -69,9 +64,16 @@ async def check_in_student(
         if existing is None:
             raise NotFound(f"no student '{event.student_id}' in this school")
         return existing, False
-    await _publish(uow, values)
+    await _publish(uow, row)
+    wake_board(uow, command.school_id)
     uow.after_commit(lambda: CHECK_INS.labels(SERVICE, event.method).inc())
     return row, True
+
+
+async def answer_check_in(uow: UnitOfWork, *, command: CheckInStudent, window: DeviceWindow) -> tuple[int, Any]:
+    """The route's answer: 201 and the new check-in, or 200 and the first one for a repeated device event."""
+    row, created = await check_in_student(uow, command, window=window)
+    return (201 if created else 200), CheckInPublic.of(row).model_dump(mode="json")
 
 
 @dataclass(frozen=True)
@@ -116,13 +118,13 @@ async def check_in_batch(uow: UnitOfWork, command: CheckInBatch, *, window: Devi
     positions = [i for i in range(len(events)) if i not in results]
     order = [positions[i] for i in in_device_order(acceptable)]
     firsts, repeats = first_sightings(events, order)
-    rows = {position: _row(command, events[position], now) for position in firsts}
+    rows = {position: _row(command.school_id, command.recorded_by, events[position], now) for position in firsts}
     created = await store.insert_new_check_ins(uow.session, list(rows.values()))
-    stored = await _already_stored(uow, command, [events[p] for p in firsts if rows[p]["check_in_id"] not in created])
+    stored = await _already_stored(uow, command, [events[p] for p in firsts if rows[p].check_in_id not in created])
     for position in order:
         event = events[position]
         first = repeats.get(position, position)
-        row_id = rows[first]["check_in_id"]
+        row_id = rows[first].check_in_id
         if position == first and row_id in created:
             results[position] = BatchResult(position, event.student_id, event.occurred_at, Outcome.CREATED, row_id)
         else:
@@ -130,15 +132,29 @@ async def check_in_batch(uow: UnitOfWork, command: CheckInBatch, *, window: Devi
             results[position] = BatchResult(position, event.student_id, event.occurred_at, Outcome.DUPLICATE, existing)
     # Publishing takes each child's outbox lock: in (child, device time) order, so concurrent batches always lock
     # children in the same order and cannot deadlock, while each child's events keep their device-time order.
-    for row in sorted((r for r in rows.values() if r["check_in_id"] in created), key=_publish_order):
+    for row in sorted((r for r in rows.values() if r.check_in_id in created), key=_publish_order):
         await _publish(uow, row)
     if created:
+        wake_board(uow, command.school_id)
         uow.after_commit(lambda: CHECK_INS.labels(SERVICE, "batch").inc(len(created)))
     return [results[i] for i in range(len(events))]
 
 
-def _publish_order(row: dict[str, Any]) -> tuple[str, datetime]:
-    return row["student_id"], row["occurred_at"]
+async def answer_batch(uow: UnitOfWork, *, command: CheckInBatch, window: DeviceWindow) -> tuple[int, Any]:
+    """The route's answer: each event's result in upload order, and the counts."""
+    results = await check_in_batch(uow, command, window=window)
+    counts = Tally(r.outcome for r in results)
+    answer = BatchAnswer(
+        results=[BatchResultPublic.model_validate(r, from_attributes=True) for r in results],
+        created=counts[Outcome.CREATED],
+        duplicates=counts[Outcome.DUPLICATE],
+        refused=counts[Outcome.REFUSED],
+    )
+    return 200, answer.model_dump(mode="json")
+
+
+def _publish_order(row: store.CheckIn) -> tuple[str, datetime]:
+    return row.student_id, row.occurred_at
 
 
 def _refusal(event: DeviceEvent, now: datetime, window: DeviceWindow, on_roster: bool) -> tuple[str, str] | None:
@@ -151,18 +167,19 @@ def _refusal(event: DeviceEvent, now: datetime, window: DeviceWindow, on_roster:
     return None
 
 
-def _row(command: CheckInBatch, event: DeviceEvent, now: datetime) -> dict[str, Any]:
-    return {
-        "check_in_id": str(uuid.uuid4()),
-        "school_id": command.school_id,
-        "student_id": event.student_id,
-        "device_id": event.device_id,
-        "method": event.method,
-        "occurred_at": event.occurred_at,
-        "recorded_at": now,
-        "recorded_by": command.recorded_by,
-        "session_date": session_date_for(event),
-    }
+def _row(school_id: str, recorded_by: str, event: DeviceEvent, now: datetime) -> store.CheckIn:
+    """The one shape of a check-in from command to event: the stored row (its event is `_publish`'s)."""
+    return store.CheckIn(
+        check_in_id=str(uuid.uuid4()),
+        school_id=school_id,
+        student_id=event.student_id,
+        device_id=event.device_id,
+        method=event.method,
+        occurred_at=event.occurred_at,
+        recorded_at=now,
+        recorded_by=recorded_by,
+        session_date=session_date_for(event),
+    )
 
 
 async def _already_stored(
@@ -176,16 +193,16 @@ async def _already_stored(
     return found
 
 
-async def _publish(uow: UnitOfWork, row: dict[str, Any]) -> None:
+async def _publish(uow: UnitOfWork, row: store.CheckIn) -> None:
     await uow.publish(
         StudentCheckedIn(
-            check_in_id=row["check_in_id"],
-            student_id=row["student_id"],
-            school_id=row["school_id"],
-            device_id=row["device_id"],
-            method=CheckInMethod(row["method"]),
-            occurred_at=row["occurred_at"],
-            session_date=row["session_date"],
+            check_in_id=row.check_in_id,
+            student_id=row.student_id,
+            school_id=row.school_id,
+            device_id=row.device_id,
+            method=CheckInMethod(row.method),
+            occurred_at=row.occurred_at,
+            session_date=row.session_date,
         ),
-        school_id=row["school_id"],
+        school_id=row.school_id,
     )

@@ -34,13 +34,15 @@ class CheckIn(Base):
     session_date: Mapped[str] = mapped_column(String(10))
 
 
-async def insert_check_in_for_rostered_student(session: AsyncSession, values: dict[str, Any]) -> bool:
+def _columns(row: CheckIn) -> dict[str, Any]:
+    return {column.key: getattr(row, column.key) for column in CheckIn.__table__.columns}
+
+
+async def insert_check_in_for_rostered_student(session: AsyncSession, row: CheckIn) -> bool:
     """Insert the check-in in one statement, only if the student is on that school's roster and the device event
     is new (AT-8); False otherwise (tell the two apart with `find_check_in`)."""
-    table = CheckIn.__table__
-    on_roster = exists().where(
-        RosterStudent.student_id == values["student_id"], RosterStudent.school_id == values["school_id"]
-    )
+    table, values = CheckIn.__table__, _columns(row)
+    on_roster = exists().where(RosterStudent.student_id == row.student_id, RosterStudent.school_id == row.school_id)
     source = select(*(literal(value, table.c[name].type) for name, value in values.items())).where(on_roster)
     statement = (
         dialect_insert(session, CheckIn)
@@ -86,13 +88,12 @@ async def rostered(session: AsyncSession, *, school_id: str, student_ids: Collec
     return {row.student_id: row for row in (await session.execute(query)).scalars()}
 
 
-async def insert_new_check_ins(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> set[str]:
+async def insert_new_check_ins(session: AsyncSession, rows: Sequence[CheckIn]) -> set[str]:
     """Insert many check-ins in one statement, skipping device events already stored (AT-8); the ids inserted."""
     if not rows:
         return set()
-    statement = (
-        dialect_insert(session, CheckIn).values(list(rows)).on_conflict_do_nothing().returning(CheckIn.check_in_id)
-    )
+    values = [_columns(row) for row in rows]
+    statement = dialect_insert(session, CheckIn).values(values).on_conflict_do_nothing().returning(CheckIn.check_in_id)
     return {row.check_in_id for row in await session.execute(statement)}
 
 

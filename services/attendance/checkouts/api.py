@@ -5,20 +5,21 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, computed_field
 
 from chassis.app import Runtime, RuntimeDep
 from chassis.auth import Principal, Role, require
+from chassis.http import Id, Paging
 from chassis.idempotency import respond_once
-from chassis.pagination import Page, PageParams, page_of, page_params
+from chassis.pagination import Page, page_of
 from chassis.problems import PROBLEM_JSON, Forbidden, Problem
 from chassis.uow import UnitOfWork
 from contracts.attendance.dismissal import HandledBy, Release
 from services.attendance.checkouts.handlers import CheckOutResult, CheckOutStudent, check_out_batch, check_out_student
 from services.attendance.dismissal import store
-from services.attendance.dismissal.api import STAFF_ROLES, Day, Staff, actor_of
+from services.attendance.dismissal.api import STAFF_ROLES, Day, StaffButSubjectTeacher, actor_of
 from services.attendance.domain.check_in import DeviceWindow, Outcome, owns_device
 from services.attendance.domain.late_uploads import is_late
 from services.attendance.settings import AttendanceSettings
@@ -26,11 +27,10 @@ from services.attendance.settings import AttendanceSettings
 router = APIRouter(prefix="/attendance/v1", tags=["dismissal"])
 MAX_BATCH = 1000
 
-Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
 DeviceId = Annotated[str, Field(min_length=1, max_length=128)]
 Place = Annotated[str, Field(min_length=1, max_length=64)]
-DeviceOrStaff = Annotated[Principal, require(Role.KIOSK, *STAFF_ROLES)]
-AnyCheckOutCaller = Annotated[Principal, require(Role.KIOSK, Role.GUARDIAN, *STAFF_ROLES)]
+KioskOrStaffButSubjectTeacher = Annotated[Principal, require(Role.KIOSK, *STAFF_ROLES)]
+KioskGuardianOrStaffButSubjectTeacher = Annotated[Principal, require(Role.KIOSK, Role.GUARDIAN, *STAFF_ROLES)]
 
 
 class CheckOutFields(BaseModel):
@@ -166,7 +166,7 @@ def _refusal_body(result: CheckOutResult, instance: str) -> dict[str, Any]:
     },
 )
 async def post_check_out(
-    body: CheckOutCreate, request: Request, runtime: RuntimeDep, principal: AnyCheckOutCaller
+    body: CheckOutCreate, request: Request, runtime: RuntimeDep, principal: KioskGuardianOrStaffButSubjectTeacher
 ) -> JSONResponse:
     """Hand a child over (AT-5): to an authorised person only; anyone else is refused with an event, a
     restricted person with an urgent alert (BX-2); send an `Idempotency-Key` so a retry never doubles it."""
@@ -188,7 +188,7 @@ async def post_check_out(
 
 @router.post("/check-outs/batch", response_model=CheckOutBatchAnswer)
 async def post_check_out_batch(
-    body: CheckOutBatchCreate, request: Request, runtime: RuntimeDep, principal: DeviceOrStaff
+    body: CheckOutBatchCreate, request: Request, runtime: RuntimeDep, principal: KioskOrStaffButSubjectTeacher
 ) -> JSONResponse:
     """Hand over many children in device-time order (AT-5, AT-8): each created, duplicate or refused."""
     _own_device(principal, body.device_id)
@@ -247,7 +247,7 @@ def _batch_row(
 
 @router.get("/check-outs", response_model=Page[CheckOutPublic])
 async def list_check_outs(
-    runtime: RuntimeDep, principal: Staff, day: Day, page: Annotated[PageParams, Depends(page_params)]
+    runtime: RuntimeDep, principal: StaffButSubjectTeacher, day: Day, page: Paging
 ) -> Page[CheckOutPublic]:
     """The caller's school's check-outs of a day (a class teacher: their classes')."""
     async with runtime.db.sessions() as session:

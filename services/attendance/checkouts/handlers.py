@@ -29,6 +29,7 @@ from services.attendance.domain.pickup import (
     judge_walk_alone,
     staff_release_fits_plan,
 )
+from services.attendance.live.handlers import wake_board
 from services.attendance.reference import store as ref
 from services.attendance.store import RosterStudent
 
@@ -204,6 +205,7 @@ async def _hand_over(
         uow.session, student_id=child.student_id, day=day, at=occurred_at, check_out_id=row.check_out_id
     )
     await uow.publish(_checked_out(row), school_id=row.school_id)
+    wake_board(uow, row.school_id)
     if fee is not None:
         charged = LatePickupCharged(
             check_out_id=row.check_out_id,

@@ -5,16 +5,16 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
-from chassis.http import IsoDate
+from chassis.http import DutyLeader, IsoDate, Paging
 from chassis.idempotency import respond_once
-from chassis.pagination import Page, PageParams, page_of, page_params
+from chassis.pagination import Page, page_of
 from chassis.problems import Forbidden, NotFound
 from chassis.uow import UnitOfWork
 from contracts.attendance.dismissal import DismissalMode
@@ -29,10 +29,9 @@ router = APIRouter(prefix="/attendance/v1", tags=["dismissal"])
 Day = Annotated[IsoDate, Query(alias="date", description="the school's local date")]
 
 STAFF_ROLES = (Role.SERVICE_TEACHER, Role.CLASS_TEACHER, Role.DUTY_LEADER, Role.SCHOOL_ADMIN)
-Staff = Annotated[Principal, require(*STAFF_ROLES)]
-StaffOrGuardian = Annotated[Principal, require(Role.GUARDIAN, *STAFF_ROLES)]
-DutyLeader = Annotated[Principal, require(Role.DUTY_LEADER)]
-Clearers = Annotated[Principal, require(Role.DUTY_LEADER, Role.SCHOOL_ADMIN)]
+StaffButSubjectTeacher = Annotated[Principal, require(*STAFF_ROLES)]
+StaffButSubjectTeacherOrGuardian = Annotated[Principal, require(Role.GUARDIAN, *STAFF_ROLES)]
+AdminOrDutyLeader = Annotated[Principal, require(Role.DUTY_LEADER, Role.SCHOOL_ADMIN)]
 
 
 async def actor_of(session: AsyncSession, principal: Principal) -> Actor:
@@ -154,7 +153,9 @@ async def _plan(session: Any, student_id: str, grade: int, school_id: str, day: 
 
 
 @router.get("/students/{student_id}/dismissal-plan", response_model=PlanPublic, tags=["dismissal"])
-async def get_plan(student_id: str, day: Day, runtime: RuntimeDep, principal: StaffOrGuardian) -> PlanPublic:
+async def get_plan(
+    student_id: str, day: Day, runtime: RuntimeDep, principal: StaffButSubjectTeacherOrGuardian
+) -> PlanPublic:
     """BX-5: how and when the child leaves on a day (a guardian: their own child only)."""
     async with runtime.db.sessions() as session:
         child = await visible_child(session, principal, student_id)
@@ -165,7 +166,11 @@ async def get_plan(student_id: str, day: Day, runtime: RuntimeDep, principal: St
     "/students/{student_id}/dismissal-plan/changes", status_code=201, response_model=PlanPublic, tags=["dismissal"]
 )
 async def post_plan_change(
-    student_id: str, body: PlanChangeCreate, request: Request, runtime: RuntimeDep, principal: StaffOrGuardian
+    student_id: str,
+    body: PlanChangeCreate,
+    request: Request,
+    runtime: RuntimeDep,
+    principal: StaffButSubjectTeacherOrGuardian,
 ) -> JSONResponse:
     """BX-5: change the plan (standing, one day, or every weekday); today's plan only before the cutoff."""
     if principal.role not in (Role.GUARDIAN, Role.SCHOOL_ADMIN, Role.CLASS_TEACHER):
@@ -193,7 +198,7 @@ async def post_plan_change(
 
 
 @router.get("/dismissal/times", response_model=Times, tags=["dismissal"])
-async def get_times(day: Day, runtime: RuntimeDep, principal: Staff) -> Times:
+async def get_times(day: Day, runtime: RuntimeDep, principal: StaffButSubjectTeacher) -> Times:
     """AT-4: the school's dismissal bands on a day (from the policy in force that day)."""
     the_day = date.fromisoformat(day)
     async with runtime.db.sessions() as session:
@@ -205,7 +210,7 @@ async def get_times(day: Day, runtime: RuntimeDep, principal: Staff) -> Times:
 
 @router.get("/not-collected", response_model=Page[CasePublic], tags=["dismissal"])
 async def list_not_collected(
-    day: Day, runtime: RuntimeDep, principal: Staff, page: Annotated[PageParams, Depends(page_params)]
+    day: Day, runtime: RuntimeDep, principal: StaffButSubjectTeacher, page: Paging
 ) -> Page[CasePublic]:
     """AT-6: the day's children still waiting to be collected (in reception), by student."""
     async with runtime.db.sessions() as session:
@@ -217,7 +222,7 @@ async def list_not_collected(
 
 
 @router.get("/days/{day}/clearance", response_model=Clearance, tags=["dismissal"])
-async def get_clearance(day: date, runtime: RuntimeDep, principal: Clearers) -> Clearance:
+async def get_clearance(day: date, runtime: RuntimeDep, principal: AdminOrDutyLeader) -> Clearance:
     """AT-6 清校: who is not accounted for yet, and whether the day is closed."""
     async with runtime.db.sessions() as session:
         return await _clearance(session, principal.school(), day)

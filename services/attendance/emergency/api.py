@@ -5,24 +5,23 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
+from chassis.http import Paging
 from chassis.idempotency import respond_once
-from chassis.pagination import Page, PageParams, page_of, page_params
+from chassis.pagination import Page, page_of
 from chassis.uow import UnitOfWork
 from contracts.attendance.emergency import EmergencyReason
+from services.attendance.dismissal.api import StaffButSubjectTeacher
 from services.attendance.emergency import handlers, store
 
 router = APIRouter(prefix="/attendance/v1", tags=["emergency"])
 
-Issuer = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.DUTY_LEADER)]
-SchoolStaff = Annotated[
-    Principal, require(Role.SCHOOL_ADMIN, Role.DUTY_LEADER, Role.SERVICE_TEACHER, Role.CLASS_TEACHER)
-]
+AdminOrDutyLeader = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.DUTY_LEADER)]
 
 
 class BroadcastCreate(BaseModel):
@@ -60,7 +59,7 @@ def _public(row: store.Broadcast) -> dict[str, Any]:
 
 @router.post("/emergency/broadcasts", status_code=201, response_model=BroadcastPublic)
 async def post_broadcast(
-    body: BroadcastCreate, request: Request, runtime: RuntimeDep, principal: Issuer
+    body: BroadcastCreate, request: Request, runtime: RuntimeDep, principal: AdminOrDutyLeader
 ) -> JSONResponse:
     """AT-7: broadcast an early dismissal (notify tells every guardian concerned); a drill says so (BX-7)."""
     command = handlers.Broadcast(
@@ -80,7 +79,9 @@ async def post_broadcast(
 
 
 @router.post("/emergency/broadcasts/{broadcast_id}/all-clear", response_model=BroadcastPublic)
-async def post_all_clear(broadcast_id: str, request: Request, runtime: RuntimeDep, principal: Issuer) -> JSONResponse:
+async def post_all_clear(
+    broadcast_id: str, request: Request, runtime: RuntimeDep, principal: AdminOrDutyLeader
+) -> JSONResponse:
     """BX-7: the emergency (or drill) is over."""
 
     async def act(uow: UnitOfWork) -> tuple[int, Any]:
@@ -94,7 +95,7 @@ async def post_all_clear(broadcast_id: str, request: Request, runtime: RuntimeDe
 
 @router.get("/emergency/broadcasts", response_model=Page[BroadcastPublic])
 async def list_broadcasts(
-    runtime: RuntimeDep, principal: SchoolStaff, page: Annotated[PageParams, Depends(page_params)]
+    runtime: RuntimeDep, principal: StaffButSubjectTeacher, page: Paging
 ) -> Page[BroadcastPublic]:
     """The school's broadcasts, by id."""
     async with runtime.db.sessions() as session:

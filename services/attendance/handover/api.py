@@ -6,15 +6,16 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
+from chassis.http import Body, ClassTeacher, Id, Paging, ServiceTeacher
 from chassis.idempotency import respond_once
-from chassis.pagination import Page, PageParams, page_of, page_params
+from chassis.pagination import Page, page_of
 from chassis.problems import Forbidden, NotFound
 from chassis.uow import UnitOfWork
 from services.attendance.handover import handlers, store
@@ -23,20 +24,11 @@ from services.attendance.sessions.store import session_of
 
 router = APIRouter(prefix="/attendance/v1", tags=["handover"])
 
-Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
 Count = Annotated[int, Field(ge=0, le=500)]
 
-ClassTeacher = Annotated[Principal, require(Role.CLASS_TEACHER)]
-ServiceTeacher = Annotated[Principal, require(Role.SERVICE_TEACHER)]
-HandoverStaff = Annotated[
+StaffButSubjectTeacher = Annotated[
     Principal, require(Role.CLASS_TEACHER, Role.SERVICE_TEACHER, Role.SCHOOL_ADMIN, Role.DUTY_LEADER)
 ]
-
-
-class Body(BaseModel):
-    """Request bodies refuse unknown fields."""
-
-    model_config = ConfigDict(extra="forbid")
 
 
 class HandoverCreate(Body):
@@ -150,7 +142,7 @@ async def acknowledge_handover(
 
 
 @router.get("/handovers/{handover_id}", response_model=HandoverPublic)
-async def get_handover(handover_id: str, runtime: RuntimeDep, principal: HandoverStaff) -> HandoverPublic:
+async def get_handover(handover_id: str, runtime: RuntimeDep, principal: StaffButSubjectTeacher) -> HandoverPublic:
     """One handover of the caller's school, for its class's teacher, the session's teachers and the leaders."""
     async with runtime.db.sessions() as session:
         row = await store.handover(session, school_id=principal.school(), handover_id=handover_id)
@@ -163,7 +155,7 @@ async def get_handover(handover_id: str, runtime: RuntimeDep, principal: Handove
 
 @router.get("/sessions/{session_id}/handovers", response_model=Page[HandoverPublic])
 async def list_handovers(
-    session_id: str, runtime: RuntimeDep, principal: HandoverStaff, page: Annotated[PageParams, Depends(page_params)]
+    session_id: str, runtime: RuntimeDep, principal: StaffButSubjectTeacher, page: Paging
 ) -> Page[HandoverPublic]:
     """A session's handovers by id: a class teacher sees their classes', a service teacher their session's."""
     school_id = principal.school()
@@ -186,8 +178,8 @@ async def list_handovers(
 @router.get("/handover-discrepancies", response_model=Page[DiscrepancyPublic])
 async def list_discrepancies(
     runtime: RuntimeDep,
-    principal: HandoverStaff,
-    page: Annotated[PageParams, Depends(page_params)],
+    principal: StaffButSubjectTeacher,
+    page: Paging,
     status: DiscrepancyStatus = DiscrepancyStatus.OPEN,
     session_id: Annotated[str | None, Query(max_length=120)] = None,
 ) -> Page[DiscrepancyPublic]:
@@ -218,7 +210,7 @@ async def list_discrepancies(
 
 @router.post("/handover-discrepancies/{discrepancy_id}/resolve", response_model=DiscrepancyPublic)
 async def resolve_discrepancy(
-    discrepancy_id: str, body: Resolution, request: Request, runtime: RuntimeDep, principal: HandoverStaff
+    discrepancy_id: str, body: Resolution, request: Request, runtime: RuntimeDep, principal: StaffButSubjectTeacher
 ) -> JSONResponse:
     """AT-1: resolve a discrepancy with a note (the class's teacher, the session's teacher, the leaders)."""
 

@@ -2,14 +2,16 @@
 
 Streams also recompute on a short interval (`board/api.py`), so a change made by a slice that does not ping
 still reaches the screens within seconds; a ping only makes it immediate. Pings are fire-and-forget: a lost
-one costs at most one interval, never a wrong number.
+one costs at most one interval, never a wrong number. Handlers register the ping on their unit of work, so it
+goes out only once the change is committed.
 """
 
 from __future__ import annotations
 
 import logging
 
-from chassis.app import Runtime
+from chassis.broadcast import Broadcaster
+from chassis.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -19,9 +21,13 @@ def channel(school_id: str) -> str:
     return f"attendance-board:{school_id}"
 
 
-async def announce(runtime: Runtime, school_id: str) -> None:
-    """Tell the school's board streams (on every replica) that something changed."""
+def wake_board(uow: UnitOfWork, school_id: str) -> None:
+    """Once `uow` commits, tell the school's board streams (on every replica) that something changed."""
+    uow.after_commit(lambda: _announce(uow.broadcaster, school_id))
+
+
+async def _announce(broadcaster: Broadcaster, school_id: str) -> None:
     try:
-        await runtime.broadcaster.publish(channel(school_id), b"changed")
+        await broadcaster.publish(channel(school_id), b"changed")
     except Exception:
         log.warning("board ping failed; streams catch up at their next interval", exc_info=True)

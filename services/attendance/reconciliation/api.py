@@ -5,14 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from chassis.app import Runtime, RuntimeDep
 from chassis.auth import Principal, Role, require
+from chassis.http import Id, Paging
 from chassis.idempotency import respond_once
-from chassis.pagination import Page, PageParams, page_of, page_params
+from chassis.pagination import Page, page_of
 from chassis.problems import Forbidden, NotFound, Unprocessable
 from chassis.uow import UnitOfWork
 from services.attendance.domain.reconciliation import DayMark, DayStatus, parse_register_csv
@@ -22,12 +23,11 @@ from services.attendance.store import pair_cursor, parse_pair
 
 router = APIRouter(prefix="/attendance/v1", tags=["reconciliation"])
 
-Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
 MAX_CSV_BYTES = 2_000_000
 
-RegisterWriter = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.CLASS_TEACHER)]
-RegisterReader = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.CLASS_TEACHER, Role.DUTY_LEADER)]
-AlertReader = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.DUTY_LEADER)]
+AdminOrClassTeacher = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.CLASS_TEACHER)]
+AdminClassTeacherOrDutyLeader = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.CLASS_TEACHER, Role.DUTY_LEADER)]
+AdminOrDutyLeader = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.DUTY_LEADER)]
 
 
 class MarkIn(BaseModel):
@@ -109,7 +109,7 @@ async def _save(
 
 @router.put("/school-days/{day}/classes/{class_id}/register", response_model=RegisterSaved)
 async def put_register(
-    day: date, class_id: Id, body: RegisterIn, request: Request, runtime: RuntimeDep, principal: RegisterWriter
+    day: date, class_id: Id, body: RegisterIn, request: Request, runtime: RuntimeDep, principal: AdminOrClassTeacher
 ) -> JSONResponse:
     """BX-4: a class's register of a day (its class teacher or the school); children missing from a session
     already due are alerted at once, the others when their session's check falls due."""
@@ -129,7 +129,7 @@ async def upload_register(
     day: date,
     request: Request,
     runtime: RuntimeDep,
-    principal: RegisterWriter,
+    principal: AdminOrClassTeacher,
 ) -> JSONResponse:
     """BX-4: registers of several classes as CSV (`class_id,student_id,status`; present/absent or 出勤/缺勤).
     Every bad row is reported and nothing is saved until the whole file is right."""
@@ -156,8 +156,8 @@ async def get_register(
     day: date,
     class_id: Id,
     runtime: RuntimeDep,
-    principal: RegisterReader,
-    params: Annotated[PageParams, Depends(page_params)],
+    principal: AdminClassTeacherOrDutyLeader,
+    params: Paging,
 ) -> Page[MarkPublic]:
     """A class's stored register of a day, by student."""
     await _check_class(runtime, principal, class_id)
@@ -172,9 +172,9 @@ async def get_register(
 @router.get("/missing-from-session", response_model=Page[AlertPublic])
 async def list_alerts(
     runtime: RuntimeDep,
-    principal: AlertReader,
+    principal: AdminOrDutyLeader,
     day: Annotated[date, Query(alias="date")],
-    params: Annotated[PageParams, Depends(page_params)],
+    params: Paging,
 ) -> Page[AlertPublic]:
     """BX-4: the school's children alerted as at school but missing from a session, on a day."""
     after = parse_pair(params.after)

@@ -5,19 +5,20 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
-from chassis.pagination import Page, PageParams, page_of, page_params
+from chassis.http import Paging
+from chassis.pagination import Page, page_of
 from chassis.problems import NotFound
 from services.attendance.domain.sessions import SessionView
 from services.attendance.sessions import store
 
 router = APIRouter(prefix="/attendance/v1", tags=["sessions"])
 
-SchoolStaff = Annotated[
+AnyStaff = Annotated[
     Principal,
     require(Role.SCHOOL_ADMIN, Role.SERVICE_TEACHER, Role.DUTY_LEADER, Role.CLASS_TEACHER, Role.SUBJECT_TEACHER),
 ]
@@ -57,9 +58,9 @@ class SessionPublic(BaseModel):
 @router.get("/sessions", response_model=Page[SessionPublic])
 async def list_sessions(
     runtime: RuntimeDep,
-    principal: SchoolStaff,
+    principal: AnyStaff,
     day: Annotated[date, Query(alias="date")],
-    page: Annotated[PageParams, Depends(page_params)],
+    page: Paging,
 ) -> Page[SessionPublic]:
     """The caller's school's sessions of a day (school-local date), by session id."""
     async with runtime.db.sessions() as session:
@@ -69,7 +70,7 @@ async def list_sessions(
 
 
 @router.get("/sessions/{session_id}", response_model=SessionPublic)
-async def get_session(session_id: str, runtime: RuntimeDep, principal: SchoolStaff) -> SessionPublic:
+async def get_session(session_id: str, runtime: RuntimeDep, principal: AnyStaff) -> SessionPublic:
     """One session of the caller's school (404 for another school's, or a day it does not run)."""
     async with runtime.db.sessions() as session:
         view = await store.session_of(session, session_id=session_id, school_id=principal.school())

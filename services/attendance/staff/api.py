@@ -2,45 +2,36 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from chassis.app import Runtime, RuntimeDep
 from chassis.auth import Principal, Role, require
+from chassis.http import Body, DutyLeader, Id, Paging, ServiceTeacher
 from chassis.idempotency import respond_once
-from chassis.pagination import Page, PageParams, page_of, page_params
+from chassis.pagination import Page, page_of
 from chassis.problems import Forbidden, NotFound
 from chassis.uow import UnitOfWork
 from contracts.attendance.staff import FindingKind, IncidentKind, SignInStatus
 from services.attendance.domain.sessions import SessionView
 from services.attendance.domain.staff import ActivityRecord, is_half_session
-from services.attendance.live.handlers import announce
 from services.attendance.sessions.store import session_of
 from services.attendance.staff import handlers, store
 from services.attendance.store import pair_cursor, parse_pair
 
 router = APIRouter(prefix="/attendance/v1", tags=["staff"])
 
-Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
 Text = Annotated[str, Field(max_length=2000)]
 Note = Annotated[str | None, Field(None, max_length=2000, description="kept by the school, never published")]
 
-ServiceTeacher = Annotated[Principal, require(Role.SERVICE_TEACHER)]
-DutyLeader = Annotated[Principal, require(Role.DUTY_LEADER)]
-IncidentReporter = Annotated[Principal, require(Role.DUTY_LEADER, Role.SCHOOL_ADMIN)]
-SheetReader = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.DUTY_LEADER, Role.SERVICE_TEACHER)]
-RollReader = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.DUTY_LEADER)]
-
-
-class Body(BaseModel):
-    """Request bodies refuse unknown fields, so a typo is a 422 rather than silently ignored."""
-
-    model_config = ConfigDict(extra="forbid")
+AdminOrDutyLeader = Annotated[Principal, require(Role.DUTY_LEADER, Role.SCHOOL_ADMIN)]
+AdminDutyLeaderOrServiceTeacher = Annotated[
+    Principal, require(Role.SCHOOL_ADMIN, Role.DUTY_LEADER, Role.SERVICE_TEACHER)
+]
 
 
 class SignInPublic(BaseModel):
@@ -61,7 +52,7 @@ class ActivityRecordCreate(Body):
 
     place: Annotated[str, Field(max_length=200)] = ""
     content: Text = ""
-    student_ids: Annotated[list[Id], Field(max_length=500)] = []
+    student_ids: Annotated[list[Id], Field(max_length=500)] = Field(default=[])
     effect: Text = ""
 
 
@@ -88,7 +79,7 @@ class PatrolCreate(Body):
     teacher_present: bool
     activity_running: bool
     rules_followed: bool
-    findings: Annotated[list[FindingKind], Field(max_length=20)] = []
+    findings: Annotated[list[FindingKind], Field(max_length=20)] = Field(default=[])
     note: Note
 
 
@@ -158,20 +149,6 @@ async def _session(runtime: Runtime, principal: Principal, session_id: str, *, o
     return view
 
 
-async def _once(
-    request: Request,
-    runtime: Runtime,
-    principal: Principal,
-    body: dict[str, Any],
-    school_id: str,
-    act: Callable[[UnitOfWork], Awaitable[tuple[int, Any]]],
-) -> JSONResponse:
-    """Run the command once per Idempotency-Key, then wake the school's live boards."""
-    response = await respond_once(runtime, request, principal, body, act)
-    await announce(runtime, school_id)
-    return response
-
-
 @router.post(
     "/sessions/{session_id}/teacher-sign-in",
     status_code=201,
@@ -186,7 +163,7 @@ async def sign_in(session_id: str, request: Request, runtime: RuntimeDep, princi
         row, created = await handlers.sign_in_teacher(uow, view, principal.subject)
         return (201 if created else 200), _dump(SignInPublic, row)
 
-    return await _once(request, runtime, principal, {"session_id": session_id}, view.school_id, act)
+    return await respond_once(runtime, request, principal, {"session_id": session_id}, act)
 
 
 @router.put(
@@ -205,7 +182,7 @@ async def file_activity_record(
         row, changed = await handlers.file_activity_record(uow, view, principal.subject, record)
         return (201 if changed and row.revision == 1 else 200), _dump(ActivityRecordPublic, row)
 
-    return await _once(request, runtime, principal, body.model_dump(mode="json"), view.school_id, act)
+    return await respond_once(runtime, request, principal, body.model_dump(mode="json"), act)
 
 
 @router.post("/sessions/{session_id}/patrols", status_code=201, response_model=PatrolPublic)
@@ -223,12 +200,12 @@ async def record_patrol(
         row = await handlers.record_patrol(uow, view, staff_id, principal.subject, answers)
         return 201, _dump(PatrolPublic, row)
 
-    return await _once(request, runtime, principal, body.model_dump(mode="json"), view.school_id, act)
+    return await respond_once(runtime, request, principal, body.model_dump(mode="json"), act)
 
 
 @router.post("/sessions/{session_id}/incidents", status_code=201, response_model=IncidentPublic)
 async def report_incident(
-    session_id: str, body: IncidentCreate, request: Request, runtime: RuntimeDep, principal: IncidentReporter
+    session_id: str, body: IncidentCreate, request: Request, runtime: RuntimeDep, principal: AdminOrDutyLeader
 ) -> JSONResponse:
     """AT-10/ST-3: a duty leader or the school reports a safety incident or dereliction of duty in a session."""
     view = await _session(runtime, principal, session_id, own=False)
@@ -238,11 +215,11 @@ async def report_incident(
         row = await handlers.report_incident(uow, view, staff_id, body.kind, principal.subject, body.note)
         return 201, _dump(IncidentPublic, row)
 
-    return await _once(request, runtime, principal, body.model_dump(mode="json"), view.school_id, act)
+    return await respond_once(runtime, request, principal, body.model_dump(mode="json"), act)
 
 
 @router.get("/sessions/{session_id}/staff", response_model=StaffSheet)
-async def staff_sheet(session_id: str, runtime: RuntimeDep, principal: SheetReader) -> StaffSheet:
+async def staff_sheet(session_id: str, runtime: RuntimeDep, principal: AdminDutyLeaderOrServiceTeacher) -> StaffSheet:
     """The session's staff sheet: the school and its duty leaders see any session, a teacher only their own."""
     view = await _session(runtime, principal, session_id, own=True)
     async with runtime.db.sessions() as session:
@@ -267,9 +244,9 @@ async def staff_sheet(session_id: str, runtime: RuntimeDep, principal: SheetRead
 @router.get("/teacher-sign-ins", response_model=Page[SignInPublic])
 async def roll_sheet(
     runtime: RuntimeDep,
-    principal: RollReader,
+    principal: AdminOrDutyLeader,
     day: Annotated[date, Query(alias="date")],
-    params: Annotated[PageParams, Depends(page_params)],
+    params: Paging,
 ) -> Page[SignInPublic]:
     """AT-9: the school's roll sheet of teachers (点名表) for a day: every judged sign-in, by session."""
     async with runtime.db.sessions() as session:

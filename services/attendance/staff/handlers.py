@@ -20,6 +20,7 @@ from contracts.attendance.staff import (
 from services.attendance.domain import patrol as patrol_rules
 from services.attendance.domain import staff as rules
 from services.attendance.domain.sessions import SessionView
+from services.attendance.live.handlers import wake_board
 from services.attendance.staff import store
 
 TEACHER, DEADLINE = "teacher", "deadline"
@@ -62,6 +63,7 @@ async def _judge(uow: UnitOfWork, view: SessionView, staff_id: str, values: dict
     }
     if not await store.insert_sign_in(uow.session, row):
         return False
+    wake_board(uow, view.school_id)
     await uow.publish(
         TeacherSignedIn(
             **session_facts(view, staff_id),
@@ -140,6 +142,7 @@ async def file_activity_record(
         setattr(row, name, value)
     row.complete, row.missing, row.revision, row.filed_at = not missing, missing, row.revision + 1, uow.clock.now()
     await uow.session.flush()
+    wake_board(uow, view.school_id)
     await uow.publish(
         ActivityRecordFiled(
             **session_facts(view, staff_id),
@@ -192,6 +195,7 @@ async def record_patrol(
     )
     uow.session.add(row)
     await uow.session.flush()
+    wake_board(uow, view.school_id)
     await uow.publish(
         PatrolFindingRecorded(
             **session_facts(view, staff_id),
@@ -231,6 +235,7 @@ async def report_incident(
     )
     uow.session.add(row)
     await uow.session.flush()
+    wake_board(uow, view.school_id)
     await uow.publish(
         StaffIncidentReported(
             **session_facts(view, staff_id),

@@ -13,13 +13,12 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from chassis.app import RuntimeDep
+from chassis.http import Body, Id, SchoolAdmin, once
 from chassis.problems import NotFound
 from chassis.uow import UnitOfWork
 from services.enrollment.allocation import handlers as runs
 from services.enrollment.allocation import store
 from services.enrollment.store import in_school
-from services.enrollment.web.handlers import once
-from services.enrollment.web.schemas import Body, Id, SchoolAdmin
 
 router = APIRouter(prefix="/enrollment/v1", tags=["applications"])
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
-from chassis.pagination import Page, PageParams, page_of, page_params
+from chassis.http import Body, Guardian, Id, Paging, Reason, once
+from chassis.pagination import Page, page_of
 from chassis.problems import NotFound
 from chassis.uow import UnitOfWork
 from contracts.enrollment import ProgramKind
@@ -25,14 +26,10 @@ from services.enrollment import store as roster
 from services.enrollment.applications import handlers, store
 from services.enrollment.domain.workflow import Action, Stage
 from services.enrollment.places import store as places_store
-from services.enrollment.web.handlers import once
-from services.enrollment.web.schemas import Body, Id, Reason
 
 router = APIRouter(prefix="/enrollment/v1", tags=["applications"])
 
-Participant = Annotated[Principal, require(Role.GUARDIAN, Role.CLASS_TEACHER, Role.SCHOOL_ADMIN)]
-Guardian = Annotated[Principal, require(Role.GUARDIAN)]
-Paging = Annotated[PageParams, Depends(page_params)]
+AdminClassTeacherOrGuardian = Annotated[Principal, require(Role.GUARDIAN, Role.CLASS_TEACHER, Role.SCHOOL_ADMIN)]
 
 
 class ApplicationCreate(Body):
@@ -212,7 +209,11 @@ def _plain_step(path: str, action: Action, doc: str) -> None:
     """Register `POST /applications/{id}/<path>`: a step that needs nothing but the caller."""
 
     async def route(
-        application_id: str, body: Nothing, request: Request, runtime: RuntimeDep, principal: Participant
+        application_id: str,
+        body: Nothing,
+        request: Request,
+        runtime: RuntimeDep,
+        principal: AdminClassTeacherOrGuardian,
     ) -> JSONResponse:
         return await _step(request, runtime, principal, application_id, action, body)
 
@@ -224,7 +225,11 @@ def _reasoned_step(path: str, action: Action, doc: str) -> None:
     """Register `POST /applications/{id}/<path>`: a step that must give a reason (the guardian is told)."""
 
     async def route(
-        application_id: str, body: ReasonGiven, request: Request, runtime: RuntimeDep, principal: Participant
+        application_id: str,
+        body: ReasonGiven,
+        request: Request,
+        runtime: RuntimeDep,
+        principal: AdminClassTeacherOrGuardian,
     ) -> JSONResponse:
         return await _step(request, runtime, principal, application_id, action, body, reason=body.reason)
 
@@ -246,7 +251,11 @@ _reasoned_step("withdrawal/refusal", Action.REFUSE_WITHDRAWAL, "EN-2: the school
 
 @router.post("/applications/{application_id}/withdrawal", response_model=ApplicationPublic)
 async def post_withdrawal(
-    application_id: str, body: WithdrawalCreate, request: Request, runtime: RuntimeDep, principal: Participant
+    application_id: str,
+    body: WithdrawalCreate,
+    request: Request,
+    runtime: RuntimeDep,
+    principal: AdminClassTeacherOrGuardian,
 ) -> JSONResponse:
     """EN-2: the guardian asks in writing to withdraw, giving the policy's notice (→ WithdrawalRequested)."""
     return await _step(
@@ -279,7 +288,9 @@ async def post_decline(body: DeclineCreate, request: Request, runtime: RuntimeDe
 
 
 @router.get("/applications/{application_id}", response_model=ApplicationPublic)
-async def get_application(application_id: str, runtime: RuntimeDep, principal: Participant) -> ApplicationPublic:
+async def get_application(
+    application_id: str, runtime: RuntimeDep, principal: AdminClassTeacherOrGuardian
+) -> ApplicationPublic:
     """EN-1: an application with every step (who, when, why), for the child's guardians, class teacher, school."""
     async with runtime.db.sessions() as session:
         application = await roster.in_school(
@@ -294,7 +305,7 @@ async def get_application(application_id: str, runtime: RuntimeDep, principal: P
 @router.get("/applications", response_model=Page[ApplicationSummary])
 async def get_applications(
     runtime: RuntimeDep,
-    principal: Participant,
+    principal: AdminClassTeacherOrGuardian,
     page: Paging,
     term_id: Annotated[str | None, Query(max_length=64)] = None,
     step: Stage | None = None,

@@ -10,27 +10,25 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import AfterValidator, BaseModel, Field
 
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
 from chassis.clock import school_today
-from chassis.pagination import Page, PageParams, page_of, page_params
+from chassis.http import Body, Create, Id, Paging, Reason, SchoolAdmin, dump, once
+from chassis.pagination import Page, page_of
 from chassis.problems import NotFound, Unprocessable
 from chassis.uow import UnitOfWork
 from contracts.enrollment import FeeKind
 from contracts.fees import plan_in_force
 from services.enrollment import store as roster
 from services.enrollment.fees import handlers, store
-from services.enrollment.web.handlers import once
-from services.enrollment.web.schemas import Body, Create, Id, Reason, SchoolAdmin, dump
 
 router = APIRouter(prefix="/enrollment/v1", tags=["fees"])
 
-Pages = Annotated[PageParams, Depends(page_params)]
-FeeReader = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.GUARDIAN)]
+AdminOrGuardian = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.GUARDIAN)]
 # Strict: money and counts are whole numbers in JSON; 2.3 (yuan, not fen) or "230" is refused, never coerced.
 WholeNumber = Annotated[int, Field(strict=True)]
 
@@ -150,7 +148,9 @@ async def put_fee_plan(
 
 
 @router.get("/programs/{program_id}/fee-plans", response_model=Page[FeePlanPublic])
-async def get_fee_plans(program_id: str, runtime: RuntimeDep, principal: FeeReader, page: Pages) -> Page[FeePlanPublic]:
+async def get_fee_plans(
+    program_id: str, runtime: RuntimeDep, principal: AdminOrGuardian, page: Paging
+) -> Page[FeePlanPublic]:
     """A program's fee plan settings (EN-7): every one for the admin; for a guardian, those in force or scheduled."""
     school_id = principal.school()
     after = _version_cursor(page.after)
@@ -196,7 +196,7 @@ async def post_fee_waiver(
 
 @router.get("/students/{student_id}/fee-waivers", response_model=Page[FeeWaiverPublic])
 async def get_fee_waivers(
-    student_id: str, runtime: RuntimeDep, principal: FeeReader, page: Pages
+    student_id: str, runtime: RuntimeDep, principal: AdminOrGuardian, page: Paging
 ) -> Page[FeeWaiverPublic]:
     """A child's fee waivers (EN-7): the school sees its records; a guardian their own child's, without reasons."""
     school_id = principal.school()

@@ -12,13 +12,12 @@ from pydantic import BaseModel
 
 from chassis.app import RuntimeDep
 from chassis.clock import school_today
+from chassis.http import Body, SchoolAdmin, dump, once
 from chassis.problems import NotFound, Problem, Unprocessable
 from chassis.uow import UnitOfWork
 from services.enrollment.domain.imports import Kind, column_docs
 from services.enrollment.imports import handlers, store
 from services.enrollment.imports.handlers import CSV, MEDIA_TYPES, XLSX
-from services.enrollment.web.handlers import once
-from services.enrollment.web.schemas import Body, SchoolAdmin, dump
 
 router = APIRouter(prefix="/enrollment/v1", tags=["imports"])
 

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.app import RuntimeDep
-from chassis.auth import Principal, Role
+from chassis.auth import Principal, Role, require
 from chassis.clock import school_today
+from chassis.http import SchoolAdmin, dump, once
 from chassis.problems import Forbidden, NotFound, Unprocessable
 from chassis.uow import UnitOfWork
 from services.enrollment import store as shared
@@ -25,8 +26,9 @@ from services.enrollment.pickups.schemas import (
     WalkHomeSet,
 )
 from services.enrollment.setup.store import class_teacher_of
-from services.enrollment.web.handlers import once
-from services.enrollment.web.schemas import GuardianOrAdmin, RosterReader, SchoolAdmin, dump
+
+AdminClassTeacherOrGuardian = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.CLASS_TEACHER, Role.GUARDIAN)]
+GuardianOrAdmin = Annotated[Principal, require(Role.GUARDIAN, Role.SCHOOL_ADMIN)]
 
 router = APIRouter(prefix="/enrollment/v1", tags=["roster"])
 
@@ -49,7 +51,7 @@ async def visible_student(
 
 
 @router.get("/students/{student_id}/pickups", response_model=PickupsPublic)
-async def get_pickups(student_id: str, runtime: RuntimeDep, principal: RosterReader) -> PickupsPublic:
+async def get_pickups(student_id: str, runtime: RuntimeDep, principal: AdminClassTeacherOrGuardian) -> PickupsPublic:
     """BX-2/AT-5: who may collect the child, who must never, and the walk-home permission."""
     async with runtime.db.sessions() as session:
         await visible_student(session, principal, student_id)

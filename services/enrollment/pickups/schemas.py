@@ -7,7 +7,11 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from services.enrollment.web.schemas import Body, Create, Id, Name, Relation
+from chassis.http import Body, Create, Id, Name
+
+Relation = Annotated[
+    str, Field(min_length=1, max_length=32, description="母亲, 父亲, 祖父母, … as the school records it")
+]
 
 Credential = Annotated[
     str, Field(min_length=1, max_length=128, description="card/QR/face id reference the kiosk reports")

@@ -6,26 +6,23 @@ Only an admin of the club's school changes or reads places; another school's clu
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from chassis.app import RuntimeDep
+from chassis.http import Body, Id, Paging, SchoolAdmin, once
 from chassis.idempotency import respond_once
-from chassis.pagination import Page, PageParams, page_of, page_params
+from chassis.pagination import Page, page_of
 from chassis.problems import NotFound
 from chassis.uow import UnitOfWork
 from services.enrollment.places import handlers as places
 from services.enrollment.places import store
 from services.enrollment.store import program_in_school
-from services.enrollment.web.handlers import once
-from services.enrollment.web.schemas import Body, Id, SchoolAdmin
 
 router = APIRouter(prefix="/enrollment/v1", tags=["applications"])
-
-Paging = Annotated[PageParams, Depends(page_params)]
 
 
 class PlaceCreate(Body):

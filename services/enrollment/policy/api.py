@@ -10,25 +10,24 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
-from chassis.pagination import Page, PageParams, page_of, page_params
+from chassis.http import Body, DistrictOperator, Paging, SchoolAdmin, once
+from chassis.pagination import Page, page_of
 from chassis.problems import Forbidden, NotFound, Unprocessable
 from chassis.uow import UnitOfWork
 from contracts.policy import PolicySettings
 from services.enrollment.policy import handlers, store
 from services.enrollment.store import School
-from services.enrollment.web.handlers import once
-from services.enrollment.web.schemas import Body, DistrictOperator, SchoolAdmin
 
 router = APIRouter(prefix="/enrollment/v1/policy-profiles", tags=["policy"])
 
-ProfileReader = Annotated[
+AnyStaffOrDistrictOperator = Annotated[
     Principal,
     require(
         Role.SCHOOL_ADMIN,
@@ -39,8 +38,7 @@ ProfileReader = Annotated[
         Role.DISTRICT_OPERATOR,
     ),
 ]
-AuditReader = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.DISTRICT_OPERATOR)]
-Paging = Annotated[PageParams, Depends(page_params)]
+AdminOrDistrictOperator = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.DISTRICT_OPERATOR)]
 SchoolQuery = Annotated[str | None, Query(max_length=64, description="district operators name the school")]
 SETTINGS_DOC = "fields of PolicySettings (contracts/policy.py); PL-2 checks ranges and cross-field rules"
 
@@ -177,7 +175,7 @@ async def put_school_overrides(
 async def get_in_force(
     on: Annotated[date, Query(description="the day (the school's local date)")],
     runtime: RuntimeDep,
-    principal: ProfileReader,
+    principal: AnyStaffOrDistrictOperator,
     school_id: SchoolQuery = None,
 ) -> InForcePublic:
     """PL-1: the school's resolved settings in force on a day."""
@@ -189,7 +187,7 @@ async def get_in_force(
 
 @router.get("/history", response_model=Page[ResolvedPublic])
 async def get_history(
-    runtime: RuntimeDep, principal: ProfileReader, page: Paging, school_id: SchoolQuery = None
+    runtime: RuntimeDep, principal: AnyStaffOrDistrictOperator, page: Paging, school_id: SchoolQuery = None
 ) -> Page[ResolvedPublic]:
     """PL-1: the school's resolved change points as last published, oldest first (cursor: a date)."""
     after = _date_cursor(page.after)
@@ -214,7 +212,7 @@ async def get_district_defaults(
 
 @router.get("/audit", response_model=Page[AuditPublic])
 async def get_audit(
-    runtime: RuntimeDep, principal: AuditReader, page: Paging, school_id: SchoolQuery = None
+    runtime: RuntimeDep, principal: AdminOrDistrictOperator, page: Paging, school_id: SchoolQuery = None
 ) -> Page[AuditPublic]:
     """PL-2: profile changes, oldest first: a school's with its district's, or (operators) the whole district's."""
     try:

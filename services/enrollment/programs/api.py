@@ -9,13 +9,14 @@ from __future__ import annotations
 from datetime import date, time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
-from chassis.pagination import Page, PageParams, page_of, page_params
+from chassis.http import Body, Id, Name, Paging, SchoolAdmin, once
+from chassis.pagination import Page, page_of
 from chassis.problems import NotFound
 from chassis.uow import UnitOfWork
 from contracts.enrollment import ProgramKind
@@ -23,12 +24,10 @@ from services.enrollment.places.store import counts_by_program
 from services.enrollment.programs import handlers
 from services.enrollment.programs.store import programs_page
 from services.enrollment.store import Program, program_in_school
-from services.enrollment.web.handlers import once
-from services.enrollment.web.schemas import Body, Id, Name, SchoolAdmin
 
 router = APIRouter(prefix="/enrollment/v1", tags=["programs"])
 
-SchoolMember = Annotated[
+AnyStaffOrGuardian = Annotated[
     Principal,
     require(
         Role.SCHOOL_ADMIN,
@@ -39,7 +38,6 @@ SchoolMember = Annotated[
         Role.GUARDIAN,
     ),
 ]
-Paging = Annotated[PageParams, Depends(page_params)]
 Grade = Annotated[int, Field(ge=1, le=9)]
 
 
@@ -171,7 +169,7 @@ async def post_cancellation(
 @router.get("/programs", response_model=Page[ProgramPublic])
 async def get_programs(
     runtime: RuntimeDep,
-    principal: SchoolMember,
+    principal: AnyStaffOrGuardian,
     page: Paging,
     term_id: Annotated[str | None, Query(max_length=64)] = None,
     kind: ProgramKind | None = None,
@@ -191,7 +189,7 @@ async def get_programs(
 
 
 @router.get("/programs/{program_id}", response_model=ProgramPublic)
-async def get_program(program_id: str, runtime: RuntimeDep, principal: SchoolMember) -> ProgramPublic:
+async def get_program(program_id: str, runtime: RuntimeDep, principal: AnyStaffOrGuardian) -> ProgramPublic:
     """One program of the caller's school."""
     async with runtime.db.sessions() as session:
         program = await program_in_school(session, school_id=principal.school(), program_id=program_id)

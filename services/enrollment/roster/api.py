@@ -5,17 +5,18 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
 from chassis.clock import school_today
-from chassis.pagination import Page, PageParams, page_of, page_params
+from chassis.http import DistrictOperator, Guardian, Paging, SchoolAdmin, dump, once
+from chassis.pagination import Page, page_of
 from chassis.problems import Forbidden, NotFound
 from chassis.uow import UnitOfWork
 from services.enrollment import store as shared
-from services.enrollment.pickups.api import visible_student
+from services.enrollment.pickups.api import AdminClassTeacherOrGuardian, GuardianOrAdmin, visible_student
 from services.enrollment.roster import handlers, store
 from services.enrollment.roster.schemas import (
     ClassCreate,
@@ -34,14 +35,10 @@ from services.enrollment.roster.schemas import (
     TransferCreate,
 )
 from services.enrollment.setup.store import class_teacher_of
-from services.enrollment.web.handlers import once
-from services.enrollment.web.schemas import DistrictOperator, GuardianOrAdmin, RosterReader, SchoolAdmin, dump
 
 router = APIRouter(prefix="/enrollment/v1", tags=["roster"])
 
-Guardian = Annotated[Principal, require(Role.GUARDIAN)]
-StaffReader = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.CLASS_TEACHER)]
-Pages = Annotated[PageParams, Depends(page_params)]
+AdminOrClassTeacher = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.CLASS_TEACHER)]
 
 
 def _today(runtime: RuntimeDep) -> date:
@@ -79,7 +76,7 @@ async def post_class(body: ClassCreate, request: Request, runtime: RuntimeDep, p
 
 
 @router.get("/classes", response_model=Page[ClassPublic])
-async def get_classes(runtime: RuntimeDep, principal: SchoolAdmin, page: Pages) -> Page[ClassPublic]:
+async def get_classes(runtime: RuntimeDep, principal: SchoolAdmin, page: Paging) -> Page[ClassPublic]:
     """The caller's school's classes by id."""
     async with runtime.db.sessions() as session:
         rows = await store.classes_page(session, school_id=principal.school(), after=page.after, limit=page.limit + 1)
@@ -110,8 +107,8 @@ async def post_student(
 @router.get("/students", response_model=Page[StudentPublic])
 async def get_students(
     runtime: RuntimeDep,
-    principal: StaffReader,
-    page: Pages,
+    principal: AdminOrClassTeacher,
+    page: Paging,
     class_id: Annotated[str | None, Query(max_length=64, description="only this class")] = None,
     status: Annotated[Literal["active", "left"] | None, Query(description="only students with this status")] = None,
 ) -> Page[StudentPublic]:
@@ -134,7 +131,7 @@ async def get_students(
 
 
 @router.get("/students/{student_id}", response_model=StudentPublic)
-async def get_student(student_id: str, runtime: RuntimeDep, principal: RosterReader) -> dict[str, Any]:
+async def get_student(student_id: str, runtime: RuntimeDep, principal: AdminClassTeacherOrGuardian) -> dict[str, Any]:
     """A child of the caller's school; a guardian sees only their own children, a class teacher their class."""
     async with runtime.db.sessions() as session:
         student, guardian_ids = await visible_student(session, principal, student_id)
@@ -222,7 +219,7 @@ async def get_guardian(guardian_id: str, runtime: RuntimeDep, principal: Guardia
 
 
 @router.get("/me/children", response_model=Page[StudentPublic])
-async def get_my_children(runtime: RuntimeDep, principal: Guardian, page: Pages) -> Page[StudentPublic]:
+async def get_my_children(runtime: RuntimeDep, principal: Guardian, page: Paging) -> Page[StudentPublic]:
     """The calling guardian's own children."""
     async with runtime.db.sessions() as session:
         rows = await store.children_page(

@@ -7,9 +7,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
+from chassis.http import Body, Create, Id, Name
 from contracts.enrollment import PriorityGroup
 from services.enrollment.domain import roster
-from services.enrollment.web.schemas import Body, Create, Id, Name, Relation
+from services.enrollment.pickups.schemas import Relation
 
 
 class SchoolCreate(Create):

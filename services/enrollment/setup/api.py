@@ -9,12 +9,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
-from chassis.pagination import Page, PageParams, page_of, page_params
+from chassis.http import Body, Paging, SchoolAdmin, dump, once
+from chassis.pagination import Page, page_of
 from chassis.problems import NotFound
 from chassis.uow import UnitOfWork
 from services.enrollment import store as roster
@@ -40,16 +41,13 @@ from services.enrollment.setup.schemas import (
     TermFields,
     TermPublic,
 )
-from services.enrollment.web.handlers import once
-from services.enrollment.web.schemas import Body, SchoolAdmin, dump
 
 router = APIRouter(prefix="/enrollment/v1", tags=["setup"])
 
-SchoolStaff = Annotated[
+AnyStaff = Annotated[
     Principal,
     require(Role.SCHOOL_ADMIN, Role.CLASS_TEACHER, Role.SERVICE_TEACHER, Role.SUBJECT_TEACHER, Role.DUTY_LEADER),
 ]
-Paging = Annotated[PageParams, Depends(page_params)]
 
 
 def _dates(body: TermFields) -> TermDates:
@@ -95,7 +93,7 @@ async def put_term(
 
 
 @router.get("/terms", response_model=Page[TermPublic])
-async def get_terms(runtime: RuntimeDep, principal: SchoolStaff, page: Paging) -> Page[dict[str, Any]]:
+async def get_terms(runtime: RuntimeDep, principal: AnyStaff, page: Paging) -> Page[dict[str, Any]]:
     """The caller's school's terms, by id."""
     async with runtime.db.sessions() as session:
         rows = await store.page_in_school(
@@ -118,7 +116,7 @@ async def _term_of(runtime: RuntimeDep, principal: Principal, term_id: str) -> s
 
 
 @router.get("/terms/{term_id}", response_model=TermPublic)
-async def get_term(term_id: str, runtime: RuntimeDep, principal: SchoolStaff) -> dict[str, Any]:
+async def get_term(term_id: str, runtime: RuntimeDep, principal: AnyStaff) -> dict[str, Any]:
     """A term of the caller's school."""
     return _term(await _term_of(runtime, principal, term_id))
 
@@ -127,7 +125,7 @@ async def get_term(term_id: str, runtime: RuntimeDep, principal: SchoolStaff) ->
 async def get_term_calendar(
     term_id: str,
     runtime: RuntimeDep,
-    principal: SchoolStaff,
+    principal: AnyStaff,
     first: Annotated[date | None, Query(alias="from", description="first day (default: the term's start)")] = None,
     last: Annotated[date | None, Query(alias="to", description="last day (default: the term's end)")] = None,
 ) -> TermCalendar:
@@ -168,7 +166,7 @@ async def put_band(
 
 
 @router.get("/grade-bands", response_model=Page[BandPublic])
-async def get_bands(runtime: RuntimeDep, principal: SchoolStaff, page: Paging) -> Page[BandPublic]:
+async def get_bands(runtime: RuntimeDep, principal: AnyStaff, page: Paging) -> Page[BandPublic]:
     """The caller's school's grade bands, by id."""
     async with runtime.db.sessions() as session:
         rows = await store.page_in_school(
@@ -216,7 +214,7 @@ async def put_room(
 
 
 @router.get("/rooms", response_model=Page[RoomPublic])
-async def get_rooms(runtime: RuntimeDep, principal: SchoolStaff, page: Paging) -> Page[RoomPublic]:
+async def get_rooms(runtime: RuntimeDep, principal: AnyStaff, page: Paging) -> Page[RoomPublic]:
     """The caller's school's rooms, by id."""
     async with runtime.db.sessions() as session:
         rows = await store.page_in_school(
@@ -264,7 +262,7 @@ async def put_staff(
 
 
 @router.get("/staff", response_model=Page[StaffPublic])
-async def get_staff_list(runtime: RuntimeDep, principal: SchoolStaff, page: Paging) -> Page[StaffPublic]:
+async def get_staff_list(runtime: RuntimeDep, principal: AnyStaff, page: Paging) -> Page[StaffPublic]:
     """The caller's school's staff, by id."""
     async with runtime.db.sessions() as session:
         rows = await store.page_in_school(
@@ -280,7 +278,7 @@ async def get_staff_list(runtime: RuntimeDep, principal: SchoolStaff, page: Pagi
 
 
 @router.get("/staff/{staff_id}", response_model=StaffPublic)
-async def get_staff(staff_id: str, runtime: RuntimeDep, principal: SchoolStaff) -> StaffPublic:
+async def get_staff(staff_id: str, runtime: RuntimeDep, principal: AnyStaff) -> StaffPublic:
     """A member of the caller's school's staff."""
     async with runtime.db.sessions() as session:
         staff = await store.staff_in_school(session, school_id=principal.school(), staff_id=staff_id)
@@ -310,7 +308,7 @@ async def _class_of(runtime: RuntimeDep, principal: Principal, class_id: str) ->
 
 
 @router.get("/classes/{class_id}/class-teacher", response_model=ClassTeacherPublic)
-async def get_class_teacher(class_id: str, runtime: RuntimeDep, principal: SchoolStaff) -> ClassTeacherPublic:
+async def get_class_teacher(class_id: str, runtime: RuntimeDep, principal: AnyStaff) -> ClassTeacherPublic:
     """The class teacher of a class of the caller's school."""
     await _class_of(runtime, principal, class_id)
     async with runtime.db.sessions() as session:
@@ -336,9 +334,7 @@ async def post_teaching(
 
 
 @router.get("/classes/{class_id}/teachings", response_model=Page[TeachingPublic])
-async def get_teachings(
-    class_id: str, runtime: RuntimeDep, principal: SchoolStaff, page: Paging
-) -> Page[TeachingPublic]:
+async def get_teachings(class_id: str, runtime: RuntimeDep, principal: AnyStaff, page: Paging) -> Page[TeachingPublic]:
     """Who teaches which subject to a class of the caller's school (cursor `staff_id|school_subject`)."""
     await _class_of(runtime, principal, class_id)
     async with runtime.db.sessions() as session:

@@ -7,8 +7,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
+from chassis.http import Body, Id, Name
 from contracts.enrollment import DayKind, StaffRole
-from services.enrollment.web.schemas import Body, Id, Name
 
 Days = Annotated[list[date], Field(max_length=366)]
 Subject = Annotated[str, Field(min_length=1, max_length=50)]

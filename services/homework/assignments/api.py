@@ -6,16 +6,17 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from chassis.app import RuntimeDep
-from chassis.pagination import Page, PageParams, page_of, page_params
+from chassis.http import Body, Paging, SubjectTeacher, once
+from chassis.pagination import Page, page_of
 from chassis.problems import NotFound, Unprocessable
 from chassis.uow import UnitOfWork
 from services.homework.assignments import handlers, store
 from services.homework.assignments.schemas import AssignmentBody, AssignmentPublic
-from services.homework.reference.schemas import Body, Staff, SubjectTeacher, day_cursor, once
+from services.homework.reference.schemas import TeacherOrAdmin, day_cursor
 from services.homework.reference.store import class_for
 
 router = APIRouter(prefix="/homework/v1", tags=["homework"])
@@ -92,7 +93,7 @@ async def withdraw_homework(
 
 
 @router.get("/assignments/{assignment_id}", response_model=AssignmentPublic)
-async def get_assignment(assignment_id: str, runtime: RuntimeDep, principal: Staff) -> AssignmentPublic:
+async def get_assignment(assignment_id: str, runtime: RuntimeDep, principal: TeacherOrAdmin) -> AssignmentPublic:
     """One assignment of a class the caller may see."""
     async with runtime.db.sessions() as session:
         row = await session.get(store.Assignment, assignment_id)
@@ -106,8 +107,8 @@ async def get_assignment(assignment_id: str, runtime: RuntimeDep, principal: Sta
 async def list_assignments(
     class_id: str,
     runtime: RuntimeDep,
-    principal: Staff,
-    page: Annotated[PageParams, Depends(page_params)],
+    principal: TeacherOrAdmin,
+    page: Paging,
     first: Annotated[date, Query(alias="from")],
     last: Annotated[date, Query(alias="to")],
 ) -> Page[AssignmentPublic]:

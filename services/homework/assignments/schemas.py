@@ -8,10 +8,10 @@ from typing import Annotated
 from pydantic import BaseModel, Field
 
 from chassis.auth import Principal
+from chassis.http import Body, Id
 from contracts.homework import HomeworkKind, Tier, WrittenLayer
 from services.homework.assignments import handlers
 from services.homework.domain import caps
-from services.homework.reference.schemas import Body, Id
 
 
 class AssignmentBody(Body):

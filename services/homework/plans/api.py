@@ -10,12 +10,13 @@ from fastapi.responses import JSONResponse
 
 from chassis.app import RuntimeDep
 from chassis.auth import Role
+from chassis.http import once
 from chassis.problems import NotFound
 from chassis.uow import UnitOfWork
 from services.homework.plans.handlers import publish_plan
 from services.homework.plans.schemas import PlanBody, PlanView
 from services.homework.plans.store import plan_view
-from services.homework.reference.schemas import ClassCoordinator, StaffOrGuardian, once
+from services.homework.reference.schemas import ClassTeacherOrAdmin, TeacherAdminOrGuardian
 from services.homework.reference.store import class_for
 
 router = APIRouter(prefix="/homework/v1", tags=["homework"])
@@ -23,7 +24,7 @@ router = APIRouter(prefix="/homework/v1", tags=["homework"])
 
 @router.post("/classes/{class_id}/plans", status_code=201, response_model=PlanView)
 async def publish_weekly_plan(
-    class_id: str, body: PlanBody, request: Request, runtime: RuntimeDep, principal: ClassCoordinator
+    class_id: str, body: PlanBody, request: Request, runtime: RuntimeDep, principal: ClassTeacherOrAdmin
 ) -> JSONResponse:
     """HW-8: publish (or re-publish, as a new version) the class's plan for a week; guardians are told."""
 
@@ -44,7 +45,9 @@ async def publish_weekly_plan(
 
 
 @router.get("/classes/{class_id}/plans/{week_start}", response_model=PlanView)
-async def get_weekly_plan(week_start: date, class_id: str, runtime: RuntimeDep, principal: StaffOrGuardian) -> PlanView:
+async def get_weekly_plan(
+    week_start: date, class_id: str, runtime: RuntimeDep, principal: TeacherAdminOrGuardian
+) -> PlanView:
     """HW-8: the latest published plan of a week, and what changed since it was published."""
     async with runtime.db.sessions() as session:
         await class_for(session, principal, class_id)

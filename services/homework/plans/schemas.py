@@ -7,9 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from chassis.http import SchoolDate
+from chassis.http import Body, SchoolDate
 from contracts.homework import HomeworkKind, WrittenLayer
-from services.homework.reference.schemas import Body
 
 
 class PlanBody(Body):

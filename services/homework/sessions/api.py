@@ -6,24 +6,23 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
 from chassis.clock import school_today
-from chassis.pagination import Page, PageParams, page_of, page_params
+from chassis.http import Guardian, Paging, ServiceTeacher, once
+from chassis.pagination import Page, page_of
 from chassis.problems import NotFound, Unprocessable
 from chassis.uow import UnitOfWork
 from services.homework.assignments.store import Assignment
 from services.homework.reference.schemas import (
     TEACHERS,
-    ClassCoordinator,
-    ServiceTeacher,
-    Staff,
-    StaffOrGuardian,
+    ClassTeacherOrAdmin,
+    TeacherAdminOrGuardian,
+    TeacherOrAdmin,
     day_cursor,
-    once,
 )
 from services.homework.reference.store import class_for, student_for
 from services.homework.sessions import handlers, store
@@ -40,11 +39,10 @@ from services.homework.sessions.store import burden_days, child_homework
 
 router = APIRouter(prefix="/homework/v1", tags=["sessions"])
 
-Grader = Annotated[
+TeacherOrGuardian = Annotated[
     Principal,
     require(Role.SUBJECT_TEACHER, Role.CLASS_TEACHER, Role.SERVICE_TEACHER, Role.GUARDIAN),
 ]
-Guardian = Annotated[Principal, require(Role.GUARDIAN)]
 MAX_BURDEN_DAYS = 31
 
 
@@ -74,7 +72,7 @@ async def record_completions(
 
 @router.get("/assignments/{assignment_id}/completions", response_model=Page[CompletionPublic])
 async def list_completions(
-    assignment_id: str, runtime: RuntimeDep, principal: Staff, page: Annotated[PageParams, Depends(page_params)]
+    assignment_id: str, runtime: RuntimeDep, principal: TeacherOrAdmin, page: Paging
 ) -> Page[CompletionPublic]:
     """The results recorded for an assignment (graded or not), by student."""
     async with runtime.db.sessions() as session:
@@ -91,7 +89,12 @@ async def list_completions(
 
 @router.post("/assignments/{assignment_id}/completions/{student_id}/grade", response_model=CompletionPublic)
 async def grade_submission(
-    assignment_id: str, student_id: str, body: GradeBody, request: Request, runtime: RuntimeDep, principal: Grader
+    assignment_id: str,
+    student_id: str,
+    body: GradeBody,
+    request: Request,
+    runtime: RuntimeDep,
+    principal: TeacherOrGuardian,
 ) -> JSONResponse:
     """HW-7: a teacher of the subject (or the class teacher) grades the child's submission with feedback.
 
@@ -116,7 +119,7 @@ async def grade_submission(
 
 @router.get("/students/{student_id}/homework", response_model=Page[ChildHomework])
 async def list_child_homework(
-    student_id: str, runtime: RuntimeDep, principal: StaffOrGuardian, page: Annotated[PageParams, Depends(page_params)]
+    student_id: str, runtime: RuntimeDep, principal: TeacherAdminOrGuardian, page: Paging
 ) -> Page[ChildHomework]:
     """HW-7: a child's homework, newest day first, with their own status, minutes, grade and feedback."""
     after = day_cursor(page.after)
@@ -151,7 +154,7 @@ async def report_minutes(
 async def class_burden(
     class_id: str,
     runtime: RuntimeDep,
-    principal: ClassCoordinator,
+    principal: ClassTeacherOrAdmin,
     first: Annotated[date, Query(alias="from")],
     last: Annotated[date, Query(alias="to")],
 ) -> list[BurdenDay]:
@@ -164,7 +167,7 @@ async def class_burden(
 
 @router.get("/classes/{class_id}/struggling", response_model=Page[StrugglingPublic])
 async def list_struggling(
-    class_id: str, runtime: RuntimeDep, principal: ClassCoordinator, page: Annotated[PageParams, Depends(page_params)]
+    class_id: str, runtime: RuntimeDep, principal: ClassTeacherOrAdmin, page: Paging
 ) -> Page[StrugglingPublic]:
     """HW-9: children of the class who repeatedly do not finish or struggle, for individual help."""
     async with runtime.db.sessions() as session:

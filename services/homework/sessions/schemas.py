@@ -7,9 +7,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
+from chassis.http import Body, Id
 from contracts.enrollment import DayKind
 from contracts.homework import HomeworkKind
-from services.homework.reference.schemas import Body, Id
 
 
 class ResultBody(Body):

@@ -11,7 +11,6 @@ from typing import Any, Protocol
 
 import orjson
 
-from chassis.metrics import NOTIFICATIONS
 from chassis.uow import UnitOfWork
 from contracts.envelope import Envelope
 from services.notify import store
@@ -23,8 +22,6 @@ from services.notify.reference import store as ref
 
 SERVICE = "notify"
 IN_APP = "in_app"
-
-Push = Callable[[str, bytes], Awaitable[None]]
 
 
 class AboutAStudent(Protocol):
@@ -42,7 +39,7 @@ Recipient = Callable[[Any, str], bool]
 StudentHandler = Callable[[UnitOfWork, Any, Envelope], Awaitable[None]]
 
 
-def alert_guardians(push: Push, compose: Compose, only: Recipient | None = None) -> StudentHandler:
+def alert_guardians(compose: Compose, only: Recipient | None = None) -> StudentHandler:
     """NT-1/NT-3: each linked guardian (or those `only` picks) gets one in-app notification per event, pushed
     live after commit."""
 
@@ -56,9 +53,7 @@ def alert_guardians(push: Push, compose: Compose, only: Recipient | None = None)
             preference = preferences.get(link.guardian_id)
             language = language_of(preference, link.language)
             message = compose(event, name, language)
-            _notify(
-                uow, push, link.guardian_id, event.school_id, event.student_id, envelope, message, preference, language
-            )
+            _notify(uow, link.guardian_id, event.school_id, event.student_id, envelope, message, preference, language)
         if chosen:
             school_message = compose(event, name, "zh")
             await queueing.queue_webhooks(
@@ -71,7 +66,6 @@ def alert_guardians(push: Push, compose: Compose, only: Recipient | None = None)
 
 def _notify(
     uow: UnitOfWork,
-    push: Push,
     guardian_id: str,
     school_id: str,
     student_id: str,
@@ -97,11 +91,11 @@ def _notify(
     uow.session.add(notification)
     queueing.queue_for_guardian(uow, notification, preference, message, language)
     live = orjson.dumps(public_view(notification))
-    uow.after_commit(_push_later(push, f"guardian:{guardian_id}", live))
-    uow.after_commit(lambda: NOTIFICATIONS.labels(SERVICE, IN_APP, "delivered").inc())
+    uow.after_commit(lambda: uow.broadcaster.publish(f"guardian:{guardian_id}", live))
+    uow.after_commit(lambda: queueing.NOTIFICATIONS.labels(SERVICE, IN_APP, "delivered").inc())
 
 
-def alert_school_guardians(push: Push, compose: Callable[[Any, Language], Message]) -> StudentHandler:
+def alert_school_guardians(compose: Callable[[Any, Language], Message]) -> StudentHandler:
     """AT-7/BX-7: a school-wide (or some grades') broadcast: one notification per guardian, however many of
     their children it concerns (NT-3)."""
 
@@ -113,7 +107,7 @@ def alert_school_guardians(push: Push, compose: Callable[[Any, Language], Messag
             preference = preferences.get(guardian_id)
             language = language_of(preference, linked_language)
             message = compose(event, language)
-            _notify(uow, push, guardian_id, event.school_id, student_id, envelope, message, preference, language)
+            _notify(uow, guardian_id, event.school_id, student_id, envelope, message, preference, language)
         if recipients:
             await queueing.queue_webhooks(
                 uow, school_id=event.school_id, student_id="", envelope=envelope, message=compose(event, "zh")
@@ -132,13 +126,13 @@ class _ForChild:
     event: Any
 
 
-def alert_guardians_of_each_child(push: Push, compose: Compose) -> StudentHandler:
+def alert_guardians_of_each_child(compose: Compose) -> StudentHandler:
     """NT-1 for class-wide events naming the class's children in `student_ids`: one notification per child.
 
     Each child's notification has its own stable id derived from the event's, so the per-event uniqueness (NT-3)
     holds for a guardian of two children in the class, and a redelivery still adds nothing.
     """
-    per_child = alert_guardians(push, lambda child, name, language: compose(child.event, name, language))
+    per_child = alert_guardians(lambda child, name, language: compose(child.event, name, language))
 
     async def handle(uow: UnitOfWork, event: Any, envelope: Envelope) -> None:
         for student_id in event.student_ids:
@@ -147,7 +141,3 @@ def alert_guardians_of_each_child(push: Push, compose: Compose) -> StudentHandle
             await per_child(uow, child, envelope.model_copy(update={"id": child_id}))
 
     return handle
-
-
-def _push_later(push: Push, channel: str, message: bytes) -> Callable[[], Awaitable[None]]:
-    return lambda: push(channel, message)

@@ -19,7 +19,7 @@ from contracts.attendance.dismissal import (
 from contracts.attendance.emergency import EmergencyAllClear, EmergencyBroadcast
 from contracts.attendance.reconciliation import StudentMissingFromSession
 from contracts.envelope import Envelope, Event
-from services.notify.alerts.handlers import Push, StudentHandler, alert_guardians, alert_school_guardians
+from services.notify.alerts.handlers import StudentHandler, alert_guardians, alert_school_guardians
 from services.notify.domain import attendance_messages as text
 from services.notify.domain.messages import Language, Message, check_in_message
 from services.notify.reference import store as ref
@@ -32,14 +32,14 @@ def _the_called_guardian(event: StudentNotCollected, guardian_id: str) -> bool:
     return event.escalation not in _GUARDIAN_STEPS or event.recipient_id in (None, guardian_id)
 
 
-def attendance_alerts(push: Push) -> dict[type[Event], Handler]:
+def attendance_alerts() -> dict[type[Event], Handler]:
     """The handlers of the attendance events a guardian is told about."""
 
     def of(compose: Any, only: Any = None) -> Handler:
-        return alert_guardians(push, compose, only)
+        return alert_guardians(compose, only)
 
     def school(compose: Any) -> Handler:
-        return alert_school_guardians(push, compose)
+        return alert_school_guardians(compose)
 
     def refused(e: PickupRefused, name: str, lang: Language) -> Message:
         return text.pickup_refused_message(name, e.restricted, lang)
@@ -54,8 +54,8 @@ def attendance_alerts(push: Push) -> dict[type[Event], Handler]:
         return text.emergency_message(e.reason, e.dismiss_at, e.drill, e.note, lang)
 
     return {
-        StudentCheckedIn: alert_guardians_of_check_in(push),
-        StudentCheckedOut: alert_guardians_of_check_out(push),
+        StudentCheckedIn: alert_guardians_of_check_in(),
+        StudentCheckedOut: alert_guardians_of_check_out(),
         PickupRefused: of(refused),
         StudentMovedToReception: of(lambda e, name, lang: text.reception_message(name, lang)),
         StudentNotCollected: of(not_collected, _the_called_guardian),
@@ -69,16 +69,16 @@ def attendance_alerts(push: Push) -> dict[type[Event], Handler]:
     }
 
 
-def alert_guardians_of_check_in(push: Push) -> StudentHandler:
+def alert_guardians_of_check_in() -> StudentHandler:
     """NT-1: child checked in, at the device's time."""
 
     def compose(event: StudentCheckedIn, name: str, language: Language) -> Message:
         return check_in_message(name, event.occurred_at, language)
 
-    return alert_guardians(push, compose)
+    return alert_guardians(compose)
 
 
-def alert_guardians_of_check_out(push: Push) -> Handler:
+def alert_guardians_of_check_out() -> Handler:
     """NT-1: child checked out, when, and by whom (the relation the school recorded for that person)."""
 
     async def handle(uow: UnitOfWork, event: StudentCheckedOut, envelope: Envelope) -> None:
@@ -90,6 +90,6 @@ def alert_guardians_of_check_out(push: Push) -> Handler:
         def compose(e: StudentCheckedOut, name: str, language: Language) -> Message:
             return text.checked_out_message(name, e.occurred_at, e.release, language, collected_by=relation)
 
-        await alert_guardians(push, compose)(uow, event, envelope)
+        await alert_guardians(compose)(uow, event, envelope)
 
     return handle

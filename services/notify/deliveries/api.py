@@ -14,7 +14,7 @@ from services.notify.deliveries import store
 
 router = APIRouter(prefix="/notify/v1", tags=["operations"])
 
-Operator = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.DISTRICT_OPERATOR)]
+AdminOrDistrictOperator = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.DISTRICT_OPERATOR)]
 ChannelName = Literal["email", "sms", "wechat", "webhook"]
 
 
@@ -53,7 +53,7 @@ def _scope(principal: Principal) -> str | None:
 @router.get("/dead-letters", response_model=list[DeadLetter])
 async def list_dead_letters(
     runtime: RuntimeDep,
-    principal: Operator,
+    principal: AdminOrDistrictOperator,
     channel: Annotated[ChannelName | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[DeadLetter]:
@@ -64,7 +64,9 @@ async def list_dead_letters(
 
 
 @router.post("/dead-letters/replay", response_model=ReplayResult)
-async def replay_dead_letters(runtime: RuntimeDep, principal: Operator, body: ReplayRequest) -> ReplayResult:
+async def replay_dead_letters(
+    runtime: RuntimeDep, principal: AdminOrDistrictOperator, body: ReplayRequest
+) -> ReplayResult:
     """NT-3: queue failed deliveries again, each once; one already replayed or delivered is left alone."""
     async with runtime.uow() as uow:
         replayed = await store.replay(

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Mapping
 
 import orjson
+from prometheus_client import Counter
 from sqlalchemy import select
 
 from chassis.uow import UnitOfWork
@@ -20,6 +21,10 @@ from services.notify.domain.messages import Language, Message
 from services.notify.domain.quiet_hours import send_at
 from services.notify.domain.routing import route
 from services.notify.preferences.store import GuardianPreference, as_preferences
+
+NOTIFICATIONS = Counter(
+    "afterschool_notifications", "Notifications created, by channel and status", ["service", "channel", "status"]
+)
 
 
 def delivery_id(event_id: str, recipient_id: str, channel: str) -> str:

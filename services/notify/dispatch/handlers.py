@@ -18,7 +18,6 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.app import Runtime
-from chassis.metrics import NOTIFICATIONS
 from services.notify.adapters.base import ChannelAdapter, Outgoing, Permanent, SendFailed, Sent, Transient
 from services.notify.adapters.registry import build_adapters
 from services.notify.deliveries import handlers as deliveries
@@ -140,7 +139,7 @@ class Dispatcher:
                 )
             channel, state = delivery.channel, delivery.state
             await uow.commit()
-        NOTIFICATIONS.labels(SERVICE, channel, state).inc()
+        deliveries.NOTIFICATIONS.labels(SERVICE, channel, state).inc()
 
     async def escalate_unanswered(self) -> int:
         """NT-2: urgent deliveries neither delivered nor read within the setting go to the next channel."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from chassis.consumer import Handler
 from contracts.envelope import Event
 from contracts.stipend import FamilyStatementIssued
-from services.notify.alerts.handlers import Push, alert_guardians
+from services.notify.alerts.handlers import alert_guardians
 from services.notify.domain.messages import Language, Message
 
 
@@ -30,8 +30,8 @@ def statement_issued_message(event: FamilyStatementIssued, name: str, language: 
     return Message("课后服务费用账单", body + "。")
 
 
-def fee_alerts(push: Push) -> dict[type[Event], Handler]:
+def fee_alerts() -> dict[type[Event], Handler]:
     """The handlers of the stipend events a guardian is told about: the guardians linked to the child (from
     enrollment's events, as for attendance alerts), once per event and guardian (NT-3), through the channels
     each chose for the `fees` category (NT-2)."""
-    return {FamilyStatementIssued: alert_guardians(push, statement_issued_message)}
+    return {FamilyStatementIssued: alert_guardians(statement_issued_message)}

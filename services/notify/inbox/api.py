@@ -13,15 +13,14 @@ from fastapi.responses import StreamingResponse
 from pydantic import AwareDatetime
 
 from chassis.app import Runtime, RuntimeDep
-from chassis.auth import Principal, Role, require
+from chassis.auth import Principal
+from chassis.http import Guardian
 from chassis.problems import Problem
 from services.notify.inbox import handlers, store
 from services.notify.inbox.schemas import NotificationPage, NotificationPublic, public_view
 from services.notify.settings import NotifySettings
 
 router = APIRouter(prefix="/notify/v1", tags=["notifications"])
-
-Guardian = Annotated[Principal, require(Role.GUARDIAN)]
 
 
 @router.get("/notifications", response_model=NotificationPage)

@@ -7,15 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 
 from chassis.app import RuntimeDep
-from chassis.auth import Principal, Role, require
+from chassis.auth import Principal
+from chassis.http import Guardian
 from chassis.problems import NotFound
 from services.notify.domain.channels import EXTERNAL_CHANNELS, Channel
 from services.notify.preferences import handlers, store
 from services.notify.preferences.schemas import PreferencesIn, PreferencesOut
 
 router = APIRouter(prefix="/notify/v1", tags=["preferences"])
-
-Guardian = Annotated[Principal, require(Role.GUARDIAN)]
 
 
 @router.get("/preferences", response_model=PreferencesOut)

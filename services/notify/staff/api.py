@@ -17,7 +17,7 @@ from services.notify.staff.handlers import staff_channel
 
 router = APIRouter(prefix="/notify/v1/staff", tags=["staff"])
 
-Staff = Annotated[
+AnyStaff = Annotated[
     Principal,
     require(Role.CLASS_TEACHER, Role.SERVICE_TEACHER, Role.SUBJECT_TEACHER, Role.DUTY_LEADER, Role.SCHOOL_ADMIN),
 ]
@@ -26,7 +26,7 @@ Staff = Annotated[
 @router.get("/notifications", response_model=NotificationPage)
 async def list_staff_notifications(
     runtime: RuntimeDep,
-    principal: Staff,
+    principal: AnyStaff,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     before: Annotated[AwareDatetime | None, Query()] = None,
 ) -> NotificationPage:
@@ -49,7 +49,7 @@ async def list_staff_notifications(
     response_class=StreamingResponse,
     responses={200: {"content": {"text/event-stream": {}}, "description": "server-sent events, one per notification"}},
 )
-async def stream_staff_notifications(request: Request, runtime: RuntimeDep, principal: Staff) -> StreamingResponse:
+async def stream_staff_notifications(request: Request, runtime: RuntimeDep, principal: AnyStaff) -> StreamingResponse:
     """Server-sent events: each new notification for the calling staff member (capped per person, else 429)."""
     principal.school()
     return live_stream(request, runtime, principal, staff_channel(principal.subject))

@@ -17,7 +17,6 @@ from contracts.attendance.absence import UnexcusedAbsence
 from contracts.attendance.dismissal import EscalationStep, StudentNotCollected
 from contracts.envelope import Envelope
 from services.notify import store
-from services.notify.alerts.handlers import Push
 from services.notify.deliveries import handlers as queueing
 from services.notify.domain.messages import Message
 from services.notify.inbox.schemas import public_view
@@ -32,7 +31,7 @@ def staff_channel(staff_id: str) -> str:
 
 
 async def tell_staff(
-    uow: UnitOfWork, push: Push, *, staff_id: str, school_id: str, student_id: str, envelope: Envelope, message: Message
+    uow: UnitOfWork, *, staff_id: str, school_id: str, student_id: str, envelope: Envelope, message: Message
 ) -> None:
     """One notification in the staff member's inbox, pushed live after commit."""
     event_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{envelope.id}/staff/{staff_id}"))
@@ -54,7 +53,7 @@ async def tell_staff(
     uow.session.add(notification)
     queueing.queue_for_guardian(uow, notification, None, message, "zh")
     live = orjson.dumps(public_view(notification))
-    uow.after_commit(lambda: push(staff_channel(staff_id), live))
+    uow.after_commit(lambda: uow.broadcaster.publish(staff_channel(staff_id), live))
     await uow.session.flush()
 
 
@@ -63,7 +62,7 @@ async def _child(uow: UnitOfWork, student_id: str) -> str:
     return student.name if student is not None else student_id
 
 
-def with_class_teacher_of_absence(guardians: Handler, push: Push) -> Handler:
+def with_class_teacher_of_absence(guardians: Handler) -> Handler:
     """AT-3: the guardians, and the class teacher the event names."""
 
     async def handle(uow: UnitOfWork, event: UnexcusedAbsence, envelope: Envelope) -> None:
@@ -73,7 +72,6 @@ def with_class_teacher_of_absence(guardians: Handler, push: Push) -> Handler:
             message = Message("学生未到", f"{name}未到课后服务签到，且未请假，请联系家长。", True)
             await tell_staff(
                 uow,
-                push,
                 staff_id=event.class_teacher_id,
                 school_id=event.school_id,
                 student_id=event.student_id,
@@ -84,7 +82,7 @@ def with_class_teacher_of_absence(guardians: Handler, push: Push) -> Handler:
     return handle
 
 
-def with_staff_of_not_collected(guardians: Handler, push: Push) -> Handler:
+def with_staff_of_not_collected(guardians: Handler) -> Handler:
     """AT-6: the guardians as before, and at a staff step the staff member the event names."""
 
     async def handle(uow: UnitOfWork, event: StudentNotCollected, envelope: Envelope) -> None:
@@ -94,7 +92,6 @@ def with_staff_of_not_collected(guardians: Handler, push: Push) -> Handler:
             message = Message("学生未被接走", f"{name}放学后仍未被接走（第{event.step}步），请处理。", True)
             await tell_staff(
                 uow,
-                push,
                 staff_id=event.recipient_id,
                 school_id=event.school_id,
                 student_id=event.student_id,

@@ -9,14 +9,12 @@ from fastapi import APIRouter, Path
 from pydantic import AnyHttpUrl, BaseModel, Field, field_validator
 
 from chassis.app import RuntimeDep
-from chassis.auth import Principal, Role, require
+from chassis.http import DistrictOperator
 from contracts.registry import EVENT_TYPES
 from services.notify.store import WebhookEndpoint
 from services.notify.subscriptions import handlers, store
 
 router = APIRouter(prefix="/notify/v1", tags=["open event stream"])
-
-DistrictOperator = Annotated[Principal, require(Role.DISTRICT_OPERATOR)]
 
 
 class SubscriptionIn(BaseModel):

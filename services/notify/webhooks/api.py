@@ -8,12 +8,10 @@ from fastapi import APIRouter, Path
 from pydantic import AnyHttpUrl, BaseModel, Field
 
 from chassis.app import RuntimeDep
-from chassis.auth import Principal, Role, require
+from chassis.http import SchoolAdmin
 from services.notify.webhooks import handlers, store
 
 router = APIRouter(prefix="/notify/v1", tags=["operations"])
-
-SchoolAdmin = Annotated[Principal, require(Role.SCHOOL_ADMIN)]
 
 
 class EndpointIn(BaseModel):
