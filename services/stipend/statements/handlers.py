@@ -15,9 +15,10 @@ from chassis.problems import Conflict, Unprocessable
 from chassis.sql import upsert
 from chassis.uow import UnitOfWork
 from contracts.stipend import TeacherStatementPublished
-from services.stipend import facts, store
+from services.stipend import store
 from services.stipend.domain.ledger import Draft, Posted, corrections, fingerprint, totals
 from services.stipend.domain.workload import Entry, bonus_forfeited, teacher_entries
+from services.stipend.facts import store as facts
 
 DRAFT, APPROVED, PUBLISHED = "draft", "approved", "published"
 

@@ -8,8 +8,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from chassis.clock import SCHOOL_TZ
 from chassis.problems import Conflict, Unprocessable
 from chassis.uow import UnitOfWork
-from services.stipend import facts, store
+from services.stipend import store
 from services.stipend.domain.payments import AccountLine, Payment, RowError, running_balance
+from services.stipend.facts import store as facts
 
 
 def _row(payment: Payment, *, school_id: str, source: str, by: str, uow: UnitOfWork) -> store.PaymentRow:

@@ -14,10 +14,11 @@ from chassis.uow import UnitOfWork
 from contracts.enrollment import FeeKind, TermCalendarSet
 from contracts.fees import FeePlan, Waiver, service_days
 from contracts.stipend import FamilyStatementIssued
-from services.stipend import facts, store
+from services.stipend import store
 from services.stipend.domain.class_hours import Line
 from services.stipend.domain.fees import LateFee, ProgramCharge, late_fees, program_charge
-from services.stipend.statements import require_closed
+from services.stipend.facts import store as facts
+from services.stipend.statements.handlers import require_closed
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,14 @@ from chassis.clock import school_today
 from chassis.problems import Conflict, NotFound, Unprocessable
 from chassis.sql import upsert
 from chassis.uow import UnitOfWork
-from contracts.enrollment import TermCalendarSet
+from contracts.enrollment import FeeKind, TermCalendarSet
+from contracts.fees import Settlement, percent_payable_on, plan_in_force, prepayment_fen
 from contracts.stipend import TermSettlementPublished
 from services.stipend import store
 from services.stipend.domain.evaluation import Evaluation, check_answer, check_scores, evaluate, family_of
 from services.stipend.domain.money import round_fen
 from services.stipend.domain.settlement import Share, bonus_pool, settle
+from services.stipend.family import handlers as family_handlers
 
 FORFEITING = ("safety_incident", "dereliction_of_duty")
 
@@ -271,3 +273,33 @@ async def publish_settlement(
     await uow.publish_many(events, school_id=school_id)
     await uow.commit()
     return events
+
+
+async def settle_family(
+    session: AsyncSession, *, school_id: str, term_id: str, student_id: str
+) -> list[tuple[str, Settlement]]:
+    """Every monthly program of the term the child attended: prepaid (at the term start's plan and waiver) vs due
+    (the sum of the months' attendance dues, each month rounded once)."""
+    calendar = await term_of(session, school_id=school_id, term_id=term_id)
+    months = term_months(calendar)
+    statements = [
+        await family_handlers.statement(session, school_id=school_id, student_id=student_id, month=m) for m in months
+    ]
+    programs = await session.scalars(
+        select(store.RefProgram).where(store.RefProgram.school_id == school_id, store.RefProgram.term_id == term_id)
+    )
+    waivers = await family_handlers.waivers_of(session, student_id)
+    result = []
+    for program in sorted(programs, key=lambda p: p.program_id):
+        plan = plan_in_force(await family_handlers.plans_of(session, program.program_id), calendar.starts_on)
+        if plan is None or plan.kind is not FeeKind.MONTHLY:
+            continue
+        charges = [c for s in statements for c in s.programs if c.program_id == program.program_id]
+        if not charges:
+            continue
+        served = [m for m in months if await family_handlers.service_days_of(session, program, m)]
+        percent = percent_payable_on(waivers, calendar.starts_on, program.program_id)
+        prepaid = prepayment_fen(plan, months=len(served), percent_payable=percent)
+        due = sum(c.due_fen for c in charges)
+        result.append((program.program_id, Settlement(prepaid_fen=prepaid, due_fen=due)))
+    return result
