@@ -5,17 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from chassis.app import ServiceDefinition
-from services.stipend import (
-    api,
-    consumers,
-    district_api,
-    exports_api,
-    family_api,
-    payments_api,
-    statements_api,
-    store,
-    term_api,
-)
+from services.stipend import api, consumers, store
 from services.stipend.settings import StipendSettings
 
 DEFINITION = ServiceDefinition(
@@ -23,15 +13,7 @@ DEFINITION = ServiceDefinition(
     metadata=store.Base.metadata,
     tables=store.TABLES,
     migrations=Path(__file__).parent / "migrations",
-    routers=[
-        api.router,
-        statements_api.router,
-        family_api.router,
-        payments_api.router,
-        term_api.router,
-        exports_api.router,
-        district_api.router,
-    ],
+    routers=api.ROUTERS,
     settings_class=StipendSettings,
     subscription=consumers.subscription,
     description="Teachers' stipends and families' fees (ST-1..ST-7, EN-7), from attendance and enrollment facts.",

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from chassis.app import Runtime
 from chassis.consumer import Subscription
-from services.stipend import handlers, reference
+from services.stipend.facts import handlers as facts
+from services.stipend.reference import handlers as reference
 
 
 def subscription(_runtime: Runtime) -> Subscription:
     """Enrollment's set-up first (policy, programs, roster, fees), then attendance's facts."""
-    overlap = reference.HANDLERS.keys() & handlers.HANDLERS.keys()
+    overlap = reference.HANDLERS.keys() & facts.HANDLERS.keys()
     assert not overlap, f"two handlers for {overlap}"
-    return Subscription({**reference.HANDLERS, **handlers.HANDLERS})
+    return Subscription({**reference.HANDLERS, **facts.HANDLERS})

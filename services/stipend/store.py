@@ -1,11 +1,11 @@
-"""Stipend tables: the facts it pays from (its own copies), and the append-only ledger of published statements."""
+"""Stipend tables several slices read: the facts it pays from (its own copies) and the issued family statements."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Index, Integer, String, Time, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, DateTime, Index, Integer, String, Time
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from chassis.tables import ChassisTables
@@ -130,6 +130,16 @@ class RefWaiver(Base):
     revoked_on: Mapped[date | None] = mapped_column(Date, nullable=True)
 
 
+class RefSchool(Base):
+    """A school and its district (SchoolRegistered): what a district operator's roll-up covers."""
+
+    __tablename__ = "ref_schools"
+
+    school_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    district_id: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
 # --- attendance's facts (each kept once by its natural id, with the event that brought it) --------------------
 
 
@@ -217,47 +227,7 @@ class StaffFact(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
-# --- statements (ST-5) -----------------------------------------------------------------------------------------
-
-
-class StatementRun(Base):
-    """A school's month of teacher statements: draft → approved → published (ST-5)."""
-
-    __tablename__ = "statement_runs"
-
-    school_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    month: Mapped[str] = mapped_column(String(7), primary_key=True)
-    status: Mapped[str] = mapped_column(String(16))
-    fingerprint: Mapped[str] = mapped_column(String(64))
-    approved_by: Mapped[str] = mapped_column(String(64))
-    approved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    published_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-
-
-class LedgerEntry(Base):
-    """One published ledger line (append-only: rows are inserted at publication and never updated, ST-5)."""
-
-    __tablename__ = "ledger_entries"
-    __table_args__ = (
-        Index("ix_ledger_statement", "school_id", "statement_month", "staff_id"),
-        Index("ix_ledger_session_month", "school_id", "session_month"),
-    )
-
-    entry_id: Mapped[str] = mapped_column(String(96), primary_key=True)
-    school_id: Mapped[str] = mapped_column(String(64))
-    statement_month: Mapped[str] = mapped_column(String(7))
-    staff_id: Mapped[str] = mapped_column(String(64))
-    session_id: Mapped[str] = mapped_column(String(128))
-    session_date: Mapped[date] = mapped_column(Date)
-    session_month: Mapped[str] = mapped_column(String(7))
-    line: Mapped[str] = mapped_column(String(16))
-    units: Mapped[int] = mapped_column(Integer)
-    fen: Mapped[int] = mapped_column(Integer)
-    reason: Mapped[str] = mapped_column(String(300))
-    event_ids: Mapped[list[str]] = mapped_column(JSON)
-    reverses: Mapped[list[str]] = mapped_column(JSON)
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+# --- family statements as issued (ST-6): family statements issue them, family accounts read them ------------
 
 
 class IssuedFamilyStatement(Base):
@@ -276,90 +246,3 @@ class IssuedFamilyStatement(Base):
     adjustments_fen: Mapped[int] = mapped_column(Integer)
     issued_by: Mapped[str] = mapped_column(String(64))
     issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-
-
-class FamilyAdjustment(Base):
-    """A correction of an issued month carried on a later statement (never an edit of the issued one, ST-5/ST-6):
-    what the facts now give for `for_month` less what was issued and adjusted for it before."""
-
-    __tablename__ = "family_adjustments"
-
-    school_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    statement_month: Mapped[str] = mapped_column(String(7), primary_key=True)
-    student_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    for_month: Mapped[str] = mapped_column(String(7), primary_key=True)
-    amount_fen: Mapped[int] = mapped_column(Integer)
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-
-
-class PaymentRow(Base):
-    """Money received for a child (EN-7), by the payment platform's reference, unique in the school."""
-
-    __tablename__ = "payments"
-
-    school_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    reference: Mapped[str] = mapped_column(String(64), primary_key=True)
-    student_id: Mapped[str] = mapped_column(String(64), index=True)
-    amount_fen: Mapped[int] = mapped_column(Integer)
-    paid_on: Mapped[date] = mapped_column(Date)
-    source: Mapped[str] = mapped_column(String(16))
-    recorded_by: Mapped[str] = mapped_column(String(64))
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-
-
-class SurveyAnswer(Base):
-    """A family's answer to the term survey about a program (QA-2): one per family, program and term (the family
-    key: `domain.evaluation.family_of`). The child is kept only to allow one answer per family; reports show
-    aggregates, never who answered."""
-
-    __tablename__ = "survey_answers"
-    __table_args__ = (UniqueConstraint("term_id", "program_id", "family_key", name="uq_survey_answer_per_family"),)
-
-    term_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    program_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    student_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    family_key: Mapped[str] = mapped_column(String(64))
-    school_id: Mapped[str] = mapped_column(String(64))
-    score: Mapped[int] = mapped_column(Integer)
-    answered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-
-
-class ProgramScore(Base):
-    """The school's plan-completion and effectiveness scores of a program for a term (QA-2)."""
-
-    __tablename__ = "program_scores"
-
-    term_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    program_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    school_id: Mapped[str] = mapped_column(String(64))
-    plan_completion: Mapped[int] = mapped_column(Integer)
-    effectiveness: Mapped[int] = mapped_column(Integer)
-    note: Mapped[str] = mapped_column(String(500))
-    scored_by: Mapped[str] = mapped_column(String(64))
-    scored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-
-
-class SettlementRow(Base):
-    """A teacher's published term settlement (ST-4), kept as published."""
-
-    __tablename__ = "term_settlements"
-
-    school_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    term_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    staff_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    process_fen: Mapped[int] = mapped_column(Integer)
-    weight: Mapped[int] = mapped_column(Integer)
-    bonus_fen: Mapped[int] = mapped_column(Integer)
-    forfeited: Mapped[bool] = mapped_column(Boolean)
-    published_by: Mapped[str] = mapped_column(String(64))
-    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-
-
-class RefSchool(Base):
-    """A school and its district (SchoolRegistered): what a district operator's roll-up covers."""
-
-    __tablename__ = "ref_schools"
-
-    school_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    district_id: Mapped[str] = mapped_column(String(64), index=True)
-    name: Mapped[str] = mapped_column(String(200))

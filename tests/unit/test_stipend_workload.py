@@ -20,7 +20,7 @@ from services.stipend.domain.workload import (
     group_sessions,
     teacher_entries,
 )
-from services.stipend.facts import PolicyBook, rate_for
+from services.stipend.facts.store import PolicyBook, rate_for
 
 MON, TUE = date(2026, 11, 23), date(2026, 11, 24)
 RATE = Rate(class_hours=2, fen_per_class_hour=4000)  # ST-2: 40 yuan per class-hour, 2 class-hours

@@ -1,6 +1,6 @@
 """Alembic environment of the stipend service: the chassis runs it on the connection it hands over."""
 
 from chassis.migrations import run
-from services.stipend.store import Base
+from services.stipend.app import DEFINITION
 
-run(Base.metadata)
+run(DEFINITION.metadata)

@@ -13,12 +13,16 @@ from chassis.clock import school_today
 from chassis.problems import Conflict, NotFound, Unprocessable
 from chassis.sql import upsert
 from chassis.uow import UnitOfWork
-from contracts.enrollment import TermCalendarSet
+from contracts.enrollment import FeeKind, TermCalendarSet
+from contracts.fees import Settlement, percent_payable_on, plan_in_force, prepayment_fen
 from contracts.stipend import TermSettlementPublished
 from services.stipend import store
 from services.stipend.domain.evaluation import Evaluation, check_answer, check_scores, evaluate, family_of
 from services.stipend.domain.money import round_fen
 from services.stipend.domain.settlement import Share, bonus_pool, settle
+from services.stipend.family import handlers as family_handlers
+from services.stipend.statements.store import LedgerEntry, StatementRun
+from services.stipend.term.store import ProgramScore, SettlementRow, SurveyAnswer
 
 FORFEITING = ("safety_incident", "dereliction_of_duty")
 
@@ -49,16 +53,16 @@ async def answer(uow: UnitOfWork, *, school_id: str, term_id: str, program_id: s
         raise Unprocessable(str(error), rule="QA-2") from error
     family = await _family(uow.session, student_id)
     answered = await uow.session.scalar(
-        select(store.SurveyAnswer.student_id).where(
-            store.SurveyAnswer.term_id == term_id,
-            store.SurveyAnswer.program_id == program_id,
-            store.SurveyAnswer.student_id.in_(family),
+        select(SurveyAnswer.student_id).where(
+            SurveyAnswer.term_id == term_id,
+            SurveyAnswer.program_id == program_id,
+            SurveyAnswer.student_id.in_(family),
         )
     )
     if answered is not None:
         raise Conflict("this family has already answered for this program and term", rule="QA-2")
     uow.session.add(
-        store.SurveyAnswer(
+        SurveyAnswer(
             term_id=term_id,
             program_id=program_id,
             student_id=student_id,
@@ -86,9 +90,7 @@ async def _family(session: AsyncSession, student_id: str) -> list[str]:
 
 async def _answers(session: AsyncSession, term_id: str, program_id: str) -> list[int]:
     rows = await session.scalars(
-        select(store.SurveyAnswer.score).where(
-            store.SurveyAnswer.term_id == term_id, store.SurveyAnswer.program_id == program_id
-        )
+        select(SurveyAnswer.score).where(SurveyAnswer.term_id == term_id, SurveyAnswer.program_id == program_id)
     )
     return list(rows)
 
@@ -112,7 +114,7 @@ async def score(
         "scored_by": by,
         "scored_at": uow.clock.now(),
     }
-    await uow.session.execute(upsert(uow.session, store.ProgramScore, values, ["term_id", "program_id"]))
+    await uow.session.execute(upsert(uow.session, ProgramScore, values, ["term_id", "program_id"]))
 
 
 async def _staff_facts(session: AsyncSession, school_id: str, term: TermCalendarSet) -> list[store.StaffFact]:
@@ -145,7 +147,7 @@ async def evaluations(
             for f in facts
             if f.kind == "patrol" and f.program_id == program_id and (through is None or f.month <= through)
         ]
-        scored = await session.get(store.ProgramScore, (term_id, program_id))
+        scored = await session.get(ProgramScore, (term_id, program_id))
         plan, effect = (scored.plan_completion, scored.effectiveness) if scored else (0, 0)
         result.append(evaluate(program_id, deductions, plan, effect, await _answers(session, term_id, program_id)))
     return result
@@ -171,8 +173,8 @@ async def settlement(session: AsyncSession, *, school_id: str, term_id: str, tod
         raise Unprocessable(f"the term ends on {term.ends_on}; it is settled after that", rule="ST-4")
     months = _months(term.starts_on, term.ends_on)
     rows = await session.execute(
-        select(store.LedgerEntry.staff_id, store.LedgerEntry.statement_month, store.LedgerEntry.fen).where(
-            store.LedgerEntry.school_id == school_id, store.LedgerEntry.statement_month.in_(months)
+        select(LedgerEntry.staff_id, LedgerEntry.statement_month, LedgerEntry.fen).where(
+            LedgerEntry.school_id == school_id, LedgerEntry.statement_month.in_(months)
         )
     )
     monthly: dict[tuple[str, str], int] = {}
@@ -207,20 +209,18 @@ async def unpublished_months(session: AsyncSession, *, school_id: str, term: Ter
     )
     published = set(
         await session.scalars(
-            select(store.StatementRun.month).where(
-                store.StatementRun.school_id == school_id, store.StatementRun.status == "published"
-            )
+            select(StatementRun.month).where(StatementRun.school_id == school_id, StatementRun.status == "published")
         )
     )
     return sorted(with_facts - published)
 
 
-async def published_settlement(session: AsyncSession, *, school_id: str, term_id: str) -> list[store.SettlementRow]:
+async def published_settlement(session: AsyncSession, *, school_id: str, term_id: str) -> list[SettlementRow]:
     """The settlement as published (empty before)."""
     rows = await session.scalars(
-        select(store.SettlementRow)
-        .where(store.SettlementRow.school_id == school_id, store.SettlementRow.term_id == term_id)
-        .order_by(store.SettlementRow.staff_id)
+        select(SettlementRow)
+        .where(SettlementRow.school_id == school_id, SettlementRow.term_id == term_id)
+        .order_by(SettlementRow.staff_id)
     )
     return list(rows)
 
@@ -241,7 +241,7 @@ async def publish_settlement(
     events = []
     for s in shares:
         uow.session.add(
-            store.SettlementRow(
+            SettlementRow(
                 school_id=school_id,
                 term_id=term_id,
                 staff_id=s.staff_id,
@@ -271,3 +271,33 @@ async def publish_settlement(
     await uow.publish_many(events, school_id=school_id)
     await uow.commit()
     return events
+
+
+async def settle_family(
+    session: AsyncSession, *, school_id: str, term_id: str, student_id: str
+) -> list[tuple[str, Settlement]]:
+    """Every monthly program of the term the child attended: prepaid (at the term start's plan and waiver) vs due
+    (the sum of the months' attendance dues, each month rounded once)."""
+    calendar = await term_of(session, school_id=school_id, term_id=term_id)
+    months = term_months(calendar)
+    statements = [
+        await family_handlers.statement(session, school_id=school_id, student_id=student_id, month=m) for m in months
+    ]
+    programs = await session.scalars(
+        select(store.RefProgram).where(store.RefProgram.school_id == school_id, store.RefProgram.term_id == term_id)
+    )
+    waivers = await family_handlers.waivers_of(session, student_id)
+    result = []
+    for program in sorted(programs, key=lambda p: p.program_id):
+        plan = plan_in_force(await family_handlers.plans_of(session, program.program_id), calendar.starts_on)
+        if plan is None or plan.kind is not FeeKind.MONTHLY:
+            continue
+        charges = [c for s in statements for c in s.programs if c.program_id == program.program_id]
+        if not charges:
+            continue
+        served = [m for m in months if await family_handlers.service_days_of(session, program, m)]
+        percent = percent_payable_on(waivers, calendar.starts_on, program.program_id)
+        prepaid = prepayment_fen(plan, months=len(served), percent_payable=percent)
+        due = sum(c.due_fen for c in charges)
+        result.append((program.program_id, Settlement(prepaid_fen=prepaid, due_fen=due)))
+    return result

@@ -11,9 +11,10 @@ from pydantic import BaseModel
 from chassis.app import RuntimeDep
 from chassis.auth import CurrentPrincipal, Principal, Role, require
 from chassis.problems import NotFound
-from services.stipend import access, statements
-from services.stipend.access import MonthPath
+from services.stipend.access import api as access
+from services.stipend.access.api import MonthPath
 from services.stipend.domain.ledger import Draft, Posted, TeacherTotals, totals
+from services.stipend.statements import handlers as statements
 
 router = APIRouter(prefix="/stipend/v1/teacher-statements", tags=["teacher statements"])
 SchoolAdmin = Annotated[Principal, require(Role.SCHOOL_ADMIN)]

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.auth import Principal, Role
 from chassis.problems import Forbidden, NotFound
-from services.stipend import facts
+from services.stipend.facts import store as facts
 
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 MonthPath = Annotated[str, Path(pattern=MONTH_PATTERN, description="YYYY-MM")]

@@ -15,9 +15,10 @@ from chassis.problems import Conflict, Unprocessable
 from chassis.sql import upsert
 from chassis.uow import UnitOfWork
 from contracts.stipend import TeacherStatementPublished
-from services.stipend import facts, store
 from services.stipend.domain.ledger import Draft, Posted, corrections, fingerprint, totals
 from services.stipend.domain.workload import Entry, bonus_forfeited, teacher_entries
+from services.stipend.facts import store as facts
+from services.stipend.statements.store import LedgerEntry, StatementRun
 
 DRAFT, APPROVED, PUBLISHED = "draft", "approved", "published"
 
@@ -33,19 +34,17 @@ class MonthDraft:
 async def published_months(session: AsyncSession, *, school_id: str) -> set[str]:
     """The months of the school whose statements are published."""
     rows = await session.scalars(
-        select(store.StatementRun.month).where(
-            store.StatementRun.school_id == school_id, store.StatementRun.status == PUBLISHED
-        )
+        select(StatementRun.month).where(StatementRun.school_id == school_id, StatementRun.status == PUBLISHED)
     )
     return set(rows)
 
 
-async def run_of(session: AsyncSession, *, school_id: str, month: str) -> store.StatementRun | None:
+async def run_of(session: AsyncSession, *, school_id: str, month: str) -> StatementRun | None:
     """The month's approval/publication record, if any."""
-    return await session.get(store.StatementRun, (school_id, month))
+    return await session.get(StatementRun, (school_id, month))
 
 
-def _posted(row: store.LedgerEntry) -> Posted:
+def _posted(row: LedgerEntry) -> Posted:
     entry = Entry(
         row.staff_id,
         row.school_id,
@@ -73,9 +72,7 @@ async def draft(session: AsyncSession, *, school_id: str, month: str) -> MonthDr
     if earlier:
         recomputed = teacher_entries(await facts.staff_sessions(session, school_id=school_id, months=earlier), rate)
         rows = await session.scalars(
-            select(store.LedgerEntry).where(
-                store.LedgerEntry.school_id == school_id, store.LedgerEntry.session_month.in_(earlier)
-            )
+            select(LedgerEntry).where(LedgerEntry.school_id == school_id, LedgerEntry.session_month.in_(earlier))
         )
         lines += corrections([_posted(r) for r in rows], recomputed)
     return MonthDraft(lines, bonus_forfeited(own))
@@ -85,12 +82,10 @@ async def posted_lines(
     session: AsyncSession, *, school_id: str, month: str, staff_id: str | None = None
 ) -> list[Posted]:
     """The ledger lines a published statement holds (in entry order)."""
-    query = select(store.LedgerEntry).where(
-        store.LedgerEntry.school_id == school_id, store.LedgerEntry.statement_month == month
-    )
+    query = select(LedgerEntry).where(LedgerEntry.school_id == school_id, LedgerEntry.statement_month == month)
     if staff_id is not None:
-        query = query.where(store.LedgerEntry.staff_id == staff_id)
-    return [_posted(r) for r in await session.scalars(query.order_by(store.LedgerEntry.entry_id))]
+        query = query.where(LedgerEntry.staff_id == staff_id)
+    return [_posted(r) for r in await session.scalars(query.order_by(LedgerEntry.entry_id))]
 
 
 def require_closed(month: str, today: date) -> None:
@@ -119,7 +114,7 @@ async def approve(uow: UnitOfWork, *, school_id: str, month: str, by: str) -> st
         "published_by": None,
         "published_at": None,
     }
-    await uow.session.execute(upsert(uow.session, store.StatementRun, values, ["school_id", "month"]))
+    await uow.session.execute(upsert(uow.session, StatementRun, values, ["school_id", "month"]))
     await uow.commit()
     return str(values["fingerprint"])
 
@@ -143,7 +138,7 @@ async def publish(uow: UnitOfWork, *, school_id: str, month: str, by: str) -> li
         entry_id = f"{school_id}:{month}:{number:06d}"
         entry_ids.setdefault(e.staff_id, []).append(entry_id)
         uow.session.add(
-            store.LedgerEntry(
+            LedgerEntry(
                 entry_id=entry_id,
                 school_id=school_id,
                 statement_month=month,

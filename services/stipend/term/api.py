@@ -14,9 +14,10 @@ from chassis.auth import CurrentPrincipal, Principal, Role, require
 from chassis.clock import school_today
 from chassis.idempotency import respond_once
 from chassis.uow import UnitOfWork
-from services.stipend import access, family_term, term
-from services.stipend.access import MONTH_PATTERN, TEACHERS
+from services.stipend.access import api as access
+from services.stipend.access.api import MONTH_PATTERN, TEACHERS
 from services.stipend.domain.settlement import Share, bonus_pool
+from services.stipend.term import handlers as term
 
 router = APIRouter(prefix="/stipend/v1", tags=["survey, evaluation and settlement"])
 SchoolAdmin = Annotated[Principal, require(Role.SCHOOL_ADMIN)]
@@ -217,7 +218,7 @@ async def family_term_settlement(
     """EN-7/ST-6: the term's monthly prepayments settled against attendance (the school admin, or a guardian)."""
     async with runtime.db.sessions() as session:
         school = await access.family_reader(session, principal, student_id)
-        settled = await family_term.settle(session, school_id=school, term_id=term_id, student_id=student_id)
+        settled = await term.settle_family(session, school_id=school, term_id=term_id, student_id=student_id)
     programs = [
         FamilySettlementOut(
             program_id=program_id,

@@ -10,8 +10,9 @@ from pydantic import BaseModel
 
 from chassis.app import RuntimeDep
 from chassis.auth import CurrentPrincipal, Principal, Role, require
-from services.stipend import access, family
-from services.stipend.access import MonthPath
+from services.stipend.access import api as access
+from services.stipend.access.api import MonthPath
+from services.stipend.family import handlers as family
 
 router = APIRouter(prefix="/stipend/v1/family-statements", tags=["family statements"])
 SchoolAdmin = Annotated[Principal, require(Role.SCHOOL_ADMIN)]

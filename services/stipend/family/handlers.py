@@ -14,10 +14,12 @@ from chassis.uow import UnitOfWork
 from contracts.enrollment import FeeKind, TermCalendarSet
 from contracts.fees import FeePlan, Waiver, service_days
 from contracts.stipend import FamilyStatementIssued
-from services.stipend import facts, store
+from services.stipend import store
 from services.stipend.domain.class_hours import Line
 from services.stipend.domain.fees import LateFee, ProgramCharge, late_fees, program_charge
-from services.stipend.statements import require_closed
+from services.stipend.facts import store as facts
+from services.stipend.family.store import FamilyAdjustment
+from services.stipend.statements.handlers import require_closed
 
 
 @dataclass(frozen=True)
@@ -149,9 +151,7 @@ async def _adjustments(uow: UnitOfWork, *, school_id: str, month: str) -> dict[s
     carried: dict[str, dict[str, int]] = {}
     for row in issued_rows:
         carried.setdefault(row.month, {})[row.student_id] = row.due_fen
-    for adj in await uow.session.scalars(
-        select(store.FamilyAdjustment).where(store.FamilyAdjustment.school_id == school_id)
-    ):
+    for adj in await uow.session.scalars(select(FamilyAdjustment).where(FamilyAdjustment.school_id == school_id)):
         by_child = carried.setdefault(adj.for_month, {})
         by_child[adj.student_id] = by_child.get(adj.student_id, 0) + adj.amount_fen
     result: dict[str, dict[str, int]] = {}
@@ -182,7 +182,7 @@ async def issue(uow: UnitOfWork, *, school_id: str, month: str, by: str) -> list
     for student_id, s in months.items():
         for earlier, amount in sorted(adjustments.get(student_id, {}).items()):
             uow.session.add(
-                store.FamilyAdjustment(
+                FamilyAdjustment(
                     school_id=school_id,
                     statement_month=month,
                     student_id=student_id,

@@ -8,12 +8,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from chassis.clock import SCHOOL_TZ
 from chassis.problems import Conflict, Unprocessable
 from chassis.uow import UnitOfWork
-from services.stipend import facts, store
+from services.stipend import store
 from services.stipend.domain.payments import AccountLine, Payment, RowError, running_balance
+from services.stipend.facts import store as facts
+from services.stipend.payments.store import PaymentRow
 
 
-def _row(payment: Payment, *, school_id: str, source: str, by: str, uow: UnitOfWork) -> store.PaymentRow:
-    return store.PaymentRow(
+def _row(payment: Payment, *, school_id: str, source: str, by: str, uow: UnitOfWork) -> PaymentRow:
+    return PaymentRow(
         school_id=school_id,
         reference=payment.reference,
         student_id=payment.student_id,
@@ -27,7 +29,7 @@ def _row(payment: Payment, *, school_id: str, source: str, by: str, uow: UnitOfW
 
 async def record(uow: UnitOfWork, payment: Payment, *, school_id: str, by: str) -> None:
     """EN-7: one payment; a reference already recorded in the school is a conflict (nothing is recorded twice)."""
-    if await uow.session.get(store.PaymentRow, (school_id, payment.reference)) is not None:
+    if await uow.session.get(PaymentRow, (school_id, payment.reference)) is not None:
         raise Conflict(f"payment '{payment.reference}' is already recorded", rule="EN-7")
     uow.session.add(_row(payment, school_id=school_id, source="api", by=by, uow=uow))
 
@@ -41,7 +43,7 @@ async def import_statement(uow: UnitOfWork, payments: list[Payment], *, school_i
         if await facts.student_school(uow.session, student_id=payment.student_id) != school_id:
             errors.append(RowError(line, f"no student '{payment.student_id}' in this school"))
             continue
-        known = await uow.session.get(store.PaymentRow, (school_id, payment.reference))
+        known = await uow.session.get(PaymentRow, (school_id, payment.reference))
         if known is None:
             new.append(payment)
         elif (known.student_id, known.amount_fen, known.paid_on) != (
@@ -73,9 +75,7 @@ async def account(session: AsyncSession, *, school_id: str, student_id: str) -> 
         for s in issued
     ]
     rows = await session.scalars(
-        select(store.PaymentRow).where(
-            store.PaymentRow.school_id == school_id, store.PaymentRow.student_id == student_id
-        )
+        select(PaymentRow).where(PaymentRow.school_id == school_id, PaymentRow.student_id == student_id)
     )
     paid = [Payment(r.student_id, r.amount_fen, r.paid_on, r.reference) for r in rows]
     return running_balance(charges, paid)

@@ -3,18 +3,58 @@ and the evaluation, per school (the school admin), as CSV or XLSX."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import csv
+import io
+from collections.abc import Sequence
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
+from openpyxl import Workbook
 
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
 from chassis.clock import school_today
-from services.stipend import family, statements, term
-from services.stipend.access import MonthPath
+from services.stipend.access.api import MonthPath
 from services.stipend.domain.ledger import Draft, totals
 from services.stipend.domain.settlement import Share
-from services.stipend.exports import Cell, Format, download
+from services.stipend.family import handlers as family
+from services.stipend.statements import handlers as statements
+from services.stipend.term import handlers as term
+
+Format = Literal["csv", "xlsx"]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+Cell = str | int | bool | None
+
+
+def to_csv(header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes:
+    """The table as CSV."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def to_xlsx(sheet: str, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes:
+    """The table as a one-sheet workbook."""
+    book = Workbook()
+    table = book.active
+    assert table is not None
+    table.title = sheet[:31]
+    table.append(list(header))
+    for row in rows:
+        table.append(list(row))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def download(name: str, fmt: Format, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> Response:
+    """A file response named `name.csv` or `name.xlsx`."""
+    body = to_csv(header, rows) if fmt == "csv" else to_xlsx(name, header, rows)
+    media = "text/csv; charset=utf-8" if fmt == "csv" else XLSX
+    return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'})
+
 
 router = APIRouter(prefix="/stipend/v1/exports", tags=["exports"])
 SchoolAdmin = Annotated[Principal, require(Role.SCHOOL_ADMIN)]

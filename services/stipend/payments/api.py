@@ -15,8 +15,9 @@ from chassis.auth import CurrentPrincipal, Principal, Role, require
 from chassis.idempotency import respond_once
 from chassis.problems import Unprocessable
 from chassis.uow import UnitOfWork
-from services.stipend import access, payments
+from services.stipend.access import api as access
 from services.stipend.domain.payments import PaymentRefused, check_payment, parse_statement
+from services.stipend.payments import handlers as payments
 
 router = APIRouter(prefix="/stipend/v1/family-accounts", tags=["family accounts"])
 SchoolAdmin = Annotated[Principal, require(Role.SCHOOL_ADMIN)]

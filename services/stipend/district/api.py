@@ -11,10 +11,12 @@ from sqlalchemy import select
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
 from chassis.problems import Forbidden
-from services.stipend import family, statements, store
-from services.stipend.access import MonthPath
+from services.stipend import store
+from services.stipend.access.api import MonthPath
 from services.stipend.domain.ledger import Draft, totals
-from services.stipend.exports import Cell, Format, download
+from services.stipend.exports.api import Cell, Format, download
+from services.stipend.family import handlers as family
+from services.stipend.statements import handlers as statements
 
 router = APIRouter(prefix="/stipend/v1/district", tags=["district roll-ups"])
 Operator = Annotated[Principal, require(Role.DISTRICT_OPERATOR)]

@@ -1,0 +1,1 @@
+"""Exports for finance (BX-8) as CSV or XLSX."""

@@ -1,0 +1,1 @@
+"""Enrollment's facts (policy, calendars, programs, roster, fees), kept as the stipend's own copies."""
