@@ -29,7 +29,6 @@ Key = Part | tuple[Part, ...]
 
 MAX_LIMIT = 500
 SEPARATOR = "|"
-_INSTANT = "%Y-%m-%dT%H:%M:%S.%fZ"  # fixed width, UTC, no `+` for a hand-built query string to turn into a space
 _BIGINT = 2**63
 _ESCAPED = re.compile("%(25|7C)")
 MALFORMED = "malformed cursor: pass the `next` value of the previous page unchanged"
@@ -41,7 +40,8 @@ def _encode_part(part: Part) -> str:
     if isinstance(part, datetime):
         if part.utcoffset() is None:
             raise ValueError("a cursor's instant must be timezone-aware")
-        return part.astimezone(UTC).strftime(_INSTANT)
+        # Fixed width, in UTC, and a `Z`: no `+` for a hand-built query string to turn into a space.
+        return part.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
     if isinstance(part, date):
         return part.isoformat()
     if isinstance(part, int):
@@ -52,7 +52,10 @@ def _encode_part(part: Part) -> str:
 def _decode_part(text: str, kind: type[Any]) -> Part:
     """One part of a cursor as `kind` (ValueError when it is not one)."""
     if kind is datetime:
-        return datetime.strptime(text, _INSTANT).replace(tzinfo=UTC)
+        moment = datetime.fromisoformat(text)
+        if moment.utcoffset() is None:
+            raise ValueError("an instant without its zone")
+        return moment
     if kind is date:
         return date.fromisoformat(text)
     if kind is int:

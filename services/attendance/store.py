@@ -1,6 +1,5 @@
 """Attendance's declarative base and what several slices share: the roster kept from enrollment, the version of
-each school's reference facts, and the helpers of guarded updates and two-part cursors; each slice keeps its own
-tables."""
+each school's reference facts, and the helpers of guarded updates; each slice keeps its own tables."""
 
 from __future__ import annotations
 
