@@ -80,9 +80,10 @@ async def test_the_class_teacher_and_the_duty_leader_are_told_in_their_own_inbox
 async def test_v2_inboxes_page_alerts_of_one_instant_each_once_newest_first(pg_url: str, topic_prefix: str) -> None:
     await publish_as_producer(topic_prefix, ROSTER, school_id="s1")
     async with providers() as outside, notify_with(pg_url, topic_prefix, outside) as notify:
+        calls = [(step, EscalationStep.CLASS_TEACHER) for step in range(1, 5)] + [(4, EscalationStep.DUTY_LEADER)]
         steps = [
-            Envelope.wrap(not_collected(step, EscalationStep.CLASS_TEACHER, "t-wang"), source="/a", school_id="s1")
-            for step in range(1, 6)
+            Envelope.wrap(not_collected(step, escalation, "t-wang"), source="/a", school_id="s1")
+            for step, escalation in calls
         ]
         await publish_envelopes(topic_prefix, steps[:3])  # three alerts stored in the same instant
         await eventually(lambda: _told(notify, TEACHER, 3))
