@@ -81,7 +81,7 @@ def commands(look: Look) -> list[tuple[str, str]]:
         }
     )
     return [
-        ("the guardian's alerts", f"curl -fsS {base}/notify/v1/notifications {bearer(look.guardian_token)}"),
+        ("the guardian's alerts", f"curl -fsS {base}/notify/v2/notifications {bearer(look.guardian_token)}"),
         (
             "live alerts (server-sent events): leave this running, post the check-in below in another terminal",
             f"curl -fsSN {base}/notify/v1/notifications/stream {bearer(look.guardian_token)}",

@@ -1,17 +1,20 @@
-"""HTTP building blocks every service's routes share: ids, bodies, pages, role guards and the idempotent POST."""
+"""HTTP building blocks every service's routes share: ids, bodies, pages, role guards, the idempotent POST and
+the headers of a superseded version."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import UTC, date, datetime
+from email.utils import format_datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from chassis.app import Runtime
 from chassis.auth import Principal, Role, require
+from chassis.clock import SCHOOL_TZ
 from chassis.idempotency import respond_once
 from chassis.pagination import PageParams, page_params
 from chassis.uow import UnitOfWork
@@ -45,6 +48,23 @@ Reason = Annotated[str, Field(min_length=1, max_length=500)]
 
 Paging = Annotated[PageParams, Depends(page_params)]
 """The `?limit=&after=` page a list route is asked for (keyset, chassis/pagination.py)."""
+
+# A v1 route whose answer changed shape in v2 stays until the end of the school year, saying so on every answer.
+SUPERSEDED_SINCE = datetime(2026, 12, 5, tzinfo=UTC)
+SUNSET = datetime(2027, 8, 31, 23, 59, 59, tzinfo=SCHOOL_TZ)
+
+
+def superseded_by(successor: str, *, since: datetime = SUPERSEDED_SINCE, sunset: datetime = SUNSET) -> dict[str, Any]:
+    """Route options of a deprecated version: `deprecated` in OpenAPI, and on each answer `Deprecation` (RFC 9745),
+    `Sunset` (RFC 8594) and a `Link` to the successor (`rel="successor-version"`)."""
+
+    def announce(response: Response) -> None:
+        response.headers["Deprecation"] = f"@{int(since.timestamp())}"
+        response.headers["Sunset"] = format_datetime(sunset.astimezone(UTC), usegmt=True)
+        response.headers["Link"] = f'<{successor}>; rel="successor-version"'
+
+    return {"deprecated": True, "dependencies": [Depends(announce)]}
+
 
 # One guard per role; a route that admits several roles names the set by what it allows, in its slice.
 Guardian = Annotated[Principal, require(Role.GUARDIAN)]

@@ -1,16 +1,98 @@
-"""Keyset pagination for list endpoints: `?limit=&after=` in, `{"items": [...], "next": cursor}` out."""
+"""Keyset pagination for list endpoints: `?limit=&after=` in, `{"items": [...], "next": cursor}` out.
+
+A cursor is the sort key of a page's last item, one or more parts (str, int, date, aware datetime), written by
+`encode_cursor` and read back, typed, by `decode_cursor`. A cursor the codec did not write is a 422 problem.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Generic, TypeVar
+import re
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Generic, TypeVar, overload
 
 from fastapi import Query
 from pydantic import BaseModel
+from sqlalchemy import ColumnElement, and_, or_, true
+from sqlalchemy.orm import QueryableAttribute
+
+from chassis.problems import Unprocessable
 
 T = TypeVar("T")
+A = TypeVar("A", str, int, date, datetime)
+B = TypeVar("B", str, int, date, datetime)
+C = TypeVar("C", str, int, date, datetime)
+
+Part = str | int | date | datetime
+Key = Part | tuple[Part, ...]
+"""An item's sort key: one part, or a tuple of parts compared left to right."""
 
 MAX_LIMIT = 500
+SEPARATOR = "|"
+_BIGINT = 2**63
+_ESCAPED = re.compile("%(25|7C)")
+MALFORMED = "malformed cursor: pass the `next` value of the previous page unchanged"
+
+
+def _encode_part(part: Part) -> str:
+    if isinstance(part, bool):
+        raise TypeError("a cursor part is a str, int, date or aware datetime, not a bool")
+    if isinstance(part, datetime):
+        if part.utcoffset() is None:
+            raise ValueError("a cursor's instant must be timezone-aware")
+        # Fixed width, in UTC, and a `Z`: no `+` for a hand-built query string to turn into a space.
+        return part.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    if isinstance(part, date):
+        return part.isoformat()
+    if isinstance(part, int):
+        return str(part)
+    return part.replace("%", "%25").replace(SEPARATOR, "%7C")
+
+
+def _decode_part(text: str, kind: type[Any]) -> Part:
+    """One part of a cursor as `kind` (ValueError when it is not one)."""
+    if kind is datetime:
+        moment = datetime.fromisoformat(text)
+        if moment.utcoffset() is None:
+            raise ValueError("an instant without its zone")
+        return moment
+    if kind is date:
+        return date.fromisoformat(text)
+    if kind is int:
+        value = int(text)
+        if not -_BIGINT <= value < _BIGINT:
+            raise ValueError("beyond a 64-bit integer")
+        return value
+    if kind is str:
+        return _ESCAPED.sub(lambda found: "%" if found[1] == "25" else SEPARATOR, text)
+    raise TypeError(f"a cursor part is a str, int, date or aware datetime, not {kind.__name__}")
+
+
+def encode_cursor(*parts: Part) -> str:
+    """The opaque cursor naming a sort key: its parts, escaped and joined (a single id stays as it is)."""
+    if not parts:
+        raise ValueError("a cursor names at least one part")
+    return SEPARATOR.join(_encode_part(part) for part in parts)
+
+
+@overload
+def decode_cursor(cursor: str, first: type[A], /) -> tuple[A]: ...
+@overload
+def decode_cursor(cursor: str, first: type[A], second: type[B], /) -> tuple[A, B]: ...
+@overload
+def decode_cursor(cursor: str, first: type[A], second: type[B], third: type[C], /) -> tuple[A, B, C]: ...
+def decode_cursor(cursor: str, *kinds: type[Any]) -> tuple[Any, ...]:
+    """The typed sort key a cursor names; garbage, a wrong part count or a wrong type is a 422 problem."""
+    texts = cursor.split(SEPARATOR)
+    if len(texts) != len(kinds):
+        raise Unprocessable(MALFORMED)
+    try:
+        parts = tuple(_decode_part(text, kind) for text, kind in zip(texts, kinds, strict=True))
+    except ValueError as error:
+        raise Unprocessable(MALFORMED) from error
+    if encode_cursor(*parts) != cursor:  # only what the codec writes: `+1`, `007` or a stray `%` were not
+        raise Unprocessable(MALFORMED)
+    return parts
 
 
 class PageParams(BaseModel):
@@ -18,6 +100,14 @@ class PageParams(BaseModel):
 
     limit: int = 100
     after: str | None = None
+
+    def after_value(self, kind: type[A]) -> A | None:
+        """The one-part sort key `after` names (None on the first page)."""
+        return None if self.after is None else decode_cursor(self.after, kind)[0]
+
+    def after_pair(self, first: type[A], second: type[B]) -> tuple[A, B] | None:
+        """The two-part sort key `after` names (None on the first page)."""
+        return None if self.after is None else decode_cursor(self.after, first, second)
 
 
 def page_params(
@@ -35,8 +125,30 @@ class Page(BaseModel, Generic[T]):
     next: str | None = None
 
 
-def page_of(items: list[T], params: PageParams, cursor_of: Callable[[T], str]) -> Page[T]:
-    """Cut a list fetched with `limit + 1` rows into a page and its next cursor."""
+def page_of(items: list[T], params: PageParams, key_of: Callable[[T], Key]) -> Page[T]:
+    """Cut a list fetched with `limit + 1` rows into a page and the cursor of its last item's sort key."""
     more = len(items) > params.limit
     shown = items[: params.limit]
-    return Page[T](items=shown, next=cursor_of(shown[-1]) if more and shown else None)
+    if not (more and shown):
+        return Page[T](items=shown)
+    key = key_of(shown[-1])
+    return Page[T](items=shown, next=encode_cursor(*key) if isinstance(key, tuple) else encode_cursor(key))
+
+
+def keyset_after(
+    columns: Sequence[ColumnElement[Any] | QueryableAttribute[Any]],
+    key: Sequence[Any] | None,
+    *,
+    descending: bool = False,
+) -> ColumnElement[bool]:
+    """Rows whose sort key on `columns` comes after `key` in the list's order (every row on the first page)."""
+    if key is None:
+        return true()
+    if len(columns) != len(key) or not columns:
+        raise ValueError("a keyset compares as many columns as the key has parts")
+    # Spelled out rather than as a row comparison, so each value binds with its own column's type.
+    column, value = columns[0], key[0]
+    beyond: ColumnElement[bool] = column < value if descending else column > value
+    if len(columns) == 1:
+        return beyond
+    return or_(beyond, and_(column == value, keyset_after(columns[1:], key[1:], descending=descending)))

@@ -1,4 +1,4 @@
-"""Every HTTP router of the attendance service, one per slice, all under `/attendance/v1`."""
+"""Every HTTP router of the attendance service, one per slice, under `/attendance/v1` (`/v2` for a reshaped list)."""
 
 from __future__ import annotations
 

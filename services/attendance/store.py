@@ -1,18 +1,17 @@
 """Attendance's declarative base and what several slices share: the roster kept from enrollment, the version of
-each school's reference facts, and the helpers of guarded updates and two-part cursors; each slice keeps its own
-tables."""
+each school's reference facts, and the helpers of guarded updates; each slice keeps its own tables."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Date, DateTime, Dialect, Integer, String, TypeDecorator, inspect, true, tuple_, update
+from sqlalchemy import Date, DateTime, Dialect, Integer, String, TypeDecorator, inspect, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute, Mapped, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
-from chassis.problems import Conflict, Unprocessable
+from chassis.problems import Conflict
 from chassis.sql import dialect_insert
 from chassis.tables import ChassisTables
 from chassis.uow import UnitOfWork
@@ -102,28 +101,3 @@ async def reopen_days(uow: UnitOfWork, *, school_id: str) -> None:
         .on_conflict_do_update(index_elements=["school_id"], set_={"version": ReferenceVersion.version + 1})
     )
     await uow.session.execute(statement)
-
-
-# Two-part keyset cursors (`<session_id>|<id>`) for the lists ordered by session, then teacher or child.
-
-
-def parse_pair(after: str | None) -> tuple[str, str] | None:
-    """The (session, id) a `next` cursor names; a malformed cursor is a 422 problem."""
-    if after is None:
-        return None
-    first, separator, second = after.rpartition("|")
-    if not separator or not first or not second:
-        raise Unprocessable("malformed cursor: pass the `next` value of the previous page")
-    return first, second
-
-
-def pair_cursor(first: str, second: str) -> str:
-    """The cursor of an item ordered by (first, second)."""
-    return f"{first}|{second}"
-
-
-def after_pair(first: Any, second: Any, after: tuple[str, str] | None) -> ColumnElement[bool]:
-    """Rows whose (first, second) sort after the cursor (all rows without one)."""
-    if after is None:
-        return true()
-    return tuple_(first, second) > tuple_(*after)

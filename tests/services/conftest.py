@@ -1,10 +1,14 @@
-"""Helpers for service tests on the real stack: publish as another service would, read what a service published."""
+"""Helpers for service tests on the real stack: publish as another service would, read what a service published,
+walk a list page after page."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+import httpx
 
 from chassis.bus.kafka import KafkaBus
 from contracts.envelope import Envelope, Event
@@ -51,3 +55,29 @@ async def read_topic(prefix: str, topic: str, *, count: int, timeout: float = 30
     finally:
         await consumer.stop()
     return found
+
+
+async def every_page(
+    client: httpx.AsyncClient,
+    path: str,
+    headers: dict[str, str],
+    *,
+    limit: int,
+    params: dict[str, str] | None = None,
+    after_first: Callable[[], Awaitable[None]] | None = None,
+) -> list[Any]:
+    """Every item of a keyset list, following `next` until it is null; `after_first` runs after the first page."""
+    items: list[Any] = []
+    cursor: str | None = None
+    while True:
+        query = (params or {}) | {"limit": str(limit)} | ({"after": cursor} if cursor else {})
+        response = await client.get(path, params=query, headers=headers)
+        assert response.status_code == 200, response.text
+        assert set(response.json()) == {"items", "next"}
+        items += response.json()["items"]
+        cursor = response.json()["next"]
+        if cursor is None:
+            return items
+        if after_first is not None:
+            await after_first()
+            after_first = None

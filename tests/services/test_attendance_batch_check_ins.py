@@ -10,12 +10,13 @@ import pytest
 from sqlalchemy import func, select
 
 from chassis.auth import Role
+from chassis.clock import SCHOOL_TZ
 from contracts.enrollment import StudentEnrolled
 from services.attendance import store
 from services.attendance.app import DEFINITION
 from services.attendance.checkins import store as checkins_store
 from tests.conftest import SCHOOL_AFTERNOON, ServiceClient, auth, eventually, running, stack_settings
-from tests.services.conftest import publish_as_producer, read_topic
+from tests.services.conftest import every_page, publish_as_producer, read_topic
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
 
@@ -135,3 +136,55 @@ async def test_an_empty_or_oversized_batch_is_a_problem(attendance: ServiceClien
     response = await attendance.post(BATCH, json=body, headers=KIOSK)
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
+
+
+V1_LIST, V2_LIST = "/attendance/v1/check-ins", "/attendance/v2/check-ins"
+ADMIN = auth(Role.SCHOOL_ADMIN, "s1-admin", school="s1")
+DAY = NOW.astimezone(SCHOOL_TZ).date().isoformat()
+
+
+async def walk(client: ServiceClient, headers: dict[str, str], after_first: Any = None) -> list[Any]:
+    """The day's v2 list, four at a time."""
+    return await every_page(client, V2_LIST, headers, limit=4, params={"date": DAY}, after_first=after_first)
+
+
+async def test_v2_walks_a_dismissal_wave_of_equal_device_times_each_check_in_once_in_order(
+    attendance: ServiceClient,
+) -> None:
+    # Three waves of five children at the gate in the same second; pages of four cut every wave.
+    waves = [event(s, minutes_ago=30 - 10 * (n // 5)) for n, s in enumerate(STUDENTS[:15])]
+    uploaded = await attendance.post(BATCH, json={"device_id": "s1-kiosk-gate", "events": waves}, headers=KIOSK)
+    assert uploaded.json()["created"] == 15
+    stored = (await attendance.get(V1_LIST, params={"date": DAY, "limit": "500"}, headers=ADMIN)).json()["items"]
+
+    async def a_late_upload_lands_on_the_first_page() -> None:
+        late = {"device_id": "s1-kiosk-gate", "events": [event(STUDENTS[20], minutes_ago=40)]}
+        assert (await attendance.post(BATCH, json=late, headers=KIOSK)).json()["created"] == 1
+
+    walked = await walk(attendance, ADMIN, a_late_upload_lands_on_the_first_page)
+    ids = [c["check_in_id"] for c in walked]
+    assert ids == [c["check_in_id"] for c in stored]  # each once, none shifted onto the next page by the late one
+    keys = [(datetime.fromisoformat(c["occurred_at"]), c["check_in_id"]) for c in walked]
+    assert keys == sorted(keys)
+    assert len(set(ids)) == 15
+    assert next(c["check_in_id"] for c in await walk(attendance, ADMIN)) not in ids  # it sorts first, now
+    assert await walk(attendance, auth(Role.SCHOOL_ADMIN, "s2-admin", school="s2")) == []
+
+
+@pytest.mark.parametrize("cursor", ["not-a-cursor", "2026-13-45T07:00:00.000000Z|x", "2026-11-25T07:00:00|x"])
+async def test_v2_refuses_a_cursor_it_did_not_write(attendance: ServiceClient, cursor: str) -> None:
+    response = await attendance.get(V2_LIST, params={"date": DAY, "after": cursor}, headers=ADMIN)
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_v1_answers_as_before_and_names_its_successor_and_sunset(attendance: ServiceClient) -> None:
+    await attendance.post(BATCH, json={"device_id": "s1-kiosk-gate", "events": [event(STUDENTS[0], 5)]}, headers=KIOSK)
+    response = await attendance.get(V1_LIST, params={"date": DAY, "limit": "1"}, headers=ADMIN)
+    assert response.status_code == 200
+    assert (set(response.json()), response.json()["total"]) == ({"items", "total", "limit", "offset"}, 1)
+    assert response.headers["Deprecation"] == "@1796428800"  # 2026-12-05T00:00:00Z, RFC 9745
+    assert response.headers["Sunset"] == "Tue, 31 Aug 2027 15:59:59 GMT"  # the school year's end in Shanghai
+    assert response.headers["Link"] == '</attendance/v2/check-ins>; rel="successor-version"'
+    spec = (await attendance.get("/attendance/openapi.json")).json()["paths"]
+    assert (spec[V1_LIST]["get"].get("deprecated"), spec[V2_LIST]["get"].get("deprecated")) == (True, None)

@@ -211,11 +211,11 @@ async def list_leave_requests(
             status=status.value if status else None,
             student_ids=student_ids,
             class_ids=class_ids,
-            after=page.after,
+            after=page.after_pair(datetime, str),
             limit=page.limit,
         )
     items = [LeavePublic.model_validate(r, from_attributes=True) for r in rows]
-    return page_of(items, page, lambda leave: store.cursor_of(leave.requested_at, leave.leave_id))
+    return page_of(items, page, lambda leave: (leave.requested_at, leave.leave_id))
 
 
 @router.get("/absences", response_model=Page[AbsencePublic])
@@ -248,11 +248,11 @@ async def list_absences(
             open_only=open_only,
             class_ids=class_ids,
             session_id=session_id,
-            after=page.after,
+            after=page.after_pair(datetime, str),
             limit=page.limit,
         )
     items = [AbsencePublic.model_validate(r, from_attributes=True) for r in rows]
-    return page_of(items, page, lambda case: store.cursor_of(case.opened_at, case.case_id))
+    return page_of(items, page, lambda case: (case.opened_at, case.case_id))
 
 
 @router.post("/absences/{case_id}/resolve", response_model=AbsencePublic)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, Index, String, Text, and_, or_, select
+from sqlalchemy import JSON, Date, Index, String, Text, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
+from chassis.pagination import keyset_after
 from services.attendance.checkins.store import CheckIn
 from services.attendance.domain import absence as rules
 from services.attendance.store import Base, UtcDateTime, aware, open_or_resolved
@@ -95,25 +96,6 @@ async def checked_in(
     return {student for student, at in rows if rules.counts_for(aware(at), starts_at)}
 
 
-def _after(
-    column_time: InstrumentedAttribute[datetime], column_id: InstrumentedAttribute[str], cursor: str | None
-) -> list[ColumnElement[bool]]:
-    """Keyset condition for a `<iso time>|<id>` cursor."""
-    if cursor is None or "|" not in cursor:
-        return []
-    at, _, key = cursor.partition("|")
-    try:
-        moment = datetime.fromisoformat(at)
-    except ValueError:
-        return []
-    return [or_(column_time > moment, and_(column_time == moment, column_id > key))]
-
-
-def cursor_of(moment: datetime, key: str) -> str:
-    """The cursor of a row sorted by (time, id)."""
-    return f"{moment.isoformat()}|{key}"
-
-
 async def list_leaves(
     session: AsyncSession,
     *,
@@ -123,7 +105,7 @@ async def list_leaves(
     status: str | None,
     student_ids: list[str] | None,
     class_ids: list[str] | None,
-    after: str | None,
+    after: tuple[datetime, str] | None,
     limit: int,
 ) -> list[LeaveRequest]:
     """A page (`limit + 1` rows) of a school's leave requests by request time; None filters are not applied."""
@@ -138,7 +120,7 @@ async def list_leaves(
         where.append(LeaveRequest.student_id.in_(student_ids))
     if class_ids is not None:
         where.append(LeaveRequest.class_id.in_(class_ids))
-    where += _after(LeaveRequest.requested_at, LeaveRequest.leave_id, after)
+    where.append(keyset_after((LeaveRequest.requested_at, LeaveRequest.leave_id), after))
     query = select(LeaveRequest).where(*where).order_by(LeaveRequest.requested_at, LeaveRequest.leave_id)
     return list((await session.execute(query.limit(limit + 1))).scalars())
 
@@ -150,7 +132,7 @@ async def list_cases(
     open_only: bool | None,
     class_ids: list[str] | None,
     session_id: str | None,
-    after: str | None,
+    after: tuple[datetime, str] | None,
     limit: int,
 ) -> list[AbsenceCase]:
     """A page (`limit + 1` rows) of a school's absence cases by opening time; `open_only` None = all."""
@@ -160,6 +142,6 @@ async def list_cases(
         where.append(AbsenceCase.class_id.in_(class_ids))
     if session_id is not None:
         where.append(AbsenceCase.session_id == session_id)
-    where += _after(AbsenceCase.opened_at, AbsenceCase.case_id, after)
+    where.append(keyset_after((AbsenceCase.opened_at, AbsenceCase.case_id), after))
     query = select(AbsenceCase).where(*where).order_by(AbsenceCase.opened_at, AbsenceCase.case_id)
     return list((await session.execute(query.limit(limit + 1))).scalars())

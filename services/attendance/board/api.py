@@ -22,7 +22,7 @@ from chassis.app import Runtime, RuntimeDep
 from chassis.auth import Principal, Role, require
 from chassis.clock import SCHOOL_TZ
 from chassis.http import DistrictOperator, Paging
-from chassis.pagination import PageParams
+from chassis.pagination import PageParams, encode_cursor
 from chassis.problems import Forbidden, NotFound, Problem
 from services.attendance.board import handlers
 from services.attendance.board.store import schools_of_district
@@ -133,8 +133,9 @@ async def _school_board(runtime: Runtime, school_id: str, day: date, params: Pag
     now = runtime.clock.now()
     async with runtime.db.sessions() as session:
         state = await handlers.school_state(session, school_id=school_id, day=day, now=now)
-    after = [line for line in state.lines if params.after is None or line.view.session_id > params.after]
-    ordered = sorted(after, key=lambda line: line.view.session_id)
+    after = params.after_value(str)
+    beyond = [line for line in state.lines if after is None or line.view.session_id > after]
+    ordered = sorted(beyond, key=lambda line: line.view.session_id)
     shown = ordered[: params.limit]
     more = len(ordered) > params.limit
     return SchoolBoard(
@@ -143,7 +144,7 @@ async def _school_board(runtime: Runtime, school_id: str, day: date, params: Pag
         as_of=now,
         totals=CountsPublic.of(state.totals, state.ratio_limit),
         sessions=[_session_board(line, state.ratio_limit) for line in shown],
-        next=shown[-1].view.session_id if more and shown else None,
+        next=encode_cursor(shown[-1].view.session_id) if more and shown else None,
     )
 
 
@@ -168,7 +169,7 @@ async def _district_board(runtime: Runtime, district_id: str, day: date, params:
     schools = []
     async with runtime.db.sessions() as session:
         school_ids = await schools_of_district(
-            session, district_id=district_id, after=params.after, limit=params.limit + 1
+            session, district_id=district_id, after=params.after_value(str), limit=params.limit + 1
         )
         for school_id in school_ids[: params.limit]:
             state = await handlers.school_state(session, school_id=school_id, day=day, now=now)
@@ -180,7 +181,7 @@ async def _district_board(runtime: Runtime, district_id: str, day: date, params:
         day=day,
         as_of=now,
         schools=schools,
-        next=schools[-1].school_id if more and schools else None,
+        next=encode_cursor(schools[-1].school_id) if more and schools else None,
     )
 
 

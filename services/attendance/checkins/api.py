@@ -1,8 +1,8 @@
-"""Check-in routes under `/attendance/v1`."""
+"""Check-in routes under `/attendance/v1`, and the day's check-ins as a keyset page under `/attendance/v2`."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from functools import partial
 from typing import Annotated
 
@@ -11,7 +11,9 @@ from fastapi.responses import JSONResponse
 
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
+from chassis.http import Paging, superseded_by
 from chassis.idempotency import respond_once
+from chassis.pagination import Page, page_of
 from chassis.problems import Forbidden
 from services.attendance.checkins import store
 from services.attendance.checkins.handlers import CheckInBatch, CheckInStudent, answer_batch, answer_check_in
@@ -25,7 +27,7 @@ from services.attendance.checkins.schemas import (
 from services.attendance.domain.check_in import DeviceEvent, owns_device
 from services.attendance.settings import AttendanceSettings
 
-router = APIRouter(prefix="/attendance/v1", tags=["check-ins"])
+router = APIRouter(prefix="/attendance", tags=["check-ins"])
 
 KioskOrTeacher = Annotated[Principal, require(Role.KIOSK, Role.SERVICE_TEACHER)]
 AdminDutyLeaderOrServiceTeacher = Annotated[
@@ -34,7 +36,7 @@ AdminDutyLeaderOrServiceTeacher = Annotated[
 
 
 @router.post(
-    "/check-ins",
+    "/v1/check-ins",
     status_code=201,
     response_model=CheckInPublic,
     responses={200: {"model": CheckInPublic, "description": "the same device event was already stored"}},
@@ -55,7 +57,7 @@ async def post_check_in(
     return await respond_once(runtime, request, principal, body.model_dump(mode="json"), act)
 
 
-@router.get("/check-ins", response_model=CheckInPage)
+@router.get("/v1/check-ins", response_model=CheckInPage, **superseded_by("/attendance/v2/check-ins"))
 async def list_check_ins(
     runtime: RuntimeDep,
     principal: AdminDutyLeaderOrServiceTeacher,
@@ -63,7 +65,8 @@ async def list_check_ins(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> CheckInPage:
-    """The caller's school's check-ins of one day, in device-time order."""
+    """The caller's school's check-ins of one day, in device-time order, by offset (deprecated: a page shifts when
+    check-ins arrive while it is read; use `/attendance/v2/check-ins`)."""
     async with runtime.db.sessions() as session:
         rows, total = await store.list_check_ins(
             session, school_id=principal.school(), session_date=session_date.isoformat(), limit=limit, offset=offset
@@ -71,7 +74,27 @@ async def list_check_ins(
     return CheckInPage(items=[CheckInPublic.of(r) for r in rows], total=total, limit=limit, offset=offset)
 
 
-@router.post("/check-ins/batch", response_model=BatchAnswer)
+@router.get("/v2/check-ins", response_model=Page[CheckInPublic])
+async def page_check_ins(
+    runtime: RuntimeDep,
+    principal: AdminDutyLeaderOrServiceTeacher,
+    session_date: Annotated[date, Query(alias="date")],
+    page: Paging,
+) -> Page[CheckInPublic]:
+    """The caller's school's check-ins of one day, in device-time order (then by id): a check-in stored while the
+    list is read never shifts a page."""
+    async with runtime.db.sessions() as session:
+        rows = await store.check_ins_page(
+            session,
+            school_id=principal.school(),
+            session_date=session_date.isoformat(),
+            after=page.after_pair(datetime, str),
+            limit=page.limit + 1,
+        )
+    return page_of([CheckInPublic.of(r) for r in rows], page, lambda c: (c.occurred_at, c.check_in_id))
+
+
+@router.post("/v1/check-ins/batch", response_model=BatchAnswer)
 async def post_check_in_batch(
     body: CheckInBatchCreate, request: Request, runtime: RuntimeDep, principal: KioskOrTeacher
 ) -> JSONResponse:

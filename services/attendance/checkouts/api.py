@@ -256,7 +256,7 @@ async def list_check_outs(
             session,
             school_id=principal.school(),
             day=date.fromisoformat(day),
-            after=page.after,
+            after=page.after_value(str),
             limit=page.limit,
             class_ids=actor.class_ids,
         )

@@ -215,9 +215,8 @@ async def list_not_collected(
     """AT-6: the day's children still waiting to be collected (in reception), by student."""
     async with runtime.db.sessions() as session:
         cases = await store.open_cases(session, school_id=principal.school(), day=date.fromisoformat(day))
-    items = [
-        CasePublic.model_validate(c, from_attributes=True) for c in cases if not page.after or c.student_id > page.after
-    ]
+    after = page.after_value(str)
+    items = [CasePublic.model_validate(c, from_attributes=True) for c in cases if after is None or c.student_id > after]
     return page_of(items[: page.limit + 1], page, lambda c: c.student_id)
 
 

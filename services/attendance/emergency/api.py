@@ -99,7 +99,9 @@ async def list_broadcasts(
 ) -> Page[BroadcastPublic]:
     """The school's broadcasts, by id."""
     async with runtime.db.sessions() as session:
-        rows = await store.list_broadcasts(session, school_id=principal.school(), after=page.after, limit=page.limit)
+        rows = await store.list_broadcasts(
+            session, school_id=principal.school(), after=page.after_value(str), limit=page.limit
+        )
     return page_of(
         [BroadcastPublic.model_validate(r, from_attributes=True) for r in rows], page, lambda b: b.broadcast_id
     )

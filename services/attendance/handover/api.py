@@ -169,7 +169,12 @@ async def list_handovers(
         elif principal.role is Role.SERVICE_TEACHER and principal.subject not in view.teacher_ids:
             raise Forbidden("not a teacher of this session")
         rows = await store.list_handovers(
-            session, school_id=school_id, session_id=session_id, class_ids=class_ids, after=page.after, limit=page.limit
+            session,
+            school_id=school_id,
+            session_id=session_id,
+            class_ids=class_ids,
+            after=page.after_value(str),
+            limit=page.limit,
         )
         items = [await _public(session, row) for row in rows]
     return page_of(items, page, lambda h: h.handover_id)
@@ -201,7 +206,7 @@ async def list_discrepancies(
             open_only=open_only[status],
             class_ids=class_ids,
             session_id=session_id,
-            after=page.after,
+            after=page.after_value(str),
             limit=page.limit,
         )
     items = [DiscrepancyPublic.model_validate(r, from_attributes=True) for r in rows]

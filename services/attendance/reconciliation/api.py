@@ -19,7 +19,6 @@ from chassis.uow import UnitOfWork
 from services.attendance.domain.reconciliation import DayMark, DayStatus, parse_register_csv
 from services.attendance.reconciliation import handlers, store
 from services.attendance.reference import store as ref
-from services.attendance.store import pair_cursor, parse_pair
 
 router = APIRouter(prefix="/attendance/v1", tags=["reconciliation"])
 
@@ -163,7 +162,7 @@ async def get_register(
     await _check_class(runtime, principal, class_id)
     async with runtime.db.sessions() as session:
         rows = await store.marks_of_class(
-            session, class_id=class_id, day=day, after=params.after, limit=params.limit + 1
+            session, class_id=class_id, day=day, after=params.after_value(str), limit=params.limit + 1
         )
     items = [MarkPublic.model_validate(r, from_attributes=True) for r in rows]
     return page_of(items, params, lambda item: item.student_id)
@@ -177,10 +176,10 @@ async def list_alerts(
     params: Paging,
 ) -> Page[AlertPublic]:
     """BX-4: the school's children alerted as at school but missing from a session, on a day."""
-    after = parse_pair(params.after)
+    after = params.after_pair(str, str)
     async with runtime.db.sessions() as session:
         rows = await store.alerts_of_day(
             session, school_id=principal.school(), day=day, after=after, limit=params.limit + 1
         )
     items = [AlertPublic.model_validate(r, from_attributes=True) for r in rows]
-    return page_of(items, params, lambda item: pair_cursor(item.session_id, item.student_id))
+    return page_of(items, params, lambda item: (item.session_id, item.student_id))

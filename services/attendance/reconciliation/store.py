@@ -10,8 +10,9 @@ from sqlalchemy import Date, DateTime, Index, String, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from chassis.pagination import keyset_after
 from chassis.sql import insert_ignoring_duplicates, upsert
-from services.attendance.store import Base, after_pair
+from services.attendance.store import Base
 
 
 class SchoolDayMarkRow(Base):
@@ -94,7 +95,7 @@ async def alerts_of_day(
     query = select(MissingAlert).where(
         MissingAlert.school_id == school_id,
         MissingAlert.day == day,
-        after_pair(MissingAlert.session_id, MissingAlert.student_id, after),
+        keyset_after((MissingAlert.session_id, MissingAlert.student_id), after),
     )
     query = query.order_by(MissingAlert.session_id, MissingAlert.student_id).limit(limit)
     return list((await session.execute(query)).scalars())

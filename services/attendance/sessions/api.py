@@ -65,7 +65,8 @@ async def list_sessions(
     """The caller's school's sessions of a day (school-local date), by session id."""
     async with runtime.db.sessions() as session:
         views = await store.sessions_of_day(session, school_id=principal.school(), day=day)
-    shown = sorted((v for v in views if page.after is None or v.session_id > page.after), key=lambda v: v.session_id)
+    after = page.after_value(str)
+    shown = sorted((v for v in views if after is None or v.session_id > after), key=lambda v: v.session_id)
     return page_of([SessionPublic.of(v) for v in shown[: page.limit + 1]], page, lambda s: s.session_id)
 
 

@@ -21,7 +21,6 @@ from services.attendance.domain.sessions import SessionView
 from services.attendance.domain.staff import ActivityRecord, is_half_session
 from services.attendance.sessions.store import session_of
 from services.attendance.staff import handlers, store
-from services.attendance.store import pair_cursor, parse_pair
 
 router = APIRouter(prefix="/attendance/v1", tags=["staff"])
 
@@ -251,7 +250,7 @@ async def roll_sheet(
     """AT-9: the school's roll sheet of teachers (点名表) for a day: every judged sign-in, by session."""
     async with runtime.db.sessions() as session:
         rows = await store.sign_ins_of_day(
-            session, school_id=principal.school(), day=day, after=parse_pair(params.after), limit=params.limit + 1
+            session, school_id=principal.school(), day=day, after=params.after_pair(str, str), limit=params.limit + 1
         )
     items = [SignInPublic.model_validate(r, from_attributes=True) for r in rows]
-    return page_of(items, params, lambda item: pair_cursor(item.session_id, item.staff_id))
+    return page_of(items, params, lambda item: (item.session_id, item.staff_id))

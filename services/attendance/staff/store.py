@@ -10,8 +10,9 @@ from sqlalchemy import JSON, Boolean, Date, DateTime, Index, Integer, String, se
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from chassis.pagination import keyset_after
 from chassis.sql import insert_ignoring_duplicates
-from services.attendance.store import Base, after_pair
+from services.attendance.store import Base
 
 
 class TeacherSignIn(Base):
@@ -113,7 +114,7 @@ async def sign_ins_of_day(
     query = select(TeacherSignIn).where(
         TeacherSignIn.school_id == school_id,
         TeacherSignIn.day == day,
-        after_pair(TeacherSignIn.session_id, TeacherSignIn.staff_id, after),
+        keyset_after((TeacherSignIn.session_id, TeacherSignIn.staff_id), after),
     )
     query = query.order_by(TeacherSignIn.session_id, TeacherSignIn.staff_id).limit(limit)
     return list((await session.execute(query)).scalars())

@@ -320,7 +320,7 @@ async def get_applications(
             stage=step.value if step is not None else None,
             guardian_id=principal.subject if principal.role is Role.GUARDIAN else None,
             class_teacher_id=principal.subject if principal.role is Role.CLASS_TEACHER else None,
-            after=page.after,
+            after=page.after_value(str),
             limit=page.limit + 1,
         )
     items = [ApplicationSummary(**_summary(a)) for a in rows]

@@ -19,7 +19,7 @@ from chassis.auth import Principal, Role, require
 from chassis.clock import school_today
 from chassis.http import Body, Create, Id, Paging, Reason, SchoolAdmin, dump, once
 from chassis.pagination import Page, page_of
-from chassis.problems import NotFound, Unprocessable
+from chassis.problems import NotFound
 from chassis.uow import UnitOfWork
 from contracts.enrollment import FeeKind
 from contracts.fees import plan_in_force
@@ -109,14 +109,6 @@ class FeeWaiverPublic(BaseModel):
         return FeeWaiverPublic.model_validate(self.model_dump(include=FAMILY_FIELDS))
 
 
-def _version_cursor(after: str | None) -> int | None:
-    if after is None:
-        return None
-    if not (after.isascii() and after.isdigit() and len(after) <= 9):
-        raise Unprocessable("`after` must be the `next` cursor of the previous page")
-    return int(after)
-
-
 def _in_force_and_scheduled(rows: list[store.FeePlanRow], today: date) -> list[store.FeePlanRow]:
     """The settings a family will be charged by: the one in force today and those taking effect later."""
     latest = {row.effective_from: row for row in rows}  # by version: a later setting replaces one of its date
@@ -153,7 +145,7 @@ async def get_fee_plans(
 ) -> Page[FeePlanPublic]:
     """A program's fee plan settings (EN-7): every one for the admin; for a guardian, those in force or scheduled."""
     school_id = principal.school()
-    after = _version_cursor(page.after)
+    after = page.after_value(int)
     async with runtime.db.sessions() as session:
         program = await roster.program_in_school(session, school_id=school_id, program_id=program_id)
         reader_known = principal.role is Role.SCHOOL_ADMIN or (
@@ -168,7 +160,7 @@ async def get_fee_plans(
             shown = _in_force_and_scheduled(await store.plans_of(session, program_id=program_id), today)
             rows = [row for row in shown if after is None or row.version > after][: page.limit + 1]
     items = [FeePlanPublic.model_validate(row, from_attributes=True) for row in rows]
-    return page_of(items, page, lambda plan: str(plan.version))
+    return page_of(items, page, lambda plan: plan.version)
 
 
 @router.post("/students/{student_id}/fee-waivers", status_code=201, response_model=FeeWaiverPublic)
@@ -208,7 +200,9 @@ async def get_fee_waivers(
         )
         if not allowed:
             raise NotFound(f"no student '{student_id}' for this caller")
-        rows = await store.waivers_page(session, student_id=student_id, after=page.after, limit=page.limit + 1)
+        rows = await store.waivers_page(
+            session, student_id=student_id, after=page.after_value(str), limit=page.limit + 1
+        )
     items = [FeeWaiverPublic.model_validate(row, from_attributes=True) for row in rows]
     if principal.role is Role.GUARDIAN:
         items = [item.for_family() for item in items]

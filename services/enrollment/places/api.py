@@ -111,7 +111,7 @@ async def get_places(program_id: str, runtime: RuntimeDep, principal: SchoolAdmi
     async with runtime.db.sessions() as session:
         if await program_in_school(session, school_id=principal.school(), program_id=program_id) is None:
             raise NotFound(f"no program '{program_id}' in this school")
-        rows = await store.places_of(session, program_id=program_id, after=page.after, limit=page.limit + 1)
+        rows = await store.places_of(session, program_id=program_id, after=page.after_value(str), limit=page.limit + 1)
     items = [PlacePublic.model_validate(r, from_attributes=True) for r in rows]
     return page_of(items, page, lambda p: p.student_id)
 
@@ -125,10 +125,10 @@ async def get_waitlist(
         if await program_in_school(session, school_id=principal.school(), program_id=program_id) is None:
             raise NotFound(f"no program '{program_id}' in this school")
         entries = await store.waitlist_of(session, program_id=program_id)
-    start = int(page.after) if page.after and page.after.isdigit() else 0
+    start = page.after_value(int) or 0
     items = [
         WaitingChild(student_id=e.student_id, position=n, run_id=e.run_id)
         for n, e in enumerate(entries, 1)
         if n > start
     ][: page.limit + 1]
-    return page_of(items, page, lambda w: str(w.position))
+    return page_of(items, page, lambda w: w.position)

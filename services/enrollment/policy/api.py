@@ -190,12 +190,12 @@ async def get_history(
     runtime: RuntimeDep, principal: AnyStaffOrDistrictOperator, page: Paging, school_id: SchoolQuery = None
 ) -> Page[ResolvedPublic]:
     """PL-1: the school's resolved change points as last published, oldest first (cursor: a date)."""
-    after = _date_cursor(page.after)
+    after = page.after_value(date)
     async with runtime.db.sessions() as session:
         school = await _readable_school(session, principal, school_id)
         rows = await store.history_page(session, school_id=school.school_id, after=after, limit=page.limit)
     items = [ResolvedPublic.model_validate(r, from_attributes=True) for r in rows]
-    return page_of(items, page, lambda r: r.effective_from.isoformat())
+    return page_of(items, page, lambda r: r.effective_from)
 
 
 @router.get("/district", response_model=Page[DistrictDefaultPublic])
@@ -203,11 +203,11 @@ async def get_district_defaults(
     runtime: RuntimeDep, principal: DistrictOperator, page: Paging
 ) -> Page[DistrictDefaultPublic]:
     """PL-1: the caller's district defaults, oldest first (cursor: a date)."""
-    after = _date_cursor(page.after)
+    after = page.after_value(date)
     async with runtime.db.sessions() as session:
         rows = await store.district_page(session, district_id=_district(principal), after=after, limit=page.limit)
     items = [DistrictDefaultPublic.model_validate(r, from_attributes=True) for r in rows]
-    return page_of(items, page, lambda r: r.effective_from.isoformat())
+    return page_of(items, page, lambda r: r.effective_from)
 
 
 @router.get("/audit", response_model=Page[AuditPublic])
@@ -215,10 +215,7 @@ async def get_audit(
     runtime: RuntimeDep, principal: AdminOrDistrictOperator, page: Paging, school_id: SchoolQuery = None
 ) -> Page[AuditPublic]:
     """PL-2: profile changes, oldest first: a school's with its district's, or (operators) the whole district's."""
-    try:
-        after = int(page.after) if page.after is not None else None
-    except ValueError as error:
-        raise Unprocessable("the cursor is not one this list gave") from error
+    after = page.after_value(int)
     async with runtime.db.sessions() as session:
         if principal.role is Role.DISTRICT_OPERATOR and school_id is None:
             district_id, only = _district(principal), None
@@ -227,11 +224,4 @@ async def get_audit(
             district_id, only = school.district_id, school.school_id
         rows = await store.audit_page(session, district_id=district_id, school_id=only, after=after, limit=page.limit)
     items = [AuditPublic.model_validate(r, from_attributes=True) for r in rows]
-    return page_of(items, page, lambda r: str(r.audit_id))
-
-
-def _date_cursor(after: str | None) -> date | None:
-    try:
-        return date.fromisoformat(after) if after is not None else None
-    except ValueError as error:
-        raise Unprocessable("the cursor is not one this list gave") from error
+    return page_of(items, page, lambda r: r.audit_id)

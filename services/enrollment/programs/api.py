@@ -181,7 +181,7 @@ async def get_programs(
             school_id=principal.school(),
             term_id=term_id,
             kind=kind,
-            after=page.after,
+            after=page.after_value(str),
             limit=page.limit + 1,
         )
         taken, waiting = await counts_by_program(session, [p.program_id for p in rows])

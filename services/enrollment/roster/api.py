@@ -79,7 +79,9 @@ async def post_class(body: ClassCreate, request: Request, runtime: RuntimeDep, p
 async def get_classes(runtime: RuntimeDep, principal: SchoolAdmin, page: Paging) -> Page[ClassPublic]:
     """The caller's school's classes by id."""
     async with runtime.db.sessions() as session:
-        rows = await store.classes_page(session, school_id=principal.school(), after=page.after, limit=page.limit + 1)
+        rows = await store.classes_page(
+            session, school_id=principal.school(), after=page.after_value(str), limit=page.limit + 1
+        )
     items = [ClassPublic.model_validate(r, from_attributes=True) for r in rows]
     return page_of(items, page, lambda c: c.class_id)
 
@@ -123,7 +125,7 @@ async def get_students(
             school_id=principal.school(),
             class_id=class_id,
             status=status,
-            after=page.after,
+            after=page.after_value(str),
             limit=page.limit + 1,
         )
     items = [StudentPublic.model_validate(r, from_attributes=True) for r in rows]
@@ -223,7 +225,11 @@ async def get_my_children(runtime: RuntimeDep, principal: Guardian, page: Paging
     """The calling guardian's own children."""
     async with runtime.db.sessions() as session:
         rows = await store.children_page(
-            session, school_id=principal.school(), guardian_id=principal.subject, after=page.after, limit=page.limit + 1
+            session,
+            school_id=principal.school(),
+            guardian_id=principal.subject,
+            after=page.after_value(str),
+            limit=page.limit + 1,
         )
     items = [StudentPublic.model_validate(r, from_attributes=True) for r in rows]
     return page_of(items, page, lambda s: s.student_id)

@@ -101,7 +101,7 @@ async def get_terms(runtime: RuntimeDep, principal: AnyStaff, page: Paging) -> P
             store.Term,
             school_id=principal.school(),
             key=store.Term.term_id,
-            after=page.after,
+            after=page.after_value(str),
             limit=page.limit,
         )
     return page_of([_term(t) for t in rows], page, lambda t: str(t["term_id"]))
@@ -174,7 +174,7 @@ async def get_bands(runtime: RuntimeDep, principal: AnyStaff, page: Paging) -> P
             store.GradeBand,
             school_id=principal.school(),
             key=store.GradeBand.band_id,
-            after=page.after,
+            after=page.after_value(str),
             limit=page.limit,
         )
     items = [BandPublic.model_validate(r, from_attributes=True) for r in rows]
@@ -222,7 +222,7 @@ async def get_rooms(runtime: RuntimeDep, principal: AnyStaff, page: Paging) -> P
             store.Room,
             school_id=principal.school(),
             key=store.Room.room_id,
-            after=page.after,
+            after=page.after_value(str),
             limit=page.limit,
         )
     items = [RoomPublic.model_validate(r, from_attributes=True) for r in rows]
@@ -270,7 +270,7 @@ async def get_staff_list(runtime: RuntimeDep, principal: AnyStaff, page: Paging)
             store.StaffMember,
             school_id=principal.school(),
             key=store.StaffMember.staff_id,
-            after=page.after,
+            after=page.after_value(str),
             limit=page.limit,
         )
     items = [StaffPublic.model_validate(r, from_attributes=True) for r in rows]
@@ -338,9 +338,9 @@ async def get_teachings(class_id: str, runtime: RuntimeDep, principal: AnyStaff,
     """Who teaches which subject to a class of the caller's school (cursor `staff_id|school_subject`)."""
     await _class_of(runtime, principal, class_id)
     async with runtime.db.sessions() as session:
-        rows = await store.teachings_of(session, class_id=class_id, after=page.after, limit=page.limit)
+        rows = await store.teachings_of(session, class_id=class_id, after=page.after_pair(str, str), limit=page.limit)
     items = [TeachingPublic.model_validate(r, from_attributes=True) for r in rows]
-    return page_of(items, page, lambda t: f"{t.staff_id}|{t.school_subject}")
+    return page_of(items, page, lambda t: (t.staff_id, t.school_subject))
 
 
 @router.delete("/classes/{class_id}/teachings/{staff_id}/{school_subject}", response_model=TeachingPublic)

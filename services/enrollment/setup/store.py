@@ -9,10 +9,11 @@ from __future__ import annotations
 from datetime import date
 from typing import TypeVar
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, select, tuple_
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column
 
+from chassis.pagination import keyset_after
 from services.enrollment.store import Base
 
 T = TypeVar("T")
@@ -126,13 +127,13 @@ async def bands_of(session: AsyncSession, *, school_id: str) -> list[GradeBand]:
     return list(rows.scalars())
 
 
-async def teachings_of(session: AsyncSession, *, class_id: str, after: str | None, limit: int) -> list[Teaching]:
-    """Up to `limit + 1` of who teaches which subject to a class, after the cursor `staff_id|school_subject`."""
-    query = select(Teaching).where(Teaching.class_id == class_id)
-    if after is not None:
-        staff_id, _, subject = after.partition("|")
-        query = query.where(tuple_(Teaching.staff_id, Teaching.school_subject) > tuple_(staff_id, subject))
-    rows = await session.execute(query.order_by(Teaching.staff_id, Teaching.school_subject).limit(limit + 1))
+async def teachings_of(
+    session: AsyncSession, *, class_id: str, after: tuple[str, str] | None, limit: int
+) -> list[Teaching]:
+    """Up to `limit + 1` of who teaches which subject to a class, after the (staff id, subject) key."""
+    order = (Teaching.staff_id, Teaching.school_subject)
+    query = select(Teaching).where(Teaching.class_id == class_id, keyset_after(order, after))
+    rows = await session.execute(query.order_by(*order).limit(limit + 1))
     return list(rows.scalars())
 
 

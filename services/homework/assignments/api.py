@@ -16,7 +16,7 @@ from chassis.problems import NotFound, Unprocessable
 from chassis.uow import UnitOfWork
 from services.homework.assignments import handlers, store
 from services.homework.assignments.schemas import AssignmentBody, AssignmentPublic
-from services.homework.reference.schemas import TeacherOrAdmin, day_cursor
+from services.homework.reference.schemas import TeacherOrAdmin
 from services.homework.reference.store import class_for
 
 router = APIRouter(prefix="/homework/v1", tags=["homework"])
@@ -116,7 +116,7 @@ async def list_assignments(
     async with runtime.db.sessions() as session:
         await class_for(session, principal, class_id)
         rows = await store.assignments_page(
-            session, class_id=class_id, first=first, last=last, after=day_cursor(page.after), limit=page.limit + 1
+            session, class_id=class_id, first=first, last=last, after=page.after_pair(date, str), limit=page.limit + 1
         )
     items = [AssignmentPublic.model_validate(row, from_attributes=True) for row in rows]
-    return page_of(items, page, lambda a: f"{a.on.isoformat()}|{a.assignment_id}")
+    return page_of(items, page, lambda a: (a.on, a.assignment_id))

@@ -22,7 +22,6 @@ from services.homework.reference.schemas import (
     ClassTeacherOrAdmin,
     TeacherAdminOrGuardian,
     TeacherOrAdmin,
-    day_cursor,
 )
 from services.homework.reference.store import class_for, student_for
 from services.homework.sessions import handlers, store
@@ -81,7 +80,7 @@ async def list_completions(
             raise NotFound(f"no assignment '{assignment_id}'")
         await class_for(session, principal, row.class_id)
         rows = await store.completions_page(
-            session, assignment_id=assignment_id, after=page.after, limit=page.limit + 1
+            session, assignment_id=assignment_id, after=page.after_value(str), limit=page.limit + 1
         )
     items = [CompletionPublic.model_validate(r, from_attributes=True) for r in rows]
     return page_of(items, page, lambda c: c.student_id)
@@ -122,11 +121,11 @@ async def list_child_homework(
     student_id: str, runtime: RuntimeDep, principal: TeacherAdminOrGuardian, page: Paging
 ) -> Page[ChildHomework]:
     """HW-7: a child's homework, newest day first, with their own status, minutes, grade and feedback."""
-    after = day_cursor(page.after)
+    after = page.after_pair(date, str)
     async with runtime.db.sessions() as session:
         student = await student_for(session, principal, student_id)
         items = await child_homework(session, student=student, after=after, limit=page.limit + 1)
-    return page_of(items, page, lambda h: f"{h.on.isoformat()}|{h.assignment_id}")
+    return page_of(items, page, lambda h: (h.on, h.assignment_id))
 
 
 @router.post("/students/{student_id}/homework/{assignment_id}/report", response_model=CompletionPublic)
@@ -172,6 +171,8 @@ async def list_struggling(
     """HW-9: children of the class who repeatedly do not finish or struggle, for individual help."""
     async with runtime.db.sessions() as session:
         await class_for(session, principal, class_id)
-        rows = await store.struggling_page(session, class_id=class_id, after=page.after, limit=page.limit + 1)
+        rows = await store.struggling_page(
+            session, class_id=class_id, after=page.after_value(str), limit=page.limit + 1
+        )
     items = [StrugglingPublic.model_validate(r, from_attributes=True) for r in rows]
     return page_of(items, page, lambda s: s.student_id)

@@ -1,4 +1,5 @@
-"""HTTP routes under `/notify/v1`: a guardian's notifications, listed, live and read."""
+"""HTTP routes under `/notify/v1`: a guardian's notifications, listed, live and read; listed as a keyset page
+under `/notify/v2`."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import asyncio
 import contextlib
 from collections import Counter
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
@@ -14,23 +16,25 @@ from pydantic import AwareDatetime
 
 from chassis.app import Runtime, RuntimeDep
 from chassis.auth import Principal
-from chassis.http import Guardian
+from chassis.http import Guardian, Paging, superseded_by
+from chassis.pagination import Page, PageParams, page_of
 from chassis.problems import Problem
 from services.notify.inbox import handlers, store
 from services.notify.inbox.schemas import NotificationPage, NotificationPublic, public_view
 from services.notify.settings import NotifySettings
 
-router = APIRouter(prefix="/notify/v1", tags=["notifications"])
+router = APIRouter(prefix="/notify", tags=["notifications"])
 
 
-@router.get("/notifications", response_model=NotificationPage)
+@router.get("/v1/notifications", response_model=NotificationPage, **superseded_by("/notify/v2/notifications"))
 async def list_notifications(
     runtime: RuntimeDep,
     principal: Guardian,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     before: Annotated[AwareDatetime | None, Query()] = None,
 ) -> NotificationPage:
-    """The calling guardian's own notifications (never anyone else's)."""
+    """The calling guardian's own notifications (never anyone else's), newest first (deprecated: two stored in the
+    same instant can be skipped or repeated at a page's edge; use `/notify/v2/notifications`)."""
     async with runtime.db.sessions() as session:
         rows = await store.notifications_for(
             session, guardian_id=principal.subject, school_id=principal.school(), limit=limit, before=before
@@ -39,8 +43,31 @@ async def list_notifications(
     return NotificationPage(items=items, next_before=items[-1].created_at if len(items) == limit else None)
 
 
+@router.get("/v2/notifications", response_model=Page[NotificationPublic])
+async def page_notifications(runtime: RuntimeDep, principal: Guardian, page: Paging) -> Page[NotificationPublic]:
+    """The calling guardian's own notifications (never anyone else's), newest first."""
+    return await inbox_page(runtime, principal, page, audience="guardian")
+
+
+async def inbox_page(
+    runtime: Runtime, principal: Principal, page: PageParams, *, audience: str
+) -> Page[NotificationPublic]:
+    """A page of the caller's own inbox in their school, newest first by (created_at, id)."""
+    async with runtime.db.sessions() as session:
+        rows = await store.notifications_page(
+            session,
+            recipient_id=principal.subject,
+            school_id=principal.school(),
+            after=page.after_pair(datetime, str),
+            limit=page.limit + 1,
+            audience=audience,
+        )
+    items = [NotificationPublic.model_validate(public_view(r)) for r in rows]
+    return page_of(items, page, lambda n: (n.created_at, n.notification_id))
+
+
 @router.get(
-    "/notifications/stream",
+    "/v1/notifications/stream",
     response_class=StreamingResponse,
     responses={200: {"content": {"text/event-stream": {}}, "description": "server-sent events, one per notification"}},
 )
@@ -50,7 +77,7 @@ async def stream_notifications(request: Request, runtime: RuntimeDep, principal:
     return live_stream(request, runtime, principal, f"guardian:{principal.subject}")
 
 
-@router.post("/notifications/{notification_id}/read", status_code=204)
+@router.post("/v1/notifications/{notification_id}/read", status_code=204)
 async def read_notification(
     runtime: RuntimeDep, principal: Guardian, notification_id: Annotated[str, Path(max_length=64)]
 ) -> None:

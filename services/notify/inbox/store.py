@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from chassis.pagination import keyset_after
 from services.notify.store import Notification
 
 
@@ -30,4 +31,26 @@ async def notifications_for(
     rows = await session.execute(
         query.order_by(Notification.created_at.desc(), Notification.notification_id).limit(limit)
     )
+    return list(rows.scalars())
+
+
+async def notifications_page(
+    session: AsyncSession,
+    *,
+    recipient_id: str,
+    school_id: str,
+    after: tuple[datetime, str] | None,
+    limit: int,
+    audience: str = "guardian",
+) -> list[Notification]:
+    """Up to `limit` of a person's notifications in their school, newest first by (created_at, id), after the key;
+    the id breaks ties, so notifications stored in the same instant are neither skipped nor repeated."""
+    order = (Notification.created_at, Notification.notification_id)
+    query = select(Notification).where(
+        Notification.guardian_id == recipient_id,
+        Notification.school_id == school_id,
+        Notification.audience == audience,
+        keyset_after(order, after, descending=True),
+    )
+    rows = await session.execute(query.order_by(*(column.desc() for column in order)).limit(limit))
     return list(rows.scalars())

@@ -1,4 +1,5 @@
-"""HTTP routes of a staff member's own inbox, listed and live (issue 10, "staff recipients")."""
+"""HTTP routes of a staff member's own inbox, listed and live (issue 10, "staff recipients"); listed as a keyset
+page under `/notify/v2/staff`."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ from pydantic import AwareDatetime
 
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
+from chassis.http import Paging, superseded_by
+from chassis.pagination import Page
 from services.notify.inbox import store as inbox
-from services.notify.inbox.api import live_stream
+from services.notify.inbox.api import inbox_page, live_stream
 from services.notify.inbox.schemas import NotificationPage, NotificationPublic, public_view
 from services.notify.staff.handlers import staff_channel
 
-router = APIRouter(prefix="/notify/v1/staff", tags=["staff"])
+router = APIRouter(prefix="/notify", tags=["staff"])
 
 AnyStaff = Annotated[
     Principal,
@@ -23,14 +26,17 @@ AnyStaff = Annotated[
 ]
 
 
-@router.get("/notifications", response_model=NotificationPage)
+@router.get(
+    "/v1/staff/notifications", response_model=NotificationPage, **superseded_by("/notify/v2/staff/notifications")
+)
 async def list_staff_notifications(
     runtime: RuntimeDep,
     principal: AnyStaff,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     before: Annotated[AwareDatetime | None, Query()] = None,
 ) -> NotificationPage:
-    """The calling staff member's own notifications in their school, newest first."""
+    """The calling staff member's own notifications in their school, newest first (deprecated: use
+    `/notify/v2/staff/notifications`)."""
     async with runtime.db.sessions() as session:
         rows = await inbox.notifications_for(
             session,
@@ -44,8 +50,14 @@ async def list_staff_notifications(
     return NotificationPage(items=items, next_before=items[-1].created_at if len(items) == limit else None)
 
 
+@router.get("/v2/staff/notifications", response_model=Page[NotificationPublic])
+async def page_staff_notifications(runtime: RuntimeDep, principal: AnyStaff, page: Paging) -> Page[NotificationPublic]:
+    """The calling staff member's own notifications in their school, newest first."""
+    return await inbox_page(runtime, principal, page, audience="staff")
+
+
 @router.get(
-    "/notifications/stream",
+    "/v1/staff/notifications/stream",
     response_class=StreamingResponse,
     responses={200: {"content": {"text/event-stream": {}}, "description": "server-sent events, one per notification"}},
 )
