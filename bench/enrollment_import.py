@@ -66,7 +66,8 @@ async def enrollment_service(logs: Path, bus: str) -> AsyncIterator[tuple[str, s
         finally:
             if process.returncode is None:
                 process.send_signal(signal.SIGTERM)
-            await asyncio.wait_for(process.wait(), 30)
+            async with asyncio.timeout(30):
+                await process.wait()
 
 
 async def _ready(base: str, process: asyncio.subprocess.Process, logs: Path) -> None:

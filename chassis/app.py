@@ -255,6 +255,7 @@ async def _cancel(tasks: list[asyncio.Task[Any]]) -> None:
 
 async def _bounded(close: Callable[[], Coroutine[Any, Any, None]], what: str) -> None:
     try:
-        await asyncio.wait_for(close(), SHUTDOWN_STEP_SECONDS)
+        async with asyncio.timeout(SHUTDOWN_STEP_SECONDS):
+            await close()
     except TimeoutError:
         log.error("closing the %s took longer than %ss; abandoned", what, SHUTDOWN_STEP_SECONDS)

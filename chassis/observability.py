@@ -47,7 +47,8 @@ async def readiness(runtime: Any) -> dict[str, str]:
     results: dict[str, str] = {}
     for name, probe in probes.items():
         try:
-            await asyncio.wait_for(probe, 2.0)
+            async with asyncio.timeout(2.0):
+                await probe
             results[name] = "ok"
         except Exception as error:
             results[name] = f"failed: {type(error).__name__}"

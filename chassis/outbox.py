@@ -114,7 +114,8 @@ class OutboxRelay:
                 if sent:
                     await asyncio.sleep(COALESCE_SECONDS)
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), IDLE_POLL_SECONDS)
+                    async with asyncio.timeout(IDLE_POLL_SECONDS):
+                        await self._wake.wait()
 
     async def relay_once(self) -> tuple[int, bool]:
         """Send one batch; returns (rows sent, whether every row of the batch went)."""
@@ -148,7 +149,8 @@ class OutboxRelay:
         sent = []
         for row in rows:
             try:
-                await asyncio.wait_for(self._bus.publish(row.topic, row.key, row.payload), self._send_timeout)
+                async with asyncio.timeout(self._send_timeout):
+                    await self._bus.publish(row.topic, row.key, row.payload)
             except asyncio.CancelledError:
                 raise
             except Exception as error:

@@ -11,8 +11,10 @@ process's wall clock to prove it.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
+import re
 import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -21,6 +23,7 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+import pytest_asyncio
 from fastapi import FastAPI
 
 from chassis.app import Runtime, ServiceDefinition
@@ -72,7 +75,6 @@ async def fresh_database() -> AsyncIterator[str]:
 async def _drop(admin: asyncpg.Connection, name: str) -> None:
     """Drop a test database. FORCE may not end an autovacuum worker that has just connected to it (only a superuser
     may; the stack's role is not one): wait for the worker and try again, and never fail the test over cleanup."""
-    import asyncio
     import logging
 
     for attempt in range(10):
@@ -102,7 +104,6 @@ async def topic_prefix() -> AsyncIterator[str]:
 
 async def delete_topics(prefix: str) -> None:
     """Delete the topics named with `prefix` (a broker that is down, e.g. in a fault test, is left alone)."""
-    import asyncio
     import logging
 
     from aiokafka.admin import AIOKafkaAdminClient
@@ -187,7 +188,6 @@ async def serving(
 ) -> AsyncIterator[str]:
     """Run a service under a real uvicorn server on a free loopback port (for streaming), on `clock` (the pinned
     school afternoon by default); its base URL."""
-    import asyncio
 
     import uvicorn
 
@@ -205,9 +205,25 @@ async def serving(
         await task
 
 
+# The names chassis.app gives a service's background tasks; one alive after its test means a lifespan never closed.
+SERVICE_TASK = re.compile(r"-(relay|consumer|worker-\d+)$")
+
+
+@pytest_asyncio.fixture(autouse=True)
+async def no_service_task_outlives_its_test() -> AsyncIterator[None]:
+    """Fail the test that leaves a relay, consumer or worker running: it would poll a dropped database for the rest
+    of the session and starve the tests after it."""
+    before = set(asyncio.all_tasks())
+    yield
+    await asyncio.sleep(0)
+    leaked = [t for t in asyncio.all_tasks() - before if not t.done() and SERVICE_TASK.search(t.get_name())]
+    for task in leaked:
+        task.cancel()
+    assert not leaked, f"left running after the test: {sorted(t.get_name() for t in leaked)}"
+
+
 async def eventually(check: Any, timeout: float = 30.0) -> None:
     """Wait until `check()` (sync, or async) returns something true; fail after `timeout` seconds."""
-    import asyncio
     import inspect
 
     loop = asyncio.get_running_loop()
@@ -225,7 +241,6 @@ async def eventually(check: Any, timeout: float = 30.0) -> None:
 @contextlib.asynccontextmanager
 async def in_background(job: Any) -> AsyncIterator[Any]:
     """Run a coroutine as a task for the duration of the block, then cancel it."""
-    import asyncio
 
     task = asyncio.create_task(job)
     try:

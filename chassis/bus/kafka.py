@@ -30,7 +30,8 @@ log = logging.getLogger(__name__)
 
 async def _stop_within(stopping: Any, what: str) -> None:
     try:
-        await asyncio.wait_for(stopping, BROKER_TIMEOUT)
+        async with asyncio.timeout(BROKER_TIMEOUT):
+            await stopping
     except Exception as error:
         log.warning("could not stop %s cleanly: %r", what, error)
 
@@ -70,7 +71,8 @@ class KafkaBus(Bus):
             request_timeout_ms=int(BROKER_TIMEOUT * 1000),
         )
         try:
-            await asyncio.wait_for(producer.start(), BROKER_TIMEOUT)
+            async with asyncio.timeout(BROKER_TIMEOUT):
+                await producer.start()
         except BaseException:
             await _stop_within(producer.stop(), "a producer that failed to start")
             raise
@@ -110,14 +112,17 @@ class KafkaBus(Bus):
         """Refresh cluster metadata from the broker (raises if unreachable)."""
         if self._producer is None:
             raise RuntimeError("KafkaBus not started")
-        await asyncio.wait_for(self._producer.client.fetch_all_metadata(), BROKER_TIMEOUT)
+        async with asyncio.timeout(BROKER_TIMEOUT):
+            await self._producer.client.fetch_all_metadata()
 
     async def ensure_topics(self, partitions: Mapping[str, int]) -> None:
         """Create missing topics (tests and development; production topics are Strimzi resources)."""
         admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, client_id=f"{self.client_id}-admin")
-        await asyncio.wait_for(admin.start(), BROKER_TIMEOUT)
+        async with asyncio.timeout(BROKER_TIMEOUT):
+            await admin.start()
         try:
-            existing = set(await asyncio.wait_for(admin.list_topics(), BROKER_TIMEOUT))
+            async with asyncio.timeout(BROKER_TIMEOUT):
+                existing = set(await admin.list_topics())
             missing = [
                 NewTopic(self.prefix + name, count, self.replication_factor)
                 for name, count in partitions.items()
@@ -126,7 +131,8 @@ class KafkaBus(Bus):
             if missing:
                 # Another process may create one between our listing and our request: that is fine.
                 with contextlib.suppress(TopicAlreadyExistsError):
-                    await asyncio.wait_for(admin.create_topics(missing), BROKER_TIMEOUT)
+                    async with asyncio.timeout(BROKER_TIMEOUT):
+                        await admin.create_topics(missing)
         finally:
             await admin.close()
 
@@ -158,7 +164,8 @@ class KafkaConsumer(BusConsumer):
         """Join the group, retrying while the broker comes up."""
         for attempt in range(30):
             try:
-                await asyncio.wait_for(self._consumer.start(), BROKER_TIMEOUT * 3)
+                async with asyncio.timeout(BROKER_TIMEOUT * 3):
+                    await self._consumer.start()
                 return
             except (KafkaError, OSError, TimeoutError):
                 if attempt == 29:
@@ -172,7 +179,8 @@ class KafkaConsumer(BusConsumer):
         after a broker restart); the broker expires a member that never said goodbye, so we stop waiting.
         """
         try:
-            await asyncio.wait_for(self._consumer.stop(), BROKER_TIMEOUT)
+            async with asyncio.timeout(BROKER_TIMEOUT):
+                await self._consumer.stop()
         except TimeoutError:
             log.warning("consumer did not leave its group within %ss; the broker will expire it", BROKER_TIMEOUT)
 
@@ -195,10 +203,8 @@ class KafkaConsumer(BusConsumer):
     async def commit(self, offsets: Mapping[Partition, int]) -> None:
         """Commit; a refusal during a rebalance means the new owner will read these records again."""
         try:
-            await asyncio.wait_for(
-                self._consumer.commit({self._tp(p): o for p, o in offsets.items()}),
-                BROKER_TIMEOUT,
-            )
+            async with asyncio.timeout(BROKER_TIMEOUT):
+                await self._consumer.commit({self._tp(p): o for p, o in offsets.items()})
         except (CommitFailedError, IllegalStateError, RebalanceInProgressError, TimeoutError) as error:
             raise CommitFailed(str(error)) from error
 

@@ -110,7 +110,8 @@ class MemoryConsumer(BusConsumer):
             return batch
         async with self.bus.arrived:
             try:
-                await asyncio.wait_for(self.bus.arrived.wait_for(lambda: bool(self._pending())), timeout)
+                async with asyncio.timeout(timeout):
+                    await self.bus.arrived.wait_for(lambda: bool(self._pending()))
             except TimeoutError:
                 return {}
         return self._take(max_records)

@@ -58,7 +58,8 @@ def runner_for(bus: Bus, db: Database, effects: Effects, group: str = "probe") -
 @contextlib.asynccontextmanager
 async def consuming(runner: ConsumerRunner) -> AsyncIterator[None]:
     async with in_background(runner.run()):
-        await asyncio.wait_for(runner.ready.wait(), 30)
+        async with asyncio.timeout(30):
+            await runner.ready.wait()
         yield
 
 

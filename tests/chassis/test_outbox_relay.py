@@ -160,3 +160,21 @@ async def test_on_postgresql_only_one_replica_relays_at_a_time(pg_db: Database) 
         await eventually(lambda: len(published(bus)) >= 30)
         await asyncio.sleep(0.5)
     assert len(published(bus)) == 30
+
+
+async def test_a_stop_that_meets_a_wake_up_stops_the_relay(db: Database) -> None:
+    # Python 3.11's asyncio.wait_for returns the inner result when its task is cancelled in the same loop step as
+    # the inner wait finishes, so a shutdown racing a commit's wake-up was lost and the relay polled on for ever
+    # (seen as "enrollment-relay did not stop within 15.0s; abandoned", then polling a dropped test database).
+    bus = MemoryBus()
+    relay = relay_for(db, bus)
+    task = asyncio.create_task(relay.run())
+    try:
+        await asyncio.sleep(0.5)  # holds the lock (PostgreSQL), finds nothing, idles on its wake-up
+        relay.wake()
+        task.cancel()
+        done, _ = await asyncio.wait([task], timeout=2.0)
+        assert done, "the relay ignored its cancellation"
+        assert task.cancelled()
+    finally:
+        task.cancel()

@@ -35,7 +35,8 @@ async def test_a_worker_starts_with_the_service_sees_its_runtime_and_is_cancelle
         environment="test", database_url=f"sqlite+aiosqlite:///{tmp_path}/w.db", bus="memory"
     )
     async with running(definition, settings):
-        await asyncio.wait_for(started.wait(), 10)
+        async with asyncio.timeout(10):
+            await started.wait()
         assert not cancelled.is_set()
     assert cancelled.is_set()
     assert seen == ["homework"]

@@ -99,7 +99,9 @@ async def full_stack(
             for process in processes:
                 if process.returncode is None:
                     process.send_signal(signal.SIGTERM)
-            await asyncio.gather(*(asyncio.wait_for(p.wait(), 30) for p in processes), return_exceptions=True)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(30):
+                    await asyncio.gather(*(p.wait() for p in processes), return_exceptions=True)
 
 
 async def _ready(bases: dict[str, str], processes: list[asyncio.subprocess.Process], logs: Path) -> None:

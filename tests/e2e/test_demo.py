@@ -96,7 +96,8 @@ async def run(command: str) -> tuple[int, str, str]:
     shell = await asyncio.create_subprocess_exec(
         "bash", "-c", command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
     )
-    stdout, stderr = await asyncio.wait_for(shell.communicate(), 30)
+    async with asyncio.timeout(30):
+        stdout, stderr = await shell.communicate()
     assert shell.returncode is not None
     return shell.returncode, stdout.decode(), stderr.decode()
 

@@ -45,7 +45,8 @@ async def retry(call, deadline: float):  # type: ignore[no-untyped-def]
     loop = asyncio.get_running_loop()
     while True:
         try:
-            return await asyncio.wait_for(call(), 30)
+            async with asyncio.timeout(30):
+                return await call()
         except Exception as error:
             if loop.time() > deadline:
                 raise SystemExit(f"kafka: not ready after {DEADLINE_SECONDS:.0f}s: {error!r}") from error

@@ -97,7 +97,8 @@ class Dispatcher:
         try:
             if adapter is None:
                 raise Permanent("channel-not-configured", f"{outgoing.channel} has no provider configured")
-            result = await asyncio.wait_for(adapter.send(outgoing), self._settings.delivery_send_timeout_seconds)
+            async with asyncio.timeout(self._settings.delivery_send_timeout_seconds):
+                result = await adapter.send(outgoing)
         except SendFailed as failure:
             result = failure
         except TimeoutError:
