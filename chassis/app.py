@@ -26,6 +26,7 @@ from chassis.consumer import ConsumerRunner, Subscription
 from chassis.db import Database, wait_for
 from chassis.limits import BodyLimit
 from chassis.observability import install_observability
+from chassis.openapi import install_truthful_openapi
 from chassis.outbox import OutboxRelay
 from chassis.problems import install_problem_handlers
 from chassis.settings import ServiceSettings
@@ -142,6 +143,7 @@ def create_app(
     )  # outermost: refused bodies are counted too
     for router in definition.routers:
         app.include_router(router)
+    install_truthful_openapi(app)
     return app
 
 

@@ -125,12 +125,18 @@ async def current_principal(
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
-def require(*roles: Role) -> Any:
-    """Dependency: the caller, if it has one of `roles`; otherwise a 403 problem."""
+class RoleCheck:
+    """The dependency `require` builds; it keeps its roles so the OpenAPI can say who may call (chassis/openapi.py)."""
 
-    async def check(principal: CurrentPrincipal) -> Principal:
-        if principal.role not in roles:
+    def __init__(self, roles: tuple[Role, ...]) -> None:
+        self.roles = roles
+
+    async def __call__(self, principal: CurrentPrincipal) -> Principal:
+        if principal.role not in self.roles:
             raise Forbidden(f"role '{principal.role}' may not do this")
         return principal
 
-    return Depends(check)
+
+def require(*roles: Role) -> Any:
+    """Dependency: the caller, if it has one of `roles`; otherwise a 403 problem."""
+    return Depends(RoleCheck(roles))

@@ -8,18 +8,21 @@ of truth; Redis only answers repeated retries without a database round trip.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import orjson
-from fastapi import Request
+from fastapi import Depends, Header, Request
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.auth import Principal
+from chassis.openapi import depends_on
 from chassis.problems import Unprocessable
 from chassis.uow import UnitOfWork
 
@@ -34,17 +37,51 @@ MAX_KEY_LENGTH = 200
 Action = Callable[[UnitOfWork], Awaitable[tuple[int, Any]]]
 
 
+async def idempotency_key(
+    key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            min_length=1,
+            max_length=MAX_KEY_LENGTH,
+            description="any unique string per intended effect: a retry with the same key and body replays the "
+            "first answer and changes nothing; with another body it is a 422",
+            examples=["0d6f2c1e-5b8a-4c7e-9a51-3f2b8e4d7c90"],
+        ),
+    ] = None,
+) -> str | None:
+    """The header, declared so the OpenAPI says where it is honoured (the value is read by `respond_once`)."""
+    return key
+
+
+def _digest(body: Any) -> str:
+    try:
+        raw = orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # an integer beyond 64 bits, which orjson refuses: the rule that reads it answers the 422
+        raw = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+    return hashlib.sha256(raw).hexdigest()
+
+
+IDEMPOTENT = Depends(idempotency_key)
+"""Put in the route's `dependencies` of every route that answers through `respond_once` (checked when it runs)."""
+
+
 async def respond_once(
     runtime: Runtime, request: Request, principal: Principal, body: Any, action: Action
 ) -> JSONResponse:
     """Run `action` (returning status and JSON body) at most once per caller, route and Idempotency-Key."""
+    route = request.scope.get("route")
+    if isinstance(route, APIRoute) and not depends_on(route, idempotency_key):
+        raise RuntimeError(
+            f"{route.path} honours Idempotency-Key: add dependencies=[IDEMPOTENT] so its OpenAPI says so"
+        )
     key = request.headers.get("Idempotency-Key")
     if key is None:
         return await _run(runtime, action, None)
     if not 0 < len(key) <= MAX_KEY_LENGTH:
         raise Unprocessable(f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters")
     scope = f"{runtime.name}:{request.url.path}:{principal.school_id}:{principal.subject}"
-    digest = hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    digest = _digest(body)
     cached = await _cached(runtime, scope, key)
     if cached is not None:
         return _replay(cached, digest)

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
 from chassis.http import Body, ClassTeacher, Guardian, Id, Paging
-from chassis.idempotency import respond_once
+from chassis.idempotency import IDEMPOTENT, respond_once
 from chassis.pagination import Page, page_of
 from chassis.problems import Forbidden, NotFound
 from chassis.uow import UnitOfWork
@@ -120,7 +120,7 @@ def _case(row: store.AbsenceCase) -> dict[str, Any]:
     return AbsencePublic.model_validate(row, from_attributes=True).model_dump(mode="json")
 
 
-@router.post("/leave-requests", status_code=201, response_model=LeavePublic)
+@router.post("/leave-requests", status_code=201, response_model=LeavePublic, dependencies=[IDEMPOTENT])
 async def post_leave_request(
     body: LeaveCreate, request: Request, runtime: RuntimeDep, principal: Guardian
 ) -> JSONResponse:
@@ -159,7 +159,7 @@ async def _decide(
     return await respond_once(runtime, request, principal, body.model_dump(mode="json"), act)
 
 
-@router.post("/leave-requests/{leave_id}/approve", response_model=LeavePublic)
+@router.post("/leave-requests/{leave_id}/approve", response_model=LeavePublic, dependencies=[IDEMPOTENT])
 async def approve_leave(
     leave_id: str, body: Decision, request: Request, runtime: RuntimeDep, principal: ClassTeacher
 ) -> JSONResponse:
@@ -167,7 +167,7 @@ async def approve_leave(
     return await _decide(runtime, request, principal, leave_id, rules.APPROVED, body)
 
 
-@router.post("/leave-requests/{leave_id}/refuse", response_model=LeavePublic)
+@router.post("/leave-requests/{leave_id}/refuse", response_model=LeavePublic, dependencies=[IDEMPOTENT])
 async def refuse_leave(
     leave_id: str, body: Refusal, request: Request, runtime: RuntimeDep, principal: ClassTeacher
 ) -> JSONResponse:
@@ -255,7 +255,7 @@ async def list_absences(
     return page_of(items, page, lambda case: (case.opened_at, case.case_id))
 
 
-@router.post("/absences/{case_id}/resolve", response_model=AbsencePublic)
+@router.post("/absences/{case_id}/resolve", response_model=AbsencePublic, dependencies=[IDEMPOTENT])
 async def resolve_absence(
     case_id: str, body: Resolution, request: Request, runtime: RuntimeDep, principal: StaffButSubjectTeacher
 ) -> JSONResponse:

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
 from chassis.http import Paging, superseded_by
-from chassis.idempotency import respond_once
+from chassis.idempotency import IDEMPOTENT, respond_once
 from chassis.pagination import Page, page_of
 from chassis.problems import Forbidden
 from services.attendance.checkins import store
@@ -40,6 +40,7 @@ AdminDutyLeaderOrServiceTeacher = Annotated[
     status_code=201,
     response_model=CheckInPublic,
     responses={200: {"model": CheckInPublic, "description": "the same device event was already stored"}},
+    dependencies=[IDEMPOTENT],
 )
 async def post_check_in(
     body: CheckInCreate, request: Request, runtime: RuntimeDep, principal: KioskOrTeacher
@@ -94,7 +95,7 @@ async def page_check_ins(
     return page_of([CheckInPublic.of(r) for r in rows], page, lambda c: (c.occurred_at, c.check_in_id))
 
 
-@router.post("/v1/check-ins/batch", response_model=BatchAnswer)
+@router.post("/v1/check-ins/batch", response_model=BatchAnswer, dependencies=[IDEMPOTENT])
 async def post_check_in_batch(
     body: CheckInBatchCreate, request: Request, runtime: RuntimeDep, principal: KioskOrTeacher
 ) -> JSONResponse:

@@ -12,7 +12,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, computed_field
 from chassis.app import Runtime, RuntimeDep
 from chassis.auth import Principal, Role, require
 from chassis.http import Id, Paging
-from chassis.idempotency import respond_once
+from chassis.idempotency import IDEMPOTENT, respond_once
 from chassis.pagination import Page, page_of
 from chassis.problems import PROBLEM_JSON, Forbidden, Problem
 from chassis.uow import UnitOfWork
@@ -164,6 +164,7 @@ def _refusal_body(result: CheckOutResult, instance: str) -> dict[str, Any]:
         },
         409: {"description": "the child was already checked out today"},
     },
+    dependencies=[IDEMPOTENT],
 )
 async def post_check_out(
     body: CheckOutCreate, request: Request, runtime: RuntimeDep, principal: KioskGuardianOrStaffButSubjectTeacher
@@ -186,7 +187,7 @@ async def post_check_out(
     return response
 
 
-@router.post("/check-outs/batch", response_model=CheckOutBatchAnswer)
+@router.post("/check-outs/batch", response_model=CheckOutBatchAnswer, dependencies=[IDEMPOTENT])
 async def post_check_out_batch(
     body: CheckOutBatchCreate, request: Request, runtime: RuntimeDep, principal: KioskOrStaffButSubjectTeacher
 ) -> JSONResponse:

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
 from chassis.http import DutyLeader, IsoDate, Paging
-from chassis.idempotency import respond_once
+from chassis.idempotency import IDEMPOTENT, respond_once
 from chassis.pagination import Page, page_of
 from chassis.problems import Forbidden, NotFound
 from chassis.uow import UnitOfWork
@@ -163,7 +163,11 @@ async def get_plan(
 
 
 @router.post(
-    "/students/{student_id}/dismissal-plan/changes", status_code=201, response_model=PlanPublic, tags=["dismissal"]
+    "/students/{student_id}/dismissal-plan/changes",
+    status_code=201,
+    response_model=PlanPublic,
+    tags=["dismissal"],
+    dependencies=[IDEMPOTENT],
 )
 async def post_plan_change(
     student_id: str,
@@ -246,8 +250,12 @@ async def _clearance(session: Any, school_id: str, day: date) -> Clearance:
     "/days/{day}/clear",
     status_code=201,
     response_model=Clearance,
-    responses={409: {"description": "someone is not accounted for: the list is in `unaccounted`"}},
+    responses={
+        200: {"model": Clearance, "description": "the day was already cleared: the same report"},
+        409: {"description": "someone is not accounted for: the list is in `unaccounted`"},
+    },
     tags=["dismissal"],
+    dependencies=[IDEMPOTENT],
 )
 async def post_clear(day: date, request: Request, runtime: RuntimeDep, principal: DutyLeader) -> JSONResponse:
     """AT-6 清校: the duty leader closes the day; refused (409, with the list) while anyone is unaccounted for."""

@@ -12,7 +12,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
 from chassis.http import Paging
-from chassis.idempotency import respond_once
+from chassis.idempotency import IDEMPOTENT, respond_once
 from chassis.pagination import Page, page_of
 from chassis.uow import UnitOfWork
 from contracts.attendance.emergency import EmergencyReason
@@ -57,7 +57,7 @@ def _public(row: store.Broadcast) -> dict[str, Any]:
     return BroadcastPublic.model_validate(row, from_attributes=True).model_dump(mode="json")
 
 
-@router.post("/emergency/broadcasts", status_code=201, response_model=BroadcastPublic)
+@router.post("/emergency/broadcasts", status_code=201, response_model=BroadcastPublic, dependencies=[IDEMPOTENT])
 async def post_broadcast(
     body: BroadcastCreate, request: Request, runtime: RuntimeDep, principal: AdminOrDutyLeader
 ) -> JSONResponse:
@@ -78,7 +78,9 @@ async def post_broadcast(
     return await respond_once(runtime, request, principal, body.model_dump(mode="json"), act)
 
 
-@router.post("/emergency/broadcasts/{broadcast_id}/all-clear", response_model=BroadcastPublic)
+@router.post(
+    "/emergency/broadcasts/{broadcast_id}/all-clear", response_model=BroadcastPublic, dependencies=[IDEMPOTENT]
+)
 async def post_all_clear(
     broadcast_id: str, request: Request, runtime: RuntimeDep, principal: AdminOrDutyLeader
 ) -> JSONResponse:

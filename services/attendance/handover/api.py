@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
 from chassis.http import Body, ClassTeacher, Id, Paging, ServiceTeacher
-from chassis.idempotency import respond_once
+from chassis.idempotency import IDEMPOTENT, respond_once
 from chassis.pagination import Page, page_of
 from chassis.problems import Forbidden, NotFound
 from chassis.uow import UnitOfWork
@@ -107,7 +107,9 @@ async def _public(session: AsyncSession, row: store.Handover) -> HandoverPublic:
     )
 
 
-@router.post("/sessions/{session_id}/handovers", status_code=201, response_model=HandoverPublic)
+@router.post(
+    "/sessions/{session_id}/handovers", status_code=201, response_model=HandoverPublic, dependencies=[IDEMPOTENT]
+)
 async def give_handover(
     session_id: str, body: HandoverCreate, request: Request, runtime: RuntimeDep, principal: ClassTeacher
 ) -> JSONResponse:
@@ -128,7 +130,7 @@ async def give_handover(
     return await respond_once(runtime, request, principal, body.model_dump(mode="json"), act)
 
 
-@router.post("/handovers/{handover_id}/acknowledge", response_model=HandoverPublic)
+@router.post("/handovers/{handover_id}/acknowledge", response_model=HandoverPublic, dependencies=[IDEMPOTENT])
 async def acknowledge_handover(
     handover_id: str, body: Acknowledgement, request: Request, runtime: RuntimeDep, principal: ServiceTeacher
 ) -> JSONResponse:
@@ -213,7 +215,9 @@ async def list_discrepancies(
     return page_of(items, page, lambda d: d.discrepancy_id)
 
 
-@router.post("/handover-discrepancies/{discrepancy_id}/resolve", response_model=DiscrepancyPublic)
+@router.post(
+    "/handover-discrepancies/{discrepancy_id}/resolve", response_model=DiscrepancyPublic, dependencies=[IDEMPOTENT]
+)
 async def resolve_discrepancy(
     discrepancy_id: str, body: Resolution, request: Request, runtime: RuntimeDep, principal: StaffButSubjectTeacher
 ) -> JSONResponse:

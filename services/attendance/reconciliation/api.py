@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from chassis.app import Runtime, RuntimeDep
 from chassis.auth import Principal, Role, require
 from chassis.http import Id, Paging
-from chassis.idempotency import respond_once
+from chassis.idempotency import IDEMPOTENT, respond_once
 from chassis.pagination import Page, page_of
 from chassis.problems import Forbidden, NotFound, Unprocessable
 from chassis.uow import UnitOfWork
@@ -106,7 +106,7 @@ async def _save(
     return await respond_once(runtime, request, principal, body, act)
 
 
-@router.put("/school-days/{day}/classes/{class_id}/register", response_model=RegisterSaved)
+@router.put("/school-days/{day}/classes/{class_id}/register", response_model=RegisterSaved, dependencies=[IDEMPOTENT])
 async def put_register(
     day: date, class_id: Id, body: RegisterIn, request: Request, runtime: RuntimeDep, principal: AdminOrClassTeacher
 ) -> JSONResponse:
@@ -123,6 +123,7 @@ async def put_register(
     "/school-days/{day}/register.csv",
     response_model=RegisterSaved,
     openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}, "required": True}},
+    dependencies=[IDEMPOTENT],
 )
 async def upload_register(
     day: date,

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from chassis.app import Runtime, RuntimeDep
 from chassis.auth import Principal, Role, require
 from chassis.http import Body, DutyLeader, Id, Paging, ServiceTeacher
-from chassis.idempotency import respond_once
+from chassis.idempotency import IDEMPOTENT, respond_once
 from chassis.pagination import Page, page_of
 from chassis.problems import Forbidden, NotFound
 from chassis.uow import UnitOfWork
@@ -153,6 +153,7 @@ async def _session(runtime: Runtime, principal: Principal, session_id: str, *, o
     status_code=201,
     response_model=SignInPublic,
     responses={200: {"model": SignInPublic, "description": "already signed in: the first judgement"}},
+    dependencies=[IDEMPOTENT],
 )
 async def sign_in(session_id: str, request: Request, runtime: RuntimeDep, principal: ServiceTeacher) -> JSONResponse:
     """AT-9: the calling teacher signs in for their session; the server clock judges on time or late."""
@@ -169,6 +170,7 @@ async def sign_in(session_id: str, request: Request, runtime: RuntimeDep, princi
     "/sessions/{session_id}/activity-record",
     response_model=ActivityRecordPublic,
     responses={201: {"model": ActivityRecordPublic, "description": "the first filing"}},
+    dependencies=[IDEMPOTENT],
 )
 async def file_activity_record(
     session_id: str, body: ActivityRecordCreate, request: Request, runtime: RuntimeDep, principal: ServiceTeacher
@@ -184,7 +186,7 @@ async def file_activity_record(
     return await respond_once(runtime, request, principal, body.model_dump(mode="json"), act)
 
 
-@router.post("/sessions/{session_id}/patrols", status_code=201, response_model=PatrolPublic)
+@router.post("/sessions/{session_id}/patrols", status_code=201, response_model=PatrolPublic, dependencies=[IDEMPOTENT])
 async def record_patrol(
     session_id: str, body: PatrolCreate, request: Request, runtime: RuntimeDep, principal: DutyLeader
 ) -> JSONResponse:
@@ -202,7 +204,9 @@ async def record_patrol(
     return await respond_once(runtime, request, principal, body.model_dump(mode="json"), act)
 
 
-@router.post("/sessions/{session_id}/incidents", status_code=201, response_model=IncidentPublic)
+@router.post(
+    "/sessions/{session_id}/incidents", status_code=201, response_model=IncidentPublic, dependencies=[IDEMPOTENT]
+)
 async def report_incident(
     session_id: str, body: IncidentCreate, request: Request, runtime: RuntimeDep, principal: AdminOrDutyLeader
 ) -> JSONResponse:

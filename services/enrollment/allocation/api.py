@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from chassis.app import RuntimeDep
 from chassis.http import Body, Id, SchoolAdmin, once
+from chassis.idempotency import IDEMPOTENT
 from chassis.problems import NotFound
 from chassis.uow import UnitOfWork
 from services.enrollment.allocation import handlers as runs
@@ -62,7 +63,7 @@ def _run_public(run: store.AllocationRun) -> RunPublic:
     )
 
 
-@router.post("/allocation-runs", status_code=201, response_model=RunPublic)
+@router.post("/allocation-runs", status_code=201, response_model=RunPublic, dependencies=[IDEMPOTENT])
 async def post_allocation_run(
     body: RunCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:

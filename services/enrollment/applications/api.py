@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
 from chassis.http import Body, Guardian, Id, Paging, Reason, once
+from chassis.idempotency import IDEMPOTENT
 from chassis.pagination import Page, page_of
 from chassis.problems import NotFound
 from chassis.uow import UnitOfWork
@@ -158,7 +159,7 @@ async def _answer(uow: UnitOfWork, application: roster.Application) -> dict[str,
     return (await _full(uow.session, application)).model_dump(mode="json")
 
 
-@router.post("/applications", status_code=201, response_model=ApplicationPublic)
+@router.post("/applications", status_code=201, response_model=ApplicationPublic, dependencies=[IDEMPOTENT])
 async def post_application(
     body: ApplicationCreate, request: Request, runtime: RuntimeDep, principal: Guardian
 ) -> JSONResponse:
@@ -218,7 +219,12 @@ def _plain_step(path: str, action: Action, doc: str) -> None:
         return await _step(request, runtime, principal, application_id, action, body)
 
     route.__doc__ = doc
-    router.post(f"/applications/{{application_id}}/{path}", response_model=ApplicationPublic, name=action.value)(route)
+    router.post(
+        f"/applications/{{application_id}}/{path}",
+        response_model=ApplicationPublic,
+        name=action.value,
+        dependencies=[IDEMPOTENT],
+    )(route)
 
 
 def _reasoned_step(path: str, action: Action, doc: str) -> None:
@@ -234,7 +240,12 @@ def _reasoned_step(path: str, action: Action, doc: str) -> None:
         return await _step(request, runtime, principal, application_id, action, body, reason=body.reason)
 
     route.__doc__ = doc
-    router.post(f"/applications/{{application_id}}/{path}", response_model=ApplicationPublic, name=action.value)(route)
+    router.post(
+        f"/applications/{{application_id}}/{path}",
+        response_model=ApplicationPublic,
+        name=action.value,
+        dependencies=[IDEMPOTENT],
+    )(route)
 
 
 _plain_step("review", Action.REVIEW, "EN-1: the class teacher of the child's class passes the first review.")
@@ -249,7 +260,7 @@ _plain_step(
 _reasoned_step("withdrawal/refusal", Action.REFUSE_WITHDRAWAL, "EN-2: the school refuses the withdrawal.")
 
 
-@router.post("/applications/{application_id}/withdrawal", response_model=ApplicationPublic)
+@router.post("/applications/{application_id}/withdrawal", response_model=ApplicationPublic, dependencies=[IDEMPOTENT])
 async def post_withdrawal(
     application_id: str,
     body: WithdrawalCreate,
@@ -270,7 +281,7 @@ async def post_withdrawal(
     )
 
 
-@router.post("/declines", status_code=201, response_model=ApplicationPublic)
+@router.post("/declines", status_code=201, response_model=ApplicationPublic, dependencies=[IDEMPOTENT])
 async def post_decline(body: DeclineCreate, request: Request, runtime: RuntimeDep, principal: Guardian) -> JSONResponse:
     """EN-1: a guardian declines the service for their child, with a reason (→ ParticipationDeclined)."""
     command = handlers.DeclineParticipation(

@@ -18,6 +18,7 @@ from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
 from chassis.clock import school_today
 from chassis.http import Body, Create, Id, Paging, Reason, SchoolAdmin, dump, once
+from chassis.idempotency import IDEMPOTENT
 from chassis.pagination import Page, page_of
 from chassis.problems import NotFound
 from chassis.uow import UnitOfWork
@@ -117,7 +118,7 @@ def _in_force_and_scheduled(rows: list[store.FeePlanRow], today: date) -> list[s
     return sorted((row for row in latest.values() if row.effective_from >= start), key=lambda row: row.version)
 
 
-@router.put("/programs/{program_id}/fee-plan", response_model=FeePlanPublic)
+@router.put("/programs/{program_id}/fee-plan", response_model=FeePlanPublic, dependencies=[IDEMPOTENT])
 async def put_fee_plan(
     program_id: str, body: FeePlanBody, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
@@ -163,7 +164,9 @@ async def get_fee_plans(
     return page_of(items, page, lambda plan: plan.version)
 
 
-@router.post("/students/{student_id}/fee-waivers", status_code=201, response_model=FeeWaiverPublic)
+@router.post(
+    "/students/{student_id}/fee-waivers", status_code=201, response_model=FeeWaiverPublic, dependencies=[IDEMPOTENT]
+)
 async def post_fee_waiver(
     student_id: str, body: WaiverCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
@@ -209,7 +212,9 @@ async def get_fee_waivers(
     return page_of(items, page, lambda waiver: waiver.waiver_id)
 
 
-@router.post("/students/{student_id}/fee-waivers/{waiver_id}/revoke", response_model=FeeWaiverPublic)
+@router.post(
+    "/students/{student_id}/fee-waivers/{waiver_id}/revoke", response_model=FeeWaiverPublic, dependencies=[IDEMPOTENT]
+)
 async def post_fee_waiver_revocation(
     student_id: str, waiver_id: str, body: WaiverRevoke, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from chassis.app import RuntimeDep
 from chassis.clock import school_today
 from chassis.http import Body, SchoolAdmin, dump, once
+from chassis.idempotency import IDEMPOTENT
 from chassis.problems import NotFound, Problem, Unprocessable
 from chassis.uow import UnitOfWork
 from services.enrollment.domain.imports import Kind, column_docs
@@ -91,6 +92,7 @@ _FILE_BODY = {
     description=DESCRIPTION,
     openapi_extra=_FILE_BODY,
     responses={422: {"description": "a broken file: the row-by-row report, nothing imported"}},
+    dependencies=[IDEMPOTENT],
 )
 async def post_import(
     request: Request,

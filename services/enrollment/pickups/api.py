@@ -12,6 +12,7 @@ from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
 from chassis.clock import school_today
 from chassis.http import SchoolAdmin, dump, once
+from chassis.idempotency import IDEMPOTENT
 from chassis.problems import Forbidden, NotFound, Unprocessable
 from chassis.uow import UnitOfWork
 from services.enrollment import store as shared
@@ -75,7 +76,7 @@ def _pickup_public(person: shared.PickupPerson, admin: bool) -> PickupPublic:
     return public.model_copy(update={"id_number": masked, "note": None})
 
 
-@router.post("/students/{student_id}/pickups", status_code=201, response_model=PickupPublic)
+@router.post("/students/{student_id}/pickups", status_code=201, response_model=PickupPublic, dependencies=[IDEMPOTENT])
 async def post_pickup(
     student_id: str, body: PickupCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
@@ -108,7 +109,9 @@ async def delete_pickup(student_id: str, person_id: str, runtime: RuntimeDep, pr
     return Response(status_code=204)
 
 
-@router.post("/students/{student_id}/restricted-persons", status_code=201, response_model=PickupPublic)
+@router.post(
+    "/students/{student_id}/restricted-persons", status_code=201, response_model=PickupPublic, dependencies=[IDEMPOTENT]
+)
 async def post_restriction(
     student_id: str, body: RestrictionCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
@@ -130,7 +133,7 @@ async def post_restriction(
     return await once(request, runtime, principal, body, act)
 
 
-@router.put("/students/{student_id}/walk-home", response_model=WalkHomePublic)
+@router.put("/students/{student_id}/walk-home", response_model=WalkHomePublic, dependencies=[IDEMPOTENT])
 async def put_walk_home(
     student_id: str, body: WalkHomeSet, request: Request, runtime: RuntimeDep, principal: GuardianOrAdmin
 ) -> JSONResponse:

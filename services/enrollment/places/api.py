@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from chassis.app import RuntimeDep
 from chassis.http import Body, Id, Paging, SchoolAdmin, once
-from chassis.idempotency import respond_once
+from chassis.idempotency import IDEMPOTENT, respond_once
 from chassis.pagination import Page, page_of
 from chassis.problems import NotFound
 from chassis.uow import UnitOfWork
@@ -71,7 +71,7 @@ class WaitingChild(BaseModel):
     run_id: str | None
 
 
-@router.post("/programs/{program_id}/places", status_code=201, response_model=JoinPublic)
+@router.post("/programs/{program_id}/places", status_code=201, response_model=JoinPublic, dependencies=[IDEMPOTENT])
 async def post_place(
     program_id: str, body: PlaceCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
@@ -91,7 +91,7 @@ async def post_place(
     return await respond_once(runtime, request, principal, body.model_dump(mode="json"), act)
 
 
-@router.delete("/programs/{program_id}/places/{student_id}", response_model=ReleasePublic)
+@router.delete("/programs/{program_id}/places/{student_id}", response_model=ReleasePublic, dependencies=[IDEMPOTENT])
 async def delete_place(
     program_id: str, student_id: str, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:

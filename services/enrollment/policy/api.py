@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
 from chassis.http import Body, DistrictOperator, Paging, SchoolAdmin, once
+from chassis.idempotency import IDEMPOTENT
 from chassis.pagination import Page, page_of
 from chassis.problems import Forbidden, NotFound, Unprocessable
 from chassis.uow import UnitOfWork
@@ -133,7 +134,7 @@ def _change(change: handlers.ProfileChange) -> dict[str, Any]:
     return ProfileChangePublic.model_validate(change, from_attributes=True).model_dump(mode="json")
 
 
-@router.put("/district", response_model=ProfileChangePublic)
+@router.put("/district", response_model=ProfileChangePublic, dependencies=[IDEMPOTENT])
 async def put_district_default(
     body: DistrictDefaultBody, request: Request, runtime: RuntimeDep, principal: DistrictOperator
 ) -> JSONResponse:
@@ -152,7 +153,7 @@ async def put_district_default(
     return await once(request, runtime, principal, body, act, status=200)
 
 
-@router.put("/school", response_model=ProfileChangePublic)
+@router.put("/school", response_model=ProfileChangePublic, dependencies=[IDEMPOTENT])
 async def put_school_overrides(
     body: SchoolOverridesBody, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:

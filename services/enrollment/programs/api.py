@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
 from chassis.http import Body, Id, Name, Paging, SchoolAdmin, once
+from chassis.idempotency import IDEMPOTENT
 from chassis.pagination import Page, page_of
 from chassis.problems import NotFound
 from chassis.uow import UnitOfWork
@@ -123,7 +124,7 @@ async def _answer(uow: UnitOfWork, program: Program) -> dict[str, Any]:
     return _public(program, taken, waiting).model_dump(mode="json")
 
 
-@router.post("/programs", status_code=201, response_model=ProgramPublic)
+@router.post("/programs", status_code=201, response_model=ProgramPublic, dependencies=[IDEMPOTENT])
 async def post_program(
     body: ProgramCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
@@ -138,7 +139,7 @@ async def post_program(
     return await once(request, runtime, principal, body, act)
 
 
-@router.put("/programs/{program_id}", response_model=ProgramPublic)
+@router.put("/programs/{program_id}", response_model=ProgramPublic, dependencies=[IDEMPOTENT])
 async def put_program(
     program_id: str, body: ProgramChange, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
@@ -151,7 +152,7 @@ async def put_program(
     return await once(request, runtime, principal, body, act, status=200)
 
 
-@router.post("/programs/{program_id}/cancellation", response_model=ProgramPublic)
+@router.post("/programs/{program_id}/cancellation", response_model=ProgramPublic, dependencies=[IDEMPOTENT])
 async def post_cancellation(
     program_id: str, body: CancellationCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:

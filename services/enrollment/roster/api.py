@@ -12,6 +12,7 @@ from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
 from chassis.clock import school_today
 from chassis.http import DistrictOperator, Guardian, Paging, SchoolAdmin, dump, once
+from chassis.idempotency import IDEMPOTENT
 from chassis.pagination import Page, page_of
 from chassis.problems import Forbidden, NotFound
 from chassis.uow import UnitOfWork
@@ -49,7 +50,7 @@ def _student_json(student: shared.Student, guardian_ids: list[str]) -> dict[str,
     return {**dump(StudentPublic, student), "guardian_ids": guardian_ids}
 
 
-@router.post("/schools", status_code=201, response_model=SchoolPublic)
+@router.post("/schools", status_code=201, response_model=SchoolPublic, dependencies=[IDEMPOTENT])
 async def post_school(
     body: SchoolCreate, request: Request, runtime: RuntimeDep, principal: DistrictOperator
 ) -> JSONResponse:
@@ -64,7 +65,7 @@ async def post_school(
     return await once(request, runtime, principal, body, act)
 
 
-@router.post("/classes", status_code=201, response_model=ClassPublic)
+@router.post("/classes", status_code=201, response_model=ClassPublic, dependencies=[IDEMPOTENT])
 async def post_class(body: ClassCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin) -> JSONResponse:
     """Set up a class in the caller's school."""
     command = handlers.CreateClass(school_id=principal.school(), grade=body.grade, name=body.name, class_id=body.id)
@@ -86,7 +87,7 @@ async def get_classes(runtime: RuntimeDep, principal: SchoolAdmin, page: Paging)
     return page_of(items, page, lambda c: c.class_id)
 
 
-@router.post("/students", status_code=201, response_model=StudentPublic)
+@router.post("/students", status_code=201, response_model=StudentPublic, dependencies=[IDEMPOTENT])
 async def post_student(
     body: StudentCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
@@ -140,7 +141,9 @@ async def get_student(student_id: str, runtime: RuntimeDep, principal: AdminClas
     return _student_json(student, guardian_ids)
 
 
-@router.post("/students/{student_id}/transfer", status_code=200, response_model=StudentPublic)
+@router.post(
+    "/students/{student_id}/transfer", status_code=200, response_model=StudentPublic, dependencies=[IDEMPOTENT]
+)
 async def post_transfer(
     student_id: str, body: TransferCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
@@ -158,7 +161,7 @@ async def post_transfer(
     return await once(request, runtime, principal, body, act, status=200)
 
 
-@router.post("/students/{student_id}/leave", status_code=200, response_model=StudentPublic)
+@router.post("/students/{student_id}/leave", status_code=200, response_model=StudentPublic, dependencies=[IDEMPOTENT])
 async def post_leaving(
     student_id: str, body: LeavingCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
@@ -173,7 +176,7 @@ async def post_leaving(
     return await once(request, runtime, principal, body, act, status=200)
 
 
-@router.put("/students/{student_id}/priority-groups", response_model=StudentPublic)
+@router.put("/students/{student_id}/priority-groups", response_model=StudentPublic, dependencies=[IDEMPOTENT])
 async def put_priority_groups(
     student_id: str, body: PriorityGroupsSet, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
@@ -188,7 +191,7 @@ async def put_priority_groups(
     return await once(request, runtime, principal, body, act, status=200)
 
 
-@router.post("/guardians", status_code=201, response_model=GuardianPublic)
+@router.post("/guardians", status_code=201, response_model=GuardianPublic, dependencies=[IDEMPOTENT])
 async def post_guardian(
     body: GuardianCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
@@ -235,7 +238,9 @@ async def get_my_children(runtime: RuntimeDep, principal: Guardian, page: Paging
     return page_of(items, page, lambda s: s.student_id)
 
 
-@router.post("/students/{student_id}/guardians", status_code=201, response_model=GuardianLinkPublic)
+@router.post(
+    "/students/{student_id}/guardians", status_code=201, response_model=GuardianLinkPublic, dependencies=[IDEMPOTENT]
+)
 async def post_guardian_link(
     student_id: str, body: GuardianLinkCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:

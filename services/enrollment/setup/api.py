@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
 from chassis.http import Body, Paging, SchoolAdmin, dump, once
+from chassis.idempotency import IDEMPOTENT
 from chassis.pagination import Page, page_of
 from chassis.problems import NotFound
 from chassis.uow import UnitOfWork
@@ -78,13 +79,13 @@ async def _set_term(
     return await once(request, runtime, principal, body, act, status=201 if create else 200)
 
 
-@router.post("/terms", status_code=201, response_model=TermPublic)
+@router.post("/terms", status_code=201, response_model=TermPublic, dependencies=[IDEMPOTENT])
 async def post_term(body: TermCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin) -> JSONResponse:
     """EN-5: create a term of the caller's school with its holidays, make-up days and winter period."""
     return await _set_term(request, runtime, principal, body, body.id, create=True)
 
 
-@router.put("/terms/{term_id}", response_model=TermPublic)
+@router.put("/terms/{term_id}", response_model=TermPublic, dependencies=[IDEMPOTENT])
 async def put_term(
     term_id: str, body: TermFields, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
@@ -151,13 +152,13 @@ async def _define_band(
     return await once(request, runtime, principal, body, act, status=201 if create else 200)
 
 
-@router.post("/grade-bands", status_code=201, response_model=BandPublic)
+@router.post("/grade-bands", status_code=201, response_model=BandPublic, dependencies=[IDEMPOTENT])
 async def post_band(body: BandCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin) -> JSONResponse:
     """AT-4: define a grade band; bands of a school never share a grade."""
     return await _define_band(request, runtime, principal, body, body.id, create=True)
 
 
-@router.put("/grade-bands/{band_id}", response_model=BandPublic)
+@router.put("/grade-bands/{band_id}", response_model=BandPublic, dependencies=[IDEMPOTENT])
 async def put_band(
     band_id: str, body: BandFields, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
@@ -199,13 +200,13 @@ async def _define_room(
     return await once(request, runtime, principal, body, act, status=201 if create else 200)
 
 
-@router.post("/rooms", status_code=201, response_model=RoomPublic)
+@router.post("/rooms", status_code=201, response_model=RoomPublic, dependencies=[IDEMPOTENT])
 async def post_room(body: RoomCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin) -> JSONResponse:
     """Define a room of the caller's school (AT-6: flag the reception room)."""
     return await _define_room(request, runtime, principal, body, body.id, create=True)
 
 
-@router.put("/rooms/{room_id}", response_model=RoomPublic)
+@router.put("/rooms/{room_id}", response_model=RoomPublic, dependencies=[IDEMPOTENT])
 async def put_room(
     room_id: str, body: RoomFields, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
@@ -247,13 +248,13 @@ async def _register_staff(
     return await once(request, runtime, principal, body, act, status=201 if create else 200)
 
 
-@router.post("/staff", status_code=201, response_model=StaffPublic)
+@router.post("/staff", status_code=201, response_model=StaffPublic, dependencies=[IDEMPOTENT])
 async def post_staff(body: StaffCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin) -> JSONResponse:
     """Register a member of staff (or an external provider's teacher) with their roles."""
     return await _register_staff(request, runtime, principal, body, body.id, create=True)
 
 
-@router.put("/staff/{staff_id}", response_model=StaffPublic)
+@router.put("/staff/{staff_id}", response_model=StaffPublic, dependencies=[IDEMPOTENT])
 async def put_staff(
     staff_id: str, body: StaffFields, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
@@ -287,7 +288,7 @@ async def get_staff(staff_id: str, runtime: RuntimeDep, principal: AnyStaff) -> 
     return StaffPublic.model_validate(staff, from_attributes=True)
 
 
-@router.put("/classes/{class_id}/class-teacher", response_model=ClassTeacherPublic)
+@router.put("/classes/{class_id}/class-teacher", response_model=ClassTeacherPublic, dependencies=[IDEMPOTENT])
 async def put_class_teacher(
     class_id: str, body: ClassTeacherBody, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
@@ -318,7 +319,7 @@ async def get_class_teacher(class_id: str, runtime: RuntimeDep, principal: AnySt
     return ClassTeacherPublic(class_id=class_id, staff_id=staff_id)
 
 
-@router.post("/classes/{class_id}/teachings", status_code=201, response_model=TeachingPublic)
+@router.post("/classes/{class_id}/teachings", status_code=201, response_model=TeachingPublic, dependencies=[IDEMPOTENT])
 async def post_teaching(
     class_id: str, body: TeachingBody, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
@@ -343,7 +344,11 @@ async def get_teachings(class_id: str, runtime: RuntimeDep, principal: AnyStaff,
     return page_of(items, page, lambda t: (t.staff_id, t.school_subject))
 
 
-@router.delete("/classes/{class_id}/teachings/{staff_id}/{school_subject}", response_model=TeachingPublic)
+@router.delete(
+    "/classes/{class_id}/teachings/{staff_id}/{school_subject}",
+    response_model=TeachingPublic,
+    dependencies=[IDEMPOTENT],
+)
 async def delete_teaching(
     class_id: str, staff_id: str, school_subject: str, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:

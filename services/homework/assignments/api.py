@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 
 from chassis.app import RuntimeDep
 from chassis.http import Body, Paging, SubjectTeacher, once
+from chassis.idempotency import IDEMPOTENT
 from chassis.pagination import Page, page_of
 from chassis.problems import NotFound, Unprocessable
 from chassis.uow import UnitOfWork
@@ -53,7 +54,9 @@ async def judged(runtime: RuntimeDep, attempt: Callable[[], Awaitable[JSONRespon
         ) from refused
 
 
-@router.post("/assignments", status_code=201, response_model=AssignmentPublic, responses=REFUSAL)
+@router.post(
+    "/assignments", status_code=201, response_model=AssignmentPublic, responses=REFUSAL, dependencies=[IDEMPOTENT]
+)
 async def set_homework(
     body: AssignmentBody, request: Request, runtime: RuntimeDep, principal: SubjectTeacher
 ) -> JSONResponse:
@@ -65,7 +68,9 @@ async def set_homework(
     return await judged(runtime, lambda: once(request, runtime, principal, body, act))
 
 
-@router.put("/assignments/{assignment_id}", response_model=AssignmentPublic, responses=REFUSAL)
+@router.put(
+    "/assignments/{assignment_id}", response_model=AssignmentPublic, responses=REFUSAL, dependencies=[IDEMPOTENT]
+)
 async def change_homework(
     assignment_id: str, body: AssignmentBody, request: Request, runtime: RuntimeDep, principal: SubjectTeacher
 ) -> JSONResponse:
@@ -77,7 +82,7 @@ async def change_homework(
     return await judged(runtime, lambda: once(request, runtime, principal, body, act, status=200))
 
 
-@router.post("/assignments/{assignment_id}/withdrawal", response_model=AssignmentPublic)
+@router.post("/assignments/{assignment_id}/withdrawal", response_model=AssignmentPublic, dependencies=[IDEMPOTENT])
 async def withdraw_homework(
     assignment_id: str, request: Request, runtime: RuntimeDep, principal: SubjectTeacher
 ) -> JSONResponse:

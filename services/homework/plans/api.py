@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from chassis.app import RuntimeDep
 from chassis.auth import Role
 from chassis.http import once
+from chassis.idempotency import IDEMPOTENT
 from chassis.problems import NotFound
 from chassis.uow import UnitOfWork
 from services.homework.plans.handlers import publish_plan
@@ -22,7 +23,7 @@ from services.homework.reference.store import class_for
 router = APIRouter(prefix="/homework/v1", tags=["homework"])
 
 
-@router.post("/classes/{class_id}/plans", status_code=201, response_model=PlanView)
+@router.post("/classes/{class_id}/plans", status_code=201, response_model=PlanView, dependencies=[IDEMPOTENT])
 async def publish_weekly_plan(
     class_id: str, body: PlanBody, request: Request, runtime: RuntimeDep, principal: ClassTeacherOrAdmin
 ) -> JSONResponse:

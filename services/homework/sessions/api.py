@@ -13,6 +13,7 @@ from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
 from chassis.clock import school_today
 from chassis.http import Guardian, Paging, ServiceTeacher, once
+from chassis.idempotency import IDEMPOTENT
 from chassis.pagination import Page, page_of
 from chassis.problems import NotFound, Unprocessable
 from chassis.uow import UnitOfWork
@@ -50,7 +51,9 @@ def completion(row: store.Completion) -> dict[str, Any]:
     return CompletionPublic.model_validate(row, from_attributes=True).model_dump(mode="json")
 
 
-@router.post("/assignments/{assignment_id}/completions", response_model=list[CompletionPublic])
+@router.post(
+    "/assignments/{assignment_id}/completions", response_model=list[CompletionPublic], dependencies=[IDEMPOTENT]
+)
 async def record_completions(
     assignment_id: str, body: CompletionsBody, request: Request, runtime: RuntimeDep, principal: ServiceTeacher
 ) -> JSONResponse:
@@ -86,7 +89,11 @@ async def list_completions(
     return page_of(items, page, lambda c: c.student_id)
 
 
-@router.post("/assignments/{assignment_id}/completions/{student_id}/grade", response_model=CompletionPublic)
+@router.post(
+    "/assignments/{assignment_id}/completions/{student_id}/grade",
+    response_model=CompletionPublic,
+    dependencies=[IDEMPOTENT],
+)
 async def grade_submission(
     assignment_id: str,
     student_id: str,
@@ -128,7 +135,9 @@ async def list_child_homework(
     return page_of(items, page, lambda h: (h.on, h.assignment_id))
 
 
-@router.post("/students/{student_id}/homework/{assignment_id}/report", response_model=CompletionPublic)
+@router.post(
+    "/students/{student_id}/homework/{assignment_id}/report", response_model=CompletionPublic, dependencies=[IDEMPOTENT]
+)
 async def report_minutes(
     student_id: str, assignment_id: str, body: ReportBody, request: Request, runtime: RuntimeDep, principal: Guardian
 ) -> JSONResponse:

@@ -11,7 +11,8 @@ from chassis.auth import Principal, Role
 from chassis.problems import Forbidden, NotFound
 from services.stipend.facts import store as facts
 
-MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+# The platform's own century: "0000-01" or "9999-12" are typing slips, and `date()` cannot even hold year 0.
+MONTH_PATTERN = r"^20\d{2}-(0[1-9]|1[0-2])$"
 MonthPath = Annotated[str, Path(pattern=MONTH_PATTERN, description="YYYY-MM")]
 TEACHERS = frozenset({Role.SERVICE_TEACHER, Role.CLASS_TEACHER, Role.SUBJECT_TEACHER, Role.DUTY_LEADER})
 

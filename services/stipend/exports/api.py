@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 from openpyxl import Workbook
@@ -24,6 +24,16 @@ from services.stipend.term import handlers as term
 Format = Literal["csv", "xlsx"]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Cell = str | int | bool | None
+DOWNLOAD: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "the table as a file (`format=csv`, UTF-8 with a byte-order mark, or `format=xlsx`)",
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            XLSX: {"schema": {"type": "string", "format": "binary"}},
+        },
+    }
+}
+"""The one documented answer of every download route: CSV or XLSX, never JSON."""
 
 
 def to_csv(header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes:
@@ -61,7 +71,7 @@ SchoolAdmin = Annotated[Principal, require(Role.SCHOOL_ADMIN)]
 FormatQuery = Annotated[Format, Query(alias="format")]
 
 
-@router.get("/teacher-statements/{month}")
+@router.get("/teacher-statements/{month}", response_class=Response, responses=DOWNLOAD)
 async def export_teacher_statements(
     runtime: RuntimeDep, principal: SchoolAdmin, month: MonthPath, fmt: FormatQuery = "csv"
 ) -> Response:
@@ -103,7 +113,7 @@ async def export_teacher_statements(
     return download(f"teacher-statements-{school}-{month}", fmt, header, rows)
 
 
-@router.get("/family-statements/{month}")
+@router.get("/family-statements/{month}", response_class=Response, responses=DOWNLOAD)
 async def export_family_statements(
     runtime: RuntimeDep, principal: SchoolAdmin, month: MonthPath, fmt: FormatQuery = "csv"
 ) -> Response:
@@ -132,7 +142,7 @@ async def export_family_statements(
     return download(f"family-statements-{school}-{month}", fmt, header, rows)
 
 
-@router.get("/settlements/{term_id}")
+@router.get("/settlements/{term_id}", response_class=Response, responses=DOWNLOAD)
 async def export_settlement(
     runtime: RuntimeDep, principal: SchoolAdmin, term_id: str, fmt: FormatQuery = "csv"
 ) -> Response:
@@ -153,7 +163,7 @@ async def export_settlement(
     return download(f"settlement-{school}-{term_id}", fmt, header, rows)
 
 
-@router.get("/evaluations/{term_id}")
+@router.get("/evaluations/{term_id}", response_class=Response, responses=DOWNLOAD)
 async def export_evaluations(
     runtime: RuntimeDep, principal: SchoolAdmin, term_id: str, fmt: FormatQuery = "csv"
 ) -> Response:

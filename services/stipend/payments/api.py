@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chassis.app import RuntimeDep
 from chassis.auth import CurrentPrincipal, Principal, Role, require
-from chassis.idempotency import respond_once
+from chassis.idempotency import IDEMPOTENT, respond_once
 from chassis.problems import Unprocessable
 from chassis.uow import UnitOfWork
 from services.stipend.access import api as access
@@ -60,7 +60,7 @@ class ImportResult(BaseModel):
     already_recorded: int
 
 
-@router.post("/students/{student_id}/payments", status_code=201, response_model=AccountOut)
+@router.post("/students/{student_id}/payments", status_code=201, response_model=AccountOut, dependencies=[IDEMPOTENT])
 async def record_payment(
     runtime: RuntimeDep, request: Request, principal: SchoolAdmin, student_id: str, body: PaymentIn
 ) -> JSONResponse:

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from chassis.app import RuntimeDep
 from chassis.auth import CurrentPrincipal, Principal, Role, require
 from chassis.clock import school_today
-from chassis.idempotency import respond_once
+from chassis.idempotency import IDEMPOTENT, respond_once
 from chassis.uow import UnitOfWork
 from services.stipend.access import api as access
 from services.stipend.access.api import MONTH_PATTERN, TEACHERS
@@ -84,7 +84,12 @@ class SettlementOut(BaseModel):
     teachers: list[ShareOut]
 
 
-@router.post("/surveys/{term_id}/programs/{program_id}/answers", status_code=201, response_model=SurveyOut)
+@router.post(
+    "/surveys/{term_id}/programs/{program_id}/answers",
+    status_code=201,
+    response_model=SurveyOut,
+    dependencies=[IDEMPOTENT],
+)
 async def answer_survey(
     runtime: RuntimeDep, request: Request, principal: Guardian, term_id: str, program_id: str, body: AnswerIn
 ) -> JSONResponse:

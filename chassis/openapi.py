@@ -1,0 +1,174 @@
+"""The OpenAPI a service publishes tells the truth (issue 11): every error it can answer is declared, as
+`application/problem+json`; who may call each operation; and the `Idempotency-Key` header where it is honoured.
+
+FastAPI documents the 2xx answers and a 422 in its own validation shape. Every error of ours leaves through
+`chassis/problems.py`, so the error responses are derived here once, from what each route depends on, instead of
+being written by hand on ~200 routes and drifting from the code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute, iter_route_contexts
+
+from chassis.auth import current_principal
+from chassis.problems import PROBLEM_JSON
+
+WRITES = frozenset({"post", "put", "patch", "delete"})
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "description": "RFC 9457 problem details; a 422 from the request schema lists each refused field in `errors`.",
+    "type": "object",
+    "required": ["type", "title", "status", "detail", "instance"],
+    "properties": {
+        "type": {"type": "string", "description": "always `about:blank`: the status and title say what happened"},
+        "title": {"type": "string", "description": "the status's short name"},
+        "status": {"type": "integer", "description": "the HTTP status, repeated"},
+        "detail": {"type": "string", "description": "what was wrong with this request, for a person to read"},
+        "instance": {"type": "string", "description": "the request's path"},
+        "errors": {
+            "type": "array",
+            "description": "the fields the request schema refused (422 only)",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "loc": {"type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]}},
+                    "msg": {"type": "string"},
+                    "type": {"type": "string"},
+                },
+            },
+        },
+    },
+    "additionalProperties": True,
+    "example": {
+        "type": "about:blank",
+        "title": "Not found",
+        "status": 404,
+        "detail": "no student 'st-1' in this school",
+        "instance": "/enrollment/v1/students/st-1",
+    },
+}
+
+ERRORS = {
+    400: "the body is not well-formed JSON (or not the declared media type)",
+    401: "no valid bearer token",
+    403: "the token's role may not do this",
+    404: "nothing with that id for this caller (another school's data answers the same)",
+    409: "the request clashes with the current state",
+    413: "the body is larger than the service accepts",
+    422: "the request is not acceptable: a field, a date or a rule it breaks",
+    429: "too many of these for now: retry after `Retry-After` seconds",
+}
+
+
+def _calls(dependant: Dependant) -> Iterator[Any]:
+    for sub in dependant.dependencies:
+        yield sub.call
+        yield from _calls(sub)
+
+
+def depends_on(route: APIRoute, dependency: Any) -> bool:
+    """Whether `dependency` is among the route's dependencies, however deep."""
+    return any(call is dependency for call in _calls(route.dependant))
+
+
+def roles_of(route: APIRoute) -> tuple[str, ...]:
+    """The roles `chassis.auth.require` lets through this route (empty: any authenticated caller, or none)."""
+    for call in _calls(route.dependant):
+        roles = getattr(call, "roles", None)
+        if roles:
+            return tuple(str(role) for role in roles)
+    return ()
+
+
+def _statuses(route: APIRoute, method: str, operation: dict[str, Any]) -> set[int]:
+    statuses = {int(code) for code in operation.get("responses", {}) if code.isdigit() and int(code) >= 400}
+    has_input = bool(operation.get("parameters") or operation.get("requestBody"))
+    if depends_on(route, current_principal):
+        statuses |= {401, 403}
+    if has_input or method in WRITES:
+        statuses |= {404, 422}
+    if method in WRITES:
+        statuses.add(409)
+    if operation.get("requestBody"):
+        statuses.add(400)
+    if operation.get("requestBody") or method in WRITES:
+        statuses.add(413)
+    return statuses
+
+
+LOCAL_TIME = r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?$"
+
+
+def _local_times(node: Any) -> None:
+    """A `time` is a school's wall-clock time (Asia/Shanghai) with no offset, which JSON Schema's `time` format
+    (RFC 3339, offset required) does not describe: declare it as RFC 3339's `partial-time`, with its pattern."""
+    if isinstance(node, dict):
+        if node.get("format") == "time" and node.get("type") == "string":
+            node["format"] = "partial-time"
+            node["pattern"] = LOCAL_TIME
+        for value in node.values():
+            _local_times(value)
+    elif isinstance(node, list):
+        for value in node:
+            _local_times(value)
+
+
+def _annotate(schema: dict[str, Any], routes: list[Any]) -> None:
+    _local_times(schema)
+    schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    for name in ("HTTPValidationError", "ValidationError"):
+        schema["components"]["schemas"].pop(name, None)
+    problem = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    # FastAPI 0.165 keeps included routers as such: their routes, with the prefix applied, come from here.
+    for context in iter_route_contexts(routes):
+        route = context.original_route
+        if not isinstance(route, APIRoute) or not context.include_in_schema:
+            continue
+        for method in context.methods or ():
+            operation = schema["paths"].get(context.path_format, {}).get(method.lower())
+            if operation is None:
+                continue
+            roles = roles_of(route)
+            if roles:
+                operation["x-roles"] = list(roles)
+                operation["description"] = (
+                    operation.get("description", "") + f"\n\nWho may call: {', '.join(roles)}."
+                ).strip()
+            responses = operation.setdefault("responses", {})
+            for status in sorted(_statuses(route, method.lower(), operation)):
+                declared = responses.setdefault(str(status), {})
+                declared["content"] = problem
+                if declared.get("description") in (None, "", "Validation Error"):
+                    declared["description"] = ERRORS.get(status, "an error")
+                if status == 429:
+                    declared["headers"] = {
+                        "Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}
+                    }
+
+
+def install_truthful_openapi(app: FastAPI) -> None:
+    """Make `app.openapi()` declare problem+json errors, roles and idempotency headers on every operation."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title,
+                version=app.version,
+                openapi_version=app.openapi_version,
+                description=app.description,
+                routes=app.routes,
+                tags=app.openapi_tags,
+                servers=app.servers,
+            )
+            _annotate(schema, app.routes)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
