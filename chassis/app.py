@@ -196,8 +196,11 @@ async def _start_runtime(
         )
         stack.push_async_callback(_bounded, redis.aclose, "redis pool")
     broadcaster: Broadcaster = (
-        RedisBroadcaster(redis, settings.redis_namespace) if redis is not None else MemoryBroadcaster()
+        RedisBroadcaster(redis, settings.redis_namespace, settings.live_queue_size)
+        if redis is not None
+        else MemoryBroadcaster(settings.live_queue_size)
     )
+    stack.push_async_callback(_bounded, broadcaster.close, "live broadcaster")
 
     relay = OutboxRelay(
         db, definition.tables, bus, service=definition.name, clock=clock, send_timeout=settings.send_timeout_seconds

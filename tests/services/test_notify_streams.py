@@ -3,16 +3,18 @@ process (each holds a Redis subscription; 500 of them drained the pool), and a c
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
 import httpx
 import orjson
 import pytest
+from redis.asyncio import Redis
 
 from chassis.auth import Role
 from services.notify.app import DEFINITION
-from tests.conftest import auth, eventually, serving, stack_settings
+from tests.conftest import REDIS_URL, auth, eventually, serving, stack_settings
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
 
@@ -47,3 +49,46 @@ async def test_a_guardian_cannot_open_more_streams_than_the_cap(pg_url: str, top
                 return again.status_code == 200
 
         await eventually(reopened, timeout=10)
+
+
+async def next_event(lines: AsyncIterator[str]) -> dict[str, str]:
+    """The next server-sent event's fields (`event`, `data`, `id`), comments skipped."""
+    fields: dict[str, str] = {}
+    async for line in lines:
+        if not line:
+            if fields:
+                return fields
+            continue
+        if line.startswith(":"):
+            continue
+        name, _, value = line.partition(": ")
+        fields[name] = fields[name] + "\n" + value if name in fields else value
+    raise AssertionError("the stream ended")
+
+
+async def test_many_streams_on_one_process_share_one_redis_subscription(pg_url: str, topic_prefix: str) -> None:
+    name = f"notify-{topic_prefix.rstrip('.')}"
+    settings = stack_settings(DEFINITION, pg_url, topic_prefix, redis_url=f"{REDIS_URL}?client_name={name}")
+    guardians = [f"g{n}" for n in range(12)]
+    admin = Redis.from_url(REDIS_URL)
+    async with serving(DEFINITION, settings) as base, httpx.AsyncClient(base_url=base, timeout=30) as client:
+        held: list[tuple[str, AsyncIterator[str]]] = []
+        async with contextlib.AsyncExitStack() as streams:
+            for guardian in guardians:
+                for _ in range(5):  # the cap per person, so 60 streams
+                    headers = auth(Role.GUARDIAN, guardian, school="s1")
+                    stream = await streams.enter_async_context(client.stream("GET", STREAM, headers=headers))
+                    assert stream.status_code == 200
+                    held.append((guardian, stream.aiter_lines()))
+            clients = [c for c in await admin.client_list() if c.get("name") == name and int(c.get("sub", 0)) > 0]
+            assert len(clients) == 1  # today's code: 60 connections, one per stream
+            assert int(clients[0]["sub"]) == len(guardians)  # one subscription per guardian's channel
+
+            for guardian in guardians:
+                alert = {"notification_id": f"n-{guardian}", "title": "到校", "created_at": "2026-11-25T07:00:00+00:00"}
+                await admin.publish(f"{topic_prefix}live:guardian:{guardian}", orjson.dumps(alert))
+            events = await asyncio.wait_for(asyncio.gather(*(next_event(lines) for _, lines in held)), 10)
+            assert [orjson.loads(e["data"])["notification_id"] for e in events] == [f"n-{g}" for g, _ in held]
+            ready = await client.get("/readyz")
+            assert ready.status_code == 200, ready.text
+    await admin.aclose()

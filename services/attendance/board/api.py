@@ -272,7 +272,7 @@ async def _sse(
     """Send the board, then each changed board; `as_of` alone changing is no change. A burst of pings costs one
     recomputation per `MIN_GAP`; comment lines keep idle proxies from closing the stream; a board that can no
     longer be shown (its session is gone) ends the stream."""
-    pings = [runtime.broadcaster.subscribe(name) for name in channels]
+    pings = [await runtime.broadcaster.listen(name) for name in channels]
     waiting: dict[asyncio.Future[bytes], AsyncIterator[bytes]] = {asyncio.ensure_future(anext(p)): p for p in pings}
     last: str | None = None
     yield b": connected\n\n"

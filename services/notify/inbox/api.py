@@ -74,7 +74,7 @@ async def inbox_page(
 async def stream_notifications(request: Request, runtime: RuntimeDep, principal: Guardian) -> StreamingResponse:
     """Server-sent events: each new notification for the calling guardian as it is stored; at most
     `stream_cap_per_person` at once per guardian on this process (each holds a subscription), else 429."""
-    return live_stream(request, runtime, principal, f"guardian:{principal.subject}")
+    return await live_stream(request, runtime, principal, f"guardian:{principal.subject}")
 
 
 @router.post("/v1/notifications/{notification_id}/read", status_code=204)
@@ -87,7 +87,7 @@ async def read_notification(
         await uow.commit()
 
 
-def live_stream(request: Request, runtime: Runtime, principal: Principal, channel: str) -> StreamingResponse:
+async def live_stream(request: Request, runtime: Runtime, principal: Principal, channel: str) -> StreamingResponse:
     """A capped server-sent-events stream of one broadcaster channel, for one person."""
     settings = runtime.settings_as(NotifySettings)
     streams = open_streams(request)
@@ -97,8 +97,8 @@ def live_stream(request: Request, runtime: Runtime, principal: Principal, channe
             f"at most {settings.stream_cap_per_person} live streams per person; close one first",
             limit=settings.stream_cap_per_person,
         )
+    messages = await runtime.broadcaster.listen(channel)
     streams[key] += 1
-    messages = runtime.broadcaster.subscribe(channel)
     return StreamingResponse(
         _counted(_sse(messages, settings.stream_keepalive_seconds), streams, key),
         media_type="text/event-stream",

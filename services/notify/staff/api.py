@@ -64,4 +64,4 @@ async def page_staff_notifications(runtime: RuntimeDep, principal: AnyStaff, pag
 async def stream_staff_notifications(request: Request, runtime: RuntimeDep, principal: AnyStaff) -> StreamingResponse:
     """Server-sent events: each new notification for the calling staff member (capped per person, else 429)."""
     principal.school()
-    return live_stream(request, runtime, principal, staff_channel(principal.subject))
+    return await live_stream(request, runtime, principal, staff_channel(principal.subject))
