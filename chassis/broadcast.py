@@ -42,6 +42,12 @@ class Listener:
             return
         self._queue.put_nowait(message)
 
+    def discard_queued(self) -> None:
+        """Let go of the messages queued so far (for a reader that only needs to know that something changed)."""
+        if not self._closed:
+            while not self._queue.empty():
+                self._queue.get_nowait()
+
     def _end(self) -> None:
         if self._closed:
             return

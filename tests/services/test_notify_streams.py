@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from datetime import datetime
 
 import httpx
 import orjson
@@ -13,8 +14,13 @@ import pytest
 from redis.asyncio import Redis
 
 from chassis.auth import Role
+from chassis.pagination import encode_cursor
+from contracts.attendance.dismissal import EscalationStep
 from services.notify.app import DEFINITION
 from tests.conftest import REDIS_URL, auth, eventually, serving, stack_settings
+from tests.services.conftest import publish_as_producer
+from tests.services.test_notify_alerts import ROSTER, checked_in
+from tests.services.test_notify_staff import not_collected
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
 
@@ -92,3 +98,80 @@ async def test_many_streams_on_one_process_share_one_redis_subscription(pg_url: 
             ready = await client.get("/readyz")
             assert ready.status_code == 200, ready.text
     await admin.aclose()
+
+
+STAFF_STREAM = "/notify/v1/staff/notifications/stream"
+DUTY = auth(Role.DUTY_LEADER, "duty-li", school="s1")
+RESUMABLE = {  # stream, caller, the n-th event that stores one notification for the caller, the caller's v2 inbox
+    "guardian": (STREAM, MUM, lambda n: checked_in("xiaoming", n), "/notify/v2/notifications"),
+    "staff": (
+        STAFF_STREAM,
+        DUTY,
+        lambda n: not_collected(n, EscalationStep.DUTY_LEADER, "duty-li"),
+        "/notify/v2/staff/notifications",
+    ),
+}
+
+
+def notification_ids(events: list[dict[str, str]]) -> list[str]:
+    return [orjson.loads(event["data"])["notification_id"] for event in events]
+
+
+@pytest.mark.parametrize("who", sorted(RESUMABLE))
+async def test_a_stream_resumed_with_last_event_id_gets_exactly_the_missed_alerts_then_live_ones(
+    who: str, pg_url: str, topic_prefix: str
+) -> None:
+    path, headers, event, inbox = RESUMABLE[who]
+    await publish_as_producer(topic_prefix, ROSTER, school_id="s1")
+    settings = stack_settings(DEFINITION, pg_url, topic_prefix)
+    async with serving(DEFINITION, settings) as base, httpx.AsyncClient(base_url=base, timeout=30) as client:
+
+        async def stored(count: int) -> list[dict[str, str]]:
+            items: list[dict[str, str]] = (await client.get(inbox, headers=headers)).json()["items"]
+            return items if len(items) == count else []
+
+        async with client.stream("GET", path, headers=headers) as first:
+            lines = first.aiter_lines()
+            assert await anext(lines) == ": connected"  # listening from here
+            await publish_as_producer(topic_prefix, [event(1)], school_id="s1")
+            seen = await asyncio.wait_for(next_event(lines), 30)
+        # the client is away while two more are stored
+        await publish_as_producer(topic_prefix, [event(2), event(3)], school_id="s1")
+        await eventually(lambda: stored(3))
+        newest_first = await stored(3)
+        assert seen["event"] == "notification"
+        assert notification_ids([seen]) == [newest_first[2]["notification_id"]]
+        assert seen["id"] == cursor_of(newest_first[2])  # the id is the notification's v2 page cursor
+
+        resumed = headers | {"Last-Event-ID": seen["id"]}
+        async with client.stream("GET", path, headers=resumed) as again:
+            assert again.status_code == 200
+            lines = again.aiter_lines()
+            missed = [await asyncio.wait_for(next_event(lines), 30) for _ in range(2)]
+            assert notification_ids(missed) == [newest_first[1]["notification_id"], newest_first[0]["notification_id"]]
+            assert [e["id"] for e in missed] == [cursor_of(newest_first[1]), cursor_of(newest_first[0])]
+            await publish_as_producer(topic_prefix, [event(4)], school_id="s1")
+            live = await asyncio.wait_for(next_event(lines), 30)  # the next event is the new one: no repeat
+        now_stored = await stored(4)
+        assert notification_ids([live]) == [now_stored[0]["notification_id"]]
+        assert live["id"] == cursor_of(now_stored[0])
+
+
+def cursor_of(item: dict[str, str]) -> str:
+    return encode_cursor(datetime.fromisoformat(item["created_at"]), item["notification_id"])
+
+
+@pytest.mark.parametrize("path", [STREAM, STAFF_STREAM])
+async def test_a_last_event_id_the_stream_did_not_write_is_a_422_problem(
+    path: str, pg_url: str, topic_prefix: str
+) -> None:
+    headers = MUM if path == STREAM else DUTY
+    settings = stack_settings(DEFINITION, pg_url, topic_prefix)
+    async with serving(DEFINITION, settings) as base, httpx.AsyncClient(base_url=base, timeout=30) as client:
+        bad_ids = ["garbage", "2026-11-25T07:00:00Z", "2026-11-25T07:00:00|n1", "|", "x|y", ""]  # more than the cap
+        for bad in bad_ids:
+            async with client.stream("GET", path, headers=headers | {"Last-Event-ID": bad}) as refused:
+                assert refused.status_code == 422
+                assert refused.headers["content-type"] == "application/problem+json"
+        async with client.stream("GET", path, headers=headers) as fine:  # the refused ones took no stream place
+            assert fine.status_code == 200

@@ -3,25 +3,21 @@ under `/notify/v2`."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi import APIRouter, Path, Query
+from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import AwareDatetime
 
 from chassis.app import Runtime, RuntimeDep
 from chassis.auth import Principal
 from chassis.http import Guardian, Paging, superseded_by
 from chassis.pagination import Page, PageParams, page_of
-from chassis.problems import Problem
 from services.notify.inbox import handlers, store
+from services.notify.inbox.live import SSE_RESPONSES, ResumeKey, StreamSeat, notification_events
 from services.notify.inbox.schemas import NotificationPage, NotificationPublic, public_view
-from services.notify.settings import NotifySettings
 
 router = APIRouter(prefix="/notify", tags=["notifications"])
 
@@ -66,15 +62,16 @@ async def inbox_page(
     return page_of(items, page, lambda n: (n.created_at, n.notification_id))
 
 
-@router.get(
-    "/v1/notifications/stream",
-    response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}, "description": "server-sent events, one per notification"}},
-)
-async def stream_notifications(request: Request, runtime: RuntimeDep, principal: Guardian) -> StreamingResponse:
-    """Server-sent events: each new notification for the calling guardian as it is stored; at most
-    `stream_cap_per_person` at once per guardian on this process (each holds a subscription), else 429."""
-    return await live_stream(request, runtime, principal, f"guardian:{principal.subject}")
+@router.get("/v1/notifications/stream", response_class=EventSourceResponse, responses=SSE_RESPONSES)
+async def stream_notifications(
+    runtime: RuntimeDep, principal: Guardian, resume: ResumeKey, _seat: StreamSeat
+) -> AsyncIterator[ServerSentEvent]:
+    """Server-sent events: each new notification for the calling guardian as it is stored, each with an `id`; a
+    client reconnecting with `Last-Event-ID` first gets what it missed. At most `stream_cap_per_person` at once per
+    guardian on this process, else 429."""
+    channel = f"guardian:{principal.subject}"
+    async for event in notification_events(runtime, principal, channel=channel, audience="guardian", resume=resume):
+        yield event
 
 
 @router.post("/v1/notifications/{notification_id}/read", status_code=204)
@@ -85,72 +82,3 @@ async def read_notification(
     async with runtime.uow() as uow:
         await handlers.read_notification(uow, principal, notification_id)
         await uow.commit()
-
-
-async def live_stream(request: Request, runtime: Runtime, principal: Principal, channel: str) -> StreamingResponse:
-    """A capped server-sent-events stream of one broadcaster channel, for one person."""
-    settings = runtime.settings_as(NotifySettings)
-    streams = open_streams(request)
-    key = f"{principal.school_id}/{principal.role}/{principal.subject}"
-    if streams[key] >= settings.stream_cap_per_person:
-        raise TooManyStreams(
-            f"at most {settings.stream_cap_per_person} live streams per person; close one first",
-            limit=settings.stream_cap_per_person,
-        )
-    messages = await runtime.broadcaster.listen(channel)
-    streams[key] += 1
-    return StreamingResponse(
-        _counted(_sse(messages, settings.stream_keepalive_seconds), streams, key),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
-    )
-
-
-class TooManyStreams(Problem):
-    """One person holding more live streams than the cap (a stream costs a subscription on this process)."""
-
-    status, title = 429, "Too many streams"
-
-
-def open_streams(request: Request) -> Counter[str]:
-    """Live streams open on this app, per school and person."""
-    state = request.app.state
-    if not hasattr(state, "notify_open_streams"):
-        state.notify_open_streams = Counter()
-    streams: Counter[str] = state.notify_open_streams
-    return streams
-
-
-async def _counted(frames: AsyncIterator[bytes], streams: Counter[str], key: str) -> AsyncIterator[bytes]:
-    """Pass the frames on; the stream stops counting against the person's cap when it ends, however it ends."""
-    try:
-        async for frame in frames:
-            yield frame
-    finally:
-        streams[key] -= 1
-        if streams[key] <= 0:
-            del streams[key]
-        aclose = getattr(frames, "aclose", None)
-        if aclose is not None:
-            await aclose()
-
-
-async def _sse(messages: AsyncIterator[bytes], keepalive: float) -> AsyncIterator[bytes]:
-    """Frame messages as SSE, with comment lines to keep proxies from closing an idle stream."""
-    yield b": connected\n\n"
-    pending = asyncio.ensure_future(anext(messages))
-    try:
-        while True:
-            done, _ = await asyncio.wait({pending}, timeout=keepalive)
-            if not done:
-                yield b": keepalive\n\n"
-                continue
-            yield b"event: notification\ndata: " + pending.result() + b"\n\n"
-            pending = asyncio.ensure_future(anext(messages))
-    finally:
-        pending.cancel()
-        with contextlib.suppress(BaseException):
-            await pending
-        aclose = getattr(messages, "aclose", None)
-        if aclose is not None:
-            await aclose()
