@@ -28,6 +28,7 @@ from chassis.limits import BodyLimit
 from chassis.observability import install_observability
 from chassis.outbox import OutboxRelay
 from chassis.problems import install_problem_handlers
+from chassis.ratelimit import RateLimiter
 from chassis.settings import ServiceSettings
 from chassis.tables import ChassisTables
 from chassis.uow import UnitOfWork
@@ -81,6 +82,7 @@ class Runtime:
     verifier: TokenVerifier
     broadcaster: Broadcaster
     relay: OutboxRelay
+    limiter: RateLimiter
     consumers: list[ConsumerRunner] = field(default_factory=list)
 
     def settings_as(self, kind: type[S]) -> S:
@@ -216,6 +218,7 @@ async def _start_runtime(
         verifier=TokenVerifier(settings),
         broadcaster=broadcaster,
         relay=relay,
+        limiter=RateLimiter(redis, clock, settings.redis_namespace),
     )
     subscription = definition.subscription(runtime) if definition.subscription is not None else None
     if settings.kafka_create_topics or settings.bus == "memory":

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 
 import httpx
@@ -16,6 +16,7 @@ from redis.asyncio import Redis
 from chassis.auth import Role
 from chassis.pagination import encode_cursor
 from contracts.attendance.dismissal import EscalationStep
+from contracts.envelope import Event
 from services.notify.app import DEFINITION
 from tests.conftest import REDIS_URL, auth, eventually, serving, stack_settings
 from tests.services.conftest import publish_as_producer
@@ -102,14 +103,20 @@ async def test_many_streams_on_one_process_share_one_redis_subscription(pg_url: 
 
 STAFF_STREAM = "/notify/v1/staff/notifications/stream"
 DUTY = auth(Role.DUTY_LEADER, "duty-li", school="s1")
-RESUMABLE = {  # stream, caller, the n-th event that stores one notification for the caller, the caller's v2 inbox
-    "guardian": (STREAM, MUM, lambda n: checked_in("xiaoming", n), "/notify/v2/notifications"),
-    "staff": (
-        STAFF_STREAM,
-        DUTY,
-        lambda n: not_collected(n, EscalationStep.DUTY_LEADER, "duty-li"),
-        "/notify/v2/staff/notifications",
-    ),
+
+
+def arrival(n: int) -> Event:
+    return checked_in("xiaoming", n)
+
+
+def duty_called(n: int) -> Event:
+    return not_collected(n, EscalationStep.DUTY_LEADER, "duty-li")
+
+
+# stream, caller, the n-th event that stores one notification for the caller, the caller's v2 inbox
+RESUMABLE: dict[str, tuple[str, dict[str, str], Callable[[int], Event], str]] = {
+    "guardian": (STREAM, MUM, arrival, "/notify/v2/notifications"),
+    "staff": (STAFF_STREAM, DUTY, duty_called, "/notify/v2/staff/notifications"),
 }
 
 

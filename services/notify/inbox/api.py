@@ -3,23 +3,78 @@ under `/notify/v2`."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import AwareDatetime
 
 from chassis.app import Runtime, RuntimeDep
-from chassis.auth import Principal
+from chassis.auth import CurrentPrincipal, Principal
 from chassis.http import Guardian, Paging, superseded_by
-from chassis.pagination import Page, PageParams, page_of
+from chassis.pagination import Page, PageParams, decode_cursor, page_of
+from chassis.problems import Problem
 from services.notify.inbox import handlers, store
-from services.notify.inbox.live import SSE_RESPONSES, ResumeKey, StreamSeat, notification_events
+from services.notify.inbox.handlers import Key, notification_events
 from services.notify.inbox.schemas import NotificationPage, NotificationPublic, public_view
+from services.notify.settings import NotifySettings
 
 router = APIRouter(prefix="/notify", tags=["notifications"])
+
+SSE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {"text/event-stream": {}},
+        "description": "server-sent `notification` events, each with an `id` to resume from (`Last-Event-ID`)",
+    }
+}
+
+
+class TooManyStreams(Problem):
+    """One person holding more live streams than the cap (each holds a listener on this process)."""
+
+    status, title = 429, "Too many streams"
+
+
+def open_streams(request: Request) -> Counter[str]:
+    """Live streams open on this app, per school, role and person."""
+    state = request.app.state
+    if not hasattr(state, "notify_open_streams"):
+        state.notify_open_streams = Counter()
+    streams: Counter[str] = state.notify_open_streams
+    return streams
+
+
+async def stream_seat(request: Request, runtime: RuntimeDep, principal: CurrentPrincipal) -> AsyncIterator[None]:
+    """Dependency: a place among the caller's `stream_cap_per_person` streams on this process, else a 429 problem;
+    the place is freed when the stream ends, however it ends (a dependency, so the 429 comes before the stream)."""
+    principal.school()  # a stream is of one school's inbox: refused here, before the stream opens
+    cap = runtime.settings_as(NotifySettings).stream_cap_per_person
+    streams = open_streams(request)
+    key = f"{principal.school_id}/{principal.role}/{principal.subject}"
+    if streams[key] >= cap:
+        raise TooManyStreams(f"at most {cap} live streams per person; close one first", limit=cap)
+    streams[key] += 1
+    try:
+        yield
+    finally:
+        streams[key] -= 1
+        if streams[key] <= 0:
+            del streams[key]
+
+
+def resume_key(
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=200)] = None,
+) -> Key | None:
+    """Dependency: the sort key a reconnecting client's `Last-Event-ID` names; one this stream did not write is a
+    422 problem (a client that resumed from it would silently get the wrong backlog)."""
+    return None if last_event_id is None else decode_cursor(last_event_id, datetime, str)
+
+
+StreamSeat = Annotated[None, Depends(stream_seat)]
+ResumeKey = Annotated[Key | None, Depends(resume_key)]
 
 
 @router.get("/v1/notifications", response_model=NotificationPage, **superseded_by("/notify/v2/notifications"))

@@ -15,8 +15,8 @@ from chassis.auth import Principal, Role, require
 from chassis.http import Paging, superseded_by
 from chassis.pagination import Page
 from services.notify.inbox import store as inbox
-from services.notify.inbox.api import inbox_page
-from services.notify.inbox.live import SSE_RESPONSES, ResumeKey, StreamSeat, notification_events
+from services.notify.inbox.api import SSE_RESPONSES, ResumeKey, StreamSeat, inbox_page
+from services.notify.inbox.handlers import notification_events
 from services.notify.inbox.schemas import NotificationPage, NotificationPublic, public_view
 from services.notify.staff.handlers import staff_channel
 
