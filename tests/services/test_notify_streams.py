@@ -18,6 +18,7 @@ from chassis.pagination import encode_cursor
 from contracts.attendance.dismissal import EscalationStep
 from contracts.envelope import Event
 from services.notify.app import DEFINITION
+from services.notify.inbox import handlers
 from tests.conftest import REDIS_URL, auth, eventually, serving, stack_settings
 from tests.services.conftest import publish_as_producer
 from tests.services.test_notify_alerts import ROSTER, checked_in
@@ -126,9 +127,10 @@ def notification_ids(events: list[dict[str, str]]) -> list[str]:
 
 @pytest.mark.parametrize("who", sorted(RESUMABLE))
 async def test_a_stream_resumed_with_last_event_id_gets_exactly_the_missed_alerts_then_live_ones(
-    who: str, pg_url: str, topic_prefix: str
+    who: str, pg_url: str, topic_prefix: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path, headers, event, inbox = RESUMABLE[who]
+    monkeypatch.setattr(handlers, "BACKLOG_PAGE", 1)  # the backlog is read a page at a time: pages of one here
     await publish_as_producer(topic_prefix, ROSTER, school_id="s1")
     settings = stack_settings(DEFINITION, pg_url, topic_prefix)
     async with serving(DEFINITION, settings) as base, httpx.AsyncClient(base_url=base, timeout=30) as client:

@@ -72,22 +72,11 @@ async def notification_events(
     try:
         yield ServerSentEvent(comment="connected")
         sent: set[str] = set()
-        after = resume
-        while after is not None:
-            async with runtime.db.sessions() as session:
-                rows = await store.notifications_since(
-                    session,
-                    recipient_id=principal.subject,
-                    school_id=principal.school(),
-                    audience=audience,
-                    after=after,
-                    limit=BACKLOG_PAGE,
-                )
-            for row in rows:
+        if resume is not None:
+            async for row in _backlog(runtime, principal, audience, resume):
                 view = public_view(row)
                 sent.add(row.notification_id)
                 yield _event(orjson.dumps(view).decode(), view)
-            after = (rows[-1].created_at, rows[-1].notification_id) if len(rows) == BACKLOG_PAGE else None
         while True:
             try:
                 async with asyncio.timeout(keepalive):
@@ -103,3 +92,18 @@ async def notification_events(
             yield _event(message.decode(), view)
     finally:
         await listener.aclose()
+
+
+async def _backlog(runtime: Runtime, principal: Principal, audience: str, after: Key) -> AsyncIterator[Notification]:
+    """The person's stored notifications after the key, oldest first, read a page at a time."""
+    school, page = principal.school(), BACKLOG_PAGE
+    while True:
+        async with runtime.db.sessions() as session:
+            rows = await store.notifications_since(
+                session, recipient_id=principal.subject, school_id=school, audience=audience, after=after, limit=page
+            )
+        for row in rows:
+            yield row
+        if len(rows) < page:
+            return
+        after = (rows[-1].created_at, rows[-1].notification_id)
