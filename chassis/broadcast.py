@@ -170,7 +170,8 @@ class RedisBroadcaster:
                 self._confirmed[name] = asyncio.Event()
                 await self._pubsub.subscribe(name)
             try:
-                await asyncio.wait_for(self._confirmed[name].wait(), SUBSCRIBE_TIMEOUT)
+                async with asyncio.timeout(SUBSCRIBE_TIMEOUT):
+                    await self._confirmed[name].wait()
             except BaseException:
                 await listener.aclose()
                 raise

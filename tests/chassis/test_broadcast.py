@@ -39,7 +39,8 @@ async def test_many_listeners_share_one_redis_subscription_and_all_receive() -> 
 
         for channel in channels:
             await broadcaster.publish(channel, f"alert for {channel}".encode())
-        received = await asyncio.wait_for(asyncio.gather(*(anext(listener) for listener in listeners)), 10)
+        async with asyncio.timeout(10):
+            received = await asyncio.gather(*(anext(listener) for listener in listeners))
         assert received == [f"alert for {listener.channel}".encode() for listener in listeners]
 
         for listener in listeners:
@@ -51,7 +52,8 @@ async def test_many_listeners_share_one_redis_subscription_and_all_receive() -> 
         await eventually(unsubscribed, timeout=10)
         again = await broadcaster.listen(channels[0])  # and taken up again for a new listener
         await broadcaster.publish(channels[0], b"again")
-        assert await asyncio.wait_for(anext(again), 10) == b"again"
+        async with asyncio.timeout(10):
+            assert await anext(again) == b"again"
     finally:
         await broadcaster.close()
         await redis.aclose()

@@ -95,7 +95,8 @@ async def test_many_streams_on_one_process_share_one_redis_subscription(pg_url: 
             for guardian in guardians:
                 alert = {"notification_id": f"n-{guardian}", "title": "到校", "created_at": "2026-11-25T07:00:00+00:00"}
                 await admin.publish(f"{topic_prefix}live:guardian:{guardian}", orjson.dumps(alert))
-            events = await asyncio.wait_for(asyncio.gather(*(next_event(lines) for _, lines in held)), 10)
+            async with asyncio.timeout(10):
+                events = await asyncio.gather(*(next_event(lines) for _, lines in held))
             assert [orjson.loads(e["data"])["notification_id"] for e in events] == [f"n-{g}" for g, _ in held]
             ready = await client.get("/readyz")
             assert ready.status_code == 200, ready.text
@@ -143,7 +144,8 @@ async def test_a_stream_resumed_with_last_event_id_gets_exactly_the_missed_alert
             lines = first.aiter_lines()
             assert await anext(lines) == ": connected"  # listening from here
             await publish_as_producer(topic_prefix, [event(1)], school_id="s1")
-            seen = await asyncio.wait_for(next_event(lines), 30)
+            async with asyncio.timeout(30):
+                seen = await next_event(lines)
         # the client is away while two more are stored
         await publish_as_producer(topic_prefix, [event(2), event(3)], school_id="s1")
         await eventually(lambda: stored(3))
@@ -156,11 +158,13 @@ async def test_a_stream_resumed_with_last_event_id_gets_exactly_the_missed_alert
         async with client.stream("GET", path, headers=resumed) as again:
             assert again.status_code == 200
             lines = again.aiter_lines()
-            missed = [await asyncio.wait_for(next_event(lines), 30) for _ in range(2)]
+            async with asyncio.timeout(30):
+                missed = [await next_event(lines) for _ in range(2)]
             assert notification_ids(missed) == [newest_first[1]["notification_id"], newest_first[0]["notification_id"]]
             assert [e["id"] for e in missed] == [cursor_of(newest_first[1]), cursor_of(newest_first[0])]
             await publish_as_producer(topic_prefix, [event(4)], school_id="s1")
-            live = await asyncio.wait_for(next_event(lines), 30)  # the next event is the new one: no repeat
+            async with asyncio.timeout(30):
+                live = await next_event(lines)  # the next event is the new one: no repeat
         now_stored = await stored(4)
         assert notification_ids([live]) == [now_stored[0]["notification_id"]]
         assert live["id"] == cursor_of(now_stored[0])
