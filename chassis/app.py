@@ -28,6 +28,7 @@ from chassis.limits import BodyLimit
 from chassis.observability import install_observability
 from chassis.outbox import OutboxRelay
 from chassis.problems import install_problem_handlers
+from chassis.ratelimit import RateLimiter
 from chassis.settings import ServiceSettings
 from chassis.tables import ChassisTables
 from chassis.uow import UnitOfWork
@@ -81,6 +82,7 @@ class Runtime:
     verifier: TokenVerifier
     broadcaster: Broadcaster
     relay: OutboxRelay
+    limiter: RateLimiter
     consumers: list[ConsumerRunner] = field(default_factory=list)
 
     def settings_as(self, kind: type[S]) -> S:
@@ -196,8 +198,11 @@ async def _start_runtime(
         )
         stack.push_async_callback(_bounded, redis.aclose, "redis pool")
     broadcaster: Broadcaster = (
-        RedisBroadcaster(redis, settings.redis_namespace) if redis is not None else MemoryBroadcaster()
+        RedisBroadcaster(redis, settings.redis_namespace, settings.live_queue_size)
+        if redis is not None
+        else MemoryBroadcaster(settings.live_queue_size)
     )
+    stack.push_async_callback(_bounded, broadcaster.close, "live broadcaster")
 
     relay = OutboxRelay(
         db, definition.tables, bus, service=definition.name, clock=clock, send_timeout=settings.send_timeout_seconds
@@ -213,6 +218,7 @@ async def _start_runtime(
         verifier=TokenVerifier(settings),
         broadcaster=broadcaster,
         relay=relay,
+        limiter=RateLimiter(redis, clock, settings.redis_namespace),
     )
     subscription = definition.subscription(runtime) if definition.subscription is not None else None
     if settings.kafka_create_topics or settings.bus == "memory":
