@@ -28,7 +28,7 @@ _GUARDIAN_STEPS = {EscalationStep.GUARDIAN_1, EscalationStep.GUARDIAN_2}
 
 
 def _the_called_guardian(event: StudentNotCollected, guardian_id: str) -> bool:
-    """AT-6: the guardian steps call one guardian; the staff steps tell every guardian again."""
+    """AT-6: each guardian step calls one guardian (the staff steps reach staff only: `staff/handlers.py`)."""
     return event.escalation not in _GUARDIAN_STEPS or event.recipient_id in (None, guardian_id)
 
 
