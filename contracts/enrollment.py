@@ -301,6 +301,9 @@ class PickupPersonAdded(_StudentEvent):
     relation: str
     credential_ref: str = Field(description="the card/QR/face id reference the kiosk reports; not an id number")
     guardian_id: str | None = Field(default=None, description="set when the person is one of the guardians")
+    name: str | None = Field(
+        default=None, description="NT-1: the name the guardians' check-out alert gives (never the id number)"
+    )
 
 
 class PickupPersonRemoved(_StudentEvent):

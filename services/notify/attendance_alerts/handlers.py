@@ -79,16 +79,20 @@ def alert_guardians_of_check_in() -> StudentHandler:
 
 
 def alert_guardians_of_check_out() -> Handler:
-    """NT-1: child checked out, when, and by whom (the relation the school recorded for that person)."""
+    """NT-1: child checked out, when, and by whom (the relation the school recorded for that person, and their
+    name)."""
 
     async def handle(uow: UnitOfWork, event: StudentCheckedOut, envelope: Envelope) -> None:
-        relation = None
+        relation = collector = None
         if event.person_id is not None:
             person = await uow.session.get(ref.PickupPerson, (event.person_id, event.student_id))
-            relation = person.relation if person is not None else None
+            if person is not None:
+                relation, collector = person.relation, person.name
 
         def compose(e: StudentCheckedOut, name: str, language: Language) -> Message:
-            return text.checked_out_message(name, e.occurred_at, e.release, language, collected_by=relation)
+            return text.checked_out_message(
+                name, e.occurred_at, e.release, language, collected_by=relation, collector_name=collector
+            )
 
         await alert_guardians(compose)(uow, event, envelope)
 

@@ -56,12 +56,13 @@ async def unlink_guardian(uow: UnitOfWork, event: GuardianUnlinked, _envelope: E
 
 
 async def remember_pickup_person(uow: UnitOfWork, event: PickupPersonAdded, _envelope: Envelope) -> None:
-    """Keep the adult's relation to the child."""
+    """Keep the adult's relation to the child and their name."""
     values = {
         "person_id": event.person_id,
         "student_id": event.student_id,
         "school_id": event.school_id,
         "relation": event.relation,
+        "name": event.name,
     }
     await uow.session.execute(upsert(uow.session, store.PickupPerson, values, ["person_id", "student_id"]))
 

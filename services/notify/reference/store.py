@@ -38,7 +38,8 @@ class GuardianLink(Base):
 
 class PickupPerson(Base):
     """An adult authorised to collect a child, with the relation the school recorded (from
-    `enrollment.pickup_person_added`), so a check-out alert can say who collected the child (NT-1)."""
+    `enrollment.pickup_person_added`) and their name, so a check-out alert can say who collected the child
+    (NT-1)."""
 
     __tablename__ = "pickup_persons"
 
@@ -46,6 +47,7 @@ class PickupPerson(Base):
     student_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     school_id: Mapped[str] = mapped_column(String(64))
     relation: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
 
 class KnownStaff(Base):
