@@ -12,8 +12,9 @@ staff member's, so it never clashes with a guardian's notification of the same e
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
+from typing import Any
 
 import orjson
 
@@ -84,34 +85,40 @@ async def _school_staff(uow: UnitOfWork, school_id: str, day: date | None) -> wh
     return who.SchoolStaff(leaders, await ref.school_admins(uow.session, school_id=school_id))
 
 
-def with_class_teacher_of_absence(guardians: Handler) -> Handler:
-    """AT-3: the guardians, and the class teacher."""
-
-    async def handle(uow: UnitOfWork, event: UnexcusedAbsence, envelope: Envelope) -> None:
+def _with_class_teacher(
+    guardians: Handler,
+    day_of: Callable[[Any], date],
+    recipients: Callable[[str | None, who.SchoolStaff], list[str]],
+    compose: Callable[[str], Message],
+) -> Handler:
+    async def handle(uow: UnitOfWork, event: Any, envelope: Envelope) -> None:
         await guardians(uow, event, envelope)
-        staff = await _school_staff(uow, event.school_id, event.day)
-        message = who.absence_message(await _child(uow, event.student_id))
-        ids = who.unexcused_absence(event.class_teacher_id, staff)
+        staff = await _school_staff(uow, event.school_id, day_of(event))
+        message = compose(await _child(uow, event.student_id))
+        ids = recipients(event.class_teacher_id, staff)
         await _tell_each(
             uow, ids, school_id=event.school_id, student_id=event.student_id, envelope=envelope, message=message
         )
 
     return handle
+
+
+def with_class_teacher_of_absence(guardians: Handler) -> Handler:
+    """AT-3: the guardians, and the class teacher."""
+
+    def day_of(event: UnexcusedAbsence) -> date:
+        return event.day
+
+    return _with_class_teacher(guardians, day_of, who.unexcused_absence, who.absence_message)
 
 
 def with_class_teacher_of_missing(guardians: Handler) -> Handler:
     """BX-4: the guardians, and the class teacher of the child present in class but missing from the session."""
 
-    async def handle(uow: UnitOfWork, event: StudentMissingFromSession, envelope: Envelope) -> None:
-        await guardians(uow, event, envelope)
-        staff = await _school_staff(uow, event.school_id, date.fromisoformat(event.session_date))
-        message = who.missing_message(await _child(uow, event.student_id))
-        ids = who.missing_from_session(event.class_teacher_id, staff)
-        await _tell_each(
-            uow, ids, school_id=event.school_id, student_id=event.student_id, envelope=envelope, message=message
-        )
+    def day_of(event: StudentMissingFromSession) -> date:
+        return date.fromisoformat(event.session_date)
 
-    return handle
+    return _with_class_teacher(guardians, day_of, who.missing_from_session, who.missing_message)
 
 
 def with_staff_of_not_collected(guardians: Handler) -> Handler:
