@@ -13,7 +13,7 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from redis.asyncio import Redis
 from sqlalchemy import MetaData
@@ -29,9 +29,11 @@ from chassis.observability import install_observability
 from chassis.openapi import install_truthful_openapi
 from chassis.outbox import OutboxRelay
 from chassis.problems import install_problem_handlers
+from chassis.ratelimit import RateLimiter
 from chassis.settings import ServiceSettings
 from chassis.tables import ChassisTables
 from chassis.uow import UnitOfWork
+from contracts.asyncapi import ASYNCAPI_PATH
 
 log = logging.getLogger(__name__)
 S = TypeVar("S", bound=ServiceSettings)
@@ -82,6 +84,7 @@ class Runtime:
     verifier: TokenVerifier
     broadcaster: Broadcaster
     relay: OutboxRelay
+    limiter: RateLimiter
     consumers: list[ConsumerRunner] = field(default_factory=list)
 
     def settings_as(self, kind: type[S]) -> S:
@@ -126,9 +129,11 @@ def create_app(
             app.state.runtime = await _start_runtime(definition, settings, bus, clock or clock_of(settings), stack)
             yield
 
+    events = f"/{definition.name}/asyncapi.json"
     app = FastAPI(
         title=f"afterschool {definition.name}",
-        description=definition.description,
+        description=f"{definition.description}\n\nEvents (BX-8): the AsyncAPI 3 document of every published event, "
+        f"[{events}]({events}).",
         version="1.0.0",
         lifespan=lifespan,
         openapi_url=f"/{definition.name}/openapi.json",
@@ -149,7 +154,8 @@ def create_app(
 
 def install_docs(app: FastAPI, name: str) -> None:
     """`/<name>/docs`: the API page, its Swagger UI assets served from the installed `fastapi-offline` package
-    (FastAPI's default page loads them from a public CDN, so it renders blank on a machine without internet)."""
+    (FastAPI's default page loads them from a public CDN, so it renders blank on a machine without internet); and
+    `/<name>/asyncapi.json`, the events' document the page links to."""
     assets = f"/{name}/docs-assets"
     app.mount(assets, StaticFiles(directory=str(files("fastapi_offline") / "static")), name=f"{name}-docs-assets")
 
@@ -162,6 +168,11 @@ def install_docs(app: FastAPI, name: str) -> None:
             swagger_css_url=f"{assets}/swagger-ui.css",
             swagger_favicon_url=f"{assets}/favicon.png",
         )
+
+    @app.get(f"/{name}/asyncapi.json", include_in_schema=False)
+    async def asyncapi() -> Response:
+        """BX-8: the AsyncAPI 3 document of every published event (`contracts/asyncapi.json`), linked from the docs."""
+        return Response(ASYNCAPI_PATH.read_bytes(), media_type="application/json")
 
 
 def clock_of(settings: ServiceSettings) -> Clock:
@@ -198,8 +209,11 @@ async def _start_runtime(
         )
         stack.push_async_callback(_bounded, redis.aclose, "redis pool")
     broadcaster: Broadcaster = (
-        RedisBroadcaster(redis, settings.redis_namespace) if redis is not None else MemoryBroadcaster()
+        RedisBroadcaster(redis, settings.redis_namespace, settings.live_queue_size)
+        if redis is not None
+        else MemoryBroadcaster(settings.live_queue_size)
     )
+    stack.push_async_callback(_bounded, broadcaster.close, "live broadcaster")
 
     relay = OutboxRelay(
         db, definition.tables, bus, service=definition.name, clock=clock, send_timeout=settings.send_timeout_seconds
@@ -215,6 +229,7 @@ async def _start_runtime(
         verifier=TokenVerifier(settings),
         broadcaster=broadcaster,
         relay=relay,
+        limiter=RateLimiter(redis, clock, settings.redis_namespace),
     )
     subscription = definition.subscription(runtime) if definition.subscription is not None else None
     if settings.kafka_create_topics or settings.bus == "memory":

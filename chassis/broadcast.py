@@ -1,64 +1,228 @@
-"""Live fan-out for server-sent events: Redis pub/sub across replicas, or in-process for the embedded mode."""
+"""Live fan-out for server-sent events: Redis pub/sub across replicas, or in-process for the embedded mode.
+
+Either way a process holds its listeners in memory, each with a bounded queue, and hands every message of a
+channel to that channel's listeners. With Redis the process holds ONE pub/sub connection, subscribed to the
+channels that have at least one local listener (a stream used to hold a connection each: 500 streams of one
+guardian drained the pool and took the replica out of readiness). A listener that falls `queue_size` messages
+behind is dropped (its iteration ends) rather than slowing the others; its client reconnects and resumes.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import Callable
 from typing import Any, Protocol
+
+log = logging.getLogger(__name__)
+
+DEFAULT_QUEUE_SIZE = 1000
+SUBSCRIBE_TIMEOUT = 5.0
+"""Seconds a new listener waits for Redis to confirm its channel's subscription."""
+
+
+class Listener:
+    """One local subscriber of a channel: iterate it for messages; it ends when closed or dropped for lagging."""
+
+    def __init__(self, channel: str, size: int, release: Callable[[Listener], object]) -> None:
+        self.channel = channel
+        self.dropped = False
+        self._queue: asyncio.Queue[bytes | None] = asyncio.Queue()  # bounded by `offer`, so the end always fits
+        self._size, self._release, self._closed = size, release, False
+
+    def offer(self, message: bytes) -> None:
+        """Queue a message without waiting; a full queue drops this listener instead (others are not held up)."""
+        if self._closed:
+            return
+        if self._queue.qsize() >= self._size:
+            self.dropped = True
+            self._end()
+            return
+        self._queue.put_nowait(message)
+
+    def discard_queued(self) -> None:
+        """Let go of the messages queued so far (for a reader that only needs to know that something changed)."""
+        if not self._closed:
+            while not self._queue.empty():
+                self._queue.get_nowait()
+
+    def _end(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._release(self)
+        while not self._queue.empty():  # a dropped listener ends at once: its client resumes from its last event
+            self._queue.get_nowait()
+        self._queue.put_nowait(None)
+
+    def __aiter__(self) -> Listener:
+        return self
+
+    async def __anext__(self) -> bytes:
+        if self._closed and self._queue.empty():
+            raise StopAsyncIteration
+        message = await self._queue.get()
+        if message is None:
+            raise StopAsyncIteration
+        return message
+
+    async def aclose(self) -> None:
+        """Stop listening (idempotent)."""
+        self._end()
 
 
 class Broadcaster(Protocol):
-    """Publish to a channel; every current subscriber of that channel (on any replica) receives it."""
+    """Publish to a channel; every current listener of that channel (on any replica) receives it."""
 
     async def publish(self, channel: str, message: bytes) -> None: ...
 
-    def subscribe(self, channel: str) -> AsyncIterator[bytes]: ...
+    async def listen(self, channel: str) -> Listener:
+        """A listener of `channel`, receiving every message published after this returns."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+class _Fanout:
+    """The listeners of this process, per channel."""
+
+    def __init__(self, queue_size: int) -> None:
+        if queue_size < 1:
+            raise ValueError("a listener's queue holds at least one message")
+        self.queue_size = queue_size
+        self.listeners: dict[str, set[Listener]] = defaultdict(set)
+
+    def add(self, channel: str, release: Callable[[Listener], object]) -> Listener:
+        listener = Listener(channel, self.queue_size, release)
+        self.listeners[channel].add(listener)
+        return listener
+
+    def remove(self, listener: Listener) -> bool:
+        """Forget a listener; whether it was its channel's last."""
+        found = self.listeners.get(listener.channel)
+        if found is None:
+            return False
+        found.discard(listener)
+        if found:
+            return False
+        del self.listeners[listener.channel]
+        return True
+
+    def deliver(self, channel: str, message: bytes) -> None:
+        for listener in list(self.listeners.get(channel, ())):
+            listener.offer(message)
 
 
 class MemoryBroadcaster:
-    """Subscribers are queues in this process."""
+    """Listeners are queues in this process (the embedded mode, and units of work without a runtime)."""
 
-    def __init__(self) -> None:
-        self._queues: dict[str, set[asyncio.Queue[bytes]]] = defaultdict(set)
+    def __init__(self, queue_size: int = DEFAULT_QUEUE_SIZE) -> None:
+        self._fanout = _Fanout(queue_size)
 
     async def publish(self, channel: str, message: bytes) -> None:
-        """Hand the message to every local subscriber."""
-        for queue in self._queues.get(channel, ()):
-            queue.put_nowait(message)
+        """Hand the message to every local listener."""
+        self._fanout.deliver(channel, message)
 
-    async def subscribe(self, channel: str) -> AsyncIterator[bytes]:
-        """Messages published to `channel` from now on."""
-        queue: asyncio.Queue[bytes] = asyncio.Queue(maxsize=1000)
-        self._queues[channel].add(queue)
-        try:
-            while True:
-                yield await queue.get()
-        finally:
-            self._queues[channel].discard(queue)
+    async def listen(self, channel: str) -> Listener:
+        """A listener of `channel`, receiving every message published after this returns."""
+        return self._fanout.add(channel, self._fanout.remove)
+
+    async def close(self) -> None:
+        """End every listener."""
+        for listeners in list(self._fanout.listeners.values()):
+            for listener in list(listeners):
+                await listener.aclose()
 
 
 class RedisBroadcaster:
-    """Subscribers listen on Redis channels, so a notification stored by one replica reaches all."""
+    """One Redis pub/sub connection per process, subscribed to the channels local listeners want, fanned out in
+    memory; a notification stored by one replica reaches the listeners of all."""
 
-    def __init__(self, redis: Any, namespace: str = "") -> None:
+    def __init__(self, redis: Any, namespace: str = "", queue_size: int = DEFAULT_QUEUE_SIZE) -> None:
         self._redis, self._namespace = redis, namespace
+        self._fanout = _Fanout(queue_size)
+        self._pubsub: Any = None
+        self._reader: asyncio.Task[None] | None = None
+        self._lock = asyncio.Lock()
+        self._confirmed: dict[str, asyncio.Event] = {}  # channels with a SUBSCRIBE sent and not yet taken back
+        self._pending: set[asyncio.Task[None]] = set()
+
+    def _name(self, channel: str) -> str:
+        return f"{self._namespace}live:{channel}"
 
     async def publish(self, channel: str, message: bytes) -> None:
         """PUBLISH to Redis."""
-        await self._redis.publish(f"{self._namespace}live:{channel}", message)
+        await self._redis.publish(self._name(channel), message)
 
-    async def subscribe(self, channel: str) -> AsyncIterator[bytes]:
-        """Messages published to `channel` from now on."""
-        pubsub = self._redis.pubsub()
-        await pubsub.subscribe(f"{self._namespace}live:{channel}")
-        try:
-            while True:
-                message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
-                if message is not None:
-                    yield message["data"]
-        finally:
+    async def listen(self, channel: str) -> Listener:
+        """A listener of `channel`, receiving every message published after this returns (Redis has confirmed the
+        channel's subscription by then, so a caller may read a backlog next and miss nothing)."""
+        async with self._lock:
+            if self._pubsub is None:
+                self._pubsub = self._redis.pubsub()
+                await self._pubsub.connect()
+                self._reader = asyncio.create_task(self._read(), name="broadcast-reader")
+            listener = self._fanout.add(channel, self._released)
+            name = self._name(channel)
+            if name not in self._confirmed:
+                self._confirmed[name] = asyncio.Event()
+                await self._pubsub.subscribe(name)
+            try:
+                async with asyncio.timeout(SUBSCRIBE_TIMEOUT):
+                    await self._confirmed[name].wait()
+            except BaseException:
+                await listener.aclose()
+                raise
+        return listener
+
+    def _released(self, listener: Listener) -> None:
+        if self._fanout.remove(listener):
+            task = asyncio.get_running_loop().create_task(self._unsubscribe(listener.channel))
+            self._pending.add(task)
+            task.add_done_callback(self._pending.discard)
+
+    async def _unsubscribe(self, channel: str) -> None:
+        async with self._lock:
+            name = self._name(channel)
+            if channel in self._fanout.listeners or name not in self._confirmed or self._pubsub is None:
+                return  # a new listener came for it meanwhile, or the broadcaster is closed
+            del self._confirmed[name]
             with contextlib.suppress(Exception):
-                await pubsub.unsubscribe()
-                await pubsub.aclose()
+                await self._pubsub.unsubscribe(name)
+
+    async def _read(self) -> None:
+        """The one reader: messages to the channel's listeners, subscription confirmations to the waiters."""
+        prefix = self._name("")
+        while True:
+            try:
+                message = await self._pubsub.get_message(timeout=1.0)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # the connection reconnects (and resubscribes) on the next read
+                log.warning("live broadcast reader: %r; retrying", error)
+                await asyncio.sleep(0.5)
+                continue
+            if message is None:
+                continue
+            name = message["channel"].decode() if isinstance(message["channel"], bytes) else message["channel"]
+            if message["type"] == "subscribe" and name in self._confirmed:
+                self._confirmed[name].set()
+            elif message["type"] == "message" and name.startswith(prefix):
+                self._fanout.deliver(name[len(prefix) :], message["data"])
+
+    async def close(self) -> None:
+        """End every listener and the pub/sub connection."""
+        for listeners in list(self._fanout.listeners.values()):
+            for listener in list(listeners):
+                await listener.aclose()
+        for task in [*self._pending, *([self._reader] if self._reader else [])]:
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
+        if self._pubsub is not None:
+            with contextlib.suppress(Exception):
+                await self._pubsub.aclose()
+            self._pubsub = None
+        self._confirmed.clear()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -24,6 +25,7 @@ class Problem(Exception):
         super().__init__(detail)
         self.detail = detail
         self.extensions = extensions
+        self.headers: dict[str, str] = {}  # response headers the problem needs, e.g. a 429's `Retry-After`
 
 
 class Unauthorized(Problem):
@@ -56,12 +58,21 @@ class Unprocessable(Problem):
     status, title = 422, "Unprocessable content"
 
 
-def problem_response(status: int, title: str, detail: str, instance: str, **extensions: Any) -> JSONResponse:
-    """A problem+json response."""
+def problem_response(
+    status: int,
+    title: str,
+    detail: str,
+    instance: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    **extensions: Any,
+) -> JSONResponse:
+    """A problem+json response, with `headers` (e.g. `Retry-After`) when the problem needs some."""
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, "instance": instance}
     body.update(extensions)
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    sent = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    sent.update(headers or {})
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=sent or None)
 
 
 def is_data_exception(error: DBAPIError) -> bool:
@@ -78,7 +89,9 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     async def on_problem(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, Problem)
-        return problem_response(error.status, error.title, error.detail, request.url.path, **error.extensions)
+        return problem_response(
+            error.status, error.title, error.detail, request.url.path, headers=error.headers, **error.extensions
+        )
 
     async def on_validation(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, RequestValidationError)

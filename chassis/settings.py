@@ -27,7 +27,10 @@ class ServiceSettings(BaseSettings):
     kafka_create_topics: bool = False  # development and tests; production topics are Strimzi resources
     kafka_partitions: int = 6
     redis_url: str | None = None
-    redis_max_connections: int = 500  # each live SSE stream holds one (pub/sub)
+    redis_max_connections: int = 500
+    # Messages a live stream may fall behind before it is dropped (chassis/broadcast.py): a slow client must not
+    # hold up the others or grow the process without bound; its client reconnects and resumes.
+    live_queue_size: int = Field(default=1000, ge=1)
     redis_namespace: str = ""  # key and channel prefix, so deployments (or test runs) can share one Redis
     jwt_algorithm: Literal["HS256", "RS256"] = "HS256"
     jwt_secret: str = PLACEHOLDER_SECRET

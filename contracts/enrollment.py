@@ -194,6 +194,17 @@ class TeachingUnassigned(Event):
     school_subject: str = Field(description="语文, 数学, 英语, … as the school names it")
 
 
+class DutyRosterSet(_SchoolEvent):
+    """AT-6/AT-10: the duty leaders (值班领导) of a school on one day, the whole list, replacing any earlier one for
+    that day; empty when the day's roster was cleared. Whoever is on it is called at the duty-leader steps."""
+
+    type: ClassVar[str] = "enrollment.duty_roster_set.v1"
+
+    school_id: str
+    day: date = Field(description="the school's local date")
+    staff_ids: list[str] = Field(description="the day's duty leaders, sorted; empty = nobody rostered")
+
+
 class PolicyProfileSet(_SchoolEvent):
     """PL-1: the school's resolved settings in force from `effective_from` until its next profile.
 
@@ -290,6 +301,9 @@ class PickupPersonAdded(_StudentEvent):
     relation: str
     credential_ref: str = Field(description="the card/QR/face id reference the kiosk reports; not an id number")
     guardian_id: str | None = Field(default=None, description="set when the person is one of the guardians")
+    name: str | None = Field(
+        default=None, description="NT-1: the name the guardians' check-out alert gives (never the id number)"
+    )
 
 
 class PickupPersonRemoved(_StudentEvent):
@@ -590,6 +604,7 @@ EVENTS: tuple[type[Event], ...] = (
     ClassTeacherAssigned,
     TeachingAssigned,
     TeachingUnassigned,
+    DutyRosterSet,
     PolicyProfileSet,
     StudentEnrolled,
     StudentTransferred,

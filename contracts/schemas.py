@@ -1,6 +1,7 @@
 """JSON Schemas of the published events, and the rule that a published version only changes compatibly.
 
-Run `python -m contracts.schemas` to regenerate `contracts/schemas/` after adding an event or a version.
+Run `bin/contracts` (or `python -m contracts.schemas`) to regenerate `contracts/schemas/`, and the AsyncAPI document
+`contracts/asyncapi.json` from the same registry, after adding an event, a field or a version.
 """
 
 from __future__ import annotations
@@ -61,5 +62,7 @@ def write_schemas() -> list[Path]:
 
 
 if __name__ == "__main__":
-    for written_path in write_schemas():
+    from contracts.asyncapi import write_document
+
+    for written_path in [*write_schemas(), write_document()]:
         print(written_path)

@@ -128,6 +128,7 @@ class StudentNotCollected(StudentEvent):
     step: int = Field(ge=1, le=4)
     escalation: EscalationStep
     recipient_id: str | None = Field(default=None, description="guardian or staff id to call, when known")
+    class_teacher_id: str | None = Field(default=None, description="the child's class teacher, when one is assigned")
     dismissal_at: AwareDatetime
     minutes_after_dismissal: int
 

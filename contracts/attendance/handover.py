@@ -92,6 +92,9 @@ class HandoverUnacceptedEscalated(_HandoverEvent):
     escalate_to: EscalateTo
     count: int = Field(ge=0, description="the children waiting to be accepted")
     given_at: AwareDatetime
+    service_teacher_ids: list[str] = Field(
+        default_factory=list, description="the session's service teachers, who should have accepted the children"
+    )
 
 
 EVENTS: tuple[type[Event], ...] = (

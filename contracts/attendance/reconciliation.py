@@ -20,6 +20,7 @@ class StudentMissingFromSession(StudentEvent):
     student_id: str
     school_id: str
     class_id: str | None = None
+    class_teacher_id: str | None = Field(default=None, description="the child's class teacher, told too (issue 10)")
     session_id: str
     session_date: str = Field(description="the school's local date (YYYY-MM-DD)")
     due_at: AwareDatetime = Field(description="session start + absence_after_minutes: when the child was missed")

@@ -5,6 +5,7 @@ from datetime import timedelta
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from chassis.ratelimit import Limit
 from chassis.settings import ServiceSettings
 from services.attendance.domain.check_in import DeviceWindow
 
@@ -25,3 +26,11 @@ class AttendanceSettings(ServiceSettings):
         )
 
     timer_tick_seconds: float = 1.0
+    # Emergency broadcasts one school's staff of one role may send in a window (issue 10: five from one duty leader
+    # became 3,030 urgent notifications); over it the answer is a 429 and nothing is recorded or sent.
+    broadcast_limit: int = Field(default=3, ge=1)
+    broadcast_limit_window_seconds: float = Field(default=600.0, gt=0)
+
+    def broadcast_rate(self) -> Limit:
+        """The emergency broadcast limit per school and role."""
+        return Limit(self.broadcast_limit, self.broadcast_limit_window_seconds)

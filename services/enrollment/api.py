@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from services.enrollment.allocation import api as allocation
 from services.enrollment.applications import api as applications
+from services.enrollment.duty import api as duty
 from services.enrollment.fees import api as fees
 from services.enrollment.imports import api as imports
 from services.enrollment.pickups import api as pickups
@@ -19,6 +20,7 @@ ROUTERS: list[APIRouter] = [
     roster.router,
     pickups.router,
     setup.router,
+    duty.router,
     policy.router,
     programs.router,
     applications.router,

@@ -12,8 +12,6 @@ from datetime import timedelta
 
 from chassis.app import Runtime
 from chassis.consumer import Handler, Subscription
-from contracts.attendance.absence import UnexcusedAbsence
-from contracts.attendance.dismissal import StudentNotCollected
 from contracts.attendance.emergency import EmergencyBroadcast
 from contracts.envelope import Event
 from contracts.registry import EVENT_TYPES
@@ -24,7 +22,7 @@ from services.notify.fee_alerts.handlers import fee_alerts
 from services.notify.homework_alerts.handlers import homework_alerts
 from services.notify.reference import handlers as reference
 from services.notify.settings import NotifySettings
-from services.notify.staff.handlers import with_class_teacher_of_absence, with_staff_of_not_collected
+from services.notify.staff.handlers import with_staff
 from services.notify.subscriptions.handlers import also_to_subscribers, to_subscribers
 
 
@@ -41,8 +39,7 @@ def subscription(runtime: Runtime) -> Subscription:
     )
     window = timedelta(seconds=runtime.settings_as(NotifySettings).broadcast_merge_window_seconds)
     handlers[EmergencyBroadcast] = merging_repeats(handlers[EmergencyBroadcast], window)
-    handlers[UnexcusedAbsence] = with_class_teacher_of_absence(handlers[UnexcusedAbsence])
-    handlers[StudentNotCollected] = with_staff_of_not_collected(handlers[StudentNotCollected])
+    handlers = with_staff(handlers)
     # BX-8: every published event type can be subscribed to; rosters and alerts keep their place in the order.
     handlers = {event: also_to_subscribers(handler) for event, handler in handlers.items()}
     handlers |= {event: to_subscribers for event in EVENT_TYPES.values() if event not in handlers}

@@ -13,8 +13,9 @@ class NotifySettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="NOTIFY_", extra="ignore", frozen=True)
 
     stream_keepalive_seconds: float = 15.0
-    # Live streams one person may hold open at once on one process: each holds a subscription (a Redis connection
-    # with the chassis broadcaster), so an uncapped client could drain the pool and take the replica out of readiness.
+    # Live streams one person may hold open at once on one process: each holds a listener and a queue in memory (the
+    # process shares one Redis subscription among them, chassis/broadcast.py), so an uncapped client could still
+    # grow the process without bound.
     stream_cap_per_person: int = 5
 
     # The dispatcher: how often it looks for due deliveries, how many it claims at once, how long a claim holds

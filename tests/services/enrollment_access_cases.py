@@ -118,6 +118,8 @@ async def seed(client: httpx.AsyncClient) -> dict[str, str]:
         await send(client, "POST", "/classes", {"id": class_id, "grade": grade, "name": name})
         await send(client, "PUT", f"/classes/{class_id}/class-teacher", {"staff_id": staff_id})
     await send(client, "POST", "/classes/one-ca/teachings", {"staff_id": "one-tb", "school_subject": "数学"})
+    await send(client, "POST", "/staff", {"id": "one-duty", "name": "秘密值班", "roles": ["duty_leader"]})
+    await send(client, "PUT", "/duty-roster/2026-11-25", {"staff_ids": ["one-duty"]})
     await send(client, "POST", "/guardians", {"id": "one-mum", "name": "秘密妈妈", "phone": "13912345678"})
     await send(client, "POST", "/guardians", {"id": "one-dad", "name": "乙家爸爸", "phone": "13700000000"})
     family_a = [*KIDS, "one-kid-none", "one-kid-move"]  # without applications: one to apply, one to move
@@ -182,6 +184,7 @@ SECRET_IDS = (
     "one-room",
     "one-ta",
     "one-tb",
+    "one-duty",
     "one-ca",
     "one-cb",
     "one-cc",
@@ -324,6 +327,10 @@ CASES: tuple[Case, ...] = (
         {"staff_id": "one-ta", "school_subject": "语文"},
     ),
     Case("GET", "/classes/{class_id}/teachings", "/classes/one-ca/teachings"),
+    # The duty roster (AT-6).
+    Case("PUT", "/duty-roster/{day}", "/duty-roster/2026-11-25", {"staff_ids": ["one-duty"]}),
+    Case("GET", "/duty-roster", "/duty-roster?from=2026-11-01&to=2026-11-30", listing=True),
+    Case("DELETE", "/duty-roster/{day}", "/duty-roster/2026-11-25"),
     Case(
         "DELETE",
         "/classes/{class_id}/teachings/{staff_id}/{school_subject}",

@@ -13,7 +13,18 @@ from chassis.clock import FakeClock
 from services.attendance.emergency import store
 from services.attendance.timers.timers import fire_due
 from tests.conftest import ServiceClient, auth
-from tests.services.attendance_afternoon import ADMIN, DUTY, KIOSK, MUM, OTHER_ADMIN, TEACHER, afternoon, count, local
+from tests.services.attendance_afternoon import (
+    ADMIN,
+    DUTY,
+    KIOSK,
+    MUM,
+    OTHER_ADMIN,
+    OTHER_DUTY,
+    TEACHER,
+    afternoon,
+    count,
+    local,
+)
 from tests.services.conftest import read_topic
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(180)]
@@ -126,3 +137,37 @@ async def test_only_the_schools_admin_or_duty_leader_broadcast_and_another_schoo
     mine = await attendance.get(BROADCASTS, headers=TEACHER)
     assert [b["broadcast_id"] for b in mine.json()["items"]] == [sent["broadcast_id"]]
     assert await count(attendance, store.Broadcast) == 1
+
+
+async def test_the_fourth_broadcast_of_one_role_in_a_school_within_the_window_is_a_429_and_sends_nothing(
+    attendance: ServiceClient,
+) -> None:
+    def body(note: str) -> dict[str, object]:
+        return {"grades": [1], "drill": True, "reason": "weather", "dismiss_at": local(15, 0).isoformat(), "note": note}
+
+    for n in range(3):  # the default limit: 3 per school and role in 600 s
+        assert (await attendance.post(BROADCASTS, json=body(f"b{n}"), headers=DUTY)).status_code == 201
+    fourth = {**DUTY, "Idempotency-Key": "fourth"}
+    refused = await attendance.post(BROADCASTS, json=body("b3"), headers=fourth)
+    assert refused.status_code == 429
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.headers["Retry-After"] == "600"  # all three at 14:00 on the test's clock
+    assert (refused.json()["limit"], refused.json()["retry_after"]) == (3, 600)
+    assert await count(attendance, store.Broadcast) == 3  # nothing recorded
+
+    s2 = {"grades": [1], "reason": "weather", "dismiss_at": local(15, 0).isoformat()}
+    assert (await attendance.post(BROADCASTS, json=s2, headers=OTHER_DUTY)).status_code == 201  # another school
+    assert (await attendance.post(BROADCASTS, json=body("admin"), headers=ADMIN)).status_code == 201  # another role
+
+    clock: FakeClock = attendance.fake_clock
+    clock.advance(timedelta(minutes=9))
+    still = await attendance.post(BROADCASTS, json=body("b3"), headers=fourth)
+    assert (still.status_code, still.headers["Retry-After"]) == (429, "60")
+    clock.advance(timedelta(minutes=1))  # the window has passed: the same request (and key) is accepted now
+    accepted = await attendance.post(BROADCASTS, json=body("b3"), headers=fourth)
+    assert accepted.status_code == 201, accepted.text
+    assert await count(attendance, store.Broadcast) == 6
+
+    events = await read_topic(attendance.prefix, "attendance.events", count=4 + 6)
+    sent = [e.data["note"] for e in events if e.type == "attendance.emergency_broadcast.v1"]
+    assert sorted(sent, key=str) == sorted(["b0", "b1", "b2", None, "admin", "b3"], key=str)  # no refused one

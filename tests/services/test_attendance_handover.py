@@ -157,10 +157,12 @@ async def test_handover_counts_acknowledgements_discrepancies_and_escalation(pg_
     for envelope in handover_events:  # keyed by session, so a session's handover steps stay in order
         assert envelope.subject == HOMEWORK_SESSION
     ladder = [
-        (e.data["class_id"], e.data["step"], e.data["escalate_to"]) for e in handover_events if "escalated" in e.type
+        (e.data["class_id"], e.data["step"], e.data["escalate_to"], e.data["service_teacher_ids"])
+        for e in handover_events
+        if "escalated" in e.type
     ]
-    assert ladder == [
-        (CLASS_B, 1, "service_teacher"),
-        (CLASS_B, 2, "duty_leader"),
-        (CLASS_B, 3, "school_admin"),
+    assert ladder == [  # the session's service teachers named, so notify reaches them (issue 10)
+        (CLASS_B, 1, "service_teacher", ["t-service"]),
+        (CLASS_B, 2, "duty_leader", ["t-service"]),
+        (CLASS_B, 3, "school_admin", ["t-service"]),
     ]

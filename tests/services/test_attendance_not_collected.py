@@ -121,14 +121,14 @@ async def test_at6_an_afternoon_with_a_child_not_collected(pg_url: str, topic_pr
             "day_cleared": 2,  # s1's, and s2's empty day
         }
         ladder = [
-            (e.data["step"], e.data["escalation"], e.data["recipient_id"])
+            (e.data["step"], e.data["escalation"], e.data["recipient_id"], e.data["class_teacher_id"])
             for e in published
             if e.type == "attendance.student_not_collected.v1"
         ]
-        assert ladder == [
-            (1, "guardian_1", "dad-xiaoming"),
-            (2, "guardian_2", "mum-xiaoming"),
-            (3, "class_teacher", "t-li"),
+        assert ladder == [  # every rung names the class teacher, whom notify tells at the staff rungs (issue 10)
+            (1, "guardian_1", "dad-xiaoming", "t-li"),
+            (2, "guardian_2", "mum-xiaoming", "t-li"),
+            (3, "class_teacher", "t-li", "t-li"),
         ]
         fee = next(e.data for e in published if e.type == "attendance.late_pickup_charged.v1")
         assert (fee["student_id"], fee["blocks"], fee["fee_fen"]) == ("xiaoming", 2, 2000)

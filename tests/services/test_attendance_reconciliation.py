@@ -90,6 +90,8 @@ async def test_bx4_children_at_school_but_not_in_their_session_are_alerted_once_
         ("ming", HOMEWORK_SESSION, CLASS_A),
     ]
     assert {datetime.fromisoformat(e.data["due_at"]) for e in events} == {at(16, 10)}
+    teachers = {CLASS_A: "t-class-a", CLASS_B: "t-class-b"}  # named, so notify tells the class teacher (issue 10)
+    assert all(e.data["class_teacher_id"] == teachers[e.data["class_id"]] for e in events)
     assert [(a["student_id"], a["session_id"]) for a in listed.json()["items"]] == [
         ("ming", CHESS_SESSION),
         ("fang", HOMEWORK_SESSION),

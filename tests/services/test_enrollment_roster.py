@@ -296,6 +296,8 @@ async def test_a_restricted_person_can_never_be_an_authorised_pickup(family: Ser
         "enrollment.pickup_person_removed.v1",
         "enrollment.pickup_person_restricted.v1",
     ]
+    added = next(e.data for e in events if e.type == "enrollment.pickup_person_added.v1")
+    assert (added["name"], added["relation"]) == ("王建国", "祖父")  # NT-1: the check-out alert says who collected
     published = b"".join(e.model_dump_json().encode() for e in events)
     assert b"custody" not in published
     assert b"110101195001011234" not in published

@@ -12,9 +12,10 @@ import pytest
 
 from chassis.auth import Role
 from contracts.attendance import absence, dismissal, emergency
-from contracts.enrollment import GuardianLinked, StudentEnrolled
+from contracts.enrollment import GuardianLinked, PickupPersonAdded, StudentEnrolled
 from contracts.envelope import Envelope
 from services.notify.app import DEFINITION
+from services.notify.reference import store as ref
 from tests.conftest import ServiceClient, auth, eventually, running, stack_settings
 from tests.services.conftest import publish_as_producer, publish_envelopes
 
@@ -83,7 +84,8 @@ async def test_nt_1_a_childs_afternoon_reaches_their_guardians_urgent_ones_flagg
     await publish_envelopes(notify.prefix, [*envelopes, envelopes[2]])
 
     async def all_arrived() -> bool:
-        return len(await told(notify, "dad")) == len(events) - 1  # the guardian-1 call goes to mum alone
+        # The guardian-1 call goes to mum alone; the duty-leader rung reaches staff, not the guardians (AT-6).
+        return len(await told(notify, "dad")) == len(events) - 2
 
     await eventually(all_arrived)
     await asyncio.sleep(1.0)  # a duplicate would land now (NT-3)
@@ -93,13 +95,12 @@ async def test_nt_1_a_childs_afternoon_reaches_their_guardians_urgent_ones_flagg
         ("小明的请假申请已批准。", False),
         ("受限制人员试图接走小明，已被拒绝，学校已知悉。", True),
         ("小明仍在等待接走（第1次提醒）。", True),
-        ("小明仍在等待接走（第4次提醒）。", True),
         ("小明已于17:30由接送人接走。", False),
         ("小明产生延时接送费10.50元。", False),
     ]
     dad = [n["body"] for n in await told(notify, "dad")]
     assert "小明 is still waiting to be collected (call 1)." not in dad
-    assert "小明 is still waiting to be collected (call 4)." in dad
+    assert "小明 is still waiting to be collected (call 4)." not in dad
     assert await told(notify, "hong-mum") == []
 
 
@@ -123,3 +124,38 @@ async def test_at_7_a_broadcast_to_some_grades_reaches_each_of_their_guardians_o
     ]
     assert await told(notify, "mum") == []  # grade 3
     assert await told(notify, "far-mum", school="s2") == []  # another school
+
+
+async def test_nt_1_a_check_out_alert_names_who_collected_the_child_their_relation_and_when(
+    notify: ServiceClient,
+) -> None:
+    grandma = PickupPersonAdded(
+        person_id="p-waipo",
+        student_id="ming",
+        school_id="s1",
+        relation="外婆",
+        credential_ref="card-77",
+        name="王秀英",
+    )
+    await publish_as_producer(notify.prefix, [grandma], school_id="s1")
+
+    async def known() -> bool:
+        async with notify.runtime.db.sessions() as session:
+            return await session.get(ref.PickupPerson, ("p-waipo", "ming")) is not None
+
+    await eventually(known)
+    out = dismissal.StudentCheckedOut(
+        check_out_id="o2", student_id="ming", school_id="s1", day=DAY,
+        occurred_at=datetime(2026, 11, 25, 9, 5, tzinfo=UTC), release=dismissal.Release.PICKUP_PERSON,
+        person_id="p-waipo", handled_by=dismissal.HandledBy.STAFF,
+    )  # fmt: skip
+    envelope = Envelope.wrap(out, source="/attendance", school_id="s1")
+    await publish_envelopes(notify.prefix, [envelope, envelope])
+
+    async def both_told() -> bool:
+        return len(await told(notify, "mum")) == len(await told(notify, "dad")) == 1
+
+    await eventually(both_told)
+    await asyncio.sleep(1.0)  # a duplicate would land now (NT-3)
+    assert [n["body"] for n in await told(notify, "mum")] == ["小明已于17:05由外婆王秀英接走。"]
+    assert [n["body"] for n in await told(notify, "dad")] == ["小明 was collected by 王秀英 (外婆) at 17:05."]

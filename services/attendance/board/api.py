@@ -14,12 +14,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
-from fastapi.responses import StreamingResponse
+from fastapi import APIRouter, Depends, Query
+from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import BaseModel
 
 from chassis.app import Runtime, RuntimeDep
 from chassis.auth import Principal, Role, require
+from chassis.broadcast import Broadcaster, Listener
 from chassis.clock import SCHOOL_TZ
 from chassis.http import DistrictOperator, Paging
 from chassis.pagination import PageParams, encode_cursor
@@ -41,7 +42,6 @@ Interval = Annotated[float, Query(ge=0.2, le=60, description="seconds between ch
 
 MIN_GAP = 0.25
 """Seconds between two recomputations of one stream, however many pings arrive."""
-STREAM_HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
 SSE: dict[int | str, dict[str, object]] = {
     200: {"content": {"text/event-stream": {}}, "description": "server-sent `board` events"}
 }
@@ -215,67 +215,78 @@ async def district_board(
     return await _district_board(runtime, _district_of(principal), _day(runtime, day), params)
 
 
-@router.get("/board/school/stream", response_class=StreamingResponse, responses=SSE)
+async def _own_school(principal: AdminOrDutyLeader) -> str:
+    return principal.school()
+
+
+async def _session_school(session_id: str, runtime: RuntimeDep, principal: AdminDutyLeaderOrServiceTeacher) -> str:
+    await _one_session(runtime, principal, session_id)
+    return principal.school()
+
+
+async def _own_district(principal: DistrictOperator) -> str:
+    return _district_of(principal)
+
+
+# Dependencies, so a refusal is a problem answer: a streaming route's own body runs once the stream has begun.
+OwnSchool = Annotated[str, Depends(_own_school)]
+SessionSchool = Annotated[str, Depends(_session_school)]
+OwnDistrict = Annotated[str, Depends(_own_district)]
+
+
+@router.get("/board/school/stream", response_class=EventSourceResponse, responses=SSE)
 async def stream_school_board(
-    runtime: RuntimeDep, principal: AdminOrDutyLeader, interval: Interval = 2.0
-) -> StreamingResponse:
+    runtime: RuntimeDep, school_id: OwnSchool, interval: Interval = 2.0
+) -> AsyncIterator[ServerSentEvent]:
     """BX-6 live: server-sent `board` events with the school's board (first page) whenever it changes."""
-    school_id = principal.school()
 
     async def snapshot() -> BaseModel:
         return await _school_board(runtime, school_id, _day(runtime, None), PageParams(limit=500))
 
-    return _streaming(runtime, [channel(school_id)], snapshot, interval)
+    async for event in _events(runtime, [channel(school_id)], snapshot, interval):
+        yield event
 
 
-@router.get(
-    "/board/sessions/{session_id}/stream",
-    response_class=StreamingResponse,
-    responses=SSE,
-)
+@router.get("/board/sessions/{session_id}/stream", response_class=EventSourceResponse, responses=SSE)
 async def stream_session_board(
-    session_id: str, runtime: RuntimeDep, principal: AdminDutyLeaderOrServiceTeacher, interval: Interval = 2.0
-) -> StreamingResponse:
+    session_id: str,
+    runtime: RuntimeDep,
+    principal: AdminDutyLeaderOrServiceTeacher,
+    school_id: SessionSchool,
+    interval: Interval = 2.0,
+) -> AsyncIterator[ServerSentEvent]:
     """BX-6 live: server-sent `board` events with the session's board whenever it changes."""
-    await _one_session(runtime, principal, session_id)  # refuses before the stream opens
 
     async def snapshot() -> BaseModel:
         return await _one_session(runtime, principal, session_id)
 
-    return _streaming(runtime, [channel(principal.school())], snapshot, interval)
+    async for event in _events(runtime, [channel(school_id)], snapshot, interval):
+        yield event
 
 
-@router.get("/board/district/stream", response_class=StreamingResponse, responses=SSE)
+@router.get("/board/district/stream", response_class=EventSourceResponse, responses=SSE)
 async def stream_district_board(
-    runtime: RuntimeDep, principal: DistrictOperator, interval: Interval = 5.0
-) -> StreamingResponse:
+    runtime: RuntimeDep, district_id: OwnDistrict, interval: Interval = 5.0
+) -> AsyncIterator[ServerSentEvent]:
     """BX-6 live: server-sent `board` events with the district's board (first page) whenever it changes."""
-    district_id = _district_of(principal)
 
     async def snapshot() -> BaseModel:
         return await _district_board(runtime, district_id, _day(runtime, None), PageParams(limit=500))
 
-    return _streaming(runtime, [], snapshot, interval)
+    async for event in _events(runtime, [], snapshot, interval):
+        yield event
 
 
-def _streaming(
+async def _events(
     runtime: Runtime, channels: list[str], snapshot: Callable[[], Awaitable[BaseModel]], interval: float
-) -> StreamingResponse:
-    return StreamingResponse(
-        _sse(runtime, channels, snapshot, interval), media_type="text/event-stream", headers=STREAM_HEADERS
-    )
-
-
-async def _sse(
-    runtime: Runtime, channels: list[str], snapshot: Callable[[], Awaitable[BaseModel]], interval: float
-) -> AsyncIterator[bytes]:
+) -> AsyncIterator[ServerSentEvent]:
     """Send the board, then each changed board; `as_of` alone changing is no change. A burst of pings costs one
     recomputation per `MIN_GAP`; comment lines keep idle proxies from closing the stream; a board that can no
     longer be shown (its session is gone) ends the stream."""
-    pings = [runtime.broadcaster.subscribe(name) for name in channels]
-    waiting: dict[asyncio.Future[bytes], AsyncIterator[bytes]] = {asyncio.ensure_future(anext(p)): p for p in pings}
+    pings = [await runtime.broadcaster.listen(name) for name in channels]
+    waiting: dict[asyncio.Future[bytes], Listener] = {asyncio.ensure_future(anext(p)): p for p in pings}
     last: str | None = None
-    yield b": connected\n\n"
+    yield ServerSentEvent(comment="connected")
     try:
         while True:
             started = asyncio.get_running_loop().time()
@@ -286,27 +297,31 @@ async def _sse(
             compared = board.model_dump_json(exclude={"as_of"})
             if compared != last:
                 last = compared
-                yield b"event: board\ndata: " + board.model_dump_json().encode() + b"\n\n"
+                yield ServerSentEvent(event="board", raw_data=board.model_dump_json())
             else:
-                yield b": keepalive\n\n"
-            await _next_change(waiting, interval)
+                yield ServerSentEvent(comment="keepalive")
+            await _next_change(runtime.broadcaster, waiting, interval)
             await asyncio.sleep(max(0.0, MIN_GAP - (asyncio.get_running_loop().time() - started)))
     finally:
         for future, source in waiting.items():
             future.cancel()
             with contextlib.suppress(BaseException):
                 await future
-            aclose = getattr(source, "aclose", None)
-            if aclose is not None:
-                await aclose()
+            await source.aclose()
 
 
-async def _next_change(waiting: dict[asyncio.Future[bytes], AsyncIterator[bytes]], interval: float) -> None:
-    """Until a ping arrives on any channel, or `interval` seconds pass."""
+async def _next_change(
+    broadcaster: Broadcaster, waiting: dict[asyncio.Future[bytes], Listener], interval: float
+) -> None:
+    """Until a ping arrives on any channel, or `interval` seconds pass. Pings queued meanwhile are let go (the next
+    board is computed whole, so one ping says all they would), and a listener dropped for lagging is renewed."""
     if not waiting:
         await asyncio.sleep(interval)
         return
     done, _ = await asyncio.wait(set(waiting), timeout=interval)
     for future in done:
         source = waiting.pop(future)
+        if future.exception() is not None:  # StopAsyncIteration: dropped for lagging
+            source = await broadcaster.listen(source.channel)
+        source.discard_queued()
         waiting[asyncio.ensure_future(anext(source))] = source

@@ -133,6 +133,7 @@ async def _call(uow: UnitOfWork, case: store.NotCollectedCase, step: int, dismis
             step=step,
             escalation=step_kind(step),
             recipient_id=recipient(step, guardians, teacher),
+            class_teacher_id=teacher,
             dismissal_at=dismissal_at,
             minutes_after_dismissal=minutes,
         ),

@@ -18,6 +18,7 @@ from chassis.uow import UnitOfWork
 from contracts.attendance.emergency import EmergencyReason
 from services.attendance.dismissal.api import StaffButSubjectTeacher
 from services.attendance.emergency import handlers, store
+from services.attendance.settings import AttendanceSettings
 
 router = APIRouter(prefix="/attendance/v1", tags=["emergency"])
 
@@ -61,7 +62,8 @@ def _public(row: store.Broadcast) -> dict[str, Any]:
 async def post_broadcast(
     body: BroadcastCreate, request: Request, runtime: RuntimeDep, principal: AdminOrDutyLeader
 ) -> JSONResponse:
-    """AT-7: broadcast an early dismissal (notify tells every guardian concerned); a drill says so (BX-7)."""
+    """AT-7: broadcast an early dismissal (notify tells every guardian concerned); a drill says so (BX-7). At most
+    `broadcast_limit` per school and role in `broadcast_limit_window_seconds`, else 429 with `Retry-After`."""
     command = handlers.Broadcast(
         school_id=principal.school(),
         issued_by=f"{principal.role}:{principal.subject}",
@@ -72,8 +74,14 @@ async def post_broadcast(
         note=body.note,
     )
 
+    limit = runtime.settings_as(AttendanceSettings).broadcast_rate()
+
     async def act(uow: UnitOfWork) -> tuple[int, Any]:
-        return 201, _public(await handlers.broadcast(uow, command))
+        row = await handlers.broadcast(uow, command)
+        # Once the broadcast is valid and before it commits: a refused one rolls back whole (nothing recorded, no
+        # event), and neither a refused nor an invalid one takes a place; an idempotent replay never gets here.
+        await runtime.limiter.check(f"broadcast:{command.school_id}:{principal.role}", limit, "emergency broadcasts")
+        return 201, _public(row)
 
     return await respond_once(runtime, request, principal, body.model_dump(mode="json"), act)
 

@@ -37,6 +37,7 @@ async def escalate_unaccepted(uow: UnitOfWork, timer: DueTimer) -> None:
             escalate_to=EscalateTo(target),
             count=row.count,
             given_at=row.given_at,
+            service_teacher_ids=list(row.teacher_ids),
         ),
         school_id=row.school_id,
     )

@@ -126,6 +126,7 @@ async def reconcile_session(uow: UnitOfWork, view: SessionView, due_at: datetime
                 student_id=student_id,
                 school_id=view.school_id,
                 class_id=class_id,
+                class_teacher_id=await ref.class_teacher_of(uow.session, class_id=class_id) if class_id else None,
                 session_id=view.session_id,
                 session_date=view.day.isoformat(),
                 due_at=due_at,

@@ -370,7 +370,7 @@ def _check_authorised(
     return None
 
 
-_PICKUP_EVENT_FIELDS = ("relation", "credential_ref", "guardian_id", "status")
+_PICKUP_EVENT_FIELDS = ("name", "relation", "credential_ref", "guardian_id", "status")
 
 
 def _write_pickup(snap: Snapshot, row: RowPlan, old: PickupRow | None, new: PickupRow) -> None:
@@ -383,14 +383,18 @@ def _write_pickup(snap: Snapshot, row: RowPlan, old: PickupRow | None, new: Pick
         row.writes.append(Write("pickup_persons", "update", {"person_id": new.person_id, **changed}))
     snap.pickups[(new.student_id, new.external_id)] = new
     if old is not None and all(getattr(old, f) == getattr(new, f) for f in _PICKUP_EVENT_FIELDS):
-        return  # a new name, id number or note is kept here and published to nobody
+        return  # a new id number or note is kept here and published to nobody
     ids = {"person_id": new.person_id, "student_id": new.student_id, "school_id": snap.school_id}
     if old is not None and old.status == roster.AUTHORISED and new.status != roster.AUTHORISED:
         row.events.append(PickupPersonRemoved(**ids))
     if new.status == roster.AUTHORISED:
         row.events.append(
             PickupPersonAdded(
-                **ids, relation=new.relation, credential_ref=new.credential_ref or "", guardian_id=new.guardian_id
+                **ids,
+                relation=new.relation,
+                credential_ref=new.credential_ref or "",
+                guardian_id=new.guardian_id,
+                name=new.name,
             )
         )
     elif new.status == roster.RESTRICTED:

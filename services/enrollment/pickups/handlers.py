@@ -118,7 +118,8 @@ async def add_pickup_person(uow: UnitOfWork, command: AddPickupPerson) -> shared
 
 
 def pickup_added(person: shared.PickupPerson) -> PickupPersonAdded:
-    """The event announcing an authorised pickup person (no name, no id number)."""
+    """The event announcing an authorised pickup person: their name, so a check-out alert says who collected the
+    child (NT-1); never their id number."""
     return PickupPersonAdded(
         person_id=person.person_id,
         student_id=person.student_id,
@@ -126,6 +127,7 @@ def pickup_added(person: shared.PickupPerson) -> PickupPersonAdded:
         relation=person.relation,
         credential_ref=person.credential_ref or "",
         guardian_id=person.guardian_id,
+        name=person.name,
     )
 
 

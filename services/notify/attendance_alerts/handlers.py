@@ -28,7 +28,7 @@ _GUARDIAN_STEPS = {EscalationStep.GUARDIAN_1, EscalationStep.GUARDIAN_2}
 
 
 def _the_called_guardian(event: StudentNotCollected, guardian_id: str) -> bool:
-    """AT-6: the guardian steps call one guardian; the staff steps tell every guardian again."""
+    """AT-6: each guardian step calls one guardian (the staff steps reach staff only: `staff/handlers.py`)."""
     return event.escalation not in _GUARDIAN_STEPS or event.recipient_id in (None, guardian_id)
 
 
@@ -79,16 +79,20 @@ def alert_guardians_of_check_in() -> StudentHandler:
 
 
 def alert_guardians_of_check_out() -> Handler:
-    """NT-1: child checked out, when, and by whom (the relation the school recorded for that person)."""
+    """NT-1: child checked out, when, and by whom (the relation the school recorded for that person, and their
+    name)."""
 
     async def handle(uow: UnitOfWork, event: StudentCheckedOut, envelope: Envelope) -> None:
-        relation = None
+        relation = collector = None
         if event.person_id is not None:
             person = await uow.session.get(ref.PickupPerson, (event.person_id, event.student_id))
-            relation = person.relation if person is not None else None
+            if person is not None:
+                relation, collector = person.relation, person.name
 
         def compose(e: StudentCheckedOut, name: str, language: Language) -> Message:
-            return text.checked_out_message(name, e.occurred_at, e.release, language, collected_by=relation)
+            return text.checked_out_message(
+                name, e.occurred_at, e.release, language, collected_by=relation, collector_name=collector
+            )
 
         await alert_guardians(compose)(uow, event, envelope)
 

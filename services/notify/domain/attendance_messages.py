@@ -22,13 +22,24 @@ _RELEASE = {
 
 
 def checked_out_message(
-    name: str, occurred_at: datetime, release: str, language: Language, collected_by: str | None = None
+    name: str,
+    occurred_at: datetime,
+    release: str,
+    language: Language,
+    collected_by: str | None = None,
+    collector_name: str | None = None,
 ) -> Message:
-    """NT-1: child checked out, how and when (AT-5), and by whom (the relation the school recorded) if known."""
-    if release == "pickup_person" and collected_by:
+    """NT-1: child checked out, how and when (AT-5), and by whom: the relation the school recorded and the person's
+    name, as far as they are known."""
+    if release == "pickup_person" and (collected_by or collector_name):
         if language == "en":
-            return Message("Checked out", f"{name} was collected by {collected_by} at {_local(occurred_at)}.")
-        return Message("离校通知", f"{name}已于{_local(occurred_at)}由{collected_by}接走。")
+            who = (
+                f"{collector_name} ({collected_by})"
+                if collected_by and collector_name
+                else collected_by or collector_name
+            )
+            return Message("Checked out", f"{name} was collected by {who} at {_local(occurred_at)}.")
+        return Message("离校通知", f"{name}已于{_local(occurred_at)}由{collected_by or ''}{collector_name or ''}接走。")
     zh, en = _RELEASE.get(release, ("离校", "left"))
     if language == "en":
         return Message("Checked out", f"{name} {en} at {_local(occurred_at)}.")

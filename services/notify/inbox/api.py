@@ -3,27 +3,78 @@ under `/notify/v2`."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
+from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import AwareDatetime
 
 from chassis.app import Runtime, RuntimeDep
-from chassis.auth import Principal
+from chassis.auth import CurrentPrincipal, Principal
 from chassis.http import Guardian, Paging, superseded_by
-from chassis.pagination import Page, PageParams, page_of
+from chassis.pagination import Page, PageParams, decode_cursor, page_of
 from chassis.problems import Problem
 from services.notify.inbox import handlers, store
+from services.notify.inbox.handlers import Key, notification_events
 from services.notify.inbox.schemas import NotificationPage, NotificationPublic, public_view
 from services.notify.settings import NotifySettings
 
 router = APIRouter(prefix="/notify", tags=["notifications"])
+
+SSE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {"text/event-stream": {}},
+        "description": "server-sent `notification` events, each with an `id` to resume from (`Last-Event-ID`)",
+    }
+}
+
+
+class TooManyStreams(Problem):
+    """One person holding more live streams than the cap (each holds a listener on this process)."""
+
+    status, title = 429, "Too many streams"
+
+
+def open_streams(request: Request) -> Counter[str]:
+    """Live streams open on this app, per school, role and person."""
+    state = request.app.state
+    if not hasattr(state, "notify_open_streams"):
+        state.notify_open_streams = Counter()
+    streams: Counter[str] = state.notify_open_streams
+    return streams
+
+
+async def stream_seat(request: Request, runtime: RuntimeDep, principal: CurrentPrincipal) -> AsyncIterator[None]:
+    """Dependency: a place among the caller's `stream_cap_per_person` streams on this process, else a 429 problem;
+    the place is freed when the stream ends, however it ends (a dependency, so the 429 comes before the stream)."""
+    principal.school()  # a stream is of one school's inbox: refused here, before the stream opens
+    cap = runtime.settings_as(NotifySettings).stream_cap_per_person
+    streams = open_streams(request)
+    key = f"{principal.school_id}/{principal.role}/{principal.subject}"
+    if streams[key] >= cap:
+        raise TooManyStreams(f"at most {cap} live streams per person; close one first", limit=cap)
+    streams[key] += 1
+    try:
+        yield
+    finally:
+        streams[key] -= 1
+        if streams[key] <= 0:
+            del streams[key]
+
+
+def resume_key(
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=200)] = None,
+) -> Key | None:
+    """Dependency: the sort key a reconnecting client's `Last-Event-ID` names; one this stream did not write is a
+    422 problem (a client that resumed from it would silently get the wrong backlog)."""
+    return None if last_event_id is None else decode_cursor(last_event_id, datetime, str)
+
+
+StreamSeat = Annotated[None, Depends(stream_seat)]
+ResumeKey = Annotated[Key | None, Depends(resume_key)]
 
 
 @router.get("/v1/notifications", response_model=NotificationPage, **superseded_by("/notify/v2/notifications"))
@@ -66,15 +117,16 @@ async def inbox_page(
     return page_of(items, page, lambda n: (n.created_at, n.notification_id))
 
 
-@router.get(
-    "/v1/notifications/stream",
-    response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}, "description": "server-sent events, one per notification"}},
-)
-async def stream_notifications(request: Request, runtime: RuntimeDep, principal: Guardian) -> StreamingResponse:
-    """Server-sent events: each new notification for the calling guardian as it is stored; at most
-    `stream_cap_per_person` at once per guardian on this process (each holds a subscription), else 429."""
-    return live_stream(request, runtime, principal, f"guardian:{principal.subject}")
+@router.get("/v1/notifications/stream", response_class=EventSourceResponse, responses=SSE_RESPONSES)
+async def stream_notifications(
+    runtime: RuntimeDep, principal: Guardian, resume: ResumeKey, _seat: StreamSeat
+) -> AsyncIterator[ServerSentEvent]:
+    """Server-sent events: each new notification for the calling guardian as it is stored, each with an `id`; a
+    client reconnecting with `Last-Event-ID` first gets what it missed. At most `stream_cap_per_person` at once per
+    guardian on this process, else 429."""
+    channel = f"guardian:{principal.subject}"
+    async for event in notification_events(runtime, principal, channel=channel, audience="guardian", resume=resume):
+        yield event
 
 
 @router.post("/v1/notifications/{notification_id}/read", status_code=204)
@@ -85,72 +137,3 @@ async def read_notification(
     async with runtime.uow() as uow:
         await handlers.read_notification(uow, principal, notification_id)
         await uow.commit()
-
-
-def live_stream(request: Request, runtime: Runtime, principal: Principal, channel: str) -> StreamingResponse:
-    """A capped server-sent-events stream of one broadcaster channel, for one person."""
-    settings = runtime.settings_as(NotifySettings)
-    streams = open_streams(request)
-    key = f"{principal.school_id}/{principal.role}/{principal.subject}"
-    if streams[key] >= settings.stream_cap_per_person:
-        raise TooManyStreams(
-            f"at most {settings.stream_cap_per_person} live streams per person; close one first",
-            limit=settings.stream_cap_per_person,
-        )
-    streams[key] += 1
-    messages = runtime.broadcaster.subscribe(channel)
-    return StreamingResponse(
-        _counted(_sse(messages, settings.stream_keepalive_seconds), streams, key),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
-    )
-
-
-class TooManyStreams(Problem):
-    """One person holding more live streams than the cap (a stream costs a subscription on this process)."""
-
-    status, title = 429, "Too many streams"
-
-
-def open_streams(request: Request) -> Counter[str]:
-    """Live streams open on this app, per school and person."""
-    state = request.app.state
-    if not hasattr(state, "notify_open_streams"):
-        state.notify_open_streams = Counter()
-    streams: Counter[str] = state.notify_open_streams
-    return streams
-
-
-async def _counted(frames: AsyncIterator[bytes], streams: Counter[str], key: str) -> AsyncIterator[bytes]:
-    """Pass the frames on; the stream stops counting against the person's cap when it ends, however it ends."""
-    try:
-        async for frame in frames:
-            yield frame
-    finally:
-        streams[key] -= 1
-        if streams[key] <= 0:
-            del streams[key]
-        aclose = getattr(frames, "aclose", None)
-        if aclose is not None:
-            await aclose()
-
-
-async def _sse(messages: AsyncIterator[bytes], keepalive: float) -> AsyncIterator[bytes]:
-    """Frame messages as SSE, with comment lines to keep proxies from closing an idle stream."""
-    yield b": connected\n\n"
-    pending = asyncio.ensure_future(anext(messages))
-    try:
-        while True:
-            done, _ = await asyncio.wait({pending}, timeout=keepalive)
-            if not done:
-                yield b": keepalive\n\n"
-                continue
-            yield b"event: notification\ndata: " + pending.result() + b"\n\n"
-            pending = asyncio.ensure_future(anext(messages))
-    finally:
-        pending.cancel()
-        with contextlib.suppress(BaseException):
-            await pending
-        aclose = getattr(messages, "aclose", None)
-        if aclose is not None:
-            await aclose()

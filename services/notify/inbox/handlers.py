@@ -1,12 +1,34 @@
-"""The commands of an inbox: a guardian reads a notification."""
+"""The commands of an inbox: a guardian reads a notification; a person's live stream of it, resumable.
+
+A live event's `id` is the notification's sort key written by the chassis cursor codec, the same value a v2 page
+hands out as its cursor. A client reconnecting with `Last-Event-ID` first gets its stored notifications after that
+key, oldest first, then the live ones: the stream listens before it reads the backlog, and skips a live message it
+has already sent from the backlog (or that is not after the key), so there is no gap and no duplicate.
+"""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from fastapi.sse import ServerSentEvent
+
+from chassis.app import Runtime
 from chassis.auth import Principal
+from chassis.pagination import encode_cursor
 from chassis.problems import NotFound
 from chassis.uow import UnitOfWork
 from services.notify.deliveries.store import mark_read
+from services.notify.inbox import store
+from services.notify.inbox.schemas import public_view
+from services.notify.settings import NotifySettings
 from services.notify.store import Notification
+
+Key = tuple[datetime, str]
+BACKLOG_PAGE = 200
 
 
 async def read_notification(uow: UnitOfWork, principal: Principal, notification_id: str) -> None:
@@ -22,3 +44,66 @@ async def read_notification(uow: UnitOfWork, principal: Principal, notification_
     now = uow.clock.now()
     notification.read_at = notification.read_at or now
     await mark_read(uow.session, notification_id=notification_id, now=now)
+
+
+def sort_key(view: dict[str, Any]) -> Key:
+    """A notification's (created_at, id) sort key (SQLite, in the embedded mode, hands instants back without their
+    zone; they are UTC)."""
+    created = datetime.fromisoformat(view["created_at"])
+    return (created if created.tzinfo else created.replace(tzinfo=UTC)), view["notification_id"]
+
+
+def event_id(view: dict[str, Any]) -> str:
+    """A notification's event id: its sort key, as a v2 page cursor writes it."""
+    return encode_cursor(*sort_key(view))
+
+
+def _event(data: str, view: dict[str, Any]) -> ServerSentEvent:
+    return ServerSentEvent(event="notification", raw_data=data, id=event_id(view))
+
+
+async def notification_events(
+    runtime: Runtime, principal: Principal, *, channel: str, audience: str, resume: Key | None
+) -> AsyncIterator[ServerSentEvent]:
+    """The stream's events: a `connected` comment, the backlog after `resume` (when given), then live ones, with
+    a comment line whenever `stream_keepalive_seconds` pass idle so proxies keep the stream open."""
+    keepalive = runtime.settings_as(NotifySettings).stream_keepalive_seconds
+    listener = await runtime.broadcaster.listen(channel)  # before the backlog: nothing stored meanwhile is missed
+    try:
+        yield ServerSentEvent(comment="connected")
+        sent: set[str] = set()
+        if resume is not None:
+            async for row in _backlog(runtime, principal, audience, resume):
+                view = public_view(row)
+                sent.add(row.notification_id)
+                yield _event(orjson.dumps(view).decode(), view)
+        while True:
+            try:
+                async with asyncio.timeout(keepalive):
+                    message = await anext(listener)
+            except TimeoutError:
+                yield ServerSentEvent(comment="keepalive")
+                continue
+            except StopAsyncIteration:
+                return  # dropped for falling behind: the client reconnects with its last id and misses nothing
+            view = orjson.loads(message)
+            if view["notification_id"] in sent or (resume is not None and sort_key(view) <= resume):
+                continue
+            yield _event(message.decode(), view)
+    finally:
+        await listener.aclose()
+
+
+async def _backlog(runtime: Runtime, principal: Principal, audience: str, after: Key) -> AsyncIterator[Notification]:
+    """The person's stored notifications after the key, oldest first, read a page at a time."""
+    school, page = principal.school(), BACKLOG_PAGE
+    while True:
+        async with runtime.db.sessions() as session:
+            rows = await store.notifications_since(
+                session, recipient_id=principal.subject, school_id=school, audience=audience, after=after, limit=page
+            )
+        for row in rows:
+            yield row
+        if len(rows) < page:
+            return
+        after = (rows[-1].created_at, rows[-1].notification_id)

@@ -54,3 +54,19 @@ async def notifications_page(
     )
     rows = await session.execute(query.order_by(*(column.desc() for column in order)).limit(limit))
     return list(rows.scalars())
+
+
+async def notifications_since(
+    session: AsyncSession, *, recipient_id: str, school_id: str, audience: str, after: tuple[datetime, str], limit: int
+) -> list[Notification]:
+    """Up to `limit` of a person's notifications in their school after the (created_at, id) key, oldest first: the
+    backlog a resumed live stream sends before the live ones."""
+    order = (Notification.created_at, Notification.notification_id)
+    query = select(Notification).where(
+        Notification.guardian_id == recipient_id,
+        Notification.school_id == school_id,
+        Notification.audience == audience,
+        keyset_after(order, after),
+    )
+    rows = await session.execute(query.order_by(*order).limit(limit))
+    return list(rows.scalars())

@@ -1,5 +1,6 @@
-"""Incoming enrollment events → notify's own copies: children's names and grades, their guardians, and who may
-collect them (so a check-out alert names who collected the child, NT-1)."""
+"""Incoming enrollment events → notify's own copies: children's names and grades, their guardians, who may
+collect them (so a check-out alert names who collected the child, NT-1), the staff's roles and the duty roster (so
+the school office and the day's duty leader are told, BX-2, AT-6)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ from chassis.consumer import Handler
 from chassis.sql import upsert
 from chassis.uow import UnitOfWork
 from contracts.enrollment import (
+    DutyRosterSet,
     GuardianLinked,
     GuardianUnlinked,
     PickupPersonAdded,
     PickupPersonRemoved,
+    StaffMemberRegistered,
     StudentEnrolled,
     StudentTransferred,
 )
@@ -53,12 +56,13 @@ async def unlink_guardian(uow: UnitOfWork, event: GuardianUnlinked, _envelope: E
 
 
 async def remember_pickup_person(uow: UnitOfWork, event: PickupPersonAdded, _envelope: Envelope) -> None:
-    """Keep the adult's relation to the child."""
+    """Keep the adult's relation to the child and their name."""
     values = {
         "person_id": event.person_id,
         "student_id": event.student_id,
         "school_id": event.school_id,
         "relation": event.relation,
+        "name": event.name,
     }
     await uow.session.execute(upsert(uow.session, store.PickupPerson, values, ["person_id", "student_id"]))
 
@@ -71,6 +75,17 @@ async def forget_pickup_person(uow: UnitOfWork, event: PickupPersonRemoved, _env
         await uow.session.flush()
 
 
+async def remember_staff(uow: UnitOfWork, event: StaffMemberRegistered, _envelope: Envelope) -> None:
+    """Keep the member of staff's roles (the school office are its school admins, BX-2)."""
+    values = {"staff_id": event.staff_id, "school_id": event.school_id, "roles": [str(r) for r in event.roles]}
+    await uow.session.execute(upsert(uow.session, store.KnownStaff, values, ["staff_id"]))
+
+
+async def remember_duty_roster(uow: UnitOfWork, event: DutyRosterSet, _envelope: Envelope) -> None:
+    """Keep the day's duty leaders (AT-6): the latest roster of a day replaces the one before."""
+    await store.replace_duty_day(uow.session, school_id=event.school_id, day=event.day, staff_ids=event.staff_ids)
+
+
 HANDLERS: dict[type[Event], Handler] = {
     StudentEnrolled: remember_student,
     GuardianLinked: link_guardian,
@@ -78,5 +93,7 @@ HANDLERS: dict[type[Event], Handler] = {
     StudentTransferred: move_student,
     PickupPersonAdded: remember_pickup_person,
     PickupPersonRemoved: forget_pickup_person,
+    StaffMemberRegistered: remember_staff,
+    DutyRosterSet: remember_duty_roster,
 }
 """For `consumers.py`: listed first, so a batch applies the roster before the alerts that read it."""

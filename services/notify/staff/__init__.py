@@ -1,1 +1,1 @@
-"""Staff inboxes: the staff member an attendance event names is told too, listed and live."""
+"""Staff inboxes: class teachers, duty leaders, service teachers and the school office are told, listed and live."""

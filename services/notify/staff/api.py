@@ -3,10 +3,11 @@ page under `/notify/v2/staff`."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi import APIRouter, Query
+from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import AwareDatetime
 
 from chassis.app import RuntimeDep
@@ -14,7 +15,8 @@ from chassis.auth import Principal, Role, require
 from chassis.http import Paging, superseded_by
 from chassis.pagination import Page
 from services.notify.inbox import store as inbox
-from services.notify.inbox.api import inbox_page, live_stream
+from services.notify.inbox.api import SSE_RESPONSES, ResumeKey, StreamSeat, inbox_page
+from services.notify.inbox.handlers import notification_events
 from services.notify.inbox.schemas import NotificationPage, NotificationPublic, public_view
 from services.notify.staff.handlers import staff_channel
 
@@ -56,12 +58,12 @@ async def page_staff_notifications(runtime: RuntimeDep, principal: AnyStaff, pag
     return await inbox_page(runtime, principal, page, audience="staff")
 
 
-@router.get(
-    "/v1/staff/notifications/stream",
-    response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}, "description": "server-sent events, one per notification"}},
-)
-async def stream_staff_notifications(request: Request, runtime: RuntimeDep, principal: AnyStaff) -> StreamingResponse:
-    """Server-sent events: each new notification for the calling staff member (capped per person, else 429)."""
-    principal.school()
-    return live_stream(request, runtime, principal, staff_channel(principal.subject))
+@router.get("/v1/staff/notifications/stream", response_class=EventSourceResponse, responses=SSE_RESPONSES)
+async def stream_staff_notifications(
+    runtime: RuntimeDep, principal: AnyStaff, resume: ResumeKey, _seat: StreamSeat
+) -> AsyncIterator[ServerSentEvent]:
+    """Server-sent events: each new notification for the calling staff member, each with an `id` to resume from
+    with `Last-Event-ID` (capped per person, else 429)."""
+    channel = staff_channel(principal.subject)
+    async for event in notification_events(runtime, principal, channel=channel, audience="staff", resume=resume):
+        yield event

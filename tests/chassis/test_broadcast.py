@@ -1,0 +1,91 @@
+"""The live broadcaster: one Redis pub/sub connection per process however many listeners it holds, fanned out in
+memory to bounded queues; a listener that falls behind is dropped without holding up the others (issue 10)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+from redis.asyncio import Redis
+
+from chassis.broadcast import MemoryBroadcaster, RedisBroadcaster
+from tests.conftest import REDIS_URL, eventually
+
+pytestmark = pytest.mark.timeout(60)
+
+
+async def _subscribed_clients(admin: Redis, name: str) -> list[dict[str, str]]:
+    """The Redis connections named `name` that hold a subscription."""
+    clients = await admin.client_list()
+    return [c for c in clients if c.get("name") == name and int(c.get("sub", 0)) > 0]
+
+
+async def test_many_listeners_share_one_redis_subscription_and_all_receive() -> None:
+    name = f"bcast-{uuid.uuid4().hex[:8]}"
+    namespace = f"{name}."
+    redis = Redis.from_url(REDIS_URL, client_name=name)
+    admin = Redis.from_url(REDIS_URL)
+    broadcaster = RedisBroadcaster(redis, namespace, queue_size=10)
+    try:
+        channels = [f"guardian:g{n}" for n in range(20)]
+        listeners = [await broadcaster.listen(channel) for channel in channels for _ in range(10)]  # 200 listeners
+
+        subscribed = await _subscribed_clients(admin, name)
+        assert len(subscribed) == 1  # today's code: 200, one per listener
+        assert int(subscribed[0]["sub"]) == 20  # one subscription per channel, not per listener
+        counts = dict(await admin.pubsub_numsub(*(f"{namespace}live:{c}" for c in channels)))
+        assert set(counts.values()) == {1}
+
+        for channel in channels:
+            await broadcaster.publish(channel, f"alert for {channel}".encode())
+        async with asyncio.timeout(10):
+            received = await asyncio.gather(*(anext(listener) for listener in listeners))
+        assert received == [f"alert for {listener.channel}".encode() for listener in listeners]
+
+        for listener in listeners:
+            await listener.aclose()
+
+        async def unsubscribed() -> bool:  # the last listener of a channel gone, the channel is let go
+            return not await _subscribed_clients(admin, name)
+
+        await eventually(unsubscribed, timeout=10)
+        again = await broadcaster.listen(channels[0])  # and taken up again for a new listener
+        await broadcaster.publish(channels[0], b"again")
+        async with asyncio.timeout(10):
+            assert await anext(again) == b"again"
+    finally:
+        await broadcaster.close()
+        await redis.aclose()
+        await admin.aclose()
+
+
+@pytest.mark.parametrize("kind", ["memory", "redis"])
+async def test_a_listener_that_falls_behind_is_dropped_and_the_others_still_receive(kind: str) -> None:
+    redis = Redis.from_url(REDIS_URL)
+    broadcaster = (
+        MemoryBroadcaster(queue_size=3)
+        if kind == "memory"
+        else RedisBroadcaster(redis, f"lag-{uuid.uuid4().hex[:8]}.", queue_size=3)
+    )
+    try:
+        slow = await broadcaster.listen("school:s1")  # never read
+        quick = await broadcaster.listen("school:s1")
+        received: list[bytes] = []
+
+        async def read_quick() -> None:
+            async for message in quick:
+                received.append(message)
+
+        reader = asyncio.create_task(read_quick())
+        for number in range(5):
+            await broadcaster.publish("school:s1", f"m{number}".encode())
+            await eventually(lambda n=number: len(received) > n, timeout=10)
+        assert received == [f"m{n}".encode() for n in range(5)]  # never held up by the slow one
+        assert slow.dropped
+        assert not quick.dropped
+        assert [m async for m in slow] == []  # it ends at once: its client reconnects and resumes
+        reader.cancel()
+    finally:
+        await broadcaster.close()
+        await redis.aclose()
