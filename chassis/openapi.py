@@ -137,10 +137,14 @@ def _annotate(schema: dict[str, Any], routes: list[Any]) -> None:
                 continue
             roles = roles_of(route)
             if roles:
+                who = ", ".join(roles)
                 operation["x-roles"] = list(roles)
-                operation["description"] = (
-                    operation.get("description", "") + f"\n\nWho may call: {', '.join(roles)}."
-                ).strip()
+            elif depends_on(route, current_principal):
+                who = "any signed-in caller the data concerns (the route checks the relation)"
+            else:
+                who = ""
+            if who:
+                operation["description"] = (operation.get("description", "") + f"\n\nWho may call: {who}.").strip()
             responses = operation.setdefault("responses", {})
             for status in sorted(_statuses(route, method.lower(), operation)):
                 declared = responses.setdefault(str(status), {})

@@ -58,7 +58,13 @@ def _public(row: store.Broadcast) -> dict[str, Any]:
     return BroadcastPublic.model_validate(row, from_attributes=True).model_dump(mode="json")
 
 
-@router.post("/emergency/broadcasts", status_code=201, response_model=BroadcastPublic, dependencies=[IDEMPOTENT])
+@router.post(
+    "/emergency/broadcasts",
+    status_code=201,
+    response_model=BroadcastPublic,
+    responses={429: {"description": "this school's role has sent its broadcasts for the window: see `Retry-After`"}},
+    dependencies=[IDEMPOTENT],
+)
 async def post_broadcast(
     body: BroadcastCreate, request: Request, runtime: RuntimeDep, principal: AdminOrDutyLeader
 ) -> JSONResponse:

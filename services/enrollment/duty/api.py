@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 
 from chassis.app import RuntimeDep
 from chassis.http import Body, Paging, SchoolAdmin, SchoolDate, once
+from chassis.idempotency import IDEMPOTENT
 from chassis.pagination import Page, page_of
 from chassis.problems import Unprocessable
 from chassis.uow import UnitOfWork
@@ -25,7 +26,7 @@ def _day(school_id: str, day: date, staff_ids: list[str]) -> dict[str, Any]:
     return DutyDayPublic(school_id=school_id, day=day, staff_ids=staff_ids).model_dump(mode="json")
 
 
-@router.put("/duty-roster/{day}", response_model=DutyDayPublic)
+@router.put("/duty-roster/{day}", response_model=DutyDayPublic, dependencies=[IDEMPOTENT])
 async def put_duty_roster(
     day: SchoolDate, body: DutyRosterBody, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
@@ -40,7 +41,7 @@ async def put_duty_roster(
     return await once(request, runtime, principal, body, act, status=200)
 
 
-@router.delete("/duty-roster/{day}", response_model=DutyDayPublic)
+@router.delete("/duty-roster/{day}", response_model=DutyDayPublic, dependencies=[IDEMPOTENT])
 async def delete_duty_roster(
     day: SchoolDate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:

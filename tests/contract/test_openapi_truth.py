@@ -1,0 +1,84 @@
+"""Each service's OpenAPI declares what the service really answers (issue 11, chassis/openapi.py): every error as
+problem+json, who may call, and the Idempotency-Key header where it is honoured."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute, iter_route_contexts
+
+from afterschool.catalog import SERVICES
+from chassis.app import create_app
+from chassis.idempotency import idempotency_key
+from chassis.openapi import depends_on
+from chassis.problems import PROBLEM_JSON
+
+METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def document(name: str, tmp_path: Path) -> tuple[dict[str, Any], Any]:
+    definition = SERVICES[name]
+    settings = definition.settings_class(
+        environment="test", database_url=f"sqlite+aiosqlite:///{tmp_path}/{name}.db", bus="memory"
+    )
+    app = create_app(definition, settings)
+    return app.openapi(), app
+
+
+def operations(schema: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [(path, m, op) for path, item in schema["paths"].items() for m, op in item.items() if m in METHODS]
+
+
+@pytest.mark.parametrize("name", sorted(SERVICES))
+def test_every_error_is_declared_as_problem_json_and_fastapis_own_shape_is_gone(name: str, tmp_path: Path) -> None:
+    schema, _ = document(name, tmp_path)
+    assert "HTTPValidationError" not in schema["components"]["schemas"]
+    for path, method, op in operations(schema):
+        errors = {code: r for code, r in op["responses"].items() if code.isdigit() and int(code) >= 400}
+        assert errors, f"{method} {path} declares no error"
+        for code, response in errors.items():
+            assert list(response["content"]) == [PROBLEM_JSON], f"{method} {path} {code}"
+
+
+@pytest.mark.parametrize("name", sorted(SERVICES))
+def test_a_secured_operation_says_who_may_call_and_declares_401_and_403(name: str, tmp_path: Path) -> None:
+    schema, _ = document(name, tmp_path)
+    for path, method, op in operations(schema):
+        if op.get("security"):
+            assert {"401", "403"} <= set(op["responses"]), f"{method} {path}"
+            assert "Who may call: " in op["description"], f"{method} {path}"
+            who = op["description"].rsplit("Who may call: ", 1)[1]
+            assert who == f"{', '.join(op['x-roles'])}." if "x-roles" in op else who.startswith("any signed-in caller")
+
+
+@pytest.mark.parametrize("name", sorted(SERVICES))
+def test_idempotency_key_is_declared_exactly_where_respond_once_requires_it(name: str, tmp_path: Path) -> None:
+    schema, app = document(name, tmp_path)
+    declared = {
+        (path, method)
+        for path, method, op in operations(schema)
+        if any(p["name"] == "Idempotency-Key" and p["in"] == "header" for p in op.get("parameters", []))
+    }
+    wanted = {
+        (context.path_format, method.lower())
+        for context in iter_route_contexts(app.routes)
+        if isinstance(context.original_route, APIRoute) and depends_on(context.original_route, idempotency_key)
+        for method in context.methods or ()
+    }
+    assert declared == wanted
+    assert all(method != "get" for _, method in declared)
+
+
+def test_the_check_in_names_its_roles_and_idempotency_and_times_are_school_local(tmp_path: Path) -> None:
+    attendance, _ = document("attendance", tmp_path)
+    check_in = attendance["paths"]["/attendance/v1/check-ins"]["post"]
+    assert check_in["x-roles"] == ["kiosk", "service_teacher"]
+    assert "Idempotency-Key" in {p["name"] for p in check_in["parameters"]}
+    assert {"400", "401", "403", "404", "409", "413", "422"} <= set(check_in["responses"])
+    broadcast = attendance["paths"]["/attendance/v1/emergency/broadcasts"]["post"]
+    assert "Retry-After" in broadcast["responses"]["429"]["headers"]
+    enrollment, _ = document("enrollment", tmp_path)
+    cutoff = enrollment["components"]["schemas"]["PolicySettings"]["properties"]["dismissal_plan_cutoff"]
+    assert cutoff["format"] == "partial-time"  # JSON Schema's `time` demands an offset a school's clock has not
