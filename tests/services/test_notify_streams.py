@@ -104,21 +104,22 @@ async def test_many_streams_on_one_process_share_one_redis_subscription(pg_url: 
 
 
 STAFF_STREAM = "/notify/v1/staff/notifications/stream"
-DUTY = auth(Role.DUTY_LEADER, "duty-li", school="s1")
+# AT-6's class-teacher rung calls the event's class teacher by name, with no roster to apply first.
+CLASS_TEACHER = auth(Role.CLASS_TEACHER, "t-wang", school="s1")
 
 
 def arrival(n: int) -> Event:
     return checked_in("xiaoming", n)
 
 
-def duty_called(n: int) -> Event:
-    return not_collected(n, EscalationStep.DUTY_LEADER, "duty-li")
+def class_teacher_called(n: int) -> Event:
+    return not_collected(n, EscalationStep.CLASS_TEACHER, "t-wang")
 
 
 # stream, caller, the n-th event that stores one notification for the caller, the caller's v2 inbox
 RESUMABLE: dict[str, tuple[str, dict[str, str], Callable[[int], Event], str]] = {
     "guardian": (STREAM, MUM, arrival, "/notify/v2/notifications"),
-    "staff": (STAFF_STREAM, DUTY, duty_called, "/notify/v2/staff/notifications"),
+    "staff": (STAFF_STREAM, CLASS_TEACHER, class_teacher_called, "/notify/v2/staff/notifications"),
 }
 
 
@@ -178,7 +179,7 @@ def cursor_of(item: dict[str, str]) -> str:
 async def test_a_last_event_id_the_stream_did_not_write_is_a_422_problem(
     path: str, pg_url: str, topic_prefix: str
 ) -> None:
-    headers = MUM if path == STREAM else DUTY
+    headers = MUM if path == STREAM else CLASS_TEACHER
     settings = stack_settings(DEFINITION, pg_url, topic_prefix)
     async with serving(DEFINITION, settings) as base, httpx.AsyncClient(base_url=base, timeout=30) as client:
         bad_ids = ["garbage", "2026-11-25T07:00:00Z", "2026-11-25T07:00:00|n1", "|", "x|y", ""]  # more than the cap
