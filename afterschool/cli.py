@@ -32,6 +32,10 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("--hours", type=float, default=12.0)
     token.set_defaults(run=_token)
 
+    key = commands.add_parser("field-key", help="print a new field key for <SERVICE>_FIELD_KEYS (PIPL, AES-256)")
+    key.add_argument("id", help="the key's id, e.g. the year: k2027 (put the new item first, then restart)")
+    key.set_defaults(run=_field_key)
+
     serve = commands.add_parser("serve", help="run one service (settings from <SERVICE>_* variables)")
     serve.add_argument("service", choices=["enrollment", "attendance", "homework", "stipend", "notify"])
     _server_options(serve, port=8000)
@@ -82,6 +86,19 @@ def _token(args: argparse.Namespace) -> int:
             ttl=timedelta(hours=args.hours),
         )
     )
+    return 0
+
+
+def _field_key(args: argparse.Namespace) -> int:
+    from chassis.crypto import new_field_key, parse_field_keys
+
+    item = new_field_key(args.id)
+    try:
+        parse_field_keys(item)
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 2
+    print(item)
     return 0
 
 

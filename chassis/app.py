@@ -23,6 +23,7 @@ from chassis.broadcast import Broadcaster, MemoryBroadcaster, RedisBroadcaster
 from chassis.bus import Bus, build_bus
 from chassis.clock import Clock, SteadyClock, SystemClock
 from chassis.consumer import ConsumerRunner, Subscription
+from chassis.crypto import FieldCipher, attach, reseal
 from chassis.db import Database, wait_for
 from chassis.limits import BodyLimit
 from chassis.observability import install_observability
@@ -53,6 +54,8 @@ class ServiceDefinition:
     description: str = ""
     workers: Sequence[Callable[[Runtime], Coroutine[Any, Any, None]]] = ()
     """Long-running loops started with the service and cancelled at shutdown (e.g. a due-timer runner)."""
+    field_cipher: Callable[[ServiceSettings], FieldCipher] | None = None
+    """The key ring of the service's sealed columns (chassis/crypto.py), from its settings; None when it has none."""
 
     @property
     def dead_letter_topic(self) -> str:
@@ -191,6 +194,10 @@ async def _start_runtime(
     stack.push_async_callback(_bounded, db.dispose, "database pool")
     await wait_for(db)
     await db.migrate(definition.migrations)
+    if definition.field_cipher is not None:
+        attach(db.engine, definition.field_cipher(settings))
+        if resealed := await reseal(db.engine, definition.metadata):
+            log.info("%s: sealed %d values under the current field key", definition.name, resealed)
 
     bus = shared_bus or build_bus(
         settings.bus, bootstrap=settings.kafka_bootstrap, client_id=definition.name, prefix=settings.kafka_topic_prefix

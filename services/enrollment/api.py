@@ -12,6 +12,7 @@ from services.enrollment.imports import api as imports
 from services.enrollment.pickups import api as pickups
 from services.enrollment.places import api as places
 from services.enrollment.policy import api as policy
+from services.enrollment.privacy import api as privacy
 from services.enrollment.programs import api as programs
 from services.enrollment.roster import api as roster
 from services.enrollment.setup import api as setup
@@ -19,6 +20,7 @@ from services.enrollment.setup import api as setup
 ROUTERS: list[APIRouter] = [
     roster.router,
     pickups.router,
+    privacy.router,
     setup.router,
     duty.router,
     policy.router,

@@ -5,8 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from chassis.app import ServiceDefinition
+from chassis.crypto import FieldCipher
+from chassis.settings import ServiceSettings
 from services.enrollment import api, store
 from services.enrollment.settings import EnrollmentSettings
+
+
+def field_cipher(settings: ServiceSettings) -> FieldCipher:
+    """The key ring sealing ID numbers and custody notes (PIPL, issue 11)."""
+    assert isinstance(settings, EnrollmentSettings)
+    return settings.field_cipher()
+
 
 DEFINITION = ServiceDefinition(
     name="enrollment",
@@ -15,6 +24,7 @@ DEFINITION = ServiceDefinition(
     migrations=Path(__file__).parent / "migrations",
     routers=api.ROUTERS,
     settings_class=EnrollmentSettings,
+    field_cipher=field_cipher,
     description="Schools, rosters and guardians; programs, applications, allocation and fees (EN-, PL-).",
 )
 

@@ -8,10 +8,11 @@ from collections.abc import Iterable
 from datetime import date, datetime, time
 from typing import TypeVar
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text, Time, UniqueConstraint, select
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Time, UniqueConstraint, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from chassis.crypto import SealedText
 from chassis.problems import Conflict, NotFound
 from chassis.tables import ChassisTables
 from chassis.uow import UnitOfWork
@@ -104,10 +105,12 @@ class PickupPerson(Base):
     name: Mapped[str] = mapped_column(String(100))
     relation: Mapped[str] = mapped_column(String(32))
     credential_ref: Mapped[str | None] = mapped_column(String(128), default=None)
-    id_number: Mapped[str | None] = mapped_column(String(32), default=None)  # EN-8; never leaves enrollment
+    # EN-8; never leaves enrollment. Sealed at rest (PIPL): only the school admin reads it unmasked, and is logged.
+    id_number: Mapped[str | None] = mapped_column(SealedText("pickup_persons.id_number"), default=None)
     guardian_id: Mapped[str | None] = mapped_column(String(64), default=None)
     status: Mapped[str] = mapped_column(String(16))  # authorised | restricted | removed
-    note: Mapped[str | None] = mapped_column(Text, default=None)  # the custody order; never in an event
+    # The custody order; never in an event, sealed at rest like the ID number.
+    note: Mapped[str | None] = mapped_column(SealedText("pickup_persons.note"), default=None)
 
 
 async def new_id(uow: UnitOfWork, model: type[Base], wanted: str | None, school_id: str | None) -> str:

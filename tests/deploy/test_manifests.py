@@ -65,8 +65,9 @@ SETTINGS = {
     "CONSUMER_MAX_ATTEMPTS",
     "CONSUMER_BACKOFF_SECONDS",
     "SEND_TIMEOUT_SECONDS",
+    "FIELD_KEYS",
 }
-SECRET_SETTINGS = {"DATABASE_URL", "REDIS_URL", "JWT_SECRET"}  # never in a ConfigMap
+SECRET_SETTINGS = {"DATABASE_URL", "REDIS_URL", "JWT_SECRET", "FIELD_KEYS"}  # never in a ConfigMap
 REQUIRED_ALERTS = {
     "HighErrorRate",
     "SlowGuardianAlerts",

@@ -26,6 +26,7 @@ from services.enrollment.pickups.schemas import (
     WalkHomePublic,
     WalkHomeSet,
 )
+from services.enrollment.privacy.store import record_read
 from services.enrollment.setup.store import class_teacher_of
 
 AdminClassTeacherOrGuardian = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.CLASS_TEACHER, Role.GUARDIAN)]
@@ -52,28 +53,54 @@ async def visible_student(
 
 
 @router.get("/students/{student_id}/pickups", response_model=PickupsPublic)
-async def get_pickups(student_id: str, runtime: RuntimeDep, principal: AdminClassTeacherOrGuardian) -> PickupsPublic:
-    """BX-2/AT-5: who may collect the child, who must never, and the walk-home permission."""
+async def get_pickups(
+    student_id: str, request: Request, runtime: RuntimeDep, principal: AdminClassTeacherOrGuardian
+) -> PickupsPublic:
+    """BX-2/AT-5: who may collect the child, who must never, and the walk-home permission. Only the school admin
+    sees ID numbers and custody notes unmasked, and each time is logged (PIPL, `/sensitive-reads`)."""
+    admin = principal.role is Role.SCHOOL_ADMIN
     async with runtime.db.sessions() as session:
         await visible_student(session, principal, student_id)
-        people = await store.pickups_of(session, student_id=student_id)
+        people = [p for p in await store.pickups_of(session, student_id=student_id) if p.status != roster.REMOVED]
         permission = await session.get(store.WalkHomePermission, student_id)
-    admin = principal.role is Role.SCHOOL_ADMIN
-    shown = [_pickup_public(p, admin) for p in people if p.status != roster.REMOVED]
+        shown = sorted({f for p in people for f in SENSITIVE if getattr(p, f)}) if admin else []
+        if shown:
+            record_read(
+                session,
+                school_id=principal.school(),
+                student_id=student_id,
+                reader_id=principal.subject,
+                reader_role=principal.role.value,
+                fields=shown,
+                route=getattr(request.scope.get("route"), "path", request.url.path),
+                at=runtime.clock.now(),
+            )
+            await session.commit()  # logged before anything is shown
+    public = [_pickup_public(p, admin) for p in people]
     return PickupsPublic(
         student_id=student_id,
-        authorised=[p for p in shown if p.status == roster.AUTHORISED],
-        restricted=[p for p in shown if p.status == roster.RESTRICTED],
+        authorised=[p for p in public if p.status == roster.AUTHORISED],
+        restricted=[p for p in public if p.status == roster.RESTRICTED],
         walk_home=WalkHomePublic.model_validate(permission, from_attributes=True) if permission else None,
     )
+
+
+SENSITIVE = ("id_number", "note")
+"""A pickup person's fields only the school admin reads unmasked (PIPL)."""
 
 
 def _pickup_public(person: shared.PickupPerson, admin: bool) -> PickupPublic:
     public = PickupPublic.model_validate(person, from_attributes=True)
     if admin:
         return public
-    masked = f"****{person.id_number[-4:]}" if person.id_number else None
-    return public.model_copy(update={"id_number": masked, "note": None})
+    return masked(public)
+
+
+def masked(public: PickupPublic) -> PickupPublic:
+    """The ID number's last four digits and no custody note: what a non-admin reads, and what a write answers (the
+    answer is kept for retries, so it must hold nothing sensitive)."""
+    number = f"****{public.id_number[-4:]}" if public.id_number else None
+    return public.model_copy(update={"id_number": number, "note": None})
 
 
 @router.post("/students/{student_id}/pickups", status_code=201, response_model=PickupPublic, dependencies=[IDEMPOTENT])
@@ -93,7 +120,7 @@ async def post_pickup(
     )
 
     async def act(uow: UnitOfWork) -> dict[str, Any]:
-        return dump(PickupPublic, await handlers.add_pickup_person(uow, command))
+        return dump(PickupPublic, _pickup_public(await handlers.add_pickup_person(uow, command), admin=False))
 
     return await once(request, runtime, principal, body, act)
 
@@ -128,7 +155,7 @@ async def post_restriction(
     )
 
     async def act(uow: UnitOfWork) -> dict[str, Any]:
-        return dump(PickupPublic, await handlers.restrict_pickup_person(uow, command))
+        return dump(PickupPublic, _pickup_public(await handlers.restrict_pickup_person(uow, command), admin=False))
 
     return await once(request, runtime, principal, body, act)
 

@@ -1,0 +1,47 @@
+"""HTTP route of the sensitive-read log under `/enrollment/v1/sensitive-reads`: the school admin's own school only."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from chassis.app import RuntimeDep
+from chassis.http import Paging, SchoolAdmin
+from chassis.pagination import Page, page_of
+from services.enrollment.privacy import store
+from services.enrollment.privacy.schemas import SensitiveReadPublic
+
+router = APIRouter(prefix="/enrollment/v1", tags=["privacy"])
+
+
+@router.get("/sensitive-reads", response_model=Page[SensitiveReadPublic])
+async def get_sensitive_reads(
+    runtime: RuntimeDep,
+    principal: SchoolAdmin,
+    paging: Paging,
+    student_id: Annotated[str | None, Query(max_length=64, description="one child's entries only")] = None,
+) -> Page[SensitiveReadPublic]:
+    """PIPL: who was shown which child's ID numbers or custody notes, newest first."""
+    async with runtime.db.sessions() as session:
+        rows = await store.reads_of(
+            session,
+            school_id=principal.school(),
+            student_id=student_id,
+            after=paging.after_pair(datetime, str),
+            limit=paging.limit,
+        )
+    items = [
+        SensitiveReadPublic(
+            read_id=r.read_id,
+            student_id=r.student_id,
+            reader_id=r.reader_id,
+            reader_role=r.reader_role,
+            fields=r.fields.split(","),
+            route=r.route,
+            read_at=r.read_at,
+        )
+        for r in rows
+    ]
+    return page_of(items, paging, lambda item: (item.read_at, item.read_id))
