@@ -14,6 +14,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from chassis.problems import Forbidden, Unauthorized
+from chassis.ratelimit import Limit
 from chassis.settings import ServiceSettings
 
 
@@ -115,11 +116,14 @@ _bearer = HTTPBearer(auto_error=False)
 async def current_principal(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:
-    """FastAPI dependency: the verified caller, or a 401 problem."""
+    """FastAPI dependency: the verified caller, or a 401 problem; a write over the caller's limits is a 429."""
     if credentials is None:
         raise Unauthorized("a bearer token is required")
     verifier: TokenVerifier = request.app.state.runtime.verifier
-    return await verifier.verify(credentials.credentials)
+    principal = await verifier.verify(credentials.credentials)
+    if request.method not in READS:
+        await _limit_writes(request, principal)
+    return principal
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
@@ -135,6 +139,24 @@ class RoleCheck:
         if principal.role not in self.roles:
             raise Forbidden(f"role '{principal.role}' may not do this")
         return principal
+
+
+READS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+async def _limit_writes(request: Request, principal: Principal) -> None:
+    """Issue 11: a write counts against its token and its school (or district) together, or is a 429."""
+    runtime = request.app.state.runtime
+    settings: ServiceSettings = runtime.settings
+    tenant = f"school:{principal.school_id}" if principal.school_id else f"district:{principal.district_id}"
+    window = settings.write_limit_seconds
+    await runtime.limiter.check_all(
+        [
+            (f"writes:{tenant}:{principal.role}:{principal.subject}", Limit(settings.write_limit_per_token, window)),
+            (f"writes:{tenant}", Limit(settings.write_limit_per_school, window)),
+        ],
+        "writes",
+    )
 
 
 def require(*roles: Role) -> Any:

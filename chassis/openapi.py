@@ -92,6 +92,8 @@ def _statuses(route: APIRoute, method: str, operation: dict[str, Any]) -> set[in
     has_input = bool(operation.get("parameters") or operation.get("requestBody"))
     if depends_on(route, current_principal):
         statuses |= {401, 403}
+        if method in WRITES:
+            statuses.add(429)  # chassis/auth.py: writes per token and per school
     if has_input or method in WRITES:
         statuses |= {404, 422}
     if method in WRITES:

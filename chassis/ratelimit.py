@@ -20,18 +20,27 @@ from chassis.problems import Problem
 
 log = logging.getLogger(__name__)
 
-# Atomic on the Redis side: drop what left the window, then take a place if one is free, else say how long until
-# the oldest place frees (as text: Redis turns a Lua number into an integer).
-_SLIDING_LOG = """
-local key, now, window, limit = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
-if redis.call('ZCARD', key) < limit then
-  redis.call('ZADD', key, now, ARGV[4])
-  redis.call('PEXPIRE', key, math.ceil(window * 1000))
-  return ''
+# Atomic on the Redis side, over every key of one act: drop what left each window; if every key has a free place,
+# take one in each, else say how long until the last full one frees (as text: Redis turns a Lua number into an
+# integer). ARGV: now, the act's member, then a window and a count per key.
+_SLIDING_LOGS = """
+local now, member, wait = tonumber(ARGV[1]), ARGV[2], 0
+for i, key in ipairs(KEYS) do
+  local window, limit = tonumber(ARGV[1 + 2 * i]), tonumber(ARGV[2 + 2 * i])
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+  if redis.call('ZCARD', key) >= limit then
+    local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+    wait = math.max(wait, tonumber(oldest[2]) + window - now)
+  end
 end
-local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
-return tostring(tonumber(oldest[2]) + window - now)
+if wait > 0 then
+  return tostring(wait)
+end
+for i, key in ipairs(KEYS) do
+  redis.call('ZADD', key, now, member)
+  redis.call('PEXPIRE', key, math.ceil(tonumber(ARGV[1 + 2 * i]) * 1000))
+end
+return ''
 """
 
 
@@ -67,27 +76,37 @@ class RateLimiter:
 
     async def take(self, key: str, limit: Limit) -> float | None:
         """Take a place for one act under `key` now: None when taken, else the seconds until a place frees."""
+        return await self.take_all([(key, limit)])
+
+    async def take_all(self, limits: list[tuple[str, Limit]]) -> float | None:
+        """Take a place under every key at once, or under none: None when taken, else the seconds until each has
+        one (a write counts against its token and its school together)."""
         now = self._clock.now().timestamp()
         if self._redis is not None:
+            keys = [f"{self._namespace}rate:{key}" for key, _ in limits]
+            windows = [value for _, limit in limits for value in (limit.seconds, limit.count)]
             try:
-                waited = await self._redis.eval(
-                    _SLIDING_LOG, 1, f"{self._namespace}rate:{key}", now, limit.seconds, limit.count, uuid.uuid4().hex
-                )
+                waited = await self._redis.eval(_SLIDING_LOGS, len(keys), *keys, now, uuid.uuid4().hex, *windows)
             except Exception:  # an unreachable Redis must not stop an emergency broadcast: limit per process
-                log.warning("redis unavailable for rate limit %s; limiting in this process", key, exc_info=True)
+                log.warning("redis unavailable for rate limits %s; limiting in this process", keys, exc_info=True)
             else:
                 text = waited.decode() if isinstance(waited, bytes) else str(waited)
                 return float(text) if text else None
-        return self._take_locally(key, limit, now)
+        return self._take_locally(limits, now)
 
-    def _take_locally(self, key: str, limit: Limit, now: float) -> float | None:
-        log_ = self._local[key]
-        while log_ and log_[0] <= now - limit.seconds:
-            log_.popleft()
-        if len(log_) < limit.count:
-            log_.append(now)
-            return None
-        return log_[0] + limit.seconds - now
+    def _take_locally(self, limits: list[tuple[str, Limit]], now: float) -> float | None:
+        wait = 0.0
+        for key, limit in limits:
+            log_ = self._local[key]
+            while log_ and log_[0] <= now - limit.seconds:
+                log_.popleft()
+            if len(log_) >= limit.count:
+                wait = max(wait, log_[0] + limit.seconds - now)
+        if wait > 0:
+            return wait
+        for key, _ in limits:
+            self._local[key].append(now)
+        return None
 
     async def check(self, key: str, limit: Limit, what: str) -> None:
         """Take a place for one act under `key`, or raise a 429 problem naming `what` is limited."""
@@ -99,3 +118,9 @@ class RateLimiter:
                 limit=limit.count,
                 window_seconds=limit.seconds,
             )
+
+    async def check_all(self, limits: list[tuple[str, Limit]], what: str) -> None:
+        """Take a place under every key, or raise a 429 problem naming `what` is limited."""
+        waited = await self.take_all(limits)
+        if waited is not None:
+            raise TooManyRequests(f"too many {what}; try again later", retry_after=waited)

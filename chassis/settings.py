@@ -39,6 +39,11 @@ class ServiceSettings(BaseSettings):
     jwt_audience: str = "afterschool"
     log_level: str = "INFO"
     access_log: bool = True  # one line per request (method, route template, status, ms): no ids, bodies or tokens
+    # Writes (every method but GET, HEAD, OPTIONS) per token and per school in a sliding window (issue 11): far above
+    # a gate kiosk's pace or a school's dismissal wave, low enough that one leaked token cannot flood a school.
+    write_limit_per_token: int = Field(default=1200, ge=1)
+    write_limit_per_school: int = Field(default=20000, ge=1)
+    write_limit_seconds: float = Field(default=60.0, gt=0)
     consumer_max_attempts: int = 5
     consumer_backoff_seconds: float = 0.2
     send_timeout_seconds: float = 10.0

@@ -55,3 +55,22 @@ async def test_check_raises_a_429_problem_with_retry_after_in_whole_seconds() ->
     assert refused.value.status == 429
     assert refused.value.headers == {"Retry-After": "10"}  # 9.5 s, rounded up
     assert refused.value.extensions == {"retry_after": 10, "limit": 1, "window_seconds": 10}
+
+
+async def test_an_act_under_several_keys_takes_a_place_in_each_or_in_none(redis: Redis | None) -> None:
+    """Issue 11: a write counts against its token and its school together."""
+    clock = school_clock()
+    limiter = RateLimiter(redis, clock, f"rl-{uuid.uuid4().hex[:8]}.")
+    token, school = Limit(2, 60), Limit(3, 60)
+    assert await limiter.take_all([("kiosk-1", token), ("s1", school)]) is None
+    clock.advance(timedelta(seconds=10))
+    assert await limiter.take_all([("kiosk-1", token), ("s1", school)]) is None
+    # the token is full (its first place frees at 60 s): refused, and the school's third place is not taken
+    assert await limiter.take_all([("kiosk-1", token), ("s1", school)]) == pytest.approx(50)
+    assert await limiter.take_all([("kiosk-2", token), ("s1", school)]) is None  # another kiosk takes it
+    # now the school is full too: the longer wait of the two is the answer
+    clock.advance(timedelta(seconds=5))
+    assert await limiter.take_all([("kiosk-2", token), ("s1", school)]) == pytest.approx(45)
+    assert await limiter.take_all([("kiosk-3", token), ("s1", school)]) == pytest.approx(45)
+    clock.advance(timedelta(seconds=45))  # the school's first place (and kiosk-1's) left the window
+    assert await limiter.take_all([("kiosk-1", token), ("s1", school)]) is None

@@ -133,6 +133,7 @@ async def seed(client: httpx.AsyncClient) -> dict[str, str]:
     await send(client, "POST", "/students/one-kid-sub/pickups", pickup)
     restricted = {"id": "one-restr", "name": "秘密某人", "relation": "父亲", "note": "秘密禁令"}
     await send(client, "POST", "/students/one-kid-sub/restricted-persons", restricted)
+    await send(client, "GET", "/students/one-kid-sub/pickups")  # the admin reads the note: a sensitive-read entry
     await send(client, "PUT", "/students/one-kid-sub/walk-home", {"allowed": True}, MUM)
     district = {"effective_from": "2026-09-01", "settings": {"class_hour_minutes": 45}}
     await send(client, "PUT", "/policy-profiles/district", district, OPERATOR_D1)
@@ -330,6 +331,7 @@ CASES: tuple[Case, ...] = (
     # The duty roster (AT-6).
     Case("PUT", "/duty-roster/{day}", "/duty-roster/2026-11-25", {"staff_ids": ["one-duty"]}),
     Case("GET", "/duty-roster", "/duty-roster?from=2026-11-01&to=2026-11-30", listing=True),
+    Case("GET", "/sensitive-reads", "/sensitive-reads?student_id=one-kid-sub", listing=True),
     Case("DELETE", "/duty-roster/{day}", "/duty-roster/2026-11-25"),
     Case(
         "DELETE",
