@@ -30,7 +30,7 @@ import httpx
 import orjson
 
 from afterschool.district import Api, build_district, seed
-from bench import rawhttp
+from bench import UNLIMITED_WRITES, rawhttp
 from chassis.auth import Role
 from tests.conftest import SECRET
 from tests.e2e.processes import RunningStack, free_port, full_stack
@@ -152,7 +152,9 @@ async def main(args: argparse.Namespace) -> None:
         sys.exit("wrk is missing: `apt-get install -y wrk` (bench/run does it)")
     tmp = tempfile.mkdtemp(prefix="afterschool-bench-")  # kept: the services' logs, for a run that went wrong
     print(f"service logs in {tmp}")
-    async with full_stack(f"bench{uuid.uuid4().hex[:6]}.", Path(tmp), clock_start=None) as stack:
+    async with full_stack(
+        f"bench{uuid.uuid4().hex[:6]}.", Path(tmp), clock_start=None, settings=UNLIMITED_WRITES
+    ) as stack:
         api = Api(stack.bases, secret=SECRET, concurrency=64)
         district = build_district(schools=1)
         await seed(api, district)

@@ -23,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from afterschool.district import Api, build_district, seed
+from bench import UNLIMITED_WRITES
 from bench.checkin_load import wrk
 from chassis.auth import Role
 from tests.conftest import SECRET
@@ -56,7 +57,9 @@ async def main(args: argparse.Namespace) -> None:
         sys.exit("wrk is missing: `apt-get install -y wrk` (bench/run does it)")
     tmp = tempfile.mkdtemp(prefix="afterschool-bench-")
     print(f"service logs in {tmp}")
-    async with full_stack(f"bench{uuid.uuid4().hex[:6]}.", Path(tmp), clock_start=None) as stack:
+    async with full_stack(
+        f"bench{uuid.uuid4().hex[:6]}.", Path(tmp), clock_start=None, settings=UNLIMITED_WRITES
+    ) as stack:
         api = Api(stack.bases, secret=SECRET, concurrency=64)
         district = build_district(schools=1)
         await seed(api, district)
