@@ -3,6 +3,7 @@ the headers of a superseded version."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from email.utils import format_datetime
@@ -10,7 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from chassis.app import Runtime
 from chassis.auth import Principal, Role, require
@@ -76,10 +77,34 @@ SchoolAdmin = Annotated[Principal, require(Role.SCHOOL_ADMIN)]
 DistrictOperator = Annotated[Principal, require(Role.DISTRICT_OPERATOR)]
 
 
+# C0 controls but tab and line breaks, and DEL: PostgreSQL refuses NUL in text, and none belongs in a name or note.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _refuse_control_characters(value: Any, where: str) -> None:
+    if isinstance(value, str):
+        if _CONTROL.search(value):
+            raise ValueError(f"{where or 'the body'}: text may not hold control characters (NUL, U+0001–U+001F)")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_control_characters(key, where)
+            _refuse_control_characters(item, f"{where}.{key}" if where else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _refuse_control_characters(item, f"{where}[{index}]")
+
+
 class Body(BaseModel):
-    """Request bodies refuse unknown fields, so a typo is a 422 rather than silently ignored."""
+    """Request bodies refuse unknown fields, so a typo is a 422 rather than silently ignored, and text holding
+    control characters (issue 11: the chassis's one input layer, used by every route's body)."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _printable_text(cls, data: Any) -> Any:
+        _refuse_control_characters(data, "")
+        return data
 
 
 class Create(Body):

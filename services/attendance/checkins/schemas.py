@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, computed_field
 
-from chassis.http import Id
+from chassis.http import Body, Id
 from contracts.attendance import CheckInMethod
 from services.attendance.checkins import store
 from services.attendance.domain.check_in import Outcome
@@ -16,7 +16,7 @@ from services.attendance.domain.late_uploads import is_late
 MAX_BATCH = 1000
 
 
-class CheckInCreate(BaseModel):
+class CheckInCreate(Body):
     """A check-in as a kiosk (card, QR, face id) or a teacher's roll call reports it."""
 
     model_config = ConfigDict(extra="forbid")
@@ -69,7 +69,7 @@ class BatchEvent(BaseModel):
     method: CheckInMethod
 
 
-class CheckInBatchCreate(BaseModel):
+class CheckInBatchCreate(Body):
     """A kiosk's batch of check-ins, e.g. everything it saw while offline (AT-8)."""
 
     model_config = ConfigDict(extra="forbid")

@@ -11,7 +11,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, computed_field
 
 from chassis.app import Runtime, RuntimeDep
 from chassis.auth import Principal, Role, require
-from chassis.http import Id, Paging
+from chassis.http import Body, Id, Paging
 from chassis.idempotency import IDEMPOTENT, respond_once
 from chassis.pagination import Page, page_of
 from chassis.problems import PROBLEM_JSON, Forbidden, Problem
@@ -33,7 +33,7 @@ KioskOrStaffButSubjectTeacher = Annotated[Principal, require(Role.KIOSK, *STAFF_
 KioskGuardianOrStaffButSubjectTeacher = Annotated[Principal, require(Role.KIOSK, Role.GUARDIAN, *STAFF_ROLES)]
 
 
-class CheckOutFields(BaseModel):
+class CheckOutFields(Body):
     """What every check-out says: the child, the device time, and to whom they are released."""
 
     model_config = ConfigDict(extra="forbid")
@@ -78,7 +78,7 @@ class CheckOutPublic(BaseModel):
         return is_late(self.occurred_at, self.recorded_at)
 
 
-class CheckOutBatchCreate(BaseModel):
+class CheckOutBatchCreate(Body):
     """A kiosk's or a teacher's batch of check-outs (e.g. a whole class at the gate, or an offline upload)."""
 
     model_config = ConfigDict(extra="forbid")

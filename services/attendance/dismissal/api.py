@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
-from chassis.http import DutyLeader, IsoDate, Paging
+from chassis.http import Body, DutyLeader, IsoDate, Paging
 from chassis.idempotency import IDEMPOTENT, respond_once
 from chassis.pagination import Page, page_of
 from chassis.problems import Forbidden, NotFound
@@ -58,7 +58,7 @@ async def visible_child(session: AsyncSession, principal: Principal, student_id:
     return child
 
 
-class PlanChangeCreate(BaseModel):
+class PlanChangeCreate(Body):
     """BX-5: a standing plan (neither `on` nor `weekday`), a one-day change, or a repeating one."""
 
     model_config = ConfigDict(extra="forbid")

@@ -11,7 +11,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
-from chassis.http import Paging
+from chassis.http import Body, Paging
 from chassis.idempotency import IDEMPOTENT, respond_once
 from chassis.pagination import Page, page_of
 from chassis.uow import UnitOfWork
@@ -25,7 +25,7 @@ router = APIRouter(prefix="/attendance/v1", tags=["emergency"])
 AdminOrDutyLeader = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.DUTY_LEADER)]
 
 
-class BroadcastCreate(BaseModel):
+class BroadcastCreate(Body):
     """An early dismissal for the whole school (no grades) or some grades; `drill` for practice (BX-7)."""
 
     model_config = ConfigDict(extra="forbid")

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chassis.app import Runtime, RuntimeDep
 from chassis.auth import Principal, Role, require
-from chassis.http import Id, Paging
+from chassis.http import Body, Id, Paging
 from chassis.idempotency import IDEMPOTENT, respond_once
 from chassis.pagination import Page, page_of
 from chassis.problems import Forbidden, NotFound, Unprocessable
@@ -38,7 +38,7 @@ class MarkIn(BaseModel):
     status: DayStatus
 
 
-class RegisterIn(BaseModel):
+class RegisterIn(Body):
     """BX-4: a class's register of a school day (a corrected register replaces the marks it names)."""
 
     model_config = ConfigDict(extra="forbid")

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
+from chassis.http import Body
 from services.notify.deliveries import store
 
 router = APIRouter(prefix="/notify/v1", tags=["operations"])
@@ -32,7 +33,7 @@ class DeadLetter(BaseModel):
     failed_at: datetime | None
 
 
-class ReplayRequest(BaseModel):
+class ReplayRequest(Body):
     """Which dead letters to send again: the listed ones, or every one (of a channel)."""
 
     delivery_ids: list[str] | None = Field(default=None, max_length=1000)

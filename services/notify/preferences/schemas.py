@@ -9,6 +9,7 @@ from typing import Literal, Self
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from chassis.http import Body
 from services.notify.domain.channels import Category, Channel
 
 _PHONE = re.compile(r"^\+?[0-9]{6,15}$")
@@ -31,7 +32,7 @@ class QuietHoursIn(BaseModel):
         return self
 
 
-class PreferencesIn(BaseModel):
+class PreferencesIn(Body):
     """What a guardian chooses: channels in order per category, language, addresses, quiet hours."""
 
     language: Literal["zh-CN", "en"] = "zh-CN"

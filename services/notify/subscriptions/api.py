@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path
 from pydantic import AnyHttpUrl, BaseModel, Field, field_validator
 
 from chassis.app import RuntimeDep
-from chassis.http import DistrictOperator
+from chassis.http import Body, DistrictOperator
 from contracts.registry import EVENT_TYPES
 from services.notify.store import WebhookEndpoint
 from services.notify.subscriptions import handlers, store
@@ -17,7 +17,7 @@ from services.notify.subscriptions import handlers, store
 router = APIRouter(prefix="/notify/v1", tags=["open event stream"])
 
 
-class SubscriptionIn(BaseModel):
+class SubscriptionIn(Body):
     """Which event types of which schools a district system receives."""
 
     url: AnyHttpUrl

@@ -8,13 +8,13 @@ from fastapi import APIRouter, Path
 from pydantic import AnyHttpUrl, BaseModel, Field
 
 from chassis.app import RuntimeDep
-from chassis.http import SchoolAdmin
+from chassis.http import Body, SchoolAdmin
 from services.notify.webhooks import handlers, store
 
 router = APIRouter(prefix="/notify/v1", tags=["operations"])
 
 
-class EndpointIn(BaseModel):
+class EndpointIn(Body):
     """A school's own system that wants its notifications as signed webhooks."""
 
     url: AnyHttpUrl

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chassis.app import RuntimeDep
 from chassis.auth import CurrentPrincipal, Principal, Role, require
+from chassis.http import Body
 from chassis.idempotency import IDEMPOTENT, respond_once
 from chassis.problems import Unprocessable
 from chassis.uow import UnitOfWork
@@ -24,7 +25,7 @@ SchoolAdmin = Annotated[Principal, require(Role.SCHOOL_ADMIN)]
 MAX_CSV_BYTES = 2_000_000
 
 
-class PaymentIn(BaseModel):
+class PaymentIn(Body):
     """A payment received for the child (the amount in integer fen)."""
 
     model_config = ConfigDict(extra="forbid")

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from chassis.app import RuntimeDep
 from chassis.auth import CurrentPrincipal, Principal, Role, require
 from chassis.clock import school_today
+from chassis.http import Body
 from chassis.idempotency import IDEMPOTENT, respond_once
 from chassis.uow import UnitOfWork
 from services.stipend.access import api as access
@@ -26,7 +27,7 @@ SchoolStaff = Annotated[Principal, require(Role.SCHOOL_ADMIN, *TEACHERS)]
 Through = Annotated[str | None, Query(pattern=MONTH_PATTERN, description="YYYY-MM: patrols up to this month")]
 
 
-class AnswerIn(BaseModel):
+class AnswerIn(Body):
     """A family's answer for one child's program (1 = very dissatisfied … 5 = very satisfied)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -42,7 +43,7 @@ class SurveyOut(BaseModel):
     answers: int
 
 
-class ScoresIn(BaseModel):
+class ScoresIn(Body):
     """The school's QA-2 scores of a program for the term."""
 
     model_config = ConfigDict(extra="forbid")
