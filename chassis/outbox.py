@@ -32,6 +32,9 @@ IDLE_POLL_SECONDS = 1.0  # only a safety net: commits wake the relay at once (in
 # still goes at once.
 COALESCE_SECONDS = 0.01
 RETENTION = timedelta(hours=24)  # sent rows kept a day, for tracing a figure back to its event
+# A stored answer is replayed to a retry for a week: as long as a kiosk's offline upload may come (AT-8's window).
+# After that it goes, with the personal data its body may hold (PIPL: nothing is kept longer than its purpose).
+ANSWERS_KEPT = timedelta(days=7)
 PURGE_EVERY = timedelta(minutes=5)
 
 
@@ -49,7 +52,7 @@ class OutboxRelay:
         send_timeout: float = 10.0,
         batch_size: int = 500,
     ) -> None:
-        self._db, self._outbox, self._bus = db, tables.outbox, bus
+        self._db, self._outbox, self._answers, self._bus = db, tables.outbox, tables.idempotency, bus
         self.service, self._clock = service, clock
         self._send_timeout, self._batch_size = send_timeout, batch_size
         self._wake = asyncio.Event()
@@ -160,12 +163,14 @@ class OutboxRelay:
         return sent
 
     async def _housekeeping(self) -> None:
-        """Report the backlog (an index-only count of unsent rows) and, now and then, drop old sent rows."""
+        """Report the backlog (an index-only count of unsent rows) and, now and then, drop old sent rows and old
+        idempotency answers."""
         outbox = self._outbox
         now = self._clock.now()
         async with self._db.sessions() as session, session.begin():
             if now - self._last_purge > PURGE_EVERY:
                 await session.execute(delete(outbox).where(outbox.c.published_at < now - RETENTION))
+                await session.execute(delete(self._answers).where(self._answers.c.created_at < now - ANSWERS_KEPT))
                 self._last_purge = now
             backlog = (
                 await session.execute(

@@ -268,6 +268,18 @@ class StudentLeft(_StudentEvent):
     effective_on: date
 
 
+class StudentErased(_StudentEvent):
+    """PIPL: the child left longer ago than the retention period, and enrollment erased their personal data; every
+    service erases its copies of the child's, and of the listed guardians' (who have no other child left)."""
+
+    type: ClassVar[str] = "enrollment.student_erased.v1"
+
+    student_id: str
+    school_id: str
+    left_on: date
+    guardian_ids: list[str] = Field(default_factory=list, description="guardians erased with the child")
+
+
 class GuardianLinked(_StudentEvent):
     """A guardian was linked to a student and will be told about the child (NT-1)."""
 
@@ -609,6 +621,7 @@ EVENTS: tuple[type[Event], ...] = (
     StudentEnrolled,
     StudentTransferred,
     StudentLeft,
+    StudentErased,
     GuardianLinked,
     GuardianUnlinked,
     PickupPersonAdded,

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from services.enrollment.allocation import api as allocation
 from services.enrollment.applications import api as applications
+from services.enrollment.data_rights import api as data_rights
 from services.enrollment.duty import api as duty
 from services.enrollment.fees import api as fees
 from services.enrollment.imports import api as imports
@@ -21,6 +22,7 @@ ROUTERS: list[APIRouter] = [
     roster.router,
     pickups.router,
     privacy.router,
+    data_rights.router,
     setup.router,
     duty.router,
     policy.router,

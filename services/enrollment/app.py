@@ -8,6 +8,7 @@ from chassis.app import ServiceDefinition
 from chassis.crypto import FieldCipher
 from chassis.settings import ServiceSettings
 from services.enrollment import api, store
+from services.enrollment.data_rights.handlers import run_retention
 from services.enrollment.settings import EnrollmentSettings
 
 
@@ -25,6 +26,7 @@ DEFINITION = ServiceDefinition(
     routers=api.ROUTERS,
     settings_class=EnrollmentSettings,
     field_cipher=field_cipher,
+    workers=(run_retention,),
     description="Schools, rosters and guardians; programs, applications, allocation and fees (EN-, PL-).",
 )
 

@@ -17,6 +17,11 @@ class EnrollmentSettings(ServiceSettings):
     # PIPL (issue 11): the key ring sealing ID numbers and custody notes at rest, from a secret; first key seals.
     field_keys: str = Field(default=DEV_FIELD_KEYS, repr=False)
 
+    # PIPL (services/enrollment/domain/retention.py): days a leaving child's personal data is kept, and how often the
+    # service looks for data whose period ended.
+    retention_days_after_leaving: int = Field(default=365, ge=1)
+    retention_check_seconds: float = Field(default=3600.0, gt=0)
+
     @model_validator(mode="after")
     def _field_keys_are_a_key_ring(self) -> Self:
         """Malformed keys fail at start, and production refuses the development key."""

@@ -66,6 +66,7 @@ class Student(Base):
     priority_groups: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     status: Mapped[str] = mapped_column(String(8), default="active", server_default="active")  # active | left
     left_on: Mapped[date | None] = mapped_column(Date, default=None)
+    erased_on: Mapped[date | None] = mapped_column(Date, default=None)  # PIPL: personal data erased (privacy/)
 
 
 class Guardian(Base):

@@ -271,6 +271,7 @@ CASES: tuple[Case, ...] = (
     Case("POST", "/guardians", "/guardians", {"id": "one-mum", "name": "妈妈", "phone": "13800000000"}, taken=True),
     Case("GET", "/guardians/{guardian_id}", "/guardians/one-mum", callers=PERSON_CALLERS),
     Case("GET", "/me/children", "/me/children", callers=PERSON_CALLERS, listing=True, owner="mum"),
+    Case("GET", "/me/export", "/me/export", callers=PERSON_CALLERS, listing=True, owner="mum"),
     Case(
         "POST",
         "/students/{student_id}/guardians",

@@ -1,0 +1,118 @@
+"""A leaving child's personal data is erased once the retention period ends, and a guardian exports their family's
+data (PIPL, issue 11; `services/enrollment/domain/retention.py`), on the real stack."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import date, timedelta
+
+import pytest
+
+from chassis.auth import Role
+from services.enrollment.app import DEFINITION
+from services.enrollment.domain.retention import ERASED_NAME, erase_on, is_due
+from tests.conftest import ServiceClient, auth, eventually, running, school_clock, stack_settings
+from tests.services.conftest import read_topic
+from tests.services.test_enrollment_privacy import every_stored_text
+from tests.services.test_enrollment_roster import ADMIN, MUM, OPERATOR, get, post
+
+pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
+
+DAD = auth(Role.GUARDIAN, "dad", school="shiyan")
+GRANDPA_ID = "110101195001011234"
+LEFT_ON = date(2026, 11, 25)  # the pinned school afternoon's day
+
+
+@pytest.fixture
+async def school(pg_url: str, topic_prefix: str) -> AsyncIterator[ServiceClient]:
+    """小明 (mum and dad, his grandfather may collect him) and his sister 小红 (mum only); 小明 leaves today."""
+    settings = stack_settings(
+        DEFINITION, pg_url, topic_prefix, retention_days_after_leaving=30, retention_check_seconds=0.05
+    )
+    async with running(DEFINITION, settings, clock=school_clock()) as client:
+        assert (
+            await client.post("/enrollment/v1/schools", json={"id": "shiyan", "name": "实验小学"}, headers=OPERATOR)
+        ).status_code == 201
+        await post(client, "/classes", {"id": "g3c1", "grade": 3, "name": "三年级1班"})
+        for child, name in (("xiaoming", "小明"), ("xiaohong", "小红")):
+            await post(client, "/students", {"id": child, "class_id": "g3c1", "name": name})
+        await post(client, "/guardians", {"id": "mum", "name": "王芳", "phone": "13800000001"})
+        await post(client, "/guardians", {"id": "dad", "name": "李强", "phone": "13900000002"})
+        for child, guardian, relation in (
+            ("xiaoming", "mum", "母亲"),
+            ("xiaohong", "mum", "母亲"),
+            ("xiaoming", "dad", "父亲"),
+        ):
+            await post(client, f"/students/{child}/guardians", {"guardian_id": guardian, "relation": relation})
+        grandpa = {
+            "id": "p-grandpa",
+            "name": "王建国",
+            "relation": "祖父",
+            "credential_ref": "card-7",
+            "id_number": GRANDPA_ID,
+        }
+        await post(client, "/students/xiaoming/pickups", grandpa)
+        walk = await client.put("/enrollment/v1/students/xiaoming/walk-home", json={"allowed": False}, headers=MUM)
+        assert walk.status_code == 200, walk.text
+        yield client
+
+
+def test_the_period_counts_from_the_day_the_child_left() -> None:
+    assert erase_on(LEFT_ON, 30) == date(2026, 12, 26)
+    assert not is_due(LEFT_ON, date(2026, 12, 25), 30)
+    assert is_due(LEFT_ON, date(2026, 12, 26), 30)
+    assert not is_due(None, date(2099, 1, 1), 30)  # still here
+
+
+async def test_a_leaver_is_erased_the_day_after_the_period_and_only_then(school: ServiceClient, pg_url: str) -> None:
+    await post(school, "/students/xiaoming/leave", {"effective_on": LEFT_ON.isoformat()}, status=200)
+    school.fake_clock.advance(timedelta(days=30))  # the period's last day: kept
+    await asyncio.sleep(0.5)  # the worker looks every 0.05 s
+    assert (await get(school, "/students/xiaoming", ADMIN))["name"] == "小明"
+
+    school.fake_clock.advance(timedelta(days=1))
+    await eventually(lambda: _erased(school, "xiaoming"))
+    erased = await get(school, "/students/xiaoming", ADMIN)
+    assert (erased["name"], erased["external_id"], erased["guardian_ids"]) == (ERASED_NAME, None, [])
+    assert (await get(school, "/students/xiaoming/pickups", ADMIN))["authorised"] == []
+    dad = await get(school, "/guardians/dad", ADMIN)
+    assert (dad["name"], dad["phone"]) == (ERASED_NAME, "")  # no other child here
+    mum = await get(school, "/guardians/mum", ADMIN)
+    assert (mum["name"], mum["phone"]) == ("王芳", "13800000001")  # 小红 is still here
+    assert (await get(school, "/students/xiaohong", ADMIN))["name"] == "小红"
+
+    # Nothing of them is left anywhere in the database once the relay's housekeeping dropped the week-old stored
+    # answers of the writes that named them and the day-old sent events (chassis/outbox.py).
+    async def nothing_personal_left() -> bool:
+        stored = await every_stored_text(pg_url)
+        return not any(p in stored for p in ("小明", "李强", "13900000002", "王建国", "card-7", GRANDPA_ID))
+
+    await eventually(nothing_personal_left)
+    everything = await read_topic(school.prefix, "enrollment.events", count=100, timeout=3)
+    events = [e for e in everything if e.type == "enrollment.student_erased.v1"]  # once: the worker ran on since
+    assert [(e.data["student_id"], e.data["guardian_ids"], e.data["left_on"]) for e in events] == [
+        ("xiaoming", ["dad"], "2026-11-25")
+    ]
+
+
+async def test_a_family_exports_its_own_data_and_nobody_elses(school: ServiceClient) -> None:
+    export = await get(school, "/me/export", MUM)
+    assert (export["guardian"]["name"], export["guardian"]["phone"]) == ("王芳", "13800000001")
+    children = {c["student_id"]: c for c in export["children"]}
+    assert sorted(children) == ["xiaohong", "xiaoming"]
+    assert children["xiaoming"]["relation"] == "母亲"
+    assert children["xiaoming"]["walk_home_allowed"] is False
+    assert [(p["name"], p["id_number"]) for p in children["xiaoming"]["pickups"]] == [("王建国", "****1234")]
+    assert children["xiaohong"]["pickups"] == []
+    assert export["elsewhere"]["notify"] == ["/notify/v2/notifications", "/notify/v1/preferences"]
+
+    dads = await get(school, "/me/export", DAD)
+    assert [c["student_id"] for c in dads["children"]] == ["xiaoming"]
+    assert "王芳" not in str(dads["guardian"])
+    await get(school, "/me/export", auth(Role.GUARDIAN, "mum", school="yucai"), status=404)
+    await get(school, "/me/export", ADMIN, status=403)
+
+
+async def _erased(school: ServiceClient, student_id: str) -> bool:
+    return bool((await get(school, f"/students/{student_id}", ADMIN))["name"] == ERASED_NAME)
