@@ -18,6 +18,7 @@ from contracts.registry import EVENT_TYPES
 from services.notify.attendance_alerts.handlers import attendance_alerts
 from services.notify.broadcasts.handlers import merging_repeats
 from services.notify.enrollment_alerts.handlers import enrollment_alerts
+from services.notify.erasure import handlers as erasure
 from services.notify.fee_alerts.handlers import fee_alerts
 from services.notify.homework_alerts.handlers import homework_alerts
 from services.notify.reference import handlers as reference
@@ -36,6 +37,7 @@ def subscription(runtime: Runtime) -> Subscription:
         homework_alerts(),
         enrollment_alerts(),
         fee_alerts(),
+        erasure.HANDLERS,
     )
     window = timedelta(seconds=runtime.settings_as(NotifySettings).broadcast_merge_window_seconds)
     handlers[EmergencyBroadcast] = merging_repeats(handlers[EmergencyBroadcast], window)

@@ -32,6 +32,7 @@ from contracts.enrollment import (
     ProgramScheduled,
     RoomDefined,
     StudentEnrolled,
+    StudentErased,
     StudentLeft,
     StudentTransferred,
     TermCalendarSet,
@@ -273,3 +274,36 @@ async def test_the_reference_copies_answer_the_slices_queries(pg_url: str, topic
             assert sorted(e.student_id for e in enrolled) == sorted(STUDENTS_A + STUDENTS_B)
             assert await ref.enrollments_on(s, school_id="s1", term_id=TERM, on=date(2026, 9, 6)) == []
             assert await ref.school_ids(s) == ["s1", "s2"]
+
+
+async def test_an_erased_leaver_leaves_no_credential_or_walk_home_statement(pg_url: str, topic_prefix: str) -> None:
+    """PIPL (issue 11): `enrollment.student_erased.v1` drops who could collect the child and their walk-home word."""
+    later: list[Event] = [
+        PickupPersonAdded(
+            person_id="p-dad", student_id="li", school_id="s1", relation="父亲", credential_ref="card-li"
+        ),
+        WalkHomePermissionSet(
+            student_id="li", school_id="s1", allowed=True, guardian_id="g-li", effective_from=date(2026, 9, 1)
+        ),
+        PickupPersonAdded(
+            person_id="p-mum", student_id="ming", school_id="s1", relation="母亲", credential_ref="card-m"
+        ),
+        StudentLeft(student_id="li", school_id="s1", effective_on=date(2025, 9, 1)),
+        StudentErased(student_id="li", school_id="s1", left_on=date(2025, 9, 1), guardian_ids=["g-li"]),
+    ]
+    async with school(pg_url, topic_prefix, FakeClock(AT), later) as client:
+        runtime: Runtime = client.runtime
+
+        async def rows(table: type[ref.RefPickupPerson] | type[ref.RefWalkHome], student: str) -> int:
+            async with runtime.db.sessions() as session:
+                query = select(func.count()).select_from(table).where(table.student_id == student)
+                return int((await session.execute(query)).scalar_one())
+
+        async def erased() -> bool:
+            return await rows(ref.RefPickupPerson, "ming") == 1 and await rows(ref.RefPickupPerson, "li") == 0
+
+        await eventually(erased)
+        assert await rows(ref.RefWalkHome, "li") == 0
+        async with runtime.db.sessions() as s:
+            found = await ref.pickup_person_by_credential(s, student_id="li", credential_ref="card-li")
+            assert found.status is ref.PickupStatus.UNKNOWN

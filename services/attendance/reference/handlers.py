@@ -31,6 +31,7 @@ from contracts.enrollment import (
     RoomDefined,
     StaffMemberRegistered,
     StudentEnrolled,
+    StudentErased,
     StudentLeft,
     StudentTransferred,
     TermCalendarSet,
@@ -129,6 +130,13 @@ async def pickup_person_removed(uow: UnitOfWork, event: PickupPersonRemoved, _en
         .where(ref.RefPickupPerson.student_id == event.student_id, ref.RefPickupPerson.person_id == event.person_id)
         .values(removed=True)
     )
+
+
+async def student_erased(uow: UnitOfWork, event: StudentErased, _envelope: Envelope) -> None:
+    """PIPL: enrollment erased the leaver; the credentials of who could collect them and the walk-home statement go
+    too (the child's attendance, by id, stays for fees and counts)."""
+    for table in (ref.RefPickupPerson, ref.RefWalkHome):
+        await uow.session.execute(delete(table).where(table.student_id == event.student_id))
 
 
 async def pickup_person_restricted(uow: UnitOfWork, event: PickupPersonRestricted, _envelope: Envelope) -> None:
@@ -310,6 +318,7 @@ HANDLERS: dict[type[Event], Handler] = {
     StudentEnrolled: student_enrolled,
     StudentTransferred: student_transferred,
     StudentLeft: student_left,
+    StudentErased: student_erased,
     GuardianLinked: guardian_linked,
     GuardianUnlinked: guardian_unlinked,
     PickupPersonAdded: pickup_person_added,
