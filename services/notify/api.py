@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from services.notify.deliveries import api as deliveries
 from services.notify.inbox import api as inbox
 from services.notify.preferences import api as preferences
+from services.notify.receipts import api as receipts
 from services.notify.staff import api as staff
 from services.notify.subscriptions import api as subscriptions
 from services.notify.webhooks import api as webhooks
@@ -16,6 +17,7 @@ ROUTERS: list[APIRouter] = [
     preferences.router,
     staff.router,
     deliveries.router,
+    receipts.router,
     webhooks.router,
     subscriptions.router,
 ]

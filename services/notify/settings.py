@@ -49,12 +49,17 @@ class NotifySettings(ServiceSettings):
     sms_access_key_secret: SecretStr | None = None
     sms_sign_name: str = "课后服务"
     sms_template_code: str | None = None
+    # The secret in the status-report push address configured in the SMS console (`…/receipts/sms?token=`): the
+    # push carries no signature of its own. Unset: reports are refused (404).
+    sms_receipt_token: SecretStr | None = None
 
     # WeChat Official Account template messages.
     wechat_api_base: str = "https://api.weixin.qq.com"
     wechat_app_id: str | None = None
     wechat_app_secret: SecretStr | None = None
     wechat_template_id: str | None = None
+    # The Official Account's server-configuration Token (服务器配置), which signs its pushes. Unset: refused (404).
+    wechat_server_token: SecretStr | None = None
 
     # Webhooks to schools' own systems; an endpoint failing this many times in a row gets nothing for the cool-down,
     # then one trial delivery.

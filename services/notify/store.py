@@ -55,6 +55,7 @@ class Delivery(Base):
         UniqueConstraint("event_id", "recipient_id", "channel", name="uq_delivery_per_event_recipient_channel"),
         Index("ix_deliveries_due", "channel", "state", "next_attempt_at"),
         Index("ix_deliveries_notification", "notification_id"),
+        Index("ix_deliveries_provider", "channel", "provider_id"),  # a provider's receipt names its own id
     )
 
     delivery_id: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -22,7 +22,7 @@ from tests.simulators.aliyun_sms import AliyunSmsSimulator
 from tests.simulators.serve import serve_asgi
 from tests.simulators.smtp import MailStore, smtp_server
 from tests.simulators.webhook_receiver import WebhookReceiver
-from tests.simulators.wechat import WeChatSimulator
+from tests.simulators.wechat import SERVER_TOKEN, WeChatSimulator
 
 ROSTER = [
     StudentEnrolled(student_id="xiaoming", school_id="s1", class_id="s1-g3-c1", grade=3, name="小明"),
@@ -33,6 +33,7 @@ SCHOOL_AFTERNOON = datetime(2026, 11, 25, 15, 0, tzinfo=SCHOOL_TZ)
 MUM = auth(Role.GUARDIAN, "mum", school="s1")
 ADMIN = auth(Role.SCHOOL_ADMIN, "s1-admin", school="s1")
 PHONE = "+8613800138000"
+SMS_RECEIPT_TOKEN = "the-secret-in-the-sms-report-address"
 OPENID = "oMum_123"
 EMAIL = "mum@example.cn"
 
@@ -73,6 +74,8 @@ async def providers(clock: FakeClock | None = None) -> AsyncIterator[Providers]:
                 "wechat_app_id": wechat.app_id,
                 "wechat_app_secret": wechat.app_secret,
                 "wechat_template_id": "tpl-attendance",
+                "wechat_server_token": SERVER_TOKEN,
+                "sms_receipt_token": SMS_RECEIPT_TOKEN,
                 "hooks_url": f"{hooks_url}/hook",
             }
             yield Providers(clock, mail, sms, wechat, hooks, settings)

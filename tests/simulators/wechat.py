@@ -9,6 +9,7 @@ follow the account gets 43004; more than `per_minute` sends in one clock minute 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -106,3 +107,23 @@ class WeChatSimulator:
 
 def _err(code: int, message: str) -> JSONResponse:
     return JSONResponse({"errcode": code, "errmsg": message})
+
+
+SERVER_TOKEN = "test-server-token-of-the-official-account"
+
+
+def signed_query(token: str, timestamp: str, nonce: str) -> dict[str, str]:
+    """The query WeChat puts on each server-message push: its signature over the account's server token."""
+    signature = hashlib.sha1("".join(sorted([token, timestamp, nonce])).encode()).hexdigest()
+    return {"signature": signature, "timestamp": timestamp, "nonce": nonce}
+
+
+def template_finished(sent: TemplateSent, *, status: str, created: int, account: str = "gh_test_account") -> bytes:
+    """The `TEMPLATESENDJOBFINISH` server message WeChat pushes when a template job ends (plaintext mode)."""
+    return (
+        f"<xml><ToUserName><![CDATA[{account}]]></ToUserName>"
+        f"<FromUserName><![CDATA[{sent.openid}]]></FromUserName>"
+        f"<CreateTime>{created}</CreateTime><MsgType><![CDATA[event]]></MsgType>"
+        f"<Event><![CDATA[TEMPLATESENDJOBFINISH]]></Event><MsgID>{sent.msgid}</MsgID>"
+        f"<Status><![CDATA[{status}]]></Status></xml>"
+    ).encode()

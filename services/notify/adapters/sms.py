@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 import httpx
 import orjson
+from pydantic import BaseModel, ConfigDict, Field
 
 from chassis.clock import Clock
 from services.notify.adapters.base import Outgoing, Permanent, Sent, Transient
@@ -92,3 +93,23 @@ class AliyunSmsAdapter:
         if code in _TRANSIENT:
             raise Transient(code, message, retry_after=_TRANSIENT[code])
         raise Permanent(code or f"http-{response.status_code}", message)
+
+
+class SmsReport(BaseModel):
+    """One status report of Alibaba Cloud SMS's HTTP push (`SmsReport`, a JSON array of these): `out_id` is the
+    `OutId` the adapter sent, the delivery's id."""
+
+    model_config = ConfigDict(extra="ignore")  # the provider may add fields; only these are read
+
+    phone_number: str = Field(max_length=32)
+    send_time: str = Field(max_length=32)
+    report_time: str = Field(max_length=32)
+    success: bool
+    err_code: str = Field(max_length=64)
+    err_msg: str = Field(default="", max_length=500)
+    biz_id: str = Field(default="", max_length=128)
+    out_id: str = Field(default="", max_length=64)
+
+
+REPORT_ACCEPTED = {"code": 0, "msg": "接收成功"}
+"""What the push expects back with a 200; anything else (or a 5xx) makes it push again (1, 5, 10 minutes later)."""

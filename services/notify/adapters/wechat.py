@@ -8,9 +8,12 @@ before its `expires_in`, and fetched again when WeChat says it expired (42001) o
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from xml.etree import ElementTree
 
 import httpx
 
@@ -107,3 +110,38 @@ class WeChatTemplateAdapter:
         except ValueError as error:
             raise Transient("bad-answer", response.text[:200]) from error
         return answer
+
+
+def server_signature_ok(token: str, timestamp: str, nonce: str, signature: str) -> bool:
+    """WeChat's server-message check: `signature` is SHA-1 of the token, timestamp and nonce sorted and joined."""
+    expected = hashlib.sha1("".join(sorted([token, timestamp, nonce])).encode()).hexdigest()
+    return hmac.compare_digest(expected, signature)
+
+
+@dataclass(frozen=True)
+class TemplateFinished:
+    """`TEMPLATESENDJOBFINISH`: WeChat's word on one template message (`Status` success, or why not)."""
+
+    msg_id: str
+    openid: str
+    status: str
+
+    @property
+    def delivered(self) -> bool:
+        """Whether the message reached the guardian (`failed:user block`, `failed: system failed` did not)."""
+        return self.status == "success"
+
+
+def parse_server_event(body: bytes) -> TemplateFinished | None:
+    """A template job's result from a server-message push (plaintext mode), or None for any other message.
+    Expat (2.4.1 and later, bundled with Python 3.11) refuses entity-expansion bombs."""
+    try:
+        root = ElementTree.fromstring(body)
+    except ElementTree.ParseError as error:
+        raise ValueError(f"not a WeChat server message: {error}") from error
+    if root.findtext("MsgType") != "event" or root.findtext("Event") != "TEMPLATESENDJOBFINISH":
+        return None
+    msg_id, status = root.findtext("MsgID"), root.findtext("Status")
+    if not msg_id or not status:
+        raise ValueError("TEMPLATESENDJOBFINISH without MsgID or Status")
+    return TemplateFinished(msg_id=msg_id.strip(), openid=(root.findtext("FromUserName") or "").strip(), status=status)

@@ -129,7 +129,7 @@ class Dispatcher:
                 delivery.state = DeliveryState.FAILED
                 delivery.failed_at = now
                 delivery.last_error = str(result)[:500]
-                _fall_back(uow.session, delivery, now)
+                fall_back(uow.session, delivery, now)
             if delivery.channel == Channel.WEBHOOK:
                 await record_on_circuit(
                     uow.session,
@@ -149,12 +149,12 @@ class Dispatcher:
             cutoff = now - timedelta(seconds=self._settings.urgent_fallback_seconds)
             late = await store.unanswered_urgent(uow.session, sent_before=cutoff, limit=500)
             for delivery in late:
-                _fall_back(uow.session, delivery, now)
+                fall_back(uow.session, delivery, now)
             await uow.commit()
         return len(late)
 
 
-def _fall_back(session: AsyncSession, delivery: store.Delivery, now: datetime) -> None:
+def fall_back(session: AsyncSession, delivery: store.Delivery, now: datetime) -> None:
     """Queue the next channel of an urgent alert's order, once (the unique triple stops a second one)."""
     if delivery.escalated or not falls_back(urgent=delivery.urgent, remaining=delivery.fallback):
         return
