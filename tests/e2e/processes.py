@@ -33,6 +33,7 @@ class RunningStack:
 
     bases: dict[str, str]
     databases: dict[str, str]
+    pids: dict[str, int]  # the benchmarks read each process's memory
 
 
 @contextlib.asynccontextmanager
@@ -94,7 +95,7 @@ async def full_stack(
             bases[name] = f"http://127.0.0.1:{port}"
         try:
             await _ready(bases, processes, tmp_path)
-            yield RunningStack(bases, databases)
+            yield RunningStack(bases, databases, {n: p.pid for n, p in zip(SERVICES, processes, strict=True)})
         finally:
             for process in processes:
                 if process.returncode is None:

@@ -1,0 +1,183 @@
+"""Notify under a whole school's emergency broadcast (issue 10), run by hand: `python -m bench.notify_load
+--guardians 10000`.
+
+On the real stack (the five services as processes, as `bench.checkin_load`), with `--guardians` children in one
+school, each with their own guardian:
+1. every guardian opens the live stream (`/notify/v1/notifications/stream`) on the one notify process;
+2. one `attendance.emergency_broadcast.v1` for the whole school goes on the bus;
+3. measured: notifications stored per second (the fan-out, from the broadcast's publication to the last row),
+   how long until every open stream has its alert, and the notify process's resident memory idle, with every
+   stream open, and at its peak during the fan-out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import asyncpg
+
+from bench import UNLIMITED_WRITES
+from chassis.auth import Role, mint_token
+from contracts.attendance.emergency import EmergencyBroadcast, EmergencyReason
+from contracts.enrollment import GuardianLinked, StudentEnrolled
+from contracts.envelope import Event
+from tests.conftest import SECRET
+from tests.e2e.processes import full_stack
+from tests.services.conftest import publish_as_producer
+
+SCHOOL = "s1"
+STREAM = "/notify/v1/notifications/stream"
+
+
+def rss_mb(pid: int) -> float:
+    """The process's resident set, in MB (from /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for {pid}")
+
+
+def roster(guardians: int) -> list[Event]:
+    """A child per guardian, all in one school (grade 1 to 6)."""
+    events: list[Event] = []
+    for n in range(guardians):
+        student, guardian = f"s1-child-{n:05d}", f"s1-guardian-{n:05d}"
+        events.append(
+            StudentEnrolled(student_id=student, school_id=SCHOOL, class_id="s1-c", grade=1 + n % 6, name=f"学生{n}")
+        )
+        events.append(GuardianLinked(guardian_id=guardian, student_id=student, school_id=SCHOOL, relation="母亲"))
+    return events
+
+
+async def count(dsn: str, table: str) -> int:
+    connection = await asyncpg.connect(dsn.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        return int(await connection.fetchval(f"SELECT count(*) FROM {table}"))
+    finally:
+        await connection.close()
+
+
+class Stream:
+    """One guardian's open live stream over a raw socket (a client per connection would cost more than notify)."""
+
+    def __init__(self, host: str, port: int, token: str) -> None:
+        self.host, self.port, self.token = host, port, token
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+        self.alerted_at: float | None = None
+
+    async def open(self) -> None:
+        self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        request = (
+            f"GET {STREAM} HTTP/1.1\r\nHost: {self.host}\r\nAuthorization: Bearer {self.token}\r\n"
+            "Accept: text/event-stream\r\n\r\n"
+        )
+        self.writer.write(request.encode())
+        await self.writer.drain()
+        while (line := await self.reader.readline()) and b": connected" not in line:
+            if not line:
+                raise RuntimeError("stream closed before it was connected")
+
+    async def wait_for_alert(self) -> None:
+        assert self.reader is not None
+        while line := await self.reader.readline():
+            if line.startswith(b"event: notification"):
+                self.alerted_at = time.monotonic()
+                return
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+async def main(args: argparse.Namespace) -> None:
+    tmp = tempfile.mkdtemp(prefix="afterschool-notify-bench-")
+    prefix = f"bench{uuid.uuid4().hex[:6]}."
+    print(f"service logs in {tmp}; load before: {os.getloadavg()[0]:.1f}")
+    async with full_stack(prefix, Path(tmp), clock_start=None, settings=UNLIMITED_WRITES) as stack:
+        pid, dsn = stack.pids["notify"], stack.databases["notify"]
+        host, port = stack.bases["notify"].removeprefix("http://").split(":")
+        idle = rss_mb(pid)
+        await publish_as_producer(prefix, roster(args.guardians), school_id=SCHOOL)
+        while await count(dsn, "guardian_links") < args.guardians:
+            await asyncio.sleep(0.5)
+        with_roster = rss_mb(pid)
+
+        streams = [
+            Stream(host, int(port), mint_token(secret=SECRET, role=Role.GUARDIAN, subject=f"s1-guardian-{n:05d}",
+                                               school_id=SCHOOL, ttl=timedelta(hours=2)))
+            for n in range(args.guardians)
+        ]
+        gate = asyncio.Semaphore(200)
+
+        async def open_one(stream: Stream) -> None:
+            async with gate:
+                await stream.open()
+
+        started = time.monotonic()
+        await asyncio.gather(*(open_one(s) for s in streams))
+        opening = time.monotonic() - started
+        open_rss = rss_mb(pid)
+
+        peak = open_rss
+        sampling = True
+
+        async def sample() -> None:
+            nonlocal peak
+            while sampling:
+                peak = max(peak, rss_mb(pid))
+                await asyncio.sleep(0.1)
+
+        sampler = asyncio.create_task(sample())
+        waiting = [asyncio.create_task(s.wait_for_alert()) for s in streams]
+        broadcast = EmergencyBroadcast(
+            broadcast_id=f"b-{uuid.uuid4().hex[:8]}",
+            school_id=SCHOOL,
+            drill=True,
+            reason=EmergencyReason.WEATHER,
+            dismiss_at=datetime.now(UTC) + timedelta(minutes=30),
+            issued_by="duty_leader:bench",
+            note="演练",
+        )
+        t0 = time.monotonic()
+        await publish_as_producer(prefix, [broadcast], school_id=SCHOOL)
+        stored_at = None
+        async with asyncio.timeout(args.timeout):
+            while stored_at is None:
+                if await count(dsn, "notifications") >= args.guardians:
+                    stored_at = time.monotonic()
+                else:
+                    await asyncio.sleep(0.05)
+            await asyncio.gather(*waiting)
+        sampling = False
+        await sampler
+        for s in streams:
+            s.close()
+        arrivals = sorted((s.alerted_at or t0) - t0 for s in streams)
+
+    stored_s = stored_at - t0
+    print(f"\n| notify, {args.guardians:,} guardians, one process ({os.cpu_count()} cores, all on this machine) | result |")
+    print("|---|---|")
+    print(f"| streams opened (200 at a time) | {len(streams):,} in {opening:.1f} s |")
+    print(f"| RSS idle / with the roster / every stream open / peak in the fan-out | {idle:.0f} / {with_roster:.0f} / "
+          f"{open_rss:.0f} / {peak:.0f} MB |")
+    print(f"| broadcast → {args.guardians:,} notifications stored | {stored_s:.2f} s ({args.guardians / stored_s:,.0f}/s) |")
+    print(f"| broadcast → alert on the stream: p50 / p99 / last | {arrivals[len(arrivals) // 2]:.2f} / "
+          f"{arrivals[int(len(arrivals) * 0.99) - 1]:.2f} / {arrivals[-1]:.2f} s |")
+    print(f"| load average at the end | {os.getloadavg()[0]:.1f} |")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--guardians", type=int, default=10_000)
+    parser.add_argument("--timeout", type=float, default=300.0)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(main(parser.parse_args()))
