@@ -1,6 +1,7 @@
 """The consumer runner: event → handler inside a unit of work, exactly-once effects over at-least-once delivery.
 
-Per fetched batch and partition, all records are handled in one transaction together with their inbox rows;
+Per fetched batch and partition, all records are handled in one transaction together with their inbox rows
+(claimed in one statement; handlers may keep their rows for one multi-row insert at commit, `UnitOfWork.keep`);
 the offset is committed only after that transaction. If the batch fails, its records are retried one by one
 with back-off; a record that still fails after `max_attempts` goes to the dead-letter topic with its error and
 the partition moves on. Handlers are async and do their I/O through the database driver, so the event loop
@@ -142,8 +143,28 @@ class ConsumerRunner:
         return records[-1].offset + 1
 
     async def _apply_in_one_transaction(self, records: Sequence[Record]) -> list[_Handled]:
+        """Claim the records' events in one statement, then apply the newly claimed ones in order, then commit.
+
+        The inbox rows and every effect share the transaction, so a crash before the commit leaves neither and
+        the redelivered batch is applied whole; an event already in the inbox (or earlier in this batch) is
+        skipped.
+        """
+        routed = [self._route(record) for record in records]
         async with self._uow() as uow:
-            handled = [await self._apply(uow, record) for record in records]
+            fresh = await uow.claim_many(self.group, [env.id for env, handler in routed if handler is not None])
+            handled = []
+            for envelope, handler in routed:
+                if handler is None or envelope.id not in fresh:
+                    handled.append(_Handled(envelope, applied=False))
+                    continue
+                fresh.discard(envelope.id)  # the same event again later in the batch is a duplicate
+                trace_id_var.set(trace_id_of(envelope.traceparent))
+                try:
+                    event = decode(envelope)
+                except (ValidationError, UnknownEventType) as error:
+                    raise PoisonMessage(f"data does not match {envelope.type}: {error}") from error
+                await handler(uow, event, envelope)
+                handled.append(_Handled(envelope, applied=True))
             await uow.commit()
         return handled
 
@@ -165,23 +186,12 @@ class ConsumerRunner:
                 self._count(handled)
                 return
 
-    async def _apply(self, uow: UnitOfWork, record: Record) -> _Handled:
+    def _route(self, record: Record) -> tuple[Envelope, Handler | None]:
         try:
             envelope = Envelope.from_bytes(record.value)
         except ValidationError as error:
             raise PoisonMessage(f"not a valid CloudEvents envelope: {error}") from error
-        handler = self._subscription.handler_for(envelope.type)
-        if handler is None:
-            return _Handled(envelope, applied=False)
-        trace_id_var.set(trace_id_of(envelope.traceparent))
-        if not await uow.claim(self.group, envelope.id):
-            return _Handled(envelope, applied=False)
-        try:
-            event = decode(envelope)
-        except (ValidationError, UnknownEventType) as error:
-            raise PoisonMessage(f"data does not match {envelope.type}: {error}") from error
-        await handler(uow, event, envelope)
-        return _Handled(envelope, applied=True)
+        return envelope, self._subscription.handler_for(envelope.type)
 
     def _count(self, handled: Sequence[_Handled]) -> None:
         now = datetime.now(UTC)
