@@ -15,6 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 import orjson
@@ -49,10 +50,12 @@ class Subscription:
 
     def handler_for(self, event_type: str) -> Handler | None:
         """The handler of a type, if this service handles it."""
-        for model, handler in self.handlers.items():
-            if model.type == event_type:
-                return handler
-        return None
+        return self._by_type.get(event_type)
+
+    @cached_property
+    def _by_type(self) -> dict[str, Handler]:
+        # Asked once per record: a pydantic model's class attribute costs a metaclass lookup, so not a scan.
+        return {model.type: handler for model, handler in self.handlers.items()}
 
 
 class PoisonMessage(Exception):
@@ -195,12 +198,15 @@ class ConsumerRunner:
 
     def _count(self, handled: Sequence[_Handled]) -> None:
         now = datetime.now(UTC)
+        ages: dict[str, list[float]] = {}
         for item in handled:
             if item.applied and item.envelope is not None:
-                EVENTS_CONSUMED.labels(self.service, item.envelope.type).inc()
-                EVENT_AGE.labels(self.service, item.envelope.type).observe(
-                    max(0.0, (now - item.envelope.time).total_seconds())
-                )
+                ages.setdefault(item.envelope.type, []).append(max(0.0, (now - item.envelope.time).total_seconds()))
+        for event_type, seconds in ages.items():  # a metric's labels resolved once per type and batch
+            EVENTS_CONSUMED.labels(self.service, event_type).inc(len(seconds))
+            age = EVENT_AGE.labels(self.service, event_type)
+            for value in seconds:
+                age.observe(value)
 
     async def _dead_letter(self, record: Record, error: BaseException, attempts: int) -> None:
         """Park the record with its error; if even that fails, raise so the offset is not committed."""
