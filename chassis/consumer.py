@@ -82,7 +82,9 @@ class ConsumerRunner:
         dead_letter_topic: str,
         max_attempts: int = 5,
         backoff: float = 0.2,
-        max_records: int = 500,
+        # A backlog is drained in batches this large (bench.stipend_load: 500 → 2,000 took 9,300 → 12,400
+        # events/s; 5,000 gained nothing); with no backlog a fetch returns what has arrived, so latency is unchanged.
+        max_records: int = 2000,
     ) -> None:
         self._bus, self._subscription, self.service, self.group = bus, subscription, service, group
         self._uow, self._dead_letter_topic = uow, dead_letter_topic
