@@ -1,6 +1,7 @@
 """The consumer runner: event → handler inside a unit of work, exactly-once effects over at-least-once delivery.
 
-Per fetched batch and partition, all records are handled in one transaction together with their inbox rows;
+Per fetched batch and partition, all records are handled in one transaction together with their inbox rows
+(claimed in one statement; handlers may keep their rows for one multi-row insert at commit, `UnitOfWork.keep`);
 the offset is committed only after that transaction. If the batch fails, its records are retried one by one
 with back-off; a record that still fails after `max_attempts` goes to the dead-letter topic with its error and
 the partition moves on. Handlers are async and do their I/O through the database driver, so the event loop
@@ -14,6 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 import orjson
@@ -48,10 +50,12 @@ class Subscription:
 
     def handler_for(self, event_type: str) -> Handler | None:
         """The handler of a type, if this service handles it."""
-        for model, handler in self.handlers.items():
-            if model.type == event_type:
-                return handler
-        return None
+        return self._by_type.get(event_type)
+
+    @cached_property
+    def _by_type(self) -> dict[str, Handler]:
+        # Asked once per record: a pydantic model's class attribute costs a metaclass lookup, so not a scan.
+        return {model.type: handler for model, handler in self.handlers.items()}
 
 
 class PoisonMessage(Exception):
@@ -78,7 +82,9 @@ class ConsumerRunner:
         dead_letter_topic: str,
         max_attempts: int = 5,
         backoff: float = 0.2,
-        max_records: int = 500,
+        # A backlog is drained in batches this large (bench.stipend_load: 500 → 2,000 took 9,300 → 12,400
+        # events/s; 5,000 gained nothing); with no backlog a fetch returns what has arrived, so latency is unchanged.
+        max_records: int = 2000,
     ) -> None:
         self._bus, self._subscription, self.service, self.group = bus, subscription, service, group
         self._uow, self._dead_letter_topic = uow, dead_letter_topic
@@ -142,8 +148,28 @@ class ConsumerRunner:
         return records[-1].offset + 1
 
     async def _apply_in_one_transaction(self, records: Sequence[Record]) -> list[_Handled]:
+        """Claim the records' events in one statement, then apply the newly claimed ones in order, then commit.
+
+        The inbox rows and every effect share the transaction, so a crash before the commit leaves neither and
+        the redelivered batch is applied whole; an event already in the inbox (or earlier in this batch) is
+        skipped.
+        """
+        routed = [self._route(record) for record in records]
         async with self._uow() as uow:
-            handled = [await self._apply(uow, record) for record in records]
+            fresh = await uow.claim_many(self.group, [env.id for env, handler in routed if handler is not None])
+            handled = []
+            for envelope, handler in routed:
+                if handler is None or envelope.id not in fresh:
+                    handled.append(_Handled(envelope, applied=False))
+                    continue
+                fresh.discard(envelope.id)  # the same event again later in the batch is a duplicate
+                trace_id_var.set(trace_id_of(envelope.traceparent))
+                try:
+                    event = decode(envelope)
+                except (ValidationError, UnknownEventType) as error:
+                    raise PoisonMessage(f"data does not match {envelope.type}: {error}") from error
+                await handler(uow, event, envelope)
+                handled.append(_Handled(envelope, applied=True))
             await uow.commit()
         return handled
 
@@ -165,32 +191,24 @@ class ConsumerRunner:
                 self._count(handled)
                 return
 
-    async def _apply(self, uow: UnitOfWork, record: Record) -> _Handled:
+    def _route(self, record: Record) -> tuple[Envelope, Handler | None]:
         try:
             envelope = Envelope.from_bytes(record.value)
         except ValidationError as error:
             raise PoisonMessage(f"not a valid CloudEvents envelope: {error}") from error
-        handler = self._subscription.handler_for(envelope.type)
-        if handler is None:
-            return _Handled(envelope, applied=False)
-        trace_id_var.set(trace_id_of(envelope.traceparent))
-        if not await uow.claim(self.group, envelope.id):
-            return _Handled(envelope, applied=False)
-        try:
-            event = decode(envelope)
-        except (ValidationError, UnknownEventType) as error:
-            raise PoisonMessage(f"data does not match {envelope.type}: {error}") from error
-        await handler(uow, event, envelope)
-        return _Handled(envelope, applied=True)
+        return envelope, self._subscription.handler_for(envelope.type)
 
     def _count(self, handled: Sequence[_Handled]) -> None:
         now = datetime.now(UTC)
+        ages: dict[str, list[float]] = {}
         for item in handled:
             if item.applied and item.envelope is not None:
-                EVENTS_CONSUMED.labels(self.service, item.envelope.type).inc()
-                EVENT_AGE.labels(self.service, item.envelope.type).observe(
-                    max(0.0, (now - item.envelope.time).total_seconds())
-                )
+                ages.setdefault(item.envelope.type, []).append(max(0.0, (now - item.envelope.time).total_seconds()))
+        for event_type, seconds in ages.items():  # a metric's labels resolved once per type and batch
+            EVENTS_CONSUMED.labels(self.service, event_type).inc(len(seconds))
+            age = EVENT_AGE.labels(self.service, event_type)
+            for value in seconds:
+                age.observe(value)
 
     async def _dead_letter(self, record: Record, error: BaseException, attempts: int) -> None:
         """Park the record with its error; if even that fails, raise so the offset is not committed."""

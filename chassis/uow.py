@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,7 +16,7 @@ from chassis.broadcast import Broadcaster, MemoryBroadcaster
 from chassis.clock import Clock
 from chassis.db import Database
 from chassis.logs import current_traceparent
-from chassis.sql import insert_ignoring_duplicates
+from chassis.sql import Target, dialect_insert
 from chassis.tables import ChassisTables
 from contracts.envelope import Envelope, Event
 
@@ -44,7 +44,20 @@ _LOCK_KEYS_ON_POSTGRESQL = text(
     """
 )
 _LOCK_NAME_ON_POSTGRESQL = text("SELECT pg_advisory_xact_lock(hashtextextended(:name, 0))")
+# A batch's event ids in one statement (one array parameter, so one prepared statement whatever the batch size).
+# Ids go in sorted: two consumers claiming overlapping ids take the rows' locks in one order and cannot deadlock.
+_CLAIM_ON_POSTGRESQL = text(
+    """
+    INSERT INTO inbox (consumer, event_id, processed_at)
+    SELECT :consumer, ids.event_id, CAST(:processed_at AS timestamptz)
+    FROM unnest(CAST(:event_ids AS text[])) WITH ORDINALITY AS ids(event_id, n) ORDER BY ids.n
+    ON CONFLICT DO NOTHING
+    RETURNING event_id
+    """
+)
 _BULK_CHUNK = 1000
+# SQLite binds at most 32,766 parameters a statement; three a claimed id.
+_SQLITE_CLAIM_CHUNK = 5000
 
 
 class UnitOfWork:
@@ -66,6 +79,7 @@ class UnitOfWork:
         self._on_publish = on_publish
         self._published = 0
         self._after_commit: list[Callable[[], object]] = []
+        self._kept: dict[tuple[Any, frozenset[str]], list[dict[str, Any]]] = {}
         self.session: AsyncSession
 
     async def __aenter__(self) -> Self:
@@ -81,7 +95,8 @@ class UnitOfWork:
         await self.session.close()
 
     async def commit(self) -> None:
-        """Commit everything at once, then run the after-commit hooks."""
+        """Write the kept rows, commit everything at once, then run the after-commit hooks."""
+        await self._write_kept()
         await self.session.commit()
         if self._published:
             self._on_publish()
@@ -161,11 +176,45 @@ class UnitOfWork:
 
     async def claim(self, consumer: str, event_id: str) -> bool:
         """Record that `consumer` handles `event_id`; False if it already did (the effect must be skipped)."""
-        inbox = self._tables.inbox
-        statement = insert_ignoring_duplicates(
-            self.session, inbox, {"consumer": consumer, "event_id": event_id, "processed_at": self.clock.now()}
-        ).returning(inbox.c.event_id)
-        return (await self.session.execute(statement)).first() is not None
+        return event_id in await self.claim_many(consumer, [event_id])
+
+    async def claim_many(self, consumer: str, event_ids: Collection[str]) -> set[str]:
+        """Record that `consumer` handles these events, in one statement; returns the ids it had not handled yet.
+
+        `INSERT … ON CONFLICT DO NOTHING RETURNING`: an id seen before (or twice in `event_ids`) is returned at
+        most once, so the caller applies each event's effect once, in this same transaction.
+        """
+        ids = sorted(set(event_ids))
+        if not ids:
+            return set()
+        now = self.clock.now()
+        if not self._db.is_sqlite:
+            params = {"consumer": consumer, "event_ids": ids, "processed_at": now}
+            return set((await self.session.execute(_CLAIM_ON_POSTGRESQL, params)).scalars())
+        inbox, fresh = self._tables.inbox, set[str]()
+        for start in range(0, len(ids), _SQLITE_CLAIM_CHUNK):
+            chunk = ids[start : start + _SQLITE_CLAIM_CHUNK]
+            rows = [{"consumer": consumer, "event_id": i, "processed_at": now} for i in chunk]
+            statement = dialect_insert(self.session, inbox).values(rows).on_conflict_do_nothing()
+            fresh.update((await self.session.execute(statement.returning(inbox.c.event_id))).scalars())
+        return fresh
+
+    def keep(self, table: Target, values: Mapping[str, Any]) -> None:
+        """Insert `values` into `table` at commit, ignoring a row whose key is already there.
+
+        A consumer's batch of facts becomes one multi-row INSERT … ON CONFLICT DO NOTHING per table instead of a
+        round trip per event; rows keep their order, so the first of two rows with one key wins as it would one
+        by one. Only for rows nothing reads back before the commit (the write happens at `commit`).
+        """
+        self._kept.setdefault((table, frozenset(values)), []).append(dict(values))
+
+    async def _write_kept(self) -> None:
+        kept, self._kept = self._kept, {}
+        for (table, _columns), rows in kept.items():
+            target = getattr(table, "__table__", table)  # Core, not the ORM's bulk path: plain rows
+            statement = dialect_insert(self.session, target).on_conflict_do_nothing()
+            for start in range(0, len(rows), _BULK_CHUNK):
+                await self.session.execute(statement, rows[start : start + _BULK_CHUNK])
 
 
 def outbox_channel(service: str) -> str:

@@ -1,0 +1,286 @@
+"""The consumer's batch path: one inbox claim per batch, effects kept for one insert, every guarantee kept."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+import pytest
+from sqlalchemy import event as sa_event
+from sqlalchemy import func, select
+
+from chassis.bus import BusConsumer, Partition, Record
+from chassis.bus.kafka import KafkaBus
+from chassis.bus.memory import MemoryBus
+from chassis.consumer import ConsumerRunner, Subscription
+from chassis.db import Database
+from chassis.uow import UnitOfWork
+from contracts.attendance import StudentCheckedIn
+from contracts.envelope import Envelope
+from tests.chassis.probe import EFFECTS, TABLES, checked_in, effect_count, envelope_of, unit_of_work
+from tests.chassis.test_consumer_runner import DEAD, TOPIC, Effects, consuming
+from tests.conftest import KAFKA, eventually
+
+pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
+
+
+class Crash(BaseException):
+    """The process dies here: not an error the runner handles, so nothing after this point runs."""
+
+
+async def keep_effect(uow: UnitOfWork, event: StudentCheckedIn, envelope: Envelope) -> None:
+    """A handler that keeps its row for the batch's one multi-row insert, as the stipend's fact handlers do."""
+    uow.keep(EFFECTS, {"event_id": envelope.id})
+
+
+def batch_runner(
+    bus: Any, db: Database, *, handler: Any = keep_effect, crash_at_commit: bool = False
+) -> ConsumerRunner:
+    def uow() -> UnitOfWork:
+        unit = unit_of_work(db)
+        if crash_at_commit:
+
+            async def crash() -> None:
+                raise Crash("killed before the transaction committed")
+
+            unit.commit = crash  # type: ignore[method-assign]
+        return unit
+
+    return ConsumerRunner(
+        bus,
+        Subscription({StudentCheckedIn: handler}),
+        service="probe",
+        group="probe",
+        uow=uow,
+        dead_letter_topic=DEAD,
+        max_attempts=2,
+        backoff=0.01,
+    )
+
+
+@contextlib.contextmanager
+def inbox_statements(db: Database) -> Iterator[list[str]]:
+    """Every statement that writes the inbox while the block runs."""
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO INBOX"):
+            seen.append(statement)
+
+    sa_event.listen(db.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        sa_event.remove(db.engine.sync_engine, "before_cursor_execute", record)
+
+
+async def inbox_rows(db: Database) -> int:
+    async with db.sessions() as session:
+        return int((await session.execute(select(func.count()).select_from(TABLES.inbox))).scalar_one())
+
+
+async def test_claim_many_returns_each_new_id_once_and_skips_the_seen_ones(db: Database) -> None:
+    async with unit_of_work(db) as uow:
+        assert await uow.claim_many("probe", ["a", "b"]) == {"a", "b"}
+        await uow.commit()
+    async with unit_of_work(db) as uow:
+        assert await uow.claim_many("probe", ["b", "c", "c", "d", "a"]) == {"c", "d"}
+        assert await uow.claim_many("other", ["a"]) == {"a"}  # the inbox is per consumer
+        assert await uow.claim_many("probe", []) == set()
+        await uow.commit()
+    assert await inbox_rows(db) == 5
+
+
+async def test_kept_rows_are_written_at_commit_once_and_not_at_all_on_rollback(db: Database) -> None:
+    async with unit_of_work(db) as uow:
+        uow.keep(EFFECTS, {"id": 101, "event_id": "e1"})
+        uow.keep(EFFECTS, {"id": 101, "event_id": "e1-again"})  # same key: the first wins, as one by one
+        uow.keep(EFFECTS, {"id": 102, "event_id": "e2"})
+        uow.keep(EFFECTS, {"event_id": "e3"})  # other columns: its own statement
+        assert await effect_count(db) == {}  # nothing written before the commit
+    assert await effect_count(db) == {}  # rolled back: the kept rows went with it
+    async with unit_of_work(db) as uow:
+        uow.keep(EFFECTS, {"id": 101, "event_id": "e1"})
+        uow.keep(EFFECTS, {"id": 101, "event_id": "e1-again"})
+        uow.keep(EFFECTS, {"id": 102, "event_id": "e2"})
+        uow.keep(EFFECTS, {"event_id": "e3"})
+        await uow.commit()
+    assert await effect_count(db) == {"e1": 1, "e2": 1, "e3": 1}
+
+
+async def test_a_batch_with_duplicates_is_claimed_in_one_statement_and_applied_once_each(db: Database) -> None:
+    bus = MemoryBus()
+    await bus.ensure_topics({TOPIC: 1, DEAD: 1})
+    raws = [envelope_of(checked_in("小明", n)) for n in range(6)]
+    for raw in [raws[0], raws[1], raws[1], raws[2], raws[0], raws[3], raws[4], raws[5], raws[5]]:
+        await bus.publish(TOPIC, "小明", raw)
+    consumer = bus.consumer("probe", [TOPIC])
+    await consumer.start()
+    batch = await consumer.getmany(timeout=1, max_records=100)
+    assert sum(len(r) for r in batch.values()) == 9
+    with inbox_statements(db) as claims:
+        await batch_runner(bus, db).handle_batch(consumer, batch)
+    assert len(claims) == 1
+    assert sorted((await effect_count(db)).values()) == [1] * 6
+    assert await inbox_rows(db) == 6
+    assert bus.groups["probe"].committed == {Partition(TOPIC, 0): 9}
+
+
+@pytest.fixture
+async def kafka(topic_prefix: str) -> Any:
+    bus = KafkaBus(KAFKA, prefix=topic_prefix)
+    await bus.start()
+    await bus.ensure_topics({TOPIC: 3, DEAD: 1})
+    yield bus
+    await bus.stop()
+
+
+async def fetch_all(consumer: BusConsumer, expected: int) -> dict[Partition, list[Record]]:
+    """Everything on the topic in one batch (Kafka may hand it over in a few fetches)."""
+    batch: dict[Partition, list[Record]] = {}
+    for _ in range(60):
+        for part, records in (await consumer.getmany(timeout=0.5, max_records=10_000)).items():
+            batch.setdefault(part, []).extend(records)
+        if sum(len(r) for r in batch.values()) >= expected:
+            return batch
+    raise AssertionError(f"fetched {sum(len(r) for r in batch.values())} of {expected}")
+
+
+async def kafka_dead_letters(kafka: KafkaBus, expected: int) -> list[dict[str, Any]]:
+    reader = kafka.consumer("dead-letter-reader", [DEAD])
+    await reader.start()
+    try:
+        return [orjson.loads(r.value) for records in (await fetch_all(reader, expected)).values() for r in records]
+    finally:
+        await reader.stop()
+
+
+async def test_on_kafka_duplicates_within_and_across_batches_take_effect_once(kafka: KafkaBus, pg_db: Database) -> None:
+    events = [checked_in(f"s{n % 3}", n) for n in range(30)]
+    raws = [envelope_of(e) for e in events]  # a re-sent event is the same bytes, the same event id
+    for e, raw in zip(events, raws, strict=True):
+        await kafka.publish(TOPIC, e.student_id, raw)
+        await kafka.publish(TOPIC, e.student_id, raw)  # re-sent at once: the same batch
+    with inbox_statements(pg_db) as claims:
+        async with consuming(batch_runner(kafka, pg_db)):
+            await eventually(lambda: _effects_are(pg_db, 30), timeout=60)
+            for e, raw in list(zip(events, raws, strict=True))[::3]:  # re-sent after the first copies were handled
+                await kafka.publish(TOPIC, e.student_id, raw)
+            fresh = checked_in("s0", 99)
+            await kafka.publish(TOPIC, "s0", envelope_of(fresh))
+            await eventually(lambda: _effects_are(pg_db, 31), timeout=60)
+    counts = await effect_count(pg_db)
+    assert len(counts) == 31
+    assert set(counts.values()) == {1}
+    assert len(claims) < 70  # a claim per partition batch, never one per record (70 records)
+
+
+async def test_on_kafka_a_poison_event_mid_batch_is_dead_lettered_and_the_rest_commit(
+    kafka: KafkaBus, pg_db: Database
+) -> None:
+    events = [checked_in("小明", n) for n in range(9)]
+    raws = [envelope_of(e) for e in events]
+    poison = orjson.loads(raws[4])
+    poison["data"]["method"] = "telepathy"  # a valid envelope whose data no longer matches the event's schema
+    raws[4] = orjson.dumps(poison)
+    effects = Effects()
+    effects.failures[events[6].check_in_id] = -1  # and a handler that always fails, later in the same batch
+    for raw in raws:
+        await kafka.publish(TOPIC, "小明", raw)
+    consumer = kafka.consumer("probe", [TOPIC])
+    await consumer.start()
+    try:
+        batch = await fetch_all(consumer, 9)
+        assert len(batch) == 1  # one key: one partition, one batch
+        await batch_runner(kafka, pg_db, handler=effects.apply).handle_batch(consumer, batch)
+    finally:
+        await consumer.stop()
+    counts = await effect_count(pg_db)
+    assert len(counts) == 7
+    assert set(counts.values()) == {1}
+    letters = sorted(await kafka_dead_letters(kafka, 2), key=lambda letter: letter["offset"])
+    assert [orjson.loads(letter["value"])["data"]["check_in_id"] for letter in letters] == [
+        events[4].check_in_id,
+        events[6].check_in_id,
+    ]
+    assert "does not match" in letters[0]["error"]
+    assert letters[0]["attempts"] == 1
+    assert "cannot handle" in letters[1]["error"]
+    assert letters[1]["attempts"] == 2
+    assert await inbox_rows(pg_db) == 7  # the dead letters left no claim: a replay after the fix applies them
+    assert await nothing_left(kafka)  # and the partition moved on past both
+
+
+async def test_on_kafka_a_batch_redelivered_after_a_crash_before_commit_takes_effect_once(
+    kafka: KafkaBus, pg_db: Database
+) -> None:
+    events = [checked_in(f"s{n % 4}", n) for n in range(20)]
+    for e in events:
+        await kafka.publish(TOPIC, e.student_id, envelope_of(e))
+    consumer = kafka.consumer("probe", [TOPIC])
+    await consumer.start()
+    try:
+        batch = await fetch_all(consumer, 20)
+        with pytest.raises(Crash):
+            await batch_runner(kafka, pg_db, crash_at_commit=True).handle_batch(consumer, batch)
+    finally:
+        await consumer.stop()  # dies without committing offsets
+    assert await effect_count(pg_db) == {}
+    assert await inbox_rows(pg_db) == 0
+    async with consuming(batch_runner(kafka, pg_db)):  # the restarted member reads the batch again
+        await eventually(lambda: _effects_are(pg_db, 20), timeout=60)
+    counts = await effect_count(pg_db)
+    assert len(counts) == 20
+    assert set(counts.values()) == {1}
+    assert await inbox_rows(pg_db) == 20
+
+
+async def test_on_kafka_a_crash_after_the_transaction_but_before_the_offset_commit_changes_nothing_on_redelivery(
+    kafka: KafkaBus, pg_db: Database
+) -> None:
+    events = [checked_in(f"s{n % 4}", n) for n in range(20)]
+    for e in events:
+        await kafka.publish(TOPIC, e.student_id, envelope_of(e))
+    consumer = kafka.consumer("probe", [TOPIC])
+    await consumer.start()
+    try:
+        batch = await fetch_all(consumer, 20)
+
+        async def crash(_offsets: Any) -> None:
+            raise Crash("killed before the offsets were committed")
+
+        consumer.commit = crash  # type: ignore[method-assign,assignment]
+        with pytest.raises(Crash):
+            await batch_runner(kafka, pg_db).handle_batch(consumer, batch)
+    finally:
+        await consumer.stop()
+    assert len(await effect_count(pg_db)) == 20
+    restarted = kafka.consumer("probe", [TOPIC])
+    await restarted.start()
+    try:
+        redelivered = await fetch_all(restarted, 20)  # the offsets were never committed
+        with inbox_statements(pg_db) as claims:
+            await batch_runner(kafka, pg_db).handle_batch(restarted, redelivered)
+        assert 1 <= len(claims) <= 3  # claimed again, a statement per partition, and all found seen
+    finally:
+        await restarted.stop()
+    counts = await effect_count(pg_db)
+    assert len(counts) == 20
+    assert set(counts.values()) == {1}
+    assert await nothing_left(kafka)  # this time the offsets were committed
+
+
+async def _effects_are(db: Database, expected: int) -> bool:
+    return len(await effect_count(db)) == expected
+
+
+async def nothing_left(kafka: KafkaBus) -> bool:
+    """Whether group `probe` committed everything: a new member of it is handed no record."""
+    member = kafka.consumer("probe", [TOPIC])
+    await member.start()
+    try:
+        return not any([await member.getmany(timeout=1.0, max_records=100) for _ in range(3)])
+    finally:
+        await member.stop()
