@@ -12,6 +12,7 @@ import pytest
 
 from chassis.auth import Role
 from chassis.clock import SCHOOL_TZ, FakeClock
+from contracts.enrollment import GuardianLinked, StudentEnrolled
 from tests.conftest import ServiceClient, auth, eventually
 from tests.services.conftest import publish_as_producer
 from tests.simulators.notify_stack import (
@@ -239,6 +240,32 @@ async def test_a_slow_sms_provider_holds_up_only_the_sms_channel(pg_url: str, to
         await eventually(lambda: len(outside.mail.messages) == 1)
         assert outside.sms.sent == []  # the e-mail went while the SMS provider was still answering
         await eventually(in_states(notify, "sms", ["sent"]))
+
+
+async def test_an_email_due_while_a_slow_sms_is_in_flight_is_not_held_up_by_it(pg_url: str, topic_prefix: str) -> None:
+    """Issue 10: each channel runs its own loop, so an e-mail that becomes due after a slow SMS call started goes out
+    at the next e-mail tick, not after the SMS provider answers (the old shared tick waited for every channel)."""
+    sister = [
+        StudentEnrolled(student_id="xiaohong", school_id="s1", class_id="s1-g1-c1", grade=1, name="小红"),
+        GuardianLinked(guardian_id="dad", student_id="xiaohong", school_id="s1", relation="父亲"),
+    ]
+    await publish_as_producer(topic_prefix, [*ROSTER, *sister], school_id="s1")
+    async with providers() as outside, notify_with(pg_url, topic_prefix, outside) as notify:
+        await set_preferences(notify, {"channels": {"attendance": ["sms"]}, "phone": PHONE})
+        dad = auth(Role.GUARDIAN, "dad", school="s1")
+        await set_preferences(notify, {"channels": {"attendance": ["email"]}, "email": "dad@example.cn"}, dad)
+        outside.sms.delay = 5.0
+        await publish_as_producer(topic_prefix, [checked_in(31)], school_id="s1")
+        await eventually(lambda: _true(outside.sms.calls == 1))  # the SMS call is in flight, for 5 s
+
+        await publish_as_producer(topic_prefix, [checked_in(32, "xiaohong")], school_id="s1")
+        await eventually(lambda: _true(len(outside.mail.messages) == 1))
+        assert outside.sms.sent == []  # still waiting for the SMS provider's answer
+        await eventually(in_states(notify, "sms", ["sent"]))
+
+
+async def _true(value: bool) -> bool:
+    return value
 
 
 async def _states(notify: ServiceClient) -> dict[str, list[str]]:

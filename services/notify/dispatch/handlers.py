@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 
 import httpx
@@ -60,13 +60,10 @@ class Dispatcher:
         burst = self._settings.rate_burst_seconds
         self._buckets = {channel: TokenBucket(rate, max(1.0, rate * burst)) for channel, rate in rates.items()}
 
-    async def dispatch_due(self) -> int:
-        """Send every delivery due now on every channel (one pass each, within the rate limits); how many were
-        attempted. The worker calls this on each tick; so can a test."""
-        async with self._runtime.db.sessions() as session:
-            due = await store.due_channels(session, now=self._runtime.clock.now())
-        counts = await asyncio.gather(*(self.dispatch_channel(c) for c in self._buckets if c in due))
-        return sum(counts)
+    @property
+    def channels(self) -> list[Channel]:
+        """The channels this dispatcher sends on (in-app needs no sending: it is delivered when stored)."""
+        return list(self._buckets)
 
     async def dispatch_channel(self, channel: Channel) -> int:
         """One pass over `channel`: claim what is due and the bucket allows, send concurrently, record."""
@@ -242,20 +239,25 @@ def _outgoing(delivery: store.Delivery, secret: str | None) -> Outgoing:
 
 
 async def run_dispatcher(runtime: Runtime) -> None:
-    """The worker: every tick, send what is due and escalate unanswered urgent alerts, until cancelled."""
+    """The worker: each channel in its own loop, sending what is due every tick, and one loop escalating unanswered
+    urgent alerts, until cancelled. Separate loops, so a slow or failing provider (a 2 s SMS gateway, a webhook
+    timing out) holds up only its own channel's next pass, never e-mail's or WeChat's (issue 10)."""
     settings = runtime.settings_as(NotifySettings)
-    loop = asyncio.get_running_loop()
     async with httpx.AsyncClient(timeout=settings.webhook_timeout_seconds) as http:
         dispatcher = Dispatcher(runtime, build_adapters(settings, http, runtime.clock))
-        escalated_at = -ESCALATION_PERIOD_SECONDS
-        while True:
-            try:
-                await dispatcher.dispatch_due()
-                if loop.time() - escalated_at >= ESCALATION_PERIOD_SECONDS:
-                    escalated_at = loop.time()
-                    await dispatcher.escalate_unanswered()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("delivery tick failed; trying again at the next tick")
-            await asyncio.sleep(settings.delivery_tick_seconds)
+        async with asyncio.TaskGroup() as loops:
+            for channel in dispatcher.channels:
+                loops.create_task(_every(settings.delivery_tick_seconds, dispatcher.dispatch_channel, channel))
+            loops.create_task(_every(ESCALATION_PERIOD_SECONDS, dispatcher.escalate_unanswered))
+
+
+async def _every(seconds: float, step: Callable[..., Awaitable[int]], *args: Channel) -> None:
+    """Run `step` every `seconds` until cancelled; a failed step is logged and tried again at the next."""
+    while True:
+        try:
+            await step(*args)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("delivery step failed; trying again at the next tick", extra={"step": step.__name__})
+        await asyncio.sleep(seconds)

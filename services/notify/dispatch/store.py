@@ -25,16 +25,6 @@ async def lock_due(session: AsyncSession, *, channel: str, now: datetime, limit:
     return list(rows.scalars())
 
 
-async def due_channels(session: AsyncSession, *, now: datetime) -> set[str]:
-    """The channels with anything due now: an idle tick costs one indexed query, not one per channel."""
-    rows = await session.execute(
-        select(Delivery.channel)
-        .where(Delivery.state == DeliveryState.QUEUED, Delivery.next_attempt_at <= now)
-        .distinct()
-    )
-    return {str(channel) for channel in rows.scalars()}
-
-
 def claim(deliveries: list[Delivery], *, now: datetime, lease: timedelta) -> None:
     """Count the attempt and push the due time out by the lease, so a crashed sender's claim lapses. The last
     error is cleared while the attempt is in flight, so a queued row with an error is one waiting to retry."""
