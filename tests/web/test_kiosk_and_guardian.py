@@ -1,0 +1,101 @@
+"""In a real browser (Debian's chromium, headless): a kiosk scan reaches the guardian's open page live, and a kiosk
+that scans offline uploads exactly what it saw once it reconnects, however often the upload is retried (AT-8)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+
+import pytest
+from playwright.async_api import Browser, BrowserContext, Route, expect
+
+from tests.conftest import SCHOOL_AFTERNOON
+from tests.web.conftest import Running, fits, open_signed_in
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
+
+DAY = SCHOOL_AFTERNOON.date().isoformat()
+OFFLINE_SCANS = 20
+
+
+async def check_ins(running: Running, device: str) -> Counter[str]:
+    """How many check-ins attendance stored for each child from one device today (read through its API)."""
+    counted: Counter[str] = Counter()
+    after: str | None = None
+    while True:
+        params = {"date": DAY, "limit": 500, **({"after": after} if after else {})}
+        page = (await running.api.get("attendance", "/attendance/v2/check-ins", running.admin_token(), **params)).json()
+        counted.update(c["student_id"] for c in page["items"] if c["device_id"] == device)
+        after = page.get("next")
+        if not after:
+            return counted
+
+
+async def test_a_kiosk_scan_appears_on_the_guardians_open_page_within_two_seconds(
+    running: Running, phone: BrowserContext, browser: Browser
+) -> None:
+    school = running.district.schools[0]
+    child = school.students[0]
+    guardian = await open_signed_in(phone, running.base, "guardian", school.school_id, child.guardian_ids[0])
+    await expect(guardian.locator("#children li")).to_have_text([child.name])
+    await expect(guardian.locator("body")).to_have_attribute("data-stream", "live")
+    assert await fits(guardian)
+
+    # The kiosk is another device: a tablet at the gate, with its own browser profile.
+    kiosk_context = await browser.new_context(viewport={"width": 800, "height": 1280}, timezone_id="Asia/Shanghai")
+    try:
+        kiosk = await open_signed_in(kiosk_context, running.base, "kiosk", school.school_id, school.kiosks[0])
+        await kiosk.fill("#scan", child.student_id)
+        pressed = time.monotonic()
+        await kiosk.press("#scan", "Enter")  # as a keyboard-wedge scanner ends its code
+        alert = guardian.locator(f"#alerts li[data-student='{child.student_id}']")
+        await expect(alert).to_be_visible(timeout=2000)
+        seconds = time.monotonic() - pressed
+        await expect(kiosk.locator("#result")).to_have_attribute("data-state", "created")
+        await expect(kiosk.locator("#pending")).to_have_text("0")
+    finally:
+        await kiosk_context.close()
+    assert seconds < 2.0
+    print(f"scan → guardian's alert on screen: {seconds:.2f}s")
+    assert await check_ins(running, school.kiosks[0]) == Counter({child.student_id: 1})
+
+
+async def test_an_offline_kiosk_uploads_exactly_what_it_scanned_once_reconnected(
+    running: Running, phone: BrowserContext
+) -> None:
+    school = running.district.schools[0]
+    device = school.kiosks[1]
+    children = [s.student_id for s in school.students[1 : 1 + OFFLINE_SCANS]]
+    kiosk = await open_signed_in(phone, running.base, "kiosk", school.school_id, device)
+    assert await fits(kiosk)
+
+    await phone.set_offline(True)
+    await expect(kiosk.locator("body")).to_have_attribute("data-network", "offline")
+    for n, student_id in enumerate(children, 1):
+        await kiosk.fill("#scan", student_id)
+        await kiosk.press("#scan", "Enter")
+        await expect(kiosk.locator("#pending")).to_have_text(str(n))
+    await expect(kiosk.locator("#result")).to_have_attribute("data-state", "queued")
+    assert await check_ins(running, device) == Counter()
+
+    # The first upload after reconnecting reaches the service but its answer is lost on the way back: the kiosk
+    # keeps its queue and uploads it again, with the same Idempotency-Key.
+    lost: list[int] = []
+
+    async def lose_first_answer(route: Route) -> None:
+        if not lost:
+            answer = await route.fetch()
+            lost.append(answer.status)
+            await route.abort("connectionreset")
+        else:
+            await route.continue_()
+
+    await kiosk.route("**/attendance/v1/check-ins/batch", lose_first_answer)
+    await phone.set_offline(False)
+    await expect(kiosk.locator("#pending")).to_have_text("0", timeout=15_000)
+    assert lost == [200]
+    await asyncio.sleep(4)  # one more retry period of the kiosk: anything doubled would be stored now
+    stored = await check_ins(running, device)
+    assert stored == Counter(dict.fromkeys(children, 1))
+    assert sum(stored.values()) == OFFLINE_SCANS
