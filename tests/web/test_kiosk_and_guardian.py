@@ -99,3 +99,28 @@ async def test_an_offline_kiosk_uploads_exactly_what_it_scanned_once_reconnected
     stored = await check_ins(running, device)
     assert stored == Counter(dict.fromkeys(children, 1))
     assert sum(stored.values()) == OFFLINE_SCANS
+
+
+async def test_a_kiosk_checks_in_by_a_tapped_name_and_refuses_a_card_it_does_not_know(
+    running: Running, phone: BrowserContext
+) -> None:
+    school = running.district.schools[0]
+    device = school.kiosks[2]
+    child = school.students[-1]
+    kiosk = await open_signed_in(phone, running.base, "kiosk", school.school_id, device)
+    names = kiosk.locator("#roster button")
+    await expect(names).to_have_count(len(school.students))
+
+    await kiosk.locator(f"#roster button[data-student='{child.student_id}']").click()
+    result = kiosk.locator("#result")
+    await expect(result).to_have_attribute("data-state", "created")
+    await expect(result.locator(".who")).to_have_text(f"{child.name} ({child.student_id})")
+
+    await kiosk.fill("#scan", "no-such-card")
+    await kiosk.press("#scan", "Enter")
+    await expect(result).to_have_attribute("data-state", "refused")
+    await expect(result.locator("strong")).to_have_text("签到被拒绝")
+    await expect(result.locator(".why")).to_contain_text("AT-2")
+    await expect(kiosk.locator("#pending")).to_have_text("0")
+    assert await fits(kiosk)
+    assert await check_ins(running, device) == Counter({child.student_id: 1})

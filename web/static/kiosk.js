@@ -185,9 +185,9 @@
       let after = null;
       const found = {};
       do {
-        const query = new URLSearchParams({ status: "active", limit: "500" });
+        const query = new URLSearchParams({ limit: "500" });
         if (after) query.set("after", after);
-        const answer = await AS.api(`/enrollment/v1/students?${query}`);
+        const answer = await AS.api(`/enrollment/v1/kiosk/roster?${query}`);
         if (!answer.ok) break;
         const page = await answer.json();
         for (const s of page.items) found[s.student_id] = s.name;
