@@ -45,7 +45,7 @@ async def _answers(client: httpx.AsyncClient, path: str) -> bool:
         return False
 
 
-@pytest_asyncio.fixture(scope="module")
+@pytest_asyncio.fixture(scope="session")
 async def running(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Running]:
     """`afterschool up` on the pinned afternoon, with one school of 24 children seeded through enrollment's API."""
     folder = tmp_path_factory.mktemp("web")
@@ -84,7 +84,7 @@ async def running(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Run
         await server.wait()
 
 
-@pytest_asyncio.fixture(scope="module")
+@pytest_asyncio.fixture(scope="session")
 async def browser() -> AsyncIterator[Browser]:
     """Debian's chromium, headless."""
     executable = shutil.which("chromium")
