@@ -13,7 +13,7 @@ import pytest
 from chassis.auth import Role, TokenVerifier
 from chassis.settings import ServiceSettings
 from tests.conftest import SECRET
-from web.app import PAGES, create_web_app
+from web.app import PAGES, DemoPerson, create_web_app
 from web.messages import CATALOG
 from web.settings import WebSettings
 
@@ -79,3 +79,12 @@ async def test_every_page_is_chinese_by_default_english_on_request_and_loads_onl
     assert "default-src 'self'" in chinese.headers["content-security-policy"]
     for asset in re.findall(r"""(?:src|href)="(/app/static/[^"]+)\"""", chinese.text):
         assert (await development.get(asset)).status_code == 200
+
+
+async def test_the_sign_in_offers_the_demo_people_it_is_given() -> None:
+    people = (DemoPerson("实验小学 · 门口签到机", "kiosk", "s1", "s1-kiosk-gate"),)
+    app = create_web_app(WebSettings(environment="development", jwt_secret=SECRET), people=people)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://school") as client:
+        page = (await client.get("/app/signin")).text
+    assert 'data-role="kiosk" data-school="s1"' in page
+    assert 'data-subject="s1-kiosk-gate">实验小学 · 门口签到机</button>' in page
