@@ -124,3 +124,53 @@ async def test_a_kiosk_checks_in_by_a_tapped_name_and_refuses_a_card_it_does_not
     await expect(kiosk.locator("#pending")).to_have_text("0")
     assert await fits(kiosk)
     assert await check_ins(running, device) == Counter({child.student_id: 1})
+
+
+async def test_a_kiosk_hands_a_child_only_to_an_authorised_adult(running: Running, phone: BrowserContext) -> None:
+    """AT-5, BX-2: the child's card, then the adult's: a restricted person and a stranger are refused, each with
+    why; the authorised adult takes the child, once."""
+    school = running.district.schools[0]
+    child = school.students[22]
+    admin = running.admin_token()
+    pickups = f"/enrollment/v1/students/{child.student_id}/pickups"
+    grandma = {"name": "外婆", "relation": "外祖母", "credential_ref": "card-grandma-22"}
+    await running.api.post("enrollment", pickups, grandma, admin, key="web-grandma-22")
+    banned = {"name": "某某", "relation": "生父", "note": "法院裁定 (2026) 京01民终1号"}
+    banned["credential_ref"] = "card-banned-22"
+    restricted = f"/enrollment/v1/students/{child.student_id}/restricted-persons"
+    await running.api.post("enrollment", restricted, banned, admin, key="web-banned-22")
+    await running.api.wait_consumed("attendance", "enrollment.pickup_person_added.v1", 1)
+    await running.api.wait_consumed("attendance", "enrollment.pickup_person_restricted.v1", 1)
+
+    device = f"{school.school_id}-kiosk-out"
+    kiosk = await open_signed_in(phone, running.base, "kiosk", school.school_id, device)
+    await kiosk.get_by_label("签退").check()
+    result = kiosk.locator("#result")
+
+    async def collect(card: str) -> None:
+        await kiosk.fill("#scan", child.student_id)
+        await kiosk.press("#scan", "Enter")
+        await expect(kiosk.locator("#step")).to_contain_text(child.name)
+        await kiosk.fill("#scan", card)
+        await kiosk.press("#scan", "Enter")
+
+    await collect("card-banned-22")
+    await expect(result).to_have_attribute("data-reason", "restricted")
+    await expect(result.locator("strong")).to_have_text("签退被拒绝")
+    await expect(result.locator(".why")).to_contain_text("监护限制")
+    await collect("card-nobody")
+    await expect(result).to_have_attribute("data-reason", "not_authorised")
+    await expect(result.locator(".why")).to_contain_text("授权接送名单")
+    await collect("card-grandma-22")
+    await expect(result).to_have_attribute("data-state", "created")
+    await expect(result.locator("strong")).to_have_text("签退成功")
+
+    await phone.set_offline(True)  # offline, no adult can be verified: the kiosk sends them to staff, records nothing
+    await collect("card-grandma-22")
+    await expect(result.locator(".why")).to_contain_text("离线时无法核验接送人")
+    await phone.set_offline(False)
+
+    day = SCHOOL_AFTERNOON.date().isoformat()
+    outs = (await running.api.get("attendance", "/attendance/v1/check-outs", admin, date=day)).json()["items"]
+    mine = [o for o in outs if o["student_id"] == child.student_id]
+    assert [(o["device_id"], o["person_id"] is not None) for o in mine] == [(device, True)]

@@ -1,6 +1,8 @@
 // The gate kiosk: check-in by card/QR (a keyboard-wedge scanner types the code and presses Enter) or by tapping a
 // name. Every check-in is first kept in IndexedDB with its device time, then uploaded as a batch (AT-8), so the
 // kiosk works the same offline: the queue waits, the pending counter shows it, and reconnecting uploads it.
+// Check-out is the child's card (or name) then the collecting adult's card; it needs the service's verdict on that
+// adult (AT-5, BX-2) before the child leaves, so it is never queued: offline, the kiosk sends the adult to staff.
 "use strict";
 
 (() => {
@@ -52,14 +54,14 @@
     document.body.dataset.network = online ? "online" : "offline";
   }
 
-  function show(state, studentId, detail) {
+  function show(state, studentId, detail, titleKey) {
     const who = names[studentId] ? `${names[studentId]} (${studentId})` : studentId;
     result.hidden = false;
     result.className = `result ${state}`;
     result.dataset.state = state;
     result.replaceChildren();
     const title = document.createElement("strong");
-    title.textContent = AS.t(`kiosk.${state === "created" ? "ok" : state}`);
+    title.textContent = AS.t(titleKey || `kiosk.${state === "created" ? "ok" : state}`);
     const name = document.createElement("span");
     name.className = "who";
     name.textContent = who;
@@ -161,6 +163,64 @@
     await flush();
   }
 
+  // --- check-out: the child, then the adult's credential; online only ---
+  const step = el("step");
+  let mode = "in";
+  let leaving = null; // the child whose collecting adult is to be scanned next
+
+  function choose(studentId) {
+    leaving = studentId;
+    step.hidden = false;
+    step.textContent = `${names[studentId] || studentId} · ${AS.t("kiosk.out.next")}`;
+  }
+
+  function chosen() {
+    const studentId = leaving;
+    leaving = null;
+    step.hidden = true;
+    return studentId;
+  }
+
+  async function checkOut(studentId, credential) {
+    const key = `${device}:out:${AS.newId()}`;
+    const body = { student_id: studentId, occurred_at: AS.deviceTime(), credential_ref: credential, device_id: device };
+    for (let attempt = 0; attempt < 3; attempt++) {
+      let answer;
+      try {
+        // The same Idempotency-Key on every attempt: an answer lost on the way back is replayed, never doubled.
+        answer = await AS.api("/attendance/v1/check-outs", { method: "POST", headers: { "Idempotency-Key": key }, body });
+      } catch (offline) {
+        setOnline(false);
+        continue;
+      }
+      setOnline(true);
+      const reply = await answer.json().catch(() => ({}));
+      if (answer.status === 201) show("created", studentId, "", "kiosk.out.ok");
+      else if (answer.status === 200) show("duplicate", studentId, "", "kiosk.out.ok");
+      else if (answer.status === 403 && reply.reason) {
+        show("refused", studentId, `${AS.t(`refusal.${reply.reason}`)} (${reply.rule})`, "kiosk.out.refused");
+        result.dataset.reason = reply.reason;
+      } else if (answer.status === 409) show("refused", studentId, AS.t("kiosk.out.conflict"), "kiosk.out.refused");
+      else show("refused", studentId, `${reply.detail || answer.status}${reply.rule ? ` (${reply.rule})` : ""}`, "kiosk.out.refused");
+      return;
+    }
+    show("refused", studentId, AS.t("kiosk.out.offline"), "kiosk.out.refused");
+  }
+
+  for (const radio of document.querySelectorAll("input[name=mode]")) {
+    radio.addEventListener("change", () => {
+      mode = radio.value;
+      chosen();
+      document.body.dataset.mode = mode;
+      scan.focus();
+    });
+  }
+
+  function act(studentId, method) {
+    if (mode === "in") checkIn(studentId, method);
+    else choose(studentId);
+  }
+
   el("scan-form").addEventListener("submit", (e) => {
     e.preventDefault();
     let code = scan.value.trim();
@@ -172,11 +232,16 @@
       method = "qr";
       code = code.slice(3);
     }
+    if (mode === "out" && leaving) {
+      if (!navigator.onLine) show("refused", chosen(), AS.t("kiosk.out.offline"), "kiosk.out.refused");
+      else checkOut(chosen(), code);
+      return;
+    }
     if (!ID.test(code)) {
       show("refused", code, AS.t("kiosk.refused"));
       return;
     }
-    checkIn(code, method);
+    act(code, method);
   });
 
   // The school's roster, when the kiosk may read it, kept for offline use and to show who was scanned.
@@ -215,7 +280,7 @@
         button.className = "student";
         button.dataset.student = id;
         button.textContent = name;
-        button.addEventListener("click", () => checkIn(id, "manual"));
+        button.addEventListener("click", () => act(id, "manual"));
         li.append(button);
         return li;
       }),
