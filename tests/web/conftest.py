@@ -5,11 +5,13 @@ school, and Debian's chromium driven headless by Playwright (installed by `bin/b
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
@@ -45,10 +47,10 @@ async def _answers(client: httpx.AsyncClient, path: str) -> bool:
         return False
 
 
-@pytest_asyncio.fixture(scope="session")
-async def running(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Running]:
-    """`afterschool up` on the pinned afternoon, with one school of 24 children seeded through enrollment's API."""
-    folder = tmp_path_factory.mktemp("web")
+@contextlib.asynccontextmanager
+async def all_in_one(folder: Path) -> AsyncIterator[Running]:
+    """`afterschool up` as a subprocess on the pinned afternoon, with one school of 24 children seeded through
+    enrollment's API, until the block ends."""
     port = free_port()
     server = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -84,9 +86,9 @@ async def running(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Run
         await server.wait()
 
 
-@pytest_asyncio.fixture(scope="session")
-async def browser() -> AsyncIterator[Browser]:
-    """Debian's chromium, headless."""
+@contextlib.asynccontextmanager
+async def chromium() -> AsyncIterator[Browser]:
+    """Debian's chromium, headless, until the block ends."""
     executable = shutil.which("chromium")
     assert executable, "Debian's chromium is missing: `bin/bootstrap --dev` installs it"
     async with async_playwright() as playwright:
@@ -94,6 +96,20 @@ async def browser() -> AsyncIterator[Browser]:
         launched = await playwright.chromium.launch(executable_path=executable, headless=True, args=["--no-sandbox"])
         yield launched
         await launched.close()
+
+
+@pytest_asyncio.fixture(scope="session")
+async def running(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Running]:
+    """The all-in-one and its seeded school, shared by the browser tests (each uses its own children and devices)."""
+    async with all_in_one(tmp_path_factory.mktemp("web")) as world:
+        yield world
+
+
+@pytest_asyncio.fixture(scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    """Debian's chromium, headless."""
+    async with chromium() as launched:
+        yield launched
 
 
 @pytest_asyncio.fixture
