@@ -74,6 +74,12 @@ def create_web_app(settings: WebSettings | None = None, *, people: tuple[DemoPer
         response.headers["Content-Security-Policy"] = _policy(settings.api_base)
         return response
 
+    # Probes of the web deployable on its own (in the all-in-one, /healthz and /readyz are the services').
+    @app.get("/healthz", include_in_schema=False)
+    @app.get("/readyz", include_in_schema=False)
+    async def alive() -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
     @app.get(f"{mount}/", include_in_schema=False)
     async def home(lang: Lang = None) -> RedirectResponse:
         return RedirectResponse(f"{mount}/signin" + (f"?lang={language(lang)}" if lang else ""))
