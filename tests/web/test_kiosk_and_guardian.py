@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 from playwright.async_api import Browser, BrowserContext, Route, expect
@@ -17,6 +18,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
 DAY = SCHOOL_AFTERNOON.date().isoformat()
 OFFLINE_SCANS = 20
+CHECKED_IN = "attendance.student_checked_in.v1"
 
 
 async def check_ins(running: Running, device: str) -> Counter[str]:
@@ -49,7 +51,7 @@ async def test_a_kiosk_scan_appears_on_the_guardians_open_page_within_two_second
         await kiosk.fill("#scan", child.student_id)
         pressed = time.monotonic()
         await kiosk.press("#scan", "Enter")  # as a keyboard-wedge scanner ends its code
-        alert = guardian.locator(f"#alerts li[data-student='{child.student_id}']")
+        alert = guardian.locator(f"#alerts li[data-student='{child.student_id}'][data-event='{CHECKED_IN}']")
         await expect(alert).to_be_visible(timeout=2000)
         seconds = time.monotonic() - pressed
         await expect(kiosk.locator("#result")).to_have_attribute("data-state", "created")
@@ -174,3 +176,22 @@ async def test_a_kiosk_hands_a_child_only_to_an_authorised_adult(running: Runnin
     outs = (await running.api.get("attendance", "/attendance/v1/check-outs", admin, date=day)).json()["items"]
     mine = [o for o in outs if o["student_id"] == child.student_id]
     assert [(o["device_id"], o["person_id"] is not None) for o in mine] == [(device, True)]
+
+
+async def test_an_early_dismissal_reaches_the_guardians_open_page_marked_urgent(
+    running: Running, phone: BrowserContext
+) -> None:
+    """AT-7: the school's broadcast arrives live on the guardian's page, urgent and saying so."""
+    school = running.district.schools[0]
+    child = school.students[23]
+    guardian = await open_signed_in(phone, running.base, "guardian", school.school_id, child.guardian_ids[0])
+    await expect(guardian.locator("body")).to_have_attribute("data-stream", "live")
+    dismiss_at = (SCHOOL_AFTERNOON + timedelta(hours=1)).isoformat()
+    body = {"reason": "weather", "dismiss_at": dismiss_at, "grades": [1]}
+    await running.api.post(
+        "attendance", "/attendance/v1/emergency/broadcasts", body, running.admin_token(), key="web-1"
+    )
+    alert = guardian.locator("#alerts li.urgent[data-event='attendance.emergency_broadcast.v1']")
+    await expect(alert).to_be_visible(timeout=5000)
+    await expect(alert.locator("strong")).to_have_text("紧急 · 提前放学通知")
+    await expect(alert.locator("p")).to_contain_text("16:00")

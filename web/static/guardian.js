@@ -25,6 +25,7 @@
     li.className = n.urgent ? "alert urgent" : "alert";
     li.dataset.notification = n.notification_id;
     li.dataset.student = n.student_id;
+    li.dataset.event = n.event_type;
     const head = document.createElement("strong");
     head.textContent = (n.urgent ? `${AS.t("guardian.urgent")} · ` : "") + n.title;
     const body = document.createElement("p");
