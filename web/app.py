@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
@@ -79,6 +79,13 @@ def create_web_app(settings: WebSettings | None = None, *, people: tuple[DemoPer
     @app.get("/readyz", include_in_schema=False)
     async def alive() -> JSONResponse:
         return JSONResponse({"status": "ok"})
+
+    # The kiosk's service worker, served from the pages' own path so its scope covers them all.
+    @app.get(f"{mount}/sw.js", include_in_schema=False)
+    async def service_worker() -> FileResponse:
+        return FileResponse(
+            HERE / "static" / "sw.js", media_type="text/javascript", headers={"Cache-Control": "no-cache"}
+        )
 
     @app.get(f"{mount}/", include_in_schema=False)
     async def home(lang: Lang = None) -> RedirectResponse:

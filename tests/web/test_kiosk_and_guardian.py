@@ -195,3 +195,25 @@ async def test_an_early_dismissal_reaches_the_guardians_open_page_marked_urgent(
     await expect(alert).to_be_visible(timeout=5000)
     await expect(alert.locator("strong")).to_have_text("紧急 · 提前放学通知")
     await expect(alert.locator("p")).to_contain_text("16:00")
+
+
+async def test_a_kiosk_reloaded_while_offline_still_opens_and_queues(running: Running, phone: BrowserContext) -> None:
+    """The service worker keeps the kiosk page: reloaded offline it opens, queues a scan and uploads it later."""
+    school = running.district.schools[0]
+    device = f"{school.school_id}-kiosk-restarted"
+    child = school.students[20]
+    kiosk = await open_signed_in(phone, running.base, "kiosk", school.school_id, device)
+    ready = "Promise.race([navigator.serviceWorker.ready.then(() => true), new Promise(r => setTimeout(r, 9e3, false))])"
+    assert await kiosk.evaluate(ready), "no service worker took the kiosk page"
+    await kiosk.reload()  # now under the worker's control
+    await expect(kiosk.locator("#roster button")).to_have_count(len(school.students))
+
+    await phone.set_offline(True)
+    await kiosk.reload()
+    await expect(kiosk.locator("body")).to_have_attribute("data-network", "offline")
+    await expect(kiosk.locator("#roster button")).to_have_count(len(school.students))  # the roster it kept
+    await kiosk.locator(f"#roster button[data-student='{child.student_id}']").click()
+    await expect(kiosk.locator("#pending")).to_have_text("1")
+    await phone.set_offline(False)
+    await expect(kiosk.locator("#pending")).to_have_text("0", timeout=15_000)
+    assert await check_ins(running, device) == Counter({child.student_id: 1})

@@ -287,6 +287,8 @@
     );
   }
 
+  // Keeps the page itself for a reload or restart while offline (service workers need https or localhost).
+  if ("serviceWorker" in navigator) navigator.serviceWorker.register(`${AS.config.mount}/sw.js`).catch(() => {});
   window.addEventListener("online", () => { setOnline(true); flush(); });
   window.addEventListener("offline", () => setOnline(false));
   setInterval(flush, RETRY_MS);
