@@ -203,7 +203,7 @@ async def test_a_kiosk_reloaded_while_offline_still_opens_and_queues(running: Ru
     device = f"{school.school_id}-kiosk-restarted"
     child = school.students[20]
     kiosk = await open_signed_in(phone, running.base, "kiosk", school.school_id, device)
-    ready = "Promise.race([navigator.serviceWorker.ready.then(() => true), new Promise(r => setTimeout(r, 9e3, false))])"
+    ready = "Promise.race([navigator.serviceWorker.ready.then(() => 1), new Promise(r => setTimeout(r, 9e3, 0))])"
     assert await kiosk.evaluate(ready), "no service worker took the kiosk page"
     await kiosk.reload()  # now under the worker's control
     await expect(kiosk.locator("#roster button")).to_have_count(len(school.students))
