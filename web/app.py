@@ -6,7 +6,7 @@ public HTTP APIs and streams itself (docs/web.md)."""
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -93,16 +93,7 @@ def create_web_app(settings: WebSettings | None = None, *, people: tuple[DemoPer
 
     @app.get(f"{mount}/signin", include_in_schema=False)
     async def sign_in_page(request: Request, lang: Lang = None) -> HTMLResponse:
-        people_json = json.dumps([asdict(p) for p in people], ensure_ascii=False)
-        response = page(
-            request,
-            "signin.html",
-            lang,
-            development=development,
-            roles=SIGN_IN_ROLES,
-            people=people,
-            people_json=people_json,
-        )
+        response = page(request, "signin.html", lang, development=development, roles=SIGN_IN_ROLES, people=people)
         if not development:
             response.status_code = 403
         return response
