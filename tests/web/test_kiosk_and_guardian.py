@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from playwright.async_api import Browser, BrowserContext, Route, expect
 
+from chassis.auth import Role
 from tests.conftest import SCHOOL_AFTERNOON
 from tests.web.conftest import Running, fits, open_signed_in
 
@@ -217,3 +218,42 @@ async def test_a_kiosk_reloaded_while_offline_still_opens_and_queues(running: Ru
     await phone.set_offline(False)
     await expect(kiosk.locator("#pending")).to_have_text("0", timeout=15_000)
     assert await check_ins(running, device) == Counter({child.student_id: 1})
+
+
+async def test_a_guardian_page_that_lost_its_stream_gets_what_it_missed_once(
+    running: Running, phone: BrowserContext
+) -> None:
+    """The phone goes offline and a check-in happens meanwhile: back online, the page shows it, once, whether it
+    had nothing live to resume from yet (it reads the list again) or resumes the stream with Last-Event-ID."""
+    school = running.district.schools[0]
+    child = school.students[19]
+    device = f"{school.school_id}-kiosk-resume"
+    token = running.api.token(Role.KIOSK, device, school=school.school_id)
+    guardian = await open_signed_in(phone, running.base, "guardian", school.school_id, child.guardian_ids[0])
+    body = guardian.locator("body")
+    alerts = guardian.locator(f"#alerts li[data-student='{child.student_id}'][data-event='{CHECKED_IN}']")
+
+    async def check_in(minute: int) -> None:
+        handled = await running.api.consumed("notify", CHECKED_IN)
+        at = (SCHOOL_AFTERNOON + timedelta(minutes=minute)).isoformat()
+        post = {"student_id": child.student_id, "occurred_at": at, "method": "card", "device_id": device}
+        await running.api.post("attendance", "/attendance/v1/check-ins", post, token, key=f"{device}-{minute}")
+        await running.api.wait_consumed("notify", CHECKED_IN, int(handled) + 1)
+
+    async def missed_while_offline(minute: int, shown: int) -> None:
+        await phone.set_offline(True)
+        await expect(body).to_have_attribute("data-stream", "down")
+        await check_in(minute)
+        await expect(alerts).to_have_count(before + shown - 1)
+        await phone.set_offline(False)
+        await expect(alerts).to_have_count(before + shown, timeout=20_000)
+        await expect(body).to_have_attribute("data-stream", "live")
+
+    await expect(body).to_have_attribute("data-stream", "live")  # the list is read before the stream opens
+    before = await alerts.count()  # other tests may have checked this child in already
+    await missed_while_offline(0, 1)  # nothing live yet: the list is read again
+    await check_in(1)  # live: from now on the page has a Last-Event-ID
+    await expect(alerts).to_have_count(before + 2)
+    await missed_while_offline(2, 3)  # resumed from the last event it saw
+    await asyncio.sleep(1)  # anything doubled would be on screen now
+    await expect(alerts).to_have_count(before + 3)

@@ -17,7 +17,7 @@
     return new Date(iso).toLocaleString(AS.config.lang, { timeZone: "Asia/Shanghai", hour12: false });
   }
 
-  function addAlert(n, newest) {
+  function addAlert(n) {
     if (shown.has(n.notification_id)) return;
     shown.add(n.notification_id);
     el("no-alerts").hidden = true;
@@ -26,6 +26,7 @@
     li.dataset.notification = n.notification_id;
     li.dataset.student = n.student_id;
     li.dataset.event = n.event_type;
+    li.dataset.created = n.created_at;
     const head = document.createElement("strong");
     head.textContent = (n.urgent ? `${AS.t("guardian.urgent")} · ` : "") + n.title;
     const body = document.createElement("p");
@@ -34,8 +35,10 @@
     time.dateTime = n.created_at;
     time.textContent = when(n.created_at);
     li.append(head, body, time);
-    if (newest) alerts.prepend(li);
-    else alerts.append(li);
+    // Newest first, wherever it came from (the list, the stream, or the list again after a reconnect).
+    const at = Date.parse(n.created_at);
+    const later = Array.from(alerts.children).find((other) => Date.parse(other.dataset.created) < at);
+    alerts.insertBefore(li, later || null);
   }
 
   async function loadChildren() {
@@ -57,7 +60,7 @@
   async function loadAlerts() {
     const answer = await AS.api("/notify/v2/notifications?limit=20");
     if (!answer.ok) return;
-    for (const n of (await answer.json()).items) addAlert(n, false);
+    for (const n of (await answer.json()).items) addAlert(n);
   }
 
   function setLive(ok) {
@@ -81,9 +84,17 @@
     return event;
   }
 
+  // A phone that changes networks keeps a dead connection open for a long while: drop it at once when the
+  // browser says it is offline, and reconnect (with Last-Event-ID) as soon as it is back.
+  let current = null;
+  let wake = null;
+  window.addEventListener("offline", () => current && current.abort());
+  window.addEventListener("online", () => wake && wake());
+
   async function stream() {
     const headers = lastEventId ? { "Last-Event-ID": lastEventId } : {};
-    const answer = await AS.api("/notify/v1/notifications/stream", { headers });
+    current = new AbortController();
+    const answer = await AS.api("/notify/v1/notifications/stream", { headers, signal: current.signal });
     if (answer.status === 401) return AS.signOut();
     if (!answer.ok || !answer.body) throw new Error(String(answer.status));
     setLive(true);
@@ -98,22 +109,28 @@
         const event = parse(buffer.slice(0, end));
         buffer = buffer.slice(end + 2);
         if (event.id) lastEventId = event.id;
-        if (event.event === "notification" && event.data.length) addAlert(JSON.parse(event.data.join("\n")), true);
+        if (event.event === "notification" && event.data.length) addAlert(JSON.parse(event.data.join("\n")));
       }
     }
   }
 
   async function follow() {
     let wait = 500;
-    for (;;) {
+    for (let first = true; ; first = false) {
       try {
+        // Before any notification came live there is no Last-Event-ID to resume from: read the list again.
+        if (!first && !lastEventId) await loadAlerts();
         await stream();
         wait = 500;
       } catch (broken) {
         wait = Math.min(wait * 2, 15000);
       }
       setLive(false);
-      await new Promise((resolve) => setTimeout(resolve, wait));
+      await new Promise((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, navigator.onLine ? wait : 60000);
+      });
+      wake = null;
     }
   }
 
