@@ -36,8 +36,8 @@ def _parser() -> argparse.ArgumentParser:
     key.add_argument("id", help="the key's id, e.g. the year: k2027 (put the new item first, then restart)")
     key.set_defaults(run=_field_key)
 
-    serve = commands.add_parser("serve", help="run one service (settings from <SERVICE>_* variables)")
-    serve.add_argument("service", choices=["enrollment", "attendance", "homework", "stipend", "notify"])
+    serve = commands.add_parser("serve", help="run one service, or the web pages (settings from <SERVICE>_*, WEB_*)")
+    serve.add_argument("service", choices=["enrollment", "attendance", "homework", "stipend", "notify", "web"])
     _server_options(serve, port=8000)
     serve.set_defaults(run=_serve)
 
@@ -110,6 +110,13 @@ def _serve(args: argparse.Namespace) -> int:
     sock = _listening(args, f"afterschool serve {args.service}")
     if sock is None:
         return 2
+    if args.service == "web":
+        from web.app import create_web_app
+
+        configure_logging(args.log_level or "INFO")
+        web = uvicorn.Config(create_web_app(), host=args.host, port=args.port, log_config=None, access_log=False)
+        uvicorn.Server(web).run(sockets=[sock])
+        return 0
     definition = SERVICES[args.service]
     settings = definition.settings_class()
     configure_logging(args.log_level or settings.log_level)

@@ -34,6 +34,7 @@ from afterschool.ports import listen
 from afterschool.progress import Progress
 from chassis.auth import Role
 from chassis.clock import Clock, SystemClock, school_today
+from web.app import DemoPerson
 
 CHECKED_IN = "attendance.student_checked_in.v1"
 ENROLLED = "enrollment.student_enrolled.v1"
@@ -64,7 +65,8 @@ async def run_demo(
     shutil.rmtree(data, ignore_errors=True)
     base_clock = clock or SystemClock()
     clock = DemoClock(base_clock)
-    app = AllInOne(data, jwt_secret=dev_secret(), clock=clock)
+    district = district or build_district()
+    app = AllInOne(data, jwt_secret=dev_secret(), clock=clock, people=_people(district))
     # A request still running at shutdown (e.g. one its client gave up on) must not hold the demo open for ever.
     config = uvicorn.Config(
         app, host=host, port=port, log_config=None, access_log=False, timeout_graceful_shutdown=GRACE_SECONDS
@@ -80,7 +82,7 @@ async def run_demo(
     api = Api(dict.fromkeys(("enrollment", "attendance", "notify", "stipend", "homework"), base), secret=dev_secret())
     try:
         month = Month.before(school_today(base_clock))
-        done, district, posts = await _seed_and_live(api, district or build_district(), month, clock, out)
+        done, district, posts = await _seed_and_live(api, district, month, clock, out)
         if not keep_serving:
             print(summary(done, data), file=out)
             return 0
@@ -207,6 +209,18 @@ async def _caught_up(api: Api, progress: Progress, label: str, waits: list[tuple
             if all(c >= count for c, (_, _, count) in zip(counts, waits, strict=True)):
                 return
             await asyncio.sleep(0.1)
+
+
+def _people(district: District) -> tuple[DemoPerson, ...]:
+    """Whom the development sign-in page offers: each school's gate kiosk and a guardian of its first child in the
+    service (with the ids enrollment gives the imported roster)."""
+    imported = month_demo.in_service(as_imported(district))
+    people = []
+    for school in imported.schools:
+        child, school_id = school.students[0], school.school_id
+        people.append(DemoPerson(f"{school.name} · 门口签到机", "kiosk", school_id, f"{school_id}-kiosk-gate"))
+        people.append(DemoPerson(f"{school.name} · {child.name}的家长", "guardian", school_id, child.guardian_ids[0]))
+    return tuple(people)
 
 
 def _look(api: Api, base: str, month: Month, child: Student, clock: Clock) -> Look:

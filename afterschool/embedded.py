@@ -1,7 +1,8 @@
 """All five services in one process on one port: SQLite files, the in-process bus, no Redis.
 
 Each service keeps its own app, database file and consumer group, mounted at `/<service>/` exactly as the
-Kubernetes ingress routes it, so the embedded mode runs the same code paths as the full stack.
+Kubernetes ingress routes it, so the embedded mode runs the same code paths as the full stack. The web pages
+(`web/`) are mounted at `/app/`; they call the services from the browser, on this same origin.
 """
 
 from __future__ import annotations
@@ -19,12 +20,22 @@ from afterschool.catalog import SERVICES
 from chassis.bus.memory import MemoryBus
 from chassis.clock import Clock
 from chassis.observability import readiness
+from chassis.settings import PLACEHOLDER_SECRET
+from web.app import DemoPerson, create_web_app
+from web.settings import WebSettings
 
 
 class AllInOne:
     """An ASGI app that routes `/<service>/…` to that service's app and runs all their lifespans."""
 
-    def __init__(self, data_dir: Path, *, jwt_secret: str | None = None, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        jwt_secret: str | None = None,
+        clock: Clock | None = None,
+        people: tuple[DemoPerson, ...] = (),
+    ) -> None:
         self.bus = MemoryBus()
         self.apps: dict[str, FastAPI] = {}
         for name, definition in SERVICES.items():
@@ -37,6 +48,9 @@ class AllInOne:
             if jwt_secret:
                 overrides["jwt_secret"] = jwt_secret
             self.apps[name] = definition.create_app(definition.settings_class(**overrides), bus=self.bus, clock=clock)
+        # Development mode: the sign-in page may mint tokens with the same secret the services check.
+        web = WebSettings(environment="development", jwt_secret=jwt_secret or PLACEHOLDER_SECRET)
+        self.web = create_web_app(web, people=people)
 
     @contextlib.asynccontextmanager
     async def running(self) -> Any:
@@ -51,7 +65,8 @@ class AllInOne:
             await self._lifespan(receive, send)
             return
         path: str = scope.get("path", "/")
-        app = self.apps.get(path.split("/", 2)[1]) if path.count("/") >= 1 else None
+        first = path.split("/", 2)[1] if path.count("/") >= 1 else ""
+        app = self.web if first == "app" else self.apps.get(first)
         if app is not None:
             await app(scope, receive, send)
         elif scope["type"] == "http":
@@ -67,7 +82,9 @@ class AllInOne:
             ok = all(v == "ok" for c in checks.values() for v in c.values())
             return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks}, 200 if ok else 503)
         if path == "/":
-            return JSONResponse({"services": {name: {"docs": f"/{name}/docs"} for name in self.apps}})
+            services = {name: {"docs": f"/{name}/docs"} for name in self.apps}
+            pages = {page: f"/app/{page}" for page in ("signin", "kiosk", "guardian", "teacher", "admin")}
+            return JSONResponse({"services": services, "pages": pages})
         return JSONResponse({"title": "Not found", "status": 404}, 404, media_type="application/problem+json")
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:

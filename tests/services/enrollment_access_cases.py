@@ -34,6 +34,7 @@ FOREIGN: dict[str, dict[str, str]] = {
     "d2-operator": auth(Role.DISTRICT_OPERATOR, "op-d2", district="d2"),
     "other-family": auth(Role.GUARDIAN, "one-dad", school=S1),  # family B of the same school
     "other-class-teacher": auth(Role.CLASS_TEACHER, "one-tb", school=S1),  # class teacher of class B
+    "s2-kiosk": auth(Role.KIOSK, "one-kiosk", school=S2),  # the same device id, bound to another school
 }
 SCHOOL_CALLERS = ("s2-admin", "s2-guardian", "s2-teacher", "d2-operator")
 FAMILY_CALLERS = (*SCHOOL_CALLERS, "other-family")
@@ -174,7 +175,8 @@ async def seed(client: httpx.AsyncClient) -> dict[str, str]:
     raise AssertionError("the seed's import job never finished")
 
 
-OWNERS = {"admin": ADMIN, "mum": MUM, "teacher-a": TEACHER_A, "operator-d1": OPERATOR_D1}
+KIOSK = auth(Role.KIOSK, "one-kiosk", school=S1)
+OWNERS = {"admin": ADMIN, "mum": MUM, "teacher-a": TEACHER_A, "operator-d1": OPERATOR_D1, "kiosk": KIOSK}
 
 # Every id and name of school `one`, as they would appear in a JSON answer (quoted, so a problem that echoes the
 # requested path is not mistaken for a leak); every name of `one` contains 秘密.
@@ -259,6 +261,7 @@ CASES: tuple[Case, ...] = (
     Case("POST", "/students", "/students", {"id": "x-kid", "class_id": "one-ca", "name": "新生"}),
     Case("GET", "/students", "/students?class_id=one-ca", callers=PERSON_CALLERS, listing=True),
     Case("GET", "/students/{student_id}", KID, callers=PERSON_CALLERS),
+    Case("GET", "/kiosk/roster", "/kiosk/roster", callers=(*PERSON_CALLERS, "s2-kiosk"), listing=True, owner="kiosk"),
     Case("POST", "/students/{student_id}/transfer", f"{MOVE}/transfer", {"to_class_id": "one-cb"}, PERSON_CALLERS),
     Case("POST", "/students/{student_id}/leave", f"{MOVE}/leave", {}, PERSON_CALLERS),
     Case(

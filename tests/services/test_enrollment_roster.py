@@ -363,3 +363,15 @@ async def test_transfer_leave_and_unlink_refuse_another_school(family: ServiceCl
     await post(family, "/students/xiaoming/leave", {}, headers=TEACHER_LI, status=403)
     student = await get(family, "/students/xiaoming", ADMIN)
     assert (student["class_id"], student["status"]) == ("g3c1", "active")
+
+
+async def test_the_gate_kiosk_reads_its_schools_active_children_by_name_and_nothing_more(family: ServiceClient) -> None:
+    """Issue 12: the web kiosk's tap-a-name list: id, class and name of the active children, no guardians or
+    priority groups; only a kiosk of the school reads it."""
+    kiosk = auth(Role.KIOSK, "shiyan-kiosk-gate", school="shiyan")
+    await post(family, "/students/xiaohong/leave", {}, status=200)
+    roster = await get(family, "/kiosk/roster", kiosk)
+    assert roster["items"] == [{"student_id": "xiaoming", "class_id": "g3c1", "name": "小明"}]
+    assert (await get(family, "/kiosk/roster", auth(Role.KIOSK, "yucai-kiosk", school="yucai")))["items"] == []
+    await get(family, "/kiosk/roster", ADMIN, status=403)
+    await get(family, "/kiosk/roster", MUM, status=403)

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
@@ -130,6 +131,33 @@ async def get_students(
             limit=page.limit + 1,
         )
     items = [StudentPublic.model_validate(r, from_attributes=True) for r in rows]
+    return page_of(items, page, lambda s: s.student_id)
+
+
+class KioskStudent(BaseModel):
+    """A child as the gate kiosk shows them to tap: id, class and name, nothing more (issue 12)."""
+
+    student_id: str
+    class_id: str
+    name: str
+
+
+@router.get("/kiosk/roster", response_model=Page[KioskStudent])
+async def get_kiosk_roster(
+    runtime: RuntimeDep, principal: Annotated[Principal, require(Role.KIOSK)], page: Paging
+) -> Page[KioskStudent]:
+    """The kiosk's school's active children by id, with only what tapping a name needs (no guardians, no
+    priority groups): the web kiosk keeps it for offline use."""
+    async with runtime.db.sessions() as session:
+        rows = await store.students_page(
+            session,
+            school_id=principal.school(),
+            class_id=None,
+            status="active",
+            after=page.after_value(str),
+            limit=page.limit + 1,
+        )
+    items = [KioskStudent.model_validate(r, from_attributes=True) for r in rows]
     return page_of(items, page, lambda s: s.student_id)
 
 

@@ -1,0 +1,140 @@
+"""The browser tests' world: the embedded all-in-one as a subprocess on the pinned school afternoon, a small seeded
+school, and Debian's chromium driven headless by Playwright (installed by `bin/bootstrap --dev`, never by
+`playwright install`)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+import pytest_asyncio
+from playwright.async_api import Browser, BrowserContext, Page, ViewportSize, async_playwright
+
+from afterschool.district import Api, District, build_district, seed
+from chassis.auth import Role
+from tests.conftest import SCHOOL_AFTERNOON, SECRET, eventually
+from tests.e2e.processes import SERVICES, free_port
+
+PHONE: ViewportSize = {"width": 360, "height": 740}
+
+
+@dataclass(frozen=True)
+class Running:
+    """The all-in-one's base URL, the seeded school, and a client of its APIs."""
+
+    base: str
+    district: District
+    api: Api
+
+    def admin_token(self) -> str:
+        """The school admin's token, to read what the services recorded."""
+        school = self.district.schools[0].school_id
+        return self.api.token(Role.SCHOOL_ADMIN, f"{school}-admin", school=school)
+
+
+async def _answers(client: httpx.AsyncClient, path: str) -> bool:
+    try:
+        return (await client.get(path)).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@contextlib.asynccontextmanager
+async def all_in_one(folder: Path) -> AsyncIterator[Running]:
+    """`afterschool up` as a subprocess on the pinned afternoon, with one school of 24 children seeded through
+    enrollment's API, until the block ends."""
+    port = free_port()
+    server = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "afterschool",
+        "up",
+        "--port",
+        str(port),
+        "--data",
+        str(folder / "data"),
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=(folder / "server.log").open("wb"),
+        env={
+            **os.environ,
+            "AFTERSCHOOL_JWT_SECRET": SECRET,
+            **{f"{name.upper()}_CLOCK_START": SCHOOL_AFTERNOON.isoformat() for name in SERVICES},
+        },
+    )
+    base = f"http://127.0.0.1:{port}"
+    district = build_district(schools=1, grades=1, classes_per_grade=1, per_class=24)
+    api = Api(dict.fromkeys(SERVICES, base), secret=SECRET)
+    try:
+        async with httpx.AsyncClient(base_url=base) as client:
+            await eventually(lambda: _answers(client, "/readyz"), timeout=60)
+        await seed(api, district)
+        students = district.students()
+        await api.wait_consumed("attendance", "enrollment.student_enrolled.v1", len(students))
+        await api.wait_consumed("notify", "enrollment.guardian_linked.v1", sum(len(s.guardian_ids) for s in students))
+        yield Running(base, district, api)
+    finally:
+        await api.aclose()
+        server.terminate()
+        await server.wait()
+
+
+@contextlib.asynccontextmanager
+async def chromium() -> AsyncIterator[Browser]:
+    """Debian's chromium, headless, until the block ends."""
+    executable = shutil.which("chromium")
+    assert executable, "Debian's chromium is missing: `bin/bootstrap --dev` installs it"
+    async with async_playwright() as playwright:
+        # As root (CI, containers) chromium refuses to start with its sandbox.
+        launched = await playwright.chromium.launch(executable_path=executable, headless=True, args=["--no-sandbox"])
+        yield launched
+        await launched.close()
+
+
+@pytest_asyncio.fixture(scope="session")
+async def running(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Running]:
+    """The all-in-one and its seeded school, shared by the browser tests (each uses its own children and devices)."""
+    async with all_in_one(tmp_path_factory.mktemp("web")) as world:
+        yield world
+
+
+@pytest_asyncio.fixture(scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    """Debian's chromium, headless."""
+    async with chromium() as launched:
+        yield launched
+
+
+@pytest_asyncio.fixture
+async def phone(browser: Browser) -> AsyncIterator[BrowserContext]:
+    """A fresh browser profile at 360 px wide, in Shanghai, in Chinese (the default)."""
+    context = await browser.new_context(viewport=PHONE, timezone_id="Asia/Shanghai", locale="zh-CN")
+    yield context
+    await context.close()
+
+
+async def open_signed_in(context: BrowserContext, base: str, role: str, school: str, subject: str) -> Page:
+    """A page of `context` signed in through the development sign-in page, on the role's own page; its device time
+    starts at the pinned afternoon (no wall clock)."""
+    page = await context.new_page()
+    await page.clock.install(time=SCHOOL_AFTERNOON)  # the device clock starts there and runs on
+    await page.goto(f"{base}/app/signin")
+    await page.select_option("#role", role)
+    await page.fill("#school", school)
+    await page.fill("#subject", subject)
+    await page.click("button[type=submit]")
+    await page.wait_for_url(f"**/app/{role}?lang=zh-CN")
+    return page
+
+
+async def fits(page: Page, width: int = PHONE["width"]) -> bool:
+    """Nothing on the page is wider than the screen (no sideways scrolling at 360 px)."""
+    scroll_width: int = await page.evaluate("document.scrollingElement.scrollWidth")
+    return scroll_width <= width

@@ -1,0 +1,66 @@
+"""axe-core in the browser on every page, in both languages and in the states people see (a scan's result, an alert
+on screen): no serious or critical violation of WCAG 2.1 A/AA (contrast, labels, names, keyboard, language).
+
+axe-core comes from PyPI (`axe-core-python` ships `axe.min.js`); nothing is fetched at run time."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from typing import Any
+
+import pytest
+from playwright.async_api import BrowserContext, Page, expect
+
+from tests.web.conftest import Running, open_signed_in
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
+
+AXE = (files("axe_core_python") / "axe.min.js").read_text()
+WCAG_21_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]}}
+
+
+async def serious_violations(page: Page) -> list[str]:
+    """axe's serious and critical findings on the page as it is now, one line each."""
+    # Evaluated through the DevTools protocol, so the page's own Content-Security-Policy does not stop it.
+    await page.evaluate(AXE)
+    results: dict[str, Any] = await page.evaluate("options => axe.run(document, options)", WCAG_21_AA)
+    return [
+        f"{v['impact']} {v['id']}: {v['help']} at {[n['target'] for n in v['nodes']]}"
+        for v in results["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+async def test_no_page_has_a_serious_accessibility_violation(
+    running: Running, phone: BrowserContext, lang: str
+) -> None:
+    school = running.district.schools[0]
+    child = school.students[21]
+    found: dict[str, list[str]] = {}
+
+    signin = await phone.new_page()
+    await signin.goto(f"{running.base}/app/signin?lang={lang}")
+    found["signin"] = await serious_violations(signin)
+    for placeholder in ("teacher", "admin"):
+        await signin.goto(f"{running.base}/app/{placeholder}?lang={lang}")
+        found[placeholder] = await serious_violations(signin)
+
+    kiosk = await open_signed_in(phone, running.base, "kiosk", school.school_id, f"{school.school_id}-kiosk-a11y")
+    await kiosk.goto(f"{running.base}/app/kiosk?lang={lang}")
+    await expect(kiosk.locator("#roster button")).to_have_count(len(school.students))
+    await kiosk.fill("#scan", child.student_id)
+    await kiosk.press("#scan", "Enter")
+    await expect(kiosk.locator("#result")).to_have_attribute("data-state", "created")
+    found["kiosk"] = await serious_violations(kiosk)
+    await kiosk.fill("#scan", "no-such-card")
+    await kiosk.press("#scan", "Enter")
+    await expect(kiosk.locator("#result")).to_have_attribute("data-state", "refused")
+    found["kiosk refusing"] = await serious_violations(kiosk)
+
+    guardian = await open_signed_in(phone, running.base, "guardian", school.school_id, child.guardian_ids[0])
+    await guardian.goto(f"{running.base}/app/guardian?lang={lang}")
+    await expect(guardian.locator("#alerts li")).not_to_have_count(0)
+    found["guardian"] = await serious_violations(guardian)
+
+    assert {page: v for page, v in found.items() if v} == {}

@@ -1,0 +1,145 @@
+"""The web component: server-rendered pages (Jinja2) and a little plain JavaScript, mounted at `/app/`.
+
+The pages never touch a service's database: the browser holds the user's own token and calls the services'
+public HTTP APIs and streams itself (docs/web.md)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import FastAPI, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel, Field
+
+from chassis.auth import Role, mint_token
+from web.messages import language, messages
+from web.settings import WebSettings
+
+HERE = Path(__file__).parent
+SIGN_IN_ROLES = (Role.KIOSK, Role.GUARDIAN)
+PAGES = ("kiosk", "guardian", "teacher", "admin")
+BUILT = ("kiosk", "guardian")
+Lang = Annotated[str | None, Query(max_length=8, description="en for English; zh-CN by default")]
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    """Someone the development sign-in offers: a kiosk or a guardian of the demo district."""
+
+    label: str
+    role: str
+    school_id: str
+    subject: str
+
+
+class SignIn(BaseModel):
+    """Who the development sign-in mints a token for."""
+
+    role: Role
+    school_id: str = Field(min_length=1, max_length=64)
+    subject: str = Field(min_length=1, max_length=128)
+
+
+def create_web_app(settings: WebSettings | None = None, *, people: tuple[DemoPerson, ...] = ()) -> FastAPI:
+    """The pages under `settings.mount` (`/app`), their static assets and the development sign-in."""
+    settings = settings or WebSettings()
+    mount = settings.mount.rstrip("/")
+    templates = Jinja2Templates(directory=HERE / "templates")
+    app = FastAPI(title="afterschool web", docs_url=None, redoc_url=None, openapi_url=None)
+    app.mount(f"{mount}/static", StaticFiles(directory=HERE / "static"), name="static")
+    development = settings.environment != "production"
+
+    def page(request: Request, template: str, lang: str | None, **context: Any) -> HTMLResponse:
+        chosen = language(lang)
+        text = messages(chosen)
+        config = {"apiBase": settings.api_base, "mount": mount, "lang": chosen, "messages": text}
+        response = templates.TemplateResponse(
+            request,
+            template,
+            {
+                "t": text,
+                "lang": chosen,
+                "other_lang": "zh-CN" if chosen == "en" else "en",
+                "mount": mount,
+                "config_json": json.dumps(config, ensure_ascii=False).replace("</", "<\\/"),
+                **context,
+            },
+        )
+        response.headers["Content-Security-Policy"] = _policy(settings.api_base)
+        return response
+
+    # Probes of the web deployable on its own (in the all-in-one, /healthz and /readyz are the services').
+    @app.get("/healthz", include_in_schema=False)
+    @app.get("/readyz", include_in_schema=False)
+    async def alive() -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    # The kiosk's service worker, served from the pages' own path so its scope covers them all.
+    @app.get(f"{mount}/sw.js", include_in_schema=False)
+    async def service_worker() -> FileResponse:
+        return FileResponse(
+            HERE / "static" / "sw.js", media_type="text/javascript", headers={"Cache-Control": "no-cache"}
+        )
+
+    @app.get(f"{mount}/", include_in_schema=False)
+    async def home(lang: Lang = None) -> RedirectResponse:
+        return RedirectResponse(f"{mount}/signin" + (f"?lang={language(lang)}" if lang else ""))
+
+    @app.get(f"{mount}/signin", include_in_schema=False)
+    async def sign_in_page(request: Request, lang: Lang = None) -> HTMLResponse:
+        response = page(request, "signin.html", lang, development=development, roles=SIGN_IN_ROLES, people=people)
+        if not development:
+            response.status_code = 403
+        return response
+
+    @app.post(f"{mount}/signin/token", include_in_schema=False)
+    async def sign_in(body: SignIn) -> JSONResponse:
+        # Production tokens come from the district's identity provider (OIDC); minting here would bypass it.
+        if not development:
+            return JSONResponse(
+                {"title": "Forbidden", "status": 403, "detail": "no development sign-in in production"},
+                403,
+                media_type="application/problem+json",
+            )
+        if body.role not in SIGN_IN_ROLES:
+            return JSONResponse(
+                {"title": "Unprocessable", "status": 422, "detail": f"no {body.role} pages yet"},
+                422,
+                media_type="application/problem+json",
+            )
+        token = mint_token(
+            secret=settings.jwt_secret,
+            role=body.role,
+            subject=body.subject,
+            school_id=body.school_id,
+            ttl=timedelta(hours=12),
+        )
+        return JSONResponse({"token": token, "page": f"{mount}/{body.role.value}"})
+
+    for name in PAGES:
+        _page_route(app, mount, name, page)
+    return app
+
+
+def _page_route(app: FastAPI, mount: str, name: str, page: Any) -> None:
+    template = f"{name}.html" if name in BUILT else "placeholder.html"
+
+    @app.get(f"{mount}/{name}", include_in_schema=False, name=name)
+    async def show(request: Request, lang: Lang = None) -> Response:
+        response: Response = page(request, template, lang, page_name=name)
+        return response
+
+
+def _policy(api_base: str) -> str:
+    """Scripts and styles only from here; the pages connect only here and to the services."""
+    connect = " ".join(filter(None, ["'self'", api_base]))
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        f"connect-src {connect}; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    )

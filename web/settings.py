@@ -1,0 +1,24 @@
+"""The web component's settings, read from `WEB_*` variables."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from chassis.settings import PLACEHOLDER_SECRET
+
+
+class WebSettings(BaseSettings):
+    """Where the services are, and whether the development sign-in may mint tokens."""
+
+    model_config = SettingsConfigDict(env_prefix="WEB_", extra="ignore", frozen=True)
+
+    # Unset behaves as production, as the services do: only the all-in-one and the demo choose development.
+    environment: Literal["development", "test", "production"] = "production"
+    # The services' public base URL as the browser reaches it; empty means the same origin (the all-in-one, or
+    # an ingress that routes /<service>/ and /app/ on one host).
+    api_base: str = ""
+    # Only the development sign-in uses it, to mint tokens as `afterschool token` does.
+    jwt_secret: str = PLACEHOLDER_SECRET
+    mount: str = "/app"

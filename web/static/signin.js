@@ -1,0 +1,32 @@
+// The development sign-in: mint a token for the chosen person, keep it in this browser, open their page.
+"use strict";
+
+(() => {
+  const form = document.getElementById("signin");
+  if (!form) return;
+  const status = document.getElementById("signin-status");
+
+  async function signIn(role, school, subject) {
+    const answer = await fetch(`${AS.config.mount}/signin/token`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ role, school_id: school, subject }),
+    });
+    const body = await answer.json();
+    if (!answer.ok) {
+      status.textContent = body.detail || String(answer.status);
+      return;
+    }
+    AS.signIn(body.token);
+    status.textContent = AS.t("signin.done");
+    location.assign(`${body.page}?lang=${encodeURIComponent(AS.config.lang)}`);
+  }
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    signIn(form.role.value, form.school_id.value.trim(), form.subject.value.trim());
+  });
+  for (const button of document.querySelectorAll("button.person")) {
+    button.addEventListener("click", () => signIn(button.dataset.role, button.dataset.school, button.dataset.subject));
+  }
+})();
