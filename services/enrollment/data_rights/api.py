@@ -33,7 +33,11 @@ ELSEWHERE = {
 }
 
 
-@router.get("/me/export", response_model=FamilyExport)
+@router.get(
+    "/me/export",
+    response_model=FamilyExport,
+    responses={404: {"description": "the token's guardian has no record in its school"}},
+)
 async def get_my_export(runtime: RuntimeDep, principal: Guardian) -> FamilyExport:
     """PIPL: the calling guardian's own data and their children's, as enrollment holds it (a family's copy)."""
     async with runtime.db.sessions() as session:
