@@ -121,3 +121,44 @@ async def _ready(bases: dict[str, str], processes: list[asyncio.subprocess.Proce
                 pass
             await asyncio.sleep(0.1)
     raise TimeoutError("services not ready in 60s")
+
+
+@contextlib.asynccontextmanager
+async def embedded(folder: Path, *, env: dict[str, str] | None = None) -> AsyncIterator[str]:
+    """`afterschool up` (the all-in-one on SQLite files in `folder/data`) as a subprocess on the pinned school
+    afternoon, once it answers `/readyz`; its base URL. Its log goes to `folder/server.log`."""
+    port = free_port()
+    server = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "afterschool",
+        "up",
+        "--port",
+        str(port),
+        "--data",
+        str(folder / "data"),
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=(folder / "server.log").open("wb"),
+        env={
+            **os.environ,
+            **{f"{name.upper()}_CLOCK_START": SCHOOL_AFTERNOON.isoformat() for name in SERVICES},
+            **(env or {}),
+        },
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient(base_url=base, timeout=2) as client:
+            for _ in range(600):
+                if server.returncode is not None:
+                    raise RuntimeError(f"afterschool up exited: {(folder / 'server.log').read_text()[-3000:]}")
+                with contextlib.suppress(httpx.HTTPError):
+                    if (await client.get("/readyz")).status_code == 200:
+                        break
+                await asyncio.sleep(0.1)
+            else:
+                raise TimeoutError("the all-in-one was not ready in 60 s")
+        yield base
+    finally:
+        if server.returncode is None:
+            server.terminate()
+        await server.wait()

@@ -12,11 +12,9 @@ import os
 import sys
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.conftest import SCHOOL_AFTERNOON, eventually
-from tests.e2e.processes import SERVICES, free_port, full_stack
+from tests.e2e.processes import SERVICES, embedded, full_stack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
@@ -74,36 +72,9 @@ async def fuzz_all(bases: dict[str, str], folder: Path, *, examples: int) -> lis
     return [r for r in reports if r is not None]
 
 
-async def _answers(client: httpx.AsyncClient, path: str) -> bool:
-    try:
-        return (await client.get(path)).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
 async def test_the_embedded_default_answers_every_fuzzed_request_as_its_openapi_says(tmp_path: Path) -> None:
-    port = free_port()
-    server = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "afterschool",
-        "up",
-        "--port",
-        str(port),
-        "--data",
-        str(tmp_path / "data"),
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=(tmp_path / "server.log").open("wb"),
-        env={**os.environ, **{f"{name.upper()}_CLOCK_START": SCHOOL_AFTERNOON.isoformat() for name in SERVICES}},
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        async with httpx.AsyncClient(base_url=base) as client:
-            await eventually(lambda: _answers(client, "/readyz"), timeout=60)
+    async with embedded(tmp_path) as base:
         findings = await fuzz_all(dict.fromkeys(SERVICES, base), tmp_path, examples=5)
-    finally:
-        server.terminate()
-        await server.wait()
     assert not findings, "\n".join(findings)
 
 

@@ -138,16 +138,22 @@ async def test_each_unmasked_read_is_logged_for_the_school_admin_and_the_log_is_
         await connection.close()
 
 
-async def test_a_new_key_put_first_reseals_every_value_at_start_and_the_old_key_can_then_go(
-    pg_url: str, topic_prefix: str
-) -> None:
+async def school_under_the_old_key(pg_url: str, topic_prefix: str) -> None:
+    """小明's school, his grandfather authorised and his father restricted, all sealed under the 2025 key."""
     async with running(DEFINITION, settings(pg_url, topic_prefix, OLD_KEY)) as client:
-        assert (
-            await client.post("/enrollment/v1/schools", json={"id": "shiyan", "name": "实验小学"}, headers=OPERATOR)
-        ).status_code == 201
+        registered = await client.post(
+            "/enrollment/v1/schools", json={"id": "shiyan", "name": "实验小学"}, headers=OPERATOR
+        )
+        assert registered.status_code == 201
         await post(client, "/classes", {"id": "g3c1", "grade": 3, "name": "三年级1班"})
         await post(client, "/students", {"id": "xiaoming", "class_id": "g3c1", "name": "小明"})
         await add_grandpa_and_restrict_father(client)
+
+
+async def test_a_new_key_put_first_reseals_every_value_at_start_and_the_old_key_can_then_go(
+    pg_url: str, topic_prefix: str
+) -> None:
+    await school_under_the_old_key(pg_url, topic_prefix)
     before = await raw_pickups(pg_url)
 
     async with running(DEFINITION, settings(pg_url, topic_prefix, f"{NEW_KEY},{OLD_KEY}")) as client:
@@ -164,13 +170,7 @@ async def test_a_new_key_put_first_reseals_every_value_at_start_and_the_old_key_
 async def test_plaintext_left_by_an_older_release_is_sealed_at_start_and_a_missing_key_stops_the_start(
     pg_url: str, topic_prefix: str
 ) -> None:
-    async with running(DEFINITION, settings(pg_url, topic_prefix, OLD_KEY)) as client:
-        assert (
-            await client.post("/enrollment/v1/schools", json={"id": "shiyan", "name": "实验小学"}, headers=OPERATOR)
-        ).status_code == 201
-        await post(client, "/classes", {"id": "g3c1", "grade": 3, "name": "三年级1班"})
-        await post(client, "/students", {"id": "xiaoming", "class_id": "g3c1", "name": "小明"})
-        await add_grandpa_and_restrict_father(client)
+    await school_under_the_old_key(pg_url, topic_prefix)
     connection = await asyncpg.connect(pg_url.replace("postgresql+asyncpg://", "postgresql://"))
     try:  # as release 0007 stored them
         await connection.execute("UPDATE pickup_persons SET id_number = $1 WHERE person_id = 'p-grandpa'", ID_NUMBER)

@@ -4,24 +4,20 @@ school, and Debian's chromium driven headless by Playwright (installed by `bin/b
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import os
 import shutil
-import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, BrowserContext, Page, ViewportSize, async_playwright
 
 from afterschool.district import Api, District, build_district, seed
 from chassis.auth import Role
-from tests.conftest import SCHOOL_AFTERNOON, SECRET, eventually
-from tests.e2e.processes import SERVICES, free_port
+from tests.conftest import SCHOOL_AFTERNOON, SECRET
+from tests.e2e.processes import SERVICES, embedded
 
 PHONE: ViewportSize = {"width": 360, "height": 740}
 
@@ -40,50 +36,22 @@ class Running:
         return self.api.token(Role.SCHOOL_ADMIN, f"{school}-admin", school=school)
 
 
-async def _answers(client: httpx.AsyncClient, path: str) -> bool:
-    try:
-        return (await client.get(path)).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
 @contextlib.asynccontextmanager
 async def all_in_one(folder: Path) -> AsyncIterator[Running]:
     """`afterschool up` as a subprocess on the pinned afternoon, with one school of 24 children seeded through
     enrollment's API, until the block ends."""
-    port = free_port()
-    server = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "afterschool",
-        "up",
-        "--port",
-        str(port),
-        "--data",
-        str(folder / "data"),
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=(folder / "server.log").open("wb"),
-        env={
-            **os.environ,
-            "AFTERSCHOOL_JWT_SECRET": SECRET,
-            **{f"{name.upper()}_CLOCK_START": SCHOOL_AFTERNOON.isoformat() for name in SERVICES},
-        },
-    )
-    base = f"http://127.0.0.1:{port}"
     district = build_district(schools=1, grades=1, classes_per_grade=1, per_class=24)
-    api = Api(dict.fromkeys(SERVICES, base), secret=SECRET)
-    try:
-        async with httpx.AsyncClient(base_url=base) as client:
-            await eventually(lambda: _answers(client, "/readyz"), timeout=60)
-        await seed(api, district)
-        students = district.students()
-        await api.wait_consumed("attendance", "enrollment.student_enrolled.v1", len(students))
-        await api.wait_consumed("notify", "enrollment.guardian_linked.v1", sum(len(s.guardian_ids) for s in students))
-        yield Running(base, district, api)
-    finally:
-        await api.aclose()
-        server.terminate()
-        await server.wait()
+    async with embedded(folder, env={"AFTERSCHOOL_JWT_SECRET": SECRET}) as base:
+        api = Api(dict.fromkeys(SERVICES, base), secret=SECRET)
+        try:
+            await seed(api, district)
+            students = district.students()
+            await api.wait_consumed("attendance", "enrollment.student_enrolled.v1", len(students))
+            guardians = sum(len(s.guardian_ids) for s in students)
+            await api.wait_consumed("notify", "enrollment.guardian_linked.v1", guardians)
+            yield Running(base, district, api)
+        finally:
+            await api.aclose()
 
 
 @contextlib.asynccontextmanager
