@@ -37,6 +37,8 @@ METRIC_NAMES = DEPLOY / "prometheus" / "metric_names.txt"
 RUNBOOK = DEPLOY / "RUNBOOK.md"
 
 SERVICES = ("enrollment", "attendance", "homework", "stipend", "notify")
+DEPLOYABLES = (*SERVICES, "web")  # the pages (issue 12): no data, no secrets in production, not scraped
+ROUTES = {svc: f"/{svc}/" for svc in SERVICES} | {"web": "/app/"}
 TARGETS = ("base", "overlays/dev", "overlays/production")
 OVERLAYS = ("overlays/dev", "overlays/production")
 APP_NAMESPACE = "afterschool"
@@ -880,8 +882,8 @@ def test_deployments_are_hardened(target: str) -> None:
 
 def test_deployments_run_their_service(target: str) -> None:
     docs = render(target)
-    assert {d["metadata"]["name"] for d in objects(docs, "Deployment")} == set(SERVICES)
-    for svc in SERVICES:
+    assert {d["metadata"]["name"] for d in objects(docs, "Deployment")} == set(DEPLOYABLES)
+    for svc in DEPLOYABLES:
         deployment = named(docs, "Deployment", svc)
         assert deployment is not None
         assert app_container(deployment)["args"] == ["serve", svc, "--host", "0.0.0.0", "--port", "8000"]
@@ -1012,9 +1014,9 @@ def test_services_ingress_and_scraping(target: str) -> None:
     annotations = ingress["metadata"].get("annotations", {})
     assert not any("rewrite" in key for key in annotations), "the Ingress must not strip the prefix"
     routes = {path["path"]: path for rule in ingress["spec"]["rules"] for path in rule["http"]["paths"]}
-    assert set(routes) == {f"/{svc}/" for svc in SERVICES}, "exactly one route per service, nothing else"
-    for svc in SERVICES:
-        route = routes[f"/{svc}/"]
+    assert set(routes) == set(ROUTES.values()), "exactly one route per service and the pages', nothing else"
+    for svc, path in ROUTES.items():
+        route = routes[path]
         assert route["pathType"] == "Prefix"
         assert route["backend"]["service"] == {"name": svc, "port": {"name": "http"}}
         service = named(docs, "Service", svc)
@@ -1117,3 +1119,27 @@ def test_prometheus_rule_is_deployed(target: str) -> None:
     (rule,) = objects(render(target), "PrometheusRule")
     assert rule["spec"] == load_yaml_docs(RULES)[0]["spec"]
     assert rule["metadata"]["namespace"] == APP_NAMESPACE
+
+
+def test_the_web_pages_hold_nothing_and_reach_nothing(target: str) -> None:
+    """Issue 12: the pages' Deployment shares the services' hardening but needs no Secret in production, is not
+    scraped (it has no metrics of its own), is reached only through the ingress controller and calls nothing."""
+    docs = render(target)
+    web = named(docs, "Deployment", "web")
+    assert web is not None
+    container = app_container(web)
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    env = _environment(docs, web)
+    assert all(key.startswith("WEB_") for key in env), sorted(env)
+    assert not [key for key, value in env.items() if isinstance(value, dict)], "the pages read no Secret"
+    if target != "base":
+        assert env["WEB_ENVIRONMENT"] == ("production" if target.endswith("production") else "development")
+    for monitor in objects(docs, "ServiceMonitor"):
+        service = named(docs, "Service", "web")
+        assert service is not None
+        assert not selects(monitor["spec"]["selector"], service["metadata"]["labels"]), "web has no /metrics"
+    mine = [p for p in objects(docs, "NetworkPolicy") if selects(p["spec"]["podSelector"], pod_labels(web))]
+    sources = {ns for p in mine for rule in p["spec"].get("ingress", []) for ns in _peers_namespaces(rule["from"])}
+    assert sources == {INGRESS_CONTROLLER_NAMESPACE}
+    assert not [rule for p in mine for rule in p["spec"].get("egress", [])], "the browser calls the services"
