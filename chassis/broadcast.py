@@ -13,13 +13,14 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
 
 DEFAULT_QUEUE_SIZE = 1000
 SUBSCRIBE_TIMEOUT = 5.0
+PIPELINE_CHUNK = 1000  # PUBLISHes per round trip: a whole-school broadcast is 10,000 of them
 """Seconds a new listener waits for Redis to confirm its channel's subscription."""
 
 
@@ -78,6 +79,10 @@ class Broadcaster(Protocol):
 
     async def publish(self, channel: str, message: bytes) -> None: ...
 
+    async def publish_many(self, messages: Sequence[tuple[str, bytes]]) -> None:
+        """Publish each (channel, message), in order: one round trip for a whole fan-out, not one per message."""
+        ...
+
     async def listen(self, channel: str) -> Listener:
         """A listener of `channel`, receiving every message published after this returns."""
         ...
@@ -125,6 +130,11 @@ class MemoryBroadcaster:
         """Hand the message to every local listener."""
         self._fanout.deliver(channel, message)
 
+    async def publish_many(self, messages: Sequence[tuple[str, bytes]]) -> None:
+        """Hand each message to its channel's local listeners, in order."""
+        for channel, message in messages:
+            self._fanout.deliver(channel, message)
+
     async def listen(self, channel: str) -> Listener:
         """A listener of `channel`, receiving every message published after this returns."""
         return self._fanout.add(channel, self._fanout.remove)
@@ -155,6 +165,14 @@ class RedisBroadcaster:
     async def publish(self, channel: str, message: bytes) -> None:
         """PUBLISH to Redis."""
         await self._redis.publish(self._name(channel), message)
+
+    async def publish_many(self, messages: Sequence[tuple[str, bytes]]) -> None:
+        """PUBLISH each in one pipelined round trip per `PIPELINE_CHUNK` (no MULTI: each stands alone)."""
+        for start in range(0, len(messages), PIPELINE_CHUNK):
+            pipeline = self._redis.pipeline(transaction=False)
+            for channel, message in messages[start : start + PIPELINE_CHUNK]:
+                pipeline.publish(self._name(channel), message)
+            await pipeline.execute()
 
     async def listen(self, channel: str) -> Listener:
         """A listener of `channel`, receiving every message published after this returns (Redis has confirmed the

@@ -89,3 +89,26 @@ async def test_a_listener_that_falls_behind_is_dropped_and_the_others_still_rece
     finally:
         await broadcaster.close()
         await redis.aclose()
+
+
+@pytest.mark.parametrize("kind", ["redis", "memory"])
+async def test_a_fan_out_published_at_once_reaches_each_channel_in_order(kind: str) -> None:
+    """`publish_many`: a whole school's broadcast in pipelined round trips (more than one chunk here), each message
+    to its own channel's listeners only, in the order given."""
+    redis = Redis.from_url(REDIS_URL) if kind == "redis" else None
+    broadcaster = (
+        RedisBroadcaster(redis, f"many-{uuid.uuid4().hex[:8]}.", queue_size=10) if redis else MemoryBroadcaster(10)
+    )
+    try:
+        channels = [f"guardian:g{n}" for n in range(1200)]
+        listeners = {channel: await broadcaster.listen(channel) for channel in channels[::100]}
+        messages = [(channel, f"{channel}#{i}".encode()) for i in range(2) for channel in channels]
+        await broadcaster.publish_many(messages)
+        async with asyncio.timeout(10):
+            for channel, listener in listeners.items():
+                assert [await anext(listener) for _ in range(2)] == [f"{channel}#0".encode(), f"{channel}#1".encode()]
+        await broadcaster.publish_many([])
+    finally:
+        await broadcaster.close()
+        if redis is not None:
+            await redis.aclose()
