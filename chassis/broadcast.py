@@ -20,8 +20,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_QUEUE_SIZE = 1000
 SUBSCRIBE_TIMEOUT = 5.0
-PIPELINE_CHUNK = 1000  # PUBLISHes per round trip: a whole-school broadcast is 10,000 of them
 """Seconds a new listener waits for Redis to confirm its channel's subscription."""
+PIPELINE_CHUNK = 1000  # PUBLISHes per round trip: a whole-school broadcast is 10,000 of them
 
 
 class Listener:

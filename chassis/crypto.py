@@ -47,7 +47,7 @@ class FieldCipher:
         """The sealed form of `plaintext` for the column `purpose`, under the current key."""
         nonce = os.urandom(NONCE_BYTES)
         body = AESGCM(self.keys[self.current]).encrypt(nonce, plaintext.encode(), purpose.encode())
-        return f"{PREFIX}{self.current}:{base64.b64encode(nonce + body).decode()}"
+        return f"{self.current_prefix}{base64.b64encode(nonce + body).decode()}"
 
     def open(self, sealed: str, purpose: str) -> str:
         """The plaintext of a value sealed for `purpose`; SealError if it is not one."""
@@ -61,9 +61,14 @@ class FieldCipher:
         except (InvalidTag, binascii.Error, ValueError) as error:
             raise SealError(f"a value of {purpose} does not open (tampered or from another column)") from error
 
+    @property
+    def current_prefix(self) -> str:
+        """How every value sealed under the current key begins."""
+        return f"{PREFIX}{self.current}:"
+
     def is_current(self, sealed: str) -> bool:
         """Whether the value is sealed under the current key (nothing to reseal)."""
-        return sealed.startswith(f"{PREFIX}{self.current}:")
+        return sealed.startswith(self.current_prefix)
 
 
 def _parts(sealed: str) -> tuple[str, str]:
@@ -149,7 +154,7 @@ async def reseal(engine: AsyncEngine, metadata: sa.MetaData, *, batch: int = 500
     for table, column, purpose in sealed_columns(metadata):
         key = list(table.primary_key.columns)
         raw = sa.type_coerce(column, sa.Text)  # the stored text, not opened
-        stale = sa.and_(column.is_not(None), sa.not_(raw.startswith(f"{PREFIX}{cipher.current}:")))
+        stale = sa.and_(column.is_not(None), sa.not_(raw.startswith(cipher.current_prefix)))
         while True:
             async with engine.begin() as conn:
                 rows = (await conn.execute(sa.select(*key, raw.label("raw")).where(stale).limit(batch))).all()

@@ -174,10 +174,6 @@ class UnitOfWork:
         if not self._db.is_sqlite:
             await self.session.execute(_LOCK_NAME_ON_POSTGRESQL, {"name": name})
 
-    async def claim(self, consumer: str, event_id: str) -> bool:
-        """Record that `consumer` handles `event_id`; False if it already did (the effect must be skipped)."""
-        return event_id in await self.claim_many(consumer, [event_id])
-
     async def claim_many(self, consumer: str, event_ids: Collection[str]) -> set[str]:
         """Record that `consumer` handles these events, in one statement; returns the ids it had not handled yet.
 

@@ -213,12 +213,16 @@ async def test_on_kafka_a_poison_event_mid_batch_is_dead_lettered_and_the_rest_c
     assert await nothing_left(kafka)  # and the partition moved on past both
 
 
+async def publish_twenty_check_ins(kafka: KafkaBus) -> None:
+    """Twenty check-ins of four children on the topic, each child's in order."""
+    for event in [checked_in(f"s{n % 4}", n) for n in range(20)]:
+        await kafka.publish(TOPIC, event.student_id, envelope_of(event))
+
+
 async def test_on_kafka_a_batch_redelivered_after_a_crash_before_commit_takes_effect_once(
     kafka: KafkaBus, pg_db: Database
 ) -> None:
-    events = [checked_in(f"s{n % 4}", n) for n in range(20)]
-    for e in events:
-        await kafka.publish(TOPIC, e.student_id, envelope_of(e))
+    await publish_twenty_check_ins(kafka)
     consumer = kafka.consumer("probe", [TOPIC])
     await consumer.start()
     try:
@@ -240,9 +244,7 @@ async def test_on_kafka_a_batch_redelivered_after_a_crash_before_commit_takes_ef
 async def test_on_kafka_a_crash_after_the_transaction_but_before_the_offset_commit_changes_nothing_on_redelivery(
     kafka: KafkaBus, pg_db: Database
 ) -> None:
-    events = [checked_in(f"s{n % 4}", n) for n in range(20)]
-    for e in events:
-        await kafka.publish(TOPIC, e.student_id, envelope_of(e))
+    await publish_twenty_check_ins(kafka)
     consumer = kafka.consumer("probe", [TOPIC])
     await consumer.start()
     try:

@@ -73,7 +73,10 @@ async def get_my_export(runtime: RuntimeDep, principal: Guardian) -> FamilyExpor
 
 
 def _exported_pickup(person: shared.PickupPerson) -> ExportedPickup:
-    number = f"****{person.id_number[-4:]}" if person.id_number else None
     return ExportedPickup(
-        person_id=person.person_id, name=person.name, relation=person.relation, status=person.status, id_number=number
+        person_id=person.person_id,
+        name=person.name,
+        relation=person.relation,
+        status=person.status,
+        id_number=roster.masked_id_number(person.id_number),
     )

@@ -22,6 +22,11 @@ class PickupRuleBroken(ValueError):
     """BX-2: a pickup change that would let a restricted person collect the child."""
 
 
+def masked_id_number(id_number: str | None) -> str | None:
+    """PIPL: what anyone but the school admin sees of an ID number, its last four digits."""
+    return f"****{id_number[-4:]}" if id_number else None
+
+
 def check_grade(grade: int) -> int:
     """Grades 1–6 are primary school and 7–9 middle school; nothing else exists here."""
     if grade not in PRIMARY_GRADES and grade not in MIDDLE_GRADES:

@@ -99,8 +99,7 @@ def _pickup_public(person: shared.PickupPerson, admin: bool) -> PickupPublic:
 def masked(public: PickupPublic) -> PickupPublic:
     """The ID number's last four digits and no custody note: what a non-admin reads, and what a write answers (the
     answer is kept for retries, so it must hold nothing sensitive)."""
-    number = f"****{public.id_number[-4:]}" if public.id_number else None
-    return public.model_copy(update={"id_number": number, "note": None})
+    return public.model_copy(update={"id_number": roster.masked_id_number(public.id_number), "note": None})
 
 
 @router.post("/students/{student_id}/pickups", status_code=201, response_model=PickupPublic, dependencies=[IDEMPOTENT])

@@ -69,6 +69,9 @@ class Dispatcher:
         """One pass over `channel`: claim what is due and the bucket allows, send concurrently, record."""
         bucket = self._buckets[channel]
         clock = self._runtime.clock
+        async with self._runtime.db.sessions() as session:
+            if not await store.any_due(session, channel=channel, now=clock.now()):
+                return 0  # each channel ticks on its own: an idle one must not lock, commit and refund every tick
         granted = bucket.take(clock.now(), self._settings.delivery_batch)
         if granted == 0:
             return 0

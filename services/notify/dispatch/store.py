@@ -13,6 +13,14 @@ from services.notify.domain.channels import DeliveryState
 Delivery = store.Delivery
 
 
+async def any_due(session: AsyncSession, *, channel: str, now: datetime) -> bool:
+    """Whether anything of `channel` is due by `now`: an idle tick's one indexed read, no transaction held."""
+    query = select(Delivery.delivery_id).where(
+        Delivery.channel == channel, Delivery.state == DeliveryState.QUEUED, Delivery.next_attempt_at <= now
+    )
+    return (await session.execute(query.limit(1))).first() is not None
+
+
 async def lock_due(session: AsyncSession, *, channel: str, now: datetime, limit: int) -> list[Delivery]:
     """Lock up to `limit` queued deliveries of `channel` due by `now`; rows another replica holds are skipped."""
     rows = await session.execute(
