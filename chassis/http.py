@@ -7,7 +7,7 @@ import re
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from email.utils import format_datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request, Response
 from fastapi.responses import JSONResponse
@@ -19,6 +19,8 @@ from chassis.clock import SCHOOL_TZ
 from chassis.idempotency import respond_once
 from chassis.pagination import PageParams, page_params
 from chassis.uow import UnitOfWork
+
+C = TypeVar("C")
 
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
 """An id in a path or body: short, printable, and safe in a log line or a page cursor."""
@@ -131,5 +133,24 @@ async def once(
 
     async def action(uow: UnitOfWork) -> tuple[int, Any]:
         return status, await act(uow)
+
+    return await respond_once(runtime, request, principal, body.model_dump(mode="json"), action)
+
+
+async def once_answering(
+    request: Request,
+    runtime: Runtime,
+    principal: Principal,
+    body: BaseModel,
+    handle: Callable[[UnitOfWork, C], Awaitable[object]],
+    command: C,
+    answer: type[BaseModel],
+    *,
+    status: int = 201,
+) -> JSONResponse:
+    """`once` for the common route: run `handle(uow, command)` and answer the row it returns as `answer`'s JSON."""
+
+    async def action(uow: UnitOfWork) -> tuple[int, Any]:
+        return status, dump(answer, await handle(uow, command))
 
     return await respond_once(runtime, request, principal, body.model_dump(mode="json"), action)

@@ -8,7 +8,7 @@ the reason the school recorded.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -17,11 +17,10 @@ from pydantic import AfterValidator, BaseModel, Field
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
 from chassis.clock import school_today
-from chassis.http import Body, Create, Id, Paging, Reason, SchoolAdmin, dump, once
+from chassis.http import Body, Create, Id, Paging, Reason, SchoolAdmin, once_answering
 from chassis.idempotency import IDEMPOTENT
 from chassis.pagination import Page, page_of
 from chassis.problems import NotFound
-from chassis.uow import UnitOfWork
 from contracts.enrollment import FeeKind
 from contracts.fees import plan_in_force
 from services.enrollment import store as roster
@@ -134,10 +133,9 @@ async def put_fee_plan(
         fen_per_month=body.fen_per_month,
     )
 
-    async def act(uow: UnitOfWork) -> dict[str, Any]:
-        return dump(FeePlanPublic, await handlers.set_fee_plan(uow, command))
-
-    return await once(request, runtime, principal, body, act, status=200)
+    return await once_answering(
+        request, runtime, principal, body, handlers.set_fee_plan, command, FeePlanPublic, status=200
+    )
 
 
 @router.get("/programs/{program_id}/fee-plans", response_model=Page[FeePlanPublic])
@@ -183,10 +181,7 @@ async def post_fee_waiver(
         waiver_id=body.id,
     )
 
-    async def act(uow: UnitOfWork) -> dict[str, Any]:
-        return dump(FeeWaiverPublic, await handlers.grant_waiver(uow, command))
-
-    return await once(request, runtime, principal, body, act)
+    return await once_answering(request, runtime, principal, body, handlers.grant_waiver, command, FeeWaiverPublic)
 
 
 @router.get("/students/{student_id}/fee-waivers", response_model=Page[FeeWaiverPublic])
@@ -228,7 +223,6 @@ async def post_fee_waiver_revocation(
         reason=body.reason,
     )
 
-    async def act(uow: UnitOfWork) -> dict[str, Any]:
-        return dump(FeeWaiverPublic, await handlers.revoke_waiver(uow, command))
-
-    return await once(request, runtime, principal, body, act, status=200)
+    return await once_answering(
+        request, runtime, principal, body, handlers.revoke_waiver, command, FeeWaiverPublic, status=200
+    )

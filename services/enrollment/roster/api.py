@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
 from chassis.clock import school_today
-from chassis.http import DistrictOperator, Guardian, Paging, SchoolAdmin, dump, once
+from chassis.http import DistrictOperator, Guardian, Paging, SchoolAdmin, dump, once, once_answering
 from chassis.idempotency import IDEMPOTENT
 from chassis.pagination import Page, page_of
 from chassis.problems import Forbidden, NotFound
@@ -60,10 +60,7 @@ async def post_school(
         raise Forbidden("this token is not bound to a district")
     command = handlers.RegisterSchool(district_id=principal.district_id, name=body.name, school_id=body.id)
 
-    async def act(uow: UnitOfWork) -> dict[str, Any]:
-        return dump(SchoolPublic, await handlers.register_school(uow, command))
-
-    return await once(request, runtime, principal, body, act)
+    return await once_answering(request, runtime, principal, body, handlers.register_school, command, SchoolPublic)
 
 
 @router.post("/classes", status_code=201, response_model=ClassPublic, dependencies=[IDEMPOTENT])
@@ -71,10 +68,7 @@ async def post_class(body: ClassCreate, request: Request, runtime: RuntimeDep, p
     """Set up a class in the caller's school."""
     command = handlers.CreateClass(school_id=principal.school(), grade=body.grade, name=body.name, class_id=body.id)
 
-    async def act(uow: UnitOfWork) -> dict[str, Any]:
-        return dump(ClassPublic, await handlers.create_class(uow, command))
-
-    return await once(request, runtime, principal, body, act)
+    return await once_answering(request, runtime, principal, body, handlers.create_class, command, ClassPublic)
 
 
 @router.get("/classes", response_model=Page[ClassPublic])
@@ -183,10 +177,9 @@ async def post_transfer(
         effective_on=body.effective_on or _today(runtime),
     )
 
-    async def act(uow: UnitOfWork) -> dict[str, Any]:
-        return dump(StudentPublic, await handlers.transfer_student(uow, command))
-
-    return await once(request, runtime, principal, body, act, status=200)
+    return await once_answering(
+        request, runtime, principal, body, handlers.transfer_student, command, StudentPublic, status=200
+    )
 
 
 @router.post("/students/{student_id}/leave", status_code=200, response_model=StudentPublic, dependencies=[IDEMPOTENT])
@@ -198,10 +191,9 @@ async def post_leaving(
         school_id=principal.school(), student_id=student_id, effective_on=body.effective_on or _today(runtime)
     )
 
-    async def act(uow: UnitOfWork) -> dict[str, Any]:
-        return dump(StudentPublic, await handlers.record_leaving(uow, command))
-
-    return await once(request, runtime, principal, body, act, status=200)
+    return await once_answering(
+        request, runtime, principal, body, handlers.record_leaving, command, StudentPublic, status=200
+    )
 
 
 @router.put("/students/{student_id}/priority-groups", response_model=StudentPublic, dependencies=[IDEMPOTENT])
@@ -213,10 +205,9 @@ async def put_priority_groups(
         school_id=principal.school(), student_id=student_id, groups=tuple(body.priority_groups)
     )
 
-    async def act(uow: UnitOfWork) -> dict[str, Any]:
-        return dump(StudentPublic, await handlers.set_priority_groups(uow, command))
-
-    return await once(request, runtime, principal, body, act, status=200)
+    return await once_answering(
+        request, runtime, principal, body, handlers.set_priority_groups, command, StudentPublic, status=200
+    )
 
 
 @router.post("/guardians", status_code=201, response_model=GuardianPublic, dependencies=[IDEMPOTENT])
@@ -232,10 +223,7 @@ async def post_guardian(
         guardian_id=body.id,
     )
 
-    async def act(uow: UnitOfWork) -> dict[str, Any]:
-        return dump(GuardianPublic, await handlers.register_guardian(uow, command))
-
-    return await once(request, runtime, principal, body, act)
+    return await once_answering(request, runtime, principal, body, handlers.register_guardian, command, GuardianPublic)
 
 
 @router.get("/guardians/{guardian_id}", response_model=GuardianDetail)
@@ -277,10 +265,7 @@ async def post_guardian_link(
         school_id=principal.school(), student_id=student_id, guardian_id=body.guardian_id, relation=body.relation
     )
 
-    async def act(uow: UnitOfWork) -> dict[str, Any]:
-        return dump(GuardianLinkPublic, await handlers.link_guardian(uow, command))
-
-    return await once(request, runtime, principal, body, act)
+    return await once_answering(request, runtime, principal, body, handlers.link_guardian, command, GuardianLinkPublic)
 
 
 @router.delete("/students/{student_id}/guardians/{guardian_id}", status_code=204)

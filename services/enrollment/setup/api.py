@@ -7,16 +7,18 @@ Another school's rows answer 404, as if they did not exist.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.orm import InstrumentedAttribute
 
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
-from chassis.http import Body, Paging, SchoolAdmin, dump, once
+from chassis.http import Body, Paging, SchoolAdmin, once, once_answering
 from chassis.idempotency import IDEMPOTENT
-from chassis.pagination import Page, page_of
+from chassis.pagination import Page, PageParams, page_of
 from chassis.problems import NotFound
 from chassis.uow import UnitOfWork
 from services.enrollment import store as roster
@@ -42,6 +44,8 @@ from services.enrollment.setup.schemas import (
     TermFields,
     TermPublic,
 )
+
+P = TypeVar("P", bound=BaseModel)
 
 router = APIRouter(prefix="/enrollment/v1", tags=["setup"])
 
@@ -139,23 +143,39 @@ async def get_term_calendar(
     )
 
 
-async def _define_band(
-    request: Request, runtime: RuntimeDep, principal: Principal, body: BandFields, band_id: str | None, create: bool
-) -> JSONResponse:
-    command = handlers.DefineBand(
+async def _page_of_school(
+    runtime: RuntimeDep,
+    principal: Principal,
+    page: PageParams,
+    table: type[Any],
+    key: InstrumentedAttribute[str],
+    public: type[P],
+) -> Page[P]:
+    """A keyset page of the caller's school's rows of `table`, by `key`, as `public` items."""
+    async with runtime.db.sessions() as session:
+        rows = await store.page_in_school(
+            session,
+            table,
+            school_id=principal.school(),
+            key=key,
+            after=page.after_value(str),
+            limit=page.limit,
+        )
+    items = [public.model_validate(r, from_attributes=True) for r in rows]
+    return page_of(items, page, lambda item: str(getattr(item, key.key)))
+
+
+def _band(principal: Principal, body: BandFields, band_id: str | None, create: bool) -> handlers.DefineBand:
+    return handlers.DefineBand(
         school_id=principal.school(), band_id=band_id, name=body.name, grades=body.grades, create=create
     )
-
-    async def act(uow: UnitOfWork) -> dict[str, Any]:
-        return dump(BandPublic, await handlers.define_band(uow, command))
-
-    return await once(request, runtime, principal, body, act, status=201 if create else 200)
 
 
 @router.post("/grade-bands", status_code=201, response_model=BandPublic, dependencies=[IDEMPOTENT])
 async def post_band(body: BandCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin) -> JSONResponse:
     """AT-4: define a grade band; bands of a school never share a grade."""
-    return await _define_band(request, runtime, principal, body, body.id, create=True)
+    command = _band(principal, body, body.id, create=True)
+    return await once_answering(request, runtime, principal, body, handlers.define_band, command, BandPublic)
 
 
 @router.put("/grade-bands/{band_id}", response_model=BandPublic, dependencies=[IDEMPOTENT])
@@ -163,29 +183,20 @@ async def put_band(
     band_id: str, body: BandFields, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
     """AT-4: change a grade band."""
-    return await _define_band(request, runtime, principal, body, band_id, create=False)
+    command = _band(principal, body, band_id, create=False)
+    return await once_answering(
+        request, runtime, principal, body, handlers.define_band, command, BandPublic, status=200
+    )
 
 
 @router.get("/grade-bands", response_model=Page[BandPublic])
 async def get_bands(runtime: RuntimeDep, principal: AnyStaff, page: Paging) -> Page[BandPublic]:
     """The caller's school's grade bands, by id."""
-    async with runtime.db.sessions() as session:
-        rows = await store.page_in_school(
-            session,
-            store.GradeBand,
-            school_id=principal.school(),
-            key=store.GradeBand.band_id,
-            after=page.after_value(str),
-            limit=page.limit,
-        )
-    items = [BandPublic.model_validate(r, from_attributes=True) for r in rows]
-    return page_of(items, page, lambda b: b.band_id)
+    return await _page_of_school(runtime, principal, page, store.GradeBand, store.GradeBand.band_id, BandPublic)
 
 
-async def _define_room(
-    request: Request, runtime: RuntimeDep, principal: Principal, body: RoomFields, room_id: str | None, create: bool
-) -> JSONResponse:
-    command = handlers.DefineRoom(
+def _room(principal: Principal, body: RoomFields, room_id: str | None, create: bool) -> handlers.DefineRoom:
+    return handlers.DefineRoom(
         school_id=principal.school(),
         room_id=room_id,
         name=body.name,
@@ -194,16 +205,12 @@ async def _define_room(
         create=create,
     )
 
-    async def act(uow: UnitOfWork) -> dict[str, Any]:
-        return dump(RoomPublic, await handlers.define_room(uow, command))
-
-    return await once(request, runtime, principal, body, act, status=201 if create else 200)
-
 
 @router.post("/rooms", status_code=201, response_model=RoomPublic, dependencies=[IDEMPOTENT])
 async def post_room(body: RoomCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin) -> JSONResponse:
     """Define a room of the caller's school (AT-6: flag the reception room)."""
-    return await _define_room(request, runtime, principal, body, body.id, create=True)
+    command = _room(principal, body, body.id, create=True)
+    return await once_answering(request, runtime, principal, body, handlers.define_room, command, RoomPublic)
 
 
 @router.put("/rooms/{room_id}", response_model=RoomPublic, dependencies=[IDEMPOTENT])
@@ -211,29 +218,20 @@ async def put_room(
     room_id: str, body: RoomFields, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
     """Change a room."""
-    return await _define_room(request, runtime, principal, body, room_id, create=False)
+    command = _room(principal, body, room_id, create=False)
+    return await once_answering(
+        request, runtime, principal, body, handlers.define_room, command, RoomPublic, status=200
+    )
 
 
 @router.get("/rooms", response_model=Page[RoomPublic])
 async def get_rooms(runtime: RuntimeDep, principal: AnyStaff, page: Paging) -> Page[RoomPublic]:
     """The caller's school's rooms, by id."""
-    async with runtime.db.sessions() as session:
-        rows = await store.page_in_school(
-            session,
-            store.Room,
-            school_id=principal.school(),
-            key=store.Room.room_id,
-            after=page.after_value(str),
-            limit=page.limit,
-        )
-    items = [RoomPublic.model_validate(r, from_attributes=True) for r in rows]
-    return page_of(items, page, lambda r: r.room_id)
+    return await _page_of_school(runtime, principal, page, store.Room, store.Room.room_id, RoomPublic)
 
 
-async def _register_staff(
-    request: Request, runtime: RuntimeDep, principal: Principal, body: StaffFields, staff_id: str | None, create: bool
-) -> JSONResponse:
-    command = handlers.RegisterStaff(
+def _staff(principal: Principal, body: StaffFields, staff_id: str | None, create: bool) -> handlers.RegisterStaff:
+    return handlers.RegisterStaff(
         school_id=principal.school(),
         staff_id=staff_id,
         name=body.name,
@@ -242,16 +240,12 @@ async def _register_staff(
         create=create,
     )
 
-    async def act(uow: UnitOfWork) -> dict[str, Any]:
-        return dump(StaffPublic, await handlers.register_staff(uow, command))
-
-    return await once(request, runtime, principal, body, act, status=201 if create else 200)
-
 
 @router.post("/staff", status_code=201, response_model=StaffPublic, dependencies=[IDEMPOTENT])
 async def post_staff(body: StaffCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin) -> JSONResponse:
     """Register a member of staff (or an external provider's teacher) with their roles."""
-    return await _register_staff(request, runtime, principal, body, body.id, create=True)
+    command = _staff(principal, body, body.id, create=True)
+    return await once_answering(request, runtime, principal, body, handlers.register_staff, command, StaffPublic)
 
 
 @router.put("/staff/{staff_id}", response_model=StaffPublic, dependencies=[IDEMPOTENT])
@@ -259,23 +253,16 @@ async def put_staff(
     staff_id: str, body: StaffFields, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
     """Change a member of staff's name or roles (a role still in use cannot be removed: 409)."""
-    return await _register_staff(request, runtime, principal, body, staff_id, create=False)
+    command = _staff(principal, body, staff_id, create=False)
+    return await once_answering(
+        request, runtime, principal, body, handlers.register_staff, command, StaffPublic, status=200
+    )
 
 
 @router.get("/staff", response_model=Page[StaffPublic])
 async def get_staff_list(runtime: RuntimeDep, principal: AnyStaff, page: Paging) -> Page[StaffPublic]:
     """The caller's school's staff, by id."""
-    async with runtime.db.sessions() as session:
-        rows = await store.page_in_school(
-            session,
-            store.StaffMember,
-            school_id=principal.school(),
-            key=store.StaffMember.staff_id,
-            after=page.after_value(str),
-            limit=page.limit,
-        )
-    items = [StaffPublic.model_validate(r, from_attributes=True) for r in rows]
-    return page_of(items, page, lambda s: s.staff_id)
+    return await _page_of_school(runtime, principal, page, store.StaffMember, store.StaffMember.staff_id, StaffPublic)
 
 
 @router.get("/staff/{staff_id}", response_model=StaffPublic)
@@ -295,10 +282,9 @@ async def put_class_teacher(
     """EN-1/AT-1: make a member of staff holding the class_teacher role the class teacher of a class."""
     command = handlers.AssignClassTeacher(school_id=principal.school(), class_id=class_id, staff_id=body.staff_id)
 
-    async def act(uow: UnitOfWork) -> dict[str, Any]:
-        return dump(ClassTeacherPublic, await handlers.assign_class_teacher(uow, command))
-
-    return await once(request, runtime, principal, body, act, status=200)
+    return await once_answering(
+        request, runtime, principal, body, handlers.assign_class_teacher, command, ClassTeacherPublic, status=200
+    )
 
 
 async def _class_of(runtime: RuntimeDep, principal: Principal, class_id: str) -> None:
@@ -328,10 +314,7 @@ async def post_teaching(
         school_id=principal.school(), class_id=class_id, staff_id=body.staff_id, school_subject=body.school_subject
     )
 
-    async def act(uow: UnitOfWork) -> dict[str, Any]:
-        return dump(TeachingPublic, await handlers.assign_teaching(uow, command))
-
-    return await once(request, runtime, principal, body, act)
+    return await once_answering(request, runtime, principal, body, handlers.assign_teaching, command, TeachingPublic)
 
 
 @router.get("/classes/{class_id}/teachings", response_model=Page[TeachingPublic])
