@@ -20,6 +20,11 @@ def dialect_insert(session: AsyncSession, table: Target) -> Any:
     return (sqlite if bind.dialect.name == "sqlite" else postgresql).insert(table)
 
 
+def copied(source: object, *names: str, **values: Any) -> dict[str, Any]:
+    """A row's values: `source`'s attributes of these names (a copy keeps its producer's names), plus `values`."""
+    return {name: getattr(source, name) for name in names} | values
+
+
 def insert_ignoring_duplicates(session: AsyncSession, table: Target, values: Mapping[str, Any]) -> Insert:
     """INSERT … ON CONFLICT DO NOTHING (add `.returning(...)` to learn whether it inserted)."""
     statement: Insert = dialect_insert(session, table).values(**values).on_conflict_do_nothing()

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import delete, update
 
 from chassis.consumer import Handler
-from chassis.sql import insert_ignoring_duplicates, upsert
+from chassis.sql import copied, insert_ignoring_duplicates, upsert
 from chassis.uow import UnitOfWork
 from contracts.enrollment import (
     AgreementSigned,
@@ -48,13 +48,7 @@ async def _upsert(uow: UnitOfWork, table: Any, values: Mapping[str, Any], keys: 
 
 async def student_enrolled(uow: UnitOfWork, event: StudentEnrolled, _envelope: Envelope) -> None:
     """The child joins the roster (a re-enrolment clears an earlier leaving date)."""
-    values = {
-        "student_id": event.student_id,
-        "school_id": event.school_id,
-        "class_id": event.class_id,
-        "grade": event.grade,
-        "left_on": None,
-    }
+    values = copied(event, "student_id", "school_id", "class_id", "grade", left_on=None)
     await _upsert(uow, RosterStudent, values, ["student_id"])
 
 
@@ -88,12 +82,7 @@ async def class_teacher_assigned(uow: UnitOfWork, event: ClassTeacherAssigned, _
 
 async def guardian_linked(uow: UnitOfWork, event: GuardianLinked, _envelope: Envelope) -> None:
     """A guardian of the child (acts for them: leave requests, pickup)."""
-    values = {
-        "student_id": event.student_id,
-        "guardian_id": event.guardian_id,
-        "school_id": event.school_id,
-        "relation": event.relation[:32],
-    }
+    values = copied(event, "student_id", "guardian_id", "school_id", relation=event.relation[:32])
     await _upsert(uow, ref.RefGuardian, values, ["student_id", "guardian_id"])
 
 
@@ -108,16 +97,17 @@ async def guardian_unlinked(uow: UnitOfWork, event: GuardianUnlinked, _envelope:
 
 async def pickup_person_added(uow: UnitOfWork, event: PickupPersonAdded, _envelope: Envelope) -> None:
     """BX-2: an adult authorised to collect the child with their own credential."""
-    values = {
-        "student_id": event.student_id,
-        "person_id": event.person_id,
-        "school_id": event.school_id,
-        "relation": event.relation[:32],
-        "credential_ref": event.credential_ref,
-        "guardian_id": event.guardian_id,
-        "restricted": False,
-        "removed": False,
-    }
+    values = copied(
+        event,
+        "student_id",
+        "person_id",
+        "school_id",
+        "credential_ref",
+        "guardian_id",
+        relation=event.relation[:32],
+        restricted=False,
+        removed=False,
+    )
     await _upsert(uow, ref.RefPickupPerson, values, ["student_id", "person_id"])
 
 
@@ -141,13 +131,7 @@ async def student_erased(uow: UnitOfWork, event: StudentErased, _envelope: Envel
 
 async def pickup_person_restricted(uow: UnitOfWork, event: PickupPersonRestricted, _envelope: Envelope) -> None:
     """BX-2: a person who must never collect the child (custody order)."""
-    values: dict[str, Any] = {
-        "student_id": event.student_id,
-        "person_id": event.person_id,
-        "school_id": event.school_id,
-        "restricted": True,
-        "removed": False,
-    }
+    values: dict[str, Any] = copied(event, "student_id", "person_id", "school_id", restricted=True, removed=False)
     if event.credential_ref is not None:
         values["credential_ref"] = event.credential_ref
     await _upsert(uow, ref.RefPickupPerson, values, ["student_id", "person_id"])
@@ -155,13 +139,7 @@ async def pickup_person_restricted(uow: UnitOfWork, event: PickupPersonRestricte
 
 async def walk_home_permission_set(uow: UnitOfWork, event: WalkHomePermissionSet, _envelope: Envelope) -> None:
     """AT-5: the guardian's standing permission (granted or withdrawn) from a date."""
-    values = {
-        "student_id": event.student_id,
-        "effective_from": event.effective_from,
-        "school_id": event.school_id,
-        "allowed": event.allowed,
-        "guardian_id": event.guardian_id,
-    }
+    values = copied(event, "student_id", "effective_from", "school_id", "allowed", "guardian_id")
     await _upsert(uow, ref.RefWalkHome, values, ["student_id", "effective_from"])
 
 
@@ -171,25 +149,14 @@ async def policy_profile_set(uow: UnitOfWork, event: PolicyProfileSet, _envelope
     existing = await uow.session.get(ref.RefPolicy, key)
     if existing is not None and existing.version > event.version:
         return
-    values = {
-        "school_id": event.school_id,
-        "effective_from": event.effective_from,
-        "version": event.version,
-        "settings": event.settings.model_dump(mode="json"),
-    }
+    values = copied(event, "school_id", "effective_from", "version", settings=event.settings.model_dump(mode="json"))
     await _upsert(uow, ref.RefPolicy, values, ["school_id", "effective_from"])
     await reopen_days(uow, school_id=event.school_id)
 
 
 async def term_calendar_set(uow: UnitOfWork, event: TermCalendarSet, _envelope: Envelope) -> None:
     """EN-5: the term's calendar (the latest event for a term replaces the earlier ones)."""
-    values = {
-        "term_id": event.term_id,
-        "school_id": event.school_id,
-        "starts_on": event.starts_on,
-        "ends_on": event.ends_on,
-        "calendar": event.model_dump(mode="json"),
-    }
+    values = copied(event, "term_id", "school_id", "starts_on", "ends_on", calendar=event.model_dump(mode="json"))
     await _upsert(uow, ref.RefTerm, values, ["term_id"])
     await reopen_days(uow, school_id=event.school_id)
 
@@ -202,12 +169,7 @@ async def room_defined(uow: UnitOfWork, event: RoomDefined, _envelope: Envelope)
 
 async def staff_member_registered(uow: UnitOfWork, event: StaffMemberRegistered, _envelope: Envelope) -> None:
     """A member of staff and their roles."""
-    values = {
-        "staff_id": event.staff_id,
-        "school_id": event.school_id,
-        "roles": [role.value for role in event.roles],
-        "external": event.external,
-    }
+    values = copied(event, "staff_id", "school_id", "external", roles=[role.value for role in event.roles])
     await _upsert(uow, ref.RefStaff, values, ["staff_id"])
 
 
@@ -219,20 +181,21 @@ async def grade_band_defined(uow: UnitOfWork, event: GradeBandDefined, _envelope
 
 async def program_scheduled(uow: UnitOfWork, event: ProgramScheduled, _envelope: Envelope) -> None:
     """A program's schedule (the latest replaces the earlier; a re-published program runs again)."""
-    values = {
-        "program_id": event.program_id,
-        "school_id": event.school_id,
-        "term_id": event.term_id,
-        "kind": event.kind.value,
-        "room_id": event.room_id,
-        "teacher_ids": list(event.teacher_ids),
-        "weekdays": sorted(set(event.weekdays)),
-        "starts_at": event.starts_at,
-        "class_hours": event.class_hours,
-        "min_grade": event.min_grade,
-        "max_grade": event.max_grade,
-        "cancelled_on": None,
-    }
+    values = copied(
+        event,
+        "program_id",
+        "school_id",
+        "term_id",
+        "room_id",
+        "starts_at",
+        "class_hours",
+        "min_grade",
+        "max_grade",
+        kind=event.kind.value,
+        teacher_ids=list(event.teacher_ids),
+        weekdays=sorted(set(event.weekdays)),
+        cancelled_on=None,
+    )
     await _upsert(uow, ref.RefProgram, values, ["program_id"])
     await reopen_days(uow, school_id=event.school_id)
 
@@ -249,60 +212,38 @@ async def program_cancelled(uow: UnitOfWork, event: ProgramCancelled, _envelope:
 
 async def club_place_held(uow: UnitOfWork, event: ClubPlaceAllocated | ClubPlacePromoted, _envelope: Envelope) -> None:
     """BX-1: the child holds a place in the club."""
-    values = {
-        "program_id": event.program_id,
-        "student_id": event.student_id,
-        "school_id": event.school_id,
-        "released_on": None,
-    }
+    values = copied(event, "program_id", "student_id", "school_id", released_on=None)
     await _upsert(uow, ref.RefClubPlace, values, ["program_id", "student_id"])
 
 
 async def club_place_released(uow: UnitOfWork, event: ClubPlaceReleased, _envelope: Envelope) -> None:
     """The child gives up the place from `effective_on`."""
-    values = {
-        "program_id": event.program_id,
-        "student_id": event.student_id,
-        "school_id": event.school_id,
-        "released_on": event.effective_on,
-    }
+    values = copied(event, "program_id", "student_id", "school_id", released_on=event.effective_on)
     await _upsert(uow, ref.RefClubPlace, values, ["program_id", "student_id"])
 
 
 async def application_submitted(uow: UnitOfWork, event: ApplicationSubmitted, _envelope: Envelope) -> None:
     """EN-6: the optional services asked for (early arrival, noon care, bus) go with the enrollment."""
-    values = {
-        "application_id": event.application_id,
-        "student_id": event.student_id,
-        "school_id": event.school_id,
-        "term_id": event.term_id,
-        "options": [option.value for option in event.options],
-    }
+    values = copied(
+        event,
+        "application_id",
+        "student_id",
+        "school_id",
+        "term_id",
+        options=[option.value for option in event.options],
+    )
     await _upsert(uow, ref.RefEnrollment, values, ["application_id"])
 
 
 async def agreement_signed(uow: UnitOfWork, event: AgreementSigned, _envelope: Envelope) -> None:
     """EN-1: the enrollment is active from `active_from`."""
-    values = {
-        "application_id": event.application_id,
-        "student_id": event.student_id,
-        "school_id": event.school_id,
-        "term_id": event.term_id,
-        "active_from": event.active_from,
-        "withdrawn_on": None,
-    }
+    values = copied(event, "application_id", "student_id", "school_id", "term_id", "active_from", withdrawn_on=None)
     await _upsert(uow, ref.RefEnrollment, values, ["application_id"])
 
 
 async def enrollment_withdrawn(uow: UnitOfWork, event: EnrollmentWithdrawn, _envelope: Envelope) -> None:
     """EN-2: the child leaves the service on `effective_on`."""
-    values = {
-        "application_id": event.application_id,
-        "student_id": event.student_id,
-        "school_id": event.school_id,
-        "term_id": event.term_id,
-        "withdrawn_on": event.effective_on,
-    }
+    values = copied(event, "application_id", "student_id", "school_id", "term_id", withdrawn_on=event.effective_on)
     await _upsert(uow, ref.RefEnrollment, values, ["application_id"])
 
 

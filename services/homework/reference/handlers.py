@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import delete, update
 
 from chassis.consumer import Handler
-from chassis.sql import insert_ignoring_duplicates, upsert
+from chassis.sql import copied, insert_ignoring_duplicates, upsert
 from chassis.uow import UnitOfWork
 from contracts.attendance import StudentCheckedIn
 from contracts.enrollment import (
@@ -43,12 +43,7 @@ async def record_class_teacher(uow: UnitOfWork, event: ClassTeacherAssigned, _en
 
 async def record_teaching(uow: UnitOfWork, event: TeachingAssigned, _envelope: Envelope) -> None:
     """A subject teacher may now set homework for the class in that subject."""
-    values = {
-        "class_id": event.class_id,
-        "staff_id": event.staff_id,
-        "school_subject": event.school_subject,
-        "school_id": event.school_id,
-    }
+    values = copied(event, "class_id", "staff_id", "school_subject", "school_id")
     await uow.session.execute(insert_ignoring_duplicates(uow.session, store.Teaching, values))
 
 
@@ -99,12 +94,7 @@ async def record_policy(uow: UnitOfWork, event: PolicyProfileSet, _envelope: Env
     existing = await uow.session.get(store.PolicyProfile, (event.school_id, event.effective_from))
     if existing is not None and existing.version > event.version:
         return
-    values = {
-        "school_id": event.school_id,
-        "effective_from": event.effective_from,
-        "version": event.version,
-        "settings": event.settings.model_dump(mode="json"),
-    }
+    values = copied(event, "school_id", "effective_from", "version", settings=event.settings.model_dump(mode="json"))
     await uow.session.execute(upsert(uow.session, store.PolicyProfile, values, ["school_id", "effective_from"]))
 
 
@@ -116,11 +106,7 @@ async def record_calendar(uow: UnitOfWork, event: TermCalendarSet, _envelope: En
 
 async def record_presence(uow: UnitOfWork, event: StudentCheckedIn, _envelope: Envelope) -> None:
     """HW-7: the child is in that day's supervised session, so their completion may be recorded."""
-    values = {
-        "student_id": event.student_id,
-        "session_date": date.fromisoformat(event.session_date),
-        "school_id": event.school_id,
-    }
+    values = copied(event, "student_id", "school_id", session_date=date.fromisoformat(event.session_date))
     await uow.session.execute(insert_ignoring_duplicates(uow.session, store.Presence, values))
 
 
