@@ -21,6 +21,8 @@ class EnrollmentSettings(ServiceSettings):
     # service looks for data whose period ended.
     retention_days_after_leaving: int = Field(default=365, ge=1)
     retention_check_seconds: float = Field(default=3600.0, gt=0)
+    # PIPL: days a finished import job is kept; a failed one's report quotes the broken cells (names, phones).
+    import_jobs_kept_days: int = Field(default=30, ge=1)
 
     @model_validator(mode="after")
     def _field_keys_are_a_key_ring(self) -> Self:

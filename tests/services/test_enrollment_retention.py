@@ -14,8 +14,10 @@ from sqlalchemy import func, select
 from chassis.auth import Role
 from services.enrollment.app import DEFINITION
 from services.enrollment.domain.retention import ERASED_NAME, erase_on, is_due
+from services.enrollment.imports.store import ImportJob
 from tests.conftest import ServiceClient, auth, eventually, running, school_clock, stack_settings
 from tests.services.conftest import read_topic
+from tests.services.test_enrollment_imports import class_ids, imported
 from tests.services.test_enrollment_privacy import every_stored_text
 from tests.services.test_enrollment_roster import ADMIN, MUM, OPERATOR, get, post
 
@@ -30,7 +32,12 @@ LEFT_ON = date(2026, 11, 25)  # the pinned school afternoon's day
 async def school(pg_url: str, topic_prefix: str) -> AsyncIterator[ServiceClient]:
     """小明 (mum and dad, his grandfather may collect him) and his sister 小红 (mum only); 小明 leaves today."""
     settings = stack_settings(
-        DEFINITION, pg_url, topic_prefix, retention_days_after_leaving=30, retention_check_seconds=0.05
+        DEFINITION,
+        pg_url,
+        topic_prefix,
+        retention_days_after_leaving=30,
+        retention_check_seconds=0.05,
+        import_jobs_kept_days=30,
     )
     async with running(DEFINITION, settings, clock=school_clock()) as client:
         assert (
@@ -119,6 +126,25 @@ async def test_a_family_exports_its_own_data_and_nobody_elses(school: ServiceCli
     assert "王芳" not in str(dads["guardian"])
     await get(school, "/me/export", auth(Role.GUARDIAN, "mum", school="yucai"), status=404)
     await get(school, "/me/export", ADMIN, status=403)
+
+
+async def test_an_import_job_and_its_report_are_forgotten_after_the_kept_days(school: ServiceClient) -> None:
+    """PIPL: a job's report may quote the file's cells; it goes with the job once `import_jobs_kept_days` passed."""
+    job = await imported(school, "classes", "班级编号,年级,班级名称\ng4c1,4,四年级1班\n", headers=ADMIN)
+    path = f"/enrollment/v1/imports/{job['job_id']}"
+    school.fake_clock.advance(timedelta(days=30))  # finished exactly 30 days ago: kept
+    await asyncio.sleep(0.5)  # the worker looks every 0.05 s
+    assert (await school.get(path, headers=ADMIN)).status_code == 200
+
+    school.fake_clock.advance(timedelta(seconds=1))
+
+    async def forgotten() -> bool:
+        return (await school.get(path, headers=ADMIN)).status_code == 404
+
+    await eventually(forgotten)
+    async with school.runtime.db.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(ImportJob)) == 0
+    assert "g4c1" in await class_ids(school)  # what it imported stays
 
 
 async def _none(found: Awaitable[list[str]]) -> bool:

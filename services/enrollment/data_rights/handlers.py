@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import delete, func, select
 
@@ -14,6 +14,7 @@ from chassis.uow import UnitOfWork
 from contracts.enrollment import StudentErased
 from services.enrollment import store as shared
 from services.enrollment.domain import retention, roster
+from services.enrollment.imports import store as imports
 from services.enrollment.pickups import store as pickups
 from services.enrollment.settings import EnrollmentSettings
 
@@ -77,16 +78,27 @@ async def _has_other_children(uow: UnitOfWork, guardian_id: str) -> bool:
 
 
 async def run_retention(runtime: Runtime) -> None:
-    """The worker: erase what is due every `retention_check_seconds` (school days by the service's clock)."""
+    """The worker: every `retention_check_seconds`, erase what is due (school days by the service's clock) and forget
+    the import jobs kept long enough."""
     settings = runtime.settings_as(EnrollmentSettings)
     while True:
         try:
             await erase_all_due(runtime, settings.retention_days_after_leaving)
+            await forget_import_jobs(runtime, settings.import_jobs_kept_days)
         except asyncio.CancelledError:
             raise
         except Exception:
             log.exception("erasing leavers' data failed; trying again at the next check")
         await asyncio.sleep(settings.retention_check_seconds)
+
+
+async def forget_import_jobs(runtime: Runtime, kept_days: int) -> int:
+    """PIPL: delete import jobs finished more than `kept_days` ago (a failed one's report quotes the file's cells)."""
+    async with runtime.db.sessions() as session, session.begin():
+        forgotten = await imports.forget_finished(session, before=runtime.clock.now() - timedelta(days=kept_days))
+    if forgotten:
+        log.info("forgot %d import jobs finished more than %d days ago", forgotten, kept_days)
+    return forgotten
 
 
 async def erase_all_due(runtime: Runtime, retention_days: int) -> int:

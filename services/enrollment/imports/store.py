@@ -6,7 +6,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Integer, String, insert, select, update
+from sqlalchemy import JSON, DateTime, Integer, String, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -119,6 +119,12 @@ async def record_progress(db: Database, *, job_id: str, rows_done: int) -> None:
     """Write progress in its own short transaction, so it shows while the import's transaction runs."""
     async with db.sessions() as session, session.begin():
         await session.execute(update(ImportJob).where(ImportJob.job_id == job_id).values(rows_done=rows_done))
+
+
+async def forget_finished(session: AsyncSession, *, before: datetime) -> int:
+    """Delete the jobs that finished before `before`, their reports with them; how many."""
+    result = await session.execute(delete(ImportJob).where(ImportJob.finished_at < before))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def finish_failed(db: Database, *, job_id: str, reason: str, at: datetime) -> None:
