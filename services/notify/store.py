@@ -56,6 +56,7 @@ class Delivery(Base):
         Index("ix_deliveries_due", "channel", "state", "next_attempt_at"),
         Index("ix_deliveries_notification", "notification_id"),
         Index("ix_deliveries_provider", "channel", "provider_id"),  # a provider's receipt names its own id
+        Index("ix_deliveries_subject", "subject"),  # an erasure finds a subscriber's copies of a child's events
     )
 
     delivery_id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -78,6 +79,8 @@ class Delivery(Base):
     escalated: Mapped[bool] = mapped_column(Boolean, default=False)
     last_error: Mapped[str | None] = mapped_column(String(500), nullable=True)
     provider_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    subject: Mapped[str | None] = mapped_column(String(64), nullable=True, default=None)
+    """A district subscriber's delivery: the entity its event is about (the envelope's `subject`)."""
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -4,14 +4,16 @@ each such event once, as its CloudEvents envelope, in a Standard Webhooks-signed
 from __future__ import annotations
 
 import asyncio
+from datetime import date
 
 import pytest
 
 from chassis.auth import Role
-from contracts.enrollment import ClassCreated
+from contracts.enrollment import ClassCreated, StudentErased
 from contracts.envelope import Envelope
 from tests.conftest import auth, eventually
 from tests.services.conftest import publish_as_producer, publish_envelopes
+from tests.services.test_enrollment_privacy import every_stored_text
 from tests.simulators.notify_stack import ROSTER, checked_in, in_states, notify_with, providers
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
@@ -49,6 +51,33 @@ async def test_a_district_system_gets_the_event_types_and_schools_it_subscribed_
         assert got[ours.id]["type"] == "attendance.student_checked_in.v1"
         assert got[ours.id]["schoolid"] == "s1"
         assert got[new_class.id]["data"]["name"] == "一年级九班"
+
+
+async def test_an_erasure_reaches_every_subscriber_of_the_school_and_takes_notifys_copies_of_the_childs_events(
+    pg_url: str, topic_prefix: str
+) -> None:
+    """PIPL (issue 11): a subscriber that got the child's data hears of the erasure, subscribed to it or not, and the
+    bodies notify kept of what it sent them go."""
+    async with providers() as outside, notify_with(pg_url, topic_prefix, outside) as notify:
+        enrolments = {"url": outside.settings["hooks_url"], "event_types": ["enrollment.student_enrolled.v1"]}
+        created = await notify.post("/notify/v1/subscriptions", json=enrolments, headers=OPERATOR)
+        assert created.status_code == 201, created.text
+        outside.hooks.secret = created.json()["secret"]
+        await publish_as_producer(topic_prefix, ROSTER, school_id="s1")
+        await eventually(in_states(notify, "webhook", ["delivered"]))
+        assert "小明" in await every_stored_text(pg_url)
+
+        erased = StudentErased(student_id="xiaoming", school_id="s1", left_on=date(2025, 11, 20), guardian_ids=[])
+        await publish_as_producer(topic_prefix, [erased], school_id="s1")
+
+        def received() -> list[str]:
+            return sorted(message["type"] for message in outside.hooks.received.values())
+
+        await eventually(lambda: len(received()) == 2)
+        assert received() == ["enrollment.student_enrolled.v1", "enrollment.student_erased.v1"]
+        await eventually(in_states(notify, "webhook", ["delivered"]))  # the erasure's own; the enrolment's is gone
+        assert outside.hooks.bad_signatures == 0
+    assert "小明" not in await every_stored_text(pg_url)
 
 
 async def test_subscriptions_are_the_districts_own_and_name_published_event_types(

@@ -1,6 +1,7 @@
 """`enrollment.student_erased.v1` → notify forgets the child (PIPL, issue 11): the name it keeps for alerts, who
-may collect them, every alert and delivery about them, and, for the guardians erased with them, their
-preferences (addresses) and anything else sent to them."""
+may collect them, every alert and delivery about them (a district subscriber's copies of their events too), and,
+for the guardians erased with them, their preferences (addresses) and anything else sent to them. The erasure
+itself then goes to every district subscription of the school (`subscriptions.handlers.to_subscribers`)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ async def erase_student(uow: UnitOfWork, event: StudentErased, _envelope: Envelo
         )
     )
     await session.execute(delete(shared.Notification).where(about))
+    # A district subscriber's copies of events about the child or those guardians (BX-8): their bodies carry names.
+    await session.execute(delete(shared.Delivery).where(shared.Delivery.subject.in_([child, *guardians])))
     chosen = preferences.GuardianPreference
     await session.execute(delete(chosen).where(chosen.guardian_id.in_(guardians)))
     for table in (reference.PickupPerson, reference.GuardianLink, reference.KnownStudent):

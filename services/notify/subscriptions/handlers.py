@@ -10,6 +10,7 @@ from chassis.auth import Principal
 from chassis.consumer import Handler
 from chassis.problems import Forbidden, NotFound
 from chassis.uow import UnitOfWork
+from contracts.enrollment import StudentErased
 from contracts.envelope import Envelope, Event
 from services.notify.adapters.webhook import new_secret
 from services.notify.deliveries.handlers import delivery_id
@@ -17,14 +18,17 @@ from services.notify.domain.channels import Channel, DeliveryState
 from services.notify.store import Delivery, WebhookEndpoint
 from services.notify.subscriptions import store
 
+ERASURE = StudentErased.type
+
 
 async def to_subscribers(uow: UnitOfWork, _event: Event, envelope: Envelope) -> None:
-    """Queue the event for every district subscription to its type and school."""
+    """Queue the event for every district subscription to its type and school; an erasure goes to every
+    subscription of the school, since each may hold the child's data (PIPL)."""
     endpoints = await store.district_subscriptions(uow.session)
     now = uow.clock.now()
     body = envelope.to_bytes().decode()
     for endpoint in endpoints:
-        if envelope.type not in endpoint.event_types:
+        if envelope.type not in endpoint.event_types and envelope.type != ERASURE:
             continue
         if endpoint.school_ids and envelope.schoolid not in endpoint.school_ids:
             continue
@@ -49,6 +53,7 @@ async def to_subscribers(uow: UnitOfWork, _event: Event, envelope: Envelope) -> 
                 fallback=[],
                 escalated=False,
                 created_at=now,
+                subject=envelope.subject[:64],
             )
         )
     await uow.session.flush()

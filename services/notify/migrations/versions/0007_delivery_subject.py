@@ -1,0 +1,26 @@
+"""a district subscriber's delivery names the entity its event is about, so an erasure finds it
+
+Revision ID: 0007
+Revises: 0006
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0007"
+down_revision: str | None = "0006"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.add_column("deliveries", sa.Column("subject", sa.String(length=64), nullable=True))
+    op.create_index("ix_deliveries_subject", "deliveries", ["subject"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_deliveries_subject", table_name="deliveries")
+    with op.batch_alter_table("deliveries") as batch:
+        batch.drop_column("subject")
