@@ -19,7 +19,7 @@ from starlette.types import Receive, Scope, Send
 from afterschool.catalog import SERVICES
 from chassis.bus.memory import MemoryBus
 from chassis.clock import Clock
-from chassis.observability import readiness
+from chassis.observability import dependencies
 from chassis.settings import PLACEHOLDER_SECRET
 from web.app import DemoPerson, create_web_app
 from web.settings import WebSettings
@@ -76,9 +76,12 @@ class AllInOne:
         if path == "/metrics":
             return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
         if path == "/healthz":
-            return JSONResponse({"status": "ok"})
-        if path == "/readyz":
-            checks = {name: await readiness(app.state.runtime) for name, app in self.apps.items()}
+            details = {name: await dependencies(app.state.runtime) for name, app in self.apps.items()}
+            return JSONResponse({"status": "ok", "checks": details})
+        if path == "/readyz":  # as each service's: ready while the databases answer
+            checks = {
+                name: await dependencies(app.state.runtime, only=("database",)) for name, app in self.apps.items()
+            }
             ok = all(v == "ok" for c in checks.values() for v in c.values())
             return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks}, 200 if ok else 503)
         if path == "/":

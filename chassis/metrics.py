@@ -30,6 +30,9 @@ EVENT_AGE = Histogram(
     ["service", "type"],
     buckets=_AGE_BUCKETS,
 )
+DEPENDENCY_UP = Gauge(
+    "afterschool_dependency_up", "1 if the dependency answered the last health check, else 0", ["service", "dependency"]
+)
 OUTBOX_BACKLOG = Gauge("afterschool_outbox_backlog", "Outbox rows not yet published", ["service"])
 CONSUMER_LAG = Gauge(
     "afterschool_consumer_lag", "Messages behind the partition end", ["service", "group", "topic", "partition"]

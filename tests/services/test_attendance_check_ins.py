@@ -235,15 +235,18 @@ async def test_another_schools_admin_sees_none_of_the_check_ins(attendance: Serv
 
 async def test_health_readiness_and_metrics(attendance: ServiceClient) -> None:
     await attendance.post("/attendance/v1/check-ins", json=check_in(), headers=KIOSK)
-    assert (await attendance.get("/healthz")).json() == {"status": "ok"}
+    health = await attendance.get("/healthz")
+    assert health.json() == {"status": "ok", "checks": {"database": "ok", "bus": "ok", "redis": "ok"}}
     ready = await attendance.get("/readyz")
-    assert ready.json() == {"status": "ok", "checks": {"database": "ok", "bus": "ok", "redis": "ok"}}
+    assert ready.json() == {"status": "ok", "checks": {"database": "ok"}}  # issue 14: ready while the database answers
     metrics = (await attendance.get("/metrics")).text
     assert (
         'afterschool_http_requests_total{method="POST",route="/attendance/v1/check-ins",service="attendance"'
         ',status="201"}' in metrics
     )
     assert 'afterschool_check_ins_total{method="card",service="attendance"}' in metrics
+    for dependency in ("database", "bus", "redis"):
+        assert f'afterschool_dependency_up{{dependency="{dependency}",service="attendance"}} 1.0' in metrics
 
 
 async def test_at8_a_batch_upload_of_an_event_already_posted_singly_is_a_duplicate(
