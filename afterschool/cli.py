@@ -46,6 +46,13 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument("--data", type=Path, default=Path("data/embedded"), help="folder for the SQLite files")
     up.set_defaults(run=_up)
 
+    migrate = commands.add_parser(
+        "migrate", help="bring a service's schema to this release (settings from <SERVICE>_*, the schema owner's URL)"
+    )
+    migrate.add_argument("service", choices=["enrollment", "attendance", "homework", "stipend", "notify"])
+    migrate.add_argument("--grant-to", metavar="ROLE", help="PostgreSQL: let this role (the app's) read and write it")
+    migrate.set_defaults(run=_migrate)
+
     dead = commands.add_parser("replay-dead-letters", help="send a service's dead letters back to their topics")
     dead.add_argument("service", choices=["enrollment", "attendance", "homework", "stipend", "notify"])
     dead.add_argument("--limit", type=int, default=10_000)
@@ -155,6 +162,30 @@ def _listening(args: argparse.Namespace, command: str) -> socket.socket | None:
     except PortUnavailable as error:
         print(f"afterschool: {error}", file=sys.stderr)
         return None
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from afterschool.catalog import SERVICES
+    from chassis.db import Database, wait_for
+
+    definition = SERVICES[args.service]
+    database = Database(definition.settings_class().database_url, pool_size=1, max_overflow=0)
+
+    async def migrate() -> tuple[str | None, str | None]:
+        try:
+            await wait_for(database)
+            before, _head = await database.revisions(definition.migrations)
+            await database.migrate(definition.migrations)
+            if args.grant_to:
+                await database.grant_data_rights(args.grant_to)
+            after, _head = await database.revisions(definition.migrations)
+            return before, after
+        finally:
+            await database.dispose()
+
+    before, after = asyncio.run(migrate())
+    print(f"{args.service}: schema at revision {after}" + ("" if before == after else f" (was {before})"))
+    return 0
 
 
 def _replay_dead_letters(args: argparse.Namespace) -> int:

@@ -190,10 +190,13 @@ async def _start_runtime(
     clock: Clock,
     stack: contextlib.AsyncExitStack,
 ) -> Runtime:
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow)
     stack.push_async_callback(_bounded, db.dispose, "database pool")
     await wait_for(db)
-    await db.migrate(definition.migrations)
+    if settings.migrate_on_start:
+        await db.migrate(definition.migrations)
+    else:
+        await db.require_head(definition.migrations)
     if definition.field_cipher is not None:
         attach(db.engine, definition.field_cipher(settings))
         if resealed := await reseal(db.engine, definition.metadata):

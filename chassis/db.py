@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,6 +11,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import event, text
 from sqlalchemy import types as sqltypes
 from sqlalchemy.dialects import sqlite
@@ -48,13 +51,14 @@ class UtcSQLiteDateTime(sqlite.DATETIME):
         return process
 
 
+_ROLE = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 _MIGRATION_LOCK_ID = 0x5C0_0001  # one service's replicas migrate one at a time (advisory lock)
 
 
 class Database:
     """One service's engine and session factory; built in the lifespan, never at import."""
 
-    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+    def __init__(self, url: str, *, pool_size: int = 10, max_overflow: int = 10) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
@@ -72,7 +76,7 @@ class Database:
             # and a failed request is retried by the client with its Idempotency-Key.
             # hide_parameters: an error's message and log line never carry the values (a guardian's phone number).
             self.engine = create_async_engine(
-                url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800, hide_parameters=True
+                url, pool_size=pool_size, max_overflow=max_overflow, pool_recycle=1800, hide_parameters=True
             )
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
@@ -88,16 +92,55 @@ class Database:
                 await conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID})
             await conn.run_sync(_upgrade, migrations)
 
+    async def grant_data_rights(self, role: str) -> None:
+        """PostgreSQL: let `role` read and write every table and sequence of the schema, and nothing more (no DDL)."""
+        if self.is_sqlite or not _ROLE.fullmatch(role):
+            raise ValueError(f"grants need PostgreSQL and a plain role name, not {role!r}")
+        async with self.engine.begin() as conn:
+            for grant in (
+                f'GRANT USAGE ON SCHEMA public TO "{role}"',
+                f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "{role}"',
+                f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO "{role}"',
+            ):
+                await conn.execute(text(grant))
+
+    async def revisions(self, migrations: Path) -> tuple[str | None, str]:
+        """The schema's Alembic revision (None when never migrated) and the newest one in `migrations`."""
+        async with self.engine.connect() as conn:
+            return await conn.run_sync(_revisions, migrations)
+
+    async def require_head(self, migrations: Path) -> None:
+        """Raise `SchemaBehind` unless the schema is at the newest revision (an app that does not migrate itself)."""
+        current, head = await self.revisions(migrations)
+        if current != head:
+            raise SchemaBehind(
+                f"the schema is at revision {current}, this release needs {head}: run the migration first"
+            )
+
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
 
 
-def _upgrade(connection: Connection, migrations: Path) -> None:
+class SchemaBehind(RuntimeError):
+    """The database's schema is not the one this release's code expects."""
+
+
+def _config(connection: Connection, migrations: Path) -> Config:
     config = Config()
     config.set_main_option("script_location", str(migrations))
     config.attributes["connection"] = connection
-    command.upgrade(config, "head")
+    return config
+
+
+def _upgrade(connection: Connection, migrations: Path) -> None:
+    command.upgrade(_config(connection, migrations), "head")
+
+
+def _revisions(connection: Connection, migrations: Path) -> tuple[str | None, str]:
+    head = ScriptDirectory.from_config(_config(connection, migrations)).get_current_head()
+    assert head is not None, f"{migrations} holds no revision"
+    return MigrationContext.configure(connection).get_current_revision(), head
 
 
 def _ensure_sqlite_folder(url: str) -> None:

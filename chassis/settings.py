@@ -21,6 +21,13 @@ class ServiceSettings(BaseSettings):
     # Unset behaves as production: only the embedded all-in-one and the demo choose development (issue 11).
     environment: Literal["development", "test", "production"] = "production"
     database_url: str = "sqlite+aiosqlite:///./data/service.db"
+    # Each replica's pool: at the HPA maxima replicas × (size + overflow) must stay under the pooler's or the server's
+    # connection limit (issue 14: the old fixed 10 + 10 gave about 1,680 at the maxima).
+    db_pool_size: int = Field(default=10, ge=1)
+    db_max_overflow: int = Field(default=10, ge=0)
+    # Development and tests migrate at start. In Kubernetes a Job runs `afterschool migrate SERVICE` with the schema
+    # owner's credentials first, and the app, whose user has no DDL rights, only checks the schema is at head.
+    migrate_on_start: bool = True
     bus: Literal["kafka", "memory"] = "memory"
     kafka_bootstrap: str = "127.0.0.1:9092"
     kafka_topic_prefix: str = ""  # test runs and shared clusters keep their topics apart with a prefix

@@ -81,6 +81,13 @@ BEGIN
   ELSE
     ALTER ROLE afterschool LOGIN CREATEDB PASSWORD 'afterschool';
   END IF;
+  -- An application user as Kubernetes runs the apps (issue 14): it reads and writes what the schema owner's
+  -- migration granted it (`afterschool migrate SERVICE --grant-to afterschool_app`), and has no DDL rights.
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'afterschool_app') THEN
+    CREATE ROLE afterschool_app LOGIN PASSWORD 'afterschool_app';
+  ELSE
+    ALTER ROLE afterschool_app LOGIN NOCREATEDB PASSWORD 'afterschool_app';
+  END IF;
 END
 $$;
 EOF
