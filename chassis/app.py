@@ -9,12 +9,14 @@ from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, cast
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
+from opentelemetry.sdk.trace.export import SpanExporter
+from opentelemetry.trace import Tracer
 from redis.asyncio import Redis
 from sqlalchemy import MetaData
 
@@ -33,6 +35,7 @@ from chassis.problems import install_problem_handlers
 from chassis.ratelimit import RateLimiter
 from chassis.settings import ServiceSettings
 from chassis.tables import ChassisTables
+from chassis.tracing import TracedRedis, Tracing, trace_engine
 from chassis.uow import UnitOfWork
 from contracts.asyncapi import ASYNCAPI_PATH
 
@@ -67,10 +70,15 @@ class ServiceDefinition:
         return sorted({f"{self.name}.events", self.dead_letter_topic, *(subscription.topics if subscription else [])})
 
     def create_app(
-        self, settings: ServiceSettings | None = None, *, bus: Bus | None = None, clock: Clock | None = None
+        self,
+        settings: ServiceSettings | None = None,
+        *,
+        bus: Bus | None = None,
+        clock: Clock | None = None,
+        span_exporter: SpanExporter | None = None,
     ) -> FastAPI:
         """The service's app; settings default to the service's environment variables."""
-        return create_app(self, settings or self.settings_class(), bus=bus, clock=clock)
+        return create_app(self, settings or self.settings_class(), bus=bus, clock=clock, span_exporter=span_exporter)
 
 
 @dataclass
@@ -88,6 +96,7 @@ class Runtime:
     broadcaster: Broadcaster
     relay: OutboxRelay
     limiter: RateLimiter
+    tracer: Tracer | None = None
     consumers: list[ConsumerRunner] = field(default_factory=list)
 
     def settings_as(self, kind: type[S]) -> S:
@@ -123,13 +132,21 @@ def create_app(
     *,
     bus: Bus | None = None,
     clock: Clock | None = None,
+    span_exporter: SpanExporter | None = None,
 ) -> FastAPI:
-    """Build the service app; pass `bus` to share one (embedded mode), `clock` to drive time in tests."""
+    """Build the service app; pass `bus` to share one (embedded mode), `clock` to drive time in tests, and
+    `span_exporter` to take its spans (tests; else `<P>OTLP_ENDPOINT`, if set)."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with contextlib.AsyncExitStack() as stack:
-            app.state.runtime = await _start_runtime(definition, settings, bus, clock or clock_of(settings), stack)
+            tracing = _tracing(definition.name, settings, span_exporter)
+            if tracing is not None:
+                stack.callback(tracing.shutdown)
+            tracer = tracing.tracer if tracing is not None else None
+            app.state.runtime = await _start_runtime(
+                definition, settings, bus, clock or clock_of(settings), stack, tracer
+            )
             yield
 
     events = f"/{definition.name}/asyncapi.json"
@@ -189,10 +206,13 @@ async def _start_runtime(
     shared_bus: Bus | None,
     clock: Clock,
     stack: contextlib.AsyncExitStack,
+    tracer: Tracer | None = None,
 ) -> Runtime:
     db = Database(settings.database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow)
     stack.push_async_callback(_bounded, db.dispose, "database pool")
     await wait_for(db)
+    if tracer is not None:
+        trace_engine(db.engine, tracer, "sqlite" if db.is_sqlite else "postgresql")
     if settings.migrate_on_start:
         await db.migrate(definition.migrations)
     else:
@@ -209,14 +229,18 @@ async def _start_runtime(
         await bus.start()
         stack.push_async_callback(bus.stop)
 
-    redis: Redis | None = None
+    redis: TracedRedis | None = None
     if settings.redis_url:
-        redis = Redis.from_url(
-            settings.redis_url,
-            socket_timeout=2.0,
-            socket_connect_timeout=2.0,
-            max_connections=settings.redis_max_connections,
+        redis = cast(
+            TracedRedis,
+            TracedRedis.from_url(
+                settings.redis_url,
+                socket_timeout=2.0,
+                socket_connect_timeout=2.0,
+                max_connections=settings.redis_max_connections,
+            ),
         )
+        redis.tracer = tracer
         stack.push_async_callback(_bounded, redis.aclose, "redis pool")
     broadcaster: Broadcaster = (
         RedisBroadcaster(redis, settings.redis_namespace, settings.live_queue_size)
@@ -226,7 +250,13 @@ async def _start_runtime(
     stack.push_async_callback(_bounded, broadcaster.close, "live broadcaster")
 
     relay = OutboxRelay(
-        db, definition.tables, bus, service=definition.name, clock=clock, send_timeout=settings.send_timeout_seconds
+        db,
+        definition.tables,
+        bus,
+        service=definition.name,
+        clock=clock,
+        send_timeout=settings.send_timeout_seconds,
+        tracer=tracer,
     )
     runtime = Runtime(
         name=definition.name,
@@ -240,6 +270,7 @@ async def _start_runtime(
         broadcaster=broadcaster,
         relay=relay,
         limiter=RateLimiter(redis, clock, settings.redis_namespace),
+        tracer=tracer,
     )
     subscription = definition.subscription(runtime) if definition.subscription is not None else None
     if settings.kafka_create_topics or settings.bus == "memory":
@@ -256,6 +287,7 @@ async def _start_runtime(
             dead_letter_topic=definition.dead_letter_topic,
             max_attempts=settings.consumer_max_attempts,
             backoff=settings.consumer_backoff_seconds,
+            tracer=tracer,
         )
         runtime.consumers.append(runner)
         tasks.append(asyncio.create_task(runner.run(), name=f"{definition.name}-consumer"))
@@ -263,6 +295,14 @@ async def _start_runtime(
         tasks.append(asyncio.create_task(worker(runtime), name=f"{definition.name}-worker-{number}"))
     stack.push_async_callback(_cancel, tasks)
     return runtime
+
+
+def _tracing(service: str, settings: ServiceSettings, exporter: SpanExporter | None) -> Tracing | None:
+    if exporter is not None:
+        return Tracing(service, exporter, batch=False)
+    if settings.otlp_endpoint:
+        return Tracing.to_collector(service, settings.otlp_endpoint)
+    return None
 
 
 SHUTDOWN_STEP_SECONDS = 15.0

@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 
 import orjson
 
+from chassis.tracing import current_traceparent_of_span
+
 trace_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("trace_id", default=None)
 
 
@@ -28,6 +30,9 @@ def trace_id_of(traceparent: str | None) -> str | None:
 
 def current_traceparent() -> str:
     """A traceparent continuing the current trace, or starting one."""
+    in_span = current_traceparent_of_span()
+    if in_span is not None:
+        return in_span
     trace_id = trace_id_var.get()
     if trace_id is None:
         return new_traceparent()

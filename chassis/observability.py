@@ -9,11 +9,13 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
+from opentelemetry.trace import SpanKind, Tracer
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from chassis.logs import new_traceparent, trace_id_of, trace_id_var
 from chassis.metrics import DEPENDENCY_UP, HTTP_LATENCY, HTTP_REQUESTS
+from chassis.tracing import parent_of, span
 
 access = logging.getLogger("afterschool.access")
 
@@ -69,6 +71,14 @@ async def dependencies(runtime: Any, only: tuple[str, ...] | None = None) -> dic
     return results
 
 
+_OPS_PATHS = frozenset({"/metrics", "/healthz", "/readyz"})
+
+
+def _tracer_of(scope: Scope) -> Tracer | None:
+    runtime = getattr(getattr(scope.get("app"), "state", None), "runtime", None)
+    return getattr(runtime, "tracer", None)
+
+
 class RequestMetrics:
     """Counts and times each request by route template and status, binds the trace id for the logs, and writes
     the access log: method, route template, status and duration, never the path's ids, a body or a token."""
@@ -81,10 +91,12 @@ class RequestMetrics:
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])
-        traceparent = headers.get(b"traceparent", b"").decode() or new_traceparent()
-        token = trace_id_var.set(trace_id_of(traceparent))
+        incoming = headers.get(b"traceparent", b"").decode()
+        token = trace_id_var.set(trace_id_of(incoming or new_traceparent()))
         status = 500
         started = time.perf_counter()
+        method = scope["method"]
+        tracer = None if scope.get("path") in _OPS_PATHS else _tracer_of(scope)
 
         async def send_status(message: Message) -> None:
             nonlocal status
@@ -92,20 +104,26 @@ class RequestMetrics:
                 status = message["status"]
             await send(message)
 
-        try:
-            await self.app(scope, receive, send_status)
-        finally:
-            route = scope.get("route")
-            template = getattr(route, "path", "unmatched")
-            if template not in {"/metrics", "/healthz", "/readyz"}:
-                method = scope["method"]
-                HTTP_REQUESTS.labels(self.service, method, template, str(status)).inc()
-                elapsed = time.perf_counter() - started
-                HTTP_LATENCY.labels(self.service, method, template).observe(elapsed)
-                if self.access_log:
-                    fields = {"method": method, "route": template, "status": status, "ms": round(elapsed * 1000, 1)}
-                    access.info("%s %s %s", method, template, status, extra=fields)
-            trace_id_var.reset(token)
+        with span(tracer, method, kind=SpanKind.SERVER, parent=parent_of(incoming) if tracer else None) as server:
+            if server is not None:  # the logs carry the trace the spans are in
+                trace_id_var.set(f"{server.get_span_context().trace_id:032x}")
+            try:
+                await self.app(scope, receive, send_status)
+            finally:
+                route = scope.get("route")
+                template = getattr(route, "path", "unmatched")
+                if server is not None:
+                    server.update_name(f"{method} {template}")
+                    server.set_attributes({"http.request.method": method, "http.route": template})
+                    server.set_attribute("http.response.status_code", status)
+                if template not in _OPS_PATHS:
+                    HTTP_REQUESTS.labels(self.service, method, template, str(status)).inc()
+                    elapsed = time.perf_counter() - started
+                    HTTP_LATENCY.labels(self.service, method, template).observe(elapsed)
+                    if self.access_log:
+                        fields = {"method": method, "route": template, "status": status, "ms": round(elapsed * 1000, 1)}
+                        access.info("%s %s %s", method, template, status, extra=fields)
+                trace_id_var.reset(token)
 
 
 def install_observability(app: FastAPI, service: str, *, access_log: bool = True) -> None:

@@ -14,6 +14,8 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import orjson
+from opentelemetry.trace import SpanKind, Tracer
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -22,6 +24,7 @@ from chassis.clock import Clock
 from chassis.db import Database
 from chassis.metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG
 from chassis.tables import ChassisTables
+from chassis.tracing import parent_of, span
 from chassis.uow import outbox_channel
 
 log = logging.getLogger(__name__)
@@ -51,6 +54,7 @@ class OutboxRelay:
         clock: Clock,
         send_timeout: float = 10.0,
         batch_size: int = 500,
+        tracer: Tracer | None = None,
     ) -> None:
         self._db, self._outbox, self._answers, self._bus = db, tables.outbox, tables.idempotency, bus
         self.service, self._clock = service, clock
@@ -58,6 +62,7 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._failures = 0
         self._last_purge = datetime.min.replace(tzinfo=UTC)
+        self._tracer = tracer
 
     def wake(self) -> None:
         """Something was committed to the outbox: look now."""
@@ -152,8 +157,9 @@ class OutboxRelay:
         sent = []
         for row in rows:
             try:
-                async with asyncio.timeout(self._send_timeout):
-                    await self._bus.publish(row.topic, row.key, row.payload)
+                with self._sending(row):
+                    async with asyncio.timeout(self._send_timeout):
+                        await self._bus.publish(row.topic, row.key, row.payload)
             except asyncio.CancelledError:
                 raise
             except Exception as error:
@@ -161,6 +167,13 @@ class OutboxRelay:
                 break
             sent.append(row)
         return sent
+
+    def _sending(self, row: Any) -> contextlib.AbstractContextManager[object]:
+        """The send's producer span, continuing the trace of the request that wrote the event."""
+        if self._tracer is None:
+            return contextlib.nullcontext()
+        parent = parent_of(orjson.loads(row.payload).get("traceparent"))
+        return span(self._tracer, f"send {row.topic}", kind=SpanKind.PRODUCER, parent=parent)
 
     async def _housekeeping(self) -> None:
         """Report the backlog (an index-only count of unsent rows) and, now and then, drop old sent rows and old

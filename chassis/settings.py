@@ -45,6 +45,8 @@ class ServiceSettings(BaseSettings):
     jwt_issuer: str = "afterschool"
     jwt_audience: str = "afterschool"
     log_level: str = "INFO"
+    # OpenTelemetry (chassis/tracing.py): an OTLP/HTTP collector, e.g. http://otel-collector:4318; none, no spans.
+    otlp_endpoint: str | None = None
     access_log: bool = True  # one line per request (method, route template, status, ms): no ids, bodies or tokens
     # Writes (every method but GET, HEAD, OPTIONS) per token and per school in a sliding window (issue 11): above a
     # district system syncing a 700-child roster through the API with one admin token (~3,500 writes in under a

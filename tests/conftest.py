@@ -25,6 +25,7 @@ import httpx
 import pytest
 import pytest_asyncio
 from fastapi import FastAPI
+from opentelemetry.sdk.trace.export import SpanExporter
 
 from chassis.app import Runtime, ServiceDefinition
 from chassis.auth import Role, mint_token
@@ -173,11 +174,16 @@ class ServiceClient(httpx.AsyncClient):
 
 @contextlib.asynccontextmanager
 async def running(
-    definition: ServiceDefinition, settings: ServiceSettings, *, bus: Bus | None = None, clock: Clock | None = None
+    definition: ServiceDefinition,
+    settings: ServiceSettings,
+    *,
+    bus: Bus | None = None,
+    clock: Clock | None = None,
+    span_exporter: SpanExporter | None = None,
 ) -> AsyncIterator[ServiceClient]:
     """Run a service app (lifespan included) on `clock` (the pinned school afternoon by default); its client."""
     clock = clock or pinned_clock()
-    app = definition.create_app(settings, bus=bus, clock=clock)
+    app = definition.create_app(settings, bus=bus, clock=clock, span_exporter=span_exporter)
     async with app.router.lifespan_context(app), ServiceClient(app, clock, settings.kafka_topic_prefix) as client:
         yield client
 
