@@ -28,7 +28,7 @@ from chassis.consumer import ConsumerRunner, Subscription
 from chassis.crypto import FieldCipher, attach, reseal
 from chassis.db import Database, wait_for
 from chassis.limits import BodyLimit
-from chassis.observability import install_observability
+from chassis.observability import install_observability, sample_runtime
 from chassis.openapi import install_truthful_openapi
 from chassis.outbox import OutboxRelay
 from chassis.problems import install_problem_handlers
@@ -276,7 +276,10 @@ async def _start_runtime(
     if settings.kafka_create_topics or settings.bus == "memory":
         await bus.ensure_topics(dict.fromkeys(definition.topics(subscription), settings.kafka_partitions))
 
-    tasks = [asyncio.create_task(relay.run(), name=f"{definition.name}-relay")]
+    tasks = [
+        asyncio.create_task(relay.run(), name=f"{definition.name}-relay"),
+        asyncio.create_task(sample_runtime(runtime), name=f"{definition.name}-gauges"),
+    ]
     if subscription is not None:
         runner = ConsumerRunner(
             bus,

@@ -89,6 +89,10 @@ class Broadcaster(Protocol):
 
     async def close(self) -> None: ...
 
+    def listening(self) -> int:
+        """How many listeners this process holds (open live streams)."""
+        ...
+
 
 class _Fanout:
     """The listeners of this process, per channel."""
@@ -115,6 +119,10 @@ class _Fanout:
         del self.listeners[listener.channel]
         return True
 
+    def count(self) -> int:
+        """How many listeners this process holds (open live streams)."""
+        return sum(len(listeners) for listeners in self.listeners.values())
+
     def deliver(self, channel: str, message: bytes) -> None:
         for listener in list(self.listeners.get(channel, ())):
             listener.offer(message)
@@ -138,6 +146,10 @@ class MemoryBroadcaster:
     async def listen(self, channel: str) -> Listener:
         """A listener of `channel`, receiving every message published after this returns."""
         return self._fanout.add(channel, self._fanout.remove)
+
+    def listening(self) -> int:
+        """How many listeners this process holds."""
+        return self._fanout.count()
 
     async def close(self) -> None:
         """End every listener."""
@@ -194,6 +206,10 @@ class RedisBroadcaster:
                 await listener.aclose()
                 raise
         return listener
+
+    def listening(self) -> int:
+        """How many listeners this process holds."""
+        return self._fanout.count()
 
     def _released(self, listener: Listener) -> None:
         if self._fanout.remove(listener):

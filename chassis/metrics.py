@@ -33,6 +33,11 @@ EVENT_AGE = Histogram(
 DEPENDENCY_UP = Gauge(
     "afterschool_dependency_up", "1 if the dependency answered the last health check, else 0", ["service", "dependency"]
 )
+DB_POOL = Gauge("afterschool_db_pool_connections", "Pooled database connections by state", ["service", "state"])
+LIVE_LISTENERS = Gauge("afterschool_live_listeners", "Open live streams (listeners) in this process", ["service"])
+OUTBOX_SEND_FAILURES = Counter(
+    "afterschool_outbox_send_failures", "Outbox sends the bus did not acknowledge (retried)", ["service"]
+)
 OUTBOX_BACKLOG = Gauge("afterschool_outbox_backlog", "Outbox rows not yet published", ["service"])
 CONSUMER_LAG = Gauge(
     "afterschool_consumer_lag", "Messages behind the partition end", ["service", "group", "topic", "partition"]

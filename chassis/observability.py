@@ -14,7 +14,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from chassis.logs import new_traceparent, trace_id_of, trace_id_var
-from chassis.metrics import DEPENDENCY_UP, HTTP_LATENCY, HTTP_REQUESTS
+from chassis.metrics import DB_POOL, DEPENDENCY_UP, HTTP_LATENCY, HTTP_REQUESTS, LIVE_LISTENERS
 from chassis.tracing import parent_of, span
 
 access = logging.getLogger("afterschool.access")
@@ -77,6 +77,19 @@ _OPS_PATHS = frozenset({"/metrics", "/healthz", "/readyz"})
 def _tracer_of(scope: Scope) -> Tracer | None:
     runtime = getattr(getattr(scope.get("app"), "state", None), "runtime", None)
     return getattr(runtime, "tracer", None)
+
+
+SAMPLE_EVERY_SECONDS = 5.0
+
+
+async def sample_runtime(runtime: Any) -> None:
+    """Every few seconds, the database pool's connections and the open live streams, as gauges."""
+    pool = runtime.db.engine.pool
+    while True:
+        DB_POOL.labels(runtime.name, "in_use").set(pool.checkedout())
+        DB_POOL.labels(runtime.name, "idle").set(pool.checkedin())
+        LIVE_LISTENERS.labels(runtime.name).set(runtime.broadcaster.listening())
+        await asyncio.sleep(SAMPLE_EVERY_SECONDS)
 
 
 class RequestMetrics:

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from chassis.bus import Bus
 from chassis.clock import Clock
 from chassis.db import Database
-from chassis.metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG
+from chassis.metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG, OUTBOX_SEND_FAILURES
 from chassis.tables import ChassisTables
 from chassis.tracing import parent_of, span
 from chassis.uow import outbox_channel
@@ -163,6 +163,7 @@ class OutboxRelay:
             except asyncio.CancelledError:
                 raise
             except Exception as error:
+                OUTBOX_SEND_FAILURES.labels(self.service).inc()
                 log.warning("outbox send failed; will retry", extra={"event_type": row.type, "error": repr(error)})
                 break
             sent.append(row)

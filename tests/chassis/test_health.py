@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -60,6 +61,16 @@ async def test_a_hanging_redis_leaves_the_service_ready_and_shows_in_health_with
         metrics = (await client.get("/metrics")).text
         assert 'afterschool_dependency_up{dependency="redis",service="homework"} 0.0' in metrics
         assert 'afterschool_dependency_up{dependency="database",service="homework"} 1.0' in metrics
+        # The gauges sampled from the start: SQLite's pool of one connection (in use or idle), no live stream.
+        pool = {
+            state: float(value)
+            for state, value in re.findall(
+                r'afterschool_db_pool_connections\{service="homework",state="(\w+)"\} (\S+)', metrics
+            )
+        }
+        assert set(pool) == {"in_use", "idle"}
+        assert pool["in_use"] + pool["idle"] == 1.0
+        assert 'afterschool_live_listeners{service="homework"} 0.0' in metrics
 
 
 async def test_a_refusing_redis_fails_its_check_at_once(tmp_path: Path) -> None:
@@ -80,3 +91,12 @@ async def test_without_its_database_a_service_is_not_ready(tmp_path: Path) -> No
         ready = await client.get("/readyz")
         assert ready.status_code == 503
         assert ready.json()["checks"]["database"].startswith("failed: ")
+
+
+async def test_the_live_listeners_gauge_counts_open_streams(tmp_path: Path) -> None:
+    async with homework_with_redis_at("", tmp_path) as client:
+        broadcaster = client.runtime.broadcaster
+        listeners = [await broadcaster.listen(f"live:guardian:{n}") for n in range(3)]
+        assert broadcaster.listening() == 3
+        await listeners[0].aclose()
+        assert broadcaster.listening() == 2

@@ -83,6 +83,9 @@ async def test_check_ins_taken_while_the_broker_is_down_all_arrive_in_order(atte
     metrics = (await attendance.get("/metrics")).text
     assert 'afterschool_dependency_up{dependency="bus",service="attendance"} 0.0' in metrics
     await asyncio.sleep(3)  # the relay tries, times out (2 s) and backs off
+    metrics = (await attendance.get("/metrics")).text
+    assert 'afterschool_outbox_send_failures_total{service="attendance"} 0.0' not in metrics
+    assert 'afterschool_outbox_send_failures_total{service="attendance"}' in metrics  # counted, for the alert
     async with attendance.runtime.db.sessions() as session:
         outbox = attendance.runtime.tables.outbox
         waiting = (
