@@ -43,7 +43,7 @@ TARGETS = ("base", "overlays/dev", "overlays/production")
 OVERLAYS = ("overlays/dev", "overlays/production")
 APP_NAMESPACE = "afterschool"
 KAFKA_NAMESPACE = "kafka"
-INGRESS_CONTROLLER_NAMESPACE = "ingress-nginx"
+INGRESS_CONTROLLER_NAMESPACE = "envoy-gateway-system"  # Envoy Gateway's proxies (issue 14)
 PROMETHEUS_NAMESPACE = "monitoring"
 # (port, protocol) every service must be allowed to reach: DNS, Kafka, PostgreSQL, Redis.
 REQUIRED_EGRESS = {(53, "UDP"), (9092, "TCP"), (5432, "TCP"), (6379, "TCP")}
@@ -98,7 +98,6 @@ API_VERSIONS = {
     "HorizontalPodAutoscaler": "autoscaling/v2",
     "PodDisruptionBudget": "policy/v1",
     "NetworkPolicy": "networking.k8s.io/v1",
-    "Ingress": "networking.k8s.io/v1",
     "ServiceMonitor": "monitoring.coreos.com/v1",
     "PrometheusRule": "monitoring.coreos.com/v1",
     "StatefulSet": "apps/v1",
@@ -118,6 +117,10 @@ API_VERSIONS = {
     "TriggerAuthentication": "keda.sh/v1alpha1",
     "ExternalSecret": "external-secrets.io/v1",
     "ClusterSecretStore": "external-secrets.io/v1",
+    "Gateway": "gateway.networking.k8s.io/v1",
+    "HTTPRoute": "gateway.networking.k8s.io/v1",
+    "BackendTrafficPolicy": "gateway.envoyproxy.io/v1alpha1",
+    "ClientTrafficPolicy": "gateway.envoyproxy.io/v1alpha1",
 }
 BUILTIN_KINDS = {
     "Namespace",
@@ -130,7 +133,6 @@ BUILTIN_KINDS = {
     "HorizontalPodAutoscaler",
     "PodDisruptionBudget",
     "NetworkPolicy",
-    "Ingress",
     "Role",
     "RoleBinding",
 }
@@ -1026,7 +1028,7 @@ class SecretRef:
 
 
 def secret_refs(docs: tuple[dict[str, Any], ...]) -> list[SecretRef]:
-    """Every Secret the rendered objects read: pods' env, the Ingress' TLS, and the operators' custom resources."""
+    """Every Secret the rendered objects read: pods' env, the Gateway's TLS, and the operators' custom resources."""
     refs = []
     for workload in [*objects(docs, "Deployment"), *objects(docs, "StatefulSet")]:
         namespace = workload["metadata"]["namespace"]
@@ -1037,9 +1039,13 @@ def secret_refs(docs: tuple[dict[str, Any], ...]) -> list[SecretRef]:
                     refs.append(
                         SecretRef(namespace, where, ref["name"], frozenset({ref["key"]}), bool(ref.get("optional")))
                     )
-    for ingress in objects(docs, "Ingress"):
-        for tls in ingress["spec"].get("tls", []):
-            refs.append(SecretRef(ingress["metadata"]["namespace"], "Ingress tls", tls["secretName"], frozenset()))
+    for gateway in objects(docs, "Gateway"):
+        for listener in gateway["spec"]["listeners"]:
+            for cert in listener.get("tls", {}).get("certificateRefs", []):
+                assert cert.get("kind", "Secret") == "Secret"
+                assert "namespace" not in cert, "a certificate in another namespace needs a ReferenceGrant"
+                where = f"Gateway listener {listener['name']}"
+                refs.append(SecretRef(gateway["metadata"]["namespace"], where, cert["name"], frozenset()))
     for cluster in objects(docs, "Cluster"):  # CloudNativePG
         namespace = cluster["metadata"]["namespace"]
         for role in cluster["spec"].get("managed", {}).get("roles", []):
@@ -1080,7 +1086,7 @@ def external_secrets(docs: tuple[dict[str, Any], ...]) -> dict[tuple[str, str], 
 
 def test_secrets(target: str) -> None:
     """Issue 14: no Secret is in git; every Secret any object reads is made by an ExternalSecret with the keys it
-    reads, except the production Ingress' TLS certificate (cert-manager), which the README tells operators about."""
+    reads, except the production Gateway's TLS certificate (cert-manager), which the README tells operators about."""
     docs = render(target)
     assert not objects(docs, "Secret"), "no overlay ships a Secret: ExternalSecrets make them"
     made = external_secrets(docs)
@@ -1140,25 +1146,36 @@ def test_replicas_autoscaling_and_disruption_budgets(target: str) -> None:
             assert pdb["spec"]["minAvailable"] < scaler.min, f"{svc}: PDB blocks drains"
 
 
-def test_services_ingress_and_scraping(target: str) -> None:
+def test_services_routes_and_scraping(target: str) -> None:
+    """Gateway API (issue 14, replacing the ingress-nginx Ingress): one HTTPRoute per deployable on the one Gateway,
+    /<service>/ -> the service's http port, unrewritten; nothing else routed."""
     docs = render(target)
-    (ingress,) = objects(docs, "Ingress")
-    annotations = ingress["metadata"].get("annotations", {})
-    assert not any("rewrite" in key for key in annotations), "the Ingress must not strip the prefix"
-    routes = {path["path"]: path for rule in ingress["spec"]["rules"] for path in rule["http"]["paths"]}
+    (gateway,) = objects(docs, "Gateway")
+    listeners = gateway["spec"]["listeners"]
+    if target == "overlays/production":
+        assert [(lst["protocol"], lst["port"]) for lst in listeners] == [("HTTPS", 443)], "HTTPS only"
+        assert listeners[0]["hostname"] == "afterschool.district.example"
+    routes = {}
+    for route in objects(docs, "HTTPRoute"):
+        assert route["spec"]["parentRefs"] == [{"name": gateway["metadata"]["name"]}], route["metadata"]["name"]
+        for rule in route["spec"]["rules"]:
+            assert not rule.get("filters"), "no rewriting, redirects or header games"
+            for match in rule["matches"]:
+                assert set(match) == {"path"}, match
+                assert match["path"]["type"] == "PathPrefix"
+                assert match["path"]["value"] not in routes, f"{match['path']['value']} routed twice"
+                routes[match["path"]["value"]] = rule["backendRefs"]
     assert set(routes) == set(ROUTES.values()), "exactly one route per service and the pages', nothing else"
     for svc, path in ROUTES.items():
-        route = routes[path]
-        assert route["pathType"] == "Prefix"
-        assert route["backend"]["service"] == {"name": svc, "port": {"name": "http"}}
         service = named(docs, "Service", svc)
         deployment = named(docs, "Deployment", svc)
         assert service is not None
         assert deployment is not None
+        ports = {p["name"]: p for p in service["spec"]["ports"]}
+        assert routes[path] == [{"name": svc, "port": ports["http"]["port"]}], f"{path} -> {svc}:http"
         for other in objects(docs, "Deployment"):
             chosen = selects({"matchLabels": service["spec"]["selector"]}, pod_labels(other))
             assert chosen == (other is deployment), f"Service {svc} selects {other['metadata']['name']}"
-        ports = {p["name"]: p for p in service["spec"]["ports"]}
         assert ports["http"]["targetPort"] == "http", f"{svc}: Service port http -> container port http"
     for monitor in objects(docs, "ServiceMonitor"):
         for endpoint in monitor["spec"]["endpoints"]:

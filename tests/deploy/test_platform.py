@@ -452,3 +452,53 @@ def test_consumers_scale_on_their_lag(target: str) -> None:
         assert (made["sasl"], made["tls"], made["username"]) == ("scram_sha512", "enable", "keda")
         password = _external_secret(docs, KAFKA_NAMESPACE, "keda-kafka-password")
         assert _store_keys(password) <= _store_keys(_external_secret(docs, APP_NAMESPACE, secret_name))
+
+
+# --------------------------------------------------------------------------- Gateway API edge limits
+
+# Services that take files (chassis/limits.py FILE_TYPES): roster imports, the reconciliation CSV, payment statements.
+FILE_UPLOADS = {"enrollment", "attendance", "stipend"}
+_BINARY = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30}
+
+
+def _bytes(limit: str | int) -> int:
+    text = str(limit)
+    unit = text[-2:]
+    return int(text[:-2]) * _BINARY[unit] if unit in _BINARY else int(text)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_every_route_has_body_size_and_rate_limits(target: str) -> None:
+    """Gateway API core has neither: Envoy Gateway's BackendTrafficPolicy gives each HTTPRoute a body-size limit just
+    above the service's own (so the service's problem+json 413 stays the usual answer, and a file never reaches a
+    service that takes none) and a local rate limit; its ClientTrafficPolicy bounds slow requests."""
+    from afterschool.catalog import SERVICES as CATALOG
+
+    docs = render(target)
+    policies: dict[str, dict[str, Any]] = {}
+    for policy in objects(docs, "BackendTrafficPolicy"):
+        for ref in policy["spec"]["targetRefs"]:
+            assert (ref["group"], ref["kind"]) == ("gateway.networking.k8s.io", "HTTPRoute"), ref
+            assert ref["name"] not in policies, f"HTTPRoute {ref['name']}: two policies"
+            policies[ref["name"]] = policy["spec"]
+    routes = {r["metadata"]["name"] for r in objects(docs, "HTTPRoute")}
+    assert set(policies) == routes, "every route, and only routes that exist"
+    for route, spec in policies.items():
+        limit = _bytes(spec["requestBuffer"]["limit"])
+        if route in CATALOG:
+            fields = CATALOG[route].settings_class.model_fields
+            body, upload = fields["max_body_bytes"].default, fields["max_upload_bytes"].default
+            assert limit >= (upload if route in FILE_UPLOADS else body), f"{route}: the edge refuses what it takes"
+            assert limit <= 2 * (upload if route in FILE_UPLOADS else body), f"{route}: edge limit far too high"
+        else:
+            assert limit <= 2**20, f"{route}: the pages take no bodies"
+        assert spec["rateLimit"]["type"] == "Local"
+        rules = spec["rateLimit"]["local"]["rules"]
+        assert rules
+        assert all(r["limit"]["requests"] > 0 for r in rules), route
+    (client,) = objects(docs, "ClientTrafficPolicy")
+    (gateway,) = objects(docs, "Gateway")
+    assert client["spec"]["targetRefs"] == [
+        {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": gateway["metadata"]["name"]}
+    ]
+    assert client["spec"]["timeout"]["http"]["requestReceivedTimeout"]
