@@ -57,6 +57,13 @@ SOURCES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
             ("config/crd/standard/gateway.networking.k8s.io_httproutes.yaml", "HTTPRoute", "v1"),
         ],
     ),
+    "prometheus-operator/prometheus-operator": (
+        "v0.93.0",
+        [
+            ("example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml", "ServiceMonitor", "v1"),
+            ("example/prometheus-operator-crd/monitoring.coreos.com_prometheusrules.yaml", "PrometheusRule", "v1"),
+        ],
+    ),
     "envoyproxy/gateway": (
         "v1.9.0",
         [
