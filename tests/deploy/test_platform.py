@@ -503,3 +503,26 @@ def test_every_route_has_body_size_and_rate_limits(target: str) -> None:
         {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": gateway["metadata"]["name"]}
     ]
     assert client["spec"]["timeout"]["http"]["requestReceivedTimeout"]
+
+
+# --------------------------------------------------------------------------- External Secrets
+
+
+def test_the_dev_store_holds_every_key_the_external_secrets_read() -> None:
+    """Development's `fake` ClusterSecretStore must answer every remoteRef, or its ExternalSecrets never sync."""
+    docs = render("overlays/dev")
+    store = next(s for s in objects(docs, "ClusterSecretStore") if s["metadata"]["name"] == "afterschool")
+    held = {item["key"]: json.loads(item["value"]) for item in store["spec"]["provider"]["fake"]["data"]}
+    problems = []
+    for es in objects(docs, "ExternalSecret"):
+        default = es["spec"]["secretStoreRef"]["name"]
+        for item in es["spec"].get("data", []):
+            if item.get("sourceRef", {}).get("storeRef", {}).get("name", default) != "afterschool":
+                continue
+            ref = item["remoteRef"]
+            if ref["key"] not in held or ref.get("property", "") not in held[ref["key"]]:
+                problems.append(f"{es['metadata']['name']}: {ref['key']} {ref.get('property', '')}")
+        for item in es["spec"].get("dataFrom", []):
+            if item["extract"]["key"] not in held:
+                problems.append(f"{es['metadata']['name']}: {item['extract']['key']}")
+    assert problems == [], "\n".join(problems)
