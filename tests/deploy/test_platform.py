@@ -433,6 +433,8 @@ def test_consumers_scale_on_their_lag(target: str) -> None:
         scaled = named(docs, "ScaledObject", svc)
         assert scaled is not None
         assert scaled["spec"]["advanced"]["horizontalPodAutoscalerConfig"]["name"] == svc, "the HPA keeps its name"
+        annotations = scaled["metadata"].get("annotations", {})
+        assert annotations.get("scaledobject.keda.sh/transfer-hpa-ownership") == "true", "adopt the HPA it replaces"
         assert scaled["spec"]["advanced"]["horizontalPodAutoscalerConfig"]["behavior"]["scaleDown"]
         (lag,) = [t for t in scaled["spec"]["triggers"] if t["type"] == "kafka"]
         meta = lag["metadata"]
@@ -526,3 +528,18 @@ def test_the_dev_store_holds_every_key_the_external_secrets_read() -> None:
             if item["extract"]["key"] not in held:
                 problems.append(f"{es['metadata']['name']}: {item['extract']['key']}")
     assert problems == [], "\n".join(problems)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_pooler_cannot_exhaust_postgres(overlay: str) -> None:
+    """Every PgBouncer opens up to default_pool_size (+ reserve_pool_size) server connections per database/user
+    pair: all of them together stay under max_connections, with room for replication and the operator."""
+    docs = render(overlay)
+    (cluster,) = objects(docs, "Cluster")
+    max_connections = int(cluster["spec"]["postgresql"]["parameters"]["max_connections"])
+    server_side = 0
+    for pooler in objects(docs, "Pooler"):
+        parameters = pooler["spec"]["pgbouncer"]["parameters"]
+        per_pair = int(parameters["default_pool_size"]) + int(parameters.get("reserve_pool_size", 0))
+        server_side += pooler["spec"]["instances"] * len(objects(docs, "Database")) * per_pair
+    assert server_side <= max_connections - 50, f"{server_side} pooled connections, max_connections {max_connections}"
