@@ -43,7 +43,7 @@ TARGETS = ("base", "overlays/dev", "overlays/production")
 OVERLAYS = ("overlays/dev", "overlays/production")
 APP_NAMESPACE = "afterschool"
 KAFKA_NAMESPACE = "kafka"
-INGRESS_CONTROLLER_NAMESPACE = "ingress-nginx"
+INGRESS_CONTROLLER_NAMESPACE = "envoy-gateway-system"  # Envoy Gateway's proxies (issue 14)
 PROMETHEUS_NAMESPACE = "monitoring"
 # (port, protocol) every service must be allowed to reach: DNS, Kafka, PostgreSQL, Redis.
 REQUIRED_EGRESS = {(53, "UDP"), (9092, "TCP"), (5432, "TCP"), (6379, "TCP")}
@@ -68,8 +68,16 @@ SETTINGS = {
     "CONSUMER_BACKOFF_SECONDS",
     "SEND_TIMEOUT_SECONDS",
     "FIELD_KEYS",
+    # notify's channel providers (services/notify/settings.py)
+    "SMTP_PASSWORD",
+    "SMS_ACCESS_KEY_ID",
+    "SMS_ACCESS_KEY_SECRET",
+    "SMS_RECEIPT_TOKEN",
+    "WECHAT_APP_SECRET",
+    "WECHAT_SERVER_TOKEN",
 }
-SECRET_SETTINGS = {"DATABASE_URL", "REDIS_URL", "JWT_SECRET", "FIELD_KEYS"}  # never in a ConfigMap
+PROVIDER_SETTINGS = {s for s in SETTINGS if s.startswith(("SMTP_", "SMS_", "WECHAT_"))}
+SECRET_SETTINGS = {"DATABASE_URL", "REDIS_URL", "JWT_SECRET", "FIELD_KEYS", *PROVIDER_SETTINGS}  # never in a ConfigMap
 REQUIRED_ALERTS = {
     "HighErrorRate",
     "SlowGuardianAlerts",
@@ -90,12 +98,46 @@ API_VERSIONS = {
     "HorizontalPodAutoscaler": "autoscaling/v2",
     "PodDisruptionBudget": "policy/v1",
     "NetworkPolicy": "networking.k8s.io/v1",
-    "Ingress": "networking.k8s.io/v1",
     "ServiceMonitor": "monitoring.coreos.com/v1",
     "PrometheusRule": "monitoring.coreos.com/v1",
-    "KafkaTopic": "kafka.strimzi.io/v1beta2",
+    "StatefulSet": "apps/v1",
+    "ServiceAccount": "v1",
+    "Role": "rbac.authorization.k8s.io/v1",
+    "RoleBinding": "rbac.authorization.k8s.io/v1",
+    # the platform's operators (issue 14); their schemas are vendored in tests/deploy/crds
+    "Kafka": "kafka.strimzi.io/v1",
+    "KafkaNodePool": "kafka.strimzi.io/v1",
+    "KafkaTopic": "kafka.strimzi.io/v1",
+    "KafkaUser": "kafka.strimzi.io/v1",
+    "Cluster": "postgresql.cnpg.io/v1",
+    "Database": "postgresql.cnpg.io/v1",
+    "Pooler": "postgresql.cnpg.io/v1",
+    "ScheduledBackup": "postgresql.cnpg.io/v1",
+    "ScaledObject": "keda.sh/v1alpha1",
+    "TriggerAuthentication": "keda.sh/v1alpha1",
+    "ExternalSecret": "external-secrets.io/v1",
+    "ClusterSecretStore": "external-secrets.io/v1",
+    "Gateway": "gateway.networking.k8s.io/v1",
+    "HTTPRoute": "gateway.networking.k8s.io/v1",
+    "BackendTrafficPolicy": "gateway.envoyproxy.io/v1alpha1",
+    "ClientTrafficPolicy": "gateway.envoyproxy.io/v1alpha1",
 }
-CUSTOM_KINDS = {"ServiceMonitor", "PrometheusRule", "KafkaTopic"}
+BUILTIN_KINDS = {
+    "Namespace",
+    "ConfigMap",
+    "Secret",
+    "Service",
+    "ServiceAccount",
+    "Deployment",
+    "StatefulSet",
+    "HorizontalPodAutoscaler",
+    "PodDisruptionBudget",
+    "NetworkPolicy",
+    "Role",
+    "RoleBinding",
+}
+CUSTOM_KINDS = set(API_VERSIONS) - BUILTIN_KINDS  # validated against tests/deploy/crds (test_platform.py)
+CLUSTER_SCOPED_KINDS = {"Namespace", "ClusterSecretStore"}
 SCHEMA_K8S_VERSIONS = ("1.30", "1.37")  # oldest supported (see README) and newest bundled
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 # Kustomization fields the resolver understands; a new field fails test_kustomization_fields
@@ -278,6 +320,32 @@ def app_container(deployment: dict[str, Any]) -> dict[str, Any]:
     assert len(containers) == 1, f"{deployment['metadata']['name']}: expected one container"
     container: dict[str, Any] = containers[0]
     return container
+
+
+@dataclass(frozen=True)
+class Autoscaler:
+    """What scales a Deployment: a HorizontalPodAutoscaler, or a KEDA ScaledObject (which makes one)."""
+
+    kind: str
+    target: tuple[str, str, str]  # apiVersion, kind, name
+    min: int
+    max: int
+    cpu: bool  # scales on CPU utilisation
+
+
+def autoscaler(docs: tuple[dict[str, Any], ...], name: str) -> Autoscaler | None:
+    found = [d for d in (named(docs, "HorizontalPodAutoscaler", name), named(docs, "ScaledObject", name)) if d]
+    assert len(found) <= 1, f"{name}: both an HPA and a ScaledObject would fight over the replicas"
+    if not found:
+        return None
+    obj, spec = found[0], found[0]["spec"]
+    ref = spec["scaleTargetRef"]
+    target = (ref.get("apiVersion", "apps/v1"), ref.get("kind", "Deployment"), ref["name"])
+    if obj["kind"] == "HorizontalPodAutoscaler":
+        cpu = any(m["type"] == "Resource" and m["resource"]["name"] == "cpu" for m in spec.get("metrics", []))
+        return Autoscaler(obj["kind"], target, spec["minReplicas"], spec["maxReplicas"], cpu)
+    cpu = any(t["type"] == "cpu" for t in spec["triggers"])
+    return Autoscaler(obj["kind"], target, spec["minReplicaCount"], spec["maxReplicaCount"], cpu)
 
 
 _QUANTITY = re.compile(r"^([0-9.]+)(m|k|Ki|M|Mi|G|Gi|T|Ti)?$")
@@ -795,7 +863,9 @@ def test_renders_with_known_kinds_and_api_versions(target: str) -> None:
         key = (kind, doc["metadata"].get("namespace"), name)
         assert key not in seen, f"duplicate {key}"
         seen.add(key)
-        if kind != "Namespace":
+        if kind in CLUSTER_SCOPED_KINDS:
+            assert "namespace" not in doc["metadata"], f"{kind}/{name} is cluster-scoped"
+        else:
             assert doc["metadata"].get("namespace"), f"{kind}/{name}: no namespace"
 
 
@@ -818,8 +888,8 @@ def test_builtin_kinds_match_kubernetes_schemas(target: str) -> None:
 def test_every_service_has_its_objects(target: str) -> None:
     docs = render(target)
     for svc in SERVICES:
-        for kind in ("Deployment", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget"):
-            obj = named(docs, kind, svc)
+        for kind in ("Deployment", "Service", "PodDisruptionBudget", "HorizontalPodAutoscaler|ScaledObject"):
+            obj = next(filter(None, (named(docs, k, svc) for k in kind.split("|"))), None)
             assert obj is not None, f"{svc}: no {kind}"
             assert obj["metadata"]["namespace"] == APP_NAMESPACE
         deployment = named(docs, "Deployment", svc)
@@ -948,30 +1018,100 @@ def test_overlay_settings(overlay: str) -> None:
             assert isinstance(env.get("JWT_SECRET"), dict), f"{svc}: HS256 needs the dev secret"
 
 
-def _secret_refs(docs: tuple[dict[str, Any], ...]) -> list[tuple[str, str, dict[str, Any]]]:
+@dataclass(frozen=True)
+class SecretRef:
+    namespace: str
+    where: str
+    name: str
+    keys: frozenset[str]  # the keys read
+    optional: bool = False
+
+
+def secret_refs(docs: tuple[dict[str, Any], ...]) -> list[SecretRef]:
+    """Every Secret the rendered objects read: pods' env, the Gateway's TLS, and the operators' custom resources."""
     refs = []
-    for deployment in objects(docs, "Deployment"):
-        for var in app_container(deployment).get("env", []):
-            if ref := var.get("valueFrom", {}).get("secretKeyRef"):
-                refs.append((deployment["metadata"]["namespace"], var["name"], ref))
+    for workload in [*objects(docs, "Deployment"), *objects(docs, "StatefulSet")]:
+        namespace = workload["metadata"]["namespace"]
+        for container in workload["spec"]["template"]["spec"]["containers"]:
+            for var in container.get("env", []):
+                if ref := var.get("valueFrom", {}).get("secretKeyRef"):
+                    where = f"{workload['metadata']['name']} {var['name']}"
+                    refs.append(
+                        SecretRef(namespace, where, ref["name"], frozenset({ref["key"]}), bool(ref.get("optional")))
+                    )
+    for gateway in objects(docs, "Gateway"):
+        for listener in gateway["spec"]["listeners"]:
+            for cert in listener.get("tls", {}).get("certificateRefs", []):
+                assert cert.get("kind", "Secret") == "Secret"
+                assert "namespace" not in cert, "a certificate in another namespace needs a ReferenceGrant"
+                where = f"Gateway listener {listener['name']}"
+                refs.append(SecretRef(gateway["metadata"]["namespace"], where, cert["name"], frozenset()))
+    for cluster in objects(docs, "Cluster"):  # CloudNativePG
+        namespace = cluster["metadata"]["namespace"]
+        for role in cluster["spec"].get("managed", {}).get("roles", []):
+            if "passwordSecret" in role:  # a kubernetes.io/basic-auth Secret
+                basic = frozenset({"username", "password"})
+                refs.append(SecretRef(namespace, f"role {role['name']}", role["passwordSecret"]["name"], basic))
+        store = cluster["spec"].get("backup", {}).get("barmanObjectStore", {})
+        for key, ref in store.get("s3Credentials", {}).items():
+            if isinstance(ref, dict):
+                refs.append(SecretRef(namespace, f"backup {key}", ref["name"], frozenset({ref["key"]})))
+    for user in objects(docs, "KafkaUser"):
+        if ref := user["spec"]["authentication"].get("password", {}).get("valueFrom", {}).get("secretKeyRef"):
+            where = f"KafkaUser {user['metadata']['name']}"
+            refs.append(SecretRef(user["metadata"]["namespace"], where, ref["name"], frozenset({ref["key"]})))
+    for auth in objects(docs, "TriggerAuthentication"):
+        for ref in auth["spec"].get("secretTargetRef", []):
+            where = f"TriggerAuthentication {auth['metadata']['name']} {ref['parameter']}"
+            refs.append(SecretRef(auth["metadata"]["namespace"], where, ref["name"], frozenset({ref["key"]})))
     return refs
 
 
+def external_secrets(docs: tuple[dict[str, Any], ...]) -> dict[tuple[str, str], frozenset[str] | None]:
+    """(namespace, Secret name) -> the keys its ExternalSecret writes (None: whatever the store holds)."""
+    made: dict[tuple[str, str], frozenset[str] | None] = {}
+    for es in objects(docs, "ExternalSecret"):
+        spec = es["spec"]
+        key = (es["metadata"]["namespace"], spec.get("target", {}).get("name", es["metadata"]["name"]))
+        assert key not in made, f"two ExternalSecrets make {key}"
+        template = spec.get("target", {}).get("template", {})
+        if template.get("data"):
+            made[key] = frozenset(template["data"])  # the template replaces the fetched keys
+        elif spec.get("dataFrom"):
+            made[key] = None
+        else:
+            made[key] = frozenset(d["secretKey"] for d in spec.get("data", []))
+    return made
+
+
 def test_secrets(target: str) -> None:
+    """Issue 14: no Secret is in git; every Secret any object reads is made by an ExternalSecret with the keys it
+    reads, except the production Gateway's TLS certificate (cert-manager), which the README tells operators about."""
     docs = render(target)
-    secrets = {(s["metadata"]["namespace"], s["metadata"]["name"]): s for s in objects(docs, "Secret")}
-    if target != "overlays/dev":
-        assert not secrets, "only the dev overlay ships (example) Secrets"
-        readme = (K8S / "README.md").read_text(encoding="utf-8")
-        names = {ref["name"] for _, _, ref in _secret_refs(docs)}
-        names |= {t["secretName"] for i in objects(docs, "Ingress") for t in i["spec"].get("tls", [])}
-        undocumented = sorted(n for n in names if f"`{n}`" not in readme)
-        assert not undocumented, f"deploy/k8s/README.md must tell operators to create {undocumented}"
-        return
-    for namespace, var, ref in _secret_refs(docs):
-        secret = secrets.get((namespace, ref["name"]))
-        assert secret is not None, f"{var}: no Secret {ref['name']} in the dev overlay"
-        assert ref["key"] in {**secret.get("data", {}), **secret.get("stringData", {})}, f"{var}: key"
+    assert not objects(docs, "Secret"), "no overlay ships a Secret: ExternalSecrets make them"
+    made = external_secrets(docs)
+    readme = (K8S / "README.md").read_text(encoding="utf-8")
+    problems = []
+    for ref in secret_refs(docs):
+        keys = made.get((ref.namespace, ref.name), frozenset())
+        if ref.name == "afterschool-jwt":  # HS256 only: the dev overlay has it, production must not
+            assert ref.optional, ref
+            assert ((ref.namespace, ref.name) in made) == (target == "overlays/dev"), f"{target}: {ref.name}"
+        elif (ref.namespace, ref.name) not in made and not ref.optional:
+            if f"`{ref.name}`" not in readme:
+                problems.append(f"{ref.where}: nothing makes Secret {ref.namespace}/{ref.name}, nor does README.md say")
+        elif keys is not None and not ref.optional and not ref.keys <= keys:
+            problems.append(f"{ref.where}: {ref.namespace}/{ref.name} lacks {sorted(ref.keys - keys)}")
+    assert problems == [], "\n".join(problems)
+    if target != "base":  # the overlays define the store "afterschool"
+        stores = {s["metadata"]["name"] for s in objects(docs, "ClusterSecretStore")}
+        for es in objects(docs, "ExternalSecret"):
+            used = [es["spec"]["secretStoreRef"]] + [
+                d["sourceRef"]["storeRef"] for d in es["spec"].get("data", []) if "storeRef" in d.get("sourceRef", {})
+            ]
+            for store in used:
+                assert store["kind"] == "ClusterSecretStore", es["metadata"]["name"]
+                assert store["name"] in stores, f"{es['metadata']['name']}: no ClusterSecretStore {store['name']}"
 
 
 def test_no_secret_values_in_config_maps(target: str) -> None:
@@ -986,47 +1126,56 @@ def test_replicas_autoscaling_and_disruption_budgets(target: str) -> None:
     expected_replicas = {"base": 2, "overlays/dev": 1}.get(target)
     for svc in SERVICES:
         deployment = named(docs, "Deployment", svc)
-        hpa = named(docs, "HorizontalPodAutoscaler", svc)
+        scaler = autoscaler(docs, svc)
         pdb = named(docs, "PodDisruptionBudget", svc)
         assert deployment is not None
-        assert hpa is not None
+        assert scaler is not None
         assert pdb is not None
         replicas = deployment["spec"]["replicas"]
         if expected_replicas is not None:
             assert replicas == expected_replicas, f"{svc}: replicas"
-        ref = hpa["spec"]["scaleTargetRef"]
-        assert (ref["apiVersion"], ref["kind"], ref["name"]) == ("apps/v1", "Deployment", svc)
-        assert 1 <= hpa["spec"]["minReplicas"] <= hpa["spec"]["maxReplicas"], svc
-        assert replicas == hpa["spec"]["minReplicas"], f"{svc}: Deployment replicas != HPA minReplicas"
-        metrics_ = hpa["spec"].get("metrics", [])
-        assert any(m["type"] == "Resource" and m["resource"]["name"] == "cpu" for m in metrics_), svc
+        assert scaler.target == ("apps/v1", "Deployment", svc)
+        assert 1 <= scaler.min <= scaler.max, svc
+        assert replicas == scaler.min, f"{svc}: Deployment replicas != the autoscaler's minimum"
+        assert scaler.cpu, f"{svc}: scales on CPU"
         assert selects(pdb["spec"]["selector"], pod_labels(deployment)), f"{svc}: PDB misses its pods"
         for other in objects(docs, "Deployment"):
             if other is not deployment:
                 assert not selects(pdb["spec"]["selector"], pod_labels(other)), f"{svc}: PDB spans services"
         if "minAvailable" in pdb["spec"]:
-            assert pdb["spec"]["minAvailable"] < hpa["spec"]["minReplicas"], f"{svc}: PDB blocks drains"
+            assert pdb["spec"]["minAvailable"] < scaler.min, f"{svc}: PDB blocks drains"
 
 
-def test_services_ingress_and_scraping(target: str) -> None:
+def test_services_routes_and_scraping(target: str) -> None:
+    """Gateway API (issue 14, replacing the ingress-nginx Ingress): one HTTPRoute per deployable on the one Gateway,
+    /<service>/ -> the service's http port, unrewritten; nothing else routed."""
     docs = render(target)
-    (ingress,) = objects(docs, "Ingress")
-    annotations = ingress["metadata"].get("annotations", {})
-    assert not any("rewrite" in key for key in annotations), "the Ingress must not strip the prefix"
-    routes = {path["path"]: path for rule in ingress["spec"]["rules"] for path in rule["http"]["paths"]}
+    (gateway,) = objects(docs, "Gateway")
+    listeners = gateway["spec"]["listeners"]
+    if target == "overlays/production":
+        assert [(lst["protocol"], lst["port"]) for lst in listeners] == [("HTTPS", 443)], "HTTPS only"
+        assert listeners[0]["hostname"] == "afterschool.district.example"
+    routes = {}
+    for route in objects(docs, "HTTPRoute"):
+        assert route["spec"]["parentRefs"] == [{"name": gateway["metadata"]["name"]}], route["metadata"]["name"]
+        for rule in route["spec"]["rules"]:
+            assert not rule.get("filters"), "no rewriting, redirects or header games"
+            for match in rule["matches"]:
+                assert set(match) == {"path"}, match
+                assert match["path"]["type"] == "PathPrefix"
+                assert match["path"]["value"] not in routes, f"{match['path']['value']} routed twice"
+                routes[match["path"]["value"]] = rule["backendRefs"]
     assert set(routes) == set(ROUTES.values()), "exactly one route per service and the pages', nothing else"
     for svc, path in ROUTES.items():
-        route = routes[path]
-        assert route["pathType"] == "Prefix"
-        assert route["backend"]["service"] == {"name": svc, "port": {"name": "http"}}
         service = named(docs, "Service", svc)
         deployment = named(docs, "Deployment", svc)
         assert service is not None
         assert deployment is not None
+        ports = {p["name"]: p for p in service["spec"]["ports"]}
+        assert routes[path] == [{"name": svc, "port": ports["http"]["port"]}], f"{path} -> {svc}:http"
         for other in objects(docs, "Deployment"):
             chosen = selects({"matchLabels": service["spec"]["selector"]}, pod_labels(other))
             assert chosen == (other is deployment), f"Service {svc} selects {other['metadata']['name']}"
-        ports = {p["name"]: p for p in service["spec"]["ports"]}
         assert ports["http"]["targetPort"] == "http", f"{svc}: Service port http -> container port http"
     for monitor in objects(docs, "ServiceMonitor"):
         for endpoint in monitor["spec"]["endpoints"]:
@@ -1079,7 +1228,7 @@ def test_kafka_topics(target: str) -> None:
     expected = topics_txt()
     topics = {t["spec"].get("topicName", t["metadata"]["name"]): t for t in objects(docs, "KafkaTopic")}
     assert set(topics) == set(expected), "KafkaTopics and deploy/topics.txt disagree"
-    max_consumers = max(h["spec"]["maxReplicas"] for h in objects(docs, "HorizontalPodAutoscaler"))
+    max_consumers = max(s.max for s in (autoscaler(docs, svc) for svc in SERVICES) if s)
     for name, topic in topics.items():
         spec = topic["spec"]
         assert topic["metadata"]["namespace"] == KAFKA_NAMESPACE, name
