@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Any, TypeVar, cast
@@ -33,6 +34,7 @@ from chassis.openapi import install_truthful_openapi
 from chassis.outbox import OutboxRelay
 from chassis.problems import install_problem_handlers
 from chassis.ratelimit import RateLimiter
+from chassis.retention import Retention
 from chassis.settings import ServiceSettings
 from chassis.tables import ChassisTables
 from chassis.tracing import TracedRedis, Tracing, trace_engine
@@ -257,6 +259,11 @@ async def _start_runtime(
         clock=clock,
         send_timeout=settings.send_timeout_seconds,
         tracer=tracer,
+        retention=Retention(
+            sent_events=timedelta(hours=settings.outbox_sent_kept_hours),
+            answers=timedelta(days=settings.answers_kept_days),
+            handled_events=timedelta(days=settings.inbox_kept_days),
+        ),
     )
     runtime = Runtime(
         name=definition.name,

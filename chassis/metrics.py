@@ -42,4 +42,7 @@ OUTBOX_BACKLOG = Gauge("afterschool_outbox_backlog", "Outbox rows not yet publis
 CONSUMER_LAG = Gauge(
     "afterschool_consumer_lag", "Messages behind the partition end", ["service", "group", "topic", "partition"]
 )
+ROWS_PURGED = Counter(
+    "afterschool_rows_purged", "Rows housekeeping deleted once kept long enough", ["service", "table"]
+)
 DEAD_LETTERS = Counter("afterschool_dead_letters", "Events sent to a dead-letter topic", ["service", "type"])

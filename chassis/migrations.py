@@ -68,6 +68,25 @@ def create_chassis_tables_v1() -> None:
     )
 
 
+AGE_INDEXES = (
+    ("ix_outbox_created_at", "outbox", "created_at"),
+    ("ix_inbox_processed_at", "inbox", "processed_at"),
+    ("ix_idempotency_keys_created_at", "idempotency_keys", "created_at"),
+)
+
+
+def create_chassis_age_indexes_v2() -> None:
+    """The chassis tables' age indexes (BRIN on PostgreSQL), by which housekeeping purges old rows in batches."""
+    for name, table, column in AGE_INDEXES:
+        op.create_index(name, table, [column], postgresql_using="brin")
+
+
+def drop_chassis_age_indexes_v2() -> None:
+    """Undo `create_chassis_age_indexes_v2`."""
+    for name, table, _column in AGE_INDEXES:
+        op.drop_index(name, table_name=table)
+
+
 def drop_chassis_tables_v1() -> None:
     """Undo `create_chassis_tables_v1`."""
     op.drop_table("idempotency_keys")

@@ -16,13 +16,14 @@ from typing import Any
 
 import orjson
 from opentelemetry.trace import SpanKind, Tracer
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from chassis.bus import Bus
 from chassis.clock import Clock
 from chassis.db import Database
 from chassis.metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG, OUTBOX_SEND_FAILURES
+from chassis.retention import Retention, purge_chassis_tables
 from chassis.tables import ChassisTables
 from chassis.tracing import parent_of, span
 from chassis.uow import outbox_channel
@@ -34,10 +35,6 @@ IDLE_POLL_SECONDS = 1.0  # only a safety net: commits wake the relay at once (in
 # (a SELECT, a send, an UPDATE) per commit into one per batch, while the first event after a quiet spell
 # still goes at once.
 COALESCE_SECONDS = 0.01
-RETENTION = timedelta(hours=24)  # sent rows kept a day, for tracing a figure back to its event
-# A stored answer is replayed to a retry for a week: as long as a kiosk's offline upload may come (AT-8's window).
-# After that it goes, with the personal data its body may hold (PIPL: nothing is kept longer than its purpose).
-ANSWERS_KEPT = timedelta(days=7)
 PURGE_EVERY = timedelta(minutes=5)
 
 
@@ -55,6 +52,7 @@ class OutboxRelay:
         send_timeout: float = 10.0,
         batch_size: int = 500,
         tracer: Tracer | None = None,
+        retention: Retention | None = None,
     ) -> None:
         self._db, self._outbox, self._answers, self._bus = db, tables.outbox, tables.idempotency, bus
         self.service, self._clock = service, clock
@@ -63,6 +61,7 @@ class OutboxRelay:
         self._failures = 0
         self._last_purge = datetime.min.replace(tzinfo=UTC)
         self._tracer = tracer
+        self._inbox, self._retention = tables.inbox, retention or Retention()
 
     def wake(self) -> None:
         """Something was committed to the outbox: look now."""
@@ -177,15 +176,16 @@ class OutboxRelay:
         return span(self._tracer, f"send {row.topic}", kind=SpanKind.PRODUCER, parent=parent)
 
     async def _housekeeping(self) -> None:
-        """Report the backlog (an index-only count of unsent rows) and, now and then, drop old sent rows and old
-        idempotency answers."""
+        """Report the backlog (an index-only count of unsent rows) and, now and then, purge the chassis tables' rows
+        kept long enough (chassis/retention.py)."""
         outbox = self._outbox
         now = self._clock.now()
-        async with self._db.sessions() as session, session.begin():
-            if now - self._last_purge > PURGE_EVERY:
-                await session.execute(delete(outbox).where(outbox.c.published_at < now - RETENTION))
-                await session.execute(delete(self._answers).where(self._answers.c.created_at < now - ANSWERS_KEPT))
-                self._last_purge = now
+        if now - self._last_purge > PURGE_EVERY:
+            await purge_chassis_tables(
+                self._db, outbox, self._inbox, self._answers, self._retention, now=now, service=self.service
+            )
+            self._last_purge = now
+        async with self._db.sessions() as session:
             backlog = (
                 await session.execute(
                     select(text("count(*)")).select_from(outbox).where(outbox.c.published_at.is_(None))

@@ -55,6 +55,10 @@ class ServiceSettings(BaseSettings):
     write_limit_per_token: int = Field(default=6000, ge=1)
     write_limit_per_school: int = Field(default=30000, ge=1)
     write_limit_seconds: float = Field(default=60.0, gt=0)
+    # How long the chassis' own tables keep a row (chassis/retention.py); the inbox outlives the topics' 7 days.
+    outbox_sent_kept_hours: float = Field(default=24.0, gt=0)
+    answers_kept_days: float = Field(default=7.0, gt=0)
+    inbox_kept_days: float = Field(default=14.0, gt=0)
     consumer_max_attempts: int = 5
     consumer_backoff_seconds: float = 0.2
     send_timeout_seconds: float = 10.0
