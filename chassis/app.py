@@ -298,6 +298,7 @@ async def _start_runtime(
             max_attempts=settings.consumer_max_attempts,
             backoff=settings.consumer_backoff_seconds,
             tracer=tracer,
+            clock=clock,
         )
         runtime.consumers.append(runner)
         tasks.append(asyncio.create_task(runner.run(), name=f"{definition.name}-consumer"))

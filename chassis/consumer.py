@@ -25,6 +25,7 @@ from opentelemetry.trace import Link, SpanKind, Tracer
 from pydantic import ValidationError
 
 from chassis.bus import Bus, BusConsumer, CommitFailed, Partition, Record
+from chassis.clock import Clock, SystemClock
 from chassis.logs import trace_id_of, trace_id_var
 from chassis.metrics import CONSUMER_LAG, DEAD_LETTERS, EVENT_AGE, EVENTS_CONSUMED, EVENTS_FAILED
 from chassis.tracing import parent_of, span
@@ -90,12 +91,14 @@ class ConsumerRunner:
         # events/s; 5,000 gained nothing); with no backlog a fetch returns what has arrived, so latency is unchanged.
         max_records: int = 2000,
         tracer: Tracer | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self._bus, self._subscription, self.service, self.group = bus, subscription, service, group
         self._uow, self._dead_letter_topic = uow, dead_letter_topic
         self._max_attempts, self._backoff, self._max_records = max_attempts, backoff, max_records
         self._consumer: BusConsumer | None = None
         self._tracer = tracer
+        self._clock = clock or SystemClock()
         self.ready = asyncio.Event()
 
     async def run(self) -> None:
@@ -221,11 +224,14 @@ class ConsumerRunner:
         return envelope, self._subscription.handler_for(envelope.type)
 
     def _count(self, handled: Sequence[_Handled]) -> None:
-        now = datetime.now(UTC)
+        now = self._clock.now()
         ages: dict[str, list[float]] = {}
         for item in handled:
             if item.applied and item.envelope is not None:
-                ages.setdefault(item.envelope.type, []).append(max(0.0, (now - item.envelope.time).total_seconds()))
+                # A replayed dead letter is as old as its replay: its first attempt's wait is the dead letter's
+                # story (DeadLettersAppearing), not a slow path to guardians (SlowGuardianAlerts).
+                since = item.envelope.replayedat or item.envelope.time
+                ages.setdefault(item.envelope.type, []).append(max(0.0, (now - since).total_seconds()))
         for event_type, seconds in ages.items():  # a metric's labels resolved once per type and batch
             EVENTS_CONSUMED.labels(self.service, event_type).inc(len(seconds))
             age = EVENT_AGE.labels(self.service, event_type)

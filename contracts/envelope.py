@@ -45,6 +45,9 @@ class Envelope(BaseModel):
     datacontenttype: Literal["application/json"] = "application/json"
     schoolid: str = Field(description="extension: the school the event belongs to")
     traceparent: str | None = Field(default=None, description="extension: W3C trace context")
+    replayedat: AwareDatetime | None = Field(
+        default=None, description="extension: when an operator sent it back from the dead letters (chassis)"
+    )
     data: dict[str, Any]
 
     @classmethod

@@ -5,14 +5,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import orjson
 import pytest
+from prometheus_client import REGISTRY
 
 from chassis.bus import Bus
 from chassis.bus.kafka import KafkaBus
 from chassis.bus.memory import MemoryBus
+from chassis.clock import FakeClock
 from chassis.consumer import ConsumerRunner, Subscription
 from chassis.db import Database
 from chassis.deadletters import replay_dead_letters
@@ -20,7 +23,7 @@ from chassis.uow import UnitOfWork
 from contracts.attendance import StudentCheckedIn
 from contracts.envelope import Envelope
 from tests.chassis.probe import EFFECTS, checked_in, effect_count, envelope_of, unit_of_work
-from tests.conftest import KAFKA, eventually, in_background
+from tests.conftest import KAFKA, SCHOOL_AFTERNOON, eventually, in_background
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
 
@@ -42,7 +45,9 @@ class Effects:
             raise RuntimeError(f"cannot handle {event.check_in_id} yet")
 
 
-def runner_for(bus: Bus, db: Database, effects: Effects, group: str = "probe") -> ConsumerRunner:
+def runner_for(
+    bus: Bus, db: Database, effects: Effects, group: str = "probe", clock: FakeClock | None = None
+) -> ConsumerRunner:
     return ConsumerRunner(
         bus,
         Subscription({StudentCheckedIn: effects.apply}),
@@ -52,6 +57,7 @@ def runner_for(bus: Bus, db: Database, effects: Effects, group: str = "probe") -
         dead_letter_topic=DEAD,
         max_attempts=3,
         backoff=0.01,
+        clock=clock,
     )
 
 
@@ -125,6 +131,27 @@ async def test_a_dead_letter_replayed_after_the_fix_takes_effect_once(db: Databa
         await eventually(lambda: _count_is(db, 1))
         assert await replay_dead_letters(bus, "probe", idle_seconds=0.2) == 0  # each letter is replayed once
     assert list((await effect_count(db)).values()) == [1]
+
+
+async def test_a_replayed_dead_letter_is_as_old_as_its_replay_not_its_event(db: Database, bus: MemoryBus) -> None:
+    """Issue 14: a day-old event replayed from the dead letters must not read as a slow alert (SlowGuardianAlerts)."""
+    clock = FakeClock(SCHOOL_AFTERNOON + timedelta(hours=2))
+    effects = Effects()
+    broken = checked_in("小明")
+    effects.failures[broken.check_in_id] = -1
+    await bus.publish(
+        TOPIC, "小明", Envelope.wrap(broken, source="/t", school_id="s1", time=SCHOOL_AFTERNOON).to_bytes()
+    )
+    ages = {"service": "probe", "type": broken.type}
+    before = REGISTRY.get_sample_value("afterschool_event_age_seconds_sum", ages) or 0.0
+    async with consuming(runner_for(bus, db, effects, clock=clock)):
+        await eventually(lambda: _committed(bus, 1))
+        effects.failures.clear()
+        clock.advance(timedelta(minutes=30))  # the operator fixes the cause and replays
+        assert await replay_dead_letters(bus, "probe", idle_seconds=0.2, clock=clock) == 1
+        await eventually(lambda: _count_is(db, 1))
+    # Handled at the moment of its replay (the fake clock stands still): 0 s, not the 2 h 30 min since the event.
+    assert REGISTRY.get_sample_value("afterschool_event_age_seconds_sum", ages) == before
 
 
 async def test_a_message_that_is_not_an_event_is_parked_without_retrying(db: Database, bus: MemoryBus) -> None:
