@@ -38,10 +38,11 @@ const AS = (() => {
     location.assign(signInPage());
   }
 
-  // The page for a role, or the sign-in page when no token of that role is held.
+  // The page for a role (or one of several), or the sign-in page when no token of such a role is held.
   function requireRole(role) {
     const held = claims();
-    if (!held || held.role !== role) {
+    const roles = Array.isArray(role) ? role : [role];
+    if (!held || !roles.includes(held.role)) {
       location.replace(signInPage());
       return null;
     }
@@ -80,5 +81,70 @@ const AS = (() => {
     return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
   }
 
-  return { config, t, token, claims, signIn, signOut, requireRole, api, deviceTime, newId };
+  // A write with its Idempotency-Key: the same key for every attempt of one action, so a retry never doubles it.
+  function send(path, body, key = newId(), method = "POST") {
+    return api(path, { method, body, headers: { "Idempotency-Key": key } });
+  }
+
+  // A service's answer as JSON (a problem's fields on a refusal), or {} when it has no JSON body.
+  async function json(answer) {
+    try {
+      return await answer.json();
+    } catch (error) {
+      return {};
+    }
+  }
+
+  // The school-local date of the device's clock (YYYY-MM-DD).
+  function today() {
+    return deviceTime().slice(0, 10);
+  }
+
+  // An element with its attributes (`text` is its text, `on<event>` a listener) and children.
+  function el(tag, attrs = {}, ...children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attrs)) {
+      if (value === undefined || value === null || value === false) continue;
+      if (name === "text") node.textContent = value;
+      else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+      else if (name === "dataset") Object.assign(node.dataset, value);
+      else node.setAttribute(name, value === true ? "" : value);
+    }
+    for (const child of children) if (child !== null && child !== undefined) node.append(child);
+    return node;
+  }
+
+  // One server-sent event block ("field: value" lines) into its fields.
+  function parseEvent(block) {
+    const event = { event: "message", data: [], id: null };
+    for (const line of block.split("\n")) {
+      if (!line || line.startsWith(":")) continue;
+      const at = line.indexOf(":");
+      const field = at < 0 ? line : line.slice(0, at);
+      const value = at < 0 ? "" : line.slice(at + 1).replace(/^ /, "");
+      if (field === "data") event.data.push(value);
+      else if (field === "event") event.event = value;
+      else if (field === "id") event.id = value;
+    }
+    return event;
+  }
+
+  // Read a server-sent event stream (a fetch answer: EventSource cannot send a bearer token) until it ends,
+  // handing each event to `onEvent`.
+  async function readEvents(answer, onEvent) {
+    const reader = answer.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buffer += value.replace(/\r\n?/g, "\n");
+      let end;
+      while ((end = buffer.indexOf("\n\n")) >= 0) {
+        onEvent(parseEvent(buffer.slice(0, end)));
+        buffer = buffer.slice(end + 2);
+      }
+    }
+  }
+
+  return { config, t, token, claims, signIn, signOut, requireRole, api, send, json, today, el, readEvents, deviceTime, newId };
 })();
