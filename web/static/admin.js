@@ -197,7 +197,7 @@
       let job = answer.body;
       while (job.status === "running") {
         progress("import.rows", job.rows_done, job.rows_total);
-        await new Promise((resolve) => setTimeout(resolve, 300));
+        await new Promise((resolve) => setTimeout(resolve, 150));
         const polled = await AS.api(`/enrollment/v1/imports/${encodeURIComponent(job.job_id)}`);
         if (polled.ok) job = await polled.json();
       }
