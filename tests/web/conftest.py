@@ -61,7 +61,8 @@ async def all_in_one(folder: Path) -> AsyncIterator[Running]:
 class Staffed:
     """A second school of the all-in-one with its staff: a term from today to the end of November 2026, the base
     service (two service teachers, 15:40–17:00 every weekday), one grade-3 class enrolled through EN-1 with its
-    class teacher, and a maths teacher of that class. Today's session expects the class's children."""
+    class teacher, and a maths teacher of that class; each child's mother may collect them. Today's session expects
+    the class's children."""
 
     school: School
     class_id: str
@@ -91,6 +92,7 @@ async def staff_school(world: Running) -> Staffed:
         ("homework", "enrollment.teaching_assigned.v1"): 1,
         ("homework", "enrollment.term_calendar_set.v1"): 1,
         ("stipend", "enrollment.fee_plan_set.v1"): 1,
+        ("attendance", "enrollment.pickup_person_added.v1"): len(taking.students),
     }
     before = {wait: await api.consumed(*wait) for wait in waits}
     await seed(api, District("d1", (school,)))
@@ -103,6 +105,10 @@ async def staff_school(world: Running) -> Staffed:
     await api.post("enrollment", "/enrollment/v1/staff", staff, admin, key=f"web-{maths}")
     teaching = {"staff_id": maths, "school_subject": "数学"}
     await api.post("enrollment", f"/enrollment/v1/classes/{class_id}/teachings", teaching, admin, key=f"web-{maths}-t")
+    for child in taking.students:  # who collects each child: their first guardian, with a card (BX-2)
+        mother = {"name": f"{child.name}的妈妈", "relation": "母亲", "credential_ref": f"card-{child.student_id}"}
+        path = f"/enrollment/v1/students/{child.student_id}/pickups"
+        await api.post("enrollment", path, mother, admin, key=f"web-mother-{child.student_id}")
     for (service, event_type), count in waits.items():
         await api.wait_consumed(service, event_type, int(before[service, event_type]) + count)
     return Staffed(

@@ -11,7 +11,7 @@
   const el = AS.el;
   const t = AS.t;
   const role = me.role;
-  const today = AS.today();
+  let day = AS.today(); // the day shown: today unless the teacher picks another (e.g. the demo's last month)
   const CLASS = "afterschool.class";
   const names = new Map(); // student id → name, where the role may read them (a class teacher's class)
   let sessions = [];
@@ -70,7 +70,7 @@
   // --- The session: the service teacher's own, or any of the day's for a class teacher handing over ---
 
   async function loadSessions() {
-    const all = await pages(`/attendance/v1/sessions?date=${today}`);
+    const all = await pages(`/attendance/v1/sessions?date=${day}`);
     sessions = role === "service_teacher" ? all.filter((s) => s.teacher_ids.includes(me.sub)) : all;
     const select = $("session");
     select.replaceChildren(
@@ -83,6 +83,15 @@
     $("no-session").hidden = sessions.length > 0;
     sessionId = sessions.length ? sessions[0].session_id : null;
   }
+
+  $("day").value = day;
+  $("day").addEventListener("change", async () => {
+    if (!$("day").value) return;
+    day = $("day").value;
+    await loadSessions();
+    if (role === "class_teacher") await openClass();
+    await refresh();
+  });
 
   $("session").addEventListener("change", () => {
     sessionId = $("session").value;
@@ -108,7 +117,7 @@
   async function loadRollCall() {
     const current = session();
     if (!current) return;
-    const present = new Set((await pages(`/attendance/v2/check-ins?date=${today}`)).map((c) => c.student_id));
+    const present = new Set((await pages(`/attendance/v2/check-ins?date=${day}`)).map((c) => c.student_id));
     const rows = current.expected_student_ids.map((id) => ({ id, here: present.has(id) }));
     render($("rollcall"), rows, ({ id, here }) =>
       el(
@@ -359,14 +368,19 @@
               },
             })
       );
-    $("pickups").replaceChildren(...list.authorised.map((p) => person(p, false)), ...list.restricted.map((p) => person(p, true)));
+    const none = list.authorised.length + list.restricted.length ? null : el("li", { class: "muted", text: t("checkout.none") });
+    $("pickups").replaceChildren(
+      ...list.authorised.map((p) => person(p, false)),
+      ...list.restricted.map((p) => person(p, true)),
+      ...(none ? [none] : [])
+    );
   });
 
   // --- Subject teacher: homework, with the caps' room read live (HW-1..HW-4) ---
 
   const hwClass = $("hw-class");
   hwClass.value = classId;
-  $("hw-on").value = today;
+  $("hw-on").value = day;
 
   async function loadRoom() {
     const room = $("room");
