@@ -61,6 +61,9 @@ async def test_the_teachers_handover_with_a_discrepancy_and_its_resolution(
         await expect(teacher.locator("#give-count")).to_have_value(str(len(staffed.children)))
         await teacher.click("#give-form button")
         await expect(teacher.locator("#outcome")).to_have_text("已交接 6 人（应到 6 人）")
+        await expect(teacher.locator("#give-form")).to_be_hidden()
+        status = teacher.locator("#give-status")
+        await expect(status).to_have_text("已交接 6 人（应到 6 人） · 等待课后服务老师清点接收")
 
         # The service teacher's page shows the handover within its refresh, and they count one child fewer.
         handover = service.locator(f"#received li[data-class='{staffed.class_id}']")
@@ -75,6 +78,7 @@ async def test_the_teachers_handover_with_a_discrepancy_and_its_resolution(
         await expect(shown).to_have_count(1)
         await expect(shown).to_contain_text(f"{staffed.class_id} · 课后服务老师接收时：应为 6 人，实为 5 人")
         await expect(teacher.locator("#discrepancies li")).to_contain_text("应为 6 人，实为 5 人", timeout=10_000)
+        await expect(status).to_have_text("已交接 6 人（应到 6 人） · 已接收，清点 5 人")
         assert [d["counted"] for d in await discrepancies(running, staffed, "open")] == [5]
 
         await shown.get_by_label("处理说明").fill("一名学生在医务室，已找到")

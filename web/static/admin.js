@@ -31,15 +31,8 @@
 
   // --- The live board: attendance's server-sent `board` events, read with fetch (a bearer token) ---
 
-  const COUNTS = ["expected", "present", "on_leave", "awaiting", "missing", "collected"];
-
   function showBoard(board) {
-    $("totals").replaceChildren(
-      ...COUNTS.flatMap((name) => [
-        el("dt", { text: t("board." + name) }),
-        el("dd", { text: String(board.totals[name]), dataset: { count: name } }),
-      ])
-    );
+    AS.showCounts($("totals"), board.totals);
     $("sessions").tBodies[0].replaceChildren(
       ...board.sessions.map((s) => {
         const c = s.counts;

@@ -114,6 +114,16 @@ const AS = (() => {
     return node;
   }
 
+  // A board's counts (BX-6) in a <dl>: each name with its number, in pairs that wrap on a narrow screen.
+  const COUNTS = ["expected", "present", "on_leave", "awaiting", "missing", "collected"];
+  function showCounts(list, counts) {
+    list.replaceChildren(
+      ...COUNTS.map((name) =>
+        el("div", {}, el("dt", { text: t("board." + name) }), el("dd", { text: String(counts[name]), dataset: { count: name } }))
+      )
+    );
+  }
+
   // One server-sent event block ("field: value" lines) into its fields.
   function parseEvent(block) {
     const event = { event: "message", data: [], id: null };
@@ -146,5 +156,8 @@ const AS = (() => {
     }
   }
 
-  return { config, t, token, claims, signIn, signOut, requireRole, api, send, json, today, el, readEvents, deviceTime, newId };
+  return {
+    config, t, token, claims, signIn, signOut, requireRole, api, send, json, today, el, showCounts, readEvents,
+    deviceTime, newId,
+  };
 })();

@@ -104,14 +104,7 @@
     if (!sessionId) return;
     const answer = await AS.api(`/attendance/v1/board/sessions/${encodeURIComponent(sessionId)}`);
     if (!answer.ok) return;
-    const counts = (await answer.json()).counts;
-    const shown = ["expected", "present", "on_leave", "awaiting", "missing", "collected"];
-    $("board").replaceChildren(
-      ...shown.flatMap((name) => [
-        el("dt", { text: t("board." + name) }),
-        el("dd", { text: String(counts[name]), dataset: { count: name } }),
-      ])
-    );
+    AS.showCounts($("board"), (await answer.json()).counts);
   }
 
   async function loadRollCall() {
@@ -242,7 +235,7 @@
     const staying = current ? classChildren.filter((s) => current.expected_student_ids.includes(s.student_id)) : [];
     $("give-expected").textContent = t("handover.expected").replace("{count}", staying.length);
     $("give-count").value = String(staying.length);
-    $("give-form").hidden = false;
+    await loadGiven();
     $("checkout-child").replaceChildren(
       el("option", { value: "", text: t("checkout.pick") }),
       ...classChildren.map((s) => el("option", { value: s.student_id, text: `${s.name} (${s.student_id})` }))
@@ -260,6 +253,23 @@
     openClass().then(refresh);
   });
 
+  // The class's handover to the session, once given: the counts on both sides instead of the form (AT-1, BX-3).
+  async function loadGiven() {
+    if (!classId || !sessionId) return;
+    const handovers = await pages(`/attendance/v1/sessions/${encodeURIComponent(sessionId)}/handovers`);
+    const h = handovers.find((x) => x.class_id === classId);
+    $("give-form").hidden = Boolean(h);
+    const status = $("give-status");
+    status.hidden = !h;
+    if (!h) return;
+    const given = t("handover.given.ok").replace("{count}", h.count).replace("{expected}", h.expected_count);
+    const received =
+      h.acknowledged_count === null
+        ? t("handover.waiting")
+        : t("handover.acknowledged").replace("{count}", h.acknowledged_count);
+    status.textContent = `${given} · ${received}`;
+  }
+
   let giveKey = AS.newId();
   $("give-form").addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -270,7 +280,7 @@
     giveKey = AS.newId();
     const h = await answer.json();
     outcome("created", t("handover.given.ok").replace("{count}", h.count).replace("{expected}", h.expected_count));
-    await loadDiscrepancies();
+    await Promise.all([loadGiven(), loadDiscrepancies()]);
   });
 
   async function loadLeaves() {
@@ -474,7 +484,7 @@
     if (role === "service_teacher") {
       await Promise.all([loadBoard(), loadRollCall(), loadReceived(), loadDiscrepancies(), loadAbsences()]);
     } else if (role === "class_teacher") {
-      await Promise.all([loadDiscrepancies(), loadLeaves(), loadAbsences()]);
+      await Promise.all([loadGiven(), loadDiscrepancies(), loadLeaves(), loadAbsences()]);
     }
     document.body.dataset.loaded = "yes";
   }
