@@ -60,7 +60,7 @@ async def all_in_one(folder: Path) -> AsyncIterator[Running]:
 @dataclass(frozen=True)
 class Staffed:
     """A second school of the all-in-one with its staff: a term from today to the end of November 2026, the base
-    service (two service teachers, 15:40–17:00 every weekday), one grade-3 class enrolled through EN-1 with its
+    service (two service teachers, 14:50–16:50 every weekday), one grade-3 class enrolled through EN-1 with its
     class teacher, and a maths teacher of that class; each child's mother may collect them. Today's session expects
     the class's children."""
 
@@ -95,6 +95,7 @@ async def staff_school(world: Running) -> Staffed:
         ("attendance", "enrollment.pickup_person_added.v1"): len(taking.students),
     }
     before = {wait: await api.consumed(*wait) for wait in waits}
+    scheduled = before["attendance", "enrollment.program_scheduled.v1"]
     await seed(api, District("d1", (school,)))
     month = month_demo.Month(day, date(2026, 11, 30), day)  # a fee plan cannot start in the past (EN-7)
     await month_demo.set_up(api, District("d1", (school,)), month)
@@ -111,6 +112,22 @@ async def staff_school(world: Running) -> Staffed:
         await api.post("enrollment", path, mother, admin, key=f"web-mother-{child.student_id}")
     for (service, event_type), count in waits.items():
         await api.wait_consumed(service, event_type, int(before[service, event_type]) + count)
+    # Once attendance knows who is expected: today's session starts at 14:50, so its absence check (AT-3, 10 minutes
+    # after the start) falls due as the all-in-one's clock starts (15:00) and every child not checked in by then has
+    # a case for the class teacher's page. (Much earlier, and the check would be history when it is scheduled, which
+    # never alarms anyone: LATE-3.)
+    program = {
+        "name": "课后托管",
+        "capacity": 2000,
+        "teacher_ids": [month_demo.teacher_id(school, t) for t in month_demo.TEACHERS],
+        "weekdays": [0, 1, 2, 3, 4],
+        "starts_at": "14:50",
+        "class_hours": 3,
+        "min_grade": 1,
+        "max_grade": 6,
+    }
+    await api.put("enrollment", f"/enrollment/v1/programs/{month_demo.program_id(school)}", program, admin)
+    await api.wait_consumed("attendance", "enrollment.program_scheduled.v1", int(scheduled) + 2)
     return Staffed(
         school=school,
         class_id=class_id,

@@ -131,9 +131,28 @@ async def test_the_admin_sees_the_live_board_programs_and_fee_plans_and_download
     await expect(program).to_contain_text("课后托管")
     await expect(program.locator(".fee")).to_have_text("每课时 ¥2.30，每天最多收 2 课时，2026-11-25 起")
 
+    # Month close (ST-5, ST-6): November is not over, so it cannot be approved; October (no afternoon in the
+    # service yet) is approved, published and its family statements issued.
+    status, outcome = page.locator("#month-status"), page.locator("#outcome")
     await page.fill("#month", "2026-11")
     await page.click("#month-form button")
-    await expect(page.locator("#month-status")).to_have_attribute("data-status", "draft")
+    await expect(status).to_have_attribute("data-status", "draft")
+    await page.click("#approve")
+    await expect(outcome).to_have_attribute("data-state", "refused")
+    await expect(outcome).to_contain_text("(ST-5)")
+    await expect(status).to_have_attribute("data-status", "draft")
+    await page.fill("#month", "2026-10")
+    await page.click("#month-form button")
+    await expect(status).to_have_text("2026-10：草稿 · 0 位老师，应发 ¥0.00")
+    for button, done, state in (("#approve", "已审核", "approved"), ("#publish", "已发布", "published")):
+        await page.click(button)
+        await expect(outcome).to_have_text(done)
+        await expect(status).to_have_attribute("data-status", state)
+    await page.click("#issue")
+    await expect(outcome).to_have_text("已发出 0 份家庭账单，合计 ¥0.00")
+    await page.fill("#month", "2026-11")
+    await page.click("#month-form button")
+    await expect(status).to_have_attribute("data-status", "draft")
     for what in ("teacher-statements", "family-statements"):
         for fmt, magic in (("csv", b"\xef\xbb\xbf"), ("xlsx", b"PK")):
             async with page.expect_download() as waiting:

@@ -186,3 +186,27 @@ async def test_a_class_teacher_decides_leave_and_hands_a_child_to_an_authorised_
     outs = (await api.get("attendance", "/attendance/v1/check-outs", admin, date=DAY)).json()["items"]
     mine = [(o["student_id"], o["person_id"], o["handled_by"]) for o in outs if o["school_id"] == sid]
     assert [m[:2] for m in mine] == [(leaving.student_id, person)]
+
+
+async def test_a_class_teacher_follows_up_an_absence_case(
+    running: Running, staffed: Staffed, phone: BrowserContext
+) -> None:
+    """AT-3: ten minutes after the session's start (14:50) every expected child not checked in has a case; the class
+    teacher resolves one on the page with what they found, and it leaves the list."""
+    sid = staffed.school.school_id
+    child = staffed.children[5]
+    page = await open_signed_in(phone, running.base, "class_teacher", sid, staffed.class_teacher)
+    await page.fill("#class-id", staffed.class_id)
+    await page.click("#class-form button")
+    case = page.locator("#absences li").filter(has_text=f"{child.name} ({child.student_id})")
+    await expect(case).to_contain_text(staffed.session_id, timeout=30_000)  # once the timer has fired
+    await case.get_by_label("处理说明").fill("已联系家长：孩子生病在家")
+    await case.get_by_role("button", name="处理完毕").click()
+    await expect(page.locator("#outcome")).to_have_text("缺勤已处理")
+    await expect(case).to_have_count(0)
+    assert await fits(page)
+    admin = staffed.admin_token(running.api)
+    resolved = (await running.api.get("attendance", "/attendance/v1/absences", admin, status="resolved")).json()
+    assert [(c["student_id"], c["note"], c["resolved_by"]) for c in resolved["items"]] == [
+        (child.student_id, "已联系家长：孩子生病在家", staffed.class_teacher)
+    ]

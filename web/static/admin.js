@@ -271,7 +271,7 @@
 
   function monthAction(id, path, done) {
     $(id).addEventListener("click", async () => {
-      const answer = await AS.send(path(), {}, `${id}-${month()}`);
+      const answer = await AS.send(path(), {});
       if (!answer.ok) return refused(answer);
       outcome("created", done(await answer.json()));
       await loadMonth();
