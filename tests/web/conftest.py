@@ -10,10 +10,11 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_asyncio
-from playwright.async_api import Browser, BrowserContext, Page, ViewportSize, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page, ViewportSize, async_playwright, expect
 
 from afterschool import month as month_demo
 from afterschool.district import Api, District, School, Student, build_district, seed
@@ -191,6 +192,27 @@ async def open_signed_in(context: BrowserContext, base: str, role: str, school: 
     await page.click("button[type=submit]")
     await page.wait_for_url(f"**/app/{PAGE_OF_ROLE[Role(role)]}?lang=zh-CN")
     return page
+
+
+async def every_item(running: Running, service: str, path: str, token: str, **params: Any) -> list[dict[str, Any]]:
+    """Every item of one of a service's keyset-paged lists, read page by page through its API."""
+    items: list[dict[str, Any]] = []
+    after: str | None = None
+    while True:
+        page = await running.api.get(service, path, token, limit=500, **params, **({"after": after} if after else {}))
+        body = page.json()
+        items += body["items"]
+        after = body.get("next")
+        if not after:
+            return items
+
+
+async def refuse_a_broken_roster(admin: Page) -> None:
+    """On the admin's page: upload a students CSV with two broken rows and wait for the refusal's report."""
+    broken = "学号,姓名,班级\nnew-1,新同学,9年级9班\nbad id,另一位,9年级9班\n".encode()
+    await admin.set_input_files("#import-file", {"name": "学生.csv", "mimeType": "text/csv", "buffer": broken})
+    await admin.click("#import-form button[type=submit]")
+    await expect(admin.locator("#import-report")).to_have_attribute("data-state", "refused")
 
 
 async def fits(page: Page, width: int = PHONE["width"]) -> bool:

@@ -12,9 +12,16 @@ from playwright.async_api import Browser, expect
 
 from chassis.auth import Role
 from tests.conftest import SCHOOL_AFTERNOON
-from tests.web.conftest import PHONE, Running, Staffed, all_in_one, chromium, open_signed_in, staff_school
-
-BROKEN_CSV = "学号,姓名,班级\ns2-new-1,新同学,9年级9班\nbad id,另一位,s2-g3-c1\n".encode()
+from tests.web.conftest import (
+    PHONE,
+    Running,
+    Staffed,
+    all_in_one,
+    chromium,
+    open_signed_in,
+    refuse_a_broken_roster,
+    staff_school,
+)
 
 
 async def take(folder: Path) -> list[Path]:
@@ -104,9 +111,7 @@ async def take_staff(browser: Browser, world: Running, staffed: Staffed, folder:
     await admin.goto(f"{world.base}/app/admin?lang={lang}")
     await expect(admin.locator("#sessions tbody tr")).to_have_count(1)
     await expect(admin.locator("#programs li")).to_have_count(1)
-    await admin.set_input_files("#import-file", {"name": "学生.csv", "mimeType": "text/csv", "buffer": BROKEN_CSV})
-    await admin.click("#import-form button[type=submit]")
-    await expect(admin.locator("#import-errors tbody tr")).to_have_count(2)
+    await refuse_a_broken_roster(admin)
     await admin.fill("#month", "2026-11")
     await admin.click("#month-form button")
     await expect(admin.locator("#month-status")).to_have_attribute("data-status", "draft")

@@ -15,7 +15,7 @@ from playwright.async_api import BrowserContext, expect
 
 from chassis.auth import Role
 from tests.conftest import SCHOOL_AFTERNOON
-from tests.web.conftest import Running, Staffed, fits, open_signed_in
+from tests.web.conftest import Running, Staffed, every_item, fits, open_signed_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
@@ -45,14 +45,7 @@ def roster_xlsx(folder: Path, name: str, *, broken: bool) -> Path:
 
 async def students(running: Running, admin: str) -> int:
     """How many children enrollment lists for the admin's school (read through its API, page by page)."""
-    counted, after = 0, None
-    while True:
-        params = {"limit": 500, **({"after": after} if after else {})}
-        page = (await running.api.get("enrollment", "/enrollment/v1/students", admin, **params)).json()
-        counted += len(page["items"])
-        after = page.get("next")
-        if not after:
-            return counted
+    return len(await every_item(running, "enrollment", "/enrollment/v1/students", admin))
 
 
 async def test_an_admin_imports_a_2000_row_xlsx_with_two_broken_rows_and_sees_the_progress_and_the_report(

@@ -12,20 +12,7 @@
   const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
   $("who").textContent = `${t("role.school_admin")} · ${me.school}`;
 
-  function outcome(state, text) {
-    const box = $("outcome");
-    box.hidden = false;
-    box.className = `result ${state}`;
-    box.dataset.state = state;
-    box.textContent = text;
-  }
-
-  async function refused(answer) {
-    if (answer.status === 401) return AS.signOut();
-    const problem = await AS.json(answer);
-    const rule = problem.rule ? ` (${problem.rule})` : "";
-    outcome("refused", `${t("teacher.refused")}: ${problem.detail || answer.status}${rule}`);
-  }
+  const { outcome, refused } = AS;
 
   const yuan = (fen) => `¥${(fen / 100).toFixed(2)}`;
 

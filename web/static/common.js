@@ -114,6 +114,38 @@ const AS = (() => {
     return node;
   }
 
+  // What the page's last action did (the `#outcome` box): done, or refused with the service's reason and rule.
+  function outcome(state, text) {
+    const box = document.getElementById("outcome");
+    box.hidden = false;
+    box.className = `result ${state}`;
+    box.dataset.state = state;
+    box.textContent = text;
+  }
+
+  async function refused(answer) {
+    if (answer.status === 401) return signOut();
+    const problem = await json(answer);
+    const rule = problem.rule ? ` (${problem.rule})` : "";
+    outcome("refused", `${t("action.refused")}: ${problem.detail || answer.status}${rule}`);
+  }
+
+  // A small form of one field and its button (a count, a note) whose submit calls `act` with the field's value.
+  function fieldForm(id, label, button, act, attrs = {}) {
+    const form = el(
+      "form",
+      { class: "inline", autocomplete: "off" },
+      el("label", { for: id, text: label }),
+      el("input", { id, required: true, ...attrs }),
+      el("button", { type: "submit", text: button })
+    );
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      act(document.getElementById(id).value.trim());
+    });
+    return form;
+  }
+
   // A board's counts (BX-6) in a <dl>: each name with its number, in pairs that wrap on a narrow screen.
   const COUNTS = ["expected", "present", "on_leave", "awaiting", "missing", "collected"];
   function showCounts(list, counts) {
@@ -157,7 +189,7 @@ const AS = (() => {
   }
 
   return {
-    config, t, token, claims, signIn, signOut, requireRole, api, send, json, today, el, showCounts, readEvents,
-    deviceTime, newId,
+    config, t, token, claims, signIn, signOut, requireRole, api, send, json, today, el, outcome, refused, fieldForm,
+    showCounts, readEvents, deviceTime, newId,
   };
 })();

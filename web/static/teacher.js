@@ -25,21 +25,7 @@
     return name ? `${name} (${studentId})` : studentId;
   }
 
-  // What the last action did: done, or refused with the service's reason and rule.
-  function outcome(state, text) {
-    const box = $("outcome");
-    box.hidden = false;
-    box.className = `result ${state}`;
-    box.dataset.state = state;
-    box.textContent = text;
-  }
-
-  async function refused(answer) {
-    const problem = await AS.json(answer);
-    if (answer.status === 401) return AS.signOut();
-    const rule = problem.rule ? ` (${problem.rule})` : "";
-    outcome("refused", `${t("teacher.refused")}: ${problem.detail || answer.status}${rule}`);
-  }
+  const { outcome, refused } = AS;
 
   async function pages(path) {
     const items = [];
@@ -151,45 +137,44 @@
       row.append(el("p", { class: "tag ok", text: t("handover.acknowledged").replace("{count}", h.acknowledged_count) }));
       return row;
     }
-    const input = `ack-${h.handover_id.replace(/[^A-Za-z0-9_-]/g, "_")}`;
     const key = AS.newId();
-    const form = el(
-      "form",
-      { class: "inline", autocomplete: "off" },
-      el("label", { for: input, text: t("handover.my.count") }),
-      el("input", { id: input, type: "number", min: "0", max: "500", required: true, inputmode: "numeric" }),
-      el("button", { type: "submit", text: t("handover.acknowledge") })
-    );
-    form.addEventListener("submit", async (event) => {
-      event.preventDefault();
-      const count = Number($(input).value);
+    const acknowledge = async (count) => {
       const path = `/attendance/v1/handovers/${encodeURIComponent(h.handover_id)}/acknowledge`;
-      const answer = await AS.send(path, { count }, key);
+      const answer = await AS.send(path, { count: Number(count) }, key);
       if (!answer.ok) return refused(answer);
       const done = await answer.json();
       const open = done.discrepancies.filter((d) => !d.resolved_at);
-      outcome(
-        open.length ? "queued" : "created",
-        open.length ? t("handover.mismatch").replace("{expected}", open[0].expected).replace("{counted}", open[0].counted) : t("handover.received.ok")
-      );
+      const mismatch = open.length
+        ? t("handover.mismatch").replace("{expected}", open[0].expected).replace("{counted}", open[0].counted)
+        : t("handover.received.ok");
+      outcome(open.length ? "queued" : "created", mismatch);
       await refresh();
-    });
+    };
+    const input = `ack-${safe(h.handover_id)}`;
+    const attrs = { type: "number", min: "0", max: "500", inputmode: "numeric" };
+    const form = AS.fieldForm(input, t("handover.my.count"), t("handover.acknowledge"), acknowledge, attrs);
     row.append(form);
     return row;
   }
 
   // --- Discrepancies (AT-1): both teachers see them; either resolves one with a note ---
 
-  async function loadDiscrepancies() {
-    let path = "/attendance/v1/handover-discrepancies?status=open";
+  // The open cases of a kind: a service teacher's session's, else the caller's (the service narrows them by role).
+  async function loadOpen(path, none, list, row) {
     if (role === "service_teacher") {
       if (!sessionId) return;
       path += `&session_id=${encodeURIComponent(sessionId)}`;
     }
     const open = await pages(path);
-    $("discrepancy-none").hidden = open.length > 0;
-    render($("discrepancies"), open, discrepancyRow);
+    $(none).hidden = open.length > 0;
+    render($(list), open, row);
   }
+
+  const loadDiscrepancies = () =>
+    loadOpen("/attendance/v1/handover-discrepancies?status=open", "discrepancy-none", "discrepancies", discrepancyRow);
+  const loadAbsences = () => loadOpen("/attendance/v1/absences?status=open", "absence-none", "absences", absenceRow);
+
+  const safe = (id) => id.replace(/[^A-Za-z0-9_-]/g, "_");
 
   function discrepancyRow(d) {
     const text = t("discrepancy.line")
@@ -200,22 +185,16 @@
     const missing = d.missing_student_ids.length
       ? el("p", { class: "muted", text: `${t("discrepancy.missing")}: ${d.missing_student_ids.map(who).join("、")}` })
       : null;
-    const input = `note-${d.discrepancy_id.replace(/[^A-Za-z0-9_-]/g, "_")}`;
     const key = AS.newId();
-    const form = el(
-      "form",
-      { class: "inline", autocomplete: "off" },
-      el("label", { for: input, text: t("discrepancy.note") }),
-      el("input", { id: input, required: true, maxlength: "500" }),
-      el("button", { type: "submit", text: t("discrepancy.resolve") })
-    );
-    form.addEventListener("submit", async (event) => {
-      event.preventDefault();
+    const resolve = async (note) => {
       const path = `/attendance/v1/handover-discrepancies/${encodeURIComponent(d.discrepancy_id)}/resolve`;
-      const answer = await AS.send(path, { note: $(input).value.trim() }, key);
+      const answer = await AS.send(path, { note }, key);
       if (!answer.ok) return refused(answer);
       outcome("created", t("discrepancy.resolved"));
       await loadDiscrepancies();
+    };
+    const form = AS.fieldForm(`note-${safe(d.discrepancy_id)}`, t("discrepancy.note"), t("discrepancy.resolve"), resolve, {
+      maxlength: "500",
     });
     return el("li", { class: "alert urgent", dataset: { discrepancy: d.discrepancy_id } }, el("p", { text }), missing, form);
   }
@@ -290,7 +269,7 @@
   }
 
   function leaveRow(leave) {
-    const input = `leave-${leave.leave_id.replace(/[^A-Za-z0-9_-]/g, "_")}`;
+    const input = `leave-${safe(leave.leave_id)}`;
     const decide = (verb) => async () => {
       const note = $(input).value.trim();
       if (verb === "refuse" && !note) {
@@ -318,33 +297,16 @@
     );
   }
 
-  async function loadAbsences() {
-    let path = "/attendance/v1/absences?status=open";
-    if (role === "service_teacher") {
-      if (!sessionId) return;
-      path += `&session_id=${encodeURIComponent(sessionId)}`;
-    }
-    const open = await pages(path);
-    $("absence-none").hidden = open.length > 0;
-    render($("absences"), open, absenceRow);
-  }
-
   function absenceRow(c) {
-    const input = `case-${c.case_id.replace(/[^A-Za-z0-9_-]/g, "_")}`;
     const key = AS.newId();
-    const form = el(
-      "form",
-      { class: "inline", autocomplete: "off" },
-      el("label", { for: input, text: t("absence.note") }),
-      el("input", { id: input, required: true, maxlength: "500" }),
-      el("button", { type: "submit", text: t("absence.resolve") })
-    );
-    form.addEventListener("submit", async (event) => {
-      event.preventDefault();
-      const answer = await AS.send(`/attendance/v1/absences/${encodeURIComponent(c.case_id)}/resolve`, { note: $(input).value.trim() }, key);
+    const resolve = async (note) => {
+      const answer = await AS.send(`/attendance/v1/absences/${encodeURIComponent(c.case_id)}/resolve`, { note }, key);
       if (!answer.ok) return refused(answer);
       outcome("created", t("absence.resolved"));
       await loadAbsences();
+    };
+    const form = AS.fieldForm(`case-${safe(c.case_id)}`, t("absence.note"), t("absence.resolve"), resolve, {
+      maxlength: "500",
     });
     const opened = new Date(c.opened_at).toTimeString().slice(0, 5);
     return el("li", { class: "alert urgent", dataset: { case: c.case_id } }, el("p", { text: `${who(c.student_id)} · ${c.session_id} · ${opened}` }), form);
