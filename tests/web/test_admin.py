@@ -106,7 +106,7 @@ async def test_the_admin_sees_the_live_board_programs_and_fee_plans_and_download
     sid = staffed.school.school_id
     page = await open_signed_in(phone, running.base, "school_admin", sid, f"{sid}-admin")
     session = page.locator(f"#sessions tr[data-session='{staffed.session_id}']")
-    await expect(session).to_be_visible()
+    await expect(session).to_be_visible(timeout=15_000)  # the stream's first board (seconds on a loaded machine)
     await expect(session.locator("td").first).to_have_text(str(len(staffed.children)))
     await expect(page.locator("#board-live")).to_have_text("实时连接中")
 

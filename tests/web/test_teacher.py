@@ -44,13 +44,14 @@ async def test_the_teachers_handover_with_a_discrepancy_and_its_resolution(
     assert await fits(service)
 
     # The roll call: a child who came without checking in is marked present, and the board counts them.
-    await expect(service.locator("#board dd[data-count='expected']")).to_have_text(str(len(staffed.children)))
+    expected = service.locator("#board dd[data-count='expected']")
+    await expect(expected).to_have_text(str(len(staffed.children)), timeout=15_000)  # the stream's first board
     present = service.locator("#board dd[data-count='present']")
     before = int(await present.inner_text())
     first = staffed.children[0].student_id
     await service.locator(f"#rollcall li[data-student='{first}'] button").click()
     await expect(service.locator(f"#rollcall li[data-student='{first}']")).to_have_attribute("data-present", "yes")
-    await expect(present).to_have_text(str(before + 1))
+    await expect(present).to_have_text(str(before + 1), timeout=10_000)  # live, without a reload
 
     other = await another_phone(browser)
     try:

@@ -44,26 +44,6 @@
     $("board-live").classList.toggle("offline", !ok);
   }
 
-  async function followBoard() {
-    let wait = 500;
-    for (;;) {
-      try {
-        const answer = await AS.api("/attendance/v1/board/school/stream");
-        if (answer.status === 401) return AS.signOut();
-        if (!answer.ok || !answer.body) throw new Error(String(answer.status));
-        setLive(true);
-        wait = 500;
-        await AS.readEvents(answer, (event) => {
-          if (event.event === "board" && event.data.length) showBoard(JSON.parse(event.data.join("\n")));
-        });
-      } catch (broken) {
-        wait = Math.min(wait * 2, 15000);
-      }
-      setLive(false);
-      await new Promise((resolve) => setTimeout(resolve, wait));
-    }
-  }
-
   // --- Roster import (EN-8): the upload's bytes, then the job's rows, on one progress bar; then the report ---
 
   function progress(stage, done, total) {
@@ -287,7 +267,7 @@
     });
   }
 
-  followBoard();
+  AS.followBoard("/attendance/v1/board/school/stream", showBoard, setLive);
   loadPrograms();
   loadMonth();
 })();

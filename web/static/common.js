@@ -188,8 +188,40 @@ const AS = (() => {
     }
   }
 
+  // Follow a board's stream (BX-6): each `board` event's snapshot to `onBoard`, reconnecting with backoff after a
+  // break; `onLive(true|false)` says whether it is connected. Returns a function that stops following.
+  function followBoard(path, onBoard, onLive) {
+    let stopped = false;
+    let current = null;
+    (async () => {
+      let wait = 500;
+      while (!stopped) {
+        try {
+          current = new AbortController();
+          const answer = await api(path, { signal: current.signal });
+          if (answer.status === 401) return signOut();
+          if (!answer.ok || !answer.body) throw new Error(String(answer.status));
+          onLive(true);
+          wait = 500;
+          await readEvents(answer, (event) => {
+            if (event.event === "board" && event.data.length) onBoard(JSON.parse(event.data.join("\n")));
+          });
+        } catch (broken) {
+          wait = Math.min(wait * 2, 15000);
+        }
+        if (stopped) return;
+        onLive(false);
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    })();
+    return () => {
+      stopped = true;
+      if (current) current.abort();
+    };
+  }
+
   return {
     config, t, token, claims, signIn, signOut, requireRole, api, send, json, today, el, outcome, refused, fieldForm,
-    showCounts, readEvents, deviceTime, newId,
+    showCounts, readEvents, followBoard, deviceTime, newId,
   };
 })();

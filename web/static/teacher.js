@@ -76,21 +76,29 @@
     day = $("day").value;
     await loadSessions();
     if (role === "class_teacher") await openClass();
+    if (role === "service_teacher") followBoard();
     await refresh();
   });
 
   $("session").addEventListener("change", () => {
     sessionId = $("session").value;
+    if (role === "service_teacher") followBoard();
     refresh();
   });
 
   // --- Service teacher: board, roll call, handovers received ---
 
-  async function loadBoard() {
-    if (!sessionId) return;
-    const answer = await AS.api(`/attendance/v1/board/sessions/${encodeURIComponent(sessionId)}`);
-    if (!answer.ok) return;
-    AS.showCounts($("board"), (await answer.json()).counts);
+  // The session's board, live from attendance's stream (BX-6); following the session chosen.
+  let stopBoard = null;
+  function followBoard() {
+    if (stopBoard) stopBoard();
+    stopBoard = sessionId
+      ? AS.followBoard(
+          `/attendance/v1/board/sessions/${encodeURIComponent(sessionId)}/stream`,
+          (board) => AS.showCounts($("board"), board.counts),
+          (live) => ($("board").dataset.live = live ? "yes" : "no")
+        )
+      : null;
   }
 
   async function loadRollCall() {
@@ -116,7 +124,7 @@
     const answer = await AS.send("/attendance/v1/check-ins", body);
     if (!answer.ok) return refused(answer);
     outcome("created", `${t("rollcall.done")}: ${who(studentId)}`);
-    await Promise.all([loadRollCall(), loadBoard()]);
+    await loadRollCall();
   }
 
   async function loadReceived() {
@@ -444,7 +452,7 @@
 
   async function refresh() {
     if (role === "service_teacher") {
-      await Promise.all([loadBoard(), loadRollCall(), loadReceived(), loadDiscrepancies(), loadAbsences()]);
+      await Promise.all([loadRollCall(), loadReceived(), loadDiscrepancies(), loadAbsences()]);
     } else if (role === "class_teacher") {
       await Promise.all([loadGiven(), loadDiscrepancies(), loadLeaves(), loadAbsences()]);
     }
@@ -455,6 +463,7 @@
     if (role === "service_teacher") {
       show("session-part", "board-part", "rollcall-part", "received-part", "discrepancy-part", "absence-part");
       await loadSessions();
+      followBoard();
     } else if (role === "class_teacher") {
       show("session-part", "give-part", "discrepancy-part", "leave-part", "absence-part");
       await loadSessions();
