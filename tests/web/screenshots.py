@@ -81,6 +81,7 @@ async def take_staff(browser: Browser, world: Running, staffed: Staffed, folder:
     await service.goto(f"{world.base}/app/teacher?lang={lang}")
     await expect(service.locator("#discrepancies li")).to_have_count(1)
     await expect(service.locator("#rollcall li")).to_have_count(len(staffed.children))
+    await expect(service.locator("#board dd[data-count='expected']")).to_have_text(str(len(staffed.children)))
     shots.append(folder / f"teacher-service-{lang}.png")
     await service.screenshot(path=shots[-1], full_page=True)
 
@@ -109,7 +110,7 @@ async def take_staff(browser: Browser, world: Running, staffed: Staffed, folder:
 
     admin = await open_signed_in(context, world.base, "school_admin", sid, f"{sid}-admin")
     await admin.goto(f"{world.base}/app/admin?lang={lang}")
-    await expect(admin.locator("#sessions tbody tr")).to_have_count(1)
+    await expect(admin.locator("#sessions tbody tr")).to_have_count(1, timeout=15_000)
     await expect(admin.locator("#programs li")).to_have_count(1)
     await refuse_a_broken_roster(admin)
     await admin.fill("#month", "2026-11")
