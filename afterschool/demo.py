@@ -20,6 +20,7 @@ from afterschool.district import (
     Api,
     District,
     KioskPost,
+    School,
     Student,
     afternoon,
     as_imported,
@@ -111,6 +112,7 @@ async def _seed_and_live(
     await import_roster(api, district, progress)
     await month_demo.set_up(api, district, month)
     district = as_imported(district)
+    await _subject_teachers(api, district)
     students = district.students()
     in_service = month_demo.in_service(district)
     await month_demo.enrol(api, in_service, month, progress)
@@ -212,15 +214,61 @@ async def _caught_up(api: Api, progress: Progress, label: str, waits: list[tuple
 
 
 def _people(district: District) -> tuple[DemoPerson, ...]:
-    """Whom the development sign-in page offers: each school's gate kiosk and a guardian of its first child in the
-    service (with the ids enrollment gives the imported roster)."""
+    """Whom the development sign-in page offers: each school's gate kiosk, a guardian of its first child in the
+    service, its service teacher, the class teacher and the maths teacher of a class, and its admin (with the ids
+    enrollment gives the imported roster)."""
     imported = month_demo.in_service(as_imported(district))
     people = []
     for school in imported.schools:
         child, school_id = school.students[0], school.school_id
-        people.append(DemoPerson(f"{school.name} · 门口签到机", "kiosk", school_id, f"{school_id}-kiosk-gate"))
-        people.append(DemoPerson(f"{school.name} · {child.name}的家长", "guardian", school_id, child.guardian_ids[0]))
+        in_service, _, class_name = school.classes[0]
+        maths_class, _, maths_class_name = _maths_class(school)
+        people += [
+            DemoPerson(f"{school.name} · 门口签到机", "kiosk", school_id, f"{school_id}-kiosk-gate"),
+            DemoPerson(f"{school.name} · {child.name}的家长", "guardian", school_id, child.guardian_ids[0]),
+            DemoPerson(
+                f"{school.name} · 课后服务老师",
+                "service_teacher",
+                school_id,
+                month_demo.teacher_id(school, "teacher-1"),
+            ),
+            DemoPerson(
+                f"{school.name} · {class_name}班主任",
+                "class_teacher",
+                school_id,
+                month_demo.class_teacher_id(school, 1),
+                in_service,
+            ),
+            DemoPerson(
+                f"{school.name} · {maths_class_name}数学老师",
+                "subject_teacher",
+                school_id,
+                _maths_teacher(school),
+                maths_class,
+            ),
+            DemoPerson(f"{school.name} · 学校管理员", "school_admin", school_id, f"{school_id}-admin"),
+        ]
     return tuple(people)
+
+
+def _maths_class(school: School) -> tuple[str, int, str]:
+    """The class the demo's maths teacher teaches: the school's first of grade 3 (HW-2's cap, not HW-1's ban)."""
+    return next((c for c in school.classes if c[1] == 3), school.classes[0])
+
+
+def _maths_teacher(school: School) -> str:
+    return f"{school.school_id}-maths-teacher"
+
+
+async def _subject_teachers(api: Api, district: District) -> None:
+    """Each school's maths teacher, who teaches one class (the teacher's page sets homework for it)."""
+    for school in district.schools:
+        admin = api.token(Role.SCHOOL_ADMIN, f"{school.school_id}-admin", school=school.school_id)
+        staff = {"id": _maths_teacher(school), "name": f"{school.name}数学老师", "roles": ["subject_teacher"]}
+        await api.post("enrollment", "/enrollment/v1/staff", staff, admin, key=f"demo-{staff['id']}")
+        teaching = {"staff_id": staff["id"], "school_subject": "数学"}
+        path = f"/enrollment/v1/classes/{_maths_class(school)[0]}/teachings"
+        await api.post("enrollment", path, teaching, admin, key=f"demo-{staff['id']}-teaching")
 
 
 def _look(api: Api, base: str, month: Month, child: Student, clock: Clock) -> Look:

@@ -22,20 +22,36 @@ from web.messages import language, messages
 from web.settings import WebSettings
 
 HERE = Path(__file__).parent
-SIGN_IN_ROLES = (Role.KIOSK, Role.GUARDIAN)
+# Each role the development sign-in offers, and the page it opens.
+PAGE_OF_ROLE = {
+    Role.KIOSK: "kiosk",
+    Role.GUARDIAN: "guardian",
+    Role.CLASS_TEACHER: "teacher",
+    Role.SERVICE_TEACHER: "teacher",
+    Role.SUBJECT_TEACHER: "teacher",
+    Role.SCHOOL_ADMIN: "admin",
+}
+SIGN_IN_ROLES = tuple(PAGE_OF_ROLE)
 PAGES = ("kiosk", "guardian", "teacher", "admin")
-BUILT = ("kiosk", "guardian")
+# The Grafana dashboards the school admin's page links to (deploy/grafana/dashboards/*.json, by uid).
+DASHBOARDS = (
+    ("afterschool-platform-overview", "admin.grafana.overview"),
+    ("afterschool-checkin-flow", "admin.grafana.checkins"),
+)
 Lang = Annotated[str | None, Query(max_length=8, description="en for English; zh-CN by default")]
 
 
 @dataclass(frozen=True)
 class DemoPerson:
-    """Someone the development sign-in offers: a kiosk or a guardian of the demo district."""
+    """Someone the development sign-in offers: a kiosk, a guardian, a teacher or a school admin of the demo
+    district; `class_id` is the class a class or subject teacher's page opens on (no API lists a teacher's
+    classes yet)."""
 
     label: str
     role: str
     school_id: str
     subject: str
+    class_id: str = ""
 
 
 class SignIn(BaseModel):
@@ -68,6 +84,9 @@ def create_web_app(settings: WebSettings | None = None, *, people: tuple[DemoPer
                 "other_lang": "zh-CN" if chosen == "en" else "en",
                 "mount": mount,
                 "config_json": json.dumps(config, ensure_ascii=False).replace("</", "<\\/"),
+                "grafana": [(f"{settings.grafana_url.rstrip('/')}/d/{uid}", key) for uid, key in DASHBOARDS]
+                if settings.grafana_url
+                else [],
                 **context,
             },
         )
@@ -107,7 +126,7 @@ def create_web_app(settings: WebSettings | None = None, *, people: tuple[DemoPer
                 403,
                 media_type="application/problem+json",
             )
-        if body.role not in SIGN_IN_ROLES:
+        if body.role not in PAGE_OF_ROLE:
             return JSONResponse(
                 {"title": "Unprocessable", "status": 422, "detail": f"no {body.role} pages yet"},
                 422,
@@ -120,7 +139,7 @@ def create_web_app(settings: WebSettings | None = None, *, people: tuple[DemoPer
             school_id=body.school_id,
             ttl=timedelta(hours=12),
         )
-        return JSONResponse({"token": token, "page": f"{mount}/{body.role.value}"})
+        return JSONResponse({"token": token, "page": f"{mount}/{PAGE_OF_ROLE[body.role]}"})
 
     for name in PAGES:
         _page_route(app, mount, name, page)
@@ -128,7 +147,7 @@ def create_web_app(settings: WebSettings | None = None, *, people: tuple[DemoPer
 
 
 def _page_route(app: FastAPI, mount: str, name: str, page: Any) -> None:
-    template = f"{name}.html" if name in BUILT else "placeholder.html"
+    template = f"{name}.html"
 
     @app.get(f"{mount}/{name}", include_in_schema=False, name=name)
     async def show(request: Request, lang: Lang = None) -> Response:

@@ -22,3 +22,5 @@ class WebSettings(BaseSettings):
     # Only the development sign-in uses it, to mint tokens as `afterschool token` does.
     jwt_secret: str = PLACEHOLDER_SECRET
     mount: str = "/app"
+    # Where the school admin's page links to the Grafana dashboards (deploy/grafana); no link when unset.
+    grafana_url: str = ""

@@ -7,17 +7,21 @@ from __future__ import annotations
 import contextlib
 import shutil
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_asyncio
-from playwright.async_api import Browser, BrowserContext, Page, ViewportSize, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page, ViewportSize, async_playwright, expect
 
-from afterschool.district import Api, District, build_district, seed
+from afterschool import month as month_demo
+from afterschool.district import Api, District, School, Student, build_district, seed
 from chassis.auth import Role
 from tests.conftest import SCHOOL_AFTERNOON, SECRET
 from tests.e2e.processes import SERVICES, embedded
+from web.app import PAGE_OF_ROLE
 
 PHONE: ViewportSize = {"width": 360, "height": 740}
 
@@ -54,6 +58,88 @@ async def all_in_one(folder: Path) -> AsyncIterator[Running]:
             await api.aclose()
 
 
+@dataclass(frozen=True)
+class Staffed:
+    """A second school of the all-in-one with its staff: a term from today to the end of November 2026, the base
+    service (two service teachers, 14:50–16:50 every weekday), one grade-3 class enrolled through EN-1 with its
+    class teacher, and a maths teacher of that class; each child's mother may collect them. Today's session expects
+    the class's children."""
+
+    school: School
+    class_id: str
+    children: tuple[Student, ...]
+    class_teacher: str
+    service_teachers: tuple[str, ...]
+    subject_teacher: str
+    session_id: str
+
+    def admin_token(self, api: Api) -> str:
+        """The school admin's token, to read what the services recorded."""
+        return api.token(Role.SCHOOL_ADMIN, f"{self.school.school_id}-admin", school=self.school.school_id)
+
+
+async def staff_school(world: Running) -> Staffed:
+    """Set up school s2 through enrollment's API, as the demo sets up its month (afterschool/month.py), and wait
+    until attendance and homework know it."""
+    api, day = world.api, SCHOOL_AFTERNOON.date()
+    school = build_district(schools=2, grades=3, classes_per_grade=1, per_class=6).schools[1]
+    sid = school.school_id
+    class_id, n = school.classes[2][0], 3  # grade 3: written homework has a cap (HW-2), not a ban (HW-1)
+    taking = replace(school, students=tuple(s for s in school.students if s.class_id == class_id))
+    waits = {
+        ("attendance", "enrollment.agreement_signed.v1"): len(taking.students),
+        ("attendance", "enrollment.program_scheduled.v1"): 1,
+        ("attendance", "enrollment.class_teacher_assigned.v1"): 1,
+        ("homework", "enrollment.teaching_assigned.v1"): 1,
+        ("homework", "enrollment.term_calendar_set.v1"): 1,
+        ("stipend", "enrollment.fee_plan_set.v1"): 1,
+        ("attendance", "enrollment.pickup_person_added.v1"): len(taking.students),
+    }
+    before = {wait: await api.consumed(*wait) for wait in waits}
+    scheduled = before["attendance", "enrollment.program_scheduled.v1"]
+    await seed(api, District("d1", (school,)))
+    month = month_demo.Month(day, date(2026, 11, 30), day)  # a fee plan cannot start in the past (EN-7)
+    await month_demo.set_up(api, District("d1", (school,)), month)
+    await month_demo.enrol(api, District("d1", (taking,)), month)
+    admin = api.token(Role.SCHOOL_ADMIN, f"{sid}-admin", school=sid)
+    maths = f"{sid}-maths"
+    staff = {"id": maths, "name": "数学老师", "roles": ["subject_teacher"]}
+    await api.post("enrollment", "/enrollment/v1/staff", staff, admin, key=f"web-{maths}")
+    teaching = {"staff_id": maths, "school_subject": "数学"}
+    await api.post("enrollment", f"/enrollment/v1/classes/{class_id}/teachings", teaching, admin, key=f"web-{maths}-t")
+    for child in taking.students:  # who collects each child: their first guardian, with a card (BX-2)
+        mother = {"name": f"{child.name}的妈妈", "relation": "母亲", "credential_ref": f"card-{child.student_id}"}
+        path = f"/enrollment/v1/students/{child.student_id}/pickups"
+        await api.post("enrollment", path, mother, admin, key=f"web-mother-{child.student_id}")
+    for (service, event_type), count in waits.items():
+        await api.wait_consumed(service, event_type, int(before[service, event_type]) + count)
+    # Once attendance knows who is expected: today's session starts at 14:50, so its absence check (AT-3, 10 minutes
+    # after the start) falls due as the all-in-one's clock starts (15:00) and every child not checked in by then has
+    # a case for the class teacher's page. (Much earlier, and the check would be history when it is scheduled, which
+    # never alarms anyone: LATE-3.)
+    program = {
+        "name": "课后托管",
+        "capacity": 2000,
+        "teacher_ids": [month_demo.teacher_id(school, t) for t in month_demo.TEACHERS],
+        "weekdays": [0, 1, 2, 3, 4],
+        "starts_at": "14:50",
+        "class_hours": 3,
+        "min_grade": 1,
+        "max_grade": 6,
+    }
+    await api.put("enrollment", f"/enrollment/v1/programs/{month_demo.program_id(school)}", program, admin)
+    await api.wait_consumed("attendance", "enrollment.program_scheduled.v1", int(scheduled) + 2)
+    return Staffed(
+        school=school,
+        class_id=class_id,
+        children=taking.students,
+        class_teacher=month_demo.class_teacher_id(school, n),
+        service_teachers=tuple(month_demo.teacher_id(school, t) for t in month_demo.TEACHERS),
+        subject_teacher=maths,
+        session_id=f"{month_demo.program_id(school)}:{day.isoformat()}",
+    )
+
+
 @contextlib.asynccontextmanager
 async def chromium() -> AsyncIterator[Browser]:
     """Debian's chromium, headless, until the block ends."""
@@ -71,6 +157,12 @@ async def running(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Run
     """The all-in-one and its seeded school, shared by the browser tests (each uses its own children and devices)."""
     async with all_in_one(tmp_path_factory.mktemp("web")) as world:
         yield world
+
+
+@pytest_asyncio.fixture(scope="session")
+async def staffed(running: Running) -> Staffed:
+    """School s2 of the shared all-in-one, with its staff and today's session (the teacher and admin pages)."""
+    return await staff_school(running)
 
 
 @pytest_asyncio.fixture(scope="session")
@@ -98,8 +190,29 @@ async def open_signed_in(context: BrowserContext, base: str, role: str, school: 
     await page.fill("#school", school)
     await page.fill("#subject", subject)
     await page.click("button[type=submit]")
-    await page.wait_for_url(f"**/app/{role}?lang=zh-CN")
+    await page.wait_for_url(f"**/app/{PAGE_OF_ROLE[Role(role)]}?lang=zh-CN")
     return page
+
+
+async def every_item(running: Running, service: str, path: str, token: str, **params: Any) -> list[dict[str, Any]]:
+    """Every item of one of a service's keyset-paged lists, read page by page through its API."""
+    items: list[dict[str, Any]] = []
+    after: str | None = None
+    while True:
+        page = await running.api.get(service, path, token, limit=500, **params, **({"after": after} if after else {}))
+        body = page.json()
+        items += body["items"]
+        after = body.get("next")
+        if not after:
+            return items
+
+
+async def refuse_a_broken_roster(admin: Page) -> None:
+    """On the admin's page: upload a students CSV with two broken rows and wait for the refusal's report."""
+    broken = "学号,姓名,班级\nnew-1,新同学,9年级9班\nbad id,另一位,9年级9班\n".encode()
+    await admin.set_input_files("#import-file", {"name": "学生.csv", "mimeType": "text/csv", "buffer": broken})
+    await admin.click("#import-form button[type=submit]")
+    await expect(admin.locator("#import-report")).to_have_attribute("data-state", "refused")
 
 
 async def fits(page: Page, width: int = PHONE["width"]) -> bool:

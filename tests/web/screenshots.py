@@ -10,14 +10,116 @@ from pathlib import Path
 
 from playwright.async_api import Browser, expect
 
-from tests.web.conftest import PHONE, Running, all_in_one, chromium, open_signed_in
+from chassis.auth import Role
+from tests.conftest import SCHOOL_AFTERNOON
+from tests.web.conftest import (
+    PHONE,
+    Running,
+    Staffed,
+    all_in_one,
+    chromium,
+    open_signed_in,
+    refuse_a_broken_roster,
+    staff_school,
+)
 
 
 async def take(folder: Path) -> list[Path]:
     """Both languages' screenshots; the files written."""
     with tempfile.TemporaryDirectory() as scratch:
         async with all_in_one(Path(scratch)) as world, chromium() as browser:
-            return [shot for lang in ("zh-CN", "en") for shot in await take_in(browser, world, folder, lang)]
+            staffed = await staff_school(world)
+            await staff_afternoon(world, staffed)
+            shots = []
+            for lang in ("zh-CN", "en"):
+                shots += await take_in(browser, world, folder, lang)
+                shots += await take_staff(browser, world, staffed, folder, lang)
+            return shots
+
+
+async def staff_afternoon(world: Running, staffed: Staffed) -> None:
+    """What the staff pages show: the class handed over with 6 and received as 5 (an open discrepancy, AT-1), a
+    leave request waiting (AT-3), 40 minutes of maths homework set (HW-2), two children checked in."""
+    api, sid, day = world.api, staffed.school.school_id, SCHOOL_AFTERNOON.date().isoformat()
+    teacher = api.token(Role.CLASS_TEACHER, staffed.class_teacher, school=sid)
+    given = {"class_id": staffed.class_id, "count": len(staffed.children)}
+    path = f"/attendance/v1/sessions/{staffed.session_id}/handovers"
+    handover = (await api.post("attendance", path, given, teacher, key="shots-handover")).json()
+    service = api.token(Role.SERVICE_TEACHER, staffed.service_teachers[0], school=sid)
+    path = f"/attendance/v1/handovers/{handover['handover_id']}/acknowledge"
+    await api.post("attendance", path, {"count": len(staffed.children) - 1}, service, key="shots-ack")
+    child = staffed.children[1]
+    guardian = api.token(Role.GUARDIAN, child.guardian_ids[0], school=sid)
+    leave = {"student_id": child.student_id, "day": day, "reason": "看牙医"}
+    await api.post("attendance", "/attendance/v1/leave-requests", leave, guardian, key="shots-leave")
+    maths = api.token(Role.SUBJECT_TEACHER, staffed.subject_teacher, school=sid)
+    homework = {
+        "class_id": staffed.class_id,
+        "school_subject": "数学",
+        "kind": "written",
+        "layer": "basic",
+        "tiers": [{"name": "全班", "estimated_minutes": 40}],
+        "on": day,
+        "due_on": day,
+        "instructions": "口算练习第 12 页",
+    }
+    await api.post("homework", "/homework/v1/assignments", homework, maths, key="shots-homework")
+    kiosk = api.token(Role.KIOSK, f"{sid}-kiosk-gate", school=sid)
+    events = [
+        {"student_id": c.student_id, "occurred_at": SCHOOL_AFTERNOON.isoformat(), "method": "card"}
+        for c in staffed.children[2:4]
+    ]
+    batch = {"device_id": f"{sid}-kiosk-gate", "events": events}
+    await api.post("attendance", "/attendance/v1/check-ins/batch", batch, kiosk, key="shots-check-ins")
+
+
+async def take_staff(browser: Browser, world: Running, staffed: Staffed, folder: Path, lang: str) -> list[Path]:
+    """The teacher's page as each kind of teacher sees it, and the school admin's page, in one language."""
+    sid, shots = staffed.school.school_id, []
+    context = await browser.new_context(viewport=PHONE, timezone_id="Asia/Shanghai", device_scale_factor=2)
+    service = await open_signed_in(context, world.base, "service_teacher", sid, staffed.service_teachers[0])
+    await service.goto(f"{world.base}/app/teacher?lang={lang}")
+    await expect(service.locator("#discrepancies li")).to_have_count(1)
+    await expect(service.locator("#rollcall li")).to_have_count(len(staffed.children))
+    await expect(service.locator("#board dd[data-count='expected']")).to_have_text(str(len(staffed.children)))
+    shots.append(folder / f"teacher-service-{lang}.png")
+    await service.screenshot(path=shots[-1], full_page=True)
+
+    teacher = await open_signed_in(context, world.base, "class_teacher", sid, staffed.class_teacher)
+    await teacher.goto(f"{world.base}/app/teacher?lang={lang}")
+    await teacher.fill("#class-id", staffed.class_id)
+    await teacher.click("#class-form button")
+    await expect(teacher.locator("#leaves li")).to_have_count(1)
+    await teacher.select_option("#checkout-child", staffed.children[0].student_id)
+    await expect(teacher.locator("#pickups li")).to_have_count(1)
+    shots.append(folder / f"teacher-class-{lang}.png")
+    await teacher.screenshot(path=shots[-1], full_page=True)
+
+    subject = await open_signed_in(context, world.base, "subject_teacher", sid, staffed.subject_teacher)
+    await subject.goto(f"{world.base}/app/teacher?lang={lang}")
+    await subject.fill("#hw-class", staffed.class_id)
+    await subject.dispatch_event("#hw-class", "change")
+    await expect(subject.locator("#room")).to_have_attribute("data-written", "20")
+    await subject.fill("#hw-subject", "数学")
+    await subject.fill("#hw-minutes", "30")
+    await subject.fill("#hw-instructions", "应用题两道")
+    await subject.click("#homework-form button[type=submit]")
+    await expect(subject.locator("#homework-result")).to_have_attribute("data-rule", "HW-2")
+    shots.append(folder / f"teacher-homework-{lang}.png")
+    await subject.screenshot(path=shots[-1], full_page=True)
+
+    admin = await open_signed_in(context, world.base, "school_admin", sid, f"{sid}-admin")
+    await admin.goto(f"{world.base}/app/admin?lang={lang}")
+    await expect(admin.locator("#sessions tbody tr")).to_have_count(1, timeout=15_000)
+    await expect(admin.locator("#programs li")).to_have_count(1)
+    await refuse_a_broken_roster(admin)
+    await admin.fill("#month", "2026-11")
+    await admin.click("#month-form button")
+    await expect(admin.locator("#month-status")).to_have_attribute("data-status", "draft")
+    shots.append(folder / f"admin-{lang}.png")
+    await admin.screenshot(path=shots[-1], full_page=True)
+    await context.close()
+    return shots
 
 
 async def take_in(browser: Browser, world: Running, folder: Path, lang: str) -> list[Path]:

@@ -13,7 +13,7 @@ from playwright.async_api import Browser, BrowserContext, Route, expect
 
 from chassis.auth import Role
 from tests.conftest import SCHOOL_AFTERNOON
-from tests.web.conftest import Running, fits, open_signed_in
+from tests.web.conftest import Running, every_item, fits, open_signed_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
@@ -24,15 +24,8 @@ CHECKED_IN = "attendance.student_checked_in.v1"
 
 async def check_ins(running: Running, device: str) -> Counter[str]:
     """How many check-ins attendance stored for each child from one device today (read through its API)."""
-    counted: Counter[str] = Counter()
-    after: str | None = None
-    while True:
-        params = {"date": DAY, "limit": 500, **({"after": after} if after else {})}
-        page = (await running.api.get("attendance", "/attendance/v2/check-ins", running.admin_token(), **params)).json()
-        counted.update(c["student_id"] for c in page["items"] if c["device_id"] == device)
-        after = page.get("next")
-        if not after:
-            return counted
+    items = await every_item(running, "attendance", "/attendance/v2/check-ins", running.admin_token(), date=DAY)
+    return Counter(c["student_id"] for c in items if c["device_id"] == device)
 
 
 async def test_a_kiosk_scan_appears_on_the_guardians_open_page_within_two_seconds(

@@ -49,8 +49,17 @@ async def test_the_development_sign_in_mints_a_token_the_services_accept(develop
     verifier = TokenVerifier(ServiceSettings(environment="test", jwt_secret=SECRET))
     principal = await verifier.verify(answer.json()["token"])
     assert (principal.role, principal.school_id, principal.subject) == (Role.KIOSK, "s1", "k1")
-    staff = {"role": "school_admin", "school_id": "s1", "subject": "a"}
-    assert (await development.post("/app/signin/token", json=staff)).status_code == 422  # no staff pages yet
+    pages = {
+        "class_teacher": "teacher",
+        "service_teacher": "teacher",
+        "subject_teacher": "teacher",
+        "school_admin": "admin",
+    }
+    for role, page in pages.items():
+        staff = await development.post("/app/signin/token", json={"role": role, "school_id": "s1", "subject": "a"})
+        assert staff.json()["page"] == f"/app/{page}"
+    operator = {"role": "district_operator", "school_id": "s1", "subject": "o"}
+    assert (await development.post("/app/signin/token", json=operator)).status_code == 422  # no district page yet
 
 
 async def test_production_has_no_development_sign_in(production: httpx.AsyncClient) -> None:
@@ -87,4 +96,15 @@ async def test_the_sign_in_offers_the_demo_people_it_is_given() -> None:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://school") as client:
         page = (await client.get("/app/signin")).text
     assert 'data-role="kiosk" data-school="s1"' in page
-    assert 'data-subject="s1-kiosk-gate">实验小学 · 门口签到机</button>' in page
+    assert 'data-subject="s1-kiosk-gate" data-class="">实验小学 · 门口签到机</button>' in page
+
+
+async def test_the_admin_page_links_to_the_grafana_dashboards_only_when_told_where_grafana_is() -> None:
+    for grafana, linked in (("https://grafana.school.example", True), ("", False)):
+        settings = WebSettings(environment="development", jwt_secret=SECRET, grafana_url=grafana)
+        app = create_web_app(settings)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://school") as client:
+            page = (await client.get("/app/admin")).text
+        assert ('href="https://grafana.school.example/d/afterschool-platform-overview"' in page) is linked
+        assert ('href="https://grafana.school.example/d/afterschool-checkin-flow"' in page) is linked
+        assert (f'<p class="muted">{CATALOG["zh-CN"]["admin.grafana.unset"]}</p>' in page) is not linked

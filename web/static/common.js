@@ -38,10 +38,11 @@ const AS = (() => {
     location.assign(signInPage());
   }
 
-  // The page for a role, or the sign-in page when no token of that role is held.
+  // The page for a role (or one of several), or the sign-in page when no token of such a role is held.
   function requireRole(role) {
     const held = claims();
-    if (!held || held.role !== role) {
+    const roles = Array.isArray(role) ? role : [role];
+    if (!held || !roles.includes(held.role)) {
       location.replace(signInPage());
       return null;
     }
@@ -80,5 +81,147 @@ const AS = (() => {
     return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
   }
 
-  return { config, t, token, claims, signIn, signOut, requireRole, api, deviceTime, newId };
+  // A write with its Idempotency-Key: the same key for every attempt of one action, so a retry never doubles it.
+  function send(path, body, key = newId(), method = "POST") {
+    return api(path, { method, body, headers: { "Idempotency-Key": key } });
+  }
+
+  // A service's answer as JSON (a problem's fields on a refusal), or {} when it has no JSON body.
+  async function json(answer) {
+    try {
+      return await answer.json();
+    } catch (error) {
+      return {};
+    }
+  }
+
+  // The school-local date of the device's clock (YYYY-MM-DD).
+  function today() {
+    return deviceTime().slice(0, 10);
+  }
+
+  // An element with its attributes (`text` is its text, `on<event>` a listener) and children.
+  function el(tag, attrs = {}, ...children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attrs)) {
+      if (value === undefined || value === null || value === false) continue;
+      if (name === "text") node.textContent = value;
+      else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+      else if (name === "dataset") Object.assign(node.dataset, value);
+      else node.setAttribute(name, value === true ? "" : value);
+    }
+    for (const child of children) if (child !== null && child !== undefined) node.append(child);
+    return node;
+  }
+
+  // What the page's last action did (the `#outcome` box): done, or refused with the service's reason and rule.
+  function outcome(state, text) {
+    const box = document.getElementById("outcome");
+    box.hidden = false;
+    box.className = `result ${state}`;
+    box.dataset.state = state;
+    box.textContent = text;
+  }
+
+  async function refused(answer) {
+    if (answer.status === 401) return signOut();
+    const problem = await json(answer);
+    const rule = problem.rule ? ` (${problem.rule})` : "";
+    outcome("refused", `${t("action.refused")}: ${problem.detail || answer.status}${rule}`);
+  }
+
+  // A small form of one field and its button (a count, a note) whose submit calls `act` with the field's value.
+  function fieldForm(id, label, button, act, attrs = {}) {
+    const form = el(
+      "form",
+      { class: "inline", autocomplete: "off" },
+      el("label", { for: id, text: label }),
+      el("input", { id, required: true, ...attrs }),
+      el("button", { type: "submit", text: button })
+    );
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      act(document.getElementById(id).value.trim());
+    });
+    return form;
+  }
+
+  // A board's counts (BX-6) in a <dl>: each name with its number, in pairs that wrap on a narrow screen.
+  const COUNTS = ["expected", "present", "on_leave", "awaiting", "missing", "collected"];
+  function showCounts(list, counts) {
+    list.replaceChildren(
+      ...COUNTS.map((name) =>
+        el("div", {}, el("dt", { text: t("board." + name) }), el("dd", { text: String(counts[name]), dataset: { count: name } }))
+      )
+    );
+  }
+
+  // One server-sent event block ("field: value" lines) into its fields.
+  function parseEvent(block) {
+    const event = { event: "message", data: [], id: null };
+    for (const line of block.split("\n")) {
+      if (!line || line.startsWith(":")) continue;
+      const at = line.indexOf(":");
+      const field = at < 0 ? line : line.slice(0, at);
+      const value = at < 0 ? "" : line.slice(at + 1).replace(/^ /, "");
+      if (field === "data") event.data.push(value);
+      else if (field === "event") event.event = value;
+      else if (field === "id") event.id = value;
+    }
+    return event;
+  }
+
+  // Read a server-sent event stream (a fetch answer: EventSource cannot send a bearer token) until it ends,
+  // handing each event to `onEvent`.
+  async function readEvents(answer, onEvent) {
+    const reader = answer.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buffer += value.replace(/\r\n?/g, "\n");
+      let end;
+      while ((end = buffer.indexOf("\n\n")) >= 0) {
+        onEvent(parseEvent(buffer.slice(0, end)));
+        buffer = buffer.slice(end + 2);
+      }
+    }
+  }
+
+  // Follow a board's stream (BX-6): each `board` event's snapshot to `onBoard`, reconnecting with backoff after a
+  // break; `onLive(true|false)` says whether it is connected. Returns a function that stops following.
+  function followBoard(path, onBoard, onLive) {
+    let stopped = false;
+    let current = null;
+    (async () => {
+      let wait = 500;
+      while (!stopped) {
+        try {
+          current = new AbortController();
+          const answer = await api(path, { signal: current.signal });
+          if (answer.status === 401) return signOut();
+          if (!answer.ok || !answer.body) throw new Error(String(answer.status));
+          onLive(true);
+          wait = 500;
+          await readEvents(answer, (event) => {
+            if (event.event === "board" && event.data.length) onBoard(JSON.parse(event.data.join("\n")));
+          });
+        } catch (broken) {
+          wait = Math.min(wait * 2, 15000);
+        }
+        if (stopped) return;
+        onLive(false);
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    })();
+    return () => {
+      stopped = true;
+      if (current) current.abort();
+    };
+  }
+
+  return {
+    config, t, token, claims, signIn, signOut, requireRole, api, send, json, today, el, outcome, refused, fieldForm,
+    showCounts, readEvents, followBoard, deviceTime, newId,
+  };
 })();

@@ -69,21 +69,6 @@
     document.body.dataset.stream = ok ? "live" : "down";
   }
 
-  // One server-sent event block ("field: value" lines) into its fields.
-  function parse(block) {
-    const event = { event: "message", data: [], id: null };
-    for (const line of block.split("\n")) {
-      if (!line || line.startsWith(":")) continue;
-      const at = line.indexOf(":");
-      const field = at < 0 ? line : line.slice(0, at);
-      const value = at < 0 ? "" : line.slice(at + 1).replace(/^ /, "");
-      if (field === "data") event.data.push(value);
-      else if (field === "event") event.event = value;
-      else if (field === "id") event.id = value;
-    }
-    return event;
-  }
-
   // A phone that changes networks keeps a dead connection open for a long while: drop it at once when the
   // browser says it is offline, and reconnect (with Last-Event-ID) as soon as it is back.
   let current = null;
@@ -98,20 +83,10 @@
     if (answer.status === 401) return AS.signOut();
     if (!answer.ok || !answer.body) throw new Error(String(answer.status));
     setLive(true);
-    const reader = answer.body.pipeThrough(new TextDecoderStream()).getReader();
-    let buffer = "";
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      buffer += value.replace(/\r\n?/g, "\n");
-      let end;
-      while ((end = buffer.indexOf("\n\n")) >= 0) {
-        const event = parse(buffer.slice(0, end));
-        buffer = buffer.slice(end + 2);
-        if (event.id) lastEventId = event.id;
-        if (event.event === "notification" && event.data.length) addAlert(JSON.parse(event.data.join("\n")));
-      }
-    }
+    await AS.readEvents(answer, (event) => {
+      if (event.id) lastEventId = event.id;
+      if (event.event === "notification" && event.data.length) addAlert(JSON.parse(event.data.join("\n")));
+    });
   }
 
   async function follow() {

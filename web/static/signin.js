@@ -6,7 +6,7 @@
   if (!form) return;
   const status = document.getElementById("signin-status");
 
-  async function signIn(role, school, subject) {
+  async function signIn(role, school, subject, classId = "") {
     const answer = await fetch(`${AS.config.mount}/signin/token`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
@@ -18,6 +18,8 @@
       return;
     }
     AS.signIn(body.token);
+    // A demo teacher's class: no API lists a teacher's classes yet, so the teacher's page starts from this one.
+    if (classId) localStorage.setItem("afterschool.class", classId);
     status.textContent = AS.t("signin.done");
     location.assign(`${body.page}?lang=${encodeURIComponent(AS.config.lang)}`);
   }
@@ -27,6 +29,6 @@
     signIn(form.role.value, form.school_id.value.trim(), form.subject.value.trim());
   });
   for (const button of document.querySelectorAll("button.person")) {
-    button.addEventListener("click", () => signIn(button.dataset.role, button.dataset.school, button.dataset.subject));
+    button.addEventListener("click", () => signIn(button.dataset.role, button.dataset.school, button.dataset.subject, button.dataset.class));
   }
 })();

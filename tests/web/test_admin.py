@@ -1,0 +1,157 @@
+"""The school admin's page in a real browser (Debian's chromium, headless) against the all-in-one: a 2,000-row XLSX
+roster with two broken rows is refused with its row-by-row report and nothing imported, then the corrected file
+imports with the progress shown (EN-8); the live board, the programs with their fee plans, and the month's
+statements downloaded as CSV and XLSX through the stipend's export API (ST-5, ST-6)."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from pathlib import Path
+
+import openpyxl
+import pytest
+from playwright.async_api import BrowserContext, expect
+
+from chassis.auth import Role
+from tests.conftest import SCHOOL_AFTERNOON
+from tests.web.conftest import Running, Staffed, every_item, fits, open_signed_in
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
+
+ROWS = 2000
+IMPORT_SCHOOL, IMPORT_CLASS = "s3", "s3-g4-c1"
+BROKEN_ID_ROW, UNKNOWN_CLASS_ROW = 701, 1402  # spreadsheet rows (the header is row 1)
+
+
+def roster_xlsx(folder: Path, name: str, *, broken: bool) -> Path:
+    """2,000 children of one class as a school keeps them (学号, 姓名, 班级); `broken`: one id with a space and
+    one child in a class the school does not have."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["学号", "姓名", "班级"])
+    for n in range(1, ROWS + 1):
+        row = n + 1
+        student_id = "坏 学号" if broken and row == BROKEN_ID_ROW else f"s3-{n:04d}"
+        klass = "9年级9班" if broken and row == UNKNOWN_CLASS_ROW else IMPORT_CLASS
+        sheet.append([student_id, f"学生{n:04d}", klass])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    path = folder / name
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+async def students(running: Running, admin: str) -> int:
+    """How many children enrollment lists for the admin's school (read through its API, page by page)."""
+    return len(await every_item(running, "enrollment", "/enrollment/v1/students", admin))
+
+
+async def test_an_admin_imports_a_2000_row_xlsx_with_two_broken_rows_and_sees_the_progress_and_the_report(
+    running: Running, phone: BrowserContext, tmp_path: Path
+) -> None:
+    api = running.api
+    operator = api.token(Role.DISTRICT_OPERATOR, "operator-1", district="d1")
+    school = {"id": IMPORT_SCHOOL, "name": "新华小学"}
+    await api.post("enrollment", "/enrollment/v1/schools", school, operator, key="web-s3")
+    admin = api.token(Role.SCHOOL_ADMIN, f"{IMPORT_SCHOOL}-admin", school=IMPORT_SCHOOL)
+    klass = {"id": IMPORT_CLASS, "grade": 4, "name": "4年级1班"}
+    await api.post("enrollment", "/enrollment/v1/classes", klass, admin, key="s3-class")
+
+    page = await open_signed_in(phone, running.base, "school_admin", IMPORT_SCHOOL, f"{IMPORT_SCHOOL}-admin")
+    await page.select_option("#import-kind", "students")
+    await page.set_input_files("#import-file", roster_xlsx(tmp_path, "roster-broken.xlsx", broken=True))
+    await page.click("#import-form button[type=submit]")
+    report = page.locator("#import-report")
+    await expect(report).to_have_attribute("data-state", "refused", timeout=30_000)
+    await expect(report.locator("strong")).to_have_text("文件有错误，未导入任何数据")
+    await expect(report).to_contain_text(f"共 {ROWS} 行，其中 2 行有错误")
+    errors = report.locator("#import-errors tbody tr")
+    await expect(errors).to_have_count(2)
+    await expect(errors.nth(0)).to_have_attribute("data-row", str(BROKEN_ID_ROW))
+    await expect(errors.nth(0)).to_contain_text("坏 学号")
+    await expect(errors.nth(1)).to_have_attribute("data-row", str(UNKNOWN_CLASS_ROW))
+    await expect(errors.nth(1).locator("td").nth(1)).to_have_text("班级")
+    assert await fits(page)
+    assert await students(running, admin) == 0  # nothing of a broken file is imported
+
+    # The corrected file: the page follows the job's rows on its progress bar until the report.
+    await page.evaluate(
+        """() => {
+          window.seen = [];
+          const count = document.getElementById("import-count");
+          new MutationObserver(() => window.seen.push(count.textContent)).observe(
+            count, { childList: true, characterData: true, subtree: true });
+        }"""
+    )
+    await page.set_input_files("#import-file", roster_xlsx(tmp_path, "roster.xlsx", broken=False))
+    await page.click("#import-form button[type=submit]")
+    await expect(report).to_have_attribute("data-state", "created", timeout=120_000)
+    await expect(report.locator("strong")).to_have_text("导入完成")
+    await expect(report.locator(".summary")).to_have_text(f"共 {ROWS} 行：新增 {ROWS}，更新 0，未变 0")
+    await expect(page.locator("#import-progress")).to_have_attribute("value", str(ROWS))
+    await expect(page.locator("#import-count")).to_have_text(f"{ROWS} / {ROWS}")
+    seen: list[str] = await page.evaluate("window.seen")
+    rows = [int(s.split(" / ")[0]) for s in seen if " / " in s]
+    assert rows == sorted(rows), seen
+    assert rows[-1] == ROWS, seen
+    print(f"progress seen: {rows} of the import, {len([s for s in seen if s.endswith('%')])} of the upload")
+    assert await students(running, admin) == ROWS
+
+
+async def test_the_admin_sees_the_live_board_programs_and_fee_plans_and_downloads_the_months_statements(
+    running: Running, staffed: Staffed, phone: BrowserContext
+) -> None:
+    sid = staffed.school.school_id
+    page = await open_signed_in(phone, running.base, "school_admin", sid, f"{sid}-admin")
+    session = page.locator(f"#sessions tr[data-session='{staffed.session_id}']")
+    await expect(session).to_be_visible(timeout=15_000)  # the stream's first board (seconds on a loaded machine)
+    await expect(session.locator("td").first).to_have_text(str(len(staffed.children)))
+    await expect(page.locator("#board-live")).to_have_text("实时连接中")
+
+    # Live: a kiosk check-in of a child who is not yet present moves the board without a reload (BX-6).
+    present = page.locator("#totals dd[data-count='present']")
+    before = int(await present.inner_text())
+    child = staffed.children[3]
+    kiosk = running.api.token(Role.KIOSK, f"{sid}-kiosk-gate", school=sid)
+    event = {"student_id": child.student_id, "device_id": f"{sid}-kiosk-gate", "method": "card"}
+    event["occurred_at"] = SCHOOL_AFTERNOON.isoformat()
+    await running.api.post("attendance", "/attendance/v1/check-ins", event, kiosk, key="web-admin-board")
+    await expect(present).to_have_text(str(before + 1), timeout=10_000)
+
+    program = page.locator(f"#programs li[data-program='{staffed.session_id.split(':')[0]}']")
+    await expect(program).to_contain_text("课后托管")
+    await expect(program.locator(".fee")).to_have_text("每课时 ¥2.30，每天最多收 2 课时，2026-11-25 起")
+
+    # Month close (ST-5, ST-6): November is not over, so it cannot be approved; October (no afternoon in the
+    # service yet) is approved, published and its family statements issued.
+    status, outcome = page.locator("#month-status"), page.locator("#outcome")
+    await page.fill("#month", "2026-11")
+    await page.click("#month-form button")
+    await expect(status).to_have_attribute("data-status", "draft")
+    await page.click("#approve")
+    await expect(outcome).to_have_attribute("data-state", "refused")
+    await expect(outcome).to_contain_text("(ST-5)")
+    await expect(status).to_have_attribute("data-status", "draft")
+    await page.fill("#month", "2026-10")
+    await page.click("#month-form button")
+    await expect(status).to_have_text("2026-10：草稿 · 0 位老师，应发 ¥0.00")
+    for button, done, state in (("#approve", "已审核", "approved"), ("#publish", "已发布", "published")):
+        await page.click(button)
+        await expect(outcome).to_have_text(done)
+        await expect(status).to_have_attribute("data-status", state)
+    await page.click("#issue")
+    await expect(outcome).to_have_text("已发出 0 份家庭账单，合计 ¥0.00")
+    await page.fill("#month", "2026-11")
+    await page.click("#month-form button")
+    await expect(status).to_have_attribute("data-status", "draft")
+    for what in ("teacher-statements", "family-statements"):
+        for fmt, magic in (("csv", b"\xef\xbb\xbf"), ("xlsx", b"PK")):
+            async with page.expect_download() as waiting:
+                await page.click(f"button.download[data-what='{what}'][data-format='{fmt}']")
+            download = await waiting.value
+            assert download.suggested_filename == f"{what}-2026-11.{fmt}"
+            content = await asyncio.to_thread(Path(await download.path()).read_bytes)
+            assert content.startswith(magic), (what, fmt, content[:20])
+    assert await fits(page)
