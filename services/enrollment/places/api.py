@@ -44,7 +44,7 @@ class JoinPublic(BaseModel):
 
     model_config = ConfigDict(
         json_schema_extra={
-            "examples": [{"program_id": "pg-chess", "student_id": "st-xiaoming", "status": "waitlisted", "position": 2}]
+            "examples": [{"program_id": "pg-chess", "student_id": "st-xiaoming", "status": "placed", "position": None}]
         }
     )
 

@@ -156,7 +156,7 @@ class StudentPublic(BaseModel):
                     "school_id": "sy-xiaoxue",
                     "class_id": "c3-1",
                     "name": "王小明",
-                    "external_id": "G110108201703150011",
+                    "external_id": "2023030115",
                     "priority_groups": ["left_behind"],
                     "status": "active",
                     "left_on": None,
