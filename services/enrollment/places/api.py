@@ -104,7 +104,22 @@ class WaitingChild(BaseModel):
     run_id: RunId
 
 
-@router.post("/programs/{program_id}/places", status_code=201, response_model=JoinPublic, dependencies=[IDEMPOTENT])
+WAITLISTED = {"program_id": "pg-chess", "student_id": "st-xiaoming", "status": "waitlisted", "position": 2}
+
+
+@router.post(
+    "/programs/{program_id}/places",
+    status_code=201,
+    response_model=JoinPublic,
+    dependencies=[IDEMPOTENT],
+    responses={
+        202: {
+            "model": JoinPublic,
+            "description": "BX-1: the club is full and `waitlist_if_full` was set: the child waits at `position`",
+            "content": {"application/json": {"example": WAITLISTED}},
+        }
+    },
+)
 async def post_place(
     program_id: str, body: PlaceCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
