@@ -25,6 +25,9 @@ C = TypeVar("C")
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
 """An id in a path or body: short, printable, and safe in a log line or a page cursor."""
 Name = Annotated[str, Field(min_length=1, max_length=100)]
+NewId = Annotated[
+    Id | None, Field(description="the id to give it, e.g. one the school's spreadsheets already use; drawn when absent")
+]
 
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
 
@@ -112,7 +115,7 @@ class Body(BaseModel):
 class Create(Body):
     """Creation bodies; `id` may be given for ids the school already uses (e.g. from its spreadsheets)."""
 
-    id: Id | None = None
+    id: NewId = None
 
 
 def dump(model: type[BaseModel], row: object) -> dict[str, Any]:

@@ -9,12 +9,14 @@ being written by hand on ~200 routes and drifting from the code.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, get_args
 
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, iter_route_contexts
+from pydantic import BaseModel
+from pydantic_core import to_jsonable_python
 
 from chassis.auth import current_principal
 from chassis.problems import PROBLEM_JSON
@@ -122,8 +124,81 @@ def _local_times(node: Any) -> None:
             _local_times(value)
 
 
+def example_of(node: dict[str, Any], components: dict[str, Any]) -> Any:
+    """The example a schema gives (its first `examples`), or one built from its parts' (a page of items, a list),
+    or None when it has none."""
+    if "$ref" in node:
+        return example_of(components[node["$ref"].rsplit("/", 1)[-1]], components)
+    if node.get("examples"):
+        return node["examples"][0]
+    if node.get("type") == "array" and "items" in node:
+        item = example_of(node["items"], components)
+        return None if item is None else [item]
+    if node.get("type") == "object" and node.get("properties"):
+        parts = {name: example_of(part, components) for name, part in node["properties"].items()}
+        if any(parts[name] is None for name in node.get("required", [])):
+            return None
+        return {name: value for name, value in parts.items() if value is not None}
+    return None
+
+
+def _models_in(annotation: Any, seen: set[type[BaseModel]]) -> None:
+    """Collect into `seen` the models an annotation names, and those their fields name, however deep."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if annotation in seen:
+            return
+        seen.add(annotation)
+        for field in annotation.model_fields.values():
+            _models_in(field.annotation, seen)
+    for argument in get_args(annotation):
+        _models_in(argument, seen)
+
+
+def route_models(routes: list[Any]) -> set[type[BaseModel]]:
+    """The models routes read and answer, and the models inside them."""
+    models: set[type[BaseModel]] = set()
+    for context in iter_route_contexts(routes):
+        route = context.original_route
+        if isinstance(route, APIRoute):
+            for field in (route.body_field, route.response_field):
+                if field is not None:
+                    _models_in(field.field_info.annotation, models)
+    return models
+
+
+def model_examples(model: type[BaseModel]) -> list[Any]:
+    """The examples a model's config gives (`json_schema_extra={"examples": [...]}`), as written."""
+    extra = model.model_config.get("json_schema_extra")
+    examples = extra.get("examples") if isinstance(extra, dict) else None
+    return list(examples) if isinstance(examples, list) else []
+
+
+def _show_examples(schema: dict[str, Any], routes: list[Any]) -> None:
+    """Swagger UI shows a media type's `example` best: give each JSON body and answer the example its schema has.
+
+    FastAPI drops every null from the document it builds, examples' nulls included, which makes an example of a
+    required nullable field false: the models' examples are put back as they are written first."""
+    components = schema.get("components", {}).get("schemas", {})
+    for model in route_models(routes):
+        if model_examples(model) and "examples" in components.get(model.__name__, {}):
+            components[model.__name__]["examples"] = to_jsonable_python(model_examples(model))
+    for item in schema.get("paths", {}).values():
+        for method, operation in item.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            answers = [r for code, r in operation.get("responses", {}).items() if code.startswith("2")]
+            for part in [operation.get("requestBody", {}), *answers]:
+                media = part.get("content", {}).get("application/json")
+                if media is None or "example" in media or "examples" in media or "schema" not in media:
+                    continue
+                example = example_of(media["schema"], components)
+                if example is not None:
+                    media["example"] = example
+
+
 def _annotate(schema: dict[str, Any], routes: list[Any]) -> None:
     _local_times(schema)
+    _show_examples(schema, routes)
     schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
     for name in ("HTTPValidationError", "ValidationError"):
         schema["components"]["schemas"].pop(name, None)

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any, Generic, TypeVar, overload
 
 from fastapi import Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, and_, or_, true
 from sqlalchemy.orm import QueryableAttribute
 
@@ -121,8 +121,8 @@ def page_params(
 class Page(BaseModel, Generic[T]):
     """One page of a list; `next` is the cursor of the following page, or null on the last one."""
 
-    items: list[T]
-    next: str | None = None
+    items: list[T] = Field(description="this page's items, in the list's order (at most `limit`)")
+    next: str | None = Field(default=None, description="pass as `after` for the following page; null on the last")
 
 
 def page_of(items: list[T], params: PageParams, key_of: Callable[[T], Key]) -> Page[T]:

@@ -8,11 +8,12 @@ from typing import Any
 
 import pytest
 from fastapi.routing import APIRoute, iter_route_contexts
+from jsonschema import Draft202012Validator  # type: ignore[import-untyped]  # no stubs; schemathesis brings it
 
 from afterschool.catalog import SERVICES
 from chassis.app import create_app
 from chassis.idempotency import idempotency_key
-from chassis.openapi import depends_on
+from chassis.openapi import depends_on, model_examples, route_models
 from chassis.problems import PROBLEM_JSON
 
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -82,3 +83,68 @@ def test_the_check_in_names_its_roles_and_idempotency_and_times_are_school_local
     enrollment, _ = document("enrollment", tmp_path)
     cutoff = enrollment["components"]["schemas"]["PolicySettings"]["properties"]["dismissal_plan_cutoff"]
     assert cutoff["format"] == "partial-time"  # JSON Schema's `time` demands an offset a school's clock has not
+
+
+# Services whose every field says what it means and every operation shows an example (issue 11); a service joins
+# this list once its models are described.
+DESCRIBED = ["enrollment"]
+
+
+def _validator(schema: dict[str, Any], node: dict[str, Any]) -> Draft202012Validator:
+    """A validator of `node`, a schema of the OpenAPI document `schema` whose `$ref`s point into its components."""
+    return Draft202012Validator(
+        {**node, "components": schema["components"]}, format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
+
+
+def _media(op: dict[str, Any]) -> list[dict[str, Any]]:
+    """The JSON request body and 2xx answers of an operation."""
+    answers = [r for code, r in op["responses"].items() if code.startswith("2")]
+    parts = [op.get("requestBody", {}), *answers]
+    return [p["content"]["application/json"] for p in parts if "application/json" in p.get("content", {})]
+
+
+@pytest.mark.parametrize("name", DESCRIBED)
+def test_every_property_of_every_schema_says_what_it_means(name: str, tmp_path: Path) -> None:
+    schema, _ = document(name, tmp_path)
+    bare = [
+        f"{component}.{field}"
+        for component, body in schema["components"]["schemas"].items()
+        for field, prop in body.get("properties", {}).items()
+        if not str(prop.get("description", "")).strip()
+    ]
+    assert bare == []
+
+
+@pytest.mark.parametrize("name", DESCRIBED)
+def test_every_operation_shows_an_example_of_its_body_or_its_answer(name: str, tmp_path: Path) -> None:
+    schema, _ = document(name, tmp_path)
+    without = [
+        f"{method} {path}"
+        for path, method, op in operations(schema)
+        if _media(op) and not any(media.get("example") for media in _media(op))
+    ]
+    assert without == []
+    # Only an operation with no JSON body and no JSON answer (a 204) has nothing to show.
+    assert all(op["responses"].keys() & {"204"} for path, method, op in operations(schema) if not _media(op))
+
+
+@pytest.mark.parametrize("name", DESCRIBED)
+def test_every_example_is_true_of_its_own_schema_and_model(name: str, tmp_path: Path) -> None:
+    schema, app = document(name, tmp_path)
+    components = schema["components"]["schemas"]
+    shown = 0
+    for component, body in components.items():
+        for example in body.get("examples", []):
+            _validator(schema, {"$ref": f"#/components/schemas/{component}"}).validate(example)
+            shown += 1
+    for _, _, op in operations(schema):
+        for media in _media(op):
+            if "example" in media:
+                _validator(schema, media["schema"]).validate(media["example"])
+    models = route_models(app.routes)
+    assert models
+    for model in models:
+        for example in model_examples(model):
+            model.model_validate(example)
+    assert shown

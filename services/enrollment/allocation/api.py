@@ -5,20 +5,20 @@ Only an admin of the term's school runs or reads them; another school's runs ans
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from chassis.app import RuntimeDep
-from chassis.http import Body, Id, SchoolAdmin, once
+from chassis.http import Body, SchoolAdmin, once
 from chassis.idempotency import IDEMPOTENT
 from chassis.problems import NotFound
 from chassis.uow import UnitOfWork
 from services.enrollment.allocation import handlers as runs
 from services.enrollment.allocation import store
+from services.enrollment.fields import Created, SchoolId, TermId, TermRef
 from services.enrollment.store import in_school
 
 router = APIRouter(prefix="/enrollment/v1", tags=["applications"])
@@ -27,24 +27,86 @@ router = APIRouter(prefix="/enrollment/v1", tags=["applications"])
 class RunCreate(Body):
     """EN-3: allocate a term's club places; a seed makes the lottery reproducible (a new one is drawn if absent)."""
 
-    term_id: Id
-    seed: int | None = Field(default=None, ge=0, lt=2**63)
+    model_config = ConfigDict(json_schema_extra={"examples": [{"term_id": "t-2026-1", "seed": 20261125}]})
+
+    term_id: TermRef
+    seed: int | None = Field(
+        default=None, ge=0, lt=2**63, description="the lottery's seed (EN-3); give a recorded one to repeat a run"
+    )
 
 
 class RunPublic(BaseModel):
     """EN-3: a recorded allocation run: seed, inputs, result, and whether re-running it gives the same result."""
 
-    run_id: str
-    school_id: str
-    term_id: str
-    seed: int
-    by: str
-    at: datetime
-    inputs: dict[str, Any]
-    result: dict[str, Any]
-    allocated: int
-    waitlisted: int
-    reproduced: bool
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "run_id": "run-2026-1-01",
+                    "school_id": "sy-xiaoxue",
+                    "term_id": "t-2026-1",
+                    "seed": 20261125,
+                    "by": "s-admin",
+                    "at": "2026-09-05T07:00:00Z",
+                    "inputs": {
+                        "max_sessions_per_week": 2,
+                        "clubs": [
+                            {
+                                "program_id": "pg-chess",
+                                "capacity": 1,
+                                "sessions_per_week": 1,
+                                "min_grade": 3,
+                                "max_grade": 6,
+                                "taken": 0,
+                            }
+                        ],
+                        "applicants": [
+                            {
+                                "student_id": "st-xiaohong",
+                                "grade": 3,
+                                "priority_groups": [],
+                                "choices": ["pg-chess"],
+                                "held": [],
+                                "held_sessions": 0,
+                            },
+                            {
+                                "student_id": "st-xiaoming",
+                                "grade": 3,
+                                "priority_groups": ["left_behind"],
+                                "choices": ["pg-chess"],
+                                "held": [],
+                                "held_sessions": 0,
+                            },
+                        ],
+                    },
+                    "result": {
+                        "order": ["st-xiaoming", "st-xiaohong"],
+                        "places": {"pg-chess": ["st-xiaoming"]},
+                        "waitlists": {"pg-chess": ["st-xiaohong"]},
+                    },
+                    "allocated": 1,
+                    "waitlisted": 1,
+                    "reproduced": True,
+                }
+            ]
+        }
+    )
+
+    run_id: str = Field(description="the run's id; places it gave name it (EN-3)")
+    school_id: SchoolId
+    term_id: TermId
+    seed: int = Field(description="the lottery's seed, drawn if none was given; the same seed gives the same result")
+    by: str = Field(description="the school admin who ran it (token subject)")
+    at: Created
+    inputs: dict[str, Any] = Field(
+        description="what the run saw: max_sessions_per_week (EN-4), clubs (places left) and applicants"
+    )
+    result: dict[str, Any] = Field(
+        description="the lottery order (priority groups first, EN-3), places and waitlists by program id"
+    )
+    allocated: int = Field(description="how many places the run gave")
+    waitlisted: int = Field(description="how many waitlist entries the run made (BX-1)")
+    reproduced: bool = Field(description="re-running the recorded inputs and seed today gives the recorded result")
 
 
 def _run_public(run: store.AllocationRun) -> RunPublic:

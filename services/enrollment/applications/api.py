@@ -13,11 +13,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
-from chassis.http import Body, Guardian, Id, Paging, Reason, once
+from chassis.http import Body, Guardian, Id, NewId, Paging, Reason, once
 from chassis.idempotency import IDEMPOTENT
 from chassis.pagination import Page, page_of
 from chassis.problems import NotFound
@@ -26,6 +27,21 @@ from contracts.enrollment import ProgramKind
 from services.enrollment import store as roster
 from services.enrollment.applications import handlers, store
 from services.enrollment.domain.workflow import Action, Stage
+from services.enrollment.fields import (
+    ApplicationId,
+    ClubChoices,
+    Created,
+    Options,
+    Position,
+    ProgramId,
+    SchoolId,
+    StudentId,
+    StudentRef,
+    TermId,
+    TermRef,
+    WhyGiven,
+)
+from services.enrollment.fields import Stage as StageText
 from services.enrollment.places import store as places_store
 
 router = APIRouter(prefix="/enrollment/v1", tags=["applications"])
@@ -33,12 +49,39 @@ router = APIRouter(prefix="/enrollment/v1", tags=["applications"])
 AdminClassTeacherOrGuardian = Annotated[Principal, require(Role.GUARDIAN, Role.CLASS_TEACHER, Role.SCHOOL_ADMIN)]
 
 
+SUMMARY: JsonDict = {
+    "application_id": "ap-0001",
+    "school_id": "sy-xiaoxue",
+    "student_id": "st-xiaoming",
+    "term_id": "t-2026-1",
+    "step": "reviewed",
+    "club_choices": ["pg-chess", "pg-choir"],
+    "options": ["noon_care"],
+    "withdrawal_effective_on": None,
+    "created_at": "2026-09-02T10:15:00Z",
+    "updated_at": "2026-09-03T02:40:00Z",
+}
+
+
 class ApplicationCreate(Body):
     """EN-1: a written application for the child for a term, with club choices ranked best first."""
 
-    id: Id | None = None
-    student_id: Id
-    term_id: Id
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "student_id": "st-xiaoming",
+                    "term_id": "t-2026-1",
+                    "club_choices": ["pg-chess", "pg-choir"],
+                    "options": ["noon_care"],
+                }
+            ]
+        }
+    )
+
+    id: NewId = None
+    student_id: StudentRef
+    term_id: TermRef
     club_choices: list[Id] = Field(default_factory=list, max_length=10, description="club program ids, best first")
     options: list[ProgramKind] = Field(default_factory=list, max_length=3, description="EN-6 optional services")
 
@@ -50,64 +93,112 @@ class Nothing(Body):
 class ReasonGiven(Body):
     """A step that must say why (the guardian is told, EN-1)."""
 
-    reason: Reason
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "本学期围棋社名额已满, 请选择其他社团"}]})
+
+    reason: WhyGiven
 
 
 class WithdrawalCreate(Body):
     """EN-2: a written withdrawal request: from when and why."""
 
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"effective_on": "2026-12-07", "reason": "家中老人可以接送, 不再需要课后服务"}]}
+    )
+
     effective_on: date = Field(description="at least the policy's notice days from today")
-    reason: Reason
+    reason: WhyGiven
 
 
 class DeclineCreate(Body):
     """EN-1: the family will not take part this term, and why."""
 
-    student_id: Id
-    term_id: Id
-    reason: Reason
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"student_id": "st-xiaoming", "term_id": "t-2026-1", "reason": "放学后由奶奶接回家照看"}]
+        }
+    )
+
+    student_id: StudentRef
+    term_id: TermRef
+    reason: Annotated[Reason, Field(description="why the family declines (EN-1: 不参与的家庭也请书面注明原因)")]
 
 
 class StepPublic(BaseModel):
     """One recorded step: what was done, the step it led to, who, when, why."""
 
-    action: str
-    step: str
-    by: str
-    role: str
-    at: datetime
-    reason: str | None
-    effective_on: date | None
+    action: str = Field(description="what was done: submit, review, approve, reject, sign, decline, …")
+    step: StageText
+    by: str = Field(description="the token subject who did it (a guardian, teacher or admin id)")
+    role: str = Field(description="the role they acted in (guardian, class_teacher, school_admin)")
+    at: datetime = Field(description="when, an instant with its UTC offset")
+    reason: str | None = Field(description="why, for a rejection, refusal, withdrawal or decline; else null")
+    effective_on: date | None = Field(description="a withdrawal's first day without the service (EN-2); else null")
 
 
 class WaitingPublic(BaseModel):
     """A waitlist the child is on, and their place in it."""
 
-    program_id: str
-    position: int
+    program_id: ProgramId
+    position: Position
 
 
 class ApplicationSummary(BaseModel):
     """An application and where it stands."""
 
-    application_id: str
-    school_id: str
-    student_id: str
-    term_id: str
-    step: str
-    club_choices: list[str]
-    options: list[str]
-    withdrawal_effective_on: date | None
-    created_at: datetime
-    updated_at: datetime
+    model_config = ConfigDict(json_schema_extra={"examples": [SUMMARY]})
+
+    application_id: ApplicationId
+    school_id: SchoolId
+    student_id: StudentId
+    term_id: TermId
+    step: StageText
+    club_choices: ClubChoices
+    options: Options
+    withdrawal_effective_on: date | None = Field(
+        description="the first day without the service once a withdrawal is requested (EN-2); else null"
+    )
+    created_at: Created
+    updated_at: datetime = Field(description="when its last step was taken, an instant with its UTC offset")
 
 
 class ApplicationPublic(ApplicationSummary):
     """An application with its whole history and the child's club places and waitlists for the term."""
 
-    history: list[StepPublic]
-    club_places: list[str]
-    waitlists: list[WaitingPublic]
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    **SUMMARY,
+                    "history": [
+                        {
+                            "action": "submit",
+                            "step": "submitted",
+                            "by": "g-wang-ma",
+                            "role": "guardian",
+                            "at": "2026-09-02T10:15:00Z",
+                            "reason": None,
+                            "effective_on": None,
+                        },
+                        {
+                            "action": "review",
+                            "step": "reviewed",
+                            "by": "s-zhang",
+                            "role": "class_teacher",
+                            "at": "2026-09-03T02:40:00Z",
+                            "reason": None,
+                            "effective_on": None,
+                        },
+                    ],
+                    "club_places": ["pg-choir"],
+                    "waitlists": [{"program_id": "pg-chess", "position": 3}],
+                }
+            ]
+        }
+    )
+
+    history: list[StepPublic] = Field(description="every step taken, oldest first")
+    club_places: list[str] = Field(description="ids of the club programs the child holds a place in this term")
+    waitlists: list[WaitingPublic] = Field(description="the clubs the child waits for this term (BX-1)")
 
 
 def _summary(application: roster.Application) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
@@ -25,6 +25,7 @@ from contracts.enrollment import FeeKind
 from contracts.fees import plan_in_force
 from services.enrollment import store as roster
 from services.enrollment.fees import handlers, store
+from services.enrollment.fields import OnDay, ProgramId, StudentId
 
 router = APIRouter(prefix="/enrollment/v1", tags=["fees"])
 
@@ -44,8 +45,21 @@ UtcTime = Annotated[datetime, AfterValidator(_as_utc)]
 class FeePlanBody(Body):
     """EN-7: how a program is paid from `effective_from` (today or later), in integer fen."""
 
-    kind: FeeKind
-    effective_from: date
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "per_class_hour",
+                    "effective_from": "2026-12-01",
+                    "fen_per_class_hour": 230,
+                    "max_charged_class_hours_per_day": 2,
+                }
+            ]
+        }
+    )
+
+    kind: FeeKind = Field(description="per_class_hour with a daily cap, monthly (多退少补), or free (公益) (EN-7)")
+    effective_from: date = Field(description="the school day the plan applies from: today or later")
     fen_per_class_hour: WholeNumber | None = Field(None, description="per_class_hour: fen per class-hour, e.g. 230")
     max_charged_class_hours_per_day: WholeNumber | None = Field(None, description="per_class_hour: daily cap, e.g. 2")
     fen_per_month: WholeNumber | None = Field(None, description="monthly: fen per month, e.g. 16000")
@@ -54,33 +68,71 @@ class FeePlanBody(Body):
 class FeePlanPublic(BaseModel):
     """One setting of a program's fee plan; `version` orders the settings (a later one replaces an earlier)."""
 
-    fee_plan_id: str
-    program_id: str
-    version: int
-    kind: FeeKind
-    fen_per_class_hour: int
-    max_charged_class_hours_per_day: int | None
-    fen_per_month: int
-    effective_from: date
-    set_by: str
-    set_at: UtcTime
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "fee_plan_id": "fp-0001",
+                    "program_id": "pg-homework",
+                    "version": 1,
+                    "kind": "per_class_hour",
+                    "fen_per_class_hour": 230,
+                    "max_charged_class_hours_per_day": 2,
+                    "fen_per_month": 0,
+                    "effective_from": "2026-09-01",
+                    "set_by": "s-admin",
+                    "set_at": "2026-08-28T02:00:00Z",
+                }
+            ]
+        }
+    )
+
+    fee_plan_id: str = Field(description="this setting's id")
+    program_id: ProgramId
+    version: int = Field(description="1, 2, … in the order the plan was set; the latest one for a day applies")
+    kind: FeeKind = Field(description="per_class_hour, monthly or free (EN-7)")
+    fen_per_class_hour: int = Field(description="fen (分) per charged class-hour; 0 unless per_class_hour")
+    max_charged_class_hours_per_day: int | None = Field(
+        description="class-hours charged a day at most (e.g. 2 = 4.60 yuan a day at 230); null: no cap"
+    )
+    fen_per_month: int = Field(description="fen (分) a month, prepaid and settled at term end; 0 unless monthly")
+    effective_from: date = Field(description="the school day it applies from")
+    set_by: str = Field(description="the school admin who set it (token subject)")
+    set_at: UtcTime = Field(description="when it was set, in UTC")
 
 
 class WaiverCreate(Create):
     """EN-7: the family pays `percent_payable` % (0 = free) of one program's fees (or all) over the period."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "percent_payable": 0,
+                    "valid_from": "2026-09-01",
+                    "valid_to": "2027-01-22",
+                    "reason": "建档立卡家庭, 免收课后服务费",
+                }
+            ]
+        }
+    )
+
     program_id: Id | None = Field(None, description="none = every program")
     percent_payable: WholeNumber = Field(description="0 (free) to 99")
-    valid_from: date
-    valid_to: date | None = None
+    valid_from: date = Field(description="the first school day the family pays less")
+    valid_to: date | None = Field(None, description="the last such day (inclusive); null: until revoked")
     reason: Reason = Field(description="kept by enrollment for the school's records; never published")
 
 
 class WaiverRevoke(Body):
     """End a waiver from `effective_on` (today when omitted; never in the past)."""
 
-    effective_on: date | None = None
-    reason: Reason | None = None
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"effective_on": "2026-12-01", "reason": "家庭经济情况好转"}]}
+    )
+
+    effective_on: OnDay = None
+    reason: Reason | None = Field(default=None, description="why, for the school's records (never published)")
 
 
 SCHOOL_ONLY = "school admins only (null for a guardian)"
@@ -90,13 +142,35 @@ FAMILY_FIELDS = {"waiver_id", "student_id", "program_id", "percent_payable", "va
 class FeeWaiverPublic(BaseModel):
     """A child's waiver; who granted or revoked it, when and why is shown to the school only."""
 
-    waiver_id: str
-    student_id: str
-    program_id: str | None
-    percent_payable: int
-    valid_from: date
-    valid_to: date | None
-    revoked_on: date | None
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "waiver_id": "wv-0001",
+                    "student_id": "st-xiaoming",
+                    "program_id": None,
+                    "percent_payable": 0,
+                    "valid_from": "2026-09-01",
+                    "valid_to": "2027-01-22",
+                    "revoked_on": None,
+                    "reason": "建档立卡家庭",
+                    "granted_by": "s-admin",
+                    "granted_at": "2026-09-01T02:00:00Z",
+                    "revoked_by": None,
+                    "revoked_at": None,
+                    "revoke_reason": None,
+                }
+            ]
+        }
+    )
+
+    waiver_id: str = Field(description="the waiver's id")
+    student_id: StudentId
+    program_id: str | None = Field(description="the program it covers; null: every program")
+    percent_payable: int = Field(description="the share of the fee the family pays, 0 (free) to 99 %")
+    valid_from: date = Field(description="the first school day it applies")
+    valid_to: date | None = Field(description="the last school day it applies (inclusive); null: until revoked")
+    revoked_on: date | None = Field(description="the first school day it no longer applies; null: not revoked")
     reason: str | None = Field(None, description=SCHOOL_ONLY)
     granted_by: str | None = Field(None, description=SCHOOL_ONLY)
     granted_at: UtcTime | None = Field(None, description=SCHOOL_ONLY)

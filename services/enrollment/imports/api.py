@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from chassis.app import RuntimeDep
 from chassis.clock import school_today
@@ -17,6 +17,7 @@ from chassis.idempotency import IDEMPOTENT
 from chassis.problems import NotFound, Problem, Unprocessable
 from chassis.uow import UnitOfWork
 from services.enrollment.domain.imports import Kind, column_docs
+from services.enrollment.fields import Created, SchoolId
 from services.enrollment.imports import handlers, store
 from services.enrollment.imports.handlers import CSV, MEDIA_TYPES, XLSX
 
@@ -56,16 +57,47 @@ class ImportRequest(Body):
 class ImportJobPublic(BaseModel):
     """An import job: running, succeeded or failed; its progress and report."""
 
-    job_id: str
-    school_id: str
-    kind: str
-    status: str
-    rows_total: int
-    rows_done: int
-    report: dict[str, Any] | None = None
-    created_by: str
-    created_at: datetime
-    finished_at: datetime | None = None
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "job_id": "5f0c2a7e-9d1b-4c8e-a3f6-2b7d9e1c4a10",
+                    "school_id": "sy-xiaoxue",
+                    "kind": "students",
+                    "status": "succeeded",
+                    "rows_total": 42,
+                    "rows_done": 42,
+                    "report": {
+                        "kind": "students",
+                        "rows": 42,
+                        "ignored_columns": ["备注"],
+                        "created": 3,
+                        "updated": 1,
+                        "unchanged": 38,
+                        "events": 4,
+                    },
+                    "created_by": "s-admin",
+                    "created_at": "2026-11-25T01:30:00Z",
+                    "finished_at": "2026-11-25T01:30:04Z",
+                }
+            ]
+        }
+    )
+
+    job_id: str = Field(description="the job's id; GET /imports/{job_id} follows it")
+    school_id: SchoolId
+    kind: str = Field(description="what the file lists: classes, students, guardians or pickups (EN-8)")
+    status: str = Field(description="running, succeeded or failed")
+    rows_total: int = Field(description="the file's data rows to apply")
+    rows_done: int = Field(description="rows applied so far")
+    report: dict[str, Any] | None = Field(
+        default=None,
+        description="once finished: rows, ignored_columns and created/updated/unchanged counts, or the row-by-row "
+        "errors (row, column, value, message) of a failed job; null while running",
+    )
+    created_by: str = Field(description="the school admin who uploaded the file (token subject)")
+    created_at: Created
+    finished_at: datetime | None = Field(default=None, description="when it ended (UTC offset); null while running")
 
 
 class PayloadTooLarge(Problem):

@@ -10,14 +10,15 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from chassis.app import RuntimeDep
-from chassis.http import Body, Id, Paging, SchoolAdmin, once
+from chassis.http import Body, Paging, SchoolAdmin, once
 from chassis.idempotency import IDEMPOTENT, respond_once
 from chassis.pagination import Page, page_of
 from chassis.problems import NotFound
 from chassis.uow import UnitOfWork
+from services.enrollment.fields import Position, ProgramId, RunId, StudentId, StudentRef
 from services.enrollment.places import handlers as places
 from services.enrollment.places import store
 from services.enrollment.store import program_in_school
@@ -28,8 +29,10 @@ router = APIRouter(prefix="/enrollment/v1", tags=["applications"])
 class PlaceCreate(Body):
     """BX-1: give the child a free place (or, with `waitlist_if_full`, a waitlist entry when there is none)."""
 
-    student_id: Id
-    waitlist_if_full: bool = False
+    model_config = ConfigDict(json_schema_extra={"examples": [{"student_id": "st-xiaoming", "waitlist_if_full": True}]})
+
+    student_id: StudentRef
+    waitlist_if_full: bool = Field(default=False, description="when the club is full, a waitlist entry; else a 409")
 
 
 class NoBody(Body):
@@ -39,39 +42,84 @@ class NoBody(Body):
 class JoinPublic(BaseModel):
     """The outcome of a join: `placed`, or `waitlisted` at `position`."""
 
-    program_id: str
-    student_id: str
-    status: str
-    position: int | None = None
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"program_id": "pg-chess", "student_id": "st-xiaoming", "status": "placed", "position": None}]
+        }
+    )
+
+    program_id: ProgramId
+    student_id: StudentId
+    status: str = Field(description="placed, or waitlisted when the club was full (BX-1)")
+    position: int | None = Field(default=None, description="the waitlist position (1 = next); null when placed")
 
 
 class ReleasePublic(BaseModel):
     """A released place and the children promoted into the freed place."""
 
-    program_id: str
-    student_id: str
-    promoted: list[str]
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"program_id": "pg-chess", "student_id": "st-xiaoming", "promoted": ["st-xiaohong"]}]
+        }
+    )
+
+    program_id: ProgramId
+    student_id: StudentId
+    promoted: list[str] = Field(description="ids of the waiting children who took the freed place, in order (BX-1)")
 
 
 class PlacePublic(BaseModel):
     """A child's place in a club and how it was given (run, direct, promoted)."""
 
-    program_id: str
-    student_id: str
-    how: str
-    run_id: str | None
-    since: datetime
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "program_id": "pg-chess",
+                    "student_id": "st-xiaoming",
+                    "how": "run",
+                    "run_id": "run-2026-1-01",
+                    "since": "2026-09-05T07:00:00Z",
+                }
+            ]
+        }
+    )
+
+    program_id: ProgramId
+    student_id: StudentId
+    how: str = Field(description="run (EN-3 allocation), direct (given by an admin) or promoted (from the waitlist)")
+    run_id: RunId
+    since: datetime = Field(description="when the place was given, an instant with its UTC offset")
 
 
 class WaitingChild(BaseModel):
     """A child on the waitlist at `position` (1 = next to be promoted)."""
 
-    student_id: str
-    position: int
-    run_id: str | None
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"student_id": "st-xiaohong", "position": 1, "run_id": "run-2026-1-01"}]}
+    )
+
+    student_id: StudentId
+    position: Position
+    run_id: RunId
 
 
-@router.post("/programs/{program_id}/places", status_code=201, response_model=JoinPublic, dependencies=[IDEMPOTENT])
+WAITLISTED = {"program_id": "pg-chess", "student_id": "st-xiaoming", "status": "waitlisted", "position": 2}
+
+
+@router.post(
+    "/programs/{program_id}/places",
+    status_code=201,
+    response_model=JoinPublic,
+    dependencies=[IDEMPOTENT],
+    responses={
+        202: {
+            "model": JoinPublic,
+            "description": "BX-1: the club is full and `waitlist_if_full` was set: the child waits at `position`",
+            "content": {"application/json": {"example": WAITLISTED}},
+        }
+    },
+)
 async def post_place(
     program_id: str, body: PlaceCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:

@@ -8,11 +8,11 @@ Another school's or another district's profiles answer 404.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.app import RuntimeDep
@@ -23,6 +23,7 @@ from chassis.pagination import Page, page_of
 from chassis.problems import Forbidden, NotFound, Unprocessable
 from chassis.uow import UnitOfWork
 from contracts.policy import PolicySettings
+from services.enrollment.fields import DistrictId, ProfileActor, SchoolId, Scope, WhenFrom
 from services.enrollment.policy import handlers, store
 from services.enrollment.store import School
 
@@ -42,70 +43,135 @@ AnyStaffOrDistrictOperator = Annotated[
 AdminOrDistrictOperator = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.DISTRICT_OPERATOR)]
 SchoolQuery = Annotated[str | None, Query(max_length=64, description="district operators name the school")]
 SETTINGS_DOC = "fields of PolicySettings (contracts/policy.py); PL-2 checks ranges and cross-field rules"
+IN_FORCE = Field(description="every setting in force (PL-1): national default, district default, school override")
+NATIONAL: dict[str, Any] = PolicySettings().model_dump(mode="json")
 
 
 class DistrictDefaultBody(Body):
     """The district default from `effective_from`; fields left out take the national default."""
 
-    effective_from: date
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"effective_from": "2027-02-20", "settings": {"class_hour_minutes": 45}}]}
+    )
+
+    effective_from: WhenFrom
     settings: dict[str, Any] = Field(default_factory=dict, description=SETTINGS_DOC)
 
 
 class SchoolOverridesBody(Body):
     """The school's own overrides from `effective_from`, replacing its earlier overrides from that day."""
 
-    effective_from: date
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"effective_from": "2026-12-01", "overrides": {"extended_care_end_winter": "17:20", "offers_bus": True}}
+            ]
+        }
+    )
+
+    effective_from: WhenFrom
     overrides: dict[str, Any] = Field(default_factory=dict, description=SETTINGS_DOC)
 
 
 class ProfileChangePublic(BaseModel):
     """What a change did (`changed` is false when the same values were already set for that date)."""
 
-    scope: Literal["district", "school"]
-    effective_from: date
-    changed: bool
-    schools: int
-    profiles_published: int
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "scope": "school",
+                    "effective_from": "2026-12-01",
+                    "changed": True,
+                    "schools": 1,
+                    "profiles_published": 1,
+                }
+            ]
+        }
+    )
+
+    scope: Scope
+    effective_from: WhenFrom
+    changed: bool = Field(description="false when the same values were already set for that date (nothing audited)")
+    schools: int = Field(description="how many schools the change reaches")
+    profiles_published: int = Field(description="how many resolved profiles were re-published to the other services")
 
 
 class InForcePublic(BaseModel):
     """PL-1: a school's resolved settings on a day."""
 
-    school_id: str
-    on: date
-    settings: PolicySettings
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"school_id": "sy-xiaoxue", "on": "2026-11-25", "settings": NATIONAL}]}
+    )
+
+    school_id: SchoolId
+    on: date = Field(description="the school day asked about (Asia/Shanghai)")
+    settings: PolicySettings = IN_FORCE
 
 
 class ResolvedPublic(BaseModel):
     """A change point of a school's resolved profile, as published."""
 
-    school_id: str
-    effective_from: date
-    version: int
-    settings: PolicySettings
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"school_id": "sy-xiaoxue", "effective_from": "2026-09-01", "version": 3, "settings": NATIONAL}
+            ]
+        }
+    )
+
+    school_id: SchoolId
+    effective_from: WhenFrom
+    version: int = Field(description="the published profile's version (1, 2, …): consumers keep the highest")
+    settings: PolicySettings = IN_FORCE
 
 
 class DistrictDefaultPublic(BaseModel):
     """A district default from its effective date."""
 
-    district_id: str
-    effective_from: date
-    settings: PolicySettings
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"district_id": "haidian", "effective_from": "2026-09-01", "settings": NATIONAL}]
+        }
+    )
+
+    district_id: DistrictId
+    effective_from: WhenFrom
+    settings: PolicySettings = Field(description="the district default: national values with the district's changes")
 
 
 class AuditPublic(BaseModel):
     """PL-2: one profile change; `before` is what that scope had in force on `effective_from` until then."""
 
-    audit_id: int
-    scope: Literal["district", "school"]
-    district_id: str
-    school_id: str | None
-    effective_from: date
-    actor: str
-    actor_role: str
-    at: datetime
-    before: dict[str, Any] | None
-    after: dict[str, Any]
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "audit_id": 17,
+                    "scope": "school",
+                    "district_id": "haidian",
+                    "school_id": "sy-xiaoxue",
+                    "effective_from": "2026-12-01",
+                    "actor": "s-admin",
+                    "actor_role": "school_admin",
+                    "at": "2026-11-25T03:12:00Z",
+                    "before": {},
+                    "after": {"extended_care_end_winter": "17:20:00", "offers_bus": True},
+                }
+            ]
+        }
+    )
+
+    audit_id: int = Field(description="the entry's number, in the order changes were made")
+    scope: Scope
+    district_id: DistrictId
+    school_id: str | None = Field(description="the school whose overrides changed; null for a district change")
+    effective_from: WhenFrom
+    actor: ProfileActor
+    actor_role: str = Field(description="the role they acted in: school_admin or district_operator")
+    at: datetime = Field(description="when the change was made, an instant with its UTC offset")
+    before: dict[str, Any] | None = Field(description="the scope's values in force on that date until then; null: none")
+    after: dict[str, Any] = Field(description="the scope's values from that date")
 
 
 def _district(principal: Principal) -> str:

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
@@ -18,6 +18,7 @@ from chassis.pagination import Page, page_of
 from chassis.problems import Forbidden, NotFound
 from chassis.uow import UnitOfWork
 from services.enrollment import store as shared
+from services.enrollment.fields import ChildName, ClassId, StudentId
 from services.enrollment.pickups.api import AdminClassTeacherOrGuardian, GuardianOrAdmin, visible_student
 from services.enrollment.roster import handlers, store
 from services.enrollment.roster.schemas import (
@@ -131,9 +132,13 @@ async def get_students(
 class KioskStudent(BaseModel):
     """A child as the gate kiosk shows them to tap: id, class and name, nothing more (issue 12)."""
 
-    student_id: str
-    class_id: str
-    name: str
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"student_id": "st-xiaoming", "class_id": "c3-1", "name": "王小明"}]}
+    )
+
+    student_id: StudentId
+    class_id: ClassId
+    name: ChildName
 
 
 @router.get("/kiosk/roster", response_model=Page[KioskStudent])

@@ -5,59 +5,99 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from chassis.http import Body, Create, Id, Name
+from chassis.http import Body, Create, Name
 from contracts.enrollment import PriorityGroup
 from services.enrollment.domain import roster
+from services.enrollment.fields import (
+    ChildName,
+    ClassId,
+    ClassRef,
+    DistrictId,
+    GuardianId,
+    GuardianRef,
+    Language,
+    LeftOn,
+    Phone,
+    PriorityGroups,
+    RelationText,
+    SchoolId,
+    StudentId,
+    StudentStatus,
+)
 from services.enrollment.pickups.schemas import Relation
 
 
 class SchoolCreate(Create):
     """A school to register in the caller's district."""
 
-    name: Annotated[str, Field(min_length=1, max_length=200)]
+    model_config = ConfigDict(json_schema_extra={"examples": [{"id": "sy-xiaoxue", "name": "实验小学"}]})
+
+    name: Annotated[str, Field(min_length=1, max_length=200, description="the school's name (e.g. 实验小学)")]
 
 
 class ClassCreate(Create):
     """A class of the caller's school."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{"id": "c3-1", "grade": 3, "name": "三年级1班"}]})
+
     grade: int = Field(description="1–6 primary, 7–9 middle school")
-    name: Name
+    name: Name = Field(description="the class's name as the school writes it (e.g. 三年级1班)")
 
 
 class StudentCreate(Create):
     """A child to enroll in a class of the caller's school."""
 
-    class_id: Id
-    name: Name
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"id": "st-xiaoming", "class_id": "c3-1", "name": "王小明", "priority_groups": ["left_behind"]}
+            ]
+        }
+    )
+
+    class_id: ClassRef
+    name: Annotated[Name, Field(description="the child's name as the school's roster spells it (e.g. 王小明)")]
     priority_groups: list[PriorityGroup] = Field(default_factory=list, description="EN-3 priority groups")
 
 
 class GuardianCreate(Create):
     """A guardian of children of the caller's school."""
 
-    name: Name
-    phone: Annotated[str, Field(pattern=r"^\+?[0-9 -]{5,20}$")]
-    preferred_language: Literal["zh", "en"] = "zh"
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"id": "g-wang-ma", "name": "李丽", "phone": "+86 138 0013 8000", "preferred_language": "zh"}]
+        }
+    )
+
+    name: Annotated[Name, Field(description="the guardian's name (e.g. 李丽)")]
+    phone: Annotated[Phone, Field(pattern=r"^\+?[0-9 -]{5,20}$")]
+    preferred_language: Literal["zh", "en"] = Field(default="zh", description="the language of the guardian's messages")
 
 
 class GuardianLinkCreate(Body):
     """Link a guardian to the child."""
 
-    guardian_id: Id
+    model_config = ConfigDict(json_schema_extra={"examples": [{"guardian_id": "g-wang-ma", "relation": "母亲"}]})
+
+    guardian_id: GuardianRef
     relation: Relation
 
 
 class TransferCreate(Body):
     """EN-8: move the child to another class of the same school."""
 
-    to_class_id: Id
+    model_config = ConfigDict(json_schema_extra={"examples": [{"to_class_id": "c3-2", "effective_on": "2026-11-30"}]})
+
+    to_class_id: Annotated[ClassRef, Field(description="the class of the same school the child moves to")]
     effective_on: date | None = Field(default=None, description="defaults to today (school time)")
 
 
 class LeavingCreate(Body):
     """EN-8: the child leaves the school's roster."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"effective_on": "2026-11-30"}]})
 
     effective_on: date | None = Field(default=None, description="defaults to today (school time)")
 
@@ -65,62 +105,126 @@ class LeavingCreate(Body):
 class PriorityGroupsSet(Body):
     """EN-3: the priority groups the child belongs to (replaces the earlier list)."""
 
-    priority_groups: list[PriorityGroup]
+    model_config = ConfigDict(json_schema_extra={"examples": [{"priority_groups": ["left_behind", "single_parent"]}]})
+
+    priority_groups: list[PriorityGroup] = Field(description="every group that applies; an empty list clears them")
 
 
 class SchoolPublic(BaseModel):
     """A registered school."""
 
-    school_id: str
-    district_id: str
-    name: str
-    timezone: str
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"school_id": "sy-xiaoxue", "district_id": "haidian", "name": "实验小学", "timezone": "Asia/Shanghai"}
+            ]
+        }
+    )
+
+    school_id: SchoolId
+    district_id: DistrictId
+    name: str = Field(description="the school's name")
+    timezone: str = Field(description="IANA time zone of the school's clock; school dates and times are read in it")
 
 
 class ClassPublic(BaseModel):
     """A class."""
 
-    class_id: str
-    school_id: str
-    grade: int
-    name: str
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"class_id": "c3-1", "school_id": "sy-xiaoxue", "grade": 3, "name": "三年级1班", "external_id": "0301"}
+            ]
+        }
+    )
+
+    class_id: ClassId
+    school_id: SchoolId
+    grade: int = Field(description="1–6 primary, 7–9 middle school")
+    name: str = Field(description="the class's name (e.g. 三年级1班)")
     external_id: str | None = Field(default=None, description="the school's own id of the class (EN-8 imports)")
 
 
 class StudentPublic(BaseModel):
     """A child on the roster, with their guardians' ids."""
 
-    student_id: str
-    school_id: str
-    class_id: str
-    name: str
-    external_id: str | None = None
-    priority_groups: list[str] = []
-    status: str = roster.ACTIVE
-    left_on: date | None = None
-    guardian_ids: list[str] = []
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "student_id": "st-xiaoming",
+                    "school_id": "sy-xiaoxue",
+                    "class_id": "c3-1",
+                    "name": "王小明",
+                    "external_id": "2023030115",
+                    "priority_groups": ["left_behind"],
+                    "status": "active",
+                    "left_on": None,
+                    "guardian_ids": ["g-wang-ma"],
+                }
+            ]
+        }
+    )
+
+    student_id: StudentId
+    school_id: SchoolId
+    class_id: ClassId
+    name: ChildName
+    external_id: str | None = Field(default=None, description="the school's own id of the child (学籍号, EN-8 imports)")
+    priority_groups: PriorityGroups = []
+    status: StudentStatus = roster.ACTIVE
+    left_on: LeftOn = None
+    guardian_ids: list[str] = Field(default=[], description="ids of the child's linked guardians")
 
 
 class GuardianPublic(BaseModel):
     """A guardian."""
 
-    guardian_id: str
-    school_id: str
-    name: str
-    preferred_language: str
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"guardian_id": "g-wang-ma", "school_id": "sy-xiaoxue", "name": "李丽", "preferred_language": "zh"}
+            ]
+        }
+    )
+
+    guardian_id: GuardianId
+    school_id: SchoolId
+    name: str = Field(description="the guardian's name")
+    preferred_language: Language
 
 
 class GuardianLinkPublic(BaseModel):
     """A guardian linked to a child."""
 
-    student_id: str
-    guardian_id: str
-    relation: str
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"student_id": "st-xiaoming", "guardian_id": "g-wang-ma", "relation": "母亲"}]}
+    )
+
+    student_id: StudentId
+    guardian_id: GuardianId
+    relation: RelationText
 
 
 class GuardianDetail(GuardianPublic):
     """A guardian as the school admin and the guardian themself see them: phone and children."""
 
-    phone: str
-    external_id: str | None = None
-    children: list[GuardianLinkPublic] = []
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "guardian_id": "g-wang-ma",
+                    "school_id": "sy-xiaoxue",
+                    "name": "李丽",
+                    "preferred_language": "zh",
+                    "phone": "+86 138 0013 8000",
+                    "external_id": None,
+                    "children": [{"student_id": "st-xiaoming", "guardian_id": "g-wang-ma", "relation": "母亲"}],
+                }
+            ]
+        }
+    )
+
+    phone: Phone
+    external_id: str | None = Field(default=None, description="the school's own id of the guardian (EN-8 imports)")
+    children: list[GuardianLinkPublic] = Field(default=[], description="the children the guardian is linked to")
