@@ -122,8 +122,64 @@ def _local_times(node: Any) -> None:
             _local_times(value)
 
 
+def _nullable(node: dict[str, Any]) -> bool:
+    return node.get("type") == "null" or any(branch.get("type") == "null" for branch in node.get("anyOf", []))
+
+
+def _put_back_nulls(example: Any, node: dict[str, Any], components: dict[str, Any]) -> None:
+    """FastAPI drops every null from the document (`exclude_none`), examples' included, so an example's required
+    nullable field goes missing and the example no longer fits its schema: put those nulls back."""
+    if "$ref" in node:
+        node = components.get(node["$ref"].rsplit("/", 1)[-1], {})
+    for branch in node.get("anyOf", []):
+        _put_back_nulls(example, branch, components)
+    if isinstance(example, list) and isinstance(node.get("items"), dict):
+        for item in example:
+            _put_back_nulls(item, node["items"], components)
+    if isinstance(example, dict) and "properties" in node:
+        for name, prop in node["properties"].items():
+            if name in example:
+                _put_back_nulls(example[name], prop, components)
+            elif name in node.get("required", ()) and _nullable(prop):
+                example[name] = None
+
+
+def _example_of(node: dict[str, Any], components: dict[str, Any]) -> Any:
+    """The first example a model gives of itself, through a `$ref` or as the item of a list (None: none given)."""
+    if "$ref" in node:
+        node = components.get(node["$ref"].rsplit("/", 1)[-1], {})
+    if node.get("examples"):
+        return node["examples"][0]
+    if node.get("type") == "array" and isinstance(node.get("items"), dict):
+        item = _example_of(node["items"], components)
+        return None if item is None else [item]
+    return None
+
+
+def _show_examples(schema: dict[str, Any]) -> None:
+    """Each request body and 2xx JSON answer shows its model's own example (issue 11), where it names none."""
+    components = schema.get("components", {}).get("schemas", {})
+    for component in components.values():
+        for example in component.get("examples", []):
+            _put_back_nulls(example, component, components)
+    for item in schema.get("paths", {}).values():
+        for operation in item.values():
+            if not isinstance(operation, dict):
+                continue
+            bodies = [operation.get("requestBody", {})]
+            bodies += [r for code, r in operation.get("responses", {}).items() if code.startswith("2")]
+            for body in bodies:
+                media = body.get("content", {}).get("application/json")
+                if media is None or "example" in media or "examples" in media or "schema" not in media:
+                    continue
+                example = _example_of(media["schema"], components)
+                if example is not None:
+                    media["example"] = example
+
+
 def _annotate(schema: dict[str, Any], routes: list[Any]) -> None:
     _local_times(schema)
+    _show_examples(schema)
     schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
     for name in ("HTTPValidationError", "ValidationError"):
         schema["components"]["schemas"].pop(name, None)

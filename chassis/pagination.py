@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any, Generic, TypeVar, overload
 
 from fastapi import Query
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import ColumnElement, and_, or_, true
 from sqlalchemy.orm import QueryableAttribute
 
@@ -118,11 +118,25 @@ def page_params(
     return PageParams(limit=limit, after=after)
 
 
+def _page_example(schema: dict[str, Any], cls: type[BaseModel]) -> None:
+    """A page's example (issue 11): the last page of a list of one item, the item's own example."""
+    item = (cls.__pydantic_generic_metadata__["args"] or (None,))[0]
+    examples = (
+        item.model_json_schema().get("examples") if isinstance(item, type) and issubclass(item, BaseModel) else None
+    )
+    if examples:
+        schema["examples"] = [{"items": examples[:1], "next": None}]
+
+
 class Page(BaseModel, Generic[T]):
     """One page of a list; `next` is the cursor of the following page, or null on the last one."""
 
-    items: list[T]
-    next: str | None = None
+    model_config = ConfigDict(json_schema_extra=_page_example)
+
+    items: list[T] = Field(description="this page's items, in the list's order (at most `limit`)")
+    next: str | None = Field(
+        default=None, description="opaque cursor: pass it as `after` for the following page; null on the last page"
+    )
 
 
 def page_of(items: list[T], params: PageParams, key_of: Callable[[T], Key]) -> Page[T]:
