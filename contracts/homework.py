@@ -38,11 +38,17 @@ class WrittenLayer(StrEnum):
 class Tier(BaseModel):
     """HW-5 分层作业: one tier's estimated load; `student_ids` empty = the tier for everyone not named elsewhere."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        json_schema_extra={"examples": [{"name": "基础", "estimated_minutes": 20, "student_ids": []}]},
+    )
 
-    name: str = Field(min_length=1, max_length=40)
-    estimated_minutes: int = Field(ge=1, le=600)
-    student_ids: list[str] = Field(default_factory=list)
+    name: str = Field(min_length=1, max_length=40, description="the tier's name as the class knows it, e.g. 基础, 提高")
+    estimated_minutes: int = Field(ge=1, le=600, description="HW-5: the minutes a child of this tier should need")
+    student_ids: list[str] = Field(
+        default_factory=list, description="the children of this tier; empty = everyone not named in another tier"
+    )
 
 
 class _ClassEvent(Event):

@@ -8,17 +8,20 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
-from chassis.http import Body, ClassTeacher, Guardian, Id, Paging
+from chassis.http import Body, ClassTeacher, Guardian, Paging
 from chassis.idempotency import IDEMPOTENT, respond_once
 from chassis.pagination import Page, page_of
 from chassis.problems import Forbidden, NotFound
 from chassis.uow import UnitOfWork
+from contracts.fields import SESSION, ClassId, SchoolDay, SchoolId, StudentId
+from contracts.fields import SessionId as SessionOf
 from services.attendance.absence import handlers, store
 from services.attendance.domain import absence as rules
+from services.attendance.fields import Decided, Decider, OptionalSessionId, StudentRef
 from services.attendance.reference import store as ref
 from services.attendance.sessions.store import session_of
 
@@ -26,6 +29,8 @@ router = APIRouter(prefix="/attendance/v1", tags=["leave and absence"])
 
 SessionId = Annotated[str, Field(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9._:-]+$")]
 Note = Annotated[str, Field(min_length=1, max_length=500)]
+TeacherNote = Annotated[Note, Field(description="the class teacher's words to the guardian, kept with the decision")]
+HowResolved = Annotated[Note, Field(description="how it was resolved: who found the child, where, what was done")]
 
 StaffButSubjectTeacherOrGuardian = Annotated[
     Principal, require(Role.GUARDIAN, Role.CLASS_TEACHER, Role.SERVICE_TEACHER, Role.SCHOOL_ADMIN, Role.DUTY_LEADER)
@@ -38,28 +43,42 @@ StaffButSubjectTeacher = Annotated[
 class LeaveCreate(Body):
     """A guardian's leave request: a whole day, or one session of it."""
 
-    student_id: Id
-    day: date
-    session_id: SessionId | None = None
-    reason: Note
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"student_id": "xiaoming", "day": "2026-11-26", "session_id": None, "reason": "发烧，去医院看病"}
+            ]
+        }
+    )
+
+    student_id: StudentRef
+    day: date = Field(description="the school day of the absence, school-local (YYYY-MM-DD)")
+    session_id: Annotated[SessionId | None, Field(description=f"{SESSION}; null for the whole day")] = None
+    reason: Note = Field(description="why the child will be away, in the guardian's words")
 
 
 class Decision(Body):
     """The class teacher's note with an approval (optional) or a refusal."""
 
-    note: Note | None = None
+    model_config = ConfigDict(json_schema_extra={"examples": [{"note": "已批准，注意休息"}]})
+
+    note: Annotated[TeacherNote | None, Field(description="the class teacher's words to the guardian; optional")] = None
 
 
 class Refusal(Body):
     """A refusal says why."""
 
-    note: Note
+    model_config = ConfigDict(json_schema_extra={"examples": [{"note": "当天有期中测验，请改日请假"}]})
+
+    note: TeacherNote
 
 
 class Resolution(Body):
     """How the case was resolved (报告及跟踪制度)."""
 
-    note: Note
+    model_config = ConfigDict(json_schema_extra={"examples": [{"note": "奶奶提前接走，未告知老师；已电话确认安全"}]})
+
+    note: HowResolved
 
 
 class LeaveStatus(StrEnum):
@@ -81,35 +100,77 @@ class CaseStatus(StrEnum):
 class LeavePublic(BaseModel):
     """A leave request and its decision."""
 
-    leave_id: str
-    school_id: str
-    student_id: str
-    class_id: str
-    day: date
-    session_id: str | None
-    reason: str
-    requested_by: str
-    requested_at: datetime
-    status: LeaveStatus
-    decided_by: str | None
-    decided_at: datetime | None
-    decision_note: str | None
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "leave_id": "0c8e2a4b-6d1f-4e3a-9b7c-5d2e8f1a3b6c",
+                    "school_id": "shiyan",
+                    "student_id": "xiaoming",
+                    "class_id": "g3c1",
+                    "day": "2026-11-26",
+                    "session_id": None,
+                    "reason": "发烧，去医院看病",
+                    "requested_by": "xiaoming-mama",
+                    "requested_at": "2026-11-25T13:02:00Z",
+                    "status": "approved",
+                    "decided_by": "zhang",
+                    "decided_at": "2026-11-25T13:40:00Z",
+                    "decision_note": "已批准，注意休息",
+                }
+            ]
+        }
+    )
+
+    leave_id: str = Field(description="the leave request's id, given by the server")
+    school_id: SchoolId
+    student_id: StudentId
+    class_id: ClassId
+    day: SchoolDay
+    session_id: OptionalSessionId
+    reason: str = Field(description="why the child will be away, in the guardian's words")
+    requested_by: str = Field(description="the guardian who asked (their id in enrollment)")
+    requested_at: datetime = Field(description="when the guardian asked (UTC)")
+    status: LeaveStatus = Field(description="AT-3: requested, then approved or refused by the class teacher")
+    decided_by: Decider
+    decided_at: Decided
+    decision_note: str | None = Field(description="the class teacher's note with the decision; null when none")
 
 
 class AbsencePublic(BaseModel):
     """An unexcused-absence case (AT-3)."""
 
-    case_id: str
-    school_id: str
-    student_id: str
-    class_id: str
-    session_id: str
-    day: date
-    session_starts_at: datetime
-    opened_at: datetime
-    resolved_by: str | None
-    resolved_at: datetime | None
-    note: str | None
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "case_id": "7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+                    "school_id": "shiyan",
+                    "student_id": "xiaoming",
+                    "class_id": "g3c1",
+                    "session_id": "homework-g3:2026-11-25",
+                    "day": "2026-11-25",
+                    "session_starts_at": "2026-11-25T07:30:00Z",
+                    "opened_at": "2026-11-25T07:40:00Z",
+                    "resolved_by": None,
+                    "resolved_at": None,
+                    "note": None,
+                }
+            ]
+        }
+    )
+
+    case_id: str = Field(description="the case's id, given by the server")
+    school_id: SchoolId
+    student_id: StudentId
+    class_id: ClassId
+    session_id: SessionOf
+    day: SchoolDay
+    session_starts_at: datetime = Field(description="the start of the session the child missed (UTC)")
+    opened_at: datetime = Field(description="AT-3: when the case opened, N minutes after the start (UTC)")
+    resolved_by: Decider
+    resolved_at: Decided
+    note: str | None = Field(description="how the case was resolved; null while open")
 
 
 def _leave(row: store.LeaveRequest) -> dict[str, Any]:

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.sse import EventSourceResponse, ServerSentEvent
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 
 from chassis.app import Runtime, RuntimeDep
 from chassis.auth import Principal, Role, require
@@ -25,10 +27,12 @@ from chassis.clock import SCHOOL_TZ
 from chassis.http import DistrictOperator, Paging
 from chassis.pagination import PageParams, encode_cursor
 from chassis.problems import Forbidden, NotFound, Problem
+from contracts.fields import SchoolId, SessionId
 from services.attendance.board import handlers
 from services.attendance.board.store import schools_of_district
 from services.attendance.domain import board as rules
 from services.attendance.domain.sessions import parse_session_id
+from services.attendance.fields import EndsAt, Kind, RoomId, StartsAt, TeacherIds
 from services.attendance.live.handlers import channel
 
 router = APIRouter(prefix="/attendance/v1", tags=["board"])
@@ -42,24 +46,58 @@ Interval = Annotated[float, Query(ge=0.2, le=60, description="seconds between ch
 
 MIN_GAP = 0.25
 """Seconds between two recomputations of one stream, however many pings arrive."""
-SSE: dict[int | str, dict[str, object]] = {
-    200: {"content": {"text/event-stream": {}}, "description": "server-sent `board` events"}
+COUNTS: JsonDict = {
+    "expected": 28,
+    "present": 25,
+    "on_leave": 1,
+    "awaiting": 0,
+    "missing": 1,
+    "collected": 1,
+    "teachers": 1,
+    "students_per_teacher": 25.0,
+    "ratio_limit": 30,
+    "over_ratio": False,
 }
+SESSION: JsonDict = {
+    "session_id": "homework-g3:2026-11-25",
+    "kind": "homework",
+    "starts_at": "2026-11-25T07:30:00Z",
+    "ends_at": "2026-11-25T09:20:00Z",
+    "room_id": "room-301",
+    "teacher_ids": ["li"],
+    "counts": COUNTS,
+}
+DAY = "the school's local day shown (today unless asked)"
+AS_OF = "when the board was computed (UTC)"
+NEXT = "cursor of the following page: pass it as `after`; null on the last page"
+
+
+def _sse(model: type[BaseModel]) -> dict[int | str, dict[str, Any]]:
+    """A stream's answer: `board` events whose data is `model` as JSON, shown with the model's own example."""
+    example = json.dumps(model.model_json_schema()["examples"][0], ensure_ascii=False)
+    return {
+        200: {
+            "content": {"text/event-stream": {"example": f": connected\n\nevent: board\ndata: {example}\n\n"}},
+            "description": f"server-sent `board` events, each a {model.__name__}",
+        }
+    }
 
 
 class CountsPublic(BaseModel):
     """BX-6: present, on leave, not yet arrived, missing and collected, and present children per teacher."""
 
-    expected: int
-    present: int
-    on_leave: int
-    awaiting: int
-    missing: int
-    collected: int
-    teachers: int
-    students_per_teacher: float | None
-    ratio_limit: int
-    over_ratio: bool
+    model_config = ConfigDict(json_schema_extra={"examples": [COUNTS]})
+
+    expected: int = Field(description="the children expected (each counted once, in exactly one of the states below)")
+    present: int = Field(description="checked in and not yet gone home")
+    on_leave: int = Field(description="AT-3: with approved leave, and not come anyway")
+    awaiting: int = Field(description="not arrived yet, still within the minutes the start allows")
+    missing: int = Field(description="AT-3: not arrived, no leave, and the absence minutes have passed")
+    collected: int = Field(description="checked out: gone home, to the bus or to a program")
+    teachers: int = Field(description="service teachers on duty (not signed in absent)")
+    students_per_teacher: float | None = Field(description="present children per teacher, to one decimal; null: none")
+    ratio_limit: int = Field(description="BX-6: the school's most children per teacher (a policy setting)")
+    over_ratio: bool = Field(description="BX-6: present children exceed `ratio_limit` per teacher on duty")
 
     @classmethod
     def of(cls, counts: rules.Counts, ratio_limit: int) -> CountsPublic:
@@ -74,42 +112,73 @@ class CountsPublic(BaseModel):
 class SessionBoard(BaseModel):
     """One session's board."""
 
-    session_id: str
-    kind: str
-    starts_at: datetime
-    ends_at: datetime
-    room_id: str | None
-    teacher_ids: list[str]
-    counts: CountsPublic
+    model_config = ConfigDict(json_schema_extra={"examples": [SESSION]})
+
+    session_id: SessionId
+    kind: Kind
+    starts_at: StartsAt
+    ends_at: EndsAt
+    room_id: RoomId
+    teacher_ids: TeacherIds
+    counts: CountsPublic = Field(description="BX-6: the session's numbers now")
 
 
 class SchoolBoard(BaseModel):
     """A school's board: its totals and a page of its sessions (in start order)."""
 
-    school_id: str
-    day: date
-    as_of: datetime
-    totals: CountsPublic
-    sessions: list[SessionBoard]
-    next: str | None = None
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "school_id": "shiyan",
+                    "day": "2026-11-25",
+                    "as_of": "2026-11-25T08:00:00Z",
+                    "totals": COUNTS,
+                    "sessions": [SESSION],
+                    "next": None,
+                }
+            ]
+        }
+    )
+
+    school_id: SchoolId
+    day: date = Field(description=DAY)
+    as_of: datetime = Field(description=AS_OF)
+    totals: CountsPublic = Field(description="BX-6: the school's numbers, each child once over all sessions")
+    sessions: list[SessionBoard] = Field(description="this page's sessions, in start order")
+    next: str | None = Field(default=None, description=NEXT)
 
 
 class SchoolTotals(BaseModel):
     """A school's totals on the district's board."""
 
-    school_id: str
-    sessions: int
-    totals: CountsPublic
+    school_id: SchoolId
+    sessions: int = Field(description="the school's sessions that day")
+    totals: CountsPublic = Field(description="BX-6: the school's numbers, each child once over all sessions")
 
 
 class DistrictBoard(BaseModel):
     """A district's board: a page of its schools' totals (by school id)."""
 
-    district_id: str
-    day: date
-    as_of: datetime
-    schools: list[SchoolTotals]
-    next: str | None = None
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "district_id": "haidian",
+                    "day": "2026-11-25",
+                    "as_of": "2026-11-25T08:00:00Z",
+                    "schools": [{"school_id": "shiyan", "sessions": 14, "totals": COUNTS}],
+                    "next": None,
+                }
+            ]
+        }
+    )
+
+    district_id: str = Field(description="the district of the operator's token")
+    day: date = Field(description=DAY)
+    as_of: datetime = Field(description=AS_OF)
+    schools: list[SchoolTotals] = Field(description="this page's schools, by school id")
+    next: str | None = Field(default=None, description=NEXT)
 
 
 def _day(runtime: Runtime, day: date | None) -> date:
@@ -234,7 +303,7 @@ SessionSchool = Annotated[str, Depends(_session_school)]
 OwnDistrict = Annotated[str, Depends(_own_district)]
 
 
-@router.get("/board/school/stream", response_class=EventSourceResponse, responses=SSE)
+@router.get("/board/school/stream", response_class=EventSourceResponse, responses=_sse(SchoolBoard))
 async def stream_school_board(
     runtime: RuntimeDep, school_id: OwnSchool, interval: Interval = 2.0
 ) -> AsyncIterator[ServerSentEvent]:
@@ -247,7 +316,7 @@ async def stream_school_board(
         yield event
 
 
-@router.get("/board/sessions/{session_id}/stream", response_class=EventSourceResponse, responses=SSE)
+@router.get("/board/sessions/{session_id}/stream", response_class=EventSourceResponse, responses=_sse(SessionBoard))
 async def stream_session_board(
     session_id: str,
     runtime: RuntimeDep,
@@ -264,7 +333,7 @@ async def stream_session_board(
         yield event
 
 
-@router.get("/board/district/stream", response_class=EventSourceResponse, responses=SSE)
+@router.get("/board/district/stream", response_class=EventSourceResponse, responses=_sse(DistrictBoard))
 async def stream_district_board(
     runtime: RuntimeDep, district_id: OwnDistrict, interval: Interval = 5.0
 ) -> AsyncIterator[ServerSentEvent]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
@@ -17,18 +17,39 @@ from chassis.pagination import Page, page_of
 from chassis.problems import PROBLEM_JSON, Forbidden, Problem
 from chassis.uow import UnitOfWork
 from contracts.attendance.dismissal import HandledBy, Release
+from contracts.fields import SchoolDay, SchoolId, StudentId
 from services.attendance.checkouts.handlers import CheckOutResult, CheckOutStudent, check_out_batch, check_out_student
 from services.attendance.dismissal import store
 from services.attendance.dismissal.api import STAFF_ROLES, Day, StaffButSubjectTeacher, actor_of
 from services.attendance.domain.check_in import DeviceWindow, Outcome, owns_device
 from services.attendance.domain.late_uploads import is_late
+from services.attendance.fields import (
+    DEVICE,
+    DEVICE_TIME,
+    PLACE,
+    Created,
+    DeviceTime,
+    Duplicates,
+    Index,
+    Reason,
+    Recorded,
+    Refused,
+    Rule,
+    StudentRef,
+)
 from services.attendance.settings import AttendanceSettings
 
 router = APIRouter(prefix="/attendance/v1", tags=["dismissal"])
 MAX_BATCH = 1000
 
-DeviceId = Annotated[str, Field(min_length=1, max_length=128)]
-Place = Annotated[str, Field(min_length=1, max_length=64)]
+DeviceId = Annotated[
+    Annotated[str, Field(min_length=1, max_length=128)] | None,
+    Field(description=f"{DEVICE}; null from a guardian's app"),
+]
+Place = Annotated[
+    Annotated[str, Field(min_length=1, max_length=64)] | None, Field(description=f"{PLACE}; null if none")
+]
+RELEASE = "to whom the child goes: a pickup person (AT-5), alone with permission, the bus or a program (BX-5)"
 KioskOrStaffButSubjectTeacher = Annotated[Principal, require(Role.KIOSK, *STAFF_ROLES)]
 KioskGuardianOrStaffButSubjectTeacher = Annotated[Principal, require(Role.KIOSK, Role.GUARDIAN, *STAFF_ROLES)]
 
@@ -38,9 +59,9 @@ class CheckOutFields(Body):
 
     model_config = ConfigDict(extra="forbid")
 
-    student_id: Id
-    occurred_at: AwareDatetime = Field(description="the device's own time, with its UTC offset (AT-8)")
-    release: Release = Release.PICKUP_PERSON
+    student_id: StudentRef
+    occurred_at: AwareDatetime = Field(description=DEVICE_TIME)
+    release: Release = Field(default=Release.PICKUP_PERSON, description=RELEASE)
     credential_ref: Annotated[str, Field(min_length=1, max_length=128)] | None = Field(
         default=None, description="the collecting adult's card/QR/face id as the kiosk read it (BX-2)"
     )
@@ -50,27 +71,66 @@ class CheckOutFields(Body):
 class CheckOutCreate(CheckOutFields):
     """A single check-out from a kiosk, a member of staff or a guardian's app."""
 
-    device_id: DeviceId | None = None
-    place: Place | None = None
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "student_id": "xiaoming",
+                    "occurred_at": "2026-11-25T17:24:30+08:00",
+                    "release": "pickup_person",
+                    "credential_ref": "card-0451",
+                    "device_id": "shiyan-gate-1",
+                    "place": "south gate",
+                }
+            ]
+        }
+    )
+
+    device_id: DeviceId = None
+    place: Place = None
 
 
 class CheckOutPublic(BaseModel):
     """A stored handoff: who, when, where, and whether staff or the guardian did it (BX-2)."""
 
-    check_out_id: str
-    school_id: str
-    student_id: str
-    day: date
-    occurred_at: datetime
-    recorded_at: datetime
-    release: Release
-    person_id: str | None
-    handled_by: HandledBy
-    staff_id: str | None
-    device_id: str | None
-    place: str | None
-    early: bool
-    late_fee_fen: int
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "check_out_id": "5e0b1f7a-2c3d-4e5f-8a9b-0c1d2e3f4a5b",
+                    "school_id": "shiyan",
+                    "student_id": "xiaoming",
+                    "day": "2026-11-25",
+                    "occurred_at": "2026-11-25T17:24:30+08:00",
+                    "recorded_at": "2026-11-25T09:24:31Z",
+                    "release": "pickup_person",
+                    "person_id": "xiaoming-mama",
+                    "handled_by": "guardian",
+                    "staff_id": None,
+                    "device_id": "shiyan-gate-1",
+                    "place": "south gate",
+                    "early": False,
+                    "late_fee_fen": 0,
+                    "late": False,
+                }
+            ]
+        }
+    )
+
+    check_out_id: str = Field(description="the check-out's id, given by the server")
+    school_id: SchoolId
+    student_id: StudentId
+    day: SchoolDay
+    occurred_at: DeviceTime
+    recorded_at: Recorded
+    release: Release = Field(description=RELEASE)
+    person_id: str | None = Field(description="the pickup person who collected the child; null unless a pickup")
+    handled_by: HandledBy = Field(description="BX-2: who did the handoff: staff, the collecting adult, or the child")
+    staff_id: str | None = Field(description="the member of staff who handed the child over; null if nobody did")
+    device_id: str | None = Field(description=f"{DEVICE}; null from a guardian's app")
+    place: str | None = Field(description=f"{PLACE}; null when not reported")
+    early: bool = Field(description="AT-4 弹性离校: collected before the child's dismissal time")
+    late_fee_fen: int = Field(description="BX-5: the late-pickup fee owed, in fen (0: none)")
 
     @computed_field(description="arrived more than 2 minutes after its device time: an offline upload (AT-8, LATE-1)")
     def late(self) -> bool:
@@ -81,33 +141,83 @@ class CheckOutPublic(BaseModel):
 class CheckOutBatchCreate(Body):
     """A kiosk's or a teacher's batch of check-outs (e.g. a whole class at the gate, or an offline upload)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "device_id": "li/phone",
+                    "place": "south gate",
+                    "events": [
+                        {"student_id": "xiaoming", "occurred_at": "2026-11-25T17:20:05+08:00", "release": "bus"},
+                        {"student_id": "xiaohong", "occurred_at": "2026-11-25T17:20:40+08:00", "release": "walk_alone"},
+                    ],
+                }
+            ]
+        },
+    )
 
-    device_id: DeviceId | None = None
-    place: Place | None = None
-    events: list[CheckOutFields] = Field(min_length=1, max_length=MAX_BATCH)
+    device_id: DeviceId = None
+    place: Place = None
+    events: list[CheckOutFields] = Field(
+        min_length=1, max_length=MAX_BATCH, description="the check-outs, up to 1000, handed over in device-time order"
+    )
 
 
 class CheckOutBatchResult(BaseModel):
     """What became of one check-out of a batch, at its position in the upload."""
 
-    index: int
-    student_id: str
-    outcome: Outcome
-    check_out_id: str | None = None
-    refusal_id: str | None = None
-    reason: str | None = None
-    rule: str | None = None
+    index: Index
+    student_id: StudentId
+    outcome: Outcome = Field(description="created, duplicate (already stored) or refused")
+    check_out_id: str | None = Field(default=None, description="the stored check-out; null when refused")
+    refusal_id: str | None = Field(default=None, description="BX-2: the recorded refusal; null unless refused")
+    reason: Reason = None
+    rule: Rule = None
     status: int | None = Field(default=None, description="the HTTP status a single check-out would have had")
 
 
 class CheckOutBatchAnswer(BaseModel):
     """Per-event results in upload order, and the counts."""
 
-    results: list[CheckOutBatchResult]
-    created: int
-    duplicates: int
-    refused: int
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "results": [
+                        {
+                            "index": 0,
+                            "student_id": "xiaoming",
+                            "outcome": "created",
+                            "check_out_id": "5e0b1f7a-2c3d-4e5f-8a9b-0c1d2e3f4a5b",
+                            "refusal_id": None,
+                            "reason": None,
+                            "rule": None,
+                            "status": 201,
+                        },
+                        {
+                            "index": 1,
+                            "student_id": "xiaohong",
+                            "outcome": "refused",
+                            "check_out_id": None,
+                            "refusal_id": None,
+                            "reason": "today's dismissal plan of the child is 'guardian'",
+                            "rule": "BX-5",
+                            "status": 422,
+                        },
+                    ],
+                    "created": 1,
+                    "duplicates": 0,
+                    "refused": 1,
+                }
+            ]
+        }
+    )
+
+    results: list[CheckOutBatchResult] = Field(description="one result per check-out, in upload order")
+    created: Created
+    duplicates: Duplicates
+    refused: Refused
 
 
 def _command(

@@ -18,6 +18,7 @@ from chassis.pagination import Page, page_of
 from chassis.problems import Forbidden, NotFound
 from chassis.uow import UnitOfWork
 from contracts.attendance.dismissal import DismissalMode
+from contracts.fields import STAFF, ClassId, SchoolDay, StudentId
 from services.attendance.dismissal import handlers, store
 from services.attendance.domain.dismissal import dismissal_at, dismissal_bands
 from services.attendance.domain.pickup import Actor
@@ -25,6 +26,8 @@ from services.attendance.reference import store as ref
 from services.attendance.store import RosterStudent
 
 router = APIRouter(prefix="/attendance/v1", tags=["dismissal"])
+MODE = "BX-5: how the child leaves: with a guardian, alone (walker), by bus or to a program"
+STEP = "AT-6: the escalation step reached: 1 guardian 1, 2 guardian 2, 3 class teacher, 4 duty leader"
 
 Day = Annotated[IsoDate, Query(alias="date", description="the school's local date")]
 
@@ -61,9 +64,12 @@ async def visible_child(session: AsyncSession, principal: Principal, student_id:
 class PlanChangeCreate(Body):
     """BX-5: a standing plan (neither `on` nor `weekday`), a one-day change, or a repeating one."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"mode": "bus", "weekday": 2, "until": "2027-01-15"}]},
+    )
 
-    mode: DismissalMode
+    mode: DismissalMode = Field(description=MODE)
     on: date | None = Field(default=None, description="a change for this day only")
     weekday: int | None = Field(default=None, ge=0, le=6, description="every such weekday (0 = Monday)")
     until: date | None = Field(default=None, description="a repeating change ends after this day")
@@ -72,72 +78,148 @@ class PlanChangeCreate(Body):
 class PlanChangePublic(BaseModel):
     """A stored change."""
 
-    change_id: str
-    mode: DismissalMode
-    on_day: date | None
-    weekday: int | None
-    from_date: date | None
-    until: date | None
-    changed_by: str
-    changed_at: datetime
+    change_id: str = Field(description="the change's id, given by the server")
+    mode: DismissalMode = Field(description=MODE)
+    on_day: date | None = Field(description="a one-day change: its day; null otherwise")
+    weekday: int | None = Field(description="a repeating change: its weekday (0 = Monday); null otherwise")
+    from_date: date | None = Field(
+        description="the first day the change applies (the next day the cutoff still allows)"
+    )
+    until: date | None = Field(description="the last day a repeating change applies; null: no end")
+    changed_by: str = Field(description="the guardian's or staff member's id who made the change")
+    changed_at: datetime = Field(description="when the change was made (UTC)")
 
 
 class PlanPublic(BaseModel):
     """A child's plan for a day: how they leave and when they are dismissed."""
 
-    student_id: str
-    date: date
-    mode: DismissalMode
-    dismissal_at: datetime
-    changes: list[PlanChangePublic]
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "student_id": "xiaoming",
+                    "date": "2026-11-25",
+                    "mode": "bus",
+                    "dismissal_at": "2026-11-25T09:20:00Z",
+                    "changes": [
+                        {
+                            "change_id": "b4c5d6e7-f8a9-4b0c-9d1e-2f3a4b5c6d7e",
+                            "mode": "bus",
+                            "on_day": None,
+                            "weekday": 2,
+                            "from_date": "2026-11-20",
+                            "until": "2027-01-15",
+                            "changed_by": "xiaoming-mama",
+                            "changed_at": "2026-11-20T12:05:00Z",
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
+    student_id: StudentId
+    date: SchoolDay
+    mode: DismissalMode = Field(description=f"{MODE}, as the changes decide for that day")
+    dismissal_at: datetime = Field(description="AT-4: the child's dismissal time that day (UTC), by grade band")
+    changes: list[PlanChangePublic] = Field(description="the child's changes in force, oldest first")
 
 
 class Band(BaseModel):
     """AT-4: grades dismissed together."""
 
-    time: time
-    grades: list[int]
+    time: Annotated[time, Field(description="the band's dismissal time, school-local (e.g. 17:20)")]
+    grades: list[int] = Field(description="the grades dismissed at that time, e.g. [3, 4]")
 
 
 class Times(BaseModel):
     """The school's staggered dismissal of a day."""
 
-    date: date
-    bands: list[Band]
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "date": "2026-11-25",
+                    "bands": [
+                        {"time": "17:00:00", "grades": [1, 2]},
+                        {"time": "17:20:00", "grades": [3, 4]},
+                        {"time": "17:30:00", "grades": [5, 6]},
+                    ],
+                }
+            ]
+        }
+    )
+
+    date: SchoolDay
+    bands: list[Band] = Field(description="AT-4: the grade bands, earliest first")
 
 
 class CasePublic(BaseModel):
     """AT-6: a child not collected in time."""
 
-    student_id: str
-    day: date
-    dismissal_at: datetime
-    moved_at: datetime
-    room_id: str | None
-    step: int
-    resolved_at: datetime | None
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "student_id": "xiaoming",
+                    "day": "2026-11-25",
+                    "dismissal_at": "2026-11-25T09:20:00Z",
+                    "moved_at": "2026-11-25T09:35:00Z",
+                    "room_id": "reception-1",
+                    "step": 2,
+                    "resolved_at": None,
+                }
+            ]
+        }
+    )
+
+    student_id: StudentId
+    day: SchoolDay
+    dismissal_at: datetime = Field(description="the child's dismissal time (UTC)")
+    moved_at: datetime = Field(description="when the child was moved to the reception room, M minutes later (UTC)")
+    room_id: str | None = Field(description="the reception room (接待室); null when the school has set none")
+    step: int = Field(description=STEP)
+    resolved_at: datetime | None = Field(description="when the child was collected (UTC); null while waiting")
 
 
 class UnaccountedPublic(BaseModel):
     """A child checked in and not handed over."""
 
-    student_id: str
-    class_id: str
-    grade: int
-    in_reception: bool
-    step: int | None
+    student_id: StudentId
+    class_id: ClassId
+    grade: int = Field(description="the child's grade, 1 to 6")
+    in_reception: bool = Field(description="AT-6: moved to the reception room as not collected")
+    step: int | None = Field(description=f"{STEP}; null when not in reception")
 
 
 class Clearance(BaseModel):
     """AT-6 清校: the day's report; the day closes only when `unaccounted` is empty."""
 
-    date: date
-    cleared: bool
-    cleared_by: str | None = None
-    cleared_at: datetime | None = None
-    checked_in: int
-    checked_out: int
-    unaccounted: list[UnaccountedPublic]
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "date": "2026-11-25",
+                    "cleared": False,
+                    "cleared_by": None,
+                    "cleared_at": None,
+                    "checked_in": 412,
+                    "checked_out": 411,
+                    "unaccounted": [
+                        {"student_id": "xiaoming", "class_id": "g3c1", "grade": 3, "in_reception": True, "step": 2}
+                    ],
+                }
+            ]
+        }
+    )
+
+    date: SchoolDay
+    cleared: bool = Field(description="the duty leader closed the day: every child accounted for")
+    cleared_by: str | None = Field(default=None, description=f"{STAFF}: the duty leader who cleared; null if not")
+    cleared_at: datetime | None = Field(default=None, description="when the day was cleared (UTC); null if not")
+    checked_in: int = Field(description="children checked in that day")
+    checked_out: int = Field(description="children checked out that day")
+    unaccounted: list[UnaccountedPublic] = Field(description="children checked in and not handed over, by class")
 
 
 async def _plan(session: Any, student_id: str, grade: int, school_id: str, day: date) -> PlanPublic:

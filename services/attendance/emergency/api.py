@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
@@ -16,6 +16,7 @@ from chassis.idempotency import IDEMPOTENT, respond_once
 from chassis.pagination import Page, page_of
 from chassis.uow import UnitOfWork
 from contracts.attendance.emergency import EmergencyReason
+from contracts.fields import SchoolDay, SchoolId
 from services.attendance.dismissal.api import StaffButSubjectTeacher
 from services.attendance.emergency import handlers, store
 from services.attendance.settings import AttendanceSettings
@@ -23,35 +24,73 @@ from services.attendance.settings import AttendanceSettings
 router = APIRouter(prefix="/attendance/v1", tags=["emergency"])
 
 AdminOrDutyLeader = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.DUTY_LEADER)]
+GRADES = "AT-7: the grades dismissed early; empty = the whole school"
+DRILL = "BX-7: a practice: announced as a drill, no dismissal time changes"
+REASON = "AT-7: bad weather (恶劣天气), an emergency (突发事件) or another reason"
+NOTE = "a short message for guardians; no personal data; null when none"
 
 
 class BroadcastCreate(Body):
     """An early dismissal for the whole school (no grades) or some grades; `drill` for practice (BX-7)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "grades": [],
+                    "drill": False,
+                    "reason": "weather",
+                    "dismiss_at": "2026-11-25T15:30:00+08:00",
+                    "note": "暴雨红色预警，今日托管提前至15:30结束，请家长按时接孩子",
+                }
+            ]
+        },
+    )
 
-    grades: list[Annotated[int, Field(ge=1, le=12)]] = Field(default_factory=list, max_length=12)
-    drill: bool = False
-    reason: EmergencyReason
-    dismiss_at: AwareDatetime = Field(description="when the covered children are dismissed")
-    note: Annotated[str, Field(min_length=1, max_length=500)] | None = None
+    grades: list[Annotated[int, Field(ge=1, le=12)]] = Field(default_factory=list, max_length=12, description=GRADES)
+    drill: bool = Field(default=False, description=DRILL)
+    reason: EmergencyReason = Field(description=REASON)
+    dismiss_at: AwareDatetime = Field(description="when the covered children are dismissed, with its UTC offset")
+    note: Annotated[Annotated[str, Field(min_length=1, max_length=500)] | None, Field(description=NOTE)] = None
 
 
 class BroadcastPublic(BaseModel):
     """A stored broadcast."""
 
-    broadcast_id: str
-    school_id: str
-    day: date
-    grades: list[int]
-    drill: bool
-    reason: EmergencyReason
-    note: str | None
-    dismiss_at: datetime
-    issued_by: str
-    issued_at: datetime
-    cleared_by: str | None
-    cleared_at: datetime | None
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "broadcast_id": "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
+                    "school_id": "shiyan",
+                    "day": "2026-11-25",
+                    "grades": [],
+                    "drill": False,
+                    "reason": "weather",
+                    "note": "暴雨红色预警，今日托管提前至15:30结束，请家长按时接孩子",
+                    "dismiss_at": "2026-11-25T07:30:00Z",
+                    "issued_by": "wang",
+                    "issued_at": "2026-11-25T05:10:00Z",
+                    "cleared_by": None,
+                    "cleared_at": None,
+                }
+            ]
+        }
+    )
+
+    broadcast_id: str = Field(description="the broadcast's id, given by the server")
+    school_id: SchoolId
+    day: SchoolDay
+    grades: list[int] = Field(description=GRADES)
+    drill: bool = Field(description=DRILL)
+    reason: EmergencyReason = Field(description=REASON)
+    note: str | None = Field(description=NOTE)
+    dismiss_at: datetime = Field(description="when the covered children are dismissed (UTC)")
+    issued_by: str = Field(description="the school admin or duty leader who sent it (staff id)")
+    issued_at: datetime = Field(description="when it was sent (UTC)")
+    cleared_by: str | None = Field(description="BX-7: who gave the all-clear (staff id); null until then")
+    cleared_at: datetime | None = Field(description="BX-7: when the all-clear was given (UTC); null until then")
 
 
 def _public(row: store.Broadcast) -> dict[str, Any]:

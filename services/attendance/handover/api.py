@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.app import RuntimeDep
@@ -18,6 +19,8 @@ from chassis.idempotency import IDEMPOTENT, respond_once
 from chassis.pagination import Page, page_of
 from chassis.problems import Forbidden, NotFound
 from chassis.uow import UnitOfWork
+from contracts.fields import CLASS, ClassId, SchoolDay, SchoolId, SessionId
+from services.attendance.fields import Decided, Decider
 from services.attendance.handover import handlers, store
 from services.attendance.reference import store as ref
 from services.attendance.sessions.store import session_of
@@ -25,6 +28,25 @@ from services.attendance.sessions.store import session_of
 router = APIRouter(prefix="/attendance/v1", tags=["handover"])
 
 Count = Annotated[int, Field(ge=0, le=500)]
+HandoverId = Annotated[
+    str, Field(description="the handover's id, `<session_id>:<class_id>`: one per class per session")
+]
+DISCREPANCY: JsonDict = {
+    "discrepancy_id": "homework-g3:2026-11-25:g3c1:given",
+    "handover_id": "homework-g3:2026-11-25:g3c1",
+    "school_id": "shiyan",
+    "session_id": "homework-g3:2026-11-25",
+    "class_id": "g3c1",
+    "day": "2026-11-25",
+    "stage": "given",
+    "expected": 28,
+    "counted": 27,
+    "missing_student_ids": [],
+    "opened_at": "2026-11-25T07:25:00Z",
+    "resolved_by": "zhang",
+    "resolved_at": "2026-11-25T07:31:00Z",
+    "note": "小明在医务室，已找到并送到托管教室",
+}
 
 StaffButSubjectTeacher = Annotated[
     Principal, require(Role.CLASS_TEACHER, Role.SERVICE_TEACHER, Role.SCHOOL_ADMIN, Role.DUTY_LEADER)
@@ -34,21 +56,29 @@ StaffButSubjectTeacher = Annotated[
 class HandoverCreate(Body):
     """AT-1: the class teacher's count of the staying children (and, optionally, who they are)."""
 
-    class_id: Id
-    count: Count
-    student_ids: list[Id] | None = Field(default=None, max_length=500, description="the children handed over")
+    model_config = ConfigDict(json_schema_extra={"examples": [{"class_id": "g3c1", "count": 27, "student_ids": None}]})
+
+    class_id: Annotated[Id, Field(description=CLASS)]
+    count: Count = Field(description="AT-1: the children the class teacher counted and hands over")
+    student_ids: list[Id] | None = Field(
+        default=None, max_length=500, description="the children handed over, by id; null when only counted"
+    )
 
 
 class Acknowledgement(Body):
     """BX-3: the service teacher's own count."""
 
-    count: Count
+    model_config = ConfigDict(json_schema_extra={"examples": [{"count": 27}]})
+
+    count: Count = Field(description="BX-3: the children the service teacher counted on receiving them")
 
 
 class Resolution(Body):
     """How the discrepancy was resolved on the spot."""
 
-    note: Annotated[str, Field(min_length=1, max_length=500)]
+    model_config = ConfigDict(json_schema_extra={"examples": [{"note": "小明在医务室，已找到并送到托管教室"}]})
+
+    note: Annotated[str, Field(min_length=1, max_length=500, description="what was done, e.g. where the child was")]
 
 
 class DiscrepancyStatus(StrEnum):
@@ -62,41 +92,74 @@ class DiscrepancyStatus(StrEnum):
 class DiscrepancyPublic(BaseModel):
     """A handover discrepancy: the counts that differ, and its resolution."""
 
-    discrepancy_id: str
-    handover_id: str
-    school_id: str
-    session_id: str
-    class_id: str
-    day: date
-    stage: str
-    expected: int
-    counted: int
-    missing_student_ids: list[str]
-    opened_at: datetime
-    resolved_by: str | None
-    resolved_at: datetime | None
-    note: str | None
+    model_config = ConfigDict(json_schema_extra={"examples": [DISCREPANCY]})
+
+    discrepancy_id: str = Field(description="the discrepancy's id: its handover's id and its stage")
+    handover_id: HandoverId
+    school_id: SchoolId
+    session_id: SessionId
+    class_id: ClassId
+    day: SchoolDay
+    stage: str = Field(
+        description="which counts differ: `given` (class teacher against expected, AT-1) or `acknowledged` (BX-3)"
+    )
+    expected: int = Field(description="the count expected at that stage")
+    counted: int = Field(description="the count given at that stage")
+    missing_student_ids: list[str] = Field(description="the children missing, when the class teacher named them")
+    opened_at: datetime = Field(description="when the counts were found to differ (UTC)")
+    resolved_by: Decider
+    resolved_at: Decided
+    note: str | None = Field(description="how it was resolved on the spot; null while open")
 
 
 class HandoverPublic(BaseModel):
     """A handover with both confirmations (who, when, how many) and its discrepancies."""
 
-    handover_id: str
-    school_id: str
-    session_id: str
-    class_id: str
-    day: date
-    given_by: str
-    given_at: datetime
-    count: int
-    expected_count: int
-    on_leave_student_ids: list[str]
-    student_ids: list[str] | None
-    acknowledged_by: str | None
-    acknowledged_at: datetime | None
-    acknowledged_count: int | None
-    escalation_step: int
-    discrepancies: list[DiscrepancyPublic] = Field(default_factory=list)
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "handover_id": "homework-g3:2026-11-25:g3c1",
+                    "school_id": "shiyan",
+                    "session_id": "homework-g3:2026-11-25",
+                    "class_id": "g3c1",
+                    "day": "2026-11-25",
+                    "given_by": "zhang",
+                    "given_at": "2026-11-25T07:25:00Z",
+                    "count": 27,
+                    "expected_count": 28,
+                    "on_leave_student_ids": ["xiaohong"],
+                    "student_ids": None,
+                    "acknowledged_by": "li",
+                    "acknowledged_at": "2026-11-25T07:28:00Z",
+                    "acknowledged_count": 27,
+                    "escalation_step": 0,
+                    "discrepancies": [DISCREPANCY],
+                }
+            ]
+        }
+    )
+
+    handover_id: HandoverId
+    school_id: SchoolId
+    session_id: SessionId
+    class_id: ClassId
+    day: SchoolDay
+    given_by: str = Field(description="the class teacher's staff id")
+    given_at: datetime = Field(description="when the class teacher handed over (UTC)")
+    count: int = Field(description="AT-1: the children the class teacher handed over")
+    expected_count: int = Field(description="the class's children expected in the session, less those on leave")
+    on_leave_student_ids: list[str] = Field(description="AT-1: the children on leave, whose notes go along")
+    student_ids: list[str] | None = Field(description="the children handed over, when named; null when only counted")
+    acknowledged_by: str | None = Field(description="BX-3: the service teacher who accepted; null until accepted")
+    acknowledged_at: datetime | None = Field(description="when the children were accepted (UTC); null until then")
+    acknowledged_count: int | None = Field(description="BX-3: the service teacher's own count; null until accepted")
+    escalation_step: int = Field(
+        description="BX-3: 0 while nobody need be called; then 1 service teacher, 2 duty leader, 3 school admin"
+    )
+    discrepancies: list[DiscrepancyPublic] = Field(
+        default_factory=list, description="the counts that differed, resolved or not"
+    )
 
 
 async def _public(session: AsyncSession, row: store.Handover) -> HandoverPublic:

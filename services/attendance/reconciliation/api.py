@@ -16,13 +16,17 @@ from chassis.idempotency import IDEMPOTENT, respond_once
 from chassis.pagination import Page, page_of
 from chassis.problems import Forbidden, NotFound, Unprocessable
 from chassis.uow import UnitOfWork
+from contracts.fields import CLASS, ClassId, SchoolDay, SessionId, StudentId
 from services.attendance.domain.reconciliation import DayMark, DayStatus, parse_register_csv
+from services.attendance.fields import StudentRef
 from services.attendance.reconciliation import handlers, store
 from services.attendance.reference import store as ref
 
 router = APIRouter(prefix="/attendance/v1", tags=["reconciliation"])
 
 MAX_CSV_BYTES = 2_000_000
+CSV = "class_id,student_id,status\ng3c1,xiaoming,出勤\ng3c1,xiaohong,缺勤\n"
+STATUS = "BX-4: present or absent in the day's regular classes"
 
 AdminOrClassTeacher = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.CLASS_TEACHER)]
 AdminClassTeacherOrDutyLeader = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.CLASS_TEACHER, Role.DUTY_LEADER)]
@@ -34,47 +38,96 @@ class MarkIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    student_id: Id
-    status: DayStatus
+    student_id: StudentRef
+    status: DayStatus = Field(description=STATUS)
 
 
 class RegisterIn(Body):
     """BX-4: a class's register of a school day (a corrected register replaces the marks it names)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "marks": [
+                        {"student_id": "xiaoming", "status": "present"},
+                        {"student_id": "xiaohong", "status": "absent"},
+                    ]
+                }
+            ]
+        },
+    )
 
-    marks: Annotated[list[MarkIn], Field(min_length=1, max_length=200)]
+    marks: Annotated[list[MarkIn], Field(min_length=1, max_length=200, description="one mark per child named")]
 
 
 class RegisterSaved(BaseModel):
     """What a register upload stored, and how many missing-from-session alerts it raised at once."""
 
-    day: date
-    classes: list[str]
-    present: int
-    absent: int
-    alerts_raised: int
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"day": "2026-11-25", "classes": ["g3c1"], "present": 27, "absent": 1, "alerts_raised": 0}]
+        }
+    )
+
+    day: SchoolDay
+    classes: list[str] = Field(description="the classes whose marks were stored")
+    present: int = Field(description="marks stored as present")
+    absent: int = Field(description="marks stored as absent")
+    alerts_raised: int = Field(
+        description="BX-4: children present in class but missing from their session, alerted now"
+    )
 
 
 class MarkPublic(BaseModel):
     """A stored mark."""
 
-    student_id: str
-    class_id: str
-    day: date
-    status: DayStatus
-    recorded_by: str
-    recorded_at: datetime
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "student_id": "xiaoming",
+                    "class_id": "g3c1",
+                    "day": "2026-11-25",
+                    "status": "present",
+                    "recorded_by": "zhang",
+                    "recorded_at": "2026-11-25T07:10:00Z",
+                }
+            ]
+        }
+    )
+
+    student_id: StudentId
+    class_id: ClassId
+    day: SchoolDay
+    status: DayStatus = Field(description=STATUS)
+    recorded_by: str = Field(description="the staff id of who uploaded the register")
+    recorded_at: datetime = Field(description="when the mark was stored (UTC)")
 
 
 class AlertPublic(BaseModel):
     """A child alerted as present at school but missing from a session (BX-4)."""
 
-    session_id: str
-    student_id: str
-    class_id: str | None
-    day: date
-    alerted_at: datetime
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "session_id": "homework-g3:2026-11-25",
+                    "student_id": "xiaoming",
+                    "class_id": "g3c1",
+                    "day": "2026-11-25",
+                    "alerted_at": "2026-11-25T07:45:00Z",
+                }
+            ]
+        }
+    )
+
+    session_id: SessionId
+    student_id: StudentId
+    class_id: str | None = Field(description=f"{CLASS}; null when attendance does not know it")
+    day: SchoolDay
+    alerted_at: datetime = Field(description="when the alert was raised (UTC)")
 
 
 async def _check_class(runtime: Runtime, principal: Principal, class_id: str) -> None:
@@ -122,7 +175,9 @@ async def put_register(
 @router.post(
     "/school-days/{day}/register.csv",
     response_model=RegisterSaved,
-    openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}, "required": True}},
+    openapi_extra={
+        "requestBody": {"content": {"text/csv": {"schema": {"type": "string"}, "example": CSV}}, "required": True}
+    },
     dependencies=[IDEMPOTENT],
 )
 async def upload_register(

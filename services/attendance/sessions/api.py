@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
 from chassis.http import Paging
 from chassis.pagination import Page, page_of
 from chassis.problems import NotFound
+from contracts.fields import SchoolDay, SchoolId, SessionId
 from services.attendance.domain.sessions import SessionView
+from services.attendance.fields import EndsAt, Kind, RoomId, StartsAt, TeacherIds
 from services.attendance.sessions import store
 
 router = APIRouter(prefix="/attendance/v1", tags=["sessions"])
@@ -27,16 +29,35 @@ AnyStaff = Annotated[
 class SessionPublic(BaseModel):
     """A session of one day: program, kind, times (UTC), teachers, room and the children expected."""
 
-    session_id: str
-    school_id: str
-    program_id: str
-    day: date
-    kind: str
-    starts_at: datetime
-    ends_at: datetime
-    teacher_ids: list[str]
-    room_id: str | None
-    expected_student_ids: list[str]
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "session_id": "homework-g3:2026-11-25",
+                    "school_id": "shiyan",
+                    "program_id": "homework-g3",
+                    "day": "2026-11-25",
+                    "kind": "homework",
+                    "starts_at": "2026-11-25T07:30:00Z",
+                    "ends_at": "2026-11-25T09:20:00Z",
+                    "teacher_ids": ["li"],
+                    "room_id": "room-301",
+                    "expected_student_ids": ["xiaoming", "xiaohong"],
+                }
+            ]
+        }
+    )
+
+    session_id: SessionId
+    school_id: SchoolId
+    program_id: str = Field(description="the after-school program (enrollment) the session belongs to")
+    day: SchoolDay
+    kind: Kind
+    starts_at: StartsAt
+    ends_at: EndsAt
+    teacher_ids: TeacherIds
+    room_id: RoomId
+    expected_student_ids: list[str] = Field(description="the children enrolled in the program and expected that day")
 
     @classmethod
     def of(cls, view: SessionView) -> SessionPublic:

@@ -7,7 +7,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 
 from chassis.app import Runtime, RuntimeDep
 from chassis.auth import Principal, Role, require
@@ -17,14 +18,69 @@ from chassis.pagination import Page, page_of
 from chassis.problems import Forbidden, NotFound
 from chassis.uow import UnitOfWork
 from contracts.attendance.staff import FindingKind, IncidentKind, SignInStatus
+from contracts.fields import SchoolDay, SchoolId, SessionId, StaffId
 from services.attendance.domain.sessions import SessionView
 from services.attendance.domain.staff import ActivityRecord, is_half_session
+from services.attendance.fields import PLACE, EndsAt, Kind, StartsAt, TeacherIds
 from services.attendance.sessions.store import session_of
 from services.attendance.staff import handlers, store
 
 router = APIRouter(prefix="/attendance/v1", tags=["staff"])
 
 Text = Annotated[str, Field(max_length=2000)]
+CONTENT = "AT-9 活动记录表: what was done in the session"
+STUDENTS = "AT-9: the children who took part (ids)"
+EFFECT = "AT-9: how it went, in the teacher's words"
+PRESENT = "AT-10: the service teacher was there"
+RUNNING = "AT-10: the planned activity was under way"
+FOLLOWED = "AT-10: no rule broken (false exactly when `rule_broken` is among the findings)"
+FINDINGS = "QA-1: what was found wrong, each with its deduction (rule broken 1, bad influence 3, serious accident 10)"
+INCIDENT_KIND = "AT-10: safety incident, dereliction of duty or ethics breach; each costs the teacher pay (ST-3)"
+SIGN_IN: JsonDict = {
+    "session_id": "homework-g3:2026-11-25",
+    "staff_id": "li",
+    "school_id": "shiyan",
+    "day": "2026-11-25",
+    "status": "late",
+    "signed_in_at": "2026-11-25T07:33:10Z",
+    "minutes_late": 3,
+    "decided_by": "teacher",
+}
+RECORD: JsonDict = {
+    "record_id": "8c9d0e1f-2a3b-4c4d-9e5f-6a7b8c9d0e1f",
+    "session_id": "homework-g3:2026-11-25",
+    "staff_id": "li",
+    "place": "教室 3-1",
+    "content": "数学作业辅导，订正练习册第 12 页",
+    "student_ids": ["xiaoming", "xiaohong"],
+    "effect": "全部完成，两人需要再讲一遍进位加法",
+    "complete": True,
+    "missing": [],
+    "revision": 1,
+    "filed_at": "2026-11-25T09:25:00Z",
+}
+PATROL: JsonDict = {
+    "patrol_id": "2d3e4f5a-6b7c-4d8e-9f0a-1b2c3d4e5f6a",
+    "session_id": "homework-g3:2026-11-25",
+    "staff_id": "li",
+    "duty_leader_id": "wang",
+    "teacher_present": True,
+    "activity_running": True,
+    "rules_followed": True,
+    "findings": [],
+    "deduction": 0,
+    "note": None,
+    "recorded_at": "2026-11-25T08:10:00Z",
+}
+INCIDENT: JsonDict = {
+    "incident_id": "6f7a8b9c-0d1e-4f2a-8b3c-4d5e6f7a8b9c",
+    "session_id": "homework-g3:2026-11-25",
+    "staff_id": "li",
+    "kind": "safety_incident",
+    "reported_by": "wang",
+    "note": "学生在走廊奔跑摔倒，膝盖擦伤，已送医务室",
+    "reported_at": "2026-11-25T08:40:00Z",
+}
 Note = Annotated[str | None, Field(None, max_length=2000, description="kept by the school, never published")]
 
 AdminOrDutyLeader = Annotated[Principal, require(Role.DUTY_LEADER, Role.SCHOOL_ADMIN)]
@@ -36,101 +92,149 @@ AdminDutyLeaderOrServiceTeacher = Annotated[
 class SignInPublic(BaseModel):
     """A teacher's judged sign-in for a session (AT-9)."""
 
-    session_id: str
-    staff_id: str
-    school_id: str
-    day: date
-    status: SignInStatus
-    signed_in_at: datetime | None
-    minutes_late: int
-    decided_by: str
+    model_config = ConfigDict(json_schema_extra={"examples": [SIGN_IN]})
+
+    session_id: SessionId
+    staff_id: StaffId
+    school_id: SchoolId
+    day: SchoolDay
+    status: SignInStatus = Field(description="AT-9: on time, late, or absent")
+    signed_in_at: datetime | None = Field(description="the server's time of the sign-in (UTC); null if absent")
+    minutes_late: int = Field(description="whole minutes after the session start (0 unless late)")
+    decided_by: str = Field(description="'teacher', 'deadline' (nobody signed in by the end) or the duty leader's id")
 
 
 class ActivityRecordCreate(Body):
     """AT-9: the activity record; a part left empty makes it incomplete (0.5 units instead of 1, ST-1)."""
 
-    place: Annotated[str, Field(max_length=200)] = ""
-    content: Text = ""
-    student_ids: Annotated[list[Id], Field(max_length=500)] = Field(default=[])
-    effect: Text = ""
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{k: RECORD[k] for k in ("place", "content", "student_ids", "effect")}]}
+    )
+
+    place: Annotated[str, Field(max_length=200, description=PLACE)] = ""
+    content: Text = Field(default="", description=CONTENT)
+    student_ids: Annotated[list[Id], Field(max_length=500)] = Field(default=[], description=STUDENTS)
+    effect: Text = Field(default="", description=EFFECT)
 
 
 class ActivityRecordPublic(BaseModel):
     """The latest revision of a teacher's activity record for a session."""
 
-    record_id: str
-    session_id: str
-    staff_id: str
-    place: str
-    content: str
-    student_ids: list[str]
-    effect: str
-    complete: bool
-    missing: list[str]
-    revision: int
-    filed_at: datetime
+    model_config = ConfigDict(json_schema_extra={"examples": [RECORD]})
+
+    record_id: str = Field(description="the record's id, given by the server: one per teacher and session")
+    session_id: SessionId
+    staff_id: StaffId
+    place: str = Field(description=PLACE)
+    content: str = Field(description=CONTENT)
+    student_ids: list[str] = Field(description=STUDENTS)
+    effect: str = Field(description=EFFECT)
+    complete: bool = Field(description="ST-1: every part filled in (1 unit); incomplete counts 0.5")
+    missing: list[str] = Field(description="the parts left empty: place, content, students, effect")
+    revision: int = Field(description="1 for the first filing, one more for each amendment; the highest counts")
+    filed_at: datetime = Field(description="when this revision was filed (UTC)")
 
 
 class PatrolCreate(Body):
     """AT-10: what the duty leader saw; `rules_followed` is false exactly when a `rule_broken` is found."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "staff_id": "li",
+                    "teacher_present": True,
+                    "activity_running": True,
+                    "rules_followed": False,
+                    "findings": ["rule_broken"],
+                    "note": "学生未按规定佩戴托管胸卡",
+                }
+            ]
+        }
+    )
+
     staff_id: Id | None = Field(None, description="the teacher patrolled; may be left out when there is only one")
-    teacher_present: bool
-    activity_running: bool
-    rules_followed: bool
-    findings: Annotated[list[FindingKind], Field(max_length=20)] = Field(default=[])
+    teacher_present: bool = Field(description=PRESENT)
+    activity_running: bool = Field(description=RUNNING)
+    rules_followed: bool = Field(description=FOLLOWED)
+    findings: Annotated[list[FindingKind], Field(max_length=20)] = Field(default=[], description=FINDINGS)
     note: Note
 
 
 class PatrolPublic(BaseModel):
     """A recorded patrol, with the points its findings deduct (QA-1)."""
 
-    patrol_id: str
-    session_id: str
-    staff_id: str
-    duty_leader_id: str
-    teacher_present: bool
-    activity_running: bool
-    rules_followed: bool
-    findings: list[FindingKind]
-    deduction: int
-    note: str | None
-    recorded_at: datetime
+    model_config = ConfigDict(json_schema_extra={"examples": [PATROL]})
+
+    patrol_id: str = Field(description="the patrol's id, given by the server")
+    session_id: SessionId
+    staff_id: StaffId
+    duty_leader_id: str = Field(description="the duty leader who patrolled (staff id)")
+    teacher_present: bool = Field(description=PRESENT)
+    activity_running: bool = Field(description=RUNNING)
+    rules_followed: bool = Field(description=FOLLOWED)
+    findings: list[FindingKind] = Field(description=FINDINGS)
+    deduction: int = Field(description="points deducted (QA-1), the sum over the findings")
+    note: str | None = Field(description="the duty leader's note, kept by the school; null when none")
+    recorded_at: datetime = Field(description="when the patrol was recorded (UTC)")
 
 
 class IncidentCreate(Body):
     """AT-10/ST-3: a safety incident or dereliction of duty in the session."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{k: INCIDENT[k] for k in ("staff_id", "kind", "note")}]})
+
     staff_id: Id | None = Field(None, description="the teacher concerned; may be left out when there is only one")
-    kind: IncidentKind
+    kind: IncidentKind = Field(description=INCIDENT_KIND)
     note: Note
 
 
 class IncidentPublic(BaseModel):
     """A reported incident."""
 
-    incident_id: str
-    session_id: str
-    staff_id: str
-    kind: IncidentKind
-    reported_by: str
-    note: str | None
-    reported_at: datetime
+    model_config = ConfigDict(json_schema_extra={"examples": [INCIDENT]})
+
+    incident_id: str = Field(description="the incident's id, given by the server")
+    session_id: SessionId
+    staff_id: StaffId
+    kind: IncidentKind = Field(description=INCIDENT_KIND)
+    reported_by: str = Field(description="the duty leader or admin who reported it (staff id)")
+    note: str | None = Field(description="what happened, kept by the school; null when none")
+    reported_at: datetime = Field(description="when it was reported (UTC)")
 
 
 class StaffSheet(BaseModel):
     """Everything about the staff of one session: sign-ins, records, patrols and incidents (AT-9, AT-10)."""
 
-    session_id: str
-    kind: str
-    half_session: bool
-    starts_at: datetime
-    ends_at: datetime
-    teacher_ids: list[str]
-    sign_ins: list[SignInPublic]
-    activity_records: list[ActivityRecordPublic]
-    patrols: list[PatrolPublic]
-    incidents: list[IncidentPublic]
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "session_id": "homework-g3:2026-11-25",
+                    "kind": "homework",
+                    "half_session": False,
+                    "starts_at": "2026-11-25T07:30:00Z",
+                    "ends_at": "2026-11-25T09:20:00Z",
+                    "teacher_ids": ["li"],
+                    "sign_ins": [SIGN_IN],
+                    "activity_records": [RECORD],
+                    "patrols": [PATROL],
+                    "incidents": [INCIDENT],
+                }
+            ]
+        }
+    )
+
+    session_id: SessionId
+    kind: Kind
+    half_session: bool = Field(description="AT-9/ST-1: noon service counts as half a session (0.5 units)")
+    starts_at: StartsAt
+    ends_at: EndsAt
+    teacher_ids: TeacherIds
+    sign_ins: list[SignInPublic] = Field(description="AT-9: each teacher's judged sign-in, once judged")
+    activity_records: list[ActivityRecordPublic] = Field(description="AT-9: each teacher's latest activity record")
+    patrols: list[PatrolPublic] = Field(description="AT-10: the duty leader's patrols of the session")
+    incidents: list[IncidentPublic] = Field(description="AT-10/ST-3: the incidents reported in the session")
 
 
 def _dump(model: type[BaseModel], row: object) -> dict[str, Any]:

@@ -2,29 +2,57 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 
 from chassis.auth import Principal
 from chassis.http import Body, Id
-from contracts.homework import HomeworkKind, Tier, WrittenLayer
+from contracts.fields import CLASS, AssignmentId, ClassId, StaffId
+from contracts.homework import Tier, WrittenLayer
 from services.homework.assignments import handlers
 from services.homework.domain import caps
+from services.homework.fields import Counted, DueOn, Instructions, Kind, Layer, On, Subject, Version
+
+TIERS = "one tier for everyone, or 分层作业: a tier per group of children (HW-5)"
+BODY: JsonDict = {
+    "class_id": "g3c1",
+    "school_subject": "数学",
+    "kind": "written",
+    "layer": "basic",
+    "tiers": [
+        {"name": "基础", "estimated_minutes": 20, "student_ids": []},
+        {"name": "提高", "estimated_minutes": 25, "student_ids": ["xiaoming"]},
+    ],
+    "on": "2026-11-25",
+    "due_on": "2026-11-26",
+    "instructions": "练习册第 12 页 1–6 题",
+}
 
 
 class AssignmentBody(Body):
     """HW-5: homework for a class's day; the HW-6 flags say what the request asks of parents and phones."""
 
-    class_id: Id
-    school_subject: Annotated[str, Field(min_length=1, max_length=64)]
-    kind: HomeworkKind
-    layer: WrittenLayer | None = Field(default=None, description="written homework only")
-    tiers: list[Tier] = Field(min_length=1, max_length=10, description="one tier for everyone, or 分层作业")
-    on: date = Field(description="the day the homework is to be done: the caps' day")
-    due_on: date
-    instructions: Annotated[str, Field(min_length=1, max_length=2000)]
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {**BODY, "for_parents": False, "graded_by_parents": False, "via_phone": False, "punitive": False}
+            ]
+        }
+    )
+
+    class_id: Annotated[Id, Field(description=CLASS)]
+    school_subject: Annotated[Subject, Field(min_length=1, max_length=64)]
+    kind: Kind
+    layer: Annotated[
+        WrittenLayer | None, Field(description="HW-5: the layer of written homework; leave out otherwise")
+    ] = None
+    tiers: list[Tier] = Field(min_length=1, max_length=10, description=TIERS)
+    on: On
+    due_on: DueOn
+    instructions: Annotated[Instructions, Field(min_length=1, max_length=2000)]
     for_parents: bool = Field(default=False, description="HW-6: refused when true")
     graded_by_parents: bool = Field(default=False, description="HW-6: refused when true")
     via_phone: bool = Field(default=False, description="HW-6: set or done through phones or chat groups; refused")
@@ -50,18 +78,37 @@ class AssignmentBody(Body):
 class AssignmentPublic(BaseModel):
     """An assignment as teachers see it."""
 
-    assignment_id: str
-    class_id: str
-    teacher_id: str
-    school_subject: str
-    kind: HomeworkKind
-    layer: WrittenLayer | None
-    tiers: list[Tier]
-    counted_minutes: int
-    on: date
-    due_on: date
-    instructions: str
-    withdrawn: bool
-    version: int
-    after_plan_published: bool
-    updated_at: datetime
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "assignment_id": "4b5c6d7e-8f9a-4b0c-9d1e-2f3a4b5c6d7e",
+                    **BODY,
+                    "teacher_id": "chen",
+                    "counted_minutes": 25,
+                    "withdrawn": False,
+                    "version": 1,
+                    "after_plan_published": False,
+                    "updated_at": "2026-11-24T10:15:00Z",
+                }
+            ]
+        }
+    )
+
+    assignment_id: AssignmentId
+    class_id: ClassId
+    teacher_id: StaffId
+    school_subject: Subject
+    kind: Kind
+    layer: Layer
+    tiers: list[Tier] = Field(description=TIERS)
+    counted_minutes: Counted
+    on: On
+    due_on: DueOn
+    instructions: Instructions
+    withdrawn: bool = Field(description="withdrawn by its teacher: its minutes no longer count")
+    version: Version
+    after_plan_published: bool = Field(
+        description="HW-8: set or changed after the week's plan was published, so guardians were told again"
+    )
+    updated_at: datetime = Field(description="when it was last set, changed or withdrawn (UTC)")
