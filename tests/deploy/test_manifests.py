@@ -61,6 +61,7 @@ SETTINGS = {
     "JWT_ISSUER",
     "JWT_AUDIENCE",
     "LOG_LEVEL",
+    "MIGRATE_ON_START",  # false: the migration Job owns the schema (issue 14)
     "KAFKA_TOPIC_PREFIX",
     "KAFKA_CREATE_TOPICS",
     "KAFKA_PARTITIONS",
@@ -95,6 +96,7 @@ API_VERSIONS = {
     "Secret": "v1",
     "Service": "v1",
     "Deployment": "apps/v1",
+    "Job": "batch/v1",  # the schema migrations (issue 14, test_migrations.py)
     "HorizontalPodAutoscaler": "autoscaling/v2",
     "PodDisruptionBudget": "policy/v1",
     "NetworkPolicy": "networking.k8s.io/v1",
@@ -129,6 +131,7 @@ BUILTIN_KINDS = {
     "Service",
     "ServiceAccount",
     "Deployment",
+    "Job",
     "StatefulSet",
     "HorizontalPodAutoscaler",
     "PodDisruptionBudget",
@@ -1030,7 +1033,7 @@ class SecretRef:
 def secret_refs(docs: tuple[dict[str, Any], ...]) -> list[SecretRef]:
     """Every Secret the rendered objects read: pods' env, the Gateway's TLS, and the operators' custom resources."""
     refs = []
-    for workload in [*objects(docs, "Deployment"), *objects(docs, "StatefulSet")]:
+    for workload in [*objects(docs, "Deployment"), *objects(docs, "StatefulSet"), *objects(docs, "Job")]:
         namespace = workload["metadata"]["namespace"]
         for container in workload["spec"]["template"]["spec"]["containers"]:
             for var in container.get("env", []):

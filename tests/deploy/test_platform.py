@@ -336,16 +336,19 @@ def test_postgres_cluster_databases_pooler_and_backups(overlay: str) -> None:
     assert cluster["spec"]["instances"] == (3 if production else 1)
     assert cluster["spec"].get("enableSuperuserAccess") is False
     roles = {r["name"]: r for r in cluster["spec"]["managed"]["roles"]}
-    assert set(roles) == set(SERVICES), "one role per service"
-    for svc, role in roles.items():
-        assert role["login"] is True, svc
-        assert not any(role.get(p) for p in ("superuser", "createdb", "createrole", "replication", "bypassrls")), svc
+    # the owner (migration Job, straight to the primary) and the pods' role (through the pooler): test_migrations.py
+    assert set(roles) == {name for svc in SERVICES for name in (svc, f"{svc}_app")}, "two roles per service"
+    for user, role in roles.items():
+        assert role["login"] is True, user
+        assert not any(role.get(p) for p in ("superuser", "createdb", "createrole", "replication", "bypassrls")), user
         secret = _external_secret(docs, POSTGRES_NAMESPACE, role["passwordSecret"]["name"])
         assert secret["spec"]["target"]["template"]["type"] == "kubernetes.io/basic-auth"
-        assert secret["spec"]["target"]["template"]["data"]["username"] == svc
+        assert secret["spec"]["target"]["template"]["data"]["username"] == user
+    for svc in SERVICES:
+        app_role = _external_secret(docs, POSTGRES_NAMESPACE, roles[f"{svc}_app"]["passwordSecret"]["name"])
         url = _external_secret(docs, APP_NAMESPACE, f"{svc}-database")
-        assert _store_keys(secret) == _store_keys(url), f"{svc}: the role and the URL share one password"
-        assert url["spec"]["target"]["template"]["data"]["url"].startswith(f"postgresql+asyncpg://{svc}:")
+        assert _store_keys(app_role) == _store_keys(url), f"{svc}: the app role and the URL share one password"
+        assert url["spec"]["target"]["template"]["data"]["url"].startswith(f"postgresql+asyncpg://{svc}_app:")
         assert url["spec"]["target"]["template"]["data"]["url"].endswith(f"@{POOLER_HOST}:5432/{svc}"), svc
     databases = {d["spec"]["name"]: d["spec"] for d in objects(docs, "Database")}
     assert set(databases) == set(SERVICES), "one database per service"
