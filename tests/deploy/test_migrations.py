@@ -43,6 +43,7 @@ PRIMARY_HOST = "afterschool-rw.postgres.svc"  # CloudNativePG's read-write Servi
 POOLER_HOST = "afterschool-pooler-rw.postgres.svc"
 STAGE = ("afterschool/stage", "migrate")  # what the plain-kubectl release applies before the pods
 STARTUP_BUDGET_SECONDS = 60  # the Deployments' startup probe: what killed a slow migration at start-up
+PRIMARY_POD = {"cnpg.io/cluster": "afterschool", "cnpg.io/instanceRole": "primary"}  # CloudNativePG's labels
 DDL_ATTRIBUTES = ("superuser", "createdb", "createrole", "replication", "bypassrls")
 
 
@@ -221,6 +222,8 @@ def test_migration_jobs_reach_postgres_only(target: str) -> None:
             namespaces = {
                 peer["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"] for peer in rule["to"]
             }
+            if namespaces == {"postgres"}:  # the primary's pods, which the Job connects to (afterschool-rw)
+                assert all(selects(peer.get("podSelector", {}), PRIMARY_POD) for peer in rule["to"]), rule["to"]
             for port in rule["ports"]:
                 egress.add((port["port"], port.get("protocol", "TCP"), frozenset(namespaces)))
         assert egress == {
