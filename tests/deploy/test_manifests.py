@@ -984,13 +984,18 @@ def _environment(docs: tuple[dict[str, Any], ...], deployment: dict[str, Any]) -
     return env
 
 
+def service_environment(docs: tuple[dict[str, Any], ...], svc: str) -> dict[str, Any]:
+    """The environment of a service's Deployment (see _environment)."""
+    deployment = named(docs, "Deployment", svc)
+    assert deployment is not None, f"no Deployment {svc}"
+    return _environment(docs, deployment)
+
+
 def test_environment_matches_the_settings(target: str) -> None:
     docs = render(target)
     for svc in SERVICES:
-        deployment = named(docs, "Deployment", svc)
-        assert deployment is not None
         prefix = svc.upper() + "_"
-        env = _environment(docs, deployment)
+        env = service_environment(docs, svc)
         for key, value in env.items():
             assert key.startswith(prefix), f"{svc}: {key} lacks prefix {prefix}"
             setting = key.removeprefix(prefix)

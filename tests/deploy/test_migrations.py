@@ -35,6 +35,7 @@ from tests.deploy.test_manifests import (
     render,
     secret_refs,
     selects,
+    service_environment,
 )
 
 pytestmark = pytest.mark.unit
@@ -127,10 +128,8 @@ def test_every_service_has_its_migration_job_as_the_owner(target: str) -> None:
 def test_deployments_do_not_migrate_and_log_in_as_the_app_role(target: str) -> None:
     docs = render(target)
     for svc in SERVICES:
-        deployment = named(docs, "Deployment", svc)
-        assert deployment is not None
         prefix = svc.upper() + "_"
-        env = _environment(docs, deployment)
+        env = service_environment(docs, svc)
         assert env.get(prefix + "MIGRATE_ON_START") == "false", f"{svc}: the pods must not migrate"
         assert env[prefix + "DATABASE_URL"] == {"name": f"{svc}-database", "key": "url"}, svc
         url, password = _template_url(docs, f"{svc}-database")
@@ -155,23 +154,6 @@ def test_the_app_roles_cannot_change_the_schema(overlay: str) -> None:
         assert f"{svc}_app" not in owners.values(), f"{svc}_app owns a database"
         assert owners[svc] == svc, f"{svc}: the owner is the migration Job's role"
         assert not [a for a in DDL_ATTRIBUTES if roles[svc].get(a)], f"{svc}: the owner needs no cluster rights"
-
-
-@pytest.mark.parametrize("overlay", OVERLAYS)
-def test_the_owners_direct_connections_fit_beside_the_pooler(overlay: str) -> None:
-    """The owners bypass the pooler: their connection limits count against max_connections too."""
-    docs = render(overlay)
-    (cluster,) = objects(docs, "Cluster")
-    max_connections = int(cluster["spec"]["postgresql"]["parameters"]["max_connections"])
-    pooled = 0
-    for pooler in objects(docs, "Pooler"):
-        parameters = pooler["spec"]["pgbouncer"]["parameters"]
-        per_pair = int(parameters["default_pool_size"]) + int(parameters.get("reserve_pool_size", 0))
-        pooled += pooler["spec"]["instances"] * len(objects(docs, "Database")) * per_pair  # one app role a database
-    roles = _roles(docs)
-    direct = sum(int(roles[svc]["connectionLimit"]) for svc in SERVICES)
-    assert all(int(roles[svc]["connectionLimit"]) >= 1 for svc in SERVICES), "the Job needs a connection"
-    assert pooled + direct <= max_connections - 50, f"{pooled} pooled + {direct} direct, max {max_connections}"
 
 
 @pytest.mark.parametrize("target", TARGETS)
