@@ -61,6 +61,7 @@ SETTINGS = {
     "JWT_ISSUER",
     "JWT_AUDIENCE",
     "LOG_LEVEL",
+    "MIGRATE_ON_START",  # false: the migration Job owns the schema (issue 14)
     "KAFKA_TOPIC_PREFIX",
     "KAFKA_CREATE_TOPICS",
     "KAFKA_PARTITIONS",
@@ -95,6 +96,7 @@ API_VERSIONS = {
     "Secret": "v1",
     "Service": "v1",
     "Deployment": "apps/v1",
+    "Job": "batch/v1",  # the schema migrations (issue 14, test_migrations.py)
     "HorizontalPodAutoscaler": "autoscaling/v2",
     "PodDisruptionBudget": "policy/v1",
     "NetworkPolicy": "networking.k8s.io/v1",
@@ -129,6 +131,7 @@ BUILTIN_KINDS = {
     "Service",
     "ServiceAccount",
     "Deployment",
+    "Job",
     "StatefulSet",
     "HorizontalPodAutoscaler",
     "PodDisruptionBudget",
@@ -981,13 +984,18 @@ def _environment(docs: tuple[dict[str, Any], ...], deployment: dict[str, Any]) -
     return env
 
 
+def service_environment(docs: tuple[dict[str, Any], ...], svc: str) -> dict[str, Any]:
+    """The environment of a service's Deployment (see _environment)."""
+    deployment = named(docs, "Deployment", svc)
+    assert deployment is not None, f"no Deployment {svc}"
+    return _environment(docs, deployment)
+
+
 def test_environment_matches_the_settings(target: str) -> None:
     docs = render(target)
     for svc in SERVICES:
-        deployment = named(docs, "Deployment", svc)
-        assert deployment is not None
         prefix = svc.upper() + "_"
-        env = _environment(docs, deployment)
+        env = service_environment(docs, svc)
         for key, value in env.items():
             assert key.startswith(prefix), f"{svc}: {key} lacks prefix {prefix}"
             setting = key.removeprefix(prefix)
@@ -1030,7 +1038,7 @@ class SecretRef:
 def secret_refs(docs: tuple[dict[str, Any], ...]) -> list[SecretRef]:
     """Every Secret the rendered objects read: pods' env, the Gateway's TLS, and the operators' custom resources."""
     refs = []
-    for workload in [*objects(docs, "Deployment"), *objects(docs, "StatefulSet")]:
+    for workload in [*objects(docs, "Deployment"), *objects(docs, "StatefulSet"), *objects(docs, "Job")]:
         namespace = workload["metadata"]["namespace"]
         for container in workload["spec"]["template"]["spec"]["containers"]:
             for var in container.get("env", []):

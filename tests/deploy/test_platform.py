@@ -336,16 +336,19 @@ def test_postgres_cluster_databases_pooler_and_backups(overlay: str) -> None:
     assert cluster["spec"]["instances"] == (3 if production else 1)
     assert cluster["spec"].get("enableSuperuserAccess") is False
     roles = {r["name"]: r for r in cluster["spec"]["managed"]["roles"]}
-    assert set(roles) == set(SERVICES), "one role per service"
-    for svc, role in roles.items():
-        assert role["login"] is True, svc
-        assert not any(role.get(p) for p in ("superuser", "createdb", "createrole", "replication", "bypassrls")), svc
+    # the owner (migration Job, straight to the primary) and the pods' role (through the pooler): test_migrations.py
+    assert set(roles) == {name for svc in SERVICES for name in (svc, f"{svc}_app")}, "two roles per service"
+    for user, role in roles.items():
+        assert role["login"] is True, user
+        assert not any(role.get(p) for p in ("superuser", "createdb", "createrole", "replication", "bypassrls")), user
         secret = _external_secret(docs, POSTGRES_NAMESPACE, role["passwordSecret"]["name"])
         assert secret["spec"]["target"]["template"]["type"] == "kubernetes.io/basic-auth"
-        assert secret["spec"]["target"]["template"]["data"]["username"] == svc
+        assert secret["spec"]["target"]["template"]["data"]["username"] == user
+    for svc in SERVICES:
+        app_role = _external_secret(docs, POSTGRES_NAMESPACE, roles[f"{svc}_app"]["passwordSecret"]["name"])
         url = _external_secret(docs, APP_NAMESPACE, f"{svc}-database")
-        assert _store_keys(secret) == _store_keys(url), f"{svc}: the role and the URL share one password"
-        assert url["spec"]["target"]["template"]["data"]["url"].startswith(f"postgresql+asyncpg://{svc}:")
+        assert _store_keys(app_role) == _store_keys(url), f"{svc}: the app role and the URL share one password"
+        assert url["spec"]["target"]["template"]["data"]["url"].startswith(f"postgresql+asyncpg://{svc}_app:")
         assert url["spec"]["target"]["template"]["data"]["url"].endswith(f"@{POOLER_HOST}:5432/{svc}"), svc
     databases = {d["spec"]["name"]: d["spec"] for d in objects(docs, "Database")}
     assert set(databases) == set(SERVICES), "one database per service"
@@ -533,7 +536,9 @@ def test_the_dev_store_holds_every_key_the_external_secrets_read() -> None:
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_the_pooler_cannot_exhaust_postgres(overlay: str) -> None:
     """Every PgBouncer opens up to default_pool_size (+ reserve_pool_size) server connections per database/user
-    pair: all of them together stay under max_connections, with room for replication and the operator."""
+    pair (one: only the app roles use it): all of them together, plus the owner roles' connection limits (the
+    migration Jobs connect to the primary directly, test_migrations.py), stay under max_connections, with room for
+    replication and the operator."""
     docs = render(overlay)
     (cluster,) = objects(docs, "Cluster")
     max_connections = int(cluster["spec"]["postgresql"]["parameters"]["max_connections"])
@@ -542,4 +547,8 @@ def test_the_pooler_cannot_exhaust_postgres(overlay: str) -> None:
         parameters = pooler["spec"]["pgbouncer"]["parameters"]
         per_pair = int(parameters["default_pool_size"]) + int(parameters.get("reserve_pool_size", 0))
         server_side += pooler["spec"]["instances"] * len(objects(docs, "Database")) * per_pair
-    assert server_side <= max_connections - 50, f"{server_side} pooled connections, max_connections {max_connections}"
+    direct = sum(int(r["connectionLimit"]) for r in cluster["spec"]["managed"]["roles"] if r["name"] in SERVICES)
+    assert direct >= len(SERVICES), "each migration Job needs a connection"
+    assert server_side + direct <= max_connections - 50, (
+        f"{server_side} pooled + {direct} direct connections, max_connections {max_connections}"
+    )
