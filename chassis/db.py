@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -13,6 +14,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import event, text
 from sqlalchemy import types as sqltypes
 from sqlalchemy.dialects import sqlite
@@ -51,6 +53,7 @@ class UtcSQLiteDateTime(sqlite.DATETIME):
         return process
 
 
+log = logging.getLogger(__name__)
 _ROLE = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 _MIGRATION_LOCK_ID = 0x5C0_0001  # one service's replicas migrate one at a time (advisory lock)
 
@@ -110,12 +113,17 @@ class Database:
             return await conn.run_sync(_revisions, migrations)
 
     async def require_head(self, migrations: Path) -> None:
-        """Raise `SchemaBehind` unless the schema is at the newest revision (an app that does not migrate itself)."""
-        current, head = await self.revisions(migrations)
-        if current != head:
-            raise SchemaBehind(
-                f"the schema is at revision {current}, this release needs {head}: run the migration first"
-            )
+        """Raise `SchemaBehind` unless the schema is at this release's newest revision, or at one this release does
+        not know: a later release's, whose migrations stay backward compatible for one release (deploy/RUNBOOK.md),
+        so a rollback, or an old pod started during a rollout, runs on it."""
+        async with self.engine.connect() as conn:
+            current, head, known = await conn.run_sync(_schema_state, migrations)
+        if current == head:
+            return
+        if current is not None and not known:
+            log.warning("the schema is at revision %s, newer than this release's %s: running on it", current, head)
+            return
+        raise SchemaBehind(f"the schema is at revision {current}, this release needs {head}: run the migration first")
 
     async def dispose(self) -> None:
         """Close every pooled connection."""
@@ -135,6 +143,18 @@ def _config(connection: Connection, migrations: Path) -> Config:
 
 def _upgrade(connection: Connection, migrations: Path) -> None:
     command.upgrade(_config(connection, migrations), "head")
+
+
+def _schema_state(connection: Connection, migrations: Path) -> tuple[str | None, str, bool]:
+    """The schema's revision, this release's head, and whether this release knows the schema's revision."""
+    current, head = _revisions(connection, migrations)
+    if current is None:
+        return current, head, True
+    try:
+        known = ScriptDirectory.from_config(_config(connection, migrations)).get_revision(current) is not None
+    except CommandError:
+        known = False
+    return current, head, known
 
 
 def _revisions(connection: Connection, migrations: Path) -> tuple[str | None, str]:

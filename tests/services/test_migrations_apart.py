@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator
 
+import asyncpg
 import pytest
 
 from chassis.auth import Role
@@ -69,3 +70,17 @@ async def test_an_app_that_does_not_migrate_refuses_to_start_on_a_schema_behind_
     with pytest.raises(SchemaBehind, match="the schema is at revision None, this release needs"):
         async with running(DEFINITION, settings):
             pass
+
+
+async def test_a_rollback_runs_on_a_schema_a_later_release_migrated(pg_url: str, topic_prefix: str) -> None:
+    """Migrations stay backward compatible for one release (deploy/RUNBOOK.md): a pod of the previous release,
+    started after the new release migrated (a rollback, a scale-out mid-rollout), runs on the newer schema."""
+    assert migrate(pg_url).returncode == 0
+    owner = await asyncpg.connect(pg_url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        await owner.execute("UPDATE alembic_version SET version_num = '9999_a_later_release'")
+    finally:
+        await owner.close()
+    settings = stack_settings(DEFINITION, pg_url, topic_prefix, migrate_on_start=False)
+    async with running(DEFINITION, settings) as enrollment:
+        assert (await enrollment.get("/readyz")).status_code == 200
