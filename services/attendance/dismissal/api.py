@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
+from chassis.clock import school_today
 from chassis.http import Body, DutyLeader, IsoDate, Paging
 from chassis.idempotency import IDEMPOTENT, respond_once
 from chassis.pagination import Page, page_of
@@ -276,7 +277,11 @@ async def post_plan_change(
         row = await handlers.change_plan(uow, command)
         await uow.session.flush()
         plan = await _plan(
-            uow.session, student_id, child.grade, principal.school(), row.from_date or body.on or date.today()
+            uow.session,
+            student_id,
+            child.grade,
+            principal.school(),
+            row.from_date or body.on or school_today(uow.clock),
         )
         return 201, plan.model_dump(mode="json")
 
