@@ -1,22 +1,11 @@
-"""the chassis tables' age indexes, by which housekeeping purges old rows in batches
+"""the chassis tables' age indexes, by which housekeeping purges old rows in batches (chassis/migrations.py)
 
 Revision ID: 0004
 Revises: 0003
 """
 
-from collections.abc import Sequence
+from chassis.migrations import create_chassis_age_indexes_v2 as upgrade
+from chassis.migrations import drop_chassis_age_indexes_v2 as downgrade
 
-from chassis.migrations import create_chassis_age_indexes_v2, drop_chassis_age_indexes_v2
-
-revision: str = "0004"
-down_revision: str | None = "0003"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
-
-
-def upgrade() -> None:
-    create_chassis_age_indexes_v2()
-
-
-def downgrade() -> None:
-    drop_chassis_age_indexes_v2()
+revision, down_revision = "0004", "0003"
+__all__ = ["downgrade", "upgrade"]
