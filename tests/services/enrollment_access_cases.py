@@ -275,6 +275,7 @@ CASES: tuple[Case, ...] = (
     Case("GET", "/guardians/{guardian_id}", "/guardians/one-mum", callers=PERSON_CALLERS),
     Case("GET", "/me/children", "/me/children", callers=PERSON_CALLERS, listing=True, owner="mum"),
     Case("GET", "/me/export", "/me/export", callers=PERSON_CALLERS, listing=True, owner="mum"),
+    Case("GET", "/me/classes", "/me/classes", callers=SCHOOL_CALLERS, listing=True, owner="teacher-a"),
     Case(
         "POST",
         "/students/{student_id}/guardians",

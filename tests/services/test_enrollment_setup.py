@@ -278,3 +278,30 @@ async def test_another_schools_staff_get_nothing_from_any_set_up_route(enrollmen
     await call(enrollment, "GET", "/staff", headers=MUM, status=403)
     assert len(await events_of(enrollment, 10)) == 10  # nothing beyond the fixture's and the set-up's events
     assert (await call(enrollment, "GET", "/rooms"))["items"][0]["capacity"] == 40
+
+
+async def test_a_teacher_finds_the_classes_they_lead_and_teach(enrollment: ServiceClient) -> None:
+    """Issue 12: the teacher's page starts from the caller's own classes (AT-1, AT-3, HW-4), nobody else's."""
+    await call(enrollment, "POST", "/classes", {"id": "g4c2", "grade": 4, "name": "四年级2班"}, ADMIN, 201)
+    roles = ["class_teacher", "subject_teacher"]
+    await call(enrollment, "POST", "/staff", {"id": "li", "name": "李老师", "roles": roles}, status=201)
+    await call(enrollment, "POST", "/staff", {"id": "zhao", "name": "赵老师", "roles": roles}, status=201)
+    await call(enrollment, "PUT", "/classes/g3c1/class-teacher", {"staff_id": "li"})
+    for subject in ("数学", "科学"):
+        body = {"staff_id": "li", "school_subject": subject}
+        await call(enrollment, "POST", "/classes/g4c2/teachings", body, status=201)
+    await call(
+        enrollment, "POST", "/classes/g4c2/teachings", {"staff_id": "zhao", "school_subject": "语文"}, status=201
+    )
+
+    mine = await call(enrollment, "GET", "/me/classes", headers=TEACHER)
+    assert [(c["class_id"], c["grade"], c["name"], c["capacity"], c["school_subject"]) for c in mine] == [
+        ("g3c1", 3, "三年级1班", "class_teacher", None),
+        ("g4c2", 4, "四年级2班", "subject_teacher", "数学"),
+        ("g4c2", 4, "四年级2班", "subject_teacher", "科学"),
+    ]
+    as_subject_teacher = auth(Role.SUBJECT_TEACHER, "li", school="shiyan")
+    assert len(await call(enrollment, "GET", "/me/classes", headers=as_subject_teacher)) == 3
+    assert await call(enrollment, "GET", "/me/classes", headers=auth(Role.CLASS_TEACHER, "li", school="yucai")) == []
+    await call(enrollment, "GET", "/me/classes", headers=MUM, status=403)
+    await call(enrollment, "GET", "/me/classes", headers=ADMIN, status=403)

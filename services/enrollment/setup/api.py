@@ -31,6 +31,7 @@ from services.enrollment.setup.schemas import (
     CalendarDayPublic,
     ClassTeacherBody,
     ClassTeacherPublic,
+    MyClass,
     RoomCreate,
     RoomFields,
     RoomPublic,
@@ -273,6 +274,20 @@ async def get_staff(staff_id: str, runtime: RuntimeDep, principal: AnyStaff) -> 
     if staff is None:
         raise NotFound(f"no member of staff '{staff_id}' in this school")
     return StaffPublic.model_validate(staff, from_attributes=True)
+
+
+@router.get("/me/classes", response_model=list[MyClass])
+async def get_my_classes(
+    runtime: RuntimeDep, principal: Annotated[Principal, require(Role.CLASS_TEACHER, Role.SUBJECT_TEACHER)]
+) -> list[MyClass]:
+    """The classes the calling teacher leads (班主任) or teaches a subject to, by class id: what their page starts
+    from (AT-1 handover, AT-3 leave, HW-4 homework)."""
+    async with runtime.db.sessions() as session:
+        rows = await store.classes_of_teacher(session, school_id=principal.school(), staff_id=principal.subject)
+    return [
+        MyClass(class_id=c.class_id, grade=c.grade, name=c.name, capacity=capacity, school_subject=subject)
+        for c, capacity, subject in rows
+    ]
 
 
 @router.put("/classes/{class_id}/class-teacher", response_model=ClassTeacherPublic, dependencies=[IDEMPOTENT])

@@ -265,6 +265,30 @@ class TeachingBody(Body):
     school_subject: Subject
 
 
+class MyClass(BaseModel):
+    """A class the calling teacher leads or teaches, and in which capacity."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "class_id": "c3-1",
+                    "grade": 3,
+                    "name": "三年级1班",
+                    "capacity": "class_teacher",
+                    "school_subject": None,
+                }
+            ]
+        }
+    )
+
+    class_id: ClassId
+    grade: int = Field(description="the class's grade, 1 to 9")
+    name: str = Field(description="the class's name as the school writes it")
+    capacity: StaffRole = Field(description="class_teacher (班主任: hands over, decides leave) or subject_teacher")
+    school_subject: SubjectName | None = Field(description="the subject taught there; null for the class teacher")
+
+
 class TeachingPublic(BaseModel):
     """Who teaches which subject to a class."""
 

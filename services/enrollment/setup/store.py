@@ -7,14 +7,14 @@ every query is scoped to a school so another school's row is never returned.
 from __future__ import annotations
 
 from datetime import date
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, select
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column
 
 from chassis.pagination import keyset_after
-from services.enrollment.store import Base
+from services.enrollment.store import Base, SchoolClass
 
 T = TypeVar("T")
 
@@ -101,6 +101,23 @@ async def class_teacher_of(session: AsyncSession, *, class_id: str) -> str | Non
     """The staff id of the class's class teacher, or None when none is assigned."""
     row = await session.get(ClassTeacher, class_id)
     return row.staff_id if row is not None else None
+
+
+async def classes_of_teacher(session: AsyncSession, *, school_id: str, staff_id: str) -> list[tuple[Any, ...]]:
+    """(class, capacity, subject) for each class the member of staff leads or teaches, by class id."""
+    classes = SchoolClass
+    led = (
+        select(classes, literal("class_teacher"), literal(None, String))
+        .join(ClassTeacher, ClassTeacher.class_id == classes.class_id)
+        .where(ClassTeacher.staff_id == staff_id, ClassTeacher.school_id == school_id)
+    )
+    taught = (
+        select(classes, literal("subject_teacher"), Teaching.school_subject)
+        .join(Teaching, Teaching.class_id == classes.class_id)
+        .where(Teaching.staff_id == staff_id, Teaching.school_id == school_id)
+    )
+    rows = [*(await session.execute(led)).all(), *(await session.execute(taught)).all()]
+    return sorted((tuple(row) for row in rows), key=lambda row: (row[0].class_id, row[1], row[2] or ""))
 
 
 async def staff_in_school(session: AsyncSession, *, school_id: str, staff_id: str) -> StaffMember | None:
