@@ -17,7 +17,7 @@ pytestmark = pytest.mark.unit
 
 RULES = Path(__file__).resolve().parents[2] / "deploy" / "prometheus" / "rules.yaml"
 NS = 'namespace="afterschool"'
-LAG = f'afterschool_consumer_lag{{{NS},service="notify",group="notify",topic="attendance.events"'
+LAG = 'kafka_consumergroup_lag{namespace="kafka",consumergroup="notify",topic="attendance.events"'
 LETTERS = f'afterschool_dead_letters_total{{{NS},service="stipend",type="attendance.student_checked_in.v1"}}'
 BUS_UP = f'afterschool_dependency_up{{{NS},service="attendance",dependency="bus"'
 SERVICES = ("enrollment", "attendance", "homework", "stipend", "notify")
@@ -93,13 +93,13 @@ CASES = [
         "ConsumerLagHigh",
         {f'{LAG},partition="{p}"}}': "2500x20" for p in (0, 1)},
         "15m",
-        [{"namespace": "afterschool", "service": "notify", "group": "notify", "topic": "attendance.events"}],
+        [{"consumergroup": "notify", "topic": "attendance.events"}],
         "5000",
     ),
     Case(
         "ConsumerLagHigh",
-        {f'{LAG},partition="0"}}': "900x20"},
-        "15m",
+        {f'{LAG},partition="0"}}': "900x20", f'{LAG},partition="1"}}'.replace("notify", "a-tool"): "9000x20"},
+        "15m",  # another group's lag (a tool's, not a service's) pages no one
     ),
     # A counter's first dead letter: the series appears at 1.
     Case(

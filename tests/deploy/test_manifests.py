@@ -416,6 +416,8 @@ def metrics() -> dict[str, Metric]:
 def series_labels() -> dict[str, set[str]]:
     """Every series name a query may select, with the labels it carries."""
     series: dict[str, set[str]] = {"up": set(TARGET_LABELS)}
+    # Strimzi's Kafka Exporter (deploy/k8s/base/kafka/cluster.yaml, spec.kafkaExporter), not our code.
+    series["kafka_consumergroup_lag"] = {"consumergroup", "topic", "partition"} | TARGET_LABELS
     for m in metrics().values():
         labels = set(m.labels) | TARGET_LABELS
         if m.type == "histogram":
@@ -1185,12 +1187,23 @@ def test_services_routes_and_scraping(target: str) -> None:
             chosen = selects({"matchLabels": service["spec"]["selector"]}, pod_labels(other))
             assert chosen == (other is deployment), f"Service {svc} selects {other['metadata']['name']}"
         assert ports["http"]["targetPort"] == "http", f"{svc}: Service port http -> container port http"
-    for monitor in objects(docs, "ServiceMonitor"):
+    monitors = objects(docs, "ServiceMonitor")
+    for monitor in [m for m in monitors if m["metadata"]["namespace"] == APP_NAMESPACE]:
         for endpoint in monitor["spec"]["endpoints"]:
             assert endpoint["port"] == "http"
             assert endpoint["path"] == "/metrics"
             # the services label every series with `service`; keep it instead of exported_service
             assert endpoint.get("honorLabels") is True
+    # ConsumerLagHigh reads the Kafka Exporter's lag: its pod is scraped through a Service the monitor selects.
+    exporter = named(docs, "Service", "afterschool-kafka-exporter-metrics")
+    assert exporter is not None
+    assert exporter["spec"]["selector"] == {"strimzi.io/name": "afterschool-kafka-exporter"}
+    assert any(
+        m["metadata"]["namespace"] == exporter["metadata"]["namespace"]
+        and selects(m["spec"]["selector"], exporter["metadata"]["labels"])
+        and [e["port"] for e in m["spec"]["endpoints"]] == ["metrics"]
+        for m in monitors
+    )
 
 
 def _peers_namespaces(peers: list[dict[str, Any]]) -> set[str]:
