@@ -11,7 +11,11 @@ from types import ModuleType
 import pytest
 from prometheus_client.metrics import MetricWrapperBase
 
+import afterschool
+import chassis
+import contracts
 import services
+import web
 from chassis import metrics
 
 pytestmark = pytest.mark.unit
@@ -20,11 +24,14 @@ CATALOGUE = Path(__file__).resolve().parents[2] / "deploy" / "prometheus" / "met
 
 
 def modules() -> list[ModuleType]:
-    """chassis/metrics.py and every module of every service (migrations aside: they define no metrics)."""
-    found: list[ModuleType] = [metrics]
-    for info in pkgutil.walk_packages(services.__path__, "services."):
-        if ".migrations" not in info.name:
-            found.append(importlib.import_module(info.name))
+    """Every module of the codebase's packages (migrations aside: they define no metrics), so a metric defined
+    anywhere, not only where metrics are expected, is caught (issue 14)."""
+    found: list[ModuleType] = []
+    for package in (chassis, contracts, services, afterschool, web):
+        found.append(package)
+        for info in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
+            if ".migrations" not in info.name and not info.name.endswith("__main__"):
+                found.append(importlib.import_module(info.name))
     return found
 
 
