@@ -17,7 +17,9 @@ import asyncio
 import contextlib
 import itertools
 import os
+import shutil
 import signal
+import sys
 import tempfile
 import time
 import uuid
@@ -82,8 +84,9 @@ async def until(counted: Callable[[], Awaitable[int]], target: int, *, poll: flo
 
 async def start_profile(path: str, pid: int) -> asyncio.subprocess.Process:
     """py-spy sampling the notify process through the fan-out, as collapsed stacks (`--format raw`) at `path`."""
+    py_spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")  # the venv's, off PATH
     process = await asyncio.create_subprocess_exec(
-        "py-spy", "record", "--pid", str(pid), "--rate", "200", "--format", "raw", "--output", path, "--nonblocking"
+        py_spy, "record", "--pid", str(pid), "--rate", "200", "--format", "raw", "--output", path, "--nonblocking"
     )
     await asyncio.sleep(1.0)  # attached before the broadcast
     return process
