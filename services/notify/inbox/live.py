@@ -23,8 +23,10 @@ class LiveStream(StreamingResponse):
 
     media_type = "text/event-stream"
 
-    def __init__(self, events: AsyncIterator[bytes], stop: Callable[[], Awaitable[None]]) -> None:
-        super().__init__(events, headers=HEADERS)
+    def __init__(
+        self, events: AsyncIterator[bytes], stop: Callable[[], Awaitable[None]], status_code: int = 200
+    ) -> None:  # `status_code` with its default: FastAPI's OpenAPI reads the route's status from this signature
+        super().__init__(events, status_code=status_code, headers=HEADERS)
         self._events, self._stop = events, stop
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
