@@ -15,7 +15,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import itertools
 import os
+import shutil
+import signal
+import sys
 import tempfile
 import time
 import uuid
@@ -46,6 +50,11 @@ def rss_mb(pid: int) -> float:
     raise RuntimeError(f"no VmRSS for {pid}")
 
 
+def loadavg() -> str:
+    """The machine's load, as `cat /proc/loadavg` shows it (the load generator shares its cores with notify)."""
+    return Path("/proc/loadavg").read_text().strip()
+
+
 def roster(guardians: int) -> list[Event]:
     """A child per guardian, all in one school (grade 1 to 6)."""
     events: list[Event] = []
@@ -71,6 +80,22 @@ async def until(counted: Callable[[], Awaitable[int]], target: int, *, poll: flo
     while await counted() < target:  # noqa: ASYNC110 - the count lives in another process's database
         await asyncio.sleep(poll)
     return time.monotonic()
+
+
+async def start_profile(path: str, pid: int) -> asyncio.subprocess.Process:
+    """py-spy sampling the notify process through the fan-out, as collapsed stacks (`--format raw`) at `path`."""
+    py_spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")  # the venv's, off PATH
+    process = await asyncio.create_subprocess_exec(
+        py_spy, "record", "--pid", str(pid), "--rate", "200", "--format", "raw", "--output", path, "--nonblocking"
+    )
+    await asyncio.sleep(1.0)  # attached before the broadcast
+    return process
+
+
+async def stop_profile(process: asyncio.subprocess.Process) -> None:
+    """Stop py-spy (SIGINT writes its file)."""
+    process.send_signal(signal.SIGINT)
+    await process.wait()
 
 
 class Stream:
@@ -109,7 +134,8 @@ class Stream:
 async def main(args: argparse.Namespace) -> None:
     tmp = tempfile.mkdtemp(prefix="afterschool-notify-bench-")
     prefix = f"bench{uuid.uuid4().hex[:6]}."
-    print(f"service logs in {tmp}; load before: {os.getloadavg()[0]:.1f}")
+    load_before = loadavg()
+    print(f"service logs in {tmp}; load before: {load_before}")
     async with full_stack(prefix, Path(tmp), clock_start=None, settings=UNLIMITED_WRITES) as stack:
         pid, dsn = stack.pids["notify"], stack.databases["notify"]
         host, port = stack.bases["notify"].removeprefix("http://").split(":")
@@ -133,15 +159,21 @@ async def main(args: argparse.Namespace) -> None:
             for n in range(args.guardians)
         ]
         gate = asyncio.Semaphore(200)
+        per_thousand: list[float] = []  # RSS each time another 1,000 streams are open: the cost of a stream
 
         async def open_one(stream: Stream) -> None:
             async with gate:
                 await stream.open()
+            opened[0] += 1
+            if opened[0] % 1000 == 0:
+                per_thousand.append(rss_mb(pid))
 
+        opened = [0]
         started = time.monotonic()
         await asyncio.gather(*(open_one(s) for s in streams))
         opening = time.monotonic() - started
         open_rss = rss_mb(pid)
+        profiler = await start_profile(args.profile, pid) if args.profile else None
 
         peak = open_rss
         sampling = True
@@ -170,6 +202,8 @@ async def main(args: argparse.Namespace) -> None:
             await asyncio.gather(*waiting)
         sampling = False
         await sampler
+        if profiler is not None:
+            await stop_profile(profiler)
         for s in streams:
             s.close()
         arrivals = sorted((s.alerted_at or t0) - t0 for s in streams)
@@ -189,12 +223,15 @@ async def main(args: argparse.Namespace) -> None:
         f"| broadcast → alert on the stream: p50 / p99 / last | {arrivals[len(arrivals) // 2]:.2f} / "
         f"{arrivals[int(len(arrivals) * 0.99) - 1]:.2f} / {arrivals[-1]:.2f} s |"
     )
-    print(f"| load average at the end | {os.getloadavg()[0]:.1f} |")
+    steps = [b - a for a, b in itertools.pairwise([with_roster, *per_thousand])]
+    print(f"| RSS added per 1,000 streams | {' / '.join(f'{d:.0f}' for d in steps)} MB |")
+    print(f"| load average before / at the end | {load_before} / {loadavg()} |")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--guardians", type=int, default=10_000)
     parser.add_argument("--timeout", type=float, default=300.0)
+    parser.add_argument("--profile", help="py-spy notify through the fan-out into this file (collapsed stacks)")
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(main(parser.parse_args()))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
@@ -25,48 +25,64 @@ PIPELINE_CHUNK = 1000  # PUBLISHes per round trip: a whole-school broadcast is 1
 
 
 class Listener:
-    """One local subscriber of a channel: iterate it for messages; it ends when closed or dropped for lagging."""
+    """One local subscriber of a channel: iterate it for messages; it ends when closed or dropped for lagging.
+
+    Small on purpose (a notify process holds one per open stream, 10,000 of them): slots, no queue object until a
+    message waits, and a future only while its reader waits."""
+
+    __slots__ = ("_closed", "_items", "_release", "_size", "_waiter", "channel", "dropped")
 
     def __init__(self, channel: str, size: int, release: Callable[[Listener], object]) -> None:
         self.channel = channel
         self.dropped = False
-        self._queue: asyncio.Queue[bytes | None] = asyncio.Queue()  # bounded by `offer`, so the end always fits
+        self._items: deque[bytes] | None = None  # the messages not yet read; none held while there are none
+        self._waiter: asyncio.Future[None] | None = None
         self._size, self._release, self._closed = size, release, False
 
     def offer(self, message: bytes) -> None:
         """Queue a message without waiting; a full queue drops this listener instead (others are not held up)."""
         if self._closed:
             return
-        if self._queue.qsize() >= self._size:
+        if self._items is None:
+            self._items = deque()
+        if len(self._items) >= self._size:
             self.dropped = True
             self._end()
             return
-        self._queue.put_nowait(message)
+        self._items.append(message)
+        self._wake()
 
     def discard_queued(self) -> None:
         """Let go of the messages queued so far (for a reader that only needs to know that something changed)."""
-        if not self._closed:
-            while not self._queue.empty():
-                self._queue.get_nowait()
+        self._items = None
+
+    def _wake(self) -> None:
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
 
     def _end(self) -> None:
         if self._closed:
             return
         self._closed = True
         self._release(self)
-        while not self._queue.empty():  # a dropped listener ends at once: its client resumes from its last event
-            self._queue.get_nowait()
-        self._queue.put_nowait(None)
+        self._items = None  # a dropped listener ends at once: its client resumes from its last event
+        self._wake()
 
     def __aiter__(self) -> Listener:
         return self
 
     async def __anext__(self) -> bytes:
-        if self._closed and self._queue.empty():
-            raise StopAsyncIteration
-        message = await self._queue.get()
-        if message is None:
-            raise StopAsyncIteration
+        while not self._items:
+            if self._closed:
+                raise StopAsyncIteration
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        message = self._items.popleft()
+        if not self._items:
+            self._items = None
         return message
 
     async def aclose(self) -> None:

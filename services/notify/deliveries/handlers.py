@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
 
 import orjson
 from prometheus_client import Counter
@@ -39,33 +41,49 @@ def queue_for_guardian(
     message: Message,
     language: Language,
 ) -> None:
-    """The in-app delivery (delivered: the inbox row is there) and the first outside channel of the guardian's
-    order for this category, held back by quiet hours unless urgent; the rest of the order is its fall-back."""
-    now = uow.clock.now()
+    """The notification's deliveries (`guardian_deliveries`), added to the unit of work."""
+    row = {column: getattr(notification, column) for column in NOTIFICATION_KEYS}
+    for delivery in guardian_deliveries(row, preference, message, language, uow.clock.now()):
+        uow.session.add(store.Delivery(**delivery))
+
+
+NOTIFICATION_KEYS = ("event_id", "guardian_id", "school_id", "notification_id", "event_type")
+"""What a notification's deliveries copy from it."""
+
+
+def guardian_deliveries(
+    notification: Mapping[str, Any],
+    preference: GuardianPreference | None,
+    message: Message,
+    language: Language,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """The rows of a notification's deliveries: in-app (delivered: the inbox row is there) and the first outside
+    channel of the guardian's order for this category, held back by quiet hours unless urgent; the rest of the
+    order is its fall-back (NT-2). Plain rows, so a whole school's broadcast is one multi-row insert."""
     common = {
-        "event_id": notification.event_id,
-        "recipient_id": notification.guardian_id,
-        "school_id": notification.school_id,
-        "notification_id": notification.notification_id,
-        "event_type": notification.event_type,
+        "event_id": notification["event_id"],
+        "recipient_id": notification["guardian_id"],
+        "school_id": notification["school_id"],
+        "notification_id": notification["notification_id"],
+        "event_type": notification["event_type"],
         "title": message.title,
         "body": message.body,
         "language": language,
         "urgent": message.urgent,
         "created_at": now,
     }
-    uow.session.add(
-        _delivery(common, Channel.IN_APP, notification.guardian_id, DeliveryState.DELIVERED, now, delivered_at=now)
-    )
+    rows = [_delivery(common, Channel.IN_APP, common["recipient_id"], DeliveryState.DELIVERED, now, delivered_at=now)]
     if preference is None:
-        return
+        return rows
     preferences = as_preferences(preference)
-    targets = route(preferences, category_of(notification.event_type, urgent=message.urgent))
+    targets = route(preferences, category_of(str(notification["event_type"]), urgent=message.urgent))
     if not targets:
-        return
+        return rows
     (channel, address), rest = targets[0], targets[1:]
     due = send_at(now, preferences.quiet, urgent=message.urgent)
-    uow.session.add(_delivery(common, channel, address, DeliveryState.QUEUED, due, fallback=rest))
+    rows.append(_delivery(common, channel, address, DeliveryState.QUEUED, due, fallback=rest))
+    return rows
 
 
 async def queue_webhooks(
@@ -103,7 +121,7 @@ async def queue_webhooks(
             "urgent": message.urgent,
             "created_at": now,
         }
-        uow.session.add(_delivery(common, Channel.WEBHOOK, endpoint.url, DeliveryState.QUEUED, now))
+        uow.session.add(store.Delivery(**_delivery(common, Channel.WEBHOOK, endpoint.url, DeliveryState.QUEUED, now)))
 
 
 def _delivery(
@@ -115,17 +133,18 @@ def _delivery(
     *,
     fallback: list[tuple[Channel, str]] | None = None,
     delivered_at: object = None,
-) -> store.Delivery:
-    return store.Delivery(
-        delivery_id=delivery_id(str(common["event_id"]), str(common["recipient_id"]), channel),
-        channel=str(channel),
-        address=address,
-        state=str(state),
-        attempts=0,
-        replays=0,
-        next_attempt_at=due,
-        fallback=[[str(c), a] for c, a in fallback or []],
-        escalated=False,
-        delivered_at=delivered_at,
+) -> dict[str, Any]:
+    """A delivery's row, every column named (rows of one multi-row insert must share their keys)."""
+    return {
+        "delivery_id": delivery_id(str(common["event_id"]), str(common["recipient_id"]), channel),
+        "channel": str(channel),
+        "address": address,
+        "state": str(state),
+        "attempts": 0,
+        "replays": 0,
+        "next_attempt_at": due,
+        "fallback": [[str(c), a] for c, a in fallback or []],
+        "escalated": False,
+        "delivered_at": delivered_at,
         **common,
-    )
+    }

@@ -9,7 +9,6 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
-from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import AwareDatetime
 
 from chassis.app import Runtime, RuntimeDep
@@ -18,7 +17,8 @@ from chassis.http import Guardian, Paging, superseded_by
 from chassis.pagination import Page, PageParams, decode_cursor, page_of
 from chassis.problems import Problem
 from services.notify.inbox import handlers, store
-from services.notify.inbox.handlers import Key, notification_events
+from services.notify.inbox.handlers import Key, live_stream
+from services.notify.inbox.live import LiveStream
 from services.notify.inbox.schemas import NotificationPage, NotificationPublic, public_view
 from services.notify.settings import NotifySettings
 
@@ -117,16 +117,15 @@ async def inbox_page(
     return page_of(items, page, lambda n: (n.created_at, n.notification_id))
 
 
-@router.get("/v1/notifications/stream", response_class=EventSourceResponse, responses=SSE_RESPONSES)
+@router.get("/v1/notifications/stream", response_class=LiveStream, responses=SSE_RESPONSES)
 async def stream_notifications(
     runtime: RuntimeDep, principal: Guardian, resume: ResumeKey, _seat: StreamSeat
-) -> AsyncIterator[ServerSentEvent]:
+) -> LiveStream:
     """Server-sent events: each new notification for the calling guardian as it is stored, each with an `id`; a
     client reconnecting with `Last-Event-ID` first gets what it missed. At most `stream_cap_per_person` at once per
     guardian on this process, else 429."""
     channel = f"guardian:{principal.subject}"
-    async for event in notification_events(runtime, principal, channel=channel, audience="guardian", resume=resume):
-        yield event
+    return await live_stream(runtime, principal, channel=channel, audience="guardian", resume=resume)
 
 
 @router.post("/v1/notifications/{notification_id}/read", status_code=204)

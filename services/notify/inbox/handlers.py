@@ -14,15 +14,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from fastapi.sse import ServerSentEvent
+from fastapi.sse import format_sse_event
 
 from chassis.app import Runtime
 from chassis.auth import Principal
+from chassis.broadcast import Listener
 from chassis.pagination import encode_cursor
 from chassis.problems import NotFound
 from chassis.uow import UnitOfWork
 from services.notify.deliveries.store import mark_read
 from services.notify.inbox import store
+from services.notify.inbox.live import LiveStream
 from services.notify.inbox.schemas import public_view
 from services.notify.settings import NotifySettings
 from services.notify.store import Notification
@@ -58,19 +60,33 @@ def event_id(view: dict[str, Any]) -> str:
     return encode_cursor(*sort_key(view))
 
 
-def _event(data: str, view: dict[str, Any]) -> ServerSentEvent:
-    return ServerSentEvent(event="notification", raw_data=data, id=event_id(view))
+def _event(data: str, view: dict[str, Any]) -> bytes:
+    return format_sse_event(data_str=data, event="notification", id=event_id(view))
+
+
+CONNECTED = format_sse_event(comment="connected")
+KEEPALIVE = format_sse_event(comment="keepalive")
+
+
+async def live_stream(
+    runtime: Runtime, principal: Principal, *, channel: str, audience: str, resume: Key | None
+) -> LiveStream:
+    """The person's live stream: listening from now on (before the backlog is read: nothing stored meanwhile is
+    missed), its events written from the request's own task."""
+    listener = await runtime.broadcaster.listen(channel)
+    events = notification_events(runtime, principal, listener, audience=audience, resume=resume)
+    return LiveStream(events, stop=listener.aclose)
 
 
 async def notification_events(
-    runtime: Runtime, principal: Principal, *, channel: str, audience: str, resume: Key | None
-) -> AsyncIterator[ServerSentEvent]:
-    """The stream's events: a `connected` comment, the backlog after `resume` (when given), then live ones, with
-    a comment line whenever `stream_keepalive_seconds` pass idle so proxies keep the stream open."""
+    runtime: Runtime, principal: Principal, listener: Listener, *, audience: str, resume: Key | None
+) -> AsyncIterator[bytes]:
+    """The stream's events, formatted: a `connected` comment, the backlog after `resume` (when given), then live
+    ones from `listener`, with a comment line whenever `stream_keepalive_seconds` pass idle so proxies keep the
+    stream open. They end when the listener is closed (the client went) or dropped (it fell behind)."""
     keepalive = runtime.settings_as(NotifySettings).stream_keepalive_seconds
-    listener = await runtime.broadcaster.listen(channel)  # before the backlog: nothing stored meanwhile is missed
     try:
-        yield ServerSentEvent(comment="connected")
+        yield CONNECTED
         sent: set[str] = set()
         if resume is not None:
             async for row in _backlog(runtime, principal, audience, resume):
@@ -82,7 +98,7 @@ async def notification_events(
                 async with asyncio.timeout(keepalive):
                     message = await anext(listener)
             except TimeoutError:
-                yield ServerSentEvent(comment="keepalive")
+                yield KEEPALIVE
                 continue
             except StopAsyncIteration:
                 return  # dropped for falling behind: the client reconnects with its last id and misses nothing

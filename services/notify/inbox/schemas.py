@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import datetime
+from functools import partial
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -30,16 +33,19 @@ class NotificationPage(BaseModel):
     next_before: datetime | None
 
 
-def public_view(notification: Notification) -> dict[str, str | bool]:
-    """A notification as the guardian's app receives it."""
+def public_view(notification: Notification | Mapping[str, Any]) -> dict[str, str | bool]:
+    """A notification (stored, or its row about to be) as the guardian's app receives it."""
+    field: Callable[[str], Any] = (
+        notification.__getitem__ if isinstance(notification, Mapping) else partial(getattr, notification)
+    )
     return {
-        "notification_id": notification.notification_id,
-        "student_id": notification.student_id,
-        "event_type": notification.event_type,
-        "channel": notification.channel,
-        "status": notification.status,
-        "title": notification.title,
-        "body": notification.body,
-        "urgent": notification.urgent,
-        "created_at": notification.created_at.isoformat(),
+        "notification_id": field("notification_id"),
+        "student_id": field("student_id"),
+        "event_type": field("event_type"),
+        "channel": field("channel"),
+        "status": field("status"),
+        "title": field("title"),
+        "body": field("body"),
+        "urgent": field("urgent"),
+        "created_at": field("created_at").isoformat(),
     }

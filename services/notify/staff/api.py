@@ -3,11 +3,9 @@ page under `/notify/v2/staff`."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import AwareDatetime
 
 from chassis.app import RuntimeDep
@@ -16,7 +14,8 @@ from chassis.http import Paging, superseded_by
 from chassis.pagination import Page
 from services.notify.inbox import store as inbox
 from services.notify.inbox.api import SSE_RESPONSES, ResumeKey, StreamSeat, inbox_page
-from services.notify.inbox.handlers import notification_events
+from services.notify.inbox.handlers import live_stream
+from services.notify.inbox.live import LiveStream
 from services.notify.inbox.schemas import NotificationPage, NotificationPublic, public_view
 from services.notify.staff.handlers import staff_channel
 
@@ -58,12 +57,11 @@ async def page_staff_notifications(runtime: RuntimeDep, principal: AnyStaff, pag
     return await inbox_page(runtime, principal, page, audience="staff")
 
 
-@router.get("/v1/staff/notifications/stream", response_class=EventSourceResponse, responses=SSE_RESPONSES)
+@router.get("/v1/staff/notifications/stream", response_class=LiveStream, responses=SSE_RESPONSES)
 async def stream_staff_notifications(
     runtime: RuntimeDep, principal: AnyStaff, resume: ResumeKey, _seat: StreamSeat
-) -> AsyncIterator[ServerSentEvent]:
+) -> LiveStream:
     """Server-sent events: each new notification for the calling staff member, each with an `id` to resume from
     with `Last-Event-ID` (capped per person, else 429)."""
     channel = staff_channel(principal.subject)
-    async for event in notification_events(runtime, principal, channel=channel, audience="staff", resume=resume):
-        yield event
+    return await live_stream(runtime, principal, channel=channel, audience="staff", resume=resume)
