@@ -237,13 +237,16 @@ async def test_bx6_the_board_is_pushed_live_when_it_changes(pg_url: str, topic_p
             assert (await anext(school_boards))["totals"]["present"] == 0
             assert (await anext(chess_boards))["counts"]["teachers"] == 1
             await check_in(client, runtime, "ming")
-            # a 60 s interval: only the check-in's ping can have woken it (BX-6), and within the 30 s timeout
-            assert (await anext(school_boards))["totals"]["present"] == 1
+            # a 60 s interval: only the check-in's ping can bring it (BX-6) within the 30 s timeout; another ping
+            # (the roster's reference events still landing) may wake the stream once before it
+            while (await anext(school_boards))["totals"]["present"] != 1:
+                pass
             patrol = {"teacher_present": False, "activity_running": True, "rules_followed": True}
             response = await client.post(f"/attendance/v1/sessions/{CHESS_SESSION}/patrols", json=patrol, headers=DUTY)
             assert response.status_code == 201
-            chess = await anext(chess_boards)  # a 60 s interval: only the patrol's ping can have woken it
-            assert counts(chess, "teachers", "present", "over_ratio") == (0, 1, True)
+            # a 60 s interval: only the patrol's ping can bring it within the timeout (the check-in's may come first)
+            while counts(await anext(chess_boards), "teachers", "present", "over_ratio") != (0, 1, True):
+                pass
             guardian = auth(Role.GUARDIAN, "g-ming", school="s1")
             out = {"student_id": "ming", "occurred_at": runtime.clock.now().isoformat()}
             response = await client.post("/attendance/v1/check-outs", json=out, headers=guardian)
