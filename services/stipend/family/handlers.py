@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.clock import school_today
@@ -87,6 +87,13 @@ async def statements(
 ) -> dict[str, FamilyStatement]:
     """ST-6: the listed children's months, program by program, with waivers and late-pickup fees (the month's
     facts, programs, plans and service days are loaded once for all of them)."""
+    with facts.collector_paused():
+        return await _statements(session, school_id=school_id, month=month, student_ids=student_ids)
+
+
+async def _statements(
+    session: AsyncSession, *, school_id: str, month: str, student_ids: list[str]
+) -> dict[str, FamilyStatement]:
     lines_of = await facts.attended(session, school_id=school_id, month=month, student_ids=student_ids)
     programs = {
         p.program_id: p
@@ -178,7 +185,7 @@ async def issue(uow: UnitOfWork, *, school_id: str, month: str, by: str) -> list
     adjustments = await _adjustments(uow, school_id=school_id, month=month)
     children = sorted(set(await students_of_month(uow.session, school_id=school_id, month=month)) | set(adjustments))
     months = await statements(uow.session, school_id=school_id, month=month, student_ids=children)
-    now, events = uow.clock.now(), []
+    now, events, rows = uow.clock.now(), [], []
     for student_id, s in months.items():
         for earlier, amount in sorted(adjustments.get(student_id, {}).items()):
             uow.session.add(
@@ -199,10 +206,9 @@ async def issue(uow: UnitOfWork, *, school_id: str, month: str, by: str) -> list
             "due_fen": s.due_fen,
             "adjustments_fen": adjusted,
         }
-        uow.session.add(
-            store.IssuedFamilyStatement(
-                school_id=school_id, month=month, student_id=student_id, issued_by=by, issued_at=now, **figures
-            )
+        rows.append(
+            {"school_id": school_id, "month": month, "student_id": student_id, "issued_by": by, "issued_at": now}
+            | figures
         )
         events.append(
             FamilyStatementIssued(
@@ -215,6 +221,8 @@ async def issue(uow: UnitOfWork, *, school_id: str, month: str, by: str) -> list
                 **figures,
             )
         )
+    if rows:  # plain rows in one executemany, not an ORM object a child (issue 9)
+        await uow.session.execute(insert(store.IssuedFamilyStatement), rows)
     await uow.publish_many(events, school_id=school_id)
     await uow.commit()
     return events
