@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import bisect
-import contextlib
-import gc
 import json
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -22,24 +20,6 @@ from services.stipend.domain.workload import Rate, SessionFacts, StaffFact, grou
 _LISTED_IN_SQL = 100
 """Up to this many children are picked in SQL; more (a school's close) are picked from the school's month, which
 costs less than compiling and sending an IN list of a thousand."""
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector paused while a school's month is computed (issue 9).
-
-    A month makes some 100,000 short-lived objects (facts, days, lines, charges); that many new objects set off a
-    full collection, which walks the service's whole heap (some 300,000 objects): measured, 0.4 s of a school's
-    0.7 s. Reference counting still frees them as usual; the collector resumes afterwards (unless it was already
-    off, e.g. under a concurrent request's pause) and finds any cycles then.
-    """
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
 
 
 async def plain_rows(session: AsyncSession, query: Select[*tuple[Any, ...]]) -> Sequence[Sequence[Any]]:

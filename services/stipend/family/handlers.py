@@ -87,13 +87,6 @@ async def statements(
 ) -> dict[str, FamilyStatement]:
     """ST-6: the listed children's months, program by program, with waivers and late-pickup fees (the month's
     facts, programs, plans and service days are loaded once for all of them)."""
-    with facts.collector_paused():
-        return await _statements(session, school_id=school_id, month=month, student_ids=student_ids)
-
-
-async def _statements(
-    session: AsyncSession, *, school_id: str, month: str, student_ids: list[str]
-) -> dict[str, FamilyStatement]:
     lines_of = await facts.attended(session, school_id=school_id, month=month, student_ids=student_ids)
     programs = {
         p.program_id: p

@@ -61,11 +61,6 @@ def _posted(row: LedgerEntry) -> Posted:
 
 async def draft(session: AsyncSession, *, school_id: str, month: str) -> MonthDraft:
     """ST-5: the month's own entries (unless published) and corrections of every earlier published month."""
-    with facts.collector_paused():
-        return await _draft(session, school_id=school_id, month=month)
-
-
-async def _draft(session: AsyncSession, *, school_id: str, month: str) -> MonthDraft:
     book = await facts.policy_book(session, school_id=school_id)
     rate = facts.rate_for(book, await facts.programs(session, school_id=school_id))
     published = await published_months(session, school_id=school_id)
