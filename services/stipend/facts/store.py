@@ -209,23 +209,14 @@ def _fact(
     # The JSON detail arrives as text from the driver (`plain_rows` on PostgreSQL), decoded from SQLAlchemy.
     d = json.loads(detail) if isinstance(detail, str | bytes) else detail
     return StaffFact(
-        fact_id=fact_id,
-        kind=kind,
-        staff_id=staff_id,
-        school_id=school_id,
-        session_id=session_id,
-        session_date=session_date,
-        session_kind=session_kind,
-        program_id=program_id,
-        half_session=half_session,
-        event_id=event_id,
+        fact_id, kind, staff_id, school_id, session_id, session_date, session_kind, program_id, half_session, event_id,
         status=str(d.get("status", "")),
         minutes_late=int(d.get("minutes_late", 0)),
         revision=int(d.get("revision", 0)),
         complete=bool(d.get("complete", False)),
         teacher_present=bool(d.get("teacher_present", True)),
         incident_kind=str(d.get("kind", "")),
-    )
+    )  # fmt: skip
 
 
 def rate_for(book: PolicyBook, known: dict[str, Program]) -> Callable[[SessionFacts], Rate]:
