@@ -216,13 +216,6 @@ class MonthDue:
         return self.gross_fen - self.due_fen
 
 
-def _day_share(plan: FeePlan, class_hours: int, service_days: int) -> tuple[Fraction, int]:
-    """A day's exact share of the month and its charged class-hours."""
-    if plan.kind is FeeKind.MONTHLY:
-        return Fraction(plan.fen_per_month, service_days), 0
-    return Fraction(day_charge_fen(plan, class_hours)), charged_class_hours(plan, class_hours)
-
-
 def service_days(
     term: TermCalendarSet, weekdays: Collection[int], *, year: int, month: int, cancelled_on: date | None = None
 ) -> list[date]:
@@ -282,18 +275,27 @@ def charge_days(
     only the month's service days, `fee ÷ service days` each. Summed exactly, rounded once (ST-7).
     """
     waivers = list(waivers)
-    gross = due = Fraction(0)
+    # Exact sums as whole numbers over one denominator (a monthly day is `fee ÷ service days`, a waiver a
+    # percentage), so the month is still summed exactly and rounded once, without a Fraction a day (issue 9).
+    parts = max(len(service_days), 1)
+    denominator = parts * FULL_PRICE_PERCENT
+    gross = due = 0
     attended = charged_hours = 0
     for day in sorted(d for d, h in hours.items() if h > 0):
         attended += 1
         plan = plan_in_force(plans, day)
         if plan is None or plan.kind is FeeKind.FREE or (plan.kind is FeeKind.MONTHLY and day not in service_days):
             continue
-        share, charged = _day_share(plan, hours[day], len(service_days))
-        charged_hours += charged
+        if plan.kind is FeeKind.MONTHLY:
+            share = plan.fen_per_month * FULL_PRICE_PERCENT  # fee ÷ service days, over the denominator
+        else:
+            share = day_charge_fen(plan, hours[day]) * denominator
+            charged_hours += charged_class_hours(plan, hours[day])
         gross += share
-        due += share * percent_payable_on(waivers, day, program_id) / FULL_PRICE_PERCENT
-    return MonthDue(attended, charged_hours, round_half_up(gross), round_half_up(due))
+        due += share // FULL_PRICE_PERCENT * percent_payable_on(waivers, day, program_id)  # shares are ×100: exact
+    return MonthDue(
+        attended, charged_hours, round_half_up(Fraction(gross, denominator)), round_half_up(Fraction(due, denominator))
+    )
 
 
 def prepayment_fen(plan: FeePlan | None, *, months: int, percent_payable: int = FULL_PRICE_PERCENT) -> int:

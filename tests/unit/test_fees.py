@@ -3,6 +3,7 @@ enrollment and the stipend) with the seed numbers."""
 
 from __future__ import annotations
 
+import math
 import random
 from datetime import date, timedelta
 from fractions import Fraction
@@ -380,3 +381,49 @@ def test_en7_settlement_balances_to_the_fen(prepaid: int, dues: list[int]) -> No
     settlement = settle_term(prepaid_fen=prepaid, months=[MonthDue(0, 0, d, d) for d in dues])
     assert min(settlement.refund_fen, settlement.collect_fen) == 0
     assert prepaid - settlement.refund_fen + settlement.collect_fen == sum(dues)
+
+
+def _oracle_charge(program_id: str, plans: list[FeePlan], waivers: list[Waiver], hours: dict[date, int],
+                   service: list[date]) -> MonthDue:  # fmt: skip
+    """The Fraction-a-day arithmetic that charge_days' whole numbers replaced (issue 9), as the oracle."""
+    gross = owed = Fraction(0)
+    attended = charged = 0
+    for day in sorted(d for d, h in hours.items() if h > 0):
+        attended += 1
+        plan = plan_in_force(plans, day)
+        if plan is None or plan.kind is FeeKind.FREE or (plan.kind is FeeKind.MONTHLY and day not in service):
+            continue
+        if plan.kind is FeeKind.MONTHLY:
+            share = Fraction(plan.fen_per_month, len(service))
+        else:
+            share = Fraction(day_charge_fen(plan, hours[day]))
+            cap = plan.max_charged_class_hours_per_day
+            charged += hours[day] if cap is None else min(hours[day], cap)
+        gross += share
+        owed += share * min((w.percent_payable for w in waivers if w.covers(day, program_id)), default=100) / 100
+    return MonthDue(attended, charged, math.floor(gross + Fraction(1, 2)), math.floor(owed + Fraction(1, 2)))
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    first=plans,
+    second=plans,
+    switch=st.sampled_from(SEPTEMBER),
+    hours=st.dictionaries(st.sampled_from(SEPTEMBER), st.integers(0, 6), max_size=22),
+    waivers=waivers,
+    service=st.lists(st.sampled_from(SEPTEMBER), min_size=1, max_size=22, unique=True),
+)
+def test_st7_the_whole_fen_sums_give_the_amounts_of_the_exact_fractions(
+    first: FeePlan,
+    second: FeePlan,
+    switch: date,
+    hours: dict[date, int],
+    waivers: list[Waiver],
+    service: list[date],
+) -> None:
+    """ST-6/ST-7 (issue 9): charge_days sums whole numbers over one denominator; every figure is the one the
+    exact Fraction a day gave, whatever the plans (changing within the month), waivers and service days."""
+    plans_ = [first, FeePlan(second.kind, switch, second.fen_per_class_hour, second.max_charged_class_hours_per_day,
+                             second.fen_per_month)]  # fmt: skip
+    month = charge_days(program_id="homework", plans=plans_, waivers=waivers, hours=hours, service_days=service)
+    assert month == _oracle_charge("homework", plans_, waivers, hours, service)

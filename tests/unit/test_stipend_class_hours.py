@@ -10,10 +10,15 @@ from hypothesis import strategies as st
 from chassis.clock import SCHOOL_TZ
 from services.stipend.domain.class_hours import (
     Child,
+    DayMarks,
     DayPresence,
+    Line,
     Mark,
     Program,
+    Timetable,
     attended_lines,
+    day_lines,
+    instant,
     presence_by_day,
     slots_attended,
 )
@@ -165,3 +170,129 @@ def test_the_same_check_ins_and_outs_in_any_order_any_number_of_times_give_the_s
         ]
 
     assert lines(again) == lines(once)
+
+
+# --- the datetime arithmetic the integer slots replaced (issue 9), kept as the oracle they must agree with --------
+
+
+def _oracle_slots(start: datetime, slots: int, minutes: int, present_from: datetime, present_to: datetime) -> int:
+    counted = 0
+    for n in range(slots):
+        slot_start = start + timedelta(minutes=minutes * n)
+        slot_end = slot_start + timedelta(minutes=minutes)
+        overlap = min(slot_end, present_to) - max(slot_start, present_from)
+        if overlap * 2 >= timedelta(minutes=minutes):
+            counted += 1
+    return counted
+
+
+def _oracle_lines(child: Child, presence: DayPresence, programs: list[Program], minutes: int) -> list[Line]:
+    day = presence.day
+    mine = sorted((p for p in programs if p.runs_on(day) and child.takes(p)), key=lambda p: (p.starts_at, p.program_id))
+    if not presence.check_ins:
+        reason = "on approved leave (AT-3)" if presence.leave_event_ids else "not checked in"
+        ids = tuple(sorted(presence.leave_event_ids))
+        return [Line(day, p.program_id, p.kind, 0, reason, ids) for p in mine]
+    first_in = min(presence.check_ins, key=lambda m: (m.at, m.event_id))
+    if not mine:
+        return [
+            Line(day, None, "homework_supervision", 2, "SR-2: no program schedule, EN-5 minimum", (first_in.event_id,))
+        ]
+    windows = [datetime.combine(day, p.starts_at, tzinfo=SCHOOL_TZ) for p in mine]
+    ends = [start + timedelta(minutes=minutes * p.class_hours) for p, start in zip(mine, windows, strict=True)]
+    outs = [m for m in presence.check_outs if m.at > first_in.at]
+    last_out = max(outs, key=lambda m: (m.at, m.event_id)) if outs else None
+    present_to = last_out.at if last_out else max(ends)
+    ids = tuple(sorted({first_in.event_id} | ({last_out.event_id} if last_out else set())))
+    lines = []
+    for program, start in zip(mine, windows, strict=True):
+        hours = _oracle_slots(start, program.class_hours, minutes, first_in.at, present_to)
+        reason = f"SR-1: {hours} of {program.class_hours} class-hours attended"
+        lines.append(Line(day, program.program_id, program.kind, hours, reason, ids))
+    return lines
+
+
+programs_drawn = st.lists(
+    st.builds(
+        Program,
+        program_id=st.sampled_from(["p-a", "p-b", "p-c", "p-d"]),
+        kind=st.sampled_from(["homework_supervision", "club", "noon_care", "bus"]),
+        weekdays=st.sampled_from([frozenset(range(5)), frozenset({2}), frozenset({0, 1})]),
+        starts_at=st.builds(time, st.integers(7, 18), st.sampled_from([0, 10, 30, 40, 55])),
+        class_hours=st.integers(1, 4),
+        min_grade=st.integers(1, 3),
+        max_grade=st.integers(3, 9),
+        cancelled_on=st.sampled_from([None, None, None, WEDNESDAY, date(2026, 11, 26)]),
+    ),
+    max_size=4,
+    unique_by=lambda p: p.program_id,
+)
+seconds_marks = st.lists(  # on the minute or half minute (slot halves, boundaries), or a microsecond either side
+    st.builds(
+        lambda m, s, us, n: Mark(at(7, 0) + timedelta(minutes=m, seconds=s, microseconds=us), f"ev-{n}"),
+        st.integers(0, 720),
+        st.sampled_from([0, 30]),
+        st.sampled_from([0, 0, 1, -1]),
+        st.integers(0, 6),
+    ),
+    max_size=4,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    programs=programs_drawn,
+    ins=seconds_marks,
+    outs=seconds_marks,
+    leaves=st.frozensets(st.sampled_from(["ev-l1", "ev-l2"])),
+    minutes=st.sampled_from([30, 40, 45, 50]),
+    grade=st.none() | st.integers(1, 9),
+    clubs=st.frozensets(st.sampled_from(["p-a", "p-b", "p-c"])),
+    options=st.frozensets(st.sampled_from(["noon_care", "bus"])),
+)
+def test_the_integer_slots_give_the_very_lines_of_the_datetime_arithmetic(
+    programs: list[Program],
+    ins: list[Mark],
+    outs: list[Mark],
+    leaves: frozenset[str],
+    minutes: int,
+    grade: int | None,
+    clubs: frozenset[str],
+    options: frozenset[str],
+) -> None:
+    """SR-1/SR-2 (issue 9): the month's close counts slots on integer instants with a timetable shared by the
+    school's children; every line (hours, reason, events) is the one the datetime arithmetic gave."""
+    child = Child("xiaohong", grade, clubs, options)
+    presence = DayPresence(WEDNESDAY, frozenset(ins), frozenset(outs), leaves)
+    timetable = Timetable(programs)
+    marks = DayMarks(
+        WEDNESDAY,
+        [(instant(m.at), m.event_id) for m in ins],
+        [(instant(m.at), m.event_id) for m in outs],
+        list(leaves),
+    )
+    expected = _oracle_lines(child, presence, programs, minutes)
+    assert attended_lines(child, presence, programs, class_hour_minutes=minutes, min_class_hours=2) == expected
+    for _ in range(2):  # the second call reads the timetable's cached sittings
+        assert day_lines(child, marks, timetable, class_hour_minutes=minutes, min_class_hours=2) == expected
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    starts=st.integers(0, 120),
+    slots=st.integers(1, 4),
+    minutes=st.sampled_from([30, 40, 45, 50]),
+    arrive=st.integers(-60, 240),
+    stay=st.integers(0, 300),
+    seconds=st.sampled_from([0, 30]),
+    off=st.sampled_from([0, 1, -1]),
+)
+def test_the_integer_slots_count_as_the_datetime_arithmetic_did(
+    starts: int, slots: int, minutes: int, arrive: int, stay: int, seconds: int, off: int
+) -> None:
+    """SR-1 (issue 9): at least half a slot, to the microsecond (a half exactly counts, a microsecond less not)."""
+    start = at(15, 0) + timedelta(minutes=starts)
+    present_from = start + timedelta(minutes=arrive, seconds=seconds, microseconds=off)
+    present_to = present_from + timedelta(minutes=stay, seconds=seconds)
+    expected = _oracle_slots(start.astimezone(SCHOOL_TZ), slots, minutes, present_from, present_to)
+    assert slots_attended(start.astimezone(SCHOOL_TZ), slots, minutes, present_from, present_to) == expected

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from datetime import date, time
+from fractions import Fraction
 from typing import Any
 
 from hypothesis import given, settings
@@ -11,6 +13,7 @@ from hypothesis import strategies as st
 
 from contracts.policy import PolicySettings
 from services.stipend.domain.class_hours import Program
+from services.stipend.domain.money import round_fen_of
 from services.stipend.domain.workload import (
     UNIT,
     Rate,
@@ -199,3 +202,13 @@ def test_session_facts_keep_every_part_with_its_event() -> None:
         records=frozenset({(1, True, "ev2")}),
         incidents=frozenset({("safety_incident", "ev3")}),
     )
+
+
+@settings(max_examples=500, deadline=None)
+@given(numerator=st.integers(-(10**9), 10**9), denominator=st.integers(1, 10**4))
+def test_st7_integer_rounding_is_the_exact_fractions_half_away_from_zero(numerator: int, denominator: int) -> None:
+    """ST-7 (issue 9): entries are rounded in integers; the figure is the exact amount's, halves away from zero."""
+    exact = Fraction(numerator, denominator)
+    magnitude = math.floor(abs(exact) + Fraction(1, 2))
+    assert round_fen_of(numerator, denominator) == (magnitude if exact >= 0 else -magnitude)
+    assert round_fen_of(-numerator, denominator) == -round_fen_of(numerator, denominator)

@@ -17,13 +17,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from chassis.clock import SCHOOL_TZ
 
 BASE = "homework_supervision"
 OPTIONAL_KINDS = frozenset({"early_arrival", "noon_care", "bus"})
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+_MINUTE_US = 60_000_000
 
 
 @dataclass(frozen=True)
@@ -95,21 +98,121 @@ class Line:
     event_ids: tuple[str, ...] = field(default=())
 
 
-def slots_attended(start: datetime, slots: int, minutes: int, present_from: datetime, present_to: datetime) -> int:
-    """SR-1: the slots of `minutes` from `start` during which the child was present at least half the slot."""
+def instant(at: datetime) -> int:
+    """An aware moment as whole microseconds since the epoch: exact, and cheap to compare and subtract."""
+    return (at - _EPOCH) // _MICROSECOND
+
+
+def _counted(bounds: Sequence[int], slot_us: int, present_from: int, present_to: int) -> int:
+    """SR-1 on instants: the slots between consecutive `bounds` with at least half of `slot_us` present."""
     counted = 0
-    for n in range(slots):
-        slot_start = start + timedelta(minutes=minutes * n)
-        slot_end = slot_start + timedelta(minutes=minutes)
-        overlap = min(slot_end, present_to) - max(slot_start, present_from)
-        if overlap * 2 >= timedelta(minutes=minutes):
+    for n in range(len(bounds) - 1):
+        overlap = min(bounds[n + 1], present_to) - max(bounds[n], present_from)
+        if overlap * 2 >= slot_us:
             counted += 1
     return counted
 
 
-def _window(program: Program, day: date, minutes: int, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    start = datetime.combine(day, program.starts_at, tzinfo=tz)
-    return start, start + timedelta(minutes=minutes * program.class_hours)
+def slots_attended(start: datetime, slots: int, minutes: int, present_from: datetime, present_to: datetime) -> int:
+    """SR-1: the slots of `minutes` from `start` during which the child was present at least half the slot."""
+    bounds = [instant(start + timedelta(minutes=minutes * n)) for n in range(slots + 1)]
+    return _counted(bounds, minutes * _MINUTE_US, instant(present_from), instant(present_to))
+
+
+@dataclass(frozen=True)
+class Sitting:
+    """A program's session on one day, cut into SR-1 slots: the slots' bounds as instants (`instant`)."""
+
+    program: Program
+    bounds: tuple[int, ...]
+
+    @property
+    def end(self) -> int:
+        """When the session's last slot ends."""
+        return self.bounds[-1]
+
+
+class Timetable:
+    """A school's programs, each day's sessions cut into slots once and shared by every child of the month (SR-1).
+
+    The slots are cut with the zone's wall clock from the program's start (`datetime` arithmetic, once per program,
+    day and class-hour length); a child's day is then integer arithmetic on instants.
+    """
+
+    def __init__(self, programs: Iterable[Program], *, tz: ZoneInfo = SCHOOL_TZ) -> None:
+        self._programs = sorted(programs, key=lambda p: (p.starts_at, p.program_id))
+        self._tz = tz
+        self._days: dict[tuple[date, int], tuple[Sitting, ...]] = {}
+        self._mine: dict[tuple[date, int, int | None, frozenset[str], frozenset[str]], tuple[Sitting, ...]] = {}
+
+    def _running(self, day: date, minutes: int) -> tuple[Sitting, ...]:
+        found = self._days.get((day, minutes))
+        if found is None:
+            found = tuple(
+                Sitting(p, tuple(instant(start + timedelta(minutes=minutes * n)) for n in range(p.class_hours + 1)))
+                for p in self._programs
+                if p.runs_on(day)
+                for start in (datetime.combine(day, p.starts_at, tzinfo=self._tz),)
+            )
+            self._days[day, minutes] = found
+        return found
+
+    def sittings(self, child: Child, day: date, minutes: int) -> tuple[Sitting, ...]:
+        """The child's programs running on `day` (EN-4..EN-6), in order of start, each cut into its slots."""
+        key = (day, minutes, child.grade, child.clubs, child.options)
+        found = self._mine.get(key)
+        if found is None:
+            found = self._mine[key] = tuple(s for s in self._running(day, minutes) if child.takes(s.program))
+        return found
+
+
+class DayMarks:
+    """A child's facts of one day as instants: check-ins and check-outs `(instant, event_id)`, leave event ids.
+    Lists, possibly with repeats and in any order: only their min/max and sets are read (ST-7). A plain class with
+    slots: a school's month makes one for each of some 22,000 child-days."""
+
+    __slots__ = ("check_ins", "check_outs", "day", "leave_event_ids")
+
+    def __init__(
+        self,
+        day: date,
+        check_ins: list[tuple[int, str]] | None = None,
+        check_outs: list[tuple[int, str]] | None = None,
+        leave_event_ids: list[str] | None = None,
+    ) -> None:
+        self.day = day
+        self.check_ins = [] if check_ins is None else check_ins
+        self.check_outs = [] if check_outs is None else check_outs
+        self.leave_event_ids = [] if leave_event_ids is None else leave_event_ids
+
+
+def day_lines(
+    child: Child, marks: DayMarks, timetable: Timetable, *, class_hour_minutes: int, min_class_hours: int
+) -> list[Line]:
+    """SR-1/SR-2: the child's lines for a day, one per program of theirs running that day (zero-hour lines kept,
+    with the reason, so a statement shows why a day cost nothing)."""
+    day = marks.day
+    mine = timetable.sittings(child, day, class_hour_minutes)
+    if not marks.check_ins:
+        reason = "on approved leave (AT-3)" if marks.leave_event_ids else "not checked in"
+        ids = tuple(sorted(set(marks.leave_event_ids)))
+        return [Line(day, s.program.program_id, s.program.kind, 0, reason, ids) for s in mine]
+    first_at, first_id = min(marks.check_ins)
+    if not mine:
+        return [Line(day, None, BASE, min_class_hours, "SR-2: no program schedule, EN-5 minimum", (first_id,))]
+    outs = [m for m in marks.check_outs if m[0] > first_at]
+    if outs:
+        present_to, last_id = max(outs)
+        ids = (first_id,) if last_id == first_id else tuple(sorted((first_id, last_id)))
+    else:
+        present_to, ids = max(s.end for s in mine), (first_id,)
+    slot_us = class_hour_minutes * _MINUTE_US
+    lines = []
+    for s in mine:
+        hours = _counted(s.bounds, slot_us, first_at, present_to)
+        reason = f"SR-1: {hours} of {s.program.class_hours} class-hours attended"
+        lines.append(Line(day, s.program.program_id, s.program.kind, hours, reason, ids))
+    return lines
 
 
 def attended_lines(
@@ -121,28 +224,20 @@ def attended_lines(
     min_class_hours: int,
     tz: ZoneInfo = SCHOOL_TZ,
 ) -> list[Line]:
-    """SR-1/SR-2: the child's lines for a day, one per program of theirs running that day (zero-hour lines kept,
-    with the reason, so a statement shows why a day cost nothing)."""
-    day = presence.day
-    mine = sorted((p for p in programs if p.runs_on(day) and child.takes(p)), key=lambda p: (p.starts_at, p.program_id))
-    if not presence.check_ins:
-        reason = "on approved leave (AT-3)" if presence.leave_event_ids else "not checked in"
-        ids = tuple(sorted(presence.leave_event_ids))
-        return [Line(day, p.program_id, p.kind, 0, reason, ids) for p in mine]
-    first_in = min(presence.check_ins, key=lambda m: (m.at, m.event_id))
-    if not mine:
-        return [Line(day, None, BASE, min_class_hours, "SR-2: no program schedule, EN-5 minimum", (first_in.event_id,))]
-    windows = [_window(p, day, class_hour_minutes, tz) for p in mine]
-    outs = [m for m in presence.check_outs if m.at > first_in.at]
-    last_out = max(outs, key=lambda m: (m.at, m.event_id)) if outs else None
-    present_to = last_out.at if last_out else max(end for _, end in windows)
-    ids = tuple(sorted({first_in.event_id} | ({last_out.event_id} if last_out else set())))
-    lines = []
-    for program, (start, _end) in zip(mine, windows, strict=True):
-        hours = slots_attended(start, program.class_hours, class_hour_minutes, first_in.at, present_to)
-        reason = f"SR-1: {hours} of {program.class_hours} class-hours attended"
-        lines.append(Line(day, program.program_id, program.kind, hours, reason, ids))
-    return lines
+    """SR-1/SR-2 for one day from `DayPresence` (`day_lines`, whose timetable a month shares, on datetimes)."""
+    marks = DayMarks(
+        presence.day,
+        [(instant(m.at), m.event_id) for m in presence.check_ins],
+        [(instant(m.at), m.event_id) for m in presence.check_outs],
+        list(presence.leave_event_ids),
+    )
+    return day_lines(
+        child,
+        marks,
+        Timetable(programs, tz=tz),
+        class_hour_minutes=class_hour_minutes,
+        min_class_hours=min_class_hours,
+    )
 
 
 def presence_by_day(

@@ -11,7 +11,7 @@ Units are kept in hundredths (`UNIT` = 1 unit) so halves and quarters stay integ
   a breach of professional ethics withholds the whole month (every entry of the month is valued at 0 fen).
 
 Pay (ST-2): an entry is worth `units × class-hours × (base rate + specialty supplement)` of the policy in force
-on the session's day, rounded once per entry (`money.round_fen`). An unpaid day or withheld month keeps its
+on the session's day, rounded once per entry (`money.round_fen_of`). An unpaid day or withheld month keeps its
 units (the workload is still on record) but values them at 0 fen, and the entry names the events why.
 """
 
@@ -20,9 +20,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
-from fractions import Fraction
 
-from services.stipend.domain.money import round_fen
+from services.stipend.domain.money import round_fen_of
 
 UNIT = 100
 SERVICE, LATE = "service", "late"
@@ -83,7 +82,7 @@ class Entry:
 
 
 def _value(units: int, rate: Rate) -> int:
-    return round_fen(Fraction(units * rate.class_hours * rate.fen_per_class_hour, UNIT))
+    return round_fen_of(units * rate.class_hours * rate.fen_per_class_hour, UNIT)
 
 
 def _absent(facts: SessionFacts) -> list[str]:

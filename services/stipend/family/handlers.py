@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.clock import school_today
@@ -178,7 +178,7 @@ async def issue(uow: UnitOfWork, *, school_id: str, month: str, by: str) -> list
     adjustments = await _adjustments(uow, school_id=school_id, month=month)
     children = sorted(set(await students_of_month(uow.session, school_id=school_id, month=month)) | set(adjustments))
     months = await statements(uow.session, school_id=school_id, month=month, student_ids=children)
-    now, events = uow.clock.now(), []
+    now, events, rows = uow.clock.now(), [], []
     for student_id, s in months.items():
         for earlier, amount in sorted(adjustments.get(student_id, {}).items()):
             uow.session.add(
@@ -199,10 +199,9 @@ async def issue(uow: UnitOfWork, *, school_id: str, month: str, by: str) -> list
             "due_fen": s.due_fen,
             "adjustments_fen": adjusted,
         }
-        uow.session.add(
-            store.IssuedFamilyStatement(
-                school_id=school_id, month=month, student_id=student_id, issued_by=by, issued_at=now, **figures
-            )
+        rows.append(
+            {"school_id": school_id, "month": month, "student_id": student_id, "issued_by": by, "issued_at": now}
+            | figures
         )
         events.append(
             FamilyStatementIssued(
@@ -215,6 +214,8 @@ async def issue(uow: UnitOfWork, *, school_id: str, month: str, by: str) -> list
                 **figures,
             )
         )
+    if rows:  # plain rows in one executemany, not an ORM object a child (issue 9)
+        await uow.session.execute(insert(store.IssuedFamilyStatement), rows)
     await uow.publish_many(events, school_id=school_id)
     await uow.commit()
     return events

@@ -7,7 +7,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.clock import school_today
@@ -133,28 +133,31 @@ async def publish(uow: UnitOfWork, *, school_id: str, month: str, by: str) -> li
         raise Conflict("the draft changed since it was approved (new facts arrived): approve it again", rule="ST-5")
     now = uow.clock.now()
     entry_ids: dict[str, list[str]] = {}
+    rows = []  # plain rows in one executemany, not an ORM object a line (issue 9)
     for number, line in enumerate(month_draft.lines, start=1):
         e = line.entry
         entry_id = f"{school_id}:{month}:{number:06d}"
         entry_ids.setdefault(e.staff_id, []).append(entry_id)
-        uow.session.add(
-            LedgerEntry(
-                entry_id=entry_id,
-                school_id=school_id,
-                statement_month=month,
-                staff_id=e.staff_id,
-                session_id=e.session_id,
-                session_date=e.session_date,
-                session_month=e.month,
-                line=e.line,
-                units=e.units,
-                fen=e.fen,
-                reason=e.reason[:300],
-                event_ids=list(e.event_ids),
-                reverses=list(line.reverses),
-                recorded_at=now,
-            )
+        rows.append(
+            {
+                "entry_id": entry_id,
+                "school_id": school_id,
+                "statement_month": month,
+                "staff_id": e.staff_id,
+                "session_id": e.session_id,
+                "session_date": e.session_date,
+                "session_month": e.month,
+                "line": e.line,
+                "units": e.units,
+                "fen": e.fen,
+                "reason": e.reason[:300],
+                "event_ids": list(e.event_ids),
+                "reverses": list(line.reverses),
+                "recorded_at": now,
+            }
         )
+    if rows:
+        await uow.session.execute(insert(LedgerEntry), rows)
     run.status, run.published_by, run.published_at = PUBLISHED, by, now
     events = [
         TeacherStatementPublished(
