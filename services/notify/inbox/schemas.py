@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from chassis.openapi import model_examples
 from contracts.fields import StudentId
 from services.notify.fields import EventType
 from services.notify.store import Notification
@@ -50,19 +51,7 @@ class NotificationPage(BaseModel):
         json_schema_extra={
             "examples": [
                 {
-                    "items": [
-                        {
-                            "notification_id": "nt-20261125-0193",
-                            "student_id": "xiaoming",
-                            "event_type": "attendance.student_checked_out.v1",
-                            "channel": "in_app",
-                            "status": "delivered",
-                            "title": "小明已离校",
-                            "body": "小明 17:30 由妈妈在南门接走。",
-                            "urgent": False,
-                            "created_at": "2026-11-25T09:30:05Z",
-                        }
-                    ],
+                    "items": model_examples(NotificationPublic),
                     "next_before": "2026-11-25T09:30:05Z",
                 }
             ]

@@ -10,6 +10,7 @@ from typing import Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from chassis.http import Body
+from chassis.openapi import model_examples
 from services.notify.domain.channels import Category, Channel
 from services.notify.fields import EMAIL, LANGUAGE, PHONE, QUIET, WECHAT
 
@@ -98,19 +99,7 @@ class PreferencesOut(PreferencesIn):
     """A guardian's preferences as stored (defaults if they never set any)."""
 
     model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "language": "zh-CN",
-                    "channels": {"urgent": ["sms", "wechat"], "attendance": ["wechat"]},
-                    "email": None,
-                    "phone": "+8613800138000",
-                    "wechat_openid": "oX3a_9fKq2LmZp7",
-                    "quiet_hours": {"start": "21:30:00", "end": "07:00:00"},
-                    "guardian_id": "g-xiaoming-mama",
-                }
-            ]
-        }
+        json_schema_extra={"examples": [{**model_examples(PreferencesIn)[0], "guardian_id": "g-xiaoming-mama"}]}
     )
 
     guardian_id: str = Field(description="the guardian's id in enrollment (the subject of their token)")

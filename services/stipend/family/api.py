@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chassis.app import RuntimeDep
 from chassis.auth import CurrentPrincipal, Principal, Role, require
+from chassis.openapi import model_examples
 from contracts.fields import SchoolId, StaffId, StudentId
 from services.stipend.access import api as access
 from services.stipend.access.api import MonthPath
@@ -142,41 +143,13 @@ class FamilyStatementOut(BaseModel):
                     "school_id": "shiyan",
                     "student_id": "xiaoming",
                     "month": "2026-11",
-                    "programs": [
-                        {
-                            "program_id": "pg-homework-g3",
-                            "kind": "homework",
-                            "attended_days": 18,
-                            "class_hours": 36,
-                            "charged_class_hours": 36,
-                            "gross_fen": 8280,
-                            "waived_fen": 0,
-                            "due_fen": 8280,
-                            "event_ids": ["at-7f3a91", "at-7f3a92"],
-                        }
-                    ],
-                    "late_pickup": [
-                        {
-                            "check_out_id": "co-2026-11-20-xiaoming",
-                            "day": "2026-11-20",
-                            "minutes_late": 25,
-                            "fee_fen": 1000,
-                            "event_id": "at-9c1d07",
-                        }
-                    ],
+                    "programs": model_examples(ProgramChargeOut),
+                    "late_pickup": model_examples(LateFeeOut),
                     "gross_fen": 8280,
                     "waived_fen": 0,
                     "late_pickup_fen": 1000,
                     "due_fen": 9280,
-                    "issued": {
-                        "gross_fen": 8280,
-                        "waived_fen": 0,
-                        "late_pickup_fen": 1000,
-                        "due_fen": 9280,
-                        "adjustments_fen": 0,
-                        "issued_by": "admin-wang",
-                        "issued_at": "2026-12-01T01:30:00Z",
-                    },
+                    "issued": model_examples(IssuedOut)[0],
                 }
             ]
         }

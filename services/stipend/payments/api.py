@@ -14,6 +14,7 @@ from chassis.app import RuntimeDep
 from chassis.auth import CurrentPrincipal, Principal, Role, require
 from chassis.http import Body
 from chassis.idempotency import IDEMPOTENT, respond_once
+from chassis.openapi import model_examples
 from chassis.problems import Unprocessable
 from chassis.uow import UnitOfWork
 from contracts.fields import SchoolId, StudentId
@@ -68,13 +69,7 @@ class AccountOut(BaseModel):
                     "student_id": "xiaoming",
                     "balance_fen": 0,
                     "lines": [
-                        {
-                            "day": "2026-12-01",
-                            "kind": "charge",
-                            "reference": "2026-11",
-                            "amount_fen": 9280,
-                            "balance_fen": 9280,
-                        },
+                        *model_examples(AccountLineOut),
                         {
                             "day": "2026-12-03",
                             "kind": "payment",

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chassis.app import RuntimeDep
 from chassis.auth import CurrentPrincipal, Principal, Role, require
+from chassis.openapi import model_examples
 from chassis.problems import NotFound
 from contracts.fields import SchoolId, SessionId, StaffId
 from services.stipend.access import api as access
@@ -62,16 +63,7 @@ class MonthStatements(BaseModel):
                     "status": "approved",
                     "approved_by": "admin-wang",
                     "published_by": None,
-                    "teachers": [
-                        {
-                            "staff_id": "t-li",
-                            "units_hundredths": 1850,
-                            "total_fen": 83250,
-                            "corrections_fen": -4500,
-                            "payable_fen": 78750,
-                            "bonus_forfeited_by": [],
-                        }
-                    ],
+                    "teachers": model_examples(TeacherSummary),
                 }
             ]
         }
@@ -124,28 +116,11 @@ class TeacherStatement(TeacherSummary):
         json_schema_extra={
             "examples": [
                 {
-                    "staff_id": "t-li",
-                    "units_hundredths": 1850,
-                    "total_fen": 83250,
-                    "corrections_fen": -4500,
-                    "payable_fen": 78750,
-                    "bonus_forfeited_by": [],
+                    **model_examples(TeacherSummary)[0],
                     "school_id": "shiyan",
                     "month": "2026-11",
                     "status": "published",
-                    "entries": [
-                        {
-                            "entry_id": "le-2026-11-0193",
-                            "session_id": "pg-homework-g3:2026-11-25",
-                            "session_date": "2026-11-25",
-                            "line": "service",
-                            "units_hundredths": 100,
-                            "fen": 4500,
-                            "reason": "ST-1: complete record r1",
-                            "event_ids": ["at-7f3a91", "hw-5b20c4"],
-                            "reverses": [],
-                        }
-                    ],
+                    "entries": model_examples(EntryOut),
                 }
             ]
         }

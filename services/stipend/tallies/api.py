@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chassis.app import RuntimeDep
 from chassis.auth import CurrentPrincipal, Principal, Role, require
+from chassis.openapi import model_examples
 from contracts.fields import SchoolId, StudentId
 from services.stipend.access import api as access
 from services.stipend.facts import store as facts
@@ -91,16 +92,7 @@ class StudentLines(BaseModel):
                     "student_id": "xiaoming",
                     "month": "2026-11",
                     "class_hours": 2,
-                    "lines": [
-                        {
-                            "day": "2026-11-25",
-                            "program_id": "pg-homework-g3",
-                            "kind": "homework",
-                            "class_hours": 2,
-                            "reason": "SR-1: 2 of 2 class-hours attended",
-                            "event_ids": ["at-7f3a91", "at-7f3a92"],
-                        }
-                    ],
+                    "lines": model_examples(AttendedLine),
                 }
             ]
         }

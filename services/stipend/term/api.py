@@ -14,6 +14,7 @@ from chassis.auth import CurrentPrincipal, Principal, Role, require
 from chassis.clock import school_today
 from chassis.http import Body
 from chassis.idempotency import IDEMPOTENT, respond_once
+from chassis.openapi import model_examples
 from chassis.uow import UnitOfWork
 from contracts.fields import STUDENT, SchoolId, StaffId, StudentId
 from services.stipend.access import api as access
@@ -119,13 +120,7 @@ class SettlementOut(BaseModel):
                     "process_fen": 675000,
                     "bonus_pool_fen": 75000,
                     "teachers": [
-                        {
-                            "staff_id": "t-li",
-                            "process_fen": 360000,
-                            "weight": 92,
-                            "bonus_fen": 38983,
-                            "forfeited": False,
-                        },
+                        *model_examples(ShareOut),
                         {
                             "staff_id": "t-zhao",
                             "process_fen": 315000,
@@ -292,15 +287,7 @@ class FamilyTermOut(BaseModel):
                     "school_id": "shiyan",
                     "term_id": "t-2026-1",
                     "student_id": "xiaoming",
-                    "programs": [
-                        {
-                            "program_id": "pg-homework-g3",
-                            "prepaid_fen": 64000,
-                            "due_fen": 59800,
-                            "refund_fen": 4200,
-                            "collect_fen": 0,
-                        }
-                    ],
+                    "programs": model_examples(FamilySettlementOut),
                     "refund_fen": 4200,
                     "collect_fen": 0,
                 }
