@@ -87,7 +87,7 @@ def test_the_check_in_names_its_roles_and_idempotency_and_times_are_school_local
 
 # Services whose every field says what it means and every operation shows an example (issue 11); a service joins
 # this list once its models are described.
-DESCRIBED = ["attendance", "enrollment", "homework"]
+DESCRIBED = ["attendance", "enrollment", "homework", "notify", "stipend"]
 
 
 def _validator(schema: dict[str, Any], node: dict[str, Any]) -> Draft202012Validator:

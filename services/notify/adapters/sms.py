@@ -99,16 +99,33 @@ class SmsReport(BaseModel):
     """One status report of Alibaba Cloud SMS's HTTP push (`SmsReport`, a JSON array of these): `out_id` is the
     `OutId` the adapter sent, the delivery's id."""
 
-    model_config = ConfigDict(extra="ignore")  # the provider may add fields; only these are read
+    # the provider may add fields; only these are read
+    model_config = ConfigDict(
+        extra="ignore",
+        json_schema_extra={
+            "examples": [
+                {
+                    "phone_number": "13800138000",
+                    "send_time": "2026-11-25 17:30:06",
+                    "report_time": "2026-11-25 17:30:09",
+                    "success": True,
+                    "err_code": "DELIVERED",
+                    "err_msg": "用户接收成功",
+                    "biz_id": "932702304080415357^0",
+                    "out_id": "6b1f0c2e-3d4a-5b6c-8d7e-9f0a1b2c3d4e",
+                }
+            ]
+        },
+    )
 
-    phone_number: str = Field(max_length=32)
-    send_time: str = Field(max_length=32)
-    report_time: str = Field(max_length=32)
-    success: bool
-    err_code: str = Field(max_length=64)
-    err_msg: str = Field(default="", max_length=500)
-    biz_id: str = Field(default="", max_length=128)
-    out_id: str = Field(default="", max_length=64)
+    phone_number: str = Field(max_length=32, description="the number the message went to")
+    send_time: str = Field(max_length=32, description="when the provider sent it, `YYYY-MM-DD HH:MM:SS` Beijing time")
+    report_time: str = Field(max_length=32, description="when the carrier reported, `YYYY-MM-DD HH:MM:SS` Beijing time")
+    success: bool = Field(description="true when the phone received it")
+    err_code: str = Field(max_length=64, description="the carrier's status code, `DELIVERED` on success")
+    err_msg: str = Field(default="", max_length=500, description="the carrier's status text")
+    biz_id: str = Field(default="", max_length=128, description="the provider's id of the send")
+    out_id: str = Field(default="", max_length=64, description="the `OutId` the adapter sent: the delivery's id (NT-3)")
 
 
 REPORT_ACCEPTED = {"code": 0, "msg": "接收成功"}

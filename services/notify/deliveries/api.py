@@ -6,12 +6,14 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
 from chassis.http import Body
+from contracts.fields import SchoolId
 from services.notify.deliveries import store
+from services.notify.fields import EventType
 
 router = APIRouter(prefix="/notify/v1", tags=["operations"])
 
@@ -22,28 +24,60 @@ ChannelName = Literal["email", "sms", "wechat", "webhook"]
 class DeadLetter(BaseModel):
     """A delivery that failed for good; an operator can replay it once the cause is fixed."""
 
-    delivery_id: str
-    school_id: str
-    recipient_id: str
-    channel: str
-    event_type: str
-    attempts: int
-    replays: int
-    last_error: str | None
-    failed_at: datetime | None
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "delivery_id": "6b1f0c2e-3d4a-5b6c-8d7e-9f0a1b2c3d4e",
+                    "school_id": "shiyan",
+                    "recipient_id": "g-xiaoming-mama",
+                    "channel": "sms",
+                    "event_type": "attendance.student_checked_out.v1",
+                    "attempts": 6,
+                    "replays": 0,
+                    "last_error": "isv.MOBILE_NUMBER_ILLEGAL: the number is not a mobile number",
+                    "failed_at": "2026-11-25T09:42:10Z",
+                }
+            ]
+        }
+    )
+
+    delivery_id: str = Field(description="NT-3: the delivery's id, the same for an event, recipient and channel")
+    school_id: SchoolId
+    recipient_id: str = Field(
+        description="the guardian's or staff member's id in enrollment, or a webhook endpoint's id"
+    )
+    channel: str = Field(description="NT-2: the channel that failed: email, sms, wechat or webhook")
+    event_type: EventType
+    attempts: int = Field(description="NT-3: the attempts made, back-off included, before it failed for good")
+    replays: int = Field(description="how many times an operator has replayed it")
+    last_error: str | None = Field(
+        description="the last attempt's error, as the channel gave it; null if none was kept"
+    )
+    failed_at: datetime | None = Field(description="when it failed for good (UTC); null if not recorded")
 
 
 class ReplayRequest(Body):
     """Which dead letters to send again: the listed ones, or every one (of a channel)."""
 
-    delivery_ids: list[str] | None = Field(default=None, max_length=1000)
-    channel: ChannelName | None = None
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"delivery_ids": ["6b1f0c2e-3d4a-5b6c-8d7e-9f0a1b2c3d4e"]}]}
+    )
+
+    delivery_ids: list[str] | None = Field(
+        default=None, max_length=1000, description="the dead letters to replay (up to 1000); null for every one"
+    )
+    channel: ChannelName | None = Field(
+        default=None, description="only the dead letters of this channel; null for every channel"
+    )
 
 
 class ReplayResult(BaseModel):
     """The deliveries queued again (a second replay of the same finds none)."""
 
-    replayed: list[str]
+    model_config = ConfigDict(json_schema_extra={"examples": [{"replayed": ["6b1f0c2e-3d4a-5b6c-8d7e-9f0a1b2c3d4e"]}]})
+
+    replayed: list[str] = Field(description="NT-3: the ids of the deliveries queued again; empty when none was left")
 
 
 def _scope(principal: Principal) -> str | None:

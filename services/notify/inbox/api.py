@@ -8,12 +8,14 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from pydantic import AwareDatetime
 
 from chassis.app import Runtime, RuntimeDep
 from chassis.auth import CurrentPrincipal, Principal
 from chassis.http import Guardian, Paging, superseded_by
+from chassis.openapi import model_examples
 from chassis.pagination import Page, PageParams, decode_cursor, page_of
 from chassis.problems import Problem
 from services.notify.inbox import handlers, store
@@ -24,9 +26,15 @@ from services.notify.settings import NotifySettings
 
 router = APIRouter(prefix="/notify", tags=["notifications"])
 
+_SHOWN = model_examples(NotificationPublic)[0]
 SSE_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
-        "content": {"text/event-stream": {}},
+        "content": {
+            "text/event-stream": {
+                "example": f": connected\n\nevent: notification\nid: {handlers.event_id(_SHOWN)}\n"
+                f"data: {orjson.dumps(_SHOWN).decode()}\n\n"
+            }
+        },
         "description": "server-sent `notification` events, each with an `id` to resume from (`Last-Event-ID`)",
     }
 }

@@ -7,10 +7,12 @@ import re
 from datetime import time
 from typing import Literal, Self
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from chassis.http import Body
+from chassis.openapi import model_examples
 from services.notify.domain.channels import Category, Channel
+from services.notify.fields import EMAIL, LANGUAGE, PHONE, QUIET, WECHAT
 
 _PHONE = re.compile(r"^\+?[0-9]{6,15}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -20,8 +22,10 @@ OutsideChannel = Literal["wechat", "sms", "email"]
 class QuietHoursIn(BaseModel):
     """A daily window in the school's time, e.g. 21:30 to 07:00; urgent alerts ignore it."""
 
-    start: time
-    end: time
+    model_config = ConfigDict(json_schema_extra={"examples": [{"start": "21:30:00", "end": "07:00:00"}]})
+
+    start: time = Field(description="when quiet begins, HH:MM:SS in the school's time (whole minutes)")
+    end: time = Field(description="when quiet ends, HH:MM:SS in the school's time; before `start` spans midnight")
 
     @model_validator(mode="after")
     def _not_empty(self) -> Self:
@@ -35,14 +39,29 @@ class QuietHoursIn(BaseModel):
 class PreferencesIn(Body):
     """What a guardian chooses: channels in order per category, language, addresses, quiet hours."""
 
-    language: Literal["zh-CN", "en"] = "zh-CN"
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "language": "zh-CN",
+                    "channels": {"urgent": ["sms", "wechat"], "attendance": ["wechat"]},
+                    "email": None,
+                    "phone": "+8613800138000",
+                    "wechat_openid": "oX3a_9fKq2LmZp7",
+                    "quiet_hours": {"start": "21:30:00", "end": "07:00:00"},
+                }
+            ]
+        }
+    )
+
+    language: Literal["zh-CN", "en"] = Field(default="zh-CN", description=LANGUAGE)
     channels: dict[Category, list[OutsideChannel]] = Field(
         default_factory=dict, description="outside channels in the order to try; the in-app inbox always gets it"
     )
-    email: str | None = Field(default=None, max_length=254)
-    phone: str | None = Field(default=None, max_length=32)
-    wechat_openid: str | None = Field(default=None, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
-    quiet_hours: QuietHoursIn | None = None
+    email: str | None = Field(default=None, max_length=254, description=EMAIL)
+    phone: str | None = Field(default=None, max_length=32, description=PHONE)
+    wechat_openid: str | None = Field(default=None, max_length=64, pattern=r"^[A-Za-z0-9_-]+$", description=WECHAT)
+    quiet_hours: QuietHoursIn | None = Field(default=None, description=QUIET)
 
     @field_validator("email")
     @classmethod
@@ -79,4 +98,8 @@ class PreferencesIn(Body):
 class PreferencesOut(PreferencesIn):
     """A guardian's preferences as stored (defaults if they never set any)."""
 
-    guardian_id: str
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{**model_examples(PreferencesIn)[0], "guardian_id": "g-xiaoming-mama"}]}
+    )
+
+    guardian_id: str = Field(description="the guardian's id in enrollment (the subject of their token)")

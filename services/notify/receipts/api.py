@@ -24,6 +24,10 @@ Responses = dict[int | str, dict[str, Any]]
 NOT_CONFIGURED: Responses = {404: {"description": "this provider's receipts are not configured here"}}
 REFUSED: Responses = {403: {"description": "the secret or signature does not match"}}
 AGAIN: Responses = {503: {"description": "a delivery is still being sent: push again later (the provider retries)"}}
+ECHOED: Responses = {200: {"description": "the `echostr` back", "content": {"text/plain": {"example": "8372649105"}}}}
+ACKNOWLEDGED: Responses = {
+    200: {"description": "WeChat's acknowledgement", "content": {"text/plain": {"example": "success"}}}
+}
 Token = Annotated[str, Query(max_length=200, description="the secret configured in the SMS console's address")]
 Signed = Annotated[str, Query(max_length=100)]
 
@@ -61,7 +65,7 @@ async def post_sms_reports(reports: list[SmsReport], token: Token, runtime: Runt
     return JSONResponse(REPORT_ACCEPTED)
 
 
-@router.get("/wechat", response_class=PlainTextResponse, responses={**NOT_CONFIGURED, **REFUSED})
+@router.get("/wechat", response_class=PlainTextResponse, responses={**ECHOED, **NOT_CONFIGURED, **REFUSED})
 async def get_wechat_check(
     signature: Signed, timestamp: Signed, nonce: Signed, echostr: Signed, runtime: RuntimeDep
 ) -> PlainTextResponse:
@@ -70,7 +74,9 @@ async def get_wechat_check(
     return PlainTextResponse(echostr)
 
 
-@router.post("/wechat", response_class=PlainTextResponse, responses={**NOT_CONFIGURED, **REFUSED, **AGAIN})
+@router.post(
+    "/wechat", response_class=PlainTextResponse, responses={**ACKNOWLEDGED, **NOT_CONFIGURED, **REFUSED, **AGAIN}
+)
 async def post_wechat_event(
     request: Request, signature: Signed, timestamp: Signed, nonce: Signed, runtime: RuntimeDep
 ) -> PlainTextResponse:

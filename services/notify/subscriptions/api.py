@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path
-from pydantic import AnyHttpUrl, BaseModel, Field, field_validator
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator
 
 from chassis.app import RuntimeDep
 from chassis.http import Body, DistrictOperator
 from contracts.registry import EVENT_TYPES
+from services.notify.fields import URL, Secret, Url
 from services.notify.store import WebhookEndpoint
 from services.notify.subscriptions import handlers, store
 
@@ -20,7 +21,19 @@ router = APIRouter(prefix="/notify/v1", tags=["open event stream"])
 class SubscriptionIn(Body):
     """Which event types of which schools a district system receives."""
 
-    url: AnyHttpUrl
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "url": "https://data.haidian.example.cn/afterschool/events",
+                    "event_types": ["attendance.student_checked_in.v1", "attendance.student_checked_out.v1"],
+                    "school_ids": ["shiyan"],
+                }
+            ]
+        }
+    )
+
+    url: AnyHttpUrl = Field(description=URL)
     event_types: list[str] = Field(
         min_length=1, max_length=200, description="published event types, e.g. attendance.student_checked_in.v1"
     )
@@ -38,11 +51,25 @@ class SubscriptionIn(Body):
 class SubscriptionOut(BaseModel):
     """A subscription; `secret` (whsec_…) is shown only when it is created."""
 
-    subscription_id: str
-    url: str
-    event_types: list[str]
-    school_ids: list[str]
-    secret: str | None = None
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "subscription_id": "sub-haidian-1",
+                    "url": "https://data.haidian.example.cn/afterschool/events",
+                    "event_types": ["attendance.student_checked_in.v1", "attendance.student_checked_out.v1"],
+                    "school_ids": ["shiyan"],
+                    "secret": "whsec_3pVt7QeW1nHsY5cXk9Ruz0Jd",
+                }
+            ]
+        }
+    )
+
+    subscription_id: str = Field(description="the subscription's id")
+    url: Url
+    event_types: list[str] = Field(description="the published event types it receives")
+    school_ids: list[str] = Field(description="the district's schools it receives events of; every one when empty")
+    secret: Secret = None
 
 
 @router.post("/subscriptions", response_model=SubscriptionOut, status_code=201)

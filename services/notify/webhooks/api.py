@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path
-from pydantic import AnyHttpUrl, BaseModel, Field
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
 
 from chassis.app import RuntimeDep
 from chassis.http import Body, SchoolAdmin
+from services.notify.fields import URL, EventTypes, Secret, Url
 from services.notify.webhooks import handlers, store
 
 router = APIRouter(prefix="/notify/v1", tags=["operations"])
@@ -17,17 +18,41 @@ router = APIRouter(prefix="/notify/v1", tags=["operations"])
 class EndpointIn(Body):
     """A school's own system that wants its notifications as signed webhooks."""
 
-    url: AnyHttpUrl
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "url": "https://jxt.shiyan.example.cn/hooks/afterschool",
+                    "event_types": ["attendance.student_checked_out.v1"],
+                }
+            ]
+        }
+    )
+
+    url: AnyHttpUrl = Field(description=URL)
     event_types: list[str] = Field(default_factory=list, description="only these event types; all if empty")
 
 
 class EndpointOut(BaseModel):
     """An endpoint; `secret` (whsec_…) is shown only when it is created."""
 
-    endpoint_id: str
-    url: str
-    event_types: list[str]
-    secret: str | None = None
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "endpoint_id": "ep-shiyan-1",
+                    "url": "https://jxt.shiyan.example.cn/hooks/afterschool",
+                    "event_types": ["attendance.student_checked_out.v1"],
+                    "secret": "whsec_MfKQ9r8GKYqXz2LbJ0aN4wVd",
+                }
+            ]
+        }
+    )
+
+    endpoint_id: str = Field(description="the endpoint's id")
+    url: Url
+    event_types: EventTypes
+    secret: Secret = None
 
 
 @router.post("/webhooks", response_model=EndpointOut, status_code=201)

@@ -14,7 +14,7 @@ from chassis.problems import Forbidden
 from services.stipend import store
 from services.stipend.access.api import MonthPath
 from services.stipend.domain.ledger import Draft, totals
-from services.stipend.exports.api import DOWNLOAD, Cell, Format, download
+from services.stipend.exports.api import DISTRICT_CSV, Cell, Format, download, download_doc
 from services.stipend.family import handlers as family
 from services.stipend.statements import handlers as statements
 
@@ -29,7 +29,7 @@ def _district(principal: Principal) -> str:
     return principal.district_id
 
 
-@router.get("/months/{month}", response_class=Response, responses=DOWNLOAD)
+@router.get("/months/{month}", response_class=Response, responses=download_doc(DISTRICT_CSV))
 async def district_month(
     runtime: RuntimeDep, principal: Operator, month: MonthPath, fmt: FormatQuery = "csv"
 ) -> Response:

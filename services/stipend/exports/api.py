@@ -36,6 +36,35 @@ DOWNLOAD: dict[int | str, dict[str, Any]] = {
 """The one documented answer of every download route: CSV or XLSX, never JSON."""
 
 
+def download_doc(example: str) -> dict[int | str, dict[str, Any]]:
+    """DOWNLOAD with an example of the route's CSV, its header and rows as the route writes them (issue 11)."""
+    csv_media = {"schema": {"type": "string"}, "example": example}
+    return {200: {**DOWNLOAD[200], "content": {**DOWNLOAD[200]["content"], "text/csv": csv_media}}}
+
+
+TEACHER_CSV = (
+    "school_id,month,status,staff_id,units_hundredths,total_fen,corrections_fen,payable_fen,bonus_forfeited\n"
+    "shiyan,2026-11,published,t-li,1850,83250,-4500,78750,False\n"
+)
+FAMILY_CSV = (
+    "school_id,month,student_id,class_hours,gross_fen,waived_fen,late_pickup_fen,due_fen\n"
+    "shiyan,2026-11,xiaoming,36,8280,0,1000,9280\n"
+)
+SETTLEMENT_CSV = (
+    "school_id,term_id,staff_id,process_fen,weight,bonus_fen,forfeited\n"
+    "shiyan,t-2026-1,t-li,360000,92,38983,False\n"
+    "shiyan,t-2026-1,t-zhao,315000,85,36017,False\n"
+)
+EVALUATION_CSV = (
+    "school_id,term_id,program_id,patrol,plan_completion,effectiveness,survey,total\n"
+    "shiyan,t-2026-1,pg-homework-g3,47,18,17,9,91\n"
+)
+DISTRICT_CSV = (
+    "district_id,school_id,school,month,teacher_statements,teachers,teacher_payable_fen,children,family_due_fen\n"
+    "haidian,shiyan,实验小学,2026-11,published,12,945000,42,347760\n"
+)
+
+
 def to_csv(header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes:
     """The table as CSV."""
     out = io.StringIO()
@@ -71,7 +100,7 @@ SchoolAdmin = Annotated[Principal, require(Role.SCHOOL_ADMIN)]
 FormatQuery = Annotated[Format, Query(alias="format")]
 
 
-@router.get("/teacher-statements/{month}", response_class=Response, responses=DOWNLOAD)
+@router.get("/teacher-statements/{month}", response_class=Response, responses=download_doc(TEACHER_CSV))
 async def export_teacher_statements(
     runtime: RuntimeDep, principal: SchoolAdmin, month: MonthPath, fmt: FormatQuery = "csv"
 ) -> Response:
@@ -113,7 +142,7 @@ async def export_teacher_statements(
     return download(f"teacher-statements-{school}-{month}", fmt, header, rows)
 
 
-@router.get("/family-statements/{month}", response_class=Response, responses=DOWNLOAD)
+@router.get("/family-statements/{month}", response_class=Response, responses=download_doc(FAMILY_CSV))
 async def export_family_statements(
     runtime: RuntimeDep, principal: SchoolAdmin, month: MonthPath, fmt: FormatQuery = "csv"
 ) -> Response:
@@ -142,7 +171,7 @@ async def export_family_statements(
     return download(f"family-statements-{school}-{month}", fmt, header, rows)
 
 
-@router.get("/settlements/{term_id}", response_class=Response, responses=DOWNLOAD)
+@router.get("/settlements/{term_id}", response_class=Response, responses=download_doc(SETTLEMENT_CSV))
 async def export_settlement(
     runtime: RuntimeDep, principal: SchoolAdmin, term_id: str, fmt: FormatQuery = "csv"
 ) -> Response:
@@ -163,7 +192,7 @@ async def export_settlement(
     return download(f"settlement-{school}-{term_id}", fmt, header, rows)
 
 
-@router.get("/evaluations/{term_id}", response_class=Response, responses=DOWNLOAD)
+@router.get("/evaluations/{term_id}", response_class=Response, responses=download_doc(EVALUATION_CSV))
 async def export_evaluations(
     runtime: RuntimeDep, principal: SchoolAdmin, term_id: str, fmt: FormatQuery = "csv"
 ) -> Response:

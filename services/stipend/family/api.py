@@ -6,13 +6,27 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from chassis.app import RuntimeDep
 from chassis.auth import CurrentPrincipal, Principal, Role, require
+from chassis.openapi import model_examples
+from contracts.fields import SchoolId, StaffId, StudentId
 from services.stipend.access import api as access
 from services.stipend.access.api import MonthPath
 from services.stipend.family import handlers as family
+from services.stipend.fields import (
+    ClassHours,
+    Day,
+    DueFen,
+    EventIds,
+    GrossFen,
+    LatePickupFen,
+    Month,
+    ProgramId,
+    ProgramKind,
+    WaivedFen,
+)
 
 router = APIRouter(prefix="/stipend/v1/family-statements", tags=["family statements"])
 SchoolAdmin = Annotated[Principal, require(Role.SCHOOL_ADMIN)]
@@ -21,61 +35,136 @@ SchoolAdmin = Annotated[Principal, require(Role.SCHOOL_ADMIN)]
 class ProgramChargeOut(BaseModel):
     """One program line of the month (EN-7): attendance, charged class-hours, before and after waivers."""
 
-    program_id: str
-    kind: str
-    attended_days: int
-    class_hours: int
-    charged_class_hours: int
-    gross_fen: int
-    waived_fen: int
-    due_fen: int
-    event_ids: list[str]
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "program_id": "pg-homework-g3",
+                    "kind": "homework",
+                    "attended_days": 18,
+                    "class_hours": 36,
+                    "charged_class_hours": 36,
+                    "gross_fen": 8280,
+                    "waived_fen": 0,
+                    "due_fen": 8280,
+                    "event_ids": ["at-7f3a91", "at-7f3a92"],
+                }
+            ]
+        }
+    )
+
+    program_id: ProgramId
+    kind: ProgramKind
+    attended_days: int = Field(description="the school days the child attended the program this month")
+    class_hours: ClassHours
+    charged_class_hours: int = Field(description="EN-7: the class-hours charged, after the daily cap")
+    gross_fen: GrossFen
+    waived_fen: WaivedFen
+    due_fen: DueFen
+    event_ids: EventIds
 
 
 class LateFeeOut(BaseModel):
     """BX-5: a late-pickup fee."""
 
-    check_out_id: str
-    day: str
-    minutes_late: int
-    fee_fen: int
-    event_id: str
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "check_out_id": "co-2026-11-20-xiaoming",
+                    "day": "2026-11-20",
+                    "minutes_late": 25,
+                    "fee_fen": 1000,
+                    "event_id": "at-9c1d07",
+                }
+            ]
+        }
+    )
+
+    check_out_id: str = Field(description="the attendance check-out that came late")
+    day: Day
+    minutes_late: int = Field(description="BX-5: minutes after the dismissal time the child was picked up")
+    fee_fen: int = Field(description="BX-5: the fee charged, integer fen")
+    event_id: str = Field(description="ST-5: the id of the event behind the fee")
 
 
 class IssuedOut(BaseModel):
     """The figures as they were issued to the family (kept even if facts arrive later)."""
 
-    gross_fen: int
-    waived_fen: int
-    late_pickup_fen: int
-    due_fen: int
-    adjustments_fen: int
-    issued_by: str
-    issued_at: datetime
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "gross_fen": 8280,
+                    "waived_fen": 0,
+                    "late_pickup_fen": 1000,
+                    "due_fen": 9280,
+                    "adjustments_fen": 0,
+                    "issued_by": "admin-wang",
+                    "issued_at": "2026-12-01T01:30:00Z",
+                }
+            ]
+        }
+    )
+
+    gross_fen: GrossFen
+    waived_fen: WaivedFen
+    late_pickup_fen: LatePickupFen
+    due_fen: DueFen
+    adjustments_fen: int = Field(
+        description="ST-5: corrections since the issue (facts that arrived later), integer fen; negative = owed back"
+    )
+    issued_by: StaffId
+    issued_at: datetime = Field(description="when the statement was issued (UTC)")
 
 
 class IssueResult(BaseModel):
     """How many children's statements a month's issue sent, and their total due."""
 
-    school_id: str
-    month: str
-    statements: int
-    due_fen: int
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"school_id": "shiyan", "month": "2026-11", "statements": 42, "due_fen": 347760}]
+        }
+    )
+
+    school_id: SchoolId
+    month: Month
+    statements: int = Field(description="how many children's statements were issued")
+    due_fen: int = Field(description="EN-7: the total the families owe, integer fen")
 
 
 class FamilyStatementOut(BaseModel):
     """A child's month in integer fen: as the facts give it now, and as issued (once issued)."""
 
-    school_id: str
-    student_id: str
-    month: str
-    programs: list[ProgramChargeOut]
-    late_pickup: list[LateFeeOut]
-    gross_fen: int
-    waived_fen: int
-    late_pickup_fen: int
-    due_fen: int
-    issued: IssuedOut | None = None
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "school_id": "shiyan",
+                    "student_id": "xiaoming",
+                    "month": "2026-11",
+                    "programs": model_examples(ProgramChargeOut),
+                    "late_pickup": model_examples(LateFeeOut),
+                    "gross_fen": 8280,
+                    "waived_fen": 0,
+                    "late_pickup_fen": 1000,
+                    "due_fen": 9280,
+                    "issued": model_examples(IssuedOut)[0],
+                }
+            ]
+        }
+    )
+
+    school_id: SchoolId
+    student_id: StudentId
+    month: Month
+    programs: list[ProgramChargeOut] = Field(description="EN-7: one line per program the child attended")
+    late_pickup: list[LateFeeOut] = Field(description="BX-5: the month's late pickups with a fee")
+    gross_fen: GrossFen
+    waived_fen: WaivedFen
+    late_pickup_fen: LatePickupFen
+    due_fen: DueFen
+    issued: IssuedOut | None = Field(default=None, description="the figures as issued; null until the month is issued")
 
 
 @router.get("/{month}/students/{student_id}", response_model=FamilyStatementOut)

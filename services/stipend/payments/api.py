@@ -14,8 +14,10 @@ from chassis.app import RuntimeDep
 from chassis.auth import CurrentPrincipal, Principal, Role, require
 from chassis.http import Body
 from chassis.idempotency import IDEMPOTENT, respond_once
+from chassis.openapi import model_examples
 from chassis.problems import Unprocessable
 from chassis.uow import UnitOfWork
+from contracts.fields import SchoolId, StudentId
 from services.stipend.access import api as access
 from services.stipend.domain.payments import PaymentRefused, check_payment, parse_statement
 from services.stipend.payments import handlers as payments
@@ -28,37 +30,72 @@ MAX_CSV_BYTES = 2_000_000
 class PaymentIn(Body):
     """A payment received for the child (the amount in integer fen)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"amount_fen": 9280, "paid_on": "2026-12-03", "reference": "WX20261203-0042"}]},
+    )
 
     amount_fen: int = Field(description="EN-7: a positive whole number of fen")
-    paid_on: date
+    paid_on: date = Field(description="the day the family paid, YYYY-MM-DD")
     reference: str = Field(max_length=64, description="the payment platform's reference, unique in the school")
 
 
 class AccountLineOut(BaseModel):
     """A charge (an issued month) or a payment, and the balance after it (positive: the family owes)."""
 
-    day: date
-    kind: str
-    reference: str
-    amount_fen: int
-    balance_fen: int
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"day": "2026-12-01", "kind": "charge", "reference": "2026-11", "amount_fen": 9280, "balance_fen": 9280}
+            ]
+        }
+    )
+
+    day: date = Field(description="the day of the charge (the month's issue) or of the payment, YYYY-MM-DD")
+    kind: str = Field(description="`charge` (an issued month) or `payment`")
+    reference: str = Field(description="a charge's month (YYYY-MM), or a payment's platform reference")
+    amount_fen: int = Field(description="integer fen: positive for a charge, negative for a payment")
+    balance_fen: int = Field(description="the balance after this line, integer fen (positive: the family owes)")
 
 
 class AccountOut(BaseModel):
     """A child's account."""
 
-    school_id: str
-    student_id: str
-    balance_fen: int
-    lines: list[AccountLineOut]
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "school_id": "shiyan",
+                    "student_id": "xiaoming",
+                    "balance_fen": 0,
+                    "lines": [
+                        *model_examples(AccountLineOut),
+                        {
+                            "day": "2026-12-03",
+                            "kind": "payment",
+                            "reference": "WX20261203-0042",
+                            "amount_fen": -9280,
+                            "balance_fen": 0,
+                        },
+                    ],
+                }
+            ]
+        }
+    )
+
+    school_id: SchoolId
+    student_id: StudentId
+    balance_fen: int = Field(description="what the family owes now, integer fen (negative: paid in advance)")
+    lines: list[AccountLineOut] = Field(description="every charge and payment, oldest first")
 
 
 class ImportResult(BaseModel):
     """What an imported statement recorded (all rows, or none)."""
 
-    recorded: int
-    already_recorded: int
+    model_config = ConfigDict(json_schema_extra={"examples": [{"recorded": 38, "already_recorded": 4}]})
+
+    recorded: int = Field(description="payments recorded now")
+    already_recorded: int = Field(description="payments whose reference was already recorded (nothing done again)")
 
 
 @router.post("/students/{student_id}/payments", status_code=201, response_model=AccountOut, dependencies=[IDEMPOTENT])

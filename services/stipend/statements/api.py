@@ -6,14 +6,17 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from chassis.app import RuntimeDep
 from chassis.auth import CurrentPrincipal, Principal, Role, require
+from chassis.openapi import model_examples
 from chassis.problems import NotFound
+from contracts.fields import SchoolId, SessionId, StaffId
 from services.stipend.access import api as access
 from services.stipend.access.api import MonthPath
 from services.stipend.domain.ledger import Draft, Posted, TeacherTotals, totals
+from services.stipend.fields import Day, EventIds, Fen, Month, StatementStatus, Units
 from services.stipend.statements import handlers as statements
 
 router = APIRouter(prefix="/stipend/v1/teacher-statements", tags=["teacher statements"])
@@ -23,55 +26,134 @@ SchoolAdmin = Annotated[Principal, require(Role.SCHOOL_ADMIN)]
 class TeacherSummary(BaseModel):
     """A teacher's month in figures (units in hundredths, money in fen)."""
 
-    staff_id: str
-    units_hundredths: int
-    total_fen: int
-    corrections_fen: int
-    payable_fen: int
-    bonus_forfeited_by: list[str]
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "staff_id": "t-li",
+                    "units_hundredths": 1850,
+                    "total_fen": 83250,
+                    "corrections_fen": -4500,
+                    "payable_fen": 78750,
+                    "bonus_forfeited_by": [],
+                }
+            ]
+        }
+    )
+
+    staff_id: StaffId
+    units_hundredths: Units
+    total_fen: int = Field(description="ST-2: the month's stipend from the units, integer fen")
+    corrections_fen: int = Field(description="ST-5: reversing entries of earlier months, integer fen (may be negative)")
+    payable_fen: int = Field(description="what is paid for the month: total plus corrections, integer fen")
+    bonus_forfeited_by: list[str] = Field(
+        description="ST-3: the sessions (ids) whose incident or dereliction forfeits the term's bonus; empty if none"
+    )
 
 
 class MonthStatements(BaseModel):
     """The school's month: where it stands in draft → approved → published, and each teacher's figures."""
 
-    school_id: str
-    month: str
-    status: str
-    approved_by: str | None = None
-    published_by: str | None = None
-    teachers: list[TeacherSummary]
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "school_id": "shiyan",
+                    "month": "2026-11",
+                    "status": "approved",
+                    "approved_by": "admin-wang",
+                    "published_by": None,
+                    "teachers": model_examples(TeacherSummary),
+                }
+            ]
+        }
+    )
+
+    school_id: SchoolId
+    month: Month
+    status: StatementStatus
+    approved_by: str | None = Field(default=None, description="the staff id who approved it; null while a draft")
+    published_by: str | None = Field(default=None, description="the staff id who published it; null until published")
+    teachers: list[TeacherSummary] = Field(description="one summary per teacher with a ledger line this month")
 
 
 class EntryOut(BaseModel):
     """One ledger line: `entry_id` once published; `reverses` names the entries a reversal cancels (ST-5)."""
 
-    entry_id: str | None
-    session_id: str
-    session_date: str
-    line: str
-    units_hundredths: int
-    fen: int
-    reason: str
-    event_ids: list[str]
-    reverses: list[str]
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "entry_id": "le-2026-11-0193",
+                    "session_id": "pg-homework-g3:2026-11-25",
+                    "session_date": "2026-11-25",
+                    "line": "service",
+                    "units_hundredths": 100,
+                    "fen": 4500,
+                    "reason": "ST-1: complete record r1",
+                    "event_ids": ["at-7f3a91", "hw-5b20c4"],
+                    "reverses": [],
+                }
+            ]
+        }
+    )
+
+    entry_id: str | None = Field(description="the ledger entry's id once published; null in a draft")
+    session_id: SessionId
+    session_date: Day
+    line: str = Field(description="ST-1: the kind of line: `service` (the session's units) or `late` (a late arrival)")
+    units_hundredths: Units
+    fen: Fen
+    reason: str = Field(description="the rule and facts behind the figure, e.g. `ST-1: complete record r1`")
+    event_ids: EventIds
+    reverses: list[str] = Field(description="ST-5: the entry ids this reversal cancels; empty for a plain entry")
 
 
 class TeacherStatement(TeacherSummary):
     """A teacher's statement with every entry and the events behind it."""
 
-    school_id: str
-    month: str
-    status: str
-    entries: list[EntryOut]
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    **model_examples(TeacherSummary)[0],
+                    "school_id": "shiyan",
+                    "month": "2026-11",
+                    "status": "published",
+                    "entries": model_examples(EntryOut),
+                }
+            ]
+        }
+    )
+
+    school_id: SchoolId
+    month: Month
+    status: StatementStatus
+    entries: list[EntryOut] = Field(description="ST-5: every ledger line of the month, reversals included")
 
 
 class Approval(BaseModel):
     """What was approved: the digest of the draft, which publication checks."""
 
-    school_id: str
-    month: str
-    status: str
-    fingerprint: str
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "school_id": "shiyan",
+                    "month": "2026-11",
+                    "status": "approved",
+                    "fingerprint": "9f2c4e0b7a1d3c5e8f6a2b4d0c9e7f1a3b5d7c9e0f2a4b6c8d0e2f4a6b8c0d2e",
+                }
+            ]
+        }
+    )
+
+    school_id: SchoolId
+    month: Month
+    status: StatementStatus
+    fingerprint: str = Field(
+        description="SHA-256 (64 hex digits) of the approved draft's lines: publishing refuses a draft that changed"
+    )
 
 
 def _summary(t: TeacherTotals, bonus_lost: dict[str, tuple[str, ...]]) -> TeacherSummary:

@@ -5,12 +5,16 @@ from __future__ import annotations
 from typing import Annotated, Generic, TypeVar
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from chassis.app import RuntimeDep
 from chassis.auth import CurrentPrincipal, Principal, Role, require
+from chassis.openapi import model_examples
+from contracts.fields import SchoolId, StudentId
 from services.stipend.access import api as access
 from services.stipend.facts import store as facts
+from services.stipend.fields import ClassHours, Day, EventIds, ProgramKind
+from services.stipend.fields import Month as MonthField
 
 router = APIRouter(prefix="/stipend/v1", tags=["tallies"])
 
@@ -22,46 +26,83 @@ Month = Annotated[str, Query(pattern=access.MONTH_PATTERN, description="YYYY-MM"
 class StudentTally(BaseModel):
     """A child's attended sessions and class-hours in a month."""
 
-    student_id: str
-    sessions: int
-    class_hours: int
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"student_id": "xiaoming", "sessions": 18, "class_hours": 36}]}
+    )
+
+    student_id: StudentId
+    sessions: int = Field(description="the sessions the child attended this month")
+    class_hours: ClassHours
 
 
 class SessionTally(BaseModel):
     """A session's children present and the class-hours they attended."""
 
-    session_date: str
-    students: int
-    class_hours: int
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"session_date": "2026-11-25", "students": 38, "class_hours": 76}]}
+    )
+
+    session_date: Day
+    students: int = Field(description="the children present")
+    class_hours: int = Field(description="the class-hours the children present attended, summed over them")
 
 
 class Tallies(BaseModel, Generic[T]):
     """A month's tallies of the caller's school."""
 
-    school_id: str
-    month: str
-    items: list[T]
+    school_id: SchoolId = Field(examples=["shiyan"])
+    month: MonthField = Field(examples=["2026-11"])
+    items: list[T] = Field(description="one tally per child or per session, with at least one attendance")
 
 
 class AttendedLine(BaseModel):
     """SR-1: class-hours of one program line on one day, why, and the events behind them."""
 
-    day: str
-    program_id: str | None
-    kind: str
-    class_hours: int
-    reason: str
-    event_ids: list[str]
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "day": "2026-11-25",
+                    "program_id": "pg-homework-g3",
+                    "kind": "homework",
+                    "class_hours": 2,
+                    "reason": "SR-1: 2 of 2 class-hours attended",
+                    "event_ids": ["at-7f3a91", "at-7f3a92"],
+                }
+            ]
+        }
+    )
+
+    day: Day
+    program_id: str | None = Field(description="the program's id in enrollment; null for a line with no program")
+    kind: ProgramKind
+    class_hours: ClassHours
+    reason: str = Field(description="SR-1: why these class-hours, for a person to read")
+    event_ids: EventIds
 
 
 class StudentLines(BaseModel):
     """A child's month line by line (EN-4..EN-6: base service, clubs, early arrival, noon care, bus)."""
 
-    school_id: str
-    student_id: str
-    month: str
-    class_hours: int
-    lines: list[AttendedLine]
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "school_id": "shiyan",
+                    "student_id": "xiaoming",
+                    "month": "2026-11",
+                    "class_hours": 2,
+                    "lines": model_examples(AttendedLine),
+                }
+            ]
+        }
+    )
+
+    school_id: SchoolId
+    student_id: StudentId
+    month: MonthField
+    class_hours: int = Field(description="the month's class-hours over every line")
+    lines: list[AttendedLine] = Field(description="one line per program and day attended")
 
 
 @router.get("/tallies/students", response_model=Tallies[StudentTally])

@@ -14,10 +14,13 @@ from chassis.auth import CurrentPrincipal, Principal, Role, require
 from chassis.clock import school_today
 from chassis.http import Body
 from chassis.idempotency import IDEMPOTENT, respond_once
+from chassis.openapi import model_examples
 from chassis.uow import UnitOfWork
+from contracts.fields import STUDENT, SchoolId, StaffId, StudentId
 from services.stipend.access import api as access
 from services.stipend.access.api import MONTH_PATTERN, TEACHERS
 from services.stipend.domain.settlement import Share, bonus_pool
+from services.stipend.fields import CollectFen, ProcessFen, ProgramId, RefundFen, SettlementStatus, TermId
 from services.stipend.term import handlers as term
 
 router = APIRouter(prefix="/stipend/v1", tags=["survey, evaluation and settlement"])
@@ -30,59 +33,113 @@ Through = Annotated[str | None, Query(pattern=MONTH_PATTERN, description="YYYY-M
 class AnswerIn(Body):
     """A family's answer for one child's program (1 = very dissatisfied … 5 = very satisfied)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"student_id": "xiaoming", "score": 5}]})
 
-    student_id: str = Field(max_length=64)
-    score: int
+    student_id: str = Field(max_length=64, description=STUDENT)
+    score: int = Field(description="ST-4/QA-2 satisfaction: 1 = very dissatisfied … 5 = very satisfied")
 
 
 class SurveyOut(BaseModel):
     """What the survey of a program shows: how many answered, and the points they give (never who)."""
 
-    program_id: str
-    answers: int
+    model_config = ConfigDict(json_schema_extra={"examples": [{"program_id": "pg-homework-g3", "answers": 31}]})
+
+    program_id: ProgramId
+    answers: int = Field(description="how many answers the program has so far (never who gave them)")
 
 
 class ScoresIn(Body):
     """The school's QA-2 scores of a program for the term."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"plan_completion": 18, "effectiveness": 17, "note": "三年级1班作业辅导按计划完成"}]
+        },
+    )
 
-    plan_completion: int
-    effectiveness: int
-    note: str = Field(max_length=500)
+    plan_completion: int = Field(description="QA-2: plan completion, points out of 20")
+    effectiveness: int = Field(description="QA-2: effectiveness, points out of 20")
+    note: str = Field(max_length=500, description="the school's remarks on the scores (up to 500 characters)")
 
 
 class EvaluationOut(BaseModel):
     """QA-2: a program's evaluation, part by part, out of 100."""
 
-    program_id: str
-    patrol: int
-    plan_completion: int
-    effectiveness: int
-    survey: int
-    total: int
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "program_id": "pg-homework-g3",
+                    "patrol": 47,
+                    "plan_completion": 18,
+                    "effectiveness": 17,
+                    "survey": 9,
+                    "total": 91,
+                }
+            ]
+        }
+    )
+
+    program_id: ProgramId
+    patrol: int = Field(description="QA-1/QA-2: 50 less the patrol deductions, not below 0")
+    plan_completion: int = Field(description="QA-2: plan completion, points out of 20")
+    effectiveness: int = Field(description="QA-2: effectiveness, points out of 20")
+    survey: int = Field(description="QA-2: the guardians' survey, points out of 10")
+    total: int = Field(description="QA-2: the sum, out of 100")
 
 
 class ShareOut(BaseModel):
     """ST-4: a teacher's term: process money (monthly statements), bonus weight and share."""
 
-    staff_id: str
-    process_fen: int
-    weight: int
-    bonus_fen: int
-    forfeited: bool
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"staff_id": "t-li", "process_fen": 360000, "weight": 92, "bonus_fen": 38983, "forfeited": False}
+            ]
+        }
+    )
+
+    staff_id: StaffId
+    process_fen: ProcessFen
+    weight: int = Field(description="ST-4/QA-3: the teacher's bonus weight from the QA-2 evaluations of their programs")
+    bonus_fen: int = Field(description="ST-4: the teacher's share of the bonus pool, integer fen (0 when forfeited)")
+    forfeited: bool = Field(description="ST-3: true when an incident or dereliction of duty lost the bonus")
 
 
 class SettlementOut(BaseModel):
     """The term's settlement: as published, or as it would be published now."""
 
-    school_id: str
-    term_id: str
-    status: str
-    process_fen: int
-    bonus_pool_fen: int
-    teachers: list[ShareOut]
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "school_id": "shiyan",
+                    "term_id": "t-2026-1",
+                    "status": "draft",
+                    "process_fen": 675000,
+                    "bonus_pool_fen": 75000,
+                    "teachers": [
+                        *model_examples(ShareOut),
+                        {
+                            "staff_id": "t-zhao",
+                            "process_fen": 315000,
+                            "weight": 85,
+                            "bonus_fen": 36017,
+                            "forfeited": False,
+                        },
+                    ],
+                }
+            ]
+        }
+    )
+
+    school_id: SchoolId
+    term_id: TermId
+    status: SettlementStatus
+    process_fen: ProcessFen
+    bonus_pool_fen: int = Field(description="ST-4: the bonus pool, process ÷ 9 rounded half up once, integer fen")
+    teachers: list[ShareOut] = Field(description="one share per teacher; the bonus shares add up to the pool (ST-7)")
 
 
 @router.post(
@@ -199,22 +256,51 @@ def _evaluation(e: Any) -> EvaluationOut:
 class FamilySettlementOut(BaseModel):
     """EN-7 多退少补 of one monthly program: prepaid at term start, due by attendance, refund or collect."""
 
-    program_id: str
-    prepaid_fen: int
-    due_fen: int
-    refund_fen: int
-    collect_fen: int
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "program_id": "pg-homework-g3",
+                    "prepaid_fen": 64000,
+                    "due_fen": 59800,
+                    "refund_fen": 4200,
+                    "collect_fen": 0,
+                }
+            ]
+        }
+    )
+
+    program_id: ProgramId
+    prepaid_fen: int = Field(description="EN-7: the monthly fees prepaid at term start, integer fen")
+    due_fen: int = Field(description="EN-7: what the term's attendance makes due, integer fen")
+    refund_fen: RefundFen
+    collect_fen: CollectFen
 
 
 class FamilyTermOut(BaseModel):
     """A child's term-end settlement of monthly fees."""
 
-    school_id: str
-    term_id: str
-    student_id: str
-    programs: list[FamilySettlementOut]
-    refund_fen: int
-    collect_fen: int
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "school_id": "shiyan",
+                    "term_id": "t-2026-1",
+                    "student_id": "xiaoming",
+                    "programs": model_examples(FamilySettlementOut),
+                    "refund_fen": 4200,
+                    "collect_fen": 0,
+                }
+            ]
+        }
+    )
+
+    school_id: SchoolId
+    term_id: TermId
+    student_id: StudentId
+    programs: list[FamilySettlementOut] = Field(description="one settlement per monthly program the child had")
+    refund_fen: RefundFen
+    collect_fen: CollectFen
 
 
 @router.get("/family-settlements/{term_id}/students/{student_id}", response_model=FamilyTermOut)
