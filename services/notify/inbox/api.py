@@ -15,12 +15,12 @@ from pydantic import AwareDatetime
 from chassis.app import Runtime, RuntimeDep
 from chassis.auth import CurrentPrincipal, Principal
 from chassis.http import Guardian, Paging, superseded_by
+from chassis.live import LiveStream
 from chassis.openapi import model_examples
 from chassis.pagination import Page, PageParams, decode_cursor, page_of
 from chassis.problems import Problem
 from services.notify.inbox import handlers, store
 from services.notify.inbox.handlers import Key, live_stream
-from services.notify.inbox.live import LiveStream
 from services.notify.inbox.schemas import NotificationPage, NotificationPublic, public_view
 from services.notify.settings import NotifySettings
 

@@ -19,12 +19,12 @@ from fastapi.sse import format_sse_event
 from chassis.app import Runtime
 from chassis.auth import Principal
 from chassis.broadcast import Listener
+from chassis.live import LiveStream
 from chassis.pagination import encode_cursor
 from chassis.problems import NotFound
 from chassis.uow import UnitOfWork
 from services.notify.deliveries.store import mark_read
 from services.notify.inbox import store
-from services.notify.inbox.live import LiveStream
 from services.notify.inbox.schemas import public_view
 from services.notify.settings import NotifySettings
 from services.notify.store import Notification

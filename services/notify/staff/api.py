@@ -11,11 +11,11 @@ from pydantic import AwareDatetime
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
 from chassis.http import Paging, superseded_by
+from chassis.live import LiveStream
 from chassis.pagination import Page
 from services.notify.inbox import store as inbox
 from services.notify.inbox.api import SSE_RESPONSES, ResumeKey, StreamSeat, inbox_page
 from services.notify.inbox.handlers import live_stream
-from services.notify.inbox.live import LiveStream
 from services.notify.inbox.schemas import NotificationPage, NotificationPublic, public_view
 from services.notify.staff.handlers import staff_channel
 

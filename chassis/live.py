@@ -1,4 +1,4 @@
-"""The live stream's response: server-sent events written straight to the connection (issue 10's 10,000 streams).
+"""A live stream's response: server-sent events written straight to the connection (issue 10's 10,000 streams).
 
 FastAPI's `EventSourceResponse` runs a generator endpoint through a producer task, a keep-alive task and two memory
 streams, inside Starlette's streaming response with its own disconnect task: four tasks, two task groups and three
