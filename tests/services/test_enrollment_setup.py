@@ -294,14 +294,18 @@ async def test_a_teacher_finds_the_classes_they_lead_and_teach(enrollment: Servi
         enrollment, "POST", "/classes/g4c2/teachings", {"staff_id": "zhao", "school_subject": "语文"}, status=201
     )
 
-    mine = await call(enrollment, "GET", "/me/classes", headers=TEACHER)
-    assert [(c["class_id"], c["grade"], c["name"], c["capacity"], c["school_subject"]) for c in mine] == [
-        ("g3c1", 3, "三年级1班", "class_teacher", None),
-        ("g4c2", 4, "四年级2班", "subject_teacher", "数学"),
-        ("g4c2", 4, "四年级2班", "subject_teacher", "科学"),
+    mine = (await call(enrollment, "GET", "/me/classes", headers=TEACHER))["items"]
+    assert [(c["class_id"], c["grade"], c["name"], c["leads"], c["subjects"]) for c in mine] == [
+        ("g3c1", 3, "三年级1班", True, []),
+        ("g4c2", 4, "四年级2班", False, ["数学", "科学"]),
     ]
+    first = await call(enrollment, "GET", "/me/classes?limit=1", headers=TEACHER)
+    assert [c["class_id"] for c in first["items"]] == ["g3c1"]
+    rest = await call(enrollment, "GET", f"/me/classes?limit=1&after={first['next']}", headers=TEACHER)
+    assert ([c["class_id"] for c in rest["items"]], rest["next"]) == (["g4c2"], None)
     as_subject_teacher = auth(Role.SUBJECT_TEACHER, "li", school="shiyan")
-    assert len(await call(enrollment, "GET", "/me/classes", headers=as_subject_teacher)) == 3
-    assert await call(enrollment, "GET", "/me/classes", headers=auth(Role.CLASS_TEACHER, "li", school="yucai")) == []
+    assert len((await call(enrollment, "GET", "/me/classes", headers=as_subject_teacher))["items"]) == 2
+    elsewhere = auth(Role.CLASS_TEACHER, "li", school="yucai")
+    assert (await call(enrollment, "GET", "/me/classes", headers=elsewhere))["items"] == []
     await call(enrollment, "GET", "/me/classes", headers=MUM, status=403)
     await call(enrollment, "GET", "/me/classes", headers=ADMIN, status=403)

@@ -276,18 +276,27 @@ async def get_staff(staff_id: str, runtime: RuntimeDep, principal: AnyStaff) -> 
     return StaffPublic.model_validate(staff, from_attributes=True)
 
 
-@router.get("/me/classes", response_model=list[MyClass])
+@router.get("/me/classes", response_model=Page[MyClass])
 async def get_my_classes(
-    runtime: RuntimeDep, principal: Annotated[Principal, require(Role.CLASS_TEACHER, Role.SUBJECT_TEACHER)]
-) -> list[MyClass]:
+    runtime: RuntimeDep,
+    principal: Annotated[Principal, require(Role.CLASS_TEACHER, Role.SUBJECT_TEACHER)],
+    page: Paging,
+) -> Page[MyClass]:
     """The classes the calling teacher leads (班主任) or teaches a subject to, by class id: what their page starts
     from (AT-1 handover, AT-3 leave, HW-4 homework)."""
     async with runtime.db.sessions() as session:
-        rows = await store.classes_of_teacher(session, school_id=principal.school(), staff_id=principal.subject)
-    return [
-        MyClass(class_id=c.class_id, grade=c.grade, name=c.name, capacity=capacity, school_subject=subject)
-        for c, capacity, subject in rows
+        rows = await store.classes_of_teacher(
+            session,
+            school_id=principal.school(),
+            staff_id=principal.subject,
+            after=page.after_value(str),
+            limit=page.limit + 1,
+        )
+    items = [
+        MyClass(class_id=c.class_id, grade=c.grade, name=c.name, leads=leads, subjects=subjects)
+        for c, leads, subjects in rows
     ]
+    return page_of(items, page, lambda c: c.class_id)
 
 
 @router.put("/classes/{class_id}/class-teacher", response_model=ClassTeacherPublic, dependencies=[IDEMPOTENT])

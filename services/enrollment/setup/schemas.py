@@ -266,27 +266,19 @@ class TeachingBody(Body):
 
 
 class MyClass(BaseModel):
-    """A class the calling teacher leads or teaches, and in which capacity."""
+    """A class the calling teacher leads or teaches: whether they are its class teacher, and their subjects there."""
 
     model_config = ConfigDict(
         json_schema_extra={
-            "examples": [
-                {
-                    "class_id": "c3-1",
-                    "grade": 3,
-                    "name": "三年级1班",
-                    "capacity": "class_teacher",
-                    "school_subject": None,
-                }
-            ]
+            "examples": [{"class_id": "c3-1", "grade": 3, "name": "三年级1班", "leads": True, "subjects": ["数学"]}]
         }
     )
 
     class_id: ClassId
     grade: int = Field(description="the class's grade, 1 to 9")
     name: str = Field(description="the class's name as the school writes it")
-    capacity: StaffRole = Field(description="class_teacher (班主任: hands over, decides leave) or subject_teacher")
-    school_subject: SubjectName | None = Field(description="the subject taught there; null for the class teacher")
+    leads: bool = Field(description="the caller is its class teacher (班主任: hands it over, decides its leave)")
+    subjects: list[SubjectName] = Field(description="the subjects the caller teaches it (HW-4), alphabetically")
 
 
 class TeachingPublic(BaseModel):

@@ -6,10 +6,11 @@ every query is scoped to a school so another school's row is never returned.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, literal, select
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column
 
@@ -103,21 +104,28 @@ async def class_teacher_of(session: AsyncSession, *, class_id: str) -> str | Non
     return row.staff_id if row is not None else None
 
 
-async def classes_of_teacher(session: AsyncSession, *, school_id: str, staff_id: str) -> list[tuple[Any, ...]]:
-    """(class, capacity, subject) for each class the member of staff leads or teaches, by class id."""
-    classes = SchoolClass
-    led = (
-        select(classes, literal("class_teacher"), literal(None, String))
-        .join(ClassTeacher, ClassTeacher.class_id == classes.class_id)
-        .where(ClassTeacher.staff_id == staff_id, ClassTeacher.school_id == school_id)
+async def classes_of_teacher(
+    session: AsyncSession, *, school_id: str, staff_id: str, after: str | None, limit: int
+) -> list[tuple[SchoolClass, bool, list[str]]]:
+    """Up to `limit` classes after `after` (by id) that the member of staff leads or teaches: each with whether they
+    lead it and the subjects they teach there."""
+    led = select(ClassTeacher.class_id).where(ClassTeacher.staff_id == staff_id, ClassTeacher.school_id == school_id)
+    taught = select(Teaching.class_id).where(Teaching.staff_id == staff_id, Teaching.school_id == school_id)
+    query = select(SchoolClass).where(SchoolClass.class_id.in_(led.union(taught)))
+    if after is not None:
+        query = query.where(SchoolClass.class_id > after)
+    classes = list((await session.scalars(query.order_by(SchoolClass.class_id).limit(limit))).all())
+    ids = [c.class_id for c in classes]
+    leads = set((await session.scalars(led.where(ClassTeacher.class_id.in_(ids)))).all())
+    subjects: dict[str, list[str]] = defaultdict(list)
+    rows = await session.execute(
+        select(Teaching.class_id, Teaching.school_subject)
+        .where(Teaching.staff_id == staff_id, Teaching.class_id.in_(ids))
+        .order_by(Teaching.school_subject)
     )
-    taught = (
-        select(classes, literal("subject_teacher"), Teaching.school_subject)
-        .join(Teaching, Teaching.class_id == classes.class_id)
-        .where(Teaching.staff_id == staff_id, Teaching.school_id == school_id)
-    )
-    rows = [*(await session.execute(led)).all(), *(await session.execute(taught)).all()]
-    return sorted((tuple(row) for row in rows), key=lambda row: (row[0].class_id, row[1], row[2] or ""))
+    for class_id, subject in rows:
+        subjects[class_id].append(subject)
+    return [(c, c.class_id in leads, subjects[c.class_id]) for c in classes]
 
 
 async def staff_in_school(session: AsyncSession, *, school_id: str, staff_id: str) -> StaffMember | None:
