@@ -8,7 +8,6 @@ import gc
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
 from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Any, TypeVar, cast
@@ -265,11 +264,7 @@ async def _start_runtime(
         clock=clock,
         send_timeout=settings.send_timeout_seconds,
         tracer=tracer,
-        retention=Retention(
-            sent_events=timedelta(hours=settings.outbox_sent_kept_hours),
-            answers=timedelta(days=settings.answers_kept_days),
-            handled_events=timedelta(days=settings.inbox_kept_days),
-        ),
+        retention=Retention.of(settings),
     )
     runtime = Runtime(
         name=definition.name,

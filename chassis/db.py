@@ -110,7 +110,8 @@ class Database:
     async def revisions(self, migrations: Path) -> tuple[str | None, str]:
         """The schema's Alembic revision (None when never migrated) and the newest one in `migrations`."""
         async with self.engine.connect() as conn:
-            return await conn.run_sync(_revisions, migrations)
+            current, head, _known = await conn.run_sync(_schema_state, migrations)
+        return current, head
 
     async def require_head(self, migrations: Path) -> None:
         """Raise `SchemaBehind` unless the schema is at this release's newest revision, or at one this release does
@@ -146,21 +147,17 @@ def _upgrade(connection: Connection, migrations: Path) -> None:
 
 
 def _schema_state(connection: Connection, migrations: Path) -> tuple[str | None, str, bool]:
-    """The schema's revision, this release's head, and whether this release knows the schema's revision."""
-    current, head = _revisions(connection, migrations)
-    if current is None:
-        return current, head, True
+    """The schema's revision (None when never migrated), this release's head, and whether this release knows the
+    schema's revision (one read of the migration scripts)."""
+    scripts = ScriptDirectory.from_config(_config(connection, migrations))
+    head = scripts.get_current_head()
+    assert head is not None, f"{migrations} holds no revision"
+    current = MigrationContext.configure(connection).get_current_revision()
     try:
-        known = ScriptDirectory.from_config(_config(connection, migrations)).get_revision(current) is not None
+        known = current is None or scripts.get_revision(current) is not None
     except CommandError:
         known = False
     return current, head, known
-
-
-def _revisions(connection: Connection, migrations: Path) -> tuple[str | None, str]:
-    head = ScriptDirectory.from_config(_config(connection, migrations)).get_current_head()
-    assert head is not None, f"{migrations} holds no revision"
-    return MigrationContext.configure(connection).get_current_revision(), head
 
 
 def _ensure_sqlite_folder(url: str) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, Table, delete, select, tuple_
 
 from chassis.db import Database
 from chassis.metrics import ROWS_PURGED
+from chassis.settings import ServiceSettings
 
 PURGE_BATCH = 5000
 
@@ -27,6 +28,15 @@ class Retention:
     handled_events: timedelta = timedelta(days=14)
     """An inbox row: longer than the topics keep an event (7 days), so a redelivered or replayed one is still
     recognised and skipped."""
+
+    @classmethod
+    def of(cls, settings: ServiceSettings) -> Retention:
+        """The periods a service's settings give (`<P>OUTBOX_SENT_KEPT_HOURS`, `…ANSWERS_KEPT_DAYS`, …)."""
+        return cls(
+            sent_events=timedelta(hours=settings.outbox_sent_kept_hours),
+            answers=timedelta(days=settings.answers_kept_days),
+            handled_events=timedelta(days=settings.inbox_kept_days),
+        )
 
 
 async def purge(
