@@ -59,6 +59,8 @@ class ServiceSettings(BaseSettings):
     outbox_sent_kept_hours: float = Field(default=24.0, gt=0)
     answers_kept_days: float = Field(default=7.0, gt=0)
     inbox_kept_days: float = Field(default=14.0, gt=0)
+    # How often the per-school business figures (chassis/figures.py) are read from the service's tables.
+    figures_every_seconds: float = Field(default=30.0, gt=0)
     consumer_max_attempts: int = 5
     consumer_backoff_seconds: float = 0.2
     send_timeout_seconds: float = 10.0

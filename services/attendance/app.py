@@ -7,8 +7,11 @@ import importlib.util
 from pathlib import Path
 
 from chassis.app import ServiceDefinition
+from chassis.figures import sampling
 from services.attendance import api, consumers, store
 from services.attendance.checkins import store as _checkins_store  # noqa: F401  (its tables join the metadata)
+from services.attendance.dismissal.handlers import NOT_COLLECTED_FIGURE
+from services.attendance.handover.handlers import DISCREPANCIES_FIGURE
 from services.attendance.reference import store as _reference_store  # noqa: F401
 from services.attendance.settings import AttendanceSettings
 from services.attendance.timers import store as _timers_store  # noqa: F401
@@ -39,7 +42,7 @@ DEFINITION = ServiceDefinition(
     settings_class=AttendanceSettings,
     subscription=consumers.subscription,
     description="Check-ins and check-outs, handover, leave, absence, dismissal and pickup.",
-    workers=(run_timers,),
+    workers=(run_timers, sampling([NOT_COLLECTED_FIGURE, DISCREPANCIES_FIGURE])),
 )
 
 create_app = DEFINITION.create_app

@@ -9,8 +9,11 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 import httpx
+from prometheus_client import REGISTRY, Gauge
 
+from chassis.app import Runtime
 from chassis.bus.kafka import KafkaBus
+from chassis.figures import SchoolFigure, refresh
 from contracts.envelope import Envelope, Event
 from tests.conftest import KAFKA
 
@@ -81,3 +84,12 @@ async def every_page(
         if after_first is not None:
             await after_first()
             after_first = None
+
+
+async def school_figure(runtime: Runtime, figure: SchoolFigure, school: str, seen: dict[Gauge, set[str]]) -> float:
+    """A per-school dashboard figure (chassis/figures.py) once read again from the service's tables; pass the same
+    `seen` across reads so a school whose value went back to nothing reads 0."""
+    await refresh(runtime, [figure], seen)
+    name = next(iter(figure.gauge.describe())).name
+    value = REGISTRY.get_sample_value(name, {"service": runtime.name, "school": school})
+    return value if value is not None else 0.0

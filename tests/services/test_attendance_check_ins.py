@@ -244,7 +244,7 @@ async def test_health_readiness_and_metrics(attendance: ServiceClient) -> None:
         'afterschool_http_requests_total{method="POST",route="/attendance/v1/check-ins",service="attendance"'
         ',status="201"}' in metrics
     )
-    assert 'afterschool_check_ins_total{method="card",service="attendance"}' in metrics
+    assert 'afterschool_check_ins_total{method="card",school="s1",service="attendance"}' in metrics
     for dependency in ("database", "bus", "redis"):
         assert f'afterschool_dependency_up{{dependency="{dependency}",service="attendance"}} 1.0' in metrics
 

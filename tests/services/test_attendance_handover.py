@@ -6,13 +6,15 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
+from prometheus_client import Gauge
 
 from chassis.app import Runtime
 from chassis.auth import Role
 from chassis.clock import FakeClock
+from services.attendance.handover.handlers import DISCREPANCIES_FIGURE
 from services.attendance.timers.timers import fire_due
 from tests.conftest import auth
-from tests.services.conftest import read_topic
+from tests.services.conftest import read_topic, school_figure
 from tests.services.test_attendance_absence import (
     ADMIN,
     CHESS_TEACHER,
@@ -123,6 +125,8 @@ async def test_handover_counts_acknowledgements_discrepancies_and_escalation(pg_
         discrepancies = "/attendance/v1/handover-discrepancies"
         open_ones = (await client.get(discrepancies, headers=ADMIN)).json()["items"]
         assert [d["discrepancy_id"] for d in open_ones] == [f"{HANDOVER_A}:acknowledged", f"{HANDOVER_B}:given"]
+        seen: dict[Gauge, set[str]] = {}
+        assert await school_figure(runtime, DISCREPANCIES_FIGURE, "s1", seen) == 2  # issue 14's per-school panel
         assert [d["class_id"] for d in (await client.get(discrepancies, headers=TEACHER_B)).json()["items"]] == [
             CLASS_B
         ]
@@ -140,6 +144,7 @@ async def test_handover_counts_acknowledgements_discrepancies_and_escalation(pg_
         assert (await client.post(resolve, json={"note": "again"}, headers=SERVICE)).status_code == 409
         remaining = (await client.get(discrepancies, headers=ADMIN)).json()["items"]
         assert [d["discrepancy_id"] for d in remaining] == [f"{HANDOVER_B}:given"]
+        assert await school_figure(runtime, DISCREPANCIES_FIGURE, "s1", seen) == 1
 
         published = await read_topic(topic_prefix, "attendance.events", count=12)
     handover_events = [e for e in published if e.type.startswith("attendance.handover")]

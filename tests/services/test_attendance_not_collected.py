@@ -6,9 +6,11 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+from prometheus_client import Gauge
 
 from chassis.clock import FakeClock
 from contracts.enrollment import StudentEnrolled
+from services.attendance.dismissal.handlers import NOT_COLLECTED_FIGURE
 from services.attendance.timers.timers import fire_due
 from tests.conftest import ServiceClient
 from tests.services.attendance_afternoon import (
@@ -22,7 +24,7 @@ from tests.services.attendance_afternoon import (
     local,
     more_children,
 )
-from tests.services.conftest import read_topic
+from tests.services.conftest import read_topic, school_figure
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(180)]
 
@@ -38,6 +40,7 @@ async def at(client: ServiceClient, clock: FakeClock, hour: int, minute: int) ->
 
 async def test_at6_an_afternoon_with_a_child_not_collected(pg_url: str, topic_prefix: str) -> None:
     clock = FakeClock(local(15, 0))
+    seen: dict[Gauge, set[str]] = {}
     async with afternoon(pg_url, topic_prefix, clock) as client:
         events = [
             {"student_id": s, "occurred_at": local(15, 0).isoformat(), "method": "card"}
@@ -67,6 +70,7 @@ async def test_at6_an_afternoon_with_a_child_not_collected(pg_url: str, topic_pr
             await client.get("/attendance/v1/not-collected", params={"date": "2026-11-25"}, headers=TEACHER)
         ).json()
         assert [(c["student_id"], c["room_id"], c["step"]) for c in cases["items"]] == [("xiaoming", "s1-reception", 1)]
+        assert await school_figure(client.runtime, NOT_COLLECTED_FIGURE, "s1", seen) == 1  # issue 14's panel
         await at(client, clock, 17, 22)  # AT-5: 小红 walks home alone with her standing permission
         walker = await client.post(
             CHECK_OUTS,
@@ -102,6 +106,7 @@ async def test_at6_an_afternoon_with_a_child_not_collected(pg_url: str, topic_pr
             headers=KIOSK,
         )
         assert (late.status_code, late.json()["late_fee_fen"]) == (201, 2000)
+        assert await school_figure(client.runtime, NOT_COLLECTED_FIGURE, "s1", seen) == 0  # collected
         await at(client, clock, 17, 50)  # the duty-leader step finds nobody left
         assert (await client.post("/attendance/v1/days/2026-11-25/clear", headers=OTHER_DUTY)).status_code == 201
         cleared = await client.post("/attendance/v1/days/2026-11-25/clear", headers=DUTY)

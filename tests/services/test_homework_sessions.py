@@ -13,8 +13,9 @@ from prometheus_client import REGISTRY
 
 from chassis.auth import Role
 from contracts.attendance import CheckInMethod, StudentCheckedIn
+from services.homework.sessions.handlers import OVER_CAP_FIGURE
 from tests.conftest import ServiceClient, auth, eventually
-from tests.services.conftest import publish_as_producer, read_topic
+from tests.services.conftest import publish_as_producer, read_topic, school_figure
 from tests.services.test_homework_assignments import (  # noqa: F401  (homework_app is the shared fixture)
     ADMIN,
     CLASS,
@@ -131,6 +132,7 @@ async def test_hw9_a_class_over_its_cap_in_actual_minutes_is_flagged_once_and_co
     await present(homework_app, maths, "xiaoming", True, 12)  # 28 + 12 = 40 > 30 written minutes (HW-2)
     await present(homework_app, maths, "xiaohong", True, 14)
     assert over_cap_count() == before + 1
+    assert await school_figure(homework_app.runtime, OVER_CAP_FIGURE, SCHOOL, {}) == 1  # issue 14's per-school panel
 
     burden = await homework_app.get(
         f"/homework/v1/classes/{CLASS}/burden", params={"from": "2026-11-25", "to": "2026-11-26"}, headers=CLASS_TEACHER

@@ -31,7 +31,7 @@ from services.attendance.live.handlers import wake_board
 
 SERVICE = "attendance"
 
-CHECK_INS = Counter("afterschool_check_ins", "Check-ins stored, by method", ["service", "method"])
+CHECK_INS = Counter("afterschool_check_ins", "Check-ins stored, by method and school", ["service", "method", "school"])
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ async def check_in_student(
         return existing, False
     await _publish(uow, row)
     wake_board(uow, command.school_id)
-    uow.after_commit(lambda: CHECK_INS.labels(SERVICE, event.method).inc())
+    uow.after_commit(lambda: CHECK_INS.labels(SERVICE, event.method, command.school_id).inc())
     return row, True
 
 
@@ -136,7 +136,7 @@ async def check_in_batch(uow: UnitOfWork, command: CheckInBatch, *, window: Devi
         await _publish(uow, row)
     if created:
         wake_board(uow, command.school_id)
-        uow.after_commit(lambda: CHECK_INS.labels(SERVICE, "batch").inc(len(created)))
+        uow.after_commit(lambda: CHECK_INS.labels(SERVICE, "batch", command.school_id).inc(len(created)))
     return [results[i] for i in range(len(events))]
 
 

@@ -7,9 +7,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from prometheus_client import Gauge
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.clock import SCHOOL_TZ
+from chassis.figures import SchoolFigure
 from chassis.problems import Conflict, Unprocessable
 from chassis.uow import UnitOfWork
 from contracts.attendance.dismissal import DayCleared, DismissalMode, DismissalPlanChanged
@@ -22,6 +24,13 @@ from services.attendance.domain.dismissal import (
     plan_for,
 )
 from services.attendance.reference import store as ref
+
+NOT_COLLECTED = Gauge(
+    "afterschool_school_children_not_collected",
+    "AT-6: children of the school day whose not-collected case is still open, per school (read from the table)",
+    ["service", "school"],
+)
+NOT_COLLECTED_FIGURE = SchoolFigure(NOT_COLLECTED, store.not_collected_by_school)
 
 
 @dataclass(frozen=True)

@@ -177,6 +177,16 @@ async def open_cases(
     return list((await session.execute(query.order_by(NotCollectedCase.student_id))).scalars())
 
 
+async def not_collected_by_school(session: AsyncSession, *, day: date) -> list[tuple[str, int]]:
+    """AT-6: per school, the children whose not-collected case of the day is still open (a dashboard figure)."""
+    query = (
+        select(NotCollectedCase.school_id, func.count())
+        .where(NotCollectedCase.day == day, NotCollectedCase.resolved_at.is_(None))
+        .group_by(NotCollectedCase.school_id)
+    )
+    return [(school, int(count)) for school, count in (await session.execute(query)).tuples()]
+
+
 async def open_case(session: AsyncSession, *, case: NotCollectedCase) -> bool:
     """Open a case unless the child already has one that day (timers fire at least once)."""
     values = {column.key: getattr(case, column.key) for column in NotCollectedCase.__table__.columns}

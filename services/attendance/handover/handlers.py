@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from prometheus_client import Gauge
+
 from chassis.auth import Principal
+from chassis.figures import SchoolFigure
 from chassis.problems import Conflict, Forbidden, NotFound, Unprocessable
 from chassis.sql import insert_ignoring_duplicates
 from chassis.uow import UnitOfWork
@@ -24,6 +27,13 @@ from services.attendance.store import change_once
 from services.attendance.timers import store as timers
 
 UNACCEPTED = "handover_unaccepted"
+
+OPEN_DISCREPANCIES = Gauge(
+    "afterschool_school_handover_discrepancies_open",
+    "AT-1: handover discrepancies not yet resolved, per school (read from the table)",
+    ["service", "school"],
+)
+DISCREPANCIES_FIGURE = SchoolFigure(OPEN_DISCREPANCIES, store.open_discrepancies_by_school)
 
 
 def unaccepted_key(handover_id: str, step: int) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, Index, Integer, String, Text, select
+from sqlalchemy import JSON, Date, Index, Integer, String, Text, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
@@ -87,6 +87,16 @@ async def discrepancies_of(session: AsyncSession, *, handover_id: str) -> list[H
     """A handover's discrepancies, by id."""
     query = select(HandoverDiscrepancy).where(HandoverDiscrepancy.handover_id == handover_id)
     return list((await session.execute(query.order_by(HandoverDiscrepancy.discrepancy_id))).scalars())
+
+
+async def open_discrepancies_by_school(session: AsyncSession, *, day: date) -> list[tuple[str, int]]:
+    """AT-1: per school, the discrepancies opened on or before `day` and not yet resolved (a dashboard figure)."""
+    query = (
+        select(HandoverDiscrepancy.school_id, func.count())
+        .where(HandoverDiscrepancy.day <= day, HandoverDiscrepancy.resolved_at.is_(None))
+        .group_by(HandoverDiscrepancy.school_id)
+    )
+    return [(school, int(count)) for school, count in (await session.execute(query)).tuples()]
 
 
 async def list_discrepancies(

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 
 from chassis.clock import school_today
+from chassis.figures import SchoolFigure
 from chassis.problems import Conflict, Forbidden, NotFound, Unprocessable
 from chassis.sql import upsert
 from chassis.uow import UnitOfWork
@@ -28,6 +29,12 @@ CLASSES_OVER_CAP = Counter(
     "HW-9: class-days whose actual homework minutes went over a cap, by rule",
     ["service", "rule"],
 )
+OVER_CAP_TODAY = Gauge(
+    "afterschool_school_classes_over_cap_today",
+    "HW-9: classes whose actual homework minutes of the school day went over a cap, per school (read from the table)",
+    ["service", "school"],
+)
+OVER_CAP_FIGURE = SchoolFigure(OVER_CAP_TODAY, store.classes_over_cap_by_school)
 
 
 @dataclass(frozen=True)

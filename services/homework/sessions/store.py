@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import Boolean, Date, DateTime, Index, Integer, Select, String, Text, and_, or_, select
+from sqlalchemy import Boolean, Date, DateTime, Index, Integer, Select, String, Text, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column
 
@@ -15,7 +15,7 @@ from services.homework.assignments.store import Assignment, day_assignments, loa
 from services.homework.domain.burden import Actual, breach
 from services.homework.reference import store as ref
 from services.homework.sessions.schemas import BurdenDay, ChildHomework
-from services.homework.store import Base
+from services.homework.store import Base, ClassDay
 
 
 class Completion(Base):
@@ -185,3 +185,13 @@ async def child_homework(
             )
         )
     return found
+
+
+async def classes_over_cap_by_school(session: AsyncSession, *, day: date) -> list[tuple[str, int]]:
+    """HW-9: per school, the classes whose actual homework minutes of `day` went over a cap (a dashboard figure)."""
+    query = (
+        select(ClassDay.school_id, func.count())
+        .where(ClassDay.on == day, ClassDay.over_cap_rule.is_not(None))
+        .group_by(ClassDay.school_id)
+    )
+    return [(school, int(count)) for school, count in (await session.execute(query)).tuples()]
