@@ -46,8 +46,8 @@ Lang = Annotated[str | None, Query(max_length=8, description="en for English; zh
 @dataclass(frozen=True)
 class DemoPerson:
     """Someone the development sign-in offers: a kiosk, a guardian, a teacher or a school admin of the demo
-    district; `class_id` is the class a class or subject teacher's page opens on (no API lists a teacher's
-    classes yet)."""
+    district; `class_id` is the class a class or subject teacher's page opens on first (of those `/me/classes`
+    lists)."""
 
     label: str
     role: str

@@ -87,8 +87,7 @@ async def take_staff(browser: Browser, world: Running, staffed: Staffed, folder:
 
     teacher = await open_signed_in(context, world.base, "class_teacher", sid, staffed.class_teacher)
     await teacher.goto(f"{world.base}/app/teacher?lang={lang}")
-    await teacher.fill("#class-id", staffed.class_id)
-    await teacher.click("#class-form button")
+    await expect(teacher.locator("#class-id")).to_have_value(staffed.class_id)  # their one class, from /me/classes
     await expect(teacher.locator("#leaves li")).to_have_count(1)
     await teacher.select_option("#checkout-child", staffed.children[0].student_id)
     await expect(teacher.locator("#pickups li")).to_have_count(1)
@@ -97,8 +96,7 @@ async def take_staff(browser: Browser, world: Running, staffed: Staffed, folder:
 
     subject = await open_signed_in(context, world.base, "subject_teacher", sid, staffed.subject_teacher)
     await subject.goto(f"{world.base}/app/teacher?lang={lang}")
-    await subject.fill("#hw-class", staffed.class_id)
-    await subject.dispatch_event("#hw-class", "change")
+    await expect(subject.locator("#hw-class")).to_have_value(staffed.class_id)  # from /me/classes
     await expect(subject.locator("#room")).to_have_attribute("data-written", "20")
     await subject.fill("#hw-subject", "数学")
     await subject.fill("#hw-minutes", "30")

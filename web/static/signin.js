@@ -26,7 +26,7 @@
       return;
     }
     AS.signIn(body.token);
-    // A demo teacher's class: no API lists a teacher's classes yet, so the teacher's page starts from this one.
+    // A demo teacher's class: the teacher's page opens on it first (of the classes enrollment lists as theirs).
     if (classId) localStorage.setItem("afterschool.class", classId);
     status.textContent = AS.t("signin.done");
     location.assign(`${body.page}?lang=${encodeURIComponent(AS.config.lang)}`);
