@@ -19,6 +19,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 
 from chassis.auth import Role, mint_token
+from contracts.policy import PolicySettings
 from web import oidc
 from web.messages import language, messages
 from web.settings import WebSettings
@@ -40,6 +41,7 @@ DASHBOARDS = (
     ("afterschool-platform-overview", "admin.grafana.overview"),
     ("afterschool-checkin-flow", "admin.grafana.checkins"),
 )
+POLICY_FIELDS = {name: field.description or "" for name, field in PolicySettings.model_fields.items()}
 Lang = Annotated[str | None, Query(max_length=8, description="en for English; zh-CN by default")]
 
 
@@ -77,6 +79,8 @@ def create_web_app(settings: WebSettings | None = None, *, people: tuple[DemoPer
         chosen = language(lang)
         text = messages(chosen)
         config = {"apiBase": settings.api_base, "mount": mount, "lang": chosen, "messages": text}
+        if template == "admin.html":  # what each policy setting is, from the contract the services share (PL-1)
+            config["policyFields"] = POLICY_FIELDS
         response = templates.TemplateResponse(
             request,
             template,

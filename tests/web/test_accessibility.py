@@ -38,7 +38,7 @@ async def reading_in_the_session(running: Running, staffed: Staffed, lang: str) 
         "instructions": f"读一首古诗 ({lang})",
     }
     answer = await api.post("homework", "/homework/v1/assignments", reading, maths, key=f"web-a11y-reading-{lang}")
-    await present_for_homework(running, staffed, staffed.children[3])
+    await present_for_homework(running, staffed, staffed.children[4])
     assignment: str = answer.json()["assignment_id"]
     return assignment
 
@@ -47,7 +47,7 @@ async def record_a_result(running: Running, staffed: Staffed, assignment: str) -
     """The present child's result for the homework, so the subject teacher's page shows its grading form (HW-7)."""
     sid = staffed.school.school_id
     teacher = running.api.token(Role.SERVICE_TEACHER, staffed.service_teachers[1], school=sid)
-    result = {"student_id": staffed.children[3].student_id, "done": True, "actual_minutes": 9}
+    result = {"student_id": staffed.children[4].student_id, "done": True, "actual_minutes": 9}
     path = f"/homework/v1/assignments/{assignment}/completions"
     await running.api.post("homework", path, {"results": [result]}, teacher, key=f"web-a11y-{assignment}")
 
