@@ -33,9 +33,10 @@ PAGE_OF_ROLE = {
     Role.SERVICE_TEACHER: "teacher",
     Role.SUBJECT_TEACHER: "teacher",
     Role.SCHOOL_ADMIN: "admin",
+    Role.DISTRICT_OPERATOR: "district",
 }
 SIGN_IN_ROLES = tuple(PAGE_OF_ROLE)
-PAGES = ("kiosk", "guardian", "teacher", "admin")
+PAGES = ("kiosk", "guardian", "teacher", "admin", "district")
 # The Grafana dashboards the school admin's page links to (deploy/grafana/dashboards/*.json, by uid).
 DASHBOARDS = (
     ("afterschool-platform-overview", "admin.grafana.overview"),
@@ -59,7 +60,7 @@ class DemoPerson:
 
 
 class SignIn(BaseModel):
-    """Who the development sign-in mints a token for."""
+    """Who the development sign-in mints a token for (`school_id` is a district operator's district)."""
 
     role: Role
     school_id: str = Field(min_length=1, max_length=64)
@@ -150,11 +151,14 @@ def create_web_app(settings: WebSettings | None = None, *, people: tuple[DemoPer
                 422,
                 media_type="application/problem+json",
             )
+        # A district operator is bound to a district and no school (the district board refuses a token with one).
+        operator = body.role is Role.DISTRICT_OPERATOR
         token = mint_token(
             secret=settings.jwt_secret,
             role=body.role,
             subject=body.subject,
-            school_id=body.school_id,
+            school_id=None if operator else body.school_id,
+            district_id=body.school_id if operator else None,
             ttl=timedelta(hours=12),
         )
         return JSONResponse({"token": token, "page": f"{mount}/{PAGE_OF_ROLE[body.role]}"})

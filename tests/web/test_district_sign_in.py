@@ -26,7 +26,7 @@ from web.settings import WebSettings
 
 CLIENT = "afterschool-web"
 TEACHER = Person("t-chen", "陈老师", "class_teacher", "s7")
-OPERATOR = Person("op-1", "区运营", "district_operator", "")
+DUTY_LEADER = Person("dl-1", "值班领导", "duty_leader", "s7")  # no page for this role yet
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ class District:
 async def district() -> AsyncIterator[District]:
     provider = OidcProvider(
         clients={CLIENT: ("http://school/app/signin/callback",)},
-        people=(TEACHER, OPERATOR),
+        people=(TEACHER, DUTY_LEADER),
     )
     async with serve_asgi(provider.app()) as issuer:
         provider.issuer = issuer
@@ -143,9 +143,9 @@ async def test_a_wrong_code_verifier_signs_nobody_in(district: District) -> None
 
 @pytest.mark.unit
 async def test_a_role_without_a_page_and_an_answer_for_another_browser_are_refused(district: District) -> None:
-    operator = await sign_in_over_http(district, OPERATOR)
-    assert operator.status_code == 403
-    assert "data-token" not in operator.text
+    duty = await sign_in_over_http(district, DUTY_LEADER)
+    assert duty.status_code == 403
+    assert "data-token" not in duty.text
     app = create_web_app(district.settings("http://school"))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://school") as web:
         foreign = await web.get("/app/signin/callback", params={"code": "c", "state": "someone-else"})
@@ -162,7 +162,7 @@ async def test_a_role_without_a_page_and_an_answer_for_another_browser_are_refus
 @pytest.mark.e2e
 @pytest.mark.timeout(120)
 async def test_a_teacher_signs_in_through_the_district_provider_in_a_browser(browser: Browser) -> None:
-    provider = OidcProvider(clients={}, people=(TEACHER, OPERATOR))
+    provider = OidcProvider(clients={}, people=(TEACHER, DUTY_LEADER))
     async with serve_asgi(provider.app()) as issuer:
         provider.issuer = issuer
         district = District(provider, issuer)

@@ -188,6 +188,20 @@ const AS = (() => {
     }
   }
 
+  // A file from a service, saved by the browser: a link cannot carry the bearer token, so the file is fetched and
+  // handed over as a blob. The answer, for the caller to judge a refusal.
+  async function download(path, filename) {
+    const answer = await api(path);
+    if (!answer.ok) return answer;
+    const url = URL.createObjectURL(await answer.blob());
+    const link = el("a", { href: url, download: filename, hidden: true });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+    return answer;
+  }
+
   // Follow a board's stream (BX-6): each `board` event's snapshot to `onBoard`, reconnecting with backoff after a
   // break; `onLive(true|false)` says whether it is connected. Returns a function that stops following.
   function followBoard(path, onBoard, onLive) {
@@ -222,6 +236,6 @@ const AS = (() => {
 
   return {
     config, t, token, claims, signIn, signOut, requireRole, api, send, json, today, el, outcome, refused, fieldForm,
-    showCounts, readEvents, followBoard, deviceTime, newId,
+    showCounts, readEvents, followBoard, deviceTime, newId, download,
   };
 })();
