@@ -9,20 +9,6 @@
   const { el, t, outcome, refused } = AS;
   const fields = AS.config.policyFields || {};
 
-  async function pages(path) {
-    const items = [];
-    let after = null;
-    for (;;) {
-      const sep = path.includes("?") ? "&" : "?";
-      const answer = await AS.api(`${path}${sep}limit=500${after ? `&after=${encodeURIComponent(after)}` : ""}`);
-      if (!answer.ok) return items;
-      const page = await answer.json();
-      items.push(...page.items);
-      if (!page.next) return items;
-      after = page.next;
-    }
-  }
-
   const shown = (value) => (typeof value === "object" && value !== null ? JSON.stringify(value) : String(value));
 
   // --- Fee waivers (EN-7): a child's, granted and revoked here ---
@@ -100,7 +86,7 @@
   });
 
   async function loadPrograms() {
-    programs = await pages("/enrollment/v1/programs");
+    programs = await AS.pages("/enrollment/v1/programs");
     $("waiver-program").append(...programs.map((p) => el("option", { value: p.program_id, text: p.name })));
   }
 
@@ -125,7 +111,7 @@
   }
 
   async function loadAudit() {
-    const audit = await pages("/enrollment/v1/policy-profiles/audit");
+    const audit = await AS.pages("/enrollment/v1/policy-profiles/audit");
     $("policy-audit-none").hidden = audit.length > 0;
     const newest = audit.slice(-10).reverse();
     $("policy-audit").replaceChildren(
@@ -166,7 +152,7 @@
     event.preventDefault();
     const from = $("override-from").value;
     const name = $("override-key").value;
-    const earlier = (await pages("/enrollment/v1/policy-profiles/audit")).filter(
+    const earlier = (await AS.pages("/enrollment/v1/policy-profiles/audit")).filter(
       (a) => a.scope === "school" && a.effective_from <= from
     );
     earlier.sort((a, b) => (a.effective_from === b.effective_from ? a.audit_id - b.audit_id : a.effective_from < b.effective_from ? -1 : 1));
@@ -225,7 +211,7 @@
   });
 
   async function loadTerms() {
-    const terms = await pages("/enrollment/v1/terms");
+    const terms = await AS.pages("/enrollment/v1/terms");
     $("allocation-term").replaceChildren(...terms.map((term) => el("option", { value: term.term_id, text: `${term.name} (${term.term_id})` })));
     const last = localStorage.getItem(RUN);
     if (!last) return;

@@ -22,20 +22,7 @@
   function showBoard(board) {
     AS.showCounts($("totals"), board.totals);
     $("sessions").tBodies[0].replaceChildren(
-      ...board.sessions.map((s) => {
-        const c = s.counts;
-        const ratio = c.students_per_teacher === null ? "—" : `${c.students_per_teacher.toFixed(1)} / ${c.ratio_limit}`;
-        return el(
-          "tr",
-          { class: c.over_ratio || c.missing ? "warn" : "", dataset: { session: s.session_id } },
-          el("th", { scope: "row", text: s.session_id }),
-          el("td", { text: String(c.expected) }),
-          el("td", { text: String(c.present) }),
-          el("td", { text: String(c.missing) }),
-          el("td", { text: String(c.collected) }),
-          el("td", { text: ratio })
-        );
-      })
+      ...board.sessions.map((s) => AS.boardRow(s.session_id, { session: s.session_id }, s.counts))
     );
     document.body.dataset.board = "shown";
   }

@@ -7,24 +7,13 @@
   const me = AS.requireRole("district_operator");
   if (!me) return;
   const $ = (id) => document.getElementById(id);
-  const { el, t, refused } = AS;
+  const { t, refused } = AS;
   $("who").textContent = `${t("role.district_operator")} · ${me.district}`;
 
   function showBoard(board) {
     $("board-none").hidden = board.schools.length > 0;
     $("schools").tBodies[0].replaceChildren(
-      ...board.schools.map((s) => {
-        const c = s.totals;
-        const ratio = c.students_per_teacher === null ? "—" : `${c.students_per_teacher.toFixed(1)} / ${c.ratio_limit}`;
-        return el(
-          "tr",
-          { class: c.over_ratio || c.missing ? "warn" : "", dataset: { school: s.school_id } },
-          el("th", { scope: "row", text: s.school_id }),
-          ...[s.sessions, c.expected, c.present, c.missing, c.collected, ratio].map((v, i) =>
-            el("td", { text: String(v), dataset: { count: ["sessions", "expected", "present", "missing", "collected", "ratio"][i] } })
-          )
-        );
-      })
+      ...board.schools.map((s) => AS.boardRow(s.school_id, { school: s.school_id }, s.totals, [["sessions", s.sessions]]))
     );
     document.body.dataset.board = "shown";
   }

@@ -28,20 +28,6 @@
 
   const { outcome, refused } = AS;
 
-  async function pages(path) {
-    const items = [];
-    let after = null;
-    for (;;) {
-      const sep = path.includes("?") ? "&" : "?";
-      const answer = await AS.api(`${path}${sep}limit=500${after ? `&after=${encodeURIComponent(after)}` : ""}`);
-      if (!answer.ok) return items;
-      const page = await answer.json();
-      items.push(...page.items);
-      if (!page.next) return items;
-      after = page.next;
-    }
-  }
-
   // Replace a list's rows only when what it shows changed, so a refresh never wipes a count being typed.
   function render(list, items, row) {
     const signature = JSON.stringify(items);
@@ -57,7 +43,7 @@
   // --- The session: the service teacher's own, or any of the day's for a class teacher handing over ---
 
   async function loadSessions() {
-    const all = await pages(`/attendance/v1/sessions?date=${day}`);
+    const all = await AS.pages(`/attendance/v1/sessions?date=${day}`);
     sessions = role === "service_teacher" ? all.filter((s) => s.teacher_ids.includes(me.sub)) : all;
     const select = $("session");
     select.replaceChildren(
@@ -106,7 +92,7 @@
   async function loadRollCall() {
     const current = session();
     if (!current) return;
-    const present = new Set((await pages(`/attendance/v2/check-ins?date=${day}`)).map((c) => c.student_id));
+    const present = new Set((await AS.pages(`/attendance/v2/check-ins?date=${day}`)).map((c) => c.student_id));
     const rows = current.expected_student_ids.map((id) => ({ id, here: present.has(id) }));
     const here = rows.filter((r) => r.here).map((r) => r.id);
     if (here.join() !== presentIds.join()) {
@@ -183,7 +169,7 @@
 
   async function loadReceived() {
     if (!sessionId) return;
-    const handovers = await pages(`/attendance/v1/sessions/${encodeURIComponent(sessionId)}/handovers`);
+    const handovers = await AS.pages(`/attendance/v1/sessions/${encodeURIComponent(sessionId)}/handovers`);
     $("received-none").hidden = handovers.length > 0;
     render($("received"), handovers, receivedRow);
   }
@@ -227,7 +213,7 @@
       if (!sessionId) return;
       path += `&session_id=${encodeURIComponent(sessionId)}`;
     }
-    const open = await pages(path);
+    const open = await AS.pages(path);
     $(none).hidden = open.length > 0;
     render($(list), open, row);
   }
@@ -270,7 +256,7 @@
   // The caller's classes (enrollment's `/me/classes`): a class teacher's the ones they lead, a subject teacher's the
   // ones they teach; the last one chosen is kept in this browser.
   async function loadMyClasses() {
-    const all = await pages("/enrollment/v1/me/classes");
+    const all = await AS.pages("/enrollment/v1/me/classes");
     myClasses = all.filter((c) => (role === "class_teacher" ? c.leads : c.subjects.length > 0));
     if (!myClasses.some((c) => c.class_id === classId)) classId = myClasses.length ? myClasses[0].class_id : "";
     for (const select of [$("class-id"), $("hw-class")]) {
@@ -318,7 +304,7 @@
   // The class's handover to the session, once given: the counts on both sides instead of the form (AT-1, BX-3).
   async function loadGiven() {
     if (!classId || !sessionId) return;
-    const handovers = await pages(`/attendance/v1/sessions/${encodeURIComponent(sessionId)}/handovers`);
+    const handovers = await AS.pages(`/attendance/v1/sessions/${encodeURIComponent(sessionId)}/handovers`);
     const h = handovers.find((x) => x.class_id === classId);
     $("give-form").hidden = Boolean(h);
     const status = $("give-status");
@@ -346,7 +332,7 @@
   });
 
   async function loadLeaves() {
-    const pending = await pages("/attendance/v1/leave-requests?status=requested");
+    const pending = await AS.pages("/attendance/v1/leave-requests?status=requested");
     $("leave-none").hidden = pending.length > 0;
     render($("leaves"), pending, leaveRow);
   }
@@ -537,7 +523,7 @@
     const cls = hwClass.value;
     const on = $("hw-on").value;
     const select = $("grade-assignment");
-    const all = cls && on ? await pages(`/homework/v1/classes/${encodeURIComponent(cls)}/assignments?from=${on}&to=${on}`) : [];
+    const all = cls && on ? await AS.pages(`/homework/v1/classes/${encodeURIComponent(cls)}/assignments?from=${on}&to=${on}`) : [];
     const live = all.filter((a) => !a.withdrawn);
     select.replaceChildren(
       ...live.map((a) => el("option", { value: a.assignment_id, text: `${a.school_subject} · ${a.instructions}` }))
@@ -548,7 +534,7 @@
 
   async function loadGrading() {
     const assignment = $("grade-assignment").value;
-    const done = assignment ? await pages(`/homework/v1/assignments/${encodeURIComponent(assignment)}/completions`) : [];
+    const done = assignment ? await AS.pages(`/homework/v1/assignments/${encodeURIComponent(assignment)}/completions`) : [];
     $("grading-none").hidden = done.length > 0;
     render($("grading"), done, gradingRow);
   }
