@@ -41,6 +41,7 @@ PAGES = ("kiosk", "guardian", "teacher", "admin", "district")
 DASHBOARDS = (
     ("afterschool-platform-overview", "admin.grafana.overview"),
     ("afterschool-checkin-flow", "admin.grafana.checkins"),
+    ("afterschool-schools", "admin.grafana.schools"),  # per-school business panels (issue 14), on main since 6d7ef98
 )
 POLICY_FIELDS = {name: field.description or "" for name, field in PolicySettings.model_fields.items()}
 Lang = Annotated[str | None, Query(max_length=8, description="en for English; zh-CN by default")]

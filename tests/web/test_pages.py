@@ -112,4 +112,5 @@ async def test_the_admin_page_links_to_the_grafana_dashboards_only_when_told_whe
             page = (await client.get("/app/admin")).text
         assert ('href="https://grafana.school.example/d/afterschool-platform-overview"' in page) is linked
         assert ('href="https://grafana.school.example/d/afterschool-checkin-flow"' in page) is linked
+        assert ('href="https://grafana.school.example/d/afterschool-schools"' in page) is linked
         assert (f'<p class="muted">{CATALOG["zh-CN"]["admin.grafana.unset"]}</p>' in page) is not linked
