@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
+import httpx
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -18,6 +19,8 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 
 from chassis.auth import Role, mint_token
+from contracts.policy import PolicySettings
+from web import oidc
 from web.messages import language, messages
 from web.settings import WebSettings
 
@@ -30,22 +33,25 @@ PAGE_OF_ROLE = {
     Role.SERVICE_TEACHER: "teacher",
     Role.SUBJECT_TEACHER: "teacher",
     Role.SCHOOL_ADMIN: "admin",
+    Role.DISTRICT_OPERATOR: "district",
 }
 SIGN_IN_ROLES = tuple(PAGE_OF_ROLE)
-PAGES = ("kiosk", "guardian", "teacher", "admin")
+PAGES = ("kiosk", "guardian", "teacher", "admin", "district")
 # The Grafana dashboards the school admin's page links to (deploy/grafana/dashboards/*.json, by uid).
 DASHBOARDS = (
     ("afterschool-platform-overview", "admin.grafana.overview"),
     ("afterschool-checkin-flow", "admin.grafana.checkins"),
+    ("afterschool-schools", "admin.grafana.schools"),  # per-school business panels (issue 14), on main since 6d7ef98
 )
+POLICY_FIELDS = {name: field.description or "" for name, field in PolicySettings.model_fields.items()}
 Lang = Annotated[str | None, Query(max_length=8, description="en for English; zh-CN by default")]
 
 
 @dataclass(frozen=True)
 class DemoPerson:
     """Someone the development sign-in offers: a kiosk, a guardian, a teacher or a school admin of the demo
-    district; `class_id` is the class a class or subject teacher's page opens on (no API lists a teacher's
-    classes yet)."""
+    district; `class_id` is the class a class or subject teacher's page opens on first (of those `/me/classes`
+    lists)."""
 
     label: str
     role: str
@@ -55,7 +61,7 @@ class DemoPerson:
 
 
 class SignIn(BaseModel):
-    """Who the development sign-in mints a token for."""
+    """Who the development sign-in mints a token for (`school_id` is a district operator's district)."""
 
     role: Role
     school_id: str = Field(min_length=1, max_length=64)
@@ -75,6 +81,8 @@ def create_web_app(settings: WebSettings | None = None, *, people: tuple[DemoPer
         chosen = language(lang)
         text = messages(chosen)
         config = {"apiBase": settings.api_base, "mount": mount, "lang": chosen, "messages": text}
+        if template == "admin.html":  # what each policy setting is, from the contract the services share (PL-1)
+            config["policyFields"] = POLICY_FIELDS
         response = templates.TemplateResponse(
             request,
             template,
@@ -110,12 +118,24 @@ def create_web_app(settings: WebSettings | None = None, *, people: tuple[DemoPer
     async def home(lang: Lang = None) -> RedirectResponse:
         return RedirectResponse(f"{mount}/signin" + (f"?lang={language(lang)}" if lang else ""))
 
+    district_sign_in = bool(settings.oidc_issuer)
+
     @app.get(f"{mount}/signin", include_in_schema=False)
     async def sign_in_page(request: Request, lang: Lang = None) -> HTMLResponse:
-        response = page(request, "signin.html", lang, development=development, roles=SIGN_IN_ROLES, people=people)
-        if not development:
+        response = page(
+            request,
+            "signin.html",
+            lang,
+            development=development,
+            district_sign_in=district_sign_in,
+            roles=SIGN_IN_ROLES,
+            people=people,
+        )
+        if not development and not district_sign_in:
             response.status_code = 403
         return response
+
+    _district_sign_in(app, settings, page)
 
     @app.post(f"{mount}/signin/token", include_in_schema=False)
     async def sign_in(body: SignIn) -> JSONResponse:
@@ -132,11 +152,14 @@ def create_web_app(settings: WebSettings | None = None, *, people: tuple[DemoPer
                 422,
                 media_type="application/problem+json",
             )
+        # A district operator is bound to a district and no school (the district board refuses a token with one).
+        operator = body.role is Role.DISTRICT_OPERATOR
         token = mint_token(
             secret=settings.jwt_secret,
             role=body.role,
             subject=body.subject,
-            school_id=body.school_id,
+            school_id=None if operator else body.school_id,
+            district_id=body.school_id if operator else None,
             ttl=timedelta(hours=12),
         )
         return JSONResponse({"token": token, "page": f"{mount}/{PAGE_OF_ROLE[body.role]}"})
@@ -144,6 +167,92 @@ def create_web_app(settings: WebSettings | None = None, *, people: tuple[DemoPer
     for name in PAGES:
         _page_route(app, mount, name, page)
     return app
+
+
+ATTEMPT_COOKIE = "afterschool_oidc"
+
+
+def _district_sign_in(app: FastAPI, settings: WebSettings, page: Any) -> None:
+    """Where the district's identity provider plugs in (web/oidc.py): `/signin/district` leaves for it with a PKCE
+    challenge, `/signin/callback` comes back with the code, trades it, and hands the access token to the browser."""
+    mount = settings.mount.rstrip("/")
+
+    def redirect_uri(request: Request) -> str:
+        return settings.oidc_redirect_uri or str(request.url_for("district_callback"))
+
+    def refused(request: Request, lang: str | None, reason: str, status: int) -> HTMLResponse:
+        response: HTMLResponse = page(request, "signin.html", lang, development=False, refusal=reason)
+        response.status_code = status
+        response.delete_cookie(ATTEMPT_COOKIE, path=f"{mount}/signin")
+        return response
+
+    @app.get(f"{mount}/signin/district", include_in_schema=False)
+    async def leave_for_provider(request: Request, lang: Lang = None) -> Response:
+        if not settings.oidc_issuer:
+            return refused(request, lang, "no identity provider is configured (WEB_OIDC_ISSUER)", 404)
+        attempt = oidc.Attempt.start(language(lang))
+        try:
+            async with httpx.AsyncClient(timeout=10) as http:
+                provider = await oidc.discover(http, settings.oidc_issuer)
+        except oidc.SignInRefused as error:
+            return refused(request, lang, str(error), 502)
+        target = oidc.authorization_url(
+            provider,
+            client_id=settings.oidc_client_id,
+            redirect_uri=redirect_uri(request),
+            scope=settings.oidc_scope,
+            attempt=attempt,
+        )
+        response = RedirectResponse(target, status_code=303)
+        response.set_cookie(
+            ATTEMPT_COOKIE,
+            attempt.cookie(),
+            max_age=600,
+            path=f"{mount}/signin",
+            httponly=True,
+            samesite="lax",  # sent on the provider's top-level redirect back, not on cross-site subrequests
+            secure=redirect_uri(request).startswith("https:"),
+        )
+        return response
+
+    @app.get(f"{mount}/signin/callback", include_in_schema=False, name="district_callback")
+    async def back_from_provider(
+        request: Request,
+        code: Annotated[str, Query(max_length=2048)] = "",
+        state: Annotated[str, Query(max_length=512)] = "",
+        error: Annotated[str, Query(max_length=256)] = "",
+    ) -> Response:
+        attempt = oidc.Attempt.from_cookie(request.cookies.get(ATTEMPT_COOKIE))
+        lang = attempt.lang if attempt else None
+        if error:
+            return refused(request, lang, f"the identity provider said: {error}", 403)
+        # The state ties the answer to the sign-in this browser started (no login forced on someone else).
+        if attempt is None or not code or state != attempt.state:
+            return refused(request, lang, "this answer is not for a sign-in started in this browser", 400)
+        try:
+            async with httpx.AsyncClient(timeout=10) as http:
+                provider = await oidc.discover(http, settings.oidc_issuer)
+                token = await oidc.exchange(
+                    http,
+                    provider,
+                    client_id=settings.oidc_client_id,
+                    redirect_uri=redirect_uri(request),
+                    code=code,
+                    attempt=attempt,
+                    audience=settings.oidc_audience,
+                )
+        except oidc.SignInRefused as refusal:
+            return refused(request, lang, str(refusal), 403)
+        role = oidc.role_of(token)
+        if role not in PAGE_OF_ROLE:
+            return refused(request, lang, f"no page for the role {role!r}", 403)
+        role = Role(role)
+        response: HTMLResponse = page(
+            request, "signin.html", lang, development=False, token=token, page_url=f"{mount}/{PAGE_OF_ROLE[role]}"
+        )
+        response.headers["Cache-Control"] = "no-store"  # the page carries the token
+        response.delete_cookie(ATTEMPT_COOKIE, path=f"{mount}/signin")
+        return response
 
 
 def _page_route(app: FastAPI, mount: str, name: str, page: Any) -> None:

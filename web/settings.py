@@ -24,3 +24,12 @@ class WebSettings(BaseSettings):
     mount: str = "/app"
     # Where the school admin's page links to the Grafana dashboards (deploy/grafana); no link when unset.
     grafana_url: str = ""
+    # Production sign-in (web/oidc.py): the district identity provider's issuer URL (its discovery document is at
+    # `{issuer}/.well-known/openid-configuration`), this app's client id there (a public client: PKCE, no secret),
+    # and the redirect URI registered for it, `https://<host>/app/signin/callback`. No issuer, no production sign-in.
+    oidc_issuer: str = ""
+    oidc_client_id: str = "afterschool-web"
+    oidc_redirect_uri: str = ""
+    oidc_scope: str = "openid profile"
+    # The audience of the access token the services accept (their `jwt_audience`).
+    oidc_audience: str = "afterschool"

@@ -140,6 +140,25 @@ async def staff_school(world: Running) -> Staffed:
     )
 
 
+async def present_for_homework(running: Running, staffed: Staffed, child: Student) -> None:
+    """`child` checked in to today's session by a service teacher (one check-in, whichever test asks first: the key
+    and body are the same, so a second ask is a replay), once homework knows they are here (HW-7 records results
+    only for children present)."""
+    api, sid = running.api, staffed.school.school_id
+    teacher = staffed.service_teachers[1]
+    token = api.token(Role.SERVICE_TEACHER, teacher, school=sid)
+    here = {
+        "student_id": child.student_id,
+        "occurred_at": SCHOOL_AFTERNOON.isoformat(),
+        "device_id": f"{teacher}/web",
+        "method": "manual",
+    }
+    before = await api.consumed("homework", "attendance.student_checked_in.v1")
+    answer = await api.post("attendance", "/attendance/v1/check-ins", here, token, key=f"web-hw7-{child.student_id}")
+    if answer.headers.get("Idempotent-Replayed") != "true":  # a replay's event was waited for by whoever made it
+        await api.wait_consumed("homework", "attendance.student_checked_in.v1", int(before) + 1)
+
+
 @contextlib.asynccontextmanager
 async def chromium() -> AsyncIterator[Browser]:
     """Debian's chromium, headless, until the block ends."""

@@ -12,6 +12,7 @@ from playwright.async_api import Browser, expect
 
 from chassis.auth import Role
 from tests.conftest import SCHOOL_AFTERNOON
+from tests.simulators.serve import serve_asgi
 from tests.web.conftest import (
     PHONE,
     Running,
@@ -22,6 +23,8 @@ from tests.web.conftest import (
     refuse_a_broken_roster,
     staff_school,
 )
+from web.app import create_web_app
+from web.settings import WebSettings
 
 
 async def take(folder: Path) -> list[Path]:
@@ -30,11 +33,26 @@ async def take(folder: Path) -> list[Path]:
         async with all_in_one(Path(scratch)) as world, chromium() as browser:
             staffed = await staff_school(world)
             await staff_afternoon(world, staffed)
-            shots = []
+            shots = await take_district_sign_in(browser, folder)
             for lang in ("zh-CN", "en"):
                 shots += await take_in(browser, world, folder, lang)
                 shots += await take_staff(browser, world, staffed, folder, lang)
             return shots
+
+
+async def take_district_sign_in(browser: Browser, folder: Path) -> list[Path]:
+    """The production sign-in page, offering the district's identity provider (web/oidc.py), in both languages."""
+    production = WebSettings(environment="production", oidc_issuer="https://idp.district.example")
+    shots = []
+    async with serve_asgi(create_web_app(production)) as web:
+        context = await browser.new_context(viewport=PHONE, timezone_id="Asia/Shanghai", device_scale_factor=2)
+        page = await context.new_page()
+        for lang in ("zh-CN", "en"):
+            await page.goto(f"{web}/app/signin?lang={lang}")
+            shots.append(folder / f"signin-district-{lang}.png")
+            await page.screenshot(path=shots[-1], full_page=True)
+        await context.close()
+    return shots
 
 
 async def staff_afternoon(world: Running, staffed: Staffed) -> None:
@@ -70,7 +88,21 @@ async def staff_afternoon(world: Running, staffed: Staffed) -> None:
         for c in staffed.children[2:4]
     ]
     batch = {"device_id": f"{sid}-kiosk-gate", "events": events}
+    before = await api.consumed("homework", "attendance.student_checked_in.v1")
     await api.post("attendance", "/attendance/v1/check-ins/batch", batch, kiosk, key="shots-check-ins")
+    await api.wait_consumed("homework", "attendance.student_checked_in.v1", int(before) + len(events))
+    # One child's result recorded in the session (HW-7), the other's still to do: the grading list has one.
+    assignment = (
+        await api.get(
+            "homework", f"/homework/v1/classes/{staffed.class_id}/assignments", maths, **{"from": day, "to": day}
+        )
+    ).json()["items"][0]["assignment_id"]
+    result = {"student_id": staffed.children[2].student_id, "done": True, "actual_minutes": 35}
+    path = f"/homework/v1/assignments/{assignment}/completions"
+    await api.post("homework", path, {"results": [result]}, service, key="shots-completion")
+    admin = api.token(Role.SCHOOL_ADMIN, f"{sid}-admin", school=sid)
+    change = {"effective_from": "2026-12-14", "overrides": {"students_per_teacher": 25}}
+    await api.put("enrollment", "/enrollment/v1/policy-profiles/school", change, admin)
 
 
 async def take_staff(browser: Browser, world: Running, staffed: Staffed, folder: Path, lang: str) -> list[Path]:
@@ -82,13 +114,13 @@ async def take_staff(browser: Browser, world: Running, staffed: Staffed, folder:
     await expect(service.locator("#discrepancies li")).to_have_count(1)
     await expect(service.locator("#rollcall li")).to_have_count(len(staffed.children))
     await expect(service.locator("#board dd[data-count='expected']")).to_have_text(str(len(staffed.children)))
+    await expect(service.locator("#inservice li")).to_have_count(2)
     shots.append(folder / f"teacher-service-{lang}.png")
     await service.screenshot(path=shots[-1], full_page=True)
 
     teacher = await open_signed_in(context, world.base, "class_teacher", sid, staffed.class_teacher)
     await teacher.goto(f"{world.base}/app/teacher?lang={lang}")
-    await teacher.fill("#class-id", staffed.class_id)
-    await teacher.click("#class-form button")
+    await expect(teacher.locator("#class-id")).to_have_value(staffed.class_id)  # their one class, from /me/classes
     await expect(teacher.locator("#leaves li")).to_have_count(1)
     await teacher.select_option("#checkout-child", staffed.children[0].student_id)
     await expect(teacher.locator("#pickups li")).to_have_count(1)
@@ -97,14 +129,14 @@ async def take_staff(browser: Browser, world: Running, staffed: Staffed, folder:
 
     subject = await open_signed_in(context, world.base, "subject_teacher", sid, staffed.subject_teacher)
     await subject.goto(f"{world.base}/app/teacher?lang={lang}")
-    await subject.fill("#hw-class", staffed.class_id)
-    await subject.dispatch_event("#hw-class", "change")
+    await expect(subject.locator("#hw-class")).to_have_value(staffed.class_id)  # from /me/classes
     await expect(subject.locator("#room")).to_have_attribute("data-written", "20")
     await subject.fill("#hw-subject", "数学")
     await subject.fill("#hw-minutes", "30")
     await subject.fill("#hw-instructions", "应用题两道")
     await subject.click("#homework-form button[type=submit]")
     await expect(subject.locator("#homework-result")).to_have_attribute("data-rule", "HW-2")
+    await expect(subject.locator("#grading li")).to_have_count(1)
     shots.append(folder / f"teacher-homework-{lang}.png")
     await subject.screenshot(path=shots[-1], full_page=True)
 
@@ -116,8 +148,15 @@ async def take_staff(browser: Browser, world: Running, staffed: Staffed, folder:
     await admin.fill("#month", "2026-11")
     await admin.click("#month-form button")
     await expect(admin.locator("#month-status")).to_have_attribute("data-status", "draft")
+    await expect(admin.locator("#policy-audit > li")).to_have_count(1)
     shots.append(folder / f"admin-{lang}.png")
     await admin.screenshot(path=shots[-1], full_page=True)
+
+    operator = await open_signed_in(context, world.base, "district_operator", world.district.district_id, "operator-1")
+    await operator.goto(f"{world.base}/app/district?lang={lang}")
+    await expect(operator.locator(f"#schools tr[data-school='{sid}']")).to_be_visible(timeout=15_000)
+    shots.append(folder / f"district-{lang}.png")
+    await operator.screenshot(path=shots[-1], full_page=True)
     await context.close()
     return shots
 

@@ -5,18 +5,51 @@ axe-core comes from PyPI (`axe-core-python` ships `axe.min.js`); nothing is fetc
 
 from __future__ import annotations
 
+from datetime import timedelta
 from importlib.resources import files
 from typing import Any
 
 import pytest
 from playwright.async_api import BrowserContext, Page, expect
 
-from tests.web.conftest import Running, Staffed, open_signed_in, refuse_a_broken_roster
+from chassis.auth import Role
+from tests.conftest import SCHOOL_AFTERNOON
+from tests.web.conftest import Running, Staffed, open_signed_in, present_for_homework, refuse_a_broken_roster
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
 AXE = (files("axe_core_python") / "axe.min.js").read_text()
 WCAG_21_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]}}
+
+
+async def reading_in_the_session(running: Running, staffed: Staffed, lang: str) -> str:
+    """Today's reading homework of the class (one per language), with a child present, so the service teacher's page
+    shows its in-session form (HW-7); its id."""
+    api, sid = running.api, staffed.school.school_id
+    maths = api.token(Role.SUBJECT_TEACHER, staffed.subject_teacher, school=sid)
+    day = SCHOOL_AFTERNOON.date()
+    reading = {
+        "class_id": staffed.class_id,
+        "school_subject": "数学",
+        "kind": "reading",
+        "tiers": [{"name": "全班", "estimated_minutes": 10}],
+        "on": day.isoformat(),
+        "due_on": (day + timedelta(days=1)).isoformat(),
+        "instructions": f"读一首古诗 ({lang})",
+    }
+    answer = await api.post("homework", "/homework/v1/assignments", reading, maths, key=f"web-a11y-reading-{lang}")
+    await present_for_homework(running, staffed, staffed.children[4])
+    assignment: str = answer.json()["assignment_id"]
+    return assignment
+
+
+async def record_a_result(running: Running, staffed: Staffed, assignment: str) -> None:
+    """The present child's result for the homework, so the subject teacher's page shows its grading form (HW-7)."""
+    sid = staffed.school.school_id
+    teacher = running.api.token(Role.SERVICE_TEACHER, staffed.service_teachers[1], school=sid)
+    result = {"student_id": staffed.children[4].student_id, "done": True, "actual_minutes": 9}
+    path = f"/homework/v1/assignments/{assignment}/completions"
+    await running.api.post("homework", path, {"results": [result]}, teacher, key=f"web-a11y-{assignment}")
 
 
 async def serious_violations(page: Page) -> list[str]:
@@ -61,23 +94,26 @@ async def test_no_page_has_a_serious_accessibility_violation(
     found["guardian"] = await serious_violations(guardian)
 
     sid = staffed.school.school_id
+    reading = await reading_in_the_session(running, staffed, lang)
     service = await open_signed_in(phone, running.base, "service_teacher", sid, staffed.service_teachers[1])
     await service.goto(f"{running.base}/app/teacher?lang={lang}")
     await expect(service.locator("#rollcall li")).to_have_count(len(staffed.children))
+    await expect(service.locator(f"#inservice li[data-assignment='{reading}'] form")).to_be_visible()
     found["teacher (service)"] = await serious_violations(service)
     teacher = await open_signed_in(phone, running.base, "class_teacher", sid, staffed.class_teacher)
     await teacher.goto(f"{running.base}/app/teacher?lang={lang}")
-    await teacher.fill("#class-id", staffed.class_id)
-    await teacher.click("#class-form button")
+    await expect(teacher.locator("#class-id")).to_have_value(staffed.class_id)  # their one class, from /me/classes
     await expect(teacher.locator("#give-form")).to_be_visible()
     await teacher.select_option("#checkout-child", staffed.children[0].student_id)
     await expect(teacher.locator("#pickups li")).not_to_have_count(0)
     found["teacher (class)"] = await serious_violations(teacher)
     subject = await open_signed_in(phone, running.base, "subject_teacher", sid, staffed.subject_teacher)
     await subject.goto(f"{running.base}/app/teacher?lang={lang}")
-    await subject.fill("#hw-class", staffed.class_id)
-    await subject.dispatch_event("#hw-class", "change")
+    await expect(subject.locator("#hw-class")).to_have_value(staffed.class_id)  # from /me/classes
     await expect(subject.locator("#room")).not_to_be_empty()
+    await record_a_result(running, staffed, reading)
+    await subject.select_option("#grade-assignment", reading)
+    await expect(subject.locator("#grading li form")).to_be_visible()
     await subject.fill("#hw-subject", "体育")
     await subject.fill("#hw-minutes", "20")
     await subject.fill("#hw-instructions", "跳绳")

@@ -21,6 +21,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
 ROWS = 2000
 IMPORT_SCHOOL, IMPORT_CLASS = "s3", "s3-g4-c1"
+DAY = SCHOOL_AFTERNOON.date().isoformat()
+LATER = "2026-12-14"  # a day after the term: a profile change from then touches nothing another test reads
 BROKEN_ID_ROW, UNKNOWN_CLASS_ROW = 701, 1402  # spreadsheet rows (the header is row 1)
 
 
@@ -155,3 +157,76 @@ async def test_the_admin_sees_the_live_board_programs_and_fee_plans_and_download
             content = await asyncio.to_thread(Path(await download.path()).read_bytes)
             assert content.startswith(magic), (what, fmt, content[:20])
     assert await fits(page)
+
+
+async def test_the_admin_grants_and_revokes_a_fee_waiver_changes_a_policy_setting_and_runs_an_allocation(
+    running: Running, staffed: Staffed, phone: BrowserContext
+) -> None:
+    """EN-7: a child's waiver granted with its reason, then revoked. PL-1/PL-2: two settings of the school changed
+    from one day, one after the other (the second keeps the first), shown in force from that day only and in the
+    audit; an out-of-range value refused. EN-3: an allocation run with a given seed, recorded and reproducible."""
+    sid = staffed.school.school_id
+    api, admin = running.api, staffed.admin_token(running.api)
+    child, program = staffed.children[0], staffed.session_id.split(":")[0]
+    page = await open_signed_in(phone, running.base, "school_admin", sid, f"{sid}-admin")
+    outcome = page.locator("#outcome")
+
+    await page.fill("#waiver-child", child.student_id)
+    await page.press("#waiver-child", "Enter")
+    await expect(page.locator("#waivers-none")).to_be_visible()
+    await page.select_option("#waiver-program", program)
+    await page.fill("#waiver-percent", "50")
+    await page.fill("#waiver-reason", "低保家庭")
+    await page.click("#waiver-form button[type=submit]")
+    await expect(outcome).to_have_text("已批准减免")
+    waiver = page.locator("#waivers li")
+    await expect(waiver).to_contain_text(f"课后托管 · 缴 50% · {DAY} 至 撤销为止")
+    await expect(waiver).to_contain_text("低保家庭")
+    await waiver.get_by_role("button", name="撤销").click()
+    await expect(waiver).to_have_attribute("data-revoked", "yes")
+    path = f"/enrollment/v1/students/{child.student_id}/fee-waivers"
+    stored = (await api.get("enrollment", path, admin)).json()["items"]
+    assert [(w["program_id"], w["percent_payable"], w["valid_from"], w["reason"]) for w in stored] == [
+        (program, 50, DAY, "低保家庭")
+    ]
+    assert stored[0]["revoked_on"] is not None
+    await expect(waiver).to_contain_text(f"已撤销，{stored[0]['revoked_on']} 起不再减免")
+
+    ratio = page.locator("#policy dd[data-setting='students_per_teacher']")
+    await expect(ratio).to_have_text("30")  # the national default, today
+    for setting, value, shown in (("students_per_teacher", "25", "25"), ("offers_bus", "true", "true")):
+        await page.select_option("#override-key", setting)
+        await page.fill("#override-value", value)
+        await page.fill("#override-from", LATER)
+        await page.click("#override-form button[type=submit]")
+        await expect(outcome).to_have_text(f"已保存：{LATER} 起 {setting} = {shown}")
+    await expect(ratio).to_have_text("30")  # still today's
+    audit = page.locator("#policy-audit > li").first
+    await expect(audit.locator("li[data-setting='offers_bus']")).to_have_text("offers_bus: — → true")
+    await page.fill("#policy-on", LATER)
+    await page.dispatch_event("#policy-on", "change")
+    await expect(ratio).to_have_text("25")
+    await expect(page.locator("#policy dd[data-setting='offers_bus']")).to_have_text("true")
+    await page.select_option("#override-key", "students_per_teacher")
+    await page.fill("#override-value", "0")
+    await page.click("#override-form button[type=submit]")
+    await expect(outcome).to_have_attribute("data-state", "refused")
+    in_force = "/enrollment/v1/policy-profiles/in-force"
+    later = (await api.get("enrollment", in_force, admin, on=LATER)).json()["settings"]
+    today = (await api.get("enrollment", in_force, admin, on=DAY)).json()["settings"]
+    assert (later["students_per_teacher"], later["offers_bus"]) == (25, True)
+    assert (today["students_per_teacher"], today["offers_bus"]) == (30, False)
+
+    term = await page.locator("#allocation-term").input_value()
+    await page.fill("#allocation-seed", "20261125")
+    await page.click("#allocation-form button[type=submit]")
+    result = page.locator("#allocation-result")
+    await expect(result.locator(".summary")).to_have_text("种子 20261125 · 分配 0 个名额 · 候补 0 人")
+    await expect(result).to_contain_text("用记录的输入和种子重算，结果一致")
+    run = await result.get_attribute("data-run")
+    recorded = (await api.get("enrollment", f"/enrollment/v1/allocation-runs/{run}", admin)).json()
+    assert (recorded["term_id"], recorded["seed"], recorded["by"]) == (term, 20261125, f"{sid}-admin")
+    assert term.startswith(sid)
+    assert await fits(page)
+    await page.reload()  # the last run is shown again, read back by its id
+    await expect(result.locator(".summary")).to_have_text("种子 20261125 · 分配 0 个名额 · 候补 0 人")

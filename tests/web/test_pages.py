@@ -58,8 +58,13 @@ async def test_the_development_sign_in_mints_a_token_the_services_accept(develop
     for role, page in pages.items():
         staff = await development.post("/app/signin/token", json={"role": role, "school_id": "s1", "subject": "a"})
         assert staff.json()["page"] == f"/app/{page}"
-    operator = {"role": "district_operator", "school_id": "s1", "subject": "o"}
-    assert (await development.post("/app/signin/token", json=operator)).status_code == 422  # no district page yet
+    operator = {"role": "district_operator", "school_id": "d1", "subject": "o"}
+    minted = await development.post("/app/signin/token", json=operator)
+    assert minted.json()["page"] == "/app/district"
+    principal = await verifier.verify(minted.json()["token"])
+    assert (principal.role, principal.district_id, principal.school_id) == (Role.DISTRICT_OPERATOR, "d1", None)
+    duty = {"role": "duty_leader", "school_id": "s1", "subject": "d"}
+    assert (await development.post("/app/signin/token", json=duty)).status_code == 422  # no duty leader page yet
 
 
 async def test_production_has_no_development_sign_in(production: httpx.AsyncClient) -> None:
@@ -107,4 +112,5 @@ async def test_the_admin_page_links_to_the_grafana_dashboards_only_when_told_whe
             page = (await client.get("/app/admin")).text
         assert ('href="https://grafana.school.example/d/afterschool-platform-overview"' in page) is linked
         assert ('href="https://grafana.school.example/d/afterschool-checkin-flow"' in page) is linked
+        assert ('href="https://grafana.school.example/d/afterschool-schools"' in page) is linked
         assert (f'<p class="muted">{CATALOG["zh-CN"]["admin.grafana.unset"]}</p>' in page) is not linked

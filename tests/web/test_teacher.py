@@ -12,7 +12,7 @@ from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from chassis.auth import Role
 from tests.conftest import SCHOOL_AFTERNOON
-from tests.web.conftest import PHONE, Running, Staffed, fits, open_signed_in
+from tests.web.conftest import PHONE, Running, Staffed, fits, open_signed_in, present_for_homework
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
@@ -56,8 +56,7 @@ async def test_the_teachers_handover_with_a_discrepancy_and_its_resolution(
     other = await another_phone(browser)
     try:
         teacher = await open_signed_in(other, running.base, "class_teacher", sid, staffed.class_teacher)
-        await teacher.fill("#class-id", staffed.class_id)
-        await teacher.click("#class-form button")
+        await expect(teacher.locator("#class-id")).to_have_value(staffed.class_id)  # their one class, from /me/classes
         await expect(teacher.locator("#give-expected")).to_contain_text(f"{len(staffed.children)} 人")
         await expect(teacher.locator("#give-count")).to_have_value(str(len(staffed.children)))
         await teacher.click("#give-form button")
@@ -112,8 +111,7 @@ async def test_homework_refused_at_the_cap_with_the_rule_and_the_numbers_shown(
     30 more do not: the page names the rule and shows the cap, what is set and what was asked."""
     sid = staffed.school.school_id
     page = await open_signed_in(phone, running.base, "subject_teacher", sid, staffed.subject_teacher)
-    await page.fill("#hw-class", staffed.class_id)
-    await page.dispatch_event("#hw-class", "change")
+    await expect(page.locator("#hw-class")).to_have_value(staffed.class_id)  # from /me/classes
     await expect(page.locator("#hw-on")).to_have_value(DAY)
     room = page.locator("#room")
     await expect(room).to_have_attribute("data-written", "60")
@@ -137,7 +135,70 @@ async def test_homework_refused_at_the_cap_with_the_rule_and_the_numbers_shown(
     admin = staffed.admin_token(running.api)
     path = f"/homework/v1/classes/{staffed.class_id}/assignments"
     stored = (await running.api.get("homework", path, admin, **{"from": DAY, "to": DAY})).json()["items"]
-    assert [(a["school_subject"], a["counted_minutes"]) for a in stored] == [("数学", 40)]
+    written = [a for a in stored if a["kind"] == "written"]  # the session's reading homework may be set too
+    assert [(a["school_subject"], a["counted_minutes"]) for a in written] == [("数学", 40)]
+
+
+async def test_homework_done_in_the_session_is_recorded_and_graded(
+    running: Running, staffed: Staffed, phone: BrowserContext, browser: Browser
+) -> None:
+    """HW-7: the subject teacher sets the day's reading; in the session the service teacher records, for two children
+    present, one finished in 12 minutes and one not finished; the subject teacher sees both results and grades the
+    first with feedback (with the keyboard), and homework holds exactly that."""
+    sid = staffed.school.school_id
+    api, admin = running.api, staffed.admin_token(running.api)
+    done, not_done = staffed.children[4], staffed.children[2]  # [3] is the admin board test's arrival
+    for child in (done, not_done):
+        await present_for_homework(running, staffed, child)
+
+    subject = await open_signed_in(phone, running.base, "subject_teacher", sid, staffed.subject_teacher)
+    await expect(subject.locator("#hw-class")).to_have_value(staffed.class_id)  # from /me/classes
+    await expect(subject.locator("#hw-subject")).to_have_value("数学")  # what they teach there
+    await subject.select_option("#hw-kind", "reading")
+    await subject.fill("#hw-minutes", "15")
+    await subject.fill("#hw-instructions", "读绘本一本")
+    await subject.click("#homework-form button[type=submit]")
+    await expect(subject.locator("#homework-result")).to_have_attribute("data-state", "created")
+    await expect(subject.locator("#grade-assignment option:checked")).to_have_text("数学 · 读绘本一本")
+
+    other = await another_phone(browser)
+    try:
+        service = await open_signed_in(other, running.base, "service_teacher", sid, staffed.service_teachers[1])
+        rows = service.locator("#inservice li").filter(has_text="读绘本一本")
+        first = rows.and_(service.locator(f"[data-student='{done.student_id}']"))
+        await expect(first).to_have_attribute("data-status", "not_recorded", timeout=15_000)
+        await first.get_by_label("实际用时（分钟）").fill("12")
+        await first.get_by_role("button", name="记录").click()
+        await expect(service.locator("#outcome")).to_have_text(f"已记录 {done.student_id}：数学")
+        await expect(first).to_have_attribute("data-status", "done")
+        await expect(first).to_contain_text("已完成，用时 12 分钟")
+        second = rows.and_(service.locator(f"[data-student='{not_done.student_id}']"))
+        await second.get_by_label("已完成").uncheck()
+        await second.get_by_role("button", name="记录").click()
+        await expect(second).to_contain_text("未完成，用时 15 分钟")
+        assert await fits(service)
+    finally:
+        await other.close()
+
+    graded = subject.locator(f"#grading li[data-student='{done.student_id}']")
+    await expect(graded).to_contain_text("已完成，用时 12 分钟", timeout=10_000)  # within the page's refresh
+    await expect(subject.locator(f"#grading li[data-student='{not_done.student_id}']")).to_contain_text("未完成")
+    await graded.get_by_label("等级").select_option("优")
+    await graded.get_by_label("评语").fill("读得很流利")
+    await graded.get_by_label("评语").press("Enter")
+    await expect(subject.locator("#outcome")).to_have_text(f"已批改 {done.student_id}")
+    await expect(graded).to_have_attribute("data-graded", "yes")
+    await expect(graded).to_contain_text("已批改：优 · 读得很流利")
+    assert await fits(subject)
+
+    assignment = await subject.locator("#grade-assignment").input_value()
+    path = f"/homework/v1/assignments/{assignment}/completions"
+    results = (await api.get("homework", path, admin)).json()["items"]
+    recorded = {r["student_id"]: (r["done"], r["actual_minutes"], r["grade"], r["graded_by"]) for r in results}
+    assert recorded == {
+        done.student_id: (True, 12, "优", staffed.subject_teacher),
+        not_done.student_id: (False, 15, None, None),
+    }
 
 
 async def test_a_class_teacher_decides_leave_and_hands_a_child_to_an_authorised_adult(
@@ -163,8 +224,7 @@ async def test_a_class_teacher_decides_leave_and_hands_a_child_to_an_authorised_
     await api.wait_consumed("attendance", "enrollment.pickup_person_restricted.v1", int(restricted_before) + 1)
 
     page = await open_signed_in(phone, running.base, "class_teacher", sid, staffed.class_teacher)
-    await page.fill("#class-id", staffed.class_id)
-    await page.click("#class-form button")
+    await expect(page.locator("#class-id")).to_have_value(staffed.class_id)  # their one class, from /me/classes
     row = page.locator(f"#leaves li[data-student='{on_leave.student_id}']")
     await expect(row).to_contain_text(f"{on_leave.name} ({on_leave.student_id}) · {DAY} · 看牙医")
     await row.get_by_role("button", name="批准").click()
@@ -197,8 +257,7 @@ async def test_a_class_teacher_follows_up_an_absence_case(
     sid = staffed.school.school_id
     child = staffed.children[5]
     page = await open_signed_in(phone, running.base, "class_teacher", sid, staffed.class_teacher)
-    await page.fill("#class-id", staffed.class_id)
-    await page.click("#class-form button")
+    await expect(page.locator("#class-id")).to_have_value(staffed.class_id)  # their one class, from /me/classes
     case = page.locator("#absences li").filter(has_text=f"{child.name} ({child.student_id})")
     await expect(case).to_contain_text(staffed.session_id, timeout=30_000)  # once the timer has fired
     await case.get_by_label("处理说明").fill("已联系家长：孩子生病在家")

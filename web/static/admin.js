@@ -1,6 +1,7 @@
 // The school admin's page: the school's live board (BX-6, attendance's stream), roster import with its progress
 // and row-by-row report (EN-8), programs and their fee plans (EN-5, EN-7), and the month close with its statements
-// as CSV or XLSX (ST-5, ST-6). Every call is the service's own API, with this token.
+// as CSV or XLSX (ST-5, ST-6); the setup (waivers, policy, allocation) is admin-setup.js. Every call is the service's own
+// API, with this token.
 "use strict";
 
 (() => {
@@ -21,20 +22,7 @@
   function showBoard(board) {
     AS.showCounts($("totals"), board.totals);
     $("sessions").tBodies[0].replaceChildren(
-      ...board.sessions.map((s) => {
-        const c = s.counts;
-        const ratio = c.students_per_teacher === null ? "—" : `${c.students_per_teacher.toFixed(1)} / ${c.ratio_limit}`;
-        return el(
-          "tr",
-          { class: c.over_ratio || c.missing ? "warn" : "", dataset: { session: s.session_id } },
-          el("th", { scope: "row", text: s.session_id }),
-          el("td", { text: String(c.expected) }),
-          el("td", { text: String(c.present) }),
-          el("td", { text: String(c.missing) }),
-          el("td", { text: String(c.collected) }),
-          el("td", { text: ratio })
-        );
-      })
+      ...board.sessions.map((s) => AS.boardRow(s.session_id, { session: s.session_id }, s.counts))
     );
     document.body.dataset.board = "shown";
   }
@@ -252,18 +240,11 @@
     (r) => t("month.issued").replace("{count}", r.statements).replace("{due}", yuan(r.due_fen))
   );
 
-  // A download needs the bearer token, so the file is fetched and handed to the browser as a blob.
   for (const button of document.querySelectorAll("button.download")) {
     button.addEventListener("click", async () => {
       const { what, format } = button.dataset;
-      const answer = await AS.api(`/stipend/v1/exports/${what}/${month()}?format=${format}`);
+      const answer = await AS.download(`/stipend/v1/exports/${what}/${month()}?format=${format}`, `${what}-${month()}.${format}`);
       if (!answer.ok) return refused(answer);
-      const url = URL.createObjectURL(await answer.blob());
-      const link = el("a", { href: url, download: `${what}-${month()}.${format}`, hidden: true });
-      document.body.append(link);
-      link.click();
-      link.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 10000);
     });
   }
 

@@ -63,6 +63,35 @@ const AS = (() => {
     });
   }
 
+  // Every item of a service's keyset-paged list, page by page (what a refused read gives: the items so far).
+  async function pages(path) {
+    const items = [];
+    let after = null;
+    for (;;) {
+      const sep = path.includes("?") ? "&" : "?";
+      const answer = await api(`${path}${sep}limit=500${after ? `&after=${encodeURIComponent(after)}` : ""}`);
+      if (!answer.ok) return items;
+      const page = await answer.json();
+      items.push(...page.items);
+      if (!page.next) return items;
+      after = page.next;
+    }
+  }
+
+  // A board's row (BX-6): its heading cell, then its numbers and the children per teacher against the limit; marked
+  // when a child is missing or the ratio is over. `keyed` names the row (its data attributes).
+  function boardRow(heading, keyed, c, leading = []) {
+    const ratio = c.students_per_teacher === null ? "—" : `${c.students_per_teacher.toFixed(1)} / ${c.ratio_limit}`;
+    const cells = [...leading, ["expected", c.expected], ["present", c.present], ["missing", c.missing]];
+    cells.push(["collected", c.collected], ["ratio", ratio]);
+    return el(
+      "tr",
+      { class: c.over_ratio || c.missing ? "warn" : "", dataset: keyed },
+      el("th", { scope: "row", text: heading }),
+      ...cells.map(([count, value]) => el("td", { text: String(value), dataset: { count } }))
+    );
+  }
+
   // The device's own time with its UTC offset, as the services want it (AT-8).
   function deviceTime(date = new Date()) {
     const pad = (n, w = 2) => String(Math.abs(n)).padStart(w, "0");
@@ -188,6 +217,20 @@ const AS = (() => {
     }
   }
 
+  // A file from a service, saved by the browser: a link cannot carry the bearer token, so the file is fetched and
+  // handed over as a blob. The answer, for the caller to judge a refusal.
+  async function download(path, filename) {
+    const answer = await api(path);
+    if (!answer.ok) return answer;
+    const url = URL.createObjectURL(await answer.blob());
+    const link = el("a", { href: url, download: filename, hidden: true });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+    return answer;
+  }
+
   // Follow a board's stream (BX-6): each `board` event's snapshot to `onBoard`, reconnecting with backoff after a
   // break; `onLive(true|false)` says whether it is connected. Returns a function that stops following.
   function followBoard(path, onBoard, onLive) {
@@ -222,6 +265,6 @@ const AS = (() => {
 
   return {
     config, t, token, claims, signIn, signOut, requireRole, api, send, json, today, el, outcome, refused, fieldForm,
-    showCounts, readEvents, followBoard, deviceTime, newId,
+    showCounts, readEvents, followBoard, deviceTime, newId, download, pages, boardRow,
   };
 })();

@@ -1,7 +1,15 @@
-// The development sign-in: mint a token for the chosen person, keep it in this browser, open their page.
+// The sign-in: back from the district identity provider, keep its token; or (development) mint a token for the
+// chosen person, keep it in this browser, open their page.
 "use strict";
 
 (() => {
+  // Back from the district's identity provider (web/oidc.py): keep the user's own access token, open their page.
+  const district = document.getElementById("district-token");
+  if (district) {
+    AS.signIn(district.dataset.token);
+    location.replace(`${district.dataset.page}?lang=${encodeURIComponent(AS.config.lang)}`);
+    return;
+  }
   const form = document.getElementById("signin");
   if (!form) return;
   const status = document.getElementById("signin-status");
@@ -18,7 +26,7 @@
       return;
     }
     AS.signIn(body.token);
-    // A demo teacher's class: no API lists a teacher's classes yet, so the teacher's page starts from this one.
+    // A demo teacher's class: the teacher's page opens on it first (of the classes enrollment lists as theirs).
     if (classId) localStorage.setItem("afterschool.class", classId);
     status.textContent = AS.t("signin.done");
     location.assign(`${body.page}?lang=${encodeURIComponent(AS.config.lang)}`);

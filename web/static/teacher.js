@@ -1,7 +1,8 @@
-// The teacher's page. A service teacher: their session's board, the roll call and the handovers they receive
-// (BX-3, BX-6). A class teacher: handing the class over with a count (AT-1), leave decisions (AT-3), absence cases
+// The teacher's page. A service teacher: their session's board, the roll call, the handovers they receive
+// (BX-3, BX-6) and the present children's homework done in the session (HW-7). A class teacher: handing the class over with a count (AT-1), leave decisions (AT-3), absence cases
 // and check-out to an authorised adult (AT-5). A subject teacher: homework, with the room left under the caps read
-// live and a refusal's rule and numbers shown (HW-1..HW-4). Every call is the service's own API, with this token.
+// live and a refusal's rule and numbers shown (HW-1..HW-4), and grading what was done (HW-7). A teacher's classes
+// come from enrollment's `/me/classes`. Every call is the service's own API, with this token.
 "use strict";
 
 (() => {
@@ -27,20 +28,6 @@
 
   const { outcome, refused } = AS;
 
-  async function pages(path) {
-    const items = [];
-    let after = null;
-    for (;;) {
-      const sep = path.includes("?") ? "&" : "?";
-      const answer = await AS.api(`${path}${sep}limit=500${after ? `&after=${encodeURIComponent(after)}` : ""}`);
-      if (!answer.ok) return items;
-      const page = await answer.json();
-      items.push(...page.items);
-      if (!page.next) return items;
-      after = page.next;
-    }
-  }
-
   // Replace a list's rows only when what it shows changed, so a refresh never wipes a count being typed.
   function render(list, items, row) {
     const signature = JSON.stringify(items);
@@ -56,7 +43,7 @@
   // --- The session: the service teacher's own, or any of the day's for a class teacher handing over ---
 
   async function loadSessions() {
-    const all = await pages(`/attendance/v1/sessions?date=${day}`);
+    const all = await AS.pages(`/attendance/v1/sessions?date=${day}`);
     sessions = role === "service_teacher" ? all.filter((s) => s.teacher_ids.includes(me.sub)) : all;
     const select = $("session");
     select.replaceChildren(
@@ -74,6 +61,7 @@
   $("day").addEventListener("change", async () => {
     if (!$("day").value) return;
     day = $("day").value;
+    presentIds = []; // another day's roll call: its homework is read again
     await loadSessions();
     if (role === "class_teacher") await openClass();
     if (role === "service_teacher") followBoard();
@@ -104,8 +92,13 @@
   async function loadRollCall() {
     const current = session();
     if (!current) return;
-    const present = new Set((await pages(`/attendance/v2/check-ins?date=${day}`)).map((c) => c.student_id));
+    const present = new Set((await AS.pages(`/attendance/v2/check-ins?date=${day}`)).map((c) => c.student_id));
     const rows = current.expected_student_ids.map((id) => ({ id, here: present.has(id) }));
+    const here = rows.filter((r) => r.here).map((r) => r.id);
+    if (here.join() !== presentIds.join()) {
+      presentIds = here;
+      loadInService();
+    }
     render($("rollcall"), rows, ({ id, here }) =>
       el(
         "li",
@@ -116,6 +109,53 @@
           : el("button", { type: "button", text: t("rollcall.mark"), onclick: () => markPresent(id) })
       )
     );
+  }
+
+  // --- Service teacher: the present children's homework of the day, done or not and the minutes (HW-7) ---
+
+  let presentIds = [];
+
+  // Each present child's homework of the day (homework's per-child list: a service teacher may read any child's).
+  async function loadInService() {
+    const rows = [];
+    for (const id of presentIds) {
+      const answer = await AS.api(`/homework/v1/students/${encodeURIComponent(id)}/homework?limit=20`);
+      if (!answer.ok) continue;
+      for (const h of (await answer.json()).items) if (h.on === day) rows.push({ id, ...h });
+    }
+    $("inservice-none").hidden = rows.length > 0;
+    render($("inservice"), rows, inServiceRow);
+  }
+
+  function inServiceRow(h) {
+    const line = `${who(h.id)} · ${h.school_subject} · ${h.instructions} · ${h.estimated_minutes}′`;
+    const row = el("li", { dataset: { student: h.id, assignment: h.assignment_id, status: h.status } }, el("p", { text: line }));
+    if (h.status !== "not_recorded") {
+      const status = t(`inservice.status.${h.status}`).replace("{minutes}", h.actual_minutes);
+      row.append(el("p", { class: h.status === "done" ? "tag ok" : "tag", text: status }));
+      return row;
+    }
+    const id = safe(`${h.assignment_id}-${h.id}`);
+    const key = AS.newId();
+    const form = el(
+      "form",
+      { class: "inline", autocomplete: "off" },
+      el("label", { class: "check" }, el("input", { type: "checkbox", id: `done-${id}`, checked: true }), t("inservice.done")),
+      el("label", { for: `minutes-${id}`, text: t("inservice.minutes") }),
+      el("input", { id: `minutes-${id}`, type: "number", min: "0", max: "600", required: true, inputmode: "numeric", value: String(h.estimated_minutes) }),
+      el("button", { type: "submit", text: t("inservice.record") })
+    );
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const result = { student_id: h.id, done: $(`done-${id}`).checked, actual_minutes: Number($(`minutes-${id}`).value) };
+      const path = `/homework/v1/assignments/${encodeURIComponent(h.assignment_id)}/completions`;
+      const answer = await AS.send(path, { session_date: day, results: [result] }, key);
+      if (!answer.ok) return refused(answer);
+      outcome("created", t("inservice.recorded").replace("{who}", who(h.id)).replace("{subject}", h.school_subject));
+      await loadInService();
+    });
+    row.append(form);
+    return row;
   }
 
   // A roll call is a check-in by the teacher (AT-2) under their own device id, with the device time.
@@ -129,7 +169,7 @@
 
   async function loadReceived() {
     if (!sessionId) return;
-    const handovers = await pages(`/attendance/v1/sessions/${encodeURIComponent(sessionId)}/handovers`);
+    const handovers = await AS.pages(`/attendance/v1/sessions/${encodeURIComponent(sessionId)}/handovers`);
     $("received-none").hidden = handovers.length > 0;
     render($("received"), handovers, receivedRow);
   }
@@ -173,7 +213,7 @@
       if (!sessionId) return;
       path += `&session_id=${encodeURIComponent(sessionId)}`;
     }
-    const open = await pages(path);
+    const open = await AS.pages(path);
     $(none).hidden = open.length > 0;
     render($(list), open, row);
   }
@@ -211,6 +251,29 @@
 
   let classId = localStorage.getItem(CLASS) || "";
   let classChildren = [];
+  let myClasses = [];
+
+  // The caller's classes (enrollment's `/me/classes`): a class teacher's the ones they lead, a subject teacher's the
+  // ones they teach; the last one chosen is kept in this browser.
+  async function loadMyClasses() {
+    const all = await AS.pages("/enrollment/v1/me/classes");
+    myClasses = all.filter((c) => (role === "class_teacher" ? c.leads : c.subjects.length > 0));
+    if (!myClasses.some((c) => c.class_id === classId)) classId = myClasses.length ? myClasses[0].class_id : "";
+    for (const select of [$("class-id"), $("hw-class")]) {
+      select.replaceChildren(...myClasses.map((c) => el("option", { value: c.class_id, text: `${c.name} (${c.class_id})` })));
+      select.value = classId;
+    }
+    $("no-class").hidden = myClasses.length > 0;
+    subjectOfClass();
+  }
+
+  // A subject teacher's subject there, unless they typed one.
+  function subjectOfClass() {
+    const mine = myClasses.find((c) => c.class_id === classId);
+    if (role === "subject_teacher" && mine && mine.subjects.length && !$("hw-subject").dataset.typed) {
+      $("hw-subject").value = mine.subjects[0];
+    }
+  }
 
   async function openClass() {
     if (!classId) return;
@@ -232,10 +295,8 @@
     for (const list of document.querySelectorAll("[data-signature]")) delete list.dataset.signature;
   }
 
-  $("class-id").value = classId;
-  $("class-form").addEventListener("submit", (event) => {
-    event.preventDefault();
-    classId = $("class-id").value.trim();
+  $("class-id").addEventListener("change", () => {
+    classId = $("class-id").value;
     localStorage.setItem(CLASS, classId);
     openClass().then(refresh);
   });
@@ -243,7 +304,7 @@
   // The class's handover to the session, once given: the counts on both sides instead of the form (AT-1, BX-3).
   async function loadGiven() {
     if (!classId || !sessionId) return;
-    const handovers = await pages(`/attendance/v1/sessions/${encodeURIComponent(sessionId)}/handovers`);
+    const handovers = await AS.pages(`/attendance/v1/sessions/${encodeURIComponent(sessionId)}/handovers`);
     const h = handovers.find((x) => x.class_id === classId);
     $("give-form").hidden = Boolean(h);
     const status = $("give-status");
@@ -271,7 +332,7 @@
   });
 
   async function loadLeaves() {
-    const pending = await pages("/attendance/v1/leave-requests?status=requested");
+    const pending = await AS.pages("/attendance/v1/leave-requests?status=requested");
     $("leave-none").hidden = pending.length > 0;
     render($("leaves"), pending, leaveRow);
   }
@@ -359,8 +420,8 @@
   // --- Subject teacher: homework, with the caps' room read live (HW-1..HW-4) ---
 
   const hwClass = $("hw-class");
-  hwClass.value = classId;
   $("hw-on").value = day;
+  $("hw-subject").addEventListener("input", () => ($("hw-subject").dataset.typed = "yes"));
 
   async function loadRoom() {
     const room = $("room");
@@ -385,10 +446,16 @@
   }
 
   hwClass.addEventListener("change", () => {
-    localStorage.setItem(CLASS, hwClass.value.trim());
+    classId = hwClass.value;
+    localStorage.setItem(CLASS, classId);
+    subjectOfClass();
     loadRoom();
+    loadAssignments("");
   });
-  $("hw-on").addEventListener("change", loadRoom);
+  $("hw-on").addEventListener("change", () => {
+    loadRoom();
+    loadAssignments("");
+  });
 
   let hwKey = AS.newId();
   $("homework-form").addEventListener("submit", async (event) => {
@@ -416,7 +483,8 @@
       box.className = "result created";
       box.dataset.state = "created";
       box.replaceChildren(el("strong", { text: t("homework.done") }));
-      await loadRoom();
+      const set = await answer.json();
+      await Promise.all([loadRoom(), loadAssignments(set.assignment_id)]); // grading opens on what was just set
       return;
     }
     const problem = await AS.json(answer);
@@ -448,6 +516,61 @@
     return rule && t(key) !== key ? t(key) : "";
   }
 
+  // --- Subject teacher: grading what was done in the session (HW-7: a teacher of the subject grades it all) ---
+
+  // The class's homework of the day chosen above, to pick the one to grade.
+  async function loadAssignments(chosen = $("grade-assignment").value) {
+    const cls = hwClass.value;
+    const on = $("hw-on").value;
+    const select = $("grade-assignment");
+    const all = cls && on ? await AS.pages(`/homework/v1/classes/${encodeURIComponent(cls)}/assignments?from=${on}&to=${on}`) : [];
+    const live = all.filter((a) => !a.withdrawn);
+    select.replaceChildren(
+      ...live.map((a) => el("option", { value: a.assignment_id, text: `${a.school_subject} · ${a.instructions}` }))
+    );
+    if (live.some((a) => a.assignment_id === chosen)) select.value = chosen;
+    await loadGrading();
+  }
+
+  async function loadGrading() {
+    const assignment = $("grade-assignment").value;
+    const done = assignment ? await AS.pages(`/homework/v1/assignments/${encodeURIComponent(assignment)}/completions`) : [];
+    $("grading-none").hidden = done.length > 0;
+    render($("grading"), done, gradingRow);
+  }
+  $("grade-assignment").addEventListener("change", loadGrading);
+
+  function gradingRow(c) {
+    const status = t(`inservice.status.${c.done ? "done" : "not_done"}`).replace("{minutes}", c.actual_minutes);
+    const row = el("li", { dataset: { student: c.student_id, graded: c.grade ? "yes" : "no" } }, el("p", { text: `${who(c.student_id)} · ${status}` }));
+    if (c.grade) {
+      row.append(el("p", { class: "tag ok", text: t("grading.graded").replace("{grade}", c.grade).replace("{feedback}", c.feedback) }));
+      return row;
+    }
+    const id = safe(`${c.assignment_id}-${c.student_id}`);
+    const key = AS.newId();
+    const form = el(
+      "form",
+      { class: "card", autocomplete: "off" },
+      el("label", { for: `grade-${id}`, text: t("grading.grade") }),
+      el("select", { id: `grade-${id}` }, ...["优", "良", "中", "待改进"].map((g) => el("option", { value: g, text: g }))),
+      el("label", { for: `feedback-${id}`, text: t("grading.feedback") }),
+      el("input", { id: `feedback-${id}`, required: true, maxlength: "2000" }),
+      el("button", { type: "submit", text: t("grading.submit") })
+    );
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const body = { grade: $(`grade-${id}`).value, feedback: $(`feedback-${id}`).value.trim() };
+      const path = `/homework/v1/assignments/${encodeURIComponent(c.assignment_id)}/completions/${encodeURIComponent(c.student_id)}/grade`;
+      const answer = await AS.send(path, body, key);
+      if (!answer.ok) return refused(answer);
+      outcome("created", t("grading.done").replace("{who}", who(c.student_id)));
+      await loadGrading();
+    });
+    row.append(form);
+    return row;
+  }
+
   // --- Which parts each role sees, and keeping them fresh ---
 
   async function refresh() {
@@ -455,22 +578,25 @@
       await Promise.all([loadRollCall(), loadReceived(), loadDiscrepancies(), loadAbsences()]);
     } else if (role === "class_teacher") {
       await Promise.all([loadGiven(), loadDiscrepancies(), loadLeaves(), loadAbsences()]);
+    } else {
+      await loadGrading();
     }
     document.body.dataset.loaded = "yes";
   }
 
   async function start() {
     if (role === "service_teacher") {
-      show("session-part", "board-part", "rollcall-part", "received-part", "discrepancy-part", "absence-part");
+      show("session-part", "board-part", "rollcall-part", "inservice-part", "received-part", "discrepancy-part", "absence-part");
       await loadSessions();
       followBoard();
     } else if (role === "class_teacher") {
       show("session-part", "give-part", "discrepancy-part", "leave-part", "absence-part");
-      await loadSessions();
+      await Promise.all([loadSessions(), loadMyClasses()]);
       await openClass();
     } else {
-      show("homework-part");
-      await loadRoom();
+      show("homework-part", "grading-part");
+      await loadMyClasses();
+      await Promise.all([loadRoom(), loadAssignments()]);
     }
     await refresh();
     setInterval(refresh, 5000); // the board, handovers and cases as others change them
