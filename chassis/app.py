@@ -19,8 +19,6 @@ from fastapi.staticfiles import StaticFiles
 from opentelemetry.sdk.trace.export import SpanExporter
 from opentelemetry.trace import Tracer
 from redis.asyncio import Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
 from sqlalchemy import MetaData
 
 from chassis.auth import TokenVerifier
@@ -246,9 +244,6 @@ async def _start_runtime(
                 settings.redis_url,
                 socket_timeout=2.0,
                 socket_connect_timeout=2.0,
-                # After a Redis restart every pooled connection is dead and fails its next command once: one
-                # immediate retry on a new connection, or each would lose a live push (tests/fault/test_redis.py).
-                retry=Retry(NoBackoff(), 1),
                 max_connections=settings.redis_max_connections,
             ),
         )

@@ -198,10 +198,17 @@ async def post_rounds(client: ServiceClient, rounds: range, *, pause: float = 0.
 
 
 async def delivered_once(
-    platform: Platform, check_in_ids: Sequence[str], *, timeout: float = 60, besides: Sequence[str] = ()
+    platform: Platform,
+    check_in_ids: Sequence[str],
+    *,
+    timeout: float = 60,
+    besides: Sequence[str] = (),
+    parked: int = 0,
 ) -> None:
     """What every fault case ends with: each check-in published, stored as exactly one alert to its guardian, in
-    each student's order, and notify's group has read everything. `besides`: ids of other events on the topic."""
+    each student's order, notify's group has read everything, and `parked` events went to its dead letters (none
+    unless the test put a poison there: a redelivery that failed would hide there). `besides`: ids of other events
+    on the topic."""
     count = len(check_in_ids) + len(besides)
     published = await read_topic(platform.prefix, "attendance.events", count=count, timeout=timeout)
     by_id: dict[str, Envelope] = {}
@@ -225,6 +232,12 @@ async def delivered_once(
         )
         assert [a.created_at for a in mine] == sorted(a.created_at for a in mine)
     await eventually(lambda: no_lag(platform.prefix, "notify"), timeout=timeout)
+    assert await dead_letter_count(platform.prefix) == parked
+
+
+async def dead_letter_count(prefix: str) -> int:
+    """How many events notify has ever parked in its dead letters."""
+    return sum((await end_offsets(prefix, ["notify.deadletters"])).values())
 
 
 @dataclass(frozen=True, order=True)
@@ -262,12 +275,12 @@ async def kafka_admin() -> AsyncIterator[AIOKafkaAdminClient]:
         await admin.close()
 
 
-async def end_offsets(prefix: str) -> dict[TopicPartition, int]:
-    """The end of every partition of notify's source topics."""
+async def end_offsets(prefix: str, topics: Sequence[str] = SOURCE_TOPICS) -> dict[TopicPartition, int]:
+    """The end of every partition of `topics` (notify's source topics by default)."""
     async with kafka_admin() as admin:
-        described = await admin.describe_topics([prefix + topic for topic in SOURCE_TOPICS])
+        described = await admin.describe_topics([prefix + topic for topic in topics])
     partitions = [TopicPartition(t["topic"], p["partition"]) for t in described for p in t["partitions"]]
-    assert len(partitions) >= len(SOURCE_TOPICS), f"no topics {prefix}{SOURCE_TOPICS}"
+    assert len(partitions) >= len(topics), f"no topics {prefix}{topics}"
     consumer = AIOKafkaConsumer(bootstrap_servers=KAFKA)
     await consumer.start()
     try:

@@ -6,7 +6,18 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import eventually
-from tests.fault.platform import ROSTER, alerts, delivered_once, inbox_rows, lag, no_lag, platform, post_rounds, rewind
+from tests.fault.platform import (
+    ROSTER,
+    alerts,
+    dead_letter_count,
+    delivered_once,
+    inbox_rows,
+    lag,
+    no_lag,
+    platform,
+    post_rounds,
+    rewind,
+)
 
 pytestmark = [pytest.mark.fault, pytest.mark.slow, pytest.mark.timeout(180)]
 
@@ -25,4 +36,5 @@ async def test_a_group_reset_to_the_earliest_offset_rereads_everything_and_chang
         await eventually(lambda: no_lag(p.prefix, "notify"), timeout=60)  # it has read everything again
         assert sorted(await alerts(p.notify)) == stored  # and changed nothing
         assert await inbox_rows(p.notify) == claimed
+        assert await dead_letter_count(p.prefix) == 0  # nothing re-read failed (as it would if applied twice)
         assert (await p.notify.get("/readyz")).status_code == 200
