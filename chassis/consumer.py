@@ -26,6 +26,7 @@ from pydantic import ValidationError, create_model
 
 from chassis.bus import Bus, BusConsumer, CommitFailed, Partition, Record
 from chassis.clock import Clock, SystemClock
+from chassis.db import is_database_unreachable
 from chassis.logs import trace_id_of, trace_id_var
 from chassis.metrics import CONSUMER_LAG, DEAD_LETTERS, EVENT_AGE, EVENTS_CONSUMED, EVENTS_FAILED
 from chassis.tracing import parent_of, span
@@ -165,7 +166,8 @@ class ConsumerRunner:
                 try:
                     await self._handle_with_retries(record)
                 except Exception:
-                    # Not handled and not parked (the bus refused the dead letter too): read it again later.
+                    # Not handled and not parked (the database is unreachable, or the bus refused the dead letter
+                    # too): read it again later.
                     log.exception("could not handle nor dead-letter a record; it will be redelivered")
                     consumer.seek(record.where, record.offset)
                     return record.offset if record.offset > records[0].offset else None
@@ -223,6 +225,11 @@ class ConsumerRunner:
                 await self._dead_letter(record, error, attempt)
                 return
             except Exception as error:
+                if is_database_unreachable(error):
+                    # Not the event's fault (issue 14): it waits for the database, never in the dead letters. Raised
+                    # after a pause, so the partition is read again from this record.
+                    await asyncio.sleep(self._backoff)
+                    raise
                 EVENTS_FAILED.labels(self.service, _type_of(record)).inc()
                 if attempt == self._max_attempts:
                     await self._dead_letter(record, error, attempt)

@@ -19,6 +19,7 @@ from sqlalchemy import event, text
 from sqlalchemy import types as sqltypes
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 
@@ -184,3 +185,21 @@ async def wait_for(database: Database, *, attempts: int = 30, delay: float = 1.0
             if attempt == attempts - 1:
                 raise
             await asyncio.sleep(delay)
+
+
+# SQLSTATE classes of a database that cannot be reached rather than one that refused: 08 connection exception, 57P
+# operator intervention (shut down, starting up).
+_UNREACHABLE_SQLSTATES = ("08", "57P")
+
+
+def is_database_unreachable(error: BaseException) -> bool:
+    """Whether the database was down, restarting or cut the connection (issue 14: the client should retry)."""
+    if isinstance(error, ConnectionError):  # asyncpg's connect raises the socket's own error (refused, reset)
+        return True
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    cause = error.orig.__cause__ if error.orig is not None else None
+    sqlstate = getattr(error.orig, "sqlstate", None) or getattr(cause, "sqlstate", None)
+    return isinstance(sqlstate, str) and sqlstate.startswith(_UNREACHABLE_SQLSTATES)

@@ -12,6 +12,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from chassis.db import is_database_unreachable
+
 PROBLEM_JSON = "application/problem+json"
 
 
@@ -111,6 +113,12 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def on_database_error(request: Request, error: Exception) -> JSONResponse:
         # A value the input layer let through that the database refuses (SQLSTATE class 22: a NUL byte, a number
         # out of range) is the request's fault, not the server's. chassis/db.py keeps parameters out of the log.
+        # A database that is down or restarting is nobody's fault: 503, so a kiosk retries with the same key.
+        if is_database_unreachable(error):
+            return problem_response(
+                503, "Service unavailable", "the database cannot be reached; try again", request.url.path,
+                headers={"Retry-After": "1"},
+            )  # fmt: skip
         assert isinstance(error, DBAPIError)
         if not is_data_exception(error):
             raise error
@@ -120,5 +128,6 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     app.add_exception_handler(Problem, on_problem)
     app.add_exception_handler(DBAPIError, on_database_error)
+    app.add_exception_handler(ConnectionError, on_database_error)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)

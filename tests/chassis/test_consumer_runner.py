@@ -133,6 +133,23 @@ async def test_a_dead_letter_replayed_after_the_fix_takes_effect_once(db: Databa
     assert list((await effect_count(db)).values()) == [1]
 
 
+async def test_a_dead_letter_that_fails_again_on_replay_waits_for_the_next_replay(db: Database, bus: MemoryBus) -> None:
+    """Issue 14 (tests/fault/test_poison_event.py): a replay that re-read the letters its own replay caused would go
+    round until its limit."""
+    effects = Effects()
+    broken = checked_in("小明")
+    effects.failures[broken.check_in_id] = -1  # not fixed
+    await bus.publish(TOPIC, "小明", envelope_of(broken))
+    async with consuming(runner_for(bus, db, effects)):
+        await eventually(lambda: len(dead_letters(bus)) == 1)
+        assert await replay_dead_letters(bus, "probe", idle_seconds=0.5, limit=50) == 1
+        await eventually(lambda: len(dead_letters(bus)) == 2)  # parked again
+        effects.failures.clear()  # now the operator fixes the cause
+        assert await replay_dead_letters(bus, "probe", idle_seconds=0.2) == 1  # the letter the last replay caused
+        await eventually(lambda: _count_is(db, 1))
+    assert list((await effect_count(db)).values()) == [1]
+
+
 async def test_a_replayed_dead_letter_is_as_old_as_its_replay_not_its_event(db: Database, bus: MemoryBus) -> None:
     """Issue 14: a day-old event replayed from the dead letters must not read as a slow alert (SlowGuardianAlerts)."""
     clock = FakeClock(SCHOOL_AFTERNOON + timedelta(hours=2))

@@ -7,68 +7,29 @@ all, each student's in order.
 from __future__ import annotations
 
 import asyncio
-import subprocess
 from collections.abc import AsyncIterator
-from datetime import UTC, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-from chassis.auth import Role
-from contracts.enrollment import StudentEnrolled
-from services.attendance import store
 from services.attendance.app import DEFINITION
-from tests.conftest import SCHOOL_AFTERNOON, ServiceClient, auth, eventually, running, stack_settings
+from tests.conftest import ServiceClient, eventually, running, stack_settings
+from tests.fault.platform import ROSTER, STUDENTS, post_round, rostered, stack
 from tests.services.conftest import publish_as_producer, read_topic
 
 pytestmark = [pytest.mark.fault, pytest.mark.slow, pytest.mark.timeout(300)]
 
-STACK = Path(__file__).resolve().parents[2] / "deploy" / "local" / "stack"
-KIOSK = auth(Role.KIOSK, "s1-kiosk-gate", school="s1")
-STUDENTS = [f"s1-g4-c1-{n:02d}" for n in range(1, 11)]
-START = SCHOOL_AFTERNOON.astimezone(UTC) - timedelta(hours=1)  # an hour before the pinned clock
-
-
-def stack(command: str) -> None:
-    subprocess.run([str(STACK), command], check=True, capture_output=True, timeout=180)
-
 
 @pytest.fixture
 async def attendance(pg_url: str, topic_prefix: str) -> AsyncIterator[ServiceClient]:
-    roster = [StudentEnrolled(student_id=s, school_id="s1", class_id="s1-g4-c1", grade=4, name=s) for s in STUDENTS]
-    await publish_as_producer(topic_prefix, roster, school_id="s1")
+    await publish_as_producer(topic_prefix, ROSTER, school_id="s1")
     settings = stack_settings(DEFINITION, pg_url, topic_prefix, send_timeout_seconds=2.0)
     try:
         async with running(DEFINITION, settings) as client:
-            await eventually(lambda: _rostered(client))
+            await eventually(lambda: rostered(client))
             yield client
     finally:
         await asyncio.to_thread(stack, "up")  # whatever happened, leave the broker running for the next test
-
-
-async def _rostered(client: ServiceClient) -> bool:
-    async with client.runtime.db.sessions() as session:
-        count = (await session.execute(select(func.count()).select_from(store.RosterStudent))).scalar_one()
-    return bool(count == len(STUDENTS))
-
-
-async def post_round(client: ServiceClient, round_number: int) -> list[str]:
-    ids = []
-    for n, student in enumerate(STUDENTS):
-        occurred_at = START + timedelta(minutes=round_number, seconds=n)
-        body = {
-            "student_id": student,
-            "occurred_at": occurred_at.isoformat(),
-            "device_id": "s1-kiosk-gate",
-            "method": "card",
-        }
-        response = await client.post(
-            "/attendance/v1/check-ins", json=body, headers={**KIOSK, "Idempotency-Key": f"{student}-{round_number}"}
-        )
-        assert response.status_code == 201
-        ids.append(response.json()["check_in_id"])
-    return ids
 
 
 async def test_check_ins_taken_while_the_broker_is_down_all_arrive_in_order(attendance: ServiceClient) -> None:

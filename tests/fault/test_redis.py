@@ -1,0 +1,67 @@
+"""Fault: Redis is flushed, then down, then back. What lives in Redis (live pushes, the idempotency cache, rate-limit
+windows) degrades; check-ins and stored alerts go on, a retried key never makes a second check-in, readiness stays
+true, `/healthz` and `afterschool_dependency_up` show Redis down, and live pushes come back with it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import orjson
+import pytest
+
+from chassis.broadcast import Listener
+from tests.conftest import ServiceClient, eventually
+from tests.fault.platform import STUDENTS, delivered_once, metric, platform, post_round, stack
+
+pytestmark = [pytest.mark.fault, pytest.mark.slow, pytest.mark.timeout(180)]
+
+MUM = f"mum-{STUDENTS[0]}"
+
+
+async def pushed(listener: Listener, timeout: float = 10) -> dict[str, object]:
+    """The next live push a listener receives."""
+    async with asyncio.timeout(timeout):
+        message: dict[str, object] = orjson.loads(await anext(listener))
+    return message
+
+
+async def test_redis_flushed_then_down_degrades_what_lives_there_and_nothing_else(topic_prefix: str) -> None:
+    async with platform(topic_prefix, restore="redis-up") as p:
+        listener = await p.notify.runtime.broadcaster.listen(f"guardian:{MUM}")
+        first = await post_round(p.attendance, 0)
+        assert (await pushed(listener))["student_id"] == STUDENTS[0]
+
+        await p.attendance.runtime.redis.flushall()  # type: ignore[union-attr]
+        assert await post_round(p.attendance, 0) == first  # the database still knows each key's answer
+        flushed = await post_round(p.attendance, 1)
+        assert (await pushed(listener))["student_id"] == STUDENTS[0]  # a flush drops data, not subscriptions
+
+        await asyncio.to_thread(stack, "redis-stop")
+        assert await post_round(p.attendance, 1) == flushed  # retried keys: still no second check-in
+        down = await post_round(p.attendance, 2) + await post_round(p.attendance, 3)
+        for service in (p.attendance, p.notify):
+            assert (await service.get("/readyz")).status_code == 200  # ready: the database answers
+            health = (await service.get("/healthz")).json()
+            assert health["checks"]["redis"].startswith("failed")
+            assert health["checks"]["database"] == "ok"
+            metrics = (await service.get("/metrics")).text
+            name = service.runtime.name
+            assert metric(metrics, f'afterschool_dependency_up{{dependency="redis",service="{name}"}}') == 0.0
+
+        await asyncio.to_thread(stack, "redis-up")
+        await eventually(lambda: _redis_ok(p.notify), timeout=30)
+        listener.discard_queued()
+        back: list[str] = []
+        for number in range(4, 9):  # live pushes are back once the reader has subscribed again (a moment after)
+            back += await post_round(p.attendance, number)
+            with contextlib.suppress(TimeoutError):
+                assert (await pushed(listener, timeout=3))["student_id"] == STUDENTS[0]
+                break
+        else:
+            raise AssertionError("no live push after Redis came back")
+        await delivered_once(p, first + flushed + down + back)
+
+
+async def _redis_ok(service: ServiceClient) -> bool:
+    return bool((await service.get("/healthz")).json()["checks"]["redis"] == "ok")
