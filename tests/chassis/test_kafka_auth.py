@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from aiokafka.errors import TopicAuthorizationFailedError
 from pydantic import SecretStr, ValidationError
@@ -24,6 +25,7 @@ from chassis.auth import Role
 from chassis.bus import build_bus
 from chassis.bus.kafka import KafkaAccessRefused, KafkaBus
 from chassis.bus.security import KafkaSecurity
+from chassis.deadletters import replay_dead_letters
 from chassis.settings import ServiceSettings
 from contracts.attendance import CheckInMethod, StudentCheckedIn
 from contracts.enrollment import GuardianLinked, StudentEnrolled
@@ -171,6 +173,38 @@ async def test_a_service_user_is_refused_another_services_topic() -> None:
             await consumer.start()
     finally:
         await consumer.stop()
+
+
+@on_the_secure_listener
+async def test_dead_letters_are_replayed_as_the_operators_user_not_the_services() -> None:
+    """The replay writes to the event's original topic, another service's: notify's own user is refused, the
+    operator's "replay" user (deploy/k8s/base/kafka/users.yaml) may, as RUNBOOK.md "Replaying dead letters" says."""
+    student = f"student-{uuid.uuid4().hex[:8]}"
+    event = StudentCheckedIn(
+        check_in_id=f"c-{student}",
+        student_id=student,
+        school_id="nowhere",
+        device_id="kiosk",
+        method=CheckInMethod.CARD,
+        occurred_at=datetime(2026, 11, 25, 8, 5, tzinfo=UTC),
+        session_date="2026-11-25",
+    )
+    value = Envelope.wrap(event, source="/test", school_id="nowhere").to_bytes().decode()
+    notify = service_bus(NOTIFY.settings_class, "notify")
+    await notify.start()
+    try:
+        letter = {"topic": event.topic, "key": event.key(), "value": value}
+        await notify.publish("notify.deadletters", event.key(), orjson.dumps(letter))  # as its consumer parks one
+        with pytest.raises(TopicAuthorizationFailedError):
+            await replay_dead_letters(notify, "notify", idle_seconds=1.0)
+    finally:
+        await notify.stop()
+    operator = service_bus(NOTIFY.settings_class, "replay")
+    await operator.start()
+    try:
+        assert await replay_dead_letters(operator, "notify", idle_seconds=1.0) >= 1
+    finally:
+        await operator.stop()
 
 
 @on_the_secure_listener

@@ -298,6 +298,15 @@ def test_kafka_users_may_touch_only_their_own_topics_and_groups(target: str) -> 
         if consumed[svc]:
             expected[("group", svc)] = {"Read", "Describe"}
         assert _acls(user) == expected, svc
+    # The operator's "replay" (`afterschool replay-dead-letters`, chassis/deadletters.py): reads each service's dead
+    # letters as its replay group, writes back to the topics events are consumed from; nothing else.
+    replay = named(docs, "KafkaUser", "replay")
+    assert replay is not None
+    expected = {("topic", topic): {"Write", "Describe"} for topics in consumed.values() for topic in topics}
+    for svc in SERVICES:
+        expected[("topic", f"{svc}.deadletters")] = {"Read", "Describe"}
+        expected[("group", f"{svc}.deadletters-replay")] = {"Read", "Describe"}
+    assert _acls(replay) == expected
     for scaled in objects(docs, "ScaledObject"):
         for trigger in (t for t in scaled["spec"]["triggers"] if t["type"] == "kafka"):
             group = trigger["metadata"]["consumerGroup"]

@@ -237,6 +237,10 @@ kafka_setup() {
 # over the plain listener by KafkaAuth.java. Skipped like kafka_setup when nothing changed.
 kafka_auth() {
   local spec
+  if ! kafka_has_sasl_listener; then
+    warn "kafka: this broker was started before the SASL_SSL listener existed; 'deploy/local/stack down' and 'up' add it"
+    return 0
+  fi
   spec=$("$ROOT/.venv/bin/python" "$LOCAL_DIR/lib/kafka_users.py" "$ROOT/deploy/k8s/base/kafka/users.yaml") ||
     die "kafka: cannot read the KafkaUsers in deploy/k8s/base/kafka/users.yaml"
   if ((KAFKA_STARTED == 0)) && [[ -f "$KAFKA_STATE/auth.applied" && $spec == "$(cat "$KAFKA_STATE/auth.applied")" ]]; then
@@ -247,9 +251,14 @@ kafka_auth() {
   printf '%s\n' "$spec" >"$KAFKA_STATE/auth.applied"
 }
 
-# The secure listener for `stack env`, once a broker has been started with it.
+# True once the broker was started with the SASL_SSL listener (a broker an older `up` started has none).
+kafka_has_sasl_listener() {
+  grep -q "^listeners=.*SASL_SSL://127.0.0.1:$KAFKA_SASL_PORT" "$KAFKA_PROPS" 2>/dev/null
+}
+
+# The secure listener for `stack env`.
 kafka_env() {
-  grep -q "^listeners=.*SASL_SSL://127.0.0.1:$KAFKA_SASL_PORT" "$KAFKA_PROPS" 2>/dev/null || return 0
+  kafka_has_sasl_listener || return 0
   cat <<EOF
 export AFTERSCHOOL_TEST_KAFKA_SASL=127.0.0.1:$KAFKA_SASL_PORT
 export AFTERSCHOOL_TEST_KAFKA_CA=$KAFKA_TLS/ca.crt
