@@ -194,7 +194,7 @@ def _replay_dead_letters(args: argparse.Namespace) -> int:
     from chassis.deadletters import replay_dead_letters
 
     settings = SERVICES[args.service].settings_class()
-    bus = build_bus(settings.bus, bootstrap=settings.kafka_bootstrap, prefix=settings.kafka_topic_prefix)
+    bus = build_bus(settings)
 
     async def replay() -> int:
         await bus.start()

@@ -229,9 +229,7 @@ async def _start_runtime(
         if resealed := await reseal(db.engine, definition.metadata):
             log.info("%s: sealed %d values under the current field key", definition.name, resealed)
 
-    bus = shared_bus or build_bus(
-        settings.bus, bootstrap=settings.kafka_bootstrap, client_id=definition.name, prefix=settings.kafka_topic_prefix
-    )
+    bus = shared_bus or build_bus(settings, client_id=definition.name)
     if shared_bus is None:
         await bus.start()
         stack.push_async_callback(bus.stop)

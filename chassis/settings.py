@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRET = "development-only-secret-change-me-in-production"
@@ -33,6 +33,13 @@ class ServiceSettings(BaseSettings):
     kafka_topic_prefix: str = ""  # test runs and shared clusters keep their topics apart with a prefix
     kafka_create_topics: bool = False  # development and tests; production topics are Strimzi resources
     kafka_partitions: int = 6
+    # How every Kafka client the chassis builds reaches the brokers (chassis/bus/security.py). Kubernetes: SASL_SSL
+    # as the service's Strimzi SCRAM user, trusting the cluster CA (deploy/k8s/README.md, "Kafka security").
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512"] = "SCRAM-SHA-512"
+    kafka_username: str | None = None
+    kafka_password: SecretStr | None = None  # SecretStr: repr, logs and errors show ********** only
+    kafka_ca_file: str | None = None  # PEM; unset with SSL: the system's trusted CAs
     redis_url: str | None = None
     redis_max_connections: int = 500
     # Messages a live stream may fall behind before it is dropped (chassis/broadcast.py): a slow client must not
@@ -87,6 +94,18 @@ class ServiceSettings(BaseSettings):
                 raise ValueError("production needs the Kafka bus, not the in-process one")
             if self.clock_start is not None:
                 raise ValueError("clock_start is for tests and demos; production runs on the wall clock")
+        self._check_kafka_security()
         if self.clock_start is not None and self.clock_start.tzinfo is None:
             raise ValueError("clock_start needs a UTC offset, e.g. 2026-11-25T15:00:00+08:00")
         return self
+
+    def _check_kafka_security(self) -> None:
+        """Credentials or a CA the protocol would silently ignore are a misconfiguration, as are missing ones."""
+        protocol = self.kafka_security_protocol
+        sasl = protocol.startswith("SASL_")
+        if sasl and not (self.kafka_username and self.kafka_password and self.kafka_password.get_secret_value()):
+            raise ValueError(f"kafka_security_protocol {protocol} needs kafka_username and kafka_password")
+        if not sasl and (self.kafka_username or self.kafka_password):
+            raise ValueError(f"kafka_username and kafka_password are unused with {protocol}; use SASL_SSL")
+        if self.kafka_ca_file and not protocol.endswith("SSL"):
+            raise ValueError(f"kafka_ca_file is unused with {protocol}; use SSL or SASL_SSL")

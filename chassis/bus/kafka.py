@@ -9,23 +9,68 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import ssl
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.conn import create_conn
 from aiokafka.errors import (
+    AuthenticationFailedError,
+    ClusterAuthorizationFailedError,
     CommitFailedError,
+    GroupAuthorizationFailedError,
     IllegalStateError,
     KafkaError,
     RebalanceInProgressError,
+    SaslAuthenticationFailed,
     TopicAlreadyExistsError,
+    TopicAuthorizationFailedError,
+    UnsupportedSaslMechanismError,
 )
 
 from chassis.bus.base import Bus, BusConsumer, CommitFailed, Partition, Record
+from chassis.bus.security import KafkaSecurity
 
 BROKER_TIMEOUT = 10.0
 log = logging.getLogger(__name__)
+
+
+class KafkaAccessRefused(RuntimeError):
+    """The broker refused the client's credentials, or its certificate failed verification: retrying cannot help."""
+
+
+# What the ACLs deny stays denied however often we ask: raised at once, never retried like a broker that is down.
+_UNAUTHORIZED = (TopicAuthorizationFailedError, GroupAuthorizationFailedError, ClusterAuthorizationFailedError)
+_REFUSALS = (SaslAuthenticationFailed, AuthenticationFailedError, UnsupportedSaslMechanismError, ssl.SSLError)
+
+
+async def refusal(bootstrap: str, security: KafkaSecurity) -> BaseException | None:
+    """Why one connection to the first bootstrap broker fails, when the reason is the credentials or the TLS.
+
+    aiokafka only logs these and then raises "Unable to bootstrap", which looks like a broker that is down and
+    would be retried for half a minute.
+    """
+    if security.protocol == "PLAINTEXT":
+        return None
+    host, _, port = bootstrap.split(",")[0].strip().rpartition(":")
+    try:
+        async with asyncio.timeout(BROKER_TIMEOUT):
+            conn = await create_conn(host, int(port), client_id="afterschool-check", **security.client_options())
+    except _REFUSALS as error:
+        return error
+    except Exception as error:
+        return error.__cause__ if isinstance(error.__cause__, _REFUSALS) else None  # down: worth retrying
+    conn.close()
+    return None
+
+
+async def _refuse_fast(bootstrap: str, security: KafkaSecurity, error: BaseException) -> None:
+    if (why := await refusal(bootstrap, security)) is not None:
+        raise KafkaAccessRefused(
+            f"Kafka at {bootstrap} does not accept user {security.username!r} over {security.protocol}: {why}"
+        ) from error
 
 
 async def _stop_within(stopping: Any, what: str) -> None:
@@ -40,9 +85,15 @@ class KafkaBus(Bus):
     """Publishes with `acks=all` and `enable_idempotence=True`, so a retried send is never written twice."""
 
     def __init__(
-        self, bootstrap: str, *, client_id: str = "afterschool", prefix: str = "", replication_factor: int = 1
+        self,
+        bootstrap: str,
+        *,
+        client_id: str = "afterschool",
+        prefix: str = "",
+        replication_factor: int = 1,
+        security: KafkaSecurity = KafkaSecurity(),
     ) -> None:
-        self.bootstrap, self.prefix = bootstrap, prefix
+        self.bootstrap, self.prefix, self.security = bootstrap, prefix, security
         self.client_id = client_id
         self.replication_factor = replication_factor
         self._producer: AIOKafkaProducer | None = None
@@ -56,7 +107,10 @@ class KafkaBus(Bus):
             try:
                 self._producer = await self._connect()
                 return
-            except (KafkaError, OSError, TimeoutError):
+            except _UNAUTHORIZED:
+                raise
+            except (KafkaError, OSError, TimeoutError) as error:
+                await _refuse_fast(self.bootstrap, self.security, error)
                 if attempt == 29:
                     raise
                 await asyncio.sleep(1.0)
@@ -69,6 +123,7 @@ class KafkaBus(Bus):
             enable_idempotence=True,
             linger_ms=2,
             request_timeout_ms=int(BROKER_TIMEOUT * 1000),
+            **self.security.client_options(),
         )
         try:
             async with asyncio.timeout(BROKER_TIMEOUT):
@@ -117,7 +172,9 @@ class KafkaBus(Bus):
 
     async def ensure_topics(self, partitions: Mapping[str, int]) -> None:
         """Create missing topics (tests and development; production topics are Strimzi resources)."""
-        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, client_id=f"{self.client_id}-admin")
+        admin = AIOKafkaAdminClient(
+            bootstrap_servers=self.bootstrap, client_id=f"{self.client_id}-admin", **self.security.client_options()
+        )
         async with asyncio.timeout(BROKER_TIMEOUT):
             await admin.start()
         try:
@@ -138,14 +195,26 @@ class KafkaBus(Bus):
 
     def consumer(self, group: str, topics: Sequence[str]) -> BusConsumer:
         """A manual-commit member of `group`."""
-        return KafkaConsumer(self.bootstrap, group, topics, client_id=self.client_id, prefix=self.prefix)
+        return KafkaConsumer(
+            self.bootstrap, group, topics, client_id=self.client_id, prefix=self.prefix, security=self.security
+        )
 
 
 class KafkaConsumer(BusConsumer):
     """Wraps AIOKafkaConsumer; offsets are committed only by the consumer runner, after its transaction."""
 
-    def __init__(self, bootstrap: str, group: str, topics: Sequence[str], *, client_id: str, prefix: str) -> None:
+    def __init__(
+        self,
+        bootstrap: str,
+        group: str,
+        topics: Sequence[str],
+        *,
+        client_id: str,
+        prefix: str,
+        security: KafkaSecurity = KafkaSecurity(),
+    ) -> None:
         self._prefix = prefix
+        self._bootstrap, self._security = bootstrap, security
         self._consumer = AIOKafkaConsumer(
             *(prefix + topic for topic in topics),
             bootstrap_servers=bootstrap,
@@ -157,6 +226,7 @@ class KafkaConsumer(BusConsumer):
             auto_offset_reset="earliest",
             isolation_level="read_committed",
             request_timeout_ms=int(BROKER_TIMEOUT * 3000),
+            **security.client_options(),
         )
         self._positions: dict[Partition, int] = {}
 
@@ -167,7 +237,10 @@ class KafkaConsumer(BusConsumer):
                 async with asyncio.timeout(BROKER_TIMEOUT * 3):
                     await self._consumer.start()
                 return
-            except (KafkaError, OSError, TimeoutError):
+            except _UNAUTHORIZED:
+                raise
+            except (KafkaError, OSError, TimeoutError) as error:
+                await _refuse_fast(self._bootstrap, self._security, error)
                 if attempt == 29:
                     raise
                 await asyncio.sleep(1.0)

@@ -46,7 +46,7 @@ KAFKA_NAMESPACE = "kafka"
 INGRESS_CONTROLLER_NAMESPACE = "envoy-gateway-system"  # Envoy Gateway's proxies (issue 14)
 PROMETHEUS_NAMESPACE = "monitoring"
 # (port, protocol) every service must be allowed to reach: DNS, Kafka, PostgreSQL, Redis.
-REQUIRED_EGRESS = {(53, "UDP"), (9092, "TCP"), (5432, "TCP"), (6379, "TCP")}
+REQUIRED_EGRESS = {(53, "UDP"), (9093, "TCP"), (5432, "TCP"), (6379, "TCP")}
 # Settings each service reads, as <SERVICE>_<SETTING> environment variables (chassis/settings.py
 # has a few more with safe defaults, listed last: the manifests may set them too).
 SETTINGS = {
@@ -54,6 +54,12 @@ SETTINGS = {
     "DATABASE_URL",
     "BUS",
     "KAFKA_BOOTSTRAP",
+    # the Kafka client's security (chassis/bus/security.py)
+    "KAFKA_SECURITY_PROTOCOL",
+    "KAFKA_SASL_MECHANISM",
+    "KAFKA_USERNAME",
+    "KAFKA_PASSWORD",
+    "KAFKA_CA_FILE",
     "REDIS_URL",
     "JWT_ALGORITHM",
     "JWT_SECRET",
@@ -78,7 +84,16 @@ SETTINGS = {
     "WECHAT_SERVER_TOKEN",
 }
 PROVIDER_SETTINGS = {s for s in SETTINGS if s.startswith(("SMTP_", "SMS_", "WECHAT_"))}
-SECRET_SETTINGS = {"DATABASE_URL", "REDIS_URL", "JWT_SECRET", "FIELD_KEYS", *PROVIDER_SETTINGS}  # never in a ConfigMap
+# How the pods authenticate to Kafka: serving only (the migration Jobs never connect).
+KAFKA_CLIENT_SETTINGS = {
+    "KAFKA_SECURITY_PROTOCOL",
+    "KAFKA_SASL_MECHANISM",
+    "KAFKA_USERNAME",
+    "KAFKA_PASSWORD",
+    "KAFKA_CA_FILE",
+}
+# never in a ConfigMap
+SECRET_SETTINGS = {"DATABASE_URL", "REDIS_URL", "JWT_SECRET", "FIELD_KEYS", "KAFKA_PASSWORD", *PROVIDER_SETTINGS}
 REQUIRED_ALERTS = {
     "HighErrorRate",
     "SlowGuardianAlerts",

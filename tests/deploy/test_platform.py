@@ -22,10 +22,13 @@ import pytest
 from tests.deploy.test_manifests import (
     APP_NAMESPACE,
     CUSTOM_KINDS,
+    KAFKA_CLIENT_SETTINGS,
     KAFKA_NAMESPACE,
     OVERLAYS,
     SERVICES,
     TARGETS,
+    _environment,
+    app_container,
     autoscaler,
     named,
     objects,
@@ -198,8 +201,8 @@ def _peer_admits(peer: dict[str, Any], namespace: str, labels: dict[str, str]) -
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_kafka_cluster(overlay: str) -> None:
-    """KRaft node pools (3 nodes in production, 1 in dev) sized for the topics' replication; a TLS listener with
-    SCRAM-SHA-512 where the ACLs bind; the plain listener the chassis still needs reachable by the services only."""
+    """KRaft node pools (3 nodes in production, 1 in dev) sized for the topics' replication; only a TLS listener with
+    SCRAM-SHA-512, where the ACLs bind, reachable by the services (and KEDA) only; no super user."""
     docs = render(overlay)
     (kafka,) = objects(docs, "Kafka")
     assert (kafka["metadata"]["name"], kafka["metadata"]["namespace"]) == ("afterschool", KAFKA_NAMESPACE)
@@ -234,12 +237,9 @@ def test_kafka_cluster(overlay: str) -> None:
         for svc in SERVICES:
             assert any(_peer_admits(p, APP_NAMESPACE, pods[svc]) for p in peers), f"{listener['name']}: {svc}"
         assert not any(_peer_admits(p, APP_NAMESPACE, pods["web"]) for p in peers), "the pages reach no broker"
-    unauthenticated = [lst for lst in listeners.values() if "authentication" not in lst]
-    super_users = set(kafka["spec"]["kafka"]["authorization"].get("superUsers", []))
-    # Known gap (README.md): the chassis has no TLS/SASL settings, so the services use a plain listener whose
-    # clients are ANONYMOUS; that must be a super user while such a listener exists, and only then.
-    assert ("ANONYMOUS" in super_users) == bool(unauthenticated)
-    assert super_users <= {"ANONYMOUS"}, f"super users: {super_users}"
+    # Clients of a listener without authentication would be ANONYMOUS, whom the ACLs would have to let do anything.
+    assert listeners == {lst["name"]: lst for lst in secure}, "every listener authenticates"
+    assert not kafka["spec"]["kafka"]["authorization"].get("superUsers"), "the ACLs bind every client"
     bootstrap = _settings(docs)["KAFKA_BOOTSTRAP"]
     host, port = bootstrap.rsplit(":", 1)
     assert host == f"afterschool-kafka-bootstrap.{KAFKA_NAMESPACE}.svc"
@@ -298,6 +298,15 @@ def test_kafka_users_may_touch_only_their_own_topics_and_groups(target: str) -> 
         if consumed[svc]:
             expected[("group", svc)] = {"Read", "Describe"}
         assert _acls(user) == expected, svc
+    # The operator's "replay" (`afterschool replay-dead-letters`, chassis/deadletters.py): reads each service's dead
+    # letters as its replay group, writes back to the topics events are consumed from; nothing else.
+    replay = named(docs, "KafkaUser", "replay")
+    assert replay is not None
+    expected = {("topic", topic): {"Write", "Describe"} for topics in consumed.values() for topic in topics}
+    for svc in SERVICES:
+        expected[("topic", f"{svc}.deadletters")] = {"Read", "Describe"}
+        expected[("group", f"{svc}.deadletters-replay")] = {"Read", "Describe"}
+    assert _acls(replay) == expected
     for scaled in objects(docs, "ScaledObject"):
         for trigger in (t for t in scaled["spec"]["triggers"] if t["type"] == "kafka"):
             group = trigger["metadata"]["consumerGroup"]
@@ -308,6 +317,45 @@ def test_kafka_users_may_touch_only_their_own_topics_and_groups(target: str) -> 
             for topic in consumed[group]:
                 assert acls[("topic", topic)] == {"Describe"}, topic
             assert all(ops == {"Describe"} for ops in acls.values()), "KEDA only reads offsets"
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_services_reach_kafka_as_their_own_scram_users_verifying_the_cluster_ca(target: str) -> None:
+    """Each Deployment sets SASL_SSL + SCRAM-SHA-512 with its own KafkaUser's name, the password that KafkaUser is
+    given (the same secret-store key), and the Strimzi cluster CA mounted where KAFKA_CA_FILE points; the migration
+    Jobs, which never touch Kafka, get none of it (a SASL protocol without credentials is refused at start)."""
+    docs = render(target)
+    for svc in SERVICES:
+        deployment = named(docs, "Deployment", svc)
+        assert deployment is not None
+        env = {k.removeprefix(svc.upper() + "_"): v for k, v in _environment(docs, deployment).items()}
+        assert (env["KAFKA_SECURITY_PROTOCOL"], env["KAFKA_SASL_MECHANISM"]) == ("SASL_SSL", "SCRAM-SHA-512"), svc
+        user = named(docs, "KafkaUser", env["KAFKA_USERNAME"])
+        assert user is not None, f"{svc}: no KafkaUser {env['KAFKA_USERNAME']}"
+        assert user["metadata"]["name"] == svc, f"{svc}: connects as its own KafkaUser"
+        password_ref = env["KAFKA_PASSWORD"]
+        pod_password = _external_secret(docs, APP_NAMESPACE, password_ref["name"])
+        assert {d["secretKey"] for d in pod_password["spec"]["data"]} >= {password_ref["key"]}
+        user_password = user["spec"]["authentication"]["password"]["valueFrom"]["secretKeyRef"]
+        strimzi_side = _external_secret(docs, KAFKA_NAMESPACE, user_password["name"])
+        assert _store_keys(pod_password) == _store_keys(strimzi_side), f"{svc}: the pod and its KafkaUser disagree"
+        mounts = {m["name"]: m["mountPath"] for m in app_container(deployment).get("volumeMounts", [])}
+        volumes = {v["name"]: v for v in deployment["spec"]["template"]["spec"]["volumes"]}
+        ca_dir, ca_file = env["KAFKA_CA_FILE"].rsplit("/", 1)
+        (volume,) = [name for name, path in mounts.items() if path == ca_dir]
+        ca_secret = _external_secret(docs, APP_NAMESPACE, volumes[volume]["secret"]["secretName"])
+        (ca,) = [d for d in ca_secret["spec"]["data"] if d["secretKey"] == ca_file]
+        assert ca["remoteRef"] == {"key": "afterschool-cluster-ca-cert", "property": "ca.crt"}, "Strimzi's cluster CA"
+        store = ca_secret["spec"]["secretStoreRef"]["name"]
+        (reader,) = [s for s in objects(docs, "ClusterSecretStore") if s["metadata"]["name"] == store]
+        assert reader["spec"]["provider"]["kubernetes"]["remoteNamespace"] == KAFKA_NAMESPACE
+    for job in objects(docs, "Job"):
+        names = {var["name"] for var in app_container(job).get("env", [])}
+        for source in app_container(job).get("envFrom", []):
+            config = named(docs, "ConfigMap", source["configMapRef"]["name"])
+            assert config is not None
+            names |= {source.get("prefix", "") + key for key in config.get("data", {})}
+        assert not {name.split("_", 1)[1] for name in names} & KAFKA_CLIENT_SETTINGS, job["metadata"]["name"]
 
 
 # --------------------------------------------------------------------------- PostgreSQL

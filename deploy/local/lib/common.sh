@@ -20,7 +20,7 @@ state_init() {
 # so `status`/`env`/`down` describe the running stack even when `up` was given
 # overrides in another shell.
 load_ports() {
-  local k_env=${KAFKA_PORT-} kc_env=${KAFKA_CONTROLLER_PORT-}
+  local k_env=${KAFKA_PORT-} kc_env=${KAFKA_CONTROLLER_PORT-} ks_env=${KAFKA_SASL_PORT-}
   local pg_env=${AFTERSCHOOL_PG_PORT-} rd_env=${AFTERSCHOOL_REDIS_PORT-} sm_env=${AFTERSCHOOL_SMTP_PORT-}
   if [[ -f "$STATE/ports.env" ]]; then
     # shellcheck disable=SC1091
@@ -28,11 +28,13 @@ load_ports() {
   fi
   KAFKA_PORT=${k_env:-${KAFKA_PORT:-9092}}
   KAFKA_CONTROLLER_PORT=${kc_env:-${KAFKA_CONTROLLER_PORT:-9093}}
+  # An older state's ports.env has no KAFKA_SASL_PORT: the controller port + 1 keeps a private stack's ports together.
+  KAFKA_SASL_PORT=${ks_env:-${KAFKA_SASL_PORT:-$((KAFKA_CONTROLLER_PORT + 1))}}
   AFTERSCHOOL_PG_PORT=${pg_env:-${AFTERSCHOOL_PG_PORT:-54329}}
   AFTERSCHOOL_REDIS_PORT=${rd_env:-${AFTERSCHOOL_REDIS_PORT:-63799}}
   AFTERSCHOOL_SMTP_PORT=${sm_env:-${AFTERSCHOOL_SMTP_PORT:-25259}}
   local p
-  for p in KAFKA_PORT KAFKA_CONTROLLER_PORT AFTERSCHOOL_PG_PORT AFTERSCHOOL_REDIS_PORT AFTERSCHOOL_SMTP_PORT; do
+  for p in KAFKA_PORT KAFKA_CONTROLLER_PORT KAFKA_SASL_PORT AFTERSCHOOL_PG_PORT AFTERSCHOOL_REDIS_PORT AFTERSCHOOL_SMTP_PORT; do
     [[ ${!p} =~ ^[0-9]+$ ]] && ((${!p} > 0 && ${!p} < 65536)) || die "$p='${!p}' is not a TCP port"
   done
 }
@@ -41,6 +43,7 @@ save_ports() {
   cat >"$STATE/ports.env" <<EOF
 KAFKA_PORT=$KAFKA_PORT
 KAFKA_CONTROLLER_PORT=$KAFKA_CONTROLLER_PORT
+KAFKA_SASL_PORT=$KAFKA_SASL_PORT
 AFTERSCHOOL_PG_PORT=$AFTERSCHOOL_PG_PORT
 AFTERSCHOOL_REDIS_PORT=$AFTERSCHOOL_REDIS_PORT
 AFTERSCHOOL_SMTP_PORT=$AFTERSCHOOL_SMTP_PORT
@@ -134,6 +137,7 @@ ensure_packages() {
   local missing=()
   command -v java >/dev/null || missing+=(openjdk-17-jdk-headless)
   command -v mvn >/dev/null || missing+=(maven)
+  command -v openssl >/dev/null || missing+=(openssl)  # the secure listener's CA and certificate
   [[ -n $(pg_bindir) ]] && command -v psql >/dev/null || missing+=(postgresql)
   command -v redis-server >/dev/null && command -v redis-cli >/dev/null || missing+=(redis-server)
   ((${#missing[@]} == 0)) || apt_install "${missing[@]}"

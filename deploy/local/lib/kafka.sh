@@ -8,6 +8,9 @@ KAFKA_LIB="$KAFKA_HOME/lib"
 KAFKA_STATE="$STATE/kafka"
 KAFKA_PID_FILE="$KAFKA_STATE/kafka.pid"
 KAFKA_PROPS="$KAFKA_STATE/server.properties"
+# The SASL_SSL listener's CA and broker certificate, made here once (nothing downloaded); clients trust ca.crt.
+KAFKA_TLS="$KAFKA_STATE/tls"
+KAFKA_KEYSTORE_PASSWORD=local-keystore  # guards nothing: the key is a throwaway for 127.0.0.1
 # The broker is shared with test runs on a 2-core machine: keep the heap modest.
 KAFKA_HEAP_OPTS=${KAFKA_HEAP_OPTS:--Xms256m -Xmx768m}
 # CLI tools live for seconds: a small heap and C1-only JIT start noticeably faster.
@@ -92,11 +95,20 @@ kafka_write_config() {
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+# PLAINTEXT is what most tests use; its clients (and the controller's) are User:ANONYMOUS, a super user, so the
+# ACLs never get in their way. SASL_SSL is Kubernetes' listener: SCRAM-SHA-512 users whose ACLs kafka_auth sets.
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT,SASL_SSL://127.0.0.1:$KAFKA_SASL_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,SASL_SSL://127.0.0.1:$KAFKA_SASL_PORT
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL
+sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+ssl.keystore.type=PKCS12
+ssl.keystore.location=$KAFKA_TLS/broker.p12
+ssl.keystore.password=$KAFKA_KEYSTORE_PASSWORD
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+super.users=User:ANONYMOUS
 log.dirs=$KAFKA_STATE/data
 num.partitions=6
 auto.create.topics.enable=false
@@ -126,6 +138,30 @@ kafka_format() {
   kafka_java_tool kafka.tools.StorageTool format --ignore-formatted \
       -t "$cluster_id" -c "$KAFKA_PROPS" >"$KAFKA_STATE/logs/format.log" 2>&1 \
     || { cat "$KAFKA_STATE/logs/format.log" >&2; die "kafka: storage format failed (log: $KAFKA_STATE/logs/format.log)"; }
+}
+
+# A CA and a broker certificate for 127.0.0.1/localhost, once per state dir (purge makes new ones).
+kafka_tls() {
+  [[ -f $KAFKA_TLS/broker.p12 && -f $KAFKA_TLS/ca.crt ]] && return 0
+  local work="$KAFKA_TLS.$$"
+  rm -rf "$work"
+  mkdir -p "$work"
+  (
+    cd "$work"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=afterschool local Kafka CA" \
+      -keyout ca.key -out ca.crt
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout broker.key -out broker.csr
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >broker.ext
+    openssl x509 -req -in broker.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 \
+      -extfile broker.ext -out broker.crt
+    openssl pkcs12 -export -in broker.crt -inkey broker.key -certfile ca.crt -name broker \
+      -passout "pass:$KAFKA_KEYSTORE_PASSWORD" -out broker.p12
+  ) >"$STATE/kafka-tls.log" 2>&1 || { cat "$STATE/kafka-tls.log" >&2; rm -rf "$work"; die "kafka: could not make the TLS certificates"; }
+  rm -f "$work"/{broker.csr,broker.ext,ca.srl}
+  rm -rf "$KAFKA_TLS"
+  mkdir -p "$KAFKA_STATE"
+  mv "$work" "$KAFKA_TLS"
+  log "kafka: made a local CA and broker certificate in ${KAFKA_TLS#"$STATE"/}"
 }
 
 KAFKA_STARTED=0
@@ -197,6 +233,38 @@ kafka_setup() {
   printf '%s\n' "$spec" >"$KAFKA_STATE/topics.applied"
 }
 
+# SCRAM users and their ACLs (deploy/k8s/base/kafka/users.yaml, through kafka_users.py), set with the Admin API
+# over the plain listener by KafkaAuth.java. Skipped like kafka_setup when nothing changed.
+kafka_auth() {
+  local spec
+  if ! kafka_has_sasl_listener; then
+    warn "kafka: this broker was started before the SASL_SSL listener existed; 'deploy/local/stack down' and 'up' add it"
+    return 0
+  fi
+  spec=$("$ROOT/.venv/bin/python" "$LOCAL_DIR/lib/kafka_users.py" "$ROOT/deploy/k8s/base/kafka/users.yaml") ||
+    die "kafka: cannot read the KafkaUsers in deploy/k8s/base/kafka/users.yaml"
+  if ((KAFKA_STARTED == 0)) && [[ -f "$KAFKA_STATE/auth.applied" && $spec == "$(cat "$KAFKA_STATE/auth.applied")" ]]; then
+    return 0
+  fi
+  kafka_java_tool "$LOCAL_DIR/lib/KafkaAuth.java" "127.0.0.1:$KAFKA_PORT" <<<"$spec" \
+    2>"$KAFKA_STATE/logs/auth.err" || { cat "$KAFKA_STATE/logs/auth.err" >&2; die "kafka: could not set the SCRAM users and ACLs"; }
+  printf '%s\n' "$spec" >"$KAFKA_STATE/auth.applied"
+}
+
+# True once the broker was started with the SASL_SSL listener (a broker an older `up` started has none).
+kafka_has_sasl_listener() {
+  grep -q "^listeners=.*SASL_SSL://127.0.0.1:$KAFKA_SASL_PORT" "$KAFKA_PROPS" 2>/dev/null
+}
+
+# The secure listener for `stack env`.
+kafka_env() {
+  kafka_has_sasl_listener || return 0
+  cat <<EOF
+export AFTERSCHOOL_TEST_KAFKA_SASL=127.0.0.1:$KAFKA_SASL_PORT
+export AFTERSCHOOL_TEST_KAFKA_CA=$KAFKA_TLS/ca.crt
+EOF
+}
+
 kafka_stop() {
   local pid
   if pid=$(kafka_pid); then
@@ -209,6 +277,6 @@ kafka_stop() {
 kafka_status() {
   local pid
   pid=$(kafka_pid) || { report_status kafka; return 1; }
-  report_status kafka "$pid" "127.0.0.1:$KAFKA_PORT (controller :$KAFKA_CONTROLLER_PORT)" \
+  report_status kafka "$pid" "127.0.0.1:$KAFKA_PORT (controller :$KAFKA_CONTROLLER_PORT, SASL_SSL :$KAFKA_SASL_PORT)" \
     "$(port_open "$KAFKA_PORT" && echo listening || echo 'not listening yet')"
 }

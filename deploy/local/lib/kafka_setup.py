@@ -60,7 +60,10 @@ async def ensure_topics(admin: AIOKafkaAdminClient, wanted: dict[str, int]) -> N
         await admin.create_topics(missing)
         for topic in missing:
             print(f"kafka: created topic {topic.name} ({topic.num_partitions} partitions)")
-    described = {t["topic"]: len(t["partitions"]) for t in await admin.describe_topics(list(wanted))}
+    # Only topics that existed before: one created just now can still show part of its partitions in metadata,
+    # and "growing" it to the count it already has is refused (InvalidPartitionsError, seen on a fresh `up`).
+    before = [name for name in wanted if name in existing]
+    described = {t["topic"]: len(t["partitions"]) for t in await admin.describe_topics(before)} if before else {}
     grow = {name: NewPartitions(count) for name, count in wanted.items() if described.get(name, count) < count}
     for name, count in wanted.items():
         if described.get(name, count) > count:

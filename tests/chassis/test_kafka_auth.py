@@ -1,0 +1,235 @@
+"""Kafka security (issue 14): the services authenticate as their own SCRAM-SHA-512 users over TLS, and the ACLs of
+deploy/k8s/base/kafka/users.yaml bind them, on the local stack's SASL_SSL listener (deploy/local/lib/kafka.sh applies
+those same KafkaUsers, with the password `<user>-local-password`).
+
+The ACLs name the real topics and groups, so these tests use them unprefixed, with ids of their own.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from aiokafka.errors import TopicAuthorizationFailedError
+from pydantic import SecretStr, ValidationError
+
+from chassis.auth import Role
+from chassis.bus import build_bus
+from chassis.bus.kafka import KafkaAccessRefused, KafkaBus
+from chassis.bus.security import KafkaSecurity
+from chassis.deadletters import replay_dead_letters
+from chassis.settings import ServiceSettings
+from contracts.attendance import CheckInMethod, StudentCheckedIn
+from contracts.enrollment import GuardianLinked, StudentEnrolled
+from contracts.envelope import Envelope, Event
+from services.attendance.app import DEFINITION as ATTENDANCE
+from services.enrollment.app import DEFINITION as ENROLLMENT
+from services.notify.app import DEFINITION as NOTIFY
+from tests.conftest import ServiceClient, auth, eventually, running, stack_settings
+
+pytestmark = pytest.mark.timeout(90)
+
+SASL = os.environ.get("AFTERSCHOOL_TEST_KAFKA_SASL")
+CA = os.environ.get("AFTERSCHOOL_TEST_KAFKA_CA")
+on_the_secure_listener = pytest.mark.skipif(
+    not (SASL and CA), reason="the stack has no SASL_SSL listener yet: `deploy/local/stack down && up` adds it"
+)
+
+
+def as_user(user: str, password: str | None = None) -> dict[str, Any]:
+    """Settings for the secure listener as `user` (by default with its local password)."""
+    return {
+        "kafka_bootstrap": SASL,
+        "kafka_security_protocol": "SASL_SSL",
+        "kafka_username": user,
+        "kafka_password": password or f"{user}-local-password",
+        "kafka_ca_file": CA,
+        "kafka_topic_prefix": "",
+        "kafka_create_topics": False,  # topics are the stack's, as in Kubernetes they are Strimzi's
+    }
+
+
+def service_bus(settings_class: type[ServiceSettings], user: str, password: str | None = None) -> KafkaBus:
+    bus = build_bus(settings_class(environment="test", bus="kafka", **as_user(user, password)), client_id=user)
+    assert isinstance(bus, KafkaBus)
+    return bus
+
+
+async def publish(bus: KafkaBus, events: list[Event], school: str) -> None:
+    await bus.start()
+    try:
+        for event in events:
+            envelope = Envelope.wrap(event, source="/test", school_id=school)
+            await bus.publish(event.topic, event.key(), envelope.to_bytes())
+    finally:
+        await bus.stop()
+
+
+# --------------------------------------------------------------------------- settings
+
+
+def test_sasl_needs_credentials_and_settings_never_show_the_password() -> None:
+    with pytest.raises(ValidationError, match="needs kafka_username and kafka_password"):
+        ServiceSettings(environment="test", kafka_security_protocol="SASL_SSL", kafka_username="notify")
+    with pytest.raises(ValidationError, match="unused with PLAINTEXT"):
+        ServiceSettings(environment="test", kafka_username="notify", kafka_password="x")
+    with pytest.raises(ValidationError, match="kafka_ca_file is unused with SASL_PLAINTEXT"):
+        ServiceSettings(
+            environment="test",
+            kafka_security_protocol="SASL_PLAINTEXT",
+            kafka_username="notify",
+            kafka_password="x",
+            kafka_ca_file="/ca.crt",
+        )
+    settings = ServiceSettings(
+        environment="test", **as_user("notify", "pa55-word-never-shown") | {"kafka_ca_file": None}
+    )
+    security = KafkaSecurity.of(settings)
+    assert "pa55-word-never-shown" not in repr(settings) + str(settings) + repr(security)
+    options = security.client_options()
+    assert (options["security_protocol"], options["sasl_mechanism"]) == ("SASL_SSL", "SCRAM-SHA-512")
+    assert (options["sasl_plain_username"], options["sasl_plain_password"]) == ("notify", "pa55-word-never-shown")
+    assert options["ssl_context"].check_hostname, "the broker's name is verified"
+
+
+def test_every_service_reads_the_kafka_security_settings_with_its_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NOTIFY_KAFKA_SECURITY_PROTOCOL", "SASL_SSL")
+    monkeypatch.setenv("NOTIFY_KAFKA_USERNAME", "notify")
+    monkeypatch.setenv("NOTIFY_KAFKA_PASSWORD", "from-the-strimzi-secret")
+    monkeypatch.setenv("NOTIFY_KAFKA_CA_FILE", "/etc/afterschool/kafka-ca/ca.crt")
+    settings = NOTIFY.settings_class(environment="test")
+    assert KafkaSecurity.of(settings) == KafkaSecurity(
+        "SASL_SSL", "SCRAM-SHA-512", "notify", SecretStr("from-the-strimzi-secret"), "/etc/afterschool/kafka-ca/ca.crt"
+    )
+
+
+# --------------------------------------------------------------------------- on the broker
+
+
+@pytest.fixture
+async def notify_over_scram(pg_url: str) -> AsyncIterator[ServiceClient]:
+    settings = stack_settings(NOTIFY, pg_url, "", redis_namespace=f"t{uuid.uuid4().hex[:10]}.", **as_user("notify"))
+    async with running(NOTIFY, settings) as client:
+        yield client
+
+
+@on_the_secure_listener
+async def test_check_in_reaches_the_guardian_with_every_service_as_its_own_scram_user(
+    notify_over_scram: ServiceClient,
+) -> None:
+    """Enrollment's and attendance's buses publish to their own topics, notify's consumer reads both and stores the
+    alert (NT-1): three SCRAM users over TLS, each within its ACLs."""
+    student, mum, school = (f"{what}-{uuid.uuid4().hex[:8]}" for what in ("student", "mum", "school"))
+    await publish(
+        service_bus(ENROLLMENT.settings_class, "enrollment"),
+        [
+            StudentEnrolled(student_id=student, school_id=school, class_id=f"{school}-g3-c1", grade=3, name="小明"),
+            GuardianLinked(guardian_id=mum, student_id=student, school_id=school, relation="母亲"),
+        ],
+        school,
+    )
+    check_in = StudentCheckedIn(
+        check_in_id=f"c-{student}",
+        student_id=student,
+        school_id=school,
+        device_id=f"{school}-kiosk-gate",
+        method=CheckInMethod.FACE,
+        occurred_at=datetime(2026, 11, 25, 8, 5, tzinfo=UTC),
+        session_date="2026-11-25",
+    )
+    await publish(service_bus(ATTENDANCE.settings_class, "attendance"), [check_in], school)
+
+    async def alerted() -> bool:
+        response = await notify_over_scram.get(
+            "/notify/v1/notifications", headers=auth(Role.GUARDIAN, mum, school=school)
+        )
+        assert response.status_code == 200
+        return [n["body"] for n in response.json()["items"]] == ["小明已于16:05签到参加课后服务。"]
+
+    await eventually(alerted, timeout=60)
+
+
+@on_the_secure_listener
+async def test_a_service_user_is_refused_another_services_topic() -> None:
+    bus = service_bus(ATTENDANCE.settings_class, "attendance")
+    await bus.start()
+    try:
+        await bus.publish("attendance.events", "probe", b"{}")  # its own: allowed
+        with pytest.raises(TopicAuthorizationFailedError):
+            await bus.publish("homework.events", "probe", b"{}")
+    finally:
+        await bus.stop()
+    consumer = service_bus(ATTENDANCE.settings_class, "attendance").consumer("attendance", ["stipend.events"])
+    try:
+        with pytest.raises(TopicAuthorizationFailedError):  # reading is refused too, when joining
+            await consumer.start()
+    finally:
+        await consumer.stop()
+
+
+@on_the_secure_listener
+async def test_dead_letters_are_replayed_as_the_operators_user_not_the_services() -> None:
+    """The replay writes to the event's original topic, another service's: notify's own user is refused, the
+    operator's "replay" user (deploy/k8s/base/kafka/users.yaml) may, as RUNBOOK.md "Replaying dead letters" says."""
+    student = f"student-{uuid.uuid4().hex[:8]}"
+    event = StudentCheckedIn(
+        check_in_id=f"c-{student}",
+        student_id=student,
+        school_id="nowhere",
+        device_id="kiosk",
+        method=CheckInMethod.CARD,
+        occurred_at=datetime(2026, 11, 25, 8, 5, tzinfo=UTC),
+        session_date="2026-11-25",
+    )
+    value = Envelope.wrap(event, source="/test", school_id="nowhere").to_bytes().decode()
+    notify = service_bus(NOTIFY.settings_class, "notify")
+    await notify.start()
+    try:
+        letter = {"topic": event.topic, "key": event.key(), "value": value}
+        await notify.publish("notify.deadletters", event.key(), orjson.dumps(letter))  # as its consumer parks one
+        with pytest.raises(TopicAuthorizationFailedError):
+            await replay_dead_letters(notify, "notify", idle_seconds=1.0)
+    finally:
+        await notify.stop()
+    operator = service_bus(NOTIFY.settings_class, "replay")
+    await operator.start()
+    try:
+        assert await replay_dead_letters(operator, "notify", idle_seconds=1.0) >= 1
+    finally:
+        await operator.stop()
+
+
+@on_the_secure_listener
+async def test_a_wrong_password_fails_at_once_and_clearly_without_showing_it(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    bus = service_bus(NOTIFY.settings_class, "notify", "not-notifys-password")
+    started = time.monotonic()
+    with pytest.raises(KafkaAccessRefused) as refused:
+        await bus.start()
+    assert time.monotonic() - started < 10, "not retried for half a minute like a broker that is down"
+    assert "user 'notify'" in str(refused.value)
+    assert "SaslAuthenticationFailed" in str(refused.value)
+    assert "not-notifys-password" not in str(refused.value) + caplog.text
+
+
+@on_the_secure_listener
+async def test_the_password_is_in_neither_the_logs_nor_healthz(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    settings = ENROLLMENT.settings_class(
+        environment="test", bus="kafka", database_url=f"sqlite+aiosqlite:///{tmp_path}/e.db", **as_user("enrollment")
+    )
+    async with running(ENROLLMENT, settings) as client:
+        health = await client.get("/healthz")
+        assert health.json()["checks"]["bus"] == "ok", "authenticated over TLS"
+        everything = health.text + (await client.get("/metrics")).text + (await client.get("/readyz")).text
+    assert "enrollment-local-password" not in everything + caplog.text
