@@ -147,11 +147,12 @@ async def main(args: argparse.Namespace) -> None:
     tmp = tempfile.mkdtemp(prefix="afterschool-notify-bench-")
     prefix = f"bench{uuid.uuid4().hex[:6]}."
     load_before = loadavg()
-    if args.tracemalloc or args.gc_log:  # the notify process traces its allocations (or its collector's passes)
+    if args.tracemalloc or args.gc_log or args.gc_threshold:  # probes in the notify process (tracemalloc_site)
         site = Path(__file__).parent / "tracemalloc_site"
         os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))
         os.environ["NOTIFY_TRACEMALLOC_OUT"] = args.tracemalloc or ""
         os.environ["NOTIFY_GC_LOG"] = "1" if args.gc_log else ""
+        os.environ["NOTIFY_GC_THRESHOLD"] = str(args.gc_threshold or "")
     print(f"service logs in {tmp}; load before: {load_before}")
     async with full_stack(prefix, Path(tmp), clock_start=None, settings=UNLIMITED_WRITES) as stack:
         pid, dsn = stack.pids["notify"], stack.databases["notify"]
@@ -257,6 +258,7 @@ if __name__ == "__main__":
         "--tracemalloc", help="tracemalloc snapshot of notify at FILE.1: what opening the streams allocated"
     )
     parser.add_argument("--gc-log", action="store_true", help="notify logs each full pass of its cyclic collector")
+    parser.add_argument("--gc-threshold", type=int, help="notify's young-generation threshold (default 700)")
     parser.add_argument("--profile", help="py-spy notify through the fan-out into this file (collapsed stacks)")
     with contextlib.suppress(KeyboardInterrupt):  # uvloop: the 10,000 client sockets share notify's two cores
         uvloop.run(main(parser.parse_args()))

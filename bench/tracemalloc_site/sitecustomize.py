@@ -37,3 +37,6 @@ if "notify" in sys.argv and os.environ.get("NOTIFY_GC_LOG"):
         print(f"gc: full pass {spent * 1000:.0f} ms, {info['collected']} collected", file=sys.stderr, flush=True)
 
     gc.callbacks.append(_timed)
+
+if "notify" in sys.argv and os.environ.get("NOTIFY_GC_THRESHOLD"):  # an experiment: a larger young generation
+    gc.set_threshold(int(os.environ["NOTIFY_GC_THRESHOLD"]), *gc.get_threshold()[1:])
