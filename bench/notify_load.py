@@ -28,6 +28,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
+import uvloop
 
 from bench import UNLIMITED_WRITES
 from chassis.auth import Role, mint_token
@@ -80,6 +81,17 @@ async def until(counted: Callable[[], Awaitable[int]], target: int, *, poll: flo
     while await counted() < target:  # noqa: ASYNC110 - the count lives in another process's database
         await asyncio.sleep(poll)
     return time.monotonic()
+
+
+async def snapshot(pid: int, path: str | None = None) -> None:
+    """Have the notify process start tracing (`path` None) or write its tracemalloc snapshot to `path` (SIGUSR2, see
+    `tracemalloc_site`)."""
+    os.kill(pid, signal.SIGUSR2)
+    if path is None:
+        return
+    while not os.path.exists(path):  # noqa: ASYNC110, ASYNC240 - another process writes it, a stat a poll
+        await asyncio.sleep(0.2)
+    await asyncio.sleep(2.0)  # written whole
 
 
 async def start_profile(path: str, pid: int) -> asyncio.subprocess.Process:
@@ -135,6 +147,12 @@ async def main(args: argparse.Namespace) -> None:
     tmp = tempfile.mkdtemp(prefix="afterschool-notify-bench-")
     prefix = f"bench{uuid.uuid4().hex[:6]}."
     load_before = loadavg()
+    if args.tracemalloc or args.gc_log or args.gc_threshold:  # probes in the notify process (tracemalloc_site)
+        site = Path(__file__).parent / "tracemalloc_site"
+        os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))
+        os.environ["NOTIFY_TRACEMALLOC_OUT"] = args.tracemalloc or ""
+        os.environ["NOTIFY_GC_LOG"] = "1" if args.gc_log else ""
+        os.environ["NOTIFY_GC_THRESHOLD"] = str(args.gc_threshold or "")
     print(f"service logs in {tmp}; load before: {load_before}")
     async with full_stack(prefix, Path(tmp), clock_start=None, settings=UNLIMITED_WRITES) as stack:
         pid, dsn = stack.pids["notify"], stack.databases["notify"]
@@ -143,6 +161,8 @@ async def main(args: argparse.Namespace) -> None:
         await publish_as_producer(prefix, roster(args.guardians), school_id=SCHOOL)
         await until(lambda: count(dsn, "guardian_links"), args.guardians, poll=0.5)
         with_roster = rss_mb(pid)
+        if args.tracemalloc:
+            await snapshot(pid)
 
         streams = [
             Stream(
@@ -173,6 +193,8 @@ async def main(args: argparse.Namespace) -> None:
         await asyncio.gather(*(open_one(s) for s in streams))
         opening = time.monotonic() - started
         open_rss = rss_mb(pid)
+        if args.tracemalloc:
+            await snapshot(pid, f"{args.tracemalloc}.1")
         profiler = await start_profile(args.profile, pid) if args.profile else None
 
         peak = open_rss
@@ -232,6 +254,11 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--guardians", type=int, default=10_000)
     parser.add_argument("--timeout", type=float, default=300.0)
+    parser.add_argument(
+        "--tracemalloc", help="tracemalloc snapshot of notify at FILE.1: what opening the streams allocated"
+    )
+    parser.add_argument("--gc-log", action="store_true", help="notify logs each full pass of its cyclic collector")
+    parser.add_argument("--gc-threshold", type=int, help="notify's young-generation threshold (default 700)")
     parser.add_argument("--profile", help="py-spy notify through the fan-out into this file (collapsed stacks)")
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(main(parser.parse_args()))
+    with contextlib.suppress(KeyboardInterrupt):  # uvloop: the 10,000 client sockets share notify's two cores
+        uvloop.run(main(parser.parse_args()))

@@ -5,6 +5,10 @@ channel to that channel's listeners. With Redis the process holds ONE pub/sub co
 channels that have at least one local listener (a stream used to hold a connection each: 500 streams of one
 guardian drained the pool and took the replica out of readiness). A listener that falls `queue_size` messages
 behind is dropped (its iteration ends) rather than slowing the others; its client reconnects and resumes.
+
+`publish_many` (a whole school's broadcast: 10,000 messages to 10,000 channels) sends its messages bundled, up to
+`BUNDLE_SIZE` a PUBLISH, on one bundle channel every process subscribes to: the one reader then parses ten Redis
+messages instead of 10,000 (parsing them one `get_message` at a time was a sixth of notify's CPU in the fan-out).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import struct
 from collections import defaultdict, deque
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
@@ -21,7 +26,31 @@ log = logging.getLogger(__name__)
 DEFAULT_QUEUE_SIZE = 1000
 SUBSCRIBE_TIMEOUT = 5.0
 """Seconds a new listener waits for Redis to confirm its channel's subscription."""
-PIPELINE_CHUNK = 1000  # PUBLISHes per round trip: a whole-school broadcast is 10,000 of them
+BUNDLE_SIZE = 1000
+"""Messages a bundle (one PUBLISH): a whole-school broadcast of 10,000 is ten."""
+_ENTRY = struct.Struct("!HI")  # a bundled message's channel length and message length, before the two
+
+
+def bundle(messages: Sequence[tuple[str, bytes]]) -> bytes:
+    """(channel, message) pairs as one payload, each length-prefixed (messages are any bytes)."""
+    parts: list[bytes] = []
+    for channel, message in messages:
+        name = channel.encode()
+        parts += (_ENTRY.pack(len(name), len(message)), name, message)
+    return b"".join(parts)
+
+
+def unbundle(payload: bytes) -> list[tuple[str, bytes]]:
+    """The (channel, message) pairs of a `bundle`, in order."""
+    pairs, at, end, head = [], 0, len(payload), _ENTRY.size
+    while at < end:
+        name_length, length = _ENTRY.unpack_from(payload, at)
+        at += head
+        channel = payload[at : at + name_length].decode()
+        at += name_length
+        pairs.append((channel, payload[at : at + length]))
+        at += length
+    return pairs
 
 
 class Listener:
@@ -190,17 +219,22 @@ class RedisBroadcaster:
     def _name(self, channel: str) -> str:
         return f"{self._namespace}live:{channel}"
 
+    @property
+    def _bundles(self) -> str:  # outside `live:`, so no listener's channel can be named like it
+        return f"{self._namespace}live-bundles"
+
     async def publish(self, channel: str, message: bytes) -> None:
         """PUBLISH to Redis."""
         await self._redis.publish(self._name(channel), message)
 
     async def publish_many(self, messages: Sequence[tuple[str, bytes]]) -> None:
-        """PUBLISH each in one pipelined round trip per `PIPELINE_CHUNK` (no MULTI: each stands alone)."""
-        for start in range(0, len(messages), PIPELINE_CHUNK):
-            pipeline = self._redis.pipeline(transaction=False)
-            for channel, message in messages[start : start + PIPELINE_CHUNK]:
-                pipeline.publish(self._name(channel), message)
-            await pipeline.execute()
+        """PUBLISH them in bundles of `BUNDLE_SIZE` on the bundle channel, in order, one round trip for all."""
+        if not messages:
+            return
+        pipeline = self._redis.pipeline(transaction=False)
+        for start in range(0, len(messages), BUNDLE_SIZE):
+            pipeline.publish(self._bundles, bundle(messages[start : start + BUNDLE_SIZE]))
+        await pipeline.execute()
 
     async def listen(self, channel: str) -> Listener:
         """A listener of `channel`, receiving every message published after this returns (Redis has confirmed the
@@ -211,13 +245,13 @@ class RedisBroadcaster:
                 await self._pubsub.connect()
                 self._reader = asyncio.create_task(self._read(), name="broadcast-reader")
             listener = self._fanout.add(channel, self._released)
-            name = self._name(channel)
-            if name not in self._confirmed:
-                self._confirmed[name] = asyncio.Event()
-                await self._pubsub.subscribe(name)
             try:
-                async with asyncio.timeout(SUBSCRIBE_TIMEOUT):
-                    await self._confirmed[name].wait()
+                for name in (self._bundles, self._name(channel)):  # the bundles while any listener is here
+                    if name not in self._confirmed:
+                        self._confirmed[name] = asyncio.Event()
+                        await self._pubsub.subscribe(name)
+                    async with asyncio.timeout(SUBSCRIBE_TIMEOUT):
+                        await self._confirmed[name].wait()
             except BaseException:
                 await listener.aclose()
                 raise
@@ -239,8 +273,12 @@ class RedisBroadcaster:
             if channel in self._fanout.listeners or name not in self._confirmed or self._pubsub is None:
                 return  # a new listener came for it meanwhile, or the broadcaster is closed
             del self._confirmed[name]
+            names = [name]
+            if not self._fanout.listeners and self._bundles in self._confirmed:  # the last listener of all gone
+                del self._confirmed[self._bundles]
+                names.append(self._bundles)
             with contextlib.suppress(Exception):
-                await self._pubsub.unsubscribe(name)
+                await self._pubsub.unsubscribe(*names)
 
     async def _read(self) -> None:
         """The one reader: messages to the channel's listeners, subscription confirmations to the waiters."""
@@ -259,7 +297,12 @@ class RedisBroadcaster:
             name = message["channel"].decode() if isinstance(message["channel"], bytes) else message["channel"]
             if message["type"] == "subscribe" and name in self._confirmed:
                 self._confirmed[name].set()
-            elif message["type"] == "message" and name.startswith(prefix):
+            elif message["type"] != "message":
+                continue
+            elif name == self._bundles:
+                for channel, data in unbundle(message["data"]):
+                    self._fanout.deliver(channel, data)
+            elif name.startswith(prefix):
                 self._fanout.deliver(name[len(prefix) :], message["data"])
 
     async def close(self) -> None:

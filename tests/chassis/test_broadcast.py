@@ -9,7 +9,7 @@ import uuid
 import pytest
 from redis.asyncio import Redis
 
-from chassis.broadcast import MemoryBroadcaster, RedisBroadcaster
+from chassis.broadcast import MemoryBroadcaster, RedisBroadcaster, bundle, unbundle
 from tests.conftest import REDIS_URL, eventually
 
 pytestmark = pytest.mark.timeout(60)
@@ -33,7 +33,7 @@ async def test_many_listeners_share_one_redis_subscription_and_all_receive() -> 
 
         subscribed = await _subscribed_clients(admin, name)
         assert len(subscribed) == 1  # today's code: 200, one per listener
-        assert int(subscribed[0]["sub"]) == 20  # one subscription per channel, not per listener
+        assert int(subscribed[0]["sub"]) == 20 + 1  # one subscription per channel, not per listener; and the bundles
         counts = dict(await admin.pubsub_numsub(*(f"{namespace}live:{c}" for c in channels)))
         assert set(counts.values()) == {1}
 
@@ -112,3 +112,11 @@ async def test_a_fan_out_published_at_once_reaches_each_channel_in_order(kind: s
         await broadcaster.close()
         if redis is not None:
             await redis.aclose()
+
+
+def test_a_bundle_gives_back_every_channel_and_message_in_order_whatever_their_bytes() -> None:
+    """A broadcast's messages travel bundled (one PUBLISH a thousand); any bytes, empty ones and non-ASCII channel
+    names included, come back unchanged."""
+    pairs = [("guardian:小明妈妈", b"event: notification\ndata: {}\n\n"), ("staff:t1", b""), ("g:2", bytes(range(256)))]
+    assert unbundle(bundle(pairs)) == pairs
+    assert unbundle(bundle([])) == []

@@ -90,11 +90,11 @@ async def test_many_streams_on_one_process_share_one_redis_subscription(pg_url: 
                     held.append((guardian, stream.aiter_lines()))
             clients = [c for c in await admin.client_list() if c.get("name") == name and int(c.get("sub", 0)) > 0]
             assert len(clients) == 1  # today's code: 60 connections, one per stream
-            assert int(clients[0]["sub"]) == len(guardians)  # one subscription per guardian's channel
+            assert int(clients[0]["sub"]) == len(guardians) + 1  # one per guardian's channel, and the bundles
 
             for guardian in guardians:
                 alert = {"notification_id": f"n-{guardian}", "title": "到校", "created_at": "2026-11-25T07:00:00+00:00"}
-                await admin.publish(f"{topic_prefix}live:guardian:{guardian}", orjson.dumps(alert))
+                await admin.publish(f"{topic_prefix}live:guardian:{guardian}", handlers.live_frame(alert))
             async with asyncio.timeout(10):
                 events = await asyncio.gather(*(next_event(lines) for _, lines in held))
             assert [orjson.loads(e["data"])["notification_id"] for e in events] == [f"n-{g}" for g, _ in held]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import orjson
-from sqlalchemy import Table, insert
+from sqlalchemy import JSON, Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.uow import UnitOfWork
@@ -18,6 +18,7 @@ from contracts.envelope import Envelope
 from services.notify import store
 from services.notify.deliveries import handlers as queueing
 from services.notify.domain.messages import Language, Message
+from services.notify.inbox.handlers import live_frame
 from services.notify.inbox.schemas import public_view
 from services.notify.preferences.store import GuardianPreference, language_of, preferences_of
 from services.notify.reference import store as ref
@@ -110,7 +111,7 @@ class _Batch:
         }
         self.notifications.append(row)
         self.deliveries += queueing.guardian_deliveries(row, preference, message, language, self._now)
-        self.live.append((f"guardian:{guardian_id}", orjson.dumps(public_view(row))))
+        self.live.append((f"guardian:{guardian_id}", live_frame(public_view(row))))
 
     async def store(self) -> None:
         """Insert the rows now (so later handlers of the same batch see them), and push them once committed."""
@@ -123,10 +124,25 @@ class _Batch:
 
 
 async def insert_rows(session: AsyncSession, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Plain rows in multi-row INSERTs of `BULK_ROWS` each (Core, not the ORM's unit of work: no object a row)."""
-    statement = insert(table)
-    for start in range(0, len(rows), BULK_ROWS):
-        await session.execute(statement, rows[start : start + BULK_ROWS])
+    """Plain rows (all with the same keys) in the session's transaction: on PostgreSQL one binary COPY through the
+    driver (10,000 rows a broadcast: multi-row INSERTs spent most of their time binding 19 parameters a row), else
+    multi-row INSERTs of `BULK_ROWS` each."""
+    if not rows:
+        return
+    await session.flush()  # what the unit of work holds goes first, as a Core statement's autoflush would send it
+    connection = await session.connection()
+    if connection.dialect.name != "postgresql":
+        statement = insert(table)
+        for start in range(0, len(rows), BULK_ROWS):
+            await session.execute(statement, rows[start : start + BULK_ROWS])
+        return
+    driver: Any = (await connection.get_raw_connection()).driver_connection
+    if not driver.is_in_transaction():  # the session begins lazily: never COPY outside its transaction (NT-3)
+        await session.execute(select(1))
+    columns = list(rows[0])
+    as_json = {column.name for column in table.columns if isinstance(column.type, JSON)}
+    records = [tuple(orjson.dumps(row[c]).decode() if c in as_json else row[c] for c in columns) for row in rows]
+    await driver.copy_records_to_table(table.name, records=records, columns=columns, schema_name=table.schema)
 
 
 def alert_school_guardians(compose: Callable[[Any, Language], Message]) -> StudentHandler:

@@ -16,8 +16,6 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
-import orjson
-
 from chassis.clock import SCHOOL_TZ
 from chassis.consumer import Handler
 from chassis.uow import UnitOfWork
@@ -30,6 +28,7 @@ from services.notify import store
 from services.notify.deliveries import handlers as queueing
 from services.notify.domain import staff as who
 from services.notify.domain.messages import Message
+from services.notify.inbox.handlers import live_frame
 from services.notify.inbox.schemas import public_view
 from services.notify.reference import store as ref
 
@@ -61,7 +60,7 @@ async def tell_staff(
     )
     uow.session.add(notification)
     queueing.queue_for_guardian(uow, notification, None, message, "zh")
-    live = orjson.dumps(public_view(notification))
+    live = live_frame(public_view(notification))
     uow.after_commit(lambda: uow.broadcaster.publish(staff_channel(staff_id), live))
     await uow.session.flush()
 
