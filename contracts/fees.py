@@ -292,7 +292,8 @@ def charge_days(
             share = day_charge_fen(plan, hours[day]) * denominator
             charged_hours += charged_class_hours(plan, hours[day])
         gross += share
-        due += share // FULL_PRICE_PERCENT * percent_payable_on(waivers, day, program_id)  # shares are ×100: exact
+        payable = percent_payable_on(waivers, day, program_id) if waivers else FULL_PRICE_PERCENT
+        due += share // FULL_PRICE_PERCENT * payable  # shares are ×100: exact
     return MonthDue(
         attended, charged_hours, round_half_up(Fraction(gross, denominator)), round_half_up(Fraction(due, denominator))
     )
