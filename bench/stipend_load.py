@@ -5,11 +5,12 @@
    stored to the last, for the same number of events spread over 1, 10, 100 schools.
 2. Closing a month: for each school, the admin approves and publishes the teachers' statements and issues the
    families' (22 school days, 40 teachers and 1,000 children a school); the facts are bulk-loaded first (not
-   timed). Seconds for 1, 10 and 100 schools.
+   timed). Seconds for 1, 10 and 100 schools, closed by one service process or shared among `--replicas` of them
+   (as the deployment runs one uvicorn worker per pod and scales out).
 
 Each run works in its own database (`bench_stipend_<run>`), dropped afterwards, and its own topic prefix.
 Run: `eval "$(deploy/local/stack env)"; .venv/bin/python -m bench.stipend_load ingest --schools 1 10 100`
-     `.venv/bin/python -m bench.stipend_load close --schools 1 10 100`
+     `.venv/bin/python -m bench.stipend_load close --schools 1 10 100 --replicas 2`
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import itertools
 import json
+import multiprocessing
 import os
 import time as wall
 import uuid
@@ -27,7 +30,7 @@ from typing import Any
 
 import asyncpg
 import httpx
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert
 
 from chassis.auth import Role
 from chassis.bus.kafka import KafkaBus
@@ -105,42 +108,76 @@ async def publish(prefix: str, envelopes: list[Envelope]) -> None:
         await bus.stop()
 
 
-async def facts_stored(client: httpx.AsyncClient) -> int:
-    async with client.app.state.runtime.db.sessions() as session:  # type: ignore[attr-defined]
-        ins = (await session.execute(select(func.count()).select_from(store.CheckIn))).scalar_one()
-        outs = (await session.execute(select(func.count()).select_from(store.CheckOut))).scalar_one()
-    return int(ins + outs)
+async def facts_stored(connection: asyncpg.Connection) -> int:
+    return int(await connection.fetchval("SELECT (SELECT count(*) FROM check_ins) + (SELECT count(*) FROM check_outs)"))
 
 
-async def ingest(schools: int, total: int) -> dict[str, Any]:
-    """Events/s the stipend consumes from a topic already holding `total` attendance events."""
+def consuming_replica(url: str, prefix: str, first: Any, done: Any, results: Any) -> None:
+    """One stipend replica (its own process, as a pod runs one) consuming with the others in the group; its CPU
+    from the first fact stored to the last."""
+
+    async def serve() -> None:
+        async with running(DEFINITION, stack_settings(DEFINITION, url, prefix), clock=FakeClock(CLOSED)):
+            await asyncio.to_thread(first.wait)
+            cpu = wall.process_time()
+            await asyncio.to_thread(done.wait)
+            results.put(wall.process_time() - cpu)
+
+    asyncio.run(serve())
+
+
+async def ingest(schools: int, total: int, replicas: int = 1) -> dict[str, Any]:
+    """Events/s the stipend's `replicas` processes (one consumer group) drain from a topic already holding `total`
+    attendance events, counted from the first fact stored to the last."""
     run = uuid.uuid4().hex[:8]
     prefix = f"bench{run}."
     envelopes = list(attendance_events(schools, total))
     await publish(prefix, envelopes)
+    spawn = multiprocessing.get_context("spawn")
     try:
         async with database(run) as url:
-            settings = stack_settings(DEFINITION, url, prefix)
-            async with running(DEFINITION, settings, clock=FakeClock(CLOSED)) as client:
-                first_at, first, cpu = None, 0, 0.0
+            # The schema first, by an app on another prefix (its consumer has nothing to read), so the replicas
+            # do not race to migrate.
+            async with running(
+                DEFINITION, stack_settings(DEFINITION, url, f"{prefix}schema."), clock=FakeClock(CLOSED)
+            ):
+                pass
+            first, done, results = spawn.Event(), spawn.Event(), spawn.Queue()
+            workers = [spawn.Process(target=consuming_replica, args=(url, prefix, first, done, results))
+                       for _ in range(replicas)]  # fmt: skip
+            for worker in workers:
+                worker.start()
+            counter = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+            try:
+                first_at, stored_first = None, 0
                 while True:
-                    stored, now = await facts_stored(client), wall.perf_counter()
+                    stored, now = await facts_stored(counter), wall.perf_counter()
                     if first_at is None and stored:
-                        first_at, first, cpu = now, stored, wall.process_time()
+                        first_at, stored_first = now, stored
+                        first.set()
                     if stored >= len(envelopes):
                         break
                     await asyncio.sleep(0.05)
-                assert first_at is not None
-                seconds, cpu = now - first_at, wall.process_time() - cpu
+            finally:
+                done.set()
+                await counter.close()
+            assert first_at is not None
+            seconds = now - first_at
+            cpu = sum([await asyncio.to_thread(results.get, True, 600) for _ in workers])
+            for worker in workers:
+                worker.join()
+                assert worker.exitcode == 0, f"a replica failed ({worker.exitcode})"
     finally:
         await delete_topics(prefix)
+    counted = len(envelopes) - stored_first
     return {
         "schools": schools,
+        "replicas": replicas,
         "events": len(envelopes),
         "seconds": round(seconds, 2),
-        "events_per_s": round((len(envelopes) - first) / seconds) if seconds else None,
-        # the consumer's own CPU an event (PostgreSQL's and Kafka's are not in it): less load-bound than events/s
-        "cpu_us_per_event": round(cpu * 1e6 / (len(envelopes) - first)) if len(envelopes) > first else None,
+        "events_per_s": round(counted / seconds) if seconds else None,
+        # the replicas' own CPU an event, summed (PostgreSQL's and Kafka's are not in it): less load-bound
+        "cpu_us_per_event": round(cpu * 1e6 / counted) if counted else None,
         "machine": load(),
     }
 
@@ -182,6 +219,7 @@ def reference_rows(schools: int) -> dict[Any, list[dict[str, Any]]]:
 def fact_records(s: int) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     """A school's check-ins and check-outs of every child on every day (a few away), each teacher's record a day."""
     ins, outs, staff = [], [], []
+    ids = (f"{s:08x}{k:024x}" for k in itertools.count())  # an event id each, as long as a uuid's hex, made cheaply
     for school in (f"s{s}",):
         for day in SEPTEMBER:
             month, start = day.isoformat()[:7], datetime.combine(day, time(15, 30), SCHOOL_TZ)
@@ -189,15 +227,15 @@ def fact_records(s: int) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], 
                 if (n + day.day) % 17 == 0:
                     continue  # away that day
                 student = f"{school}-c{n}"
-                ins.append((f"{student}-in-{day}", student, school, day, month, start, uuid.uuid4().hex))
+                ins.append((f"{student}-in-{day}", student, school, day, month, start, next(ids)))
                 outs.append((f"{student}-out-{day}", student, school, day, month, start + timedelta(minutes=70),
-                             uuid.uuid4().hex))  # fmt: skip
+                             next(ids)))  # fmt: skip
             for t in range(TEACHERS):
                 program = f"{school}-base-g{t % GRADES + 1}"
                 session = f"{program}:{day}"
                 detail = json.dumps({"revision": 1, "complete": t % 5 != 0})
                 staff.append((f"record:{school}-t{t}-{day}:1", "record", f"{school}-t{t}", school, session, day, month,
-                              "homework_supervision", program, False, uuid.uuid4().hex, detail))  # fmt: skip
+                              "homework_supervision", program, False, next(ids), detail))  # fmt: skip
     return ins, outs, staff
 
 
@@ -225,10 +263,35 @@ async def bulk_load(url: str, client: httpx.AsyncClient, schools: int) -> None:
         await connection.close()
 
 
-async def close(schools: int) -> dict[str, Any]:
-    """Seconds to approve, publish and issue September for every school (the facts bulk-loaded first)."""
+async def close_schools(client: httpx.AsyncClient, schools: list[int]) -> None:
+    """For each school: the admin approves and publishes the teachers' statements and issues the families'."""
+    for s in schools:
+        admin = auth(Role.SCHOOL_ADMIN, "admin", school=f"s{s}")
+        for step in ("teacher-statements/2026-09/approve", "teacher-statements/2026-09/publish",
+                     "family-statements/2026-09/issue"):  # fmt: skip
+            answer = await client.post(f"/stipend/v1/{step}", headers=admin, timeout=600)
+            assert answer.status_code == 200, answer.text
+
+
+def replica(url: str, prefix: str, schools: list[int], start: Any, results: Any) -> None:
+    """One stipend replica (its own process and app, as a pod runs one) closing its share of the schools."""
+
+    async def serve() -> None:
+        async with running(DEFINITION, stack_settings(DEFINITION, url, prefix), clock=FakeClock(CLOSED)) as client:
+            await asyncio.to_thread(start.wait)  # every replica up before the clock starts
+            cpu = wall.process_time()
+            await close_schools(client, schools)
+            results.put(wall.process_time() - cpu)
+
+    asyncio.run(serve())
+
+
+async def close(schools: int, replicas: int = 1) -> dict[str, Any]:
+    """Seconds to approve, publish and issue September for every school (the facts bulk-loaded first), the schools
+    shared round-robin among `replicas` service processes on the one database (each school's steps hold its lock)."""
     run = uuid.uuid4().hex[:8]
     prefix = f"bench{run}."
+    spawn = multiprocessing.get_context("spawn")
     try:
         async with database(run) as url:
             settings = stack_settings(DEFINITION, url, prefix)
@@ -236,23 +299,31 @@ async def close(schools: int) -> dict[str, Any]:
                 loading = wall.perf_counter()
                 await bulk_load(url, client, schools)
                 loaded = wall.perf_counter() - loading
-                started, cpu = wall.perf_counter(), wall.process_time()
-                for s in range(schools):
-                    admin = auth(Role.SCHOOL_ADMIN, "admin", school=f"s{s}")
-                    for step in ("teacher-statements/2026-09/approve", "teacher-statements/2026-09/publish",
-                                 "family-statements/2026-09/issue"):  # fmt: skip
-                        answer = await client.post(f"/stipend/v1/{step}", headers=admin, timeout=600)
-                        assert answer.status_code == 200, answer.text
-                seconds, cpu = wall.perf_counter() - started, wall.process_time() - cpu
+            start, results = spawn.Barrier(replicas + 1), spawn.Queue()
+            workers = [
+                spawn.Process(target=replica, args=(url, prefix, list(range(k, schools, replicas)), start, results))
+                for k in range(replicas)
+            ]
+            for worker in workers:
+                worker.start()
+            await asyncio.to_thread(start.wait)
+            started = wall.perf_counter()
+            cpu = sum([await asyncio.to_thread(results.get, True, 3600) for _ in workers])
+            seconds = wall.perf_counter() - started
+            for worker in workers:
+                worker.join()
+                assert worker.exitcode == 0, f"a replica failed ({worker.exitcode})"
     finally:
         await delete_topics(prefix)
     return {
         "schools": schools,
+        "replicas": replicas,
         "teachers": schools * TEACHERS,
         "children": schools * CHILDREN,
         "load_seconds": round(loaded, 1),
         "close_seconds": round(seconds, 2),
-        "close_cpu_seconds": round(cpu, 2),  # the service's own CPU (PostgreSQL's is not in it): less load-bound
+        # the service processes' own CPU, summed (PostgreSQL's is not in it): less load-bound than the seconds
+        "close_cpu_seconds": round(cpu, 2),
         "machine": load(),
     }
 
@@ -262,9 +333,11 @@ async def main() -> None:
     parser.add_argument("what", choices=("ingest", "close"))
     parser.add_argument("--schools", type=int, nargs="+", default=[1, 10, 100])
     parser.add_argument("--events", type=int, default=40_000, help="ingest: events per run")
+    parser.add_argument("--replicas", type=int, default=1, help="stipend processes sharing the work")
     args = parser.parse_args()
     for schools in args.schools:
-        result = await (ingest(schools, args.events) if args.what == "ingest" else close(schools))
+        work = ingest(schools, args.events, args.replicas) if args.what == "ingest" else close(schools, args.replicas)
+        result = await work
         print(json.dumps({"at": datetime.now(UTC).isoformat(timespec="seconds"), args.what: result}), flush=True)
 
 

@@ -292,10 +292,15 @@ def charge_days(
             share = day_charge_fen(plan, hours[day]) * denominator
             charged_hours += charged_class_hours(plan, hours[day])
         gross += share
-        due += share // FULL_PRICE_PERCENT * percent_payable_on(waivers, day, program_id)  # shares are ×100: exact
-    return MonthDue(
-        attended, charged_hours, round_half_up(Fraction(gross, denominator)), round_half_up(Fraction(due, denominator))
-    )
+        payable = percent_payable_on(waivers, day, program_id) if waivers else FULL_PRICE_PERCENT
+        due += share // FULL_PRICE_PERCENT * payable  # shares are ×100: exact
+    return MonthDue(attended, charged_hours, _half_up_of(gross, denominator), _half_up_of(due, denominator))
+
+
+def _half_up_of(numerator: int, denominator: int) -> int:
+    """`round_half_up(Fraction(numerator, denominator))` in integers (denominator > 0), without building a Fraction
+    for each child and program of a month (issue 9)."""
+    return (2 * numerator + denominator) // (2 * denominator)
 
 
 def prepayment_fen(plan: FeePlan | None, *, months: int, percent_payable: int = FULL_PRICE_PERCENT) -> int:

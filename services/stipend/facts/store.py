@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import BigInteger, Select, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.policy import PolicySettings
@@ -135,8 +135,13 @@ async def attended(
     book = await policy_book(session, school_id=school_id)
     timetable = Timetable((await programs(session, school_id=school_id)).values())
     # Plain rows, not ORM objects, nor SQLAlchemy rows (`plain_rows`): a school's month is tens of thousands of facts.
-    ins_q = select(*_marks(store.CheckIn)).where(store.CheckIn.school_id == school_id, store.CheckIn.month == month)
-    outs_q = select(*_marks(store.CheckOut)).where(store.CheckOut.school_id == school_id, store.CheckOut.month == month)
+    dialect = (await session.connection()).dialect.name
+    ins_q = select(*_marks(store.CheckIn, dialect)).where(
+        store.CheckIn.school_id == school_id, store.CheckIn.month == month
+    )
+    outs_q = select(*_marks(store.CheckOut, dialect)).where(
+        store.CheckOut.school_id == school_id, store.CheckOut.month == month
+    )
     leaves_q = select(store.Leave.student_id, store.Leave.day, store.Leave.event_id).where(
         store.Leave.school_id == school_id, store.Leave.month == month
     )
@@ -148,30 +153,30 @@ async def attended(
     # One pass over the rows: each child's days, their marks as instants (one conversion a fact).
     month_of: dict[str, dict[date, DayMarks]] = {}
     for student_id, day, at, event_id in await plain_rows(session, ins_q):
-        _day(month_of, student_id, day).check_ins.append((instant(at), event_id))
+        _day(month_of, student_id, day).check_ins.append((at if type(at) is int else instant(at), event_id))
     for student_id, day, event_id in await plain_rows(session, leaves_q):
         _day(month_of, student_id, day).leave_event_ids.append(event_id)
     outs: dict[str, dict[date, list[tuple[int, str]]]] = {}
     for student_id, day, at, event_id in await plain_rows(session, outs_q):
-        outs.setdefault(student_id, {}).setdefault(day, []).append((instant(at), event_id))
+        outs.setdefault(student_id, {}).setdefault(day, []).append((at if type(at) is int else instant(at), event_id))
     students = sorted(month_of if wanted is None else month_of.keys() & wanted)
     entitled = await entitlements(session, student_ids=students)
     result: dict[str, list[Line]] = {}
+    rule_on: dict[date, tuple[int, int]] = {}  # PL-1: each day's class-hour length and minimum, looked up once
     for student_id in students:
         rights, days, gone = entitled[student_id], month_of[student_id], outs.get(student_id, {})
         child = None if rights.clubs else rights.on(student_id, min(days))  # no club places: the same every day
         lines: list[Line] = []
         for day in sorted(days):
-            policy = book.on(day)
+            rule = rule_on.get(day)
+            if rule is None:
+                policy = book.on(day)
+                rule = rule_on[day] = (policy.class_hour_minutes, policy.min_class_hours_per_day)
             marks = days[day]
-            marks.check_outs.extend(gone.get(day, ()))
-            lines += day_lines(
-                child or rights.on(student_id, day),
-                marks,
-                timetable,
-                class_hour_minutes=policy.class_hour_minutes,
-                min_class_hours=policy.min_class_hours_per_day,
-            )
+            if day in gone:
+                marks.check_outs.extend(gone[day])
+            whose = child or rights.on(student_id, day)
+            lines += day_lines(whose, marks, timetable, class_hour_minutes=rule[0], min_class_hours=rule[1])
         result[student_id] = lines
     return result
 
@@ -184,8 +189,13 @@ def _day(month_of: dict[str, dict[date, DayMarks]], student_id: str, day: date) 
     return found
 
 
-def _marks(table: type[store.CheckIn] | type[store.CheckOut]) -> tuple[Any, ...]:
-    return (table.student_id, table.day, table.occurred_at, table.event_id)
+def _marks(table: type[store.CheckIn] | type[store.CheckOut], dialect: str) -> tuple[Any, ...]:
+    # On PostgreSQL the moment arrives as `instant`'s whole microseconds (exact: `extract` is numeric), not as a
+    # datetime converted here: a school's month is some 44,000 of them (issue 9). SQLite keeps the datetime.
+    at: Any = table.occurred_at
+    if dialect == "postgresql":
+        at = cast(func.extract("epoch", table.occurred_at) * 1_000_000, BigInteger)
+    return (table.student_id, table.day, at, table.event_id)
 
 
 async def staff_sessions(

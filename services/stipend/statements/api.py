@@ -188,18 +188,20 @@ async def _month(runtime: RuntimeDep, school_id: str, month: str) -> MonthStatem
     async with runtime.db.sessions() as session:
         run = await statements.run_of(session, school_id=school_id, month=month)
         status = statements.DRAFT if run is None else run.status
-        month_draft = await statements.draft(session, school_id=school_id, month=month)
-        lines = month_draft.lines
-        if status == statements.PUBLISHED:
+        if status == statements.PUBLISHED:  # the ledger's lines: no draft to compute (issue 9)
             posted = await statements.posted_lines(session, school_id=school_id, month=month)
             lines = [Draft(p.entry, p.reverses) for p in posted]
+            bonus_lost = await statements.bonus_lost(session, school_id=school_id, month=month)
+        else:
+            month_draft = await statements.draft(session, school_id=school_id, month=month)
+            lines, bonus_lost = month_draft.lines, month_draft.bonus_lost
     return MonthStatements(
         school_id=school_id,
         month=month,
         status=status,
         approved_by=run.approved_by if run else None,
         published_by=run.published_by if run else None,
-        teachers=[_summary(t, month_draft.bonus_lost) for t in totals(lines, month)],
+        teachers=[_summary(t, bonus_lost) for t in totals(lines, month)],
     )
 
 

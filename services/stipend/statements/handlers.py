@@ -78,6 +78,11 @@ async def draft(session: AsyncSession, *, school_id: str, month: str) -> MonthDr
     return MonthDraft(lines, bonus_forfeited(own))
 
 
+async def bonus_lost(session: AsyncSession, *, school_id: str, month: str) -> dict[str, tuple[str, ...]]:
+    """ST-3: the teachers who lost the term bonus by the month's facts (as a draft of the month names them)."""
+    return bonus_forfeited(await facts.staff_sessions(session, school_id=school_id, months=[month]))
+
+
 async def posted_lines(
     session: AsyncSession, *, school_id: str, month: str, staff_id: str | None = None
 ) -> list[Posted]:
