@@ -1320,6 +1320,10 @@ def test_the_web_pages_hold_nothing_and_reach_nothing(target: str) -> None:
     assert not [key for key, value in env.items() if isinstance(value, dict)], "the pages read no Secret"
     if target != "base":
         assert env["WEB_ENVIRONMENT"] == ("production" if target.endswith("production") else "development")
+    if target.endswith("production"):  # people sign in at the district IdP (authorization code with PKCE)
+        assert env["WEB_OIDC_ISSUER"].startswith("https://")
+        assert env["WEB_OIDC_REDIRECT_URI"].startswith("https://")
+        assert env["WEB_OIDC_REDIRECT_URI"].endswith("/app/signin/callback")
     for monitor in objects(docs, "ServiceMonitor"):
         service = named(docs, "Service", "web")
         assert service is not None
