@@ -216,7 +216,7 @@ async def _caught_up(api: Api, progress: Progress, label: str, waits: list[tuple
 def _people(district: District) -> tuple[DemoPerson, ...]:
     """Whom the development sign-in page offers: each school's gate kiosk, a guardian of its first child in the
     service, its service teacher, the class teacher and the maths teacher of a class, and its admin (with the ids
-    enrollment gives the imported roster)."""
+    enrollment gives the imported roster); and the district's operator."""
     imported = month_demo.in_service(as_imported(district))
     people = []
     for school in imported.schools:
@@ -248,6 +248,8 @@ def _people(district: District) -> tuple[DemoPerson, ...]:
             ),
             DemoPerson(f"{school.name} · 学校管理员", "school_admin", school_id, f"{school_id}-admin"),
         ]
+    # The district page (/app/district): an operator of the whole district, bound to it and to no school.
+    people.append(DemoPerson("区教育局 · 运营", "district_operator", district.district_id, "district-operator"))
     return tuple(people)
 
 

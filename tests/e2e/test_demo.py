@@ -124,14 +124,27 @@ async def test_every_command_the_guide_prints_works_when_copied(tmp_path: Path) 
             assert "SwaggerUIBundle" in page.text
             # the people's pages the guide names, and the demo people the sign-in offers are real (issue 12)
             pages = re.findall(r"http://[\w.:]+(/app/\w+)", out.getvalue())
-            assert set(pages) == {"/app/signin", "/app/kiosk", "/app/guardian", "/app/teacher", "/app/admin"}
+            assert set(pages) == {
+                "/app/signin",
+                "/app/kiosk",
+                "/app/guardian",
+                "/app/teacher",
+                "/app/admin",
+                "/app/district",
+            }
             for path in pages:
                 assert (await client.get(path)).status_code == 200, path
             signin = (await client.get("/app/signin")).text
             people = re.findall(r'data-role="(\w+)" data-school="([^"]+)"\s+data-subject="([^"]+)"', signin)
             assert ("kiosk", "s1", "s1-kiosk-gate") in people
             offered = {role for role, _, _ in people}
-            assert {"service_teacher", "class_teacher", "subject_teacher", "school_admin"} <= offered
+            assert {
+                "service_teacher",
+                "class_teacher",
+                "subject_teacher",
+                "school_admin",
+                "district_operator",
+            } <= offered
             role, school, subject = next(p for p in people if p[0] == "guardian")
             body = {"role": role, "school_id": school, "subject": subject}
             token = (await client.post("/app/signin/token", json=body)).json()["token"]
