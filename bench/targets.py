@@ -363,7 +363,14 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     defaults: dict[str, Any] = (
         {"seconds": 8, "schools": 200, "rates": [400], "steady_seconds": 8, "backlog": 20_000, "pause": 2.0}
         if args.quick
-        else {"seconds": 15, "schools": 1000, "rates": [100, 200, 400, 600], "steady_seconds": 20, "backlog": 100_000, "pause": 5.0}
+        else {
+            "seconds": 15,
+            "schools": 1000,
+            "rates": [100, 200, 400, 600],
+            "steady_seconds": 20,
+            "backlog": 100_000,
+            "pause": 5.0,
+        }
     )
     for key, value in defaults.items():
         if getattr(args, key) is None:
