@@ -25,7 +25,7 @@ def summarise(path: Path, top: int = 15) -> str:
         samples = int(count)
         total += samples
         parts = stack.split(";")
-        libraries.update({lib: samples for lib in LIBRARIES if any(f"/{lib}/" in p for p in parts)})
+        libraries.update({lib: samples for lib in LIBRARIES if any(f"({lib}/" in p for p in parts)})
         frames.update(dict.fromkeys({LINE.sub(")", p) for p in parts if OURS.search(p)}, samples))
     if not total:
         return f"{path}: no samples"
