@@ -372,7 +372,8 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--profile", help="py-spy attendance through the check-in and batch phases into this folder")
     args = parser.parse_args(argv)
     defaults: dict[str, Any] = (
-        {"seconds": 8, "schools": 200, "rates": [400], "steady_seconds": 8, "burst": 5000, "backlog": 10_000, "pause": 2.0}
+        {"seconds": 8, "schools": 200, "rates": [400], "steady_seconds": 8}
+        | {"burst": 5000, "backlog": 10_000, "pause": 2.0}
         if args.quick
         else {
             "seconds": 15,
