@@ -4,7 +4,7 @@
 In order, all against the same stack and next to the same echo yardstick:
 1. the bare FastAPI echo app's POST req/s (`checkin_load.echo_yardstick`, the services' server settings);
 2. single check-in POST req/s from one school's kiosk (`checkins.lua`), and the same load spread over
-   `--schools` one-child schools, each from its own kiosk (`spread.lua`): `schools_1000_ratio`;
+   `--schools` one-child schools, each from its own kiosk (`checkins.lua` with CALLERS): `schools_1000_ratio`;
 3. batch check-in POST, 100 events a request (`batches.lua`): events/s;
 4. single check-out POST req/s (`batches.lua`, SIZE=0);
 5. check-in → guardian alert stored, p50/p99 at each steady `--rates` (`checkin_load.steady`/`latencies`);
@@ -286,7 +286,7 @@ async def main(args: argparse.Namespace) -> None:
                 )
             )
             spread_env = {"CALLERS": str(callers), "BASE_EPOCH": common["BASE_EPOCH"]}
-            spreaded = await measure(f"check-in POST, {args.schools} schools", "check-ins", "spread.lua", spread_env)
+            spreaded = await measure(f"check-in POST, {args.schools} schools", "check-ins", "checkins.lua", spread_env)
             await asyncio.sleep(args.pause)
             async with profiled(args.profile, "batch", stack.pids["attendance"]):
                 batch = await measure(
