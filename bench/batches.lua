@@ -6,6 +6,7 @@ for id in string.gmatch(os.getenv("STUDENTS"), "[^,]+") do students[#students + 
 local token, device, base = os.getenv("TOKEN"), os.getenv("DEVICE"), tonumber(os.getenv("BASE_DAY_EPOCH"))
 local size, kind = tonumber(os.getenv("SIZE")), os.getenv("KIND")
 local threads, counter = 0, 0
+local wrk_threads = 2  -- bench.checkin_load.wrk runs `wrk -t2`: the threads interleave their event numbers
 thread_id = 0
 
 function setup(thread)
@@ -20,7 +21,8 @@ end
 local function event(n)
   local student = students[(n % #students) + 1]
   if kind == "check-ins" then
-    local stamp = os.date("!%Y-%m-%dT%H:%M:%S", base - 86400 * 400 + math.floor(n / 1000)) .. string.format(".%03dZ", n % 1000)
+    -- two days back: inside the AT-8 upload window, and before the single route's check-ins of the last day
+    local stamp = os.date("!%Y-%m-%dT%H:%M:%S", base - 86400 * 2 + math.floor(n / 1000)) .. string.format(".%03dZ", n % 1000)
     return string.format('{"student_id":"%s","occurred_at":"%s","method":"card"}', student, stamp)
   end
   local stamp = os.date("!%Y-%m-%dT%H:%M:%SZ", base - math.floor(n / #students) * 86400)
@@ -29,7 +31,8 @@ end
 
 function request()
   counter = counter + 1
-  local first = (thread_id * 10000 + counter) * math.max(size, 1)
+  -- consecutive numbers (check-outs walk back a day per roster's worth, so the window's days are not skipped)
+  local first = ((counter - 1) * wrk_threads + thread_id - 1) * math.max(size, 1)
   local body
   if size == 0 then
     body = string.sub(event(first), 1, -2) .. string.format(',"device_id":"%s","place":"gate"}', device)

@@ -128,7 +128,7 @@ async def latencies(stack: RunningStack, kiosk: str) -> list[float]:
         received = {}
         for row in await attendance.fetch("SELECT event_id, payload FROM outbox"):
             data = orjson.loads(row["payload"])["data"]
-            if data["check_in_id"] in recorded:
+            if data.get("check_in_id") in recorded:  # the outbox holds check-outs too
                 received[row["event_id"]] = data["check_in_id"]
         first_alert = {
             r["event_id"]: r["created_at"]

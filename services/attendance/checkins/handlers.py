@@ -130,10 +130,11 @@ async def check_in_batch(uow: UnitOfWork, command: CheckInBatch, *, window: Devi
         else:
             existing = row_id if row_id in created else stored[identity(event)].check_in_id
             results[position] = BatchResult(position, event.student_id, event.occurred_at, Outcome.DUPLICATE, existing)
-    # Publishing takes each child's outbox lock: in (child, device time) order, so concurrent batches always lock
-    # children in the same order and cannot deadlock, while each child's events keep their device-time order.
-    for row in sorted((r for r in rows.values() if r.check_in_id in created), key=_publish_order):
-        await _publish(uow, row)
+    # One outbox statement for the batch: `publish_many` takes every child's outbox lock in key order (so
+    # concurrent batches cannot deadlock), and the rows go in (child, device time) order, so each child's events
+    # keep their device-time order.
+    fresh = sorted((r for r in rows.values() if r.check_in_id in created), key=_publish_order)
+    await uow.publish_many([_checked_in(row) for row in fresh], school_id=command.school_id)
     if created:
         wake_board(uow, command.school_id)
         uow.after_commit(lambda: CHECK_INS.labels(SERVICE, "batch", command.school_id).inc(len(created)))
@@ -194,15 +195,16 @@ async def _already_stored(
 
 
 async def _publish(uow: UnitOfWork, row: store.CheckIn) -> None:
-    await uow.publish(
-        StudentCheckedIn(
-            check_in_id=row.check_in_id,
-            student_id=row.student_id,
-            school_id=row.school_id,
-            device_id=row.device_id,
-            method=CheckInMethod(row.method),
-            occurred_at=row.occurred_at,
-            session_date=row.session_date,
-        ),
+    await uow.publish(_checked_in(row), school_id=row.school_id)
+
+
+def _checked_in(row: store.CheckIn) -> StudentCheckedIn:
+    return StudentCheckedIn(
+        check_in_id=row.check_in_id,
+        student_id=row.student_id,
         school_id=row.school_id,
+        device_id=row.device_id,
+        method=CheckInMethod(row.method),
+        occurred_at=row.occurred_at,
+        session_date=row.session_date,
     )

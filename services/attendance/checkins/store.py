@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Index, String, UniqueConstraint, exists, func, literal, select, tuple_
+from sqlalchemy import DateTime, Index, String, UniqueConstraint, exists, func, literal, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -100,10 +100,28 @@ async def rostered(session: AsyncSession, *, school_id: str, student_ids: Collec
     return {row.student_id: row for row in (await session.execute(query)).scalars()}
 
 
+# One array a column: one prepared statement whatever the batch's size, nothing compiled per request.
+_INSERT_MANY_ON_POSTGRESQL = text(
+    """
+    INSERT INTO check_ins (check_in_id, school_id, student_id, device_id, method, occurred_at, recorded_at,
+                           recorded_by, session_date)
+    SELECT * FROM unnest(CAST(:check_in_id AS text[]), CAST(:school_id AS text[]), CAST(:student_id AS text[]),
+                         CAST(:device_id AS text[]), CAST(:method AS text[]), CAST(:occurred_at AS timestamptz[]),
+                         CAST(:recorded_at AS timestamptz[]), CAST(:recorded_by AS text[]),
+                         CAST(:session_date AS text[]))
+    ON CONFLICT DO NOTHING
+    RETURNING check_in_id
+    """
+)
+
+
 async def insert_new_check_ins(session: AsyncSession, rows: Sequence[CheckIn]) -> set[str]:
     """Insert many check-ins in one statement, skipping device events already stored (AT-8); the ids inserted."""
     if not rows:
         return set()
+    if session.get_bind().dialect.name == "postgresql":
+        columns = {c.key: [getattr(row, c.key) for row in rows] for c in CheckIn.__table__.columns}
+        return set((await session.execute(_INSERT_MANY_ON_POSTGRESQL, columns)).scalars())
     values = [_columns(row) for row in rows]
     statement = dialect_insert(session, CheckIn).values(values).on_conflict_do_nothing().returning(CheckIn.check_in_id)
     return {row.check_in_id for row in await session.execute(statement)}
