@@ -15,7 +15,9 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
 
 from prometheus_client import Gauge
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from chassis.clock import school_today
 
@@ -37,6 +39,14 @@ class SchoolFigure:
 
     gauge: Gauge
     read: Read
+
+
+async def count_by_school(
+    session: AsyncSession, school: InstrumentedAttribute[str], *where: ColumnElement[bool]
+) -> list[tuple[str, int]]:
+    """The rows matching `where`, counted per school: the usual body of a `Read`."""
+    query = select(school, func.count()).where(*where).group_by(school)
+    return [(school_id, int(count)) for school_id, count in (await session.execute(query)).tuples()]
 
 
 async def refresh(runtime: Runtime, figures: Sequence[SchoolFigure], seen: dict[Gauge, set[str]]) -> None:

@@ -8,6 +8,7 @@ from sqlalchemy import Boolean, Date, DateTime, Index, Integer, String, UniqueCo
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from chassis.figures import count_by_school
 from chassis.sql import insert_ignoring_duplicates
 from services.attendance.checkins.store import CheckIn
 from services.attendance.reference.store import RefPickupPerson
@@ -179,12 +180,9 @@ async def open_cases(
 
 async def not_collected_by_school(session: AsyncSession, *, day: date) -> list[tuple[str, int]]:
     """AT-6: per school, the children whose not-collected case of the day is still open (a dashboard figure)."""
-    query = (
-        select(NotCollectedCase.school_id, func.count())
-        .where(NotCollectedCase.day == day, NotCollectedCase.resolved_at.is_(None))
-        .group_by(NotCollectedCase.school_id)
+    return await count_by_school(
+        session, NotCollectedCase.school_id, NotCollectedCase.day == day, NotCollectedCase.resolved_at.is_(None)
     )
-    return [(school, int(count)) for school, count in (await session.execute(query)).tuples()]
 
 
 async def open_case(session: AsyncSession, *, case: NotCollectedCase) -> bool:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, Index, Integer, String, Text, func, select
+from sqlalchemy import JSON, Date, Index, Integer, String, Text, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
+from chassis.figures import count_by_school
 from services.attendance.store import Base, UtcDateTime, open_or_resolved
 
 
@@ -91,12 +92,12 @@ async def discrepancies_of(session: AsyncSession, *, handover_id: str) -> list[H
 
 async def open_discrepancies_by_school(session: AsyncSession, *, day: date) -> list[tuple[str, int]]:
     """AT-1: per school, the discrepancies opened on or before `day` and not yet resolved (a dashboard figure)."""
-    query = (
-        select(HandoverDiscrepancy.school_id, func.count())
-        .where(HandoverDiscrepancy.day <= day, HandoverDiscrepancy.resolved_at.is_(None))
-        .group_by(HandoverDiscrepancy.school_id)
+    return await count_by_school(
+        session,
+        HandoverDiscrepancy.school_id,
+        HandoverDiscrepancy.day <= day,
+        HandoverDiscrepancy.resolved_at.is_(None),
     )
-    return [(school, int(count)) for school, count in (await session.execute(query)).tuples()]
 
 
 async def list_discrepancies(

@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import Boolean, Date, DateTime, Index, Integer, Select, String, Text, and_, func, or_, select
+from sqlalchemy import Boolean, Date, DateTime, Index, Integer, Select, String, Text, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column
 
+from chassis.figures import count_by_school
 from contracts.homework import HomeworkKind
 from services.homework.assignments.store import Assignment, day_assignments, load_of
 from services.homework.domain.burden import Actual, breach
@@ -189,9 +190,4 @@ async def child_homework(
 
 async def classes_over_cap_by_school(session: AsyncSession, *, day: date) -> list[tuple[str, int]]:
     """HW-9: per school, the classes whose actual homework minutes of `day` went over a cap (a dashboard figure)."""
-    query = (
-        select(ClassDay.school_id, func.count())
-        .where(ClassDay.on == day, ClassDay.over_cap_rule.is_not(None))
-        .group_by(ClassDay.school_id)
-    )
-    return [(school, int(count)) for school, count in (await session.execute(query)).tuples()]
+    return await count_by_school(session, ClassDay.school_id, ClassDay.on == day, ClassDay.over_cap_rule.is_not(None))
