@@ -20,9 +20,12 @@ MUM = f"mum-{STUDENTS[0]}"
 
 
 async def pushed(listener: Listener, timeout: float = 10) -> dict[str, object]:
-    """The next live push a listener receives."""
+    """The notification in the next live push a listener receives (a finished `notification` server-sent event)."""
     async with asyncio.timeout(timeout):
-        message: dict[str, object] = orjson.loads(await anext(listener))
+        frame = await anext(listener)
+    text = frame.decode() if isinstance(frame, bytes) else frame
+    (data,) = [line.removeprefix("data:").strip() for line in text.splitlines() if line.startswith("data:")]
+    message: dict[str, object] = orjson.loads(data)
     return message
 
 
