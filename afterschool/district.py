@@ -92,7 +92,10 @@ class Api:
 
     def __init__(self, bases: dict[str, str], *, secret: str, concurrency: int = 16) -> None:
         self._bases, self._secret = bases, secret
-        self._client = httpx.AsyncClient(timeout=30.0, limits=httpx.Limits(max_connections=concurrency * 2))
+        # Idle connections are dropped after 2 s, before uvicorn closes them at its 5 s keep-alive: with httpx's own
+        # 5 s a request sent on a connection the server was closing that instant got "Server disconnected".
+        limits = httpx.Limits(max_connections=concurrency * 2, keepalive_expiry=2.0)
+        self._client = httpx.AsyncClient(timeout=30.0, limits=limits)
         self._slots = asyncio.Semaphore(concurrency)
 
     async def aclose(self) -> None:
