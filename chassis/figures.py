@@ -46,7 +46,7 @@ async def count_by_school(
 ) -> list[tuple[str, int]]:
     """The rows matching `where`, counted per school: the usual body of a `Read`."""
     query = select(school, func.count()).where(*where).group_by(school)
-    return [(school_id, int(count)) for school_id, count in (await session.execute(query)).tuples()]
+    return [(school_id, int(count)) for school_id, count in await session.execute(query)]
 
 
 async def refresh(runtime: Runtime, figures: Sequence[SchoolFigure], seen: dict[Gauge, set[str]]) -> None:

@@ -3,6 +3,7 @@ order an urgent alert; who, when, where and whether staff or the guardian did it
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -173,6 +174,18 @@ async def test_a_batch_of_check_outs_reports_each_one(attendance: ServiceClient)
     rest = await attendance.get(CHECK_OUTS, params={"date": "2026-11-25", "after": listed["next"]}, headers=ADMIN)
     assert len(rest.json()["items"]) == 1
     assert rest.json()["next"] is None
+
+
+async def test_two_batches_racing_for_one_child_store_one_check_out(attendance: ServiceClient) -> None:
+    """A batch decides from one read of the whole batch and stores with one insert: the unique key still lets only
+    one of two racing uploads hand 小明 over; the other gets its 409 and publishes nothing."""
+    events = [checkout("xiaoming", local(17, minute), credential_ref="card-mum-xiaoming") for minute in (4, 5)]
+    uploads = [{"device_id": "s1-gate", "events": [event]} for event in events]
+    answers = await asyncio.gather(*(attendance.post(BATCH, json=body, headers=KIOSK) for body in uploads))
+    results = sorted((r.json()["results"][0]["outcome"], r.json()["results"][0]["status"]) for r in answers)
+    assert results == [("created", 201), ("refused", 409)]
+    assert await count(attendance, store.CheckOut) == 1
+    assert [kind for kind, _ in await published(attendance, 1)] == ["attendance.student_checked_out.v1"]
 
 
 @pytest.mark.parametrize(

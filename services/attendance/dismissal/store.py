@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, Index, Integer, String, UniqueConstraint, func, select, update
+from sqlalchemy import Boolean, Date, DateTime, Index, Integer, String, UniqueConstraint, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chassis.figures import count_by_school
-from chassis.sql import insert_ignoring_duplicates
+from chassis.sql import dialect_insert, insert_ignoring_duplicates
 from services.attendance.checkins.store import CheckIn
 from services.attendance.reference.store import RefPickupPerson
 from services.attendance.store import Base, RosterStudent
@@ -112,11 +113,28 @@ async def check_out_of(session: AsyncSession, *, student_id: str, day: date) -> 
     return (await session.execute(query)).scalar_one_or_none()
 
 
+async def check_outs_on(
+    session: AsyncSession, *, student_ids: Collection[str], days: Collection[date]
+) -> dict[tuple[str, date], CheckOut]:
+    """The check-outs of these children on these days (a batch's), by (student, day)."""
+    if not student_ids or not days:
+        return {}
+    query = select(CheckOut).where(CheckOut.student_id.in_(student_ids), CheckOut.day.in_(days))
+    return {(row.student_id, row.day): row for row in (await session.execute(query)).scalars()}
+
+
 async def insert_check_out(session: AsyncSession, row: CheckOut) -> bool:
     """Store the check-out unless the child already has one that day (the unique key decides a race)."""
-    values = {column.key: getattr(row, column.key) for column in CheckOut.__table__.columns}
-    statement = insert_ignoring_duplicates(session, CheckOut, values).returning(CheckOut.check_out_id)
-    return (await session.execute(statement)).first() is not None
+    return bool(await insert_check_outs(session, [row]))
+
+
+async def insert_check_outs(session: AsyncSession, rows: Sequence[CheckOut]) -> set[str]:
+    """Store many check-outs in one statement, skipping a child who already has one that day; the ids stored."""
+    if not rows:
+        return set()
+    values = [{column.key: getattr(row, column.key) for column in CheckOut.__table__.columns} for row in rows]
+    statement = dialect_insert(session, CheckOut).values(values).on_conflict_do_nothing()
+    return set((await session.execute(statement.returning(CheckOut.check_out_id))).scalars())
 
 
 async def pickup_person(session: AsyncSession, *, student_id: str, person_id: str) -> RefPickupPerson | None:
@@ -192,17 +210,26 @@ async def open_case(session: AsyncSession, *, case: NotCollectedCase) -> bool:
     return (await session.execute(statement)).first() is not None
 
 
-async def resolve_case(session: AsyncSession, *, student_id: str, day: date, at: datetime, check_out_id: str) -> None:
-    """The child was collected: the case (if any) is closed."""
-    await session.execute(
-        update(NotCollectedCase)
-        .where(
-            NotCollectedCase.student_id == student_id,
-            NotCollectedCase.day == day,
-            NotCollectedCase.resolved_at.is_(None),
-        )
-        .values(resolved_at=at, check_out_id=check_out_id)
+async def resolve_cases(session: AsyncSession, rows: Sequence[CheckOut]) -> None:
+    """The children were collected: their open not-collected cases of those days (few or none) are closed."""
+    if not rows:
+        return
+    query = select(NotCollectedCase.student_id, NotCollectedCase.day).where(
+        tuple_(NotCollectedCase.student_id, NotCollectedCase.day).in_([(r.student_id, r.day) for r in rows]),
+        NotCollectedCase.resolved_at.is_(None),
     )
+    open_cases = {(student_id, day) for student_id, day in await session.execute(query)}
+    for row in rows:
+        if (row.student_id, row.day) in open_cases:
+            await session.execute(
+                update(NotCollectedCase)
+                .where(
+                    NotCollectedCase.student_id == row.student_id,
+                    NotCollectedCase.day == row.day,
+                    NotCollectedCase.resolved_at.is_(None),
+                )
+                .values(resolved_at=row.occurred_at, check_out_id=row.check_out_id)
+            )
 
 
 async def day_counts(session: AsyncSession, *, school_id: str, day: date) -> tuple[int, int]:

@@ -12,7 +12,7 @@ from datetime import date, time
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, Integer, String, Time, or_, select
+from sqlalchemy import JSON, Boolean, Date, Integer, String, Time, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -228,10 +228,23 @@ async def children_of(session: AsyncSession, *, guardian_id: str) -> list[str]:
 
 async def pickup_person_by_credential(session: AsyncSession, *, student_id: str, credential_ref: str) -> PickupMatch:
     """BX-2: authorised, restricted (custody order: refuse and alert) or unknown, for this child."""
-    query = select(RefPickupPerson).where(
-        RefPickupPerson.student_id == student_id, RefPickupPerson.credential_ref == credential_ref
-    )
-    rows = list((await session.execute(query)).scalars())
+    return (await pickup_people_by_credential(session, keys=[(student_id, credential_ref)]))[student_id, credential_ref]
+
+
+async def pickup_people_by_credential(
+    session: AsyncSession, *, keys: Collection[tuple[str, str]]
+) -> dict[tuple[str, str], PickupMatch]:
+    """`pickup_person_by_credential` for many (student, credential) pairs in one statement (a batch's cards)."""
+    if not keys:
+        return {}
+    query = select(RefPickupPerson).where(tuple_(RefPickupPerson.student_id, RefPickupPerson.credential_ref).in_(keys))
+    holders: dict[tuple[str, str], list[RefPickupPerson]] = {}
+    for row in (await session.execute(query)).scalars():
+        holders.setdefault((row.student_id, row.credential_ref or ""), []).append(row)
+    return {key: _match(holders.get(key, [])) for key in keys}
+
+
+def _match(rows: list[RefPickupPerson]) -> PickupMatch:
     # A restriction wins over any authorisation the same credential might also carry.
     for row in sorted(rows, key=lambda r: not r.restricted):
         if row.restricted:
