@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.auth import Principal
 from chassis.openapi import depends_on
-from chassis.problems import Unprocessable
+from chassis.problems import Problem, Unprocessable
 from chassis.uow import UnitOfWork
 
 if TYPE_CHECKING:
@@ -87,8 +87,10 @@ async def respond_once(
         return _replay(cached, digest)
     try:
         return await _run(runtime, action, (scope, key, digest))
-    except IntegrityError:
-        # A concurrent request with the same key won the race: its answer is now committed.
+    except (IntegrityError, Problem):
+        # The key may already have its answer: a retry the cache has forgotten (its action was refused, or its answer
+        # collided with the stored one and everything it did was rolled back), or a concurrent request that won.
+        # Looking here rather than before the action spares every first request a round trip.
         async with runtime.db.sessions() as session:
             stored = await _stored(session, runtime, scope, key)
         if stored is None:
@@ -98,24 +100,13 @@ async def respond_once(
 
 async def _run(runtime: Runtime, action: Action, idempotency: tuple[str, str, str] | None) -> JSONResponse:
     async with runtime.uow() as uow:
-        if idempotency is not None:
-            scope, key, digest = idempotency
-            stored = await _stored(uow.session, runtime, scope, key)
-            if stored is not None:
-                return _replay(stored, digest)
         status, content = await action(uow)
         content = orjson.loads(orjson.dumps(content))
         if idempotency is not None:
-            await uow.session.execute(
-                runtime.tables.idempotency.insert().values(
-                    scope=scope,
-                    key=key,
-                    request_hash=digest,
-                    status_code=status,
-                    body=content,
-                    created_at=runtime.clock.now(),
-                )
-            )
+            scope, key, digest = idempotency
+            answer = {"scope": scope, "key": key, "request_hash": digest, "status_code": status, "body": content}
+            # The (scope, key) primary key refuses a second answer: the caller replays the first one.
+            await uow.session.execute(runtime.tables.idempotency.insert(), answer | {"created_at": runtime.clock.now()})
         await uow.commit()
     if idempotency is not None:
         await _cache(runtime, idempotency, status, content)

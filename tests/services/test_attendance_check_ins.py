@@ -92,6 +92,22 @@ async def test_a_retry_with_the_same_idempotency_key_replays_the_first_answer(at
     assert cached == 1  # the fast path; the database row is the truth
 
 
+async def test_a_retry_the_cache_has_forgotten_replays_the_stored_answer(attendance: ServiceClient) -> None:
+    """PostgreSQL holds the answer: with Redis's copy gone, a retry still gets the first 201, not the 200 of a
+    repeated device event, and nothing is stored or published twice."""
+    headers = {**KIOSK, "Idempotency-Key": "forgotten"}
+    first = await attendance.post("/attendance/v1/check-ins", json=check_in(), headers=headers)
+    redis = Redis.from_url(REDIS_URL)
+    await redis.delete(f"{attendance.prefix}idem:attendance:/attendance/v1/check-ins:s1:s1-kiosk-gate:forgotten")
+    again = await attendance.post("/attendance/v1/check-ins", json=check_in(), headers=headers)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert (again.json(), again.headers["Idempotent-Replayed"]) == (first.json(), "true")
+    other = await attendance.post("/attendance/v1/check-ins", json=check_in("xiaohong"), headers=headers)
+    assert other.status_code == 422  # the same key with another body, found in the database
+    assert await stored_check_ins(attendance) == 1
+    assert len(await read_topic(attendance.prefix, "attendance.events", count=2, timeout=3.0)) == 1
+
+
 async def test_the_same_key_with_another_body_is_refused(attendance: ServiceClient) -> None:
     headers = {**KIOSK, "Idempotency-Key": "reused"}
     await attendance.post("/attendance/v1/check-ins", json=check_in(), headers=headers)
