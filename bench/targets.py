@@ -13,7 +13,8 @@ In order, all against the same stack and next to the same echo yardstick:
 7. catch-up: notify and stipend stopped (SIGSTOP), `--backlog` check-ins put on the topic, both resumed: each
    one's events/s from its first handled event of the backlog to its last;
 8. every service's resident memory, sampled every second through the run: idle (after seeding) and the peak.
-`--profile DIR` records py-spy (collapsed stacks) of attendance through phases 2 (one school) and 3.
+`--profile DIR` records py-spy (collapsed stacks) of attendance through the single check-in, batch and check-out
+phases, and of notify through the dismissal burst.
 """
 
 from __future__ import annotations
@@ -296,9 +297,10 @@ async def main(args: argparse.Namespace) -> None:
                     kiosk("s1-kiosk-batch", KIND="check-ins", SIZE=str(BATCH)),
                 )
             await asyncio.sleep(args.pause)
-            checkout = await measure(
-                "check-out POST", "check-outs", "batches.lua", kiosk("s1-kiosk-out", KIND="check-outs", SIZE="0")
-            )
+            async with profiled(args.profile, "checkout", stack.pids["attendance"]):
+                checkout = await measure(
+                    "check-out POST", "check-outs", "batches.lua", kiosk("s1-kiosk-out", KIND="check-outs", SIZE="0")
+                )
             await asyncio.sleep(args.pause)
 
             p99_at: dict[int, float] = {}
@@ -320,7 +322,8 @@ async def main(args: argparse.Namespace) -> None:
                 await asyncio.sleep(args.pause)
 
             s2 = [s.student_id for s in district.schools[1].students]
-            dismissal = await burst(api, stack.bases["attendance"], "s2", s2, args.burst)
+            async with profiled(args.profile, "notify-burst", stack.pids["notify"]):
+                dismissal = await burst(api, stack.bases["attendance"], "s2", s2, args.burst)
             report(
                 f"dismissal burst: {dismissal['events']:.0f} check-outs sent in {dismissal['sent_s']:.1f} s "
                 f"({dismissal['statuses']:.0f} batches answered 200), every alert handled after "
@@ -369,7 +372,7 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--burst", type=int, help="check-outs in the dismissal burst (20000; quick 5000)")
     parser.add_argument("--backlog", type=int, help="events of the catch-up backlog (100000; quick 20000)")
     parser.add_argument("--pause", type=float, help="seconds between phases (5; quick 2)")
-    parser.add_argument("--profile", help="py-spy attendance through the check-in and batch phases into this folder")
+    parser.add_argument("--profile", help="py-spy attendance (check-in, batch, check-out) and notify (burst)")
     args = parser.parse_args(argv)
     defaults: dict[str, Any] = (
         {"seconds": 8, "schools": 200, "rates": [400], "steady_seconds": 8}
