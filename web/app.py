@@ -43,7 +43,8 @@ DASHBOARDS = (
     ("afterschool-checkin-flow", "admin.grafana.checkins"),
     ("afterschool-schools", "admin.grafana.schools"),  # per-school business panels (issue 14), on main since 6d7ef98
 )
-POLICY_FIELDS = {name: field.description or "" for name, field in PolicySettings.model_fields.items()}
+# The policy settings the admin's page describes, each by its catalogue entry `setting.<name>` (PL-1).
+POLICY_SETTINGS = tuple(PolicySettings.model_fields)
 Lang = Annotated[str | None, Query(max_length=8, description="en for English; zh-CN by default")]
 
 
@@ -81,8 +82,8 @@ def create_web_app(settings: WebSettings | None = None, *, people: tuple[DemoPer
         chosen = language(lang)
         text = messages(chosen)
         config = {"apiBase": settings.api_base, "mount": mount, "lang": chosen, "messages": text}
-        if template == "admin.html":  # what each policy setting is, from the contract the services share (PL-1)
-            config["policyFields"] = POLICY_FIELDS
+        if template == "admin.html":  # what each policy setting is, in the page's language (PL-1)
+            config["policyFields"] = policy_descriptions(text)
         response = templates.TemplateResponse(
             request,
             template,
@@ -167,6 +168,12 @@ def create_web_app(settings: WebSettings | None = None, *, people: tuple[DemoPer
     for name in PAGES:
         _page_route(app, mount, name, page)
     return app
+
+
+def policy_descriptions(text: dict[str, str]) -> dict[str, str]:
+    """Each policy setting's description from a language's catalogue (`setting.<name>`; tests/web/test_pages.py
+    checks that every setting of the contract has one in both languages)."""
+    return {name: text[f"setting.{name}"] for name in POLICY_SETTINGS if f"setting.{name}" in text}
 
 
 ATTEMPT_COOKIE = "afterschool_oidc"

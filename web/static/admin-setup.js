@@ -100,7 +100,7 @@
     inForce = (await answer.json()).settings;
     $("policy").replaceChildren(
       ...Object.entries(inForce).flatMap(([name, value]) => [
-        el("dt", { dataset: { setting: name } }, name, el("small", { class: "muted", lang: "en", text: fields[name] || "" })),
+        el("dt", { dataset: { setting: name } }, name, el("small", { class: "muted", text: fields[name] || name })),
         el("dd", { dataset: { setting: name }, text: shown(value) }),
       ])
     );
