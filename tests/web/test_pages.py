@@ -13,9 +13,9 @@ import pytest
 
 from chassis.auth import Role, TokenVerifier
 from chassis.settings import ServiceSettings
+from contracts.policy import PolicySettings
 from tests.conftest import SECRET
 from web.app import PAGES, DemoPerson, create_web_app
-from contracts.policy import PolicySettings
 from web.messages import CATALOG, LANGUAGES
 from web.settings import WebSettings
 
