@@ -17,6 +17,7 @@ CATALOG: Final[dict[str, dict[str, str]]] = {
         "signin.school": "学校编号（学区运营人员填学区编号）",
         "signin.subject": "人员或设备编号",
         "signin.submit": "登录",
+        "signin.signed-out": "你已退出登录，学区统一身份认证的登录也已结束。",
         "signin.demo": "演示人员",
         "signin.refused": "生产环境不提供开发登录，请通过学区统一身份认证登录。",
         "signin.done": "已登录，正在打开页面…",
@@ -316,6 +317,7 @@ CATALOG: Final[dict[str, dict[str, str]]] = {
         "signin.school": "School id (a district operator: the district id)",
         "signin.subject": "Person or device id",
         "signin.submit": "Sign in",
+        "signin.signed-out": "You are signed out, at the district's sign-in too.",
         "signin.demo": "Demo people",
         "signin.refused": "There is no development sign-in in production: sign in through the district's identity "
         "provider.",

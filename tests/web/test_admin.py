@@ -10,6 +10,7 @@ import io
 import re
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -253,8 +254,8 @@ async def club_applicants(running: Running) -> tuple[School, str]:
     await seed(api, District("d1", (school,)))
     admin = api.token(Role.SCHOOL_ADMIN, f"{sid}-admin", school=sid)
     term = f"{sid}-clubs"
-    body = {"id": term, "name": "社团学期", "starts_on": DAY, "ends_on": "2026-12-31"}
-    await api.post("enrollment", "/enrollment/v1/terms", body, admin, key=f"web-{term}")
+    dates = {"id": term, "name": "社团学期", "starts_on": DAY, "ends_on": "2026-12-31"}
+    await api.post("enrollment", "/enrollment/v1/terms", dates, admin, key=f"web-{term}")
     teacher = {"id": f"{sid}-ct", "name": "三年级班主任", "roles": ["class_teacher"]}
     await api.post("enrollment", "/enrollment/v1/staff", teacher, admin, key=f"web-{sid}-ct")
     await api.put("enrollment", f"/enrollment/v1/classes/{class_id}/class-teacher", {"staff_id": f"{sid}-ct"}, admin)
@@ -277,7 +278,8 @@ async def club_applicants(running: Running) -> tuple[School, str]:
         guardian = api.token(Role.GUARDIAN, child.guardian_ids[0], school=sid)
         application = f"{child.student_id}-clubs"
         choices = [f"{sid}-{c}" for c in ranked]
-        body = {"id": application, "student_id": child.student_id, "term_id": term, "club_choices": choices}
+        body: dict[str, Any] = {"id": application, "student_id": child.student_id, "term_id": term}
+        body["club_choices"] = choices
         await api.post("enrollment", "/enrollment/v1/applications", body, guardian, key=f"web-{application}")
         for step, token in (("review", reviewer), ("approval", admin)):
             path = f"/enrollment/v1/applications/{application}/{step}"
