@@ -199,12 +199,7 @@ async def test_a_teacher_signs_in_through_the_district_provider_in_a_browser(bro
             await page.goto(f"{web}/app/signin")
             assert await serious_violations(page) == []
             assert await fits(page)
-            await page.focus("#district-signin")
-            await page.keyboard.press("Enter")
-            await page.wait_for_url(f"{issuer}/authorize?**")
-            await page.select_option("#person", TEACHER.subject)
-            await page.click("button[type=submit]")
-            await page.wait_for_url(f"{web}/app/teacher?lang=zh-CN")
+            await through_the_provider(page, web, issuer)
             token = await page.evaluate("localStorage.getItem('afterschool.token')")
             principal = await district.services_verifier().verify(token)
             assert (principal.subject, principal.role) == ("t-chen", Role.CLASS_TEACHER)
@@ -318,8 +313,8 @@ async def test_signing_out_ends_the_session_at_the_provider_and_comes_back_to_th
 
 
 async def through_the_provider(page: Page, web: str, issuer: str) -> None:
-    """Sign the teacher in at the provider's page with the keyboard, landing on the teacher's page."""
-    await page.goto(f"{web}/app/signin")
+    """From the sign-in page, sign the teacher in at the provider's page with the keyboard, landing on the teacher's
+    page."""
     await page.focus("#district-signin")
     await page.keyboard.press("Enter")
     await page.wait_for_url(f"{issuer}/authorize?**")
@@ -349,6 +344,7 @@ async def test_the_teachers_page_renews_its_token_then_a_refusal_and_a_sign_out_
                 context = await browser.new_context(viewport=PHONE, locale="zh-CN")
                 page = await context.new_page()
                 await page.clock.install(time=SCHOOL_AFTERNOON)
+                await page.goto(f"{web}/app/signin")
                 await through_the_provider(page, web, issuer)
                 first = await page.evaluate(held)
 
@@ -371,7 +367,7 @@ async def test_the_teachers_page_renews_its_token_then_a_refusal_and_a_sign_out_
                 assert await page.evaluate(held) is None
                 assert {c["name"] for c in await context.cookies()} & {REFRESH_COOKIE, IDENTITY_COOKIE} == set()
 
-                await through_the_provider(page, web, issuer)
+                await through_the_provider(page, web, issuer)  # from the sign-in page the refusal left it on
                 await page.click("#signout")
                 await page.wait_for_url(f"{web}/app/signin/signed-out?state=zh-CN")
                 await expect(page.locator("#signed-out")).to_have_text("你已退出登录，学区统一身份认证的登录也已结束。")
