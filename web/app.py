@@ -43,7 +43,8 @@ DASHBOARDS = (
     ("afterschool-checkin-flow", "admin.grafana.checkins"),
     ("afterschool-schools", "admin.grafana.schools"),  # per-school business panels (issue 14), on main since 6d7ef98
 )
-POLICY_FIELDS = {name: field.description or "" for name, field in PolicySettings.model_fields.items()}
+# The policy settings the admin's page describes, each by its catalogue entry `setting.<name>` (PL-1).
+POLICY_SETTINGS = tuple(PolicySettings.model_fields)
 Lang = Annotated[str | None, Query(max_length=8, description="en for English; zh-CN by default")]
 
 
@@ -80,9 +81,11 @@ def create_web_app(settings: WebSettings | None = None, *, people: tuple[DemoPer
     def page(request: Request, template: str, lang: str | None, **context: Any) -> HTMLResponse:
         chosen = language(lang)
         text = messages(chosen)
-        config = {"apiBase": settings.api_base, "mount": mount, "lang": chosen, "messages": text}
-        if template == "admin.html":  # what each policy setting is, from the contract the services share (PL-1)
-            config["policyFields"] = POLICY_FIELDS
+        config: dict[str, Any] = {"apiBase": settings.api_base, "mount": mount, "lang": chosen, "messages": text}
+        if settings.oidc_issuer:  # the pages renew the token and sign out through the district's provider
+            config["district"] = True
+        if template == "admin.html":  # what each policy setting is, in the page's language (PL-1)
+            config["policyFields"] = policy_descriptions(text)
         response = templates.TemplateResponse(
             request,
             template,
@@ -169,7 +172,17 @@ def create_web_app(settings: WebSettings | None = None, *, people: tuple[DemoPer
     return app
 
 
+def policy_descriptions(text: dict[str, str]) -> dict[str, str]:
+    """Each policy setting's description from a language's catalogue (`setting.<name>`; tests/web/test_pages.py
+    checks that every setting of the contract has one in both languages)."""
+    return {name: text[f"setting.{name}"] for name in POLICY_SETTINGS if f"setting.{name}" in text}
+
+
 ATTEMPT_COOKIE = "afterschool_oidc"
+# The district session, kept by the web app for the browser (HttpOnly: no script reads them): the refresh token that
+# renews the access token, and the ID token that is the logout's `id_token_hint`.
+REFRESH_COOKIE, IDENTITY_COOKIE = "afterschool_refresh", "afterschool_identity"
+SESSION_SECONDS = 12 * 3600  # a school day: past it, the provider's own session decides
 
 
 def _district_sign_in(app: FastAPI, settings: WebSettings, page: Any) -> None:
@@ -185,6 +198,23 @@ def _district_sign_in(app: FastAPI, settings: WebSettings, page: Any) -> None:
         response.status_code = status
         response.delete_cookie(ATTEMPT_COOKIE, path=f"{mount}/signin")
         return response
+
+    def keep(response: Response, request: Request, tokens: oidc.Tokens) -> None:
+        """The district session's cookies, sent back only to /app/signin/... on this site."""
+        for name, value in ((REFRESH_COOKIE, tokens.refresh), (IDENTITY_COOKIE, tokens.identity)):
+            response.set_cookie(
+                name,
+                value,
+                max_age=SESSION_SECONDS,
+                path=f"{mount}/signin",
+                httponly=True,
+                samesite="strict",
+                secure=redirect_uri(request).startswith("https:"),
+            )
+
+    def forget(response: Response) -> None:
+        for name in (REFRESH_COOKIE, IDENTITY_COOKIE):
+            response.delete_cookie(name, path=f"{mount}/signin")
 
     @app.get(f"{mount}/signin/district", include_in_schema=False)
     async def leave_for_provider(request: Request, lang: Lang = None) -> Response:
@@ -232,7 +262,7 @@ def _district_sign_in(app: FastAPI, settings: WebSettings, page: Any) -> None:
         try:
             async with httpx.AsyncClient(timeout=10) as http:
                 provider = await oidc.discover(http, settings.oidc_issuer)
-                token = await oidc.exchange(
+                tokens = await oidc.exchange(
                     http,
                     provider,
                     client_id=settings.oidc_client_id,
@@ -243,15 +273,76 @@ def _district_sign_in(app: FastAPI, settings: WebSettings, page: Any) -> None:
                 )
         except oidc.SignInRefused as refusal:
             return refused(request, lang, str(refusal), 403)
-        role = oidc.role_of(token)
+        role = oidc.role_of(tokens.access)
         if role not in PAGE_OF_ROLE:
             return refused(request, lang, f"no page for the role {role!r}", 403)
         role = Role(role)
         response: HTMLResponse = page(
-            request, "signin.html", lang, development=False, token=token, page_url=f"{mount}/{PAGE_OF_ROLE[role]}"
+            request,
+            "signin.html",
+            lang,
+            development=False,
+            token=tokens.access,
+            page_url=f"{mount}/{PAGE_OF_ROLE[role]}",
         )
         response.headers["Cache-Control"] = "no-store"  # the page carries the token
         response.delete_cookie(ATTEMPT_COOKIE, path=f"{mount}/signin")
+        keep(response, request, tokens)
+        return response
+
+    @app.post(f"{mount}/signin/refresh", include_in_schema=False)
+    async def renew(request: Request) -> JSONResponse:
+        """A new access token from the refresh token (the pages ask before theirs expires); 401 when the provider
+        refuses, so the page sends the person to sign in, and 503 when it cannot be reached, so the page tries again."""
+        held = oidc.Tokens("", request.cookies.get(IDENTITY_COOKIE, ""), request.cookies.get(REFRESH_COOKIE, ""))
+        if not settings.oidc_issuer or not held.refresh or not held.identity:
+            return _problem(401, "no district session to renew: sign in again")
+        try:
+            async with httpx.AsyncClient(timeout=10) as http:
+                provider = await oidc.discover(http, settings.oidc_issuer)
+                tokens = await oidc.refresh(
+                    http, provider, client_id=settings.oidc_client_id, tokens=held, audience=settings.oidc_audience
+                )
+        except oidc.ProviderUnavailable as error:
+            return _problem(503, str(error))
+        except oidc.SignInRefused as refusal:
+            response = _problem(401, str(refusal))
+            forget(response)
+            return response
+        response = JSONResponse({"token": tokens.access}, headers={"Cache-Control": "no-store"})
+        keep(response, request, tokens)
+        return response
+
+    @app.get(f"{mount}/signin/signout", include_in_schema=False)
+    async def sign_out(request: Request, lang: Lang = None) -> Response:
+        """Forget the district session here, then end it at the provider (RP-Initiated Logout), which sends the
+        browser back to the signed-out page; straight there when there is no session or no end-session endpoint."""
+        chosen = language(lang)
+        back = settings.oidc_post_logout_redirect_uri or str(request.url_for("signed_out"))
+        target = f"{mount}/signin/signed-out?state={chosen}"
+        identity = request.cookies.get(IDENTITY_COOKIE)
+        if settings.oidc_issuer and identity:
+            try:
+                async with httpx.AsyncClient(timeout=10) as http:
+                    provider = await oidc.discover(http, settings.oidc_issuer)
+            except oidc.SignInRefused:
+                provider = None  # signed out here all the same; the provider's session ends when it ends
+            if provider and provider.end_session_endpoint:
+                target = oidc.end_session_url(
+                    provider,
+                    client_id=settings.oidc_client_id,
+                    id_token=identity,
+                    post_logout_redirect_uri=back,
+                    lang=chosen,
+                )
+        response = RedirectResponse(target, status_code=303)
+        forget(response)
+        return response
+
+    @app.get(f"{mount}/signin/signed-out", include_in_schema=False, name="signed_out")
+    async def signed_out(request: Request, state: Annotated[str, Query(max_length=8)] = "") -> Response:
+        response: Response = page(request, "signin.html", state or None, development=False, signed_out=True)
+        forget(response)
         return response
 
 
@@ -262,6 +353,12 @@ def _page_route(app: FastAPI, mount: str, name: str, page: Any) -> None:
     async def show(request: Request, lang: Lang = None) -> Response:
         response: Response = page(request, template, lang, page_name=name)
         return response
+
+
+def _problem(status: int, detail: str) -> JSONResponse:
+    titles = {401: "Unauthorized", 503: "Service Unavailable"}
+    body = {"title": titles.get(status, "Error"), "status": status, "detail": detail}
+    return JSONResponse(body, status, media_type="application/problem+json", headers={"Cache-Control": "no-store"})
 
 
 def _policy(api_base: str) -> str:

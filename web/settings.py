@@ -30,6 +30,9 @@ class WebSettings(BaseSettings):
     oidc_issuer: str = ""
     oidc_client_id: str = "afterschool-web"
     oidc_redirect_uri: str = ""
+    # Where the provider sends the browser back after signing out, registered as a post-logout redirect URI:
+    # `https://<host>/app/signin/signed-out` (unset: taken from the request).
+    oidc_post_logout_redirect_uri: str = ""
     oidc_scope: str = "openid profile"
     # The audience of the access token the services accept (their `jwt_audience`).
     oidc_audience: str = "afterschool"

@@ -176,7 +176,15 @@ async def seed(client: httpx.AsyncClient) -> dict[str, str]:
 
 
 KIOSK = auth(Role.KIOSK, "one-kiosk", school=S1)
-OWNERS = {"admin": ADMIN, "mum": MUM, "teacher-a": TEACHER_A, "operator-d1": OPERATOR_D1, "kiosk": KIOSK}
+MATHS_B = auth(Role.SUBJECT_TEACHER, "one-tb", school=S1)  # teaches 数学 to class A
+OWNERS = {
+    "admin": ADMIN,
+    "mum": MUM,
+    "teacher-a": TEACHER_A,
+    "operator-d1": OPERATOR_D1,
+    "kiosk": KIOSK,
+    "maths-b": MATHS_B,
+}
 
 # Every id and name of school `one`, as they would appear in a JSON answer (quoted, so a problem that echoes the
 # requested path is not mistaken for a leak); every name of `one` contains 秘密.
@@ -262,6 +270,7 @@ CASES: tuple[Case, ...] = (
     Case("GET", "/students", "/students?class_id=one-ca", callers=PERSON_CALLERS, listing=True),
     Case("GET", "/students/{student_id}", KID, callers=PERSON_CALLERS),
     Case("GET", "/kiosk/roster", "/kiosk/roster", callers=(*PERSON_CALLERS, "s2-kiosk"), listing=True, owner="kiosk"),
+    Case("GET", "/roster", "/roster?class_id=one-ca", callers=PERSON_CALLERS, listing=True, owner="maths-b"),
     Case("POST", "/students/{student_id}/transfer", f"{MOVE}/transfer", {"to_class_id": "one-cb"}, PERSON_CALLERS),
     Case("POST", "/students/{student_id}/leave", f"{MOVE}/leave", {}, PERSON_CALLERS),
     Case(

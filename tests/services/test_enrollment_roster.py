@@ -375,3 +375,22 @@ async def test_the_gate_kiosk_reads_its_schools_active_children_by_name_and_noth
     assert (await get(family, "/kiosk/roster", auth(Role.KIOSK, "yucai-kiosk", school="yucai")))["items"] == []
     await get(family, "/kiosk/roster", ADMIN, status=403)
     await get(family, "/kiosk/roster", MUM, status=403)
+
+
+async def test_a_service_or_subject_teacher_reads_the_names_of_the_children_they_teach(family: ServiceClient) -> None:
+    """Issue 12: the teacher's page names children (HW-7 in session and grading) from id, class and name only; a
+    service teacher any of the school's active children, a subject teacher only a class they teach."""
+    await post(family, "/staff", {"id": "maths-li", "name": "李老师", "roles": ["subject_teacher"]}, status=201)
+    await post(family, "/classes/g3c1/teachings", {"staff_id": "maths-li", "school_subject": "数学"}, status=201)
+    await post(family, "/students/xiaohong/leave", {}, status=200)
+    service = auth(Role.SERVICE_TEACHER, "service-wang", school="shiyan")
+    maths = auth(Role.SUBJECT_TEACHER, "maths-li", school="shiyan")
+    named = [{"student_id": "xiaoming", "class_id": "g3c1", "name": "小明"}]
+    assert (await get(family, "/roster", service))["items"] == named
+    assert (await get(family, "/roster?class_id=g3c1", maths))["items"] == named
+    await get(family, "/roster", maths, status=403)  # no class given
+    await get(family, "/roster?class_id=g3c2", maths, status=403)  # a class they do not teach
+    await get(family, "/roster?class_id=g3c1", auth(Role.SUBJECT_TEACHER, "maths-li", school="yucai"), status=403)
+    assert (await get(family, "/roster", auth(Role.SERVICE_TEACHER, "service-wang", school="yucai")))["items"] == []
+    await get(family, "/roster", ADMIN, status=403)
+    await get(family, "/roster", MUM, status=403)

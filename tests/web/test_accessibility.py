@@ -19,6 +19,10 @@ from tests.web.conftest import Running, Staffed, open_signed_in, present_for_hom
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
 AXE = (files("axe_core_python") / "axe.min.js").read_text()
+RATIO_DESCRIBED = {
+    "zh-CN": "BX-6：实时看板检查的师生比（每位教师的学生数）",
+    "en": "BX-6: the students per teacher the live board checks",
+}
 WCAG_21_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]}}
 
 
@@ -127,6 +131,9 @@ async def test_no_page_has_a_serious_accessibility_violation(
     await admin.goto(f"{running.base}/app/admin?lang={lang}")
     await expect(admin.locator("#sessions tbody tr")).not_to_have_count(0)
     await expect(admin.locator("#programs li")).not_to_have_count(0)
+    # Each policy setting described in the page's language (PL-1), from its own catalogue.
+    ratio = admin.locator("#policy dt[data-setting='students_per_teacher'] small")
+    await expect(ratio).to_have_text(RATIO_DESCRIBED[lang])
     await refuse_a_broken_roster(admin)
     found["admin"] = await serious_violations(admin)
 

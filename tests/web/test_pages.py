@@ -3,6 +3,7 @@ production, every page speaks zh-CN by default and en on request, and no page lo
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import AsyncIterator
 from typing import Literal
@@ -12,9 +13,10 @@ import pytest
 
 from chassis.auth import Role, TokenVerifier
 from chassis.settings import ServiceSettings
+from contracts.policy import PolicySettings
 from tests.conftest import SECRET
 from web.app import PAGES, DemoPerson, create_web_app
-from web.messages import CATALOG
+from web.messages import CATALOG, LANGUAGES
 from web.settings import WebSettings
 
 pytestmark = pytest.mark.unit
@@ -114,3 +116,24 @@ async def test_the_admin_page_links_to_the_grafana_dashboards_only_when_told_whe
         assert ('href="https://grafana.school.example/d/afterschool-checkin-flow"' in page) is linked
         assert ('href="https://grafana.school.example/d/afterschool-schools"' in page) is linked
         assert (f'<p class="muted">{CATALOG["zh-CN"]["admin.grafana.unset"]}</p>' in page) is not linked
+
+
+def test_every_policy_setting_has_a_description_in_both_languages() -> None:
+    """PL-1: the admin's page describes each setting of the contract in its own language; one added to
+    `PolicySettings` without a catalogue entry fails here rather than showing blank."""
+    for lang in LANGUAGES:
+        described = {k.removeprefix("setting."): v for k, v in CATALOG[lang].items() if k.startswith("setting.")}
+        assert set(described) == set(PolicySettings.model_fields), lang
+        assert all(text.strip() for text in described.values()), lang
+    assert all(CATALOG["zh-CN"][f"setting.{n}"] != CATALOG["en"][f"setting.{n}"] for n in PolicySettings.model_fields)
+
+
+async def test_the_admin_page_gives_its_script_the_policy_descriptions_in_the_pages_language(
+    development: httpx.AsyncClient,
+) -> None:
+    for lang, query in (("zh-CN", ""), ("en", "?lang=en")):
+        page = (await development.get(f"/app/admin{query}")).text
+        found = re.search(r'<script type="application/json" id="config">(.*?)</script>', page, re.S)
+        assert found is not None
+        config = json.loads(found[1])
+        assert config["policyFields"] == {n: CATALOG[lang][f"setting.{n}"] for n in PolicySettings.model_fields}

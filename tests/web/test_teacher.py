@@ -144,7 +144,8 @@ async def test_homework_done_in_the_session_is_recorded_and_graded(
 ) -> None:
     """HW-7: the subject teacher sets the day's reading; in the session the service teacher records, for two children
     present, one finished in 12 minutes and one not finished; the subject teacher sees both results and grades the
-    first with feedback (with the keyboard), and homework holds exactly that."""
+    first with feedback (with the keyboard), and homework holds exactly that. Both lists name the children (read
+    from enrollment's `/roster` with each teacher's own token), not their ids."""
     sid = staffed.school.school_id
     api, admin = running.api, staffed.admin_token(running.api)
     done, not_done = staffed.children[4], staffed.children[2]  # [3] is the admin board test's arrival
@@ -167,26 +168,29 @@ async def test_homework_done_in_the_session_is_recorded_and_graded(
         rows = service.locator("#inservice li").filter(has_text="读绘本一本")
         first = rows.and_(service.locator(f"[data-student='{done.student_id}']"))
         await expect(first).to_have_attribute("data-status", "not_recorded", timeout=15_000)
+        await expect(first.locator("p").first).to_have_text(f"{done.name} · 数学 · 读绘本一本 · 15′")
         await first.get_by_label("实际用时（分钟）").fill("12")
         await first.get_by_role("button", name="记录").click()
-        await expect(service.locator("#outcome")).to_have_text(f"已记录 {done.student_id}：数学")
+        await expect(service.locator("#outcome")).to_have_text(f"已记录 {done.name}：数学")
         await expect(first).to_have_attribute("data-status", "done")
         await expect(first).to_contain_text("已完成，用时 12 分钟")
         second = rows.and_(service.locator(f"[data-student='{not_done.student_id}']"))
         await second.get_by_label("已完成").uncheck()
         await second.get_by_role("button", name="记录").click()
         await expect(second).to_contain_text("未完成，用时 15 分钟")
+        await expect(second.locator("p").first).to_have_text(f"{not_done.name} · 数学 · 读绘本一本 · 15′")
         assert await fits(service)
     finally:
         await other.close()
 
     graded = subject.locator(f"#grading li[data-student='{done.student_id}']")
-    await expect(graded).to_contain_text("已完成，用时 12 分钟", timeout=10_000)  # within the page's refresh
-    await expect(subject.locator(f"#grading li[data-student='{not_done.student_id}']")).to_contain_text("未完成")
+    await expect(graded.locator("p").first).to_have_text(f"{done.name} · 已完成，用时 12 分钟", timeout=10_000)
+    ungraded = subject.locator(f"#grading li[data-student='{not_done.student_id}']")
+    await expect(ungraded.locator("p").first).to_have_text(f"{not_done.name} · 未完成，用时 15 分钟")
     await graded.get_by_label("等级").select_option("优")
     await graded.get_by_label("评语").fill("读得很流利")
     await graded.get_by_label("评语").press("Enter")
-    await expect(subject.locator("#outcome")).to_have_text(f"已批改 {done.student_id}")
+    await expect(subject.locator("#outcome")).to_have_text(f"已批改 {done.name}")
     await expect(graded).to_have_attribute("data-graded", "yes")
     await expect(graded).to_contain_text("已批改：优 · 读得很流利")
     assert await fits(subject)

@@ -100,7 +100,7 @@
     inForce = (await answer.json()).settings;
     $("policy").replaceChildren(
       ...Object.entries(inForce).flatMap(([name, value]) => [
-        el("dt", { dataset: { setting: name } }, name, el("small", { class: "muted", lang: "en", text: fields[name] || "" })),
+        el("dt", { dataset: { setting: name } }, name, el("small", { class: "muted", text: fields[name] || name })),
         el("dd", { dataset: { setting: name }, text: shown(value) }),
       ])
     );
@@ -176,14 +176,27 @@
 
   const RUN = "afterschool.allocation-run";
 
-  function showRun(run) {
+  // The run as a school admin reads it (EN-3, BX-1): its seed and totals, then each club with the places it gave
+  // (children by name) and its waitlist in order. Names come from the school's roster, ids where one is not on it.
+  async function showRun(run) {
     const box = $("allocation-result");
     box.hidden = false;
     box.dataset.run = run.run_id;
-    const list = (byProgram, key) =>
-      Object.entries(byProgram).map(([program, children]) =>
-        el("li", { text: t(key).replace("{program}", program).replace("{children}", children.join("、") || "—") })
+    const roster = new Map((await AS.pages("/enrollment/v1/students")).map((s) => [s.student_id, s.name]));
+    const named = (ids) => ids.map((id) => roster.get(id) || id).join("、") || "—";
+    const clubName = (id) => (programs.find((p) => p.program_id === id) || { name: id }).name;
+    const clubs = run.inputs.clubs.map((c) => c.program_id);
+    const club = (id) => {
+      const given = run.result.places[id] || [];
+      const waiting = run.result.waitlists[id] || [];
+      return el(
+        "li",
+        { dataset: { program: id } },
+        el("strong", { text: clubName(id) }),
+        el("p", { class: "given", text: t("allocation.given").replace("{count}", given.length).replace("{children}", named(given)) }),
+        el("p", { class: "waiting", text: t("allocation.waiting").replace("{count}", waiting.length).replace("{children}", named(waiting)) })
       );
+    };
     box.replaceChildren(
       el("strong", { text: `${t("allocation.done")} · ${run.term_id}` }),
       el(
@@ -192,7 +205,7 @@
         t("allocation.summary").replace("{seed}", run.seed).replace("{allocated}", run.allocated).replace("{waitlisted}", run.waitlisted)
       ),
       el("p", { class: run.reproduced ? "tag ok" : "refused", text: t(run.reproduced ? "allocation.reproduced" : "allocation.not.reproduced") }),
-      el("ul", { class: "places" }, ...list(run.result.places, "allocation.places"), ...list(run.result.waitlists, "allocation.waiting"))
+      el("ul", { class: "rows places" }, ...clubs.map(club))
     );
   }
 
@@ -207,7 +220,7 @@
     const run = await answer.json();
     localStorage.setItem(RUN, run.run_id);
     outcome("created", t("allocation.done"));
-    showRun(run);
+    await showRun(run);
   });
 
   async function loadTerms() {
@@ -216,14 +229,13 @@
     const last = localStorage.getItem(RUN);
     if (!last) return;
     const answer = await AS.api(`/enrollment/v1/allocation-runs/${encodeURIComponent(last)}`);
-    if (answer.ok) showRun(await answer.json());
+    if (answer.ok) await showRun(await answer.json());
   }
 
   $("policy-on").value = AS.today();
   $("override-from").value = AS.today();
   $("waiver-from").value = AS.today();
-  loadPrograms();
   loadInForce();
   loadAudit();
-  loadTerms();
+  loadPrograms().then(loadTerms); // a run shown again names its clubs
 })();

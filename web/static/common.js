@@ -33,9 +33,49 @@ const AS = (() => {
     return `${config.mount}/signin?lang=${encodeURIComponent(config.lang)}`;
   }
 
-  function signOut() {
+  function forget() {
     localStorage.removeItem(TOKEN);
+  }
+
+  // Back to the sign-in: the token is no longer good (a 401, or its renewal refused).
+  function signOut() {
+    forget();
     location.assign(signInPage());
+  }
+
+  // The person signs out: signed in through the district, their session there ends too (RP-initiated logout,
+  // web/oidc.py), and the provider sends them back to the signed-out page.
+  function leave() {
+    if (!config.district) return signOut();
+    forget();
+    location.assign(`${config.mount}/signin/signout?lang=${encodeURIComponent(config.lang)}`);
+  }
+
+  // Signed in through the district: renew the access token a minute before it expires, from the refresh token the web
+  // app keeps in an HttpOnly cookie, without leaving the page. A refused renewal is a sign-in again; a provider out
+  // of reach is tried again shortly, while the token lasts.
+  const EARLY_MS = 60 * 1000;
+  function keepFresh() {
+    const held = claims();
+    if (!config.district || !held || !held.exp) return;
+    setTimeout(renew, Math.max(0, held.exp * 1000 - EARLY_MS - Date.now()));
+  }
+
+  async function renew() {
+    let answer = null;
+    try {
+      answer = await fetch(`${config.mount}/signin/refresh`, { method: "POST", credentials: "same-origin" });
+    } catch (offline) {
+      answer = null;
+    }
+    if (answer && answer.ok) {
+      signIn((await answer.json()).token);
+      return keepFresh();
+    }
+    if (answer && answer.status !== 503) return signOut();
+    const held = claims();
+    if (held && held.exp * 1000 > Date.now()) setTimeout(renew, 15000);
+    else signOut();
   }
 
   // The page for a role (or one of several), or the sign-in page when no token of such a role is held.
@@ -47,7 +87,8 @@ const AS = (() => {
       return null;
     }
     const out = document.getElementById("signout");
-    if (out) out.addEventListener("click", signOut);
+    if (out) out.addEventListener("click", leave);
+    keepFresh();
     return held;
   }
 
@@ -264,7 +305,7 @@ const AS = (() => {
   }
 
   return {
-    config, t, token, claims, signIn, signOut, requireRole, api, send, json, today, el, outcome, refused, fieldForm,
+    config, t, token, claims, signIn, signOut, forget, requireRole, api, send, json, today, el, outcome, refused, fieldForm,
     showCounts, readEvents, followBoard, deviceTime, newId, download, pages, boardRow,
   };
 })();

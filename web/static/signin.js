@@ -10,6 +10,11 @@
     location.replace(`${district.dataset.page}?lang=${encodeURIComponent(AS.config.lang)}`);
     return;
   }
+  // Back from signing out at the district's identity provider: nothing of the session stays in this browser.
+  if (document.getElementById("signed-out")) {
+    AS.forget();
+    return;
+  }
   const form = document.getElementById("signin");
   if (!form) return;
   const status = document.getElementById("signin-status");

@@ -26,6 +26,19 @@
     return name ? `${name} (${studentId})` : studentId;
   }
 
+  // A child by name alone where the row already carries the id (the in-session and grading lists); the id when the
+  // name is not known.
+  function named(studentId) {
+    return names.get(studentId) || studentId;
+  }
+
+  // The names a service or subject teacher may read (enrollment's `/roster`: id, class and name; a subject teacher's
+  // of one class they teach); the lists drawn before they were known are drawn again with them.
+  async function learnNames(query = "") {
+    for (const s of await AS.pages(`/enrollment/v1/roster${query}`)) names.set(s.student_id, s.name);
+    for (const list of document.querySelectorAll("[data-signature]")) delete list.dataset.signature;
+  }
+
   const { outcome, refused } = AS;
 
   // Replace a list's rows only when what it shows changed, so a refresh never wipes a count being typed.
@@ -128,7 +141,7 @@
   }
 
   function inServiceRow(h) {
-    const line = `${who(h.id)} · ${h.school_subject} · ${h.instructions} · ${h.estimated_minutes}′`;
+    const line = `${named(h.id)} · ${h.school_subject} · ${h.instructions} · ${h.estimated_minutes}′`;
     const row = el("li", { dataset: { student: h.id, assignment: h.assignment_id, status: h.status } }, el("p", { text: line }));
     if (h.status !== "not_recorded") {
       const status = t(`inservice.status.${h.status}`).replace("{minutes}", h.actual_minutes);
@@ -151,7 +164,7 @@
       const path = `/homework/v1/assignments/${encodeURIComponent(h.assignment_id)}/completions`;
       const answer = await AS.send(path, { session_date: day, results: [result] }, key);
       if (!answer.ok) return refused(answer);
-      outcome("created", t("inservice.recorded").replace("{who}", who(h.id)).replace("{subject}", h.school_subject));
+      outcome("created", t("inservice.recorded").replace("{who}", named(h.id)).replace("{subject}", h.school_subject));
       await loadInService();
     });
     row.append(form);
@@ -445,11 +458,14 @@
       + (r.total_cap === null ? "" : " " + t("homework.room.total").replace("{left}", r.total_left).replace("{cap}", r.total_cap));
   }
 
-  hwClass.addEventListener("change", () => {
+  const classNames = () => (classId ? learnNames(`?class_id=${encodeURIComponent(classId)}`) : null);
+
+  hwClass.addEventListener("change", async () => {
     classId = hwClass.value;
     localStorage.setItem(CLASS, classId);
     subjectOfClass();
     loadRoom();
+    await classNames();
     loadAssignments("");
   });
   $("hw-on").addEventListener("change", () => {
@@ -542,7 +558,7 @@
 
   function gradingRow(c) {
     const status = t(`inservice.status.${c.done ? "done" : "not_done"}`).replace("{minutes}", c.actual_minutes);
-    const row = el("li", { dataset: { student: c.student_id, graded: c.grade ? "yes" : "no" } }, el("p", { text: `${who(c.student_id)} · ${status}` }));
+    const row = el("li", { dataset: { student: c.student_id, graded: c.grade ? "yes" : "no" } }, el("p", { text: `${named(c.student_id)} · ${status}` }));
     if (c.grade) {
       row.append(el("p", { class: "tag ok", text: t("grading.graded").replace("{grade}", c.grade).replace("{feedback}", c.feedback) }));
       return row;
@@ -564,7 +580,7 @@
       const path = `/homework/v1/assignments/${encodeURIComponent(c.assignment_id)}/completions/${encodeURIComponent(c.student_id)}/grade`;
       const answer = await AS.send(path, body, key);
       if (!answer.ok) return refused(answer);
-      outcome("created", t("grading.done").replace("{who}", who(c.student_id)));
+      outcome("created", t("grading.done").replace("{who}", named(c.student_id)));
       await loadGrading();
     });
     row.append(form);
@@ -587,7 +603,7 @@
   async function start() {
     if (role === "service_teacher") {
       show("session-part", "board-part", "rollcall-part", "inservice-part", "received-part", "discrepancy-part", "absence-part");
-      await loadSessions();
+      await Promise.all([loadSessions(), learnNames()]);
       followBoard();
     } else if (role === "class_teacher") {
       show("session-part", "give-part", "discrepancy-part", "leave-part", "absence-part");
@@ -596,6 +612,7 @@
     } else {
       show("homework-part", "grading-part");
       await loadMyClasses();
+      await classNames();
       await Promise.all([loadRoom(), loadAssignments()]);
     }
     await refresh();

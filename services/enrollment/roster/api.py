@@ -37,7 +37,7 @@ from services.enrollment.roster.schemas import (
     StudentPublic,
     TransferCreate,
 )
-from services.enrollment.setup.store import class_teacher_of
+from services.enrollment.setup.store import class_teacher_of, teachers_of_class
 
 router = APIRouter(prefix="/enrollment/v1", tags=["roster"])
 
@@ -152,6 +152,34 @@ async def get_kiosk_roster(
             session,
             school_id=principal.school(),
             class_id=None,
+            status="active",
+            after=page.after_value(str),
+            limit=page.limit + 1,
+        )
+    items = [KioskStudent.model_validate(r, from_attributes=True) for r in rows]
+    return page_of(items, page, lambda s: s.student_id)
+
+
+@router.get("/roster", response_model=Page[KioskStudent])
+async def get_teacher_roster(
+    runtime: RuntimeDep,
+    principal: Annotated[Principal, require(Role.SERVICE_TEACHER, Role.SUBJECT_TEACHER)],
+    page: Paging,
+    class_id: Annotated[str | None, Query(max_length=64, description="only this class")] = None,
+) -> Page[KioskStudent]:
+    """The active children a teacher's page names (issue 12), with only id, class and name: a service teacher's
+    sessions take children of every class, so any of the school's (HW-7 in session); a subject teacher only a
+    class they teach (HW-7 grading), given as `class_id`."""
+    async with runtime.db.sessions() as session:
+        teaching = class_id is not None and principal.subject in await teachers_of_class(
+            session, school_id=principal.school(), class_id=class_id
+        )
+        if principal.role is Role.SUBJECT_TEACHER and not teaching:
+            raise Forbidden("a subject teacher lists only a class they teach: give its class_id")
+        rows = await store.students_page(
+            session,
+            school_id=principal.school(),
+            class_id=class_id,
             status="active",
             after=page.after_value(str),
             limit=page.limit + 1,

@@ -162,6 +162,12 @@ async def teachings_of(
     return list(rows.scalars())
 
 
+async def teachers_of_class(session: AsyncSession, *, school_id: str, class_id: str) -> set[str]:
+    """Who teaches a subject to a class of `school_id` (HW-4), by staff id."""
+    query = select(Teaching.staff_id).where(Teaching.class_id == class_id, Teaching.school_id == school_id)
+    return set((await session.scalars(query)).all())
+
+
 async def page_in_school(
     session: AsyncSession,
     model: type[T],
