@@ -1324,6 +1324,7 @@ def test_the_web_pages_hold_nothing_and_reach_nothing(target: str) -> None:
         assert env["WEB_OIDC_ISSUER"].startswith("https://")
         assert env["WEB_OIDC_REDIRECT_URI"].startswith("https://")
         assert env["WEB_OIDC_REDIRECT_URI"].endswith("/app/signin/callback")
+        assert env["WEB_OIDC_POST_LOGOUT_REDIRECT_URI"].endswith("/app/signin/signed-out")  # RP-initiated logout
     for monitor in objects(docs, "ServiceMonitor"):
         service = named(docs, "Service", "web")
         assert service is not None
