@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Hashable, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -60,6 +60,9 @@ _BULK_CHUNK = 1000
 _SQLITE_CLAIM_CHUNK = 5000
 
 
+T = TypeVar("T")
+
+
 class UnitOfWork:
     """`async with runtime.uow() as uow: ...; await uow.commit()`: nothing is kept unless committed."""
 
@@ -80,6 +83,7 @@ class UnitOfWork:
         self._published = 0
         self._after_commit: list[Callable[[], object]] = []
         self._kept: dict[tuple[Any, frozenset[str]], list[dict[str, Any]]] = {}
+        self._read: dict[Hashable, Any] = {}
         self.session: AsyncSession
 
     async def __aenter__(self) -> Self:
@@ -108,6 +112,14 @@ class UnitOfWork:
             except Exception:
                 # The effect is committed; a failed side notice (a live push) must not undo or repeat it.
                 log.warning("after-commit hook failed", exc_info=True)
+
+    async def read_once(self, key: Hashable, read: Callable[[], Awaitable[T]]) -> T:
+        """`read()` the first time `key` is asked in this transaction, and its answer every later time: for reference
+        rows that every event of a consumer's batch reads alike (a school's webhook endpoints)."""
+        if key not in self._read:
+            self._read[key] = await read()
+        answer: T = self._read[key]
+        return answer
 
     def after_commit(self, hook: Callable[[], object]) -> None:
         """Run `hook` (sync, or returning an awaitable) once the transaction has committed."""

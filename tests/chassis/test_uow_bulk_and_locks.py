@@ -65,3 +65,19 @@ async def test_on_postgresql_a_named_lock_makes_the_second_transaction_wait_for_
 
     await asyncio.gather(first(), second(), other_name())
     assert order == ["other name holds", "first commits", "second holds"]
+
+
+async def test_read_once_reads_once_per_transaction(db: Database) -> None:
+    """A consumer's batch shares reference reads (a school's webhook endpoints); the next transaction reads anew."""
+    reads: list[str] = []
+
+    async def read() -> str:
+        reads.append("read")
+        return f"answer {len(reads)}"
+
+    async with unit_of_work(db) as uow:
+        assert [await uow.read_once(("k", 1), read) for _ in range(3)] == ["answer 1"] * 3
+        assert await uow.read_once(("k", 2), read) == "answer 2"
+    async with unit_of_work(db) as uow:
+        assert await uow.read_once(("k", 1), read) == "answer 3"
+    assert len(reads) == 3

@@ -29,6 +29,8 @@ NOTIFICATIONS: Table = store.Notification.__table__  # type: ignore[assignment]
 DELIVERIES: Table = store.Delivery.__table__  # type: ignore[assignment]
 BULK_ROWS = 1000
 """Rows a multi-row INSERT: at 19 columns a row, under PostgreSQL's 32,767 parameters a statement."""
+COPY_FROM_ROWS = 200
+"""Fewer rows than this go in as one INSERT: a COPY's extra protocol exchanges cost more than binding a few rows."""
 
 
 class AboutAStudent(Protocol):
@@ -124,14 +126,14 @@ class _Batch:
 
 
 async def insert_rows(session: AsyncSession, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Plain rows (all with the same keys) in the session's transaction: on PostgreSQL one binary COPY through the
-    driver (10,000 rows a broadcast: multi-row INSERTs spent most of their time binding 19 parameters a row), else
-    multi-row INSERTs of `BULK_ROWS` each."""
+    """Plain rows (all with the same keys) in the session's transaction: many (a broadcast's 10,000) on PostgreSQL by
+    one binary COPY through the driver (multi-row INSERTs spent most of their time binding 19 parameters a row), a
+    few (one child's guardians) or on SQLite by multi-row INSERTs of `BULK_ROWS` each."""
     if not rows:
         return
     await session.flush()  # what the unit of work holds goes first, as a Core statement's autoflush would send it
     connection = await session.connection()
-    if connection.dialect.name != "postgresql":
+    if connection.dialect.name != "postgresql" or len(rows) < COPY_FROM_ROWS:
         statement = insert(table)
         for start in range(0, len(rows), BULK_ROWS):
             await session.execute(statement, rows[start : start + BULK_ROWS])

@@ -86,13 +86,18 @@ def guardian_deliveries(
     return rows
 
 
+async def _endpoints_of(uow: UnitOfWork, school_id: str) -> list[store.WebhookEndpoint]:
+    rows = await uow.session.execute(select(store.WebhookEndpoint).where(store.WebhookEndpoint.school_id == school_id))
+    return list(rows.scalars())
+
+
 async def queue_webhooks(
     uow: UnitOfWork, *, school_id: str, student_id: str, envelope: Envelope, message: Message
 ) -> None:
     """One signed webhook per endpoint of the school that wants this event type (NT-2)."""
-    rows = await uow.session.execute(select(store.WebhookEndpoint).where(store.WebhookEndpoint.school_id == school_id))
+    endpoints = await uow.read_once(("webhooks of school", school_id), lambda: _endpoints_of(uow, school_id))
     now = uow.clock.now()
-    for endpoint in rows.scalars():
+    for endpoint in endpoints:
         if endpoint.event_types and envelope.type not in endpoint.event_types:
             continue
         body = orjson.dumps(

@@ -24,7 +24,7 @@ ERASURE = StudentErased.type
 async def to_subscribers(uow: UnitOfWork, _event: Event, envelope: Envelope) -> None:
     """Queue the event for every district subscription to its type and school; an erasure goes to every
     subscription of the school, since each may hold the child's data (PIPL)."""
-    endpoints = await store.district_subscriptions(uow.session)
+    endpoints = await uow.read_once("district subscriptions", lambda: store.district_subscriptions(uow.session))
     now = uow.clock.now()
     body = envelope.to_bytes().decode()
     for endpoint in endpoints:
