@@ -220,6 +220,7 @@ async def _start_runtime(
     stack: contextlib.AsyncExitStack,
     tracer: Tracer | None = None,
 ) -> Runtime:
+    bus = shared_bus or build_bus(settings, client_id=definition.name)  # first: it refuses what production must not run
     db = Database(settings.database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow)
     stack.push_async_callback(_bounded, db.dispose, "database pool")
     await wait_for(db)
@@ -234,7 +235,6 @@ async def _start_runtime(
         if resealed := await reseal(db.engine, definition.metadata):
             log.info("%s: sealed %d values under the current field key", definition.name, resealed)
 
-    bus = shared_bus or build_bus(settings, client_id=definition.name)
     if shared_bus is None:
         await bus.start()
         stack.push_async_callback(bus.stop)

@@ -7,8 +7,10 @@ The ACLs name the real topics and groups, so these tests use them unprefixed, wi
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
+import sys
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -22,7 +24,7 @@ from aiokafka.errors import TopicAuthorizationFailedError
 from pydantic import SecretStr, ValidationError
 
 from chassis.auth import Role
-from chassis.bus import build_bus
+from chassis.bus import KafkaInTheClear, build_bus
 from chassis.bus.kafka import KafkaAccessRefused, KafkaBus
 from chassis.bus.security import KafkaSecurity
 from chassis.deadletters import replay_dead_letters
@@ -34,6 +36,7 @@ from services.attendance.app import DEFINITION as ATTENDANCE
 from services.enrollment.app import DEFINITION as ENROLLMENT
 from services.notify.app import DEFINITION as NOTIFY
 from tests.conftest import ServiceClient, auth, eventually, running, stack_settings
+from tests.e2e.processes import free_port
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -44,10 +47,10 @@ on_the_secure_listener = pytest.mark.skipif(
 )
 
 
-def as_user(user: str, password: str | None = None) -> dict[str, Any]:
+def as_user(user: str, password: str | None = None, *, bootstrap: str | None = SASL) -> dict[str, Any]:
     """Settings for the secure listener as `user` (by default with its local password)."""
     return {
-        "kafka_bootstrap": SASL,
+        "kafka_bootstrap": bootstrap,
         "kafka_security_protocol": "SASL_SSL",
         "kafka_username": user,
         "kafka_password": password or f"{user}-local-password",
@@ -89,9 +92,9 @@ def test_sasl_needs_credentials_and_settings_never_show_the_password() -> None:
             kafka_password="x",
             kafka_ca_file="/ca.crt",
         )
-    settings = ServiceSettings(
-        environment="test", **as_user("notify", "pa55-word-never-shown") | {"kafka_ca_file": None}
-    )
+    # Nothing here connects: the settings are the same whether or not the stack has a secure listener.
+    offline = as_user("notify", "pa55-word-never-shown", bootstrap="kafka-bootstrap:9093") | {"kafka_ca_file": None}
+    settings = ServiceSettings(environment="test", **offline)
     security = KafkaSecurity.of(settings)
     assert "pa55-word-never-shown" not in repr(settings) + str(settings) + repr(security)
     options = security.client_options()
@@ -109,6 +112,55 @@ def test_every_service_reads_the_kafka_security_settings_with_its_prefix(monkeyp
     assert KafkaSecurity.of(settings) == KafkaSecurity(
         "SASL_SSL", "SCRAM-SHA-512", "notify", SecretStr("from-the-strimzi-secret"), "/etc/afterschool/kafka-ca/ca.crt"
     )
+
+
+PRODUCTION: dict[str, Any] = {
+    "bus": "kafka",
+    "database_url": "postgresql+asyncpg://attendance_app@db/attendance",
+    "jwt_algorithm": "RS256",
+    "jwt_jwks_url": "https://idp.district.example/jwks",
+}
+SCRAM = as_user("attendance", bootstrap="kafka-bootstrap:9093") | {"kafka_ca_file": None}
+
+
+@pytest.mark.parametrize(
+    ("environment", "security", "refused"),
+    [
+        ("production", {}, True),  # PLAINTEXT, the default
+        ("production", {"kafka_security_protocol": "PLAINTEXT"}, True),
+        ("production", SCRAM | {"kafka_security_protocol": "SASL_PLAINTEXT"}, True),
+        ("production", SCRAM | {"kafka_security_protocol": "SASL_SSL"}, False),
+        ("development", {}, False),
+        ("test", {}, False),
+    ],
+)
+def test_production_refuses_kafka_in_the_clear(environment: str, security: dict[str, Any], refused: bool) -> None:
+    settings = ATTENDANCE.settings_class(**PRODUCTION | {"environment": environment} | security)
+    if refused:
+        with pytest.raises(
+            KafkaInTheClear, match=r"production refuses Kafka over .*ATTENDANCE_KAFKA_SECURITY_PROTOCOL"
+        ):
+            build_bus(settings)
+    else:
+        assert isinstance(build_bus(settings), KafkaBus)
+
+
+async def test_a_production_start_on_plaintext_kafka_fails_before_touching_anything(tmp_path: Path) -> None:
+    """`afterschool serve` with ENVIRONMENT unset (production) and no Kafka protocol: the process exits with the
+    reason, before it reaches the database (which does not exist here) or the broker."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ATTENDANCE_")}
+    env |= {f"ATTENDANCE_{k.upper()}": v for k, v in PRODUCTION.items()}
+    env["ATTENDANCE_DATABASE_URL"] = "postgresql+asyncpg://nobody@127.0.0.1:9/nowhere"
+    serve = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "afterschool", "serve", "attendance", "--port", str(free_port()),
+        env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    async with asyncio.timeout(60):
+        output, _ = await serve.communicate()
+    assert serve.returncode != 0
+    assert b"production refuses Kafka over PLAINTEXT" in output
+    assert b"Set ATTENDANCE_KAFKA_SECURITY_PROTOCOL=SASL_SSL" in output
+    assert b"nowhere" not in output, "refused before the database was tried"
 
 
 # --------------------------------------------------------------------------- on the broker
