@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import subprocess
 import uuid
 from collections.abc import AsyncIterator, Sequence
@@ -72,6 +73,21 @@ def stack(command: str) -> None:
         assert address in described, f"the stack at {STACK} is not the one the tests use ({address}):\n{described}"
     done = subprocess.run([str(STACK), command], capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, f"stack {command}: {done.stdout}{done.stderr}"
+
+
+class StackLog:
+    """A log file of the stack's state dir, read from where it ended when this was made."""
+
+    def __init__(self, relative: str) -> None:
+        state = os.environ.get("AFTERSCHOOL_STACK_STATE") or str(STACK.parent / ".state")
+        self.path = Path(state) / relative
+        self.start = self.path.stat().st_size
+
+    def since(self) -> str:
+        """What was written to it since."""
+        with self.path.open("rb") as log:
+            log.seek(self.start)
+            return log.read().decode(errors="replace")
 
 
 @contextlib.asynccontextmanager
