@@ -132,8 +132,9 @@ def _serve(args: argparse.Namespace) -> int:
     config = uvicorn.Config(
         app, host=args.host, port=args.port, log_config=None, access_log=False, loop="uvloop", timeout_keep_alive=75
     )
-    uvicorn.Server(config).run(sockets=[sock])
-    return 0
+    server = uvicorn.Server(config)
+    server.run(sockets=[sock])
+    return 0 if server.started else 3  # a start the lifespan refused (its error is logged) is a failed process
 
 
 def _up(args: argparse.Namespace) -> int:

@@ -19,6 +19,8 @@ from fastapi.staticfiles import StaticFiles
 from opentelemetry.sdk.trace.export import SpanExporter
 from opentelemetry.trace import Tracer
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from sqlalchemy import MetaData
 
 from chassis.auth import TokenVerifier
@@ -220,6 +222,7 @@ async def _start_runtime(
     stack: contextlib.AsyncExitStack,
     tracer: Tracer | None = None,
 ) -> Runtime:
+    bus = shared_bus or build_bus(settings, client_id=definition.name)  # first: it refuses what production must not run
     db = Database(settings.database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow)
     stack.push_async_callback(_bounded, db.dispose, "database pool")
     await wait_for(db)
@@ -234,7 +237,6 @@ async def _start_runtime(
         if resealed := await reseal(db.engine, definition.metadata):
             log.info("%s: sealed %d values under the current field key", definition.name, resealed)
 
-    bus = shared_bus or build_bus(settings, client_id=definition.name)
     if shared_bus is None:
         await bus.start()
         stack.push_async_callback(bus.stop)
@@ -247,6 +249,10 @@ async def _start_runtime(
                 settings.redis_url,
                 socket_timeout=2.0,
                 socket_connect_timeout=2.0,
+                # After a Redis restart every pooled connection is dead and would fail its next command once (redis-py
+                # retries nothing for a client made from a URL): one immediate retry on a new connection instead, so
+                # no rate-limit check, cached answer or live push is lost per pooled connection (tests/fault).
+                retry=Retry(NoBackoff(), 1),
                 max_connections=settings.redis_max_connections,
             ),
         )

@@ -7,8 +7,10 @@ The ACLs name the real topics and groups, so these tests use them unprefixed, wi
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
+import sys
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -20,9 +22,11 @@ import orjson
 import pytest
 from aiokafka.errors import TopicAuthorizationFailedError
 from pydantic import SecretStr, ValidationError
+from sqlalchemy import func, select
 
+from chassis.app import ServiceDefinition
 from chassis.auth import Role
-from chassis.bus import build_bus
+from chassis.bus import KafkaInTheClear, build_bus
 from chassis.bus.kafka import KafkaAccessRefused, KafkaBus
 from chassis.bus.security import KafkaSecurity
 from chassis.deadletters import replay_dead_letters
@@ -31,9 +35,19 @@ from contracts.attendance import CheckInMethod, StudentCheckedIn
 from contracts.enrollment import GuardianLinked, StudentEnrolled
 from contracts.envelope import Envelope, Event
 from services.attendance.app import DEFINITION as ATTENDANCE
+from services.attendance.store import RosterStudent
 from services.enrollment.app import DEFINITION as ENROLLMENT
 from services.notify.app import DEFINITION as NOTIFY
-from tests.conftest import ServiceClient, auth, eventually, running, stack_settings
+from tests.conftest import (
+    SCHOOL_AFTERNOON,
+    ServiceClient,
+    auth,
+    eventually,
+    fresh_database,
+    running,
+    stack_settings,
+)
+from tests.e2e.processes import free_port
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -44,10 +58,10 @@ on_the_secure_listener = pytest.mark.skipif(
 )
 
 
-def as_user(user: str, password: str | None = None) -> dict[str, Any]:
+def as_user(user: str, password: str | None = None, *, bootstrap: str | None = SASL) -> dict[str, Any]:
     """Settings for the secure listener as `user` (by default with its local password)."""
     return {
-        "kafka_bootstrap": SASL,
+        "kafka_bootstrap": bootstrap,
         "kafka_security_protocol": "SASL_SSL",
         "kafka_username": user,
         "kafka_password": password or f"{user}-local-password",
@@ -89,9 +103,9 @@ def test_sasl_needs_credentials_and_settings_never_show_the_password() -> None:
             kafka_password="x",
             kafka_ca_file="/ca.crt",
         )
-    settings = ServiceSettings(
-        environment="test", **as_user("notify", "pa55-word-never-shown") | {"kafka_ca_file": None}
-    )
+    # Nothing here connects: the settings are the same whether or not the stack has a secure listener.
+    offline = as_user("notify", "pa55-word-never-shown", bootstrap="kafka-bootstrap:9093") | {"kafka_ca_file": None}
+    settings = ServiceSettings(environment="test", **offline)
     security = KafkaSecurity.of(settings)
     assert "pa55-word-never-shown" not in repr(settings) + str(settings) + repr(security)
     options = security.client_options()
@@ -111,22 +125,71 @@ def test_every_service_reads_the_kafka_security_settings_with_its_prefix(monkeyp
     )
 
 
+PRODUCTION: dict[str, Any] = {
+    "bus": "kafka",
+    "database_url": "postgresql+asyncpg://attendance_app@db/attendance",
+    "jwt_algorithm": "RS256",
+    "jwt_jwks_url": "https://idp.district.example/jwks",
+}
+SCRAM = as_user("attendance", bootstrap="kafka-bootstrap:9093") | {"kafka_ca_file": None}
+
+
+@pytest.mark.parametrize(
+    ("environment", "security", "refused"),
+    [
+        ("production", {}, True),  # PLAINTEXT, the default
+        ("production", {"kafka_security_protocol": "PLAINTEXT"}, True),
+        ("production", SCRAM | {"kafka_security_protocol": "SASL_PLAINTEXT"}, True),
+        ("production", SCRAM | {"kafka_security_protocol": "SASL_SSL"}, False),
+        ("development", {}, False),
+        ("test", {}, False),
+    ],
+)
+def test_production_refuses_kafka_in_the_clear(environment: str, security: dict[str, Any], refused: bool) -> None:
+    settings = ATTENDANCE.settings_class(**PRODUCTION | {"environment": environment} | security)
+    if refused:
+        with pytest.raises(
+            KafkaInTheClear, match=r"production refuses Kafka over .*ATTENDANCE_KAFKA_SECURITY_PROTOCOL"
+        ):
+            build_bus(settings)
+    else:
+        assert isinstance(build_bus(settings), KafkaBus)
+
+
+async def test_a_production_start_on_plaintext_kafka_fails_before_touching_anything(tmp_path: Path) -> None:
+    """`afterschool serve` with ENVIRONMENT unset (production) and no Kafka protocol: the process exits with the
+    reason, before it reaches the database (which does not exist here) or the broker."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ATTENDANCE_")}
+    env |= {f"ATTENDANCE_{k.upper()}": v for k, v in PRODUCTION.items()}
+    env["ATTENDANCE_DATABASE_URL"] = "postgresql+asyncpg://nobody@127.0.0.1:9/nowhere"
+    serve = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "afterschool", "serve", "attendance", "--port", str(free_port()),
+        env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    async with asyncio.timeout(60):
+        output, _ = await serve.communicate()
+    assert serve.returncode != 0
+    assert b"production refuses Kafka over PLAINTEXT" in output
+    assert b"Set ATTENDANCE_KAFKA_SECURITY_PROTOCOL=SASL_SSL" in output
+    assert b"nowhere" not in output, "refused before the database was tried"
+
+
 # --------------------------------------------------------------------------- on the broker
 
 
 @pytest.fixture
 async def notify_over_scram(pg_url: str) -> AsyncIterator[ServiceClient]:
-    settings = stack_settings(NOTIFY, pg_url, "", redis_namespace=f"t{uuid.uuid4().hex[:10]}.", **as_user("notify"))
-    async with running(NOTIFY, settings) as client:
+    async with running(NOTIFY, over_scram(NOTIFY, pg_url)) as client:
         yield client
 
 
 @on_the_secure_listener
-async def test_check_in_reaches_the_guardian_with_every_service_as_its_own_scram_user(
+async def test_a_kiosk_check_in_reaches_the_guardian_with_every_service_as_its_own_scram_user(
     notify_over_scram: ServiceClient,
 ) -> None:
-    """Enrollment's and attendance's buses publish to their own topics, notify's consumer reads both and stores the
-    alert (NT-1): three SCRAM users over TLS, each within its ACLs."""
+    """Through the product: enrollment's bus publishes the roster; the attendance app, as user `attendance`, reads it,
+    takes the kiosk's check-in POST and its outbox relay publishes the event; the notify app, as `notify`, stores the
+    guardian's alert (NT-1). Three SCRAM users over TLS, each within its ACLs."""
     student, mum, school = (f"{what}-{uuid.uuid4().hex[:8]}" for what in ("student", "mum", "school"))
     await publish(
         service_bus(ENROLLMENT.settings_class, "enrollment"),
@@ -136,25 +199,46 @@ async def test_check_in_reaches_the_guardian_with_every_service_as_its_own_scram
         ],
         school,
     )
-    check_in = StudentCheckedIn(
-        check_in_id=f"c-{student}",
-        student_id=student,
-        school_id=school,
-        device_id=f"{school}-kiosk-gate",
-        method=CheckInMethod.FACE,
-        occurred_at=datetime(2026, 11, 25, 8, 5, tzinfo=UTC),
-        session_date="2026-11-25",
-    )
-    await publish(service_bus(ATTENDANCE.settings_class, "attendance"), [check_in], school)
+    async with fresh_database() as database, running(ATTENDANCE, over_scram(ATTENDANCE, database)) as attendance:
+        await eventually(lambda: _rostered(attendance, student), timeout=60)
+        check_in = {
+            "student_id": student,
+            "occurred_at": SCHOOL_AFTERNOON.isoformat(),
+            "device_id": f"{school}-kiosk-gate",
+            "method": "face",
+        }
+        kiosk = auth(Role.KIOSK, f"{school}-kiosk-gate", school=school) | {"Idempotency-Key": f"k-{student}"}
+        created = await attendance.post("/attendance/v1/check-ins", json=check_in, headers=kiosk)
+        assert created.status_code == 201, created.text
 
-    async def alerted() -> bool:
-        response = await notify_over_scram.get(
-            "/notify/v1/notifications", headers=auth(Role.GUARDIAN, mum, school=school)
-        )
-        assert response.status_code == 200
-        return [n["body"] for n in response.json()["items"]] == ["小明已于16:05签到参加课后服务。"]
+        async def alerted() -> bool:
+            response = await notify_over_scram.get(
+                "/notify/v1/notifications", headers=auth(Role.GUARDIAN, mum, school=school)
+            )
+            assert response.status_code == 200
+            return [n["body"] for n in response.json()["items"]] == ["小明已于15:00签到参加课后服务。"]
 
-    await eventually(alerted, timeout=60)
+        await eventually(alerted, timeout=60)
+        assert await _unsent(attendance) == 0, "the relay published it as `attendance`"
+
+
+def over_scram(definition: ServiceDefinition, database_url: str) -> ServiceSettings:
+    """A service app on the stack's PostgreSQL and Redis, reaching Kafka as its own SCRAM user."""
+    namespace = f"t{uuid.uuid4().hex[:10]}."
+    return stack_settings(definition, database_url, "", redis_namespace=namespace, **as_user(definition.name))
+
+
+async def _rostered(attendance: ServiceClient, student: str) -> bool:
+    async with attendance.runtime.db.sessions() as session:
+        found = await session.execute(select(RosterStudent.student_id).where(RosterStudent.student_id == student))
+    return found.first() is not None
+
+
+async def _unsent(service: ServiceClient) -> int:
+    outbox = service.runtime.tables.outbox
+    async with service.runtime.db.sessions() as session:
+        query = select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))
+        return int((await session.execute(query)).scalar_one())
 
 
 @on_the_secure_listener

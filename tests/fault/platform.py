@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import subprocess
 import uuid
 from collections.abc import AsyncIterator, Sequence
@@ -23,6 +24,7 @@ from sqlalchemy import func, select
 from chassis.app import ServiceDefinition
 from chassis.auth import Role
 from chassis.clock import SteadyClock
+from chassis.db import Database
 from chassis.settings import ServiceSettings
 from contracts.attendance import StudentCheckedIn
 from contracts.enrollment import GuardianLinked, StudentEnrolled
@@ -72,6 +74,21 @@ def stack(command: str) -> None:
         assert address in described, f"the stack at {STACK} is not the one the tests use ({address}):\n{described}"
     done = subprocess.run([str(STACK), command], capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, f"stack {command}: {done.stdout}{done.stderr}"
+
+
+class StackLog:
+    """A log file of the stack's state dir, read from where it ended when this was made."""
+
+    def __init__(self, relative: str) -> None:
+        state = os.environ.get("AFTERSCHOOL_STACK_STATE") or str(STACK.parent / ".state")
+        self.path = Path(state) / relative
+        self.start = self.path.stat().st_size
+
+    def since(self) -> str:
+        """What was written to it since."""
+        with self.path.open("rb") as log:
+            log.seek(self.start)
+            return log.read().decode(errors="replace")
 
 
 @contextlib.asynccontextmanager
@@ -137,10 +154,15 @@ class Platform:
 
 @contextlib.asynccontextmanager
 async def platform(
-    prefix: str, *, restore: str | None = None, notify: ServiceDefinition = NOTIFY, **notify_extra: Any
+    prefix: str,
+    *,
+    restore: str | None = None,
+    notify: ServiceDefinition = NOTIFY,
+    notify_in_process: bool = True,
+    **notify_extra: Any,
 ) -> AsyncIterator[Platform]:
     """Attendance and notify (or a variant of it), rostered; whatever the test broke, `restore` (a stack command)
-    mends afterwards."""
+    mends afterwards. Without `notify_in_process` the test runs notify itself, on `notify_settings`."""
     try:
         async with database() as attendance_db, database() as notify_db:
             await publish_as_producer(prefix, ROSTER, school_id="s1")
@@ -148,7 +170,8 @@ async def platform(
             async with running(ATTENDANCE, attendance_settings) as attendance:
                 await eventually(lambda: rostered(attendance), timeout=60)
                 p = Platform(prefix, attendance, stack_settings(NOTIFY, notify_db, prefix, **notify_extra), notify)
-                await p.start_notify()
+                if notify_in_process:
+                    await p.start_notify()
                 try:
                     yield p
                 finally:
@@ -204,11 +227,13 @@ async def delivered_once(
     timeout: float = 60,
     besides: Sequence[str] = (),
     parked: int = 0,
+    stored_in: Database | None = None,
 ) -> None:
     """What every fault case ends with: each check-in published, stored as exactly one alert to its guardian, in
     each student's order, notify's group has read everything, and `parked` events went to its dead letters (none
     unless the test put a poison there: a redelivery that failed would hide there). `besides`: ids of other events
-    on the topic."""
+    on the topic. `stored_in`: notify's database, when notify is not running in-process."""
+    notify = stored_in or platform.notify
     count = len(check_in_ids) + len(besides)
     published = await read_topic(platform.prefix, "attendance.events", count=count, timeout=timeout)
     by_id: dict[str, Envelope] = {}
@@ -218,11 +243,11 @@ async def delivered_once(
     assert sorted(e.data["check_in_id"] for e in by_id.values()) == sorted(check_in_ids)  # none lost, none twice
 
     async def all_stored() -> bool:
-        return len(await alerts(platform.notify)) >= len(by_id)
+        return len(await alerts(notify)) >= len(by_id)
 
     await eventually(all_stored, timeout=timeout)
     await asyncio.sleep(1.0)  # a late duplicate would land now
-    stored = await alerts(platform.notify)
+    stored = await alerts(notify)
     assert sorted(a.event_id for a in stored) == sorted(by_id)  # NT-3: one alert per event and guardian
     for alert in stored:
         assert alert.guardian_id == f"mum-{by_id[alert.event_id].data['student_id']}"
@@ -250,10 +275,11 @@ class Alert:
     created_at: datetime
 
 
-async def alerts(notify: ServiceClient) -> list[Alert]:
-    """Every check-in alert notify has stored."""
+async def alerts(notify: ServiceClient | Database) -> list[Alert]:
+    """Every check-in alert notify (a running app, or its database) has stored."""
     query = select(Notification.event_id, Notification.guardian_id, Notification.student_id, Notification.created_at)
-    async with notify.runtime.db.sessions() as session:
+    db = notify if isinstance(notify, Database) else notify.runtime.db
+    async with db.sessions() as session:
         rows = await session.execute(query.where(Notification.event_type == StudentCheckedIn.type))
     return [Alert(*row) for row in rows]
 

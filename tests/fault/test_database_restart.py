@@ -1,5 +1,6 @@
-"""Fault: PostgreSQL restarts mid-burst. Kiosks keep checking in: during the outage they may be told 503 and retry
-with the same Idempotency-Key; every check-in answered 201 reaches its guardian exactly once, none twice."""
+"""Fault: PostgreSQL crashes mid-burst (every process SIGKILLed, as when its node dies: nothing flushed or
+checkpointed) and restarts through crash recovery. Kiosks keep checking in: during the outage they may be told 503 and
+retry with the same Idempotency-Key; every check-in answered 201 reaches its guardian exactly once, none twice."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections import Counter
 import pytest
 
 from tests.conftest import ServiceClient, eventually
-from tests.fault.platform import STUDENTS, check_in, delivered_once, platform, post_rounds, stack
+from tests.fault.platform import STUDENTS, StackLog, check_in, delivered_once, platform, post_rounds, stack
 
 pytestmark = [pytest.mark.fault, pytest.mark.slow, pytest.mark.timeout(240)]
 
@@ -42,18 +43,21 @@ class Kiosk:
                 await asyncio.sleep(0.2)
 
 
-async def test_check_ins_across_a_database_restart_are_each_delivered_once(topic_prefix: str) -> None:
+async def test_check_ins_across_a_database_crash_are_each_delivered_once(topic_prefix: str) -> None:
     async with platform(topic_prefix, restore="pg-up") as p:
         before = await post_rounds(p.attendance, range(2))
         kiosk = Kiosk(p.attendance)
         burst = asyncio.create_task(kiosk.check_in_rounds(range(2, 12)))
         await asyncio.sleep(0.5)
-        await asyncio.to_thread(stack, "pg-stop")
+        log = StackLog("pg/postgres.log")
+        await asyncio.to_thread(stack, "pg-kill")
+        assert not burst.done(), "killed mid-burst"
         # Honest readiness: without its database a pod cannot take requests.
         assert (await p.attendance.get("/readyz")).status_code == 503
         assert (await p.notify.get("/readyz")).status_code == 503
         await asyncio.sleep(2)
         await asyncio.to_thread(stack, "pg-up")
+        assert "database system was interrupted" in log.since(), "it started through crash recovery"
         await eventually(lambda: _ready(p.attendance), timeout=30)
         await eventually(lambda: _ready(p.notify), timeout=30)
         async with asyncio.timeout(120):

@@ -6,17 +6,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import uuid
+from pathlib import Path
 
 import orjson
 import pytest
 
 from chassis.broadcast import Listener
-from tests.conftest import ServiceClient, eventually
+from services.enrollment.app import DEFINITION as ENROLLMENT
+from tests.conftest import REDIS_URL, ServiceClient, eventually, running
 from tests.fault.platform import STUDENTS, delivered_once, metric, platform, post_round, stack
 
 pytestmark = [pytest.mark.fault, pytest.mark.slow, pytest.mark.timeout(180)]
 
 MUM = f"mum-{STUDENTS[0]}"
+POOLED = 8
 
 
 async def pushed(listener: Listener, timeout: float = 10) -> dict[str, object]:
@@ -64,6 +68,29 @@ async def test_redis_flushed_then_down_degrades_what_lives_there_and_nothing_els
         else:
             raise AssertionError("no live push after Redis came back")
         await delivered_once(p, first + flushed + down + back)
+
+
+async def test_after_a_redis_restart_no_pooled_connection_fails_a_command(tmp_path: Path) -> None:
+    """Every connection the chassis' pool held died with the server; each command is retried once on a new
+    connection, so none of the first commands after the restart fails."""
+    settings = ENROLLMENT.settings_class(
+        environment="test",
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/enrollment.db",
+        redis_url=REDIS_URL,
+        redis_namespace=f"t{uuid.uuid4().hex[:10]}.",
+    )
+    async with running(ENROLLMENT, settings) as enrollment:
+        redis = enrollment.runtime.redis
+        assert redis is not None
+        key = f"{settings.redis_namespace}pooled"
+        await asyncio.gather(*(redis.incr(key) for _ in range(POOLED)))  # at once: one connection each
+        assert len(redis.connection_pool._available_connections) == POOLED
+        try:
+            await asyncio.to_thread(stack, "redis-stop")
+        finally:
+            await asyncio.to_thread(stack, "redis-up")
+        answers = await asyncio.gather(*(redis.incr(key) for _ in range(POOLED)), return_exceptions=True)
+        assert sorted(answers, key=str) == list(range(1, POOLED + 1)), answers  # Redis restarted empty
 
 
 async def _redis_ok(service: ServiceClient) -> bool:

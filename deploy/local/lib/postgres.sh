@@ -109,6 +109,23 @@ pg_stop() {
   fi
 }
 
+# A crash, not a shutdown (fault tests): the postmaster and every backend SIGKILLed at once, as when the node or the
+# container dies. Nothing is flushed or checkpointed; the next start recovers from the WAL.
+pg_kill() {
+  local pid children waited=0
+  pid=$(pg_pid) || return 0
+  children=$(pgrep -P "$pid" || true)
+  # shellcheck disable=SC2086  # one pid a word
+  kill -KILL "$pid" $children 2>/dev/null || true
+  # shellcheck disable=SC2086
+  while kill -0 "$pid" $children 2>/dev/null; do
+    ((waited < 100)) || die "postgres: pid $pid or a backend survived SIGKILL for 10 s"
+    sleep 0.1
+    waited=$((waited + 1))
+  done
+  log "postgres: killed (pid $pid and its $(wc -w <<<"$children") children)"
+}
+
 pg_status() {
   local pid
   pid=$(pg_pid) || { report_status postgres; return 1; }
