@@ -22,6 +22,7 @@ import itertools
 import json
 import multiprocessing
 import os
+import sys
 import time as wall
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -58,7 +59,10 @@ async def database(run: str) -> AsyncIterator[str]:
         await admin.execute(f'CREATE DATABASE "{name}"')
         yield f"{PG_URL}/{name}"
     finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        except asyncpg.PostgresError as refused:  # never hide the run's own error behind the clean-up's
+            print(f"bench: {name} left behind: {refused}", file=sys.stderr)
         await admin.close()
 
 
