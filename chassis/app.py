@@ -30,6 +30,7 @@ from chassis.clock import Clock, SteadyClock, SystemClock
 from chassis.consumer import ConsumerRunner, Subscription
 from chassis.crypto import FieldCipher, attach, reseal
 from chassis.db import Database, wait_for
+from chassis.lean import LeanRoutes, lean_routes
 from chassis.limits import BodyLimit
 from chassis.observability import install_observability, sample_runtime
 from chassis.openapi import install_truthful_openapi
@@ -176,12 +177,14 @@ def create_app(
     )
     install_docs(app, definition.name)
     install_problem_handlers(app)
+    for router in definition.routers:
+        app.include_router(router)
     app.add_middleware(BodyLimit, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes)
+    # Between the two: a lean route reads no body, and is counted, timed and logged like every route.
+    app.add_middleware(LeanRoutes, routes=lean_routes(app.routes))
     install_observability(
         app, definition.name, access_log=settings.access_log
     )  # outermost: refused bodies are counted too
-    for router in definition.routers:
-        app.include_router(router)
     install_truthful_openapi(app)
     return app
 

@@ -117,16 +117,21 @@ async def current_principal(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:
     """FastAPI dependency: the verified caller, or a 401 problem; a write over the caller's limits is a 429."""
-    if credentials is None:
-        raise Unauthorized("a bearer token is required")
     verifier: TokenVerifier = request.app.state.runtime.verifier
-    principal = await verifier.verify(credentials.credentials)
+    principal = await verified(verifier, credentials.credentials if credentials is not None else None)
     if request.method not in READS:
         await _limit_writes(request, principal)
     return principal
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+async def verified(verifier: TokenVerifier, token: str | None) -> Principal:
+    """The caller a bearer token names, or a 401 problem (no token, or one that is not valid)."""
+    if token is None:
+        raise Unauthorized("a bearer token is required")
+    return await verifier.verify(token)
 
 
 class RoleCheck:
@@ -136,6 +141,10 @@ class RoleCheck:
         self.roles = roles
 
     async def __call__(self, principal: CurrentPrincipal) -> Principal:
+        return self.admit(principal)
+
+    def admit(self, principal: Principal) -> Principal:
+        """The caller, if it has one of the roles; otherwise a 403 problem."""
         if principal.role not in self.roles:
             raise Forbidden(f"role '{principal.role}' may not do this")
         return principal

@@ -3,26 +3,22 @@ under `/notify/v2`."""
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, Header, Path, Query, Request
+from fastapi import APIRouter, Header, Path, Query
 from pydantic import AwareDatetime
 
 from chassis.app import Runtime, RuntimeDep
-from chassis.auth import CurrentPrincipal, Principal
+from chassis.auth import Principal
 from chassis.http import Guardian, Paging, superseded_by
+from chassis.lean import served_lean
 from chassis.live import LiveStream
 from chassis.openapi import model_examples
-from chassis.pagination import Page, PageParams, decode_cursor, page_of
-from chassis.problems import Problem
+from chassis.pagination import Page, PageParams, page_of
 from services.notify.inbox import handlers, store
-from services.notify.inbox.handlers import Key, live_stream
 from services.notify.inbox.schemas import NotificationPage, NotificationPublic, public_view
-from services.notify.settings import NotifySettings
 
 router = APIRouter(prefix="/notify", tags=["notifications"])
 
@@ -40,49 +36,11 @@ SSE_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-class TooManyStreams(Problem):
-    """One person holding more live streams than the cap (each holds a listener on this process)."""
-
-    status, title = 429, "Too many streams"
+LEAN = "answered by chassis/lean.py ahead of the FastAPI stack (handlers.serve_stream); this only declares it"
 
 
-def open_streams(request: Request) -> Counter[str]:
-    """Live streams open on this app, per school, role and person."""
-    state = request.app.state
-    if not hasattr(state, "notify_open_streams"):
-        state.notify_open_streams = Counter()
-    streams: Counter[str] = state.notify_open_streams
-    return streams
-
-
-async def stream_seat(request: Request, runtime: RuntimeDep, principal: CurrentPrincipal) -> AsyncIterator[None]:
-    """Dependency: a place among the caller's `stream_cap_per_person` streams on this process, else a 429 problem;
-    the place is freed when the stream ends, however it ends (a dependency, so the 429 comes before the stream)."""
-    principal.school()  # a stream is of one school's inbox: refused here, before the stream opens
-    cap = runtime.settings_as(NotifySettings).stream_cap_per_person
-    streams = open_streams(request)
-    key = f"{principal.school_id}/{principal.role}/{principal.subject}"
-    if streams[key] >= cap:
-        raise TooManyStreams(f"at most {cap} live streams per person; close one first", limit=cap)
-    streams[key] += 1
-    try:
-        yield
-    finally:
-        streams[key] -= 1
-        if streams[key] <= 0:
-            del streams[key]
-
-
-def resume_key(
-    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=200)] = None,
-) -> Key | None:
-    """Dependency: the sort key a reconnecting client's `Last-Event-ID` names; one this stream did not write is a
-    422 problem (a client that resumed from it would silently get the wrong backlog)."""
-    return None if last_event_id is None else decode_cursor(last_event_id, datetime, str)
-
-
-StreamSeat = Annotated[None, Depends(stream_seat)]
-ResumeKey = Annotated[Key | None, Depends(resume_key)]
+LastEventId = Annotated[str | None, Header(alias="Last-Event-ID", max_length=handlers.LAST_EVENT_ID_MAX)]
+"""The header a reconnecting client resumes from (declared here for the OpenAPI; `handlers.serve_stream` reads it)."""
 
 
 @router.get("/v1/notifications", response_model=NotificationPage, **superseded_by("/notify/v2/notifications"))
@@ -126,14 +84,12 @@ async def inbox_page(
 
 
 @router.get("/v1/notifications/stream", response_class=LiveStream, responses=SSE_RESPONSES)
-async def stream_notifications(
-    runtime: RuntimeDep, principal: Guardian, resume: ResumeKey, _seat: StreamSeat
-) -> LiveStream:
+@served_lean(handlers.guardian_stream)
+async def stream_notifications(principal: Guardian, last_event_id: LastEventId = None) -> LiveStream:
     """Server-sent events: each new notification for the calling guardian as it is stored, each with an `id`; a
     client reconnecting with `Last-Event-ID` first gets what it missed. At most `stream_cap_per_person` at once per
     guardian on this process, else 429."""
-    channel = f"guardian:{principal.subject}"
-    return await live_stream(runtime, principal, channel=channel, audience="guardian", resume=resume)
+    raise NotImplementedError(LEAN)
 
 
 @router.post("/v1/notifications/{notification_id}/read", status_code=204)

@@ -13,19 +13,24 @@ after a JSON round trip.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import contextlib
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 from fastapi.sse import format_sse_event
+from starlette.datastructures import State
+from starlette.types import Receive, Send
 
 from chassis.app import Runtime
 from chassis.auth import Principal
 from chassis.broadcast import Listener
+from chassis.lean import LeanRequest
 from chassis.live import LiveStream
 from chassis.pagination import decode_cursor, encode_cursor
-from chassis.problems import NotFound
+from chassis.problems import NotFound, Problem
 from chassis.uow import UnitOfWork
 from services.notify.deliveries.store import mark_read
 from services.notify.inbox import store
@@ -77,6 +82,65 @@ def frame_key(frame: bytes) -> Key:
 
 CONNECTED = format_sse_event(comment="connected")
 KEEPALIVE = format_sse_event(comment="keepalive")
+
+
+LAST_EVENT_ID_MAX = 200
+
+
+class TooManyStreams(Problem):
+    """One person holding more live streams than the cap (each holds a listener on this process)."""
+
+    status, title = 429, "Too many streams"
+
+
+def open_streams(state: State) -> Counter[str]:
+    """Live streams open on this app, per school, role and person."""
+    if not hasattr(state, "notify_open_streams"):
+        state.notify_open_streams = Counter()
+    streams: Counter[str] = state.notify_open_streams
+    return streams
+
+
+@contextlib.contextmanager
+def stream_seat(request: LeanRequest) -> Iterator[None]:
+    """A place among the caller's `stream_cap_per_person` streams on this process, else a 429 problem (before the
+    stream opens); the place is freed when the stream ends, however it ends."""
+    principal = request.principal
+    cap = request.runtime.settings_as(NotifySettings).stream_cap_per_person
+    streams = open_streams(request.state)
+    key = f"{principal.school_id}/{principal.role}/{principal.subject}"
+    if streams[key] >= cap:
+        raise TooManyStreams(f"at most {cap} live streams per person; close one first", limit=cap)
+    streams[key] += 1
+    try:
+        yield
+    finally:
+        streams[key] -= 1
+        if streams[key] <= 0:
+            del streams[key]
+
+
+def resume_key(last_event_id: str | None) -> Key | None:
+    """The sort key a reconnecting client's `Last-Event-ID` names; one this stream did not write is a 422 problem
+    (a client that resumed from it would silently get the wrong backlog)."""
+    return None if last_event_id is None else decode_cursor(last_event_id, datetime, str)
+
+
+async def serve_stream(request: LeanRequest, receive: Receive, send: Send, *, channel: str, audience: str) -> None:
+    """A person's live stream of their inbox (a lean route, chassis/lean.py): refused before it opens for a
+    `Last-Event-ID` it did not write (422), a token without a school (403) or one stream over the cap (429)."""
+    resume = resume_key(request.header("Last-Event-ID", max_length=LAST_EVENT_ID_MAX))
+    runtime, principal = request.runtime, request.principal
+    principal.school()
+    with stream_seat(request):
+        stream = await live_stream(runtime, principal, channel=channel, audience=audience, resume=resume)
+        await stream(request.scope, receive, send)
+
+
+async def guardian_stream(request: LeanRequest, receive: Receive, send: Send) -> None:
+    """The calling guardian's live stream."""
+    channel = f"guardian:{request.principal.subject}"
+    await serve_stream(request, receive, send, channel=channel, audience="guardian")
 
 
 async def live_stream(

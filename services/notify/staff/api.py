@@ -11,13 +11,13 @@ from pydantic import AwareDatetime
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
 from chassis.http import Paging, superseded_by
+from chassis.lean import served_lean
 from chassis.live import LiveStream
 from chassis.pagination import Page
 from services.notify.inbox import store as inbox
-from services.notify.inbox.api import SSE_RESPONSES, ResumeKey, StreamSeat, inbox_page
-from services.notify.inbox.handlers import live_stream
+from services.notify.inbox.api import LEAN, SSE_RESPONSES, LastEventId, inbox_page
 from services.notify.inbox.schemas import NotificationPage, NotificationPublic, public_view
-from services.notify.staff.handlers import staff_channel
+from services.notify.staff.handlers import staff_stream
 
 router = APIRouter(prefix="/notify", tags=["staff"])
 
@@ -58,10 +58,8 @@ async def page_staff_notifications(runtime: RuntimeDep, principal: AnyStaff, pag
 
 
 @router.get("/v1/staff/notifications/stream", response_class=LiveStream, responses=SSE_RESPONSES)
-async def stream_staff_notifications(
-    runtime: RuntimeDep, principal: AnyStaff, resume: ResumeKey, _seat: StreamSeat
-) -> LiveStream:
+@served_lean(staff_stream)
+async def stream_staff_notifications(principal: AnyStaff, last_event_id: LastEventId = None) -> LiveStream:
     """Server-sent events: each new notification for the calling staff member, each with an `id` to resume from
     with `Last-Event-ID` (capped per person, else 429)."""
-    channel = staff_channel(principal.subject)
-    return await live_stream(runtime, principal, channel=channel, audience="staff", resume=resume)
+    raise NotImplementedError(LEAN)

@@ -16,8 +16,11 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
+from starlette.types import Receive, Send
+
 from chassis.clock import SCHOOL_TZ
 from chassis.consumer import Handler
+from chassis.lean import LeanRequest
 from chassis.uow import UnitOfWork
 from contracts.attendance.absence import UnexcusedAbsence
 from contracts.attendance.dismissal import PickupRefused, StudentNotCollected
@@ -28,7 +31,7 @@ from services.notify import store
 from services.notify.deliveries import handlers as queueing
 from services.notify.domain import staff as who
 from services.notify.domain.messages import Message
-from services.notify.inbox.handlers import live_frame
+from services.notify.inbox.handlers import live_frame, serve_stream
 from services.notify.inbox.schemas import public_view
 from services.notify.reference import store as ref
 
@@ -36,6 +39,12 @@ from services.notify.reference import store as ref
 def staff_channel(staff_id: str) -> str:
     """The live-stream channel of a staff member."""
     return f"staff:{staff_id}"
+
+
+async def staff_stream(request: LeanRequest, receive: Receive, send: Send) -> None:
+    """The calling staff member's live stream."""
+    channel = staff_channel(request.principal.subject)
+    await serve_stream(request, receive, send, channel=channel, audience="staff")
 
 
 async def tell_staff(
