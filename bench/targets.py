@@ -106,7 +106,7 @@ async def profiled(directory: str | None, name: str, pid: int) -> AsyncIterator[
     if directory is None:
         yield
         return
-    Path(directory).mkdir(parents=True, exist_ok=True)  # py-spy does not make it
+    await asyncio.to_thread(Path(directory).mkdir, parents=True, exist_ok=True)  # py-spy does not make it
     process = await start_profile(str(Path(directory) / f"{name}.txt"), pid)
     try:
         yield
