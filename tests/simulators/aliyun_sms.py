@@ -3,7 +3,7 @@
 It checks the signature the way Alibaba Cloud documents it (URL-encode, then `+`→`%20`, `*`→`%2A`, `%7E`→`~`),
 refuses unknown keys and malformed mainland numbers, and throttles one number to one message a minute
 (`isv.BUSINESS_LIMIT_CONTROL`), all on the test's clock. `fail_next` queues error codes to answer with, `delay`
-makes every answer slow.
+makes every answer slow, `failing` answers a share of calls with a retryable fault.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import asyncio
 import base64
 import hashlib
 import hmac
+import random
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -54,6 +55,10 @@ class AliyunSmsSimulator:
     calls: int = 0
     fail_next: list[str] = field(default_factory=list)
     delay: float = 0.0
+    failing: float = 0.0
+    """The share of calls answered `isp.SYSTEM_ERROR` (the provider's own retryable fault), drawn from a seeded
+    random so a run is repeatable."""
+    _draws: random.Random = field(default_factory=lambda: random.Random(20261206))
     _last_by_number: dict[str, datetime] = field(default_factory=dict)
 
     def app(self) -> Starlette:
@@ -96,6 +101,8 @@ class AliyunSmsSimulator:
             return "InvalidVersion"
         if self.fail_next:
             return self.fail_next.pop(0)
+        if self.failing and self._draws.random() < self.failing:
+            return "isp.SYSTEM_ERROR"
         if not _MAINLAND_MOBILE.match(form.get("PhoneNumbers", "")):
             return "isv.MOBILE_NUMBER_ILLEGAL"
         return None
