@@ -37,6 +37,7 @@ from contracts.registry import UPCASTERS, UnknownEventType, decode
 log = logging.getLogger(__name__)
 
 Handler = Callable[[UnitOfWork, Any, Envelope], Awaitable[None]]
+Prefetch = Callable[[UnitOfWork, Sequence[Event]], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,10 @@ class Subscription:
     """Which event types a service handles, and how: one registry per service."""
 
     handlers: Mapping[type[Event], Handler]
+    prefetch: Prefetch | None = None
+    """Called once a fetched batch, before its handlers, with the batch's new events: reads in one statement what the
+    handlers would each read again (`UnitOfWork.read_many`). It may only read rows that no handler of the same topic
+    writes, since the handlers then see what it read."""
 
     @property
     def topics(self) -> list[str]:
@@ -185,17 +190,27 @@ class ConsumerRunner:
         routed = [self._route(record) for record in records]
         async with self._processing(records[0].topic, [env for env, _ in routed]), self._uow() as uow:
             fresh = await uow.claim_many(self.group, [env.id for env, handler in routed if handler is not None])
-            handled = []
+            steps: list[tuple[Envelope, Handler, Event] | Envelope] = []
             for envelope, handler in routed:
                 if handler is None or envelope.id not in fresh:
-                    handled.append(_Handled(envelope, applied=False))
+                    steps.append(envelope)
                     continue
                 fresh.discard(envelope.id)  # the same event again later in the batch is a duplicate
-                trace_id_var.set(trace_id_of(envelope.traceparent))
                 try:
                     event = envelope.data if isinstance(envelope.data, Event) else decode(envelope)
                 except (ValidationError, UnknownEventType) as error:
                     raise PoisonMessage(f"data does not match {envelope.type}: {error}") from error
+                steps.append((envelope, handler, event))
+            prefetch = self._subscription.prefetch
+            if prefetch is not None:
+                await prefetch(uow, [step[2] for step in steps if isinstance(step, tuple)])
+            handled = []
+            for step in steps:
+                if not isinstance(step, tuple):
+                    handled.append(_Handled(step, applied=False))
+                    continue
+                envelope, handler, event = step
+                trace_id_var.set(trace_id_of(envelope.traceparent))
                 await handler(uow, event, envelope)
                 handled.append(_Handled(envelope, applied=True))
             await uow.commit()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Awaitable, Callable, Collection, Hashable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -61,6 +61,8 @@ _SQLITE_CLAIM_CHUNK = 5000
 
 
 T = TypeVar("T")
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 
 
 class UnitOfWork:
@@ -120,6 +122,25 @@ class UnitOfWork:
             self._read[key] = await read()
         answer: T = self._read[key]
         return answer
+
+    async def read_many(
+        self, kind: Hashable, keys: Iterable[K], read: Callable[[list[K]], Awaitable[Mapping[K, V]]]
+    ) -> dict[K, V | None]:
+        """The answer for each key: `read(keys)` once for the keys of `kind` not yet asked in this transaction, then
+        remembered (None for a key it did not find). A consumer's prefetch asks for a whole batch's keys, so each
+        handler's own ask then reads nothing (`Subscription.prefetch`)."""
+        wanted = list(dict.fromkeys(keys))
+        missing = [key for key in wanted if (kind, key) not in self._read]
+        if missing:
+            found = await read(missing)
+            for key in missing:
+                self._read[(kind, key)] = found.get(key)
+        return {key: self._read[(kind, key)] for key in wanted}
+
+    def forget(self, kind: Hashable) -> None:
+        """Drop what `read_many` remembers of `kind`: for a handler that has just written those rows."""
+        for key in [key for key in self._read if isinstance(key, tuple) and len(key) == 2 and key[0] == kind]:
+            del self._read[key]
 
     def after_commit(self, hook: Callable[[], object]) -> None:
         """Run `hook` (sync, or returning an awaitable) once the transaction has committed."""

@@ -15,7 +15,7 @@ from chassis.consumer import Handler, Subscription
 from contracts.attendance.emergency import EmergencyBroadcast
 from contracts.envelope import Event
 from contracts.registry import EVENT_TYPES
-from services.notify.attendance_alerts.handlers import attendance_alerts
+from services.notify.attendance_alerts.handlers import attendance_alerts, read_ahead
 from services.notify.broadcasts.handlers import merging_repeats
 from services.notify.enrollment_alerts.handlers import enrollment_alerts
 from services.notify.erasure import handlers as erasure
@@ -45,7 +45,7 @@ def subscription(runtime: Runtime) -> Subscription:
     # BX-8: every published event type can be subscribed to; rosters and alerts keep their place in the order.
     handlers = {event: also_to_subscribers(handler) for event, handler in handlers.items()}
     handlers |= {event: to_subscribers for event in EVENT_TYPES.values() if event not in handlers}
-    return Subscription(handlers)
+    return Subscription(handlers, prefetch=read_ahead)
 
 
 def merged(*parts: Mapping[type[Event], Handler]) -> dict[type[Event], Handler]:

@@ -286,3 +286,62 @@ async def nothing_left(kafka: KafkaBus) -> bool:
         return not any([await member.getmany(timeout=1.0, max_records=100) for _ in range(3)])
     finally:
         await member.stop()
+
+
+async def test_a_prefetch_reads_a_whole_batch_once_and_each_handler_then_reads_nothing(db: Database) -> None:
+    """`Subscription.prefetch` runs once a batch, before the handlers, with the batch's new events only; what it asks
+    through `UnitOfWork.read_many` each handler then gets without a read (issue 13)."""
+    bus = MemoryBus()
+    await bus.ensure_topics({TOPIC: 1, DEAD: 1})
+    raws = [envelope_of(checked_in(child)) for child in ("小明", "小红", "小明", "小刚")]
+    for raw in [raws[0], raws[1], raws[0], raws[2], raws[3]]:  # raws[0] twice: a duplicate is not prefetched
+        await bus.publish(TOPIC, "k", raw)
+    reads: list[list[str]] = []
+    seen: list[tuple[str, str | None]] = []
+
+    async def names(uow: UnitOfWork, children: list[str]) -> dict[str, str | None]:
+        async def read(missing: list[str]) -> dict[str, str]:
+            reads.append(missing)
+            return {child: f"name of {child}" for child in missing if child != "小刚"}  # 小刚 is not on the roster
+
+        return await uow.read_many("names", children, read)
+
+    async def prefetch(uow: UnitOfWork, events: Any) -> None:
+        await names(uow, [event.student_id for event in events])
+
+    async def handler(uow: UnitOfWork, event: StudentCheckedIn, envelope: Envelope) -> None:
+        seen.append((event.student_id, (await names(uow, [event.student_id]))[event.student_id]))
+        uow.keep(EFFECTS, {"event_id": envelope.id})
+
+    runner = ConsumerRunner(
+        bus,
+        Subscription({StudentCheckedIn: handler}, prefetch=prefetch),
+        service="probe",
+        group="probe",
+        uow=lambda: unit_of_work(db),
+        dead_letter_topic=DEAD,
+    )
+    consumer = bus.consumer("probe", [TOPIC])
+    await consumer.start()
+    await runner.handle_batch(consumer, await consumer.getmany(timeout=1, max_records=100))
+
+    assert reads == [["小明", "小红", "小刚"]]  # one read for the batch, each child once, none by the handlers
+    assert seen == [("小明", "name of 小明"), ("小红", "name of 小红"), ("小明", "name of 小明"), ("小刚", None)]
+    assert sorted((await effect_count(db)).values()) == [1] * 4
+
+
+async def test_read_many_reads_only_what_it_was_not_asked_before_and_forgets_on_request(db: Database) -> None:
+    reads: list[list[int]] = []
+
+    async def squares(missing: list[int]) -> dict[int, int]:
+        reads.append(missing)
+        return {n: n * n for n in missing}
+
+    async with unit_of_work(db) as uow:
+        assert await uow.read_many("squares", [2, 3, 2], squares) == {2: 4, 3: 9}
+        assert await uow.read_many("squares", [3, 4], squares) == {3: 9, 4: 16}
+        assert await uow.read_many("cubes", [3], squares) == {3: 9}  # another kind is read on its own
+        uow.forget("squares")  # a handler wrote those rows: the next ask reads them again
+        assert await uow.read_many("squares", [2], squares) == {2: 4}
+        assert await uow.read_once("squares", lambda: squares([5])) == {5: 25}  # read_once's keys are apart
+    assert reads == [[2, 3], [4], [3], [2], [5]]

@@ -4,17 +4,23 @@ emergency broadcasts; urgent ones are flagged; each event once per recipient (NT
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import contextlib
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from sqlalchemy import event as sa_event
 
 from chassis.auth import Role
+from chassis.db import Database
 from contracts.attendance import absence, dismissal, emergency
 from contracts.enrollment import GuardianLinked, PickupPersonAdded, StudentEnrolled
 from contracts.envelope import Envelope
+from services.notify import consumers
 from services.notify.app import DEFINITION
+from services.notify.attendance_alerts.handlers import read_ahead
+from services.notify.reference import handlers as reference
 from services.notify.reference import store as ref
 from tests.conftest import ServiceClient, auth, eventually, running, stack_settings
 from tests.services.conftest import publish_as_producer, publish_envelopes
@@ -159,3 +165,77 @@ async def test_nt_1_a_check_out_alert_names_who_collected_the_child_their_relati
     await asyncio.sleep(1.0)  # a duplicate would land now (NT-3)
     assert [n["body"] for n in await told(notify, "mum")] == ["小明已于17:05由外婆王秀英接走。"]
     assert [n["body"] for n in await told(notify, "dad")] == ["小明 was collected by 王秀英 (外婆) at 17:05."]
+
+
+async def test_a_batch_of_check_outs_reads_its_children_guardians_and_collectors_once(notify: ServiceClient) -> None:
+    """Issue 13: the consumer's prefetch (`read_ahead`) reads a batch's roster rows in one statement each; every
+    alert's handler then reads none of them, and each alert still names the right guardians and collector (NT-1)."""
+    grandma = PickupPersonAdded(
+        person_id="p-waipo", student_id="ming", school_id="s1", relation="外婆", credential_ref="card-77", name="王秀英"
+    )
+    await publish_as_producer(notify.prefix, [grandma], school_id="s1")
+
+    async def known() -> bool:
+        async with notify.runtime.db.sessions() as session:
+            return await session.get(ref.PickupPerson, ("p-waipo", "ming")) is not None
+
+    await eventually(known)
+    outs = [
+        dismissal.StudentCheckedOut(
+            check_out_id=f"batch-{child}", student_id=child, school_id="s1", day=DAY, occurred_at=AT,
+            release=dismissal.Release.PICKUP_PERSON, person_id="p-waipo" if child == "ming" else None,
+            handled_by=dismissal.HandledBy.STAFF,
+        )
+        for child in ("ming", "hong", "hua")
+    ]  # fmt: skip
+    subscription = consumers.subscription(notify.runtime)
+    assert subscription.prefetch is read_ahead
+    roster_tables = ("known_students", "guardian_links", "guardian_preferences", "pickup_persons")
+    async with notify.runtime.uow() as uow:
+        await read_ahead(uow, outs)
+        with statements(notify.runtime.db) as seen:
+            for out in outs:
+                handler = subscription.handler_for(out.type)
+                assert handler is not None
+                await handler(uow, out, Envelope.wrap(out, source="/attendance", school_id="s1"))
+        await uow.commit()
+
+    assert [s for s in seen if s.lstrip().upper().startswith("SELECT") and any(t in s for t in roster_tables)] == []
+    assert [n["body"] for n in await told(notify, "mum")] == ["小明已于17:30由外婆王秀英接走。"]
+    assert [n["body"] for n in await told(notify, "dad")] == ["小明 was collected by 王秀英 (外婆) at 17:30."]
+    assert len(await told(notify, "hong-mum")) == 2  # one alert for each of her two children
+
+
+@contextlib.contextmanager
+def statements(db: Database) -> Iterator[list[str]]:
+    """Every SQL statement sent while the block runs."""
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        seen.append(statement)
+
+    sa_event.listen(db.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        sa_event.remove(db.engine.sync_engine, "before_cursor_execute", record)
+
+
+async def test_a_guardian_linked_later_in_a_batch_is_told_about_the_events_after_the_link(
+    notify: ServiceClient,
+) -> None:
+    """What a transaction remembers of a child's guardians is forgotten when a handler of the same batch links one
+    (reference data and alerts share enrollment's topic), so the next alert reaches the new guardian too."""
+
+    async def linked() -> bool:
+        async with notify.runtime.uow() as uow:
+            return len((await ref.links_of(uow, ["ming"]))["ming"]) == 2
+
+    await eventually(linked)
+    grandpa = GuardianLinked(guardian_id="grandpa", student_id="ming", school_id="s1", relation="外公")
+    async with notify.runtime.uow() as uow:
+        before = sorted(link.guardian_id for link in (await ref.links_of(uow, ["ming"]))["ming"])
+        await reference.link_guardian(uow, grandpa, Envelope.wrap(grandpa, source="/enrollment", school_id="s1"))
+        after = sorted(link.guardian_id for link in (await ref.links_of(uow, ["ming"]))["ming"])
+    assert before == ["dad", "mum"]
+    assert after == ["dad", "grandpa", "mum"]

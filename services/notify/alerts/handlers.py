@@ -20,7 +20,7 @@ from services.notify.deliveries import handlers as queueing
 from services.notify.domain.messages import Language, Message
 from services.notify.inbox.handlers import live_frame
 from services.notify.inbox.schemas import public_view
-from services.notify.preferences.store import GuardianPreference, language_of, preferences_of
+from services.notify.preferences.store import GuardianPreference, language_of, preferences_in, preferences_of
 from services.notify.reference import store as ref
 
 SERVICE = "notify"
@@ -53,11 +53,11 @@ def alert_guardians(compose: Compose, only: Recipient | None = None) -> StudentH
     live after commit."""
 
     async def handle(uow: UnitOfWork, event: AboutAStudent, envelope: Envelope) -> None:
-        student = await uow.session.get(ref.KnownStudent, event.student_id)
+        student = (await ref.students_in(uow, [event.student_id]))[event.student_id]
         name = student.name if student is not None else event.student_id
-        links = await ref.guardians_of(uow.session, student_id=event.student_id)
+        links = (await ref.links_of(uow, [event.student_id]))[event.student_id]
         chosen = [link for link in links if only is None or only(event, link.guardian_id)] or links
-        preferences = await preferences_of(uow.session, (link.guardian_id for link in chosen))
+        preferences = await preferences_in(uow, (link.guardian_id for link in chosen))
         batch = _Batch(uow, envelope)
         for link in chosen:
             preference = preferences.get(link.guardian_id)

@@ -33,6 +33,8 @@ async def erase_student(uow: UnitOfWork, event: StudentErased, _envelope: Envelo
     await session.execute(delete(chosen).where(chosen.guardian_id.in_(guardians)))
     for table in (reference.PickupPerson, reference.GuardianLink, reference.KnownStudent):
         await session.execute(delete(table).where(table.student_id == child))
+    for kind in (reference.LINKS, reference.STUDENTS, reference.COLLECTORS, preferences.PREFERENCES):
+        uow.forget(kind)
 
 
 HANDLERS: dict[type[Event], Handler] = {StudentErased: erase_student}

@@ -9,6 +9,7 @@ from sqlalchemy import JSON, DateTime, String, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from chassis.uow import UnitOfWork
 from services.notify.domain.channels import Category, Channel
 from services.notify.domain.messages import Language
 from services.notify.domain.quiet_hours import QuietHours
@@ -40,6 +41,17 @@ async def preferences_of(session: AsyncSession, guardian_ids: Iterable[str]) -> 
         return {}
     rows = await session.execute(select(GuardianPreference).where(GuardianPreference.guardian_id.in_(ids)))
     return {row.guardian_id: row for row in rows.scalars()}
+
+
+PREFERENCES = "guardian-preferences"
+"""What `preferences_in` remembers in a unit of work; a handler that deletes preferences forgets it."""
+
+
+async def preferences_in(uow: UnitOfWork, guardian_ids: Iterable[str]) -> dict[str, GuardianPreference]:
+    """`preferences_of`, read once a transaction for the guardians not asked before (a consumer's prefetch asks for a
+    whole batch's)."""
+    answers = await uow.read_many(PREFERENCES, guardian_ids, lambda ids: preferences_of(uow.session, ids))
+    return {guardian: chosen for guardian, chosen in answers.items() if chosen is not None}
 
 
 def language_of(preference: GuardianPreference | None, linked: str) -> Language:

@@ -25,6 +25,7 @@ async def remember_student(uow: UnitOfWork, event: StudentEnrolled, _envelope: E
     """Keep the child's given name for the alerts."""
     values = {"student_id": event.student_id, "school_id": event.school_id, "name": event.name, "grade": event.grade}
     await uow.session.execute(upsert(uow.session, store.KnownStudent, values, ["student_id"]))
+    uow.forget(store.STUDENTS)
 
 
 async def move_student(uow: UnitOfWork, event: StudentTransferred, _envelope: Envelope) -> None:
@@ -45,6 +46,7 @@ async def link_guardian(uow: UnitOfWork, event: GuardianLinked, _envelope: Envel
         "language": event.preferred_language,
     }
     await uow.session.execute(upsert(uow.session, store.GuardianLink, values, ["student_id", "guardian_id"]))
+    uow.forget(store.LINKS)
 
 
 async def unlink_guardian(uow: UnitOfWork, event: GuardianUnlinked, _envelope: Envelope) -> None:
@@ -53,6 +55,7 @@ async def unlink_guardian(uow: UnitOfWork, event: GuardianUnlinked, _envelope: E
     if link is not None:
         await uow.session.delete(link)
         await uow.session.flush()
+        uow.forget(store.LINKS)
 
 
 async def remember_pickup_person(uow: UnitOfWork, event: PickupPersonAdded, _envelope: Envelope) -> None:
@@ -65,6 +68,7 @@ async def remember_pickup_person(uow: UnitOfWork, event: PickupPersonAdded, _env
         "name": event.name,
     }
     await uow.session.execute(upsert(uow.session, store.PickupPerson, values, ["person_id", "student_id"]))
+    uow.forget(store.COLLECTORS)
 
 
 async def forget_pickup_person(uow: UnitOfWork, event: PickupPersonRemoved, _envelope: Envelope) -> None:
@@ -73,6 +77,7 @@ async def forget_pickup_person(uow: UnitOfWork, event: PickupPersonRemoved, _env
     if person is not None:
         await uow.session.delete(person)
         await uow.session.flush()
+        uow.forget(store.COLLECTORS)
 
 
 async def remember_staff(uow: UnitOfWork, event: StaffMemberRegistered, _envelope: Envelope) -> None:

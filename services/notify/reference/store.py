@@ -4,12 +4,14 @@ path."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import JSON, Date, Integer, String, delete, select
+from sqlalchemy import JSON, Date, Integer, String, delete, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from chassis.uow import UnitOfWork
 from services.notify.store import Base
 
 
@@ -93,10 +95,51 @@ async def replace_duty_day(session: AsyncSession, *, school_id: str, day: date, 
     await session.flush()
 
 
-async def guardians_of(session: AsyncSession, *, student_id: str) -> list[GuardianLink]:
-    """Everyone linked to the child."""
-    rows = await session.execute(select(GuardianLink).where(GuardianLink.student_id == student_id))
-    return list(rows.scalars())
+FRESH = {"populate_existing": True}
+"""Rows a handler of the batch upserted with a Core statement are read as they are now, not as the session first
+loaded them."""
+LINKS, STUDENTS, COLLECTORS = "guardian-links", "known-students", "pickup-persons"
+"""What `links_of`, `students_in` and `collectors_in` remember in a unit of work (`UnitOfWork.read_many`); a handler
+that writes those rows forgets it."""
+
+
+async def students_in(uow: UnitOfWork, student_ids: Iterable[str]) -> dict[str, KnownStudent | None]:
+    """Each child as notify knows them (None if not on a roster), read once a transaction."""
+
+    async def read(ids: list[str]) -> dict[str, KnownStudent]:
+        found = await uow.session.execute(
+            select(KnownStudent).where(KnownStudent.student_id.in_(ids)), execution_options=FRESH
+        )
+        return {student.student_id: student for student in found.scalars()}
+
+    return await uow.read_many(STUDENTS, student_ids, read)
+
+
+async def collectors_in(
+    uow: UnitOfWork, pairs: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], PickupPerson | None]:
+    """Each (person, child)'s authorised adult (None if unknown), read once a transaction."""
+
+    async def read(wanted: list[tuple[str, str]]) -> dict[tuple[str, str], PickupPerson]:
+        key = tuple_(PickupPerson.person_id, PickupPerson.student_id)
+        found = await uow.session.execute(select(PickupPerson).where(key.in_(wanted)), execution_options=FRESH)
+        return {(person.person_id, person.student_id): person for person in found.scalars()}
+
+    return await uow.read_many(COLLECTORS, pairs, read)
+
+
+async def links_of(uow: UnitOfWork, student_ids: Iterable[str]) -> dict[str, list[GuardianLink]]:
+    """Everyone linked to each child, read once a transaction for the children not asked before (a consumer's
+    prefetch asks for a whole batch's)."""
+
+    async def read(ids: list[str]) -> dict[str, list[GuardianLink]]:
+        found: dict[str, list[GuardianLink]] = {}
+        query = select(GuardianLink).where(GuardianLink.student_id.in_(ids))
+        for link in (await uow.session.execute(query, execution_options=FRESH)).scalars():
+            found.setdefault(link.student_id, []).append(link)
+        return found
+
+    return {child: links or [] for child, links in (await uow.read_many(LINKS, student_ids, read)).items()}
 
 
 async def guardians_of_school(
