@@ -16,7 +16,7 @@ import contextlib
 import os
 import re
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -264,3 +264,21 @@ def pytest_report_header() -> str:
     moved = os.environ.get("AFTERSCHOOL_WALL_CLOCK_OFFSET")
     wall = datetime.now(UTC).astimezone(SCHOOL_TZ).strftime("%Y-%m-%d %H:%M %A")
     return f"wall clock: {wall} Asia/Shanghai" + (f" (moved by {float(moved):+.0f} s)" if moved else "")
+
+
+@contextlib.contextmanager
+def sql_statements(db: Any, keep: Callable[[str], bool] = lambda _: True) -> Iterator[list[str]]:
+    """The SQL statements `db` (a `chassis.db.Database`) sends while the block runs, those `keep` accepts."""
+    from sqlalchemy import event as sa_event
+
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if keep(statement):
+            seen.append(statement)
+
+    sa_event.listen(db.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        sa_event.remove(db.engine.sync_engine, "before_cursor_execute", record)

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
 from typing import Any
 
 import orjson
 import pytest
-from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 
 from chassis.bus import BusConsumer, Partition, Record
@@ -21,7 +19,7 @@ from contracts.attendance import StudentCheckedIn
 from contracts.envelope import Envelope
 from tests.chassis.probe import EFFECTS, TABLES, checked_in, effect_count, envelope_of, unit_of_work
 from tests.chassis.test_consumer_runner import DEAD, TOPIC, Effects, consuming
-from tests.conftest import KAFKA, eventually
+from tests.conftest import KAFKA, eventually, sql_statements
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
 
@@ -60,20 +58,9 @@ def batch_runner(
     )
 
 
-@contextlib.contextmanager
-def inbox_statements(db: Database) -> Iterator[list[str]]:
+def inbox_statements(db: Database) -> contextlib.AbstractContextManager[list[str]]:
     """Every statement that writes the inbox while the block runs."""
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if statement.lstrip().upper().startswith("INSERT INTO INBOX"):
-            seen.append(statement)
-
-    sa_event.listen(db.engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        sa_event.remove(db.engine.sync_engine, "before_cursor_execute", record)
+    return sql_statements(db, lambda statement: statement.lstrip().upper().startswith("INSERT INTO INBOX"))
 
 
 async def inbox_rows(db: Database) -> int:

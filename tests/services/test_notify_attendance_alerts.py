@@ -4,16 +4,13 @@ emergency broadcasts; urgent ones are flagged; each event once per recipient (NT
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import event as sa_event
 
 from chassis.auth import Role
-from chassis.db import Database
 from contracts.attendance import absence, dismissal, emergency
 from contracts.enrollment import GuardianLinked, PickupPersonAdded, StudentEnrolled
 from contracts.envelope import Envelope
@@ -22,7 +19,7 @@ from services.notify.app import DEFINITION
 from services.notify.attendance_alerts.handlers import read_ahead
 from services.notify.reference import handlers as reference
 from services.notify.reference import store as ref
-from tests.conftest import ServiceClient, auth, eventually, running, stack_settings
+from tests.conftest import ServiceClient, auth, eventually, running, sql_statements, stack_settings
 from tests.services.conftest import publish_as_producer, publish_envelopes
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
@@ -193,7 +190,7 @@ async def test_a_batch_of_check_outs_reads_its_children_guardians_and_collectors
     roster_tables = ("known_students", "guardian_links", "guardian_preferences", "pickup_persons")
     async with notify.runtime.uow() as uow:
         await read_ahead(uow, outs)
-        with statements(notify.runtime.db) as seen:
+        with sql_statements(notify.runtime.db) as seen:
             for out in outs:
                 handler = subscription.handler_for(out.type)
                 assert handler is not None
@@ -204,21 +201,6 @@ async def test_a_batch_of_check_outs_reads_its_children_guardians_and_collectors
     assert [n["body"] for n in await told(notify, "mum")] == ["小明已于17:30由外婆王秀英接走。"]
     assert [n["body"] for n in await told(notify, "dad")] == ["小明 was collected by 王秀英 (外婆) at 17:30."]
     assert len(await told(notify, "hong-mum")) == 2  # one alert for each of her two children
-
-
-@contextlib.contextmanager
-def statements(db: Database) -> Iterator[list[str]]:
-    """Every SQL statement sent while the block runs."""
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        seen.append(statement)
-
-    sa_event.listen(db.engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        sa_event.remove(db.engine.sync_engine, "before_cursor_execute", record)
 
 
 async def test_a_guardian_linked_later_in_a_batch_is_told_about_the_events_after_the_link(
