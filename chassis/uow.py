@@ -84,6 +84,7 @@ class UnitOfWork:
         self._on_publish = on_publish
         self._published = 0
         self._after_commit: list[Callable[[], object]] = []
+        self._before_commit: list[Callable[[], Awaitable[None]]] = []
         self._kept: dict[tuple[Any, frozenset[str]], list[dict[str, Any]]] = {}
         self._read: dict[Hashable, Any] = {}
         self.session: AsyncSession
@@ -101,7 +102,10 @@ class UnitOfWork:
         await self.session.close()
 
     async def commit(self) -> None:
-        """Write the kept rows, commit everything at once, then run the after-commit hooks."""
+        """Run the before-commit hooks, write the kept rows, commit everything at once, then run the after-commit
+        hooks."""
+        for write in self._before_commit:
+            await write()
         await self._write_kept()
         await self.session.commit()
         if self._published:
@@ -141,6 +145,11 @@ class UnitOfWork:
         """Drop what `read_many` remembers of `kind`: for a handler that has just written those rows."""
         for key in [key for key in self._read if isinstance(key, tuple) and len(key) == 2 and key[0] == kind]:
             del self._read[key]
+
+    def before_commit(self, write: Callable[[], Awaitable[None]]) -> None:
+        """Run `write` at commit, before the kept rows: for rows a consumer's handlers gather across its batch and
+        write in one go (in the transaction, so they are committed with the inbox rows or not at all)."""
+        self._before_commit.append(write)
 
     def after_commit(self, hook: Callable[[], object]) -> None:
         """Run `hook` (sync, or returning an awaitable) once the transaction has committed."""

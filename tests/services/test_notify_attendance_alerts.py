@@ -9,16 +9,18 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 
 from chassis.auth import Role
 from contracts.attendance import absence, dismissal, emergency
-from contracts.enrollment import GuardianLinked, PickupPersonAdded, StudentEnrolled
+from contracts.enrollment import GuardianLinked, PickupPersonAdded, StudentEnrolled, StudentErased
 from contracts.envelope import Envelope
 from services.notify import consumers
 from services.notify.app import DEFINITION
 from services.notify.attendance_alerts.handlers import read_ahead
 from services.notify.reference import handlers as reference
 from services.notify.reference import store as ref
+from services.notify.store import Delivery, Notification
 from tests.conftest import ServiceClient, auth, eventually, running, sql_statements, stack_settings
 from tests.services.conftest import publish_as_producer, publish_envelopes
 
@@ -195,9 +197,13 @@ async def test_a_batch_of_check_outs_reads_its_children_guardians_and_collectors
                 handler = subscription.handler_for(out.type)
                 assert handler is not None
                 await handler(uow, out, Envelope.wrap(out, source="/attendance", school_id="s1"))
-        await uow.commit()
+        with sql_statements(notify.runtime.db, lambda s: s.lstrip().upper().startswith("INSERT INTO")) as inserts:
+            await uow.commit()
 
     assert [s for s in seen if s.lstrip().upper().startswith("SELECT") and any(t in s for t in roster_tables)] == []
+    # the batch's notifications and deliveries: one statement a table, at the commit (issue 13)
+    assert [s for s in seen if s.lstrip().upper().startswith("INSERT INTO")] == []
+    assert sorted(s.split()[2] for s in inserts) == ["deliveries", "notifications"]
     assert [n["body"] for n in await told(notify, "mum")] == ["小明已于17:30由外婆王秀英接走。"]
     assert [n["body"] for n in await told(notify, "dad")] == ["小明 was collected by 王秀英 (外婆) at 17:30."]
     assert len(await told(notify, "hong-mum")) == 2  # one alert for each of her two children
@@ -221,3 +227,31 @@ async def test_a_guardian_linked_later_in_a_batch_is_told_about_the_events_after
         after = sorted(link.guardian_id for link in (await ref.links_of(uow, ["ming"]))["ming"])
     assert before == ["dad", "mum"]
     assert after == ["dad", "grandpa", "mum"]
+
+
+async def test_an_erasure_later_in_a_batch_erases_the_alerts_the_batch_wrote_before_it(notify: ServiceClient) -> None:
+    """A batch's alerts are written at its commit; a child's erasure in the same transaction writes them first, so it
+    deletes them with the rest (EN-9), and nothing about the child is left behind."""
+
+    async def linked() -> bool:
+        async with notify.runtime.uow() as uow:
+            return len((await ref.links_of(uow, ["ming"]))["ming"]) == 2
+
+    await eventually(linked)
+    out = dismissal.StudentCheckedOut(
+        check_out_id="before-erasure", student_id="ming", school_id="s1", day=DAY, occurred_at=AT,
+        release=dismissal.Release.PICKUP_PERSON, handled_by=dismissal.HandledBy.STAFF,
+    )  # fmt: skip
+    erased = StudentErased(student_id="ming", school_id="s1", left_on=DAY, guardian_ids=["mum", "dad"])
+    subscription = consumers.subscription(notify.runtime)
+    async with notify.runtime.uow() as uow:
+        for event, source in ((out, "/attendance"), (erased, "/enrollment")):
+            handler = subscription.handler_for(event.type)
+            assert handler is not None
+            await handler(uow, event, Envelope.wrap(event, source=source, school_id="s1"))
+        await uow.commit()
+    async with notify.runtime.db.sessions() as session:
+        about = Notification.student_id == "ming"
+        assert (await session.execute(select(func.count()).select_from(Notification).where(about))).scalar_one() == 0
+        deliveries = select(func.count()).select_from(Delivery).where(Delivery.recipient_id.in_(["mum", "dad"]))
+        assert (await session.execute(deliveries)).scalar_one() == 0

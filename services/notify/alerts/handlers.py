@@ -116,13 +116,42 @@ class _Batch:
         self.live.append((f"guardian:{guardian_id}", live_frame(public_view(row))))
 
     async def store(self) -> None:
-        """Insert the rows now (so later handlers of the same batch see them), and push them once committed."""
-        await insert_rows(self._uow.session, NOTIFICATIONS, self.notifications)
-        await insert_rows(self._uow.session, DELIVERIES, self.deliveries)
+        """Hand the rows to the transaction's pending rows (written at its commit), and push them once committed."""
+        pending = await pending_rows(self._uow)
+        pending.notifications += self.notifications
+        pending.deliveries += self.deliveries
         live, uow = self.live, self._uow
         if live:  # one pipelined Redis round trip per 1,000 messages, not one per message
             uow.after_commit(lambda: uow.broadcaster.publish_many(live))
             uow.after_commit(lambda: queueing.NOTIFICATIONS.labels(SERVICE, IN_APP, "delivered").inc(len(live)))
+
+
+class PendingRows:
+    """A transaction's guardian notifications and their deliveries, written at its commit: one COPY (or INSERT) a
+    table for a consumer's whole batch, not two statements an event (issue 13). A handler that reads or deletes
+    those rows before the commit (erasure) writes them first."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+        self.notifications: list[dict[str, Any]] = []
+        self.deliveries: list[dict[str, Any]] = []
+
+    async def write(self) -> None:
+        """Insert what is pending now."""
+        notifications, deliveries, self.notifications, self.deliveries = self.notifications, self.deliveries, [], []
+        await insert_rows(self._session, NOTIFICATIONS, notifications)
+        await insert_rows(self._session, DELIVERIES, deliveries)
+
+
+async def pending_rows(uow: UnitOfWork) -> PendingRows:
+    """The transaction's pending rows, written when it commits."""
+
+    async def start() -> PendingRows:
+        pending = PendingRows(uow.session)
+        uow.before_commit(pending.write)
+        return pending
+
+    return await uow.read_once("notify:pending-rows", start)
 
 
 async def insert_rows(session: AsyncSession, table: Table, rows: list[dict[str, Any]]) -> None:

@@ -12,6 +12,7 @@ from chassis.uow import UnitOfWork
 from contracts.enrollment import StudentErased
 from contracts.envelope import Envelope, Event
 from services.notify import store as shared
+from services.notify.alerts.handlers import pending_rows
 from services.notify.preferences import store as preferences
 from services.notify.reference import store as reference
 
@@ -19,6 +20,7 @@ from services.notify.reference import store as reference
 async def erase_student(uow: UnitOfWork, event: StudentErased, _envelope: Envelope) -> None:
     """Delete what notify holds of the child and of the guardians erased with them."""
     session, child, guardians = uow.session, event.student_id, event.guardian_ids
+    await (await pending_rows(uow)).write()  # this batch's alerts about them are erased too
     about = or_(shared.Notification.student_id == child, shared.Notification.guardian_id.in_(guardians))
     notifications = select(shared.Notification.notification_id).where(about)
     await session.execute(
