@@ -2,7 +2,8 @@
 
 Per fetched batch and partition, all records are handled in one transaction together with their inbox rows
 (claimed in one statement; handlers may keep their rows for one multi-row insert at commit, `UnitOfWork.keep`);
-the offset is committed only after that transaction. If the batch fails, its records are retried one by one
+a type declared `idempotent` takes no inbox row, its rows' own keys making a second delivery change nothing. The
+offset is committed only after that transaction. If the batch fails, its records are retried one by one
 with back-off; a record that still fails after `max_attempts` goes to the dead-letter topic with its error and
 the partition moves on. Handlers are async and do their I/O through the database driver, so the event loop
 (and aiokafka's heartbeats) are never starved.
@@ -49,6 +50,10 @@ class Subscription:
     """Called once a fetched batch, before its handlers, with the batch's new events: reads in one statement what the
     handlers would each read again (`UnitOfWork.read_many`). It may only read rows that no handler of the same topic
     writes, since the handlers then see what it read."""
+    idempotent: frozenset[type[Event]] = frozenset()
+    """Types whose handler does nothing but `UnitOfWork.keep` rows under the fact's own natural key, so that applying
+    one again changes nothing (its rows are skipped on conflict). They take no inbox row: for the stipend's facts
+    that row was half of what an event wrote (issue 9). Duplicates within a batch are still applied once."""
 
     @property
     def topics(self) -> list[str]:
@@ -62,6 +67,14 @@ class Subscription:
     def handler_for(self, event_type: str) -> Handler | None:
         """The handler of a type, if this service handles it."""
         return self._by_type.get(event_type)
+
+    def needs_inbox(self, event_type: str) -> bool:
+        """Whether an event of this type is claimed in the inbox before it is applied (not an idempotent type)."""
+        return event_type not in self._idempotent
+
+    @cached_property
+    def _idempotent(self) -> frozenset[str]:
+        return frozenset(model.type for model in self.idempotent)
 
     @cached_property
     def _by_type(self) -> dict[str, Handler]:
@@ -188,8 +201,11 @@ class ConsumerRunner:
         skipped.
         """
         routed = [self._route(record) for record in records]
+        needs_inbox = self._subscription.needs_inbox
         async with self._processing(records[0].topic, [env for env, _ in routed]), self._uow() as uow:
-            fresh = await uow.claim_many(self.group, [env.id for env, handler in routed if handler is not None])
+            claimed = [env.id for env, handler in routed if handler is not None and needs_inbox(env.type)]
+            fresh = await uow.claim_many(self.group, claimed)
+            fresh.update(env.id for env, handler in routed if handler is not None and not needs_inbox(env.type))
             steps: list[tuple[Envelope, Handler, Event] | Envelope] = []
             for envelope, handler in routed:
                 if handler is None or envelope.id not in fresh:

@@ -12,4 +12,6 @@ def subscription(_runtime: Runtime) -> Subscription:
     """Enrollment's set-up first (policy, programs, roster, fees), then attendance's facts."""
     overlap = reference.HANDLERS.keys() & facts.HANDLERS.keys()
     assert not overlap, f"two handlers for {overlap}"
-    return Subscription({**reference.HANDLERS, **facts.HANDLERS})
+    # Every fact handler only keeps its row under the fact's own id: a redelivered fact changes nothing without an
+    # inbox row, which was half of what a check-in wrote here (issue 9).
+    return Subscription({**reference.HANDLERS, **facts.HANDLERS}, idempotent=frozenset(facts.HANDLERS))

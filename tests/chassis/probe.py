@@ -20,6 +20,9 @@ TABLES = ChassisTables(METADATA)
 EFFECTS = Table(
     "effects", METADATA, Column("id", Integer, primary_key=True, autoincrement=True), Column("event_id", String(64))
 )
+FACTS = Table(  # a fact kept under its own natural key, as the stipend keeps check-ins
+    "facts", METADATA, Column("check_in_id", String(64), primary_key=True), Column("event_id", String(64))
+)
 
 
 @contextlib.asynccontextmanager

@@ -17,7 +17,7 @@ from chassis.db import Database
 from chassis.uow import UnitOfWork
 from contracts.attendance import StudentCheckedIn
 from contracts.envelope import Envelope
-from tests.chassis.probe import EFFECTS, TABLES, checked_in, effect_count, envelope_of, unit_of_work
+from tests.chassis.probe import EFFECTS, FACTS, TABLES, checked_in, effect_count, envelope_of, unit_of_work
 from tests.chassis.test_consumer_runner import DEAD, TOPIC, Effects, consuming
 from tests.conftest import KAFKA, eventually, sql_statements
 
@@ -33,8 +33,13 @@ async def keep_effect(uow: UnitOfWork, event: StudentCheckedIn, envelope: Envelo
     uow.keep(EFFECTS, {"event_id": envelope.id})
 
 
+async def keep_fact(uow: UnitOfWork, event: StudentCheckedIn, envelope: Envelope) -> None:
+    """A handler that only keeps its fact under the fact's own id, as the stipend's fact handlers do."""
+    uow.keep(FACTS, {"check_in_id": event.check_in_id, "event_id": envelope.id})
+
+
 def batch_runner(
-    bus: Any, db: Database, *, handler: Any = keep_effect, crash_at_commit: bool = False
+    bus: Any, db: Database, *, handler: Any = keep_effect, crash_at_commit: bool = False, idempotent: bool = False
 ) -> ConsumerRunner:
     def uow() -> UnitOfWork:
         unit = unit_of_work(db)
@@ -48,7 +53,7 @@ def batch_runner(
 
     return ConsumerRunner(
         bus,
-        Subscription({StudentCheckedIn: handler}),
+        Subscription({StudentCheckedIn: handler}, idempotent=frozenset({StudentCheckedIn} if idempotent else ())),
         service="probe",
         group="probe",
         uow=uow,
@@ -228,23 +233,28 @@ async def test_on_kafka_a_batch_redelivered_after_a_crash_before_commit_takes_ef
     assert await inbox_rows(pg_db) == 20
 
 
-async def test_on_kafka_a_crash_after_the_transaction_but_before_the_offset_commit_changes_nothing_on_redelivery(
-    kafka: KafkaBus, pg_db: Database
-) -> None:
-    await publish_twenty_check_ins(kafka)
+async def die_before_the_offset_commit(kafka: KafkaBus, runner: ConsumerRunner, expected: int) -> None:
+    """A member fetches the `expected` records, applies them and dies before committing their offsets."""
     consumer = kafka.consumer("probe", [TOPIC])
     await consumer.start()
     try:
-        batch = await fetch_all(consumer, 20)
+        batch = await fetch_all(consumer, expected)
 
         async def crash(_offsets: Any) -> None:
             raise Crash("killed before the offsets were committed")
 
         consumer.commit = crash  # type: ignore[method-assign,assignment]
         with pytest.raises(Crash):
-            await batch_runner(kafka, pg_db).handle_batch(consumer, batch)
+            await runner.handle_batch(consumer, batch)
     finally:
         await consumer.stop()
+
+
+async def test_on_kafka_a_crash_after_the_transaction_but_before_the_offset_commit_changes_nothing_on_redelivery(
+    kafka: KafkaBus, pg_db: Database
+) -> None:
+    await publish_twenty_check_ins(kafka)
+    await die_before_the_offset_commit(kafka, batch_runner(kafka, pg_db), 20)
     assert len(await effect_count(pg_db)) == 20
     restarted = kafka.consumer("probe", [TOPIC])
     await restarted.start()
@@ -259,6 +269,35 @@ async def test_on_kafka_a_crash_after_the_transaction_but_before_the_offset_comm
     assert len(counts) == 20
     assert set(counts.values()) == {1}
     assert await nothing_left(kafka)  # this time the offsets were committed
+
+
+async def facts_kept(db: Database) -> dict[str, str]:
+    """Each kept fact's id and the event that brought it."""
+    async with db.sessions() as session:
+        return {r[0]: r[1] for r in await session.execute(select(FACTS.c.check_in_id, FACTS.c.event_id))}
+
+
+async def test_on_kafka_an_idempotent_type_takes_no_inbox_row_and_a_redelivery_changes_nothing(
+    kafka: KafkaBus, pg_db: Database
+) -> None:
+    """Issue 9: a fact kept under its own id is claimed nowhere; duplicates in a batch, re-sent copies and a batch
+    redelivered after a crash before the offset commit all leave each fact once, from its first delivery."""
+    events = [checked_in(f"s{n % 4}", n) for n in range(20)]
+    first = {e.check_in_id: envelope_of(e) for e in events}
+    for e in events:
+        await kafka.publish(TOPIC, e.student_id, first[e.check_in_id])
+        await kafka.publish(TOPIC, e.student_id, first[e.check_in_id])  # the same event twice in one batch
+    await die_before_the_offset_commit(kafka, batch_runner(kafka, pg_db, handler=keep_fact, idempotent=True), 40)
+    expected = {e.check_in_id: orjson.loads(first[e.check_in_id])["id"] for e in events}
+    assert await facts_kept(pg_db) == expected
+    for e in events[::3]:  # the same facts again under new event ids: a device re-sent them
+        await kafka.publish(TOPIC, e.student_id, envelope_of(e))
+    with inbox_statements(pg_db) as claims:
+        async with consuming(batch_runner(kafka, pg_db, handler=keep_fact, idempotent=True)):
+            await eventually(lambda: nothing_left(kafka), timeout=60)
+    assert claims == []
+    assert await inbox_rows(pg_db) == 0
+    assert await facts_kept(pg_db) == expected  # the first delivery's event stays behind each fact
 
 
 async def _effects_are(db: Database, expected: int) -> bool:

@@ -3,6 +3,7 @@
 Nothing is summed on arrival: statements are computed from the set of facts (ST-7), so the order and number of
 deliveries cannot change a figure, and a replay from offset 0 rebuilds the same facts. No handler reads a fact
 back, so each is kept for the batch's one multi-row insert per table (`UnitOfWork.keep`), not a round trip each.
+Each does nothing else, so the subscription declares them idempotent and their events take no inbox row: keep them so.
 """
 
 from __future__ import annotations
