@@ -1,11 +1,18 @@
-"""Alembic support: the body of every service's `env.py`, and the chassis tables' schema steps.
+"""Alembic support: the body of every service's `env.py`, the chassis tables' schema steps, and the few helpers a
+service's migration is written with.
 
 The outbox, inbox and idempotency tables are the same in every service, so their DDL lives here once and a
 service's migration calls the step (`create_chassis_tables_v1()`); autogenerate leaves them out.
+
+The helpers only shorten what every migration spelled out: `ids(...)` and `stamps(...)` are the two column shapes
+most tables repeat, `create_table` names a table's indexes beside its columns, and `drop_tables` is a downgrade
+(dropping a table drops its indexes, on PostgreSQL and SQLite alike). A migration written with them builds the same
+schema as the one spelled out (docs/service-shape.md, "Migrations").
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,6 +20,34 @@ from alembic import context, op
 from sqlalchemy import MetaData
 
 CHASSIS_TABLES = frozenset({"outbox", "inbox", "idempotency_keys"})
+
+ID = sa.String(length=64)
+STAMP = sa.DateTime(timezone=True)
+
+
+def ids(*names: str, nullable: bool = False) -> list[sa.Column[Any]]:
+    """`String(64)` columns, the shape of every id, in the order named (NOT NULL unless `nullable`)."""
+    return [sa.Column(name, ID, nullable=nullable) for name in names]
+
+
+def stamps(*names: str, nullable: bool = False) -> list[sa.Column[Any]]:
+    """Instant columns (`DateTime(timezone=True)`, stored UTC), in the order named (NOT NULL unless `nullable`)."""
+    return [sa.Column(name, STAMP, nullable=nullable) for name in names]
+
+
+def create_table(name: str, *items: Any, indexes: Sequence[str | tuple[str, ...]] = ()) -> None:
+    """`op.create_table`, then its indexes in the order given: a column's name is the index `ix_<table>_<column>`
+    (the name `index=True` gives), a tuple is an index's own name and then its columns."""
+    op.create_table(name, *items)
+    for index in indexes:
+        index_name, *columns = (f"ix_{name}_{index}", index) if isinstance(index, str) else index
+        op.create_index(index_name, name, columns)
+
+
+def drop_tables(*names: str) -> None:
+    """Drop the tables in the order named; their indexes go with them."""
+    for name in names:
+        op.drop_table(name)
 
 
 def run(target_metadata: MetaData) -> None:
@@ -89,7 +124,4 @@ def drop_chassis_age_indexes_v2() -> None:
 
 def drop_chassis_tables_v1() -> None:
     """Undo `create_chassis_tables_v1`."""
-    op.drop_table("idempotency_keys")
-    op.drop_table("inbox")
-    op.drop_index("ix_outbox_unpublished", table_name="outbox")
-    op.drop_table("outbox")
+    drop_tables("idempotency_keys", "inbox", "outbox")

@@ -1,18 +1,11 @@
-"""terms, grade bands, rooms, staff, teaching; policy profiles and their audit
-
-Revision ID: 0002
-Revises: 0001
-"""
-
-from collections.abc import Sequence
+"""terms, grade bands, rooms, staff, teaching; policy profiles and their audit"""
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0002"
-down_revision: str | None = "0001"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+from chassis.migrations import create_table, drop_tables, ids, stamps
+
+revision, down_revision = "0002", "0001"
 
 _SCHOOL_INDEXED = ("terms", "staff_members", "class_teachers", "teachings", "rooms", "grade_bands")
 
@@ -24,8 +17,7 @@ def _school_fk() -> sa.ForeignKeyConstraint:
 def upgrade() -> None:
     op.create_table(
         "terms",
-        sa.Column("term_id", sa.String(length=64), nullable=False),
-        sa.Column("school_id", sa.String(length=64), nullable=False),
+        *ids("term_id", "school_id"),
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column("starts_on", sa.Date(), nullable=False),
         sa.Column("ends_on", sa.Date(), nullable=False),
@@ -38,8 +30,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "staff_members",
-        sa.Column("staff_id", sa.String(length=64), nullable=False),
-        sa.Column("school_id", sa.String(length=64), nullable=False),
+        *ids("staff_id", "school_id"),
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column("roles", sa.JSON(), nullable=False),
         sa.Column("external", sa.Boolean(), nullable=False),
@@ -48,9 +39,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "class_teachers",
-        sa.Column("class_id", sa.String(length=64), nullable=False),
-        sa.Column("school_id", sa.String(length=64), nullable=False),
-        sa.Column("staff_id", sa.String(length=64), nullable=False),
+        *ids("class_id", "school_id", "staff_id"),
         sa.ForeignKeyConstraint(["class_id"], ["classes.class_id"]),
         sa.ForeignKeyConstraint(["staff_id"], ["staff_members.staff_id"]),
         _school_fk(),
@@ -58,10 +47,9 @@ def upgrade() -> None:
     )
     op.create_table(
         "teachings",
-        sa.Column("class_id", sa.String(length=64), nullable=False),
-        sa.Column("staff_id", sa.String(length=64), nullable=False),
+        *ids("class_id", "staff_id"),
         sa.Column("school_subject", sa.String(length=50), nullable=False),
-        sa.Column("school_id", sa.String(length=64), nullable=False),
+        *ids("school_id"),
         sa.ForeignKeyConstraint(["class_id"], ["classes.class_id"]),
         sa.ForeignKeyConstraint(["staff_id"], ["staff_members.staff_id"]),
         _school_fk(),
@@ -69,8 +57,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "rooms",
-        sa.Column("room_id", sa.String(length=64), nullable=False),
-        sa.Column("school_id", sa.String(length=64), nullable=False),
+        *ids("room_id", "school_id"),
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column("capacity", sa.Integer(), nullable=False),
         sa.Column("is_reception", sa.Boolean(), nullable=False),
@@ -79,36 +66,33 @@ def upgrade() -> None:
     )
     op.create_table(
         "grade_bands",
-        sa.Column("band_id", sa.String(length=64), nullable=False),
-        sa.Column("school_id", sa.String(length=64), nullable=False),
+        *ids("band_id", "school_id"),
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column("grades", sa.JSON(), nullable=False),
         _school_fk(),
         sa.PrimaryKeyConstraint("band_id"),
     )
     for table in _SCHOOL_INDEXED:
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.create_index(batch_op.f(f"ix_{table}_school_id"), ["school_id"], unique=False)
-    with op.batch_alter_table("class_teachers", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_class_teachers_staff_id"), ["staff_id"], unique=False)
+        op.create_index(f"ix_{table}_school_id", table, ["school_id"])
+    op.create_index("ix_class_teachers_staff_id", "class_teachers", ["staff_id"])
 
     op.create_table(
         "policy_district_profiles",
-        sa.Column("district_id", sa.String(length=64), nullable=False),
+        *ids("district_id"),
         sa.Column("effective_from", sa.Date(), nullable=False),
         sa.Column("settings", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("district_id", "effective_from"),
     )
     op.create_table(
         "policy_school_overrides",
-        sa.Column("school_id", sa.String(length=64), nullable=False),
+        *ids("school_id"),
         sa.Column("effective_from", sa.Date(), nullable=False),
         sa.Column("overrides", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("school_id", "effective_from"),
     )
     op.create_table(
         "policy_resolved_profiles",
-        sa.Column("school_id", sa.String(length=64), nullable=False),
+        *ids("school_id"),
         sa.Column("effective_from", sa.Date(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("settings", sa.JSON(), nullable=False),
@@ -116,44 +100,33 @@ def upgrade() -> None:
     )
     op.create_table(
         "policy_profile_versions",
-        sa.Column("school_id", sa.String(length=64), nullable=False),
+        *ids("school_id"),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("school_id"),
     )
-    op.create_table(
+    create_table(
         "policy_audit",
         sa.Column("audit_id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("district_id", sa.String(length=64), nullable=False),
-        sa.Column("school_id", sa.String(length=64), nullable=True),
+        *ids("district_id"),
+        *ids("school_id", nullable=True),
         sa.Column("scope", sa.String(length=16), nullable=False),
         sa.Column("effective_from", sa.Date(), nullable=False),
-        sa.Column("actor", sa.String(length=64), nullable=False),
+        *ids("actor"),
         sa.Column("actor_role", sa.String(length=32), nullable=False),
-        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        *stamps("at"),
         sa.Column("before", sa.JSON(), nullable=True),
         sa.Column("after", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("audit_id"),
+        indexes=["district_id", "school_id"],
     )
-    with op.batch_alter_table("policy_audit", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_policy_audit_district_id"), ["district_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_policy_audit_school_id"), ["school_id"], unique=False)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("policy_audit", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_policy_audit_school_id"))
-        batch_op.drop_index(batch_op.f("ix_policy_audit_district_id"))
-    for table in (
+    drop_tables(
         "policy_audit",
         "policy_profile_versions",
         "policy_resolved_profiles",
         "policy_school_overrides",
         "policy_district_profiles",
-    ):
-        op.drop_table(table)
-    with op.batch_alter_table("class_teachers", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_class_teachers_staff_id"))
-    for table in reversed(_SCHOOL_INDEXED):
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.drop_index(batch_op.f(f"ix_{table}_school_id"))
-        op.drop_table(table)
+        *reversed(_SCHOOL_INDEXED),
+    )

@@ -1,18 +1,11 @@
-"""pickup people, restrictions, walk-home permission, external ids, import jobs
-
-Revision ID: 0003
-Revises: 0002
-"""
-
-from collections.abc import Sequence
+"""pickup people, restrictions, walk-home permission, external ids, import jobs"""
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003"
-down_revision: str | None = "0002"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+from chassis.migrations import create_table, drop_tables, ids, stamps
+
+revision, down_revision = "0003", "0002"
 
 _EXTERNAL = ("classes", "students", "guardians")
 _KEYS = {"classes": "class_id", "students": "student_id", "guardians": "guardian_id"}
@@ -32,66 +25,51 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("left_on", sa.Date(), nullable=True))
         batch_op.create_index("ix_students_class_id", ["class_id"], unique=False)
 
-    op.create_table(
+    create_table(
         "pickup_persons",
-        sa.Column("person_id", sa.String(length=64), nullable=False),
-        sa.Column("school_id", sa.String(length=64), nullable=False),
-        sa.Column("student_id", sa.String(length=64), nullable=False),
-        sa.Column("external_id", sa.String(length=64), nullable=False),
+        *ids("person_id", "school_id", "student_id", "external_id"),
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column("relation", sa.String(length=32), nullable=False),
         sa.Column("credential_ref", sa.String(length=128), nullable=True),
         sa.Column("id_number", sa.String(length=32), nullable=True),
-        sa.Column("guardian_id", sa.String(length=64), nullable=True),
+        *ids("guardian_id", nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("note", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(["school_id"], ["schools.school_id"]),
         sa.ForeignKeyConstraint(["student_id"], ["students.student_id"]),
         sa.PrimaryKeyConstraint("person_id"),
         sa.UniqueConstraint("student_id", "external_id", name="uq_pickup_persons_student_external"),
+        indexes=["school_id"],
     )
-    with op.batch_alter_table("pickup_persons", schema=None) as batch_op:
-        batch_op.create_index("ix_pickup_persons_school_id", ["school_id"], unique=False)
-
     op.create_table(
         "walk_home_permissions",
-        sa.Column("student_id", sa.String(length=64), nullable=False),
-        sa.Column("school_id", sa.String(length=64), nullable=False),
+        *ids("student_id", "school_id"),
         sa.Column("allowed", sa.Boolean(), nullable=False),
-        sa.Column("guardian_id", sa.String(length=64), nullable=False),
+        *ids("guardian_id"),
         sa.Column("effective_from", sa.Date(), nullable=False),
-        sa.Column("set_by", sa.String(length=64), nullable=False),
-        sa.Column("set_at", sa.DateTime(timezone=True), nullable=False),
+        *ids("set_by"),
+        *stamps("set_at"),
         sa.ForeignKeyConstraint(["student_id"], ["students.student_id"]),
         sa.PrimaryKeyConstraint("student_id"),
     )
-
-    op.create_table(
+    create_table(
         "import_jobs",
-        sa.Column("job_id", sa.String(length=64), nullable=False),
-        sa.Column("school_id", sa.String(length=64), nullable=False),
+        *ids("job_id", "school_id"),
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("rows_total", sa.Integer(), nullable=False),
         sa.Column("rows_done", sa.Integer(), nullable=False),
         sa.Column("report", sa.JSON(), nullable=True),
-        sa.Column("created_by", sa.String(length=64), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+        *ids("created_by"),
+        *stamps("created_at"),
+        *stamps("finished_at", nullable=True),
         sa.PrimaryKeyConstraint("job_id"),
+        indexes=["school_id"],
     )
-    with op.batch_alter_table("import_jobs", schema=None) as batch_op:
-        batch_op.create_index("ix_import_jobs_school_id", ["school_id"], unique=False)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("import_jobs", schema=None) as batch_op:
-        batch_op.drop_index("ix_import_jobs_school_id")
-    op.drop_table("import_jobs")
-    op.drop_table("walk_home_permissions")
-    with op.batch_alter_table("pickup_persons", schema=None) as batch_op:
-        batch_op.drop_index("ix_pickup_persons_school_id")
-    op.drop_table("pickup_persons")
+    drop_tables("import_jobs", "walk_home_permissions", "pickup_persons")
     with op.batch_alter_table("students", schema=None) as batch_op:
         batch_op.drop_index("ix_students_class_id")
         batch_op.drop_column("left_on")

@@ -1,21 +1,15 @@
 """PIPL: ID numbers sealed at rest need room; the append-only sensitive-read log
 
-Revision ID: 0008
-Revises: 0007
-
 The values themselves are sealed by the service at start (chassis.crypto.reseal), which holds the key: a
 migration never sees it.
 """
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0008"
-down_revision: str | None = "0007"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+from chassis.migrations import ids, stamps
+
+revision, down_revision = "0008", "0007"
 
 # One statement per execute: asyncpg prepares each, and a prepared statement holds one command.
 APPEND_ONLY = (
@@ -34,13 +28,11 @@ def upgrade() -> None:
     op.create_table(
         "sensitive_reads",
         sa.Column("read_id", sa.String(length=36), nullable=False),
-        sa.Column("school_id", sa.String(length=64), nullable=False),
-        sa.Column("student_id", sa.String(length=64), nullable=False),
-        sa.Column("reader_id", sa.String(length=64), nullable=False),
+        *ids("school_id", "student_id", "reader_id"),
         sa.Column("reader_role", sa.String(length=32), nullable=False),
         sa.Column("fields", sa.String(length=200), nullable=False),
         sa.Column("route", sa.String(length=200), nullable=False),
-        sa.Column("read_at", sa.DateTime(timezone=True), nullable=False),
+        *stamps("read_at"),
         sa.ForeignKeyConstraint(["school_id"], ["schools.school_id"]),
         sa.PrimaryKeyConstraint("read_id"),
     )

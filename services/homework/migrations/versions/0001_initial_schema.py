@@ -1,22 +1,7 @@
-"""initial schema
+"""initial schema"""
 
-Revision ID: 0001
-Revises:
-"""
+from chassis.migrations import create_chassis_tables_v1 as upgrade
+from chassis.migrations import drop_chassis_tables_v1 as downgrade
 
-from collections.abc import Sequence
-
-from chassis.migrations import create_chassis_tables_v1, drop_chassis_tables_v1
-
-revision: str = "0001"
-down_revision: str | None = None
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
-
-
-def upgrade() -> None:
-    create_chassis_tables_v1()
-
-
-def downgrade() -> None:
-    drop_chassis_tables_v1()
+revision, down_revision = "0001", None
+__all__ = ["downgrade", "upgrade"]

@@ -1,18 +1,9 @@
-"""children's grades (for broadcasts to some grades) and urgent notifications
-
-Revision ID: 0002
-Revises: 0001
-"""
-
-from collections.abc import Sequence
+"""children's grades (for broadcasts to some grades) and urgent notifications"""
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0002"
-down_revision: str | None = "0001"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision, down_revision = "0002", "0001"
 
 
 def upgrade() -> None:

@@ -1,18 +1,9 @@
-"""pickup persons' names, so a check-out alert says who collected the child (NT-1)
-
-Revision ID: 0005
-Revises: 0004
-"""
-
-from collections.abc import Sequence
+"""pickup persons' names, so a check-out alert says who collected the child (NT-1)"""
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005"
-down_revision: str | None = "0004"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision, down_revision = "0005", "0004"
 
 
 def upgrade() -> None:

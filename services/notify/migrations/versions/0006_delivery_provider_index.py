@@ -1,17 +1,8 @@
-"""a provider's receipt finds its delivery by the provider's message id
-
-Revision ID: 0006
-Revises: 0005
-"""
-
-from collections.abc import Sequence
+"""a provider's receipt finds its delivery by the provider's message id"""
 
 from alembic import op
 
-revision: str = "0006"
-down_revision: str | None = "0005"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision, down_revision = "0006", "0005"
 
 
 def upgrade() -> None:

@@ -1,8 +1,4 @@
-"""a district subscriber's delivery names the entity its event is about, so an erasure finds it
-
-Revision ID: 0007
-Revises: 0006
-"""
+"""a district subscriber's delivery names the entity its event is about, so an erasure finds it"""
 
 import sqlalchemy as sa
 from alembic import op
