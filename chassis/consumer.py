@@ -29,7 +29,7 @@ from chassis.bus import Bus, BusConsumer, CommitFailed, Partition, Record
 from chassis.clock import Clock, SystemClock
 from chassis.db import is_database_unreachable
 from chassis.logs import trace_id_of, trace_id_var
-from chassis.metrics import CONSUMER_LAG, DEAD_LETTERS, EVENT_AGE, EVENTS_CONSUMED, EVENTS_FAILED
+from chassis.metrics import CONSUMER_LAG, DEAD_LETTERS, EVENT_AGE, EVENTS_CONSUMED, EVENTS_FAILED, observe_all
 from chassis.tracing import parent_of, span
 from chassis.uow import UnitOfWork
 from contracts.envelope import Envelope, Event
@@ -300,9 +300,7 @@ class ConsumerRunner:
                 ages.setdefault(item.envelope.type, []).append(max(0.0, (now - since).total_seconds()))
         for event_type, seconds in ages.items():  # a metric's labels resolved once per type and batch
             EVENTS_CONSUMED.labels(self.service, event_type).inc(len(seconds))
-            age = EVENT_AGE.labels(self.service, event_type)
-            for value in seconds:
-                age.observe(value)
+            observe_all(EVENT_AGE.labels(self.service, event_type), seconds)
 
     async def _dead_letter(self, record: Record, error: BaseException, attempts: int) -> None:
         """Park the record with its error; if even that fails, raise so the offset is not committed."""
