@@ -143,64 +143,54 @@ class RefSchool(Base):
 # --- attendance's facts (each kept once by its natural id, with the event that brought it) --------------------
 
 
-class CheckIn(Base):
+class ChildDayFact:
+    """The columns of a fact about one child on one school day: whose, which school, day and month, and the event."""
+
+    student_id: Mapped[str] = mapped_column(String(64), index=True)
+    school_id: Mapped[str] = mapped_column(String(64))
+    day: Mapped[date] = mapped_column(Date)
+    month: Mapped[str] = mapped_column(String(7))
+    event_id: Mapped[str] = mapped_column(String(64))
+
+
+class CheckIn(ChildDayFact, Base):
     """AT-2: a child's check-in (the earliest of a day starts the child's presence, SR-1)."""
 
     __tablename__ = "check_ins"
     __table_args__ = (Index("ix_check_ins_school_month", "school_id", "month"),)
 
     check_in_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    student_id: Mapped[str] = mapped_column(String(64), index=True)
-    school_id: Mapped[str] = mapped_column(String(64))
-    day: Mapped[date] = mapped_column(Date)
-    month: Mapped[str] = mapped_column(String(7))
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    event_id: Mapped[str] = mapped_column(String(64))
 
 
-class CheckOut(Base):
+class CheckOut(ChildDayFact, Base):
     """AT-5: a child's check-out (the latest of a day ends the child's presence, SR-1)."""
 
     __tablename__ = "check_outs"
     __table_args__ = (Index("ix_check_outs_school_month", "school_id", "month"),)
 
     check_out_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    student_id: Mapped[str] = mapped_column(String(64), index=True)
-    school_id: Mapped[str] = mapped_column(String(64))
-    day: Mapped[date] = mapped_column(Date)
-    month: Mapped[str] = mapped_column(String(7))
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    event_id: Mapped[str] = mapped_column(String(64))
 
 
-class Leave(Base):
+class Leave(ChildDayFact, Base):
     """AT-3: approved leave (explains a day without class-hours)."""
 
     __tablename__ = "leaves"
     __table_args__ = (Index("ix_leaves_school_month", "school_id", "month"),)
 
     leave_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    student_id: Mapped[str] = mapped_column(String(64), index=True)
-    school_id: Mapped[str] = mapped_column(String(64))
-    day: Mapped[date] = mapped_column(Date)
-    month: Mapped[str] = mapped_column(String(7))
-    event_id: Mapped[str] = mapped_column(String(64))
 
 
-class LatePickupFee(Base):
+class LatePickupFee(ChildDayFact, Base):
     """BX-5: a late-pickup fee attendance charged for a check-out."""
 
     __tablename__ = "late_pickup_fees"
     __table_args__ = (Index("ix_late_fees_school_month", "school_id", "month"),)
 
     check_out_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    student_id: Mapped[str] = mapped_column(String(64), index=True)
-    school_id: Mapped[str] = mapped_column(String(64))
-    day: Mapped[date] = mapped_column(Date)
-    month: Mapped[str] = mapped_column(String(7))
     minutes_late: Mapped[int] = mapped_column(Integer)
     fee_fen: Mapped[int] = mapped_column(Integer)
-    event_id: Mapped[str] = mapped_column(String(64))
 
 
 class StaffFact(Base):

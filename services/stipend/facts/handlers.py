@@ -30,61 +30,42 @@ def _month(day: date) -> str:
     return day.isoformat()[:7]
 
 
-async def record_check_in(uow: UnitOfWork, event: StudentCheckedIn, envelope: Envelope) -> None:
-    """AT-2: the child arrived (SR-1 starts presence at the day's earliest check-in)."""
-    day = date.fromisoformat(event.session_date)
-    values = {
-        "check_in_id": event.check_in_id,
+def _child_day(event: StudentCheckedIn | StudentCheckedOut | LeaveApproved | LatePickupCharged, day: date,
+               envelope: Envelope) -> dict[str, Any]:  # fmt: skip
+    """The columns every fact about a child's day has (`store.ChildDayFact`)."""
+    return {
         "student_id": event.student_id,
         "school_id": event.school_id,
         "day": day,
         "month": _month(day),
-        "occurred_at": event.occurred_at,
         "event_id": envelope.id,
     }
-    uow.keep(store.CheckIn, values)
+
+
+async def record_check_in(uow: UnitOfWork, event: StudentCheckedIn, envelope: Envelope) -> None:
+    """AT-2: the child arrived (SR-1 starts presence at the day's earliest check-in)."""
+    day = date.fromisoformat(event.session_date)
+    uow.keep(
+        store.CheckIn,
+        {"check_in_id": event.check_in_id, "occurred_at": event.occurred_at, **_child_day(event, day, envelope)},
+    )
 
 
 async def record_check_out(uow: UnitOfWork, event: StudentCheckedOut, envelope: Envelope) -> None:
     """AT-5: the child was collected (SR-1 ends presence at the day's latest check-out)."""
-    values = {
-        "check_out_id": event.check_out_id,
-        "student_id": event.student_id,
-        "school_id": event.school_id,
-        "day": event.day,
-        "month": _month(event.day),
-        "occurred_at": event.occurred_at,
-        "event_id": envelope.id,
-    }
-    uow.keep(store.CheckOut, values)
+    values = {"check_out_id": event.check_out_id, "occurred_at": event.occurred_at}
+    uow.keep(store.CheckOut, {**values, **_child_day(event, event.day, envelope)})
 
 
 async def record_leave(uow: UnitOfWork, event: LeaveApproved, envelope: Envelope) -> None:
     """AT-3: approved leave, the reason a day has no class-hours."""
-    values = {
-        "leave_id": event.leave_id,
-        "student_id": event.student_id,
-        "school_id": event.school_id,
-        "day": event.day,
-        "month": _month(event.day),
-        "event_id": envelope.id,
-    }
-    uow.keep(store.Leave, values)
+    uow.keep(store.Leave, {"leave_id": event.leave_id, **_child_day(event, event.day, envelope)})
 
 
 async def record_late_pickup_fee(uow: UnitOfWork, event: LatePickupCharged, envelope: Envelope) -> None:
     """BX-5: a late-pickup fee on the family's statement, once per check-out."""
-    values = {
-        "check_out_id": event.check_out_id,
-        "student_id": event.student_id,
-        "school_id": event.school_id,
-        "day": event.day,
-        "month": _month(event.day),
-        "minutes_late": event.minutes_late,
-        "fee_fen": event.fee_fen,
-        "event_id": envelope.id,
-    }
-    uow.keep(store.LatePickupFee, values)
+    values = {"check_out_id": event.check_out_id, "minutes_late": event.minutes_late, "fee_fen": event.fee_fen}
+    uow.keep(store.LatePickupFee, {**values, **_child_day(event, event.day, envelope)})
 
 
 StaffFactEvent = TeacherSignedIn | ActivityRecordFiled | PatrolFindingRecorded | StaffIncidentReported
