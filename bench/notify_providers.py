@@ -27,7 +27,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bench.stipend_load import database
+from bench.scratch import scratch_database
 from chassis.auth import Role
 from chassis.clock import FakeClock
 from contracts.attendance import CheckInMethod, StudentCheckedIn
@@ -103,13 +103,17 @@ async def count(notify: ServiceClient, model: Any, **where: str) -> int:
         return int((await session.execute(query)).scalar_one())
 
 
-async def until(check: Callable[[], Awaitable[bool]], started: float, limit: float) -> float | None:
-    """Seconds from `started` until `check()` holds, or None after `limit` seconds."""
-    while not await check():
+async def until(check: Callable[[], Awaitable[bool] | bool], started: float, limit: float) -> float | None:
+    """Seconds from `started` until `check()` holds (awaited if it is a coroutine), or None after `limit` seconds."""
+    while not await _holds(check()):
         if wall.perf_counter() - started > limit:
             return None
         await asyncio.sleep(0.02)
     return wall.perf_counter() - started
+
+
+async def _holds(outcome: Awaitable[bool] | bool) -> bool:
+    return outcome if isinstance(outcome, bool) else await outcome
 
 
 async def one_condition(children: int, name: str, fault: dict[str, float], limit: float) -> dict[str, Any]:
@@ -117,7 +121,7 @@ async def one_condition(children: int, name: str, fault: dict[str, float], limit
     run = uuid.uuid4().hex[:8]
     prefix = f"bench{run}."
     try:
-        async with database(run) as url:
+        async with scratch_database(f"bench_notify_{run}") as url:
             await publish_as_producer(prefix, roster(children), school_id=SCHOOL)
             async with providers() as outside, notify_with(url, prefix, outside) as notify:
                 await preferences(notify, outside, children)
@@ -126,9 +130,11 @@ async def one_condition(children: int, name: str, fault: dict[str, float], limit
                 async with ticking(outside.clock):
                     started = wall.perf_counter()
                     await publish_as_producer(prefix, check_ins(children), school_id=SCHOOL)
-                    stored = await until(lambda: _is(count(notify, store.Notification), 2 * children), started, limit)
-                    mailed = await until(lambda: _now(len(outside.mail.messages) >= children), started, limit)
-                    texted = await until(lambda: _now(len(outside.sms.sent) >= children), started, limit)
+                    stored = await until(
+                        lambda: at_least(count(notify, store.Notification), 2 * children), started, limit
+                    )
+                    mailed = await until(lambda: len(outside.mail.messages) >= children, started, limit)
+                    texted = await until(lambda: len(outside.sms.sent) >= children, started, limit)
                     return {
                         "condition": name,
                         "in_app_s": stored,
@@ -150,12 +156,8 @@ async def preferences(notify: ServiceClient, outside: Providers, children: int) 
         await set_preferences(notify, {"channels": {"attendance": ["email"]}, "email": f"dad{n}@example.cn"}, dad)
 
 
-async def _is(value: Awaitable[int], wanted: int) -> bool:
+async def at_least(value: Awaitable[int], wanted: int) -> bool:
     return await value >= wanted
-
-
-async def _now(value: bool) -> bool:
-    return value
 
 
 def seconds(value: float | None) -> str:

@@ -17,15 +17,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import itertools
 import json
 import multiprocessing
-import os
-import sys
 import time as wall
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -33,6 +30,7 @@ import asyncpg
 import httpx
 from sqlalchemy import insert
 
+from bench.scratch import load, scratch_database
 from chassis.auth import Role
 from chassis.bus.kafka import KafkaBus
 from chassis.clock import SCHOOL_TZ, FakeClock
@@ -43,33 +41,11 @@ from contracts.envelope import Envelope
 from contracts.policy import PolicySettings
 from services.stipend import store
 from services.stipend.app import DEFINITION
-from tests.conftest import KAFKA, PG_URL, auth, delete_topics, running, stack_settings
+from tests.conftest import KAFKA, auth, delete_topics, running, stack_settings
 
 SEPTEMBER = [d for d in (date(2026, 9, 1) + timedelta(days=n) for n in range(30)) if d.weekday() < 5]  # 22 days
 CLOSED = datetime(2026, 10, 1, 9, 0, tzinfo=SCHOOL_TZ)
 TEACHERS, CHILDREN, GRADES = 40, 1000, 6
-
-
-@contextlib.asynccontextmanager
-async def database(run: str) -> AsyncIterator[str]:
-    """A dedicated database for this run on the shared PostgreSQL, dropped afterwards."""
-    name = f"bench_stipend_{run}"
-    admin = await asyncpg.connect(PG_URL.replace("postgresql+asyncpg://", "postgresql://") + "/postgres")
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        yield f"{PG_URL}/{name}"
-    finally:
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        except asyncpg.PostgresError as refused:  # never hide the run's own error behind the clean-up's
-            print(f"bench: {name} left behind: {refused}", file=sys.stderr)
-        await admin.close()
-
-
-def load() -> str:
-    """The machine's load averages, said with every figure."""
-    one, five, _ = os.getloadavg()
-    return f"load {one:.2f}/{five:.2f}"
 
 
 # --- 1. ingest ---------------------------------------------------------------------------------------------------
@@ -139,7 +115,7 @@ async def ingest(schools: int, total: int, replicas: int = 1) -> dict[str, Any]:
     await publish(prefix, envelopes)
     spawn = multiprocessing.get_context("spawn")
     try:
-        async with database(run) as url:
+        async with scratch_database(f"bench_stipend_{run}") as url:
             # The schema first, by an app on another prefix (its consumer has nothing to read), so the replicas
             # do not race to migrate.
             async with running(
@@ -297,7 +273,7 @@ async def close(schools: int, replicas: int = 1) -> dict[str, Any]:
     prefix = f"bench{run}."
     spawn = multiprocessing.get_context("spawn")
     try:
-        async with database(run) as url:
+        async with scratch_database(f"bench_stipend_{run}") as url:
             settings = stack_settings(DEFINITION, url, prefix)
             async with running(DEFINITION, settings, clock=FakeClock(CLOSED)) as client:
                 loading = wall.perf_counter()
