@@ -5,21 +5,23 @@ kept ~30 KB of the framework's per-request objects alive while it streamed (the 
 frames, dependency solving's exit stacks, the routing's scopes; docs/measurements.md), seven times notify's own.
 
 A lean route is still declared as a FastAPI route: that declaration documents it in the OpenAPI (who may call, the
-headers it reads, its answers) and names it in the metrics, and its endpoint is never called. `LeanRoutes` answers
-the route before the body limit, the exception handlers and the router, with the same bearer verification, the
-role check of the declared route's `require(...)`, and the same problem+json errors; it sits inside
-`RequestMetrics`, so the access log, the request metrics and the trace are those of every route.
+headers it reads, its answers) and names it in the metrics; `served_lean` makes its endpoint answer with the lean
+handler too. `LeanRoutes` answers the route before the body limit, the exception handlers and the router, with the
+same bearer verification, the role check of the declared route's `require(...)`, and the same problem+json errors;
+it sits inside `RequestMetrics`, so the access log, the request metrics and the trace are those of every route.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.security.utils import get_authorization_scheme_param
 from starlette.datastructures import State
+from starlette.responses import Response
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -29,8 +31,6 @@ from chassis.problems import Problem, problem_response
 
 if TYPE_CHECKING:  # chassis.app installs these routes
     from chassis.app import Runtime
-
-E = TypeVar("E", bound=Callable[..., Any])
 
 
 class InvalidHeader(Problem):
@@ -78,15 +78,32 @@ LeanHandler = Callable[[LeanRequest, Receive, Send], Awaitable[None]]
 """Answers a lean route; a `Problem` it raises before it starts its answer is sent as problem+json."""
 
 
-def served_lean(handler: LeanHandler) -> Callable[[E], E]:
-    """Decorator of a FastAPI GET endpoint that only declares a route (its OpenAPI, its roles, its metrics name):
-    `handler` answers it, ahead of the FastAPI stack, wherever `create_app` built the app."""
+def served_lean(handler: LeanHandler) -> Callable[[Callable[..., Awaitable[None]]], Callable[..., Awaitable[Any]]]:
+    """Decorator of a FastAPI GET endpoint that declares a route (its OpenAPI, its roles, its metrics name) with a
+    docstring for a body: `handler` answers it, ahead of the FastAPI stack wherever `create_app` built the app, and
+    through FastAPI (a `LeanAnswer`) wherever a request reaches the declared route itself."""
 
-    def declare(endpoint: E) -> E:
-        endpoint.lean_handler = handler  # type: ignore[attr-defined]
-        return endpoint
+    def declare(endpoint: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[Any]]:
+        @functools.wraps(endpoint)  # FastAPI reads the declared signature through `__wrapped__`
+        async def answer(**arguments: Any) -> LeanAnswer:
+            (principal,) = [value for value in arguments.values() if isinstance(value, Principal)]
+            return LeanAnswer(handler, principal)
+
+        answer.lean_handler = handler  # type: ignore[attr-defined]
+        return answer
 
     return declare
+
+
+class LeanAnswer(Response):
+    """A lean handler's answer as a response FastAPI returns: the handler given the request's scope to answer."""
+
+    def __init__(self, handler: LeanHandler, principal: Principal) -> None:
+        self.handler, self.principal = handler, principal
+        self.background = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.handler(LeanRequest(scope["app"].state.runtime, self.principal, scope), receive, send)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ import re
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 import httpx
@@ -190,14 +190,24 @@ async def running(
 
 @contextlib.asynccontextmanager
 async def serving(
-    definition: ServiceDefinition, settings: ServiceSettings, *, bus: Bus | None = None, clock: Clock | None = None
+    definition: ServiceDefinition,
+    settings: ServiceSettings,
+    *,
+    bus: Bus | None = None,
+    clock: Clock | None = None,
+    lean_routes: bool = True,
 ) -> AsyncIterator[str]:
     """Run a service under a real uvicorn server on a free loopback port (for streaming), on `clock` (the pinned
-    school afternoon by default); its base URL."""
+    school afternoon by default); its base URL. `lean_routes=False`: without the middleware that answers lean routes
+    first, so their requests reach the declared FastAPI routes."""
 
     import uvicorn
 
+    from chassis.lean import LeanRoutes
+
     app = definition.create_app(settings, bus=bus, clock=clock or pinned_clock())
+    if not lean_routes:
+        app.user_middleware = [m for m in app.user_middleware if m.cls is not cast(Any, LeanRoutes)]
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, access_log=False))
     task = asyncio.create_task(server.serve())
     while not server.started:

@@ -189,3 +189,27 @@ async def test_a_last_event_id_the_stream_did_not_write_is_a_422_problem(
                 assert refused.headers["content-type"] == "application/problem+json"
         async with client.stream("GET", path, headers=headers) as fine:  # the refused ones took no stream place
             assert fine.status_code == 200
+
+
+@pytest.mark.parametrize("who", sorted(RESUMABLE))
+async def test_a_stream_request_that_reaches_the_declared_route_is_answered_by_the_lean_handler_too(
+    who: str, pg_url: str, topic_prefix: str
+) -> None:
+    """The declared endpoint of a lean route is no stub (chassis/lean.py): without the middleware that answers it
+    first, FastAPI's route streams it with the same handler, who may call and what they get."""
+    path, headers, event, _ = RESUMABLE[who]
+    await publish_as_producer(topic_prefix, ROSTER, school_id="s1")
+    settings = stack_settings(DEFINITION, pg_url, topic_prefix)
+    async with (
+        serving(DEFINITION, settings, lean_routes=False) as base,
+        httpx.AsyncClient(base_url=base, timeout=30) as client,
+    ):
+        assert (await client.get(path)).status_code == 401
+        async with client.stream("GET", path, headers=headers) as stream:
+            assert stream.status_code == 200
+            assert stream.headers["content-type"].startswith("text/event-stream")
+            lines = stream.aiter_lines()
+            assert await anext(lines) == ": connected"
+            await publish_as_producer(topic_prefix, [event(1)], school_id="s1")
+            async with asyncio.timeout(30):
+                assert (await next_event(lines))["event"] == "notification"

@@ -36,9 +36,6 @@ SSE_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-LEAN = "answered by chassis/lean.py ahead of the FastAPI stack (handlers.serve_stream); this only declares it"
-
-
 LastEventId = Annotated[str | None, Header(alias="Last-Event-ID", max_length=handlers.LAST_EVENT_ID_MAX)]
 """The header a reconnecting client resumes from (declared here for the OpenAPI; `handlers.serve_stream` reads it)."""
 
@@ -85,11 +82,10 @@ async def inbox_page(
 
 @router.get("/v1/notifications/stream", response_class=LiveStream, responses=SSE_RESPONSES)
 @served_lean(handlers.guardian_stream)
-async def stream_notifications(principal: Guardian, last_event_id: LastEventId = None) -> LiveStream:
+async def stream_notifications(principal: Guardian, last_event_id: LastEventId = None) -> None:
     """Server-sent events: each new notification for the calling guardian as it is stored, each with an `id`; a
     client reconnecting with `Last-Event-ID` first gets what it missed. At most `stream_cap_per_person` at once per
     guardian on this process, else 429."""
-    raise NotImplementedError(LEAN)
 
 
 @router.post("/v1/notifications/{notification_id}/read", status_code=204)

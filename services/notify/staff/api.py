@@ -15,7 +15,7 @@ from chassis.lean import served_lean
 from chassis.live import LiveStream
 from chassis.pagination import Page
 from services.notify.inbox import store as inbox
-from services.notify.inbox.api import LEAN, SSE_RESPONSES, LastEventId, inbox_page
+from services.notify.inbox.api import SSE_RESPONSES, LastEventId, inbox_page
 from services.notify.inbox.schemas import NotificationPage, NotificationPublic, public_view
 from services.notify.staff.handlers import staff_stream
 
@@ -59,7 +59,6 @@ async def page_staff_notifications(runtime: RuntimeDep, principal: AnyStaff, pag
 
 @router.get("/v1/staff/notifications/stream", response_class=LiveStream, responses=SSE_RESPONSES)
 @served_lean(staff_stream)
-async def stream_staff_notifications(principal: AnyStaff, last_event_id: LastEventId = None) -> LiveStream:
+async def stream_staff_notifications(principal: AnyStaff, last_event_id: LastEventId = None) -> None:
     """Server-sent events: each new notification for the calling staff member, each with an `id` to resume from
     with `Last-Event-ID` (capped per person, else 429)."""
-    raise NotImplementedError(LEAN)
