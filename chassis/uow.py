@@ -86,7 +86,8 @@ class UnitOfWork:
         self._after_commit: list[Callable[[], object]] = []
         self._before_commit: list[Callable[[], Awaitable[None]]] = []
         self._kept: dict[tuple[Any, frozenset[str]], list[dict[str, Any]]] = {}
-        self._read: dict[Hashable, Any] = {}
+        self._read: dict[Hashable, Any] = {}  # read_once's answers, by key
+        self._read_kinds: dict[Hashable, dict[Any, Any]] = {}  # read_many's answers, by kind then key
         self.session: AsyncSession
 
     async def __aenter__(self) -> Self:
@@ -134,17 +135,16 @@ class UnitOfWork:
         remembered (None for a key it did not find). A consumer's prefetch asks for a whole batch's keys, so each
         handler's own ask then reads nothing (`Subscription.prefetch`)."""
         wanted = list(dict.fromkeys(keys))
-        missing = [key for key in wanted if (kind, key) not in self._read]
+        known = self._read_kinds.setdefault(kind, {})
+        missing = [key for key in wanted if key not in known]
         if missing:
             found = await read(missing)
-            for key in missing:
-                self._read[(kind, key)] = found.get(key)
-        return {key: self._read[(kind, key)] for key in wanted}
+            known.update({key: found.get(key) for key in missing})
+        return {key: known[key] for key in wanted}
 
     def forget(self, kind: Hashable) -> None:
         """Drop what `read_many` remembers of `kind`: for a handler that has just written those rows."""
-        for key in [key for key in self._read if isinstance(key, tuple) and len(key) == 2 and key[0] == kind]:
-            del self._read[key]
+        self._read_kinds.pop(kind, None)
 
     def before_commit(self, write: Callable[[], Awaitable[None]]) -> None:
         """Run `write` at commit, before the kept rows: for rows a consumer's handlers gather across its batch and
