@@ -16,6 +16,7 @@ from chassis.http import Body, ClassTeacher, Guardian, Paging
 from chassis.idempotency import IDEMPOTENT, respond_once
 from chassis.pagination import Page, page_of
 from chassis.problems import Forbidden, NotFound
+from chassis.records import from_fields
 from chassis.uow import UnitOfWork
 from contracts.fields import SESSION, ClassId, SchoolDay, SchoolId, StudentId
 from contracts.fields import SessionId as SessionOf
@@ -186,14 +187,7 @@ async def post_leave_request(
     body: LeaveCreate, request: Request, runtime: RuntimeDep, principal: Guardian
 ) -> JSONResponse:
     """AT-3: a guardian asks for leave for their own child (send an `Idempotency-Key`)."""
-    command = handlers.RequestLeave(
-        school_id=principal.school(),
-        guardian_id=principal.subject,
-        student_id=body.student_id,
-        day=body.day,
-        session_id=body.session_id,
-        reason=body.reason,
-    )
+    command = from_fields(handlers.RequestLeave, body, school_id=principal.school(), guardian_id=principal.subject)
 
     async def act(uow: UnitOfWork) -> tuple[int, Any]:
         return 201, _leave(await handlers.request_leave(uow, command))

@@ -17,6 +17,7 @@ from chassis.http import Body, DutyLeader, IsoDate, Paging
 from chassis.idempotency import IDEMPOTENT, respond_once
 from chassis.pagination import Page, page_of
 from chassis.problems import Forbidden, NotFound
+from chassis.records import from_fields
 from chassis.uow import UnitOfWork
 from contracts.attendance.dismissal import DismissalMode
 from contracts.fields import STAFF, ClassId, SchoolDay, StudentId
@@ -265,14 +266,12 @@ async def post_plan_change(
 
     async def act(uow: UnitOfWork) -> tuple[int, Any]:
         child = await visible_child(uow.session, principal, student_id)
-        command = handlers.ChangePlan(
+        command = from_fields(
+            handlers.ChangePlan,
+            body,
             school_id=principal.school(),
             student_id=student_id,
-            mode=body.mode,
             changed_by=f"{principal.role}:{principal.subject}",
-            on=body.on,
-            weekday=body.weekday,
-            until=body.until,
         )
         row = await handlers.change_plan(uow, command)
         await uow.session.flush()

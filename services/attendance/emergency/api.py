@@ -14,6 +14,7 @@ from chassis.auth import Principal, Role, require
 from chassis.http import Body, Paging
 from chassis.idempotency import IDEMPOTENT, respond_once
 from chassis.pagination import Page, page_of
+from chassis.records import from_fields
 from chassis.uow import UnitOfWork
 from contracts.attendance.emergency import EmergencyReason
 from contracts.fields import SchoolDay, SchoolId
@@ -109,14 +110,8 @@ async def post_broadcast(
 ) -> JSONResponse:
     """AT-7: broadcast an early dismissal (notify tells every guardian concerned); a drill says so (BX-7). At most
     `broadcast_limit` per school and role in `broadcast_limit_window_seconds`, else 429 with `Retry-After`."""
-    command = handlers.Broadcast(
-        school_id=principal.school(),
-        issued_by=f"{principal.role}:{principal.subject}",
-        grades=body.grades,
-        drill=body.drill,
-        reason=body.reason,
-        dismiss_at=body.dismiss_at,
-        note=body.note,
+    command = from_fields(
+        handlers.Broadcast, body, school_id=principal.school(), issued_by=f"{principal.role}:{principal.subject}"
     )
 
     limit = runtime.settings_as(AttendanceSettings).broadcast_rate()

@@ -18,6 +18,7 @@ from chassis.http import Body, ClassTeacher, Id, Paging, ServiceTeacher
 from chassis.idempotency import IDEMPOTENT, respond_once
 from chassis.pagination import Page, page_of
 from chassis.problems import Forbidden, NotFound
+from chassis.records import from_fields
 from chassis.uow import UnitOfWork
 from contracts.fields import CLASS, ClassId, SchoolDay, SchoolId, SessionId
 from services.attendance.fields import Decided, Decider
@@ -177,13 +178,8 @@ async def give_handover(
     session_id: str, body: HandoverCreate, request: Request, runtime: RuntimeDep, principal: ClassTeacher
 ) -> JSONResponse:
     """AT-1: the class teacher hands their class's staying children over to the session (send an Idempotency-Key)."""
-    command = handlers.GiveHandover(
-        school_id=principal.school(),
-        staff_id=principal.subject,
-        session_id=session_id,
-        class_id=body.class_id,
-        count=body.count,
-        student_ids=body.student_ids,
+    command = from_fields(
+        handlers.GiveHandover, body, school_id=principal.school(), staff_id=principal.subject, session_id=session_id
     )
 
     async def act(uow: UnitOfWork) -> tuple[int, Any]:

@@ -22,6 +22,7 @@ from chassis.http import Body, Guardian, Id, NewId, Paging, Reason, once
 from chassis.idempotency import IDEMPOTENT
 from chassis.pagination import Page, page_of
 from chassis.problems import NotFound
+from chassis.records import from_fields
 from chassis.uow import UnitOfWork
 from contracts.enrollment import ProgramKind
 from services.enrollment import store as roster
@@ -255,11 +256,11 @@ async def post_application(
     body: ApplicationCreate, request: Request, runtime: RuntimeDep, principal: Guardian
 ) -> JSONResponse:
     """EN-1: a guardian applies in writing for their own child (→ ApplicationSubmitted)."""
-    command = handlers.SubmitApplication(
+    command = from_fields(
+        handlers.SubmitApplication,
+        body,
         school_id=principal.school(),
         caller=principal,
-        student_id=body.student_id,
-        term_id=body.term_id,
         club_choices=tuple(body.club_choices),
         options=tuple(body.options),
         application_id=body.id,
@@ -375,13 +376,7 @@ async def post_withdrawal(
 @router.post("/declines", status_code=201, response_model=ApplicationPublic, dependencies=[IDEMPOTENT])
 async def post_decline(body: DeclineCreate, request: Request, runtime: RuntimeDep, principal: Guardian) -> JSONResponse:
     """EN-1: a guardian declines the service for their child, with a reason (→ ParticipationDeclined)."""
-    command = handlers.DeclineParticipation(
-        school_id=principal.school(),
-        caller=principal,
-        student_id=body.student_id,
-        term_id=body.term_id,
-        reason=body.reason,
-    )
+    command = from_fields(handlers.DeclineParticipation, body, school_id=principal.school(), caller=principal)
 
     async def act(uow: UnitOfWork) -> dict[str, Any]:
         return await _answer(uow, await handlers.decline_participation(uow, command))

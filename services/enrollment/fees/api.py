@@ -21,6 +21,7 @@ from chassis.http import Body, Create, Id, Paging, Reason, SchoolAdmin, once_ans
 from chassis.idempotency import IDEMPOTENT
 from chassis.pagination import Page, page_of
 from chassis.problems import NotFound
+from chassis.records import from_fields
 from contracts.enrollment import FeeKind
 from contracts.fees import plan_in_force
 from services.enrollment import store as roster
@@ -196,17 +197,9 @@ async def put_fee_plan(
     program_id: str, body: FeePlanBody, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
     """Set how a program of the caller's school is paid from a date (EN-7); announced as `FeePlanSet`."""
-    command = handlers.SetFeePlan(
-        school_id=principal.school(),
-        program_id=program_id,
-        set_by=principal.subject,
-        kind=body.kind,
-        effective_from=body.effective_from,
-        fen_per_class_hour=body.fen_per_class_hour,
-        max_charged_class_hours_per_day=body.max_charged_class_hours_per_day,
-        fen_per_month=body.fen_per_month,
+    command = from_fields(
+        handlers.SetFeePlan, body, school_id=principal.school(), program_id=program_id, set_by=principal.subject
     )
-
     return await once_answering(
         request, runtime, principal, body, handlers.set_fee_plan, command, FeePlanPublic, status=200
     )
@@ -243,18 +236,14 @@ async def post_fee_waiver(
     student_id: str, body: WaiverCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
     """Grant a child of the caller's school a fee waiver (EN-7); announced as `FeeWaiverGranted`, without reason."""
-    command = handlers.GrantWaiver(
+    command = from_fields(
+        handlers.GrantWaiver,
+        body,
         school_id=principal.school(),
         student_id=student_id,
         granted_by=principal.subject,
-        percent_payable=body.percent_payable,
-        valid_from=body.valid_from,
-        valid_to=body.valid_to,
-        reason=body.reason,
-        program_id=body.program_id,
         waiver_id=body.id,
     )
-
     return await once_answering(request, runtime, principal, body, handlers.grant_waiver, command, FeeWaiverPublic)
 
 
@@ -288,15 +277,14 @@ async def post_fee_waiver_revocation(
     student_id: str, waiver_id: str, body: WaiverRevoke, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
     """End a child's fee waiver from a date (EN-7); announced as `FeeWaiverRevoked`."""
-    command = handlers.RevokeWaiver(
+    command = from_fields(
+        handlers.RevokeWaiver,
+        body,
         school_id=principal.school(),
         student_id=student_id,
         waiver_id=waiver_id,
         revoked_by=principal.subject,
-        effective_on=body.effective_on,
-        reason=body.reason,
     )
-
     return await once_answering(
         request, runtime, principal, body, handlers.revoke_waiver, command, FeeWaiverPublic, status=200
     )

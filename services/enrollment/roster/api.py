@@ -16,6 +16,7 @@ from chassis.http import DistrictOperator, Guardian, Paging, SchoolAdmin, dump, 
 from chassis.idempotency import IDEMPOTENT
 from chassis.pagination import Page, page_of
 from chassis.problems import Forbidden, NotFound
+from chassis.records import from_fields
 from chassis.uow import UnitOfWork
 from services.enrollment import store as shared
 from services.enrollment.fields import ChildName, ClassId, StudentId
@@ -88,10 +89,10 @@ async def post_student(
     body: StudentCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
     """Enroll a child in a class of the caller's school."""
-    command = handlers.EnrollStudent(
+    command = from_fields(
+        handlers.EnrollStudent,
+        body,
         school_id=principal.school(),
-        class_id=body.class_id,
-        name=body.name,
         student_id=body.id,
         priority_groups=tuple(body.priority_groups),
     )
@@ -248,14 +249,7 @@ async def post_guardian(
     body: GuardianCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
     """Record a guardian in the caller's school."""
-    command = handlers.RegisterGuardian(
-        school_id=principal.school(),
-        name=body.name,
-        phone=body.phone,
-        preferred_language=body.preferred_language,
-        guardian_id=body.id,
-    )
-
+    command = from_fields(handlers.RegisterGuardian, body, school_id=principal.school(), guardian_id=body.id)
     return await once_answering(request, runtime, principal, body, handlers.register_guardian, command, GuardianPublic)
 
 
