@@ -27,6 +27,7 @@ from chassis.clock import SCHOOL_TZ
 from chassis.http import DistrictOperator, Paging
 from chassis.pagination import PageParams, encode_cursor
 from chassis.problems import Forbidden, NotFound, Problem
+from chassis.records import from_fields
 from contracts.fields import SchoolId, SessionId
 from services.attendance.board import handlers
 from services.attendance.board.store import schools_of_district
@@ -187,14 +188,8 @@ def _day(runtime: Runtime, day: date | None) -> date:
 
 def _session_board(line: handlers.SessionLine, ratio_limit: int) -> SessionBoard:
     view = line.view
-    return SessionBoard(
-        session_id=view.session_id,
-        kind=view.kind,
-        starts_at=view.starts_at,
-        ends_at=view.ends_at,
-        room_id=view.room_id,
-        teacher_ids=list(view.teacher_ids),
-        counts=CountsPublic.of(line.counts, ratio_limit),
+    return from_fields(
+        SessionBoard, view, teacher_ids=list(view.teacher_ids), counts=CountsPublic.of(line.counts, ratio_limit)
     )
 
 

@@ -13,6 +13,7 @@ from chassis.auth import Principal, Role, require
 from chassis.http import Paging
 from chassis.pagination import Page, page_of
 from chassis.problems import NotFound
+from chassis.records import from_fields
 from contracts.fields import SchoolDay, SchoolId, SessionId
 from services.attendance.domain.sessions import SessionView
 from services.attendance.fields import EndsAt, Kind, RoomId, StartsAt, TeacherIds
@@ -62,17 +63,8 @@ class SessionPublic(BaseModel):
     @classmethod
     def of(cls, view: SessionView) -> SessionPublic:
         """From the derived view."""
-        return cls(
-            session_id=view.session_id,
-            school_id=view.school_id,
-            program_id=view.program_id,
-            day=view.day,
-            kind=view.kind,
-            starts_at=view.starts_at,
-            ends_at=view.ends_at,
-            teacher_ids=list(view.teacher_ids),
-            room_id=view.room_id,
-            expected_student_ids=list(view.expected_student_ids),
+        return from_fields(
+            cls, view, teacher_ids=list(view.teacher_ids), expected_student_ids=list(view.expected_student_ids)
         )
 
 

@@ -15,6 +15,7 @@ from chassis.app import RuntimeDep
 from chassis.http import Body, SchoolAdmin, once
 from chassis.idempotency import IDEMPOTENT
 from chassis.problems import NotFound
+from chassis.records import from_fields
 from chassis.uow import UnitOfWork
 from services.enrollment.allocation import handlers as runs
 from services.enrollment.allocation import store
@@ -110,15 +111,9 @@ class RunPublic(BaseModel):
 
 
 def _run_public(run: store.AllocationRun) -> RunPublic:
-    return RunPublic(
-        run_id=run.run_id,
-        school_id=run.school_id,
-        term_id=run.term_id,
-        seed=run.seed,
-        by=run.by,
-        at=run.at,
-        inputs=run.inputs,
-        result=run.result,
+    return from_fields(
+        RunPublic,
+        run,
         allocated=sum(len(s) for s in run.result["places"].values()),
         waitlisted=sum(len(s) for s in run.result["waitlists"].values()),
         reproduced=runs.rerun(run) == run.result,

@@ -20,6 +20,7 @@ from chassis.http import Body, Id, NewId, Paging, SchoolAdmin, once
 from chassis.idempotency import IDEMPOTENT
 from chassis.pagination import Page, page_of
 from chassis.problems import NotFound
+from chassis.records import from_fields
 from chassis.uow import UnitOfWork
 from contracts.enrollment import ProgramKind
 from services.enrollment.fields import OnDay, ProgramId, SchoolId, TermId, TermRef
@@ -76,17 +77,8 @@ class ProgramFields(Body):
 
     def details(self) -> handlers.ProgramDetails:
         """The command's view of these fields."""
-        return handlers.ProgramDetails(
-            name=self.name,
-            capacity=self.capacity,
-            weekdays=list(self.weekdays),
-            starts_at=self.starts_at,
-            class_hours=self.class_hours,
-            min_grade=self.min_grade,
-            max_grade=self.max_grade,
-            room_id=self.room_id,
-            teacher_ids=tuple(self.teacher_ids),
-            specialty=self.specialty,
+        return from_fields(
+            handlers.ProgramDetails, self, weekdays=list(self.weekdays), teacher_ids=tuple(self.teacher_ids)
         )
 
 
