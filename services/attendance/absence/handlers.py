@@ -18,7 +18,7 @@ from services.attendance.domain import absence as rules
 from services.attendance.domain.sessions import SessionView
 from services.attendance.reference import store as ref
 from services.attendance.sessions.store import session_of
-from services.attendance.store import change_once
+from services.attendance.store import change_once, resolve_once
 
 
 @dataclass(frozen=True)
@@ -156,11 +156,13 @@ async def resolve_absence(uow: UnitOfWork, *, principal: Principal, case_id: str
     if not await ref.may_follow_up(uow.session, principal, class_id=row.class_id, teacher_ids=row.teacher_ids):
         raise Forbidden("only the child's class teacher, the session's teacher or the school's leaders resolve this")
     resolved_at = uow.clock.now()
-    await change_once(
+    await resolve_once(
         uow.session,
         row,
-        pending=store.AbsenceCase.resolved_at.is_(None),
-        values={"resolved_by": principal.subject, "resolved_at": resolved_at, "note": note},
+        store.AbsenceCase.resolved_at,
+        by=principal.subject,
+        at=resolved_at,
+        note=note,
         conflict="the case is already resolved",
     )
     await uow.publish(

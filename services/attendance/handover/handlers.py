@@ -24,7 +24,7 @@ from services.attendance.domain import handover as rules
 from services.attendance.handover import store
 from services.attendance.reference import store as ref
 from services.attendance.sessions.store import session_of
-from services.attendance.store import change_once
+from services.attendance.store import change_once, resolve_once
 from services.attendance.timers import store as timers
 
 UNACCEPTED = "handover_unaccepted"
@@ -196,11 +196,13 @@ async def resolve_discrepancy(
     if not await ref.may_follow_up(uow.session, principal, class_id=row.class_id, teacher_ids=teacher_ids):
         raise Forbidden("only the class's teacher, the session's teacher or the school's leaders resolve this")
     now = uow.clock.now()
-    await change_once(
+    await resolve_once(
         uow.session,
         row,
-        pending=store.HandoverDiscrepancy.resolved_at.is_(None),
-        values={"resolved_by": principal.subject, "resolved_at": now, "note": note},
+        store.HandoverDiscrepancy.resolved_at,
+        by=principal.subject,
+        at=now,
+        note=note,
         conflict="the discrepancy is already resolved",
     )
     await uow.publish(

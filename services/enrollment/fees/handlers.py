@@ -64,7 +64,9 @@ def _refuse(error: FeeRuleBroken) -> Unprocessable:
 async def set_fee_plan(uow: UnitOfWork, command: SetFeePlan) -> store.FeePlanRow:
     """EN-7: record the plan from its date and announce it; the same plan again for that date is a retry."""
     # The program's row lock queues two admins setting its plan at once, so versions never collide.
-    program = await roster.locked_program(uow.session, school_id=command.school_id, program_id=command.program_id)
+    program = await roster.locked_in_school(
+        uow.session, roster.Program, school_id=command.school_id, key=command.program_id
+    )
     if program is None:
         raise NotFound(f"no program '{command.program_id}' in this school")
     try:
