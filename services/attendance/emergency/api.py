@@ -13,6 +13,7 @@ from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
 from chassis.http import Body, Paging
 from chassis.idempotency import IDEMPOTENT, respond_once
+from chassis.openapi import examples
 from chassis.pagination import Page, page_of
 from chassis.records import from_fields
 from chassis.uow import UnitOfWork
@@ -59,24 +60,20 @@ class BroadcastCreate(Body):
 class BroadcastPublic(BaseModel):
     """A stored broadcast."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "broadcast_id": "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
-                    "school_id": "shiyan",
-                    "day": "2026-11-25",
-                    "grades": [],
-                    "drill": False,
-                    "reason": "weather",
-                    "note": "暴雨红色预警，今日托管提前至15:30结束，请家长按时接孩子",
-                    "dismiss_at": "2026-11-25T07:30:00Z",
-                    "issued_by": "wang",
-                    "issued_at": "2026-11-25T05:10:00Z",
-                    "cleared_by": None,
-                    "cleared_at": None,
-                }
-            ]
+    model_config = examples(
+        {
+            "broadcast_id": "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
+            "school_id": "shiyan",
+            "day": "2026-11-25",
+            "grades": [],
+            "drill": False,
+            "reason": "weather",
+            "note": "暴雨红色预警，今日托管提前至15:30结束，请家长按时接孩子",
+            "dismiss_at": "2026-11-25T07:30:00Z",
+            "issued_by": "wang",
+            "issued_at": "2026-11-25T05:10:00Z",
+            "cleared_by": None,
+            "cleared_at": None,
         }
     )
 

@@ -6,11 +6,12 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
 from chassis.http import Paging
+from chassis.openapi import examples
 from chassis.pagination import Page, page_of
 from chassis.problems import NotFound
 from chassis.records import from_fields
@@ -30,22 +31,18 @@ AnyStaff = Annotated[
 class SessionPublic(BaseModel):
     """A session of one day: program, kind, times (UTC), teachers, room and the children expected."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "session_id": "homework-g3:2026-11-25",
-                    "school_id": "shiyan",
-                    "program_id": "homework-g3",
-                    "day": "2026-11-25",
-                    "kind": "homework",
-                    "starts_at": "2026-11-25T07:30:00Z",
-                    "ends_at": "2026-11-25T09:20:00Z",
-                    "teacher_ids": ["li"],
-                    "room_id": "room-301",
-                    "expected_student_ids": ["xiaoming", "xiaohong"],
-                }
-            ]
+    model_config = examples(
+        {
+            "session_id": "homework-g3:2026-11-25",
+            "school_id": "shiyan",
+            "program_id": "homework-g3",
+            "day": "2026-11-25",
+            "kind": "homework",
+            "starts_at": "2026-11-25T07:30:00Z",
+            "ends_at": "2026-11-25T09:20:00Z",
+            "teacher_ids": ["li"],
+            "room_id": "room-301",
+            "expected_student_ids": ["xiaoming", "xiaohong"],
         }
     )
 

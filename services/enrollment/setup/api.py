@@ -18,7 +18,7 @@ from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
 from chassis.http import Body, Paging, SchoolAdmin, once, once_answering
 from chassis.idempotency import IDEMPOTENT
-from chassis.pagination import Page, PageParams, page_of
+from chassis.pagination import Page, PageParams, page_of, page_of_rows
 from chassis.problems import NotFound
 from chassis.records import from_fields
 from chassis.uow import UnitOfWork
@@ -156,8 +156,7 @@ async def _page_of_school(
             after=page.after_value(str),
             limit=page.limit,
         )
-    items = [public.model_validate(r, from_attributes=True) for r in rows]
-    return page_of(items, page, lambda item: str(getattr(item, key.key)))
+    return page_of_rows(public, rows, page, lambda item: str(getattr(item, key.key)))
 
 
 @router.post("/grade-bands", status_code=201, response_model=BandPublic, dependencies=[IDEMPOTENT])
@@ -313,8 +312,7 @@ async def get_teachings(class_id: str, runtime: RuntimeDep, principal: AnyStaff,
     await _class_of(runtime, principal, class_id)
     async with runtime.db.sessions() as session:
         rows = await store.teachings_of(session, class_id=class_id, after=page.after_pair(str, str), limit=page.limit)
-    items = [TeachingPublic.model_validate(r, from_attributes=True) for r in rows]
-    return page_of(items, page, lambda t: (t.staff_id, t.school_subject))
+    return page_of_rows(TeachingPublic, rows, page, lambda t: (t.staff_id, t.school_subject))
 
 
 @router.delete(
