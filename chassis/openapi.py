@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, iter_route_contexts
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from pydantic_core import to_jsonable_python
 
 from chassis.auth import current_principal
@@ -164,6 +164,12 @@ def route_models(routes: list[Any]) -> set[type[BaseModel]]:
                 if field is not None:
                     _models_in(field.field_info.annotation, models)
     return models
+
+
+def examples(*written: Any) -> ConfigDict:
+    """A model's config giving its OpenAPI examples (`model_config = examples({...})`); read back by
+    `model_examples`."""
+    return ConfigDict(json_schema_extra={"examples": list(written)})
 
 
 def model_examples(model: type[BaseModel]) -> list[Any]:

@@ -7,18 +7,20 @@ A cursor is the sort key of a page's last item, one or more parts (str, int, dat
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Generic, TypeVar, overload
 
 from fastapi import Query
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, and_, or_, true
+from sqlalchemy import ColumnElement, Select, and_, or_, true
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
 from chassis.problems import Unprocessable
 
 T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 A = TypeVar("A", str, int, date, datetime)
 B = TypeVar("B", str, int, date, datetime)
 C = TypeVar("C", str, int, date, datetime)
@@ -135,6 +137,11 @@ def page_of(items: list[T], params: PageParams, key_of: Callable[[T], Key]) -> P
     return Page[T](items=shown, next=encode_cursor(*key) if isinstance(key, tuple) else encode_cursor(key))
 
 
+def page_of_rows(model: type[M], rows: Iterable[object], params: PageParams, key_of: Callable[[M], Key]) -> Page[M]:
+    """`page_of` the rows (`limit + 1` of them) read as `model`'s answers, from their attributes."""
+    return page_of([model.model_validate(row, from_attributes=True) for row in rows], params, key_of)
+
+
 def keyset_after(
     columns: Sequence[ColumnElement[Any] | QueryableAttribute[Any]],
     key: Sequence[Any] | None,
@@ -152,3 +159,22 @@ def keyset_after(
     if len(columns) == 1:
         return beyond
     return or_(beyond, and_(column == value, keyset_after(columns[1:], key[1:], descending=descending)))
+
+
+async def rows_after(
+    session: AsyncSession,
+    query: Select[Any],
+    order: Sequence[QueryableAttribute[Any]],
+    after: Part | tuple[Part, ...] | None,
+    limit: int,
+    *,
+    descending: bool = False,
+) -> list[Any]:
+    """At most `limit` rows of `query` whose sort key on `order` comes after `after` (one part or a tuple; None:
+    from the first), in the list's order: the store's half of a keyset page (callers ask `limit + 1` to see more)."""
+    key = None if after is None else after if isinstance(after, tuple) else (after,)
+    by = [column.desc() for column in order] if descending else list(order)
+    rows = await session.scalars(
+        query.where(keyset_after(order, key, descending=descending)).order_by(*by).limit(limit)
+    )
+    return list(rows.all())

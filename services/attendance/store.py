@@ -75,6 +75,21 @@ async def change_once(
     await session.refresh(row)
 
 
+async def resolve_once(
+    session: AsyncSession,
+    row: Base,
+    resolved_at: InstrumentedAttribute[Any],
+    *,
+    by: str,
+    at: datetime,
+    note: str,
+    conflict: str,
+) -> None:
+    """Close an open case (an absence, a handover discrepancy) with who, when and a note, once (`change_once`)."""
+    values = {"resolved_by": by, "resolved_at": at, "note": note}
+    await change_once(session, row, pending=resolved_at.is_(None), values=values, conflict=conflict)
+
+
 def open_or_resolved(resolved_at: InstrumentedAttribute[Any], open_only: bool | None) -> list[ColumnElement[bool]]:
     """List filter: open cases (True), resolved ones (False) or all (None)."""
     if open_only is None:

@@ -8,7 +8,19 @@ from collections.abc import Iterable
 from datetime import date, datetime, time
 from typing import TypeVar
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Time, UniqueConstraint, select
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Time,
+    UniqueConstraint,
+    inspect,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -186,11 +198,14 @@ async def program_in_school(session: AsyncSession, *, school_id: str, program_id
     return program if program is not None and program.school_id == school_id else None
 
 
-async def locked_program(session: AsyncSession, *, school_id: str, program_id: str) -> Program | None:
-    """The program row locked for this transaction (BX-1: place changes of one program queue on it)."""
+async def locked_in_school(session: AsyncSession, model: type[T], *, school_id: str, key: str) -> T | None:
+    """`in_school`, locked for this transaction and read afresh: commands on one row queue on it (BX-1: a program's
+    place changes; EN-1: two steps on one application)."""
+    mapper = inspect(model)
+    (primary_key,) = mapper.primary_key
     query = (
-        select(Program)
-        .where(Program.program_id == program_id, Program.school_id == school_id)
+        select(model)
+        .where(primary_key == key, mapper.columns["school_id"] == school_id)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
@@ -213,7 +228,7 @@ async def live_program(uow: UnitOfWork, *, school_id: str, program_id: str) -> P
     if program is None:
         raise NotFound(f"no program '{program_id}' in this school")
     await lock_term_places(uow, school_id=school_id, term_id=program.term_id)
-    program = await locked_program(uow.session, school_id=school_id, program_id=program_id)
+    program = await locked_in_school(uow.session, Program, school_id=school_id, key=program_id)
     if program is None:
         raise NotFound(f"no program '{program_id}' in this school")
     if program.cancelled:

@@ -8,14 +8,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
 from chassis.http import Body, ClassTeacher, Guardian, Paging
 from chassis.idempotency import IDEMPOTENT, respond_once
-from chassis.pagination import Page, page_of
+from chassis.openapi import examples
+from chassis.pagination import Page, page_of_rows
 from chassis.problems import Forbidden, NotFound
+from chassis.records import from_fields
 from chassis.uow import UnitOfWork
 from contracts.fields import SESSION, ClassId, SchoolDay, SchoolId, StudentId
 from contracts.fields import SessionId as SessionOf
@@ -43,12 +45,8 @@ StaffButSubjectTeacher = Annotated[
 class LeaveCreate(Body):
     """A guardian's leave request: a whole day, or one session of it."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {"student_id": "xiaoming", "day": "2026-11-26", "session_id": None, "reason": "发烧，去医院看病"}
-            ]
-        }
+    model_config = examples(
+        {"student_id": "xiaoming", "day": "2026-11-26", "session_id": None, "reason": "发烧，去医院看病"}
     )
 
     student_id: StudentRef
@@ -60,7 +58,7 @@ class LeaveCreate(Body):
 class Decision(Body):
     """The class teacher's note with an approval (optional) or a refusal."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"note": "已批准，注意休息"}]})
+    model_config = examples({"note": "已批准，注意休息"})
 
     note: Annotated[TeacherNote | None, Field(description="the class teacher's words to the guardian; optional")] = None
 
@@ -68,7 +66,7 @@ class Decision(Body):
 class Refusal(Body):
     """A refusal says why."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"note": "当天有期中测验，请改日请假"}]})
+    model_config = examples({"note": "当天有期中测验，请改日请假"})
 
     note: TeacherNote
 
@@ -76,7 +74,7 @@ class Refusal(Body):
 class Resolution(Body):
     """How the case was resolved (报告及跟踪制度)."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"note": "奶奶提前接走，未告知老师；已电话确认安全"}]})
+    model_config = examples({"note": "奶奶提前接走，未告知老师；已电话确认安全"})
 
     note: HowResolved
 
@@ -100,25 +98,21 @@ class CaseStatus(StrEnum):
 class LeavePublic(BaseModel):
     """A leave request and its decision."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "leave_id": "0c8e2a4b-6d1f-4e3a-9b7c-5d2e8f1a3b6c",
-                    "school_id": "shiyan",
-                    "student_id": "xiaoming",
-                    "class_id": "g3c1",
-                    "day": "2026-11-26",
-                    "session_id": None,
-                    "reason": "发烧，去医院看病",
-                    "requested_by": "xiaoming-mama",
-                    "requested_at": "2026-11-25T13:02:00Z",
-                    "status": "approved",
-                    "decided_by": "zhang",
-                    "decided_at": "2026-11-25T13:40:00Z",
-                    "decision_note": "已批准，注意休息",
-                }
-            ]
+    model_config = examples(
+        {
+            "leave_id": "0c8e2a4b-6d1f-4e3a-9b7c-5d2e8f1a3b6c",
+            "school_id": "shiyan",
+            "student_id": "xiaoming",
+            "class_id": "g3c1",
+            "day": "2026-11-26",
+            "session_id": None,
+            "reason": "发烧，去医院看病",
+            "requested_by": "xiaoming-mama",
+            "requested_at": "2026-11-25T13:02:00Z",
+            "status": "approved",
+            "decided_by": "zhang",
+            "decided_at": "2026-11-25T13:40:00Z",
+            "decision_note": "已批准，注意休息",
         }
     )
 
@@ -140,23 +134,19 @@ class LeavePublic(BaseModel):
 class AbsencePublic(BaseModel):
     """An unexcused-absence case (AT-3)."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "case_id": "7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
-                    "school_id": "shiyan",
-                    "student_id": "xiaoming",
-                    "class_id": "g3c1",
-                    "session_id": "homework-g3:2026-11-25",
-                    "day": "2026-11-25",
-                    "session_starts_at": "2026-11-25T07:30:00Z",
-                    "opened_at": "2026-11-25T07:40:00Z",
-                    "resolved_by": None,
-                    "resolved_at": None,
-                    "note": None,
-                }
-            ]
+    model_config = examples(
+        {
+            "case_id": "7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+            "school_id": "shiyan",
+            "student_id": "xiaoming",
+            "class_id": "g3c1",
+            "session_id": "homework-g3:2026-11-25",
+            "day": "2026-11-25",
+            "session_starts_at": "2026-11-25T07:30:00Z",
+            "opened_at": "2026-11-25T07:40:00Z",
+            "resolved_by": None,
+            "resolved_at": None,
+            "note": None,
         }
     )
 
@@ -186,14 +176,7 @@ async def post_leave_request(
     body: LeaveCreate, request: Request, runtime: RuntimeDep, principal: Guardian
 ) -> JSONResponse:
     """AT-3: a guardian asks for leave for their own child (send an `Idempotency-Key`)."""
-    command = handlers.RequestLeave(
-        school_id=principal.school(),
-        guardian_id=principal.subject,
-        student_id=body.student_id,
-        day=body.day,
-        session_id=body.session_id,
-        reason=body.reason,
-    )
+    command = from_fields(handlers.RequestLeave, body, school_id=principal.school(), guardian_id=principal.subject)
 
     async def act(uow: UnitOfWork) -> tuple[int, Any]:
         return 201, _leave(await handlers.request_leave(uow, command))
@@ -275,8 +258,7 @@ async def list_leave_requests(
             after=page.after_pair(datetime, str),
             limit=page.limit,
         )
-    items = [LeavePublic.model_validate(r, from_attributes=True) for r in rows]
-    return page_of(items, page, lambda leave: (leave.requested_at, leave.leave_id))
+    return page_of_rows(LeavePublic, rows, page, lambda leave: (leave.requested_at, leave.leave_id))
 
 
 @router.get("/absences", response_model=Page[AbsencePublic])
@@ -312,8 +294,7 @@ async def list_absences(
             after=page.after_pair(datetime, str),
             limit=page.limit,
         )
-    items = [AbsencePublic.model_validate(r, from_attributes=True) for r in rows]
-    return page_of(items, page, lambda case: (case.opened_at, case.case_id))
+    return page_of_rows(AbsencePublic, rows, page, lambda case: (case.opened_at, case.case_id))
 
 
 @router.post("/absences/{case_id}/resolve", response_model=AbsencePublic, dependencies=[IDEMPOTENT])

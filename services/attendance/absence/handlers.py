@@ -9,6 +9,7 @@ from datetime import date
 from chassis.auth import Principal
 from chassis.clock import SCHOOL_TZ
 from chassis.problems import Conflict, Forbidden, NotFound, Unprocessable
+from chassis.records import from_fields
 from chassis.sql import insert_ignoring_duplicates
 from chassis.uow import UnitOfWork
 from contracts.attendance.absence import AbsenceResolved, LeaveApproved, LeaveRefused, LeaveRequested, UnexcusedAbsence
@@ -17,7 +18,7 @@ from services.attendance.domain import absence as rules
 from services.attendance.domain.sessions import SessionView
 from services.attendance.reference import store as ref
 from services.attendance.sessions.store import session_of
-from services.attendance.store import change_once
+from services.attendance.store import change_once, resolve_once
 
 
 @dataclass(frozen=True)
@@ -63,16 +64,7 @@ async def request_leave(uow: UnitOfWork, command: RequestLeave) -> store.LeaveRe
     session.add(row)
     await session.flush()
     await uow.publish(
-        LeaveRequested(
-            leave_id=row.leave_id,
-            student_id=row.student_id,
-            school_id=row.school_id,
-            class_id=row.class_id,
-            day=row.day,
-            session_id=row.session_id,
-            requested_by=row.requested_by,
-            requested_at=row.requested_at,
-        ),
+        from_fields(LeaveRequested, row),
         school_id=row.school_id,
     )
     return row
@@ -101,17 +93,7 @@ async def decide_leave(
     )
     event_type = LeaveApproved if decision == rules.APPROVED else LeaveRefused
     await uow.publish(
-        event_type(
-            leave_id=row.leave_id,
-            student_id=row.student_id,
-            school_id=row.school_id,
-            class_id=row.class_id,
-            day=row.day,
-            session_id=row.session_id,
-            decided_by=staff_id,
-            decided_at=decided_at,
-            requested_by=row.requested_by,
-        ),
+        from_fields(event_type, row, decided_by=staff_id, decided_at=decided_at),
         school_id=row.school_id,
     )
     return row
@@ -174,23 +156,17 @@ async def resolve_absence(uow: UnitOfWork, *, principal: Principal, case_id: str
     if not await ref.may_follow_up(uow.session, principal, class_id=row.class_id, teacher_ids=row.teacher_ids):
         raise Forbidden("only the child's class teacher, the session's teacher or the school's leaders resolve this")
     resolved_at = uow.clock.now()
-    await change_once(
+    await resolve_once(
         uow.session,
         row,
-        pending=store.AbsenceCase.resolved_at.is_(None),
-        values={"resolved_by": principal.subject, "resolved_at": resolved_at, "note": note},
+        store.AbsenceCase.resolved_at,
+        by=principal.subject,
+        at=resolved_at,
+        note=note,
         conflict="the case is already resolved",
     )
     await uow.publish(
-        AbsenceResolved(
-            case_id=row.case_id,
-            student_id=row.student_id,
-            school_id=row.school_id,
-            session_id=row.session_id,
-            day=row.day,
-            resolved_by=principal.subject,
-            resolved_at=resolved_at,
-        ),
+        from_fields(AbsenceResolved, row, resolved_by=principal.subject, resolved_at=resolved_at),
         school_id=row.school_id,
     )
     return row

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
-from chassis.pagination import keyset_after
+from chassis.pagination import rows_after
 from services.attendance.checkins.store import CheckIn
 from services.attendance.domain import absence as rules
 from services.attendance.store import Base, UtcDateTime, aware, open_or_resolved
@@ -120,9 +120,8 @@ async def list_leaves(
         where.append(LeaveRequest.student_id.in_(student_ids))
     if class_ids is not None:
         where.append(LeaveRequest.class_id.in_(class_ids))
-    where.append(keyset_after((LeaveRequest.requested_at, LeaveRequest.leave_id), after))
-    query = select(LeaveRequest).where(*where).order_by(LeaveRequest.requested_at, LeaveRequest.leave_id)
-    return list((await session.execute(query.limit(limit + 1))).scalars())
+    order = [LeaveRequest.requested_at, LeaveRequest.leave_id]
+    return await rows_after(session, select(LeaveRequest).where(*where), order, after, limit + 1)
 
 
 async def list_cases(
@@ -142,6 +141,5 @@ async def list_cases(
         where.append(AbsenceCase.class_id.in_(class_ids))
     if session_id is not None:
         where.append(AbsenceCase.session_id == session_id)
-    where.append(keyset_after((AbsenceCase.opened_at, AbsenceCase.case_id), after))
-    query = select(AbsenceCase).where(*where).order_by(AbsenceCase.opened_at, AbsenceCase.case_id)
-    return list((await session.execute(query.limit(limit + 1))).scalars())
+    order = [AbsenceCase.opened_at, AbsenceCase.case_id]
+    return await rows_after(session, select(AbsenceCase).where(*where), order, after, limit + 1)

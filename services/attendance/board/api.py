@@ -17,7 +17,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.sse import EventSourceResponse, ServerSentEvent
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from pydantic.config import JsonDict
 
 from chassis.app import Runtime, RuntimeDep
@@ -25,8 +25,10 @@ from chassis.auth import Principal, Role, require
 from chassis.broadcast import Broadcaster, Listener
 from chassis.clock import SCHOOL_TZ
 from chassis.http import DistrictOperator, Paging
+from chassis.openapi import examples
 from chassis.pagination import PageParams, encode_cursor
 from chassis.problems import Forbidden, NotFound, Problem
+from chassis.records import from_fields
 from contracts.fields import SchoolId, SessionId
 from services.attendance.board import handlers
 from services.attendance.board.store import schools_of_district
@@ -86,7 +88,7 @@ def _sse(model: type[BaseModel]) -> dict[int | str, dict[str, Any]]:
 class CountsPublic(BaseModel):
     """BX-6: present, on leave, not yet arrived, missing and collected, and present children per teacher."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [COUNTS]})
+    model_config = examples(COUNTS)
 
     expected: int = Field(description="the children expected (each counted once, in exactly one of the states below)")
     present: int = Field(description="checked in and not yet gone home")
@@ -112,7 +114,7 @@ class CountsPublic(BaseModel):
 class SessionBoard(BaseModel):
     """One session's board."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [SESSION]})
+    model_config = examples(SESSION)
 
     session_id: SessionId
     kind: Kind
@@ -126,18 +128,14 @@ class SessionBoard(BaseModel):
 class SchoolBoard(BaseModel):
     """A school's board: its totals and a page of its sessions (in start order)."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "school_id": "shiyan",
-                    "day": "2026-11-25",
-                    "as_of": "2026-11-25T08:00:00Z",
-                    "totals": COUNTS,
-                    "sessions": [SESSION],
-                    "next": None,
-                }
-            ]
+    model_config = examples(
+        {
+            "school_id": "shiyan",
+            "day": "2026-11-25",
+            "as_of": "2026-11-25T08:00:00Z",
+            "totals": COUNTS,
+            "sessions": [SESSION],
+            "next": None,
         }
     )
 
@@ -160,17 +158,13 @@ class SchoolTotals(BaseModel):
 class DistrictBoard(BaseModel):
     """A district's board: a page of its schools' totals (by school id)."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "district_id": "haidian",
-                    "day": "2026-11-25",
-                    "as_of": "2026-11-25T08:00:00Z",
-                    "schools": [{"school_id": "shiyan", "sessions": 14, "totals": COUNTS}],
-                    "next": None,
-                }
-            ]
+    model_config = examples(
+        {
+            "district_id": "haidian",
+            "day": "2026-11-25",
+            "as_of": "2026-11-25T08:00:00Z",
+            "schools": [{"school_id": "shiyan", "sessions": 14, "totals": COUNTS}],
+            "next": None,
         }
     )
 
@@ -187,14 +181,8 @@ def _day(runtime: Runtime, day: date | None) -> date:
 
 def _session_board(line: handlers.SessionLine, ratio_limit: int) -> SessionBoard:
     view = line.view
-    return SessionBoard(
-        session_id=view.session_id,
-        kind=view.kind,
-        starts_at=view.starts_at,
-        ends_at=view.ends_at,
-        room_id=view.room_id,
-        teacher_ids=list(view.teacher_ids),
-        counts=CountsPublic.of(line.counts, ratio_limit),
+    return from_fields(
+        SessionBoard, view, teacher_ids=list(view.teacher_ids), counts=CountsPublic.of(line.counts, ratio_limit)
     )
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import String, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from chassis.pagination import rows_after
 from services.attendance.absence.store import leaves_of_day
 from services.attendance.checkins.store import CheckIn
 from services.attendance.dismissal.store import CheckOut
@@ -82,6 +83,4 @@ class SchoolDistrict(Base):
 async def schools_of_district(session: AsyncSession, *, district_id: str, after: str | None, limit: int) -> list[str]:
     """A page of the district's school ids, in order."""
     query = select(SchoolDistrict.school_id).where(SchoolDistrict.district_id == district_id)
-    if after is not None:
-        query = query.where(SchoolDistrict.school_id > after)
-    return list((await session.execute(query.order_by(SchoolDistrict.school_id).limit(limit))).scalars())
+    return await rows_after(session, query, [SchoolDistrict.school_id], after, limit)

@@ -35,6 +35,11 @@ AdminDutyLeaderOrServiceTeacher = Annotated[
 ]
 
 
+def _refuse_another_device(principal: Principal, device_id: str) -> None:
+    if not owns_device(is_kiosk=principal.role is Role.KIOSK, subject=principal.subject, device_id=device_id):
+        raise Forbidden("a device reports under its own id: a kiosk's token subject, a teacher's `<id>[/<device>]`")
+
+
 @router.post(
     "/v1/check-ins",
     status_code=201,
@@ -46,8 +51,7 @@ async def post_check_in(
     body: CheckInCreate, request: Request, runtime: RuntimeDep, principal: KioskOrTeacher
 ) -> JSONResponse:
     """Record a check-in (AT-2); send an `Idempotency-Key` so a retry never stores a second one (AT-8)."""
-    if not owns_device(is_kiosk=principal.role is Role.KIOSK, subject=principal.subject, device_id=body.device_id):
-        raise Forbidden("a device reports under its own id: a kiosk's token subject, a teacher's `<id>[/<device>]`")
+    _refuse_another_device(principal, body.device_id)
     settings = runtime.settings_as(AttendanceSettings)
     command = CheckInStudent(
         school_id=principal.school(),
@@ -101,8 +105,7 @@ async def post_check_in_batch(
 ) -> JSONResponse:
     """Record a batch of device events in device-time order (AT-8): created, duplicate or refused, one by one;
     send an `Idempotency-Key` so a retried upload replays the first answer."""
-    if not owns_device(is_kiosk=principal.role is Role.KIOSK, subject=principal.subject, device_id=body.device_id):
-        raise Forbidden("a device reports under its own id: a kiosk's token subject, a teacher's `<id>[/<device>]`")
+    _refuse_another_device(principal, body.device_id)
     settings = runtime.settings_as(AttendanceSettings)
     command = CheckInBatch(
         school_id=principal.school(),

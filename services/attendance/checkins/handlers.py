@@ -12,6 +12,7 @@ from typing import Any
 from prometheus_client import Counter
 
 from chassis.problems import NotFound, Unprocessable
+from chassis.records import from_fields
 from chassis.uow import UnitOfWork
 from contracts.attendance import CheckInMethod, StudentCheckedIn
 from services.attendance.checkins import store
@@ -199,12 +200,4 @@ async def _publish(uow: UnitOfWork, row: store.CheckIn) -> None:
 
 
 def _checked_in(row: store.CheckIn) -> StudentCheckedIn:
-    return StudentCheckedIn(
-        check_in_id=row.check_in_id,
-        student_id=row.student_id,
-        school_id=row.school_id,
-        device_id=row.device_id,
-        method=CheckInMethod(row.method),
-        occurred_at=row.occurred_at,
-        session_date=row.session_date,
-    )
+    return from_fields(StudentCheckedIn, row, method=CheckInMethod(row.method))

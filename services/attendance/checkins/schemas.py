@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, computed_field
 
 from chassis.http import Body
+from chassis.openapi import examples
 from contracts.fields import SchoolId, StudentId
 from services.attendance.checkins import store
 from services.attendance.domain.check_in import Outcome
@@ -56,21 +57,17 @@ class CheckInCreate(Body):
 class CheckInPublic(BaseModel):
     """A stored check-in."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "check_in_id": "3f1c2b7e-8d4a-4c1f-9e2b-5a6d7c8e9f01",
-                    "school_id": "shiyan",
-                    "student_id": "xiaoming",
-                    "device_id": "shiyan-gate-1",
-                    "method": "card",
-                    "occurred_at": "2026-11-25T15:31:07+08:00",
-                    "recorded_at": "2026-11-25T07:31:08Z",
-                    "session_date": "2026-11-25",
-                    "late": False,
-                }
-            ]
+    model_config = examples(
+        {
+            "check_in_id": "3f1c2b7e-8d4a-4c1f-9e2b-5a6d7c8e9f01",
+            "school_id": "shiyan",
+            "student_id": "xiaoming",
+            "device_id": "shiyan-gate-1",
+            "method": "card",
+            "occurred_at": "2026-11-25T15:31:07+08:00",
+            "recorded_at": "2026-11-25T07:31:08Z",
+            "session_date": "2026-11-25",
+            "late": False,
         }
     )
 
@@ -97,16 +94,12 @@ class CheckInPublic(BaseModel):
 class CheckInPage(BaseModel):
     """A page of check-ins."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "items": CheckInPublic.model_json_schema()["examples"],
-                    "total": 1,
-                    "limit": 100,
-                    "offset": 0,
-                }
-            ]
+    model_config = examples(
+        {
+            "items": CheckInPublic.model_json_schema()["examples"],
+            "total": 1,
+            "limit": 100,
+            "offset": 0,
         }
     )
 
@@ -167,35 +160,31 @@ class BatchResultPublic(BaseModel):
 class BatchAnswer(BaseModel):
     """Per-event results in upload order, and the counts."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
+    model_config = examples(
+        {
+            "results": [
                 {
-                    "results": [
-                        {
-                            "index": 0,
-                            "student_id": "xiaoming",
-                            "occurred_at": "2026-11-25T15:31:07+08:00",
-                            "outcome": "created",
-                            "check_in_id": "3f1c2b7e-8d4a-4c1f-9e2b-5a6d7c8e9f01",
-                            "reason": None,
-                            "rule": None,
-                        },
-                        {
-                            "index": 1,
-                            "student_id": "xiaohong",
-                            "occurred_at": "2026-11-25T15:31:40+08:00",
-                            "outcome": "duplicate",
-                            "check_in_id": "9b2e4d61-0c3f-4a8e-b7d5-1e2f3a4b5c6d",
-                            "reason": None,
-                            "rule": None,
-                        },
-                    ],
-                    "created": 1,
-                    "duplicates": 1,
-                    "refused": 0,
-                }
-            ]
+                    "index": 0,
+                    "student_id": "xiaoming",
+                    "occurred_at": "2026-11-25T15:31:07+08:00",
+                    "outcome": "created",
+                    "check_in_id": "3f1c2b7e-8d4a-4c1f-9e2b-5a6d7c8e9f01",
+                    "reason": None,
+                    "rule": None,
+                },
+                {
+                    "index": 1,
+                    "student_id": "xiaohong",
+                    "occurred_at": "2026-11-25T15:31:40+08:00",
+                    "outcome": "duplicate",
+                    "check_in_id": "9b2e4d61-0c3f-4a8e-b7d5-1e2f3a4b5c6d",
+                    "reason": None,
+                    "rule": None,
+                },
+            ],
+            "created": 1,
+            "duplicates": 1,
+            "refused": 0,
         }
     )
 

@@ -10,7 +10,7 @@ from sqlalchemy import DateTime, Index, String, UniqueConstraint, exists, func, 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from chassis.pagination import keyset_after
+from chassis.pagination import rows_after
 from chassis.sql import dialect_insert
 from services.attendance.store import Base, RosterStudent
 
@@ -83,11 +83,8 @@ async def check_ins_page(
     session: AsyncSession, *, school_id: str, session_date: str, after: tuple[datetime, str] | None, limit: int
 ) -> list[CheckIn]:
     """Up to `limit` of a school's check-ins of one day after the (device time, id) key, in that order."""
-    order = (CheckIn.occurred_at, CheckIn.check_in_id)
-    query = select(CheckIn).where(
-        CheckIn.school_id == school_id, CheckIn.session_date == session_date, keyset_after(order, after)
-    )
-    return list((await session.execute(query.order_by(*order).limit(limit))).scalars())
+    query = select(CheckIn).where(CheckIn.school_id == school_id, CheckIn.session_date == session_date)
+    return await rows_after(session, query, [CheckIn.occurred_at, CheckIn.check_in_id], after, limit)
 
 
 async def rostered(session: AsyncSession, *, school_id: str, student_ids: Collection[str]) -> dict[str, RosterStudent]:

@@ -13,7 +13,8 @@ from chassis.app import Runtime, RuntimeDep
 from chassis.auth import Principal, Role, require
 from chassis.http import Body, Id, Paging
 from chassis.idempotency import IDEMPOTENT, respond_once
-from chassis.pagination import Page, page_of
+from chassis.openapi import examples
+from chassis.pagination import Page, page_of_rows
 from chassis.problems import PROBLEM_JSON, Forbidden, Problem
 from chassis.uow import UnitOfWork
 from contracts.attendance.dismissal import HandledBy, Release
@@ -71,18 +72,14 @@ class CheckOutFields(Body):
 class CheckOutCreate(CheckOutFields):
     """A single check-out from a kiosk, a member of staff or a guardian's app."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "student_id": "xiaoming",
-                    "occurred_at": "2026-11-25T17:24:30+08:00",
-                    "release": "pickup_person",
-                    "credential_ref": "card-0451",
-                    "device_id": "shiyan-gate-1",
-                    "place": "south gate",
-                }
-            ]
+    model_config = examples(
+        {
+            "student_id": "xiaoming",
+            "occurred_at": "2026-11-25T17:24:30+08:00",
+            "release": "pickup_person",
+            "credential_ref": "card-0451",
+            "device_id": "shiyan-gate-1",
+            "place": "south gate",
         }
     )
 
@@ -93,27 +90,23 @@ class CheckOutCreate(CheckOutFields):
 class CheckOutPublic(BaseModel):
     """A stored handoff: who, when, where, and whether staff or the guardian did it (BX-2)."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "check_out_id": "5e0b1f7a-2c3d-4e5f-8a9b-0c1d2e3f4a5b",
-                    "school_id": "shiyan",
-                    "student_id": "xiaoming",
-                    "day": "2026-11-25",
-                    "occurred_at": "2026-11-25T17:24:30+08:00",
-                    "recorded_at": "2026-11-25T09:24:31Z",
-                    "release": "pickup_person",
-                    "person_id": "xiaoming-mama",
-                    "handled_by": "guardian",
-                    "staff_id": None,
-                    "device_id": "shiyan-gate-1",
-                    "place": "south gate",
-                    "early": False,
-                    "late_fee_fen": 0,
-                    "late": False,
-                }
-            ]
+    model_config = examples(
+        {
+            "check_out_id": "5e0b1f7a-2c3d-4e5f-8a9b-0c1d2e3f4a5b",
+            "school_id": "shiyan",
+            "student_id": "xiaoming",
+            "day": "2026-11-25",
+            "occurred_at": "2026-11-25T17:24:30+08:00",
+            "recorded_at": "2026-11-25T09:24:31Z",
+            "release": "pickup_person",
+            "person_id": "xiaoming-mama",
+            "handled_by": "guardian",
+            "staff_id": None,
+            "device_id": "shiyan-gate-1",
+            "place": "south gate",
+            "early": False,
+            "late_fee_fen": 0,
+            "late": False,
         }
     )
 
@@ -180,37 +173,33 @@ class CheckOutBatchResult(BaseModel):
 class CheckOutBatchAnswer(BaseModel):
     """Per-event results in upload order, and the counts."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
+    model_config = examples(
+        {
+            "results": [
                 {
-                    "results": [
-                        {
-                            "index": 0,
-                            "student_id": "xiaoming",
-                            "outcome": "created",
-                            "check_out_id": "5e0b1f7a-2c3d-4e5f-8a9b-0c1d2e3f4a5b",
-                            "refusal_id": None,
-                            "reason": None,
-                            "rule": None,
-                            "status": 201,
-                        },
-                        {
-                            "index": 1,
-                            "student_id": "xiaohong",
-                            "outcome": "refused",
-                            "check_out_id": None,
-                            "refusal_id": None,
-                            "reason": "today's dismissal plan of the child is 'guardian'",
-                            "rule": "BX-5",
-                            "status": 422,
-                        },
-                    ],
-                    "created": 1,
-                    "duplicates": 0,
-                    "refused": 1,
-                }
-            ]
+                    "index": 0,
+                    "student_id": "xiaoming",
+                    "outcome": "created",
+                    "check_out_id": "5e0b1f7a-2c3d-4e5f-8a9b-0c1d2e3f4a5b",
+                    "refusal_id": None,
+                    "reason": None,
+                    "rule": None,
+                    "status": 201,
+                },
+                {
+                    "index": 1,
+                    "student_id": "xiaohong",
+                    "outcome": "refused",
+                    "check_out_id": None,
+                    "refusal_id": None,
+                    "reason": "today's dismissal plan of the child is 'guardian'",
+                    "rule": "BX-5",
+                    "status": 422,
+                },
+            ],
+            "created": 1,
+            "duplicates": 0,
+            "refused": 1,
         }
     )
 
@@ -371,5 +360,4 @@ async def list_check_outs(
             limit=page.limit,
             class_ids=actor.class_ids,
         )
-    items = [CheckOutPublic.model_validate(r, from_attributes=True) for r in rows]
-    return page_of(items, page, lambda c: c.check_out_id)
+    return page_of_rows(CheckOutPublic, rows, page, lambda c: c.check_out_id)

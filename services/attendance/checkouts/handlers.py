@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 from chassis.clock import school_date
 from chassis.problems import Conflict, NotFound, Problem, Unprocessable
+from chassis.records import from_fields
 from chassis.uow import UnitOfWork
 from contracts.attendance.dismissal import (
     HandledBy,
@@ -263,18 +264,14 @@ def _refused(
         attempted_by=command.actor.recorded_by,
         recorded_at=uow.clock.now(),
     )
-    event = PickupRefused(
-        refusal_id=row.refusal_id,
-        student_id=row.student_id,
-        school_id=row.school_id,
+    event = from_fields(
+        PickupRefused,
+        row,
         occurred_at=occurred_at,
         reason=refusal.reason,
         restricted=refusal.restricted,
         urgent=refusal.restricted,
         person_id=person_id,
-        device_id=row.device_id,
-        place=row.place,
-        attempted_by=row.attempted_by,
     )
     return _Refused(row, event, refusal)
 

@@ -15,8 +15,10 @@ from chassis.auth import Principal, Role, require
 from chassis.clock import school_today
 from chassis.http import Body, DutyLeader, IsoDate, Paging
 from chassis.idempotency import IDEMPOTENT, respond_once
+from chassis.openapi import examples
 from chassis.pagination import Page, page_of
 from chassis.problems import Forbidden, NotFound
+from chassis.records import from_fields
 from chassis.uow import UnitOfWork
 from contracts.attendance.dismissal import DismissalMode
 from contracts.fields import STAFF, ClassId, SchoolDay, StudentId
@@ -94,28 +96,24 @@ class PlanChangePublic(BaseModel):
 class PlanPublic(BaseModel):
     """A child's plan for a day: how they leave and when they are dismissed."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
+    model_config = examples(
+        {
+            "student_id": "xiaoming",
+            "date": "2026-11-25",
+            "mode": "bus",
+            "dismissal_at": "2026-11-25T09:20:00Z",
+            "changes": [
                 {
-                    "student_id": "xiaoming",
-                    "date": "2026-11-25",
+                    "change_id": "b4c5d6e7-f8a9-4b0c-9d1e-2f3a4b5c6d7e",
                     "mode": "bus",
-                    "dismissal_at": "2026-11-25T09:20:00Z",
-                    "changes": [
-                        {
-                            "change_id": "b4c5d6e7-f8a9-4b0c-9d1e-2f3a4b5c6d7e",
-                            "mode": "bus",
-                            "on_day": None,
-                            "weekday": 2,
-                            "from_date": "2026-11-20",
-                            "until": "2027-01-15",
-                            "changed_by": "xiaoming-mama",
-                            "changed_at": "2026-11-20T12:05:00Z",
-                        }
-                    ],
+                    "on_day": None,
+                    "weekday": 2,
+                    "from_date": "2026-11-20",
+                    "until": "2027-01-15",
+                    "changed_by": "xiaoming-mama",
+                    "changed_at": "2026-11-20T12:05:00Z",
                 }
-            ]
+            ],
         }
     )
 
@@ -136,18 +134,14 @@ class Band(BaseModel):
 class Times(BaseModel):
     """The school's staggered dismissal of a day."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "date": "2026-11-25",
-                    "bands": [
-                        {"time": "17:00:00", "grades": [1, 2]},
-                        {"time": "17:20:00", "grades": [3, 4]},
-                        {"time": "17:30:00", "grades": [5, 6]},
-                    ],
-                }
-            ]
+    model_config = examples(
+        {
+            "date": "2026-11-25",
+            "bands": [
+                {"time": "17:00:00", "grades": [1, 2]},
+                {"time": "17:20:00", "grades": [3, 4]},
+                {"time": "17:30:00", "grades": [5, 6]},
+            ],
         }
     )
 
@@ -158,19 +152,15 @@ class Times(BaseModel):
 class CasePublic(BaseModel):
     """AT-6: a child not collected in time."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "student_id": "xiaoming",
-                    "day": "2026-11-25",
-                    "dismissal_at": "2026-11-25T09:20:00Z",
-                    "moved_at": "2026-11-25T09:35:00Z",
-                    "room_id": "reception-1",
-                    "step": 2,
-                    "resolved_at": None,
-                }
-            ]
+    model_config = examples(
+        {
+            "student_id": "xiaoming",
+            "day": "2026-11-25",
+            "dismissal_at": "2026-11-25T09:20:00Z",
+            "moved_at": "2026-11-25T09:35:00Z",
+            "room_id": "reception-1",
+            "step": 2,
+            "resolved_at": None,
         }
     )
 
@@ -196,21 +186,17 @@ class UnaccountedPublic(BaseModel):
 class Clearance(BaseModel):
     """AT-6 清校: the day's report; the day closes only when `unaccounted` is empty."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "date": "2026-11-25",
-                    "cleared": False,
-                    "cleared_by": None,
-                    "cleared_at": None,
-                    "checked_in": 412,
-                    "checked_out": 411,
-                    "unaccounted": [
-                        {"student_id": "xiaoming", "class_id": "g3c1", "grade": 3, "in_reception": True, "step": 2}
-                    ],
-                }
-            ]
+    model_config = examples(
+        {
+            "date": "2026-11-25",
+            "cleared": False,
+            "cleared_by": None,
+            "cleared_at": None,
+            "checked_in": 412,
+            "checked_out": 411,
+            "unaccounted": [
+                {"student_id": "xiaoming", "class_id": "g3c1", "grade": 3, "in_reception": True, "step": 2}
+            ],
         }
     )
 
@@ -265,14 +251,12 @@ async def post_plan_change(
 
     async def act(uow: UnitOfWork) -> tuple[int, Any]:
         child = await visible_child(uow.session, principal, student_id)
-        command = handlers.ChangePlan(
+        command = from_fields(
+            handlers.ChangePlan,
+            body,
             school_id=principal.school(),
             student_id=student_id,
-            mode=body.mode,
             changed_by=f"{principal.role}:{principal.subject}",
-            on=body.on,
-            weekday=body.weekday,
-            until=body.until,
         )
         row = await handlers.change_plan(uow, command)
         await uow.session.flush()

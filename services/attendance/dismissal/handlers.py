@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from chassis.clock import SCHOOL_TZ
 from chassis.figures import SchoolFigure
 from chassis.problems import Conflict, Unprocessable
+from chassis.records import from_fields
 from chassis.uow import UnitOfWork
 from contracts.attendance.dismissal import DayCleared, DismissalMode, DismissalPlanChanged
 from services.attendance.dismissal import store
@@ -88,14 +89,7 @@ async def change_plan(uow: UnitOfWork, command: ChangePlan) -> store.DismissalPl
     )
     uow.session.add(row)
     await uow.publish(
-        DismissalPlanChanged(
-            student_id=command.student_id,
-            school_id=command.school_id,
-            mode=command.mode,
-            on=command.on,
-            weekday=command.weekday,
-            changed_by=command.changed_by,
-        ),
+        from_fields(DismissalPlanChanged, command),
         school_id=command.school_id,
     )
     return row

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chassis.figures import count_by_school
+from chassis.pagination import rows_after
 from chassis.sql import dialect_insert, insert_ignoring_duplicates
 from services.attendance.checkins.store import CheckIn
 from services.attendance.reference.store import RefPickupPerson
@@ -255,9 +256,7 @@ async def list_check_outs(
     if class_ids is not None:
         classes = select(RosterStudent.student_id).where(RosterStudent.class_id.in_(class_ids))
         query = query.where(CheckOut.student_id.in_(classes))
-    if after is not None:
-        query = query.where(CheckOut.check_out_id > after)
-    return list((await session.execute(query.order_by(CheckOut.check_out_id).limit(limit + 1))).scalars())
+    return await rows_after(session, query, [CheckOut.check_out_id], after, limit + 1)
 
 
 async def case_of(session: AsyncSession, *, student_id: str, day: date) -> NotCollectedCase | None:

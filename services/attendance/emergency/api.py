@@ -13,7 +13,9 @@ from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
 from chassis.http import Body, Paging
 from chassis.idempotency import IDEMPOTENT, respond_once
+from chassis.openapi import examples
 from chassis.pagination import Page, page_of
+from chassis.records import from_fields
 from chassis.uow import UnitOfWork
 from contracts.attendance.emergency import EmergencyReason
 from contracts.fields import SchoolDay, SchoolId
@@ -58,24 +60,20 @@ class BroadcastCreate(Body):
 class BroadcastPublic(BaseModel):
     """A stored broadcast."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "broadcast_id": "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
-                    "school_id": "shiyan",
-                    "day": "2026-11-25",
-                    "grades": [],
-                    "drill": False,
-                    "reason": "weather",
-                    "note": "暴雨红色预警，今日托管提前至15:30结束，请家长按时接孩子",
-                    "dismiss_at": "2026-11-25T07:30:00Z",
-                    "issued_by": "wang",
-                    "issued_at": "2026-11-25T05:10:00Z",
-                    "cleared_by": None,
-                    "cleared_at": None,
-                }
-            ]
+    model_config = examples(
+        {
+            "broadcast_id": "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
+            "school_id": "shiyan",
+            "day": "2026-11-25",
+            "grades": [],
+            "drill": False,
+            "reason": "weather",
+            "note": "暴雨红色预警，今日托管提前至15:30结束，请家长按时接孩子",
+            "dismiss_at": "2026-11-25T07:30:00Z",
+            "issued_by": "wang",
+            "issued_at": "2026-11-25T05:10:00Z",
+            "cleared_by": None,
+            "cleared_at": None,
         }
     )
 
@@ -109,14 +107,8 @@ async def post_broadcast(
 ) -> JSONResponse:
     """AT-7: broadcast an early dismissal (notify tells every guardian concerned); a drill says so (BX-7). At most
     `broadcast_limit` per school and role in `broadcast_limit_window_seconds`, else 429 with `Retry-After`."""
-    command = handlers.Broadcast(
-        school_id=principal.school(),
-        issued_by=f"{principal.role}:{principal.subject}",
-        grades=body.grades,
-        drill=body.drill,
-        reason=body.reason,
-        dismiss_at=body.dismiss_at,
-        note=body.note,
+    command = from_fields(
+        handlers.Broadcast, body, school_id=principal.school(), issued_by=f"{principal.role}:{principal.subject}"
     )
 
     limit = runtime.settings_as(AttendanceSettings).broadcast_rate()

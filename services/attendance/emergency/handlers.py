@@ -8,6 +8,7 @@ from datetime import datetime
 
 from chassis.clock import SCHOOL_TZ
 from chassis.problems import Conflict, NotFound, Unprocessable
+from chassis.records import from_fields
 from chassis.uow import UnitOfWork
 from contracts.attendance.emergency import EmergencyAllClear, EmergencyBroadcast, EmergencyReason
 from services.attendance.dismissal import store as dismissal_store
@@ -58,16 +59,7 @@ async def broadcast(uow: UnitOfWork, command: Broadcast) -> store.Broadcast:
     )
     uow.session.add(row)
     await uow.publish(
-        EmergencyBroadcast(
-            broadcast_id=row.broadcast_id,
-            school_id=row.school_id,
-            grades=grades,
-            drill=row.drill,
-            reason=command.reason,
-            dismiss_at=row.dismiss_at,
-            issued_by=row.issued_by,
-            note=row.note,
-        ),
+        from_fields(EmergencyBroadcast, row, grades=grades, reason=command.reason),
         school_id=row.school_id,
     )
     if not command.drill:

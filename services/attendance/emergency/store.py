@@ -8,6 +8,7 @@ from sqlalchemy import JSON, Boolean, Date, DateTime, Index, String, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from chassis.pagination import rows_after
 from services.attendance.store import Base
 
 
@@ -40,6 +41,4 @@ async def broadcast(session: AsyncSession, *, school_id: str, broadcast_id: str)
 async def list_broadcasts(session: AsyncSession, *, school_id: str, after: str | None, limit: int) -> list[Broadcast]:
     """A page of the school's broadcasts by id (`limit + 1` rows, for `page_of`)."""
     query = select(Broadcast).where(Broadcast.school_id == school_id)
-    if after is not None:
-        query = query.where(Broadcast.broadcast_id > after)
-    return list((await session.execute(query.order_by(Broadcast.broadcast_id).limit(limit + 1))).scalars())
+    return await rows_after(session, query, [Broadcast.broadcast_id], after, limit + 1)

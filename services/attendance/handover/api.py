@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from pydantic.config import JsonDict
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,8 +16,10 @@ from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
 from chassis.http import Body, ClassTeacher, Id, Paging, ServiceTeacher
 from chassis.idempotency import IDEMPOTENT, respond_once
-from chassis.pagination import Page, page_of
+from chassis.openapi import examples
+from chassis.pagination import Page, page_of, page_of_rows
 from chassis.problems import Forbidden, NotFound
+from chassis.records import from_fields
 from chassis.uow import UnitOfWork
 from contracts.fields import CLASS, ClassId, SchoolDay, SchoolId, SessionId
 from services.attendance.fields import Decided, Decider
@@ -56,7 +58,7 @@ StaffButSubjectTeacher = Annotated[
 class HandoverCreate(Body):
     """AT-1: the class teacher's count of the staying children (and, optionally, who they are)."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"class_id": "g3c1", "count": 27, "student_ids": None}]})
+    model_config = examples({"class_id": "g3c1", "count": 27, "student_ids": None})
 
     class_id: Annotated[Id, Field(description=CLASS)]
     count: Count = Field(description="AT-1: the children the class teacher counted and hands over")
@@ -68,7 +70,7 @@ class HandoverCreate(Body):
 class Acknowledgement(Body):
     """BX-3: the service teacher's own count."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"count": 27}]})
+    model_config = examples({"count": 27})
 
     count: Count = Field(description="BX-3: the children the service teacher counted on receiving them")
 
@@ -76,7 +78,7 @@ class Acknowledgement(Body):
 class Resolution(Body):
     """How the discrepancy was resolved on the spot."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"note": "小明在医务室，已找到并送到托管教室"}]})
+    model_config = examples({"note": "小明在医务室，已找到并送到托管教室"})
 
     note: Annotated[str, Field(min_length=1, max_length=500, description="what was done, e.g. where the child was")]
 
@@ -92,7 +94,7 @@ class DiscrepancyStatus(StrEnum):
 class DiscrepancyPublic(BaseModel):
     """A handover discrepancy: the counts that differ, and its resolution."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [DISCREPANCY]})
+    model_config = examples(DISCREPANCY)
 
     discrepancy_id: str = Field(description="the discrepancy's id: its handover's id and its stage")
     handover_id: HandoverId
@@ -115,28 +117,24 @@ class DiscrepancyPublic(BaseModel):
 class HandoverPublic(BaseModel):
     """A handover with both confirmations (who, when, how many) and its discrepancies."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "handover_id": "homework-g3:2026-11-25:g3c1",
-                    "school_id": "shiyan",
-                    "session_id": "homework-g3:2026-11-25",
-                    "class_id": "g3c1",
-                    "day": "2026-11-25",
-                    "given_by": "zhang",
-                    "given_at": "2026-11-25T07:25:00Z",
-                    "count": 27,
-                    "expected_count": 28,
-                    "on_leave_student_ids": ["xiaohong"],
-                    "student_ids": None,
-                    "acknowledged_by": "li",
-                    "acknowledged_at": "2026-11-25T07:28:00Z",
-                    "acknowledged_count": 27,
-                    "escalation_step": 0,
-                    "discrepancies": [DISCREPANCY],
-                }
-            ]
+    model_config = examples(
+        {
+            "handover_id": "homework-g3:2026-11-25:g3c1",
+            "school_id": "shiyan",
+            "session_id": "homework-g3:2026-11-25",
+            "class_id": "g3c1",
+            "day": "2026-11-25",
+            "given_by": "zhang",
+            "given_at": "2026-11-25T07:25:00Z",
+            "count": 27,
+            "expected_count": 28,
+            "on_leave_student_ids": ["xiaohong"],
+            "student_ids": None,
+            "acknowledged_by": "li",
+            "acknowledged_at": "2026-11-25T07:28:00Z",
+            "acknowledged_count": 27,
+            "escalation_step": 0,
+            "discrepancies": [DISCREPANCY],
         }
     )
 
@@ -177,13 +175,8 @@ async def give_handover(
     session_id: str, body: HandoverCreate, request: Request, runtime: RuntimeDep, principal: ClassTeacher
 ) -> JSONResponse:
     """AT-1: the class teacher hands their class's staying children over to the session (send an Idempotency-Key)."""
-    command = handlers.GiveHandover(
-        school_id=principal.school(),
-        staff_id=principal.subject,
-        session_id=session_id,
-        class_id=body.class_id,
-        count=body.count,
-        student_ids=body.student_ids,
+    command = from_fields(
+        handlers.GiveHandover, body, school_id=principal.school(), staff_id=principal.subject, session_id=session_id
     )
 
     async def act(uow: UnitOfWork) -> tuple[int, Any]:
@@ -274,8 +267,7 @@ async def list_discrepancies(
             after=page.after_value(str),
             limit=page.limit,
         )
-    items = [DiscrepancyPublic.model_validate(r, from_attributes=True) for r in rows]
-    return page_of(items, page, lambda d: d.discrepancy_id)
+    return page_of_rows(DiscrepancyPublic, rows, page, lambda d: d.discrepancy_id)
 
 
 @router.post(

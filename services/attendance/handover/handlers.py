@@ -9,6 +9,7 @@ from prometheus_client import Gauge
 from chassis.auth import Principal
 from chassis.figures import SchoolFigure
 from chassis.problems import Conflict, Forbidden, NotFound, Unprocessable
+from chassis.records import from_fields
 from chassis.sql import insert_ignoring_duplicates
 from chassis.uow import UnitOfWork
 from contracts.attendance.handover import (
@@ -23,7 +24,7 @@ from services.attendance.domain import handover as rules
 from services.attendance.handover import store
 from services.attendance.reference import store as ref
 from services.attendance.sessions.store import session_of
-from services.attendance.store import change_once
+from services.attendance.store import change_once, resolve_once
 from services.attendance.timers import store as timers
 
 UNACCEPTED = "handover_unaccepted"
@@ -103,18 +104,7 @@ async def give_handover(uow: UnitOfWork, command: GiveHandover) -> store.Handove
     row = await store.handover(session, school_id=command.school_id, handover_id=str(values["handover_id"]))
     assert row is not None  # just inserted in this transaction
     await uow.publish(
-        HandoverGiven(
-            handover_id=row.handover_id,
-            session_id=row.session_id,
-            school_id=row.school_id,
-            class_id=row.class_id,
-            day=row.day,
-            given_by=row.given_by,
-            given_at=now,
-            count=row.count,
-            expected_count=row.expected_count,
-            on_leave_student_ids=row.on_leave_student_ids,
-        ),
+        from_fields(HandoverGiven, row, given_at=now),
         school_id=row.school_id,
     )
     if found is not None:
@@ -152,12 +142,9 @@ async def _open_discrepancy(uow: UnitOfWork, row: store.Handover, found: rules.D
     }
     await uow.session.execute(insert_ignoring_duplicates(uow.session, store.HandoverDiscrepancy, values))
     await uow.publish(
-        HandoverDiscrepancyFound(
-            handover_id=row.handover_id,
-            session_id=row.session_id,
-            school_id=row.school_id,
-            class_id=row.class_id,
-            day=row.day,
+        from_fields(
+            HandoverDiscrepancyFound,
+            row,
             discrepancy_id=discrepancy_id,
             stage=DiscrepancyStage(found.stage),
             expected=found.expected,
@@ -188,16 +175,7 @@ async def acknowledge_handover(
     for step in range(1, len(rules.ESCALATION_LADDER) + 1):
         await timers.cancel(uow, kind=UNACCEPTED, key=unaccepted_key(handover_id, step))
     await uow.publish(
-        HandoverAcknowledged(
-            handover_id=row.handover_id,
-            session_id=row.session_id,
-            school_id=row.school_id,
-            class_id=row.class_id,
-            day=row.day,
-            acknowledged_by=principal.subject,
-            acknowledged_at=now,
-            count=count,
-        ),
+        from_fields(HandoverAcknowledged, row, acknowledged_by=principal.subject, acknowledged_at=now, count=count),
         school_id=row.school_id,
     )
     found = rules.check_acknowledged(row.count, count)
@@ -218,24 +196,17 @@ async def resolve_discrepancy(
     if not await ref.may_follow_up(uow.session, principal, class_id=row.class_id, teacher_ids=teacher_ids):
         raise Forbidden("only the class's teacher, the session's teacher or the school's leaders resolve this")
     now = uow.clock.now()
-    await change_once(
+    await resolve_once(
         uow.session,
         row,
-        pending=store.HandoverDiscrepancy.resolved_at.is_(None),
-        values={"resolved_by": principal.subject, "resolved_at": now, "note": note},
+        store.HandoverDiscrepancy.resolved_at,
+        by=principal.subject,
+        at=now,
+        note=note,
         conflict="the discrepancy is already resolved",
     )
     await uow.publish(
-        HandoverDiscrepancyResolved(
-            handover_id=row.handover_id,
-            session_id=row.session_id,
-            school_id=row.school_id,
-            class_id=row.class_id,
-            day=row.day,
-            discrepancy_id=row.discrepancy_id,
-            resolved_by=principal.subject,
-            resolved_at=now,
-        ),
+        from_fields(HandoverDiscrepancyResolved, row, resolved_by=principal.subject, resolved_at=now),
         school_id=row.school_id,
     )
     return row

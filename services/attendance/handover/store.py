@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
 from chassis.figures import count_by_school
+from chassis.pagination import rows_after
 from services.attendance.store import Base, UtcDateTime, open_or_resolved
 
 
@@ -78,10 +79,7 @@ async def list_handovers(
     where: list[ColumnElement[bool]] = [Handover.school_id == school_id, Handover.session_id == session_id]
     if class_ids is not None:
         where.append(Handover.class_id.in_(class_ids))
-    if after is not None:
-        where.append(Handover.handover_id > after)
-    query = select(Handover).where(*where).order_by(Handover.handover_id).limit(limit + 1)
-    return list((await session.execute(query)).scalars())
+    return await rows_after(session, select(Handover).where(*where), [Handover.handover_id], after, limit + 1)
 
 
 async def discrepancies_of(session: AsyncSession, *, handover_id: str) -> list[HandoverDiscrepancy]:

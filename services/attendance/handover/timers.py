@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import update
 
+from chassis.records import from_fields
 from chassis.uow import UnitOfWork
 from contracts.attendance.handover import EscalateTo, HandoverUnacceptedEscalated
 from services.attendance.domain import handover as rules
@@ -27,16 +28,11 @@ async def escalate_unaccepted(uow: UnitOfWork, timer: DueTimer) -> None:
         update(store.Handover).where(store.Handover.handover_id == handover_id).values(escalation_step=step)
     )
     await uow.publish(
-        HandoverUnacceptedEscalated(
-            handover_id=row.handover_id,
-            session_id=row.session_id,
-            school_id=row.school_id,
-            class_id=row.class_id,
-            day=row.day,
+        from_fields(
+            HandoverUnacceptedEscalated,
+            row,
             step=step,
             escalate_to=EscalateTo(target),
-            count=row.count,
-            given_at=row.given_at,
             service_teacher_ids=list(row.teacher_ids),
         ),
         school_id=row.school_id,

@@ -13,7 +13,8 @@ from chassis.app import Runtime, RuntimeDep
 from chassis.auth import Principal, Role, require
 from chassis.http import Body, Id, Paging
 from chassis.idempotency import IDEMPOTENT, respond_once
-from chassis.pagination import Page, page_of
+from chassis.openapi import examples
+from chassis.pagination import Page, page_of_rows
 from chassis.problems import Forbidden, NotFound, Unprocessable
 from chassis.uow import UnitOfWork
 from contracts.fields import CLASS, ClassId, SchoolDay, SessionId, StudentId
@@ -65,11 +66,7 @@ class RegisterIn(Body):
 class RegisterSaved(BaseModel):
     """What a register upload stored, and how many missing-from-session alerts it raised at once."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [{"day": "2026-11-25", "classes": ["g3c1"], "present": 27, "absent": 1, "alerts_raised": 0}]
-        }
-    )
+    model_config = examples({"day": "2026-11-25", "classes": ["g3c1"], "present": 27, "absent": 1, "alerts_raised": 0})
 
     day: SchoolDay
     classes: list[str] = Field(description="the classes whose marks were stored")
@@ -83,18 +80,14 @@ class RegisterSaved(BaseModel):
 class MarkPublic(BaseModel):
     """A stored mark."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "student_id": "xiaoming",
-                    "class_id": "g3c1",
-                    "day": "2026-11-25",
-                    "status": "present",
-                    "recorded_by": "zhang",
-                    "recorded_at": "2026-11-25T07:10:00Z",
-                }
-            ]
+    model_config = examples(
+        {
+            "student_id": "xiaoming",
+            "class_id": "g3c1",
+            "day": "2026-11-25",
+            "status": "present",
+            "recorded_by": "zhang",
+            "recorded_at": "2026-11-25T07:10:00Z",
         }
     )
 
@@ -109,17 +102,13 @@ class MarkPublic(BaseModel):
 class AlertPublic(BaseModel):
     """A child alerted as present at school but missing from a session (BX-4)."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "session_id": "homework-g3:2026-11-25",
-                    "student_id": "xiaoming",
-                    "class_id": "g3c1",
-                    "day": "2026-11-25",
-                    "alerted_at": "2026-11-25T07:45:00Z",
-                }
-            ]
+    model_config = examples(
+        {
+            "session_id": "homework-g3:2026-11-25",
+            "student_id": "xiaoming",
+            "class_id": "g3c1",
+            "day": "2026-11-25",
+            "alerted_at": "2026-11-25T07:45:00Z",
         }
     )
 
@@ -220,8 +209,7 @@ async def get_register(
         rows = await store.marks_of_class(
             session, class_id=class_id, day=day, after=params.after_value(str), limit=params.limit + 1
         )
-    items = [MarkPublic.model_validate(r, from_attributes=True) for r in rows]
-    return page_of(items, params, lambda item: item.student_id)
+    return page_of_rows(MarkPublic, rows, params, lambda item: item.student_id)
 
 
 @router.get("/missing-from-session", response_model=Page[AlertPublic])
@@ -237,5 +225,4 @@ async def list_alerts(
         rows = await store.alerts_of_day(
             session, school_id=principal.school(), day=day, after=after, limit=params.limit + 1
         )
-    items = [AlertPublic.model_validate(r, from_attributes=True) for r in rows]
-    return page_of(items, params, lambda item: (item.session_id, item.student_id))
+    return page_of_rows(AlertPublic, rows, params, lambda item: (item.session_id, item.student_id))

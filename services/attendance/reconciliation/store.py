@@ -10,7 +10,7 @@ from sqlalchemy import Date, DateTime, Index, String, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from chassis.pagination import keyset_after
+from chassis.pagination import rows_after
 from chassis.sql import insert_ignoring_duplicates, upsert
 from services.attendance.store import Base
 
@@ -77,9 +77,7 @@ async def marks_of_class(
 ) -> list[SchoolDayMarkRow]:
     """A page of a class's marks of the day, by student id."""
     query = select(SchoolDayMarkRow).where(SchoolDayMarkRow.class_id == class_id, SchoolDayMarkRow.day == day)
-    if after is not None:
-        query = query.where(SchoolDayMarkRow.student_id > after)
-    return list((await session.execute(query.order_by(SchoolDayMarkRow.student_id).limit(limit))).scalars())
+    return await rows_after(session, query, [SchoolDayMarkRow.student_id], after, limit)
 
 
 async def insert_alert(session: AsyncSession, values: dict[str, Any]) -> bool:
@@ -92,10 +90,5 @@ async def alerts_of_day(
     session: AsyncSession, *, school_id: str, day: date, after: tuple[str, str] | None, limit: int
 ) -> list[MissingAlert]:
     """A page of a school's alerts of a day, by session then student."""
-    query = select(MissingAlert).where(
-        MissingAlert.school_id == school_id,
-        MissingAlert.day == day,
-        keyset_after((MissingAlert.session_id, MissingAlert.student_id), after),
-    )
-    query = query.order_by(MissingAlert.session_id, MissingAlert.student_id).limit(limit)
-    return list((await session.execute(query)).scalars())
+    query = select(MissingAlert).where(MissingAlert.school_id == school_id, MissingAlert.day == day)
+    return await rows_after(session, query, [MissingAlert.session_id, MissingAlert.student_id], after, limit)

@@ -6,13 +6,15 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
 from chassis.http import Paging
+from chassis.openapi import examples
 from chassis.pagination import Page, page_of
 from chassis.problems import NotFound
+from chassis.records import from_fields
 from contracts.fields import SchoolDay, SchoolId, SessionId
 from services.attendance.domain.sessions import SessionView
 from services.attendance.fields import EndsAt, Kind, RoomId, StartsAt, TeacherIds
@@ -29,22 +31,18 @@ AnyStaff = Annotated[
 class SessionPublic(BaseModel):
     """A session of one day: program, kind, times (UTC), teachers, room and the children expected."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "session_id": "homework-g3:2026-11-25",
-                    "school_id": "shiyan",
-                    "program_id": "homework-g3",
-                    "day": "2026-11-25",
-                    "kind": "homework",
-                    "starts_at": "2026-11-25T07:30:00Z",
-                    "ends_at": "2026-11-25T09:20:00Z",
-                    "teacher_ids": ["li"],
-                    "room_id": "room-301",
-                    "expected_student_ids": ["xiaoming", "xiaohong"],
-                }
-            ]
+    model_config = examples(
+        {
+            "session_id": "homework-g3:2026-11-25",
+            "school_id": "shiyan",
+            "program_id": "homework-g3",
+            "day": "2026-11-25",
+            "kind": "homework",
+            "starts_at": "2026-11-25T07:30:00Z",
+            "ends_at": "2026-11-25T09:20:00Z",
+            "teacher_ids": ["li"],
+            "room_id": "room-301",
+            "expected_student_ids": ["xiaoming", "xiaohong"],
         }
     )
 
@@ -62,17 +60,8 @@ class SessionPublic(BaseModel):
     @classmethod
     def of(cls, view: SessionView) -> SessionPublic:
         """From the derived view."""
-        return cls(
-            session_id=view.session_id,
-            school_id=view.school_id,
-            program_id=view.program_id,
-            day=view.day,
-            kind=view.kind,
-            starts_at=view.starts_at,
-            ends_at=view.ends_at,
-            teacher_ids=list(view.teacher_ids),
-            room_id=view.room_id,
-            expected_student_ids=list(view.expected_student_ids),
+        return from_fields(
+            cls, view, teacher_ids=list(view.teacher_ids), expected_student_ids=list(view.expected_student_ids)
         )
 
 

@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.clock import SCHOOL_TZ
+from chassis.records import from_fields
 from contracts.enrollment import DayKind
 from services.attendance.domain import sessions as rules
 from services.attendance.domain.sessions import SessionView
@@ -14,20 +15,7 @@ from services.attendance.reference import store as ref
 
 
 def _facts(row: ref.RefProgram) -> rules.ProgramFacts:
-    return rules.ProgramFacts(
-        program_id=row.program_id,
-        school_id=row.school_id,
-        term_id=row.term_id,
-        kind=row.kind,
-        room_id=row.room_id,
-        teacher_ids=tuple(row.teacher_ids),
-        weekdays=tuple(row.weekdays),
-        starts_at=row.starts_at,
-        class_hours=row.class_hours,
-        min_grade=row.min_grade,
-        max_grade=row.max_grade,
-        cancelled_on=row.cancelled_on,
-    )
+    return from_fields(rules.ProgramFacts, row, teacher_ids=tuple(row.teacher_ids), weekdays=tuple(row.weekdays))
 
 
 async def _expected(session: AsyncSession, program: rules.ProgramFacts, day: date) -> list[str]:

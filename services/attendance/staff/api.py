@@ -7,14 +7,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from pydantic.config import JsonDict
 
 from chassis.app import Runtime, RuntimeDep
 from chassis.auth import Principal, Role, require
 from chassis.http import Body, DutyLeader, Id, Paging, ServiceTeacher
 from chassis.idempotency import IDEMPOTENT, respond_once
-from chassis.pagination import Page, page_of
+from chassis.openapi import examples
+from chassis.pagination import Page, page_of_rows
 from chassis.problems import Forbidden, NotFound
 from chassis.uow import UnitOfWork
 from contracts.attendance.staff import FindingKind, IncidentKind, SignInStatus
@@ -92,7 +93,7 @@ AdminDutyLeaderOrServiceTeacher = Annotated[
 class SignInPublic(BaseModel):
     """A teacher's judged sign-in for a session (AT-9)."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [SIGN_IN]})
+    model_config = examples(SIGN_IN)
 
     session_id: SessionId
     staff_id: StaffId
@@ -107,9 +108,7 @@ class SignInPublic(BaseModel):
 class ActivityRecordCreate(Body):
     """AT-9: the activity record; a part left empty makes it incomplete (0.5 units instead of 1, ST-1)."""
 
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{k: RECORD[k] for k in ("place", "content", "student_ids", "effect")}]}
-    )
+    model_config = examples({k: RECORD[k] for k in ("place", "content", "student_ids", "effect")})
 
     place: Annotated[str, Field(max_length=200, description=PLACE)] = ""
     content: Text = Field(default="", description=CONTENT)
@@ -120,7 +119,7 @@ class ActivityRecordCreate(Body):
 class ActivityRecordPublic(BaseModel):
     """The latest revision of a teacher's activity record for a session."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [RECORD]})
+    model_config = examples(RECORD)
 
     record_id: str = Field(description="the record's id, given by the server: one per teacher and session")
     session_id: SessionId
@@ -138,18 +137,14 @@ class ActivityRecordPublic(BaseModel):
 class PatrolCreate(Body):
     """AT-10: what the duty leader saw; `rules_followed` is false exactly when a `rule_broken` is found."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "staff_id": "li",
-                    "teacher_present": True,
-                    "activity_running": True,
-                    "rules_followed": False,
-                    "findings": ["rule_broken"],
-                    "note": "学生未按规定佩戴托管胸卡",
-                }
-            ]
+    model_config = examples(
+        {
+            "staff_id": "li",
+            "teacher_present": True,
+            "activity_running": True,
+            "rules_followed": False,
+            "findings": ["rule_broken"],
+            "note": "学生未按规定佩戴托管胸卡",
         }
     )
 
@@ -164,7 +159,7 @@ class PatrolCreate(Body):
 class PatrolPublic(BaseModel):
     """A recorded patrol, with the points its findings deduct (QA-1)."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [PATROL]})
+    model_config = examples(PATROL)
 
     patrol_id: str = Field(description="the patrol's id, given by the server")
     session_id: SessionId
@@ -182,7 +177,7 @@ class PatrolPublic(BaseModel):
 class IncidentCreate(Body):
     """AT-10/ST-3: a safety incident or dereliction of duty in the session."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{k: INCIDENT[k] for k in ("staff_id", "kind", "note")}]})
+    model_config = examples({k: INCIDENT[k] for k in ("staff_id", "kind", "note")})
 
     staff_id: Id | None = Field(None, description="the teacher concerned; may be left out when there is only one")
     kind: IncidentKind = Field(description=INCIDENT_KIND)
@@ -192,7 +187,7 @@ class IncidentCreate(Body):
 class IncidentPublic(BaseModel):
     """A reported incident."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [INCIDENT]})
+    model_config = examples(INCIDENT)
 
     incident_id: str = Field(description="the incident's id, given by the server")
     session_id: SessionId
@@ -206,22 +201,18 @@ class IncidentPublic(BaseModel):
 class StaffSheet(BaseModel):
     """Everything about the staff of one session: sign-ins, records, patrols and incidents (AT-9, AT-10)."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "session_id": "homework-g3:2026-11-25",
-                    "kind": "homework",
-                    "half_session": False,
-                    "starts_at": "2026-11-25T07:30:00Z",
-                    "ends_at": "2026-11-25T09:20:00Z",
-                    "teacher_ids": ["li"],
-                    "sign_ins": [SIGN_IN],
-                    "activity_records": [RECORD],
-                    "patrols": [PATROL],
-                    "incidents": [INCIDENT],
-                }
-            ]
+    model_config = examples(
+        {
+            "session_id": "homework-g3:2026-11-25",
+            "kind": "homework",
+            "half_session": False,
+            "starts_at": "2026-11-25T07:30:00Z",
+            "ends_at": "2026-11-25T09:20:00Z",
+            "teacher_ids": ["li"],
+            "sign_ins": [SIGN_IN],
+            "activity_records": [RECORD],
+            "patrols": [PATROL],
+            "incidents": [INCIDENT],
         }
     )
 
@@ -360,5 +351,4 @@ async def roll_sheet(
         rows = await store.sign_ins_of_day(
             session, school_id=principal.school(), day=day, after=params.after_pair(str, str), limit=params.limit + 1
         )
-    items = [SignInPublic.model_validate(r, from_attributes=True) for r in rows]
-    return page_of(items, params, lambda item: (item.session_id, item.staff_id))
+    return page_of_rows(SignInPublic, rows, params, lambda item: (item.session_id, item.staff_id))

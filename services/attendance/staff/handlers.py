@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chassis.problems import Conflict, Unprocessable
+from chassis.records import from_fields
 from chassis.uow import UnitOfWork
 from contracts.attendance.staff import (
     ActivityRecordFiled,
@@ -197,16 +198,12 @@ async def record_patrol(
     await uow.session.flush()
     wake_board(uow, view.school_id)
     await uow.publish(
-        PatrolFindingRecorded(
+        from_fields(
+            PatrolFindingRecorded,
+            row,
             **session_facts(view, staff_id),
-            patrol_id=row.patrol_id,
             duty_leader_id=duty_leader_id,
-            teacher_present=row.teacher_present,
-            activity_running=row.activity_running,
-            rules_followed=row.rules_followed,
             findings=list(answers.findings),
-            deduction=row.deduction,
-            recorded_at=row.recorded_at,
         ),
         school_id=view.school_id,
     )

@@ -10,7 +10,7 @@ from sqlalchemy import JSON, Boolean, Date, DateTime, Index, Integer, String, se
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from chassis.pagination import keyset_after
+from chassis.pagination import rows_after
 from chassis.sql import insert_ignoring_duplicates
 from services.attendance.store import Base
 
@@ -111,13 +111,8 @@ async def sign_ins_of_day(
     session: AsyncSession, *, school_id: str, day: date, after: tuple[str, str] | None, limit: int
 ) -> list[TeacherSignIn]:
     """A school's judged sign-ins of a day (the roll sheet, 点名表), keyset-ordered by session then teacher."""
-    query = select(TeacherSignIn).where(
-        TeacherSignIn.school_id == school_id,
-        TeacherSignIn.day == day,
-        keyset_after((TeacherSignIn.session_id, TeacherSignIn.staff_id), after),
-    )
-    query = query.order_by(TeacherSignIn.session_id, TeacherSignIn.staff_id).limit(limit)
-    return list((await session.execute(query)).scalars())
+    query = select(TeacherSignIn).where(TeacherSignIn.school_id == school_id, TeacherSignIn.day == day)
+    return await rows_after(session, query, [TeacherSignIn.session_id, TeacherSignIn.staff_id], after, limit)
 
 
 async def absent_teachers(session: AsyncSession, *, session_ids: list[str]) -> dict[str, set[str]]:

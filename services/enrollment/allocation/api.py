@@ -9,12 +9,14 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from chassis.app import RuntimeDep
 from chassis.http import Body, SchoolAdmin, once
 from chassis.idempotency import IDEMPOTENT
+from chassis.openapi import examples
 from chassis.problems import NotFound
+from chassis.records import from_fields
 from chassis.uow import UnitOfWork
 from services.enrollment.allocation import handlers as runs
 from services.enrollment.allocation import store
@@ -27,7 +29,7 @@ router = APIRouter(prefix="/enrollment/v1", tags=["applications"])
 class RunCreate(Body):
     """EN-3: allocate a term's club places; a seed makes the lottery reproducible (a new one is drawn if absent)."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"term_id": "t-2026-1", "seed": 20261125}]})
+    model_config = examples({"term_id": "t-2026-1", "seed": 20261125})
 
     term_id: TermRef
     seed: int | None = Field(
@@ -38,57 +40,53 @@ class RunCreate(Body):
 class RunPublic(BaseModel):
     """EN-3: a recorded allocation run: seed, inputs, result, and whether re-running it gives the same result."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "run_id": "run-2026-1-01",
-                    "school_id": "sy-xiaoxue",
-                    "term_id": "t-2026-1",
-                    "seed": 20261125,
-                    "by": "s-admin",
-                    "at": "2026-09-05T07:00:00Z",
-                    "inputs": {
-                        "max_sessions_per_week": 2,
-                        "clubs": [
-                            {
-                                "program_id": "pg-chess",
-                                "capacity": 1,
-                                "sessions_per_week": 1,
-                                "min_grade": 3,
-                                "max_grade": 6,
-                                "taken": 0,
-                            }
-                        ],
-                        "applicants": [
-                            {
-                                "student_id": "st-xiaohong",
-                                "grade": 3,
-                                "priority_groups": [],
-                                "choices": ["pg-chess"],
-                                "held": [],
-                                "held_sessions": 0,
-                            },
-                            {
-                                "student_id": "st-xiaoming",
-                                "grade": 3,
-                                "priority_groups": ["left_behind"],
-                                "choices": ["pg-chess"],
-                                "held": [],
-                                "held_sessions": 0,
-                            },
-                        ],
+    model_config = examples(
+        {
+            "run_id": "run-2026-1-01",
+            "school_id": "sy-xiaoxue",
+            "term_id": "t-2026-1",
+            "seed": 20261125,
+            "by": "s-admin",
+            "at": "2026-09-05T07:00:00Z",
+            "inputs": {
+                "max_sessions_per_week": 2,
+                "clubs": [
+                    {
+                        "program_id": "pg-chess",
+                        "capacity": 1,
+                        "sessions_per_week": 1,
+                        "min_grade": 3,
+                        "max_grade": 6,
+                        "taken": 0,
+                    }
+                ],
+                "applicants": [
+                    {
+                        "student_id": "st-xiaohong",
+                        "grade": 3,
+                        "priority_groups": [],
+                        "choices": ["pg-chess"],
+                        "held": [],
+                        "held_sessions": 0,
                     },
-                    "result": {
-                        "order": ["st-xiaoming", "st-xiaohong"],
-                        "places": {"pg-chess": ["st-xiaoming"]},
-                        "waitlists": {"pg-chess": ["st-xiaohong"]},
+                    {
+                        "student_id": "st-xiaoming",
+                        "grade": 3,
+                        "priority_groups": ["left_behind"],
+                        "choices": ["pg-chess"],
+                        "held": [],
+                        "held_sessions": 0,
                     },
-                    "allocated": 1,
-                    "waitlisted": 1,
-                    "reproduced": True,
-                }
-            ]
+                ],
+            },
+            "result": {
+                "order": ["st-xiaoming", "st-xiaohong"],
+                "places": {"pg-chess": ["st-xiaoming"]},
+                "waitlists": {"pg-chess": ["st-xiaohong"]},
+            },
+            "allocated": 1,
+            "waitlisted": 1,
+            "reproduced": True,
         }
     )
 
@@ -110,15 +108,9 @@ class RunPublic(BaseModel):
 
 
 def _run_public(run: store.AllocationRun) -> RunPublic:
-    return RunPublic(
-        run_id=run.run_id,
-        school_id=run.school_id,
-        term_id=run.term_id,
-        seed=run.seed,
-        by=run.by,
-        at=run.at,
-        inputs=run.inputs,
-        result=run.result,
+    return from_fields(
+        RunPublic,
+        run,
         allocated=sum(len(s) for s in run.result["places"].values()),
         waitlisted=sum(len(s) for s in run.result["waitlists"].values()),
         reproduced=runs.rerun(run) == run.result,

@@ -13,15 +13,17 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from pydantic.config import JsonDict
 
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
 from chassis.http import Body, Guardian, Id, NewId, Paging, Reason, once
 from chassis.idempotency import IDEMPOTENT
+from chassis.openapi import examples
 from chassis.pagination import Page, page_of
 from chassis.problems import NotFound
+from chassis.records import from_fields
 from chassis.uow import UnitOfWork
 from contracts.enrollment import ProgramKind
 from services.enrollment import store as roster
@@ -66,16 +68,12 @@ SUMMARY: JsonDict = {
 class ApplicationCreate(Body):
     """EN-1: a written application for the child for a term, with club choices ranked best first."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "student_id": "st-xiaoming",
-                    "term_id": "t-2026-1",
-                    "club_choices": ["pg-chess", "pg-choir"],
-                    "options": ["noon_care"],
-                }
-            ]
+    model_config = examples(
+        {
+            "student_id": "st-xiaoming",
+            "term_id": "t-2026-1",
+            "club_choices": ["pg-chess", "pg-choir"],
+            "options": ["noon_care"],
         }
     )
 
@@ -93,7 +91,7 @@ class Nothing(Body):
 class ReasonGiven(Body):
     """A step that must say why (the guardian is told, EN-1)."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "本学期围棋社名额已满, 请选择其他社团"}]})
+    model_config = examples({"reason": "本学期围棋社名额已满, 请选择其他社团"})
 
     reason: WhyGiven
 
@@ -101,9 +99,7 @@ class ReasonGiven(Body):
 class WithdrawalCreate(Body):
     """EN-2: a written withdrawal request: from when and why."""
 
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"effective_on": "2026-12-07", "reason": "家中老人可以接送, 不再需要课后服务"}]}
-    )
+    model_config = examples({"effective_on": "2026-12-07", "reason": "家中老人可以接送, 不再需要课后服务"})
 
     effective_on: date = Field(description="at least the policy's notice days from today")
     reason: WhyGiven
@@ -112,11 +108,7 @@ class WithdrawalCreate(Body):
 class DeclineCreate(Body):
     """EN-1: the family will not take part this term, and why."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [{"student_id": "st-xiaoming", "term_id": "t-2026-1", "reason": "放学后由奶奶接回家照看"}]
-        }
-    )
+    model_config = examples({"student_id": "st-xiaoming", "term_id": "t-2026-1", "reason": "放学后由奶奶接回家照看"})
 
     student_id: StudentRef
     term_id: TermRef
@@ -145,7 +137,7 @@ class WaitingPublic(BaseModel):
 class ApplicationSummary(BaseModel):
     """An application and where it stands."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [SUMMARY]})
+    model_config = examples(SUMMARY)
 
     application_id: ApplicationId
     school_id: SchoolId
@@ -164,35 +156,31 @@ class ApplicationSummary(BaseModel):
 class ApplicationPublic(ApplicationSummary):
     """An application with its whole history and the child's club places and waitlists for the term."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
+    model_config = examples(
+        {
+            **SUMMARY,
+            "history": [
                 {
-                    **SUMMARY,
-                    "history": [
-                        {
-                            "action": "submit",
-                            "step": "submitted",
-                            "by": "g-wang-ma",
-                            "role": "guardian",
-                            "at": "2026-09-02T10:15:00Z",
-                            "reason": None,
-                            "effective_on": None,
-                        },
-                        {
-                            "action": "review",
-                            "step": "reviewed",
-                            "by": "s-zhang",
-                            "role": "class_teacher",
-                            "at": "2026-09-03T02:40:00Z",
-                            "reason": None,
-                            "effective_on": None,
-                        },
-                    ],
-                    "club_places": ["pg-choir"],
-                    "waitlists": [{"program_id": "pg-chess", "position": 3}],
-                }
-            ]
+                    "action": "submit",
+                    "step": "submitted",
+                    "by": "g-wang-ma",
+                    "role": "guardian",
+                    "at": "2026-09-02T10:15:00Z",
+                    "reason": None,
+                    "effective_on": None,
+                },
+                {
+                    "action": "review",
+                    "step": "reviewed",
+                    "by": "s-zhang",
+                    "role": "class_teacher",
+                    "at": "2026-09-03T02:40:00Z",
+                    "reason": None,
+                    "effective_on": None,
+                },
+            ],
+            "club_places": ["pg-choir"],
+            "waitlists": [{"program_id": "pg-chess", "position": 3}],
         }
     )
 
@@ -255,11 +243,11 @@ async def post_application(
     body: ApplicationCreate, request: Request, runtime: RuntimeDep, principal: Guardian
 ) -> JSONResponse:
     """EN-1: a guardian applies in writing for their own child (→ ApplicationSubmitted)."""
-    command = handlers.SubmitApplication(
+    command = from_fields(
+        handlers.SubmitApplication,
+        body,
         school_id=principal.school(),
         caller=principal,
-        student_id=body.student_id,
-        term_id=body.term_id,
         club_choices=tuple(body.club_choices),
         options=tuple(body.options),
         application_id=body.id,
@@ -375,13 +363,7 @@ async def post_withdrawal(
 @router.post("/declines", status_code=201, response_model=ApplicationPublic, dependencies=[IDEMPOTENT])
 async def post_decline(body: DeclineCreate, request: Request, runtime: RuntimeDep, principal: Guardian) -> JSONResponse:
     """EN-1: a guardian declines the service for their child, with a reason (→ ParticipationDeclined)."""
-    command = handlers.DeclineParticipation(
-        school_id=principal.school(),
-        caller=principal,
-        student_id=body.student_id,
-        term_id=body.term_id,
-        reason=body.reason,
-    )
+    command = from_fields(handlers.DeclineParticipation, body, school_id=principal.school(), caller=principal)
 
     async def act(uow: UnitOfWork) -> dict[str, Any]:
         return await _answer(uow, await handlers.decline_participation(uow, command))

@@ -226,8 +226,8 @@ def _record(
 
 async def take_step(uow: UnitOfWork, command: TakeStep) -> roster.Application:
     """EN-1/EN-2: move the application one step, record who, when and why, and announce it."""
-    application = await store.locked_application(
-        uow.session, school_id=command.school_id, application_id=command.application_id
+    application = await roster.locked_in_school(
+        uow.session, roster.Application, school_id=command.school_id, key=command.application_id
     )
     student = None if application is None else await uow.session.get(roster.Student, application.student_id)
     actor = None if student is None else await actor_for(uow.session, command.caller, student)

@@ -18,6 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from chassis.pagination import rows_after
 from services.enrollment.domain.workflow import HOLDS_PLACES, Stage
 from services.enrollment.setup.store import ClassTeacher
 from services.enrollment.store import Application, Base, GuardianLink, Student
@@ -37,17 +38,6 @@ class ApplicationEntry(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     effective_on: Mapped[date | None] = mapped_column(Date, nullable=True)
-
-
-async def locked_application(session: AsyncSession, *, school_id: str, application_id: str) -> Application | None:
-    """The application row locked for this transaction (two steps on one application queue), if in the school."""
-    query = (
-        select(Application)
-        .where(Application.application_id == application_id, Application.school_id == school_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    return (await session.execute(query)).scalar_one_or_none()
 
 
 async def open_application(session: AsyncSession, *, student_id: str, term_id: str) -> Application | None:
@@ -92,6 +82,4 @@ async def applications_page(
         query = query.where(Application.term_id == term_id)
     if stage is not None:
         query = query.where(Application.stage == stage)
-    if after is not None:
-        query = query.where(Application.application_id > after)
-    return list((await session.execute(query.order_by(Application.application_id).limit(limit))).scalars())
+    return await rows_after(session, query, [Application.application_id], after, limit)

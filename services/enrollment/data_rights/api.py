@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from chassis.app import RuntimeDep
 from chassis.http import Guardian
 from chassis.problems import NotFound
+from chassis.records import from_fields
 from services.enrollment import store as shared
 from services.enrollment.data_rights import store
 from services.enrollment.data_rights.schemas import (
@@ -50,14 +51,10 @@ async def get_my_export(runtime: RuntimeDep, principal: Guardian) -> FamilyExpor
             people = await pickups.pickups_of(session, student_id=student.student_id)
             applications = await store.applications_of(session, student_id=student.student_id)
             children.append(
-                ExportedChild(
-                    student_id=student.student_id,
-                    school_id=student.school_id,
-                    class_id=student.class_id,
-                    name=student.name,
+                from_fields(
+                    ExportedChild,
+                    student,
                     relation=link.relation,
-                    status=student.status,
-                    left_on=student.left_on,
                     priority_groups=list(student.priority_groups),
                     walk_home_allowed=permission.allowed if permission else None,
                     pickups=[_exported_pickup(p) for p in people if p.status != roster.REMOVED],
@@ -73,10 +70,4 @@ async def get_my_export(runtime: RuntimeDep, principal: Guardian) -> FamilyExpor
 
 
 def _exported_pickup(person: shared.PickupPerson) -> ExportedPickup:
-    return ExportedPickup(
-        person_id=person.person_id,
-        name=person.name,
-        relation=person.relation,
-        status=person.status,
-        id_number=roster.masked_id_number(person.id_number),
-    )
+    return from_fields(ExportedPickup, person, id_number=roster.masked_id_number(person.id_number))

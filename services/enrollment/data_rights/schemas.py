@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
+from chassis.openapi import examples
 from services.enrollment.fields import (
     ApplicationId,
     ChildName,
@@ -78,55 +79,51 @@ class ExportedChild(BaseModel):
 class FamilyExport(BaseModel):
     """PIPL Art. 45: a guardian's copy of their family's data held by enrollment, with where the rest is read."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
+    model_config = examples(
+        {
+            "exported_at": "2026-11-25T09:00:00Z",
+            "guardian": {
+                "guardian_id": "g-wang-ma",
+                "name": "李丽",
+                "phone": "+86 138 0013 8000",
+                "preferred_language": "zh",
+            },
+            "children": [
                 {
-                    "exported_at": "2026-11-25T09:00:00Z",
-                    "guardian": {
-                        "guardian_id": "g-wang-ma",
-                        "name": "李丽",
-                        "phone": "+86 138 0013 8000",
-                        "preferred_language": "zh",
-                    },
-                    "children": [
+                    "student_id": "st-xiaoming",
+                    "school_id": "sy-xiaoxue",
+                    "class_id": "c3-1",
+                    "name": "王小明",
+                    "relation": "母亲",
+                    "status": "active",
+                    "left_on": None,
+                    "priority_groups": ["left_behind"],
+                    "walk_home_allowed": False,
+                    "pickups": [
                         {
-                            "student_id": "st-xiaoming",
-                            "school_id": "sy-xiaoxue",
-                            "class_id": "c3-1",
-                            "name": "王小明",
-                            "relation": "母亲",
-                            "status": "active",
-                            "left_on": None,
-                            "priority_groups": ["left_behind"],
-                            "walk_home_allowed": False,
-                            "pickups": [
-                                {
-                                    "person_id": "p-wang-ye",
-                                    "name": "王建国",
-                                    "relation": "祖父",
-                                    "status": "authorised",
-                                    "id_number": "****0034",
-                                }
-                            ],
-                            "applications": [
-                                {
-                                    "application_id": "ap-0001",
-                                    "term_id": "t-2026-1",
-                                    "stage": "active",
-                                    "club_choices": ["pg-chess"],
-                                    "options": [],
-                                    "created_at": "2026-09-02T10:15:00Z",
-                                }
-                            ],
+                            "person_id": "p-wang-ye",
+                            "name": "王建国",
+                            "relation": "祖父",
+                            "status": "authorised",
+                            "id_number": "****0034",
                         }
                     ],
-                    "elsewhere": {
-                        "attendance": ["/attendance/v1/leave-requests"],
-                        "homework": ["/homework/v1/students/{student_id}/homework"],
-                    },
+                    "applications": [
+                        {
+                            "application_id": "ap-0001",
+                            "term_id": "t-2026-1",
+                            "stage": "active",
+                            "club_choices": ["pg-chess"],
+                            "options": [],
+                            "created_at": "2026-09-02T10:15:00Z",
+                        }
+                    ],
                 }
-            ]
+            ],
+            "elsewhere": {
+                "attendance": ["/attendance/v1/leave-requests"],
+                "homework": ["/homework/v1/students/{student_id}/homework"],
+            },
         }
     )
 

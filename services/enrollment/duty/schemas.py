@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from chassis.http import Body, Id
+from chassis.openapi import examples
 from services.enrollment.fields import SchoolId
 
 LEADERS = Field(description="the staff ids of the day's duty leaders (值日领导), who see the whole school's board")
@@ -16,7 +17,7 @@ LEADERS = Field(description="the staff ids of the day's duty leaders (值日领�
 class DutyRosterBody(Body):
     """The duty leaders of the day (each a member of the caller's school holding the duty_leader role)."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"staff_ids": ["s-zhao"]}]})
+    model_config = examples({"staff_ids": ["s-zhao"]})
 
     staff_ids: Annotated[list[Id], LEADERS, Field(min_length=1, max_length=10)]
 
@@ -24,9 +25,7 @@ class DutyRosterBody(Body):
 class DutyDayPublic(BaseModel):
     """A day of a school's duty roster and its duty leaders (empty once cleared)."""
 
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"school_id": "sy-xiaoxue", "day": "2026-11-25", "staff_ids": ["s-zhao"]}]}
-    )
+    model_config = examples({"school_id": "sy-xiaoxue", "day": "2026-11-25", "staff_ids": ["s-zhao"]})
 
     school_id: SchoolId
     day: date = Field(description="the school day (Asia/Shanghai)")

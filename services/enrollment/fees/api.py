@@ -12,15 +12,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
 from chassis.clock import school_today
 from chassis.http import Body, Create, Id, Paging, Reason, SchoolAdmin, once_answering
 from chassis.idempotency import IDEMPOTENT
-from chassis.pagination import Page, page_of
+from chassis.openapi import examples
+from chassis.pagination import Page, page_of, page_of_rows
 from chassis.problems import NotFound
+from chassis.records import from_fields
 from contracts.enrollment import FeeKind
 from contracts.fees import plan_in_force
 from services.enrollment import store as roster
@@ -45,16 +47,12 @@ UtcTime = Annotated[datetime, AfterValidator(_as_utc)]
 class FeePlanBody(Body):
     """EN-7: how a program is paid from `effective_from` (today or later), in integer fen."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "kind": "per_class_hour",
-                    "effective_from": "2026-12-01",
-                    "fen_per_class_hour": 230,
-                    "max_charged_class_hours_per_day": 2,
-                }
-            ]
+    model_config = examples(
+        {
+            "kind": "per_class_hour",
+            "effective_from": "2026-12-01",
+            "fen_per_class_hour": 230,
+            "max_charged_class_hours_per_day": 2,
         }
     )
 
@@ -68,22 +66,18 @@ class FeePlanBody(Body):
 class FeePlanPublic(BaseModel):
     """One setting of a program's fee plan; `version` orders the settings (a later one replaces an earlier)."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "fee_plan_id": "fp-0001",
-                    "program_id": "pg-homework",
-                    "version": 1,
-                    "kind": "per_class_hour",
-                    "fen_per_class_hour": 230,
-                    "max_charged_class_hours_per_day": 2,
-                    "fen_per_month": 0,
-                    "effective_from": "2026-09-01",
-                    "set_by": "s-admin",
-                    "set_at": "2026-08-28T02:00:00Z",
-                }
-            ]
+    model_config = examples(
+        {
+            "fee_plan_id": "fp-0001",
+            "program_id": "pg-homework",
+            "version": 1,
+            "kind": "per_class_hour",
+            "fen_per_class_hour": 230,
+            "max_charged_class_hours_per_day": 2,
+            "fen_per_month": 0,
+            "effective_from": "2026-09-01",
+            "set_by": "s-admin",
+            "set_at": "2026-08-28T02:00:00Z",
         }
     )
 
@@ -104,16 +98,12 @@ class FeePlanPublic(BaseModel):
 class WaiverCreate(Create):
     """EN-7: the family pays `percent_payable` % (0 = free) of one program's fees (or all) over the period."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "percent_payable": 0,
-                    "valid_from": "2026-09-01",
-                    "valid_to": "2027-01-22",
-                    "reason": "建档立卡家庭, 免收课后服务费",
-                }
-            ]
+    model_config = examples(
+        {
+            "percent_payable": 0,
+            "valid_from": "2026-09-01",
+            "valid_to": "2027-01-22",
+            "reason": "建档立卡家庭, 免收课后服务费",
         }
     )
 
@@ -127,9 +117,7 @@ class WaiverCreate(Create):
 class WaiverRevoke(Body):
     """End a waiver from `effective_on` (today when omitted; never in the past)."""
 
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"effective_on": "2026-12-01", "reason": "家庭经济情况好转"}]}
-    )
+    model_config = examples({"effective_on": "2026-12-01", "reason": "家庭经济情况好转"})
 
     effective_on: OnDay = None
     reason: Reason | None = Field(default=None, description="why, for the school's records (never published)")
@@ -142,25 +130,21 @@ FAMILY_FIELDS = {"waiver_id", "student_id", "program_id", "percent_payable", "va
 class FeeWaiverPublic(BaseModel):
     """A child's waiver; who granted or revoked it, when and why is shown to the school only."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "waiver_id": "wv-0001",
-                    "student_id": "st-xiaoming",
-                    "program_id": None,
-                    "percent_payable": 0,
-                    "valid_from": "2026-09-01",
-                    "valid_to": "2027-01-22",
-                    "revoked_on": None,
-                    "reason": "建档立卡家庭",
-                    "granted_by": "s-admin",
-                    "granted_at": "2026-09-01T02:00:00Z",
-                    "revoked_by": None,
-                    "revoked_at": None,
-                    "revoke_reason": None,
-                }
-            ]
+    model_config = examples(
+        {
+            "waiver_id": "wv-0001",
+            "student_id": "st-xiaoming",
+            "program_id": None,
+            "percent_payable": 0,
+            "valid_from": "2026-09-01",
+            "valid_to": "2027-01-22",
+            "revoked_on": None,
+            "reason": "建档立卡家庭",
+            "granted_by": "s-admin",
+            "granted_at": "2026-09-01T02:00:00Z",
+            "revoked_by": None,
+            "revoked_at": None,
+            "revoke_reason": None,
         }
     )
 
@@ -196,17 +180,9 @@ async def put_fee_plan(
     program_id: str, body: FeePlanBody, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
     """Set how a program of the caller's school is paid from a date (EN-7); announced as `FeePlanSet`."""
-    command = handlers.SetFeePlan(
-        school_id=principal.school(),
-        program_id=program_id,
-        set_by=principal.subject,
-        kind=body.kind,
-        effective_from=body.effective_from,
-        fen_per_class_hour=body.fen_per_class_hour,
-        max_charged_class_hours_per_day=body.max_charged_class_hours_per_day,
-        fen_per_month=body.fen_per_month,
+    command = from_fields(
+        handlers.SetFeePlan, body, school_id=principal.school(), program_id=program_id, set_by=principal.subject
     )
-
     return await once_answering(
         request, runtime, principal, body, handlers.set_fee_plan, command, FeePlanPublic, status=200
     )
@@ -232,8 +208,7 @@ async def get_fee_plans(
             today = school_today(runtime.clock)
             shown = _in_force_and_scheduled(await store.plans_of(session, program_id=program_id), today)
             rows = [row for row in shown if after is None or row.version > after][: page.limit + 1]
-    items = [FeePlanPublic.model_validate(row, from_attributes=True) for row in rows]
-    return page_of(items, page, lambda plan: plan.version)
+    return page_of_rows(FeePlanPublic, rows, page, lambda plan: plan.version)
 
 
 @router.post(
@@ -243,18 +218,14 @@ async def post_fee_waiver(
     student_id: str, body: WaiverCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
     """Grant a child of the caller's school a fee waiver (EN-7); announced as `FeeWaiverGranted`, without reason."""
-    command = handlers.GrantWaiver(
+    command = from_fields(
+        handlers.GrantWaiver,
+        body,
         school_id=principal.school(),
         student_id=student_id,
         granted_by=principal.subject,
-        percent_payable=body.percent_payable,
-        valid_from=body.valid_from,
-        valid_to=body.valid_to,
-        reason=body.reason,
-        program_id=body.program_id,
         waiver_id=body.id,
     )
-
     return await once_answering(request, runtime, principal, body, handlers.grant_waiver, command, FeeWaiverPublic)
 
 
@@ -288,15 +259,14 @@ async def post_fee_waiver_revocation(
     student_id: str, waiver_id: str, body: WaiverRevoke, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
     """End a child's fee waiver from a date (EN-7); announced as `FeeWaiverRevoked`."""
-    command = handlers.RevokeWaiver(
+    command = from_fields(
+        handlers.RevokeWaiver,
+        body,
         school_id=principal.school(),
         student_id=student_id,
         waiver_id=waiver_id,
         revoked_by=principal.subject,
-        effective_on=body.effective_on,
-        reason=body.reason,
     )
-
     return await once_answering(
         request, runtime, principal, body, handlers.revoke_waiver, command, FeeWaiverPublic, status=200
     )

@@ -8,6 +8,7 @@ from datetime import date
 
 from chassis.clock import school_today
 from chassis.problems import Conflict, NotFound, Unprocessable
+from chassis.records import from_fields
 from chassis.uow import UnitOfWork
 from contracts.enrollment import FeeKind, FeePlanSet, FeeWaiverGranted, FeeWaiverRevoked
 from contracts.fees import FeeRuleBroken, check_plan, check_revocation, check_waiver
@@ -63,7 +64,9 @@ def _refuse(error: FeeRuleBroken) -> Unprocessable:
 async def set_fee_plan(uow: UnitOfWork, command: SetFeePlan) -> store.FeePlanRow:
     """EN-7: record the plan from its date and announce it; the same plan again for that date is a retry."""
     # The program's row lock queues two admins setting its plan at once, so versions never collide.
-    program = await roster.locked_program(uow.session, school_id=command.school_id, program_id=command.program_id)
+    program = await roster.locked_in_school(
+        uow.session, roster.Program, school_id=command.school_id, key=command.program_id
+    )
     if program is None:
         raise NotFound(f"no program '{command.program_id}' in this school")
     try:
@@ -99,16 +102,7 @@ async def set_fee_plan(uow: UnitOfWork, command: SetFeePlan) -> store.FeePlanRow
     uow.session.add(row)
     await uow.session.flush()
     await uow.publish(
-        FeePlanSet(
-            fee_plan_id=row.fee_plan_id,
-            program_id=row.program_id,
-            school_id=row.school_id,
-            kind=plan.kind,
-            fen_per_class_hour=plan.fen_per_class_hour,
-            max_charged_class_hours_per_day=plan.max_charged_class_hours_per_day,
-            fen_per_month=plan.fen_per_month,
-            effective_from=plan.effective_from,
-        ),
+        from_fields(FeePlanSet, plan, fee_plan_id=row.fee_plan_id, program_id=row.program_id, school_id=row.school_id),
         school_id=command.school_id,
     )
     return row
@@ -145,15 +139,7 @@ async def grant_waiver(uow: UnitOfWork, command: GrantWaiver) -> store.FeeWaiver
     session.add(row)
     await session.flush()
     await uow.publish(
-        FeeWaiverGranted(
-            waiver_id=row.waiver_id,
-            student_id=row.student_id,
-            school_id=row.school_id,
-            program_id=row.program_id,
-            percent_payable=row.percent_payable,
-            valid_from=row.valid_from,
-            valid_to=row.valid_to,
-        ),
+        from_fields(FeeWaiverGranted, row),
         school_id=command.school_id,
     )
     return row

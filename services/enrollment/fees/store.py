@@ -8,6 +8,7 @@ from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, UniqueConstr
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from chassis.pagination import rows_after
 from contracts.enrollment import FeeKind
 from contracts.fees import FeePlan, Waiver
 from services.enrollment.store import Base
@@ -84,19 +85,13 @@ async def plans_of(session: AsyncSession, *, program_id: str) -> list[FeePlanRow
 async def plans_page(session: AsyncSession, *, program_id: str, after: int | None, limit: int) -> list[FeePlanRow]:
     """Up to `limit` settings of the program's fee plan after version `after`, in the order they were set."""
     query = select(FeePlanRow).where(FeePlanRow.program_id == program_id)
-    if after is not None:
-        query = query.where(FeePlanRow.version > after)
-    rows = await session.execute(query.order_by(FeePlanRow.version).limit(limit))
-    return list(rows.scalars())
+    return await rows_after(session, query, [FeePlanRow.version], after, limit)
 
 
 async def waivers_page(session: AsyncSession, *, student_id: str, after: str | None, limit: int) -> list[FeeWaiverRow]:
     """Up to `limit` of the child's waivers (current, ended and revoked) after the cursor, by id."""
     query = select(FeeWaiverRow).where(FeeWaiverRow.student_id == student_id)
-    if after is not None:
-        query = query.where(FeeWaiverRow.waiver_id > after)
-    rows = await session.execute(query.order_by(FeeWaiverRow.waiver_id).limit(limit))
-    return list(rows.scalars())
+    return await rows_after(session, query, [FeeWaiverRow.waiver_id], after, limit)
 
 
 async def locked_waiver(

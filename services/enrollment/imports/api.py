@@ -8,12 +8,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from chassis.app import RuntimeDep
 from chassis.clock import school_today
 from chassis.http import Body, SchoolAdmin, dump, once
 from chassis.idempotency import IDEMPOTENT
+from chassis.openapi import examples
 from chassis.problems import NotFound, Problem, Unprocessable
 from chassis.uow import UnitOfWork
 from services.enrollment.domain.imports import Kind, column_docs
@@ -57,30 +58,26 @@ class ImportRequest(Body):
 class ImportJobPublic(BaseModel):
     """An import job: running, succeeded or failed; its progress and report."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "job_id": "5f0c2a7e-9d1b-4c8e-a3f6-2b7d9e1c4a10",
-                    "school_id": "sy-xiaoxue",
-                    "kind": "students",
-                    "status": "succeeded",
-                    "rows_total": 42,
-                    "rows_done": 42,
-                    "report": {
-                        "kind": "students",
-                        "rows": 42,
-                        "ignored_columns": ["备注"],
-                        "created": 3,
-                        "updated": 1,
-                        "unchanged": 38,
-                        "events": 4,
-                    },
-                    "created_by": "s-admin",
-                    "created_at": "2026-11-25T01:30:00Z",
-                    "finished_at": "2026-11-25T01:30:04Z",
-                }
-            ]
+    model_config = examples(
+        {
+            "job_id": "5f0c2a7e-9d1b-4c8e-a3f6-2b7d9e1c4a10",
+            "school_id": "sy-xiaoxue",
+            "kind": "students",
+            "status": "succeeded",
+            "rows_total": 42,
+            "rows_done": 42,
+            "report": {
+                "kind": "students",
+                "rows": 42,
+                "ignored_columns": ["备注"],
+                "created": 3,
+                "updated": 1,
+                "unchanged": 38,
+                "events": 4,
+            },
+            "created_by": "s-admin",
+            "created_at": "2026-11-25T01:30:00Z",
+            "finished_at": "2026-11-25T01:30:04Z",
         }
     )
 

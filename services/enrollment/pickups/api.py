@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from chassis.app import RuntimeDep
+from chassis.app import Runtime, RuntimeDep
 from chassis.auth import Principal, Role, require
 from chassis.clock import school_today
-from chassis.http import SchoolAdmin, dump, once
+from chassis.http import Create, SchoolAdmin, dump, once
 from chassis.idempotency import IDEMPOTENT
 from chassis.problems import Forbidden, NotFound, Unprocessable
+from chassis.records import from_fields
 from chassis.uow import UnitOfWork
 from services.enrollment import store as shared
 from services.enrollment.domain import roster
@@ -33,6 +35,7 @@ AdminClassTeacherOrGuardian = Annotated[Principal, require(Role.SCHOOL_ADMIN, Ro
 GuardianOrAdmin = Annotated[Principal, require(Role.GUARDIAN, Role.SCHOOL_ADMIN)]
 
 router = APIRouter(prefix="/enrollment/v1", tags=["roster"])
+C = TypeVar("C")
 
 
 async def visible_student(
@@ -102,26 +105,31 @@ def masked(public: PickupPublic) -> PickupPublic:
     return public.model_copy(update={"id_number": roster.masked_id_number(public.id_number), "note": None})
 
 
+async def _store_person(
+    request: Request,
+    runtime: Runtime,
+    principal: Principal,
+    body: Create,
+    handle: Callable[[UnitOfWork, C], Awaitable[shared.PickupPerson]],
+    command: C,
+) -> JSONResponse:
+    """Store an authorised or restricted person once per key, answering them masked (kept for retries)."""
+
+    async def act(uow: UnitOfWork) -> dict[str, Any]:
+        return dump(PickupPublic, _pickup_public(await handle(uow, command), admin=False))
+
+    return await once(request, runtime, principal, body, act)
+
+
 @router.post("/students/{student_id}/pickups", status_code=201, response_model=PickupPublic, dependencies=[IDEMPOTENT])
 async def post_pickup(
     student_id: str, body: PickupCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
     """BX-2/AT-5: authorise an adult to collect the child; a restricted person's credential is a 409."""
-    command = handlers.AddPickupPerson(
-        school_id=principal.school(),
-        student_id=student_id,
-        name=body.name,
-        relation=body.relation,
-        credential_ref=body.credential_ref,
-        id_number=body.id_number,
-        guardian_id=body.guardian_id,
-        person_id=body.id,
+    command = from_fields(
+        handlers.AddPickupPerson, body, school_id=principal.school(), student_id=student_id, person_id=body.id
     )
-
-    async def act(uow: UnitOfWork) -> dict[str, Any]:
-        return dump(PickupPublic, _pickup_public(await handlers.add_pickup_person(uow, command), admin=False))
-
-    return await once(request, runtime, principal, body, act)
+    return await _store_person(request, runtime, principal, body, handlers.add_pickup_person, command)
 
 
 @router.delete("/students/{student_id}/pickups/{person_id}", status_code=204)
@@ -142,21 +150,10 @@ async def post_restriction(
     student_id: str, body: RestrictionCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
     """BX-2: a person who must never collect the child (`PickupPersonRestricted`; the note is never published)."""
-    command = handlers.RestrictPickupPerson(
-        school_id=principal.school(),
-        student_id=student_id,
-        name=body.name,
-        relation=body.relation,
-        note=body.note,
-        credential_ref=body.credential_ref,
-        id_number=body.id_number,
-        person_id=body.id,
+    command = from_fields(
+        handlers.RestrictPickupPerson, body, school_id=principal.school(), student_id=student_id, person_id=body.id
     )
-
-    async def act(uow: UnitOfWork) -> dict[str, Any]:
-        return dump(PickupPublic, _pickup_public(await handlers.restrict_pickup_person(uow, command), admin=False))
-
-    return await once(request, runtime, principal, body, act)
+    return await _store_person(request, runtime, principal, body, handlers.restrict_pickup_person, command)
 
 
 @router.put("/students/{student_id}/walk-home", response_model=WalkHomePublic, dependencies=[IDEMPOTENT])

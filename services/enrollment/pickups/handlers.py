@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from chassis.problems import Conflict, NotFound, Unprocessable
+from chassis.records import from_fields
 from chassis.uow import UnitOfWork
 from contracts.enrollment import (
     PickupPersonAdded,
@@ -120,25 +121,12 @@ async def add_pickup_person(uow: UnitOfWork, command: AddPickupPerson) -> shared
 def pickup_added(person: shared.PickupPerson) -> PickupPersonAdded:
     """The event announcing an authorised pickup person: their name, so a check-out alert says who collected the
     child (NT-1); never their id number."""
-    return PickupPersonAdded(
-        person_id=person.person_id,
-        student_id=person.student_id,
-        school_id=person.school_id,
-        relation=person.relation,
-        credential_ref=person.credential_ref or "",
-        guardian_id=person.guardian_id,
-        name=person.name,
-    )
+    return from_fields(PickupPersonAdded, person, credential_ref=person.credential_ref or "")
 
 
 def pickup_restricted(person: shared.PickupPerson) -> PickupPersonRestricted:
     """The event announcing a restricted person; the court-order note stays in enrollment."""
-    return PickupPersonRestricted(
-        person_id=person.person_id,
-        student_id=person.student_id,
-        school_id=person.school_id,
-        credential_ref=person.credential_ref,
-    )
+    return from_fields(PickupPersonRestricted, person)
 
 
 async def remove_pickup(uow: UnitOfWork, person: shared.PickupPerson) -> None:
@@ -197,13 +185,7 @@ async def set_walk_home_permission(uow: UnitOfWork, command: SetWalkHomePermissi
     )
     await uow.session.flush()
     await uow.publish(
-        WalkHomePermissionSet(
-            student_id=command.student_id,
-            school_id=command.school_id,
-            allowed=command.allowed,
-            guardian_id=command.guardian_id,
-            effective_from=command.effective_from,
-        ),
+        from_fields(WalkHomePermissionSet, command),
         school_id=command.school_id,
     )
     return permission

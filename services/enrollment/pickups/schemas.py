@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from pydantic.config import JsonDict
 
 from chassis.http import Body, Create, Id, Name
+from chassis.openapi import examples
 from services.enrollment.fields import GuardianId, PersonId, PickupStatus, RelationText, StudentId
 
 Relation = Annotated[
@@ -56,16 +57,12 @@ WALK_HOME: JsonDict = {
 class PickupCreate(Create):
     """BX-2/AT-5: an adult authorised to collect the child, with their own kiosk credential."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "name": "王建国",
-                    "relation": "祖父",
-                    "credential_ref": "card-00451",
-                    "id_number": "110108195203040034",
-                }
-            ]
+    model_config = examples(
+        {
+            "name": "王建国",
+            "relation": "祖父",
+            "credential_ref": "card-00451",
+            "id_number": "110108195203040034",
         }
     )
 
@@ -79,11 +76,7 @@ class PickupCreate(Create):
 class RestrictionCreate(Create):
     """BX-2: a person who must never collect the child; the court-order note stays in enrollment."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [{"name": "赵某", "relation": "父亲", "note": "(2026)京0108民初1234号: 不得接走孩子"}]
-        }
-    )
+    model_config = examples({"name": "赵某", "relation": "父亲", "note": "(2026)京0108民初1234号: 不得接走孩子"})
 
     name: AdultName
     relation: Relation
@@ -95,7 +88,7 @@ class RestrictionCreate(Create):
 class WalkHomeSet(Body):
     """AT-5: the guardian's standing permission for the child to leave alone (or its withdrawal)."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"allowed": True, "effective_from": "2026-11-25"}]})
+    model_config = examples({"allowed": True, "effective_from": "2026-11-25"})
 
     allowed: bool = Field(description="true: the child may leave alone at dismissal; false withdraws the permission")
     effective_from: date | None = Field(default=None, description="defaults to today (school time)")
@@ -105,7 +98,7 @@ class WalkHomeSet(Body):
 class PickupPublic(BaseModel):
     """A person who may (authorised) or must never (restricted) collect the child."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [AUTHORISED, RESTRICTED]})
+    model_config = examples(AUTHORISED, RESTRICTED)
 
     person_id: PersonId
     student_id: StudentId
@@ -121,7 +114,7 @@ class PickupPublic(BaseModel):
 class WalkHomePublic(BaseModel):
     """AT-5: the latest walk-home statement."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [WALK_HOME]})
+    model_config = examples(WALK_HOME)
 
     allowed: bool = Field(description="whether the child may leave alone at dismissal (AT-5)")
     guardian_id: Annotated[GuardianId, Field(description="the guardian whose statement it is")]
@@ -132,16 +125,12 @@ class WalkHomePublic(BaseModel):
 class PickupsPublic(BaseModel):
     """Who may collect the child, who must never, and whether the child may walk home alone."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "student_id": "st-xiaoming",
-                    "authorised": [AUTHORISED],
-                    "restricted": [RESTRICTED],
-                    "walk_home": WALK_HOME,
-                }
-            ]
+    model_config = examples(
+        {
+            "student_id": "st-xiaoming",
+            "authorised": [AUTHORISED],
+            "restricted": [RESTRICTED],
+            "walk_home": WALK_HOME,
         }
     )
 

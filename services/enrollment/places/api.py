@@ -10,12 +10,13 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from chassis.app import RuntimeDep
 from chassis.http import Body, Paging, SchoolAdmin, once
 from chassis.idempotency import IDEMPOTENT, respond_once
-from chassis.pagination import Page, page_of
+from chassis.openapi import examples
+from chassis.pagination import Page, page_of, page_of_rows
 from chassis.problems import NotFound
 from chassis.uow import UnitOfWork
 from services.enrollment.fields import Position, ProgramId, RunId, StudentId, StudentRef
@@ -29,7 +30,7 @@ router = APIRouter(prefix="/enrollment/v1", tags=["applications"])
 class PlaceCreate(Body):
     """BX-1: give the child a free place (or, with `waitlist_if_full`, a waitlist entry when there is none)."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"student_id": "st-xiaoming", "waitlist_if_full": True}]})
+    model_config = examples({"student_id": "st-xiaoming", "waitlist_if_full": True})
 
     student_id: StudentRef
     waitlist_if_full: bool = Field(default=False, description="when the club is full, a waitlist entry; else a 409")
@@ -42,10 +43,8 @@ class NoBody(Body):
 class JoinPublic(BaseModel):
     """The outcome of a join: `placed`, or `waitlisted` at `position`."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [{"program_id": "pg-chess", "student_id": "st-xiaoming", "status": "placed", "position": None}]
-        }
+    model_config = examples(
+        {"program_id": "pg-chess", "student_id": "st-xiaoming", "status": "placed", "position": None}
     )
 
     program_id: ProgramId
@@ -57,11 +56,7 @@ class JoinPublic(BaseModel):
 class ReleasePublic(BaseModel):
     """A released place and the children promoted into the freed place."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [{"program_id": "pg-chess", "student_id": "st-xiaoming", "promoted": ["st-xiaohong"]}]
-        }
-    )
+    model_config = examples({"program_id": "pg-chess", "student_id": "st-xiaoming", "promoted": ["st-xiaohong"]})
 
     program_id: ProgramId
     student_id: StudentId
@@ -71,17 +66,13 @@ class ReleasePublic(BaseModel):
 class PlacePublic(BaseModel):
     """A child's place in a club and how it was given (run, direct, promoted)."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "program_id": "pg-chess",
-                    "student_id": "st-xiaoming",
-                    "how": "run",
-                    "run_id": "run-2026-1-01",
-                    "since": "2026-09-05T07:00:00Z",
-                }
-            ]
+    model_config = examples(
+        {
+            "program_id": "pg-chess",
+            "student_id": "st-xiaoming",
+            "how": "run",
+            "run_id": "run-2026-1-01",
+            "since": "2026-09-05T07:00:00Z",
         }
     )
 
@@ -95,9 +86,7 @@ class PlacePublic(BaseModel):
 class WaitingChild(BaseModel):
     """A child on the waitlist at `position` (1 = next to be promoted)."""
 
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"student_id": "st-xiaohong", "position": 1, "run_id": "run-2026-1-01"}]}
-    )
+    model_config = examples({"student_id": "st-xiaohong", "position": 1, "run_id": "run-2026-1-01"})
 
     student_id: StudentId
     position: Position
@@ -160,8 +149,7 @@ async def get_places(program_id: str, runtime: RuntimeDep, principal: SchoolAdmi
         if await program_in_school(session, school_id=principal.school(), program_id=program_id) is None:
             raise NotFound(f"no program '{program_id}' in this school")
         rows = await store.places_of(session, program_id=program_id, after=page.after_value(str), limit=page.limit + 1)
-    items = [PlacePublic.model_validate(r, from_attributes=True) for r in rows]
-    return page_of(items, page, lambda p: p.student_id)
+    return page_of_rows(PlacePublic, rows, page, lambda p: p.student_id)
 
 
 @router.get("/programs/{program_id}/waitlist", response_model=Page[WaitingChild])

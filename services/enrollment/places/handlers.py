@@ -24,7 +24,7 @@ from contracts.policy import PolicySettings
 from services.enrollment import store as roster
 from services.enrollment.places import store
 from services.enrollment.policy.handlers import policy_for_term
-from services.enrollment.store import Program, live_program, lock_term_places, locked_program
+from services.enrollment.store import Program, live_program, lock_term_places, locked_in_school
 
 
 @dataclass(frozen=True)
@@ -215,7 +215,7 @@ async def release_all(uow: UnitOfWork, *, school_id: str, student_id: str, term_
     place promotes the next child. The caller holds the term's place lock."""
     await store.leave_waitlists(uow.session, student_id=student_id, term_id=term_id)
     for place in await store.places_of_student(uow.session, student_id=student_id, term_id=term_id):
-        program = await locked_program(uow.session, school_id=school_id, program_id=place.program_id)
+        program = await locked_in_school(uow.session, Program, school_id=school_id, key=place.program_id)
         if program is None:
             continue
         await release(uow, program, place, effective_on=effective_on)
@@ -241,7 +241,7 @@ async def release_for_roster_change(
             if program is not None and not program.min_grade <= grade <= program.max_grade:
                 await uow.session.delete(entry)
         for held in await store.places_of_student(uow.session, student_id=student_id, term_id=term_id):
-            program = await locked_program(uow.session, school_id=school_id, program_id=held.program_id)
+            program = await locked_in_school(uow.session, Program, school_id=school_id, key=held.program_id)
             if program is not None and not program.min_grade <= grade <= program.max_grade:
                 await release(uow, program, held, effective_on=effective_on)
                 if not program.cancelled:

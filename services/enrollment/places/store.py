@@ -8,6 +8,7 @@ from sqlalchemy import DateTime, ForeignKey, Integer, String, delete, func, sele
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from chassis.pagination import rows_after
 from services.enrollment.store import Base, Program
 
 
@@ -73,9 +74,7 @@ async def clubs_held(session: AsyncSession, *, student_id: str, term_id: str) ->
 async def places_of(session: AsyncSession, *, program_id: str, after: str | None, limit: int) -> list[ClubPlace]:
     """Up to `limit` places of the program after the cursor, by student id."""
     query = select(ClubPlace).where(ClubPlace.program_id == program_id)
-    if after is not None:
-        query = query.where(ClubPlace.student_id > after)
-    return list((await session.execute(query.order_by(ClubPlace.student_id).limit(limit))).scalars())
+    return await rows_after(session, query, [ClubPlace.student_id], after, limit)
 
 
 async def waitlist_of(session: AsyncSession, *, program_id: str) -> list[WaitlistEntry]:

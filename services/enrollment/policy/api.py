@@ -12,16 +12,17 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
-from chassis.http import Body, DistrictOperator, Paging, SchoolAdmin, once
+from chassis.http import Body, DistrictOperator, Paging, SchoolAdmin, once_answering
 from chassis.idempotency import IDEMPOTENT
-from chassis.pagination import Page, page_of
+from chassis.openapi import examples
+from chassis.pagination import Page, page_of_rows
 from chassis.problems import Forbidden, NotFound, Unprocessable
-from chassis.uow import UnitOfWork
+from chassis.records import from_fields
 from contracts.policy import PolicySettings
 from services.enrollment.fields import DistrictId, ProfileActor, SchoolId, Scope, WhenFrom
 from services.enrollment.policy import handlers, store
@@ -50,9 +51,7 @@ NATIONAL: dict[str, Any] = PolicySettings().model_dump(mode="json")
 class DistrictDefaultBody(Body):
     """The district default from `effective_from`; fields left out take the national default."""
 
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"effective_from": "2027-02-20", "settings": {"class_hour_minutes": 45}}]}
-    )
+    model_config = examples({"effective_from": "2027-02-20", "settings": {"class_hour_minutes": 45}})
 
     effective_from: WhenFrom
     settings: dict[str, Any] = Field(default_factory=dict, description=SETTINGS_DOC)
@@ -61,12 +60,8 @@ class DistrictDefaultBody(Body):
 class SchoolOverridesBody(Body):
     """The school's own overrides from `effective_from`, replacing its earlier overrides from that day."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {"effective_from": "2026-12-01", "overrides": {"extended_care_end_winter": "17:20", "offers_bus": True}}
-            ]
-        }
+    model_config = examples(
+        {"effective_from": "2026-12-01", "overrides": {"extended_care_end_winter": "17:20", "offers_bus": True}}
     )
 
     effective_from: WhenFrom
@@ -76,17 +71,13 @@ class SchoolOverridesBody(Body):
 class ProfileChangePublic(BaseModel):
     """What a change did (`changed` is false when the same values were already set for that date)."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "scope": "school",
-                    "effective_from": "2026-12-01",
-                    "changed": True,
-                    "schools": 1,
-                    "profiles_published": 1,
-                }
-            ]
+    model_config = examples(
+        {
+            "scope": "school",
+            "effective_from": "2026-12-01",
+            "changed": True,
+            "schools": 1,
+            "profiles_published": 1,
         }
     )
 
@@ -100,9 +91,7 @@ class ProfileChangePublic(BaseModel):
 class InForcePublic(BaseModel):
     """PL-1: a school's resolved settings on a day."""
 
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"school_id": "sy-xiaoxue", "on": "2026-11-25", "settings": NATIONAL}]}
-    )
+    model_config = examples({"school_id": "sy-xiaoxue", "on": "2026-11-25", "settings": NATIONAL})
 
     school_id: SchoolId
     on: date = Field(description="the school day asked about (Asia/Shanghai)")
@@ -112,12 +101,8 @@ class InForcePublic(BaseModel):
 class ResolvedPublic(BaseModel):
     """A change point of a school's resolved profile, as published."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {"school_id": "sy-xiaoxue", "effective_from": "2026-09-01", "version": 3, "settings": NATIONAL}
-            ]
-        }
+    model_config = examples(
+        {"school_id": "sy-xiaoxue", "effective_from": "2026-09-01", "version": 3, "settings": NATIONAL}
     )
 
     school_id: SchoolId
@@ -129,11 +114,7 @@ class ResolvedPublic(BaseModel):
 class DistrictDefaultPublic(BaseModel):
     """A district default from its effective date."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [{"district_id": "haidian", "effective_from": "2026-09-01", "settings": NATIONAL}]
-        }
-    )
+    model_config = examples({"district_id": "haidian", "effective_from": "2026-09-01", "settings": NATIONAL})
 
     district_id: DistrictId
     effective_from: WhenFrom
@@ -143,22 +124,18 @@ class DistrictDefaultPublic(BaseModel):
 class AuditPublic(BaseModel):
     """PL-2: one profile change; `before` is what that scope had in force on `effective_from` until then."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "audit_id": 17,
-                    "scope": "school",
-                    "district_id": "haidian",
-                    "school_id": "sy-xiaoxue",
-                    "effective_from": "2026-12-01",
-                    "actor": "s-admin",
-                    "actor_role": "school_admin",
-                    "at": "2026-11-25T03:12:00Z",
-                    "before": {},
-                    "after": {"extended_care_end_winter": "17:20:00", "offers_bus": True},
-                }
-            ]
+    model_config = examples(
+        {
+            "audit_id": 17,
+            "scope": "school",
+            "district_id": "haidian",
+            "school_id": "sy-xiaoxue",
+            "effective_from": "2026-12-01",
+            "actor": "s-admin",
+            "actor_role": "school_admin",
+            "at": "2026-11-25T03:12:00Z",
+            "before": {},
+            "after": {"extended_care_end_winter": "17:20:00", "offers_bus": True},
         }
     )
 
@@ -196,8 +173,8 @@ async def _readable_school(session: AsyncSession, principal: Principal, school_i
     return school
 
 
-def _change(change: handlers.ProfileChange) -> dict[str, Any]:
-    return ProfileChangePublic.model_validate(change, from_attributes=True).model_dump(mode="json")
+def _actor(principal: Principal) -> dict[str, str]:
+    return {"actor": principal.subject, "actor_role": str(principal.role)}
 
 
 @router.put("/district", response_model=ProfileChangePublic, dependencies=[IDEMPOTENT])
@@ -205,18 +182,10 @@ async def put_district_default(
     body: DistrictDefaultBody, request: Request, runtime: RuntimeDep, principal: DistrictOperator
 ) -> JSONResponse:
     """PL-1/PL-2: publish the district default from a date (today or later); every school of the district follows."""
-    command = handlers.SetDistrictDefault(
-        district_id=_district(principal),
-        effective_from=body.effective_from,
-        settings=body.settings,
-        actor=principal.subject,
-        actor_role=str(principal.role),
+    command = from_fields(handlers.SetDistrictDefault, body, district_id=_district(principal), **_actor(principal))
+    return await once_answering(
+        request, runtime, principal, body, handlers.set_district_default, command, ProfileChangePublic, status=200
     )
-
-    async def act(uow: UnitOfWork) -> dict[str, Any]:
-        return _change(await handlers.set_district_default(uow, command))
-
-    return await once(request, runtime, principal, body, act, status=200)
 
 
 @router.put("/school", response_model=ProfileChangePublic, dependencies=[IDEMPOTENT])
@@ -224,18 +193,10 @@ async def put_school_overrides(
     body: SchoolOverridesBody, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
     """PL-1/PL-2: set the caller's school's overrides from a date (today or later)."""
-    command = handlers.SetSchoolOverrides(
-        school_id=principal.school(),
-        effective_from=body.effective_from,
-        overrides=body.overrides,
-        actor=principal.subject,
-        actor_role=str(principal.role),
+    command = from_fields(handlers.SetSchoolOverrides, body, school_id=principal.school(), **_actor(principal))
+    return await once_answering(
+        request, runtime, principal, body, handlers.set_school_overrides, command, ProfileChangePublic, status=200
     )
-
-    async def act(uow: UnitOfWork) -> dict[str, Any]:
-        return _change(await handlers.set_school_overrides(uow, command))
-
-    return await once(request, runtime, principal, body, act, status=200)
 
 
 @router.get("/in-force", response_model=InForcePublic)
@@ -261,8 +222,7 @@ async def get_history(
     async with runtime.db.sessions() as session:
         school = await _readable_school(session, principal, school_id)
         rows = await store.history_page(session, school_id=school.school_id, after=after, limit=page.limit)
-    items = [ResolvedPublic.model_validate(r, from_attributes=True) for r in rows]
-    return page_of(items, page, lambda r: r.effective_from)
+    return page_of_rows(ResolvedPublic, rows, page, lambda r: r.effective_from)
 
 
 @router.get("/district", response_model=Page[DistrictDefaultPublic])
@@ -273,8 +233,7 @@ async def get_district_defaults(
     after = page.after_value(date)
     async with runtime.db.sessions() as session:
         rows = await store.district_page(session, district_id=_district(principal), after=after, limit=page.limit)
-    items = [DistrictDefaultPublic.model_validate(r, from_attributes=True) for r in rows]
-    return page_of(items, page, lambda r: r.effective_from)
+    return page_of_rows(DistrictDefaultPublic, rows, page, lambda r: r.effective_from)
 
 
 @router.get("/audit", response_model=Page[AuditPublic])
@@ -290,5 +249,4 @@ async def get_audit(
             school = await _readable_school(session, principal, school_id)
             district_id, only = school.district_id, school.school_id
         rows = await store.audit_page(session, district_id=district_id, school_id=only, after=after, limit=page.limit)
-    items = [AuditPublic.model_validate(r, from_attributes=True) for r in rows]
-    return page_of(items, page, lambda r: r.audit_id)
+    return page_of_rows(AuditPublic, rows, page, lambda r: r.audit_id)

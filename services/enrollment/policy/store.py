@@ -7,16 +7,20 @@ fields from an effective date. `resolved_profiles` keeps what was published per 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import JSON, Date, DateTime, Integer, String, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.elements import ColumnElement
 
+from chassis.pagination import rows_after
 from chassis.sql import insert_ignoring_duplicates
 from contracts.policy import PolicySettings
 from services.enrollment.domain.policy import apply_overrides
 from services.enrollment.store import Base, School
+
+T = TypeVar("T")
 
 
 class DistrictProfile(Base):
@@ -76,26 +80,24 @@ class PolicyAudit(Base):
     after: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
+async def _in_force(
+    session: AsyncSession, model: type[T], scope: ColumnElement[bool], effective_from: Mapped[date], on: date
+) -> T | None:
+    """PL-1: the `model` row of `scope` with the latest `effective_from` not after `on`, if any."""
+    query = select(model).where(scope, effective_from <= on).order_by(effective_from.desc()).limit(1)
+    return (await session.execute(query)).scalars().first()
+
+
 async def district_profile_in_force(session: AsyncSession, *, district_id: str, on: date) -> DistrictProfile | None:
     """The district default in force on `on`, if any."""
-    rows = await session.execute(
-        select(DistrictProfile)
-        .where(DistrictProfile.district_id == district_id, DistrictProfile.effective_from <= on)
-        .order_by(DistrictProfile.effective_from.desc())
-        .limit(1)
-    )
-    return rows.scalars().first()
+    p = DistrictProfile
+    return await _in_force(session, p, p.district_id == district_id, p.effective_from, on)
 
 
 async def overrides_in_force(session: AsyncSession, *, school_id: str, on: date) -> SchoolOverrides | None:
     """The school's overrides in force on `on`, if any."""
-    rows = await session.execute(
-        select(SchoolOverrides)
-        .where(SchoolOverrides.school_id == school_id, SchoolOverrides.effective_from <= on)
-        .order_by(SchoolOverrides.effective_from.desc())
-        .limit(1)
-    )
-    return rows.scalars().first()
+    o = SchoolOverrides
+    return await _in_force(session, o, o.school_id == school_id, o.effective_from, on)
 
 
 async def settings_in_force(session: AsyncSession, *, school_id: str, on: date) -> PolicySettings:
@@ -156,9 +158,7 @@ async def history_page(
 ) -> list[ResolvedProfile]:
     """Up to `limit + 1` of a school's published change points after `after`, oldest first."""
     query = select(ResolvedProfile).where(ResolvedProfile.school_id == school_id)
-    query = query.where(ResolvedProfile.effective_from > after) if after is not None else query
-    rows = await session.execute(query.order_by(ResolvedProfile.effective_from).limit(limit + 1))
-    return list(rows.scalars())
+    return await rows_after(session, query, [ResolvedProfile.effective_from], after, limit + 1)
 
 
 async def district_page(
@@ -166,9 +166,7 @@ async def district_page(
 ) -> list[DistrictProfile]:
     """Up to `limit + 1` of a district's defaults after `after`, oldest first."""
     query = select(DistrictProfile).where(DistrictProfile.district_id == district_id)
-    query = query.where(DistrictProfile.effective_from > after) if after is not None else query
-    rows = await session.execute(query.order_by(DistrictProfile.effective_from).limit(limit + 1))
-    return list(rows.scalars())
+    return await rows_after(session, query, [DistrictProfile.effective_from], after, limit + 1)
 
 
 async def audit_page(
@@ -178,6 +176,4 @@ async def audit_page(
     query = select(PolicyAudit).where(PolicyAudit.district_id == district_id)
     if school_id is not None:
         query = query.where(or_(PolicyAudit.school_id == school_id, PolicyAudit.scope == "district"))
-    query = query.where(PolicyAudit.audit_id > after) if after is not None else query
-    rows = await session.execute(query.order_by(PolicyAudit.audit_id).limit(limit + 1))
-    return list(rows.scalars())
+    return await rows_after(session, query, [PolicyAudit.audit_id], after, limit + 1)

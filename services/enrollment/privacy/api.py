@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from chassis.app import RuntimeDep
 from chassis.http import Paging, SchoolAdmin
 from chassis.pagination import Page, page_of
+from chassis.records import from_fields
 from services.enrollment.privacy import store
 from services.enrollment.privacy.schemas import SensitiveReadPublic
 
@@ -32,16 +33,5 @@ async def get_sensitive_reads(
             after=paging.after_pair(datetime, str),
             limit=paging.limit,
         )
-    items = [
-        SensitiveReadPublic(
-            read_id=r.read_id,
-            student_id=r.student_id,
-            reader_id=r.reader_id,
-            reader_role=r.reader_role,
-            fields=r.fields.split(","),
-            route=r.route,
-            read_at=r.read_at,
-        )
-        for r in rows
-    ]
+    items = [from_fields(SensitiveReadPublic, r, fields=r.fields.split(",")) for r in rows]
     return page_of(items, paging, lambda item: (item.read_at, item.read_id))

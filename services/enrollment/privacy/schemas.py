@@ -4,27 +4,24 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
+from chassis.openapi import examples
 from services.enrollment.fields import StudentId
 
 
 class SensitiveReadPublic(BaseModel):
     """One entry: who was shown which child's unmasked fields, when, and where."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "read_id": "rd-0f3a9c",
-                    "student_id": "st-xiaoming",
-                    "reader_id": "s-admin",
-                    "reader_role": "school_admin",
-                    "fields": ["id_number", "note"],
-                    "route": "/enrollment/v1/students/{student_id}/pickups",
-                    "read_at": "2026-11-25T08:31:00Z",
-                }
-            ]
+    model_config = examples(
+        {
+            "read_id": "rd-0f3a9c",
+            "student_id": "st-xiaoming",
+            "reader_id": "s-admin",
+            "reader_role": "school_admin",
+            "fields": ["id_number", "note"],
+            "route": "/enrollment/v1/students/{student_id}/pickups",
+            "read_at": "2026-11-25T08:31:00Z",
         }
     )
 

@@ -11,15 +11,17 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from pydantic.config import JsonDict
 
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
 from chassis.http import Body, Id, NewId, Paging, SchoolAdmin, once
 from chassis.idempotency import IDEMPOTENT
+from chassis.openapi import examples
 from chassis.pagination import Page, page_of
 from chassis.problems import NotFound
+from chassis.records import from_fields
 from chassis.uow import UnitOfWork
 from contracts.enrollment import ProgramKind
 from services.enrollment.fields import OnDay, ProgramId, SchoolId, TermId, TermRef
@@ -76,26 +78,15 @@ class ProgramFields(Body):
 
     def details(self) -> handlers.ProgramDetails:
         """The command's view of these fields."""
-        return handlers.ProgramDetails(
-            name=self.name,
-            capacity=self.capacity,
-            weekdays=list(self.weekdays),
-            starts_at=self.starts_at,
-            class_hours=self.class_hours,
-            min_grade=self.min_grade,
-            max_grade=self.max_grade,
-            room_id=self.room_id,
-            teacher_ids=tuple(self.teacher_ids),
-            specialty=self.specialty,
+        return from_fields(
+            handlers.ProgramDetails, self, weekdays=list(self.weekdays), teacher_ids=tuple(self.teacher_ids)
         )
 
 
 class ProgramCreate(ProgramFields):
     """A new program of a term: the base service, a club, or an optional service the policy offers (EN-6)."""
 
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"id": "pg-chess", "term_id": "t-2026-1", "kind": "club", **CHESS}]}
-    )
+    model_config = examples({"id": "pg-chess", "term_id": "t-2026-1", "kind": "club", **CHESS})
 
     id: NewId = None
     term_id: TermRef
@@ -105,13 +96,13 @@ class ProgramCreate(ProgramFields):
 class ProgramChange(ProgramFields):
     """The program's new details; its kind and term stay."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{**CHESS, "capacity": 24}]})
+    model_config = examples({**CHESS, "capacity": 24})
 
 
 class CancellationCreate(Body):
     """When the program stops (today when not given)."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"effective_on": "2026-12-01"}]})
+    model_config = examples({"effective_on": "2026-12-01"})
 
     effective_on: OnDay = None
 
@@ -119,20 +110,16 @@ class CancellationCreate(Body):
 class ProgramPublic(BaseModel):
     """A program, with its places held and waitlist length."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "program_id": "pg-chess",
-                    "school_id": "sy-xiaoxue",
-                    "term_id": "t-2026-1",
-                    "kind": "club",
-                    **CHESS,
-                    "cancelled_on": None,
-                    "places_taken": 20,
-                    "waitlisted": 3,
-                }
-            ]
+    model_config = examples(
+        {
+            "program_id": "pg-chess",
+            "school_id": "sy-xiaoxue",
+            "term_id": "t-2026-1",
+            "kind": "club",
+            **CHESS,
+            "cancelled_on": None,
+            "places_taken": 20,
+            "waitlisted": 3,
         }
     )
 

@@ -8,6 +8,7 @@ from datetime import date, time
 
 from chassis.clock import school_today
 from chassis.problems import Conflict, NotFound, Unprocessable
+from chassis.records import from_fields
 from chassis.uow import UnitOfWork
 from contracts.enrollment import ProgramCancelled, ProgramKind, ProgramScheduled
 from contracts.policy import PolicySettings
@@ -86,21 +87,12 @@ async def _check(
 
 def scheduled(program: Program) -> ProgramScheduled:
     """The event announcing the program as it now stands."""
-    return ProgramScheduled(
-        program_id=program.program_id,
-        school_id=program.school_id,
-        term_id=program.term_id,
+    return from_fields(
+        ProgramScheduled,
+        program,
         kind=ProgramKind(program.kind),
-        name=program.name,
-        capacity=program.capacity,
-        room_id=program.room_id,
         teacher_ids=list(program.teacher_ids),
         weekdays=sorted(program.weekdays),
-        starts_at=program.starts_at,
-        class_hours=program.class_hours,
-        min_grade=program.min_grade,
-        max_grade=program.max_grade,
-        specialty=program.specialty,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from chassis.pagination import rows_after
 from services.enrollment.store import Program
 
 
@@ -17,6 +18,4 @@ async def programs_page(
         query = query.where(Program.term_id == term_id)
     if kind is not None:
         query = query.where(Program.kind == kind)
-    if after is not None:
-        query = query.where(Program.program_id > after)
-    return list((await session.execute(query.order_by(Program.program_id).limit(limit))).scalars())
+    return await rows_after(session, query, [Program.program_id], after, limit)

@@ -7,15 +7,18 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
 from chassis.clock import school_today
 from chassis.http import DistrictOperator, Guardian, Paging, SchoolAdmin, dump, once, once_answering
 from chassis.idempotency import IDEMPOTENT
-from chassis.pagination import Page, page_of
+from chassis.openapi import examples
+from chassis.pagination import Page, PageParams, page_of_rows
 from chassis.problems import Forbidden, NotFound
+from chassis.records import from_fields
 from chassis.uow import UnitOfWork
 from services.enrollment import store as shared
 from services.enrollment.fields import ChildName, ClassId, StudentId
@@ -79,8 +82,7 @@ async def get_classes(runtime: RuntimeDep, principal: SchoolAdmin, page: Paging)
         rows = await store.classes_page(
             session, school_id=principal.school(), after=page.after_value(str), limit=page.limit + 1
         )
-    items = [ClassPublic.model_validate(r, from_attributes=True) for r in rows]
-    return page_of(items, page, lambda c: c.class_id)
+    return page_of_rows(ClassPublic, rows, page, lambda c: c.class_id)
 
 
 @router.post("/students", status_code=201, response_model=StudentPublic, dependencies=[IDEMPOTENT])
@@ -88,10 +90,10 @@ async def post_student(
     body: StudentCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
     """Enroll a child in a class of the caller's school."""
-    command = handlers.EnrollStudent(
+    command = from_fields(
+        handlers.EnrollStudent,
+        body,
         school_id=principal.school(),
-        class_id=body.class_id,
-        name=body.name,
         student_id=body.id,
         priority_groups=tuple(body.priority_groups),
     )
@@ -125,20 +127,31 @@ async def get_students(
             after=page.after_value(str),
             limit=page.limit + 1,
         )
-    items = [StudentPublic.model_validate(r, from_attributes=True) for r in rows]
-    return page_of(items, page, lambda s: s.student_id)
+    return page_of_rows(StudentPublic, rows, page, lambda s: s.student_id)
 
 
 class KioskStudent(BaseModel):
     """A child as the gate kiosk shows them to tap: id, class and name, nothing more (issue 12)."""
 
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"student_id": "st-xiaoming", "class_id": "c3-1", "name": "王小明"}]}
-    )
+    model_config = examples({"student_id": "st-xiaoming", "class_id": "c3-1", "name": "王小明"})
 
     student_id: StudentId
     class_id: ClassId
     name: ChildName
+
+
+async def _active_children(
+    session: AsyncSession, principal: Principal, class_id: str | None, page: PageParams
+) -> Page[KioskStudent]:
+    rows = await store.students_page(
+        session,
+        school_id=principal.school(),
+        class_id=class_id,
+        status="active",
+        after=page.after_value(str),
+        limit=page.limit + 1,
+    )
+    return page_of_rows(KioskStudent, rows, page, lambda s: s.student_id)
 
 
 @router.get("/kiosk/roster", response_model=Page[KioskStudent])
@@ -148,16 +161,7 @@ async def get_kiosk_roster(
     """The kiosk's school's active children by id, with only what tapping a name needs (no guardians, no
     priority groups): the web kiosk keeps it for offline use."""
     async with runtime.db.sessions() as session:
-        rows = await store.students_page(
-            session,
-            school_id=principal.school(),
-            class_id=None,
-            status="active",
-            after=page.after_value(str),
-            limit=page.limit + 1,
-        )
-    items = [KioskStudent.model_validate(r, from_attributes=True) for r in rows]
-    return page_of(items, page, lambda s: s.student_id)
+        return await _active_children(session, principal, None, page)
 
 
 @router.get("/roster", response_model=Page[KioskStudent])
@@ -176,16 +180,7 @@ async def get_teacher_roster(
         )
         if principal.role is Role.SUBJECT_TEACHER and not teaching:
             raise Forbidden("a subject teacher lists only a class they teach: give its class_id")
-        rows = await store.students_page(
-            session,
-            school_id=principal.school(),
-            class_id=class_id,
-            status="active",
-            after=page.after_value(str),
-            limit=page.limit + 1,
-        )
-    items = [KioskStudent.model_validate(r, from_attributes=True) for r in rows]
-    return page_of(items, page, lambda s: s.student_id)
+        return await _active_children(session, principal, class_id, page)
 
 
 @router.get("/students/{student_id}", response_model=StudentPublic)
@@ -248,14 +243,7 @@ async def post_guardian(
     body: GuardianCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
     """Record a guardian in the caller's school."""
-    command = handlers.RegisterGuardian(
-        school_id=principal.school(),
-        name=body.name,
-        phone=body.phone,
-        preferred_language=body.preferred_language,
-        guardian_id=body.id,
-    )
-
+    command = from_fields(handlers.RegisterGuardian, body, school_id=principal.school(), guardian_id=body.id)
     return await once_answering(request, runtime, principal, body, handlers.register_guardian, command, GuardianPublic)
 
 
@@ -283,8 +271,7 @@ async def get_my_children(runtime: RuntimeDep, principal: Guardian, page: Paging
             after=page.after_value(str),
             limit=page.limit + 1,
         )
-    items = [StudentPublic.model_validate(r, from_attributes=True) for r in rows]
-    return page_of(items, page, lambda s: s.student_id)
+    return page_of_rows(StudentPublic, rows, page, lambda s: s.student_id)
 
 
 @router.post(

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from chassis.http import Body, Create, Name
+from chassis.openapi import examples
 from contracts.enrollment import PriorityGroup
 from services.enrollment.domain import roster
 from services.enrollment.fields import (
@@ -32,7 +33,7 @@ from services.enrollment.pickups.schemas import Relation
 class SchoolCreate(Create):
     """A school to register in the caller's district."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"id": "sy-xiaoxue", "name": "实验小学"}]})
+    model_config = examples({"id": "sy-xiaoxue", "name": "实验小学"})
 
     name: Annotated[str, Field(min_length=1, max_length=200, description="the school's name (e.g. 实验小学)")]
 
@@ -40,7 +41,7 @@ class SchoolCreate(Create):
 class ClassCreate(Create):
     """A class of the caller's school."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"id": "c3-1", "grade": 3, "name": "三年级1班"}]})
+    model_config = examples({"id": "c3-1", "grade": 3, "name": "三年级1班"})
 
     grade: int = Field(description="1–6 primary, 7–9 middle school")
     name: Name = Field(description="the class's name as the school writes it (e.g. 三年级1班)")
@@ -49,12 +50,8 @@ class ClassCreate(Create):
 class StudentCreate(Create):
     """A child to enroll in a class of the caller's school."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {"id": "st-xiaoming", "class_id": "c3-1", "name": "王小明", "priority_groups": ["left_behind"]}
-            ]
-        }
+    model_config = examples(
+        {"id": "st-xiaoming", "class_id": "c3-1", "name": "王小明", "priority_groups": ["left_behind"]}
     )
 
     class_id: ClassRef
@@ -65,10 +62,8 @@ class StudentCreate(Create):
 class GuardianCreate(Create):
     """A guardian of children of the caller's school."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [{"id": "g-wang-ma", "name": "李丽", "phone": "+86 138 0013 8000", "preferred_language": "zh"}]
-        }
+    model_config = examples(
+        {"id": "g-wang-ma", "name": "李丽", "phone": "+86 138 0013 8000", "preferred_language": "zh"}
     )
 
     name: Annotated[Name, Field(description="the guardian's name (e.g. 李丽)")]
@@ -79,7 +74,7 @@ class GuardianCreate(Create):
 class GuardianLinkCreate(Body):
     """Link a guardian to the child."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"guardian_id": "g-wang-ma", "relation": "母亲"}]})
+    model_config = examples({"guardian_id": "g-wang-ma", "relation": "母亲"})
 
     guardian_id: GuardianRef
     relation: Relation
@@ -88,7 +83,7 @@ class GuardianLinkCreate(Body):
 class TransferCreate(Body):
     """EN-8: move the child to another class of the same school."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"to_class_id": "c3-2", "effective_on": "2026-11-30"}]})
+    model_config = examples({"to_class_id": "c3-2", "effective_on": "2026-11-30"})
 
     to_class_id: Annotated[ClassRef, Field(description="the class of the same school the child moves to")]
     effective_on: date | None = Field(default=None, description="defaults to today (school time)")
@@ -97,7 +92,7 @@ class TransferCreate(Body):
 class LeavingCreate(Body):
     """EN-8: the child leaves the school's roster."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"effective_on": "2026-11-30"}]})
+    model_config = examples({"effective_on": "2026-11-30"})
 
     effective_on: date | None = Field(default=None, description="defaults to today (school time)")
 
@@ -105,7 +100,7 @@ class LeavingCreate(Body):
 class PriorityGroupsSet(Body):
     """EN-3: the priority groups the child belongs to (replaces the earlier list)."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"priority_groups": ["left_behind", "single_parent"]}]})
+    model_config = examples({"priority_groups": ["left_behind", "single_parent"]})
 
     priority_groups: list[PriorityGroup] = Field(description="every group that applies; an empty list clears them")
 
@@ -113,12 +108,8 @@ class PriorityGroupsSet(Body):
 class SchoolPublic(BaseModel):
     """A registered school."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {"school_id": "sy-xiaoxue", "district_id": "haidian", "name": "实验小学", "timezone": "Asia/Shanghai"}
-            ]
-        }
+    model_config = examples(
+        {"school_id": "sy-xiaoxue", "district_id": "haidian", "name": "实验小学", "timezone": "Asia/Shanghai"}
     )
 
     school_id: SchoolId
@@ -130,12 +121,8 @@ class SchoolPublic(BaseModel):
 class ClassPublic(BaseModel):
     """A class."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {"class_id": "c3-1", "school_id": "sy-xiaoxue", "grade": 3, "name": "三年级1班", "external_id": "0301"}
-            ]
-        }
+    model_config = examples(
+        {"class_id": "c3-1", "school_id": "sy-xiaoxue", "grade": 3, "name": "三年级1班", "external_id": "0301"}
     )
 
     class_id: ClassId
@@ -148,21 +135,17 @@ class ClassPublic(BaseModel):
 class StudentPublic(BaseModel):
     """A child on the roster, with their guardians' ids."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "student_id": "st-xiaoming",
-                    "school_id": "sy-xiaoxue",
-                    "class_id": "c3-1",
-                    "name": "王小明",
-                    "external_id": "2023030115",
-                    "priority_groups": ["left_behind"],
-                    "status": "active",
-                    "left_on": None,
-                    "guardian_ids": ["g-wang-ma"],
-                }
-            ]
+    model_config = examples(
+        {
+            "student_id": "st-xiaoming",
+            "school_id": "sy-xiaoxue",
+            "class_id": "c3-1",
+            "name": "王小明",
+            "external_id": "2023030115",
+            "priority_groups": ["left_behind"],
+            "status": "active",
+            "left_on": None,
+            "guardian_ids": ["g-wang-ma"],
         }
     )
 
@@ -180,12 +163,8 @@ class StudentPublic(BaseModel):
 class GuardianPublic(BaseModel):
     """A guardian."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {"guardian_id": "g-wang-ma", "school_id": "sy-xiaoxue", "name": "李丽", "preferred_language": "zh"}
-            ]
-        }
+    model_config = examples(
+        {"guardian_id": "g-wang-ma", "school_id": "sy-xiaoxue", "name": "李丽", "preferred_language": "zh"}
     )
 
     guardian_id: GuardianId
@@ -197,9 +176,7 @@ class GuardianPublic(BaseModel):
 class GuardianLinkPublic(BaseModel):
     """A guardian linked to a child."""
 
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"student_id": "st-xiaoming", "guardian_id": "g-wang-ma", "relation": "母亲"}]}
-    )
+    model_config = examples({"student_id": "st-xiaoming", "guardian_id": "g-wang-ma", "relation": "母亲"})
 
     student_id: StudentId
     guardian_id: GuardianId
@@ -209,19 +186,15 @@ class GuardianLinkPublic(BaseModel):
 class GuardianDetail(GuardianPublic):
     """A guardian as the school admin and the guardian themself see them: phone and children."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "guardian_id": "g-wang-ma",
-                    "school_id": "sy-xiaoxue",
-                    "name": "李丽",
-                    "preferred_language": "zh",
-                    "phone": "+86 138 0013 8000",
-                    "external_id": None,
-                    "children": [{"student_id": "st-xiaoming", "guardian_id": "g-wang-ma", "relation": "母亲"}],
-                }
-            ]
+    model_config = examples(
+        {
+            "guardian_id": "g-wang-ma",
+            "school_id": "sy-xiaoxue",
+            "name": "李丽",
+            "preferred_language": "zh",
+            "phone": "+86 138 0013 8000",
+            "external_id": None,
+            "children": [{"student_id": "st-xiaoming", "guardian_id": "g-wang-ma", "relation": "母亲"}],
         }
     )
 

@@ -5,16 +5,14 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from chassis.pagination import rows_after
 from services.enrollment.store import GuardianLink, SchoolClass, Student
 
 
 async def classes_page(session: AsyncSession, *, school_id: str, after: str | None, limit: int) -> list[SchoolClass]:
     """Up to `limit` of a school's classes after the cursor, by id."""
     query = select(SchoolClass).where(SchoolClass.school_id == school_id)
-    if after is not None:
-        query = query.where(SchoolClass.class_id > after)
-    rows = await session.execute(query.order_by(SchoolClass.class_id).limit(limit))
-    return list(rows.scalars())
+    return await rows_after(session, query, [SchoolClass.class_id], after, limit)
 
 
 async def students_page(
@@ -26,10 +24,7 @@ async def students_page(
         query = query.where(Student.class_id == class_id)
     if status is not None:
         query = query.where(Student.status == status)
-    if after is not None:
-        query = query.where(Student.student_id > after)
-    rows = await session.execute(query.order_by(Student.student_id).limit(limit))
-    return list(rows.scalars())
+    return await rows_after(session, query, [Student.student_id], after, limit)
 
 
 async def children_page(
@@ -41,10 +36,7 @@ async def children_page(
         .join(GuardianLink, GuardianLink.student_id == Student.student_id)
         .where(GuardianLink.guardian_id == guardian_id, Student.school_id == school_id)
     )
-    if after is not None:
-        query = query.where(Student.student_id > after)
-    rows = await session.execute(query.order_by(Student.student_id).limit(limit))
-    return list(rows.scalars())
+    return await rows_after(session, query, [Student.student_id], after, limit)
 
 
 async def links_of_guardian(session: AsyncSession, *, guardian_id: str) -> list[GuardianLink]:

@@ -18,8 +18,9 @@ from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
 from chassis.http import Body, Paging, SchoolAdmin, once, once_answering
 from chassis.idempotency import IDEMPOTENT
-from chassis.pagination import Page, PageParams, page_of
+from chassis.pagination import Page, PageParams, page_of, page_of_rows
 from chassis.problems import NotFound
+from chassis.records import from_fields
 from chassis.uow import UnitOfWork
 from services.enrollment import store as roster
 from services.enrollment.domain.calendar import TermDates, calendar
@@ -57,14 +58,7 @@ AnyStaff = Annotated[
 
 
 def _dates(body: TermFields) -> TermDates:
-    return TermDates(
-        starts_on=body.starts_on,
-        ends_on=body.ends_on,
-        holidays=tuple(body.holidays),
-        makeup_days=tuple(body.makeup_days),
-        winter_from=body.winter_from,
-        winter_to=body.winter_to,
-    )
+    return from_fields(TermDates, body, holidays=tuple(body.holidays), makeup_days=tuple(body.makeup_days))
 
 
 def _term(term: store.Term) -> dict[str, Any]:
@@ -162,20 +156,13 @@ async def _page_of_school(
             after=page.after_value(str),
             limit=page.limit,
         )
-    items = [public.model_validate(r, from_attributes=True) for r in rows]
-    return page_of(items, page, lambda item: str(getattr(item, key.key)))
-
-
-def _band(principal: Principal, body: BandFields, band_id: str | None, create: bool) -> handlers.DefineBand:
-    return handlers.DefineBand(
-        school_id=principal.school(), band_id=band_id, name=body.name, grades=body.grades, create=create
-    )
+    return page_of_rows(public, rows, page, lambda item: str(getattr(item, key.key)))
 
 
 @router.post("/grade-bands", status_code=201, response_model=BandPublic, dependencies=[IDEMPOTENT])
 async def post_band(body: BandCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin) -> JSONResponse:
     """AT-4: define a grade band; bands of a school never share a grade."""
-    command = _band(principal, body, body.id, create=True)
+    command = from_fields(handlers.DefineBand, body, school_id=principal.school(), band_id=body.id, create=True)
     return await once_answering(request, runtime, principal, body, handlers.define_band, command, BandPublic)
 
 
@@ -184,7 +171,7 @@ async def put_band(
     band_id: str, body: BandFields, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
     """AT-4: change a grade band."""
-    command = _band(principal, body, band_id, create=False)
+    command = from_fields(handlers.DefineBand, body, school_id=principal.school(), band_id=band_id, create=False)
     return await once_answering(
         request, runtime, principal, body, handlers.define_band, command, BandPublic, status=200
     )
@@ -196,21 +183,10 @@ async def get_bands(runtime: RuntimeDep, principal: AnyStaff, page: Paging) -> P
     return await _page_of_school(runtime, principal, page, store.GradeBand, store.GradeBand.band_id, BandPublic)
 
 
-def _room(principal: Principal, body: RoomFields, room_id: str | None, create: bool) -> handlers.DefineRoom:
-    return handlers.DefineRoom(
-        school_id=principal.school(),
-        room_id=room_id,
-        name=body.name,
-        capacity=body.capacity,
-        is_reception=body.is_reception,
-        create=create,
-    )
-
-
 @router.post("/rooms", status_code=201, response_model=RoomPublic, dependencies=[IDEMPOTENT])
 async def post_room(body: RoomCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin) -> JSONResponse:
     """Define a room of the caller's school (AT-6: flag the reception room)."""
-    command = _room(principal, body, body.id, create=True)
+    command = from_fields(handlers.DefineRoom, body, school_id=principal.school(), room_id=body.id, create=True)
     return await once_answering(request, runtime, principal, body, handlers.define_room, command, RoomPublic)
 
 
@@ -219,7 +195,7 @@ async def put_room(
     room_id: str, body: RoomFields, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
     """Change a room."""
-    command = _room(principal, body, room_id, create=False)
+    command = from_fields(handlers.DefineRoom, body, school_id=principal.school(), room_id=room_id, create=False)
     return await once_answering(
         request, runtime, principal, body, handlers.define_room, command, RoomPublic, status=200
     )
@@ -231,21 +207,10 @@ async def get_rooms(runtime: RuntimeDep, principal: AnyStaff, page: Paging) -> P
     return await _page_of_school(runtime, principal, page, store.Room, store.Room.room_id, RoomPublic)
 
 
-def _staff(principal: Principal, body: StaffFields, staff_id: str | None, create: bool) -> handlers.RegisterStaff:
-    return handlers.RegisterStaff(
-        school_id=principal.school(),
-        staff_id=staff_id,
-        name=body.name,
-        roles=body.roles,
-        external=body.external,
-        create=create,
-    )
-
-
 @router.post("/staff", status_code=201, response_model=StaffPublic, dependencies=[IDEMPOTENT])
 async def post_staff(body: StaffCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin) -> JSONResponse:
     """Register a member of staff (or an external provider's teacher) with their roles."""
-    command = _staff(principal, body, body.id, create=True)
+    command = from_fields(handlers.RegisterStaff, body, school_id=principal.school(), staff_id=body.id, create=True)
     return await once_answering(request, runtime, principal, body, handlers.register_staff, command, StaffPublic)
 
 
@@ -254,7 +219,7 @@ async def put_staff(
     staff_id: str, body: StaffFields, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
     """Change a member of staff's name or roles (a role still in use cannot be removed: 409)."""
-    command = _staff(principal, body, staff_id, create=False)
+    command = from_fields(handlers.RegisterStaff, body, school_id=principal.school(), staff_id=staff_id, create=False)
     return await once_answering(
         request, runtime, principal, body, handlers.register_staff, command, StaffPublic, status=200
     )
@@ -347,8 +312,7 @@ async def get_teachings(class_id: str, runtime: RuntimeDep, principal: AnyStaff,
     await _class_of(runtime, principal, class_id)
     async with runtime.db.sessions() as session:
         rows = await store.teachings_of(session, class_id=class_id, after=page.after_pair(str, str), limit=page.limit)
-    items = [TeachingPublic.model_validate(r, from_attributes=True) for r in rows]
-    return page_of(items, page, lambda t: (t.staff_id, t.school_subject))
+    return page_of_rows(TeachingPublic, rows, page, lambda t: (t.staff_id, t.school_subject))
 
 
 @router.delete(

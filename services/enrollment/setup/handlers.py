@@ -10,6 +10,7 @@ from datetime import date
 from typing import TypeVar
 
 from chassis.problems import Conflict, NotFound, Unprocessable
+from chassis.records import from_fields
 from chassis.uow import UnitOfWork
 from contracts.enrollment import (
     ClassTeacherAssigned,
@@ -119,16 +120,11 @@ async def _row(uow: UnitOfWork, model: type[T], *, school_id: str, key: str | No
 
 def term_event(term: store.Term) -> TermCalendarSet:
     """The event (and public view) of a term's calendar."""
-    return TermCalendarSet(
-        term_id=term.term_id,
-        school_id=term.school_id,
-        name=term.name,
-        starts_on=term.starts_on,
-        ends_on=term.ends_on,
+    return from_fields(
+        TermCalendarSet,
+        term,
         holidays=[date.fromisoformat(d) for d in term.holidays],
         makeup_days=[date.fromisoformat(d) for d in term.makeup_days],
-        winter_from=term.winter_from,
-        winter_to=term.winter_to,
     )
 
 
@@ -178,13 +174,7 @@ async def define_room(uow: UnitOfWork, command: DefineRoom) -> store.Room:
         uow.session.add(room)
     room.name, room.capacity, room.is_reception = command.name, command.capacity, command.is_reception
     await uow.session.flush()
-    event = RoomDefined(
-        room_id=room.room_id,
-        school_id=command.school_id,
-        name=room.name,
-        capacity=room.capacity,
-        is_reception=room.is_reception,
-    )
+    event = from_fields(RoomDefined, room, school_id=command.school_id)
     await uow.publish(event, school_id=command.school_id)
     return room
 

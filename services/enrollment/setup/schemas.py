@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from pydantic.config import JsonDict
 
 from chassis.http import Body, Name, NewId
+from chassis.openapi import examples
 from contracts.enrollment import DayKind, StaffRole
 from services.enrollment.fields import ClassId, SchoolId, StaffId, StaffRef, TermId
 
@@ -39,7 +40,7 @@ TERM: JsonDict = {
 class TermFields(Body):
     """A term's name and calendar (EN-5)."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [TERM]})
+    model_config = examples(TERM)
 
     name: Annotated[TermName, Field(min_length=1, max_length=100)]
     starts_on: FirstDay
@@ -53,7 +54,7 @@ class TermFields(Body):
 class TermCreate(TermFields):
     """A new term of the caller's school."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"id": "t-2026-1", **TERM}]})
+    model_config = examples({"id": "t-2026-1", **TERM})
 
     id: NewId = None
 
@@ -61,9 +62,7 @@ class TermCreate(TermFields):
 class TermPublic(BaseModel):
     """A term and its calendar."""
 
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"term_id": "t-2026-1", "school_id": "sy-xiaoxue", **TERM}]}
-    )
+    model_config = examples({"term_id": "t-2026-1", "school_id": "sy-xiaoxue", **TERM})
 
     term_id: TermId
     school_id: SchoolId
@@ -79,9 +78,7 @@ class TermPublic(BaseModel):
 class CalendarDayPublic(BaseModel):
     """One day: its kind and whether the winter timetable (earlier extended-care end) applies."""
 
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"day": "2026-11-25", "kind": "school_day", "winter": True}]}
-    )
+    model_config = examples({"day": "2026-11-25", "kind": "school_day", "winter": True})
 
     day: date = Field(description="the school day (Asia/Shanghai)")
     kind: DayKind = Field(description="school_day, weekend, holiday or vacation (EN-5: no sessions but on school days)")
@@ -91,17 +88,13 @@ class CalendarDayPublic(BaseModel):
 class TermCalendar(BaseModel):
     """A term's days from `from` to `to`."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "term_id": "t-2026-1",
-                    "days": [
-                        {"day": "2026-11-25", "kind": "school_day", "winter": True},
-                        {"day": "2026-11-28", "kind": "weekend", "winter": True},
-                    ],
-                }
-            ]
+    model_config = examples(
+        {
+            "term_id": "t-2026-1",
+            "days": [
+                {"day": "2026-11-25", "kind": "school_day", "winter": True},
+                {"day": "2026-11-28", "kind": "weekend", "winter": True},
+            ],
         }
     )
 
@@ -112,7 +105,7 @@ class TermCalendar(BaseModel):
 class BandFields(Body):
     """A grade band (e.g. 低年级 = grades 1–2)."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"name": "低年级", "grades": [1, 2]}]})
+    model_config = examples({"name": "低年级", "grades": [1, 2]})
 
     name: Annotated[Name, Field(description="the band's name (e.g. 低年级)")]
     grades: Annotated[Grades, Field(min_length=1, max_length=9)]
@@ -121,7 +114,7 @@ class BandFields(Body):
 class BandCreate(BandFields):
     """A new grade band."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"id": "b-low", "name": "低年级", "grades": [1, 2]}]})
+    model_config = examples({"id": "b-low", "name": "低年级", "grades": [1, 2]})
 
     id: NewId = None
 
@@ -129,11 +122,7 @@ class BandCreate(BandFields):
 class BandPublic(BaseModel):
     """A grade band."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [{"band_id": "b-low", "school_id": "sy-xiaoxue", "name": "低年级", "grades": [1, 2]}]
-        }
-    )
+    model_config = examples({"band_id": "b-low", "school_id": "sy-xiaoxue", "name": "低年级", "grades": [1, 2]})
 
     band_id: str = Field(description="the band's id; AT-4's staggered dismissal times are set per band")
     school_id: SchoolId
@@ -144,9 +133,7 @@ class BandPublic(BaseModel):
 class RoomFields(Body):
     """A room; the reception room (接待室) is where uncollected children wait (AT-6)."""
 
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"name": "三楼阅览室", "capacity": 40, "is_reception": False}]}
-    )
+    model_config = examples({"name": "三楼阅览室", "capacity": 40, "is_reception": False})
 
     name: Annotated[Name, Field(description="the room's name (e.g. 三楼阅览室)")]
     capacity: Annotated[Capacity, Field(ge=1, le=2000)]
@@ -156,9 +143,7 @@ class RoomFields(Body):
 class RoomCreate(RoomFields):
     """A new room."""
 
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"id": "r-301", "name": "三楼阅览室", "capacity": 40, "is_reception": False}]}
-    )
+    model_config = examples({"id": "r-301", "name": "三楼阅览室", "capacity": 40, "is_reception": False})
 
     id: NewId = None
 
@@ -166,17 +151,13 @@ class RoomCreate(RoomFields):
 class RoomPublic(BaseModel):
     """A room."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "room_id": "r-301",
-                    "school_id": "sy-xiaoxue",
-                    "name": "三楼阅览室",
-                    "capacity": 40,
-                    "is_reception": False,
-                }
-            ]
+    model_config = examples(
+        {
+            "room_id": "r-301",
+            "school_id": "sy-xiaoxue",
+            "name": "三楼阅览室",
+            "capacity": 40,
+            "is_reception": False,
         }
     )
 
@@ -190,11 +171,7 @@ class RoomPublic(BaseModel):
 class StaffFields(Body):
     """A member of staff, or an external provider's teacher (`external`)."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [{"name": "张老师", "roles": ["class_teacher", "service_teacher"], "external": False}]
-        }
-    )
+    model_config = examples({"name": "张老师", "roles": ["class_teacher", "service_teacher"], "external": False})
 
     name: Annotated[Name, Field(description="the person's name (e.g. 张老师)")]
     roles: Annotated[Roles, Field(min_length=1, max_length=6)]
@@ -204,12 +181,8 @@ class StaffFields(Body):
 class StaffCreate(StaffFields):
     """A new member of staff; `id` is the subject of their token."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {"id": "s-zhang", "name": "张老师", "roles": ["class_teacher", "service_teacher"], "external": False}
-            ]
-        }
+    model_config = examples(
+        {"id": "s-zhang", "name": "张老师", "roles": ["class_teacher", "service_teacher"], "external": False}
     )
 
     id: NewId = None
@@ -218,17 +191,13 @@ class StaffCreate(StaffFields):
 class StaffPublic(BaseModel):
     """A member of staff."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "staff_id": "s-zhang",
-                    "school_id": "sy-xiaoxue",
-                    "name": "张老师",
-                    "roles": ["class_teacher", "service_teacher"],
-                    "external": False,
-                }
-            ]
+    model_config = examples(
+        {
+            "staff_id": "s-zhang",
+            "school_id": "sy-xiaoxue",
+            "name": "张老师",
+            "roles": ["class_teacher", "service_teacher"],
+            "external": False,
         }
     )
 
@@ -242,7 +211,7 @@ class StaffPublic(BaseModel):
 class ClassTeacherBody(Body):
     """Who is the class teacher."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"staff_id": "s-zhang"}]})
+    model_config = examples({"staff_id": "s-zhang"})
 
     staff_id: Annotated[StaffRef, Field(description="a member of the school's staff with the class_teacher role")]
 
@@ -250,7 +219,7 @@ class ClassTeacherBody(Body):
 class ClassTeacherPublic(BaseModel):
     """The class teacher of a class."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"class_id": "c3-1", "staff_id": "s-zhang"}]})
+    model_config = examples({"class_id": "c3-1", "staff_id": "s-zhang"})
 
     class_id: ClassId
     staff_id: StaffId
@@ -259,7 +228,7 @@ class ClassTeacherPublic(BaseModel):
 class TeachingBody(Body):
     """A subject a subject teacher teaches the class."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"staff_id": "s-liu", "school_subject": "数学"}]})
+    model_config = examples({"staff_id": "s-liu", "school_subject": "数学"})
 
     staff_id: Annotated[StaffRef, Field(description="a member of the school's staff with the subject_teacher role")]
     school_subject: Subject
@@ -268,11 +237,7 @@ class TeachingBody(Body):
 class MyClass(BaseModel):
     """A class the calling teacher leads or teaches: whether they are its class teacher, and their subjects there."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [{"class_id": "c3-1", "grade": 3, "name": "三年级1班", "leads": True, "subjects": ["数学"]}]
-        }
-    )
+    model_config = examples({"class_id": "c3-1", "grade": 3, "name": "三年级1班", "leads": True, "subjects": ["数学"]})
 
     class_id: ClassId
     grade: int = Field(description="the class's grade, 1 to 9")
@@ -284,9 +249,7 @@ class MyClass(BaseModel):
 class TeachingPublic(BaseModel):
     """Who teaches which subject to a class."""
 
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"class_id": "c3-1", "staff_id": "s-liu", "school_subject": "数学"}]}
-    )
+    model_config = examples({"class_id": "c3-1", "staff_id": "s-liu", "school_subject": "数学"})
 
     class_id: ClassId
     staff_id: StaffId

@@ -14,7 +14,7 @@ from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column
 
-from chassis.pagination import keyset_after
+from chassis.pagination import rows_after
 from services.enrollment.store import Base, SchoolClass
 
 T = TypeVar("T")
@@ -112,9 +112,7 @@ async def classes_of_teacher(
     led = select(ClassTeacher.class_id).where(ClassTeacher.staff_id == staff_id, ClassTeacher.school_id == school_id)
     taught = select(Teaching.class_id).where(Teaching.staff_id == staff_id, Teaching.school_id == school_id)
     query = select(SchoolClass).where(SchoolClass.class_id.in_(led.union(taught)))
-    if after is not None:
-        query = query.where(SchoolClass.class_id > after)
-    classes = list((await session.scalars(query.order_by(SchoolClass.class_id).limit(limit))).all())
+    classes: list[SchoolClass] = await rows_after(session, query, [SchoolClass.class_id], after, limit)
     ids = [c.class_id for c in classes]
     leads = set((await session.scalars(led.where(ClassTeacher.class_id.in_(ids)))).all())
     subjects: dict[str, list[str]] = defaultdict(list)
@@ -156,10 +154,8 @@ async def teachings_of(
     session: AsyncSession, *, class_id: str, after: tuple[str, str] | None, limit: int
 ) -> list[Teaching]:
     """Up to `limit + 1` of who teaches which subject to a class, after the (staff id, subject) key."""
-    order = (Teaching.staff_id, Teaching.school_subject)
-    query = select(Teaching).where(Teaching.class_id == class_id, keyset_after(order, after))
-    rows = await session.execute(query.order_by(*order).limit(limit + 1))
-    return list(rows.scalars())
+    query = select(Teaching).where(Teaching.class_id == class_id)
+    return await rows_after(session, query, [Teaching.staff_id, Teaching.school_subject], after, limit + 1)
 
 
 async def teachers_of_class(session: AsyncSession, *, school_id: str, class_id: str) -> set[str]:
@@ -179,10 +175,7 @@ async def page_in_school(
 ) -> list[T]:
     """Up to `limit + 1` rows of a school's `model` whose `key` comes after `after` (keyset pagination)."""
     query = select(model).where(model.school_id == school_id)  # type: ignore[attr-defined]
-    if after is not None:
-        query = query.where(key > after)
-    rows = await session.execute(query.order_by(key).limit(limit + 1))
-    return list(rows.scalars())
+    return await rows_after(session, query, [key], after, limit + 1)
 
 
 async def duties_of(session: AsyncSession, *, staff_id: str) -> tuple[bool, bool]:
