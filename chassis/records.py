@@ -11,26 +11,42 @@ from sqlalchemy import inspect
 R = TypeVar("R")
 
 
-def _field_names(source: object) -> set[str]:
-    if isinstance(source, BaseModel):
-        return set(type(source).model_fields)
+def _field_names(source: type) -> set[str]:
+    if issubclass(source, BaseModel):
+        return set(source.model_fields)
     if dataclasses.is_dataclass(source):
         return {field.name for field in dataclasses.fields(source)}
-    mapper = inspect(type(source), raiseerr=False)
+    mapper = inspect(source, raiseerr=False)
     if mapper is None:
-        raise TypeError(f"{type(source).__name__} is not a pydantic model, a dataclass or a mapped row")
+        raise TypeError(f"{source.__name__} is not a pydantic model, a dataclass or a mapped row")
     return set(mapper.column_attrs.keys())
 
 
-def from_fields(kind: type[R], source: object, /, **given: Any) -> R:
-    """A `kind` (dataclass or pydantic model) of the `given` values, and of `source`'s values for its other fields
-    that `source` has too; a field neither names keeps its default (both positional only, so a field may be called
-    `kind` or `source`)."""
+_SHARED: dict[tuple[type, type], tuple[str, ...]] = {}
+
+
+def _shared_fields(kind: type, source: type) -> tuple[str, ...]:
+    """The fields `kind` takes that `source` has too: worked out once per pair (a check-in's event is built from
+    its row on the hot path, issue 13)."""
+    shared = _SHARED.get((kind, source))
+    if shared is None:
+        shared = _SHARED[(kind, source)] = _fields_in_both(kind, source)
+    return shared
+
+
+def _fields_in_both(kind: type, source: type) -> tuple[str, ...]:
     if dataclasses.is_dataclass(kind):
         wanted = {field.name for field in dataclasses.fields(kind)}
     elif issubclass(kind, BaseModel):
         wanted = set(kind.model_fields)
     else:
         raise TypeError(f"{kind.__name__} is not a dataclass or a pydantic model")
-    taken = {name: getattr(source, name) for name in (wanted & _field_names(source)) - given.keys()}
+    return tuple(sorted(wanted & _field_names(source)))
+
+
+def from_fields(kind: type[R], source: object, /, **given: Any) -> R:
+    """A `kind` (dataclass or pydantic model) of the `given` values, and of `source`'s values for its other fields
+    that `source` has too; a field neither names keeps its default (both positional only, so a field may be called
+    `kind` or `source`)."""
+    taken = {name: getattr(source, name) for name in _shared_fields(kind, type(source)) if name not in given}
     return kind(**taken, **given)
