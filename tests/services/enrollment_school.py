@@ -41,21 +41,6 @@ async def call(
     client: httpx.AsyncClient,
     method: str,
     path: str,
-    body: dict[str, Any] | None = None,
-    headers: dict[str, str] = ADMIN,
-    status: int | None = None,
-) -> Any:
-    """Call `/enrollment/v1{path}`; check the status if given; the JSON answer (None when empty)."""
-    response = await client.request(method, f"/enrollment/v1{path}", json=body, headers=headers)
-    if status is not None:
-        assert response.status_code == status, response.text
-    return response.json() if response.content else None
-
-
-async def answer(
-    client: httpx.AsyncClient,
-    method: str,
-    path: str,
     body: Mapping[str, object] | None = None,
     headers: dict[str, str] = ADMIN,
     status: int = 200,
@@ -72,7 +57,7 @@ async def answer(
 async def register_two_schools(client: httpx.AsyncClient) -> None:
     """实验小学 (shiyan) and 育才小学 (yucai) of district d1, registered by its operator."""
     for school, name in ((SCHOOL, "实验小学"), ("yucai", "育才小学")):
-        await answer(client, "POST", "/schools", {"id": school, "name": name}, OPERATOR, 201)
+        await call(client, "POST", "/schools", {"id": school, "name": name}, OPERATOR, 201)
 
 
 async def post(

@@ -13,8 +13,7 @@ from chassis.auth import Role
 from services.enrollment.app import DEFINITION
 from tests.conftest import ServiceClient, auth, running, stack_settings
 from tests.services.conftest import every_page, read_topic
-from tests.services.enrollment_school import ADMIN, YUCAI_ADMIN, register_two_schools
-from tests.services.enrollment_school import answer as call
+from tests.services.enrollment_school import ADMIN, YUCAI_ADMIN, call, register_two_schools
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
 

@@ -22,11 +22,11 @@ from tests.services.enrollment_school import (
     INTRUDER,
     add_child,
     add_class,
+    call,
     guardian,
     homework_supervision,
     teacher,
 )
-from tests.services.enrollment_school import answer as call
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
 

@@ -12,8 +12,7 @@ from contracts.envelope import Envelope
 from services.enrollment.app import DEFINITION
 from tests.conftest import ServiceClient, auth, running, stack_settings
 from tests.services.conftest import read_topic
-from tests.services.enrollment_school import ADMIN, OPERATOR, YUCAI_ADMIN, register_two_schools
-from tests.services.enrollment_school import answer as call
+from tests.services.enrollment_school import ADMIN, OPERATOR, YUCAI_ADMIN, call, register_two_schools
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
 
