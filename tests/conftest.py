@@ -195,20 +195,10 @@ async def serving(
     """Run a service under a real uvicorn server on a free loopback port (for streaming), on `clock` (the pinned
     school afternoon by default); its base URL."""
 
-    import uvicorn
+    from tests.simulators.serve import serve_asgi  # imports uvicorn, which most tests never need
 
-    app = definition.create_app(settings, bus=bus, clock=clock or pinned_clock())
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, access_log=False))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        assert not task.done(), "server failed to start"
-        await asyncio.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
+    async with serve_asgi(definition.create_app(settings, bus=bus, clock=clock or pinned_clock())) as url:
+        yield url
 
 
 # The names chassis.app gives a service's background tasks; one alive after its test means a lifespan never closed.
