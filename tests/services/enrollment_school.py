@@ -54,10 +54,15 @@ async def call(
     return response.json() if response.content else None
 
 
+async def register_school(client: httpx.AsyncClient, school_id: str, name: str) -> None:
+    """A school of district d1, registered by its operator."""
+    await call(client, "POST", "/schools", {"id": school_id, "name": name}, OPERATOR, 201)
+
+
 async def register_two_schools(client: httpx.AsyncClient) -> None:
-    """实验小学 (shiyan) and 育才小学 (yucai) of district d1, registered by its operator."""
-    for school, name in ((SCHOOL, "实验小学"), ("yucai", "育才小学")):
-        await call(client, "POST", "/schools", {"id": school, "name": name}, OPERATOR, 201)
+    """实验小学 (shiyan) and 育才小学 (yucai) of district d1."""
+    await register_school(client, SCHOOL, "实验小学")
+    await register_school(client, "yucai", "育才小学")
 
 
 async def post(
