@@ -13,17 +13,7 @@ from contracts.attendance.dismissal import HandledBy, Release, StudentCheckedOut
 from contracts.enrollment import PickupPersonAdded
 from tests.conftest import auth, eventually
 from tests.services.conftest import publish_as_producer
-from tests.simulators.notify_stack import (
-    EMAIL,
-    MUM,
-    OPENID,
-    PHONE,
-    ROSTER,
-    checked_in,
-    notify_after,
-    notify_with,
-    providers,
-)
+from tests.simulators.notify_stack import EMAIL, MUM, OPENID, PHONE, ROSTER, checked_in, notify_with, providers
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
 
@@ -100,7 +90,8 @@ async def test_bad_preferences_are_refused_as_problem_json_and_change_nothing(pg
 
 
 async def test_the_chosen_language_wins_over_the_one_the_school_recorded(pg_url: str, topic_prefix: str) -> None:
-    async with notify_after(pg_url, topic_prefix, ROSTER) as (_outside, notify):  # enrolled with Chinese
+    await publish_as_producer(topic_prefix, ROSTER, school_id="s1")  # enrolled with Chinese
+    async with providers() as outside, notify_with(pg_url, topic_prefix, outside) as notify:
         assert (await notify.put("/notify/v1/preferences", json={"language": "en"}, headers=MUM)).status_code == 200
         await publish_as_producer(topic_prefix, [checked_in(15)], school_id="s1")
 

@@ -18,7 +18,8 @@ from contracts.enrollment import GuardianLinked, StudentEnrolled
 from contracts.envelope import Event
 from services.notify import store
 from services.notify.app import DEFINITION
-from tests.conftest import SCHOOL_AFTERNOON, ServiceClient, auth, running, stack_settings
+from tests.conftest import SCHOOL_AFTERNOON as SCHOOL_AFTERNOON  # re-exported: bench/notify_providers.py reads it here
+from tests.conftest import ServiceClient, auth, running, stack_settings
 from tests.events import check_in
 from tests.services.conftest import publish_as_producer
 from tests.simulators.aliyun_sms import AliyunSmsSimulator
