@@ -16,13 +16,14 @@ from chassis.app import Runtime
 from chassis.auth import Role
 from chassis.bus.kafka import KafkaBus
 from chassis.clock import SCHOOL_TZ, FakeClock
-from contracts.enrollment import ProgramKind, ProgramScheduled
+from contracts.enrollment import ProgramKind
 from contracts.envelope import Envelope
 from services.attendance.staff import store
 from services.attendance.timers.timers import fire_due
 from tests.conftest import KAFKA, ServiceClient, auth, eventually
+from tests.events import program_scheduled
 from tests.services.conftest import publish_as_producer
-from tests.services.test_attendance_reference import AT, CHESS, DAY, HOMEWORK, TERM, school
+from tests.services.test_attendance_reference import AT, CHESS, DAY, HOMEWORK, school
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
 
@@ -38,20 +39,7 @@ SERVICE = auth(Role.SERVICE_TEACHER, "t-service", school="s1")
 CHESS_TEACHER = auth(Role.SERVICE_TEACHER, "t-chess", school="s1")
 DUTY = auth(Role.DUTY_LEADER, "t-duty", school="s1")
 ADMIN = auth(Role.SCHOOL_ADMIN, "s1-office", school="s1")
-NOON_CARE = ProgramScheduled(
-    program_id=NOON,
-    school_id="s1",
-    term_id=TERM,
-    kind=ProgramKind.NOON_CARE,
-    name="午托",
-    capacity=60,
-    teacher_ids=["t-noon"],
-    weekdays=[0, 1, 2, 3, 4],
-    starts_at=time(12, 0),
-    class_hours=1,
-    min_grade=1,
-    max_grade=6,
-)
+NOON_CARE = program_scheduled(NOON, ProgramKind.NOON_CARE, name="午托", teacher_ids=["t-noon"], starts_at=time(12, 0))
 
 
 async def read_types(

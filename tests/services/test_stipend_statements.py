@@ -27,6 +27,7 @@ from contracts.envelope import Envelope, Event
 from contracts.policy import PolicySettings
 from services.stipend.app import DEFINITION
 from tests.conftest import ServiceClient, auth, eventually, running, stack_settings
+from tests.events import program_scheduled
 from tests.services.conftest import publish_envelopes, read_topic
 
 MOMENT = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)  # Wednesday 15:00 in Shanghai
@@ -55,19 +56,8 @@ def policy(school: str = "s1", **settings: Any) -> PolicyProfileSet:
 def program(
     program_id: str, kind: ProgramKind, class_hours: int, *, starts: time = time(15, 40), specialty: bool = False
 ) -> ProgramScheduled:
-    return ProgramScheduled(
-        program_id=program_id,
-        school_id="s1",
-        term_id="s1-2026-autumn",
-        kind=kind,
-        name=program_id,
-        capacity=40,
-        weekdays=[0, 1, 2, 3, 4],
-        starts_at=starts,
-        class_hours=class_hours,
-        min_grade=1,
-        max_grade=6,
-        specialty=specialty,
+    return program_scheduled(
+        program_id, kind, capacity=40, starts_at=starts, class_hours=class_hours, specialty=specialty
     )
 
 
