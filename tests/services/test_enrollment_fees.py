@@ -17,16 +17,7 @@ from contracts.envelope import Envelope
 from tests.conftest import ServiceClient
 from tests.services import enrollment_school as setup
 from tests.services.conftest import read_topic
-from tests.services.enrollment_school import (
-    ADMIN,
-    INTRUDER,
-    add_child,
-    add_class,
-    call,
-    guardian,
-    homework_supervision,
-    teacher,
-)
+from tests.services.enrollment_school import ADMIN, INTRUDER, add_child, add_class, call, guardian, teacher
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
 
@@ -52,7 +43,7 @@ WAIVER = {
     "valid_to": "2027-01-20",
     "reason": "家庭经济困难（建档立卡）",
 }
-HOMEWORK = homework_supervision("homework", "作业辅导")
+HOMEWORK = setup.homework_supervision("homework", "作业辅导")
 
 
 @pytest.fixture
