@@ -160,6 +160,16 @@ async def school(
         yield client
 
 
+@contextlib.asynccontextmanager
+async def school_at(
+    pg_url: str, topic_prefix: str, moment: datetime = AT
+) -> AsyncIterator[tuple[FakeClock, ServiceClient]]:
+    """`school` on a fake clock set at `moment`, whose timers fire only when a test fires them (30 s worker tick)."""
+    clock = FakeClock(moment)
+    async with school(pg_url, topic_prefix, clock, timer_tick_seconds=30.0) as client:
+        yield clock, client
+
+
 async def _loaded(runtime: Runtime, students: int, programs: int) -> bool:
     return await roster_size(runtime) == students and await programs_known(runtime) == programs
 

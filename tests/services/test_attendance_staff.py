@@ -23,7 +23,7 @@ from services.attendance.timers.timers import fire_due
 from tests.conftest import KAFKA, ServiceClient, auth, eventually
 from tests.events import program_scheduled
 from tests.services.conftest import publish_as_producer
-from tests.services.test_attendance_reference import AT, CHESS, DAY, HOMEWORK, school
+from tests.services.test_attendance_reference import AT, CHESS, DAY, HOMEWORK, school, school_at
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
 
@@ -92,8 +92,7 @@ async def rows(client: ServiceClient, table: Any) -> int:
 async def test_at9_sign_ins_are_judged_by_the_clock_and_published_once_per_teacher(
     pg_url: str, topic_prefix: str
 ) -> None:
-    clock = FakeClock(AT)
-    async with school(pg_url, topic_prefix, clock, timer_tick_seconds=30.0) as client:
+    async with school_at(pg_url, topic_prefix) as (clock, client):
         move_to(clock, at(15, 55))
         first = await client.post(f"/attendance/v1/sessions/{HOMEWORK_SESSION}/teacher-sign-in", headers=SERVICE)
         again = await client.post(f"/attendance/v1/sessions/{HOMEWORK_SESSION}/teacher-sign-in", headers=SERVICE)
@@ -119,8 +118,7 @@ async def test_at9_sign_ins_are_judged_by_the_clock_and_published_once_per_teach
 
 
 async def test_at9_a_teacher_not_signed_in_by_the_session_end_is_absent_once(pg_url: str, topic_prefix: str) -> None:
-    clock = FakeClock(AT)
-    async with school(pg_url, topic_prefix, clock, timer_tick_seconds=30.0) as client:
+    async with school_at(pg_url, topic_prefix) as (clock, client):
         runtime = runtime_of(client)
         move_to(clock, at(15, 58))
         assert (
@@ -258,8 +256,7 @@ async def test_at10_qa1_a_patrol_deducts_per_finding_and_finding_no_teacher_mark
 async def test_at9_st3_noon_service_is_a_half_session_and_incidents_name_the_teacher(
     pg_url: str, topic_prefix: str
 ) -> None:
-    clock = FakeClock(AT.replace(hour=11, minute=50))
-    async with school(pg_url, topic_prefix, clock, timer_tick_seconds=30.0) as client:
+    async with school_at(pg_url, topic_prefix, AT.replace(hour=11, minute=50)) as (clock, client):
         await publish_as_producer(topic_prefix, [NOON_CARE], school_id="s1")
 
         async def noon_known() -> bool:
