@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from chassis.auth import Role
-from chassis.clock import FakeClock
 from contracts.enrollment import PolicyProfileSet
 from contracts.policy import PolicySettings
 from services.attendance.reconciliation import store
@@ -18,7 +17,7 @@ from services.attendance.timers.timers import fire_due
 from tests.conftest import ServiceClient, auth, eventually
 from tests.services.conftest import publish_as_producer
 from tests.services.test_attendance_board import grant_leave
-from tests.services.test_attendance_reference import AT, CHESS, CLASS_A, CLASS_B, DAY, HOMEWORK, school, school_at
+from tests.services.test_attendance_reference import CHESS, CLASS_A, CLASS_B, DAY, HOMEWORK, school_at
 from tests.services.test_attendance_staff import at, move_to, read_types, rows, runtime_of
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
@@ -170,9 +169,8 @@ async def test_bx4_a_register_with_errors_is_refused_row_by_row_and_saves_nothin
 async def test_bx4_another_school_another_class_teacher_and_a_guardian_get_nothing(
     pg_url: str, topic_prefix: str
 ) -> None:
-    clock = FakeClock(AT)
     csv_body = b"class_id,student_id,status\ns1-g3-c1,ming,present\n"
-    async with school(pg_url, topic_prefix, clock, timer_tick_seconds=30.0) as client:
+    async with school_at(pg_url, topic_prefix) as (clock, client):
         move_to(clock, at(16, 30))
         for headers in (
             auth(Role.SCHOOL_ADMIN, "s2-office", school="s2"),

@@ -23,7 +23,7 @@ from services.attendance.timers.timers import fire_due
 from tests.conftest import KAFKA, ServiceClient, auth, eventually
 from tests.events import program_scheduled
 from tests.services.conftest import publish_as_producer
-from tests.services.test_attendance_reference import AT, CHESS, DAY, HOMEWORK, school, school_at
+from tests.services.test_attendance_reference import AT, CHESS, DAY, HOMEWORK, school_at
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
 
@@ -160,9 +160,8 @@ async def test_at9_a_teacher_not_signed_in_by_the_session_end_is_absent_once(pg_
 async def test_at9_the_activity_record_is_complete_only_with_every_part_and_amendments_are_revisions(
     pg_url: str, topic_prefix: str
 ) -> None:
-    clock = FakeClock(AT)
     url = f"/attendance/v1/sessions/{HOMEWORK_SESSION}/activity-record"
-    async with school(pg_url, topic_prefix, clock, timer_tick_seconds=30.0) as client:
+    async with school_at(pg_url, topic_prefix) as (clock, client):
         early = await client.put(url, json={"place": "101"}, headers=SERVICE)
         assert early.status_code == 422  # 14:00: the session has not started
         move_to(clock, at(17, 0))
@@ -191,9 +190,8 @@ async def test_at9_the_activity_record_is_complete_only_with_every_part_and_amen
 
 
 async def test_at9_two_first_filings_at_once_become_two_revisions_not_an_error(pg_url: str, topic_prefix: str) -> None:
-    clock = FakeClock(AT)
     url = f"/attendance/v1/sessions/{CHESS_SESSION}/activity-record"
-    async with school(pg_url, topic_prefix, clock, timer_tick_seconds=30.0) as client:
+    async with school_at(pg_url, topic_prefix) as (clock, client):
         move_to(clock, at(16, 30))
         bodies = [{"place": "棋室", "content": content, "student_ids": ["ming"], "effect": "好"} for content in "AB"]
         answers = await asyncio.gather(*(client.put(url, json=b, headers=CHESS_TEACHER) for b in bodies))
@@ -207,9 +205,8 @@ async def test_at9_two_first_filings_at_once_become_two_revisions_not_an_error(p
 async def test_at10_qa1_a_patrol_deducts_per_finding_and_finding_no_teacher_marks_them_absent(
     pg_url: str, topic_prefix: str
 ) -> None:
-    clock = FakeClock(AT)
     url = "/attendance/v1/sessions/{}/patrols"
-    async with school(pg_url, topic_prefix, clock, timer_tick_seconds=30.0) as client:
+    async with school_at(pg_url, topic_prefix) as (clock, client):
         calm = {"teacher_present": True, "activity_running": True, "rules_followed": True}
         assert (await client.post(url.format(HOMEWORK_SESSION), json=calm, headers=DUTY)).status_code == 422
         move_to(clock, at(16, 15))
@@ -290,7 +287,6 @@ async def test_at9_st3_noon_service_is_a_half_session_and_incidents_name_the_tea
 async def test_another_school_another_sessions_teacher_and_a_guardian_get_nothing(
     pg_url: str, topic_prefix: str
 ) -> None:
-    clock = FakeClock(AT)
     base = f"/attendance/v1/sessions/{HOMEWORK_SESSION}"
     record = {"place": "101", "content": "x", "student_ids": ["ming"], "effect": "y"}
     patrol = {"teacher_present": True, "activity_running": True, "rules_followed": True}
@@ -301,7 +297,7 @@ async def test_another_school_another_sessions_teacher_and_a_guardian_get_nothin
         ("POST", f"{base}/incidents", {"kind": "dereliction_of_duty"}),
         ("GET", f"{base}/staff", None),
     ]
-    async with school(pg_url, topic_prefix, clock, timer_tick_seconds=30.0) as client:
+    async with school_at(pg_url, topic_prefix) as (clock, client):
         move_to(clock, at(16, 5))
         for method, url, body in calls:
             for role in (Role.SERVICE_TEACHER, Role.DUTY_LEADER, Role.SCHOOL_ADMIN):  # s2 has no such session
