@@ -21,18 +21,19 @@ TOPIC = "enrollment.events"
 Grade = Field(ge=1, le=9)
 
 
-class _SchoolEvent(Event):
+class _SchoolEvent(Event, topic=TOPIC, key_field="school_id"):
     """An event about the school as a whole (keyed by school)."""
 
-    topic: ClassVar[str] = TOPIC
-    key_field: ClassVar[str] = "school_id"
 
-
-class _StudentEvent(Event):
+class _StudentEvent(Event, topic=TOPIC, key_field="student_id"):
     """An event about one child (keyed by student, so their events stay in order)."""
 
-    topic: ClassVar[str] = TOPIC
-    key_field: ClassVar[str] = "student_id"
+
+class _StudentOfSchool(_StudentEvent):
+    """An event about one child that names the child and their school first."""
+
+    student_id: str
+    school_id: str
 
 
 # --- school set-up ---------------------------------------------------------------------------------------------
@@ -143,12 +144,14 @@ class StaffMemberRegistered(_SchoolEvent):
     external: bool = False
 
 
-class ClassCreated(Event):
+class _ClassEvent(Event, topic=TOPIC, key_field="class_id"):
+    """An event about one class (keyed by class)."""
+
+
+class ClassCreated(_ClassEvent):
     """A class (班级) of a grade was set up in a school."""
 
     type: ClassVar[str] = "enrollment.class_created.v1"
-    topic: ClassVar[str] = TOPIC
-    key_field: ClassVar[str] = "class_id"
 
     class_id: str
     school_id: str
@@ -156,42 +159,35 @@ class ClassCreated(Event):
     name: str
 
 
-class ClassTeacherAssigned(Event):
+class ClassTeacherAssigned(_ClassEvent):
     """The class teacher (班主任) of a class: first reviewer of its applications, approver of its leave."""
 
     type: ClassVar[str] = "enrollment.class_teacher_assigned.v1"
-    topic: ClassVar[str] = TOPIC
-    key_field: ClassVar[str] = "class_id"
 
     class_id: str
     school_id: str
     staff_id: str
 
 
-class TeachingAssigned(Event):
+class _TeachingEvent(_ClassEvent):
+    """Who teaches which subject to a class."""
+
+    class_id: str
+    school_id: str
+    staff_id: str
+    school_subject: str = Field(description="语文, 数学, 英语, … as the school names it")
+
+
+class TeachingAssigned(_TeachingEvent):
     """A subject teacher teaches a subject to a class (so may set its homework, HW-4)."""
 
     type: ClassVar[str] = "enrollment.teaching_assigned.v1"
-    topic: ClassVar[str] = TOPIC
-    key_field: ClassVar[str] = "class_id"
-
-    class_id: str
-    school_id: str
-    staff_id: str
-    school_subject: str = Field(description="语文, 数学, 英语, … as the school names it")
 
 
-class TeachingUnassigned(Event):
+class TeachingUnassigned(_TeachingEvent):
     """A subject teacher no longer teaches the subject to the class."""
 
     type: ClassVar[str] = "enrollment.teaching_unassigned.v1"
-    topic: ClassVar[str] = TOPIC
-    key_field: ClassVar[str] = "class_id"
-
-    class_id: str
-    school_id: str
-    staff_id: str
-    school_subject: str = Field(description="语文, 数学, 英语, … as the school names it")
 
 
 class DutyRosterSet(_SchoolEvent):
@@ -223,13 +219,10 @@ class PolicyProfileSet(_SchoolEvent):
 # --- roster ----------------------------------------------------------------------------------------------------
 
 
-class StudentEnrolled(_StudentEvent):
+class StudentEnrolled(_StudentOfSchool):
     """A student joined a school's roster in a class; the name is what alerts address the child by."""
 
     type: ClassVar[str] = "enrollment.student_enrolled.v1"
-
-    student_id: str
-    school_id: str
     class_id: str
     grade: int = Grade
     name: str = Field(description="given name used in guardian alerts; no id number, no birth date")
@@ -245,71 +238,66 @@ class PriorityGroup(StrEnum):
     FINANCIAL_DIFFICULTY = "financial_difficulty"
 
 
-class StudentTransferred(_StudentEvent):
+class StudentTransferred(_StudentOfSchool):
     """A student moved to another class of the same school (EN-8)."""
 
     type: ClassVar[str] = "enrollment.student_transferred.v1"
-
-    student_id: str
-    school_id: str
     from_class_id: str
     to_class_id: str
     grade: int = Grade
     effective_on: date
 
 
-class StudentLeft(_StudentEvent):
+class StudentLeft(_StudentOfSchool):
     """A student left the school's roster (EN-8); nothing is expected of them from `effective_on`."""
 
     type: ClassVar[str] = "enrollment.student_left.v1"
-
-    student_id: str
-    school_id: str
     effective_on: date
 
 
-class StudentErased(_StudentEvent):
+class StudentErased(_StudentOfSchool):
     """PIPL: the child left longer ago than the retention period, and enrollment erased their personal data; every
     service erases its copies of the child's, and of the listed guardians' (who have no other child left)."""
 
     type: ClassVar[str] = "enrollment.student_erased.v1"
-
-    student_id: str
-    school_id: str
     left_on: date
     guardian_ids: list[str] = Field(default_factory=list, description="guardians erased with the child")
 
 
-class GuardianLinked(_StudentEvent):
-    """A guardian was linked to a student and will be told about the child (NT-1)."""
-
-    type: ClassVar[str] = "enrollment.guardian_linked.v1"
+class _GuardianEvent(_StudentEvent):
+    """A guardian of one child."""
 
     guardian_id: str
     student_id: str
     school_id: str
+
+
+class GuardianLinked(_GuardianEvent):
+    """A guardian was linked to a student and will be told about the child (NT-1)."""
+
+    type: ClassVar[str] = "enrollment.guardian_linked.v1"
     relation: str = Field(description="母亲, 父亲, 祖父母, … as the school records it")
     preferred_language: Literal["zh", "en"] = "zh"
 
 
-class GuardianUnlinked(_StudentEvent):
+class GuardianUnlinked(_GuardianEvent):
     """A guardian is no longer a guardian of the child (and is told nothing more about them)."""
 
     type: ClassVar[str] = "enrollment.guardian_unlinked.v1"
 
-    guardian_id: str
-    student_id: str
-    school_id: str
 
-
-class PickupPersonAdded(_StudentEvent):
-    """BX-2/AT-5: an adult authorised to collect the child, with their own kiosk credential reference."""
-
-    type: ClassVar[str] = "enrollment.pickup_person_added.v1"
+class _PickupPersonEvent(_StudentEvent):
+    """An adult who may, or must never, collect one child."""
 
     person_id: str
     student_id: str
     school_id: str
+
+
+class PickupPersonAdded(_PickupPersonEvent):
+    """BX-2/AT-5: an adult authorised to collect the child, with their own kiosk credential reference."""
+
+    type: ClassVar[str] = "enrollment.pickup_person_added.v1"
     relation: str
     credential_ref: str = Field(description="the card/QR/face id reference the kiosk reports; not an id number")
     guardian_id: str | None = Field(default=None, description="set when the person is one of the guardians")
@@ -318,34 +306,23 @@ class PickupPersonAdded(_StudentEvent):
     )
 
 
-class PickupPersonRemoved(_StudentEvent):
+class PickupPersonRemoved(_PickupPersonEvent):
     """The adult may no longer collect the child."""
 
     type: ClassVar[str] = "enrollment.pickup_person_removed.v1"
 
-    person_id: str
-    student_id: str
-    school_id: str
 
-
-class PickupPersonRestricted(_StudentEvent):
+class PickupPersonRestricted(_PickupPersonEvent):
     """BX-2: a person who must never collect the child (custody order); a check-out attempt alerts at once."""
 
     type: ClassVar[str] = "enrollment.pickup_person_restricted.v1"
-
-    person_id: str
-    student_id: str
-    school_id: str
     credential_ref: str | None = None
 
 
-class WalkHomePermissionSet(_StudentEvent):
+class WalkHomePermissionSet(_StudentOfSchool):
     """AT-5: the guardian's standing permission for the child to leave alone (granted or withdrawn)."""
 
     type: ClassVar[str] = "enrollment.walk_home_permission_set.v1"
-
-    student_id: str
-    school_id: str
     allowed: bool
     guardian_id: str
     effective_from: date
@@ -364,12 +341,14 @@ class ProgramKind(StrEnum):
     BUS = "bus"
 
 
-class ProgramScheduled(Event):
+class _ProgramEvent(Event, topic=TOPIC, key_field="program_id"):
+    """An event about one program (keyed by program)."""
+
+
+class ProgramScheduled(_ProgramEvent):
     """A program was published or changed (the latest event for a program replaces the earlier ones)."""
 
     type: ClassVar[str] = "enrollment.program_scheduled.v1"
-    topic: ClassVar[str] = TOPIC
-    key_field: ClassVar[str] = "program_id"
 
     program_id: str
     school_id: str
@@ -387,12 +366,10 @@ class ProgramScheduled(Event):
     specialty: bool = Field(default=False, description="ST-2: a specialty program earns the supplement")
 
 
-class ProgramCancelled(Event):
+class ProgramCancelled(_ProgramEvent):
     """A program will not run any more (its places are released)."""
 
     type: ClassVar[str] = "enrollment.program_cancelled.v1"
-    topic: ClassVar[str] = TOPIC
-    key_field: ClassVar[str] = "program_id"
 
     program_id: str
     school_id: str
@@ -407,12 +384,10 @@ class FeeKind(StrEnum):
     FREE = "free"
 
 
-class FeePlanSet(Event):
+class FeePlanSet(_ProgramEvent):
     """EN-7: a program's fee plan from `effective_from` (integer fen)."""
 
     type: ClassVar[str] = "enrollment.fee_plan_set.v1"
-    topic: ClassVar[str] = TOPIC
-    key_field: ClassVar[str] = "program_id"
 
     fee_plan_id: str
     program_id: str
@@ -424,28 +399,28 @@ class FeePlanSet(Event):
     effective_from: date
 
 
-class FeeWaiverGranted(_StudentEvent):
-    """EN-7: a family pays only `percent_payable` % of a program's fees (0 = free) over the dates given."""
-
-    type: ClassVar[str] = "enrollment.fee_waiver_granted.v1"
+class _FeeWaiverEvent(_StudentEvent):
+    """A waiver of one child's fees."""
 
     waiver_id: str
     student_id: str
     school_id: str
+
+
+class FeeWaiverGranted(_FeeWaiverEvent):
+    """EN-7: a family pays only `percent_payable` % of a program's fees (0 = free) over the dates given."""
+
+    type: ClassVar[str] = "enrollment.fee_waiver_granted.v1"
     program_id: str | None = Field(default=None, description="None = every program")
     percent_payable: int = Field(ge=0, le=100)
     valid_from: date
     valid_to: date | None = None
 
 
-class FeeWaiverRevoked(_StudentEvent):
+class FeeWaiverRevoked(_FeeWaiverEvent):
     """A waiver ends from `effective_on`."""
 
     type: ClassVar[str] = "enrollment.fee_waiver_revoked.v1"
-
-    waiver_id: str
-    student_id: str
-    school_id: str
     effective_on: date
 
 
@@ -549,47 +524,39 @@ class WithdrawalRefused(_ApplicationEvent):
 # --- club places (EN-3, BX-1) ----------------------------------------------------------------------------------
 
 
-class ClubPlaceAllocated(_StudentEvent):
+class _ClubPlaceEvent(_StudentEvent):
+    """One child's place in one club."""
+
+    program_id: str
+    student_id: str
+    school_id: str
+
+
+class ClubPlaceAllocated(_ClubPlaceEvent):
     """A child has a place in a club (by an allocation run, or directly when places were free)."""
 
     type: ClassVar[str] = "enrollment.club_place_allocated.v1"
-
-    program_id: str
-    student_id: str
-    school_id: str
     run_id: str | None = None
 
 
-class ClubPlaceWaitlisted(_StudentEvent):
+class ClubPlaceWaitlisted(_ClubPlaceEvent):
     """A child is on a club's waitlist at `position` (1 = next to be promoted)."""
 
     type: ClassVar[str] = "enrollment.club_place_waitlisted.v1"
-
-    program_id: str
-    student_id: str
-    school_id: str
     position: int = Field(ge=1)
     run_id: str | None = None
 
 
-class ClubPlacePromoted(_StudentEvent):
+class ClubPlacePromoted(_ClubPlaceEvent):
     """BX-1: a place freed and the first child on the waitlist got it."""
 
     type: ClassVar[str] = "enrollment.club_place_promoted.v1"
 
-    program_id: str
-    student_id: str
-    school_id: str
 
-
-class ClubPlaceReleased(_StudentEvent):
+class ClubPlaceReleased(_ClubPlaceEvent):
     """A child gave up (or lost, by withdrawal) a club place from `effective_on`."""
 
     type: ClassVar[str] = "enrollment.club_place_released.v1"
-
-    program_id: str
-    student_id: str
-    school_id: str
     effective_on: date
 
 

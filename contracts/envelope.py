@@ -22,6 +22,14 @@ class Event(BaseModel):
     key_field: ClassVar[str]
     """The field naming the entity whose events must stay in order (a student, a teacher)."""
 
+    def __init_subclass__(cls, *, topic: str | None = None, key_field: str | None = None, **kwargs: Any) -> None:
+        """Route a family of events in its header: `class StudentEvent(Event, topic=TOPIC, key_field="student_id")`."""
+        super().__init_subclass__(**kwargs)
+        if topic is not None:
+            cls.topic = topic
+        if key_field is not None:
+            cls.key_field = key_field
+
     def key(self) -> str:
         """The partition key: a student's (or teacher's) events share one partition, so keep their order."""
         return str(getattr(self, self.key_field))

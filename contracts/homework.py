@@ -51,27 +51,31 @@ class Tier(BaseModel):
     )
 
 
-class _ClassEvent(Event):
+_GUARDIANS_TOLD: list[str] = Field(
+    default_factory=list, description="HW-8: when after_plan_published, the class's children whose guardians are told"
+)
+
+
+class _ClassEvent(Event, topic=TOPIC, key_field="class_id"):
     """An event about one class's homework (keyed by class)."""
 
-    topic: ClassVar[str] = TOPIC
-    key_field: ClassVar[str] = "class_id"
 
-
-class _StudentEvent(Event):
+class _StudentEvent(Event, topic=TOPIC, key_field="student_id"):
     """An event about one child's homework (keyed by student)."""
 
-    topic: ClassVar[str] = TOPIC
-    key_field: ClassVar[str] = "student_id"
 
-
-class _AssignmentFacts(_ClassEvent):
-    """What an assignment is, as set or changed by a subject teacher."""
+class _AssignmentEvent(_ClassEvent):
+    """An event about one assignment of a class, set by one subject teacher."""
 
     assignment_id: str
     school_id: str
     class_id: str
     teacher_id: str
+
+
+class _AssignmentFacts(_AssignmentEvent):
+    """What an assignment is, as set or changed by a subject teacher."""
+
     school_subject: str
     kind: HomeworkKind
     layer: WrittenLayer | None = None
@@ -83,10 +87,7 @@ class _AssignmentFacts(_ClassEvent):
     after_plan_published: bool = Field(
         default=False, description="HW-8: the week's plan was already published, so guardians must be told again"
     )
-    student_ids: list[str] = Field(
-        default_factory=list,
-        description="HW-8: when after_plan_published, the class's children whose guardians are told",
-    )
+    student_ids: list[str] = _GUARDIANS_TOLD
 
 
 class HomeworkAssigned(_AssignmentFacts):
@@ -101,22 +102,15 @@ class HomeworkChanged(_AssignmentFacts):
     type: ClassVar[str] = "homework.homework_changed.v1"
 
 
-class HomeworkWithdrawn(_ClassEvent):
+class HomeworkWithdrawn(_AssignmentEvent):
     """An assignment was withdrawn; its minutes no longer count."""
 
     type: ClassVar[str] = "homework.homework_withdrawn.v1"
 
-    assignment_id: str
-    school_id: str
-    class_id: str
-    teacher_id: str
     on: date
     after_plan_published: bool = False
     school_subject: str = ""
-    student_ids: list[str] = Field(
-        default_factory=list,
-        description="HW-8: when after_plan_published, the class's children whose guardians are told",
-    )
+    student_ids: list[str] = _GUARDIANS_TOLD
 
 
 class HomeworkRefused(_ClassEvent):
@@ -155,15 +149,20 @@ class WeeklyPlanPublished(_ClassEvent):
     student_ids: list[str] = Field(default_factory=list, description="the class's children, whose guardians are told")
 
 
-class CompletionRecorded(_StudentEvent):
-    """HW-7: in a supervised session the service teacher recorded whether a child finished, and how long it took."""
-
-    type: ClassVar[str] = "homework.completion_recorded.v1"
+class _StudentWork(_StudentEvent):
+    """An event about one child's work on one assignment."""
 
     assignment_id: str
     student_id: str
     school_id: str
     class_id: str
+
+
+class CompletionRecorded(_StudentWork):
+    """HW-7: in a supervised session the service teacher recorded whether a child finished, and how long it took."""
+
+    type: ClassVar[str] = "homework.completion_recorded.v1"
+
     on: date
     done: bool
     actual_minutes: int
@@ -171,15 +170,11 @@ class CompletionRecorded(_StudentEvent):
     recorded_by: str
 
 
-class SubmissionGraded(_StudentEvent):
+class SubmissionGraded(_StudentWork):
     """HW-7: a teacher graded a child's submission, with feedback (never the child, never a parent)."""
 
     type: ClassVar[str] = "homework.submission_graded.v1"
 
-    assignment_id: str
-    student_id: str
-    school_id: str
-    class_id: str
     grade: str
     feedback: str
     graded_by: str

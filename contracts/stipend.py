@@ -11,13 +11,15 @@ from contracts.envelope import Event
 TOPIC = "stipend.events"
 
 
-class TeacherStatementPublished(Event):
+class _TeacherEvent(Event, topic=TOPIC, key_field="staff_id"):
+    """What a teacher is paid, keyed by the teacher (`staff_id`)."""
+
+
+class TeacherStatementPublished(_TeacherEvent):
     """ST-5: a teacher's monthly statement was published (approved by the school admin first); its entries are
     in the stipend's append-only ledger, each naming the events behind it."""
 
     type: ClassVar[str] = "stipend.teacher_statement_published.v1"
-    topic: ClassVar[str] = TOPIC
-    key_field: ClassVar[str] = "staff_id"
 
     statement_id: str = Field(description="school:month:staff")
     staff_id: str
@@ -34,12 +36,10 @@ class TeacherStatementPublished(Event):
     published_at: AwareDatetime
 
 
-class FamilyStatementIssued(Event):
+class FamilyStatementIssued(Event, topic=TOPIC, key_field="student_id"):
     """ST-6/NT-1: a child's monthly fee statement was issued (integer fen)."""
 
     type: ClassVar[str] = "stipend.family_statement_issued.v1"
-    topic: ClassVar[str] = TOPIC
-    key_field: ClassVar[str] = "student_id"
 
     statement_id: str = Field(description="school:month:student")
     student_id: str
@@ -54,13 +54,11 @@ class FamilyStatementIssued(Event):
     issued_at: AwareDatetime
 
 
-class TermSettlementPublished(Event):
+class TermSettlementPublished(_TeacherEvent):
     """ST-4: a teacher's term settlement was published: the process money of the term's published months and
     the share of the 9 : 1 bonus pool (none when forfeited, ST-3)."""
 
     type: ClassVar[str] = "stipend.term_settlement_published.v1"
-    topic: ClassVar[str] = TOPIC
-    key_field: ClassVar[str] = "staff_id"
 
     settlement_id: str = Field(description="school:term:staff")
     staff_id: str

@@ -201,24 +201,14 @@ async def serving(
     school afternoon by default); its base URL. `lean_routes=False`: without the middleware that answers lean routes
     first, so their requests reach the declared FastAPI routes."""
 
-    import uvicorn
-
     from chassis.lean import LeanRoutes
+    from tests.simulators.serve import serve_asgi  # imports uvicorn, which most tests never need
 
     app = definition.create_app(settings, bus=bus, clock=clock or pinned_clock())
     if not lean_routes:
         app.user_middleware = [m for m in app.user_middleware if m.cls is not cast(Any, LeanRoutes)]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, access_log=False))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        assert not task.done(), "server failed to start"
-        await asyncio.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
+    async with serve_asgi(app) as url:
+        yield url
 
 
 # The names chassis.app gives a service's background tasks; one alive after its test means a lifespan never closed.

@@ -12,6 +12,8 @@ from contracts.envelope import Event
 
 
 class _LeaveEvent(StudentEvent):
+    """One child's leave for a day or a session."""
+
     leave_id: str
     student_id: str
     school_id: str
@@ -29,34 +31,39 @@ class LeaveRequested(_LeaveEvent):
     requested_at: AwareDatetime
 
 
-class LeaveApproved(_LeaveEvent):
+class _LeaveDecided(_LeaveEvent):
+    """The class teacher's decision on a leave request."""
+
+    decided_by: str
+    decided_at: AwareDatetime
+    requested_by: str
+
+
+class LeaveApproved(_LeaveDecided):
     """AT-3: the class teacher approved; the service teacher sees the child as on leave."""
 
     type: ClassVar[str] = "attendance.leave_approved.v1"
 
-    decided_by: str
-    decided_at: AwareDatetime
-    requested_by: str
 
-
-class LeaveRefused(_LeaveEvent):
+class LeaveRefused(_LeaveDecided):
     """AT-3: the class teacher refused the leave (the child is expected)."""
 
     type: ClassVar[str] = "attendance.leave_refused.v1"
 
-    decided_by: str
-    decided_at: AwareDatetime
-    requested_by: str
 
-
-class UnexcusedAbsence(StudentEvent):
-    """AT-3: expected, not checked in N minutes after the start, no approved leave: alert at once (urgent)."""
-
-    type: ClassVar[str] = "attendance.unexcused_absence.v1"
+class _AbsenceCase(StudentEvent):
+    """One unexcused-absence case of one child."""
 
     case_id: str
     student_id: str
     school_id: str
+
+
+class UnexcusedAbsence(_AbsenceCase):
+    """AT-3: expected, not checked in N minutes after the start, no approved leave: alert at once (urgent)."""
+
+    type: ClassVar[str] = "attendance.unexcused_absence.v1"
+
     class_id: str
     class_teacher_id: str | None = None
     session_id: str
@@ -66,14 +73,11 @@ class UnexcusedAbsence(StudentEvent):
     urgent: bool = True
 
 
-class AbsenceResolved(StudentEvent):
+class AbsenceResolved(_AbsenceCase):
     """AT-3: the unexcused-absence case was resolved with a note (报告及跟踪制度; the note stays in attendance)."""
 
     type: ClassVar[str] = "attendance.absence_resolved.v1"
 
-    case_id: str
-    student_id: str
-    school_id: str
     session_id: str
     day: date
     resolved_by: str

@@ -2,36 +2,22 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from contracts.envelope import Event
 
 TOPIC = "attendance.events"
 
 
-class StudentEvent(Event):
+class StudentEvent(Event, topic=TOPIC, key_field="student_id"):
     """An event about one child: keyed by student, so one child's events stay in order."""
 
-    topic: ClassVar[str] = TOPIC
-    key_field: ClassVar[str] = "student_id"
 
-
-class StaffEvent(Event):
+class StaffEvent(Event, topic=TOPIC, key_field="staff_id"):
     """An event about one member of staff (sign-in, activity record, patrol): keyed by teacher."""
 
-    topic: ClassVar[str] = TOPIC
-    key_field: ClassVar[str] = "staff_id"
 
-
-class SchoolEvent(Event):
+class SchoolEvent(Event, topic=TOPIC, key_field="school_id"):
     """An event about a whole school (emergency broadcasts, the day cleared): keyed by school."""
 
-    topic: ClassVar[str] = TOPIC
-    key_field: ClassVar[str] = "school_id"
 
-
-class SessionEvent(Event):
+class SessionEvent(Event, topic=TOPIC, key_field="session_id"):
     """An event about one session of one day (handover, discrepancies): keyed by session."""
-
-    topic: ClassVar[str] = TOPIC
-    key_field: ClassVar[str] = "session_id"

@@ -68,15 +68,20 @@ class DismissalPlanChanged(StudentEvent):
     changed_by: str
 
 
-class StudentCheckedOut(StudentEvent):
-    """A child was handed over (AT-5, BX-2): to whom, who did it, when and where."""
-
-    type: ClassVar[str] = "attendance.student_checked_out.v1"
+class _CheckOutEvent(StudentEvent):
+    """An event about one check-out of one child on one day."""
 
     check_out_id: str
     student_id: str
     school_id: str
     day: date
+
+
+class StudentCheckedOut(_CheckOutEvent):
+    """A child was handed over (AT-5, BX-2): to whom, who did it, when and where."""
+
+    type: ClassVar[str] = "attendance.student_checked_out.v1"
+
     occurred_at: AwareDatetime
     release: Release
     person_id: str | None = Field(default=None, description="the authorised pickup person, when one collected")
@@ -133,15 +138,11 @@ class StudentNotCollected(StudentEvent):
     minutes_after_dismissal: int
 
 
-class LatePickupCharged(StudentEvent):
+class LatePickupCharged(_CheckOutEvent):
     """A late-pickup fee from the check-out time (BX-5), in integer fen."""
 
     type: ClassVar[str] = "attendance.late_pickup_charged.v1"
 
-    check_out_id: str
-    student_id: str
-    school_id: str
-    day: date
     minutes_late: int
     blocks: int
     fee_fen: int

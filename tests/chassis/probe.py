@@ -14,6 +14,7 @@ from chassis.uow import UnitOfWork
 from contracts.attendance import CheckInMethod, StudentCheckedIn
 from contracts.envelope import Envelope
 from tests.conftest import SCHOOL_AFTERNOON, school_clock
+from tests.events import check_in
 
 METADATA = MetaData()
 TABLES = ChassisTables(METADATA)
@@ -50,14 +51,8 @@ def unit_of_work(db: Database, on_publish: object = None) -> UnitOfWork:
 
 def checked_in(student_id: str, n: int = 0) -> StudentCheckedIn:
     """A check-in event for `student_id`."""
-    return StudentCheckedIn(
-        check_in_id=f"c-{uuid.uuid4().hex[:8]}-{n}",
-        student_id=student_id,
-        school_id="s1",
-        device_id="k",
-        method=CheckInMethod.CARD,
-        occurred_at=SCHOOL_AFTERNOON,
-        session_date="2026-11-25",
+    return check_in(
+        f"c-{uuid.uuid4().hex[:8]}-{n}", student_id, SCHOOL_AFTERNOON, device_id="k", method=CheckInMethod.CARD
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Sequence
 
 import pytest
@@ -25,6 +26,17 @@ async def bus(request: pytest.FixtureRequest, topic_prefix: str) -> AsyncIterato
     await backend.ensure_topics({TOPIC: 3, "notify.events": 3})
     yield backend
     await backend.stop()
+
+
+@contextlib.asynccontextmanager
+async def member(bus: Bus, group: str) -> AsyncIterator[BusConsumer]:
+    """A started member of `group` reading TOPIC, stopped when the block ends however it ends."""
+    consumer = bus.consumer(group, [TOPIC])
+    await consumer.start()
+    try:
+        yield consumer
+    finally:
+        await consumer.stop()
 
 
 async def collect(consumer: BusConsumer, count: int, *, timeout: float = 30.0) -> list[Record]:
@@ -65,12 +77,8 @@ async def commit_all(consumer: BusConsumer, records: Sequence[Record]) -> None:
 async def test_each_keys_records_arrive_in_the_order_they_were_published(bus: Bus) -> None:
     items = [(f"student-{i % 5}", f"{i % 5}:{i}") for i in range(60)]
     await publish(bus, items)
-    consumer = bus.consumer("g-order", [TOPIC])
-    await consumer.start()
-    try:
+    async with member(bus, "g-order") as consumer:
         received = await collect(consumer, 60)
-    finally:
-        await consumer.stop()
     for k in range(5):
         mine = [r.value.decode() for r in received if r.key == f"student-{k}"]
         assert mine == [v for key, v in items if key == f"student-{k}"]
@@ -79,15 +87,9 @@ async def test_each_keys_records_arrive_in_the_order_they_were_published(bus: Bu
 
 async def test_every_group_reads_everything_with_its_own_offsets(bus: Bus) -> None:
     await publish(bus, [(f"k{i}", str(i)) for i in range(10)])
-    notify, stipend = bus.consumer("notify", [TOPIC]), bus.consumer("stipend", [TOPIC])
-    await notify.start()
-    await stipend.start()
-    try:
+    async with member(bus, "notify") as notify, member(bus, "stipend") as stipend:
         await commit_all(notify, await collect(notify, 10))
         assert sorted(r.value for r in await collect(stipend, 10)) == sorted(str(i).encode() for i in range(10))
-    finally:
-        await notify.stop()
-        await stipend.stop()
 
 
 async def test_uncommitted_records_are_delivered_again_and_committed_ones_are_not(bus: Bus) -> None:
@@ -99,34 +101,23 @@ async def test_uncommitted_records_are_delivered_again_and_committed_ones_are_no
     await commit_all(first, list(first_of_each_partition))
     await first.stop()  # leaves without committing the rest, as a crashed consumer would
 
-    second = bus.consumer("g-redeliver", [TOPIC])
-    await second.start()
-    try:
+    async with member(bus, "g-redeliver") as second:
         again = await collect(second, 12 - len(first_of_each_partition))
         assert sorted(r.value for r in again) == sorted(r.value for r in received if r not in first_of_each_partition)
         assert await drain(second, 1.0) == []
-    finally:
-        await second.stop()
 
 
 async def test_seek_reads_a_partition_again(bus: Bus) -> None:
     await publish(bus, [("same-key", str(i)) for i in range(4)])
-    consumer = bus.consumer("g-seek", [TOPIC])
-    await consumer.start()
-    try:
+    async with member(bus, "g-seek") as consumer:
         received = await collect(consumer, 4)
         consumer.seek(received[1].where, received[1].offset)
         again = await collect(consumer, 3)
         assert [r.value for r in again] == [b"1", b"2", b"3"]
-    finally:
-        await consumer.stop()
 
 
 async def test_members_of_one_group_share_the_partitions(bus: Bus) -> None:
-    a, b = bus.consumer("g-share", [TOPIC]), bus.consumer("g-share", [TOPIC])
-    await a.start()
-    await b.start()
-    try:
+    async with member(bus, "g-share") as a, member(bus, "g-share") as b:
         await drain(a, 1.0)
         await drain(b, 1.0)  # let the group settle before publishing
         await publish(bus, [(f"k{i}", str(i)) for i in range(30)])
@@ -134,17 +125,10 @@ async def test_members_of_one_group_share_the_partitions(bus: Bus) -> None:
         values = [r.value for r in got_a + got_b]
         assert sorted(values) == sorted(str(i).encode() for i in range(30))
         assert not {r.partition for r in got_a} & {r.partition for r in got_b}
-    finally:
-        await a.stop()
-        await b.stop()
 
 
 async def test_lag_counts_what_is_not_yet_read(bus: Bus) -> None:
     await publish(bus, [("k", str(i)) for i in range(5)])
-    consumer = bus.consumer("g-lag", [TOPIC])
-    await consumer.start()
-    try:
+    async with member(bus, "g-lag") as consumer:
         await collect(consumer, 5)
         assert sum(consumer.lag().values()) == 0
-    finally:
-        await consumer.stop()

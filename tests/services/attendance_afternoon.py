@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from datetime import date, datetime, time
 from typing import Any
 
+import httpx
 from sqlalchemy import func, select
 
 from chassis.auth import Role
@@ -112,6 +113,17 @@ async def _consumed(client: ServiceClient, expected: int) -> bool:
     async with runtime.db.sessions() as session:
         count = (await session.execute(select(func.count()).select_from(runtime.tables.inbox))).scalar_one()
     return bool(count >= expected)
+
+
+async def everyone_checked_in(client: ServiceClient, at: datetime) -> httpx.Response:
+    """AT-8: the gate kiosk uploads the four children's card check-ins at `at` in one batch; its answer."""
+    events = [
+        {"student_id": s, "occurred_at": at.isoformat(), "method": "card"}
+        for s in ("xiaoming", "xiaoli", "xiaohong", "xiaogang")
+    ]
+    return await client.post(
+        "/attendance/v1/check-ins/batch", json={"device_id": "s1-gate", "events": events}, headers=KIOSK
+    )
 
 
 def checkout(student: str, at: datetime, **extra: Any) -> dict[str, Any]:

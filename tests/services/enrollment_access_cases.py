@@ -16,6 +16,7 @@ import httpx
 
 from chassis.auth import Role
 from tests.conftest import auth
+from tests.services.enrollment_school import homework_supervision
 
 V1 = "/enrollment/v1"
 S1, S2, S3 = "one", "two", "three"
@@ -52,18 +53,7 @@ KIDS = {
     "one-kid-wdr": "withdrawal_requested",
     "one-kid-wdr2": "withdrawal_requested",
 }
-HOMEWORK: dict[str, Any] = {
-    "id": "one-homework",
-    "term_id": TERM,
-    "kind": "homework_supervision",
-    "name": "秘密作业辅导",
-    "capacity": 60,
-    "weekdays": [0, 1, 2, 3, 4],
-    "starts_at": "15:40:00",
-    "class_hours": 2,
-    "min_grade": 1,
-    "max_grade": 6,
-}
+HOMEWORK: dict[str, Any] = homework_supervision("one-homework", "秘密作业辅导", TERM)
 CLUB: dict[str, Any] = {
     **HOMEWORK,
     "id": "one-club",

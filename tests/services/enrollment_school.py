@@ -7,7 +7,7 @@ children with a guardian each. Time is a fake clock on the first day of term (sc
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +24,7 @@ FIRST_DAY = datetime(2026, 9, 1, 9, 0, tzinfo=SCHOOL_TZ)
 OPERATOR = auth(Role.DISTRICT_OPERATOR, "教育局-1", district="d1")
 ADMIN = auth(Role.SCHOOL_ADMIN, "教务处", school=SCHOOL)
 INTRUDER = auth(Role.SCHOOL_ADMIN, "admin", school="yucai")
+YUCAI_ADMIN = auth(Role.SCHOOL_ADMIN, "教务处", school="yucai")
 
 
 def guardian(guardian_id: str, school: str = SCHOOL) -> dict[str, str]:
@@ -40,15 +41,28 @@ async def call(
     client: httpx.AsyncClient,
     method: str,
     path: str,
-    body: dict[str, Any] | None = None,
+    body: Mapping[str, object] | None = None,
     headers: dict[str, str] = ADMIN,
-    status: int | None = None,
+    status: int = 200,
 ) -> Any:
-    """Call `/enrollment/v1{path}`; check the status if given; the JSON answer (None when empty)."""
+    """`/enrollment/v1{path}` answering `status`, an error as problem+json; the JSON answer (None when empty)."""
     response = await client.request(method, f"/enrollment/v1{path}", json=body, headers=headers)
-    if status is not None:
-        assert response.status_code == status, response.text
+    assert (response.status_code, response.status_code < 400 or response.headers["content-type"]) == (
+        status,
+        True if status < 400 else "application/problem+json",
+    ), response.text
     return response.json() if response.content else None
+
+
+async def register_school(client: httpx.AsyncClient, school_id: str, name: str) -> None:
+    """A school of district d1, registered by its operator."""
+    await call(client, "POST", "/schools", {"id": school_id, "name": name}, OPERATOR, 201)
+
+
+async def register_two_schools(client: httpx.AsyncClient) -> None:
+    """实验小学 (shiyan) and 育才小学 (yucai) of district d1."""
+    await register_school(client, SCHOOL, "实验小学")
+    await register_school(client, "yucai", "育才小学")
 
 
 async def post(
@@ -63,8 +77,7 @@ async def enrollment_school(pg_url: str, topic_prefix: str) -> AsyncIterator[Ser
     """Enrollment on the real stack with 实验小学 and its term registered; `client.prefix`, `client.clock` set."""
     clock = FakeClock(FIRST_DAY)
     async with running(DEFINITION, stack_settings(DEFINITION, pg_url, topic_prefix), clock=clock) as client:
-        for school, name in ((SCHOOL, "实验小学"), ("yucai", "育才小学")):
-            await post(client, "/schools", {"id": school, "name": name}, OPERATOR)
+        await register_two_schools(client)
         term = {"id": TERM, "name": "2026秋季学期", "starts_on": "2026-09-01", "ends_on": "2027-01-20"}
         await post(client, "/terms", term)
         await post(client, "/terms", {**term, "id": "yucai-t1"}, INTRUDER)
@@ -101,6 +114,22 @@ def club(program_id: str, capacity: int, weekdays: list[int], grades: tuple[int,
         "class_hours": 1,
         "min_grade": grades[0],
         "max_grade": grades[1],
+    }
+
+
+def homework_supervision(program_id: str, name: str, term: str = TERM) -> dict[str, Any]:
+    """The term's homework supervision for every grade, school days after classes (two class-hours)."""
+    return {
+        "id": program_id,
+        "term_id": term,
+        "kind": "homework_supervision",
+        "name": name,
+        "capacity": 60,
+        "weekdays": [0, 1, 2, 3, 4],
+        "starts_at": "15:40:00",
+        "class_hours": 2,
+        "min_grade": 1,
+        "max_grade": 6,
     }
 
 

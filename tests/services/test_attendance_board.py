@@ -25,13 +25,12 @@ from services.attendance.board.store import SchoolDistrict
 from tests.conftest import ServiceClient, auth, eventually, stack_settings
 from tests.services.conftest import publish_as_producer
 from tests.services.test_attendance_reference import (
-    AT,
     CHESS,
     DAY,
     HOMEWORK,
     programs_known,
     roster_size,
-    school,
+    school_at,
     world_events,
 )
 from tests.services.test_attendance_staff import at, move_to, runtime_of
@@ -89,8 +88,7 @@ def session_of(board: dict[str, Any], session_id: str) -> dict[str, Any]:
 async def test_bx6_the_board_counts_present_missing_collected_and_students_per_teacher(
     pg_url: str, topic_prefix: str
 ) -> None:
-    clock = FakeClock(AT)
-    async with school(pg_url, topic_prefix, clock, timer_tick_seconds=30.0) as client:
+    async with school_at(pg_url, topic_prefix) as (clock, client):
         runtime = runtime_of(client)
         move_to(clock, at(15, 40))
         await grant_leave(client, "gang", "t-class-a", None)
@@ -146,8 +144,7 @@ async def test_bx6_the_board_counts_present_missing_collected_and_students_per_t
 async def test_bx6_a_district_operator_sees_the_districts_schools_and_nobody_sees_another_schools_board(
     pg_url: str, topic_prefix: str
 ) -> None:
-    clock = FakeClock(AT)
-    async with school(pg_url, topic_prefix, clock, timer_tick_seconds=30.0) as client:
+    async with school_at(pg_url, topic_prefix) as (clock, client):
         runtime = runtime_of(client)
         for school_id, district in (("s1", "d1"), ("s2", "d1"), ("s9", "d2")):
             registered = SchoolRegistered(school_id=school_id, district_id=district, name=school_id)

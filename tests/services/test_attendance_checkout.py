@@ -25,6 +25,7 @@ from tests.services.attendance_afternoon import (
     afternoon,
     checkout,
     count,
+    everyone_checked_in,
     local,
 )
 from tests.services.conftest import read_topic
@@ -40,13 +41,7 @@ AT = local(17, 5)
 async def attendance(pg_url: str, topic_prefix: str) -> AsyncIterator[ServiceClient]:
     """s1's afternoon at 17:05 with every child checked in at 15:00."""
     async with afternoon(pg_url, topic_prefix, FakeClock(AT)) as client:
-        events = [
-            {"student_id": s, "occurred_at": local(15, 0).isoformat(), "method": "card"}
-            for s in ("xiaoming", "xiaoli", "xiaohong", "xiaogang")
-        ]
-        await client.post(
-            "/attendance/v1/check-ins/batch", json={"device_id": "s1-gate", "events": events}, headers=KIOSK
-        )
+        await everyone_checked_in(client, local(15, 0))
         yield client
 
 

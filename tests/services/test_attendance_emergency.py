@@ -23,6 +23,7 @@ from tests.services.attendance_afternoon import (
     TEACHER,
     afternoon,
     count,
+    everyone_checked_in,
     local,
 )
 from tests.services.conftest import read_topic
@@ -37,13 +38,7 @@ async def attendance(pg_url: str, topic_prefix: str) -> AsyncIterator[ServiceCli
     """s1 at 14:00 with every child checked in at 13:50."""
     clock = FakeClock(local(14, 0))
     async with afternoon(pg_url, topic_prefix, clock) as client:
-        events = [
-            {"student_id": s, "occurred_at": local(13, 50).isoformat(), "method": "card"}
-            for s in ("xiaoming", "xiaoli", "xiaohong", "xiaogang")
-        ]
-        await client.post(
-            "/attendance/v1/check-ins/batch", json={"device_id": "s1-gate", "events": events}, headers=KIOSK
-        )
+        await everyone_checked_in(client, local(13, 50))
         yield client
 
 

@@ -21,6 +21,7 @@ from tests.services.attendance_afternoon import (
     TEACHER,
     afternoon,
     checkout,
+    everyone_checked_in,
     local,
     more_children,
 )
@@ -42,11 +43,7 @@ async def test_at6_an_afternoon_with_a_child_not_collected(pg_url: str, topic_pr
     clock = FakeClock(local(15, 0))
     seen: dict[Gauge, set[str]] = {}
     async with afternoon(pg_url, topic_prefix, clock) as client:
-        events = [
-            {"student_id": s, "occurred_at": local(15, 0).isoformat(), "method": "card"}
-            for s in ("xiaoming", "xiaoli", "xiaohong", "xiaogang")
-        ]
-        upload = await client.post(CHECK_INS, json={"device_id": "s1-gate", "events": events}, headers=KIOSK)
+        upload = await everyone_checked_in(client, local(15, 0))
         assert upload.json()["created"] == 4
         await at(client, clock, 15, 1)  # the day opens: one timer per dismissal band (AT-4), none per child
 

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from chassis.auth import Role
-from chassis.clock import FakeClock
 from contracts.enrollment import PolicyProfileSet
 from contracts.policy import PolicySettings
 from services.attendance.reconciliation import store
@@ -18,7 +17,7 @@ from services.attendance.timers.timers import fire_due
 from tests.conftest import ServiceClient, auth, eventually
 from tests.services.conftest import publish_as_producer
 from tests.services.test_attendance_board import grant_leave
-from tests.services.test_attendance_reference import AT, CHESS, CLASS_A, CLASS_B, DAY, HOMEWORK, school
+from tests.services.test_attendance_reference import CHESS, CLASS_A, CLASS_B, DAY, HOMEWORK, school_at
 from tests.services.test_attendance_staff import at, move_to, read_types, rows, runtime_of
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
@@ -60,8 +59,7 @@ def alerts(events: list[Any]) -> list[tuple[str, str, str | None]]:
 async def test_bx4_children_at_school_but_not_in_their_session_are_alerted_once_by_the_sessions_check(
     pg_url: str, topic_prefix: str
 ) -> None:
-    clock = FakeClock(AT)
-    async with school(pg_url, topic_prefix, clock, timer_tick_seconds=30.0) as client:
+    async with school_at(pg_url, topic_prefix) as (clock, client):
         move_to(clock, at(15, 30))
         await grant_leave(client, "gang", "t-class-a", HOMEWORK_SESSION)  # at school, excused from homework
         class_a = marks(ming="present", hong="present", gang="present")
@@ -102,8 +100,7 @@ async def test_bx4_children_at_school_but_not_in_their_session_are_alerted_once_
 async def test_bx4_a_register_arriving_after_the_check_alerts_at_once_and_a_correction_changes_nothing_twice(
     pg_url: str, topic_prefix: str
 ) -> None:
-    clock = FakeClock(AT)
-    async with school(pg_url, topic_prefix, clock, timer_tick_seconds=30.0) as client:
+    async with school_at(pg_url, topic_prefix) as (clock, client):
         move_to(clock, at(16, 20))
         await fire_due(runtime_of(client))  # no register yet: no check was even scheduled
         await check_in(client, "li")
@@ -120,8 +117,7 @@ async def test_bx4_a_register_arriving_after_the_check_alerts_at_once_and_a_corr
 
 
 async def test_bx4_a_policy_change_after_the_registers_moves_the_sessions_check(pg_url: str, topic_prefix: str) -> None:
-    clock = FakeClock(AT)
-    async with school(pg_url, topic_prefix, clock, timer_tick_seconds=30.0) as client:
+    async with school_at(pg_url, topic_prefix) as (clock, client):
         move_to(clock, at(15, 30))
         await client.put(register(CLASS_B), json=marks(li="present", fang="present"), headers=TEACHER_B)
         later = PolicySettings(absence_after_minutes=20)
@@ -152,8 +148,7 @@ async def test_bx4_a_policy_change_after_the_registers_moves_the_sessions_check(
 async def test_bx4_a_register_with_errors_is_refused_row_by_row_and_saves_nothing(
     pg_url: str, topic_prefix: str
 ) -> None:
-    clock = FakeClock(AT)
-    async with school(pg_url, topic_prefix, clock, timer_tick_seconds=30.0) as client:
+    async with school_at(pg_url, topic_prefix) as (_clock, client):
         upload = "class_id,student_id,status\ns1-g3-c1,ming,present\ns1-g3-c1,hong,迟到\ns1-g3-c1,ming,absent\n"
         bad = await client.post(CSV, content=upload.encode(), headers={**ADMIN, "Content-Type": "text/csv"})
         assert bad.status_code == 422
@@ -174,9 +169,8 @@ async def test_bx4_a_register_with_errors_is_refused_row_by_row_and_saves_nothin
 async def test_bx4_another_school_another_class_teacher_and_a_guardian_get_nothing(
     pg_url: str, topic_prefix: str
 ) -> None:
-    clock = FakeClock(AT)
     csv_body = b"class_id,student_id,status\ns1-g3-c1,ming,present\n"
-    async with school(pg_url, topic_prefix, clock, timer_tick_seconds=30.0) as client:
+    async with school_at(pg_url, topic_prefix) as (clock, client):
         move_to(clock, at(16, 30))
         for headers in (
             auth(Role.SCHOOL_ADMIN, "s2-office", school="s2"),

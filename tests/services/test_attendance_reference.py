@@ -29,7 +29,6 @@ from contracts.enrollment import (
     PickupPersonRestricted,
     PolicyProfileSet,
     ProgramKind,
-    ProgramScheduled,
     RoomDefined,
     StudentEnrolled,
     StudentErased,
@@ -44,6 +43,7 @@ from services.attendance.app import DEFINITION
 from services.attendance.reference import store as ref
 from services.attendance.store import RosterStudent
 from tests.conftest import ServiceClient, eventually, running, stack_settings
+from tests.events import program_scheduled
 from tests.services.conftest import publish_as_producer
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
@@ -109,34 +109,23 @@ def world_events() -> list[Event]:
                 ),
             ]
     events += [
-        ProgramScheduled(
-            program_id=HOMEWORK,
-            school_id="s1",
-            term_id=TERM,
-            kind=ProgramKind.HOMEWORK_SUPERVISION,
+        program_scheduled(
+            HOMEWORK,
+            ProgramKind.HOMEWORK_SUPERVISION,
             name="作业辅导",
-            capacity=60,
             room_id="s1-r101",
             teacher_ids=["t-service"],
-            weekdays=[0, 1, 2, 3, 4],
             starts_at=time(16, 0),
             class_hours=2,
-            min_grade=1,
-            max_grade=6,
         ),
-        ProgramScheduled(
-            program_id=CHESS,
-            school_id="s1",
-            term_id=TERM,
-            kind=ProgramKind.CLUB,
+        program_scheduled(
+            CHESS,
+            ProgramKind.CLUB,
             name="围棋",
             capacity=2,
             teacher_ids=["t-chess"],
             weekdays=[2],
             starts_at=time(16, 0),
-            class_hours=1,
-            min_grade=1,
-            max_grade=6,
         ),
         ClubPlaceAllocated(program_id=CHESS, student_id="ming", school_id="s1"),
         StudentEnrolled(student_id=OTHER_SCHOOL_STUDENT, school_id="s2", class_id="s2-g3-c1", grade=3, name="wei"),
@@ -169,6 +158,16 @@ async def school(
         runtime: Runtime = client.runtime
         await eventually(lambda: _loaded(runtime, 6, 2))
         yield client
+
+
+@contextlib.asynccontextmanager
+async def school_at(
+    pg_url: str, topic_prefix: str, moment: datetime = AT
+) -> AsyncIterator[tuple[FakeClock, ServiceClient]]:
+    """`school` on a fake clock set at `moment`, whose timers fire only when a test fires them (30 s worker tick)."""
+    clock = FakeClock(moment)
+    async with school(pg_url, topic_prefix, clock, timer_tick_seconds=30.0) as client:
+        yield clock, client
 
 
 async def _loaded(runtime: Runtime, students: int, programs: int) -> bool:

@@ -16,13 +16,14 @@ from chassis.app import Runtime
 from chassis.auth import Role
 from chassis.bus.kafka import KafkaBus
 from chassis.clock import SCHOOL_TZ, FakeClock
-from contracts.enrollment import ProgramKind, ProgramScheduled
+from contracts.enrollment import ProgramKind
 from contracts.envelope import Envelope
 from services.attendance.staff import store
 from services.attendance.timers.timers import fire_due
 from tests.conftest import KAFKA, ServiceClient, auth, eventually
+from tests.events import program_scheduled
 from tests.services.conftest import publish_as_producer
-from tests.services.test_attendance_reference import AT, CHESS, DAY, HOMEWORK, TERM, school
+from tests.services.test_attendance_reference import AT, CHESS, DAY, HOMEWORK, school_at
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
 
@@ -38,20 +39,7 @@ SERVICE = auth(Role.SERVICE_TEACHER, "t-service", school="s1")
 CHESS_TEACHER = auth(Role.SERVICE_TEACHER, "t-chess", school="s1")
 DUTY = auth(Role.DUTY_LEADER, "t-duty", school="s1")
 ADMIN = auth(Role.SCHOOL_ADMIN, "s1-office", school="s1")
-NOON_CARE = ProgramScheduled(
-    program_id=NOON,
-    school_id="s1",
-    term_id=TERM,
-    kind=ProgramKind.NOON_CARE,
-    name="午托",
-    capacity=60,
-    teacher_ids=["t-noon"],
-    weekdays=[0, 1, 2, 3, 4],
-    starts_at=time(12, 0),
-    class_hours=1,
-    min_grade=1,
-    max_grade=6,
-)
+NOON_CARE = program_scheduled(NOON, ProgramKind.NOON_CARE, name="午托", teacher_ids=["t-noon"], starts_at=time(12, 0))
 
 
 async def read_types(
@@ -104,8 +92,7 @@ async def rows(client: ServiceClient, table: Any) -> int:
 async def test_at9_sign_ins_are_judged_by_the_clock_and_published_once_per_teacher(
     pg_url: str, topic_prefix: str
 ) -> None:
-    clock = FakeClock(AT)
-    async with school(pg_url, topic_prefix, clock, timer_tick_seconds=30.0) as client:
+    async with school_at(pg_url, topic_prefix) as (clock, client):
         move_to(clock, at(15, 55))
         first = await client.post(f"/attendance/v1/sessions/{HOMEWORK_SESSION}/teacher-sign-in", headers=SERVICE)
         again = await client.post(f"/attendance/v1/sessions/{HOMEWORK_SESSION}/teacher-sign-in", headers=SERVICE)
@@ -131,8 +118,7 @@ async def test_at9_sign_ins_are_judged_by_the_clock_and_published_once_per_teach
 
 
 async def test_at9_a_teacher_not_signed_in_by_the_session_end_is_absent_once(pg_url: str, topic_prefix: str) -> None:
-    clock = FakeClock(AT)
-    async with school(pg_url, topic_prefix, clock, timer_tick_seconds=30.0) as client:
+    async with school_at(pg_url, topic_prefix) as (clock, client):
         runtime = runtime_of(client)
         move_to(clock, at(15, 58))
         assert (
@@ -174,9 +160,8 @@ async def test_at9_a_teacher_not_signed_in_by_the_session_end_is_absent_once(pg_
 async def test_at9_the_activity_record_is_complete_only_with_every_part_and_amendments_are_revisions(
     pg_url: str, topic_prefix: str
 ) -> None:
-    clock = FakeClock(AT)
     url = f"/attendance/v1/sessions/{HOMEWORK_SESSION}/activity-record"
-    async with school(pg_url, topic_prefix, clock, timer_tick_seconds=30.0) as client:
+    async with school_at(pg_url, topic_prefix) as (clock, client):
         early = await client.put(url, json={"place": "101"}, headers=SERVICE)
         assert early.status_code == 422  # 14:00: the session has not started
         move_to(clock, at(17, 0))
@@ -205,9 +190,8 @@ async def test_at9_the_activity_record_is_complete_only_with_every_part_and_amen
 
 
 async def test_at9_two_first_filings_at_once_become_two_revisions_not_an_error(pg_url: str, topic_prefix: str) -> None:
-    clock = FakeClock(AT)
     url = f"/attendance/v1/sessions/{CHESS_SESSION}/activity-record"
-    async with school(pg_url, topic_prefix, clock, timer_tick_seconds=30.0) as client:
+    async with school_at(pg_url, topic_prefix) as (clock, client):
         move_to(clock, at(16, 30))
         bodies = [{"place": "棋室", "content": content, "student_ids": ["ming"], "effect": "好"} for content in "AB"]
         answers = await asyncio.gather(*(client.put(url, json=b, headers=CHESS_TEACHER) for b in bodies))
@@ -221,9 +205,8 @@ async def test_at9_two_first_filings_at_once_become_two_revisions_not_an_error(p
 async def test_at10_qa1_a_patrol_deducts_per_finding_and_finding_no_teacher_marks_them_absent(
     pg_url: str, topic_prefix: str
 ) -> None:
-    clock = FakeClock(AT)
     url = "/attendance/v1/sessions/{}/patrols"
-    async with school(pg_url, topic_prefix, clock, timer_tick_seconds=30.0) as client:
+    async with school_at(pg_url, topic_prefix) as (clock, client):
         calm = {"teacher_present": True, "activity_running": True, "rules_followed": True}
         assert (await client.post(url.format(HOMEWORK_SESSION), json=calm, headers=DUTY)).status_code == 422
         move_to(clock, at(16, 15))
@@ -270,8 +253,7 @@ async def test_at10_qa1_a_patrol_deducts_per_finding_and_finding_no_teacher_mark
 async def test_at9_st3_noon_service_is_a_half_session_and_incidents_name_the_teacher(
     pg_url: str, topic_prefix: str
 ) -> None:
-    clock = FakeClock(AT.replace(hour=11, minute=50))
-    async with school(pg_url, topic_prefix, clock, timer_tick_seconds=30.0) as client:
+    async with school_at(pg_url, topic_prefix, AT.replace(hour=11, minute=50)) as (clock, client):
         await publish_as_producer(topic_prefix, [NOON_CARE], school_id="s1")
 
         async def noon_known() -> bool:
@@ -305,7 +287,6 @@ async def test_at9_st3_noon_service_is_a_half_session_and_incidents_name_the_tea
 async def test_another_school_another_sessions_teacher_and_a_guardian_get_nothing(
     pg_url: str, topic_prefix: str
 ) -> None:
-    clock = FakeClock(AT)
     base = f"/attendance/v1/sessions/{HOMEWORK_SESSION}"
     record = {"place": "101", "content": "x", "student_ids": ["ming"], "effect": "y"}
     patrol = {"teacher_present": True, "activity_running": True, "rules_followed": True}
@@ -316,7 +297,7 @@ async def test_another_school_another_sessions_teacher_and_a_guardian_get_nothin
         ("POST", f"{base}/incidents", {"kind": "dereliction_of_duty"}),
         ("GET", f"{base}/staff", None),
     ]
-    async with school(pg_url, topic_prefix, clock, timer_tick_seconds=30.0) as client:
+    async with school_at(pg_url, topic_prefix) as (clock, client):
         move_to(clock, at(16, 5))
         for method, url, body in calls:
             for role in (Role.SERVICE_TEACHER, Role.DUTY_LEADER, Role.SCHOOL_ADMIN):  # s2 has no such session

@@ -4,7 +4,7 @@ range page by page, and another school's staff, days and callers are refused wit
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -13,14 +13,12 @@ from chassis.auth import Role
 from services.enrollment.app import DEFINITION
 from tests.conftest import ServiceClient, auth, running, stack_settings
 from tests.services.conftest import every_page, read_topic
+from tests.services.enrollment_school import ADMIN, YUCAI_ADMIN, call, register_two_schools
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
 
-OPERATOR = auth(Role.DISTRICT_OPERATOR, "教育局-1", district="d1")
-ADMIN = auth(Role.SCHOOL_ADMIN, "教务处", school="shiyan")
 TEACHER = auth(Role.CLASS_TEACHER, "li", school="shiyan")
 DUTY = auth(Role.DUTY_LEADER, "zhang", school="shiyan")
-YUCAI_ADMIN = auth(Role.SCHOOL_ADMIN, "教务处", school="yucai")
 SET_UP = 6  # two schools and four members of staff
 
 
@@ -28,30 +26,12 @@ SET_UP = 6  # two schools and four members of staff
 async def enrollment(pg_url: str, topic_prefix: str) -> AsyncIterator[ServiceClient]:
     """实验小学 with duty leaders zhang and zhou and class teacher li; 育才小学 with duty leader wu."""
     async with running(DEFINITION, stack_settings(DEFINITION, pg_url, topic_prefix)) as client:
-        for school_id, name in (("shiyan", "实验小学"), ("yucai", "育才小学")):
-            await call(client, "POST", "/schools", {"id": school_id, "name": name}, OPERATOR, 201)
+        await register_two_schools(client)
         for staff_id, roles in (("zhang", ["duty_leader"]), ("zhou", ["duty_leader", "school_admin"]), ("li", [])):
             body = {"id": staff_id, "name": staff_id, "roles": roles or ["class_teacher"]}
             await call(client, "POST", "/staff", body, status=201)
         await call(client, "POST", "/staff", {"id": "wu", "name": "吴", "roles": ["duty_leader"]}, YUCAI_ADMIN, 201)
         yield client
-
-
-async def call(
-    client: ServiceClient,
-    method: str,
-    path: str,
-    body: Mapping[str, object] | None = None,
-    headers: dict[str, str] = ADMIN,
-    status: int = 200,
-) -> Any:
-    """`/enrollment/v1{path}` answering `status`; an error is problem+json."""
-    response = await client.request(method, f"/enrollment/v1{path}", json=body, headers=headers)
-    assert (response.status_code, response.status_code < 400 or response.headers["content-type"]) == (
-        status,
-        True if status < 400 else "application/problem+json",
-    ), response.text
-    return response.json()
 
 
 async def rosters(client: ServiceClient, count: int) -> list[dict[str, Any]]:

@@ -17,7 +17,7 @@ from contracts.envelope import Envelope
 from tests.conftest import ServiceClient
 from tests.services import enrollment_school as setup
 from tests.services.conftest import read_topic
-from tests.services.enrollment_school import ADMIN, INTRUDER, TERM, add_child, add_class, guardian, teacher
+from tests.services.enrollment_school import ADMIN, INTRUDER, add_child, add_class, call, guardian, teacher
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
 
@@ -43,30 +43,7 @@ WAIVER = {
     "valid_to": "2027-01-20",
     "reason": "家庭经济困难（建档立卡）",
 }
-HOMEWORK = {
-    "id": "homework",
-    "term_id": TERM,
-    "kind": "homework_supervision",
-    "name": "作业辅导",
-    "capacity": 60,
-    "weekdays": [0, 1, 2, 3, 4],
-    "starts_at": "15:40:00",
-    "class_hours": 2,
-    "min_grade": 1,
-    "max_grade": 6,
-}
-
-
-async def call(
-    client: ServiceClient,
-    method: str,
-    path: str,
-    body: dict[str, Any] | None = None,
-    headers: dict[str, str] = ADMIN,
-    status: int = 200,
-) -> Any:
-    """`enrollment_school.call` with the status always checked (200 unless told)."""
-    return await setup.call(client, method, path, body, headers, status)
+HOMEWORK = setup.homework_supervision("homework", "作业辅导")
 
 
 @pytest.fixture

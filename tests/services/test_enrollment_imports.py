@@ -14,12 +14,10 @@ from services.enrollment.app import DEFINITION
 from services.enrollment.imports.handlers import CSV, XLSX
 from tests.conftest import ServiceClient, auth, eventually, running, stack_settings
 from tests.services.conftest import read_topic
+from tests.services.enrollment_school import ADMIN, YUCAI_ADMIN, register_two_schools
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
 
-OPERATOR = auth(Role.DISTRICT_OPERATOR, "教育局-1", district="d1")
-ADMIN = auth(Role.SCHOOL_ADMIN, "教务处", school="shiyan")
-YUCAI_ADMIN = auth(Role.SCHOOL_ADMIN, "教务处", school="yucai")
 TOPIC = "enrollment.events"
 
 CLASSES = "班级编号,年级,班级名称\ng3c1,3,三年级1班\ng3c2,三年级,三年级2班\n"
@@ -30,9 +28,7 @@ GUARDIANS = "家长编号,家长姓名,联系电话,语言,学号,关系\nmum,�
 @pytest.fixture
 async def enrollment(pg_url: str, topic_prefix: str) -> AsyncIterator[ServiceClient]:
     async with running(DEFINITION, stack_settings(DEFINITION, pg_url, topic_prefix)) as client:
-        for school in ("shiyan", "yucai"):
-            created = await client.post("/enrollment/v1/schools", json={"id": school, "name": school}, headers=OPERATOR)
-            assert created.status_code == 201
+        await register_two_schools(client)
         yield client
 
 

@@ -17,15 +17,12 @@ from contracts.envelope import Envelope
 from services.enrollment.app import DEFINITION
 from tests.conftest import ServiceClient, auth, running, stack_settings
 from tests.services.conftest import read_topic
-from tests.services.test_enrollment_setup import call
+from tests.services.enrollment_school import ADMIN, OPERATOR, YUCAI_ADMIN, call, register_two_schools
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
 
-OPERATOR = auth(Role.DISTRICT_OPERATOR, "教育局-1", district="d1")
 OTHER_OPERATOR = auth(Role.DISTRICT_OPERATOR, "教育局-2", district="d2")
-ADMIN = auth(Role.SCHOOL_ADMIN, "教务处", school="shiyan")
 TEACHER = auth(Role.SERVICE_TEACHER, "li", school="shiyan")
-YUCAI_ADMIN = auth(Role.SCHOOL_ADMIN, "教务处", school="yucai")
 MUM = auth(Role.GUARDIAN, "mum", school="shiyan")
 PROFILE = "enrollment.policy_profile_set.v1"
 # 2026-08-20 10:00 in Shanghai: the school's date is the 20th (02:00 UTC).
@@ -37,8 +34,7 @@ async def enrollment(pg_url: str, topic_prefix: str) -> AsyncIterator[ServiceCli
     """District d1 with 实验小学 (shiyan) and 育才小学 (yucai); district d2 with 新华小学 (xinhua)."""
     clock = FakeClock(AUGUST_20)
     async with running(DEFINITION, stack_settings(DEFINITION, pg_url, topic_prefix), clock=clock) as client:
-        await call(client, "POST", "/schools", {"id": "shiyan", "name": "实验小学"}, OPERATOR, 201)
-        await call(client, "POST", "/schools", {"id": "yucai", "name": "育才小学"}, OPERATOR, 201)
+        await register_two_schools(client)
         await call(client, "POST", "/schools", {"id": "xinhua", "name": "新华小学"}, OTHER_OPERATOR, 201)
         yield client
 

@@ -13,7 +13,8 @@ from chassis.auth import Role
 from chassis.crypto import PREFIX, SealError, new_field_key
 from services.enrollment.app import DEFINITION
 from tests.conftest import ServiceClient, auth, running, stack_settings
-from tests.services.test_enrollment_roster import ADMIN, MUM, OPERATOR, TEACHER_LI, get, make_class_teacher, post
+from tests.services.enrollment_school import ADMIN, register_school
+from tests.services.test_enrollment_roster import MUM, TEACHER_LI, get, make_class_teacher, post
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(180)]
 
@@ -30,9 +31,7 @@ def settings(pg_url: str, topic_prefix: str, keys: str) -> Any:
 async def school(pg_url: str, topic_prefix: str) -> AsyncIterator[ServiceClient]:
     """实验小学 with 小明 (g3c1; mum; class teacher 李), his grandfather authorised and his father restricted."""
     async with running(DEFINITION, settings(pg_url, topic_prefix, OLD_KEY)) as client:
-        assert (
-            await client.post("/enrollment/v1/schools", json={"id": "shiyan", "name": "实验小学"}, headers=OPERATOR)
-        ).status_code == 201
+        await register_school(client, "shiyan", "实验小学")
         await post(client, "/classes", {"id": "g3c1", "grade": 3, "name": "三年级1班"})
         await post(client, "/students", {"id": "xiaoming", "class_id": "g3c1", "name": "小明"})
         await post(client, "/guardians", {"id": "mum", "name": "王芳", "phone": "13800000000"})
@@ -141,10 +140,7 @@ async def test_each_unmasked_read_is_logged_for_the_school_admin_and_the_log_is_
 async def school_under_the_old_key(pg_url: str, topic_prefix: str) -> None:
     """小明's school, his grandfather authorised and his father restricted, all sealed under the 2025 key."""
     async with running(DEFINITION, settings(pg_url, topic_prefix, OLD_KEY)) as client:
-        registered = await client.post(
-            "/enrollment/v1/schools", json={"id": "shiyan", "name": "实验小学"}, headers=OPERATOR
-        )
-        assert registered.status_code == 201
+        await register_school(client, "shiyan", "实验小学")
         await post(client, "/classes", {"id": "g3c1", "grade": 3, "name": "三年级1班"})
         await post(client, "/students", {"id": "xiaoming", "class_id": "g3c1", "name": "小明"})
         await add_grandpa_and_restrict_father(client)

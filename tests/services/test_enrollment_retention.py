@@ -17,9 +17,10 @@ from services.enrollment.domain.retention import ERASED_NAME, erase_on, is_due
 from services.enrollment.imports.store import ImportJob
 from tests.conftest import ServiceClient, auth, eventually, running, school_clock, stack_settings
 from tests.services.conftest import read_topic
+from tests.services.enrollment_school import ADMIN, register_school
 from tests.services.test_enrollment_imports import class_ids, imported
 from tests.services.test_enrollment_privacy import every_stored_text
-from tests.services.test_enrollment_roster import ADMIN, MUM, OPERATOR, get, post
+from tests.services.test_enrollment_roster import MUM, get, post
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
 
@@ -40,9 +41,7 @@ async def school(pg_url: str, topic_prefix: str) -> AsyncIterator[ServiceClient]
         import_jobs_kept_days=30,
     )
     async with running(DEFINITION, settings, clock=school_clock()) as client:
-        assert (
-            await client.post("/enrollment/v1/schools", json={"id": "shiyan", "name": "实验小学"}, headers=OPERATOR)
-        ).status_code == 201
+        await register_school(client, "shiyan", "实验小学")
         await post(client, "/classes", {"id": "g3c1", "grade": 3, "name": "三年级1班"})
         for child, name in (("xiaoming", "小明"), ("xiaohong", "小红")):
             await post(client, "/students", {"id": child, "class_id": "g3c1", "name": name})

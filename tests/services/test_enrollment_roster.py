@@ -12,19 +12,15 @@ from chassis.auth import Role
 from services.enrollment.app import DEFINITION
 from tests.conftest import ServiceClient, auth, running, stack_settings
 from tests.services.conftest import read_topic
+from tests.services.enrollment_school import ADMIN, OPERATOR, register_school
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
-
-OPERATOR = auth(Role.DISTRICT_OPERATOR, "教育局-1", district="d1")
-ADMIN = auth(Role.SCHOOL_ADMIN, "教务处", school="shiyan")
 
 
 @pytest.fixture
 async def enrollment(pg_url: str, topic_prefix: str) -> AsyncIterator[ServiceClient]:
     async with running(DEFINITION, stack_settings(DEFINITION, pg_url, topic_prefix)) as client:
-        assert (
-            await client.post("/enrollment/v1/schools", json={"id": "shiyan", "name": "实验小学"}, headers=OPERATOR)
-        ).status_code == 201
+        await register_school(client, "shiyan", "实验小学")
         yield client
 
 

@@ -3,8 +3,7 @@ class teachers and teaching, each announced on `enrollment.events` with the righ
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
-from typing import Any
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -13,13 +12,11 @@ from contracts.envelope import Envelope
 from services.enrollment.app import DEFINITION
 from tests.conftest import ServiceClient, auth, running, stack_settings
 from tests.services.conftest import read_topic
+from tests.services.enrollment_school import ADMIN, OPERATOR, YUCAI_ADMIN, call, register_two_schools
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
 
-OPERATOR = auth(Role.DISTRICT_OPERATOR, "教育局-1", district="d1")
-ADMIN = auth(Role.SCHOOL_ADMIN, "教务处", school="shiyan")
 TEACHER = auth(Role.CLASS_TEACHER, "li", school="shiyan")
-YUCAI_ADMIN = auth(Role.SCHOOL_ADMIN, "教务处", school="yucai")
 YUCAI_TEACHER = auth(Role.SERVICE_TEACHER, "wu", school="yucai")
 MUM = auth(Role.GUARDIAN, "mum", school="shiyan")
 
@@ -39,23 +36,9 @@ AUTUMN = {
 async def enrollment(pg_url: str, topic_prefix: str) -> AsyncIterator[ServiceClient]:
     """实验小学 (shiyan) and 育才小学 (yucai) of district d1, and 实验小学's class 三年级1班."""
     async with running(DEFINITION, stack_settings(DEFINITION, pg_url, topic_prefix)) as client:
-        for school_id, name in (("shiyan", "实验小学"), ("yucai", "育才小学")):
-            await call(client, "POST", "/schools", {"id": school_id, "name": name}, OPERATOR, 201)
+        await register_two_schools(client)
         await call(client, "POST", "/classes", {"id": "g3c1", "grade": 3, "name": "三年级1班"}, ADMIN, 201)
         yield client
-
-
-async def call(
-    client: ServiceClient,
-    method: str,
-    path: str,
-    body: Mapping[str, object] | None = None,
-    headers: dict[str, str] = ADMIN,
-    status: int = 200,
-) -> Any:
-    response = await client.request(method, f"/enrollment/v1{path}", json=body, headers=headers)
-    assert response.status_code == status, response.text
-    return response.json()
 
 
 async def events_of(client: ServiceClient, count: int) -> list[Envelope]:

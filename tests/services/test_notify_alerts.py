@@ -5,19 +5,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 
 import httpx
 import orjson
 import pytest
 
 from chassis.auth import Role
-from contracts.attendance import CheckInMethod, StudentCheckedIn
 from contracts.enrollment import GuardianLinked, StudentEnrolled
 from contracts.envelope import Envelope
 from services.notify.app import DEFINITION
 from tests.conftest import ServiceClient, auth, eventually, running, serving, stack_settings
 from tests.services.conftest import publish_as_producer, publish_envelopes
+from tests.simulators.notify_stack import checked_in
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
 
@@ -28,18 +27,6 @@ ROSTER = [
     StudentEnrolled(student_id="xiaohong", school_id="s1", class_id="s1-g3-c1", grade=3, name="小红"),
     GuardianLinked(guardian_id="hong-mum", student_id="xiaohong", school_id="s1", relation="母亲"),
 ]
-
-
-def checked_in(student: str, n: int) -> StudentCheckedIn:
-    return StudentCheckedIn(
-        check_in_id=f"c{n}",
-        student_id=student,
-        school_id="s1",
-        device_id="s1-kiosk-gate",
-        method=CheckInMethod.FACE,
-        occurred_at=datetime(2026, 11, 25, 8, n, tzinfo=UTC),
-        session_date="2026-11-25",
-    )
 
 
 async def notifications(client: ServiceClient, guardian: str, school: str = "s1") -> list[dict[str, str]]:
@@ -59,7 +46,7 @@ async def notify(pg_url: str, topic_prefix: str) -> AsyncIterator[ServiceClient]
 async def test_each_guardian_gets_exactly_one_alert_per_check_in_even_when_delivered_twice(
     notify: ServiceClient,
 ) -> None:
-    first, second = (Envelope.wrap(checked_in("xiaoming", n), source="/attendance", school_id="s1") for n in (5, 40))
+    first, second = (Envelope.wrap(checked_in(n), source="/attendance", school_id="s1") for n in (5, 40))
     await publish_envelopes(notify.prefix, [first, first, second])
 
     async def both_arrived() -> bool:
@@ -76,7 +63,7 @@ async def test_each_guardian_gets_exactly_one_alert_per_check_in_even_when_deliv
 
 
 async def test_a_guardian_sees_only_their_own_alerts(notify: ServiceClient) -> None:
-    await publish_as_producer(notify.prefix, [checked_in("xiaoming", 1)], school_id="s1")
+    await publish_as_producer(notify.prefix, [checked_in(1)], school_id="s1")
 
     async def arrived() -> bool:
         return len(await notifications(notify, "mum")) == 1
@@ -100,7 +87,7 @@ async def test_alerts_are_pushed_live_to_the_guardians_stream(pg_url: str, topic
         assert stream.headers["content-type"].startswith("text/event-stream")
         lines = stream.aiter_lines()
         assert await anext(lines) == ": connected"
-        await publish_as_producer(topic_prefix, [checked_in("xiaoming", 7)], school_id="s1")
+        await publish_as_producer(topic_prefix, [checked_in(7)], school_id="s1")
         data = None
         with contextlib.suppress(StopAsyncIteration):
             async with asyncio.timeout(30):

@@ -13,8 +13,8 @@ from chassis.auth import Role
 from contracts.attendance.emergency import EmergencyBroadcast, EmergencyReason
 from contracts.envelope import Envelope
 from tests.conftest import auth, eventually
-from tests.services.conftest import publish_as_producer, publish_envelopes
-from tests.simulators.notify_stack import MUM, ROSTER, notify_with, providers
+from tests.services.conftest import publish_envelopes
+from tests.simulators.notify_stack import MUM, ROSTER, notify_after
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
 
@@ -36,8 +36,7 @@ def broadcast(n: int, *, reason: EmergencyReason = EmergencyReason.WEATHER, minu
 
 async def test_five_identical_broadcasts_are_one_alert_per_guardian(pg_url: str, topic_prefix: str) -> None:
     dad = ROSTER[1].model_copy(update={"guardian_id": "dad", "relation": "父亲"})
-    await publish_as_producer(topic_prefix, [*ROSTER, dad], school_id="s1")
-    async with providers() as outside, notify_with(pg_url, topic_prefix, outside) as notify:
+    async with notify_after(pg_url, topic_prefix, [*ROSTER, dad]) as (_outside, notify):
         await publish_envelopes(topic_prefix, [broadcast(n, minutes_later=n) for n in range(5)])
 
         async def told(headers: dict[str, str]) -> list[str]:

@@ -15,6 +15,7 @@ from contracts.envelope import Envelope
 from tests.conftest import ServiceClient, auth, eventually
 from tests.services.conftest import publish_as_producer, publish_envelopes
 from tests.simulators.notify_stack import (
+    ADMIN,
     EMAIL,
     MUM,
     OPENID,
@@ -23,6 +24,7 @@ from tests.simulators.notify_stack import (
     checked_in,
     deliveries,
     in_states,
+    notify_after,
     notify_with,
     providers,
     set_preferences,
@@ -30,14 +32,11 @@ from tests.simulators.notify_stack import (
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
 
-ADMIN = auth(Role.SCHOOL_ADMIN, "s1-admin", school="s1")
-
 
 async def test_an_email_is_sent_once_over_smtp_even_when_the_event_is_delivered_twice(
     pg_url: str, topic_prefix: str
 ) -> None:
-    await publish_as_producer(topic_prefix, ROSTER, school_id="s1")
-    async with providers() as outside, notify_with(pg_url, topic_prefix, outside) as notify:
+    async with notify_after(pg_url, topic_prefix, ROSTER) as (outside, notify):
         await set_preferences(notify, {"channels": {"attendance": ["email"]}, "email": EMAIL})
         envelope = Envelope.wrap(checked_in(5), source="/attendance", school_id="s1")
         await publish_envelopes(topic_prefix, [envelope, envelope])  # NT-3: a redelivery
@@ -55,8 +54,7 @@ async def test_an_email_is_sent_once_over_smtp_even_when_the_event_is_delivered_
 
 
 async def test_an_sms_goes_through_alibaba_cloud_signed_with_the_accounts_key(pg_url: str, topic_prefix: str) -> None:
-    await publish_as_producer(topic_prefix, ROSTER, school_id="s1")
-    async with providers() as outside, notify_with(pg_url, topic_prefix, outside) as notify:
+    async with notify_after(pg_url, topic_prefix, ROSTER) as (outside, notify):
         await set_preferences(notify, {"channels": {"attendance": ["sms"]}, "phone": PHONE, "language": "en"})
         await publish_as_producer(topic_prefix, [checked_in(6)], school_id="s1")
 
@@ -86,8 +84,7 @@ async def test_a_wrong_sms_key_is_refused_by_the_provider_and_parked(pg_url: str
 async def test_wechat_caches_the_access_token_and_fetches_a_new_one_when_it_expires_or_is_revoked(
     pg_url: str, topic_prefix: str
 ) -> None:
-    await publish_as_producer(topic_prefix, ROSTER, school_id="s1")
-    async with providers() as outside, notify_with(pg_url, topic_prefix, outside) as notify:
+    async with notify_after(pg_url, topic_prefix, ROSTER) as (outside, notify):
         await set_preferences(notify, {"channels": {"attendance": ["wechat"]}, "wechat_openid": OPENID})
         wechat = outside.wechat
 
@@ -114,8 +111,7 @@ async def test_wechat_caches_the_access_token_and_fetches_a_new_one_when_it_expi
 async def test_a_schools_webhook_is_signed_retried_with_the_same_id_and_delivered_once(
     pg_url: str, topic_prefix: str
 ) -> None:
-    await publish_as_producer(topic_prefix, ROSTER, school_id="s1")
-    async with providers() as outside, notify_with(pg_url, topic_prefix, outside) as notify:
+    async with notify_after(pg_url, topic_prefix, ROSTER) as (outside, notify):
         created = await notify.post("/notify/v1/webhooks", json={"url": outside.settings["hooks_url"]}, headers=ADMIN)
         assert created.status_code == 201, created.text
         outside.hooks.secret = created.json()["secret"]

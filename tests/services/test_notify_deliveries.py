@@ -16,6 +16,7 @@ from contracts.enrollment import GuardianLinked, StudentEnrolled
 from tests.conftest import ServiceClient, auth, eventually
 from tests.services.conftest import publish_as_producer
 from tests.simulators.notify_stack import (
+    ADMIN,
     EMAIL,
     MUM,
     OPENID,
@@ -25,6 +26,7 @@ from tests.simulators.notify_stack import (
     checked_in,
     deliveries,
     in_states,
+    notify_after,
     notify_with,
     providers,
     set_preferences,
@@ -32,7 +34,6 @@ from tests.simulators.notify_stack import (
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
 
-ADMIN = auth(Role.SCHOOL_ADMIN, "s1-admin", school="s1")
 URGENT_WECHAT_THEN_SMS = {
     "channels": {"urgent": ["wechat", "sms"]},
     "wechat_openid": OPENID,
@@ -41,8 +42,7 @@ URGENT_WECHAT_THEN_SMS = {
 
 
 async def test_a_throttled_sms_waits_as_long_as_the_provider_asks_then_goes_out(pg_url: str, topic_prefix: str) -> None:
-    await publish_as_producer(topic_prefix, ROSTER, school_id="s1")
-    async with providers() as outside, notify_with(pg_url, topic_prefix, outside) as notify:
+    async with notify_after(pg_url, topic_prefix, ROSTER) as (outside, notify):
         await set_preferences(notify, {"channels": {"attendance": ["sms"]}, "phone": PHONE})
         outside.sms.fail_next = ["isv.BUSINESS_LIMIT_CONTROL"]
         await publish_as_producer(topic_prefix, [checked_in(9)], school_id="s1")
@@ -66,8 +66,7 @@ async def test_a_throttled_sms_waits_as_long_as_the_provider_asks_then_goes_out(
 async def test_a_failing_provider_ends_in_dead_letters_and_one_replay_sends_exactly_once(
     pg_url: str, topic_prefix: str
 ) -> None:
-    await publish_as_producer(topic_prefix, ROSTER, school_id="s1")
-    async with providers() as outside, notify_with(pg_url, topic_prefix, outside) as notify:
+    async with notify_after(pg_url, topic_prefix, ROSTER) as (outside, notify):
         await set_preferences(notify, {"channels": {"attendance": ["wechat"]}, "wechat_openid": OPENID})
         outside.wechat.fail_next = [-1, -1, -1, -1]  # "system busy" on every one of WeChat's 4 attempts
         await publish_as_producer(topic_prefix, [checked_in(10)], school_id="s1")
@@ -110,8 +109,7 @@ async def _equals(found: Awaitable[object], expected: object) -> bool:
 
 
 async def test_an_urgent_alert_falls_back_to_sms_when_wechat_refuses_it(pg_url: str, topic_prefix: str) -> None:
-    await publish_as_producer(topic_prefix, ROSTER, school_id="s1")
-    async with providers() as outside, notify_with(pg_url, topic_prefix, outside) as notify:
+    async with notify_after(pg_url, topic_prefix, ROSTER) as (outside, notify):
         await set_preferences(notify, URGENT_WECHAT_THEN_SMS)
         outside.wechat.followers.clear()  # mum unfollowed the account: 43004, no retry can help
         await publish_as_producer(topic_prefix, [absent()], school_id="s1")
@@ -125,8 +123,7 @@ async def test_an_urgent_alert_falls_back_to_sms_when_wechat_refuses_it(pg_url: 
 
 
 async def test_a_non_urgent_alert_does_not_fall_back(pg_url: str, topic_prefix: str) -> None:
-    await publish_as_producer(topic_prefix, ROSTER, school_id="s1")
-    async with providers() as outside, notify_with(pg_url, topic_prefix, outside) as notify:
+    async with notify_after(pg_url, topic_prefix, ROSTER) as (outside, notify):
         await set_preferences(
             notify, {"channels": {"attendance": ["wechat", "sms"]}, "wechat_openid": OPENID, "phone": PHONE}
         )
@@ -229,8 +226,7 @@ async def test_a_channels_rate_limit_spreads_a_burst_over_time(pg_url: str, topi
 
 async def test_a_slow_sms_provider_holds_up_only_the_sms_channel(pg_url: str, topic_prefix: str) -> None:
     roster = [*ROSTER, ROSTER[1].model_copy(update={"guardian_id": "dad", "relation": "父亲"})]
-    await publish_as_producer(topic_prefix, roster, school_id="s1")
-    async with providers() as outside, notify_with(pg_url, topic_prefix, outside) as notify:
+    async with notify_after(pg_url, topic_prefix, roster) as (outside, notify):
         await set_preferences(notify, {"channels": {"attendance": ["sms"]}, "phone": PHONE})
         dad = auth(Role.GUARDIAN, "dad", school="s1")
         await set_preferences(notify, {"channels": {"attendance": ["email"]}, "email": "dad@example.cn"}, dad)
@@ -249,8 +245,7 @@ async def test_an_email_due_while_a_slow_sms_is_in_flight_is_not_held_up_by_it(p
         StudentEnrolled(student_id="xiaohong", school_id="s1", class_id="s1-g1-c1", grade=1, name="小红"),
         GuardianLinked(guardian_id="dad", student_id="xiaohong", school_id="s1", relation="父亲"),
     ]
-    await publish_as_producer(topic_prefix, [*ROSTER, *sister], school_id="s1")
-    async with providers() as outside, notify_with(pg_url, topic_prefix, outside) as notify:
+    async with notify_after(pg_url, topic_prefix, [*ROSTER, *sister]) as (outside, notify):
         await set_preferences(notify, {"channels": {"attendance": ["sms"]}, "phone": PHONE})
         dad = auth(Role.GUARDIAN, "dad", school="s1")
         await set_preferences(notify, {"channels": {"attendance": ["email"]}, "email": "dad@example.cn"}, dad)

@@ -12,7 +12,7 @@ from contracts.enrollment import GuardianLinked, StudentEnrolled, StudentErased
 from tests.conftest import ServiceClient, auth, eventually
 from tests.services.conftest import publish_as_producer
 from tests.services.test_enrollment_privacy import every_stored_text
-from tests.simulators.notify_stack import EMAIL, MUM, OPENID, PHONE, ROSTER, checked_in, notify_with, providers
+from tests.simulators.notify_stack import EMAIL, MUM, OPENID, PHONE, ROSTER, checked_in, notify_after
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
 
@@ -34,8 +34,7 @@ async def inbox(notify: ServiceClient, headers: dict[str, str]) -> list[str]:
 async def test_an_erased_child_and_the_guardians_erased_with_them_leave_nothing_in_notify(
     pg_url: str, topic_prefix: str
 ) -> None:
-    await publish_as_producer(topic_prefix, [*ROSTER, *SISTER], school_id="s1")
-    async with providers() as outside, notify_with(pg_url, topic_prefix, outside) as notify:
+    async with notify_after(pg_url, topic_prefix, [*ROSTER, *SISTER]) as (_outside, notify):
         mum = {"email": EMAIL, "phone": PHONE, "wechat_openid": OPENID, "channels": {"urgent": ["sms"]}}
         assert (await notify.put("/notify/v1/preferences", json=mum, headers=MUM)).status_code == 200
         dad = {"phone": DAD_PHONE, "channels": {"urgent": ["sms"]}}

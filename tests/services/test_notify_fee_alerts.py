@@ -16,8 +16,8 @@ from contracts.envelope import Envelope
 from contracts.stipend import FamilyStatementIssued
 from services.notify import store
 from tests.conftest import auth, eventually
-from tests.services.conftest import publish_as_producer, publish_envelopes
-from tests.simulators.notify_stack import EMAIL, MUM, ROSTER, deliveries, notify_with, providers, set_preferences
+from tests.services.conftest import publish_envelopes
+from tests.simulators.notify_stack import EMAIL, MUM, ROSTER, deliveries, notify_after, set_preferences
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
 
@@ -48,8 +48,7 @@ ISSUED = FamilyStatementIssued(
 async def test_nt_1_an_issued_family_statement_tells_each_guardian_once_by_their_fees_channels(
     pg_url: str, topic_prefix: str
 ) -> None:
-    await publish_as_producer(topic_prefix, FAMILY, school_id="s1")
-    async with providers() as outside, notify_with(pg_url, topic_prefix, outside) as notify:
+    async with notify_after(pg_url, topic_prefix, FAMILY) as (outside, notify):
         await set_preferences(notify, {"language": "en", "channels": {"fees": ["email"]}, "email": EMAIL})
         # granny wants e-mails about attendance only: a fee statement reaches her in the app alone
         granny_choices = {"language": "zh-CN", "channels": {"attendance": ["email"]}, "email": "granny@example.cn"}

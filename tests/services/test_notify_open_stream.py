@@ -14,7 +14,7 @@ from contracts.envelope import Envelope
 from tests.conftest import auth, eventually
 from tests.services.conftest import publish_as_producer, publish_envelopes
 from tests.services.test_enrollment_privacy import every_stored_text
-from tests.simulators.notify_stack import ROSTER, checked_in, in_states, notify_with, providers
+from tests.simulators.notify_stack import ROSTER, checked_in, in_states, notify_after, notify_with, providers
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
 
@@ -25,8 +25,7 @@ WANTED = ["attendance.student_checked_in.v1", "enrollment.class_created.v1"]
 async def test_a_district_system_gets_the_event_types_and_schools_it_subscribed_to_once_each(
     pg_url: str, topic_prefix: str
 ) -> None:
-    await publish_as_producer(topic_prefix, ROSTER, school_id="s1")
-    async with providers() as outside, notify_with(pg_url, topic_prefix, outside) as notify:
+    async with notify_after(pg_url, topic_prefix, ROSTER) as (outside, notify):
         created = await notify.post(
             "/notify/v1/subscriptions",
             json={"url": outside.settings["hooks_url"], "event_types": WANTED, "school_ids": ["s1"]},

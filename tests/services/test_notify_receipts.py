@@ -19,6 +19,7 @@ from tests.simulators.notify_stack import (
     checked_in,
     deliveries,
     in_states,
+    notify_after,
     notify_with,
     providers,
     set_preferences,
@@ -32,8 +33,7 @@ WECHAT_RECEIPTS = "/notify/v1/receipts/wechat"
 
 
 async def test_an_sms_status_report_marks_the_delivery_delivered_once(pg_url: str, topic_prefix: str) -> None:
-    await publish_as_producer(topic_prefix, ROSTER, school_id="s1")
-    async with providers() as outside, notify_with(pg_url, topic_prefix, outside) as notify:
+    async with notify_after(pg_url, topic_prefix, ROSTER) as (outside, notify):
         await set_preferences(notify, {"channels": {"attendance": ["sms"]}, "phone": PHONE})
         await publish_as_producer(topic_prefix, [checked_in(6)], school_id="s1")
         await eventually(in_states(notify, "sms", ["sent"]))
@@ -55,8 +55,7 @@ async def test_an_sms_status_report_marks_the_delivery_delivered_once(pg_url: st
 
 
 async def test_an_urgent_sms_that_never_arrived_falls_back_to_the_next_channel(pg_url: str, topic_prefix: str) -> None:
-    await publish_as_producer(topic_prefix, ROSTER, school_id="s1")
-    async with providers() as outside, notify_with(pg_url, topic_prefix, outside) as notify:
+    async with notify_after(pg_url, topic_prefix, ROSTER) as (outside, notify):
         choices = {"channels": {"urgent": ["sms", "email"]}, "phone": PHONE, "email": EMAIL}
         await set_preferences(notify, choices)
         await publish_as_producer(topic_prefix, [absent()], school_id="s1")
@@ -73,8 +72,7 @@ async def test_an_urgent_sms_that_never_arrived_falls_back_to_the_next_channel(p
 
 
 async def test_wechat_template_results_move_their_deliveries(pg_url: str, topic_prefix: str) -> None:
-    await publish_as_producer(topic_prefix, ROSTER, school_id="s1")
-    async with providers() as outside, notify_with(pg_url, topic_prefix, outside) as notify:
+    async with notify_after(pg_url, topic_prefix, ROSTER) as (outside, notify):
         check = await notify.get(
             WECHAT_RECEIPTS, params={**signed_query(SERVER_TOKEN, "1764054000", "n1"), "echostr": "echo-42"}
         )

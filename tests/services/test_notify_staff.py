@@ -22,8 +22,8 @@ from contracts.enrollment import DutyRosterSet, StaffMemberRegistered, StaffRole
 from contracts.envelope import Envelope, Event
 from services.notify.reference import store as ref
 from tests.conftest import ServiceClient, auth, eventually
-from tests.services.conftest import every_page, publish_as_producer, publish_envelopes
-from tests.simulators.notify_stack import MUM, ROSTER, absent, checked_in, notify_with, providers
+from tests.services.conftest import every_page, publish_envelopes
+from tests.simulators.notify_stack import MUM, ROSTER, absent, checked_in, notify_after, notify_with, providers
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
 
@@ -98,8 +98,7 @@ def path(headers: dict[str, str]) -> str:
 
 
 async def test_at_3_and_bx_4_reach_the_class_teacher_once_each(pg_url: str, topic_prefix: str) -> None:
-    await publish_as_producer(topic_prefix, [*ROSTER, *STAFF], school_id="s1")
-    async with providers() as outside, notify_with(pg_url, topic_prefix, outside) as notify:
+    async with notify_after(pg_url, topic_prefix, [*ROSTER, *STAFF]) as (_outside, notify):
         await eventually(lambda: staff_known(notify))
         missing = StudentMissingFromSession(
             student_id="xiaoming",
@@ -123,8 +122,7 @@ async def test_at_3_and_bx_4_reach_the_class_teacher_once_each(pg_url: str, topi
 async def test_at_6_the_staff_rungs_reach_the_class_teacher_and_the_days_duty_leader_not_the_guardians(
     pg_url: str, topic_prefix: str
 ) -> None:
-    await publish_as_producer(topic_prefix, [*ROSTER, *STAFF], school_id="s1")
-    async with providers() as outside, notify_with(pg_url, topic_prefix, outside) as notify:
+    async with notify_after(pg_url, topic_prefix, [*ROSTER, *STAFF]) as (_outside, notify):
         await eventually(lambda: staff_known(notify))
         ladder = [
             not_collected(1, EscalationStep.GUARDIAN_1, "mum"),
@@ -163,8 +161,7 @@ async def test_at_6_the_staff_rungs_reach_the_class_teacher_and_the_days_duty_le
 async def test_bx_3_and_bx_2_reach_the_service_teacher_duty_leader_and_school_office(
     pg_url: str, topic_prefix: str
 ) -> None:
-    await publish_as_producer(topic_prefix, [*ROSTER, *STAFF], school_id="s1")
-    async with providers() as outside, notify_with(pg_url, topic_prefix, outside) as notify:
+    async with notify_after(pg_url, topic_prefix, [*ROSTER, *STAFF]) as (_outside, notify):
         await eventually(lambda: staff_known(notify))
         given = datetime(2026, 11, 25, 7, 40, tzinfo=UTC)
         handover = {
@@ -209,8 +206,7 @@ async def test_bx_3_and_bx_2_reach_the_service_teacher_duty_leader_and_school_of
 
 
 async def test_v2_inboxes_page_alerts_of_one_instant_each_once_newest_first(pg_url: str, topic_prefix: str) -> None:
-    await publish_as_producer(topic_prefix, ROSTER, school_id="s1")
-    async with providers() as outside, notify_with(pg_url, topic_prefix, outside) as notify:
+    async with notify_after(pg_url, topic_prefix, ROSTER) as (outside, notify):
         calls = [(step, EscalationStep.CLASS_TEACHER) for step in range(1, 5)] + [(4, EscalationStep.DUTY_LEADER)]
         steps = [
             Envelope.wrap(not_collected(step, escalation, "t-wang"), source="/a", school_id="s1")

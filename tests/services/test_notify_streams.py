@@ -21,8 +21,9 @@ from services.notify.app import DEFINITION
 from services.notify.inbox import handlers
 from tests.conftest import REDIS_URL, auth, eventually, serving, stack_settings
 from tests.services.conftest import publish_as_producer
-from tests.services.test_notify_alerts import ROSTER, checked_in
+from tests.services.test_notify_alerts import ROSTER
 from tests.services.test_notify_staff import not_collected
+from tests.simulators.notify_stack import checked_in
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
 
@@ -109,7 +110,7 @@ CLASS_TEACHER = auth(Role.CLASS_TEACHER, "t-wang", school="s1")
 
 
 def arrival(n: int) -> Event:
-    return checked_in("xiaoming", n)
+    return checked_in(n)
 
 
 def class_teacher_called(n: int) -> Event:

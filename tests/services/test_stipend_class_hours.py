@@ -17,6 +17,7 @@ from contracts.enrollment import GuardianLinked, ProgramKind, StudentEnrolled
 from contracts.envelope import Envelope
 from services.stipend.app import DEFINITION
 from tests.conftest import ServiceClient, auth, eventually, running, stack_settings
+from tests.events import check_in
 from tests.services.conftest import publish_envelopes
 from tests.services.test_stipend_statements import MOMENT, envelope, policy, program
 
@@ -40,15 +41,7 @@ def shanghai(day: int, hour: int, minute: int) -> datetime:
 
 
 def arrived(n: int, student: str, day: int, hour: int = 15, minute: int = 35) -> StudentCheckedIn:
-    return StudentCheckedIn(
-        check_in_id=f"c{n}",
-        student_id=student,
-        school_id="s1",
-        device_id="gate",
-        method=CheckInMethod.CARD,
-        occurred_at=shanghai(day, hour, minute),
-        session_date=f"2026-11-{day:02d}",
-    )
+    return check_in(f"c{n}", student, shanghai(day, hour, minute), device_id="gate", method=CheckInMethod.CARD)
 
 
 def collected(n: int, student: str, day: int, hour: int, minute: int) -> StudentCheckedOut:

@@ -42,19 +42,26 @@ FEES = [
         valid_to=date(2026, 11, 24),
     ),
 ]
+
+
+def late_pickup(check_out_id: str, day: int, minutes_late: int) -> LatePickupCharged:
+    """BX-5: 小明 collected `minutes_late` minutes late on 2026-11-`day`, one block of the late fee."""
+    return LatePickupCharged(
+        check_out_id=check_out_id,
+        student_id="xiaoming",
+        school_id="s1",
+        day=date(2026, 11, day),
+        minutes_late=minutes_late,
+        blocks=1,
+        fee_fen=LATE_FEE,
+    )
+
+
 ATTENDANCE = [
     arrived(1, "xiaoming", 23),
     arrived(2, "xiaoming", 24),
     collected(3, "xiaoming", 24, 18, 20),
-    LatePickupCharged(
-        check_out_id="o3",
-        student_id="xiaoming",
-        school_id="s1",
-        day=date(2026, 11, 24),
-        minutes_late=20,
-        blocks=1,
-        fee_fen=LATE_FEE,
-    ),
+    late_pickup("o3", 24, 20),
     arrived(4, "xiaoming", 25, 17, 30),  # came for the last 10 minutes of the last class-hour: nothing counts (SR-1)
 ]
 
@@ -152,15 +159,7 @@ async def test_a_closed_month_is_issued_once_and_keeps_its_figures_when_a_fact_a
     assert event.type == "stipend.family_statement_issued.v1"
     assert (event.data["student_id"], event.data["due_fen"]) == ("xiaoming", expected_due)
 
-    later = LatePickupCharged(
-        check_out_id="o9",
-        student_id="xiaoming",
-        school_id="s1",
-        day=date(2026, 11, 27),
-        minutes_late=5,
-        blocks=1,
-        fee_fen=LATE_FEE,
-    )
+    later = late_pickup("o9", 27, 5)
     await publish_envelopes(stipend.prefix, [envelope(later)])
 
     async def arrived() -> bool:

@@ -27,6 +27,7 @@ from contracts.envelope import Envelope, Event
 from contracts.policy import PolicySettings
 from services.stipend.app import DEFINITION
 from tests.conftest import ServiceClient, auth, eventually, running, stack_settings
+from tests.events import program_scheduled
 from tests.services.conftest import publish_envelopes, read_topic
 
 MOMENT = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)  # Wednesday 15:00 in Shanghai
@@ -55,19 +56,8 @@ def policy(school: str = "s1", **settings: Any) -> PolicyProfileSet:
 def program(
     program_id: str, kind: ProgramKind, class_hours: int, *, starts: time = time(15, 40), specialty: bool = False
 ) -> ProgramScheduled:
-    return ProgramScheduled(
-        program_id=program_id,
-        school_id="s1",
-        term_id="s1-2026-autumn",
-        kind=kind,
-        name=program_id,
-        capacity=40,
-        weekdays=[0, 1, 2, 3, 4],
-        starts_at=starts,
-        class_hours=class_hours,
-        min_grade=1,
-        max_grade=6,
-        specialty=specialty,
+    return program_scheduled(
+        program_id, kind, capacity=40, starts_at=starts, class_hours=class_hours, specialty=specialty
     )
 
 
@@ -198,6 +188,13 @@ async def settled(client: ServiceClient, expected: dict[str, tuple[int, int, int
     await eventually(arrived)
 
 
+async def wang_worked_the_23rd(client: ServiceClient) -> None:
+    """王老师 signed in and filed a complete record for the base service on 23 November, and November's draft shows
+    it: one unit (ST-1) and two class-hours' pay (ST-2)."""
+    await deliver(client, [envelope(e) for e in [*SET_UP, signed_in("wang", BASE, 23), filed("wang", BASE, 23)]])
+    await settled(client, {"wang": (100, 2 * BASE_FEN, 2 * BASE_FEN)})
+
+
 async def test_a_month_of_staff_facts_becomes_statements_approved_and_published(
     stipend: ServiceClient, clock: FakeClock
 ) -> None:
@@ -247,8 +244,7 @@ async def test_a_patrol_finding_after_publication_is_a_reversal_on_the_next_stat
     stipend: ServiceClient, clock: FakeClock
 ) -> None:
     """ST-5: the published November is never edited; December carries the reversing entry."""
-    await deliver(stipend, [envelope(e) for e in [*SET_UP, signed_in("wang", BASE, 23), filed("wang", BASE, 23)]])
-    await settled(stipend, {"wang": (100, 2 * BASE_FEN, 2 * BASE_FEN)})
+    await wang_worked_the_23rd(stipend)
     clock.advance(CLOSED - MOMENT)
     for step in ("approve", "publish"):
         assert (await stipend.post(f"/stipend/v1/teacher-statements/2026-11/{step}", headers=ADMIN)).status_code == 200
@@ -270,8 +266,7 @@ async def test_a_patrol_finding_after_publication_is_a_reversal_on_the_next_stat
 async def test_the_draft_must_be_approved_again_when_facts_arrive_after_approval(
     stipend: ServiceClient, clock: FakeClock
 ) -> None:
-    await deliver(stipend, [envelope(e) for e in [*SET_UP, signed_in("wang", BASE, 23), filed("wang", BASE, 23)]])
-    await settled(stipend, {"wang": (100, 2 * BASE_FEN, 2 * BASE_FEN)})
+    await wang_worked_the_23rd(stipend)
     clock.advance(CLOSED - MOMENT)
     assert (await stipend.post("/stipend/v1/teacher-statements/2026-11/approve", headers=ADMIN)).status_code == 200
     await deliver(stipend, [envelope(signed_in("wang", BASE, 24)), envelope(filed("wang", BASE, 24))])
@@ -294,8 +289,7 @@ async def test_the_draft_must_be_approved_again_when_facts_arrive_after_approval
 async def test_a_teacher_sees_only_their_own_statement(
     stipend: ServiceClient, headers: dict[str, str], status: int
 ) -> None:
-    await deliver(stipend, [envelope(e) for e in [*SET_UP, signed_in("wang", BASE, 23), filed("wang", BASE, 23)]])
-    await settled(stipend, {"wang": (100, 2 * BASE_FEN, 2 * BASE_FEN)})
+    await wang_worked_the_23rd(stipend)
     assert (await stipend.get("/stipend/v1/teacher-statements/2026-11/teachers/wang", headers=WANG)).status_code == 200
     response = await stipend.get("/stipend/v1/teacher-statements/2026-11/teachers/wang", headers=headers)
     assert response.status_code == status

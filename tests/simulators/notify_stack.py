@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -11,13 +11,17 @@ from typing import Any
 from sqlalchemy import select
 
 from chassis.auth import Role
-from chassis.clock import SCHOOL_TZ, FakeClock
-from contracts.attendance import CheckInMethod, StudentCheckedIn
+from chassis.clock import FakeClock
+from contracts.attendance import StudentCheckedIn
 from contracts.attendance.absence import UnexcusedAbsence
 from contracts.enrollment import GuardianLinked, StudentEnrolled
+from contracts.envelope import Event
 from services.notify import store
 from services.notify.app import DEFINITION
+from tests.conftest import SCHOOL_AFTERNOON as SCHOOL_AFTERNOON  # re-exported: bench/notify_providers.py reads it here
 from tests.conftest import ServiceClient, auth, running, stack_settings
+from tests.events import check_in
+from tests.services.conftest import publish_as_producer
 from tests.simulators.aliyun_sms import AliyunSmsSimulator
 from tests.simulators.serve import serve_asgi
 from tests.simulators.smtp import MailStore, smtp_server
@@ -29,7 +33,6 @@ ROSTER = [
     GuardianLinked(guardian_id="mum", student_id="xiaoming", school_id="s1", relation="母亲"),
 ]
 # A Wednesday afternoon in term, Shanghai time: every channel test starts here on a FakeClock, never the wall clock.
-SCHOOL_AFTERNOON = datetime(2026, 11, 25, 15, 0, tzinfo=SCHOOL_TZ)
 MUM = auth(Role.GUARDIAN, "mum", school="s1")
 ADMIN = auth(Role.SCHOOL_ADMIN, "s1-admin", school="s1")
 PHONE = "+8613800138000"
@@ -90,6 +93,16 @@ async def notify_with(pg_url: str, prefix: str, outside: Providers, **extra: Any
         yield client
 
 
+@contextlib.asynccontextmanager
+async def notify_after(
+    pg_url: str, prefix: str, events: Sequence[Event], **extra: Any
+) -> AsyncIterator[tuple[Providers, ServiceClient]]:
+    """Notify (and the providers outside it) started once `events` of school s1 are on the bus."""
+    await publish_as_producer(prefix, events, school_id="s1")
+    async with providers() as outside, notify_with(pg_url, prefix, outside, **extra) as notify:
+        yield outside, notify
+
+
 async def set_preferences(client: ServiceClient, body: dict[str, Any], headers: dict[str, str] = MUM) -> None:
     """The guardian sets their own preferences through the API."""
     response = await client.put("/notify/v1/preferences", json=body, headers=headers)
@@ -108,15 +121,7 @@ async def deliveries(client: ServiceClient, channel: str | None = None) -> list[
 
 def checked_in(n: int, student: str = "xiaoming") -> StudentCheckedIn:
     """A check-in of the child at 16:n Shanghai time."""
-    return StudentCheckedIn(
-        check_in_id=f"c{n}",
-        student_id=student,
-        school_id="s1",
-        device_id="s1-kiosk-gate",
-        method=CheckInMethod.FACE,
-        occurred_at=datetime(2026, 11, 25, 8, n, tzinfo=UTC),
-        session_date="2026-11-25",
-    )
+    return check_in(f"c{n}", student, datetime(2026, 11, 25, 8, n, tzinfo=UTC))
 
 
 def absent(case: str = "a1") -> UnexcusedAbsence:

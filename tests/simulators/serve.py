@@ -1,4 +1,4 @@
-"""Serve an ASGI app (a provider simulator) with uvicorn on a free loopback port."""
+"""Serve an ASGI app (a provider simulator, or a service under test) with uvicorn on a free loopback port."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ async def serve_asgi(app: Any) -> AsyncIterator[str]:
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, access_log=False))
     task = asyncio.create_task(server.serve())
     while not server.started:
-        assert not task.done(), "simulator failed to start"
+        assert not task.done(), "server failed to start"
         await asyncio.sleep(0.02)
     port = server.servers[0].sockets[0].getsockname()[1]
     try:
