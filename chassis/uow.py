@@ -16,7 +16,7 @@ from chassis.broadcast import Broadcaster, MemoryBroadcaster
 from chassis.clock import Clock
 from chassis.db import Database
 from chassis.logs import current_traceparent
-from chassis.sql import Target, dialect_insert
+from chassis.sql import Target, dialect_insert, insert_columns_ignoring_duplicates
 from chassis.tables import ChassisTables
 from contracts.envelope import Envelope, Event
 
@@ -248,8 +248,13 @@ class UnitOfWork:
 
     async def _write_kept(self) -> None:
         kept, self._kept = self._kept, {}
-        for (table, _columns), rows in kept.items():
+        for (table, columns), rows in kept.items():
             target = getattr(table, "__table__", table)  # Core, not the ORM's bulk path: plain rows
+            names = tuple(sorted(columns))
+            as_arrays = None if self._db.is_sqlite else insert_columns_ignoring_duplicates(target, names)
+            if as_arrays is not None:
+                await self.session.execute(as_arrays, {name: [row[name] for row in rows] for name in names})
+                continue
             statement = dialect_insert(self.session, target).on_conflict_do_nothing()
             for start in range(0, len(rows), _BULK_CHUNK):
                 await self.session.execute(statement, rows[start : start + _BULK_CHUNK])

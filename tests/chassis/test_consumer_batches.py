@@ -7,13 +7,14 @@ from typing import Any
 
 import orjson
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import JSON, Column, Integer, MetaData, Table, func, select
 
 from chassis.bus import BusConsumer, Partition, Record
 from chassis.bus.kafka import KafkaBus
 from chassis.bus.memory import MemoryBus
 from chassis.consumer import ConsumerRunner, Subscription
 from chassis.db import Database
+from chassis.sql import insert_columns_ignoring_duplicates
 from chassis.uow import UnitOfWork
 from contracts.attendance import StudentCheckedIn
 from contracts.envelope import Envelope
@@ -100,6 +101,28 @@ async def test_kept_rows_are_written_at_commit_once_and_not_at_all_on_rollback(d
         uow.keep(EFFECTS, {"event_id": "e3"})
         await uow.commit()
     assert await effect_count(db) == {"e1": 1, "e2": 1, "e3": 1}
+
+
+async def test_on_postgresql_kept_rows_of_plain_columns_go_in_as_one_set_and_the_first_of_a_key_wins(
+    pg_db: Database,
+) -> None:
+    """Issue 9: a batch's kept rows are one INSERT … SELECT FROM unnest(…), not a statement execution a row."""
+    written = sql_statements(pg_db, lambda statement: statement.lstrip().upper().startswith("INSERT INTO EFFECTS"))
+    with written as inserts:
+        async with unit_of_work(pg_db) as uow:
+            for n in range(200):
+                uow.keep(EFFECTS, {"id": n, "event_id": f"e{n}"})
+            uow.keep(EFFECTS, {"id": 7, "event_id": "e7-again"})
+            await uow.commit()
+    assert len(inserts) == 1
+    assert "unnest" in inserts[0]
+    assert await effect_count(pg_db) == {f"e{n}": 1 for n in range(200)}
+
+
+def test_a_table_with_a_column_of_no_plain_array_type_is_kept_row_by_row() -> None:
+    table = Table("notes", MetaData(), Column("id", Integer, primary_key=True), Column("body", JSON))
+    assert insert_columns_ignoring_duplicates(table, ("body", "id")) is None
+    assert insert_columns_ignoring_duplicates(table, ("id",)) is not None
 
 
 async def test_a_batch_with_duplicates_is_claimed_in_one_statement_and_applied_once_each(db: Database) -> None:
