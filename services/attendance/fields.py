@@ -3,9 +3,10 @@ every service shares are `contracts/fields.py`."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
+from fastapi import Query
 from pydantic import Field
 
 from chassis.http import Id
@@ -40,3 +41,6 @@ Refused = Annotated[int, Field(description="events refused, each with its reason
 OptionalSessionId = Annotated[str | None, Field(description=f"{SESSION}; null for a whole day")]
 
 StudentRef = Annotated[Id, Field(description=STUDENT)]
+
+OnDate = Annotated[date, Query(alias="date")]
+"""The `?date=` of a day's list: the school-local date."""

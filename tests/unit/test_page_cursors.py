@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chassis.pagination import Page, PageParams, decode_cursor, encode_cursor, page_of
+from chassis.pagination import Page, PageParams, decode_cursor, encode_cursor, page_of, where_given
 from chassis.problems import Unprocessable
 
 pytestmark = pytest.mark.unit
@@ -103,3 +103,16 @@ def test_a_page_names_its_last_items_key_and_the_last_page_names_none() -> None:
     assert PageParams(limit=2, after=first.next).after_pair(date, str) == rows[1]
     assert page_of(rows, PageParams(limit=3), lambda row: row).next is None
     assert PageParams(limit=2).after_pair(date, str) is None
+
+
+def test_where_given_narrows_by_each_given_filter_and_skips_the_ones_left_out() -> None:
+    from sqlalchemy import select
+
+    from services.enrollment.store import Program
+
+    query = where_given(select(Program), (Program.term_id, "t-2026"), (Program.kind, None), (Program.capacity, 0))
+    where = str(query.whereclause)
+    assert "programs.term_id = :term_id_1" in where
+    assert "programs.capacity = :capacity_1" in where  # 0 is a value, not a filter left out
+    assert "kind" not in where
+    assert where_given(select(Program), (Program.kind, None)).whereclause is None

@@ -5,6 +5,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import InstrumentedAttribute
 
 from chassis.auth import Principal
 from chassis.clock import SCHOOL_TZ
@@ -13,12 +16,13 @@ from chassis.records import from_fields
 from chassis.sql import insert_ignoring_duplicates
 from chassis.uow import UnitOfWork
 from contracts.attendance.absence import AbsenceResolved, LeaveApproved, LeaveRefused, LeaveRequested, UnexcusedAbsence
+from contracts.envelope import Event
 from services.attendance.absence import store
 from services.attendance.domain import absence as rules
 from services.attendance.domain.sessions import SessionView
 from services.attendance.reference import store as ref
 from services.attendance.sessions.store import session_of
-from services.attendance.store import change_once, resolve_once
+from services.attendance.store import Base, change_once, resolve_once
 
 
 @dataclass(frozen=True)
@@ -155,18 +159,32 @@ async def resolve_absence(uow: UnitOfWork, *, principal: Principal, case_id: str
         raise NotFound(f"no absence case '{case_id}'")
     if not await ref.may_follow_up(uow.session, principal, class_id=row.class_id, teacher_ids=row.teacher_ids):
         raise Forbidden("only the child's class teacher, the session's teacher or the school's leaders resolve this")
-    resolved_at = uow.clock.now()
-    await resolve_once(
-        uow.session,
+    await resolve_and_publish(
+        uow,
+        principal,
         row,
         store.AbsenceCase.resolved_at,
-        by=principal.subject,
-        at=resolved_at,
+        AbsenceResolved,
+        school_id=row.school_id,
         note=note,
         conflict="the case is already resolved",
     )
-    await uow.publish(
-        from_fields(AbsenceResolved, row, resolved_by=principal.subject, resolved_at=resolved_at),
-        school_id=row.school_id,
-    )
     return row
+
+
+async def resolve_and_publish(
+    uow: UnitOfWork,
+    principal: Principal,
+    row: Base,
+    resolved_at: InstrumentedAttribute[Any],
+    resolved: type[Event],
+    *,
+    school_id: str,
+    note: str,
+    conflict: str,
+) -> None:
+    """Close an open case (an absence, AT-3; a handover discrepancy, AT-1) by the caller with a note, once, and
+    publish `resolved` built from the closed row."""
+    now = uow.clock.now()
+    await resolve_once(uow.session, row, resolved_at, by=principal.subject, at=now, note=note, conflict=conflict)
+    await uow.publish(from_fields(resolved, row, resolved_by=principal.subject, resolved_at=now), school_id=school_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from functools import partial
 from typing import Annotated
 
@@ -25,6 +25,7 @@ from services.attendance.checkins.schemas import (
     CheckInPublic,
 )
 from services.attendance.domain.check_in import DeviceEvent, owns_device
+from services.attendance.fields import OnDate
 from services.attendance.settings import AttendanceSettings
 
 router = APIRouter(prefix="/attendance", tags=["check-ins"])
@@ -66,7 +67,7 @@ async def post_check_in(
 async def list_check_ins(
     runtime: RuntimeDep,
     principal: AdminDutyLeaderOrServiceTeacher,
-    session_date: Annotated[date, Query(alias="date")],
+    session_date: OnDate,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> CheckInPage:
@@ -81,10 +82,7 @@ async def list_check_ins(
 
 @router.get("/v2/check-ins", response_model=Page[CheckInPublic])
 async def page_check_ins(
-    runtime: RuntimeDep,
-    principal: AdminDutyLeaderOrServiceTeacher,
-    session_date: Annotated[date, Query(alias="date")],
-    page: Paging,
+    runtime: RuntimeDep, principal: AdminDutyLeaderOrServiceTeacher, session_date: OnDate, page: Paging
 ) -> Page[CheckInPublic]:
     """The caller's school's check-ins of one day, in device-time order (then by id): a check-in stored while the
     list is read never shifts a page."""

@@ -16,6 +16,7 @@ from chassis.idempotency import IDEMPOTENT, respond_once
 from chassis.openapi import examples
 from chassis.pagination import Page, page_of_rows
 from chassis.problems import PROBLEM_JSON, Forbidden, Problem
+from chassis.records import from_fields
 from chassis.uow import UnitOfWork
 from contracts.attendance.dismissal import HandledBy, Release
 from contracts.fields import SchoolDay, SchoolId, StudentId
@@ -212,16 +213,8 @@ class CheckOutBatchAnswer(BaseModel):
 def _command(
     principal: Principal, actor: Any, fields: CheckOutFields, device: str | None, place: str | None
 ) -> CheckOutStudent:
-    return CheckOutStudent(
-        school_id=principal.school(),
-        actor=actor,
-        student_id=fields.student_id,
-        occurred_at=fields.occurred_at,
-        release=fields.release,
-        credential_ref=fields.credential_ref,
-        person_id=fields.person_id,
-        device_id=device,
-        place=place,
+    return from_fields(
+        CheckOutStudent, fields, school_id=principal.school(), actor=actor, device_id=device, place=place
     )
 
 

@@ -20,11 +20,12 @@ from contracts.attendance.handover import (
     HandoverGiven,
 )
 from services.attendance.absence import store as absence
+from services.attendance.absence.handlers import resolve_and_publish
 from services.attendance.domain import handover as rules
 from services.attendance.handover import store
 from services.attendance.reference import store as ref
 from services.attendance.sessions.store import session_of
-from services.attendance.store import change_once, resolve_once
+from services.attendance.store import change_once
 from services.attendance.timers import store as timers
 
 UNACCEPTED = "handover_unaccepted"
@@ -195,18 +196,14 @@ async def resolve_discrepancy(
     teacher_ids = handover.teacher_ids if handover is not None else []
     if not await ref.may_follow_up(uow.session, principal, class_id=row.class_id, teacher_ids=teacher_ids):
         raise Forbidden("only the class's teacher, the session's teacher or the school's leaders resolve this")
-    now = uow.clock.now()
-    await resolve_once(
-        uow.session,
+    await resolve_and_publish(
+        uow,
+        principal,
         row,
         store.HandoverDiscrepancy.resolved_at,
-        by=principal.subject,
-        at=now,
+        HandoverDiscrepancyResolved,
+        school_id=row.school_id,
         note=note,
         conflict="the discrepancy is already resolved",
-    )
-    await uow.publish(
-        from_fields(HandoverDiscrepancyResolved, row, resolved_by=principal.subject, resolved_at=now),
-        school_id=row.school_id,
     )
     return row

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -19,7 +19,7 @@ from chassis.problems import Forbidden, NotFound, Unprocessable
 from chassis.uow import UnitOfWork
 from contracts.fields import CLASS, ClassId, SchoolDay, SessionId, StudentId
 from services.attendance.domain.reconciliation import DayMark, DayStatus, parse_register_csv
-from services.attendance.fields import StudentRef
+from services.attendance.fields import OnDate, StudentRef
 from services.attendance.reconciliation import handlers, store
 from services.attendance.reference import store as ref
 
@@ -197,11 +197,7 @@ async def upload_register(
 
 @router.get("/school-days/{day}/classes/{class_id}/register", response_model=Page[MarkPublic])
 async def get_register(
-    day: date,
-    class_id: Id,
-    runtime: RuntimeDep,
-    principal: AdminClassTeacherOrDutyLeader,
-    params: Paging,
+    day: date, class_id: Id, runtime: RuntimeDep, principal: AdminClassTeacherOrDutyLeader, params: Paging
 ) -> Page[MarkPublic]:
     """A class's stored register of a day, by student."""
     await _check_class(runtime, principal, class_id)
@@ -214,10 +210,7 @@ async def get_register(
 
 @router.get("/missing-from-session", response_model=Page[AlertPublic])
 async def list_alerts(
-    runtime: RuntimeDep,
-    principal: AdminOrDutyLeader,
-    day: Annotated[date, Query(alias="date")],
-    params: Paging,
+    runtime: RuntimeDep, principal: AdminOrDutyLeader, day: OnDate, params: Paging
 ) -> Page[AlertPublic]:
     """BX-4: the school's children alerted as at school but missing from a session, on a day."""
     after = params.after_pair(str, str)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from chassis.app import RuntimeDep
@@ -17,7 +16,7 @@ from chassis.problems import NotFound
 from chassis.records import from_fields
 from contracts.fields import SchoolDay, SchoolId, SessionId
 from services.attendance.domain.sessions import SessionView
-from services.attendance.fields import EndsAt, Kind, RoomId, StartsAt, TeacherIds
+from services.attendance.fields import EndsAt, Kind, OnDate, RoomId, StartsAt, TeacherIds
 from services.attendance.sessions import store
 
 router = APIRouter(prefix="/attendance/v1", tags=["sessions"])
@@ -66,12 +65,7 @@ class SessionPublic(BaseModel):
 
 
 @router.get("/sessions", response_model=Page[SessionPublic])
-async def list_sessions(
-    runtime: RuntimeDep,
-    principal: AnyStaff,
-    day: Annotated[date, Query(alias="date")],
-    page: Paging,
-) -> Page[SessionPublic]:
+async def list_sessions(runtime: RuntimeDep, principal: AnyStaff, day: OnDate, page: Paging) -> Page[SessionPublic]:
     """The caller's school's sessions of a day (school-local date), by session id."""
     async with runtime.db.sessions() as session:
         views = await store.sessions_of_day(session, school_id=principal.school(), day=day)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from pydantic.config import JsonDict
@@ -22,7 +22,7 @@ from contracts.attendance.staff import FindingKind, IncidentKind, SignInStatus
 from contracts.fields import SchoolDay, SchoolId, SessionId, StaffId
 from services.attendance.domain.sessions import SessionView
 from services.attendance.domain.staff import ActivityRecord, is_half_session
-from services.attendance.fields import PLACE, EndsAt, Kind, StartsAt, TeacherIds
+from services.attendance.fields import PLACE, EndsAt, Kind, OnDate, StartsAt, TeacherIds
 from services.attendance.sessions.store import session_of
 from services.attendance.staff import handlers, store
 
@@ -341,10 +341,7 @@ async def staff_sheet(session_id: str, runtime: RuntimeDep, principal: AdminDuty
 
 @router.get("/teacher-sign-ins", response_model=Page[SignInPublic])
 async def roll_sheet(
-    runtime: RuntimeDep,
-    principal: AdminOrDutyLeader,
-    day: Annotated[date, Query(alias="date")],
-    params: Paging,
+    runtime: RuntimeDep, principal: AdminOrDutyLeader, day: OnDate, params: Paging
 ) -> Page[SignInPublic]:
     """AT-9: the school's roll sheet of teachers (点名表) for a day: every judged sign-in, by session."""
     async with runtime.db.sessions() as session:

@@ -8,6 +8,7 @@ current step.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -285,6 +286,17 @@ async def _step(
     return await once(request, runtime, principal, body, act, status=200)
 
 
+def _register(path: str, action: Action, doc: str, route: Callable[..., Awaitable[JSONResponse]]) -> None:
+    """Declare `route` as `POST /applications/{id}/<path>`, named after its action."""
+    route.__doc__ = doc
+    router.post(
+        f"/applications/{{application_id}}/{path}",
+        response_model=ApplicationPublic,
+        name=action.value,
+        dependencies=[IDEMPOTENT],
+    )(route)
+
+
 def _plain_step(path: str, action: Action, doc: str) -> None:
     """Register `POST /applications/{id}/<path>`: a step that needs nothing but the caller."""
 
@@ -297,13 +309,7 @@ def _plain_step(path: str, action: Action, doc: str) -> None:
     ) -> JSONResponse:
         return await _step(request, runtime, principal, application_id, action, body)
 
-    route.__doc__ = doc
-    router.post(
-        f"/applications/{{application_id}}/{path}",
-        response_model=ApplicationPublic,
-        name=action.value,
-        dependencies=[IDEMPOTENT],
-    )(route)
+    _register(path, action, doc, route)
 
 
 def _reasoned_step(path: str, action: Action, doc: str) -> None:
@@ -318,13 +324,7 @@ def _reasoned_step(path: str, action: Action, doc: str) -> None:
     ) -> JSONResponse:
         return await _step(request, runtime, principal, application_id, action, body, reason=body.reason)
 
-    route.__doc__ = doc
-    router.post(
-        f"/applications/{{application_id}}/{path}",
-        response_model=ApplicationPublic,
-        name=action.value,
-        dependencies=[IDEMPOTENT],
-    )(route)
+    _register(path, action, doc, route)
 
 
 _plain_step("review", Action.REVIEW, "EN-1: the class teacher of the child's class passes the first review.")

@@ -18,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from chassis.pagination import rows_after
+from chassis.pagination import rows_after, where_given
 from services.enrollment.domain.workflow import HOLDS_PLACES, Stage
 from services.enrollment.setup.store import ClassTeacher
 from services.enrollment.store import Application, Base, GuardianLink, Student
@@ -78,8 +78,5 @@ async def applications_page(
         classes = select(ClassTeacher.class_id).where(ClassTeacher.staff_id == class_teacher_id)
         pupils = select(Student.student_id).where(Student.class_id.in_(classes))
         query = query.where(Application.student_id.in_(pupils))
-    if term_id is not None:
-        query = query.where(Application.term_id == term_id)
-    if stage is not None:
-        query = query.where(Application.stage == stage)
+    query = where_given(query, (Application.term_id, term_id), (Application.stage, stage))
     return await rows_after(session, query, [Application.application_id], after, limit)

@@ -26,21 +26,12 @@ from chassis.records import from_fields
 from contracts.policy import PolicySettings
 from services.enrollment.fields import DistrictId, ProfileActor, SchoolId, Scope, WhenFrom
 from services.enrollment.policy import handlers, store
+from services.enrollment.setup.api import SCHOOL_STAFF
 from services.enrollment.store import School
 
 router = APIRouter(prefix="/enrollment/v1/policy-profiles", tags=["policy"])
 
-AnyStaffOrDistrictOperator = Annotated[
-    Principal,
-    require(
-        Role.SCHOOL_ADMIN,
-        Role.CLASS_TEACHER,
-        Role.SERVICE_TEACHER,
-        Role.SUBJECT_TEACHER,
-        Role.DUTY_LEADER,
-        Role.DISTRICT_OPERATOR,
-    ),
-]
+AnyStaffOrDistrictOperator = Annotated[Principal, require(*SCHOOL_STAFF, Role.DISTRICT_OPERATOR)]
 AdminOrDistrictOperator = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.DISTRICT_OPERATOR)]
 SchoolQuery = Annotated[str | None, Query(max_length=64, description="district operators name the school")]
 SETTINGS_DOC = "fields of PolicySettings (contracts/policy.py); PL-2 checks ranges and cross-field rules"

@@ -9,7 +9,7 @@ from sqlalchemy import DateTime, ForeignKey, Index, String, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from chassis.pagination import rows_after
+from chassis.pagination import rows_after, where_given
 from services.enrollment.store import Base
 
 
@@ -66,7 +66,5 @@ async def reads_of(
 ) -> list[SensitiveRead]:
     """The school's entries, newest first, optionally for one child; `limit + 1` rows for the page cut."""
     r = SensitiveRead
-    query = select(r).where(r.school_id == school_id)
-    if student_id is not None:
-        query = query.where(r.student_id == student_id)
+    query = where_given(select(r).where(r.school_id == school_id), (r.student_id, student_id))
     return await rows_after(session, query, [r.read_at, r.read_id], after, limit + 1, descending=True)

@@ -28,21 +28,12 @@ from services.enrollment.fields import OnDay, ProgramId, SchoolId, TermId, TermR
 from services.enrollment.places.store import counts_by_program
 from services.enrollment.programs import handlers
 from services.enrollment.programs.store import programs_page
+from services.enrollment.setup.api import SCHOOL_STAFF
 from services.enrollment.store import Program, program_in_school
 
 router = APIRouter(prefix="/enrollment/v1", tags=["programs"])
 
-AnyStaffOrGuardian = Annotated[
-    Principal,
-    require(
-        Role.SCHOOL_ADMIN,
-        Role.CLASS_TEACHER,
-        Role.SERVICE_TEACHER,
-        Role.SUBJECT_TEACHER,
-        Role.DUTY_LEADER,
-        Role.GUARDIAN,
-    ),
-]
+AnyStaffOrGuardian = Annotated[Principal, require(*SCHOOL_STAFF, Role.GUARDIAN)]
 LowestGrade = Annotated[int, Field(description="the lowest grade the program admits (EN-4: 1–9)")]
 HighestGrade = Annotated[int, Field(description="the highest grade the program admits (EN-4: 1–9)")]
 Starts = Annotated[time, Field(description="the school's local wall-clock time the session starts (HH:MM[:SS])")]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from chassis.pagination import rows_after
+from chassis.pagination import rows_after, where_given
 from services.enrollment.store import GuardianLink, SchoolClass, Student
 
 
@@ -19,11 +19,9 @@ async def students_page(
     session: AsyncSession, *, school_id: str, class_id: str | None, status: str | None, after: str | None, limit: int
 ) -> list[Student]:
     """Up to `limit` of a school's students after the cursor, by id."""
-    query = select(Student).where(Student.school_id == school_id)
-    if class_id is not None:
-        query = query.where(Student.class_id == class_id)
-    if status is not None:
-        query = query.where(Student.status == status)
+    query = where_given(
+        select(Student).where(Student.school_id == school_id), (Student.class_id, class_id), (Student.status, status)
+    )
     return await rows_after(session, query, [Student.student_id], after, limit)
 
 

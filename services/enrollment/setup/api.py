@@ -51,10 +51,9 @@ P = TypeVar("P", bound=BaseModel)
 
 router = APIRouter(prefix="/enrollment/v1", tags=["setup"])
 
-AnyStaff = Annotated[
-    Principal,
-    require(Role.SCHOOL_ADMIN, Role.CLASS_TEACHER, Role.SERVICE_TEACHER, Role.SUBJECT_TEACHER, Role.DUTY_LEADER),
-]
+SCHOOL_STAFF = (Role.SCHOOL_ADMIN, Role.CLASS_TEACHER, Role.SERVICE_TEACHER, Role.SUBJECT_TEACHER, Role.DUTY_LEADER)
+"""Every staff role of a school, in the order the guards name them."""
+AnyStaff = Annotated[Principal, require(*SCHOOL_STAFF)]
 
 
 def _dates(body: TermFields) -> TermDates:
