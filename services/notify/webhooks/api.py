@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
+from pydantic import AnyHttpUrl, BaseModel, Field
 
 from chassis.app import RuntimeDep
 from chassis.http import Body, SchoolAdmin
+from chassis.openapi import examples
 from services.notify.fields import URL, EventTypes, Secret, Url
 from services.notify.webhooks import handlers, store
 
@@ -18,14 +19,10 @@ router = APIRouter(prefix="/notify/v1", tags=["operations"])
 class EndpointIn(Body):
     """A school's own system that wants its notifications as signed webhooks."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "url": "https://jxt.shiyan.example.cn/hooks/afterschool",
-                    "event_types": ["attendance.student_checked_out.v1"],
-                }
-            ]
+    model_config = examples(
+        {
+            "url": "https://jxt.shiyan.example.cn/hooks/afterschool",
+            "event_types": ["attendance.student_checked_out.v1"],
         }
     )
 
@@ -36,16 +33,12 @@ class EndpointIn(Body):
 class EndpointOut(BaseModel):
     """An endpoint; `secret` (whsec_…) is shown only when it is created."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "endpoint_id": "ep-shiyan-1",
-                    "url": "https://jxt.shiyan.example.cn/hooks/afterschool",
-                    "event_types": ["attendance.student_checked_out.v1"],
-                    "secret": "whsec_MfKQ9r8GKYqXz2LbJ0aN4wVd",
-                }
-            ]
+    model_config = examples(
+        {
+            "endpoint_id": "ep-shiyan-1",
+            "url": "https://jxt.shiyan.example.cn/hooks/afterschool",
+            "event_types": ["attendance.student_checked_out.v1"],
+            "secret": "whsec_MfKQ9r8GKYqXz2LbJ0aN4wVd",
         }
     )
 

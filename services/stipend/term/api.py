@@ -7,14 +7,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from chassis.app import RuntimeDep
 from chassis.auth import CurrentPrincipal, Principal, Role, require
 from chassis.clock import school_today
 from chassis.http import Body
 from chassis.idempotency import IDEMPOTENT, respond_once
-from chassis.openapi import model_examples
+from chassis.openapi import examples, model_examples
 from chassis.uow import UnitOfWork
 from contracts.fields import STUDENT, SchoolId, StaffId, StudentId
 from services.stipend.access import api as access
@@ -33,7 +33,7 @@ Through = Annotated[str | None, Query(pattern=MONTH_PATTERN, description="YYYY-M
 class AnswerIn(Body):
     """A family's answer for one child's program (1 = very dissatisfied … 5 = very satisfied)."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"student_id": "xiaoming", "score": 5}]})
+    model_config = examples({"student_id": "xiaoming", "score": 5})
 
     student_id: str = Field(max_length=64, description=STUDENT)
     score: int = Field(description="ST-4/QA-2 satisfaction: 1 = very dissatisfied … 5 = very satisfied")
@@ -42,7 +42,7 @@ class AnswerIn(Body):
 class SurveyOut(BaseModel):
     """What the survey of a program shows: how many answered, and the points they give (never who)."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"program_id": "pg-homework-g3", "answers": 31}]})
+    model_config = examples({"program_id": "pg-homework-g3", "answers": 31})
 
     program_id: ProgramId
     answers: int = Field(description="how many answers the program has so far (never who gave them)")
@@ -51,12 +51,7 @@ class SurveyOut(BaseModel):
 class ScoresIn(Body):
     """The school's QA-2 scores of a program for the term."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [{"plan_completion": 18, "effectiveness": 17, "note": "三年级1班作业辅导按计划完成"}]
-        },
-    )
+    model_config = examples({"plan_completion": 18, "effectiveness": 17, "note": "三年级1班作业辅导按计划完成"})
 
     plan_completion: int = Field(description="QA-2: plan completion, points out of 20")
     effectiveness: int = Field(description="QA-2: effectiveness, points out of 20")
@@ -66,18 +61,14 @@ class ScoresIn(Body):
 class EvaluationOut(BaseModel):
     """QA-2: a program's evaluation, part by part, out of 100."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "program_id": "pg-homework-g3",
-                    "patrol": 47,
-                    "plan_completion": 18,
-                    "effectiveness": 17,
-                    "survey": 9,
-                    "total": 91,
-                }
-            ]
+    model_config = examples(
+        {
+            "program_id": "pg-homework-g3",
+            "patrol": 47,
+            "plan_completion": 18,
+            "effectiveness": 17,
+            "survey": 9,
+            "total": 91,
         }
     )
 
@@ -92,12 +83,8 @@ class EvaluationOut(BaseModel):
 class ShareOut(BaseModel):
     """ST-4: a teacher's term: process money (monthly statements), bonus weight and share."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {"staff_id": "t-li", "process_fen": 360000, "weight": 92, "bonus_fen": 38983, "forfeited": False}
-            ]
-        }
+    model_config = examples(
+        {"staff_id": "t-li", "process_fen": 360000, "weight": 92, "bonus_fen": 38983, "forfeited": False}
     )
 
     staff_id: StaffId
@@ -110,27 +97,23 @@ class ShareOut(BaseModel):
 class SettlementOut(BaseModel):
     """The term's settlement: as published, or as it would be published now."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
+    model_config = examples(
+        {
+            "school_id": "shiyan",
+            "term_id": "t-2026-1",
+            "status": "draft",
+            "process_fen": 675000,
+            "bonus_pool_fen": 75000,
+            "teachers": [
+                *model_examples(ShareOut),
                 {
-                    "school_id": "shiyan",
-                    "term_id": "t-2026-1",
-                    "status": "draft",
-                    "process_fen": 675000,
-                    "bonus_pool_fen": 75000,
-                    "teachers": [
-                        *model_examples(ShareOut),
-                        {
-                            "staff_id": "t-zhao",
-                            "process_fen": 315000,
-                            "weight": 85,
-                            "bonus_fen": 36017,
-                            "forfeited": False,
-                        },
-                    ],
-                }
-            ]
+                    "staff_id": "t-zhao",
+                    "process_fen": 315000,
+                    "weight": 85,
+                    "bonus_fen": 36017,
+                    "forfeited": False,
+                },
+            ],
         }
     )
 
@@ -256,17 +239,13 @@ def _evaluation(e: Any) -> EvaluationOut:
 class FamilySettlementOut(BaseModel):
     """EN-7 多退少补 of one monthly program: prepaid at term start, due by attendance, refund or collect."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "program_id": "pg-homework-g3",
-                    "prepaid_fen": 64000,
-                    "due_fen": 59800,
-                    "refund_fen": 4200,
-                    "collect_fen": 0,
-                }
-            ]
+    model_config = examples(
+        {
+            "program_id": "pg-homework-g3",
+            "prepaid_fen": 64000,
+            "due_fen": 59800,
+            "refund_fen": 4200,
+            "collect_fen": 0,
         }
     )
 
@@ -280,18 +259,14 @@ class FamilySettlementOut(BaseModel):
 class FamilyTermOut(BaseModel):
     """A child's term-end settlement of monthly fees."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "school_id": "shiyan",
-                    "term_id": "t-2026-1",
-                    "student_id": "xiaoming",
-                    "programs": model_examples(FamilySettlementOut),
-                    "refund_fen": 4200,
-                    "collect_fen": 0,
-                }
-            ]
+    model_config = examples(
+        {
+            "school_id": "shiyan",
+            "term_id": "t-2026-1",
+            "student_id": "xiaoming",
+            "programs": model_examples(FamilySettlementOut),
+            "refund_fen": 4200,
+            "collect_fen": 0,
         }
     )
 
