@@ -11,6 +11,7 @@ from pydantic import AnyHttpUrl, BaseModel, Field, field_validator
 from chassis.app import RuntimeDep
 from chassis.http import Body, DistrictOperator
 from chassis.openapi import examples
+from chassis.records import from_fields
 from contracts.registry import EVENT_TYPES
 from services.notify.fields import URL, Secret, Url
 from services.notify.store import WebhookEndpoint
@@ -99,10 +100,5 @@ async def unsubscribe(
 
 
 def _out(endpoint: WebhookEndpoint, *, with_secret: bool) -> SubscriptionOut:
-    return SubscriptionOut(
-        subscription_id=endpoint.endpoint_id,
-        url=endpoint.url,
-        event_types=endpoint.event_types,
-        school_ids=endpoint.school_ids,
-        secret=endpoint.secret if with_secret else None,
-    )
+    secret = endpoint.secret if with_secret else None
+    return from_fields(SubscriptionOut, endpoint, subscription_id=endpoint.endpoint_id, secret=secret)

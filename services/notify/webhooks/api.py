@@ -10,6 +10,7 @@ from pydantic import AnyHttpUrl, BaseModel, Field
 from chassis.app import RuntimeDep
 from chassis.http import Body, SchoolAdmin
 from chassis.openapi import examples
+from chassis.records import from_fields
 from services.notify.fields import URL, EventTypes, Secret, Url
 from services.notify.webhooks import handlers, store
 
@@ -54,9 +55,7 @@ async def add_webhook(runtime: RuntimeDep, principal: SchoolAdmin, body: Endpoin
     async with runtime.uow() as uow:
         endpoint = handlers.add_endpoint(uow, principal, url=str(body.url), event_types=body.event_types)
         await uow.commit()
-    return EndpointOut(
-        endpoint_id=endpoint.endpoint_id, url=endpoint.url, event_types=endpoint.event_types, secret=endpoint.secret
-    )
+    return from_fields(EndpointOut, endpoint)
 
 
 @router.get("/webhooks", response_model=list[EndpointOut])
@@ -64,7 +63,7 @@ async def list_webhooks(runtime: RuntimeDep, principal: SchoolAdmin) -> list[End
     """The caller's school's endpoints, without their secrets."""
     async with runtime.db.sessions() as session:
         rows = await store.endpoints_of_school(session, school_id=principal.school())
-        return [EndpointOut(endpoint_id=e.endpoint_id, url=e.url, event_types=e.event_types) for e in rows]
+        return [from_fields(EndpointOut, e, secret=None) for e in rows]
 
 
 @router.delete("/webhooks/{endpoint_id}", status_code=204)
