@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from chassis.app import RuntimeDep
-from chassis.auth import CurrentPrincipal, Principal, Role, require
+from chassis.auth import CurrentPrincipal
+from chassis.http import SchoolAdmin
 from chassis.openapi import examples, model_examples
+from chassis.records import from_fields
 from contracts.fields import SchoolId, StaffId, StudentId
 from services.stipend.access import api as access
 from services.stipend.access.api import MonthPath
@@ -29,7 +30,6 @@ from services.stipend.fields import (
 )
 
 router = APIRouter(prefix="/stipend/v1/family-statements", tags=["family statements"])
-SchoolAdmin = Annotated[Principal, require(Role.SCHOOL_ADMIN)]
 
 
 class ProgramChargeOut(BaseModel):
@@ -161,44 +161,15 @@ async def family_statement(
         student_id=student_id,
         month=month,
         programs=[
-            ProgramChargeOut(
-                program_id=p.program_id,
-                kind=p.kind,
-                attended_days=p.attended_days,
-                class_hours=p.class_hours,
-                charged_class_hours=p.charged_class_hours,
-                gross_fen=p.gross_fen,
-                waived_fen=p.waived_fen,
-                due_fen=p.due_fen,
-                event_ids=list(p.event_ids),
-            )
+            from_fields(ProgramChargeOut, p, waived_fen=p.waived_fen, event_ids=list(p.event_ids))
             for p in result.programs
         ],
-        late_pickup=[
-            LateFeeOut(
-                check_out_id=f.check_out_id,
-                day=f.day.isoformat(),
-                minutes_late=f.minutes_late,
-                fee_fen=f.fee_fen,
-                event_id=f.event_id,
-            )
-            for f in result.late_pickup
-        ],
+        late_pickup=[from_fields(LateFeeOut, f, day=f.day.isoformat()) for f in result.late_pickup],
         gross_fen=result.gross_fen,
         waived_fen=result.waived_fen,
         late_pickup_fen=result.late_pickup_fen,
         due_fen=result.due_fen,
-        issued=None
-        if sent is None
-        else IssuedOut(
-            gross_fen=sent.gross_fen,
-            waived_fen=sent.waived_fen,
-            late_pickup_fen=sent.late_pickup_fen,
-            due_fen=sent.due_fen,
-            adjustments_fen=sent.adjustments_fen,
-            issued_by=sent.issued_by,
-            issued_at=sent.issued_at,
-        ),
+        issued=None if sent is None else from_fields(IssuedOut, sent),
     )
 
 

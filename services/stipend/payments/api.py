@@ -4,26 +4,26 @@ balance. The school admin records; the admin or the child's own guardian reads."
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from chassis.app import RuntimeDep
-from chassis.auth import CurrentPrincipal, Principal, Role, require
-from chassis.http import Body
+from chassis.auth import CurrentPrincipal
+from chassis.http import Body, SchoolAdmin
 from chassis.idempotency import IDEMPOTENT, respond_once
 from chassis.openapi import examples, model_examples
 from chassis.problems import Unprocessable
+from chassis.records import from_fields
 from chassis.uow import UnitOfWork
 from contracts.fields import SchoolId, StudentId
 from services.stipend.access import api as access
-from services.stipend.domain.payments import PaymentRefused, check_payment, parse_statement
+from services.stipend.domain.payments import AccountLine, PaymentRefused, check_payment, parse_statement
 from services.stipend.payments import handlers as payments
 
 router = APIRouter(prefix="/stipend/v1/family-accounts", tags=["family accounts"])
-SchoolAdmin = Annotated[Principal, require(Role.SCHOOL_ADMIN)]
 MAX_CSV_BYTES = 2_000_000
 
 
@@ -139,12 +139,7 @@ async def child_account(runtime: RuntimeDep, principal: CurrentPrincipal, studen
     return _account(school, student_id, lines)
 
 
-def _account(school: str, student_id: str, lines: list[Any]) -> AccountOut:
-    shown = [
-        AccountLineOut(
-            day=x.day, kind=x.kind, reference=x.reference, amount_fen=x.amount_fen, balance_fen=x.balance_fen
-        )
-        for x in lines
-    ]
+def _account(school: str, student_id: str, lines: list[AccountLine]) -> AccountOut:
+    shown = [from_fields(AccountLineOut, x) for x in lines]
     balance = shown[-1].balance_fen if shown else 0
     return AccountOut(school_id=school, student_id=student_id, balance_fen=balance, lines=shown)

@@ -3,15 +3,15 @@ its events, approval and publication by the school admin."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from chassis.app import RuntimeDep
-from chassis.auth import CurrentPrincipal, Principal, Role, require
+from chassis.auth import CurrentPrincipal
+from chassis.http import SchoolAdmin
 from chassis.openapi import examples, model_examples
 from chassis.problems import NotFound
+from chassis.records import from_fields
 from contracts.fields import SchoolId, SessionId, StaffId
 from services.stipend.access import api as access
 from services.stipend.access.api import MonthPath
@@ -20,7 +20,6 @@ from services.stipend.fields import Day, EventIds, Fen, Month, StatementStatus, 
 from services.stipend.statements import handlers as statements
 
 router = APIRouter(prefix="/stipend/v1/teacher-statements", tags=["teacher statements"])
-SchoolAdmin = Annotated[Principal, require(Role.SCHOOL_ADMIN)]
 
 
 class TeacherSummary(BaseModel):
@@ -137,11 +136,10 @@ class Approval(BaseModel):
 
 
 def _summary(t: TeacherTotals, bonus_lost: dict[str, tuple[str, ...]]) -> TeacherSummary:
-    return TeacherSummary(
-        staff_id=t.staff_id,
+    return from_fields(
+        TeacherSummary,
+        t,
         units_hundredths=t.units,
-        total_fen=t.total_fen,
-        corrections_fen=t.corrections_fen,
         payable_fen=t.payable_fen,
         bonus_forfeited_by=list(bonus_lost.get(t.staff_id, ())),
     )
@@ -150,14 +148,12 @@ def _summary(t: TeacherTotals, bonus_lost: dict[str, tuple[str, ...]]) -> Teache
 def _entry(line: Draft | Posted) -> EntryOut:
     entry_id = line.entry_id if isinstance(line, Posted) else None
     e = line.entry
-    return EntryOut(
+    return from_fields(
+        EntryOut,
+        e,
         entry_id=entry_id,
-        session_id=e.session_id,
         session_date=e.session_date.isoformat(),
-        line=e.line,
         units_hundredths=e.units,
-        fen=e.fen,
-        reason=e.reason,
         event_ids=list(e.event_ids),
         reverses=list(line.reverses),
     )

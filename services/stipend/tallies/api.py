@@ -8,7 +8,8 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from chassis.app import RuntimeDep
-from chassis.auth import CurrentPrincipal, Principal, Role, require
+from chassis.auth import CurrentPrincipal
+from chassis.http import SchoolAdmin
 from chassis.openapi import examples, model_examples
 from contracts.fields import SchoolId, StudentId
 from services.stipend.access import api as access
@@ -18,7 +19,6 @@ from services.stipend.fields import Month as MonthField
 
 router = APIRouter(prefix="/stipend/v1", tags=["tallies"])
 
-SchoolAdmin = Annotated[Principal, require(Role.SCHOOL_ADMIN)]
 T = TypeVar("T")
 Month = Annotated[str, Query(pattern=access.MONTH_PATTERN, description="YYYY-MM")]
 

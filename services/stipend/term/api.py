@@ -12,21 +12,21 @@ from pydantic import BaseModel, Field
 from chassis.app import RuntimeDep
 from chassis.auth import CurrentPrincipal, Principal, Role, require
 from chassis.clock import school_today
-from chassis.http import Body
+from chassis.http import Body, Guardian, SchoolAdmin
 from chassis.idempotency import IDEMPOTENT, respond_once
 from chassis.openapi import examples, model_examples
+from chassis.records import from_fields
 from chassis.uow import UnitOfWork
 from contracts.fields import STUDENT, SchoolId, StaffId, StudentId
 from services.stipend.access import api as access
 from services.stipend.access.api import MONTH_PATTERN, TEACHERS
+from services.stipend.domain.evaluation import Evaluation
 from services.stipend.domain.settlement import Share, bonus_pool
 from services.stipend.fields import CollectFen, ProcessFen, ProgramId, RefundFen, SettlementStatus, TermId
 from services.stipend.term import handlers as term
 
 router = APIRouter(prefix="/stipend/v1", tags=["survey, evaluation and settlement"])
-SchoolAdmin = Annotated[Principal, require(Role.SCHOOL_ADMIN)]
-Guardian = Annotated[Principal, require(Role.GUARDIAN)]
-SchoolStaff = Annotated[Principal, require(Role.SCHOOL_ADMIN, *TEACHERS)]
+AdminOrTeacher = Annotated[Principal, require(Role.SCHOOL_ADMIN, *TEACHERS)]
 Through = Annotated[str | None, Query(pattern=MONTH_PATTERN, description="YYYY-MM: patrols up to this month")]
 
 
@@ -171,7 +171,7 @@ async def score_program(
 
 @router.get("/evaluations/{term_id}", response_model=list[EvaluationOut])
 async def term_evaluations(
-    runtime: RuntimeDep, principal: SchoolStaff, term_id: str, through: Through = None
+    runtime: RuntimeDep, principal: AdminOrTeacher, term_id: str, through: Through = None
 ) -> list[EvaluationOut]:
     """QA-3: every program's evaluation for the school's staff, as it stands or through a month (每月公示)."""
     async with runtime.db.sessions() as session:
@@ -184,13 +184,9 @@ async def term_settlement(runtime: RuntimeDep, principal: SchoolAdmin, term_id: 
     """ST-4: after the term, each teacher's process money and bonus share (9 : 1; none after ST-3)."""
     school = principal.school()
     async with runtime.db.sessions() as session:
-        published = await term.published_settlement(session, school_id=school, term_id=term_id)
-        if published:
-            shares = [Share(r.staff_id, r.process_fen, r.weight, r.bonus_fen, r.forfeited) for r in published]
-        else:
-            shares = await term.settlement(
-                session, school_id=school, term_id=term_id, today=school_today(runtime.clock)
-            )
+        published, shares = await term.settlement_now(
+            session, school_id=school, term_id=term_id, today=school_today(runtime.clock)
+        )
     return _settlement(school, term_id, "published" if published else "draft", shares)
 
 
@@ -205,16 +201,7 @@ async def publish_settlement(runtime: RuntimeDep, principal: SchoolAdmin, term_i
 
 
 def _settlement(school: str, term_id: str, status: str, shares: list[Share]) -> SettlementOut:
-    teachers = [
-        ShareOut(
-            staff_id=s.staff_id,
-            process_fen=s.process_fen,
-            weight=s.weight,
-            bonus_fen=s.bonus_fen,
-            forfeited=s.forfeited,
-        )
-        for s in shares
-    ]
+    teachers = [from_fields(ShareOut, s) for s in shares]
     return SettlementOut(
         school_id=school,
         term_id=term_id,
@@ -225,15 +212,8 @@ def _settlement(school: str, term_id: str, status: str, shares: list[Share]) -> 
     )
 
 
-def _evaluation(e: Any) -> EvaluationOut:
-    return EvaluationOut(
-        program_id=e.program_id,
-        patrol=e.patrol,
-        plan_completion=e.plan_completion,
-        effectiveness=e.effectiveness,
-        survey=e.survey,
-        total=e.total,
-    )
+def _evaluation(e: Evaluation) -> EvaluationOut:
+    return from_fields(EvaluationOut, e, total=e.total)
 
 
 class FamilySettlementOut(BaseModel):
