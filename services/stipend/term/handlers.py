@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date
 from fractions import Fraction
 
@@ -251,17 +252,7 @@ async def publish_settlement(
     pool, now = bonus_pool(sum(s.process_fen for s in shares)), uow.clock.now()
     events = []
     for s in shares:
-        row = SettlementRow(
-            school_id=school_id,
-            term_id=term_id,
-            staff_id=s.staff_id,
-            process_fen=s.process_fen,
-            weight=s.weight,
-            bonus_fen=s.bonus_fen,
-            forfeited=s.forfeited,
-            published_by=by,
-            published_at=now,
-        )
+        row = SettlementRow(**asdict(s), school_id=school_id, term_id=term_id, published_by=by, published_at=now)
         uow.session.add(row)
         settlement_id = f"{school_id}:{term_id}:{s.staff_id}"
         events.append(from_fields(TermSettlementPublished, row, settlement_id=settlement_id, bonus_pool_fen=pool))
