@@ -13,7 +13,7 @@ from chassis.uow import UnitOfWork
 from contracts.enrollment import StudentErased
 from contracts.envelope import Envelope, Event
 from services.notify.adapters.webhook import new_secret
-from services.notify.deliveries.handlers import delivery_row
+from services.notify.deliveries.handlers import delivery_id
 from services.notify.domain.channels import Channel, DeliveryState
 from services.notify.store import Delivery, WebhookEndpoint
 from services.notify.subscriptions import store
@@ -32,20 +32,30 @@ async def to_subscribers(uow: UnitOfWork, _event: Event, envelope: Envelope) -> 
             continue
         if endpoint.school_ids and envelope.schoolid not in endpoint.school_ids:
             continue
-        common = {
-            "event_id": envelope.id,
-            "recipient_id": endpoint.endpoint_id,
-            "school_id": envelope.schoolid,
-            "notification_id": None,
-            "event_type": envelope.type,
-            "title": envelope.type,
-            "body": body,
-            "language": "zh",
-            "urgent": False,
-            "created_at": now,
-            "subject": envelope.subject[:64],
-        }
-        uow.session.add(Delivery(**delivery_row(common, Channel.WEBHOOK, endpoint.url, DeliveryState.QUEUED, now)))
+        uow.session.add(
+            Delivery(
+                delivery_id=delivery_id(envelope.id, endpoint.endpoint_id, Channel.WEBHOOK),
+                event_id=envelope.id,
+                recipient_id=endpoint.endpoint_id,
+                channel=str(Channel.WEBHOOK),
+                school_id=envelope.schoolid,
+                notification_id=None,
+                event_type=envelope.type,
+                address=endpoint.url,
+                title=envelope.type,
+                body=body,
+                language="zh",
+                urgent=False,
+                state=str(DeliveryState.QUEUED),
+                attempts=0,
+                replays=0,
+                next_attempt_at=now,
+                fallback=[],
+                escalated=False,
+                created_at=now,
+                subject=envelope.subject[:64],
+            )
+        )
     await uow.session.flush()
 
 
