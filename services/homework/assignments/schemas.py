@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from pydantic.config import JsonDict
 
 from chassis.auth import Principal
 from chassis.http import Body, Id
+from chassis.openapi import examples
 from contracts.fields import CLASS, AssignmentId, ClassId, StaffId
 from contracts.homework import Tier, WrittenLayer
 from services.homework.assignments import handlers
@@ -35,12 +36,8 @@ BODY: JsonDict = {
 class AssignmentBody(Body):
     """HW-5: homework for a class's day; the HW-6 flags say what the request asks of parents and phones."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {**BODY, "for_parents": False, "graded_by_parents": False, "via_phone": False, "punitive": False}
-            ]
-        }
+    model_config = examples(
+        {**BODY, "for_parents": False, "graded_by_parents": False, "via_phone": False, "punitive": False}
     )
 
     class_id: Annotated[Id, Field(description=CLASS)]
@@ -78,20 +75,16 @@ class AssignmentBody(Body):
 class AssignmentPublic(BaseModel):
     """An assignment as teachers see it."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "assignment_id": "4b5c6d7e-8f9a-4b0c-9d1e-2f3a4b5c6d7e",
-                    **BODY,
-                    "teacher_id": "chen",
-                    "counted_minutes": 25,
-                    "withdrawn": False,
-                    "version": 1,
-                    "after_plan_published": False,
-                    "updated_at": "2026-11-24T10:15:00Z",
-                }
-            ]
+    model_config = examples(
+        {
+            "assignment_id": "4b5c6d7e-8f9a-4b0c-9d1e-2f3a4b5c6d7e",
+            **BODY,
+            "teacher_id": "chen",
+            "counted_minutes": 25,
+            "withdrawn": False,
+            "version": 1,
+            "after_plan_published": False,
+            "updated_at": "2026-11-24T10:15:00Z",
         }
     )
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from pydantic.config import JsonDict
 
+from chassis.openapi import examples
 from contracts.enrollment import DayKind
 from contracts.fields import ClassId, StaffId
 from services.homework.fields import Subject
@@ -102,7 +103,7 @@ class CapRoom(BaseModel):
 class DayView(BaseModel):
     """HW-4: the class teacher's view of one day."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [DAY]})
+    model_config = examples(DAY)
 
     class_id: ClassId
     on: date = Field(description="the day shown")
@@ -115,7 +116,7 @@ class DayView(BaseModel):
 class WeekView(BaseModel):
     """HW-4: the seven days of a week."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [WEEK]})
+    model_config = examples(WEEK)
 
     class_id: ClassId
     week_start: date = Field(description="the Monday the week starts on")

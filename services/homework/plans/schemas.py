@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from chassis.http import Body, SchoolDate
+from chassis.openapi import examples
 from contracts.fields import AssignmentId, ClassId
 from services.homework.fields import Counted, DueOn, Instructions, Kind, Layer, On, Subject, Version
 
@@ -17,7 +18,7 @@ WEEK_START = "the Monday of the week planned"
 class PlanBody(Body):
     """HW-8: the week (its Monday) whose plan is published."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"week_start": "2026-11-23"}]})
+    model_config = examples({"week_start": "2026-11-23"})
 
     week_start: Annotated[SchoolDate, Field(description=WEEK_START)]
 
@@ -46,34 +47,30 @@ class PlannedHomework(BaseModel):
 class PlanView(BaseModel):
     """HW-8: the latest published plan of a week, and what changed since."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
+    model_config = examples(
+        {
+            "plan_id": "9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b",
+            "class_id": "g3c1",
+            "week_start": "2026-11-23",
+            "version": 1,
+            "published_by": "zhang",
+            "published_at": "2026-11-20T08:00:00Z",
+            "late": False,
+            "assignment_ids": ["4b5c6d7e-8f9a-4b0c-9d1e-2f3a4b5c6d7e"],
+            "homework": [
                 {
-                    "plan_id": "9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b",
-                    "class_id": "g3c1",
-                    "week_start": "2026-11-23",
+                    "assignment_id": "4b5c6d7e-8f9a-4b0c-9d1e-2f3a4b5c6d7e",
+                    "school_subject": "数学",
+                    "kind": "written",
+                    "layer": "basic",
+                    "on": "2026-11-25",
+                    "due_on": "2026-11-26",
+                    "counted_minutes": 25,
+                    "instructions": "练习册第 12 页 1–6 题",
                     "version": 1,
-                    "published_by": "zhang",
-                    "published_at": "2026-11-20T08:00:00Z",
-                    "late": False,
-                    "assignment_ids": ["4b5c6d7e-8f9a-4b0c-9d1e-2f3a4b5c6d7e"],
-                    "homework": [
-                        {
-                            "assignment_id": "4b5c6d7e-8f9a-4b0c-9d1e-2f3a4b5c6d7e",
-                            "school_subject": "数学",
-                            "kind": "written",
-                            "layer": "basic",
-                            "on": "2026-11-25",
-                            "due_on": "2026-11-26",
-                            "counted_minutes": 25,
-                            "instructions": "练习册第 12 页 1–6 题",
-                            "version": 1,
-                        }
-                    ],
-                    "changed_since_publication": [],
                 }
-            ]
+            ],
+            "changed_since_publication": [],
         }
     )
 

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from chassis.records import from_fields
 from services.homework.assignments.store import Assignment
 from services.homework.plans.schemas import PlanChange, PlannedHomework, PlanView
 from services.homework.store import latest_plan
@@ -33,15 +34,6 @@ async def plan_view(session: AsyncSession, *, class_id: str, monday: date) -> Pl
             changes.append(PlanChange(assignment_id=row.assignment_id, change="added"))
         elif not row.withdrawn and row.version != plan.versions.get(row.assignment_id):
             changes.append(PlanChange(assignment_id=row.assignment_id, change="changed"))
-    return PlanView(
-        plan_id=plan.plan_id,
-        class_id=class_id,
-        week_start=monday,
-        version=plan.version,
-        published_by=plan.published_by,
-        published_at=plan.published_at,
-        late=plan.late,
-        assignment_ids=plan.assignment_ids,
-        homework=current,
-        changed_since_publication=changes,
+    return from_fields(
+        PlanView, plan, class_id=class_id, week_start=monday, homework=current, changed_since_publication=changes
     )

@@ -10,6 +10,7 @@ from prometheus_client import Counter, Gauge
 from chassis.clock import school_today
 from chassis.figures import SchoolFigure
 from chassis.problems import Conflict, Forbidden, NotFound, Unprocessable
+from chassis.records import from_fields
 from chassis.sql import upsert
 from chassis.uow import UnitOfWork
 from contracts.homework import ClassOverCap, CompletionRecorded, StrugglingStudentFlagged, SubmissionGraded
@@ -139,20 +140,9 @@ async def _store_result(uow: UnitOfWork, row: Assignment, result: Result, by: st
         "recorded_at": uow.clock.now(),
     }
     await uow.session.execute(upsert(uow.session, store.Completion, values, ["assignment_id", "student_id"]))
-    event = CompletionRecorded(
-        assignment_id=row.assignment_id,
-        student_id=result.student_id,
-        school_id=row.school_id,
-        class_id=row.class_id,
-        on=row.on,
-        done=result.done,
-        actual_minutes=result.actual_minutes,
-        estimated_minutes=values["estimated_minutes"],
-        recorded_by=by,
-    )
-    await uow.publish(event, school_id=row.school_id)
     completion = await uow.session.get(store.Completion, (row.assignment_id, result.student_id), populate_existing=True)
     assert completion is not None
+    await uow.publish(from_fields(CompletionRecorded, completion), school_id=row.school_id)
     return completion
 
 
@@ -168,15 +158,7 @@ async def _flag_class_over_cap(uow: UnitOfWork, row: Assignment) -> None:
     if found is None:
         return
     day_row.over_cap_rule = found.rule
-    event = ClassOverCap(
-        school_id=row.school_id,
-        class_id=row.class_id,
-        on=row.on,
-        rule=found.rule,
-        cap=found.cap,
-        actual_minutes=found.actual_minutes,
-        estimated_minutes=found.estimated_minutes,
-    )
+    event = from_fields(ClassOverCap, found, school_id=row.school_id, class_id=row.class_id, on=row.on)
     await uow.publish(event, school_id=row.school_id)
     uow.after_commit(lambda: CLASSES_OVER_CAP.labels(SERVICE, found.rule).inc())
 
@@ -194,24 +176,16 @@ async def _flag_if_struggling(uow: UnitOfWork, row: Assignment, student_id: str)
     if listed is not None:
         listed.struggles, listed.class_id = struggles, row.class_id
         return
-    uow.session.add(
-        store.StrugglingStudent(
-            student_id=student_id,
-            school_id=row.school_id,
-            class_id=row.class_id,
-            struggles=struggles,
-            window=STRUGGLE.window,
-            flagged_at=uow.clock.now(),
-        )
-    )
-    event = StrugglingStudentFlagged(
+    flagged = store.StrugglingStudent(
         student_id=student_id,
         school_id=row.school_id,
         class_id=row.class_id,
         struggles=struggles,
         window=STRUGGLE.window,
+        flagged_at=uow.clock.now(),
     )
-    await uow.publish(event, school_id=row.school_id)
+    uow.session.add(flagged)
+    await uow.publish(from_fields(StrugglingStudentFlagged, flagged), school_id=row.school_id)
 
 
 async def grade_submission(uow: UnitOfWork, command: GradeSubmission) -> store.Completion:
@@ -236,14 +210,6 @@ async def grade_submission(uow: UnitOfWork, command: GradeSubmission) -> store.C
     completion.grade, completion.feedback = command.grade, command.feedback
     completion.graded_by, completion.graded_at = command.grader_id, uow.clock.now()
     await uow.session.flush()
-    event = SubmissionGraded(
-        assignment_id=row.assignment_id,
-        student_id=command.student_id,
-        school_id=row.school_id,
-        class_id=row.class_id,
-        grade=command.grade,
-        feedback=command.feedback,
-        graded_by=command.grader_id,
-    )
+    event = from_fields(SubmissionGraded, completion, school_id=row.school_id, class_id=row.class_id)
     await uow.publish(event, school_id=row.school_id)
     return completion

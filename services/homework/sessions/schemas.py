@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from chassis.http import Body, Id
+from chassis.openapi import examples
 from contracts.enrollment import DayKind
 from contracts.fields import STUDENT, AssignmentId, ClassId, StudentId
 from services.homework.fields import (
@@ -39,17 +40,13 @@ class ResultBody(Body):
 class CompletionsBody(Body):
     """HW-7: results of the children present in a supervised session (default: today's)."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "session_date": "2026-11-25",
-                    "results": [
-                        {"student_id": "xiaoming", "done": True, "actual_minutes": 22},
-                        {"student_id": "xiaohong", "done": False, "actual_minutes": 40},
-                    ],
-                }
-            ]
+    model_config = examples(
+        {
+            "session_date": "2026-11-25",
+            "results": [
+                {"student_id": "xiaoming", "done": True, "actual_minutes": 22},
+                {"student_id": "xiaohong", "done": False, "actual_minutes": 40},
+            ],
         }
     )
 
@@ -62,9 +59,7 @@ class CompletionsBody(Body):
 class GradeBody(Body):
     """HW-7: a grade with feedback (the grader is the caller, never a field)."""
 
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"grade": "优", "feedback": "书写工整，第 5 题再想想进位"}]}
-    )
+    model_config = examples({"grade": "优", "feedback": "书写工整，第 5 题再想想进位"})
 
     grade: Annotated[str, Field(min_length=1, max_length=20, description=GRADE)]
     feedback: Annotated[str, Field(min_length=1, max_length=2000, description=FEEDBACK)]
@@ -73,7 +68,7 @@ class GradeBody(Body):
 class ReportBody(Body):
     """HW-9: how long the child took at home, and whether they finished (no grade: HW-6)."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"done": True, "actual_minutes": 30}]})
+    model_config = examples({"done": True, "actual_minutes": 30})
 
     done: bool = Field(description=DONE)
     actual_minutes: int = Field(ge=0, le=600, description=ACTUAL)
@@ -82,24 +77,20 @@ class ReportBody(Body):
 class CompletionPublic(BaseModel):
     """A child's recorded result for an assignment, and its grading."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "assignment_id": "4b5c6d7e-8f9a-4b0c-9d1e-2f3a4b5c6d7e",
-                    "student_id": "xiaoming",
-                    "class_id": "g3c1",
-                    "on": "2026-11-25",
-                    "done": True,
-                    "actual_minutes": 22,
-                    "estimated_minutes": 25,
-                    "recorded_by": "li",
-                    "grade": "优",
-                    "feedback": "书写工整，第 5 题再想想进位",
-                    "graded_by": "chen",
-                    "graded_at": "2026-11-26T02:30:00Z",
-                }
-            ]
+    model_config = examples(
+        {
+            "assignment_id": "4b5c6d7e-8f9a-4b0c-9d1e-2f3a4b5c6d7e",
+            "student_id": "xiaoming",
+            "class_id": "g3c1",
+            "on": "2026-11-25",
+            "done": True,
+            "actual_minutes": 22,
+            "estimated_minutes": 25,
+            "recorded_by": "li",
+            "grade": "优",
+            "feedback": "书写工整，第 5 题再想想进位",
+            "graded_by": "chen",
+            "graded_at": "2026-11-26T02:30:00Z",
         }
     )
 
@@ -122,17 +113,13 @@ class CompletionPublic(BaseModel):
 class StrugglingPublic(BaseModel):
     """HW-9: a child listed for individual help."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "student_id": "xiaohong",
-                    "class_id": "g3c1",
-                    "struggles": 3,
-                    "window": 5,
-                    "flagged_at": "2026-11-25T09:30:00Z",
-                }
-            ]
+    model_config = examples(
+        {
+            "student_id": "xiaohong",
+            "class_id": "g3c1",
+            "struggles": 3,
+            "window": 5,
+            "flagged_at": "2026-11-25T09:30:00Z",
         }
     )
 
@@ -146,18 +133,14 @@ class StrugglingPublic(BaseModel):
 class BurdenDay(BaseModel):
     """HW-9: estimated against actual minutes of a class's day, and the cap it went over."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "on": "2026-11-25",
-                    "day_kind": "school_day",
-                    "estimated_minutes": 45,
-                    "actual_minutes": 68,
-                    "over_cap_rule": "HW-2",
-                    "cap": 60,
-                }
-            ]
+    model_config = examples(
+        {
+            "on": "2026-11-25",
+            "day_kind": "school_day",
+            "estimated_minutes": 45,
+            "actual_minutes": 68,
+            "over_cap_rule": "HW-2",
+            "cap": 60,
         }
     )
 
@@ -174,23 +157,19 @@ class BurdenDay(BaseModel):
 class ChildHomework(BaseModel):
     """HW-7: one piece of homework as the child's guardian sees it."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "assignment_id": "4b5c6d7e-8f9a-4b0c-9d1e-2f3a4b5c6d7e",
-                    "school_subject": "数学",
-                    "kind": "written",
-                    "on": "2026-11-25",
-                    "due_on": "2026-11-26",
-                    "instructions": "练习册第 12 页 1–6 题",
-                    "estimated_minutes": 25,
-                    "status": "done",
-                    "actual_minutes": 22,
-                    "grade": "优",
-                    "feedback": "书写工整，第 5 题再想想进位",
-                }
-            ]
+    model_config = examples(
+        {
+            "assignment_id": "4b5c6d7e-8f9a-4b0c-9d1e-2f3a4b5c6d7e",
+            "school_subject": "数学",
+            "kind": "written",
+            "on": "2026-11-25",
+            "due_on": "2026-11-26",
+            "instructions": "练习册第 12 页 1–6 题",
+            "estimated_minutes": 25,
+            "status": "done",
+            "actual_minutes": 22,
+            "grade": "优",
+            "feedback": "书写工整，第 5 题再想想进位",
         }
     )
 

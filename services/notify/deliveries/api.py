@@ -6,11 +6,12 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
 from chassis.http import Body
+from chassis.openapi import examples
 from contracts.fields import SchoolId
 from services.notify.deliveries import store
 from services.notify.fields import EventType
@@ -24,21 +25,17 @@ ChannelName = Literal["email", "sms", "wechat", "webhook"]
 class DeadLetter(BaseModel):
     """A delivery that failed for good; an operator can replay it once the cause is fixed."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "delivery_id": "6b1f0c2e-3d4a-5b6c-8d7e-9f0a1b2c3d4e",
-                    "school_id": "shiyan",
-                    "recipient_id": "g-xiaoming-mama",
-                    "channel": "sms",
-                    "event_type": "attendance.student_checked_out.v1",
-                    "attempts": 6,
-                    "replays": 0,
-                    "last_error": "isv.MOBILE_NUMBER_ILLEGAL: the number is not a mobile number",
-                    "failed_at": "2026-11-25T09:42:10Z",
-                }
-            ]
+    model_config = examples(
+        {
+            "delivery_id": "6b1f0c2e-3d4a-5b6c-8d7e-9f0a1b2c3d4e",
+            "school_id": "shiyan",
+            "recipient_id": "g-xiaoming-mama",
+            "channel": "sms",
+            "event_type": "attendance.student_checked_out.v1",
+            "attempts": 6,
+            "replays": 0,
+            "last_error": "isv.MOBILE_NUMBER_ILLEGAL: the number is not a mobile number",
+            "failed_at": "2026-11-25T09:42:10Z",
         }
     )
 
@@ -60,9 +57,7 @@ class DeadLetter(BaseModel):
 class ReplayRequest(Body):
     """Which dead letters to send again: the listed ones, or every one (of a channel)."""
 
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"delivery_ids": ["6b1f0c2e-3d4a-5b6c-8d7e-9f0a1b2c3d4e"]}]}
-    )
+    model_config = examples({"delivery_ids": ["6b1f0c2e-3d4a-5b6c-8d7e-9f0a1b2c3d4e"]})
 
     delivery_ids: list[str] | None = Field(
         default=None, max_length=1000, description="the dead letters to replay (up to 1000); null for every one"
@@ -75,7 +70,7 @@ class ReplayRequest(Body):
 class ReplayResult(BaseModel):
     """The deliveries queued again (a second replay of the same finds none)."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"replayed": ["6b1f0c2e-3d4a-5b6c-8d7e-9f0a1b2c3d4e"]}]})
+    model_config = examples({"replayed": ["6b1f0c2e-3d4a-5b6c-8d7e-9f0a1b2c3d4e"]})
 
     replayed: list[str] = Field(description="NT-3: the ids of the deliveries queued again; empty when none was left")
 

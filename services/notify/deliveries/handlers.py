@@ -73,7 +73,9 @@ def guardian_deliveries(
         "urgent": message.urgent,
         "created_at": now,
     }
-    rows = [_delivery(common, Channel.IN_APP, common["recipient_id"], DeliveryState.DELIVERED, now, delivered_at=now)]
+    rows = [
+        delivery_row(common, Channel.IN_APP, common["recipient_id"], DeliveryState.DELIVERED, now, delivered_at=now)
+    ]
     if preference is None:
         return rows
     preferences = as_preferences(preference)
@@ -82,7 +84,7 @@ def guardian_deliveries(
         return rows
     (channel, address), rest = targets[0], targets[1:]
     due = send_at(now, preferences.quiet, urgent=message.urgent)
-    rows.append(_delivery(common, channel, address, DeliveryState.QUEUED, due, fallback=rest))
+    rows.append(delivery_row(common, channel, address, DeliveryState.QUEUED, due, fallback=rest))
     return rows
 
 
@@ -126,10 +128,12 @@ async def queue_webhooks(
             "urgent": message.urgent,
             "created_at": now,
         }
-        uow.session.add(store.Delivery(**_delivery(common, Channel.WEBHOOK, endpoint.url, DeliveryState.QUEUED, now)))
+        uow.session.add(
+            store.Delivery(**delivery_row(common, Channel.WEBHOOK, endpoint.url, DeliveryState.QUEUED, now))
+        )
 
 
-def _delivery(
+def delivery_row(
     common: Mapping[str, object],
     channel: Channel,
     address: str,
@@ -139,7 +143,8 @@ def _delivery(
     fallback: list[tuple[Channel, str]] | None = None,
     delivered_at: object = None,
 ) -> dict[str, Any]:
-    """A delivery's row, every column named (rows of one multi-row insert must share their keys)."""
+    """A delivery's row of `common`'s columns on `channel` (its id derived from event, recipient and channel), every
+    column named (rows of one multi-row insert must share their keys)."""
     return {
         "delivery_id": delivery_id(str(common["event_id"]), str(common["recipient_id"]), channel),
         "channel": str(channel),

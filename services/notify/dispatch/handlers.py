@@ -154,35 +154,21 @@ class Dispatcher:
         return len(late)
 
 
+CARRIED_ON: tuple[str, ...] = ("event_id", "recipient_id", "school_id", "notification_id", "event_type")
+CARRIED_ON += ("title", "body", "language", "urgent")
+"""What a fall-back delivery copies from the one it follows."""
+
+
 def fall_back(session: AsyncSession, delivery: store.Delivery, now: datetime) -> None:
     """Queue the next channel of an urgent alert's order, once (the unique triple stops a second one)."""
     if delivery.escalated or not falls_back(urgent=delivery.urgent, remaining=delivery.fallback):
         return
     (channel, address), rest = delivery.fallback[0], delivery.fallback[1:]
     delivery.escalated = True
-    session.add(
-        store.Delivery(
-            delivery_id=deliveries.delivery_id(delivery.event_id, delivery.recipient_id, channel),
-            event_id=delivery.event_id,
-            recipient_id=delivery.recipient_id,
-            channel=channel,
-            school_id=delivery.school_id,
-            notification_id=delivery.notification_id,
-            event_type=delivery.event_type,
-            address=address,
-            title=delivery.title,
-            body=delivery.body,
-            language=delivery.language,
-            urgent=delivery.urgent,
-            state=DeliveryState.QUEUED,
-            attempts=0,
-            replays=0,
-            next_attempt_at=now,
-            fallback=rest,
-            escalated=False,
-            created_at=now,
-        )
-    )
+    common = {**{column: getattr(delivery, column) for column in CARRIED_ON}, "created_at": now}
+    fallback = [(Channel(c), a) for c, a in rest]
+    row = deliveries.delivery_row(common, Channel(channel), address, DeliveryState.QUEUED, now, fallback=fallback)
+    session.add(store.Delivery(**row))
 
 
 async def admit_through_circuits(

@@ -7,9 +7,9 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from chassis.openapi import model_examples
+from chassis.openapi import examples, model_examples
 from contracts.fields import StudentId
 from services.notify.fields import EventType
 from services.notify.store import Notification
@@ -18,21 +18,17 @@ from services.notify.store import Notification
 class NotificationPublic(BaseModel):
     """A notification as the guardian's app shows it."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "notification_id": "nt-20261125-0193",
-                    "student_id": "xiaoming",
-                    "event_type": "attendance.student_checked_out.v1",
-                    "channel": "in_app",
-                    "status": "delivered",
-                    "title": "小明已离校",
-                    "body": "小明 17:30 由妈妈在南门接走。",
-                    "urgent": False,
-                    "created_at": "2026-11-25T09:30:05Z",
-                }
-            ]
+    model_config = examples(
+        {
+            "notification_id": "nt-20261125-0193",
+            "student_id": "xiaoming",
+            "event_type": "attendance.student_checked_out.v1",
+            "channel": "in_app",
+            "status": "delivered",
+            "title": "小明已离校",
+            "body": "小明 17:30 由妈妈在南门接走。",
+            "urgent": False,
+            "created_at": "2026-11-25T09:30:05Z",
         }
     )
 
@@ -50,14 +46,10 @@ class NotificationPublic(BaseModel):
 class NotificationPage(BaseModel):
     """Newest first; pass `next_before` as `before` for the next page."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "items": model_examples(NotificationPublic),
-                    "next_before": "2026-11-25T09:30:05Z",
-                }
-            ]
+    model_config = examples(
+        {
+            "items": model_examples(NotificationPublic),
+            "next_before": "2026-11-25T09:30:05Z",
         }
     )
 

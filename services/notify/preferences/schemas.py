@@ -7,10 +7,10 @@ import re
 from datetime import time
 from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from chassis.http import Body
-from chassis.openapi import model_examples
+from chassis.openapi import examples, model_examples
 from services.notify.domain.channels import Category, Channel
 from services.notify.fields import EMAIL, LANGUAGE, PHONE, QUIET, WECHAT
 
@@ -22,7 +22,7 @@ OutsideChannel = Literal["wechat", "sms", "email"]
 class QuietHoursIn(BaseModel):
     """A daily window in the school's time, e.g. 21:30 to 07:00; urgent alerts ignore it."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"start": "21:30:00", "end": "07:00:00"}]})
+    model_config = examples({"start": "21:30:00", "end": "07:00:00"})
 
     start: time = Field(description="when quiet begins, HH:MM:SS in the school's time (whole minutes)")
     end: time = Field(description="when quiet ends, HH:MM:SS in the school's time; before `start` spans midnight")
@@ -39,18 +39,14 @@ class QuietHoursIn(BaseModel):
 class PreferencesIn(Body):
     """What a guardian chooses: channels in order per category, language, addresses, quiet hours."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "language": "zh-CN",
-                    "channels": {"urgent": ["sms", "wechat"], "attendance": ["wechat"]},
-                    "email": None,
-                    "phone": "+8613800138000",
-                    "wechat_openid": "oX3a_9fKq2LmZp7",
-                    "quiet_hours": {"start": "21:30:00", "end": "07:00:00"},
-                }
-            ]
+    model_config = examples(
+        {
+            "language": "zh-CN",
+            "channels": {"urgent": ["sms", "wechat"], "attendance": ["wechat"]},
+            "email": None,
+            "phone": "+8613800138000",
+            "wechat_openid": "oX3a_9fKq2LmZp7",
+            "quiet_hours": {"start": "21:30:00", "end": "07:00:00"},
         }
     )
 
@@ -98,8 +94,6 @@ class PreferencesIn(Body):
 class PreferencesOut(PreferencesIn):
     """A guardian's preferences as stored (defaults if they never set any)."""
 
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{**model_examples(PreferencesIn)[0], "guardian_id": "g-xiaoming-mama"}]}
-    )
+    model_config = examples({**model_examples(PreferencesIn)[0], "guardian_id": "g-xiaoming-mama"})
 
     guardian_id: str = Field(description="the guardian's id in enrollment (the subject of their token)")

@@ -4,6 +4,8 @@ the school office and the day's duty leader are told, BX-2, AT-6)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from chassis.consumer import Handler
 from chassis.sql import upsert
 from chassis.uow import UnitOfWork
@@ -19,13 +21,28 @@ from contracts.enrollment import (
 )
 from contracts.envelope import Envelope, Event
 from services.notify.reference import store
+from services.notify.store import Base
+
+
+async def _keep(uow: UnitOfWork, table: type[Base], values: dict[str, Any], key: list[str], kind: str) -> None:
+    """Store the row of `values` (the latest event replaces the earlier) and drop what the batch read of `kind`."""
+    await uow.session.execute(upsert(uow.session, table, values, key))
+    uow.forget(kind)
+
+
+async def _drop(uow: UnitOfWork, table: type[Base], key: tuple[str, str], kind: str) -> None:
+    """Delete the row with primary key `key`, if kept, and drop what the batch read of `kind`."""
+    row = await uow.session.get(table, key)
+    if row is not None:
+        await uow.session.delete(row)
+        await uow.session.flush()
+        uow.forget(kind)
 
 
 async def remember_student(uow: UnitOfWork, event: StudentEnrolled, _envelope: Envelope) -> None:
     """Keep the child's given name for the alerts."""
     values = {"student_id": event.student_id, "school_id": event.school_id, "name": event.name, "grade": event.grade}
-    await uow.session.execute(upsert(uow.session, store.KnownStudent, values, ["student_id"]))
-    uow.forget(store.STUDENTS)
+    await _keep(uow, store.KnownStudent, values, ["student_id"], store.STUDENTS)
 
 
 async def move_student(uow: UnitOfWork, event: StudentTransferred, _envelope: Envelope) -> None:
@@ -45,17 +62,12 @@ async def link_guardian(uow: UnitOfWork, event: GuardianLinked, _envelope: Envel
         "relation": event.relation,
         "language": event.preferred_language,
     }
-    await uow.session.execute(upsert(uow.session, store.GuardianLink, values, ["student_id", "guardian_id"]))
-    uow.forget(store.LINKS)
+    await _keep(uow, store.GuardianLink, values, ["student_id", "guardian_id"], store.LINKS)
 
 
 async def unlink_guardian(uow: UnitOfWork, event: GuardianUnlinked, _envelope: Envelope) -> None:
     """A guardian no longer linked to the child is told nothing more about them."""
-    link = await uow.session.get(store.GuardianLink, (event.student_id, event.guardian_id))
-    if link is not None:
-        await uow.session.delete(link)
-        await uow.session.flush()
-        uow.forget(store.LINKS)
+    await _drop(uow, store.GuardianLink, (event.student_id, event.guardian_id), store.LINKS)
 
 
 async def remember_pickup_person(uow: UnitOfWork, event: PickupPersonAdded, _envelope: Envelope) -> None:
@@ -67,17 +79,12 @@ async def remember_pickup_person(uow: UnitOfWork, event: PickupPersonAdded, _env
         "relation": event.relation,
         "name": event.name,
     }
-    await uow.session.execute(upsert(uow.session, store.PickupPerson, values, ["person_id", "student_id"]))
-    uow.forget(store.COLLECTORS)
+    await _keep(uow, store.PickupPerson, values, ["person_id", "student_id"], store.COLLECTORS)
 
 
 async def forget_pickup_person(uow: UnitOfWork, event: PickupPersonRemoved, _envelope: Envelope) -> None:
     """The adult may no longer collect the child."""
-    person = await uow.session.get(store.PickupPerson, (event.person_id, event.student_id))
-    if person is not None:
-        await uow.session.delete(person)
-        await uow.session.flush()
-        uow.forget(store.COLLECTORS)
+    await _drop(uow, store.PickupPerson, (event.person_id, event.student_id), store.COLLECTORS)
 
 
 async def remember_staff(uow: UnitOfWork, event: StaffMemberRegistered, _envelope: Envelope) -> None:

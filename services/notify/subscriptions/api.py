@@ -6,10 +6,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AnyHttpUrl, BaseModel, Field, field_validator
 
 from chassis.app import RuntimeDep
 from chassis.http import Body, DistrictOperator
+from chassis.openapi import examples
+from chassis.records import from_fields
 from contracts.registry import EVENT_TYPES
 from services.notify.fields import URL, Secret, Url
 from services.notify.store import WebhookEndpoint
@@ -21,15 +23,11 @@ router = APIRouter(prefix="/notify/v1", tags=["open event stream"])
 class SubscriptionIn(Body):
     """Which event types of which schools a district system receives."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "url": "https://data.haidian.example.cn/afterschool/events",
-                    "event_types": ["attendance.student_checked_in.v1", "attendance.student_checked_out.v1"],
-                    "school_ids": ["shiyan"],
-                }
-            ]
+    model_config = examples(
+        {
+            "url": "https://data.haidian.example.cn/afterschool/events",
+            "event_types": ["attendance.student_checked_in.v1", "attendance.student_checked_out.v1"],
+            "school_ids": ["shiyan"],
         }
     )
 
@@ -51,17 +49,13 @@ class SubscriptionIn(Body):
 class SubscriptionOut(BaseModel):
     """A subscription; `secret` (whsec_…) is shown only when it is created."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "subscription_id": "sub-haidian-1",
-                    "url": "https://data.haidian.example.cn/afterschool/events",
-                    "event_types": ["attendance.student_checked_in.v1", "attendance.student_checked_out.v1"],
-                    "school_ids": ["shiyan"],
-                    "secret": "whsec_3pVt7QeW1nHsY5cXk9Ruz0Jd",
-                }
-            ]
+    model_config = examples(
+        {
+            "subscription_id": "sub-haidian-1",
+            "url": "https://data.haidian.example.cn/afterschool/events",
+            "event_types": ["attendance.student_checked_in.v1", "attendance.student_checked_out.v1"],
+            "school_ids": ["shiyan"],
+            "secret": "whsec_3pVt7QeW1nHsY5cXk9Ruz0Jd",
         }
     )
 
@@ -106,10 +100,5 @@ async def unsubscribe(
 
 
 def _out(endpoint: WebhookEndpoint, *, with_secret: bool) -> SubscriptionOut:
-    return SubscriptionOut(
-        subscription_id=endpoint.endpoint_id,
-        url=endpoint.url,
-        event_types=endpoint.event_types,
-        school_ids=endpoint.school_ids,
-        secret=endpoint.secret if with_secret else None,
-    )
+    secret = endpoint.secret if with_secret else None
+    return from_fields(SubscriptionOut, endpoint, subscription_id=endpoint.endpoint_id, secret=secret)

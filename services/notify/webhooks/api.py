@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
+from pydantic import AnyHttpUrl, BaseModel, Field
 
 from chassis.app import RuntimeDep
 from chassis.http import Body, SchoolAdmin
+from chassis.openapi import examples
+from chassis.records import from_fields
 from services.notify.fields import URL, EventTypes, Secret, Url
 from services.notify.webhooks import handlers, store
 
@@ -18,14 +20,10 @@ router = APIRouter(prefix="/notify/v1", tags=["operations"])
 class EndpointIn(Body):
     """A school's own system that wants its notifications as signed webhooks."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "url": "https://jxt.shiyan.example.cn/hooks/afterschool",
-                    "event_types": ["attendance.student_checked_out.v1"],
-                }
-            ]
+    model_config = examples(
+        {
+            "url": "https://jxt.shiyan.example.cn/hooks/afterschool",
+            "event_types": ["attendance.student_checked_out.v1"],
         }
     )
 
@@ -36,16 +34,12 @@ class EndpointIn(Body):
 class EndpointOut(BaseModel):
     """An endpoint; `secret` (whsec_…) is shown only when it is created."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "endpoint_id": "ep-shiyan-1",
-                    "url": "https://jxt.shiyan.example.cn/hooks/afterschool",
-                    "event_types": ["attendance.student_checked_out.v1"],
-                    "secret": "whsec_MfKQ9r8GKYqXz2LbJ0aN4wVd",
-                }
-            ]
+    model_config = examples(
+        {
+            "endpoint_id": "ep-shiyan-1",
+            "url": "https://jxt.shiyan.example.cn/hooks/afterschool",
+            "event_types": ["attendance.student_checked_out.v1"],
+            "secret": "whsec_MfKQ9r8GKYqXz2LbJ0aN4wVd",
         }
     )
 
@@ -61,9 +55,7 @@ async def add_webhook(runtime: RuntimeDep, principal: SchoolAdmin, body: Endpoin
     async with runtime.uow() as uow:
         endpoint = handlers.add_endpoint(uow, principal, url=str(body.url), event_types=body.event_types)
         await uow.commit()
-    return EndpointOut(
-        endpoint_id=endpoint.endpoint_id, url=endpoint.url, event_types=endpoint.event_types, secret=endpoint.secret
-    )
+    return from_fields(EndpointOut, endpoint)
 
 
 @router.get("/webhooks", response_model=list[EndpointOut])
@@ -71,7 +63,7 @@ async def list_webhooks(runtime: RuntimeDep, principal: SchoolAdmin) -> list[End
     """The caller's school's endpoints, without their secrets."""
     async with runtime.db.sessions() as session:
         rows = await store.endpoints_of_school(session, school_id=principal.school())
-        return [EndpointOut(endpoint_id=e.endpoint_id, url=e.url, event_types=e.event_types) for e in rows]
+        return [from_fields(EndpointOut, e, secret=None) for e in rows]
 
 
 @router.delete("/webhooks/{endpoint_id}", status_code=204)

@@ -9,17 +9,17 @@ from fastapi import APIRouter, Query, Response
 from sqlalchemy import select
 
 from chassis.app import RuntimeDep
-from chassis.auth import Principal, Role, require
+from chassis.auth import Principal
+from chassis.http import DistrictOperator
 from chassis.problems import Forbidden
 from services.stipend import store
 from services.stipend.access.api import MonthPath
 from services.stipend.domain.ledger import Draft, totals
-from services.stipend.exports.api import DISTRICT_CSV, Cell, Format, download, download_doc
+from services.stipend.exports.api import DISTRICT_CSV, Cell, Format, download, download_doc, header_of
 from services.stipend.family import handlers as family
 from services.stipend.statements import handlers as statements
 
 router = APIRouter(prefix="/stipend/v1/district", tags=["district roll-ups"])
-Operator = Annotated[Principal, require(Role.DISTRICT_OPERATOR)]
 FormatQuery = Annotated[Format, Query(alias="format")]
 
 
@@ -31,7 +31,7 @@ def _district(principal: Principal) -> str:
 
 @router.get("/months/{month}", response_class=Response, responses=download_doc(DISTRICT_CSV))
 async def district_month(
-    runtime: RuntimeDep, principal: Operator, month: MonthPath, fmt: FormatQuery = "csv"
+    runtime: RuntimeDep, principal: DistrictOperator, month: MonthPath, fmt: FormatQuery = "csv"
 ) -> Response:
     """Per school of the district: the teacher statements' status and payable total, the families' due total."""
     district = _district(principal)
@@ -64,15 +64,5 @@ async def district_month(
                     due,
                 ]
             )
-    header = [
-        "district_id",
-        "school_id",
-        "school",
-        "month",
-        "teacher_statements",
-        "teachers",
-        "teacher_payable_fen",
-        "children",
-        "family_due_fen",
-    ]
+    header = header_of(DISTRICT_CSV)
     return download(f"district-{district}-{month}", fmt, header, rows)

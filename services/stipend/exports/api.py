@@ -12,11 +12,10 @@ from fastapi import APIRouter, Query, Response
 from openpyxl import Workbook
 
 from chassis.app import RuntimeDep
-from chassis.auth import Principal, Role, require
 from chassis.clock import school_today
+from chassis.http import SchoolAdmin
 from services.stipend.access.api import MonthPath
 from services.stipend.domain.ledger import Draft, totals
-from services.stipend.domain.settlement import Share
 from services.stipend.family import handlers as family
 from services.stipend.statements import handlers as statements
 from services.stipend.term import handlers as term
@@ -65,6 +64,11 @@ DISTRICT_CSV = (
 )
 
 
+def header_of(example: str) -> list[str]:
+    """The columns of a route's CSV example, which the route writes as its header (the two cannot differ)."""
+    return example.split("\n", 1)[0].split(",")
+
+
 def to_csv(header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes:
     """The table as CSV."""
     out = io.StringIO()
@@ -96,7 +100,6 @@ def download(name: str, fmt: Format, header: Sequence[str], rows: Sequence[Seque
 
 
 router = APIRouter(prefix="/stipend/v1/exports", tags=["exports"])
-SchoolAdmin = Annotated[Principal, require(Role.SCHOOL_ADMIN)]
 FormatQuery = Annotated[Format, Query(alias="format")]
 
 
@@ -114,17 +117,7 @@ async def export_teacher_statements(
         if status == statements.PUBLISHED:
             posted = await statements.posted_lines(session, school_id=school, month=month)
             lines = [Draft(p.entry, p.reverses) for p in posted]
-    header = [
-        "school_id",
-        "month",
-        "status",
-        "staff_id",
-        "units_hundredths",
-        "total_fen",
-        "corrections_fen",
-        "payable_fen",
-        "bonus_forfeited",
-    ]
+    header = header_of(TEACHER_CSV)
     rows: list[list[Cell]] = [
         [
             school,
@@ -158,16 +151,7 @@ async def export_family_statements(
             rows.append(
                 [school, month, student_id, class_hours, s.gross_fen, s.waived_fen, s.late_pickup_fen, s.due_fen]
             )
-    header = [
-        "school_id",
-        "month",
-        "student_id",
-        "class_hours",
-        "gross_fen",
-        "waived_fen",
-        "late_pickup_fen",
-        "due_fen",
-    ]
+    header = header_of(FAMILY_CSV)
     return download(f"family-statements-{school}-{month}", fmt, header, rows)
 
 
@@ -178,14 +162,10 @@ async def export_settlement(
     """ST-4: one row per teacher."""
     school = principal.school()
     async with runtime.db.sessions() as session:
-        published = await term.published_settlement(session, school_id=school, term_id=term_id)
-        if published:
-            shares = [Share(r.staff_id, r.process_fen, r.weight, r.bonus_fen, r.forfeited) for r in published]
-        else:
-            shares = await term.settlement(
-                session, school_id=school, term_id=term_id, today=school_today(runtime.clock)
-            )
-    header = ["school_id", "term_id", "staff_id", "process_fen", "weight", "bonus_fen", "forfeited"]
+        _, shares = await term.settlement_now(
+            session, school_id=school, term_id=term_id, today=school_today(runtime.clock)
+        )
+    header = header_of(SETTLEMENT_CSV)
     rows: list[list[Cell]] = [
         [school, term_id, s.staff_id, s.process_fen, s.weight, s.bonus_fen, s.forfeited] for s in shares
     ]
@@ -200,7 +180,7 @@ async def export_evaluations(
     school = principal.school()
     async with runtime.db.sessions() as session:
         found = await term.evaluations(session, school_id=school, term_id=term_id)
-    header = ["school_id", "term_id", "program_id", "patrol", "plan_completion", "effectiveness", "survey", "total"]
+    header = header_of(EVALUATION_CSV)
     rows: list[list[Cell]] = [
         [school, term_id, e.program_id, e.patrol, e.plan_completion, e.effectiveness, e.survey, e.total] for e in found
     ]

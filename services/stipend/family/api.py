@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from chassis.app import RuntimeDep
-from chassis.auth import CurrentPrincipal, Principal, Role, require
-from chassis.openapi import model_examples
+from chassis.auth import CurrentPrincipal
+from chassis.http import SchoolAdmin
+from chassis.openapi import examples, model_examples
+from chassis.records import from_fields
 from contracts.fields import SchoolId, StaffId, StudentId
 from services.stipend.access import api as access
 from services.stipend.access.api import MonthPath
@@ -29,27 +30,22 @@ from services.stipend.fields import (
 )
 
 router = APIRouter(prefix="/stipend/v1/family-statements", tags=["family statements"])
-SchoolAdmin = Annotated[Principal, require(Role.SCHOOL_ADMIN)]
 
 
 class ProgramChargeOut(BaseModel):
     """One program line of the month (EN-7): attendance, charged class-hours, before and after waivers."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "program_id": "pg-homework-g3",
-                    "kind": "homework",
-                    "attended_days": 18,
-                    "class_hours": 36,
-                    "charged_class_hours": 36,
-                    "gross_fen": 8280,
-                    "waived_fen": 0,
-                    "due_fen": 8280,
-                    "event_ids": ["at-7f3a91", "at-7f3a92"],
-                }
-            ]
+    model_config = examples(
+        {
+            "program_id": "pg-homework-g3",
+            "kind": "homework",
+            "attended_days": 18,
+            "class_hours": 36,
+            "charged_class_hours": 36,
+            "gross_fen": 8280,
+            "waived_fen": 0,
+            "due_fen": 8280,
+            "event_ids": ["at-7f3a91", "at-7f3a92"],
         }
     )
 
@@ -67,17 +63,13 @@ class ProgramChargeOut(BaseModel):
 class LateFeeOut(BaseModel):
     """BX-5: a late-pickup fee."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "check_out_id": "co-2026-11-20-xiaoming",
-                    "day": "2026-11-20",
-                    "minutes_late": 25,
-                    "fee_fen": 1000,
-                    "event_id": "at-9c1d07",
-                }
-            ]
+    model_config = examples(
+        {
+            "check_out_id": "co-2026-11-20-xiaoming",
+            "day": "2026-11-20",
+            "minutes_late": 25,
+            "fee_fen": 1000,
+            "event_id": "at-9c1d07",
         }
     )
 
@@ -91,19 +83,15 @@ class LateFeeOut(BaseModel):
 class IssuedOut(BaseModel):
     """The figures as they were issued to the family (kept even if facts arrive later)."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "gross_fen": 8280,
-                    "waived_fen": 0,
-                    "late_pickup_fen": 1000,
-                    "due_fen": 9280,
-                    "adjustments_fen": 0,
-                    "issued_by": "admin-wang",
-                    "issued_at": "2026-12-01T01:30:00Z",
-                }
-            ]
+    model_config = examples(
+        {
+            "gross_fen": 8280,
+            "waived_fen": 0,
+            "late_pickup_fen": 1000,
+            "due_fen": 9280,
+            "adjustments_fen": 0,
+            "issued_by": "admin-wang",
+            "issued_at": "2026-12-01T01:30:00Z",
         }
     )
 
@@ -121,11 +109,7 @@ class IssuedOut(BaseModel):
 class IssueResult(BaseModel):
     """How many children's statements a month's issue sent, and their total due."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [{"school_id": "shiyan", "month": "2026-11", "statements": 42, "due_fen": 347760}]
-        }
-    )
+    model_config = examples({"school_id": "shiyan", "month": "2026-11", "statements": 42, "due_fen": 347760})
 
     school_id: SchoolId
     month: Month
@@ -136,22 +120,18 @@ class IssueResult(BaseModel):
 class FamilyStatementOut(BaseModel):
     """A child's month in integer fen: as the facts give it now, and as issued (once issued)."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "school_id": "shiyan",
-                    "student_id": "xiaoming",
-                    "month": "2026-11",
-                    "programs": model_examples(ProgramChargeOut),
-                    "late_pickup": model_examples(LateFeeOut),
-                    "gross_fen": 8280,
-                    "waived_fen": 0,
-                    "late_pickup_fen": 1000,
-                    "due_fen": 9280,
-                    "issued": model_examples(IssuedOut)[0],
-                }
-            ]
+    model_config = examples(
+        {
+            "school_id": "shiyan",
+            "student_id": "xiaoming",
+            "month": "2026-11",
+            "programs": model_examples(ProgramChargeOut),
+            "late_pickup": model_examples(LateFeeOut),
+            "gross_fen": 8280,
+            "waived_fen": 0,
+            "late_pickup_fen": 1000,
+            "due_fen": 9280,
+            "issued": model_examples(IssuedOut)[0],
         }
     )
 
@@ -181,44 +161,15 @@ async def family_statement(
         student_id=student_id,
         month=month,
         programs=[
-            ProgramChargeOut(
-                program_id=p.program_id,
-                kind=p.kind,
-                attended_days=p.attended_days,
-                class_hours=p.class_hours,
-                charged_class_hours=p.charged_class_hours,
-                gross_fen=p.gross_fen,
-                waived_fen=p.waived_fen,
-                due_fen=p.due_fen,
-                event_ids=list(p.event_ids),
-            )
+            from_fields(ProgramChargeOut, p, waived_fen=p.waived_fen, event_ids=list(p.event_ids))
             for p in result.programs
         ],
-        late_pickup=[
-            LateFeeOut(
-                check_out_id=f.check_out_id,
-                day=f.day.isoformat(),
-                minutes_late=f.minutes_late,
-                fee_fen=f.fee_fen,
-                event_id=f.event_id,
-            )
-            for f in result.late_pickup
-        ],
+        late_pickup=[from_fields(LateFeeOut, f, day=f.day.isoformat()) for f in result.late_pickup],
         gross_fen=result.gross_fen,
         waived_fen=result.waived_fen,
         late_pickup_fen=result.late_pickup_fen,
         due_fen=result.due_fen,
-        issued=None
-        if sent is None
-        else IssuedOut(
-            gross_fen=sent.gross_fen,
-            waived_fen=sent.waived_fen,
-            late_pickup_fen=sent.late_pickup_fen,
-            due_fen=sent.due_fen,
-            adjustments_fen=sent.adjustments_fen,
-            issued_by=sent.issued_by,
-            issued_at=sent.issued_at,
-        ),
+        issued=None if sent is None else from_fields(IssuedOut, sent),
     )
 
 

@@ -4,36 +4,33 @@ balance. The school admin records; the admin or the child's own guardian reads."
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from chassis.app import RuntimeDep
-from chassis.auth import CurrentPrincipal, Principal, Role, require
-from chassis.http import Body
+from chassis.auth import CurrentPrincipal
+from chassis.http import Body, SchoolAdmin
 from chassis.idempotency import IDEMPOTENT, respond_once
-from chassis.openapi import model_examples
+from chassis.openapi import examples, model_examples
 from chassis.problems import Unprocessable
+from chassis.records import from_fields
 from chassis.uow import UnitOfWork
 from contracts.fields import SchoolId, StudentId
 from services.stipend.access import api as access
-from services.stipend.domain.payments import PaymentRefused, check_payment, parse_statement
+from services.stipend.domain.payments import AccountLine, PaymentRefused, check_payment, parse_statement
 from services.stipend.payments import handlers as payments
 
 router = APIRouter(prefix="/stipend/v1/family-accounts", tags=["family accounts"])
-SchoolAdmin = Annotated[Principal, require(Role.SCHOOL_ADMIN)]
 MAX_CSV_BYTES = 2_000_000
 
 
 class PaymentIn(Body):
     """A payment received for the child (the amount in integer fen)."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"examples": [{"amount_fen": 9280, "paid_on": "2026-12-03", "reference": "WX20261203-0042"}]},
-    )
+    model_config = examples({"amount_fen": 9280, "paid_on": "2026-12-03", "reference": "WX20261203-0042"})
 
     amount_fen: int = Field(description="EN-7: a positive whole number of fen")
     paid_on: date = Field(description="the day the family paid, YYYY-MM-DD")
@@ -43,12 +40,8 @@ class PaymentIn(Body):
 class AccountLineOut(BaseModel):
     """A charge (an issued month) or a payment, and the balance after it (positive: the family owes)."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {"day": "2026-12-01", "kind": "charge", "reference": "2026-11", "amount_fen": 9280, "balance_fen": 9280}
-            ]
-        }
+    model_config = examples(
+        {"day": "2026-12-01", "kind": "charge", "reference": "2026-11", "amount_fen": 9280, "balance_fen": 9280}
     )
 
     day: date = Field(description="the day of the charge (the month's issue) or of the payment, YYYY-MM-DD")
@@ -61,25 +54,21 @@ class AccountLineOut(BaseModel):
 class AccountOut(BaseModel):
     """A child's account."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
+    model_config = examples(
+        {
+            "school_id": "shiyan",
+            "student_id": "xiaoming",
+            "balance_fen": 0,
+            "lines": [
+                *model_examples(AccountLineOut),
                 {
-                    "school_id": "shiyan",
-                    "student_id": "xiaoming",
+                    "day": "2026-12-03",
+                    "kind": "payment",
+                    "reference": "WX20261203-0042",
+                    "amount_fen": -9280,
                     "balance_fen": 0,
-                    "lines": [
-                        *model_examples(AccountLineOut),
-                        {
-                            "day": "2026-12-03",
-                            "kind": "payment",
-                            "reference": "WX20261203-0042",
-                            "amount_fen": -9280,
-                            "balance_fen": 0,
-                        },
-                    ],
-                }
-            ]
+                },
+            ],
         }
     )
 
@@ -92,7 +81,7 @@ class AccountOut(BaseModel):
 class ImportResult(BaseModel):
     """What an imported statement recorded (all rows, or none)."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"recorded": 38, "already_recorded": 4}]})
+    model_config = examples({"recorded": 38, "already_recorded": 4})
 
     recorded: int = Field(description="payments recorded now")
     already_recorded: int = Field(description="payments whose reference was already recorded (nothing done again)")
@@ -150,12 +139,7 @@ async def child_account(runtime: RuntimeDep, principal: CurrentPrincipal, studen
     return _account(school, student_id, lines)
 
 
-def _account(school: str, student_id: str, lines: list[Any]) -> AccountOut:
-    shown = [
-        AccountLineOut(
-            day=x.day, kind=x.kind, reference=x.reference, amount_fen=x.amount_fen, balance_fen=x.balance_fen
-        )
-        for x in lines
-    ]
+def _account(school: str, student_id: str, lines: list[AccountLine]) -> AccountOut:
+    shown = [from_fields(AccountLineOut, x) for x in lines]
     balance = shown[-1].balance_fen if shown else 0
     return AccountOut(school_id=school, student_id=student_id, balance_fen=balance, lines=shown)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,14 +18,7 @@ from services.stipend.payments.store import PaymentRow
 
 def _row(payment: Payment, *, school_id: str, source: str, by: str, uow: UnitOfWork) -> PaymentRow:
     return PaymentRow(
-        school_id=school_id,
-        reference=payment.reference,
-        student_id=payment.student_id,
-        amount_fen=payment.amount_fen,
-        paid_on=payment.paid_on,
-        source=source,
-        recorded_by=by,
-        recorded_at=uow.clock.now(),
+        **asdict(payment), school_id=school_id, source=source, recorded_by=by, recorded_at=uow.clock.now()
     )
 
 

@@ -3,15 +3,15 @@ its events, approval and publication by the school admin."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from chassis.app import RuntimeDep
-from chassis.auth import CurrentPrincipal, Principal, Role, require
-from chassis.openapi import model_examples
+from chassis.auth import CurrentPrincipal
+from chassis.http import SchoolAdmin
+from chassis.openapi import examples, model_examples
 from chassis.problems import NotFound
+from chassis.records import from_fields
 from contracts.fields import SchoolId, SessionId, StaffId
 from services.stipend.access import api as access
 from services.stipend.access.api import MonthPath
@@ -20,24 +20,19 @@ from services.stipend.fields import Day, EventIds, Fen, Month, StatementStatus, 
 from services.stipend.statements import handlers as statements
 
 router = APIRouter(prefix="/stipend/v1/teacher-statements", tags=["teacher statements"])
-SchoolAdmin = Annotated[Principal, require(Role.SCHOOL_ADMIN)]
 
 
 class TeacherSummary(BaseModel):
     """A teacher's month in figures (units in hundredths, money in fen)."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "staff_id": "t-li",
-                    "units_hundredths": 1850,
-                    "total_fen": 83250,
-                    "corrections_fen": -4500,
-                    "payable_fen": 78750,
-                    "bonus_forfeited_by": [],
-                }
-            ]
+    model_config = examples(
+        {
+            "staff_id": "t-li",
+            "units_hundredths": 1850,
+            "total_fen": 83250,
+            "corrections_fen": -4500,
+            "payable_fen": 78750,
+            "bonus_forfeited_by": [],
         }
     )
 
@@ -54,18 +49,14 @@ class TeacherSummary(BaseModel):
 class MonthStatements(BaseModel):
     """The school's month: where it stands in draft → approved → published, and each teacher's figures."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "school_id": "shiyan",
-                    "month": "2026-11",
-                    "status": "approved",
-                    "approved_by": "admin-wang",
-                    "published_by": None,
-                    "teachers": model_examples(TeacherSummary),
-                }
-            ]
+    model_config = examples(
+        {
+            "school_id": "shiyan",
+            "month": "2026-11",
+            "status": "approved",
+            "approved_by": "admin-wang",
+            "published_by": None,
+            "teachers": model_examples(TeacherSummary),
         }
     )
 
@@ -80,21 +71,17 @@ class MonthStatements(BaseModel):
 class EntryOut(BaseModel):
     """One ledger line: `entry_id` once published; `reverses` names the entries a reversal cancels (ST-5)."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "entry_id": "le-2026-11-0193",
-                    "session_id": "pg-homework-g3:2026-11-25",
-                    "session_date": "2026-11-25",
-                    "line": "service",
-                    "units_hundredths": 100,
-                    "fen": 4500,
-                    "reason": "ST-1: complete record r1",
-                    "event_ids": ["at-7f3a91", "hw-5b20c4"],
-                    "reverses": [],
-                }
-            ]
+    model_config = examples(
+        {
+            "entry_id": "le-2026-11-0193",
+            "session_id": "pg-homework-g3:2026-11-25",
+            "session_date": "2026-11-25",
+            "line": "service",
+            "units_hundredths": 100,
+            "fen": 4500,
+            "reason": "ST-1: complete record r1",
+            "event_ids": ["at-7f3a91", "hw-5b20c4"],
+            "reverses": [],
         }
     )
 
@@ -112,17 +99,13 @@ class EntryOut(BaseModel):
 class TeacherStatement(TeacherSummary):
     """A teacher's statement with every entry and the events behind it."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    **model_examples(TeacherSummary)[0],
-                    "school_id": "shiyan",
-                    "month": "2026-11",
-                    "status": "published",
-                    "entries": model_examples(EntryOut),
-                }
-            ]
+    model_config = examples(
+        {
+            **model_examples(TeacherSummary)[0],
+            "school_id": "shiyan",
+            "month": "2026-11",
+            "status": "published",
+            "entries": model_examples(EntryOut),
         }
     )
 
@@ -135,16 +118,12 @@ class TeacherStatement(TeacherSummary):
 class Approval(BaseModel):
     """What was approved: the digest of the draft, which publication checks."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "school_id": "shiyan",
-                    "month": "2026-11",
-                    "status": "approved",
-                    "fingerprint": "9f2c4e0b7a1d3c5e8f6a2b4d0c9e7f1a3b5d7c9e0f2a4b6c8d0e2f4a6b8c0d2e",
-                }
-            ]
+    model_config = examples(
+        {
+            "school_id": "shiyan",
+            "month": "2026-11",
+            "status": "approved",
+            "fingerprint": "9f2c4e0b7a1d3c5e8f6a2b4d0c9e7f1a3b5d7c9e0f2a4b6c8d0e2f4a6b8c0d2e",
         }
     )
 
@@ -157,11 +136,10 @@ class Approval(BaseModel):
 
 
 def _summary(t: TeacherTotals, bonus_lost: dict[str, tuple[str, ...]]) -> TeacherSummary:
-    return TeacherSummary(
-        staff_id=t.staff_id,
+    return from_fields(
+        TeacherSummary,
+        t,
         units_hundredths=t.units,
-        total_fen=t.total_fen,
-        corrections_fen=t.corrections_fen,
         payable_fen=t.payable_fen,
         bonus_forfeited_by=list(bonus_lost.get(t.staff_id, ())),
     )
@@ -170,14 +148,12 @@ def _summary(t: TeacherTotals, bonus_lost: dict[str, tuple[str, ...]]) -> Teache
 def _entry(line: Draft | Posted) -> EntryOut:
     entry_id = line.entry_id if isinstance(line, Posted) else None
     e = line.entry
-    return EntryOut(
+    return from_fields(
+        EntryOut,
+        e,
         entry_id=entry_id,
-        session_id=e.session_id,
         session_date=e.session_date.isoformat(),
-        line=e.line,
         units_hundredths=e.units,
-        fen=e.fen,
-        reason=e.reason,
         event_ids=list(e.event_ids),
         reverses=list(line.reverses),
     )

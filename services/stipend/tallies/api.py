@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Generic, TypeVar
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from chassis.app import RuntimeDep
-from chassis.auth import CurrentPrincipal, Principal, Role, require
-from chassis.openapi import model_examples
+from chassis.auth import CurrentPrincipal
+from chassis.http import SchoolAdmin
+from chassis.openapi import examples, model_examples
 from contracts.fields import SchoolId, StudentId
 from services.stipend.access import api as access
 from services.stipend.facts import store as facts
@@ -18,7 +19,6 @@ from services.stipend.fields import Month as MonthField
 
 router = APIRouter(prefix="/stipend/v1", tags=["tallies"])
 
-SchoolAdmin = Annotated[Principal, require(Role.SCHOOL_ADMIN)]
 T = TypeVar("T")
 Month = Annotated[str, Query(pattern=access.MONTH_PATTERN, description="YYYY-MM")]
 
@@ -26,9 +26,7 @@ Month = Annotated[str, Query(pattern=access.MONTH_PATTERN, description="YYYY-MM"
 class StudentTally(BaseModel):
     """A child's attended sessions and class-hours in a month."""
 
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"student_id": "xiaoming", "sessions": 18, "class_hours": 36}]}
-    )
+    model_config = examples({"student_id": "xiaoming", "sessions": 18, "class_hours": 36})
 
     student_id: StudentId
     sessions: int = Field(description="the sessions the child attended this month")
@@ -38,9 +36,7 @@ class StudentTally(BaseModel):
 class SessionTally(BaseModel):
     """A session's children present and the class-hours they attended."""
 
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"session_date": "2026-11-25", "students": 38, "class_hours": 76}]}
-    )
+    model_config = examples({"session_date": "2026-11-25", "students": 38, "class_hours": 76})
 
     session_date: Day
     students: int = Field(description="the children present")
@@ -58,18 +54,14 @@ class Tallies(BaseModel, Generic[T]):
 class AttendedLine(BaseModel):
     """SR-1: class-hours of one program line on one day, why, and the events behind them."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "day": "2026-11-25",
-                    "program_id": "pg-homework-g3",
-                    "kind": "homework",
-                    "class_hours": 2,
-                    "reason": "SR-1: 2 of 2 class-hours attended",
-                    "event_ids": ["at-7f3a91", "at-7f3a92"],
-                }
-            ]
+    model_config = examples(
+        {
+            "day": "2026-11-25",
+            "program_id": "pg-homework-g3",
+            "kind": "homework",
+            "class_hours": 2,
+            "reason": "SR-1: 2 of 2 class-hours attended",
+            "event_ids": ["at-7f3a91", "at-7f3a92"],
         }
     )
 
@@ -84,17 +76,13 @@ class AttendedLine(BaseModel):
 class StudentLines(BaseModel):
     """A child's month line by line (EN-4..EN-6: base service, clubs, early arrival, noon care, bus)."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "school_id": "shiyan",
-                    "student_id": "xiaoming",
-                    "month": "2026-11",
-                    "class_hours": 2,
-                    "lines": model_examples(AttendedLine),
-                }
-            ]
+    model_config = examples(
+        {
+            "school_id": "shiyan",
+            "student_id": "xiaoming",
+            "month": "2026-11",
+            "class_hours": 2,
+            "lines": model_examples(AttendedLine),
         }
     )
 

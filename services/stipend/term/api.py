@@ -7,33 +7,33 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from chassis.app import RuntimeDep
 from chassis.auth import CurrentPrincipal, Principal, Role, require
 from chassis.clock import school_today
-from chassis.http import Body
+from chassis.http import Body, Guardian, SchoolAdmin
 from chassis.idempotency import IDEMPOTENT, respond_once
-from chassis.openapi import model_examples
+from chassis.openapi import examples, model_examples
+from chassis.records import from_fields
 from chassis.uow import UnitOfWork
 from contracts.fields import STUDENT, SchoolId, StaffId, StudentId
 from services.stipend.access import api as access
 from services.stipend.access.api import MONTH_PATTERN, TEACHERS
+from services.stipend.domain.evaluation import Evaluation
 from services.stipend.domain.settlement import Share, bonus_pool
 from services.stipend.fields import CollectFen, ProcessFen, ProgramId, RefundFen, SettlementStatus, TermId
 from services.stipend.term import handlers as term
 
 router = APIRouter(prefix="/stipend/v1", tags=["survey, evaluation and settlement"])
-SchoolAdmin = Annotated[Principal, require(Role.SCHOOL_ADMIN)]
-Guardian = Annotated[Principal, require(Role.GUARDIAN)]
-SchoolStaff = Annotated[Principal, require(Role.SCHOOL_ADMIN, *TEACHERS)]
+AdminOrTeacher = Annotated[Principal, require(Role.SCHOOL_ADMIN, *TEACHERS)]
 Through = Annotated[str | None, Query(pattern=MONTH_PATTERN, description="YYYY-MM: patrols up to this month")]
 
 
 class AnswerIn(Body):
     """A family's answer for one child's program (1 = very dissatisfied … 5 = very satisfied)."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"student_id": "xiaoming", "score": 5}]})
+    model_config = examples({"student_id": "xiaoming", "score": 5})
 
     student_id: str = Field(max_length=64, description=STUDENT)
     score: int = Field(description="ST-4/QA-2 satisfaction: 1 = very dissatisfied … 5 = very satisfied")
@@ -42,7 +42,7 @@ class AnswerIn(Body):
 class SurveyOut(BaseModel):
     """What the survey of a program shows: how many answered, and the points they give (never who)."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"program_id": "pg-homework-g3", "answers": 31}]})
+    model_config = examples({"program_id": "pg-homework-g3", "answers": 31})
 
     program_id: ProgramId
     answers: int = Field(description="how many answers the program has so far (never who gave them)")
@@ -51,12 +51,7 @@ class SurveyOut(BaseModel):
 class ScoresIn(Body):
     """The school's QA-2 scores of a program for the term."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [{"plan_completion": 18, "effectiveness": 17, "note": "三年级1班作业辅导按计划完成"}]
-        },
-    )
+    model_config = examples({"plan_completion": 18, "effectiveness": 17, "note": "三年级1班作业辅导按计划完成"})
 
     plan_completion: int = Field(description="QA-2: plan completion, points out of 20")
     effectiveness: int = Field(description="QA-2: effectiveness, points out of 20")
@@ -66,18 +61,14 @@ class ScoresIn(Body):
 class EvaluationOut(BaseModel):
     """QA-2: a program's evaluation, part by part, out of 100."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "program_id": "pg-homework-g3",
-                    "patrol": 47,
-                    "plan_completion": 18,
-                    "effectiveness": 17,
-                    "survey": 9,
-                    "total": 91,
-                }
-            ]
+    model_config = examples(
+        {
+            "program_id": "pg-homework-g3",
+            "patrol": 47,
+            "plan_completion": 18,
+            "effectiveness": 17,
+            "survey": 9,
+            "total": 91,
         }
     )
 
@@ -92,12 +83,8 @@ class EvaluationOut(BaseModel):
 class ShareOut(BaseModel):
     """ST-4: a teacher's term: process money (monthly statements), bonus weight and share."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {"staff_id": "t-li", "process_fen": 360000, "weight": 92, "bonus_fen": 38983, "forfeited": False}
-            ]
-        }
+    model_config = examples(
+        {"staff_id": "t-li", "process_fen": 360000, "weight": 92, "bonus_fen": 38983, "forfeited": False}
     )
 
     staff_id: StaffId
@@ -110,27 +97,23 @@ class ShareOut(BaseModel):
 class SettlementOut(BaseModel):
     """The term's settlement: as published, or as it would be published now."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
+    model_config = examples(
+        {
+            "school_id": "shiyan",
+            "term_id": "t-2026-1",
+            "status": "draft",
+            "process_fen": 675000,
+            "bonus_pool_fen": 75000,
+            "teachers": [
+                *model_examples(ShareOut),
                 {
-                    "school_id": "shiyan",
-                    "term_id": "t-2026-1",
-                    "status": "draft",
-                    "process_fen": 675000,
-                    "bonus_pool_fen": 75000,
-                    "teachers": [
-                        *model_examples(ShareOut),
-                        {
-                            "staff_id": "t-zhao",
-                            "process_fen": 315000,
-                            "weight": 85,
-                            "bonus_fen": 36017,
-                            "forfeited": False,
-                        },
-                    ],
-                }
-            ]
+                    "staff_id": "t-zhao",
+                    "process_fen": 315000,
+                    "weight": 85,
+                    "bonus_fen": 36017,
+                    "forfeited": False,
+                },
+            ],
         }
     )
 
@@ -188,7 +171,7 @@ async def score_program(
 
 @router.get("/evaluations/{term_id}", response_model=list[EvaluationOut])
 async def term_evaluations(
-    runtime: RuntimeDep, principal: SchoolStaff, term_id: str, through: Through = None
+    runtime: RuntimeDep, principal: AdminOrTeacher, term_id: str, through: Through = None
 ) -> list[EvaluationOut]:
     """QA-3: every program's evaluation for the school's staff, as it stands or through a month (每月公示)."""
     async with runtime.db.sessions() as session:
@@ -201,13 +184,9 @@ async def term_settlement(runtime: RuntimeDep, principal: SchoolAdmin, term_id: 
     """ST-4: after the term, each teacher's process money and bonus share (9 : 1; none after ST-3)."""
     school = principal.school()
     async with runtime.db.sessions() as session:
-        published = await term.published_settlement(session, school_id=school, term_id=term_id)
-        if published:
-            shares = [Share(r.staff_id, r.process_fen, r.weight, r.bonus_fen, r.forfeited) for r in published]
-        else:
-            shares = await term.settlement(
-                session, school_id=school, term_id=term_id, today=school_today(runtime.clock)
-            )
+        published, shares = await term.settlement_now(
+            session, school_id=school, term_id=term_id, today=school_today(runtime.clock)
+        )
     return _settlement(school, term_id, "published" if published else "draft", shares)
 
 
@@ -222,16 +201,7 @@ async def publish_settlement(runtime: RuntimeDep, principal: SchoolAdmin, term_i
 
 
 def _settlement(school: str, term_id: str, status: str, shares: list[Share]) -> SettlementOut:
-    teachers = [
-        ShareOut(
-            staff_id=s.staff_id,
-            process_fen=s.process_fen,
-            weight=s.weight,
-            bonus_fen=s.bonus_fen,
-            forfeited=s.forfeited,
-        )
-        for s in shares
-    ]
+    teachers = [from_fields(ShareOut, s) for s in shares]
     return SettlementOut(
         school_id=school,
         term_id=term_id,
@@ -242,31 +212,20 @@ def _settlement(school: str, term_id: str, status: str, shares: list[Share]) -> 
     )
 
 
-def _evaluation(e: Any) -> EvaluationOut:
-    return EvaluationOut(
-        program_id=e.program_id,
-        patrol=e.patrol,
-        plan_completion=e.plan_completion,
-        effectiveness=e.effectiveness,
-        survey=e.survey,
-        total=e.total,
-    )
+def _evaluation(e: Evaluation) -> EvaluationOut:
+    return from_fields(EvaluationOut, e, total=e.total)
 
 
 class FamilySettlementOut(BaseModel):
     """EN-7 多退少补 of one monthly program: prepaid at term start, due by attendance, refund or collect."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "program_id": "pg-homework-g3",
-                    "prepaid_fen": 64000,
-                    "due_fen": 59800,
-                    "refund_fen": 4200,
-                    "collect_fen": 0,
-                }
-            ]
+    model_config = examples(
+        {
+            "program_id": "pg-homework-g3",
+            "prepaid_fen": 64000,
+            "due_fen": 59800,
+            "refund_fen": 4200,
+            "collect_fen": 0,
         }
     )
 
@@ -280,18 +239,14 @@ class FamilySettlementOut(BaseModel):
 class FamilyTermOut(BaseModel):
     """A child's term-end settlement of monthly fees."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "school_id": "shiyan",
-                    "term_id": "t-2026-1",
-                    "student_id": "xiaoming",
-                    "programs": model_examples(FamilySettlementOut),
-                    "refund_fen": 4200,
-                    "collect_fen": 0,
-                }
-            ]
+    model_config = examples(
+        {
+            "school_id": "shiyan",
+            "term_id": "t-2026-1",
+            "student_id": "xiaoming",
+            "programs": model_examples(FamilySettlementOut),
+            "refund_fen": 4200,
+            "collect_fen": 0,
         }
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date
 from fractions import Fraction
 
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.clock import school_today
 from chassis.problems import Conflict, NotFound, Unprocessable
+from chassis.records import from_fields
 from chassis.sql import upsert
 from chassis.uow import UnitOfWork
 from contracts.enrollment import FeeKind, TermCalendarSet
@@ -225,6 +227,16 @@ async def published_settlement(session: AsyncSession, *, school_id: str, term_id
     return list(rows)
 
 
+async def settlement_now(
+    session: AsyncSession, *, school_id: str, term_id: str, today: date
+) -> tuple[bool, list[Share]]:
+    """ST-4: the settlement as published (True), or else as it would be published today (False)."""
+    published = await published_settlement(session, school_id=school_id, term_id=term_id)
+    if published:
+        return True, [Share(r.staff_id, r.process_fen, r.weight, r.bonus_fen, r.forfeited) for r in published]
+    return False, await settlement(session, school_id=school_id, term_id=term_id, today=today)
+
+
 async def publish_settlement(
     uow: UnitOfWork, *, school_id: str, term_id: str, by: str
 ) -> list[TermSettlementPublished]:
@@ -240,34 +252,10 @@ async def publish_settlement(
     pool, now = bonus_pool(sum(s.process_fen for s in shares)), uow.clock.now()
     events = []
     for s in shares:
-        uow.session.add(
-            SettlementRow(
-                school_id=school_id,
-                term_id=term_id,
-                staff_id=s.staff_id,
-                process_fen=s.process_fen,
-                weight=s.weight,
-                bonus_fen=s.bonus_fen,
-                forfeited=s.forfeited,
-                published_by=by,
-                published_at=now,
-            )
-        )
-        events.append(
-            TermSettlementPublished(
-                settlement_id=f"{school_id}:{term_id}:{s.staff_id}",
-                staff_id=s.staff_id,
-                school_id=school_id,
-                term_id=term_id,
-                process_fen=s.process_fen,
-                bonus_pool_fen=pool,
-                weight=s.weight,
-                bonus_fen=s.bonus_fen,
-                forfeited=s.forfeited,
-                published_by=by,
-                published_at=now,
-            )
-        )
+        row = SettlementRow(**asdict(s), school_id=school_id, term_id=term_id, published_by=by, published_at=now)
+        uow.session.add(row)
+        settlement_id = f"{school_id}:{term_id}:{s.staff_id}"
+        events.append(from_fields(TermSettlementPublished, row, settlement_id=settlement_id, bonus_pool_fen=pool))
     await uow.publish_many(events, school_id=school_id)
     await uow.commit()
     return events
