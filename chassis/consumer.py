@@ -203,9 +203,9 @@ class ConsumerRunner:
         routed = [self._route(record) for record in records]
         needs_inbox = self._subscription.needs_inbox
         async with self._processing(records[0].topic, [env for env, _ in routed]), self._uow() as uow:
-            claimed = [env.id for env, handler in routed if handler is not None and needs_inbox(env.type)]
-            fresh = await uow.claim_many(self.group, claimed)
-            fresh.update(env.id for env, handler in routed if handler is not None and not needs_inbox(env.type))
+            handled_ids = {env.id: needs_inbox(env.type) for env, handler in routed if handler is not None}
+            fresh = await uow.claim_many(self.group, [i for i, claim in handled_ids.items() if claim])
+            fresh.update(i for i, claim in handled_ids.items() if not claim)
             steps: list[tuple[Envelope, Handler, Event] | Envelope] = []
             for envelope, handler in routed:
                 if handler is None or envelope.id not in fresh:

@@ -35,13 +35,9 @@ def _shared_fields(kind: type, source: type) -> tuple[str, ...]:
 
 
 def _fields_in_both(kind: type, source: type) -> tuple[str, ...]:
-    if dataclasses.is_dataclass(kind):
-        wanted = {field.name for field in dataclasses.fields(kind)}
-    elif issubclass(kind, BaseModel):
-        wanted = set(kind.model_fields)
-    else:
+    if not (dataclasses.is_dataclass(kind) or issubclass(kind, BaseModel)):
         raise TypeError(f"{kind.__name__} is not a dataclass or a pydantic model")
-    return tuple(sorted(wanted & _field_names(source)))
+    return tuple(sorted(_field_names(kind) & _field_names(source)))
 
 
 def from_fields(kind: type[R], source: object, /, **given: Any) -> R:
