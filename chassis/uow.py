@@ -9,6 +9,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
+import orjson
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,7 +17,7 @@ from chassis.broadcast import Broadcaster, MemoryBroadcaster
 from chassis.clock import Clock
 from chassis.db import Database
 from chassis.logs import current_traceparent
-from chassis.sql import Target, dialect_insert, insert_columns_ignoring_duplicates
+from chassis.sql import Target, dialect_insert, insert_json_rows_ignoring_duplicates
 from chassis.tables import ChassisTables
 from contracts.envelope import Envelope, Event
 
@@ -251,9 +252,9 @@ class UnitOfWork:
         for (table, columns), rows in kept.items():
             target = getattr(table, "__table__", table)  # Core, not the ORM's bulk path: plain rows
             names = tuple(sorted(columns))
-            as_arrays = None if self._db.is_sqlite else insert_columns_ignoring_duplicates(target, names)
-            if as_arrays is not None:
-                await self.session.execute(as_arrays, {name: [row[name] for row in rows] for name in names})
+            as_json = None if self._db.is_sqlite else insert_json_rows_ignoring_duplicates(target, names)
+            if as_json is not None:
+                await self.session.execute(as_json, {"rows": orjson.dumps(rows, option=orjson.OPT_NAIVE_UTC).decode()})
                 continue
             statement = dialect_insert(self.session, target).on_conflict_do_nothing()
             for start in range(0, len(rows), _BULK_CHUNK):

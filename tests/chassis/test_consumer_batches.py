@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import contextlib
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import orjson
 import pytest
-from sqlalchemy import JSON, Column, Integer, MetaData, Table, func, select
+from sqlalchemy import JSON, BigInteger, Boolean, Column, Date, DateTime, Integer, MetaData, String, Table, func, select
 
 from chassis.bus import BusConsumer, Partition, Record
 from chassis.bus.kafka import KafkaBus
 from chassis.bus.memory import MemoryBus
 from chassis.consumer import ConsumerRunner, Subscription
 from chassis.db import Database
-from chassis.sql import insert_columns_ignoring_duplicates
+from chassis.sql import insert_json_rows_ignoring_duplicates
 from chassis.uow import UnitOfWork
 from contracts.attendance import StudentCheckedIn
 from contracts.envelope import Envelope
@@ -106,7 +107,7 @@ async def test_kept_rows_are_written_at_commit_once_and_not_at_all_on_rollback(d
 async def test_on_postgresql_kept_rows_of_plain_columns_go_in_as_one_set_and_the_first_of_a_key_wins(
     pg_db: Database,
 ) -> None:
-    """Issue 9: a batch's kept rows are one INSERT … SELECT FROM unnest(…), not a statement execution a row."""
+    """Issue 9: a batch's kept rows are one INSERT … SELECT FROM json_populate_recordset(…), not an execution a row."""
     written = sql_statements(pg_db, lambda statement: statement.lstrip().upper().startswith("INSERT INTO EFFECTS"))
     with written as inserts:
         async with unit_of_work(pg_db) as uow:
@@ -115,14 +116,46 @@ async def test_on_postgresql_kept_rows_of_plain_columns_go_in_as_one_set_and_the
             uow.keep(EFFECTS, {"id": 7, "event_id": "e7-again"})
             await uow.commit()
     assert len(inserts) == 1
-    assert "unnest" in inserts[0]
+    assert "json_populate_recordset" in inserts[0]
     assert await effect_count(pg_db) == {f"e{n}": 1 for n in range(200)}
 
 
-def test_a_table_with_a_column_of_no_plain_array_type_is_kept_row_by_row() -> None:
-    table = Table("notes", MetaData(), Column("id", Integer, primary_key=True), Column("body", JSON))
-    assert insert_columns_ignoring_duplicates(table, ("body", "id")) is None
-    assert insert_columns_ignoring_duplicates(table, ("id",)) is not None
+def test_a_column_whose_value_json_would_change_is_kept_row_by_row() -> None:
+    metadata = MetaData()
+    notes = Table("notes", metadata, Column("id", Integer, primary_key=True), Column("body", JSON))
+    naive = Table("naive", metadata, Column("id", Integer, primary_key=True), Column("at", DateTime()))
+    aware = Table("aware", metadata, Column("id", Integer, primary_key=True), Column("at", DateTime(timezone=True)))
+    assert insert_json_rows_ignoring_duplicates(notes, ("body", "id")) is None
+    assert insert_json_rows_ignoring_duplicates(notes, ("id",)) is not None
+    assert insert_json_rows_ignoring_duplicates(naive, ("at", "id")) is None  # an offset in the text would be dropped
+    assert insert_json_rows_ignoring_duplicates(aware, ("at", "id")) is not None
+
+
+async def test_on_postgresql_kept_values_read_back_as_they_were_given(pg_db: Database) -> None:
+    """The one JSON text carries every plain type unchanged: an instant's offset, a date, a flag, quotes, Chinese
+    and a naive instant (taken as UTC, as asyncpg binds it) read back equal to what was kept."""
+    metadata = MetaData()
+    kinds = Table(
+        "kept_kinds", metadata, Column("id", Integer, primary_key=True), Column("name", String(64)),
+        Column("at", DateTime(timezone=True)), Column("day", Date), Column("flag", Boolean), Column("big", BigInteger),
+    )  # fmt: skip
+    async with pg_db.engine.begin() as connection:
+        await connection.run_sync(metadata.create_all)
+    shanghai = timezone(timedelta(hours=8))
+    rows: list[dict[str, Any]] = [
+        {"id": 1, "name": '小明 "quoted" \\ back', "at": datetime(2026, 9, 1, 15, 30, tzinfo=shanghai),
+         "day": date(2026, 9, 1), "flag": True, "big": 2**40},
+        {"id": 2, "name": "", "at": datetime(2026, 9, 1, 7, 30), "day": date(2026, 12, 31), "flag": False, "big": -1},
+        {"id": 3, "name": None, "at": None, "day": None, "flag": None, "big": None},
+    ]  # fmt: skip
+    async with unit_of_work(pg_db) as uow:
+        for row in rows:
+            uow.keep(kinds, row)
+        await uow.commit()
+    async with pg_db.sessions() as session:
+        stored = [dict(r._mapping) for r in await session.execute(select(kinds).order_by(kinds.c.id))]
+    rows[1]["at"] = datetime(2026, 9, 1, 7, 30, tzinfo=UTC)
+    assert stored == rows
 
 
 async def test_a_batch_with_duplicates_is_claimed_in_one_statement_and_applied_once_each(db: Database) -> None:
