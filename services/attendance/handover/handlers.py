@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from prometheus_client import Gauge
 
@@ -13,7 +13,6 @@ from chassis.records import from_fields
 from chassis.sql import insert_ignoring_duplicates
 from chassis.uow import UnitOfWork
 from contracts.attendance.handover import (
-    DiscrepancyStage,
     HandoverAcknowledged,
     HandoverDiscrepancyFound,
     HandoverDiscrepancyResolved,
@@ -143,15 +142,7 @@ async def _open_discrepancy(uow: UnitOfWork, row: store.Handover, found: rules.D
     }
     await uow.session.execute(insert_ignoring_duplicates(uow.session, store.HandoverDiscrepancy, values))
     await uow.publish(
-        from_fields(
-            HandoverDiscrepancyFound,
-            row,
-            discrepancy_id=discrepancy_id,
-            stage=DiscrepancyStage(found.stage),
-            expected=found.expected,
-            counted=found.counted,
-            missing_student_ids=list(found.missing_student_ids),
-        ),
+        from_fields(HandoverDiscrepancyFound, row, discrepancy_id=discrepancy_id, **asdict(found)),
         school_id=row.school_id,
     )
 
@@ -196,14 +187,6 @@ async def resolve_discrepancy(
     teacher_ids = handover.teacher_ids if handover is not None else []
     if not await ref.may_follow_up(uow.session, principal, class_id=row.class_id, teacher_ids=teacher_ids):
         raise Forbidden("only the class's teacher, the session's teacher or the school's leaders resolve this")
-    await resolve_and_publish(
-        uow,
-        principal,
-        row,
-        store.HandoverDiscrepancy.resolved_at,
-        HandoverDiscrepancyResolved,
-        school_id=row.school_id,
-        note=note,
-        conflict="the discrepancy is already resolved",
-    )
+    conflict = "the discrepancy is already resolved"
+    await resolve_and_publish(uow, principal, row, HandoverDiscrepancyResolved, note=note, conflict=conflict)
     return row
