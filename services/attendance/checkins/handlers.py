@@ -166,13 +166,11 @@ def _refusal(event: DeviceEvent, now: datetime, window: DeviceWindow, on_roster:
 
 def _row(school_id: str, recorded_by: str, event: DeviceEvent, now: datetime) -> store.CheckIn:
     """The one shape of a check-in from command to event: the stored row (its event is `_publish`'s)."""
-    return store.CheckIn(
+    return from_fields(
+        store.CheckIn,
+        event,
         check_in_id=str(uuid.uuid4()),
         school_id=school_id,
-        student_id=event.student_id,
-        device_id=event.device_id,
-        method=event.method,
-        occurred_at=event.occurred_at,
         recorded_at=now,
         recorded_by=recorded_by,
         session_date=session_date_for(event),
