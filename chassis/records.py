@@ -1,4 +1,5 @@
-"""One record built from another's same-named fields: a handler's command from a request body, an event from a row."""
+"""One record built from another's same-named fields: a handler's command from a request body, an event from a row,
+a row from a command."""
 
 from __future__ import annotations
 
@@ -35,14 +36,19 @@ def _shared_fields(kind: type, source: type) -> tuple[str, ...]:
 
 
 def _fields_in_both(kind: type, source: type) -> tuple[str, ...]:
-    if not (dataclasses.is_dataclass(kind) or issubclass(kind, BaseModel)):
-        raise TypeError(f"{kind.__name__} is not a dataclass or a pydantic model")
     return tuple(sorted(_field_names(kind) & _field_names(source)))
 
 
 def from_fields(kind: type[R], source: object, /, **given: Any) -> R:
-    """A `kind` (dataclass or pydantic model) of the `given` values, and of `source`'s values for its other fields
-    that `source` has too; a field neither names keeps its default (both positional only, so a field may be called
-    `kind` or `source`)."""
+    """A `kind` (dataclass, pydantic model or mapped row) of the `given` values, and of `source`'s values for its
+    other fields that `source` has too; a field neither names keeps its default (both positional only, so a field
+    may be called `kind` or `source`)."""
     taken = {name: getattr(source, name) for name in _shared_fields(kind, type(source)) if name not in given}
     return kind(**taken, **given)
+
+
+def row_values(table: type, source: object, /, **given: Any) -> dict[str, Any]:
+    """The values of a row of `table` (a mapped class) for an insert or upsert: the `given` ones, and `source`'s for
+    the other columns it has too (a copy of another service's fact keeps the fact's names)."""
+    taken = {name: getattr(source, name) for name in _shared_fields(table, type(source)) if name not in given}
+    return taken | given

@@ -75,19 +75,12 @@ async def change_once(
     await session.refresh(row)
 
 
-async def resolve_once(
-    session: AsyncSession,
-    row: Base,
-    resolved_at: InstrumentedAttribute[Any],
-    *,
-    by: str,
-    at: datetime,
-    note: str,
-    conflict: str,
-) -> None:
-    """Close an open case (an absence, a handover discrepancy) with who, when and a note, once (`change_once`)."""
+async def resolve_once(session: AsyncSession, row: Base, *, by: str, at: datetime, note: str, conflict: str) -> None:
+    """Close an open case (an absence, a handover discrepancy: tables with `resolved_by`, `resolved_at` and `note`)
+    with who, when and a note, once (`change_once`)."""
     values = {"resolved_by": by, "resolved_at": at, "note": note}
-    await change_once(session, row, pending=resolved_at.is_(None), values=values, conflict=conflict)
+    still_open = inspect(type(row)).columns["resolved_at"].is_(None)
+    await change_once(session, row, pending=still_open, values=values, conflict=conflict)
 
 
 def open_or_resolved(resolved_at: InstrumentedAttribute[Any], open_only: bool | None) -> list[ColumnElement[bool]]:

@@ -40,6 +40,7 @@ from contracts.enrollment import (
 from contracts.envelope import Event
 from contracts.policy import PolicySettings
 from services.attendance.app import DEFINITION
+from services.attendance.domain.pickup import PersonStanding
 from services.attendance.reference import store as ref
 from services.attendance.store import RosterStudent
 from tests.conftest import ServiceClient, eventually, running, stack_settings
@@ -245,13 +246,13 @@ async def test_the_reference_copies_answer_the_slices_queries(pg_url: str, topic
             assert not await ref.is_guardian_of(s, guardian_id="g-hong", student_id="ming")
             assert await ref.children_of(s, guardian_id="g-hong") == ["hong"]
             dad = await ref.pickup_person_by_credential(s, student_id="ming", credential_ref="card-dad")
-            assert (dad.status, dad.person_id) == (ref.PickupStatus.AUTHORISED, "p-dad")
+            assert (dad.status, dad.person_id) == (PersonStanding.AUTHORISED, "p-dad")
             aunt = await ref.pickup_person_by_credential(s, student_id="ming", credential_ref="card-aunt")
-            assert aunt.status is ref.PickupStatus.UNKNOWN  # removed
+            assert aunt.status is PersonStanding.UNKNOWN  # removed
             barred = await ref.pickup_person_by_credential(s, student_id="ming", credential_ref="card-x")
-            assert barred.status is ref.PickupStatus.RESTRICTED  # BX-2
+            assert barred.status is PersonStanding.RESTRICTED  # BX-2
             dad_for_hong = await ref.pickup_person_by_credential(s, student_id="hong", credential_ref="card-dad")
-            assert dad_for_hong.status is ref.PickupStatus.UNKNOWN
+            assert dad_for_hong.status is PersonStanding.UNKNOWN
             assert not await ref.walk_home_allowed(s, student_id="hong", on=date(2026, 9, 9))
             assert await ref.walk_home_allowed(s, student_id="hong", on=DAY)  # AT-5
             assert not await ref.walk_home_allowed(s, student_id="hong", on=date(2026, 9, 21))
@@ -305,4 +306,4 @@ async def test_an_erased_leaver_leaves_no_credential_or_walk_home_statement(pg_u
         assert await rows(ref.RefWalkHome, "li") == 0
         async with runtime.db.sessions() as s:
             found = await ref.pickup_person_by_credential(s, student_id="li", credential_ref="card-li")
-            assert found.status is ref.PickupStatus.UNKNOWN
+            assert found.status is PersonStanding.UNKNOWN

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from contracts.attendance.dismissal import DismissalMode, RefusalReason, Release
-from services.attendance.domain.pickup import PersonStanding, judge_pickup, judge_walk_alone, staff_release_fits_plan
+from services.attendance.domain.pickup import (
+    PersonStanding,
+    judge_pickup,
+    judge_walk_alone,
+    staff_release_fits_plan,
+    standing_of,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -25,6 +31,12 @@ def test_bx2_a_restricted_person_is_refused_and_flagged_urgent() -> None:
     assert refusal is not None
     assert (refusal.reason, refusal.restricted, refusal.rule) == (RefusalReason.RESTRICTED, True, "BX-2")
     assert "custody" in refusal.detail()
+
+
+def test_bx2_a_restriction_outranks_removal_and_a_removed_person_is_unknown() -> None:
+    assert standing_of(restricted=True, removed=True) is PersonStanding.RESTRICTED
+    assert standing_of(restricted=False, removed=True) is PersonStanding.UNKNOWN
+    assert standing_of(restricted=False, removed=False) is PersonStanding.AUTHORISED
 
 
 def test_at5_a_child_walks_home_alone_only_with_the_standing_permission() -> None:

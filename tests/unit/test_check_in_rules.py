@@ -11,6 +11,8 @@ from services.attendance.domain.check_in import (
     DeviceEvent,
     DeviceTimeRefused,
     DeviceWindow,
+    Outcome,
+    batch_counts,
     first_sightings,
     in_device_order,
     owns_device,
@@ -83,3 +85,8 @@ def test_at8_a_batch_is_applied_in_device_time_order_and_repeats_point_to_the_fi
     firsts, repeats = first_sightings(batch, order)
     assert firsts == [1, 3, 0]
     assert repeats == {2: 0}
+
+
+def test_a_batch_answer_counts_each_outcome_and_says_zero_for_one_that_never_happened() -> None:
+    outcomes = [Outcome.CREATED, Outcome.REFUSED, Outcome.CREATED]
+    assert batch_counts(outcomes) == {"created": 2, "duplicates": 0, "refused": 1}

@@ -5,9 +5,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
-
-from sqlalchemy.orm import InstrumentedAttribute
 
 from chassis.auth import Principal
 from chassis.clock import SCHOOL_TZ
@@ -53,24 +50,18 @@ async def request_leave(uow: UnitOfWork, command: RequestLeave) -> store.LeaveRe
         view = await session_of(session, session_id=command.session_id, school_id=command.school_id)
         if view is None or view.day != command.day or command.student_id not in view.expected_student_ids:
             raise Unprocessable(f"'{command.session_id}' is not a session of the child on {command.day}", rule="AT-3")
-    row = store.LeaveRequest(
+    row = from_fields(
+        store.LeaveRequest,
+        command,
         leave_id=f"lv-{uuid.uuid4().hex}",
-        school_id=command.school_id,
-        student_id=command.student_id,
         class_id=child.class_id,
-        day=command.day,
-        session_id=command.session_id,
-        reason=command.reason,
         requested_by=command.guardian_id,
         requested_at=uow.clock.now(),
         status=rules.REQUESTED,
     )
     session.add(row)
     await session.flush()
-    await uow.publish(
-        from_fields(LeaveRequested, row),
-        school_id=row.school_id,
-    )
+    await uow.publish(from_fields(LeaveRequested, row), school_id=row.school_id)
     return row
 
 
@@ -159,32 +150,16 @@ async def resolve_absence(uow: UnitOfWork, *, principal: Principal, case_id: str
         raise NotFound(f"no absence case '{case_id}'")
     if not await ref.may_follow_up(uow.session, principal, class_id=row.class_id, teacher_ids=row.teacher_ids):
         raise Forbidden("only the child's class teacher, the session's teacher or the school's leaders resolve this")
-    await resolve_and_publish(
-        uow,
-        principal,
-        row,
-        store.AbsenceCase.resolved_at,
-        AbsenceResolved,
-        school_id=row.school_id,
-        note=note,
-        conflict="the case is already resolved",
-    )
+    await resolve_and_publish(uow, principal, row, AbsenceResolved, note=note, conflict="the case is already resolved")
     return row
 
 
 async def resolve_and_publish(
-    uow: UnitOfWork,
-    principal: Principal,
-    row: Base,
-    resolved_at: InstrumentedAttribute[Any],
-    resolved: type[Event],
-    *,
-    school_id: str,
-    note: str,
-    conflict: str,
+    uow: UnitOfWork, principal: Principal, row: Base, resolved: type[Event], *, note: str, conflict: str
 ) -> None:
-    """Close an open case (an absence, AT-3; a handover discrepancy, AT-1) by the caller with a note, once, and
-    publish `resolved` built from the closed row."""
+    """Close an open case of the caller's school (an absence, AT-3; a handover discrepancy, AT-1) by the caller
+    with a note, once, and publish `resolved` built from the closed row."""
     now = uow.clock.now()
-    await resolve_once(uow.session, row, resolved_at, by=principal.subject, at=now, note=note, conflict=conflict)
-    await uow.publish(from_fields(resolved, row, resolved_by=principal.subject, resolved_at=now), school_id=school_id)
+    await resolve_once(uow.session, row, by=principal.subject, at=now, note=note, conflict=conflict)
+    event = from_fields(resolved, row, resolved_by=principal.subject, resolved_at=now)
+    await uow.publish(event, school_id=principal.school())

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections import Counter as Tally
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -23,6 +22,7 @@ from services.attendance.domain.check_in import (
     DeviceWindow,
     Outcome,
     as_utc,
+    batch_counts,
     first_sightings,
     identity,
     in_device_order,
@@ -78,19 +78,6 @@ async def answer_check_in(uow: UnitOfWork, *, command: CheckInStudent, window: D
 
 
 @dataclass(frozen=True)
-class BatchResult:
-    """What became of one event of a batch, in the upload's order."""
-
-    index: int
-    student_id: str
-    occurred_at: datetime
-    outcome: Outcome
-    check_in_id: str | None = None
-    reason: str | None = None
-    rule: str | None = None
-
-
-@dataclass(frozen=True)
 class CheckInBatch:
     """Command: a kiosk's (or teacher app's) batch of device events, e.g. uploaded after being offline."""
 
@@ -99,18 +86,32 @@ class CheckInBatch:
     events: Sequence[DeviceEvent]
 
 
-async def check_in_batch(uow: UnitOfWork, command: CheckInBatch, *, window: DeviceWindow) -> list[BatchResult]:
+Refusal = tuple[str, str]
+"""Why an event of a batch was refused, and the rule that refuses it."""
+
+
+def _result(
+    index: int, event: DeviceEvent, outcome: Outcome, check_in_id: str | None = None, refusal: Refusal | None = None
+) -> BatchResultPublic:
+    """What became of the event at `index` of the upload: its check-in, or the refusal's reason and rule."""
+    reason, rule = refusal or (None, None)
+    return from_fields(
+        BatchResultPublic, event, index=index, outcome=outcome, check_in_id=check_in_id, reason=reason, rule=rule
+    )
+
+
+async def check_in_batch(uow: UnitOfWork, command: CheckInBatch, *, window: DeviceWindow) -> list[BatchResultPublic]:
     """AT-8: apply a batch in device-time order; each event is created, a duplicate (of a stored event or of an
     earlier one in the batch), or refused with a reason; nothing is stored twice. A few statements per batch."""
     events = list(command.events)
     now = uow.clock.now()
-    results: dict[int, BatchResult] = {}
+    results: dict[int, BatchResultPublic] = {}
     roster = await store.rostered(uow.session, school_id=command.school_id, student_ids={e.student_id for e in events})
     acceptable: list[DeviceEvent] = []
     for index, event in enumerate(events):
         refusal = _refusal(event, now, window, event.student_id in roster)
         if refusal is not None:
-            results[index] = BatchResult(index, event.student_id, event.occurred_at, Outcome.REFUSED, None, *refusal)
+            results[index] = _result(index, event, Outcome.REFUSED, refusal=refusal)
         else:
             # Device times are kept in UTC, so one event has one stored form whatever offset the device reported
             # (converted only once inside the window: year 0001 at +08:00 has no UTC form).
@@ -127,10 +128,10 @@ async def check_in_batch(uow: UnitOfWork, command: CheckInBatch, *, window: Devi
         first = repeats.get(position, position)
         row_id = rows[first].check_in_id
         if position == first and row_id in created:
-            results[position] = BatchResult(position, event.student_id, event.occurred_at, Outcome.CREATED, row_id)
+            results[position] = _result(position, event, Outcome.CREATED, row_id)
         else:
             existing = row_id if row_id in created else stored[identity(event)].check_in_id
-            results[position] = BatchResult(position, event.student_id, event.occurred_at, Outcome.DUPLICATE, existing)
+            results[position] = _result(position, event, Outcome.DUPLICATE, existing)
     # One outbox statement for the batch: `publish_many` takes every child's outbox lock in key order (so
     # concurrent batches cannot deadlock), and the rows go in (child, device time) order, so each child's events
     # keep their device-time order.
@@ -145,13 +146,7 @@ async def check_in_batch(uow: UnitOfWork, command: CheckInBatch, *, window: Devi
 async def answer_batch(uow: UnitOfWork, *, command: CheckInBatch, window: DeviceWindow) -> tuple[int, Any]:
     """The route's answer: each event's result in upload order, and the counts."""
     results = await check_in_batch(uow, command, window=window)
-    counts = Tally(r.outcome for r in results)
-    answer = BatchAnswer(
-        results=[BatchResultPublic.model_validate(r, from_attributes=True) for r in results],
-        created=counts[Outcome.CREATED],
-        duplicates=counts[Outcome.DUPLICATE],
-        refused=counts[Outcome.REFUSED],
-    )
+    answer = BatchAnswer(results=results, **batch_counts(r.outcome for r in results))
     return 200, answer.model_dump(mode="json")
 
 
@@ -159,7 +154,7 @@ def _publish_order(row: store.CheckIn) -> tuple[str, datetime]:
     return row.student_id, row.occurred_at
 
 
-def _refusal(event: DeviceEvent, now: datetime, window: DeviceWindow, on_roster: bool) -> tuple[str, str] | None:
+def _refusal(event: DeviceEvent, now: datetime, window: DeviceWindow, on_roster: bool) -> Refusal | None:
     if not on_roster:
         return f"no student '{event.student_id}' in this school", "AT-2"
     try:
@@ -171,13 +166,11 @@ def _refusal(event: DeviceEvent, now: datetime, window: DeviceWindow, on_roster:
 
 def _row(school_id: str, recorded_by: str, event: DeviceEvent, now: datetime) -> store.CheckIn:
     """The one shape of a check-in from command to event: the stored row (its event is `_publish`'s)."""
-    return store.CheckIn(
+    return from_fields(
+        store.CheckIn,
+        event,
         check_in_id=str(uuid.uuid4()),
         school_id=school_id,
-        student_id=event.student_id,
-        device_id=event.device_id,
-        method=event.method,
-        occurred_at=event.occurred_at,
         recorded_at=now,
         recorded_by=recorded_by,
         session_date=session_date_for(event),

@@ -34,18 +34,13 @@ DeviceId = Annotated[str, Field(min_length=1, max_length=128, description=DEVICE
 class CheckInCreate(Body):
     """A check-in as a kiosk (card, QR, face id) or a teacher's roll call reports it."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "student_id": "xiaoming",
-                    "occurred_at": "2026-11-25T15:31:07+08:00",
-                    "device_id": "shiyan-gate-1",
-                    "method": "card",
-                }
-            ]
-        },
+    model_config = examples(
+        {
+            "student_id": "xiaoming",
+            "occurred_at": "2026-11-25T15:31:07+08:00",
+            "device_id": "shiyan-gate-1",
+            "method": "card",
+        }
     )
 
     student_id: StudentRef
@@ -122,19 +117,14 @@ class BatchEvent(BaseModel):
 class CheckInBatchCreate(Body):
     """A kiosk's batch of check-ins, e.g. everything it saw while offline (AT-8)."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "device_id": "shiyan-gate-1",
-                    "events": [
-                        {"student_id": "xiaoming", "occurred_at": "2026-11-25T15:31:07+08:00", "method": "card"},
-                        {"student_id": "xiaohong", "occurred_at": "2026-11-25T15:31:40+08:00", "method": "face"},
-                    ],
-                }
-            ]
-        },
+    model_config = examples(
+        {
+            "device_id": "shiyan-gate-1",
+            "events": [
+                {"student_id": "xiaoming", "occurred_at": "2026-11-25T15:31:07+08:00", "method": "card"},
+                {"student_id": "xiaohong", "occurred_at": "2026-11-25T15:31:40+08:00", "method": "face"},
+            ],
+        }
     )
 
     device_id: DeviceId

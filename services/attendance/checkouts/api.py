@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, computed_field
+from pydantic import AwareDatetime, BaseModel, Field, computed_field
 
 from chassis.app import Runtime, RuntimeDep
 from chassis.auth import Principal, Role, require
@@ -23,7 +24,7 @@ from contracts.fields import SchoolDay, SchoolId, StudentId
 from services.attendance.checkouts.handlers import CheckOutResult, CheckOutStudent, check_out_batch, check_out_student
 from services.attendance.dismissal import store
 from services.attendance.dismissal.api import STAFF_ROLES, Day, StaffButSubjectTeacher, actor_of
-from services.attendance.domain.check_in import DeviceWindow, Outcome, owns_device
+from services.attendance.domain.check_in import DeviceWindow, Outcome, batch_counts, owns_device
 from services.attendance.domain.late_uploads import is_late
 from services.attendance.fields import (
     DEVICE,
@@ -58,8 +59,6 @@ KioskGuardianOrStaffButSubjectTeacher = Annotated[Principal, require(Role.KIOSK,
 
 class CheckOutFields(Body):
     """What every check-out says: the child, the device time, and to whom they are released."""
-
-    model_config = ConfigDict(extra="forbid")
 
     student_id: StudentRef
     occurred_at: AwareDatetime = Field(description=DEVICE_TIME)
@@ -135,20 +134,15 @@ class CheckOutPublic(BaseModel):
 class CheckOutBatchCreate(Body):
     """A kiosk's or a teacher's batch of check-outs (e.g. a whole class at the gate, or an offline upload)."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "device_id": "li/phone",
-                    "place": "south gate",
-                    "events": [
-                        {"student_id": "xiaoming", "occurred_at": "2026-11-25T17:20:05+08:00", "release": "bus"},
-                        {"student_id": "xiaohong", "occurred_at": "2026-11-25T17:20:40+08:00", "release": "walk_alone"},
-                    ],
-                }
-            ]
-        },
+    model_config = examples(
+        {
+            "device_id": "li/phone",
+            "place": "south gate",
+            "events": [
+                {"student_id": "xiaoming", "occurred_at": "2026-11-25T17:20:05+08:00", "release": "bus"},
+                {"student_id": "xiaohong", "occurred_at": "2026-11-25T17:20:40+08:00", "release": "walk_alone"},
+            ],
+        }
     )
 
     device_id: DeviceId = None
@@ -291,13 +285,7 @@ async def post_check_out_batch(
         commands = [_command(principal, actor, e, body.device_id, body.place) for e in body.events]
         results = await check_out_batch(uow, commands, window=_window(runtime))
         rows = [_batch_row(i, c.student_id, r, p) for i, (c, (r, p)) in enumerate(zip(commands, results, strict=True))]
-        count = {o: sum(1 for r in rows if r.outcome is o) for o in Outcome}
-        answer = CheckOutBatchAnswer(
-            results=rows,
-            created=count[Outcome.CREATED],
-            duplicates=count[Outcome.DUPLICATE],
-            refused=count[Outcome.REFUSED],
-        )
+        answer = CheckOutBatchAnswer(results=rows, **batch_counts(r.outcome for r in rows))
         return 200, answer.model_dump(mode="json")
 
     return await respond_once(runtime, request, principal, body.model_dump(mode="json"), act)
@@ -306,36 +294,18 @@ async def post_check_out_batch(
 def _batch_row(
     index: int, student_id: str, result: CheckOutResult | None, problem: Problem | None
 ) -> CheckOutBatchResult:
+    row = partial(CheckOutBatchResult, index=index, student_id=student_id)
     if problem is not None:
         rule = problem.extensions.get("rule")
-        return CheckOutBatchResult(
-            index=index,
-            student_id=student_id,
-            outcome=Outcome.REFUSED,
-            reason=problem.detail,
-            rule=rule,
-            status=problem.status,
-        )
+        return row(outcome=Outcome.REFUSED, reason=problem.detail, rule=rule, status=problem.status)
     assert result is not None
-    if result.refusal is not None:
-        return CheckOutBatchResult(
-            index=index,
-            student_id=student_id,
-            outcome=Outcome.REFUSED,
-            refusal_id=result.refusal_id,
-            reason=result.refusal.reason.value,
-            rule=result.refusal.rule,
-            status=403,
-        )
+    refusal = result.refusal
+    if refusal is not None:
+        reason = refusal.reason.value
+        return row(outcome=Outcome.REFUSED, refusal_id=result.refusal_id, reason=reason, rule=refusal.rule, status=403)
     assert result.check_out is not None
     status = 201 if result.outcome is Outcome.CREATED else 200
-    return CheckOutBatchResult(
-        index=index,
-        student_id=student_id,
-        outcome=result.outcome,
-        check_out_id=result.check_out.check_out_id,
-        status=status,
-    )
+    return row(outcome=result.outcome, check_out_id=result.check_out.check_out_id, status=status)
 
 
 @router.get("/check-outs", response_model=Page[CheckOutPublic])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 
 from chassis.clock import school_date
@@ -32,6 +32,7 @@ from services.attendance.domain.pickup import (
     judge_pickup,
     judge_walk_alone,
     staff_release_fits_plan,
+    standing_of,
 )
 from services.attendance.live.handlers import wake_board
 from services.attendance.reference import store as ref
@@ -191,9 +192,10 @@ async def _decide(
             return CheckOutResult(Outcome.DUPLICATE, existing)
         raise Conflict(f"'{child.student_id}' was already checked out at {existing.occurred_at.isoformat()}")
     person_id, refusal = await _judge(uow, reads, command, child, day)
+    attempt = _Attempt(command, child, day, occurred_at, person_id)
     if refusal is not None:
-        return _refused(uow, command, child, day, occurred_at, person_id, refusal)
-    return _hand_over(uow, command, child, day, occurred_at, person_id, await reads.policy(day))
+        return _refused(uow, attempt, refusal)
+    return _hand_over(uow, attempt, await reads.policy(day))
 
 
 async def _child(uow: UnitOfWork, reads: _Reads, command: CheckOutStudent) -> RosterStudent:
@@ -231,92 +233,73 @@ async def _judge(
     if command.credential_ref is None:
         raise Unprocessable("a pickup needs the person's credential (kiosk) or their person_id (staff)", rule="AT-5")
     match = await reads.card(child.student_id, command.credential_ref)
-    return match.person_id, judge_pickup(PersonStanding(match.status.value))
+    return match.person_id, judge_pickup(match.status)
 
 
 def _standing(person: ref.RefPickupPerson | None) -> PersonStanding:
     if person is None:
         return PersonStanding.UNKNOWN
-    if person.restricted:
-        return PersonStanding.RESTRICTED
-    return PersonStanding.UNKNOWN if person.removed else PersonStanding.AUTHORISED
+    return standing_of(restricted=person.restricted, removed=person.removed)
 
 
-def _refused(
-    uow: UnitOfWork,
-    command: CheckOutStudent,
-    child: RosterStudent,
-    day: date,
-    occurred_at: datetime,
-    person_id: str | None,
-    refusal: Refusal,
-) -> _Refused:
+@dataclass(frozen=True)
+class _Attempt:
+    """A check-out judged: the command, the child on the roster, the school day and the accepted device time, and
+    the person collecting (None when nobody authorised is named)."""
+
+    command: CheckOutStudent
+    child: RosterStudent
+    day: date
+    occurred_at: datetime
+    person_id: str | None
+
+
+def _refused(uow: UnitOfWork, attempt: _Attempt, refusal: Refusal) -> _Refused:
     row = store.PickupRefusal(
         refusal_id=str(uuid.uuid4()),
-        school_id=command.school_id,
-        student_id=child.student_id,
-        day=day,
-        occurred_at=occurred_at,
+        school_id=attempt.command.school_id,
+        student_id=attempt.child.student_id,
+        day=attempt.day,
+        occurred_at=attempt.occurred_at,
         reason=refusal.reason.value,
-        person_id=person_id,
-        device_id=command.device_id,
-        place=command.place,
-        attempted_by=command.actor.recorded_by,
+        person_id=attempt.person_id,
+        device_id=attempt.command.device_id,
+        place=attempt.command.place,
+        attempted_by=attempt.command.actor.recorded_by,
         recorded_at=uow.clock.now(),
     )
     event = from_fields(
-        PickupRefused,
-        row,
-        occurred_at=occurred_at,
-        reason=refusal.reason,
-        restricted=refusal.restricted,
-        urgent=refusal.restricted,
-        person_id=person_id,
+        PickupRefused, row, reason=refusal.reason, restricted=refusal.restricted, urgent=refusal.restricted
     )
     return _Refused(row, event, refusal)
 
 
-def _hand_over(
-    uow: UnitOfWork,
-    command: CheckOutStudent,
-    child: RosterStudent,
-    day: date,
-    occurred_at: datetime,
-    person_id: str | None,
-    policy: PolicySettings,
-) -> _HandOver:
-    regular = dismissal_at(day, child.grade, policy)
+def _hand_over(uow: UnitOfWork, attempt: _Attempt, policy: PolicySettings) -> _HandOver:
+    command = attempt.command
+    regular = dismissal_at(attempt.day, attempt.child.grade, policy)
     # BX-5: the fee is for an adult collecting late; children handed to the bus or a program are not late.
     late = command.release is Release.PICKUP_PERSON
-    fee = late_pickup_fee(regular, occurred_at, policy) if late else None
+    fee = late_pickup_fee(regular, attempt.occurred_at, policy) if late else None
     row = store.CheckOut(
         check_out_id=str(uuid.uuid4()),
         school_id=command.school_id,
-        student_id=child.student_id,
-        day=day,
-        occurred_at=occurred_at,
+        student_id=attempt.child.student_id,
+        day=attempt.day,
+        occurred_at=attempt.occurred_at,
         recorded_at=uow.clock.now(),
         release=command.release.value,
-        person_id=person_id,
+        person_id=attempt.person_id,
         handled_by=_handled_by(command).value,
         staff_id=command.actor.id if command.actor.kind == "staff" else None,
         device_id=command.device_id,
         place=command.place,
-        early=is_early(occurred_at, regular),
+        early=is_early(attempt.occurred_at, regular),
         late_fee_fen=fee.fee_fen if fee else 0,
         recorded_by=command.actor.recorded_by,
     )
     if fee is None:
         return _HandOver(row, (_checked_out(row),))
-    charged = LatePickupCharged(
-        check_out_id=row.check_out_id,
-        student_id=row.student_id,
-        school_id=row.school_id,
-        day=day,
-        minutes_late=fee.minutes_late,
-        blocks=fee.blocks,
-        fee_fen=fee.fee_fen,
-    )
+    charged = from_fields(LatePickupCharged, row, **asdict(fee))
     return _HandOver(row, (_checked_out(row), charged))
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.app import RuntimeDep
@@ -67,10 +67,7 @@ async def visible_child(session: AsyncSession, principal: Principal, student_id:
 class PlanChangeCreate(Body):
     """BX-5: a standing plan (neither `on` nor `weekday`), a one-day change, or a repeating one."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"examples": [{"mode": "bus", "weekday": 2, "until": "2027-01-15"}]},
-    )
+    model_config = examples({"mode": "bus", "weekday": 2, "until": "2027-01-15"})
 
     mode: DismissalMode = Field(description=MODE)
     on: date | None = Field(default=None, description="a change for this day only")

@@ -75,23 +75,17 @@ async def change_plan(uow: UnitOfWork, command: ChangePlan) -> store.DismissalPl
         raise Unprocessable(str(error), rule="BX-5") from error
     if command.until is not None and command.until < from_date:
         raise Unprocessable("the change would end before it starts", rule="BX-5")
-    row = store.DismissalPlanChangeRow(
+    row = from_fields(
+        store.DismissalPlanChangeRow,
+        command,
         change_id=str(uuid.uuid4()),
-        student_id=command.student_id,
-        school_id=command.school_id,
         mode=command.mode.value,
         on_day=command.on,
-        weekday=command.weekday,
         from_date=from_date,
-        until=command.until,
-        changed_by=command.changed_by,
         changed_at=now,
     )
     uow.session.add(row)
-    await uow.publish(
-        from_fields(DismissalPlanChanged, command),
-        school_id=command.school_id,
-    )
+    await uow.publish(from_fields(DismissalPlanChanged, command), school_id=command.school_id)
     return row
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from chassis.records import from_fields
 from chassis.uow import UnitOfWork
 from contracts.attendance.dismissal import StudentMovedToReception, StudentNotCollected
 from contracts.enrollment import DayKind
@@ -110,12 +111,7 @@ async def _move_to_reception(
         )
         if not await store.open_case(uow.session, case=case):
             continue  # already in reception from an earlier (emergency) band
-        await uow.publish(
-            StudentMovedToReception(
-                student_id=child.student_id, school_id=school_id, day=day, dismissal_at=dismissal_at, room_id=room
-            ),
-            school_id=school_id,
-        )
+        await uow.publish(from_fields(StudentMovedToReception, case), school_id=school_id)
         moved.append(await store.case_of(uow.session, student_id=child.student_id, day=day))
     return [case for case in moved if case is not None]
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -73,6 +74,16 @@ class Outcome(StrEnum):
     CREATED = "created"
     DUPLICATE = "duplicate"
     REFUSED = "refused"
+
+
+def batch_counts(outcomes: Iterable[Outcome]) -> dict[str, int]:
+    """A batch answer's counts (AT-8): how many of its events were created, duplicates, or refused."""
+    counts = Counter(outcomes)
+    return {
+        "created": counts[Outcome.CREATED],
+        "duplicates": counts[Outcome.DUPLICATE],
+        "refused": counts[Outcome.REFUSED],
+    }
 
 
 def identity(event: DeviceEvent) -> tuple[str, str, datetime]:

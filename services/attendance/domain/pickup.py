@@ -31,6 +31,13 @@ class PersonStanding(StrEnum):
     UNKNOWN = "unknown"
 
 
+def standing_of(*, restricted: bool, removed: bool) -> PersonStanding:
+    """BX-2: a restriction (custody order) outranks anything else said of the person; a removed person is unknown."""
+    if restricted:
+        return PersonStanding.RESTRICTED
+    return PersonStanding.UNKNOWN if removed else PersonStanding.AUTHORISED
+
+
 @dataclass(frozen=True)
 class Refusal:
     """A refused check-out: why, and whether it is an urgent alert (a custody order, BX-2)."""

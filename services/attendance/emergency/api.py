@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
@@ -35,19 +35,14 @@ NOTE = "a short message for guardians; no personal data; null when none"
 class BroadcastCreate(Body):
     """An early dismissal for the whole school (no grades) or some grades; `drill` for practice (BX-7)."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "grades": [],
-                    "drill": False,
-                    "reason": "weather",
-                    "dismiss_at": "2026-11-25T15:30:00+08:00",
-                    "note": "暴雨红色预警，今日托管提前至15:30结束，请家长按时接孩子",
-                }
-            ]
-        },
+    model_config = examples(
+        {
+            "grades": [],
+            "drill": False,
+            "reason": "weather",
+            "dismiss_at": "2026-11-25T15:30:00+08:00",
+            "note": "暴雨红色预警，今日托管提前至15:30结束，请家长按时接孩子",
+        }
     )
 
     grades: list[Annotated[int, Field(ge=1, le=12)]] = Field(default_factory=list, max_length=12, description=GRADES)

@@ -45,16 +45,13 @@ async def broadcast(uow: UnitOfWork, command: Broadcast) -> store.Broadcast:
         check_dismiss_at(command.dismiss_at, now, max(dismissal_at(day, g, policy) for g in covered))
     except BroadcastRefused as error:
         raise Unprocessable(str(error), rule="AT-7") from error
-    row = store.Broadcast(
+    row = from_fields(
+        store.Broadcast,
+        command,
         broadcast_id=str(uuid.uuid4()),
-        school_id=command.school_id,
         day=day,
         grades=grades,
-        drill=command.drill,
         reason=command.reason.value,
-        note=command.note,
-        dismiss_at=command.dismiss_at,
-        issued_by=command.issued_by,
         issued_at=now,
     )
     uow.session.add(row)

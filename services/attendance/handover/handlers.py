@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from prometheus_client import Gauge
 
 from chassis.auth import Principal
 from chassis.figures import SchoolFigure
 from chassis.problems import Conflict, Forbidden, NotFound, Unprocessable
-from chassis.records import from_fields
+from chassis.records import from_fields, row_values
 from chassis.sql import insert_ignoring_duplicates
 from chassis.uow import UnitOfWork
 from contracts.attendance.handover import (
-    DiscrepancyStage,
     HandoverAcknowledged,
     HandoverDiscrepancyFound,
     HandoverDiscrepancyResolved,
@@ -128,31 +127,14 @@ async def give_handover(uow: UnitOfWork, command: GiveHandover) -> store.Handove
 
 async def _open_discrepancy(uow: UnitOfWork, row: store.Handover, found: rules.Discrepancy) -> None:
     discrepancy_id = f"{row.handover_id}:{found.stage}"
-    values = {
-        "discrepancy_id": discrepancy_id,
-        "handover_id": row.handover_id,
-        "school_id": row.school_id,
-        "session_id": row.session_id,
-        "class_id": row.class_id,
-        "day": row.day,
-        "stage": found.stage,
-        "expected": found.expected,
-        "counted": found.counted,
-        "missing_student_ids": list(found.missing_student_ids),
-        "opened_at": uow.clock.now(),
-    }
+    # The discrepancy is its handover's session, class and day, and the two counts the rules found differing.
+    counts = {**asdict(found), "missing_student_ids": list(found.missing_student_ids)}
+    values = row_values(
+        store.HandoverDiscrepancy, row, discrepancy_id=discrepancy_id, opened_at=uow.clock.now(), **counts
+    )
     await uow.session.execute(insert_ignoring_duplicates(uow.session, store.HandoverDiscrepancy, values))
     await uow.publish(
-        from_fields(
-            HandoverDiscrepancyFound,
-            row,
-            discrepancy_id=discrepancy_id,
-            stage=DiscrepancyStage(found.stage),
-            expected=found.expected,
-            counted=found.counted,
-            missing_student_ids=list(found.missing_student_ids),
-        ),
-        school_id=row.school_id,
+        from_fields(HandoverDiscrepancyFound, row, discrepancy_id=discrepancy_id, **counts), school_id=row.school_id
     )
 
 
@@ -196,14 +178,6 @@ async def resolve_discrepancy(
     teacher_ids = handover.teacher_ids if handover is not None else []
     if not await ref.may_follow_up(uow.session, principal, class_id=row.class_id, teacher_ids=teacher_ids):
         raise Forbidden("only the class's teacher, the session's teacher or the school's leaders resolve this")
-    await resolve_and_publish(
-        uow,
-        principal,
-        row,
-        store.HandoverDiscrepancy.resolved_at,
-        HandoverDiscrepancyResolved,
-        school_id=row.school_id,
-        note=note,
-        conflict="the discrepancy is already resolved",
-    )
+    conflict = "the discrepancy is already resolved"
+    await resolve_and_publish(uow, principal, row, HandoverDiscrepancyResolved, note=note, conflict=conflict)
     return row

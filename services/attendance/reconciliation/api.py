@@ -46,18 +46,13 @@ class MarkIn(BaseModel):
 class RegisterIn(Body):
     """BX-4: a class's register of a school day (a corrected register replaces the marks it names)."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "marks": [
-                        {"student_id": "xiaoming", "status": "present"},
-                        {"student_id": "xiaohong", "status": "absent"},
-                    ]
-                }
+    model_config = examples(
+        {
+            "marks": [
+                {"student_id": "xiaoming", "status": "present"},
+                {"student_id": "xiaohong", "status": "absent"},
             ]
-        },
+        }
     )
 
     marks: Annotated[list[MarkIn], Field(min_length=1, max_length=200, description="one mark per child named")]

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import delete, update
 
 from chassis.consumer import Handler
+from chassis.records import row_values
 from chassis.sql import copied, insert_ignoring_duplicates, upsert
 from chassis.uow import UnitOfWork
 from contracts.enrollment import (
@@ -43,12 +44,14 @@ from services.attendance.store import RosterStudent, reopen_days
 
 
 async def _upsert(uow: UnitOfWork, table: Any, values: Mapping[str, Any], keys: list[str]) -> None:
+    # A fact that sets every column of its copy is `row_values(table, event, ...)`; one that must leave some columns
+    # of an existing row alone (an enrollment's options, dates) names the columns it sets with `copied`.
     await uow.session.execute(upsert(uow.session, table, values, keys))
 
 
 async def student_enrolled(uow: UnitOfWork, event: StudentEnrolled, _envelope: Envelope) -> None:
     """The child joins the roster (a re-enrolment clears an earlier leaving date)."""
-    values = copied(event, "student_id", "school_id", "class_id", "grade", left_on=None)
+    values = row_values(RosterStudent, event, left_on=None)
     await _upsert(uow, RosterStudent, values, ["student_id"])
 
 
@@ -82,7 +85,7 @@ async def class_teacher_assigned(uow: UnitOfWork, event: ClassTeacherAssigned, _
 
 async def guardian_linked(uow: UnitOfWork, event: GuardianLinked, _envelope: Envelope) -> None:
     """A guardian of the child (acts for them: leave requests, pickup)."""
-    values = copied(event, "student_id", "guardian_id", "school_id", relation=event.relation[:32])
+    values = row_values(ref.RefGuardian, event, relation=event.relation[:32])
     await _upsert(uow, ref.RefGuardian, values, ["student_id", "guardian_id"])
 
 
@@ -97,17 +100,7 @@ async def guardian_unlinked(uow: UnitOfWork, event: GuardianUnlinked, _envelope:
 
 async def pickup_person_added(uow: UnitOfWork, event: PickupPersonAdded, _envelope: Envelope) -> None:
     """BX-2: an adult authorised to collect the child with their own credential."""
-    values = copied(
-        event,
-        "student_id",
-        "person_id",
-        "school_id",
-        "credential_ref",
-        "guardian_id",
-        relation=event.relation[:32],
-        restricted=False,
-        removed=False,
-    )
+    values = row_values(ref.RefPickupPerson, event, relation=event.relation[:32], restricted=False, removed=False)
     await _upsert(uow, ref.RefPickupPerson, values, ["student_id", "person_id"])
 
 
@@ -139,7 +132,7 @@ async def pickup_person_restricted(uow: UnitOfWork, event: PickupPersonRestricte
 
 async def walk_home_permission_set(uow: UnitOfWork, event: WalkHomePermissionSet, _envelope: Envelope) -> None:
     """AT-5: the guardian's standing permission (granted or withdrawn) from a date."""
-    values = copied(event, "student_id", "effective_from", "school_id", "allowed", "guardian_id")
+    values = row_values(ref.RefWalkHome, event)
     await _upsert(uow, ref.RefWalkHome, values, ["student_id", "effective_from"])
 
 
@@ -149,14 +142,14 @@ async def policy_profile_set(uow: UnitOfWork, event: PolicyProfileSet, _envelope
     existing = await uow.session.get(ref.RefPolicy, key)
     if existing is not None and existing.version > event.version:
         return
-    values = copied(event, "school_id", "effective_from", "version", settings=event.settings.model_dump(mode="json"))
+    values = row_values(ref.RefPolicy, event, settings=event.settings.model_dump(mode="json"))
     await _upsert(uow, ref.RefPolicy, values, ["school_id", "effective_from"])
     await reopen_days(uow, school_id=event.school_id)
 
 
 async def term_calendar_set(uow: UnitOfWork, event: TermCalendarSet, _envelope: Envelope) -> None:
     """EN-5: the term's calendar (the latest event for a term replaces the earlier ones)."""
-    values = copied(event, "term_id", "school_id", "starts_on", "ends_on", calendar=event.model_dump(mode="json"))
+    values = row_values(ref.RefTerm, event, calendar=event.model_dump(mode="json"))
     await _upsert(uow, ref.RefTerm, values, ["term_id"])
     await reopen_days(uow, school_id=event.school_id)
 
@@ -169,7 +162,7 @@ async def room_defined(uow: UnitOfWork, event: RoomDefined, _envelope: Envelope)
 
 async def staff_member_registered(uow: UnitOfWork, event: StaffMemberRegistered, _envelope: Envelope) -> None:
     """A member of staff and their roles."""
-    values = copied(event, "staff_id", "school_id", "external", roles=[role.value for role in event.roles])
+    values = row_values(ref.RefStaff, event, roles=[role.value for role in event.roles])
     await _upsert(uow, ref.RefStaff, values, ["staff_id"])
 
 
@@ -181,16 +174,9 @@ async def grade_band_defined(uow: UnitOfWork, event: GradeBandDefined, _envelope
 
 async def program_scheduled(uow: UnitOfWork, event: ProgramScheduled, _envelope: Envelope) -> None:
     """A program's schedule (the latest replaces the earlier; a re-published program runs again)."""
-    values = copied(
+    values = row_values(
+        ref.RefProgram,
         event,
-        "program_id",
-        "school_id",
-        "term_id",
-        "room_id",
-        "starts_at",
-        "class_hours",
-        "min_grade",
-        "max_grade",
         kind=event.kind.value,
         teacher_ids=list(event.teacher_ids),
         weekdays=sorted(set(event.weekdays)),
@@ -212,13 +198,13 @@ async def program_cancelled(uow: UnitOfWork, event: ProgramCancelled, _envelope:
 
 async def club_place_held(uow: UnitOfWork, event: ClubPlaceAllocated | ClubPlacePromoted, _envelope: Envelope) -> None:
     """BX-1: the child holds a place in the club."""
-    values = copied(event, "program_id", "student_id", "school_id", released_on=None)
+    values = row_values(ref.RefClubPlace, event, released_on=None)
     await _upsert(uow, ref.RefClubPlace, values, ["program_id", "student_id"])
 
 
 async def club_place_released(uow: UnitOfWork, event: ClubPlaceReleased, _envelope: Envelope) -> None:
     """The child gives up the place from `effective_on`."""
-    values = copied(event, "program_id", "student_id", "school_id", released_on=event.effective_on)
+    values = row_values(ref.RefClubPlace, event, released_on=event.effective_on)
     await _upsert(uow, ref.RefClubPlace, values, ["program_id", "student_id"])
 
 

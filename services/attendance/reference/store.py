@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, time
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, Integer, String, Time, or_, select, tuple_
@@ -19,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from chassis.auth import Principal, Role
 from contracts.enrollment import DayKind, TermCalendarSet, kind_of_day
 from contracts.policy import PolicySettings
+from services.attendance.domain.pickup import PersonStanding, standing_of
 from services.attendance.store import Base, RosterStudent
 
 
@@ -169,19 +169,11 @@ class RefEnrollment(Base):
     withdrawn_on: Mapped[date | None] = mapped_column(Date, nullable=True)
 
 
-class PickupStatus(StrEnum):
-    """What a kiosk credential means for a child (BX-2)."""
-
-    AUTHORISED = "authorised"
-    RESTRICTED = "restricted"
-    UNKNOWN = "unknown"
-
-
 @dataclass(frozen=True)
 class PickupMatch:
     """The person a credential belongs to, for this child, and whether they may collect them."""
 
-    status: PickupStatus
+    status: PersonStanding
     person_id: str | None = None
     guardian_id: str | None = None
     relation: str | None = None
@@ -247,11 +239,10 @@ async def pickup_people_by_credential(
 def _match(rows: list[RefPickupPerson]) -> PickupMatch:
     # A restriction wins over any authorisation the same credential might also carry.
     for row in sorted(rows, key=lambda r: not r.restricted):
-        if row.restricted:
-            return PickupMatch(PickupStatus.RESTRICTED, row.person_id, row.guardian_id, row.relation)
-        if not row.removed:
-            return PickupMatch(PickupStatus.AUTHORISED, row.person_id, row.guardian_id, row.relation)
-    return PickupMatch(PickupStatus.UNKNOWN)
+        found = standing_of(restricted=row.restricted, removed=row.removed)
+        if found is not PersonStanding.UNKNOWN:
+            return PickupMatch(found, row.person_id, row.guardian_id, row.relation)
+    return PickupMatch(PersonStanding.UNKNOWN)
 
 
 async def walk_home_allowed(session: AsyncSession, *, student_id: str, on: date) -> bool:

@@ -18,11 +18,13 @@ from contracts.attendance.staff import (
     StaffIncidentReported,
     TeacherSignedIn,
 )
+from contracts.envelope import Event
 from services.attendance.domain import patrol as patrol_rules
 from services.attendance.domain import staff as rules
 from services.attendance.domain.sessions import SessionView
 from services.attendance.live.handlers import wake_board
 from services.attendance.staff import store
+from services.attendance.store import Base
 
 TEACHER, DEADLINE = "teacher", "deadline"
 """`decided_by` of a sign-in the teacher made, and of an absence judged at the session end."""
@@ -52,16 +54,29 @@ def teacher_of(view: SessionView, staff_id: str | None) -> str:
     return staff_id
 
 
+def _in_session(view: SessionView, staff_id: str) -> dict[str, Any]:
+    """The columns every staff row of a session carries: the session, the teacher, the school and the day."""
+    return {"session_id": view.session_id, "staff_id": staff_id, "school_id": view.school_id, "day": view.day}
+
+
+def _not_before_start(uow: UnitOfWork, view: SessionView, what: str) -> None:
+    """AT-10: nothing is patrolled or reported in a session before it starts."""
+    if uow.clock.now() < view.starts_at:
+        raise Unprocessable(f"the session has not started: {what}", rule="AT-10")
+
+
+async def _store_and_publish(uow: UnitOfWork, view: SessionView, row: Base, event: Event) -> None:
+    """Store a staff row of the session (new, or changed in place), wake the school's board, and publish its
+    event."""
+    uow.session.add(row)
+    await uow.session.flush()
+    wake_board(uow, view.school_id)
+    await uow.publish(event, school_id=view.school_id)
+
+
 async def _judge(uow: UnitOfWork, view: SessionView, staff_id: str, values: dict[str, Any]) -> bool:
     """Store a sign-in judgement and publish it, unless this teacher's sign-in was already judged."""
-    row = {
-        "session_id": view.session_id,
-        "staff_id": staff_id,
-        "school_id": view.school_id,
-        "day": view.day,
-        "decided_at": uow.clock.now(),
-        **values,
-    }
+    row = {**_in_session(view, staff_id), "decided_at": uow.clock.now(), **values}
     if not await store.insert_sign_in(uow.session, row):
         return False
     wake_board(uow, view.school_id)
@@ -128,33 +143,15 @@ async def file_activity_record(
         "student_ids": sorted(set(record.student_ids)),
         "effect": record.effect,
     }
-    row = await store.lock_record(
-        uow.session,
-        session_id=view.session_id,
-        staff_id=staff_id,
-        school_id=view.school_id,
-        day=view.day,
-        now=uow.clock.now(),
-    )
+    row = await store.lock_record(uow.session, **_in_session(view, staff_id), now=uow.clock.now())
     if row.revision and all(getattr(row, name) == value for name, value in fields.items()):
         return row, False
     missing = rules.missing_parts(record)
     for name, value in fields.items():
         setattr(row, name, value)
     row.complete, row.missing, row.revision, row.filed_at = not missing, missing, row.revision + 1, uow.clock.now()
-    await uow.session.flush()
-    wake_board(uow, view.school_id)
-    await uow.publish(
-        ActivityRecordFiled(
-            **session_facts(view, staff_id),
-            record_id=row.record_id,
-            revision=row.revision,
-            complete=row.complete,
-            missing=missing,
-            student_count=len(row.student_ids),
-        ),
-        school_id=view.school_id,
-    )
+    event = from_fields(ActivityRecordFiled, row, **session_facts(view, staff_id), student_count=len(row.student_ids))
+    await _store_and_publish(uow, view, row, event)
     return row, True
 
 
@@ -173,18 +170,14 @@ async def record_patrol(
     uow: UnitOfWork, view: SessionView, staff_id: str, duty_leader_id: str, answers: PatrolAnswers
 ) -> store.PatrolRow:
     """AT-10/QA-1: record a patrol with its deduction; finding no teacher who never signed in marks them absent."""
-    if uow.clock.now() < view.starts_at:
-        raise Unprocessable("the session has not started: there is nothing to patrol yet", rule="AT-10")
+    _not_before_start(uow, view, "there is nothing to patrol yet")
     try:
         patrol_rules.check_patrol(rules_followed=answers.rules_followed, findings=answers.findings)
     except patrol_rules.PatrolInconsistent as error:
         raise Unprocessable(str(error), rule="AT-10") from error
     row = store.PatrolRow(
         patrol_id=str(uuid.uuid4()),
-        session_id=view.session_id,
-        staff_id=staff_id,
-        school_id=view.school_id,
-        day=view.day,
+        **_in_session(view, staff_id),
         duty_leader_id=duty_leader_id,
         teacher_present=answers.teacher_present,
         activity_running=answers.activity_running,
@@ -194,19 +187,8 @@ async def record_patrol(
         note=answers.note,
         recorded_at=uow.clock.now(),
     )
-    uow.session.add(row)
-    await uow.session.flush()
-    wake_board(uow, view.school_id)
-    await uow.publish(
-        from_fields(
-            PatrolFindingRecorded,
-            row,
-            **session_facts(view, staff_id),
-            duty_leader_id=duty_leader_id,
-            findings=list(answers.findings),
-        ),
-        school_id=view.school_id,
-    )
+    event = from_fields(PatrolFindingRecorded, row, **session_facts(view, staff_id), findings=list(answers.findings))
+    await _store_and_publish(uow, view, row, event)
     signed_in = await store.sign_in_of(uow.session, session_id=view.session_id, staff_id=staff_id) is not None
     if patrol_rules.marks_teacher_absent(teacher_present=answers.teacher_present, signed_in=signed_in):
         await judge_absent(uow, view, staff_id, decided_by=duty_leader_id)
@@ -217,30 +199,15 @@ async def report_incident(
     uow: UnitOfWork, view: SessionView, staff_id: str, kind: IncidentKind, reported_by: str, note: str | None
 ) -> store.StaffIncident:
     """AT-10/ST-3: record a safety incident or dereliction of duty in the session and publish it."""
-    if uow.clock.now() < view.starts_at:
-        raise Unprocessable("the session has not started: no incident can have happened in it yet", rule="AT-10")
+    _not_before_start(uow, view, "no incident can have happened in it yet")
     row = store.StaffIncident(
         incident_id=str(uuid.uuid4()),
-        session_id=view.session_id,
-        staff_id=staff_id,
-        school_id=view.school_id,
-        day=view.day,
+        **_in_session(view, staff_id),
         kind=kind.value,
         reported_by=reported_by,
         note=note,
         reported_at=uow.clock.now(),
     )
-    uow.session.add(row)
-    await uow.session.flush()
-    wake_board(uow, view.school_id)
-    await uow.publish(
-        StaffIncidentReported(
-            **session_facts(view, staff_id),
-            incident_id=row.incident_id,
-            kind=kind,
-            reported_by=reported_by,
-            reported_at=row.reported_at,
-        ),
-        school_id=view.school_id,
-    )
+    event = from_fields(StaffIncidentReported, row, **session_facts(view, staff_id), kind=kind)
+    await _store_and_publish(uow, view, row, event)
     return row
