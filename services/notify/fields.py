@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from fastapi import Path
 from pydantic import Field
 
 EVENT_TYPE = "the event's type as published, `<service>.<event>.v<N>`, e.g. `attendance.student_checked_in.v1`"
@@ -17,6 +18,8 @@ PHONE = "the mobile number for the `sms` channel, 6 to 15 digits, optionally aft
 WECHAT = "the guardian's WeChat openid for template messages (the `wechat` channel); null when none is given"
 QUIET = "NT-2: the daily quiet hours in the school's time (urgent alerts ignore them); null for none"
 
+PathId = Annotated[str, Path(max_length=64)]
+"""An id in a route's path: a longer one is a 422, never looked up."""
 EventType = Annotated[str, Field(description=EVENT_TYPE)]
 EventTypes = Annotated[list[str], Field(description=EVENT_TYPES)]
 Url = Annotated[str, Field(description=URL)]

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Index, Integer, String, Text, and_, or_, select
+from sqlalchemy import JSON, Boolean, Date, DateTime, Index, Integer, String, Text, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from chassis.pagination import rows_after
 from contracts.homework import HomeworkKind
 from services.homework.domain import caps
 from services.homework.store import Base
@@ -69,12 +70,7 @@ async def assignments_page(
 ) -> list[Assignment]:
     """Up to `limit` of the class's assignments between two days (withdrawn too), after the cursor, by day and id."""
     query = select(Assignment).where(Assignment.class_id == class_id, Assignment.on >= first, Assignment.on <= last)
-    if after is not None:
-        on, assignment_id = after
-        later = and_(Assignment.on == on, Assignment.assignment_id > assignment_id)
-        query = query.where(or_(Assignment.on > on, later))
-    query = query.order_by(Assignment.on, Assignment.assignment_id).limit(limit)
-    return list((await session.execute(query)).scalars())
+    return await rows_after(session, query, (Assignment.on, Assignment.assignment_id), after, limit)
 
 
 def load_of(row: Assignment) -> caps.Load:

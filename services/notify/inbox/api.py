@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Header, Path, Query
+from fastapi import APIRouter, Header, Query
 from pydantic import AwareDatetime
 
 from chassis.app import Runtime, RuntimeDep
@@ -17,6 +17,7 @@ from chassis.lean import served_lean
 from chassis.live import LiveStream
 from chassis.openapi import model_examples
 from chassis.pagination import Page, PageParams, page_of
+from services.notify.fields import PathId
 from services.notify.inbox import handlers, store
 from services.notify.inbox.schemas import NotificationPage, NotificationPublic, public_view
 
@@ -89,9 +90,7 @@ async def stream_notifications(principal: Guardian, last_event_id: LastEventId =
 
 
 @router.post("/v1/notifications/{notification_id}/read", status_code=204)
-async def read_notification(
-    runtime: RuntimeDep, principal: Guardian, notification_id: Annotated[str, Path(max_length=64)]
-) -> None:
+async def read_notification(runtime: RuntimeDep, principal: Guardian, notification_id: PathId) -> None:
     """The guardian read it: its deliveries become read, and an urgent alert stops falling back (NT-2)."""
     async with runtime.uow() as uow:
         await handlers.read_notification(uow, principal, notification_id)

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 
 from chassis.app import RuntimeDep
 from chassis.auth import Principal
 from chassis.http import Guardian
 from chassis.problems import NotFound
 from services.notify.domain.channels import EXTERNAL_CHANNELS, Channel
+from services.notify.fields import PathId
 from services.notify.preferences import handlers, store
 from services.notify.preferences.schemas import PreferencesIn, PreferencesOut
 
@@ -33,9 +32,7 @@ async def set_my_preferences(runtime: RuntimeDep, principal: Guardian, body: Pre
 
 
 @router.get("/guardians/{guardian_id}/preferences", response_model=PreferencesOut)
-async def guardian_preferences(
-    runtime: RuntimeDep, principal: Guardian, guardian_id: Annotated[str, Path(max_length=64)]
-) -> PreferencesOut:
+async def guardian_preferences(runtime: RuntimeDep, principal: Guardian, guardian_id: PathId) -> PreferencesOut:
     """A guardian's preferences by id: only the guardian themself; anyone else's is a 404, as if not there."""
     if guardian_id != principal.subject:
         raise NotFound("no such guardian")

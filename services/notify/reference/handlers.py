@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from chassis.consumer import Handler
-from chassis.sql import upsert
+from chassis.sql import copied, upsert
 from chassis.uow import UnitOfWork
 from contracts.enrollment import (
     DutyRosterSet,
@@ -55,13 +55,7 @@ async def move_student(uow: UnitOfWork, event: StudentTransferred, _envelope: En
 
 async def link_guardian(uow: UnitOfWork, event: GuardianLinked, _envelope: Envelope) -> None:
     """Remember who is told about the child."""
-    values = {
-        "student_id": event.student_id,
-        "guardian_id": event.guardian_id,
-        "school_id": event.school_id,
-        "relation": event.relation,
-        "language": event.preferred_language,
-    }
+    values = copied(event, "student_id", "guardian_id", "school_id", "relation", language=event.preferred_language)
     await _keep(uow, store.GuardianLink, values, ["student_id", "guardian_id"], store.LINKS)
 
 
@@ -72,13 +66,7 @@ async def unlink_guardian(uow: UnitOfWork, event: GuardianUnlinked, _envelope: E
 
 async def remember_pickup_person(uow: UnitOfWork, event: PickupPersonAdded, _envelope: Envelope) -> None:
     """Keep the adult's relation to the child and their name."""
-    values = {
-        "person_id": event.person_id,
-        "student_id": event.student_id,
-        "school_id": event.school_id,
-        "relation": event.relation,
-        "name": event.name,
-    }
+    values = copied(event, "person_id", "student_id", "school_id", "relation", "name")
     await _keep(uow, store.PickupPerson, values, ["person_id", "student_id"], store.COLLECTORS)
 
 

@@ -3,9 +3,7 @@ receive the events as signed webhooks."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 from pydantic import AnyHttpUrl, BaseModel, Field, field_validator
 
 from chassis.app import RuntimeDep
@@ -13,7 +11,7 @@ from chassis.http import Body, DistrictOperator
 from chassis.openapi import examples
 from chassis.records import from_fields
 from contracts.registry import EVENT_TYPES
-from services.notify.fields import URL, Secret, Url
+from services.notify.fields import URL, PathId, Secret, Url
 from services.notify.store import WebhookEndpoint
 from services.notify.subscriptions import handlers, store
 
@@ -90,9 +88,7 @@ async def list_subscriptions(runtime: RuntimeDep, principal: DistrictOperator) -
 
 
 @router.delete("/subscriptions/{subscription_id}", status_code=204)
-async def unsubscribe(
-    runtime: RuntimeDep, principal: DistrictOperator, subscription_id: Annotated[str, Path(max_length=64)]
-) -> None:
+async def unsubscribe(runtime: RuntimeDep, principal: DistrictOperator, subscription_id: PathId) -> None:
     """End a subscription of the caller's district (another district's is a 404)."""
     async with runtime.uow() as uow:
         await handlers.unsubscribe(uow, principal, subscription_id)

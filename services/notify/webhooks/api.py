@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 from pydantic import AnyHttpUrl, BaseModel, Field
 
 from chassis.app import RuntimeDep
 from chassis.http import Body, SchoolAdmin
 from chassis.openapi import examples
 from chassis.records import from_fields
-from services.notify.fields import URL, EventTypes, Secret, Url
+from services.notify.fields import URL, EventTypes, PathId, Secret, Url
 from services.notify.webhooks import handlers, store
 
 router = APIRouter(prefix="/notify/v1", tags=["operations"])
@@ -67,9 +65,7 @@ async def list_webhooks(runtime: RuntimeDep, principal: SchoolAdmin) -> list[End
 
 
 @router.delete("/webhooks/{endpoint_id}", status_code=204)
-async def remove_webhook(
-    runtime: RuntimeDep, principal: SchoolAdmin, endpoint_id: Annotated[str, Path(max_length=64)]
-) -> None:
+async def remove_webhook(runtime: RuntimeDep, principal: SchoolAdmin, endpoint_id: PathId) -> None:
     """Stop sending to an endpoint of the caller's school (another school's is a 404)."""
     async with runtime.uow() as uow:
         await handlers.remove_endpoint(uow, principal, endpoint_id)

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import delete, update
 
 from chassis.consumer import Handler
-from chassis.sql import upsert
+from chassis.sql import copied, upsert
 from chassis.uow import UnitOfWork
 from contracts.enrollment import (
     ApplicationSubmitted,
@@ -50,12 +50,7 @@ async def policy_profile_set(uow: UnitOfWork, event: PolicyProfileSet, _envelope
     existing = await uow.session.get(store.RefPolicy, (event.school_id, event.effective_from))
     if existing is not None and existing.version > event.version:
         return
-    values = {
-        "school_id": event.school_id,
-        "effective_from": event.effective_from,
-        "version": event.version,
-        "settings": event.settings.model_dump(mode="json"),
-    }
+    values = copied(event, "school_id", "effective_from", "version", settings=event.settings.model_dump(mode="json"))
     await _upsert(uow, store.RefPolicy, values, ["school_id", "effective_from"])
 
 
@@ -67,19 +62,13 @@ async def term_calendar_set(uow: UnitOfWork, event: TermCalendarSet, _envelope: 
 
 async def program_scheduled(uow: UnitOfWork, event: ProgramScheduled, _envelope: Envelope) -> None:
     """EN-4/EN-6: a program's schedule and class-hours (the latest replaces the earlier)."""
-    values = {
-        "program_id": event.program_id,
-        "school_id": event.school_id,
-        "term_id": event.term_id,
-        "kind": event.kind.value,
-        "weekdays": sorted(event.weekdays),
-        "starts_at": event.starts_at,
-        "class_hours": event.class_hours,
-        "min_grade": event.min_grade,
-        "max_grade": event.max_grade,
-        "specialty": event.specialty,
-        "cancelled_on": None,
-    }
+    values = copied(
+        event,
+        *("program_id", "school_id", "term_id", "starts_at", "class_hours", "min_grade", "max_grade", "specialty"),
+        kind=event.kind.value,
+        weekdays=sorted(event.weekdays),
+        cancelled_on=None,
+    )
     await _upsert(uow, store.RefProgram, values, ["program_id"])
 
 
@@ -133,40 +122,26 @@ async def club_place_released(uow: UnitOfWork, event: ClubPlaceReleased, _envelo
 
 async def application_submitted(uow: UnitOfWork, event: ApplicationSubmitted, _envelope: Envelope) -> None:
     """EN-6: the optional services the family asked for are program lines of the child."""
-    values = {
-        "application_id": event.application_id,
-        "student_id": event.student_id,
-        "options": [option.value for option in event.options],
-    }
+    values = copied(event, "application_id", "student_id", options=[option.value for option in event.options])
     await _upsert(uow, store.RefOptions, values, ["application_id"])
 
 
 async def fee_plan_set(uow: UnitOfWork, event: FeePlanSet, _envelope: Envelope) -> None:
     """EN-7: a program's fee plan from a date."""
-    values = {
-        "fee_plan_id": event.fee_plan_id,
-        "program_id": event.program_id,
-        "school_id": event.school_id,
-        "kind": event.kind.value,
-        "fen_per_class_hour": event.fen_per_class_hour,
-        "max_per_day": event.max_charged_class_hours_per_day,
-        "fen_per_month": event.fen_per_month,
-        "effective_from": event.effective_from,
-    }
+    values = copied(
+        event,
+        *("fee_plan_id", "program_id", "school_id", "fen_per_class_hour", "fen_per_month", "effective_from"),
+        kind=event.kind.value,
+        max_per_day=event.max_charged_class_hours_per_day,
+    )
     await _upsert(uow, store.RefFeePlan, values, ["fee_plan_id"])
 
 
 async def fee_waiver_granted(uow: UnitOfWork, event: FeeWaiverGranted, _envelope: Envelope) -> None:
     """EN-7: a waiver for the child (a student's events arrive in order, so a revocation comes after)."""
-    values = {
-        "waiver_id": event.waiver_id,
-        "student_id": event.student_id,
-        "school_id": event.school_id,
-        "program_id": event.program_id,
-        "percent_payable": event.percent_payable,
-        "valid_from": event.valid_from,
-        "valid_to": event.valid_to,
-    }
+    values = copied(
+        event, "waiver_id", "student_id", "school_id", "program_id", "percent_payable", "valid_from", "valid_to"
+    )
     await _upsert(uow, store.RefWaiver, values, ["waiver_id"])
 
 

@@ -267,13 +267,7 @@ async def family_term_settlement(
         school = await access.family_reader(session, principal, student_id)
         settled = await term.settle_family(session, school_id=school, term_id=term_id, student_id=student_id)
     programs = [
-        FamilySettlementOut(
-            program_id=program_id,
-            prepaid_fen=s.prepaid_fen,
-            due_fen=s.due_fen,
-            refund_fen=s.refund_fen,
-            collect_fen=s.collect_fen,
-        )
+        from_fields(FamilySettlementOut, s, program_id=program_id, refund_fen=s.refund_fen, collect_fen=s.collect_fen)
         for program_id, s in settled
     ]
     return FamilyTermOut(
