@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
+from fastapi import Query
 from pydantic import Field
 
 from contracts.homework import HomeworkKind, WrittenLayer
@@ -28,3 +29,7 @@ GRADE = "HW-7: the teacher's grade, e.g. 优, A or 95"
 FEEDBACK = "HW-7: the teacher's feedback to the child"
 Grade = Annotated[str | None, Field(description=f"{GRADE}; null until graded")]
 Feedback = Annotated[str | None, Field(description=f"{FEEDBACK}; null until graded")]
+FromDay = Annotated[date, Query(alias="from")]
+"""A list's first day, `?from=` (YYYY-MM-DD)."""
+ToDay = Annotated[date, Query(alias="to")]
+"""A list's last day, `?to=`, inclusive."""

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from chassis.app import RuntimeDep
 from chassis.http import Body, Paging, SubjectTeacher, once
 from chassis.idempotency import IDEMPOTENT
 from chassis.pagination import Page, page_of
-from chassis.problems import NotFound, Unprocessable
+from chassis.problems import Unprocessable
 from chassis.uow import UnitOfWork
 from services.homework.assignments import handlers, store
 from services.homework.assignments.schemas import AssignmentBody, AssignmentPublic
+from services.homework.fields import FromDay, ToDay
 from services.homework.reference.schemas import TeacherOrAdmin
 from services.homework.reference.store import class_for
 
@@ -101,21 +102,14 @@ async def withdraw_homework(
 async def get_assignment(assignment_id: str, runtime: RuntimeDep, principal: TeacherOrAdmin) -> AssignmentPublic:
     """One assignment of a class the caller may see."""
     async with runtime.db.sessions() as session:
-        row = await session.get(store.Assignment, assignment_id)
-        if row is None or row.school_id != principal.school():
-            raise NotFound(f"no assignment '{assignment_id}'")
+        row = await store.school_assignment(session, school_id=principal.school(), assignment_id=assignment_id)
         await class_for(session, principal, row.class_id)
     return AssignmentPublic.model_validate(row, from_attributes=True)
 
 
 @router.get("/classes/{class_id}/assignments", response_model=Page[AssignmentPublic])
 async def list_assignments(
-    class_id: str,
-    runtime: RuntimeDep,
-    principal: TeacherOrAdmin,
-    page: Paging,
-    first: Annotated[date, Query(alias="from")],
-    last: Annotated[date, Query(alias="to")],
+    class_id: str, runtime: RuntimeDep, principal: TeacherOrAdmin, page: Paging, first: FromDay, last: ToDay
 ) -> Page[AssignmentPublic]:
     """The class's homework (withdrawn included) between two days, by day then id."""
     async with runtime.db.sessions() as session:

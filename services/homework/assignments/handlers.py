@@ -219,9 +219,7 @@ async def _own_assignment(
     session: AsyncSession, assignment_id: str, school_id: str, teacher_id: str
 ) -> store.Assignment:
     # Locked first, so two changes of one assignment queue here and each sees the other's committed day.
-    row = await session.get(store.Assignment, assignment_id, with_for_update=True, populate_existing=True)
-    if row is None or row.school_id != school_id:
-        raise NotFound(f"no assignment '{assignment_id}'")
+    row = await store.school_assignment(session, school_id=school_id, assignment_id=assignment_id, locked=True)
     if not await ref.teaches(session, class_id=row.class_id, staff_id=teacher_id, school_subject=row.school_subject):
         raise Forbidden("only a teacher of this subject in this class may change its homework", rule="HW-4")
     return row

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chassis.pagination import rows_after
+from chassis.problems import NotFound
 from contracts.homework import HomeworkKind
 from services.homework.domain import caps
 from services.homework.store import Base
@@ -38,6 +39,17 @@ class Assignment(Base):
     after_plan_published: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+async def school_assignment(
+    session: AsyncSession, *, school_id: str, assignment_id: str, locked: bool = False
+) -> Assignment:
+    """The school's assignment (withdrawn too), or 404: another school's is never revealed; `locked` reads it FOR
+    UPDATE, afresh."""
+    row = await session.get(Assignment, assignment_id, with_for_update=locked, populate_existing=locked)
+    if row is None or row.school_id != school_id:
+        raise NotFound(f"no assignment '{assignment_id}'")
+    return row
 
 
 async def day_assignments(session: AsyncSession, *, class_id: str, on: date) -> list[Assignment]:

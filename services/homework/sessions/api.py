@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from chassis.app import RuntimeDep
@@ -15,9 +15,10 @@ from chassis.clock import school_today
 from chassis.http import Guardian, Paging, ServiceTeacher, once
 from chassis.idempotency import IDEMPOTENT
 from chassis.pagination import Page, page_of
-from chassis.problems import NotFound, Unprocessable
+from chassis.problems import Unprocessable
 from chassis.uow import UnitOfWork
-from services.homework.assignments.store import Assignment
+from services.homework.assignments.store import school_assignment
+from services.homework.fields import FromDay, ToDay
 from services.homework.reference.schemas import (
     TEACHERS,
     ClassTeacherOrAdmin,
@@ -78,9 +79,7 @@ async def list_completions(
 ) -> Page[CompletionPublic]:
     """The results recorded for an assignment (graded or not), by student."""
     async with runtime.db.sessions() as session:
-        row = await session.get(Assignment, assignment_id)
-        if row is None or row.school_id != principal.school():
-            raise NotFound(f"no assignment '{assignment_id}'")
+        row = await school_assignment(session, school_id=principal.school(), assignment_id=assignment_id)
         await class_for(session, principal, row.class_id)
         rows = await store.completions_page(
             session, assignment_id=assignment_id, after=page.after_value(str), limit=page.limit + 1
@@ -160,11 +159,7 @@ async def report_minutes(
 
 @router.get("/classes/{class_id}/burden", response_model=list[BurdenDay])
 async def class_burden(
-    class_id: str,
-    runtime: RuntimeDep,
-    principal: ClassTeacherOrAdmin,
-    first: Annotated[date, Query(alias="from")],
-    last: Annotated[date, Query(alias="to")],
+    class_id: str, runtime: RuntimeDep, principal: ClassTeacherOrAdmin, first: FromDay, last: ToDay
 ) -> list[BurdenDay]:
     """HW-9: estimated against actual minutes per day (at most 31 days), and the cap each day went over."""
     if not first <= last <= first + timedelta(days=MAX_BURDEN_DAYS - 1):

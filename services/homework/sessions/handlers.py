@@ -14,7 +14,7 @@ from chassis.records import from_fields
 from chassis.sql import upsert
 from chassis.uow import UnitOfWork
 from contracts.homework import ClassOverCap, CompletionRecorded, StrugglingStudentFlagged, SubmissionGraded
-from services.homework.assignments.store import Assignment
+from services.homework.assignments.store import Assignment, school_assignment
 from services.homework.domain.burden import Outcome, StruggleRule, breach
 from services.homework.domain.grading import refuse_grader
 from services.homework.reference import store as ref
@@ -74,8 +74,8 @@ class GradeSubmission:
 
 async def assignment_of_school(uow: UnitOfWork, assignment_id: str, school_id: str) -> Assignment:
     """The school's assignment that still counts, or 404."""
-    row = await uow.session.get(Assignment, assignment_id)
-    if row is None or row.school_id != school_id or row.withdrawn:
+    row = await school_assignment(uow.session, school_id=school_id, assignment_id=assignment_id)
+    if row.withdrawn:
         raise NotFound(f"no assignment '{assignment_id}'")
     return row
 
