@@ -1,5 +1,7 @@
 """statements and fees"""
 
+from typing import Any
+
 import sqlalchemy as sa
 
 from chassis.migrations import create_table, drop_tables, ids, stamps
@@ -18,27 +20,24 @@ def _integers(*names: str) -> list[sa.Column[int]]:
     return [sa.Column(name, sa.Integer(), nullable=False) for name in names]
 
 
+def _child_day_fact(name: str, key: str, *columns: sa.Column[Any], month_index: str) -> None:
+    """A fact about one child on one school day (the models' `ChildDayFact`): its key, whose, which school, the day
+    and month, its own `columns`, and the event that brought it."""
+    create_table(
+        name,
+        *ids(key, "student_id", "school_id"),
+        sa.Column("day", sa.Date(), nullable=False),
+        _month("month"),
+        *columns,
+        *ids("event_id"),
+        sa.PrimaryKeyConstraint(key),
+        indexes=[(month_index, "school_id", "month"), "student_id"],
+    )
+
+
 def upgrade() -> None:
-    create_table(
-        "check_ins",
-        *ids("check_in_id", "student_id", "school_id"),
-        sa.Column("day", sa.Date(), nullable=False),
-        _month("month"),
-        *stamps("occurred_at"),
-        *ids("event_id"),
-        sa.PrimaryKeyConstraint("check_in_id"),
-        indexes=[("ix_check_ins_school_month", "school_id", "month"), "student_id"],
-    )
-    create_table(
-        "check_outs",
-        *ids("check_out_id", "student_id", "school_id"),
-        sa.Column("day", sa.Date(), nullable=False),
-        _month("month"),
-        *stamps("occurred_at"),
-        *ids("event_id"),
-        sa.PrimaryKeyConstraint("check_out_id"),
-        indexes=[("ix_check_outs_school_month", "school_id", "month"), "student_id"],
-    )
+    _child_day_fact("check_ins", "check_in_id", *stamps("occurred_at"), month_index="ix_check_ins_school_month")
+    _child_day_fact("check_outs", "check_out_id", *stamps("occurred_at"), month_index="ix_check_outs_school_month")
     create_table(
         "family_adjustments",
         *ids("school_id"),
@@ -60,25 +59,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("school_id", "month", "student_id"),
         indexes=[("ix_family_statements_school_month", "school_id", "month")],
     )
-    create_table(
+    _child_day_fact(
         "late_pickup_fees",
-        *ids("check_out_id", "student_id", "school_id"),
-        sa.Column("day", sa.Date(), nullable=False),
-        _month("month"),
+        "check_out_id",
         *_integers("minutes_late", "fee_fen"),
-        *ids("event_id"),
-        sa.PrimaryKeyConstraint("check_out_id"),
-        indexes=[("ix_late_fees_school_month", "school_id", "month"), "student_id"],
+        month_index="ix_late_fees_school_month",
     )
-    create_table(
-        "leaves",
-        *ids("leave_id", "student_id", "school_id"),
-        sa.Column("day", sa.Date(), nullable=False),
-        _month("month"),
-        *ids("event_id"),
-        sa.PrimaryKeyConstraint("leave_id"),
-        indexes=[("ix_leaves_school_month", "school_id", "month"), "student_id"],
-    )
+    _child_day_fact("leaves", "leave_id", month_index="ix_leaves_school_month")
     create_table(
         "ledger_entries",
         sa.Column("entry_id", sa.String(length=96), nullable=False),
