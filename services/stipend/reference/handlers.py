@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import delete, update
+from sqlalchemy.orm import QueryableAttribute
 
 from chassis.consumer import Handler
 from chassis.sql import copied, upsert
@@ -37,6 +38,11 @@ from services.stipend import store
 
 async def _upsert(uow: UnitOfWork, table: Any, values: Mapping[str, Any], keys: list[str]) -> None:
     await uow.session.execute(upsert(uow.session, table, values, keys))
+
+
+async def _mark(uow: UnitOfWork, key: QueryableAttribute[str], value: str, **values: Any) -> None:
+    """Set `values` on the kept row whose `key` is `value` (nothing when none is kept)."""
+    await uow.session.execute(update(key.class_).where(key == value).values(**values))
 
 
 async def school_registered(uow: UnitOfWork, event: SchoolRegistered, _envelope: Envelope) -> None:
@@ -74,11 +80,7 @@ async def program_scheduled(uow: UnitOfWork, event: ProgramScheduled, _envelope:
 
 async def program_cancelled(uow: UnitOfWork, event: ProgramCancelled, _envelope: Envelope) -> None:
     """The program has no sessions from `effective_on`."""
-    await uow.session.execute(
-        update(store.RefProgram)
-        .where(store.RefProgram.program_id == event.program_id)
-        .values(cancelled_on=event.effective_on)
-    )
+    await _mark(uow, store.RefProgram.program_id, event.program_id, cancelled_on=event.effective_on)
 
 
 async def student_enrolled(uow: UnitOfWork, event: StudentEnrolled, _envelope: Envelope) -> None:
@@ -147,11 +149,7 @@ async def fee_waiver_granted(uow: UnitOfWork, event: FeeWaiverGranted, _envelope
 
 async def fee_waiver_revoked(uow: UnitOfWork, event: FeeWaiverRevoked, _envelope: Envelope) -> None:
     """EN-7: the waiver ends the day before `effective_on`."""
-    await uow.session.execute(
-        update(store.RefWaiver)
-        .where(store.RefWaiver.waiver_id == event.waiver_id)
-        .values(revoked_on=event.effective_on)
-    )
+    await _mark(uow, store.RefWaiver.waiver_id, event.waiver_id, revoked_on=event.effective_on)
 
 
 HANDLERS: dict[type[Event], Handler] = {
