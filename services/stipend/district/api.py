@@ -15,7 +15,7 @@ from chassis.problems import Forbidden
 from services.stipend import store
 from services.stipend.access.api import MonthPath
 from services.stipend.domain.ledger import Draft, totals
-from services.stipend.exports.api import DISTRICT_CSV, Cell, Format, download, download_doc, header_of
+from services.stipend.exports.api import DISTRICT_CSV, Cell, Format, download, download_doc
 from services.stipend.family import handlers as family
 from services.stipend.statements import handlers as statements
 
@@ -64,5 +64,4 @@ async def district_month(
                     due,
                 ]
             )
-    header = header_of(DISTRICT_CSV)
-    return download(f"district-{district}-{month}", fmt, header, rows)
+    return download(f"district-{district}-{month}", fmt, DISTRICT_CSV, rows)

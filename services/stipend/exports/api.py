@@ -92,8 +92,10 @@ def to_xlsx(sheet: str, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -
     return out.getvalue()
 
 
-def download(name: str, fmt: Format, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> Response:
-    """A file response named `name.csv` or `name.xlsx`."""
+def download(name: str, fmt: Format, example: str, rows: Sequence[Sequence[Cell]]) -> Response:
+    """A file response named `name.csv` or `name.xlsx`: the header of the route's documented CSV `example`, then
+    `rows`."""
+    header = header_of(example)
     body = to_csv(header, rows) if fmt == "csv" else to_xlsx(name, header, rows)
     media = "text/csv; charset=utf-8" if fmt == "csv" else XLSX
     return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'})
@@ -117,7 +119,6 @@ async def export_teacher_statements(
         if status == statements.PUBLISHED:
             posted = await statements.posted_lines(session, school_id=school, month=month)
             lines = [Draft(p.entry, p.reverses) for p in posted]
-    header = header_of(TEACHER_CSV)
     rows: list[list[Cell]] = [
         [
             school,
@@ -132,7 +133,7 @@ async def export_teacher_statements(
         ]
         for t in totals(lines, month)
     ]
-    return download(f"teacher-statements-{school}-{month}", fmt, header, rows)
+    return download(f"teacher-statements-{school}-{month}", fmt, TEACHER_CSV, rows)
 
 
 @router.get("/family-statements/{month}", response_class=Response, responses=download_doc(FAMILY_CSV))
@@ -151,8 +152,7 @@ async def export_family_statements(
             rows.append(
                 [school, month, student_id, class_hours, s.gross_fen, s.waived_fen, s.late_pickup_fen, s.due_fen]
             )
-    header = header_of(FAMILY_CSV)
-    return download(f"family-statements-{school}-{month}", fmt, header, rows)
+    return download(f"family-statements-{school}-{month}", fmt, FAMILY_CSV, rows)
 
 
 @router.get("/settlements/{term_id}", response_class=Response, responses=download_doc(SETTLEMENT_CSV))
@@ -165,11 +165,10 @@ async def export_settlement(
         _, shares = await term.settlement_now(
             session, school_id=school, term_id=term_id, today=school_today(runtime.clock)
         )
-    header = header_of(SETTLEMENT_CSV)
     rows: list[list[Cell]] = [
         [school, term_id, s.staff_id, s.process_fen, s.weight, s.bonus_fen, s.forfeited] for s in shares
     ]
-    return download(f"settlement-{school}-{term_id}", fmt, header, rows)
+    return download(f"settlement-{school}-{term_id}", fmt, SETTLEMENT_CSV, rows)
 
 
 @router.get("/evaluations/{term_id}", response_class=Response, responses=download_doc(EVALUATION_CSV))
@@ -180,8 +179,7 @@ async def export_evaluations(
     school = principal.school()
     async with runtime.db.sessions() as session:
         found = await term.evaluations(session, school_id=school, term_id=term_id)
-    header = header_of(EVALUATION_CSV)
     rows: list[list[Cell]] = [
         [school, term_id, e.program_id, e.patrol, e.plan_completion, e.effectiveness, e.survey, e.total] for e in found
     ]
-    return download(f"evaluation-{school}-{term_id}", fmt, header, rows)
+    return download(f"evaluation-{school}-{term_id}", fmt, EVALUATION_CSV, rows)
