@@ -9,10 +9,12 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.problems import Conflict, Forbidden, NotFound, Unprocessable
+from chassis.records import from_fields
 from chassis.uow import UnitOfWork
 from contracts.homework import (
     HomeworkAssigned,
@@ -29,6 +31,8 @@ from services.homework.domain import caps
 from services.homework.domain.calendar import week_start
 from services.homework.reference import store as ref
 from services.homework.store import latest_plan, lock_class_day
+
+F = TypeVar("F", HomeworkAssigned, HomeworkChanged)
 
 
 @dataclass(frozen=True)
@@ -105,7 +109,7 @@ async def assign_homework(uow: UnitOfWork, command: SetHomework) -> store.Assign
     row.after_plan_published = await _plan_published(uow.session, command.class_id, command.on)
     uow.session.add(row)
     await uow.session.flush()
-    await uow.publish(HomeworkAssigned(**await _event_fields(uow.session, row)), school_id=row.school_id)
+    await uow.publish(await _facts_event(HomeworkAssigned, uow.session, row), school_id=row.school_id)
     return row
 
 
@@ -132,7 +136,7 @@ async def change_homework(uow: UnitOfWork, assignment_id: str, command: SetHomew
         uow.session, row.class_id, row.on
     )
     await uow.session.flush()
-    await uow.publish(HomeworkChanged(**await _event_fields(uow.session, row)), school_id=row.school_id)
+    await uow.publish(await _facts_event(HomeworkChanged, uow.session, row), school_id=row.school_id)
     return row
 
 
@@ -148,16 +152,7 @@ async def withdraw_homework(
     row.updated_at = uow.clock.now()
     row.after_plan_published = await _plan_published(uow.session, row.class_id, row.on)
     await uow.session.flush()
-    event = HomeworkWithdrawn(
-        assignment_id=row.assignment_id,
-        school_id=row.school_id,
-        class_id=row.class_id,
-        teacher_id=row.teacher_id,
-        on=row.on,
-        after_plan_published=row.after_plan_published,
-        school_subject=row.school_subject,
-        student_ids=await _to_tell(uow.session, row),
-    )
+    event = from_fields(HomeworkWithdrawn, row, student_ids=await _to_tell(uow.session, row))
     await uow.publish(event, school_id=row.school_id)
     return row
 
@@ -247,20 +242,9 @@ async def _to_tell(session: AsyncSession, row: store.Assignment) -> list[str]:
     return await ref.students_of(session, class_id=row.class_id) if row.after_plan_published else []
 
 
-async def _event_fields(session: AsyncSession, row: store.Assignment) -> dict[str, object]:
-    return {
-        "assignment_id": row.assignment_id,
-        "school_id": row.school_id,
-        "class_id": row.class_id,
-        "teacher_id": row.teacher_id,
-        "school_subject": row.school_subject,
-        "kind": HomeworkKind(row.kind),
-        "layer": WrittenLayer(row.layer) if row.layer else None,
-        "tiers": [Tier.model_validate(tier) for tier in row.tiers],
-        "counted_minutes": row.counted_minutes,
-        "on": row.on,
-        "due_on": row.due_on,
-        "version": row.version,
-        "after_plan_published": row.after_plan_published,
-        "student_ids": await _to_tell(session, row),
-    }
+async def _facts_event(kind: type[F], session: AsyncSession, row: store.Assignment) -> F:
+    """The assignment's facts as `kind` (HomeworkAssigned or HomeworkChanged), with the children to tell."""
+    layer = WrittenLayer(row.layer) if row.layer else None
+    tiers = [Tier.model_validate(tier) for tier in row.tiers]
+    told = await _to_tell(session, row)
+    return from_fields(kind, row, kind=HomeworkKind(row.kind), layer=layer, tiers=tiers, student_ids=told)

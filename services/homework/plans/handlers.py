@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from chassis.clock import school_today
 from chassis.problems import Forbidden, NotFound, Unprocessable
+from chassis.records import from_fields
 from chassis.uow import UnitOfWork
 from contracts.homework import WeeklyPlanPublished
 from contracts.policy import policy_on
@@ -51,16 +52,6 @@ async def publish_plan(
     )
     uow.session.add(plan)
     await uow.session.flush()
-    event = WeeklyPlanPublished(
-        plan_id=plan.plan_id,
-        school_id=school_id,
-        class_id=class_id,
-        week_start=week_start,
-        version=plan.version,
-        assignment_ids=plan.assignment_ids,
-        published_by=by,
-        late=plan.late,
-        student_ids=await ref.students_of(uow.session, class_id=class_id),
-    )
+    event = from_fields(WeeklyPlanPublished, plan, student_ids=await ref.students_of(uow.session, class_id=class_id))
     await uow.publish(event, school_id=school_id)
     return plan
