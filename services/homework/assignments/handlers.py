@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.problems import Conflict, Forbidden, NotFound, Unprocessable
 from chassis.records import from_fields
+from chassis.sql import copied
 from chassis.uow import UnitOfWork
 from contracts.homework import (
     HomeworkAssigned,
@@ -225,16 +226,13 @@ async def _plan_published(session: AsyncSession, class_id: str, on: date) -> boo
 
 
 def _facts(command: SetHomework) -> dict[str, object]:
-    return {
-        "school_subject": command.school_subject,
-        "kind": command.kind.value,
-        "layer": command.layer.value if command.layer else None,
-        "tiers": [tier.model_dump(mode="json") for tier in command.tiers],
-        "counted_minutes": command.counted_minutes,
-        "on": command.on,
-        "due_on": command.due_on,
-        "instructions": command.instructions,
-    }
+    return copied(
+        command,
+        *("school_subject", "counted_minutes", "on", "due_on", "instructions"),
+        kind=command.kind.value,
+        layer=command.layer.value if command.layer else None,
+        tiers=[tier.model_dump(mode="json") for tier in command.tiers],
+    )
 
 
 async def _to_tell(session: AsyncSession, row: store.Assignment) -> list[str]:

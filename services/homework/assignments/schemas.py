@@ -11,6 +11,7 @@ from pydantic.config import JsonDict
 from chassis.auth import Principal
 from chassis.http import Body, Id
 from chassis.openapi import examples
+from chassis.records import from_fields
 from contracts.fields import CLASS, AssignmentId, ClassId, StaffId
 from contracts.homework import Tier, WrittenLayer
 from services.homework.assignments import handlers
@@ -57,18 +58,9 @@ class AssignmentBody(Body):
 
     def command(self, principal: Principal) -> handlers.SetHomework:
         """The command this request asks for, on behalf of the calling teacher."""
-        return handlers.SetHomework(
-            school_id=principal.school(),
-            teacher_id=principal.subject,
-            class_id=self.class_id,
-            school_subject=self.school_subject,
-            kind=self.kind,
-            layer=self.layer,
-            tiers=self.tiers,
-            on=self.on,
-            due_on=self.due_on,
-            instructions=self.instructions,
-            forbidden=caps.Forbidden(self.for_parents, self.graded_by_parents, self.via_phone, self.punitive),
+        forbidden = caps.Forbidden(self.for_parents, self.graded_by_parents, self.via_phone, self.punitive)
+        return from_fields(
+            handlers.SetHomework, self, school_id=principal.school(), teacher_id=principal.subject, forbidden=forbidden
         )
 
 

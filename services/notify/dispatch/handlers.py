@@ -18,6 +18,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.app import Runtime
+from chassis.records import from_fields
 from services.notify.adapters.base import ChannelAdapter, Outgoing, Permanent, SendFailed, Sent, Transient
 from services.notify.adapters.registry import build_adapters
 from services.notify.deliveries import handlers as deliveries
@@ -214,17 +215,7 @@ async def record_on_circuit(
 
 
 def _outgoing(delivery: store.Delivery, secret: str | None) -> Outgoing:
-    return Outgoing(
-        delivery_id=delivery.delivery_id,
-        channel=Channel(delivery.channel),
-        address=delivery.address,
-        title=delivery.title,
-        body=delivery.body,
-        language=delivery.language,
-        urgent=delivery.urgent,
-        event_type=delivery.event_type,
-        signing_secret=secret,
-    )
+    return from_fields(Outgoing, delivery, channel=Channel(delivery.channel), signing_secret=secret)
 
 
 async def run_dispatcher(runtime: Runtime) -> None:

@@ -8,6 +8,7 @@ from chassis.app import RuntimeDep
 from chassis.auth import Principal
 from chassis.http import Guardian
 from chassis.problems import NotFound
+from chassis.records import from_fields
 from services.notify.domain.channels import EXTERNAL_CHANNELS, Channel
 from services.notify.fields import PathId
 from services.notify.preferences import handlers, store
@@ -46,14 +47,5 @@ async def _read(runtime: RuntimeDep, principal: Principal) -> PreferencesOut:
         return PreferencesOut(guardian_id=principal.subject)
     quiet = {"start": row.quiet_start, "end": row.quiet_end} if row.quiet_start and row.quiet_end else None
     channels = {k: [c for c in v if Channel(c) in EXTERNAL_CHANNELS] for k, v in row.channels.items()}
-    return PreferencesOut.model_validate(
-        {
-            "guardian_id": row.guardian_id,
-            "language": "en" if row.language == "en" else "zh-CN",
-            "channels": channels,
-            "email": row.email,
-            "phone": row.phone,
-            "wechat_openid": row.wechat_openid,
-            "quiet_hours": quiet,
-        }
-    )
+    language = "en" if row.language == "en" else "zh-CN"
+    return from_fields(PreferencesOut, row, language=language, channels=channels, quiet_hours=quiet)
