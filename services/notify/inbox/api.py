@@ -41,18 +41,33 @@ LastEventId = Annotated[str | None, Header(alias="Last-Event-ID", max_length=han
 """The header a reconnecting client resumes from (declared here for the OpenAPI; `handlers.serve_stream` reads it)."""
 
 
+V1Limit = Annotated[int, Query(ge=1, le=200)]
+"""A v1 list's page size (`?limit=`; v2 pages are `Paging`)."""
+V1Before = Annotated[AwareDatetime | None, Query()]
+"""A v1 list's `?before=`: the `next_before` of the page before."""
+
+
 @router.get("/v1/notifications", response_model=NotificationPage, **superseded_by("/notify/v2/notifications"))
 async def list_notifications(
-    runtime: RuntimeDep,
-    principal: Guardian,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    before: Annotated[AwareDatetime | None, Query()] = None,
+    runtime: RuntimeDep, principal: Guardian, limit: V1Limit = 50, before: V1Before = None
 ) -> NotificationPage:
     """The calling guardian's own notifications (never anyone else's), newest first (deprecated: two stored in the
     same instant can be skipped or repeated at a page's edge; use `/notify/v2/notifications`)."""
+    return await inbox_before(runtime, principal, limit, before, audience="guardian")
+
+
+async def inbox_before(
+    runtime: Runtime, principal: Principal, limit: int, before: datetime | None, *, audience: str
+) -> NotificationPage:
+    """A v1 page of the caller's own inbox in their school: up to `limit`, newest first, stored before `before`."""
     async with runtime.db.sessions() as session:
         rows = await store.notifications_for(
-            session, guardian_id=principal.subject, school_id=principal.school(), limit=limit, before=before
+            session,
+            guardian_id=principal.subject,
+            school_id=principal.school(),
+            limit=limit,
+            before=before,
+            audience=audience,
         )
     items = [NotificationPublic.model_validate(public_view(r)) for r in rows]
     return NotificationPage(items=items, next_before=items[-1].created_at if len(items) == limit else None)

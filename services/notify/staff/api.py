@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
-from pydantic import AwareDatetime
+from fastapi import APIRouter
 
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
@@ -14,9 +13,8 @@ from chassis.http import Paging, superseded_by
 from chassis.lean import served_lean
 from chassis.live import LiveStream
 from chassis.pagination import Page
-from services.notify.inbox import store as inbox
-from services.notify.inbox.api import SSE_RESPONSES, LastEventId, inbox_page
-from services.notify.inbox.schemas import NotificationPage, NotificationPublic, public_view
+from services.notify.inbox.api import SSE_RESPONSES, LastEventId, V1Before, V1Limit, inbox_before, inbox_page
+from services.notify.inbox.schemas import NotificationPage, NotificationPublic
 from services.notify.staff.handlers import staff_stream
 
 router = APIRouter(prefix="/notify", tags=["staff"])
@@ -31,24 +29,11 @@ AnyStaff = Annotated[
     "/v1/staff/notifications", response_model=NotificationPage, **superseded_by("/notify/v2/staff/notifications")
 )
 async def list_staff_notifications(
-    runtime: RuntimeDep,
-    principal: AnyStaff,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    before: Annotated[AwareDatetime | None, Query()] = None,
+    runtime: RuntimeDep, principal: AnyStaff, limit: V1Limit = 50, before: V1Before = None
 ) -> NotificationPage:
     """The calling staff member's own notifications in their school, newest first (deprecated: use
     `/notify/v2/staff/notifications`)."""
-    async with runtime.db.sessions() as session:
-        rows = await inbox.notifications_for(
-            session,
-            guardian_id=principal.subject,
-            school_id=principal.school(),
-            limit=limit,
-            before=before,
-            audience="staff",
-        )
-    items = [NotificationPublic.model_validate(public_view(r)) for r in rows]
-    return NotificationPage(items=items, next_before=items[-1].created_at if len(items) == limit else None)
+    return await inbox_before(runtime, principal, limit, before, audience="staff")
 
 
 @router.get("/v2/staff/notifications", response_model=Page[NotificationPublic])
