@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column
 
 from chassis.figures import count_by_school
+from chassis.records import from_fields
 from contracts.homework import HomeworkKind
 from services.homework.assignments.store import Assignment, day_assignments, load_of
 from services.homework.domain.burden import Actual, breach
@@ -171,13 +172,10 @@ async def child_homework(
             "not_recorded" if completion is None else ("done" if completion.done else "not_done")
         )
         found.append(
-            ChildHomework(
-                assignment_id=row.assignment_id,
-                school_subject=row.school_subject,
+            from_fields(
+                ChildHomework,
+                row,
                 kind=HomeworkKind(row.kind),
-                on=row.on,
-                due_on=row.due_on,
-                instructions=row.instructions,
                 estimated_minutes=estimated_for(row, student.student_id),
                 status=status,
                 actual_minutes=completion.actual_minutes if completion else None,
