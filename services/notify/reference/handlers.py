@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from chassis.consumer import Handler
-from chassis.sql import copied, upsert
+from chassis.records import row_values
+from chassis.sql import upsert
 from chassis.uow import UnitOfWork
 from contracts.enrollment import (
     DutyRosterSet,
@@ -55,7 +56,7 @@ async def move_student(uow: UnitOfWork, event: StudentTransferred, _envelope: En
 
 async def link_guardian(uow: UnitOfWork, event: GuardianLinked, _envelope: Envelope) -> None:
     """Remember who is told about the child."""
-    values = copied(event, "student_id", "guardian_id", "school_id", "relation", language=event.preferred_language)
+    values = row_values(store.GuardianLink, event, language=event.preferred_language)
     await _keep(uow, store.GuardianLink, values, ["student_id", "guardian_id"], store.LINKS)
 
 
@@ -66,7 +67,7 @@ async def unlink_guardian(uow: UnitOfWork, event: GuardianUnlinked, _envelope: E
 
 async def remember_pickup_person(uow: UnitOfWork, event: PickupPersonAdded, _envelope: Envelope) -> None:
     """Keep the adult's relation to the child and their name."""
-    values = copied(event, "person_id", "student_id", "school_id", "relation", "name")
+    values = row_values(store.PickupPerson, event)
     await _keep(uow, store.PickupPerson, values, ["person_id", "student_id"], store.COLLECTORS)
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import delete, update
 from sqlalchemy.orm import QueryableAttribute
 
 from chassis.consumer import Handler
+from chassis.records import row_values
 from chassis.sql import copied, upsert
 from chassis.uow import UnitOfWork
 from contracts.enrollment import (
@@ -56,7 +57,7 @@ async def policy_profile_set(uow: UnitOfWork, event: PolicyProfileSet, _envelope
     existing = await uow.session.get(store.RefPolicy, (event.school_id, event.effective_from))
     if existing is not None and existing.version > event.version:
         return
-    values = copied(event, "school_id", "effective_from", "version", settings=event.settings.model_dump(mode="json"))
+    values = row_values(store.RefPolicy, event, settings=event.settings.model_dump(mode="json"))
     await _upsert(uow, store.RefPolicy, values, ["school_id", "effective_from"])
 
 
@@ -68,12 +69,8 @@ async def term_calendar_set(uow: UnitOfWork, event: TermCalendarSet, _envelope: 
 
 async def program_scheduled(uow: UnitOfWork, event: ProgramScheduled, _envelope: Envelope) -> None:
     """EN-4/EN-6: a program's schedule and class-hours (the latest replaces the earlier)."""
-    values = copied(
-        event,
-        *("program_id", "school_id", "term_id", "starts_at", "class_hours", "min_grade", "max_grade", "specialty"),
-        kind=event.kind.value,
-        weekdays=sorted(event.weekdays),
-        cancelled_on=None,
+    values = row_values(
+        store.RefProgram, event, kind=event.kind.value, weekdays=sorted(event.weekdays), cancelled_on=None
     )
     await _upsert(uow, store.RefProgram, values, ["program_id"])
 
@@ -124,17 +121,14 @@ async def club_place_released(uow: UnitOfWork, event: ClubPlaceReleased, _envelo
 
 async def application_submitted(uow: UnitOfWork, event: ApplicationSubmitted, _envelope: Envelope) -> None:
     """EN-6: the optional services the family asked for are program lines of the child."""
-    values = copied(event, "application_id", "student_id", options=[option.value for option in event.options])
+    values = row_values(store.RefOptions, event, options=[option.value for option in event.options])
     await _upsert(uow, store.RefOptions, values, ["application_id"])
 
 
 async def fee_plan_set(uow: UnitOfWork, event: FeePlanSet, _envelope: Envelope) -> None:
     """EN-7: a program's fee plan from a date."""
-    values = copied(
-        event,
-        *("fee_plan_id", "program_id", "school_id", "fen_per_class_hour", "fen_per_month", "effective_from"),
-        kind=event.kind.value,
-        max_per_day=event.max_charged_class_hours_per_day,
+    values = row_values(
+        store.RefFeePlan, event, kind=event.kind.value, max_per_day=event.max_charged_class_hours_per_day
     )
     await _upsert(uow, store.RefFeePlan, values, ["fee_plan_id"])
 
