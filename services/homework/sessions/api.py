@@ -64,7 +64,7 @@ async def record_completions(
         assignment_id=assignment_id,
         session_date=body.session_date or school_today(runtime.clock),
         recorded_by=principal.subject,
-        results=[handlers.Result(r.student_id, r.done, r.actual_minutes) for r in body.results],
+        results=body.results,
     )
 
     async def act(uow: UnitOfWork) -> list[dict[str, Any]]:
@@ -141,7 +141,6 @@ async def report_minutes(
     student_id: str, assignment_id: str, body: ReportBody, request: Request, runtime: RuntimeDep, principal: Guardian
 ) -> JSONResponse:
     """HW-9: a guardian reports the actual minutes their own child spent at home (not when timed in session)."""
-    result = handlers.Result(student_id, body.done, body.actual_minutes)
 
     async def act(uow: UnitOfWork) -> dict[str, Any]:
         row = await handlers.report_minutes(
@@ -150,7 +149,7 @@ async def report_minutes(
             guardian_id=principal.subject,
             student_id=student_id,
             assignment_id=assignment_id,
-            result=result,
+            report=body,
         )
         return completion(row)
 

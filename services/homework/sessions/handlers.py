@@ -19,6 +19,7 @@ from services.homework.domain.burden import Outcome, StruggleRule, breach
 from services.homework.domain.grading import refuse_grader
 from services.homework.reference import store as ref
 from services.homework.sessions import store
+from services.homework.sessions.schemas import ReportBody, ResultBody
 from services.homework.sessions.store import actuals_of_day, estimated_for
 from services.homework.store import lock_class_day
 
@@ -39,15 +40,6 @@ OVER_CAP_FIGURE = SchoolFigure(OVER_CAP_TODAY, store.classes_over_cap_by_school)
 
 
 @dataclass(frozen=True)
-class Result:
-    """One child's result as the service teacher records it."""
-
-    student_id: str
-    done: bool
-    actual_minutes: int
-
-
-@dataclass(frozen=True)
 class RecordCompletions:
     """Command: the service teacher records, for children present in a session, done or not and minutes."""
 
@@ -55,7 +47,7 @@ class RecordCompletions:
     assignment_id: str
     session_date: date
     recorded_by: str
-    results: list[Result]
+    results: list[ResultBody]
 
 
 @dataclass(frozen=True)
@@ -95,7 +87,7 @@ async def record_completions(uow: UnitOfWork, command: RecordCompletions) -> lis
         ):
             absent = f"'{result.student_id}' did not check in to the session of {command.session_date}"
             raise Unprocessable(absent, rule="HW-7")
-        stored.append(await _store_result(uow, row, result, command.recorded_by))
+        stored.append(await _store_result(uow, row, result.student_id, result, command.recorded_by))
     await _flag_class_over_cap(uow, row)
     for result in command.results:
         await _flag_if_struggling(uow, row, result.student_id)
@@ -106,7 +98,7 @@ GUARDIAN_REPORT = "guardian:"
 
 
 async def report_minutes(
-    uow: UnitOfWork, *, school_id: str, guardian_id: str, student_id: str, assignment_id: str, result: Result
+    uow: UnitOfWork, *, school_id: str, guardian_id: str, student_id: str, assignment_id: str, report: ReportBody
 ) -> store.Completion:
     """HW-9: a guardian reports how long their own child took at home; a time taken in session is not overwritten.
 
@@ -120,27 +112,29 @@ async def report_minutes(
     existing = await uow.session.get(store.Completion, (assignment_id, student_id))
     if existing is not None and not existing.recorded_by.startswith(GUARDIAN_REPORT):
         raise Conflict("this homework was already timed in the supervised session", rule="HW-7")
-    stored = await _store_result(uow, row, result, f"{GUARDIAN_REPORT}{guardian_id}")
+    stored = await _store_result(uow, row, student_id, report, f"{GUARDIAN_REPORT}{guardian_id}")
     await _flag_class_over_cap(uow, row)
     await _flag_if_struggling(uow, row, student_id)
     return stored
 
 
-async def _store_result(uow: UnitOfWork, row: Assignment, result: Result, by: str) -> store.Completion:
+async def _store_result(
+    uow: UnitOfWork, row: Assignment, student_id: str, result: ResultBody | ReportBody, by: str
+) -> store.Completion:
     values = {
         "assignment_id": row.assignment_id,
-        "student_id": result.student_id,
+        "student_id": student_id,
         "school_id": row.school_id,
         "class_id": row.class_id,
         "day": row.on,  # the column's name: ON CONFLICT … SET takes column names, not attribute names
         "done": result.done,
         "actual_minutes": result.actual_minutes,
-        "estimated_minutes": estimated_for(row, result.student_id),
+        "estimated_minutes": estimated_for(row, student_id),
         "recorded_by": by,
         "recorded_at": uow.clock.now(),
     }
     await uow.session.execute(upsert(uow.session, store.Completion, values, ["assignment_id", "student_id"]))
-    completion = await uow.session.get(store.Completion, (row.assignment_id, result.student_id), populate_existing=True)
+    completion = await uow.session.get(store.Completion, (row.assignment_id, student_id), populate_existing=True)
     assert completion is not None
     await uow.publish(from_fields(CompletionRecorded, completion), school_id=row.school_id)
     return completion

@@ -11,7 +11,6 @@ from chassis.app import RuntimeDep
 from chassis.auth import CurrentPrincipal
 from chassis.http import SchoolAdmin
 from chassis.openapi import examples, model_examples
-from chassis.records import from_fields
 from contracts.fields import SchoolId, StudentId
 from services.stipend.access import api as access
 from services.stipend.facts import store as facts
@@ -135,6 +134,16 @@ async def student_lines(
         lines = (await facts.attended(session, school_id=school, month=month, student_ids=[student_id])).get(
             student_id, []
         )
-    shown = [from_fields(AttendedLine, x, day=x.day.isoformat(), event_ids=list(x.event_ids)) for x in lines]
+    shown = [
+        AttendedLine(
+            day=line.day.isoformat(),
+            program_id=line.program_id,
+            kind=line.kind,
+            class_hours=line.class_hours,
+            reason=line.reason,
+            event_ids=list(line.event_ids),
+        )
+        for line in lines
+    ]
     total = sum(line.class_hours for line in lines)
     return StudentLines(school_id=school, student_id=student_id, month=month, class_hours=total, lines=shown)
