@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Request, Response
@@ -11,11 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.app import Runtime, RuntimeDep
 from chassis.auth import Principal, Role, require
-from chassis.clock import school_today
 from chassis.http import Create, SchoolAdmin, dump, once
 from chassis.idempotency import IDEMPOTENT
 from chassis.problems import Forbidden, NotFound, Unprocessable
-from chassis.records import from_fields
 from chassis.uow import UnitOfWork
 from services.enrollment import store as shared
 from services.enrollment.domain import roster
@@ -35,7 +34,7 @@ AdminClassTeacherOrGuardian = Annotated[Principal, require(Role.SCHOOL_ADMIN, Ro
 GuardianOrAdmin = Annotated[Principal, require(Role.GUARDIAN, Role.SCHOOL_ADMIN)]
 
 router = APIRouter(prefix="/enrollment/v1", tags=["roster"])
-C = TypeVar("C")
+B = TypeVar("B", bound=Create)
 
 
 async def visible_student(
@@ -109,14 +108,13 @@ async def _store_person(
     request: Request,
     runtime: Runtime,
     principal: Principal,
-    body: Create,
-    handle: Callable[[UnitOfWork, C], Awaitable[shared.PickupPerson]],
-    command: C,
+    body: B,
+    handle: Callable[[UnitOfWork, B], Awaitable[shared.PickupPerson]],
 ) -> JSONResponse:
     """Store an authorised or restricted person once per key, answering them masked (kept for retries)."""
 
     async def act(uow: UnitOfWork) -> dict[str, Any]:
-        return dump(PickupPublic, _pickup_public(await handle(uow, command), admin=False))
+        return dump(PickupPublic, _pickup_public(await handle(uow, body), admin=False))
 
     return await once(request, runtime, principal, body, act)
 
@@ -126,10 +124,8 @@ async def post_pickup(
     student_id: str, body: PickupCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
     """BX-2/AT-5: authorise an adult to collect the child; a restricted person's credential is a 409."""
-    command = from_fields(
-        handlers.AddPickupPerson, body, school_id=principal.school(), student_id=student_id, person_id=body.id
-    )
-    return await _store_person(request, runtime, principal, body, handlers.add_pickup_person, command)
+    add = partial(handlers.add_pickup_person, school_id=principal.school(), student_id=student_id)
+    return await _store_person(request, runtime, principal, body, add)
 
 
 @router.delete("/students/{student_id}/pickups/{person_id}", status_code=204)
@@ -150,10 +146,8 @@ async def post_restriction(
     student_id: str, body: RestrictionCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
     """BX-2: a person who must never collect the child (`PickupPersonRestricted`; the note is never published)."""
-    command = from_fields(
-        handlers.RestrictPickupPerson, body, school_id=principal.school(), student_id=student_id, person_id=body.id
-    )
-    return await _store_person(request, runtime, principal, body, handlers.restrict_pickup_person, command)
+    restrict = partial(handlers.restrict_pickup_person, school_id=principal.school(), student_id=student_id)
+    return await _store_person(request, runtime, principal, body, restrict)
 
 
 @router.put("/students/{student_id}/walk-home", response_model=WalkHomePublic, dependencies=[IDEMPOTENT])
@@ -169,18 +163,14 @@ async def put_walk_home(
         raise Unprocessable("name the guardian whose written permission this is", rule="AT-5")
     else:
         guardian_id = body.guardian_id
-    command = handlers.SetWalkHomePermission(
-        school_id=principal.school(),
-        student_id=student_id,
-        guardian_id=guardian_id,
-        allowed=body.allowed,
-        effective_from=body.effective_from or school_today(runtime.clock),
-        set_by=principal.subject,
-    )
+    school_id = principal.school()
 
     async def act(uow: UnitOfWork) -> dict[str, Any]:
         if principal.role is Role.GUARDIAN:
             await visible_student(uow.session, principal, student_id)
-        return dump(WalkHomePublic, await handlers.set_walk_home_permission(uow, command))
+        permission = await handlers.set_walk_home_permission(
+            uow, body, school_id=school_id, student_id=student_id, guardian_id=guardian_id, by=principal.subject
+        )
+        return dump(WalkHomePublic, permission)
 
     return await once(request, runtime, principal, body, act, status=200)

@@ -6,9 +6,7 @@ restricted person's court-order note and anyone's id number never leave enrollme
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
-
+from chassis.clock import school_today
 from chassis.problems import Conflict, NotFound, Unprocessable
 from chassis.records import from_fields
 from chassis.uow import UnitOfWork
@@ -22,46 +20,7 @@ from services.enrollment import store as shared
 from services.enrollment.domain import roster
 from services.enrollment.domain.roster import PickupRuleBroken, RosterRuleBroken
 from services.enrollment.pickups import store
-
-
-@dataclass(frozen=True)
-class AddPickupPerson:
-    """Command: authorise an adult to collect a child, with their own kiosk credential (BX-2, AT-5)."""
-
-    school_id: str
-    student_id: str
-    name: str
-    relation: str
-    credential_ref: str
-    id_number: str | None = None
-    guardian_id: str | None = None
-    person_id: str | None = None
-
-
-@dataclass(frozen=True)
-class RestrictPickupPerson:
-    """Command: record a person who must never collect the child (custody order, BX-2)."""
-
-    school_id: str
-    student_id: str
-    name: str
-    relation: str
-    note: str
-    credential_ref: str | None = None
-    id_number: str | None = None
-    person_id: str | None = None
-
-
-@dataclass(frozen=True)
-class SetWalkHomePermission:
-    """Command: a guardian's standing permission for the child to leave alone (AT-5)."""
-
-    school_id: str
-    student_id: str
-    guardian_id: str
-    allowed: bool
-    effective_from: date
-    set_by: str
+from services.enrollment.pickups.schemas import PickupCreate, RestrictionCreate, WalkHomeSet
 
 
 def _entries(people: list[shared.PickupPerson]) -> list[roster.PickupEntry]:
@@ -70,25 +29,25 @@ def _entries(people: list[shared.PickupPerson]) -> list[roster.PickupEntry]:
 
 async def _record_person(
     uow: UnitOfWork,
-    command: AddPickupPerson | RestrictPickupPerson,
+    body: PickupCreate | RestrictionCreate,
     status: str,
     *,
+    school_id: str,
+    student_id: str,
     guardian_id: str | None = None,
     note: str | None = None,
 ) -> shared.PickupPerson:
-    person_id = await shared.new_id(uow, shared.PickupPerson, command.person_id, None)
-    existing = await store.pickups_of(uow.session, student_id=command.student_id)
+    person_id = await shared.new_id(uow, shared.PickupPerson, body.id, None)
+    existing = await store.pickups_of(uow.session, student_id=student_id)
     if any(p.external_id == person_id for p in existing):
         raise Conflict(f"'{person_id}' already exists")
-    person = shared.PickupPerson(
+    person = from_fields(
+        shared.PickupPerson,
+        body,
         person_id=person_id,
-        school_id=command.school_id,
-        student_id=command.student_id,
+        school_id=school_id,
+        student_id=student_id,
         external_id=person_id,
-        name=command.name,
-        relation=command.relation,
-        credential_ref=command.credential_ref,
-        id_number=command.id_number,
         guardian_id=guardian_id,
         status=status,
         note=note,
@@ -98,23 +57,28 @@ async def _record_person(
     return person
 
 
-async def add_pickup_person(uow: UnitOfWork, command: AddPickupPerson) -> shared.PickupPerson:
-    """BX-2/AT-5: authorise the adult to collect the child, unless they are restricted (409)."""
-    await shared.school_student(uow, command.school_id, command.student_id)
+async def add_pickup_person(
+    uow: UnitOfWork, body: PickupCreate, *, school_id: str, student_id: str
+) -> shared.PickupPerson:
+    """BX-2/AT-5: authorise the adult to collect the child with their own kiosk credential, unless they are
+    restricted (409)."""
+    await shared.school_student(uow, school_id, student_id)
     if (
-        command.guardian_id is not None
-        and await uow.session.get(shared.GuardianLink, (command.student_id, command.guardian_id)) is None
+        body.guardian_id is not None
+        and await uow.session.get(shared.GuardianLink, (student_id, body.guardian_id)) is None
     ):
-        raise NotFound(f"'{command.guardian_id}' is not a guardian of this child")
-    people = await store.pickups_of(uow.session, student_id=command.student_id)
+        raise NotFound(f"'{body.guardian_id}' is not a guardian of this child")
+    people = await store.pickups_of(uow.session, student_id=student_id)
     try:
-        roster.check_may_authorise(_entries(people), credential_ref=command.credential_ref, id_number=command.id_number)
+        roster.check_may_authorise(_entries(people), credential_ref=body.credential_ref, id_number=body.id_number)
     except PickupRuleBroken as error:
         raise Conflict(str(error), rule="BX-2") from error
-    if any(p.status == roster.AUTHORISED and p.credential_ref == command.credential_ref for p in people):
+    if any(p.status == roster.AUTHORISED and p.credential_ref == body.credential_ref for p in people):
         raise Conflict("this credential already collects this child")
-    person = await _record_person(uow, command, roster.AUTHORISED, guardian_id=command.guardian_id)
-    await uow.publish(pickup_added(person), school_id=command.school_id)
+    person = await _record_person(
+        uow, body, roster.AUTHORISED, school_id=school_id, student_id=student_id, guardian_id=body.guardian_id
+    )
+    await uow.publish(pickup_added(person), school_id=school_id)
     return person
 
 
@@ -148,44 +112,45 @@ async def remove_pickup_person(uow: UnitOfWork, *, school_id: str, student_id: s
     await uow.session.flush()
 
 
-async def restrict_pickup_person(uow: UnitOfWork, command: RestrictPickupPerson) -> shared.PickupPerson:
-    """BX-2: record the restriction; any authorisation of the same person for the child ends first."""
-    await shared.school_student(uow, command.school_id, command.student_id)
-    people = await store.pickups_of(uow.session, student_id=command.student_id)
+async def restrict_pickup_person(
+    uow: UnitOfWork, body: RestrictionCreate, *, school_id: str, student_id: str
+) -> shared.PickupPerson:
+    """BX-2: record a person who must never collect the child (custody order); any authorisation of the same person
+    for the child ends first."""
+    await shared.school_student(uow, school_id, student_id)
+    people = await store.pickups_of(uow.session, student_id=student_id)
     lifted = roster.authorisations_lifted_by_restriction(
-        _entries(people), credential_ref=command.credential_ref, id_number=command.id_number
+        _entries(people), credential_ref=body.credential_ref, id_number=body.id_number
     )
     for person in people:
         if person.person_id in lifted:
             await remove_pickup(uow, person)
-    restricted = await _record_person(uow, command, roster.RESTRICTED, note=command.note)
-    await uow.publish(pickup_restricted(restricted), school_id=command.school_id)
+    restricted = await _record_person(
+        uow, body, roster.RESTRICTED, school_id=school_id, student_id=student_id, note=body.note
+    )
+    await uow.publish(pickup_restricted(restricted), school_id=school_id)
     return restricted
 
 
-async def set_walk_home_permission(uow: UnitOfWork, command: SetWalkHomePermission) -> store.WalkHomePermission:
-    """AT-5: record the guardian's standing permission (or its withdrawal) and announce it."""
-    await shared.school_student(uow, command.school_id, command.student_id)
+async def set_walk_home_permission(
+    uow: UnitOfWork, body: WalkHomeSet, *, school_id: str, student_id: str, guardian_id: str, by: str
+) -> store.WalkHomePermission:
+    """AT-5: record a guardian's standing permission for the child to leave alone (or its withdrawal), from
+    `effective_from` or today, given by `by`, and announce it."""
+    await shared.school_student(uow, school_id, student_id)
     try:
         roster.check_walk_home_guardian(
-            guardian_id=command.guardian_id,
-            guardians_of_child=await shared.guardians_of(uow.session, student_id=command.student_id),
+            guardian_id=guardian_id, guardians_of_child=await shared.guardians_of(uow.session, student_id=student_id)
         )
     except RosterRuleBroken as error:
         raise Unprocessable(str(error), rule="AT-5") from error
-    permission = await uow.session.get(store.WalkHomePermission, command.student_id)
+    permission = await uow.session.get(store.WalkHomePermission, student_id)
     if permission is None:
-        permission = store.WalkHomePermission(student_id=command.student_id, school_id=command.school_id)
+        permission = store.WalkHomePermission(student_id=student_id, school_id=school_id)
         uow.session.add(permission)
-    permission.allowed, permission.guardian_id = command.allowed, command.guardian_id
-    permission.effective_from, permission.set_by, permission.set_at = (
-        command.effective_from,
-        command.set_by,
-        uow.clock.now(),
-    )
+    permission.allowed, permission.guardian_id = body.allowed, guardian_id
+    permission.effective_from = body.effective_from or school_today(uow.clock)
+    permission.set_by, permission.set_at = by, uow.clock.now()
     await uow.session.flush()
-    await uow.publish(
-        from_fields(WalkHomePermissionSet, command),
-        school_id=command.school_id,
-    )
+    await uow.publish(from_fields(WalkHomePermissionSet, permission), school_id=school_id)
     return permission
