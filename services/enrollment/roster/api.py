@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from functools import partial
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
@@ -12,14 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
-from chassis.clock import school_today
-from chassis.http import DistrictOperator, Guardian, Paging, SchoolAdmin, dump, once, once_answering
+from chassis.http import DistrictOperator, Guardian, Paging, SchoolAdmin, dump, once_answering
 from chassis.idempotency import IDEMPOTENT
 from chassis.openapi import examples
 from chassis.pagination import Page, PageParams, page_of_rows
 from chassis.problems import Forbidden, NotFound
-from chassis.records import from_fields
-from chassis.uow import UnitOfWork
 from services.enrollment import store as shared
 from services.enrollment.fields import ChildName, ClassId, StudentId
 from services.enrollment.pickups.api import AdminClassTeacherOrGuardian, GuardianOrAdmin, visible_student
@@ -47,10 +44,6 @@ router = APIRouter(prefix="/enrollment/v1", tags=["roster"])
 AdminOrClassTeacher = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.CLASS_TEACHER)]
 
 
-def _today(runtime: RuntimeDep) -> date:
-    return school_today(runtime.clock)
-
-
 def _student_json(student: shared.Student, guardian_ids: list[str]) -> dict[str, Any]:
     return {**dump(StudentPublic, student), "guardian_ids": guardian_ids}
 
@@ -62,17 +55,15 @@ async def post_school(
     """Register a school in the caller's district."""
     if principal.district_id is None:
         raise Forbidden("this token is not bound to a district")
-    command = handlers.RegisterSchool(district_id=principal.district_id, name=body.name, school_id=body.id)
-
-    return await once_answering(request, runtime, principal, body, handlers.register_school, command, SchoolPublic)
+    register = partial(handlers.register_school, district_id=principal.district_id)
+    return await once_answering(request, runtime, principal, body, register, body, SchoolPublic)
 
 
 @router.post("/classes", status_code=201, response_model=ClassPublic, dependencies=[IDEMPOTENT])
 async def post_class(body: ClassCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin) -> JSONResponse:
     """Set up a class in the caller's school."""
-    command = handlers.CreateClass(school_id=principal.school(), grade=body.grade, name=body.name, class_id=body.id)
-
-    return await once_answering(request, runtime, principal, body, handlers.create_class, command, ClassPublic)
+    create = partial(handlers.create_class, school_id=principal.school())
+    return await once_answering(request, runtime, principal, body, create, body, ClassPublic)
 
 
 @router.get("/classes", response_model=Page[ClassPublic])
@@ -90,19 +81,8 @@ async def post_student(
     body: StudentCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
     """Enroll a child in a class of the caller's school."""
-    command = from_fields(
-        handlers.EnrollStudent,
-        body,
-        school_id=principal.school(),
-        student_id=body.id,
-        priority_groups=tuple(body.priority_groups),
-    )
-
-    async def act(uow: UnitOfWork) -> dict[str, Any]:
-        student, _grade = await handlers.enroll_student(uow, command)
-        return dump(StudentPublic, student)
-
-    return await once(request, runtime, principal, body, act)
+    enroll = partial(handlers.enroll_student, school_id=principal.school())
+    return await once_answering(request, runtime, principal, body, enroll, body, StudentPublic)
 
 
 @router.get("/students", response_model=Page[StudentPublic])
@@ -198,16 +178,8 @@ async def post_transfer(
     student_id: str, body: TransferCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
     """EN-8: move the child to another class of the school (`StudentTransferred`)."""
-    command = handlers.TransferStudent(
-        school_id=principal.school(),
-        student_id=student_id,
-        to_class_id=body.to_class_id,
-        effective_on=body.effective_on or _today(runtime),
-    )
-
-    return await once_answering(
-        request, runtime, principal, body, handlers.transfer_student, command, StudentPublic, status=200
-    )
+    transfer = partial(handlers.transfer_student, school_id=principal.school(), student_id=student_id)
+    return await once_answering(request, runtime, principal, body, transfer, body, StudentPublic, status=200)
 
 
 @router.post("/students/{student_id}/leave", status_code=200, response_model=StudentPublic, dependencies=[IDEMPOTENT])
@@ -215,13 +187,8 @@ async def post_leaving(
     student_id: str, body: LeavingCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
     """EN-8: the child leaves the school's roster (`StudentLeft`)."""
-    command = handlers.RecordLeaving(
-        school_id=principal.school(), student_id=student_id, effective_on=body.effective_on or _today(runtime)
-    )
-
-    return await once_answering(
-        request, runtime, principal, body, handlers.record_leaving, command, StudentPublic, status=200
-    )
+    leave = partial(handlers.record_leaving, school_id=principal.school(), student_id=student_id)
+    return await once_answering(request, runtime, principal, body, leave, body, StudentPublic, status=200)
 
 
 @router.put("/students/{student_id}/priority-groups", response_model=StudentPublic, dependencies=[IDEMPOTENT])
@@ -229,13 +196,8 @@ async def put_priority_groups(
     student_id: str, body: PriorityGroupsSet, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
     """EN-3: record the child's priority groups (used when places are short)."""
-    command = handlers.SetPriorityGroups(
-        school_id=principal.school(), student_id=student_id, groups=tuple(body.priority_groups)
-    )
-
-    return await once_answering(
-        request, runtime, principal, body, handlers.set_priority_groups, command, StudentPublic, status=200
-    )
+    set_groups = partial(handlers.set_priority_groups, school_id=principal.school(), student_id=student_id)
+    return await once_answering(request, runtime, principal, body, set_groups, body, StudentPublic, status=200)
 
 
 @router.post("/guardians", status_code=201, response_model=GuardianPublic, dependencies=[IDEMPOTENT])
@@ -243,8 +205,8 @@ async def post_guardian(
     body: GuardianCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
     """Record a guardian in the caller's school."""
-    command = from_fields(handlers.RegisterGuardian, body, school_id=principal.school(), guardian_id=body.id)
-    return await once_answering(request, runtime, principal, body, handlers.register_guardian, command, GuardianPublic)
+    register = partial(handlers.register_guardian, school_id=principal.school())
+    return await once_answering(request, runtime, principal, body, register, body, GuardianPublic)
 
 
 @router.get("/guardians/{guardian_id}", response_model=GuardianDetail)
@@ -281,11 +243,8 @@ async def post_guardian_link(
     student_id: str, body: GuardianLinkCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
     """Link a guardian to a child of the caller's school."""
-    command = handlers.LinkGuardian(
-        school_id=principal.school(), student_id=student_id, guardian_id=body.guardian_id, relation=body.relation
-    )
-
-    return await once_answering(request, runtime, principal, body, handlers.link_guardian, command, GuardianLinkPublic)
+    link = partial(handlers.link_guardian, school_id=principal.school(), student_id=student_id)
+    return await once_answering(request, runtime, principal, body, link, body, GuardianLinkPublic)
 
 
 @router.delete("/students/{student_id}/guardians/{guardian_id}", status_code=204)
@@ -293,8 +252,9 @@ async def delete_guardian_link(
     student_id: str, guardian_id: str, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> Response:
     """End a guardian's link to the child (`GuardianUnlinked`); their pickup authorisation ends with it."""
-    command = handlers.UnlinkGuardian(school_id=principal.school(), student_id=student_id, guardian_id=guardian_id)
     async with runtime.uow() as uow:
-        await handlers.unlink_guardian(uow, command)
+        await handlers.unlink_guardian(
+            uow, school_id=principal.school(), student_id=student_id, guardian_id=guardian_id
+        )
         await uow.commit()
     return Response(status_code=204)
