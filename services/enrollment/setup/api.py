@@ -6,8 +6,10 @@ Another school's rows answer 404, as if they did not exist.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import date
-from typing import Annotated, Any, TypeVar
+from functools import partial
+from typing import Annotated, Any, Protocol, TypeVar
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
@@ -20,10 +22,9 @@ from chassis.http import Body, Paging, SchoolAdmin, once, once_answering
 from chassis.idempotency import IDEMPOTENT
 from chassis.pagination import Page, PageParams, page_of, page_of_rows
 from chassis.problems import NotFound
-from chassis.records import from_fields
 from chassis.uow import UnitOfWork
 from services.enrollment import store as roster
-from services.enrollment.domain.calendar import TermDates, calendar
+from services.enrollment.domain.calendar import calendar
 from services.enrollment.setup import handlers, store
 from services.enrollment.setup.schemas import (
     BandCreate,
@@ -48,16 +49,14 @@ from services.enrollment.setup.schemas import (
 )
 
 P = TypeVar("P", bound=BaseModel)
+B = TypeVar("B", bound=BaseModel)
+B_contra = TypeVar("B_contra", bound=BaseModel, contravariant=True)
 
 router = APIRouter(prefix="/enrollment/v1", tags=["setup"])
 
 SCHOOL_STAFF = (Role.SCHOOL_ADMIN, Role.CLASS_TEACHER, Role.SERVICE_TEACHER, Role.SUBJECT_TEACHER, Role.DUTY_LEADER)
 """Every staff role of a school, in the order the guards name them."""
 AnyStaff = Annotated[Principal, require(*SCHOOL_STAFF)]
-
-
-def _dates(body: TermFields) -> TermDates:
-    return from_fields(TermDates, body, holidays=tuple(body.holidays), makeup_days=tuple(body.makeup_days))
 
 
 def _term(term: store.Term) -> dict[str, Any]:
@@ -67,14 +66,34 @@ def _term(term: store.Term) -> dict[str, Any]:
 async def _set_term(
     request: Request, runtime: RuntimeDep, principal: Principal, body: TermFields, term_id: str | None, create: bool
 ) -> JSONResponse:
-    command = handlers.SetTerm(
-        school_id=principal.school(), term_id=term_id, name=body.name, dates=_dates(body), create=create
-    )
-
     async def act(uow: UnitOfWork) -> dict[str, Any]:
-        return _term(await handlers.set_term(uow, command))
+        return _term(await handlers.set_term(uow, body, school_id=principal.school(), key=term_id, create=create))
 
     return await once(request, runtime, principal, body, act, status=201 if create else 200)
+
+
+class _Define(Protocol[B_contra]):
+    """A set-up handler: creates (`create`) or changes the row `key` of a school from a request body."""
+
+    def __call__(
+        self, uow: UnitOfWork, body: B_contra, /, *, school_id: str, key: str | None, create: bool
+    ) -> Awaitable[object]: ...
+
+
+async def _define(
+    request: Request,
+    runtime: RuntimeDep,
+    principal: Principal,
+    body: B,
+    handle: _Define[B],
+    answer: type[BaseModel],
+    *,
+    key: str | None,
+    create: bool,
+) -> JSONResponse:
+    """Create (201) or change (200) a row of the school's set-up with `handle`, once per `Idempotency-Key`."""
+    define = partial(handle, school_id=principal.school(), key=key, create=create)
+    return await once_answering(request, runtime, principal, body, define, body, answer, status=201 if create else 200)
 
 
 @router.post("/terms", status_code=201, response_model=TermPublic, dependencies=[IDEMPOTENT])
@@ -161,8 +180,7 @@ async def _page_of_school(
 @router.post("/grade-bands", status_code=201, response_model=BandPublic, dependencies=[IDEMPOTENT])
 async def post_band(body: BandCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin) -> JSONResponse:
     """AT-4: define a grade band; bands of a school never share a grade."""
-    command = from_fields(handlers.DefineBand, body, school_id=principal.school(), band_id=body.id, create=True)
-    return await once_answering(request, runtime, principal, body, handlers.define_band, command, BandPublic)
+    return await _define(request, runtime, principal, body, handlers.define_band, BandPublic, key=body.id, create=True)
 
 
 @router.put("/grade-bands/{band_id}", response_model=BandPublic, dependencies=[IDEMPOTENT])
@@ -170,10 +188,7 @@ async def put_band(
     band_id: str, body: BandFields, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
     """AT-4: change a grade band."""
-    command = from_fields(handlers.DefineBand, body, school_id=principal.school(), band_id=band_id, create=False)
-    return await once_answering(
-        request, runtime, principal, body, handlers.define_band, command, BandPublic, status=200
-    )
+    return await _define(request, runtime, principal, body, handlers.define_band, BandPublic, key=band_id, create=False)
 
 
 @router.get("/grade-bands", response_model=Page[BandPublic])
@@ -185,8 +200,7 @@ async def get_bands(runtime: RuntimeDep, principal: AnyStaff, page: Paging) -> P
 @router.post("/rooms", status_code=201, response_model=RoomPublic, dependencies=[IDEMPOTENT])
 async def post_room(body: RoomCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin) -> JSONResponse:
     """Define a room of the caller's school (AT-6: flag the reception room)."""
-    command = from_fields(handlers.DefineRoom, body, school_id=principal.school(), room_id=body.id, create=True)
-    return await once_answering(request, runtime, principal, body, handlers.define_room, command, RoomPublic)
+    return await _define(request, runtime, principal, body, handlers.define_room, RoomPublic, key=body.id, create=True)
 
 
 @router.put("/rooms/{room_id}", response_model=RoomPublic, dependencies=[IDEMPOTENT])
@@ -194,10 +208,7 @@ async def put_room(
     room_id: str, body: RoomFields, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
     """Change a room."""
-    command = from_fields(handlers.DefineRoom, body, school_id=principal.school(), room_id=room_id, create=False)
-    return await once_answering(
-        request, runtime, principal, body, handlers.define_room, command, RoomPublic, status=200
-    )
+    return await _define(request, runtime, principal, body, handlers.define_room, RoomPublic, key=room_id, create=False)
 
 
 @router.get("/rooms", response_model=Page[RoomPublic])
@@ -209,8 +220,8 @@ async def get_rooms(runtime: RuntimeDep, principal: AnyStaff, page: Paging) -> P
 @router.post("/staff", status_code=201, response_model=StaffPublic, dependencies=[IDEMPOTENT])
 async def post_staff(body: StaffCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin) -> JSONResponse:
     """Register a member of staff (or an external provider's teacher) with their roles."""
-    command = from_fields(handlers.RegisterStaff, body, school_id=principal.school(), staff_id=body.id, create=True)
-    return await once_answering(request, runtime, principal, body, handlers.register_staff, command, StaffPublic)
+    register = handlers.register_staff
+    return await _define(request, runtime, principal, body, register, StaffPublic, key=body.id, create=True)
 
 
 @router.put("/staff/{staff_id}", response_model=StaffPublic, dependencies=[IDEMPOTENT])
@@ -218,10 +229,8 @@ async def put_staff(
     staff_id: str, body: StaffFields, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
     """Change a member of staff's name or roles (a role still in use cannot be removed: 409)."""
-    command = from_fields(handlers.RegisterStaff, body, school_id=principal.school(), staff_id=staff_id, create=False)
-    return await once_answering(
-        request, runtime, principal, body, handlers.register_staff, command, StaffPublic, status=200
-    )
+    register = handlers.register_staff
+    return await _define(request, runtime, principal, body, register, StaffPublic, key=staff_id, create=False)
 
 
 @router.get("/staff", response_model=Page[StaffPublic])
@@ -268,11 +277,8 @@ async def put_class_teacher(
     class_id: str, body: ClassTeacherBody, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
     """EN-1/AT-1: make a member of staff holding the class_teacher role the class teacher of a class."""
-    command = handlers.AssignClassTeacher(school_id=principal.school(), class_id=class_id, staff_id=body.staff_id)
-
-    return await once_answering(
-        request, runtime, principal, body, handlers.assign_class_teacher, command, ClassTeacherPublic, status=200
-    )
+    assign = partial(handlers.assign_class_teacher, school_id=principal.school(), class_id=class_id)
+    return await once_answering(request, runtime, principal, body, assign, body, ClassTeacherPublic, status=200)
 
 
 async def _class_of(runtime: RuntimeDep, principal: Principal, class_id: str) -> None:
@@ -298,11 +304,8 @@ async def post_teaching(
     class_id: str, body: TeachingBody, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
     """HW-4: a subject teacher teaches a subject to the class (so may set its homework)."""
-    command = handlers.Teach(
-        school_id=principal.school(), class_id=class_id, staff_id=body.staff_id, school_subject=body.school_subject
-    )
-
-    return await once_answering(request, runtime, principal, body, handlers.assign_teaching, command, TeachingPublic)
+    teach = partial(handlers.assign_teaching, school_id=principal.school(), class_id=class_id)
+    return await once_answering(request, runtime, principal, body, teach, body, TeachingPublic)
 
 
 @router.get("/classes/{class_id}/teachings", response_model=Page[TeachingPublic])
@@ -323,12 +326,12 @@ async def delete_teaching(
     class_id: str, staff_id: str, school_subject: str, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
     """HW-4: the teacher no longer teaches the subject to the class; answers what was removed."""
-    command = handlers.Teach(
-        school_id=principal.school(), class_id=class_id, staff_id=staff_id, school_subject=school_subject
-    )
+    school_id = principal.school()
 
     async def act(uow: UnitOfWork) -> dict[str, Any]:
-        await handlers.unassign_teaching(uow, command)
+        await handlers.unassign_teaching(
+            uow, school_id=school_id, class_id=class_id, staff_id=staff_id, school_subject=school_subject
+        )
         return TeachingPublic(class_id=class_id, staff_id=staff_id, school_subject=school_subject).model_dump()
 
     return await once(request, runtime, principal, Body(), act, status=200)
