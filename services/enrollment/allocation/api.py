@@ -123,12 +123,13 @@ async def post_allocation_run(
 ) -> JSONResponse:
     """EN-3/BX-1: allocate the term's free club places (→ ClubPlaceAllocated / ClubPlaceWaitlisted per child,
     AllocationRunCompleted); the seed is recorded."""
-    command = runs.RunAllocation(
-        school_id=principal.school(), term_id=body.term_id, by=principal.subject, seed=body.seed
-    )
+    school_id = principal.school()
 
     async def act(uow: UnitOfWork) -> dict[str, Any]:
-        return _run_public(await runs.run_allocation(uow, command)).model_dump(mode="json")
+        run = await runs.run_allocation(
+            uow, school_id=school_id, term_id=body.term_id, by=principal.subject, seed=body.seed
+        )
+        return _run_public(run).model_dump(mode="json")
 
     return await once(request, runtime, principal, body, act)
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy import select
 
+from chassis.records import from_fields
 from chassis.uow import UnitOfWork
 from contracts.enrollment import (
     AllocationRunCompleted,
@@ -26,19 +27,9 @@ from services.enrollment.allocation import store
 from services.enrollment.domain.allocation import Allocation, Applicant, Club, allocate
 from services.enrollment.domain.workflow import MAY_TAKE_PLACES
 from services.enrollment.places import store as places_store
-from services.enrollment.places.handlers import place
+from services.enrollment.places.handlers import place, waiting
 from services.enrollment.policy.handlers import policy_for_term
 from services.enrollment.store import Program, lock_term_places
-
-
-@dataclass(frozen=True)
-class RunAllocation:
-    """Command: allocate a term's club places with `seed` (a new random seed, recorded, when not given)."""
-
-    school_id: str
-    term_id: str
-    by: str
-    seed: int | None = None
 
 
 async def _clubs(uow: UnitOfWork, school_id: str, term_id: str) -> list[Program]:
@@ -127,42 +118,36 @@ def rerun(run: store.AllocationRun) -> dict[str, Any]:
     return result_json(result)
 
 
-async def run_allocation(uow: UnitOfWork, command: RunAllocation) -> store.AllocationRun:
-    """EN-3/BX-1: give the term's free club places by priority and a seeded lottery; rebuild the waitlists."""
-    await lock_term_places(uow, school_id=command.school_id, term_id=command.term_id)
-    policy = await policy_for_term(uow, school_id=command.school_id, term_id=command.term_id)
-    programs = {p.program_id: p for p in await _clubs(uow, command.school_id, command.term_id)}
+async def run_allocation(
+    uow: UnitOfWork, *, school_id: str, term_id: str, by: str, seed: int | None = None
+) -> store.AllocationRun:
+    """EN-3/BX-1: `by` gives the term's free club places by priority and a lottery seeded with `seed` (a new random
+    one, recorded, when not given); the waitlists are rebuilt."""
+    await lock_term_places(uow, school_id=school_id, term_id=term_id)
+    policy = await policy_for_term(uow, school_id=school_id, term_id=term_id)
+    programs = {p.program_id: p for p in await _clubs(uow, school_id, term_id)}
     taken, _ = await places_store.counts_by_program(uow.session, list(programs))
     clubs = [
         Club(p.program_id, p.capacity, len(p.weekdays), p.min_grade, p.max_grade, taken.get(p.program_id, 0))
         for p in programs.values()
     ]
-    applicants = await _applicants(uow, command.school_id, command.term_id, {c.program_id: c for c in clubs})
-    seed = command.seed if command.seed is not None else secrets.randbits(63)
+    applicants = await _applicants(uow, school_id, term_id, {c.program_id: c for c in clubs})
+    seed = seed if seed is not None else secrets.randbits(63)
     result = allocate(clubs, applicants, max_sessions_per_week=policy.max_club_sessions_per_week, seed=seed)
     run = store.AllocationRun(
         run_id=str(uuid.uuid4()),
-        school_id=command.school_id,
-        term_id=command.term_id,
+        school_id=school_id,
+        term_id=term_id,
         seed=seed,
-        by=command.by,
+        by=by,
         at=uow.clock.now(),
         inputs=inputs_json(clubs, applicants, policy.max_club_sessions_per_week),
         result=result_json(result),
     )
     uow.session.add(run)
     await _apply(uow, run, result, programs)
-    await uow.publish(
-        AllocationRunCompleted(
-            run_id=run.run_id,
-            school_id=command.school_id,
-            term_id=command.term_id,
-            seed=seed,
-            allocated=result.allocated,
-            waitlisted=result.waitlisted,
-        ),
-        school_id=command.school_id,
-    )
+    completed = from_fields(AllocationRunCompleted, run, allocated=result.allocated, waitlisted=result.waitlisted)
+    await uow.publish(completed, school_id=school_id)
     return run
 
 
@@ -172,29 +157,14 @@ async def _apply(uow: UnitOfWork, run: store.AllocationRun, result: Allocation, 
     for program_id, students in result.places.items():
         for student_id in students:
             await place(uow, programs[program_id], student_id, how="run", run_id=run.run_id)
-            event = ClubPlaceAllocated(
-                program_id=program_id, student_id=student_id, school_id=run.school_id, run_id=run.run_id
-            )
-            await uow.publish(event, school_id=run.school_id)
+            placed = from_fields(ClubPlaceAllocated, programs[program_id], student_id=student_id, run_id=run.run_id)
+            await uow.publish(placed, school_id=run.school_id)
     for program_id, students in result.waitlists.items():
         for position, student_id in enumerate(students, 1):
-            uow.session.add(
-                places_store.WaitlistEntry(
-                    program_id=program_id,
-                    student_id=student_id,
-                    school_id=run.school_id,
-                    term_id=run.term_id,
-                    rank=position,
-                    run_id=run.run_id,
-                    since=run.at,
-                )
+            program = programs[program_id]
+            uow.session.add(waiting(program, student_id, rank=position, since=run.at, run_id=run.run_id))
+            event = from_fields(
+                ClubPlaceWaitlisted, program, student_id=student_id, position=position, run_id=run.run_id
             )
-            waiting = ClubPlaceWaitlisted(
-                program_id=program_id,
-                student_id=student_id,
-                school_id=run.school_id,
-                position=position,
-                run_id=run.run_id,
-            )
-            await uow.publish(waiting, school_id=run.school_id)
+            await uow.publish(event, school_id=run.school_id)
     await uow.session.flush()

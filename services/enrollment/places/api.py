@@ -113,15 +113,16 @@ async def post_place(
     program_id: str, body: PlaceCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
     """BX-1: a free place now (201, → ClubPlaceAllocated), a waitlist entry if asked (202), or 409 when full."""
-    command = places.JoinClub(
-        school_id=principal.school(),
-        program_id=program_id,
-        student_id=body.student_id,
-        waitlist_if_full=body.waitlist_if_full,
-    )
+    school_id = principal.school()
 
     async def act(uow: UnitOfWork) -> tuple[int, Any]:
-        joined = await places.join_club(uow, command)
+        joined = await places.join_club(
+            uow,
+            school_id=school_id,
+            program_id=program_id,
+            student_id=body.student_id,
+            waitlist_if_full=body.waitlist_if_full,
+        )
         answer = JoinPublic.model_validate(joined, from_attributes=True).model_dump(mode="json")
         return (201 if joined.status == "placed" else 202), answer
 
@@ -133,10 +134,10 @@ async def delete_place(
     program_id: str, student_id: str, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
     """BX-1: release the child's place (→ ClubPlaceReleased); the waitlist moves up at once (→ ClubPlacePromoted)."""
-    command = places.LeaveClub(school_id=principal.school(), program_id=program_id, student_id=student_id)
+    school_id = principal.school()
 
     async def act(uow: UnitOfWork) -> dict[str, Any]:
-        promoted = await places.leave_club(uow, command)
+        promoted = await places.leave_club(uow, school_id=school_id, program_id=program_id, student_id=student_id)
         return {"program_id": program_id, "student_id": student_id, "promoted": promoted}
 
     return await once(request, runtime, principal, NoBody(), act, status=200)

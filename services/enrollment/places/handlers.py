@@ -8,10 +8,11 @@ requests arrive at once.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from chassis.clock import school_today
 from chassis.problems import Conflict, NotFound, Unprocessable
+from chassis.records import from_fields
 from chassis.uow import UnitOfWork
 from contracts.enrollment import (
     ClubPlaceAllocated,
@@ -25,25 +26,6 @@ from services.enrollment import store as roster
 from services.enrollment.places import store
 from services.enrollment.policy.handlers import policy_for_term
 from services.enrollment.store import Program, live_program, lock_term_places, locked_in_school
-
-
-@dataclass(frozen=True)
-class JoinClub:
-    """Command: the school gives a child a free place in a club (or, if asked, a waitlist entry when full)."""
-
-    school_id: str
-    program_id: str
-    student_id: str
-    waitlist_if_full: bool = False
-
-
-@dataclass(frozen=True)
-class LeaveClub:
-    """Command: the child gives up their place (the first child on the waitlist who can take it gets it)."""
-
-    school_id: str
-    program_id: str
-    student_id: str
 
 
 @dataclass(frozen=True)
@@ -92,15 +74,18 @@ async def club(uow: UnitOfWork, *, school_id: str, program_id: str) -> Program:
     return program
 
 
-async def join_club(uow: UnitOfWork, command: JoinClub) -> Joined:
-    """BX-1: a free place if there is one (never more than capacity); else the waitlist if asked, or 409."""
-    program = await club(uow, school_id=command.school_id, program_id=command.program_id)
-    student = await roster.in_school(uow.session, roster.Student, school_id=command.school_id, key=command.student_id)
+async def join_club(
+    uow: UnitOfWork, *, school_id: str, program_id: str, student_id: str, waitlist_if_full: bool = False
+) -> Joined:
+    """BX-1: the school gives a child a free place in a club if there is one (never more than capacity); else a
+    waitlist entry if asked (`waitlist_if_full`), or 409."""
+    program = await club(uow, school_id=school_id, program_id=program_id)
+    student = await roster.in_school(uow.session, roster.Student, school_id=school_id, key=student_id)
     if student is None:
-        raise NotFound(f"no student '{command.student_id}' in this school")
+        raise NotFound(f"no student '{student_id}' in this school")
     if await uow.session.get(store.ClubPlace, (program.program_id, student.student_id)) is not None:
         raise Conflict(f"student '{student.student_id}' already holds a place in '{program.program_id}'")
-    policy = await policy_for_term(uow, school_id=command.school_id, term_id=program.term_id)
+    policy = await policy_for_term(uow, school_id=school_id, term_id=program.term_id)
     refused = await refusal(uow, program, student, policy)
     if refused is not None:
         raise Unprocessable(refused[0], rule=refused[1])
@@ -110,13 +95,10 @@ async def join_club(uow: UnitOfWork, command: JoinClub) -> Joined:
             await uow.session.delete(waiting)
         await place(uow, program, student.student_id, how="direct")
         await uow.publish(
-            ClubPlaceAllocated(
-                program_id=program.program_id, student_id=student.student_id, school_id=program.school_id
-            ),
-            school_id=program.school_id,
+            from_fields(ClubPlaceAllocated, program, student_id=student.student_id), school_id=program.school_id
         )
         return Joined(program.program_id, student.student_id, "placed")
-    if not command.waitlist_if_full:
+    if not waitlist_if_full:
         raise Conflict(f"club '{program.program_id}' is full ({program.capacity} places held)", rule="BX-1")
     return await _wait(uow, program, student.student_id)
 
@@ -127,48 +109,34 @@ async def _wait(uow: UnitOfWork, program: Program, student_id: str) -> Joined:
     if mine is not None:
         return Joined(program.program_id, student_id, "waitlisted", mine)
     rank = max((entry.rank for entry in waitlist), default=0) + 1
-    uow.session.add(
-        store.WaitlistEntry(
-            program_id=program.program_id,
-            student_id=student_id,
-            school_id=program.school_id,
-            term_id=program.term_id,
-            rank=rank,
-            since=uow.clock.now(),
-        )
-    )
+    uow.session.add(waiting(program, student_id, rank=rank, since=uow.clock.now()))
     position = len(waitlist) + 1
     await uow.publish(
-        ClubPlaceWaitlisted(
-            program_id=program.program_id, student_id=student_id, school_id=program.school_id, position=position
-        ),
-        school_id=program.school_id,
+        from_fields(ClubPlaceWaitlisted, program, student_id=student_id, position=position), school_id=program.school_id
     )
     return Joined(program.program_id, student_id, "waitlisted", position)
 
 
+def waiting(
+    program: Program, student_id: str, *, rank: int, since: datetime, run_id: str | None = None
+) -> store.WaitlistEntry:
+    """The child's entry on the club's waitlist at `rank` (1 = next), of the club's school and term."""
+    return from_fields(store.WaitlistEntry, program, student_id=student_id, rank=rank, run_id=run_id, since=since)
+
+
 async def place(uow: UnitOfWork, program: Program, student_id: str, *, how: str, run_id: str | None = None) -> None:
     """Record the child's place in the club (the caller has checked capacity under the term's lock)."""
-    uow.session.add(
-        store.ClubPlace(
-            program_id=program.program_id,
-            student_id=student_id,
-            school_id=program.school_id,
-            term_id=program.term_id,
-            how=how,
-            run_id=run_id,
-            since=uow.clock.now(),
-        )
-    )
+    row = from_fields(store.ClubPlace, program, student_id=student_id, how=how, run_id=run_id, since=uow.clock.now())
+    uow.session.add(row)
     await uow.session.flush()
 
 
-async def leave_club(uow: UnitOfWork, command: LeaveClub) -> list[str]:
-    """BX-1: release the child's place; the first child on the waitlist who can take it is promoted at once."""
-    program = await club(uow, school_id=command.school_id, program_id=command.program_id)
-    place = await uow.session.get(store.ClubPlace, (program.program_id, command.student_id))
+async def leave_club(uow: UnitOfWork, *, school_id: str, program_id: str, student_id: str) -> list[str]:
+    """BX-1: the child gives up their place; the first child on the waitlist who can take it is promoted at once."""
+    program = await club(uow, school_id=school_id, program_id=program_id)
+    place = await uow.session.get(store.ClubPlace, (program.program_id, student_id))
     if place is None:
-        raise NotFound(f"student '{command.student_id}' holds no place in '{program.program_id}'")
+        raise NotFound(f"student '{student_id}' holds no place in '{program.program_id}'")
     await release(uow, program, place, effective_on=school_today(uow.clock))
     return await fill_from_waitlist(uow, program)
 
@@ -177,15 +145,7 @@ async def release(uow: UnitOfWork, program: Program, place: store.ClubPlace, *, 
     """Give up one place from `effective_on` and announce it."""
     await uow.session.delete(place)
     await uow.session.flush()
-    await uow.publish(
-        ClubPlaceReleased(
-            program_id=program.program_id,
-            student_id=place.student_id,
-            school_id=program.school_id,
-            effective_on=effective_on,
-        ),
-        school_id=program.school_id,
-    )
+    await uow.publish(from_fields(ClubPlaceReleased, place, effective_on=effective_on), school_id=program.school_id)
 
 
 async def fill_from_waitlist(uow: UnitOfWork, program: Program) -> list[str]:
