@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict, dataclass
-from datetime import date, time
 
 from chassis.clock import school_today
 from chassis.problems import Conflict, NotFound, Unprocessable
@@ -16,57 +14,13 @@ from services.enrollment.domain.programs import ProgramRuleBroken, Schedule, che
 from services.enrollment.places.handlers import check_holders_fit, fill_from_waitlist, release
 from services.enrollment.places.store import clear_waitlists, places_of, places_taken
 from services.enrollment.policy.handlers import policy_for_term
+from services.enrollment.programs.schemas import CancellationCreate, ProgramCreate, ProgramFields
 from services.enrollment.setup.store import room_in_school, staff_in_school
 from services.enrollment.store import Program, live_program
 
 
-@dataclass(frozen=True)
-class ProgramDetails:
-    """What a school admin may set and change about a program."""
-
-    name: str
-    capacity: int
-    weekdays: list[int]
-    starts_at: time
-    class_hours: int
-    min_grade: int
-    max_grade: int
-    room_id: str | None = None
-    teacher_ids: tuple[str, ...] = ()
-    specialty: bool = False
-
-
-@dataclass(frozen=True)
-class ScheduleProgram:
-    """Command: publish a program of a kind for a term."""
-
-    school_id: str
-    term_id: str
-    kind: ProgramKind
-    details: ProgramDetails
-    program_id: str | None = None
-
-
-@dataclass(frozen=True)
-class ChangeProgram:
-    """Command: change a program's details (its kind and term stay)."""
-
-    school_id: str
-    program_id: str
-    details: ProgramDetails
-
-
-@dataclass(frozen=True)
-class CancelProgram:
-    """Command: the program will not run from `effective_on` (today when not given)."""
-
-    school_id: str
-    program_id: str
-    effective_on: date | None = None
-
-
 async def _check(
-    uow: UnitOfWork, school_id: str, kind: ProgramKind, details: ProgramDetails, policy: PolicySettings
+    uow: UnitOfWork, school_id: str, kind: ProgramKind, details: ProgramFields, policy: PolicySettings
 ) -> None:
     schedule = Schedule(
         kind, details.weekdays, details.starts_at, details.class_hours, details.min_grade, details.max_grade
@@ -96,26 +50,25 @@ def scheduled(program: Program) -> ProgramScheduled:
     )
 
 
-def _apply(program: Program, details: ProgramDetails) -> None:
-    values = asdict(details)
-    values["weekdays"] = sorted(details.weekdays)
-    values["teacher_ids"] = list(details.teacher_ids)
-    for field, value in values.items():
-        setattr(program, field, value)
+def _apply(program: Program, details: ProgramFields) -> None:
+    for field in ProgramFields.model_fields:
+        setattr(program, field, getattr(details, field))
+    program.weekdays, program.teacher_ids = sorted(details.weekdays), list(details.teacher_ids)
 
 
-async def schedule_program(uow: UnitOfWork, command: ScheduleProgram) -> Program:
-    """EN-4/EN-5/EN-6: publish the program if the policy in force for its term allows it."""
-    policy = await policy_for_term(uow, school_id=command.school_id, term_id=command.term_id)
-    await _check(uow, command.school_id, command.kind, command.details, policy)
-    program_id = command.program_id or str(uuid.uuid4())
+async def schedule_program(uow: UnitOfWork, body: ProgramCreate, *, school_id: str) -> Program:
+    """EN-4/EN-5/EN-6: a school admin publishes a program of a kind for a term, if the policy in force for the term
+    allows it."""
+    policy = await policy_for_term(uow, school_id=school_id, term_id=body.term_id)
+    await _check(uow, school_id, body.kind, body, policy)
+    program_id = body.id or str(uuid.uuid4())
     if await uow.session.get(Program, program_id) is not None:
         raise Conflict(f"'{program_id}' already exists")
-    program = Program(program_id=program_id, school_id=command.school_id, term_id=command.term_id, kind=command.kind)
-    _apply(program, command.details)
+    program = Program(program_id=program_id, school_id=school_id, term_id=body.term_id, kind=body.kind)
+    _apply(program, body)
     uow.session.add(program)
     await uow.session.flush()
-    await uow.publish(scheduled(program), school_id=command.school_id)
+    await uow.publish(scheduled(program), school_id=school_id)
     return program
 
 
@@ -127,29 +80,30 @@ def check_new_capacity(capacity: int, places_held: int) -> None:
         raise Unprocessable(str(error), rule=error.rule) from error
 
 
-async def change_program(uow: UnitOfWork, command: ChangeProgram) -> Program:
-    """EN-4/BX-1: change a program; a capacity below the places held, or a schedule or grade range that no longer
-    suits a child holding a place, is refused; a larger capacity promotes from the waitlist."""
-    program = await live_program(uow, school_id=command.school_id, program_id=command.program_id)
-    policy = await policy_for_term(uow, school_id=command.school_id, term_id=program.term_id)
-    await _check(uow, command.school_id, ProgramKind(program.kind), command.details, policy)
-    check_new_capacity(command.details.capacity, await places_taken(uow.session, program_id=program.program_id))
-    details = command.details
+async def change_program(uow: UnitOfWork, details: ProgramFields, *, school_id: str, program_id: str) -> Program:
+    """EN-4/BX-1: change a program's details (its kind and term stay); a capacity below the places held, or a
+    schedule or grade range that no longer suits a child holding a place, is refused; a larger capacity promotes
+    from the waitlist."""
+    program = await live_program(uow, school_id=school_id, program_id=program_id)
+    policy = await policy_for_term(uow, school_id=school_id, term_id=program.term_id)
+    await _check(uow, school_id, ProgramKind(program.kind), details, policy)
+    check_new_capacity(details.capacity, await places_taken(uow.session, program_id=program.program_id))
     grades = (details.min_grade, details.max_grade)
     await check_holders_fit(uow, program, sessions=len(details.weekdays), grades=grades, policy=policy)
     _apply(program, details)
     await uow.session.flush()
-    await uow.publish(scheduled(program), school_id=command.school_id)
+    await uow.publish(scheduled(program), school_id=school_id)
     if program.kind == ProgramKind.CLUB:
         await fill_from_waitlist(uow, program)
     return program
 
 
-async def cancel_program(uow: UnitOfWork, command: CancelProgram) -> Program:
-    """The program stops from `effective_on` (not in the past): its places are released, its waitlist dropped."""
-    program = await live_program(uow, school_id=command.school_id, program_id=command.program_id)
+async def cancel_program(uow: UnitOfWork, body: CancellationCreate, *, school_id: str, program_id: str) -> Program:
+    """The program stops from `effective_on` (today when not given; not in the past): its places are released, its
+    waitlist dropped."""
+    program = await live_program(uow, school_id=school_id, program_id=program_id)
     today = school_today(uow.clock)
-    effective_on = command.effective_on or today
+    effective_on = body.effective_on or today
     if effective_on < today:
         raise Unprocessable(f"a program cannot be cancelled in the past ({effective_on} is before {today})")
     for place in await places_of(uow.session, program_id=program.program_id, after=None, limit=program.capacity + 1):
@@ -157,8 +111,5 @@ async def cancel_program(uow: UnitOfWork, command: CancelProgram) -> Program:
     await clear_waitlists(uow.session, program_ids=[program.program_id])
     program.cancelled_on = effective_on
     await uow.session.flush()
-    await uow.publish(
-        ProgramCancelled(program_id=program.program_id, school_id=command.school_id, effective_on=effective_on),
-        school_id=command.school_id,
-    )
+    await uow.publish(from_fields(ProgramCancelled, program, effective_on=effective_on), school_id=school_id)
     return program
