@@ -8,6 +8,7 @@ Another school's or another district's profiles answer 404.
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -17,15 +18,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
-from chassis.http import Body, DistrictOperator, Paging, SchoolAdmin, once_answering
+from chassis.http import DistrictOperator, Paging, SchoolAdmin, once_answering
 from chassis.idempotency import IDEMPOTENT
 from chassis.openapi import examples
 from chassis.pagination import Page, page_of_rows
 from chassis.problems import Forbidden, NotFound, Unprocessable
-from chassis.records import from_fields
 from contracts.policy import PolicySettings
 from services.enrollment.fields import DistrictId, ProfileActor, SchoolId, Scope, WhenFrom
 from services.enrollment.policy import handlers, store
+from services.enrollment.policy.schemas import DistrictDefaultBody, SchoolOverridesBody
 from services.enrollment.setup.api import SCHOOL_STAFF
 from services.enrollment.store import School
 
@@ -34,29 +35,8 @@ router = APIRouter(prefix="/enrollment/v1/policy-profiles", tags=["policy"])
 AnyStaffOrDistrictOperator = Annotated[Principal, require(*SCHOOL_STAFF, Role.DISTRICT_OPERATOR)]
 AdminOrDistrictOperator = Annotated[Principal, require(Role.SCHOOL_ADMIN, Role.DISTRICT_OPERATOR)]
 SchoolQuery = Annotated[str | None, Query(max_length=64, description="district operators name the school")]
-SETTINGS_DOC = "fields of PolicySettings (contracts/policy.py); PL-2 checks ranges and cross-field rules"
 IN_FORCE = Field(description="every setting in force (PL-1): national default, district default, school override")
 NATIONAL: dict[str, Any] = PolicySettings().model_dump(mode="json")
-
-
-class DistrictDefaultBody(Body):
-    """The district default from `effective_from`; fields left out take the national default."""
-
-    model_config = examples({"effective_from": "2027-02-20", "settings": {"class_hour_minutes": 45}})
-
-    effective_from: WhenFrom
-    settings: dict[str, Any] = Field(default_factory=dict, description=SETTINGS_DOC)
-
-
-class SchoolOverridesBody(Body):
-    """The school's own overrides from `effective_from`, replacing its earlier overrides from that day."""
-
-    model_config = examples(
-        {"effective_from": "2026-12-01", "overrides": {"extended_care_end_winter": "17:20", "offers_bus": True}}
-    )
-
-    effective_from: WhenFrom
-    overrides: dict[str, Any] = Field(default_factory=dict, description=SETTINGS_DOC)
 
 
 class ProfileChangePublic(BaseModel):
@@ -164,19 +144,13 @@ async def _readable_school(session: AsyncSession, principal: Principal, school_i
     return school
 
 
-def _actor(principal: Principal) -> dict[str, str]:
-    return {"actor": principal.subject, "actor_role": str(principal.role)}
-
-
 @router.put("/district", response_model=ProfileChangePublic, dependencies=[IDEMPOTENT])
 async def put_district_default(
     body: DistrictDefaultBody, request: Request, runtime: RuntimeDep, principal: DistrictOperator
 ) -> JSONResponse:
     """PL-1/PL-2: publish the district default from a date (today or later); every school of the district follows."""
-    command = from_fields(handlers.SetDistrictDefault, body, district_id=_district(principal), **_actor(principal))
-    return await once_answering(
-        request, runtime, principal, body, handlers.set_district_default, command, ProfileChangePublic, status=200
-    )
+    set_default = partial(handlers.set_district_default, district_id=_district(principal), by=principal)
+    return await once_answering(request, runtime, principal, body, set_default, body, ProfileChangePublic, status=200)
 
 
 @router.put("/school", response_model=ProfileChangePublic, dependencies=[IDEMPOTENT])
@@ -184,10 +158,8 @@ async def put_school_overrides(
     body: SchoolOverridesBody, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
     """PL-1/PL-2: set the caller's school's overrides from a date (today or later)."""
-    command = from_fields(handlers.SetSchoolOverrides, body, school_id=principal.school(), **_actor(principal))
-    return await once_answering(
-        request, runtime, principal, body, handlers.set_school_overrides, command, ProfileChangePublic, status=200
-    )
+    set_overrides = partial(handlers.set_school_overrides, school_id=principal.school(), by=principal)
+    return await once_answering(request, runtime, principal, body, set_overrides, body, ProfileChangePublic, status=200)
 
 
 @router.get("/in-force", response_model=InForcePublic)

@@ -8,11 +8,12 @@ break a rule for any affected school is refused as a whole: nothing is kept, aud
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from chassis.auth import Principal
 from chassis.clock import school_today
 from chassis.problems import NotFound
 from chassis.uow import UnitOfWork
@@ -28,33 +29,12 @@ from services.enrollment.domain.policy import (
     resolve,
 )
 from services.enrollment.policy import store
+from services.enrollment.policy.schemas import DistrictDefaultBody, SchoolOverridesBody
 from services.enrollment.setup.handlers import refusing
 from services.enrollment.setup.store import term_in_school
 from services.enrollment.store import School
 
 District = Sequence[tuple[date, PolicySettings]]
-
-
-@dataclass(frozen=True)
-class SetDistrictDefault:
-    """Command: a district operator publishes the district default from `effective_from` (PL-1)."""
-
-    district_id: str
-    effective_from: date
-    settings: Mapping[str, Any]
-    actor: str
-    actor_role: str
-
-
-@dataclass(frozen=True)
-class SetSchoolOverrides:
-    """Command: a school admin sets the school's own overrides from `effective_from` (replacing earlier ones)."""
-
-    school_id: str
-    effective_from: date
-    overrides: Mapping[str, Any]
-    actor: str
-    actor_role: str
 
 
 @dataclass(frozen=True)
@@ -129,76 +109,80 @@ async def lock_district_policy(uow: UnitOfWork, district_id: str) -> None:
     await uow.lock(f"district-policy:{district_id}")
 
 
-async def set_district_default(uow: UnitOfWork, command: SetDistrictDefault) -> ProfileChange:
-    """PL-1/PL-2: keep the district default from its date and re-publish every school of the district."""
+async def set_district_default(
+    uow: UnitOfWork, body: DistrictDefaultBody, *, district_id: str, by: Principal
+) -> ProfileChange:
+    """PL-1/PL-2: a district operator (`by`) publishes the district default from its date: kept, and every school
+    of the district re-published."""
     with refusing():
-        check_effective_from(command.effective_from, _today(uow))
-        after = check_settings(parse_settings(command.settings)).model_dump(mode="json")
-    await lock_district_policy(uow, command.district_id)
-    schools = await store.lock_schools(uow.session, district_id=command.district_id)
-    key = (command.district_id, command.effective_from)
+        check_effective_from(body.effective_from, _today(uow))
+        after = check_settings(parse_settings(body.settings)).model_dump(mode="json")
+    await lock_district_policy(uow, district_id)
+    schools = await store.lock_schools(uow.session, district_id=district_id)
+    key = (district_id, body.effective_from)
     existing = await uow.session.get(store.DistrictProfile, key)
     if existing is not None and existing.settings == after:
-        return ProfileChange("district", command.effective_from, False, len(schools), 0)
-    previous = await store.district_profile_in_force(
-        uow.session, district_id=command.district_id, on=command.effective_from
-    )
+        return ProfileChange("district", body.effective_from, False, len(schools), 0)
+    previous = await store.district_profile_in_force(uow.session, district_id=district_id, on=body.effective_from)
     before = previous.settings if previous is not None else None
     if existing is None:
-        existing = store.DistrictProfile(district_id=command.district_id, effective_from=command.effective_from)
+        existing = store.DistrictProfile(district_id=district_id, effective_from=body.effective_from)
         uow.session.add(existing)
     existing.settings = after
     await uow.session.flush()
-    district = await _district_defaults(uow, command.district_id)
+    district = await _district_defaults(uow, district_id)
     published = 0
     for school in schools:
-        published += await _republish(uow, school.school_id, district, command.effective_from)
+        published += await _republish(uow, school.school_id, district, body.effective_from)
     _audit(
         uow,
         scope="district",
-        district_id=command.district_id,
+        district_id=district_id,
         school_id=None,
-        effective_from=command.effective_from,
-        actor=(command.actor, command.actor_role),
+        effective_from=body.effective_from,
+        actor=(by.subject, str(by.role)),
         before=before,
         after=after,
     )
-    return ProfileChange("district", command.effective_from, True, len(schools), published)
+    return ProfileChange("district", body.effective_from, True, len(schools), published)
 
 
-async def set_school_overrides(uow: UnitOfWork, command: SetSchoolOverrides) -> ProfileChange:
-    """PL-1/PL-2: keep the school's overrides from their date and re-publish its change points from then."""
+async def set_school_overrides(
+    uow: UnitOfWork, body: SchoolOverridesBody, *, school_id: str, by: Principal
+) -> ProfileChange:
+    """PL-1/PL-2: a school admin (`by`) sets the school's own overrides from their date (replacing earlier ones):
+    kept, and the school's change points re-published from then."""
     with refusing():
-        check_effective_from(command.effective_from, _today(uow))
-        after = parse_overrides(command.overrides)
-    locked = await store.lock_schools(uow.session, school_id=command.school_id)
+        check_effective_from(body.effective_from, _today(uow))
+        after = parse_overrides(body.overrides)
+    locked = await store.lock_schools(uow.session, school_id=school_id)
     if not locked:
         raise NotFound("the school of this token is not registered")
     school = locked[0]
-    key = (command.school_id, command.effective_from)
+    key = (school_id, body.effective_from)
     existing = await uow.session.get(store.SchoolOverrides, key)
     if existing is not None and existing.overrides == after:
-        return ProfileChange("school", command.effective_from, False, 1, 0)
-    previous = await store.overrides_in_force(uow.session, school_id=command.school_id, on=command.effective_from)
+        return ProfileChange("school", body.effective_from, False, 1, 0)
+    previous = await store.overrides_in_force(uow.session, school_id=school_id, on=body.effective_from)
     before = previous.overrides if previous is not None else None
     if existing is None:
-        existing = store.SchoolOverrides(school_id=command.school_id, effective_from=command.effective_from)
+        existing = store.SchoolOverrides(school_id=school_id, effective_from=body.effective_from)
         uow.session.add(existing)
     existing.overrides = after
     await uow.session.flush()
     district = await _district_defaults(uow, school.district_id)
-    published = await _republish(uow, school.school_id, district, command.effective_from)
+    published = await _republish(uow, school.school_id, district, body.effective_from)
     _audit(
         uow,
         scope="school",
         district_id=school.district_id,
         school_id=school.school_id,
-        effective_from=command.effective_from,
-        actor=(command.actor, command.actor_role),
+        effective_from=body.effective_from,
+        actor=(by.subject, str(by.role)),
         before=before,
         after=after,
     )
-    return ProfileChange("school", command.effective_from, True, 1, published)
+    return ProfileChange("school", body.effective_from, True, 1, published)
 
 
 async def publish_profiles_of_new_school(uow: UnitOfWork, school: School) -> None:
