@@ -19,16 +19,15 @@ from pydantic.config import JsonDict
 
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
-from chassis.http import Body, Guardian, Id, NewId, Paging, Reason, once
+from chassis.http import Body, Guardian, Paging, once
 from chassis.idempotency import IDEMPOTENT
 from chassis.openapi import examples
 from chassis.pagination import Page, page_of
 from chassis.problems import NotFound
-from chassis.records import from_fields
 from chassis.uow import UnitOfWork
-from contracts.enrollment import ProgramKind
 from services.enrollment import store as roster
 from services.enrollment.applications import handlers, store
+from services.enrollment.applications.schemas import ApplicationCreate, DeclineCreate
 from services.enrollment.domain.workflow import Action, Stage
 from services.enrollment.fields import (
     ApplicationId,
@@ -39,9 +38,7 @@ from services.enrollment.fields import (
     ProgramId,
     SchoolId,
     StudentId,
-    StudentRef,
     TermId,
-    TermRef,
     WhyGiven,
 )
 from services.enrollment.fields import Stage as StageText
@@ -66,25 +63,6 @@ SUMMARY: JsonDict = {
 }
 
 
-class ApplicationCreate(Body):
-    """EN-1: a written application for the child for a term, with club choices ranked best first."""
-
-    model_config = examples(
-        {
-            "student_id": "st-xiaoming",
-            "term_id": "t-2026-1",
-            "club_choices": ["pg-chess", "pg-choir"],
-            "options": ["noon_care"],
-        }
-    )
-
-    id: NewId = None
-    student_id: StudentRef
-    term_id: TermRef
-    club_choices: list[Id] = Field(default_factory=list, max_length=10, description="club program ids, best first")
-    options: list[ProgramKind] = Field(default_factory=list, max_length=3, description="EN-6 optional services")
-
-
 class Nothing(Body):
     """A step that needs no more than who takes it."""
 
@@ -104,16 +82,6 @@ class WithdrawalCreate(Body):
 
     effective_on: date = Field(description="at least the policy's notice days from today")
     reason: WhyGiven
-
-
-class DeclineCreate(Body):
-    """EN-1: the family will not take part this term, and why."""
-
-    model_config = examples({"student_id": "st-xiaoming", "term_id": "t-2026-1", "reason": "放学后由奶奶接回家照看"})
-
-    student_id: StudentRef
-    term_id: TermRef
-    reason: Annotated[Reason, Field(description="why the family declines (EN-1: 不参与的家庭也请书面注明原因)")]
 
 
 class StepPublic(BaseModel):
@@ -244,18 +212,10 @@ async def post_application(
     body: ApplicationCreate, request: Request, runtime: RuntimeDep, principal: Guardian
 ) -> JSONResponse:
     """EN-1: a guardian applies in writing for their own child (→ ApplicationSubmitted)."""
-    command = from_fields(
-        handlers.SubmitApplication,
-        body,
-        school_id=principal.school(),
-        caller=principal,
-        club_choices=tuple(body.club_choices),
-        options=tuple(body.options),
-        application_id=body.id,
-    )
+    school_id = principal.school()
 
     async def act(uow: UnitOfWork) -> dict[str, Any]:
-        return await _answer(uow, await handlers.submit_application(uow, command))
+        return await _answer(uow, await handlers.submit_application(uow, body, school_id=school_id, caller=principal))
 
     return await once(request, runtime, principal, body, act)
 
@@ -363,10 +323,12 @@ async def post_withdrawal(
 @router.post("/declines", status_code=201, response_model=ApplicationPublic, dependencies=[IDEMPOTENT])
 async def post_decline(body: DeclineCreate, request: Request, runtime: RuntimeDep, principal: Guardian) -> JSONResponse:
     """EN-1: a guardian declines the service for their child, with a reason (→ ParticipationDeclined)."""
-    command = from_fields(handlers.DeclineParticipation, body, school_id=principal.school(), caller=principal)
+    school_id = principal.school()
 
     async def act(uow: UnitOfWork) -> dict[str, Any]:
-        return await _answer(uow, await handlers.decline_participation(uow, command))
+        return await _answer(
+            uow, await handlers.decline_participation(uow, body, school_id=school_id, caller=principal)
+        )
 
     return await once(request, runtime, principal, body, act)
 

@@ -34,6 +34,7 @@ from contracts.enrollment import (
 from contracts.envelope import Event
 from services.enrollment import store as roster
 from services.enrollment.applications import store
+from services.enrollment.applications.schemas import ApplicationCreate, DeclineCreate
 from services.enrollment.domain.programs import OPTIONAL_KINDS, offered
 from services.enrollment.domain.workflow import (
     FINAL,
@@ -53,19 +54,6 @@ from services.enrollment.store import lock_term_places, program_in_school
 
 
 @dataclass(frozen=True)
-class SubmitApplication:
-    """Command: a guardian applies in writing for their child for a term, ranking club choices (EN-1)."""
-
-    school_id: str
-    caller: Principal
-    student_id: str
-    term_id: str
-    club_choices: tuple[str, ...] = ()
-    options: tuple[ProgramKind, ...] = ()
-    application_id: str | None = None
-
-
-@dataclass(frozen=True)
 class TakeStep:
     """Command: review, approve, reject, sign, request or decide a withdrawal (EN-1, EN-2)."""
 
@@ -75,17 +63,6 @@ class TakeStep:
     action: Action
     reason: str | None = None
     effective_on: date | None = None
-
-
-@dataclass(frozen=True)
-class DeclineParticipation:
-    """Command: a guardian records that the child will not take part, and why (EN-1)."""
-
-    school_id: str
-    caller: Principal
-    student_id: str
-    term_id: str
-    reason: str
 
 
 async def actor_for(session: AsyncSession, caller: Principal, student: roster.Student) -> Actor | None:
@@ -108,12 +85,12 @@ async def _own_child(uow: UnitOfWork, school_id: str, caller: Principal, student
     return student
 
 
-async def _check_choices(uow: UnitOfWork, command: SubmitApplication, grade: int) -> None:
-    if len(set(command.club_choices)) != len(command.club_choices):
+async def _check_choices(uow: UnitOfWork, body: ApplicationCreate, school_id: str, grade: int) -> None:
+    if len(set(body.club_choices)) != len(body.club_choices):
         raise Unprocessable("each club may be ranked once", rule="EN-4")
-    for program_id in command.club_choices:
-        program = await program_in_school(uow.session, school_id=command.school_id, program_id=program_id)
-        if program is None or program.kind != ProgramKind.CLUB or program.term_id != command.term_id:
+    for program_id in body.club_choices:
+        program = await program_in_school(uow.session, school_id=school_id, program_id=program_id)
+        if program is None or program.kind != ProgramKind.CLUB or program.term_id != body.term_id:
             raise Unprocessable(f"'{program_id}' is not a club of this term", rule="EN-4")
         if program.cancelled:
             raise Unprocessable(f"club '{program_id}' was cancelled", rule="EN-4")
@@ -124,29 +101,32 @@ async def _check_choices(uow: UnitOfWork, command: SubmitApplication, grade: int
             )
 
 
-async def submit_application(uow: UnitOfWork, command: SubmitApplication) -> roster.Application:
-    """EN-1: record the written application (→ ApplicationSubmitted); one open application per child and term."""
-    student = await _own_child(uow, command.school_id, command.caller, command.student_id)
+async def submit_application(
+    uow: UnitOfWork, body: ApplicationCreate, *, school_id: str, caller: Principal
+) -> roster.Application:
+    """EN-1: a guardian applies in writing for their child for a term, ranking club choices: recorded
+    (→ ApplicationSubmitted); one open application per child and term."""
+    student = await _own_child(uow, school_id, caller, body.student_id)
     if student.status != "active":
         raise Conflict(f"student '{student.student_id}' has left the school")
-    policy = await policy_for_term(uow, school_id=command.school_id, term_id=command.term_id)
-    await _refuse_if_open(uow, student.student_id, command.term_id)
-    await _check_choices(uow, command, await grade_of(uow, student))
-    for kind in command.options:
+    policy = await policy_for_term(uow, school_id=school_id, term_id=body.term_id)
+    await _refuse_if_open(uow, student.student_id, body.term_id)
+    await _check_choices(uow, body, school_id, await grade_of(uow, student))
+    for kind in body.options:
         if kind not in OPTIONAL_KINDS or not offered(kind, policy):
             raise Unprocessable(f"the school does not offer '{kind.value}' as an optional service", rule="EN-6")
-    application = _new_application(uow, command.school_id, student.student_id, command.term_id, command.application_id)
-    application.club_choices = list(command.club_choices)
-    application.options = [kind.value for kind in command.options]
+    application = _new_application(uow, school_id, student.student_id, body.term_id, body.id)
+    application.club_choices = list(body.club_choices)
+    application.options = [kind.value for kind in body.options]
     await _save_new(uow, application)
     now = application.created_at
-    _record(uow, application, Action.SUBMIT, command.caller, now)
+    _record(uow, application, Action.SUBMIT, caller, now)
     event = ApplicationSubmitted(
-        **_facts(application, command.caller.subject, now),
-        club_choices=list(command.club_choices),
-        options=list(command.options),
+        **_facts(application, caller.subject, now),
+        club_choices=list(body.club_choices),
+        options=list(body.options),
     )
-    await uow.publish(event, school_id=command.school_id)
+    await uow.publish(event, school_id=school_id)
     return application
 
 
@@ -318,18 +298,21 @@ async def _leave_service(uow: UnitOfWork, application: roster.Application, effec
     )
 
 
-async def decline_participation(uow: UnitOfWork, command: DeclineParticipation) -> roster.Application:
-    """EN-1: decline the open application, or record a declined one if the family never applied."""
-    student = await _own_child(uow, command.school_id, command.caller, command.student_id)
-    await policy_for_term(uow, school_id=command.school_id, term_id=command.term_id)
-    current = await store.open_application(uow.session, student_id=student.student_id, term_id=command.term_id)
+async def decline_participation(
+    uow: UnitOfWork, body: DeclineCreate, *, school_id: str, caller: Principal
+) -> roster.Application:
+    """EN-1: a guardian records that the child will not take part, and why: the open application is declined, or a
+    declined one recorded if the family never applied."""
+    student = await _own_child(uow, school_id, caller, body.student_id)
+    await policy_for_term(uow, school_id=school_id, term_id=body.term_id)
+    current = await store.open_application(uow.session, student_id=student.student_id, term_id=body.term_id)
     if current is not None:
-        step = TakeStep(command.school_id, command.caller, current.application_id, Action.DECLINE, command.reason)
+        step = TakeStep(school_id, caller, current.application_id, Action.DECLINE, body.reason)
         return await take_step(uow, step)
-    application = _new_application(uow, command.school_id, student.student_id, command.term_id, None)
+    application = _new_application(uow, school_id, student.student_id, body.term_id, None)
     application.stage, application.open_key = Stage.DECLINED, None
     await _save_new(uow, application)
-    _record(uow, application, Action.DECLINE, command.caller, application.created_at, reason=command.reason)
-    facts = _facts(application, command.caller.subject, application.created_at)
-    await uow.publish(ParticipationDeclined(**facts, reason=command.reason), school_id=command.school_id)
+    _record(uow, application, Action.DECLINE, caller, application.created_at, reason=body.reason)
+    facts = _facts(application, caller.subject, application.created_at)
+    await uow.publish(ParticipationDeclined(**facts, reason=body.reason), school_id=school_id)
     return application
