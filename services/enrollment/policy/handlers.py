@@ -78,24 +78,23 @@ async def _republish(uow: UnitOfWork, school_id: str, district: District, since:
 
 def _audit(
     uow: UnitOfWork,
-    *,
-    scope: str,
+    by: Principal,
+    change: ProfileChange,
     district_id: str,
     school_id: str | None,
-    effective_from: date,
-    actor: tuple[str, str],
+    *,
     before: dict[str, Any] | None,
     after: dict[str, Any],
 ) -> None:
-    """PL-2: who changed which scope, when, from which date, and the values before and after."""
+    """PL-2: who (`by`) changed which scope, when, from which date, and the values `before` and `after`."""
     uow.session.add(
         store.PolicyAudit(
             district_id=district_id,
             school_id=school_id,
-            scope=scope,
-            effective_from=effective_from,
-            actor=actor[0],
-            actor_role=actor[1],
+            scope=change.scope,
+            effective_from=change.effective_from,
+            actor=by.subject,
+            actor_role=str(by.role),
             at=uow.clock.now(),
             before=before,
             after=after,
@@ -134,17 +133,9 @@ async def set_district_default(
     published = 0
     for school in schools:
         published += await _republish(uow, school.school_id, district, body.effective_from)
-    _audit(
-        uow,
-        scope="district",
-        district_id=district_id,
-        school_id=None,
-        effective_from=body.effective_from,
-        actor=(by.subject, str(by.role)),
-        before=before,
-        after=after,
-    )
-    return ProfileChange("district", body.effective_from, True, len(schools), published)
+    change = ProfileChange("district", body.effective_from, True, len(schools), published)
+    _audit(uow, by, change, district_id, None, before=before, after=after)
+    return change
 
 
 async def set_school_overrides(
@@ -172,17 +163,9 @@ async def set_school_overrides(
     await uow.session.flush()
     district = await _district_defaults(uow, school.district_id)
     published = await _republish(uow, school.school_id, district, body.effective_from)
-    _audit(
-        uow,
-        scope="school",
-        district_id=school.district_id,
-        school_id=school.school_id,
-        effective_from=body.effective_from,
-        actor=(by.subject, str(by.role)),
-        before=before,
-        after=after,
-    )
-    return ProfileChange("school", body.effective_from, True, 1, published)
+    change = ProfileChange("school", body.effective_from, True, 1, published)
+    _audit(uow, by, change, school.district_id, school.school_id, before=before, after=after)
+    return change
 
 
 async def publish_profiles_of_new_school(uow: UnitOfWork, school: School) -> None:
