@@ -212,10 +212,9 @@ async def post_application(
     body: ApplicationCreate, request: Request, runtime: RuntimeDep, principal: Guardian
 ) -> JSONResponse:
     """EN-1: a guardian applies in writing for their own child (→ ApplicationSubmitted)."""
-    school_id = principal.school()
 
     async def act(uow: UnitOfWork) -> dict[str, Any]:
-        return await _answer(uow, await handlers.submit_application(uow, body, school_id=school_id, caller=principal))
+        return await _answer(uow, await handlers.submit_application(uow, body, caller=principal))
 
     return await once(request, runtime, principal, body, act)
 
@@ -231,14 +230,7 @@ async def _step(
     reason: str | None = None,
     effective_on: date | None = None,
 ) -> JSONResponse:
-    command = handlers.TakeStep(
-        school_id=principal.school(),
-        caller=principal,
-        application_id=application_id,
-        action=action,
-        reason=reason,
-        effective_on=effective_on,
-    )
+    command = handlers.TakeStep(principal, application_id, action, reason=reason, effective_on=effective_on)
 
     async def act(uow: UnitOfWork) -> dict[str, Any]:
         return await _answer(uow, await handlers.take_step(uow, command))
@@ -323,12 +315,9 @@ async def post_withdrawal(
 @router.post("/declines", status_code=201, response_model=ApplicationPublic, dependencies=[IDEMPOTENT])
 async def post_decline(body: DeclineCreate, request: Request, runtime: RuntimeDep, principal: Guardian) -> JSONResponse:
     """EN-1: a guardian declines the service for their child, with a reason (→ ParticipationDeclined)."""
-    school_id = principal.school()
 
     async def act(uow: UnitOfWork) -> dict[str, Any]:
-        return await _answer(
-            uow, await handlers.decline_participation(uow, body, school_id=school_id, caller=principal)
-        )
+        return await _answer(uow, await handlers.decline_participation(uow, body, caller=principal))
 
     return await once(request, runtime, principal, body, act)
 

@@ -55,9 +55,8 @@ from services.enrollment.store import lock_term_places, program_in_school
 
 @dataclass(frozen=True)
 class TakeStep:
-    """Command: review, approve, reject, sign, request or decide a withdrawal (EN-1, EN-2)."""
+    """Command: review, approve, reject, sign, request or decide a withdrawal (EN-1, EN-2), in the caller's school."""
 
-    school_id: str
     caller: Principal
     application_id: str
     action: Action
@@ -101,11 +100,10 @@ async def _check_choices(uow: UnitOfWork, body: ApplicationCreate, school_id: st
             )
 
 
-async def submit_application(
-    uow: UnitOfWork, body: ApplicationCreate, *, school_id: str, caller: Principal
-) -> roster.Application:
+async def submit_application(uow: UnitOfWork, body: ApplicationCreate, *, caller: Principal) -> roster.Application:
     """EN-1: a guardian applies in writing for their child for a term, ranking club choices: recorded
     (→ ApplicationSubmitted); one open application per child and term."""
+    school_id = caller.school()
     student = await _own_child(uow, school_id, caller, body.student_id)
     if student.status != "active":
         raise Conflict(f"student '{student.student_id}' has left the school")
@@ -206,8 +204,9 @@ def _record(
 
 async def take_step(uow: UnitOfWork, command: TakeStep) -> roster.Application:
     """EN-1/EN-2: move the application one step, record who, when and why, and announce it."""
+    school_id = command.caller.school()
     application = await roster.locked_in_school(
-        uow.session, roster.Application, school_id=command.school_id, key=command.application_id
+        uow.session, roster.Application, school_id=school_id, key=command.application_id
     )
     student = None if application is None else await uow.session.get(roster.Student, application.student_id)
     actor = None if student is None else await actor_for(uow.session, command.caller, student)
@@ -215,7 +214,7 @@ async def take_step(uow: UnitOfWork, command: TakeStep) -> roster.Application:
         raise NotFound(f"no application '{command.application_id}' for this caller")
     if command.action in (Action.APPROVE_WITHDRAWAL, Action.DECLINE):
         # These release club places: place changes queue on the term's lock (BX-1).
-        await lock_term_places(uow, school_id=command.school_id, term_id=application.term_id)
+        await lock_term_places(uow, school_id=school_id, term_id=application.term_id)
     before = Stage(application.stage)
     try:
         after = take(before, command.action, actor)
@@ -238,7 +237,7 @@ async def take_step(uow: UnitOfWork, command: TakeStep) -> roster.Application:
         effective_on=getattr(event, "effective_on", None),
     )
     await uow.session.flush()
-    await uow.publish(event, school_id=command.school_id)
+    await uow.publish(event, school_id=school_id)
     return application
 
 
@@ -298,16 +297,15 @@ async def _leave_service(uow: UnitOfWork, application: roster.Application, effec
     )
 
 
-async def decline_participation(
-    uow: UnitOfWork, body: DeclineCreate, *, school_id: str, caller: Principal
-) -> roster.Application:
+async def decline_participation(uow: UnitOfWork, body: DeclineCreate, *, caller: Principal) -> roster.Application:
     """EN-1: a guardian records that the child will not take part, and why: the open application is declined, or a
     declined one recorded if the family never applied."""
+    school_id = caller.school()
     student = await _own_child(uow, school_id, caller, body.student_id)
     await policy_for_term(uow, school_id=school_id, term_id=body.term_id)
     current = await store.open_application(uow.session, student_id=student.student_id, term_id=body.term_id)
     if current is not None:
-        step = TakeStep(school_id, caller, current.application_id, Action.DECLINE, body.reason)
+        step = TakeStep(caller, current.application_id, Action.DECLINE, body.reason)
         return await take_step(uow, step)
     application = _new_application(uow, school_id, student.student_id, body.term_id, None)
     application.stage, application.open_key = Stage.DECLINED, None
