@@ -6,10 +6,13 @@ that school read them (a guardian chooses clubs from this menu). Another school'
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from chassis.app import RuntimeDep
 from chassis.auth import Principal, Role, require
@@ -27,6 +30,8 @@ from services.enrollment.setup.api import SCHOOL_STAFF
 from services.enrollment.store import Program, program_in_school
 
 router = APIRouter(prefix="/enrollment/v1", tags=["programs"])
+B = TypeVar("B", bound=BaseModel)
+Handle = Callable[[UnitOfWork, B], Awaitable[Program]]
 
 AnyStaffOrGuardian = Annotated[Principal, require(*SCHOOL_STAFF, Role.GUARDIAN)]
 
@@ -38,9 +43,17 @@ def _public(program: Program, taken: dict[str, int], waiting: dict[str, int]) ->
     )
 
 
-async def _answer(uow: UnitOfWork, program: Program) -> dict[str, Any]:
-    taken, waiting = await counts_by_program(uow.session, [program.program_id])
-    return _public(program, taken, waiting).model_dump(mode="json")
+async def _once(
+    request: Request, runtime: RuntimeDep, principal: Principal, body: B, handle: Handle[B], status: int
+) -> JSONResponse:
+    """Run `handle(uow, body)` once per `Idempotency-Key`, answering the program with its places and waitlist."""
+
+    async def act(uow: UnitOfWork) -> dict[str, Any]:
+        program = await handle(uow, body)
+        taken, waiting = await counts_by_program(uow.session, [program.program_id])
+        return _public(program, taken, waiting).model_dump(mode="json")
+
+    return await once(request, runtime, principal, body, act, status=status)
 
 
 @router.post("/programs", status_code=201, response_model=ProgramPublic, dependencies=[IDEMPOTENT])
@@ -48,12 +61,8 @@ async def post_program(
     body: ProgramCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
     """EN-4/EN-5/EN-6: publish a program in the caller's school (→ ProgramScheduled)."""
-    school_id = principal.school()
-
-    async def act(uow: UnitOfWork) -> dict[str, Any]:
-        return await _answer(uow, await handlers.schedule_program(uow, body, school_id=school_id))
-
-    return await once(request, runtime, principal, body, act)
+    schedule = partial(handlers.schedule_program, school_id=principal.school())
+    return await _once(request, runtime, principal, body, schedule, 201)
 
 
 @router.put("/programs/{program_id}", response_model=ProgramPublic, dependencies=[IDEMPOTENT])
@@ -61,12 +70,8 @@ async def put_program(
     program_id: str, body: ProgramChange, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
     """EN-4/BX-1: change a program (→ ProgramScheduled); a capacity below the places held is a 422."""
-    school_id = principal.school()
-
-    async def act(uow: UnitOfWork) -> dict[str, Any]:
-        return await _answer(uow, await handlers.change_program(uow, body, school_id=school_id, program_id=program_id))
-
-    return await once(request, runtime, principal, body, act, status=200)
+    change = partial(handlers.change_program, school_id=principal.school(), program_id=program_id)
+    return await _once(request, runtime, principal, body, change, 200)
 
 
 @router.post("/programs/{program_id}/cancellation", response_model=ProgramPublic, dependencies=[IDEMPOTENT])
@@ -74,12 +79,8 @@ async def post_cancellation(
     program_id: str, body: CancellationCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
     """Cancel a program (→ ClubPlaceReleased for each place, ProgramCancelled)."""
-    school_id = principal.school()
-
-    async def act(uow: UnitOfWork) -> dict[str, Any]:
-        return await _answer(uow, await handlers.cancel_program(uow, body, school_id=school_id, program_id=program_id))
-
-    return await once(request, runtime, principal, body, act, status=200)
+    cancel = partial(handlers.cancel_program, school_id=principal.school(), program_id=program_id)
+    return await _once(request, runtime, principal, body, cancel, 200)
 
 
 @router.get("/programs", response_model=Page[ProgramPublic])
