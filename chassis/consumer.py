@@ -39,7 +39,6 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[UnitOfWork, Any, Envelope], Awaitable[None]]
 Prefetch = Callable[[UnitOfWork, Sequence[Event]], Awaitable[None]]
-_Routed = tuple[Envelope, Handler | None]
 
 
 @dataclass(frozen=True)
@@ -136,32 +135,20 @@ class ConsumerRunner:
         self._consumer: BusConsumer | None = None
         self._tracer = tracer
         self._clock = clock or SystemClock()
-        self._last_handled: dict[Partition, int] = {}
         self.ready = asyncio.Event()
 
     async def run(self) -> None:
-        """Join the group and handle records until cancelled.
-
-        One batch is handled while the next is fetched and its bytes validated: that CPU work fills the time the
-        handled batch waits on the database and the offset commit (issue 9). Batches are still applied and their
-        offsets committed strictly one after the other.
-        """
+        """Join the group and handle records until cancelled."""
         consumer = self._bus.consumer(self.group, self._subscription.topics)
         await consumer.start()
         self._consumer = consumer
         self.ready.set()
-        handling: asyncio.Task[set[Partition]] | None = None
         try:
             while True:
                 try:
                     batch = await consumer.getmany(timeout=1.0, max_records=self._max_records)
-                    routed = self._route_batch(batch)
-                    if handling is not None:
-                        rewound, handling = await self._finished(handling), None
-                        batch = _without_stale(batch, rewound=rewound, handled=self._last_handled)
                     if batch:
-                        self._last_handled = {part: records[-1].offset for part, records in batch.items()}
-                        handling = asyncio.create_task(self.handle_batch(consumer, batch, routed))
+                        await self.handle_batch(consumer, batch)
                     self._report_lag(consumer)
                 except asyncio.CancelledError:
                     raise
@@ -169,68 +156,28 @@ class ConsumerRunner:
                     log.exception("consumer loop error; resuming after a pause")
                     await asyncio.sleep(self._backoff)
         finally:
-            if handling is not None:
-                handling.cancel()
-                with contextlib.suppress(BaseException):
-                    await handling
             await consumer.stop()
 
-    async def _finished(self, handling: asyncio.Task[set[Partition]]) -> set[Partition]:
-        """The partitions the handled batch rewound; an error (its offset commit failing) is logged and waited out,
-        and the batch fetched meanwhile is still handled, as the next fetch would be."""
-        try:
-            return await handling
-        except Exception:
-            log.exception("consumer loop error; resuming after a pause")
-            await asyncio.sleep(self._backoff)
-            return set()
-
-    def _route_batch(self, batch: Mapping[Partition, Sequence[Record]]) -> dict[Partition, list[_Routed]]:
-        """Each partition's records validated ahead of their transaction; a partition with a record that is not an
-        envelope is left out, to be routed (and dead-lettered) on the way that handles it."""
-        routed: dict[Partition, list[_Routed]] = {}
-        for part, records in batch.items():
-            with contextlib.suppress(PoisonMessage):
-                routed[part] = [self._route(record) for record in records]
-        return routed
-
-    async def handle_batch(
-        self,
-        consumer: BusConsumer,
-        batch: Mapping[Partition, Sequence[Record]],
-        routed: Mapping[Partition, list[_Routed]] | None = None,
-    ) -> set[Partition]:
-        """Handle the batch topic by topic (each topic's partitions concurrently) and commit what committed; returns
-        the partitions sought back to a record not handled (read again from there)."""
+    async def handle_batch(self, consumer: BusConsumer, batch: Mapping[Partition, Sequence[Record]]) -> None:
+        """Handle the batch topic by topic (each topic's partitions concurrently) and commit what committed."""
         offsets: dict[Partition, int] = {}
-        rewound: set[Partition] = set()
-        ahead = routed or {}
         for topic in self._subscription.topics:
             parts = [part for part in batch if part.topic == topic]
-            done = await asyncio.gather(
-                *(self._handle_partition(consumer, batch[part], ahead.get(part), rewound) for part in parts)
-            )
+            done = await asyncio.gather(*(self._handle_partition(consumer, batch[part]) for part in parts))
             offsets.update({part: offset for part, offset in zip(parts, done, strict=True) if offset is not None})
         if not offsets:
-            return rewound
+            return
         try:
             await consumer.commit(offsets)
         except CommitFailed as error:
             # The partition moved to another member; it resumes from the last commit and our effects are
             # already in the inbox, so the redelivery is a no-op.
             log.warning("offset commit refused; records will be redelivered", extra={"error": str(error)})
-        return rewound
 
-    async def _handle_partition(
-        self,
-        consumer: BusConsumer,
-        records: Sequence[Record],
-        routed: list[_Routed] | None = None,
-        rewound: set[Partition] | None = None,
-    ) -> int | None:
+    async def _handle_partition(self, consumer: BusConsumer, records: Sequence[Record]) -> int | None:
         """Returns the offset to commit next, or None when nothing of this batch may be committed."""
         try:
-            handled = await self._apply_in_one_transaction(records, routed)
+            handled = await self._apply_in_one_transaction(records)
         except Exception:
             log.info("batch failed; retrying its records one by one", exc_info=True)
             for record in records:
@@ -241,24 +188,19 @@ class ConsumerRunner:
                     # too): read it again later.
                     log.exception("could not handle nor dead-letter a record; it will be redelivered")
                     consumer.seek(record.where, record.offset)
-                    if rewound is not None:
-                        rewound.add(record.where)
                     return record.offset if record.offset > records[0].offset else None
         else:
             self._count(handled)
         return records[-1].offset + 1
 
-    async def _apply_in_one_transaction(
-        self, records: Sequence[Record], routed: list[_Routed] | None = None
-    ) -> list[_Handled]:
+    async def _apply_in_one_transaction(self, records: Sequence[Record]) -> list[_Handled]:
         """Claim the records' events in one statement, then apply the newly claimed ones in order, then commit.
 
         The inbox rows and every effect share the transaction, so a crash before the commit leaves neither and
         the redelivered batch is applied whole; an event already in the inbox (or earlier in this batch) is
         skipped.
         """
-        if routed is None:
-            routed = [self._route(record) for record in records]
+        routed = [self._route(record) for record in records]
         needs_inbox = self._subscription.needs_inbox
         async with self._processing(records[0].topic, [env for env, _ in routed]), self._uow() as uow:
             handled_ids = {env.id: needs_inbox(env.type) for env, handler in routed if handler is not None}
@@ -329,7 +271,7 @@ class ConsumerRunner:
                 self._count(handled)
                 return
 
-    def _route(self, record: Record) -> _Routed:
+    def _route(self, record: Record) -> tuple[Envelope, Handler | None]:
         # A handled type's envelope and event are validated in one pass over the bytes (issue 9: not the envelope,
         # then its data again as the event); its `data` is then the event itself. The type is read off the bytes
         # only as a guess: the typed model checks it, and anything it refuses takes the general path below.
@@ -380,19 +322,6 @@ class ConsumerRunner:
     def _report_lag(self, consumer: BusConsumer) -> None:
         for part, lag in consumer.lag().items():
             CONSUMER_LAG.labels(self.service, self.group, part.topic, str(part.partition)).set(lag)
-
-
-def _without_stale(
-    batch: Mapping[Partition, list[Record]], *, rewound: set[Partition], handled: Mapping[Partition, int]
-) -> dict[Partition, list[Record]]:
-    """The batch fetched while the one before it was handled, less a rewound partition's records fetched before its
-    seek: they continue past that batch's last record (`handled`), and the partition's position now stands at the
-    seek, so they come again in order. Records fetched after the seek start at or before it and stay."""
-    return {
-        part: records
-        for part, records in batch.items()
-        if part not in rewound or records[0].offset <= handled.get(part, records[0].offset)
-    }
 
 
 def _type_guess(value: bytes) -> str:
