@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 import pytest
 from prometheus_client import REGISTRY
+from sqlalchemy import select
 
 from chassis.bus import Bus
 from chassis.bus.kafka import KafkaBus
@@ -116,6 +117,36 @@ async def test_an_event_that_keeps_failing_goes_to_dead_letters_and_the_partitio
     assert "cannot handle" in letters[0]["error"]
     assert orjson.loads(letters[0]["value"])["data"]["check_in_id"] == broken.check_in_id
     assert sum((await effect_count(db)).values()) == 1  # only `after`; the failed attempts rolled back
+
+
+async def test_records_read_again_after_the_database_dropped_mid_batch_take_effect_once_in_order(
+    db: Database, bus: MemoryBus
+) -> None:
+    """Issue 14: when the database drops during a batch, the records before the failed one are kept and the partition
+    is sought back to it, so nothing is skipped and nothing is applied twice or out of the partition's order."""
+    events = [checked_in("小明", n) for n in range(10)]
+    envelopes = [Envelope.from_bytes(envelope_of(event)) for event in events]
+    # The database drops while this one is applied: in the batch's transaction, then in its own.
+    outage = {events[3].check_in_id: 2}
+
+    async def apply(uow: UnitOfWork, event: StudentCheckedIn, envelope: Envelope) -> None:
+        await uow.session.execute(EFFECTS.insert().values(event_id=envelope.id))
+        if outage.get(event.check_in_id):
+            outage[event.check_in_id] -= 1
+            raise ConnectionError("the database is restarting")
+
+    for envelope in envelopes:
+        await bus.publish(TOPIC, "小明", envelope.to_bytes())
+    runner = ConsumerRunner(
+        bus, Subscription({StudentCheckedIn: apply}), service="probe", group="probe",
+        uow=lambda: unit_of_work(db), dead_letter_topic=DEAD, max_records=5, backoff=0.01,
+    )  # fmt: skip
+    async with consuming(runner):
+        await eventually(lambda: _committed(bus, 10))
+    async with db.sessions() as session:
+        applied = (await session.execute(select(EFFECTS.c.event_id).order_by(EFFECTS.c.id))).scalars().all()
+    assert applied == [envelope.id for envelope in envelopes]
+    assert dead_letters(bus) == []
 
 
 async def test_a_dead_letter_replayed_after_the_fix_takes_effect_once(db: Database, bus: MemoryBus) -> None:
