@@ -13,7 +13,14 @@ import pytest
 from chassis.auth import Role
 from chassis.clock import FakeClock
 from contracts.attendance.dismissal import LatePickupCharged
-from contracts.enrollment import FeeKind, FeePlanSet, FeeWaiverGranted, TermCalendarSet
+from contracts.enrollment import (
+    FeeKind,
+    FeePlanSet,
+    FeeWaiverGranted,
+    FeeWaiverRevoked,
+    ProgramCancelled,
+    TermCalendarSet,
+)
 from services.stipend.app import DEFINITION
 from tests.conftest import ServiceClient, auth, eventually, running, stack_settings
 from tests.services.conftest import publish_envelopes, read_topic
@@ -213,3 +220,30 @@ async def test_monthly_prepayment_is_settled_at_term_end_by_attendance(pg_url: s
         {"program_id": BASE, "prepaid_fen": 3 * 16000, "due_fen": due, "refund_fen": 3 * 16000 - due, "collect_fen": 0}
     ]
     assert (body["refund_fen"], body["collect_fen"]) == (3 * 16000 - due, 0)
+
+
+async def test_a_revoked_waiver_ends_on_its_day_and_a_cancelled_program_charges_nothing_from_its_day(
+    stipend: ServiceClient,
+) -> None:
+    """EN-7: a waiver revoked from Tuesday covers Monday only; a program cancelled from Wednesday has no session that
+    day, so a child who came charges nothing for it (EN-4)."""
+    waiver = {"waiver_id": "w-2", "student_id": "xiaoming", "school_id": "s1"}
+    changes = [
+        FEES[0],
+        FeeWaiverGranted(**waiver, percent_payable=50, valid_from=date(2026, 11, 23), valid_to=date(2026, 11, 25)),
+        FeeWaiverRevoked(**waiver, effective_on=date(2026, 11, 24)),
+        ProgramCancelled(program_id=BASE, school_id="s1", effective_on=date(2026, 11, 25)),
+    ]
+    came = [arrived(1, "xiaoming", 23), arrived(2, "xiaoming", 24), arrived(3, "xiaoming", 25)]
+    await publish_envelopes(stipend.prefix, [envelope(e) for e in [*ROSTER, *changes, *came]])
+    # An independent calculation: Monday and Tuesday, 3 class-hours each, charged 2 (the cap); Monday at 50 %.
+    day = FEN_PER_CLASS_HOUR * DAILY_CAP
+    expected = (BASE, 6, 4, 2 * day, day // 2, 2 * day - day // 2)
+
+    async def settled() -> bool:
+        programs = (await statement(stipend)).json().get("programs") or [{}]
+        found = tuple(programs[0].get(k) for k in ("program_id", "class_hours", "charged_class_hours"))
+        money = tuple(programs[0].get(k) for k in ("gross_fen", "waived_fen", "due_fen"))
+        return (*found, *money) == expected
+
+    await eventually(settled)
