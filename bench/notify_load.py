@@ -36,7 +36,7 @@ from contracts.attendance.emergency import EmergencyBroadcast, EmergencyReason
 from contracts.enrollment import GuardianLinked, StudentEnrolled
 from contracts.envelope import Event
 from tests.conftest import SECRET
-from tests.e2e.processes import full_stack
+from tests.e2e.processes import free_port, full_stack
 from tests.services.conftest import publish_as_producer
 
 SCHOOL = "s1"
@@ -154,9 +154,15 @@ async def main(args: argparse.Namespace) -> None:
         os.environ["NOTIFY_GC_LOG"] = "1" if args.gc_log else ""
         os.environ["NOTIFY_GC_THRESHOLD"] = str(args.gc_threshold or "")
     print(f"service logs in {tmp}; load before: {load_before}")
-    async with full_stack(prefix, Path(tmp), clock_start=None, settings=UNLIMITED_WRITES) as stack:
+    settings = dict(UNLIMITED_WRITES)
+    if args.port == "stream":  # the streams on notify's stream port (chassis/streams.py), as the gateway routes them
+        stream_port = free_port()
+        settings |= {"NOTIFY_STREAM_PORT": str(stream_port), "NOTIFY_STREAM_HOST": "127.0.0.1"}
+    async with full_stack(prefix, Path(tmp), clock_start=None, settings=settings) as stack:
         pid, dsn = stack.pids["notify"], stack.databases["notify"]
         host, port = stack.bases["notify"].removeprefix("http://").split(":")
+        if args.port == "stream":
+            port = str(stream_port)
         idle = rss_mb(pid)
         await publish_as_producer(prefix, roster(args.guardians), school_id=SCHOOL)
         await until(lambda: count(dsn, "guardian_links"), args.guardians, poll=0.5)
@@ -232,7 +238,8 @@ async def main(args: argparse.Namespace) -> None:
 
     stored_s = stored_at - t0
     cores = os.cpu_count()
-    print(f"\n| notify, {args.guardians:,} guardians, one process ({cores} cores, all on this machine) | result |")
+    where = f"{args.guardians:,} guardians on its {args.port} port"
+    print(f"\n| notify, {where}, one process ({cores} cores, all on this machine) | result |")
     print("|---|---|")
     print(f"| streams opened (200 at a time) | {len(streams):,} in {opening:.1f} s |")
     print(
@@ -254,6 +261,9 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--guardians", type=int, default=10_000)
     parser.add_argument("--timeout", type=float, default=300.0)
+    parser.add_argument(
+        "--port", choices=("stream", "main"), default="stream", help="open the streams on notify's stream port or main"
+    )
     parser.add_argument(
         "--tracemalloc", help="tracemalloc snapshot of notify at FILE.1: what opening the streams allocated"
     )

@@ -39,6 +39,7 @@ from chassis.problems import install_problem_handlers
 from chassis.ratelimit import RateLimiter
 from chassis.retention import Retention
 from chassis.settings import ServiceSettings
+from chassis.streams import StreamPort, stream_asgi
 from chassis.tables import ChassisTables
 from chassis.tracing import TracedRedis, Tracing, trace_engine
 from chassis.uow import UnitOfWork
@@ -162,6 +163,11 @@ def create_app(
             # burst, and the default threshold walked them in collections of 1.6-5 s under load (issue 10: p99 of
             # the last stream 6.8 s -> 4.1 s in one run; docs/measurements.md).
             gc.set_threshold(YOUNG_GENERATION, *gc.get_threshold()[1:])
+            routes = lean_routes(app.routes)
+            if settings.stream_port is not None and routes:
+                port = StreamPort(app, stream_asgi(routes, definition.name, access_log=settings.access_log))
+                app.state.stream_port = await port.start(settings.stream_host, settings.stream_port)
+                stack.push_async_callback(port.stop)
             yield
 
     events = f"/{definition.name}/asyncapi.json"

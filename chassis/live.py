@@ -16,6 +16,9 @@ from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}  # no proxy buffering of the events
+ON_DISCONNECT = "afterschool.on_disconnect"
+"""An ASGI extension of the stream port (chassis/streams.py): `register(callback)`, called once when the client
+goes. With it a stream needs no task of its own waiting on `receive()` (~1.4 KB a stream)."""
 
 
 class LiveStream(StreamingResponse):
@@ -28,19 +31,29 @@ class LiveStream(StreamingResponse):
     ) -> None:  # `status_code` with its default: FastAPI's OpenAPI reads the route's status from this signature
         super().__init__(events, status_code=status_code, headers=HEADERS)
         self._events, self._stop = events, stop
+        self._stopping: asyncio.Future[None] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        watcher = asyncio.get_running_loop().create_task(self._until_gone(receive))
+        register = scope.get("extensions", {}).get(ON_DISCONNECT)
+        if register is not None:
+            watcher = None
+            register(self._gone)
+        else:
+            watcher = asyncio.get_running_loop().create_task(self._until_gone(receive))
         try:
             await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
             async for event in self._events:
                 await send({"type": "http.response.body", "body": event, "more_body": True})
             await send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
-            watcher.cancel()
+            if watcher is not None:
+                watcher.cancel()
             await self._stop()
             with contextlib.suppress(RuntimeError):  # already finished
                 await self._events.aclose()  # type: ignore[attr-defined]
+
+    def _gone(self) -> None:
+        self._stopping = asyncio.ensure_future(self._stop())  # referenced until it has run
 
     async def _until_gone(self, receive: Receive) -> None:
         while (await receive())["type"] != "http.disconnect":

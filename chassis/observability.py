@@ -103,8 +103,8 @@ class RequestMetrics:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = dict(scope.get("headers") or [])
-        incoming = headers.get(b"traceparent", b"").decode()
+        # Not a dict of the headers: this frame lives as long as the request, and a stream's is open for hours.
+        incoming = next((v for k, v in scope.get("headers") or () if k == b"traceparent"), b"").decode()
         token = trace_id_var.set(trace_id_of(incoming or new_traceparent()))
         status = 500
         started = time.perf_counter()

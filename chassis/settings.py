@@ -45,6 +45,10 @@ class ServiceSettings(BaseSettings):
     # Messages a live stream may fall behind before it is dropped (chassis/broadcast.py): a slow client must not
     # hold up the others or grow the process without bound; its client reconnects and resumes.
     live_queue_size: int = Field(default=1000, ge=1)
+    # The live streams (the lean routes) also served on a port of their own, outside the web framework
+    # (chassis/streams.py): ~8 KB a stream instead of ~20. None: only on the main port. 0: a free port (tests).
+    stream_port: int | None = Field(default=None, ge=0, le=65535)
+    stream_host: str = "0.0.0.0"  # a pod listens on its own interface; the network policy decides who reaches it
     redis_namespace: str = ""  # key and channel prefix, so deployments (or test runs) can share one Redis
     jwt_algorithm: Literal["HS256", "RS256"] = "HS256"
     jwt_secret: str = PLACEHOLDER_SECRET

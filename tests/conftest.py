@@ -211,6 +211,18 @@ async def serving(
         yield url
 
 
+@contextlib.asynccontextmanager
+async def serving_streams(definition: ServiceDefinition, settings: ServiceSettings) -> AsyncIterator[tuple[str, str]]:
+    """`serving`, with the live streams also on their own port (chassis/streams.py); the main and the stream
+    port's base URLs."""
+    from tests.simulators.serve import serve_asgi
+
+    on_a_free_port = settings.model_copy(update={"stream_port": 0, "stream_host": "127.0.0.1"})
+    app = definition.create_app(on_a_free_port, clock=pinned_clock())
+    async with serve_asgi(app) as url:
+        yield url, f"http://127.0.0.1:{app.state.stream_port}"
+
+
 # The names chassis.app gives a service's background tasks; one alive after its test means a lifespan never closed.
 SERVICE_TASK = re.compile(r"-(relay|consumer|worker-\d+)$")
 

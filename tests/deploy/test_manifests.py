@@ -39,6 +39,7 @@ RUNBOOK = DEPLOY / "RUNBOOK.md"
 SERVICES = ("enrollment", "attendance", "homework", "stipend", "notify")
 DEPLOYABLES = (*SERVICES, "web")  # the pages (issue 12): no data, no secrets in production, not scraped
 ROUTES = {svc: f"/{svc}/" for svc in SERVICES} | {"web": "/app/"}
+STREAM_PATHS = ("/notify/v1/notifications/stream", "/notify/v1/staff/notifications/stream")
 TARGETS = ("base", "overlays/dev", "overlays/production")
 OVERLAYS = ("overlays/dev", "overlays/production")
 APP_NAMESPACE = "afterschool"
@@ -75,6 +76,7 @@ SETTINGS = {
     "CONSUMER_BACKOFF_SECONDS",
     "SEND_TIMEOUT_SECONDS",
     "FIELD_KEYS",
+    "STREAM_PORT",  # notify's live streams on a port of their own (chassis/streams.py, issue 10)
     # notify's channel providers (services/notify/settings.py)
     "SMTP_PASSWORD",
     "SMS_ACCESS_KEY_ID",
@@ -1180,17 +1182,33 @@ def test_services_routes_and_scraping(target: str) -> None:
     if target == "overlays/production":
         assert [(lst["protocol"], lst["port"]) for lst in listeners] == [("HTTPS", 443)], "HTTPS only"
         assert listeners[0]["hostname"] == "afterschool.district.example"
-    routes = {}
+    routed: dict[str, tuple[Any, Any]] = {}
+    exact: dict[str, tuple[Any, Any]] = {}
     for route in objects(docs, "HTTPRoute"):
         assert route["spec"]["parentRefs"] == [{"name": gateway["metadata"]["name"]}], route["metadata"]["name"]
         for rule in route["spec"]["rules"]:
             assert not rule.get("filters"), "no rewriting, redirects or header games"
             for match in rule["matches"]:
                 assert set(match) == {"path"}, match
-                assert match["path"]["type"] == "PathPrefix"
-                assert match["path"]["value"] not in routes, f"{match['path']['value']} routed twice"
-                routes[match["path"]["value"]] = rule["backendRefs"]
-    assert set(routes) == set(ROUTES.values()), "exactly one route per service and the pages', nothing else"
+                kind = match["path"]["type"]
+                assert kind in ("PathPrefix", "Exact"), match
+                table = routed if kind == "PathPrefix" else exact
+                assert match["path"]["value"] not in table, f"{match['path']['value']} routed twice"
+                table[match["path"]["value"]] = (rule["backendRefs"], rule.get("timeouts"))
+    assert set(routed) == set(ROUTES.values()), "exactly one route per service and the pages', nothing else"
+    # issue 10: the live streams alone go to notify's stream port, with no request timeout (Envoy's default 15 s
+    # would end each stream after 15 s)
+    notify_service, notify = named(docs, "Service", "notify"), named(docs, "Deployment", "notify")
+    assert notify_service is not None
+    assert notify is not None
+    notify_ports = {p["name"]: p for p in notify_service["spec"]["ports"]}
+    streams = [{"name": "notify", "port": notify_ports["streams"]["port"]}]
+    assert exact == {path: (streams, {"request": "0s"}) for path in STREAM_PATHS}
+    assert notify_ports["streams"]["targetPort"] == "streams"
+    (app,) = notify["spec"]["template"]["spec"]["containers"]
+    assert {"name": "streams", "containerPort": 8001} in app["ports"]
+    assert {"name": "NOTIFY_STREAM_PORT", "value": "8001"} in app["env"]
+    routes = {path: backends for path, (backends, _) in routed.items()}
     for svc, path in ROUTES.items():
         service = named(docs, "Service", svc)
         deployment = named(docs, "Deployment", svc)
@@ -1247,7 +1265,12 @@ def test_network_policies(target: str) -> None:
         sources = set()
         for rule in rules_in:
             assert rule.get("from"), f"{svc}: an ingress rule without `from` admits everyone"
-            assert [p["port"] for p in rule.get("ports", [])] == ["http"], f"{svc}: ingress only to http"
+            ports = [p["port"] for p in rule.get("ports", [])]
+            if ports == ["streams"]:  # notify's stream port (issue 10): the gateway's proxies only
+                assert svc == "notify"
+                assert _peers_namespaces(rule["from"]) == {INGRESS_CONTROLLER_NAMESPACE}
+                continue
+            assert ports == ["http"], f"{svc}: ingress only to http"
             sources |= _peers_namespaces(rule["from"])
         assert sources == {INGRESS_CONTROLLER_NAMESPACE, PROMETHEUS_NAMESPACE}, f"{svc}: ingress from {sources}"
         egress = {

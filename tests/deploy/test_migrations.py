@@ -116,10 +116,11 @@ def test_every_service_has_its_migration_job_as_the_owner(target: str) -> None:
             f"{svc}: the owner's URL and role share one password"
         )
         # `afterschool migrate` validates the service's settings like the app: the same ones, minus what only
-        # serving needs (Redis, Kafka's credentials, notify's providers) and MIGRATE_ON_START (the command always
-        # migrates).
+        # serving needs (Redis, Kafka's credentials, notify's providers and stream port) and MIGRATE_ON_START (the
+        # command always migrates).
         serving_only = {
-            prefix + s for s in ("REDIS_URL", "MIGRATE_ON_START", *KAFKA_CLIENT_SETTINGS, *PROVIDER_SETTINGS)
+            prefix + s
+            for s in ("REDIS_URL", "MIGRATE_ON_START", "STREAM_PORT", *KAFKA_CLIENT_SETTINGS, *PROVIDER_SETTINGS)
         }
         app_env = {k: v for k, v in _environment(docs, deployment).items() if k not in serving_only}
         assert set(env) == set(app_env), f"{svc}: Job and Deployment settings differ"

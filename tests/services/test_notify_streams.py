@@ -19,7 +19,7 @@ from contracts.attendance.dismissal import EscalationStep
 from contracts.envelope import Event
 from services.notify.app import DEFINITION
 from services.notify.inbox import handlers
-from tests.conftest import REDIS_URL, auth, eventually, serving, stack_settings
+from tests.conftest import REDIS_URL, auth, eventually, serving, serving_streams, stack_settings
 from tests.services.conftest import publish_as_producer
 from tests.services.test_notify_alerts import ROSTER
 from tests.services.test_notify_staff import not_collected
@@ -31,30 +31,38 @@ MUM = auth(Role.GUARDIAN, "mum", school="s1")
 STREAM = "/notify/v1/notifications/stream"
 
 
-async def test_a_guardian_cannot_open_more_streams_than_the_cap(pg_url: str, topic_prefix: str) -> None:
+PORTS = ["main", "stream"]  # the streams are served on the service's port and on the stream port (chassis/streams.py)
+
+
+@pytest.mark.parametrize("port", PORTS)
+async def test_a_guardian_cannot_open_more_streams_than_the_cap(port: str, pg_url: str, topic_prefix: str) -> None:
     settings = stack_settings(DEFINITION, pg_url, topic_prefix, stream_cap_per_person=3)
-    async with serving(DEFINITION, settings) as base, httpx.AsyncClient(base_url=base, timeout=30) as client:
+    async with (
+        serving_streams(DEFINITION, settings) as (base, streams_base),
+        httpx.AsyncClient(base_url=base, timeout=30) as client,
+    ):
+        stream_url = (base if port == "main" else streams_base) + STREAM
         held: list[AsyncIterator[str]] = []  # kept referenced: a dropped line iterator would close its stream
         async with contextlib.AsyncExitStack() as streams:
             for _ in range(3):
-                stream = await streams.enter_async_context(client.stream("GET", STREAM, headers=MUM))
+                stream = await streams.enter_async_context(client.stream("GET", stream_url, headers=MUM))
                 assert stream.status_code == 200
                 held.append(stream.aiter_lines())
                 assert await anext(held[-1]) == ": connected"
 
-            async with client.stream("GET", STREAM, headers=MUM) as refused:  # a stream: today's code answers 200
+            async with client.stream("GET", stream_url, headers=MUM) as refused:  # a stream: today's code answers 200
                 assert refused.status_code == 429
                 assert refused.headers["content-type"] == "application/problem+json"
                 assert orjson.loads(await refused.aread())["limit"] == 3
 
             dad = auth(Role.GUARDIAN, "dad", school="s1")  # another person has their own cap
-            async with client.stream("GET", STREAM, headers=dad) as his:
+            async with client.stream("GET", stream_url, headers=dad) as his:
                 assert his.status_code == 200
             assert (await client.get("/readyz")).status_code == 200
         # mum closed her streams: their places are free again
 
         async def reopened() -> bool:
-            async with client.stream("GET", STREAM, headers=MUM) as again:
+            async with client.stream("GET", stream_url, headers=MUM) as again:
                 return again.status_code == 200
 
         await eventually(reopened, timeout=10)
@@ -128,15 +136,20 @@ def notification_ids(events: list[dict[str, str]]) -> list[str]:
     return [orjson.loads(event["data"])["notification_id"] for event in events]
 
 
+@pytest.mark.parametrize("port", PORTS)
 @pytest.mark.parametrize("who", sorted(RESUMABLE))
 async def test_a_stream_resumed_with_last_event_id_gets_exactly_the_missed_alerts_then_live_ones(
-    who: str, pg_url: str, topic_prefix: str, monkeypatch: pytest.MonkeyPatch
+    who: str, port: str, pg_url: str, topic_prefix: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path, headers, event, inbox = RESUMABLE[who]
+    stream_path, headers, event, inbox = RESUMABLE[who]
     monkeypatch.setattr(handlers, "BACKLOG_PAGE", 1)  # the backlog is read a page at a time: pages of one here
     await publish_as_producer(topic_prefix, ROSTER, school_id="s1")
     settings = stack_settings(DEFINITION, pg_url, topic_prefix)
-    async with serving(DEFINITION, settings) as base, httpx.AsyncClient(base_url=base, timeout=30) as client:
+    async with (
+        serving_streams(DEFINITION, settings) as (base, streams_base),
+        httpx.AsyncClient(base_url=base, timeout=30) as client,
+    ):
+        path = (base if port == "main" else streams_base) + stream_path
 
         async def stored(count: int) -> list[dict[str, str]]:
             items: list[dict[str, str]] = (await client.get(inbox, headers=headers)).json()["items"]

@@ -172,7 +172,8 @@ async def insert_rows(session: AsyncSession, table: Table, rows: list[dict[str, 
         await session.execute(select(1))
     columns = list(rows[0])
     as_json = {column.name for column in table.columns if isinstance(column.type, JSON)}
-    records = [tuple(orjson.dumps(row[c]).decode() if c in as_json else row[c] for c in columns) for row in rows]
+    # A generator, not a list: a broadcast's 10,000 tuples are made as the COPY sends them, not all held at once.
+    records = (tuple(orjson.dumps(row[c]).decode() if c in as_json else row[c] for c in columns) for row in rows)
     await driver.copy_records_to_table(table.name, records=records, columns=columns, schema_name=table.schema)
 
 

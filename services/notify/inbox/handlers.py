@@ -12,10 +12,8 @@ after a JSON round trip.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -101,23 +99,28 @@ def open_streams(state: State) -> Counter[str]:
     return streams
 
 
-@contextlib.contextmanager
-def stream_seat(request: LeanRequest) -> Iterator[None]:
+class StreamSeat:
     """A place among the caller's `stream_cap_per_person` streams on this process, else a 429 problem (before the
-    stream opens); the place is freed when the stream ends, however it ends."""
-    principal = request.principal
-    cap = request.runtime.settings_as(NotifySettings).stream_cap_per_person
-    streams = open_streams(request.state)
-    key = f"{principal.school_id}/{principal.role}/{principal.subject}"
-    if streams[key] >= cap:
-        raise TooManyStreams(f"at most {cap} live streams per person; close one first", limit=cap)
-    streams[key] += 1
-    try:
-        yield
-    finally:
-        streams[key] -= 1
-        if streams[key] <= 0:
-            del streams[key]
+    stream opens); the place is freed when the stream ends, however it ends. A class with slots, not a generator
+    context manager: it lives as long as the stream, and a process holds 10,000 of them."""
+
+    __slots__ = ("_key", "_streams")
+
+    def __init__(self, request: LeanRequest) -> None:
+        principal = request.principal
+        cap = request.runtime.settings_as(NotifySettings).stream_cap_per_person
+        self._streams = open_streams(request.state)
+        self._key = f"{principal.school_id}/{principal.role}/{principal.subject}"
+        if self._streams[self._key] >= cap:
+            raise TooManyStreams(f"at most {cap} live streams per person; close one first", limit=cap)
+
+    def __enter__(self) -> None:
+        self._streams[self._key] += 1
+
+    def __exit__(self, *_: object) -> None:
+        self._streams[self._key] -= 1
+        if self._streams[self._key] <= 0:
+            del self._streams[self._key]
 
 
 def resume_key(last_event_id: str | None) -> Key | None:
@@ -132,7 +135,7 @@ async def serve_stream(request: LeanRequest, receive: Receive, send: Send, *, ch
     resume = resume_key(request.header("Last-Event-ID", max_length=LAST_EVENT_ID_MAX))
     runtime, principal = request.runtime, request.principal
     principal.school()
-    with stream_seat(request):
+    with StreamSeat(request):
         stream = await live_stream(runtime, principal, channel=channel, audience=audience, resume=resume)
         await stream(request.scope, receive, send)
 
@@ -169,13 +172,12 @@ async def notification_events(
                 yield live_frame(public_view(row))
         while True:
             try:
-                async with asyncio.timeout(keepalive):
-                    message = await anext(listener)
-            except TimeoutError:
-                yield KEEPALIVE
-                continue
+                message = await listener.next_within(keepalive)
             except StopAsyncIteration:
                 return  # dropped for falling behind: the client reconnects with its last id and misses nothing
+            if message is None:
+                yield KEEPALIVE
+                continue
             if resume is not None:  # only a resumed stream can have sent it already
                 key = frame_key(message)
                 if key[1] in sent or key <= resume:
