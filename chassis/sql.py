@@ -41,13 +41,14 @@ def upsert(session: AsyncSession, table: Target, values: Mapping[str, Any], keys
 
 
 def _plain(column: Column[Any]) -> bool:
-    """Whether JSON text reaches this column as the same value asyncpg would bind: no enum or JSON, no naive time
-    that an offset in the text would be silently dropped from, and a key that is the column's name."""
+    """Whether JSON text reaches this column as the same value asyncpg would bind: no enum or JSON, no naive instant
+    that an offset in the text would be silently dropped from, no time of day (a naive column would drop an aware
+    value's offset, and PostgreSQL's `timetz` is not worth the doubt), and a key that is the column's name."""
     kind = column.type
-    if column.key != column.name or isinstance(kind, Enum):
+    if column.key != column.name or isinstance(kind, Enum | Time):
         return False
-    if isinstance(kind, DateTime | Time):
-        return bool(kind.timezone) if isinstance(kind, DateTime) else not kind.timezone
+    if isinstance(kind, DateTime):
+        return bool(kind.timezone)
     return isinstance(kind, String | Integer | Date | Boolean)
 
 

@@ -8,7 +8,21 @@ from typing import Any
 
 import orjson
 import pytest
-from sqlalchemy import JSON, BigInteger, Boolean, Column, Date, DateTime, Integer, MetaData, String, Table, func, select
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Time,
+    func,
+    select,
+)
 
 from chassis.bus import BusConsumer, Partition, Record
 from chassis.bus.kafka import KafkaBus
@@ -129,6 +143,9 @@ def test_a_column_whose_value_json_would_change_is_kept_row_by_row() -> None:
     assert insert_json_rows_ignoring_duplicates(notes, ("id",)) is not None
     assert insert_json_rows_ignoring_duplicates(naive, ("at", "id")) is None  # an offset in the text would be dropped
     assert insert_json_rows_ignoring_duplicates(aware, ("at", "id")) is not None
+    for kind in (Time(), Time(timezone=True)):  # a time of day: an aware value's offset would go (naive column)
+        times = Table(f"times_{kind.timezone}", metadata, Column("id", Integer, primary_key=True), Column("at", kind))
+        assert insert_json_rows_ignoring_duplicates(times, ("at", "id")) is None
 
 
 async def test_on_postgresql_kept_values_read_back_as_they_were_given(pg_db: Database) -> None:
