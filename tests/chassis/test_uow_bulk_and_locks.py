@@ -1,15 +1,17 @@
-"""`UnitOfWork.publish_many` (bulk writers) and `UnitOfWork.lock` (named transaction locks)."""
+"""`UnitOfWork.publish_many` (bulk writers), `UnitOfWork.lock` (named transaction locks) and `chassis.sql.among`."""
 
 from __future__ import annotations
 
 import asyncio
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Column, MetaData, String, Table, select
 
 from chassis.db import Database
+from chassis.sql import among
 from contracts.envelope import Envelope
 from tests.chassis.probe import TABLES, checked_in, unit_of_work
+from tests.conftest import sql_statements
 
 pytestmark = [pytest.mark.unit, pytest.mark.timeout(60)]
 
@@ -81,3 +83,22 @@ async def test_read_once_reads_once_per_transaction(db: Database) -> None:
     async with unit_of_work(db) as uow:
         assert await uow.read_once(("k", 1), read) == "answer 3"
     assert len(reads) == 3
+
+
+async def test_among_picks_the_rows_of_many_values_in_one_parameter_on_postgresql(db: Database) -> None:
+    """`chassis.sql.among`: the same rows as an IN list; on PostgreSQL a statement of one array parameter whatever
+    the number of values (a school's 10,000 guardians were 10,000 placeholders)."""
+    metadata = MetaData()
+    people = Table("among_people", metadata, Column("id", String(64), primary_key=True))
+    async with db.engine.begin() as connection:
+        await connection.run_sync(metadata.create_all)
+        await connection.execute(people.insert(), [{"id": f"p{n}"} for n in range(3000)])
+    wanted = [f"p{n}" for n in range(0, 3000, 2)] + ["nobody", "o'brien"]
+    async with db.sessions() as session:
+        with sql_statements(db, lambda sql: "among_people" in sql) as statements:
+            found = await session.scalars(select(people.c.id).where(among(session, people.c.id, wanted)))
+    assert sorted(found) == sorted(f"p{n}" for n in range(0, 3000, 2))
+    (statement,) = statements
+    if db.engine.dialect.name == "postgresql":
+        assert "ANY" in statement, statement
+        assert statement.count("$") == 1, statement

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
-from datetime import datetime
+from datetime import UTC, datetime
 
 import httpx
 import orjson
@@ -102,7 +102,11 @@ async def test_many_streams_on_one_process_share_one_redis_subscription(pg_url: 
             assert int(clients[0]["sub"]) == len(guardians) + 1  # one per guardian's channel, and the bundles
 
             for guardian in guardians:
-                alert = {"notification_id": f"n-{guardian}", "title": "到校", "created_at": "2026-11-25T07:00:00+00:00"}
+                alert = {
+                    "notification_id": f"n-{guardian}", "student_id": "c1", "event_type": "x", "channel": "in_app",
+                    "status": "delivered", "title": "到校", "body": "", "urgent": False,
+                    "created_at": datetime(2026, 11, 25, 7, 0, tzinfo=UTC),
+                }  # fmt: skip
                 await admin.publish(f"{topic_prefix}live:guardian:{guardian}", handlers.live_frame(alert))
             async with asyncio.timeout(10):
                 events = await asyncio.gather(*(next_event(lines) for _, lines in held))

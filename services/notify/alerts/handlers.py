@@ -19,7 +19,6 @@ from services.notify import store
 from services.notify.deliveries import handlers as queueing
 from services.notify.domain.messages import Language, Message
 from services.notify.inbox.handlers import live_frame
-from services.notify.inbox.schemas import public_view
 from services.notify.preferences.store import GuardianPreference, language_of, preferences_in, preferences_of
 from services.notify.reference import store as ref
 
@@ -113,7 +112,7 @@ class _Batch:
         }
         self.notifications.append(row)
         self.deliveries += queueing.guardian_deliveries(row, preference, message, language, self._now)
-        self.live.append((f"guardian:{guardian_id}", live_frame(public_view(row))))
+        self.live.append((f"guardian:{guardian_id}", live_frame(row)))
 
     async def store(self) -> None:
         """Hand the rows to the transaction's pending rows (written at its commit), and push them once committed."""

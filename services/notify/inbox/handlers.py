@@ -13,7 +13,7 @@ after a JSON round trip.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -67,9 +67,14 @@ def event_id(view: dict[str, Any]) -> str:
     return encode_cursor(*sort_key(view))
 
 
-def live_frame(view: dict[str, Any]) -> bytes:
-    """A notification's `notification` event as every stream writes it, with its sort key as the event id."""
-    return format_sse_event(data_str=orjson.dumps(view).decode(), event="notification", id=event_id(view))
+def live_frame(notification: Notification | Mapping[str, Any]) -> bytes:
+    """A notification's (stored, or its row about to be) `notification` event as every stream writes it, with its
+    sort key as the event id: taken from its own instant, not parsed back from the view's text (a broadcast makes
+    10,000 of these before any stream is told)."""
+    view = public_view(notification)
+    created = notification["created_at"] if isinstance(notification, Mapping) else notification.created_at
+    key = encode_cursor(created if created.tzinfo else created.replace(tzinfo=UTC), view["notification_id"])
+    return format_sse_event(data_str=orjson.dumps(view).decode(), event="notification", id=key)
 
 
 def frame_key(frame: bytes) -> Key:
@@ -169,7 +174,7 @@ async def notification_events(
         if resume is not None:
             async for row in _backlog(runtime, principal, audience, resume):
                 sent.add(row.notification_id)
-                yield live_frame(public_view(row))
+                yield live_frame(row)
         while True:
             try:
                 message = await listener.next_within(keepalive)

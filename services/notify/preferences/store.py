@@ -9,6 +9,7 @@ from sqlalchemy import JSON, DateTime, String, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from chassis.sql import among
 from chassis.uow import UnitOfWork
 from services.notify.domain.channels import Category, Channel
 from services.notify.domain.messages import Language
@@ -39,7 +40,7 @@ async def preferences_of(session: AsyncSession, guardian_ids: Iterable[str]) -> 
     ids = sorted(set(guardian_ids))
     if not ids:
         return {}
-    rows = await session.execute(select(GuardianPreference).where(GuardianPreference.guardian_id.in_(ids)))
+    rows = await session.execute(select(GuardianPreference).where(among(session, GuardianPreference.guardian_id, ids)))
     return {row.guardian_id: row for row in rows.scalars()}
 
 

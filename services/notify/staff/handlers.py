@@ -32,7 +32,6 @@ from services.notify.deliveries import handlers as queueing
 from services.notify.domain import staff as who
 from services.notify.domain.messages import Message
 from services.notify.inbox.handlers import live_frame, serve_stream
-from services.notify.inbox.schemas import public_view
 from services.notify.reference import store as ref
 
 
@@ -69,7 +68,7 @@ async def tell_staff(
     )
     uow.session.add(notification)
     queueing.queue_for_guardian(uow, notification, None, message, "zh")
-    live = live_frame(public_view(notification))
+    live = live_frame(notification)
     uow.after_commit(lambda: uow.broadcaster.publish(staff_channel(staff_id), live))
     await uow.session.flush()
 
