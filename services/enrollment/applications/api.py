@@ -33,6 +33,7 @@ from services.enrollment.fields import (
     ApplicationId,
     ClubChoices,
     Created,
+    ExternalId,
     Options,
     Position,
     ProgramId,
@@ -43,6 +44,7 @@ from services.enrollment.fields import (
 )
 from services.enrollment.fields import Stage as StageText
 from services.enrollment.places import store as places_store
+from services.enrollment.setup.store import Term
 
 router = APIRouter(prefix="/enrollment/v1", tags=["applications"])
 
@@ -109,6 +111,7 @@ class ApplicationSummary(BaseModel):
     model_config = examples(SUMMARY)
 
     application_id: ApplicationId
+    external_id: ExternalId = None
     school_id: SchoolId
     student_id: StudentId
     term_id: TermId
@@ -161,6 +164,7 @@ class ApplicationPublic(ApplicationSummary):
 def _summary(application: roster.Application) -> dict[str, Any]:
     return {
         "application_id": application.application_id,
+        "external_id": application.external_id,
         "school_id": application.school_id,
         "student_id": application.student_id,
         "term_id": application.term_id,
@@ -348,6 +352,7 @@ async def get_applications(
     """Applications the caller may see, by id: the school's (admin), their class's (class teacher), their
     children's (guardian)."""
     async with runtime.db.sessions() as session:
+        term_id = await roster.stored_key(session, Term, school_id=principal.school(), key=term_id)
         rows = await store.applications_page(
             session,
             school_id=principal.school(),

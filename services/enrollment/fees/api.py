@@ -90,6 +90,7 @@ async def get_fee_waivers(
     school_id = principal.school()
     async with runtime.db.sessions() as session:
         student = await roster.in_school(session, roster.Student, school_id=school_id, key=student_id)
+        student_id = student.student_id if student is not None else student_id
         allowed = student is not None and (
             principal.role is Role.SCHOOL_ADMIN
             or principal.subject in await roster.guardians_of(session, student_id=student_id)

@@ -42,7 +42,7 @@ async def visible_student(
 ) -> tuple[shared.Student, list[str]]:
     """The child, if the caller may see them: their school's admin, their class teacher, their guardians."""
     student = await shared.in_school(session, shared.Student, school_id=principal.school(), key=student_id)
-    guardian_ids = await shared.guardians_of(session, student_id=student_id) if student else []
+    guardian_ids = await shared.guardians_of(session, student_id=student.student_id) if student else []
     if student is not None and principal.role is Role.CLASS_TEACHER:
         visible = await class_teacher_of(session, class_id=student.class_id) == principal.subject
     elif student is not None and principal.role is Role.GUARDIAN:
@@ -62,7 +62,7 @@ async def get_pickups(
     sees ID numbers and custody notes unmasked, and each time is logged (PIPL, `/sensitive-reads`)."""
     admin = principal.role is Role.SCHOOL_ADMIN
     async with runtime.db.sessions() as session:
-        await visible_student(session, principal, student_id)
+        student_id = (await visible_student(session, principal, student_id))[0].student_id
         people = [p for p in await store.pickups_of(session, student_id=student_id) if p.status != roster.REMOVED]
         permission = await session.get(store.WalkHomePermission, student_id)
         shown = sorted({f for p in people for f in SENSITIVE if getattr(p, f)}) if admin else []

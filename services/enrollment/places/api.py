@@ -137,8 +137,10 @@ async def delete_place(
     school_id = principal.school()
 
     async def act(uow: UnitOfWork) -> dict[str, Any]:
-        promoted = await places.leave_club(uow, school_id=school_id, program_id=program_id, student_id=student_id)
-        return {"program_id": program_id, "student_id": student_id, "promoted": promoted}
+        program, child, promoted = await places.leave_club(
+            uow, school_id=school_id, program_id=program_id, student_id=student_id
+        )
+        return {"program_id": program.program_id, "student_id": child, "promoted": promoted}
 
     return await once(request, runtime, principal, NoBody(), act, status=200)
 
@@ -147,8 +149,10 @@ async def delete_place(
 async def get_places(program_id: str, runtime: RuntimeDep, principal: SchoolAdmin, page: Paging) -> Page[PlacePublic]:
     """The club's places, by student id."""
     async with runtime.db.sessions() as session:
-        if await program_in_school(session, school_id=principal.school(), program_id=program_id) is None:
+        program = await program_in_school(session, school_id=principal.school(), program_id=program_id)
+        if program is None:
             raise NotFound(f"no program '{program_id}' in this school")
+        program_id = program.program_id
         rows = await store.places_of(session, program_id=program_id, after=page.after_value(str), limit=page.limit + 1)
     return page_of_rows(PlacePublic, rows, page, lambda p: p.student_id)
 
@@ -159,8 +163,10 @@ async def get_waitlist(
 ) -> Page[WaitingChild]:
     """The club's waitlist in promotion order (the cursor is a position)."""
     async with runtime.db.sessions() as session:
-        if await program_in_school(session, school_id=principal.school(), program_id=program_id) is None:
+        program = await program_in_school(session, school_id=principal.school(), program_id=program_id)
+        if program is None:
             raise NotFound(f"no program '{program_id}' in this school")
+        program_id = program.program_id
         entries = await store.waitlist_of(session, program_id=program_id)
     start = page.after_value(int) or 0
     items = [

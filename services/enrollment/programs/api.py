@@ -27,7 +27,8 @@ from services.enrollment.programs import handlers
 from services.enrollment.programs.schemas import CancellationCreate, ProgramChange, ProgramCreate, ProgramPublic
 from services.enrollment.programs.store import programs_page
 from services.enrollment.setup.api import SCHOOL_STAFF
-from services.enrollment.store import Program, program_in_school
+from services.enrollment.setup.store import Term
+from services.enrollment.store import Program, program_in_school, stored_key
 
 router = APIRouter(prefix="/enrollment/v1", tags=["programs"])
 B = TypeVar("B", bound=BaseModel)
@@ -93,6 +94,7 @@ async def get_programs(
 ) -> Page[ProgramPublic]:
     """The programs of the caller's school (the menu guardians choose clubs from), by id."""
     async with runtime.db.sessions() as session:
+        term_id = await stored_key(session, Term, school_id=principal.school(), key=term_id)
         rows = await programs_page(
             session,
             school_id=principal.school(),
@@ -112,5 +114,5 @@ async def get_program(program_id: str, runtime: RuntimeDep, principal: AnyStaffO
         program = await program_in_school(session, school_id=principal.school(), program_id=program_id)
         if program is None:
             raise NotFound(f"no program '{program_id}' in this school")
-        taken, waiting = await counts_by_program(session, [program_id])
+        taken, waiting = await counts_by_program(session, [program.program_id])
     return _public(program, taken, waiting)

@@ -95,6 +95,7 @@ async def get_students(
 ) -> Page[StudentPublic]:
     """The school's students by id (the school admin: any class; a class teacher: only their own class)."""
     async with runtime.db.sessions() as session:
+        class_id = await shared.stored_key(session, shared.SchoolClass, school_id=principal.school(), key=class_id)
         if principal.role is Role.CLASS_TEACHER and (
             class_id is None or await class_teacher_of(session, class_id=class_id) != principal.subject
         ):
@@ -155,6 +156,7 @@ async def get_teacher_roster(
     sessions take children of every class, so any of the school's (HW-7 in session); a subject teacher only a
     class they teach (HW-7 grading), given as `class_id`."""
     async with runtime.db.sessions() as session:
+        class_id = await shared.stored_key(session, shared.SchoolClass, school_id=principal.school(), key=class_id)
         teaching = class_id is not None and principal.subject in await teachers_of_class(
             session, school_id=principal.school(), class_id=class_id
         )
@@ -214,9 +216,9 @@ async def get_guardian(guardian_id: str, runtime: RuntimeDep, principal: Guardia
     """A guardian with phone and children: for the school admin, or the guardian themself."""
     async with runtime.db.sessions() as session:
         guardian = await shared.in_school(session, shared.Guardian, school_id=principal.school(), key=guardian_id)
-        if guardian is None or (principal.role is Role.GUARDIAN and principal.subject != guardian_id):
+        if guardian is None or (principal.role is Role.GUARDIAN and principal.subject != guardian.guardian_id):
             raise NotFound(f"no guardian '{guardian_id}' for this caller")
-        links = await store.links_of_guardian(session, guardian_id=guardian_id)
+        links = await store.links_of_guardian(session, guardian_id=guardian.guardian_id)
     detail = GuardianDetail.model_validate(guardian, from_attributes=True)
     children = [GuardianLinkPublic.model_validate(link, from_attributes=True) for link in links]
     return detail.model_copy(update={"children": children})

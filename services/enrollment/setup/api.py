@@ -60,7 +60,7 @@ AnyStaff = Annotated[Principal, require(*SCHOOL_STAFF)]
 
 
 def _term(term: store.Term) -> dict[str, Any]:
-    return handlers.term_event(term).model_dump(mode="json")
+    return handlers.term_event(term).model_dump(mode="json") | {"external_id": term.external_id}
 
 
 async def _set_term(
@@ -281,17 +281,19 @@ async def put_class_teacher(
     return await once_answering(request, runtime, principal, body, assign, body, ClassTeacherPublic, status=200)
 
 
-async def _class_of(runtime: RuntimeDep, principal: Principal, class_id: str) -> None:
+async def _class_of(runtime: RuntimeDep, principal: Principal, class_id: str) -> str:
+    """The stored id of the caller's school's class that `class_id` (stored id or school code) names, or a 404."""
     async with runtime.db.sessions() as session:
         found = await roster.in_school(session, roster.SchoolClass, school_id=principal.school(), key=class_id)
     if found is None:
         raise NotFound(f"no class '{class_id}' in this school")
+    return found.class_id
 
 
 @router.get("/classes/{class_id}/class-teacher", response_model=ClassTeacherPublic)
 async def get_class_teacher(class_id: str, runtime: RuntimeDep, principal: AnyStaff) -> ClassTeacherPublic:
     """The class teacher of a class of the caller's school."""
-    await _class_of(runtime, principal, class_id)
+    class_id = await _class_of(runtime, principal, class_id)
     async with runtime.db.sessions() as session:
         staff_id = await store.class_teacher_of(session, class_id=class_id)
     if staff_id is None:
@@ -311,7 +313,7 @@ async def post_teaching(
 @router.get("/classes/{class_id}/teachings", response_model=Page[TeachingPublic])
 async def get_teachings(class_id: str, runtime: RuntimeDep, principal: AnyStaff, page: Paging) -> Page[TeachingPublic]:
     """Who teaches which subject to a class of the caller's school (cursor `staff_id|school_subject`)."""
-    await _class_of(runtime, principal, class_id)
+    class_id = await _class_of(runtime, principal, class_id)
     async with runtime.db.sessions() as session:
         rows = await store.teachings_of(session, class_id=class_id, after=page.after_pair(str, str), limit=page.limit)
     return page_of_rows(TeachingPublic, rows, page, lambda t: (t.staff_id, t.school_subject))
