@@ -119,7 +119,7 @@ async def test_en8_a_school_uses_codes_another_school_uses_and_learns_nothing_of
     ]:
         await call(enrollment, method, path, body, ADMIN, status=404)
 
-    again = [
+    again: list[tuple[str, dict[str, Any]]] = [
         ("/classes", {"id": "c-1", "grade": 3, "name": "三年级2班"}),
         ("/students", {"id": "s-1", "class_id": "c-1", "name": "小红"}),
         ("/guardians", {"id": "g-1", "name": "李丽", "phone": "13900000000"}),
@@ -134,8 +134,8 @@ async def test_en8_a_school_uses_codes_another_school_uses_and_learns_nothing_of
         ),
         ("/students/s-1/pickups", {"id": "pp-1", "name": "奶奶", "relation": "祖母", "credential_ref": "card-2"}),
     ]
-    for path, body in again:
-        problem = await post(enrollment, path, body, ADMIN, status=409)
+    for path, created in again:
+        problem = await post(enrollment, path, created, ADMIN, status=409)
         assert "already exists" in problem["detail"], (path, problem)
     # Another term, so the child has no open application and the code is what is refused.
     application = {"id": "a-1", "student_id": "s-1", "term_id": "t-spring"}

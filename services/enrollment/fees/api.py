@@ -62,6 +62,7 @@ async def get_fee_plans(
         )
         if program is None or not reader_known:
             raise NotFound(f"no program '{program_id}' for this caller")
+        program_id = program.program_id
         if principal.role is Role.SCHOOL_ADMIN:
             rows = await store.plans_page(session, program_id=program_id, after=after, limit=page.limit + 1)
         else:

@@ -152,7 +152,7 @@ async def get_term_calendar(
     with handlers.refusing():
         days = calendar(term, first or term.starts_on, last or term.ends_on)
     return TermCalendar(
-        term_id=term_id, days=[CalendarDayPublic(day=d.day, kind=d.kind, winter=d.winter) for d in days]
+        term_id=term.term_id, days=[CalendarDayPublic(day=d.day, kind=d.kind, winter=d.winter) for d in days]
     )
 
 
@@ -331,9 +331,9 @@ async def delete_teaching(
     school_id = principal.school()
 
     async def act(uow: UnitOfWork) -> dict[str, Any]:
-        await handlers.unassign_teaching(
+        teaching = await handlers.unassign_teaching(
             uow, school_id=school_id, class_id=class_id, staff_id=staff_id, school_subject=school_subject
         )
-        return TeachingPublic(class_id=class_id, staff_id=staff_id, school_subject=school_subject).model_dump()
+        return TeachingPublic.model_validate(teaching, from_attributes=True).model_dump()
 
     return await once(request, runtime, principal, Body(), act, status=200)

@@ -201,8 +201,9 @@ async def assign_teaching(uow: UnitOfWork, body: TeachingBody, *, school_id: str
 
 async def unassign_teaching(
     uow: UnitOfWork, *, school_id: str, class_id: str, staff_id: str, school_subject: str
-) -> None:
-    """HW-4: the teacher no longer teaches the subject to the class; announced."""
+) -> store.Teaching:
+    """HW-4: the teacher no longer teaches the subject to the class (each named by stored id or school code);
+    announced; the teaching removed."""
     school_class = await roster.in_school(uow.session, roster.SchoolClass, school_id=school_id, key=class_id)
     staff = await store.staff_in_school(uow.session, school_id=school_id, staff_id=staff_id)
     teaching = None
@@ -213,3 +214,4 @@ async def unassign_teaching(
     await uow.session.delete(teaching)
     await uow.session.flush()
     await uow.publish(from_fields(TeachingUnassigned, teaching), school_id=school_id)
+    return teaching
