@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
+from fastapi import Path
 from pydantic import Field
 
 from chassis.http import Id, Reason
@@ -42,6 +43,22 @@ def _ref(named: Any) -> Any:
 
 OR_CODE = "its stored id or the school's own code for it, either resolved only within the caller's school"
 """Issue 11: how a path or body names a row of the caller's school."""
+
+
+# Issue 11: a path parameter naming a row of the caller's school, by its stored id or the school's code for it.
+StudentKey = Annotated[str, Path(description=f"the child: {OR_CODE}")]
+ClassKey = Annotated[str, Path(description=f"the class: {OR_CODE}")]
+GuardianKey = Annotated[str, Path(description=f"the guardian: {OR_CODE}")]
+TermKey = Annotated[str, Path(description=f"the term: {OR_CODE}")]
+StaffKey = Annotated[str, Path(description=f"the member of staff: {OR_CODE}")]
+ProgramKey = Annotated[str, Path(description=f"the program: {OR_CODE}")]
+ApplicationKey = Annotated[str, Path(description=f"the application: {OR_CODE}")]
+WaiverKey = Annotated[str, Path(description=f"the fee waiver: {OR_CODE}")]
+BandKey = Annotated[str, Path(description=f"the grade band: {OR_CODE}")]
+RoomKey = Annotated[str, Path(description=f"the room: {OR_CODE}")]
+PersonKey = Annotated[
+    str, Path(description="the adult on the child's pickup list: their stored id or the school's code for them")
+]
 
 SchoolId = Annotated[str, _SCHOOL]
 DistrictId = Annotated[str, _DISTRICT]

@@ -31,6 +31,7 @@ from services.enrollment.applications.schemas import ApplicationCreate, DeclineC
 from services.enrollment.domain.workflow import Action, Stage
 from services.enrollment.fields import (
     ApplicationId,
+    ApplicationKey,
     ClubChoices,
     Created,
     ExternalId,
@@ -227,7 +228,7 @@ async def _step(
     request: Request,
     runtime: RuntimeDep,
     principal: Principal,
-    application_id: str,
+    application_id: ApplicationKey,
     action: Action,
     body: Body,
     *,
@@ -257,7 +258,7 @@ def _plain_step(path: str, action: Action, doc: str) -> None:
     """Register `POST /applications/{id}/<path>`: a step that needs nothing but the caller."""
 
     async def route(
-        application_id: str,
+        application_id: ApplicationKey,
         body: Nothing,
         request: Request,
         runtime: RuntimeDep,
@@ -272,7 +273,7 @@ def _reasoned_step(path: str, action: Action, doc: str) -> None:
     """Register `POST /applications/{id}/<path>`: a step that must give a reason (the guardian is told)."""
 
     async def route(
-        application_id: str,
+        application_id: ApplicationKey,
         body: ReasonGiven,
         request: Request,
         runtime: RuntimeDep,
@@ -297,7 +298,7 @@ _reasoned_step("withdrawal/refusal", Action.REFUSE_WITHDRAWAL, "EN-2: the school
 
 @router.post("/applications/{application_id}/withdrawal", response_model=ApplicationPublic, dependencies=[IDEMPOTENT])
 async def post_withdrawal(
-    application_id: str,
+    application_id: ApplicationKey,
     body: WithdrawalCreate,
     request: Request,
     runtime: RuntimeDep,
@@ -328,7 +329,7 @@ async def post_decline(body: DeclineCreate, request: Request, runtime: RuntimeDe
 
 @router.get("/applications/{application_id}", response_model=ApplicationPublic)
 async def get_application(
-    application_id: str, runtime: RuntimeDep, principal: AdminClassTeacherOrGuardian
+    application_id: ApplicationKey, runtime: RuntimeDep, principal: AdminClassTeacherOrGuardian
 ) -> ApplicationPublic:
     """EN-1: an application with every step (who, when, why), for the child's guardians, class teacher, school."""
     async with runtime.db.sessions() as session:

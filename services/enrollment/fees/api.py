@@ -25,6 +25,7 @@ from contracts.fees import plan_in_force
 from services.enrollment import store as roster
 from services.enrollment.fees import handlers, store
 from services.enrollment.fees.schemas import FeePlanBody, FeePlanPublic, FeeWaiverPublic, WaiverCreate, WaiverRevoke
+from services.enrollment.fields import ProgramKey, StudentKey, WaiverKey
 
 router = APIRouter(prefix="/enrollment/v1", tags=["fees"])
 
@@ -41,7 +42,7 @@ def _in_force_and_scheduled(rows: list[store.FeePlanRow], today: date) -> list[s
 
 @router.put("/programs/{program_id}/fee-plan", response_model=FeePlanPublic, dependencies=[IDEMPOTENT])
 async def put_fee_plan(
-    program_id: str, body: FeePlanBody, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
+    program_id: ProgramKey, body: FeePlanBody, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
     """Set how a program of the caller's school is paid from a date (EN-7); announced as `FeePlanSet`."""
     set_plan = partial(handlers.set_fee_plan, school_id=principal.school(), program_id=program_id, by=principal.subject)
@@ -50,7 +51,7 @@ async def put_fee_plan(
 
 @router.get("/programs/{program_id}/fee-plans", response_model=Page[FeePlanPublic])
 async def get_fee_plans(
-    program_id: str, runtime: RuntimeDep, principal: AdminOrGuardian, page: Paging
+    program_id: ProgramKey, runtime: RuntimeDep, principal: AdminOrGuardian, page: Paging
 ) -> Page[FeePlanPublic]:
     """A program's fee plan settings (EN-7): every one for the admin; for a guardian, those in force or scheduled."""
     school_id = principal.school()
@@ -76,7 +77,7 @@ async def get_fee_plans(
     "/students/{student_id}/fee-waivers", status_code=201, response_model=FeeWaiverPublic, dependencies=[IDEMPOTENT]
 )
 async def post_fee_waiver(
-    student_id: str, body: WaiverCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
+    student_id: StudentKey, body: WaiverCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
     """Grant a child of the caller's school a fee waiver (EN-7); announced as `FeeWaiverGranted`, without reason."""
     grant = partial(handlers.grant_waiver, school_id=principal.school(), student_id=student_id, by=principal.subject)
@@ -85,7 +86,7 @@ async def post_fee_waiver(
 
 @router.get("/students/{student_id}/fee-waivers", response_model=Page[FeeWaiverPublic])
 async def get_fee_waivers(
-    student_id: str, runtime: RuntimeDep, principal: AdminOrGuardian, page: Paging
+    student_id: StudentKey, runtime: RuntimeDep, principal: AdminOrGuardian, page: Paging
 ) -> Page[FeeWaiverPublic]:
     """A child's fee waivers (EN-7): the school sees its records; a guardian their own child's, without reasons."""
     school_id = principal.school()
@@ -111,7 +112,12 @@ async def get_fee_waivers(
     "/students/{student_id}/fee-waivers/{waiver_id}/revoke", response_model=FeeWaiverPublic, dependencies=[IDEMPOTENT]
 )
 async def post_fee_waiver_revocation(
-    student_id: str, waiver_id: str, body: WaiverRevoke, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
+    student_id: StudentKey,
+    waiver_id: WaiverKey,
+    body: WaiverRevoke,
+    request: Request,
+    runtime: RuntimeDep,
+    principal: SchoolAdmin,
 ) -> JSONResponse:
     """End a child's fee waiver from a date (EN-7); announced as `FeeWaiverRevoked`."""
     revoke = partial(

@@ -22,6 +22,7 @@ from chassis.pagination import Page, page_of
 from chassis.problems import NotFound
 from chassis.uow import UnitOfWork
 from contracts.enrollment import ProgramKind
+from services.enrollment.fields import ProgramKey
 from services.enrollment.places.store import counts_by_program
 from services.enrollment.programs import handlers
 from services.enrollment.programs.schemas import CancellationCreate, ProgramChange, ProgramCreate, ProgramPublic
@@ -68,7 +69,7 @@ async def post_program(
 
 @router.put("/programs/{program_id}", response_model=ProgramPublic, dependencies=[IDEMPOTENT])
 async def put_program(
-    program_id: str, body: ProgramChange, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
+    program_id: ProgramKey, body: ProgramChange, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
     """EN-4/BX-1: change a program (→ ProgramScheduled); a capacity below the places held is a 422."""
     change = partial(handlers.change_program, school_id=principal.school(), program_id=program_id)
@@ -77,7 +78,7 @@ async def put_program(
 
 @router.post("/programs/{program_id}/cancellation", response_model=ProgramPublic, dependencies=[IDEMPOTENT])
 async def post_cancellation(
-    program_id: str, body: CancellationCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
+    program_id: ProgramKey, body: CancellationCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
     """Cancel a program (→ ClubPlaceReleased for each place, ProgramCancelled)."""
     cancel = partial(handlers.cancel_program, school_id=principal.school(), program_id=program_id)
@@ -108,7 +109,7 @@ async def get_programs(
 
 
 @router.get("/programs/{program_id}", response_model=ProgramPublic)
-async def get_program(program_id: str, runtime: RuntimeDep, principal: AnyStaffOrGuardian) -> ProgramPublic:
+async def get_program(program_id: ProgramKey, runtime: RuntimeDep, principal: AnyStaffOrGuardian) -> ProgramPublic:
     """One program of the caller's school."""
     async with runtime.db.sessions() as session:
         program = await program_in_school(session, school_id=principal.school(), program_id=program_id)
