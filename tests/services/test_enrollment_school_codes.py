@@ -9,17 +9,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import ServiceClient
-from tests.services.enrollment_school import (
-    ADMIN,
-    TERM,
-    YUCAI_ADMIN,
-    call,
-    club,
-    enrollment_school,
-    guardian,
-    post,
-    scoped,
-)
+from tests.services import enrollment_school as shared
+from tests.services.enrollment_school import ADMIN, YUCAI_ADMIN, call, post
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
 
@@ -40,7 +31,7 @@ async def school_with_codes(client: ServiceClient, admin: dict[str, str], school
         "staff": await post(
             client, "/staff", {"id": "st-1", "name": f"{school} 李老师", "roles": ["class_teacher"]}, admin
         ),
-        "program": await post(client, "/programs", {**club("p-1", 10, [1, 3]), "term_id": term}, admin),
+        "program": await post(client, "/programs", {**shared.club("p-1", 10, [1, 3]), "term_id": term}, admin),
     }
     await post(client, "/students/s-1/guardians", {"guardian_id": "g-1", "relation": "母亲"}, admin)
     await call(client, "PUT", "/classes/c-1/class-teacher", {"staff_id": "st-1"}, admin)
@@ -49,7 +40,7 @@ async def school_with_codes(client: ServiceClient, admin: dict[str, str], school
     person = {"id": "pp-1", "name": "爷爷", "relation": "祖父", "credential_ref": f"card-{school}"}
     made["pickup"] = await post(client, "/students/s-1/pickups", person, admin)
     application = {"id": "a-1", "student_id": "s-1", "term_id": term, "club_choices": ["p-1"]}
-    made["application"] = await post(client, "/applications", application, guardian("g-1", school))
+    made["application"] = await post(client, "/applications", application, shared.guardian("g-1", school))
     return made
 
 
@@ -75,7 +66,7 @@ async def as_seen_by(client: ServiceClient, admin: dict[str, str]) -> list[Any]:
 
 @pytest.fixture
 async def enrollment(pg_url: str, topic_prefix: str) -> AsyncIterator[ServiceClient]:
-    async with enrollment_school(pg_url, topic_prefix) as client:
+    async with shared.enrollment_school(pg_url, topic_prefix) as client:
         yield client
 
 
@@ -86,18 +77,18 @@ async def test_en8_a_school_uses_codes_another_school_uses_and_learns_nothing_of
     waiver, pickup person and application with the codes school A (实验) already uses: every one succeeds and A's
     rows are untouched; A's admin naming B's stored ids gets 404 for every kind; the same code again in the same
     school is still a 409."""
-    school_a = await school_with_codes(enrollment, ADMIN, "shiyan", TERM)
+    school_a = await school_with_codes(enrollment, ADMIN, "shiyan", shared.TERM)
     seen_by_a = await as_seen_by(enrollment, ADMIN)
 
     school_b = await school_with_codes(enrollment, YUCAI_ADMIN, "yucai", "yucai-t1")
 
     assert await as_seen_by(enrollment, ADMIN) == seen_by_a
-    assert school_a["student"]["student_id"] == scoped("student", "s-1")
-    assert school_b["student"]["student_id"] == scoped("student", "s-1", school="yucai")
+    assert school_a["student"]["student_id"] == shared.scoped("student", "s-1")
+    assert school_b["student"]["student_id"] == shared.scoped("student", "s-1", school="yucai")
     assert (school_b["class"]["external_id"], school_b["class"]["school_id"]) == ("c-1", "yucai")
     assert (school_b["application"]["external_id"], school_b["application"]["term_id"]) == (
         "a-1",
-        scoped("term", "yucai-t1", school="yucai"),
+        shared.scoped("term", "yucai-t1", school="yucai"),
     )
     assert school_b["application"]["club_choices"] == [school_b["program"]["program_id"]]
 
@@ -127,7 +118,7 @@ async def test_en8_a_school_uses_codes_another_school_uses_and_learns_nothing_of
         ("/grade-bands", {"id": "b-1", "name": "高年级", "grades": [5, 6]}),
         ("/rooms", {"id": "r-1", "name": "音乐室", "capacity": 30}),
         ("/staff", {"id": "st-1", "name": "张老师", "roles": ["service_teacher"]}),
-        ("/programs", club("p-1", 10, [2])),
+        ("/programs", shared.club("p-1", 10, [2])),
         (
             "/students/s-1/fee-waivers",
             {"id": "w-1", "percent_payable": 0, "valid_from": "2026-10-01", "reason": "低保"},
@@ -139,5 +130,5 @@ async def test_en8_a_school_uses_codes_another_school_uses_and_learns_nothing_of
         assert "already exists" in problem["detail"], (path, problem)
     # Another term, so the child has no open application and the code is what is refused.
     application = {"id": "a-1", "student_id": "s-1", "term_id": "t-spring"}
-    problem = await post(enrollment, "/applications", application, guardian("g-1"), 409)
+    problem = await post(enrollment, "/applications", application, shared.guardian("g-1"), 409)
     assert "'a-1' already exists" in problem["detail"]
