@@ -27,6 +27,7 @@ from afterschool.district import (
     build_district,
     import_roster,
     import_steps,
+    stored_id,
 )
 from afterschool.embedded import AllInOne
 from afterschool.guide import Done, Look, guide, summary
@@ -230,7 +231,7 @@ def _people(district: District) -> tuple[DemoPerson, ...]:
                 f"{school.name} · 课后服务老师",
                 "service_teacher",
                 school_id,
-                month_demo.teacher_id(school, "teacher-1"),
+                month_demo.teacher_id(school_id, "teacher-1"),
             ),
             DemoPerson(
                 f"{school.name} · {class_name}班主任",
@@ -243,7 +244,7 @@ def _people(district: District) -> tuple[DemoPerson, ...]:
                 f"{school.name} · {maths_class_name}数学老师",
                 "subject_teacher",
                 school_id,
-                _maths_teacher(school),
+                stored_id(school_id, "staff", _maths_teacher(school)),
                 maths_class,
             ),
             DemoPerson(f"{school.name} · 学校管理员", "school_admin", school_id, f"{school_id}-admin"),
@@ -259,6 +260,7 @@ def _maths_class(school: School) -> tuple[str, int, str]:
 
 
 def _maths_teacher(school: School) -> str:
+    """The school's own code of its maths teacher."""
     return f"{school.school_id}-maths-teacher"
 
 
@@ -276,7 +278,7 @@ async def _subject_teachers(api: Api, district: District) -> None:
 def _look(api: Api, base: str, month: Month, child: Student, clock: Clock) -> Look:
     school_id = child.school_id
     device_id = f"{school_id}-kiosk-gate"
-    teacher = f"{school_id}-{month_demo.TEACHERS[0]}"
+    teacher = month_demo.teacher_id(school_id, month_demo.TEACHERS[0])
     return Look(
         base=base,
         month=month.name,

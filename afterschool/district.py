@@ -178,8 +178,9 @@ class Api:
         return loop.time() - started
 
 
-async def seed(api: Api, district: District) -> None:
-    """Register the schools, classes, children and guardians through enrollment's API."""
+async def seed(api: Api, district: District) -> District:
+    """Register the schools, classes, children and guardians through enrollment's API; the district with the ids
+    enrollment stored them under (`as_imported`: the school's codes are scoped to it, issue 11)."""
     operator = api.token(Role.DISTRICT_OPERATOR, "operator-1", district=district.district_id)
     for school in district.schools:
         await api.post(
@@ -228,6 +229,7 @@ async def seed(api: Api, district: District) -> None:
             for s in school.students
             for i, g in enumerate(s.guardian_ids, 1)
         )
+    return as_imported(district)
 
 
 def roster_files(school: School) -> dict[str, str]:
@@ -244,14 +246,21 @@ def roster_files(school: School) -> dict[str, str]:
     return {"classes": "\n".join(classes), "students": "\n".join(children), "guardians": "\n".join(guardians)}
 
 
-def as_imported(district: District) -> District:
-    """The district with the ids enrollment gives the rows of an imported file: derived from the school and the
-    file's own ids (EN-8), so the demo knows them without asking."""
+def stored_id(school_id: str, kind: str, code: str) -> str:
+    """The id enrollment stores a school's row of `kind` under, from the school's own code for it (EN-8/issue 11:
+    the same whether the row came in a file or through the API), so the demo knows it without asking."""
     from services.enrollment.domain.imports import new_id
+
+    return new_id(school_id, kind, code)
+
+
+def as_imported(district: District) -> District:
+    """The district with the ids enrollment gives its rows, imported or created through the API: derived from the
+    school and the school's own ids (EN-8/issue 11), so the demo knows them without asking."""
 
     def school_as_imported(school: School) -> School:
         def class_id(external: str) -> str:
-            return new_id(school.school_id, "class", external)
+            return stored_id(school.school_id, "class", external)
 
         return replace(
             school,
@@ -259,9 +268,9 @@ def as_imported(district: District) -> District:
             students=tuple(
                 replace(
                     s,
-                    student_id=new_id(school.school_id, "student", s.student_id),
+                    student_id=stored_id(school.school_id, "student", s.student_id),
                     class_id=class_id(s.class_id),
-                    guardian_ids=tuple(new_id(school.school_id, "guardian", g) for g in s.guardian_ids),
+                    guardian_ids=tuple(stored_id(school.school_id, "guardian", g) for g in s.guardian_ids),
                 )
                 for s in school.students
             ),

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from afterschool.district import Api, District, KioskPost, School, Student, import_file
+from afterschool.district import Api, District, KioskPost, School, Student, import_file, stored_id
 from afterschool.progress import Progress
 from chassis.auth import Role
 from chassis.clock import SCHOOL_TZ, Clock
@@ -66,14 +66,24 @@ class Month:
         return cls(last.replace(day=1), last, day)
 
 
-def program_id(school: School) -> str:
-    """The school's base service of the demo month."""
+def program_code(school: School) -> str:
+    """The school's own code of its base service of the demo month."""
     return f"{school.school_id}-homework-supervision"
 
 
-def teacher_id(school: School, teacher: str) -> str:
-    """A teacher's staff id (the subject of their token)."""
-    return f"{school.school_id}-{teacher}"
+def program_id(school: School) -> str:
+    """The id enrollment stores the school's base service under (events and sessions carry it)."""
+    return stored_id(school.school_id, "program", program_code(school))
+
+
+def teacher_code(school_id: str, teacher: str) -> str:
+    """The school's own code of a teacher."""
+    return f"{school_id}-{teacher}"
+
+
+def teacher_id(school_id: str, teacher: str) -> str:
+    """A teacher's staff id as enrollment stores it: the subject of their token."""
+    return stored_id(school_id, "staff", teacher_code(school_id, teacher))
 
 
 def pickups_file(school: School) -> str:
@@ -110,22 +120,23 @@ async def set_up(api: Api, district: District, month: Month) -> None:
             f"demo-{term}",
         )
         for n, teacher in enumerate(TEACHERS, 1):
-            staff = {"id": teacher_id(school, teacher), "name": f"{school.name}老师{n}", "roles": ["service_teacher"]}
+            code = teacher_code(school.school_id, teacher)
+            staff = {"id": code, "name": f"{school.name}老师{n}", "roles": ["service_teacher"]}
             await post("/enrollment/v1/staff", staff, f"demo-{staff['id']}")
         program = {
-            "id": program_id(school),
+            "id": program_code(school),
             "term_id": term,
             "kind": "homework_supervision",
             "name": "课后托管",
             "capacity": 2000,
-            "teacher_ids": [teacher_id(school, t) for t in TEACHERS],
+            "teacher_ids": [teacher_code(school.school_id, t) for t in TEACHERS],
             "weekdays": [0, 1, 2, 3, 4],
             "starts_at": PROGRAM_STARTS.isoformat("minutes"),
             "class_hours": CLASS_HOURS,
             "min_grade": 1,
             "max_grade": 6,
         }
-        await post("/enrollment/v1/programs", program, f"demo-{program_id(school)}")
+        await post("/enrollment/v1/programs", program, f"demo-{program_code(school)}")
         await import_file(api, school.school_id, "pickups", pickups_file(school))
         fee_plan = {
             "kind": "per_class_hour",
@@ -150,7 +161,7 @@ async def sign_in(api: Api, district: District, month: Month) -> None:
                 "attendance",
                 f"/attendance/v1/sessions/{_session(school, month)}/teacher-sign-in",
                 {},
-                api.token(Role.SERVICE_TEACHER, teacher_id(school, t), school=school.school_id),
+                api.token(Role.SERVICE_TEACHER, teacher_id(school.school_id, t), school=school.school_id),
                 key=f"demo-sign-in-{t}",
             )
             for school in district.schools
@@ -176,7 +187,7 @@ async def file_records(api: Api, district: District, month: Month, posts: list[K
                     "student_ids": sorted(came.get(school.school_id, [])),
                     "effect": "作业当堂完成",
                 },
-                api.token(Role.SERVICE_TEACHER, teacher_id(school, t), school=school.school_id),
+                api.token(Role.SERVICE_TEACHER, teacher_id(school.school_id, t), school=school.school_id),
             )
             for school in district.schools
             for t in TEACHERS
@@ -208,7 +219,7 @@ async def enrol(api: Api, district: District, month: Month, progress: Progress |
         for n, (class_id, _, name) in enumerate(school.classes, 1):
             if class_id not in classes:
                 continue
-            staff = {"id": class_teacher_id(school, n), "name": f"{name}班主任", "roles": ["class_teacher"]}
+            staff = {"id": class_teacher_code(school, n), "name": f"{name}班主任", "roles": ["class_teacher"]}
             await api.post("enrollment", "/enrollment/v1/staff", staff, admin, key=f"demo-{staff['id']}")
             body = {"staff_id": staff["id"]}
             await api.put("enrollment", f"/enrollment/v1/classes/{class_id}/class-teacher", body, admin)
@@ -238,9 +249,15 @@ async def enrol(api: Api, district: District, month: Month, progress: Progress |
     await asyncio.gather(*(apply(school, s) for school in district.schools for s in school.students))
 
 
-def class_teacher_id(school: School, n: int) -> str:
-    """The staff id of the class teacher of the school's n-th class."""
+def class_teacher_code(school: School, n: int) -> str:
+    """The school's own code of the class teacher of its n-th class."""
     return f"{school.school_id}-class-teacher-{n}"
+
+
+def class_teacher_id(school: School, n: int) -> str:
+    """The staff id of the class teacher of the school's n-th class, as enrollment stores it (their token's
+    subject)."""
+    return stored_id(school.school_id, "staff", class_teacher_code(school, n))
 
 
 def dismissal_bands(district: District, month: Month) -> dict[time, list[Student]]:

@@ -26,7 +26,12 @@ Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-
 """An id in a path or body: short, printable, and safe in a log line or a page cursor."""
 Name = Annotated[str, Field(min_length=1, max_length=100)]
 NewId = Annotated[
-    Id | None, Field(description="the id to give it, e.g. one the school's spreadsheets already use; drawn when absent")
+    Id | None,
+    Field(
+        description="the school's own code for it (e.g. its spreadsheets' id), unique per school and kind: the stored "
+        "id is derived from the school and this code (so no other school's ids show through), and the code is kept "
+        "as `external_id`; a new id is drawn when absent"
+    ),
 ]
 
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
@@ -113,7 +118,7 @@ class Body(BaseModel):
 
 
 class Create(Body):
-    """Creation bodies; `id` may be given for ids the school already uses (e.g. from its spreadsheets)."""
+    """Creation bodies; `id` may give the school's own code for the row (e.g. from its spreadsheets)."""
 
     id: NewId = None
 

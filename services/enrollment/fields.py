@@ -1,13 +1,15 @@
 """The fields many enrollment models share, described once (issue 11: an OpenAPI that tells the truth).
 
 Each id comes twice: `…Ref` in a request body, where it is an `Id` (1–64 letters, digits and `._:-`), and
-`…Id` in an answer, where it is whatever the school's data holds. Both carry the same description."""
+`…Id` in an answer, where it is the row's stored id. A `…Ref` may give the row's stored id or the school's own code
+for it (issue 11: both resolve only within the caller's school)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
+from fastapi import Path
 from pydantic import Field
 
 from chassis.http import Id, Reason
@@ -24,19 +26,53 @@ _RUN = Field(description="the id of an allocation run (EN-3); null when the plac
 _APPLICATION = Field(description="the id of a child's application for a term (EN-1)")
 _PERSON = Field(description="the id of an adult on the child's pickup list (authorised or restricted, BX-2)")
 
+ExternalId = Annotated[
+    str | None,
+    Field(
+        description="the school's own code for the row (its spreadsheets' id, EN-8), unique per school and kind; paths "
+        "and bodies may name the row by it instead of its stored id, only within the caller's school (issue 11); "
+        "null when the school gave none"
+    ),
+]
+
+
+def _ref(named: Any) -> Any:
+    """The description of a field naming a row in a request (issue 11)."""
+    return Field(description=f"{named.description}: {OR_CODE}")
+
+
+OR_CODE = "its stored id or the school's own code for it, either resolved only within the caller's school"
+"""Issue 11: how a path or body names a row of the caller's school."""
+
+
+# Issue 11: a path parameter naming a row of the caller's school, by its stored id or the school's code for it.
+StudentKey = Annotated[str, Path(description=f"the child: {OR_CODE}")]
+ClassKey = Annotated[str, Path(description=f"the class: {OR_CODE}")]
+GuardianKey = Annotated[str, Path(description=f"the guardian: {OR_CODE}")]
+TermKey = Annotated[str, Path(description=f"the term: {OR_CODE}")]
+StaffKey = Annotated[str, Path(description=f"the member of staff: {OR_CODE}")]
+ProgramKey = Annotated[str, Path(description=f"the program: {OR_CODE}")]
+ApplicationKey = Annotated[str, Path(description=f"the application: {OR_CODE}")]
+WaiverKey = Annotated[str, Path(description=f"the fee waiver: {OR_CODE}")]
+BandKey = Annotated[str, Path(description=f"the grade band: {OR_CODE}")]
+RoomKey = Annotated[str, Path(description=f"the room: {OR_CODE}")]
+PersonKey = Annotated[
+    str, Path(description="the adult on the child's pickup list: their stored id or the school's code for them")
+]
+
 SchoolId = Annotated[str, _SCHOOL]
 DistrictId = Annotated[str, _DISTRICT]
 StudentId = Annotated[str, _STUDENT]
-StudentRef = Annotated[Id, _STUDENT]
+StudentRef = Annotated[Id, _ref(_STUDENT)]
 ClassId = Annotated[str, _CLASS]
-ClassRef = Annotated[Id, _CLASS]
+ClassRef = Annotated[Id, _ref(_CLASS)]
 GuardianId = Annotated[str, _GUARDIAN]
-GuardianRef = Annotated[Id, _GUARDIAN]
+GuardianRef = Annotated[Id, _ref(_GUARDIAN)]
 TermId = Annotated[str, _TERM]
-TermRef = Annotated[Id, _TERM]
+TermRef = Annotated[Id, _ref(_TERM)]
 ProgramId = Annotated[str, _PROGRAM]
 StaffId = Annotated[str, _STAFF]
-StaffRef = Annotated[Id, _STAFF]
+StaffRef = Annotated[Id, _ref(_STAFF)]
 RunId = Annotated[str | None, _RUN]
 ApplicationId = Annotated[str, _APPLICATION]
 PersonId = Annotated[str, _PERSON]

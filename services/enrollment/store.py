@@ -4,9 +4,9 @@ people, programs and applications, with the queries and locks several slices sha
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Time,
     UniqueConstraint,
+    and_,
     inspect,
     select,
 )
@@ -28,6 +29,7 @@ from chassis.crypto import SealedText
 from chassis.problems import Conflict, NotFound
 from chassis.tables import ChassisTables
 from chassis.uow import UnitOfWork
+from services.enrollment.domain.imports import new_id as derived_id
 from services.enrollment.domain.workflow import MAY_TAKE_PLACES, Stage
 
 
@@ -126,16 +128,46 @@ class PickupPerson(Base):
     note: Mapped[str | None] = mapped_column(SealedText("pickup_persons.note"), default=None)
 
 
-async def new_id(uow: UnitOfWork, model: type[Base], wanted: str | None, school_id: str | None) -> str:
-    """The id the caller asked for (409 if the school already uses it), or a new one."""
+# EN-8/issue 11: the kind each table's rows are derived under (imports use the same kinds, so a row created through
+# the API and the same row met in a spreadsheet get one id). Pickup persons are derived per child.
+KINDS: dict[str, str] = {
+    "classes": "class",
+    "students": "student",
+    "guardians": "guardian",
+    "pickup_persons": "pickup",
+    "terms": "term",
+    "grade_bands": "band",
+    "rooms": "room",
+    "staff_members": "staff",
+    "programs": "program",
+    "fee_waivers": "waiver",
+    "applications": "application",
+}
+
+
+def stored_id(model: type[Any], *, school_id: str, code: str, within: tuple[str, ...] = ()) -> str:
+    """EN-8/issue 11: the stored id of the school's row of `model` whose school code is `code` (pure: the same
+    school, kind and code always give the same id, and no other school's code gives it)."""
+    return derived_id(school_id, KINDS[model.__tablename__], *within, code)
+
+
+async def new_id(
+    uow: UnitOfWork, model: type[Base], wanted: str | None, school_id: str | None, *, within: tuple[str, ...] = ()
+) -> str:
+    """The stored id of a new row: derived from the school's code `wanted` (409 only if this school already uses the
+    code for this kind), or a new one. Schools (`school_id` None) keep their global id: the national school code."""
     if wanted is None:
         return str(uuid.uuid4())
-    if await uow.session.get(model, wanted) is not None:
-        raise Conflict(f"'{wanted}' already exists")
-    # The id the school gives is also its spreadsheets' id (EN-8 imports match rows by it).
-    if school_id and await external_id_taken(uow.session, model, school_id=school_id, external_id=wanted):
-        raise Conflict(f"'{wanted}' already exists")
-    return wanted
+    if school_id is None:
+        if await uow.session.get(model, wanted) is not None:
+            raise Conflict(f"'{wanted}' already exists")
+        return wanted
+    key = stored_id(model, school_id=school_id, code=wanted, within=within)
+    if await uow.session.get(model, key) is not None or await external_id_taken(
+        uow.session, model, school_id=school_id, external_id=wanted
+    ):
+        raise Conflict(f"'{wanted}' already exists in this school")
+    return key
 
 
 async def school_student(uow: UnitOfWork, school_id: str, student_id: str) -> Student:
@@ -146,10 +178,34 @@ async def school_student(uow: UnitOfWork, school_id: str, student_id: str) -> St
     return student
 
 
+def _named(model: type[Any], *, school_id: str, key: str) -> Any:
+    """Issue 11: the condition "the school's row that `key` names": its stored id or the school's code for it (the
+    code resolves by derivation, so no other school's row can match)."""
+    mapper = inspect(model)
+    (primary_key,) = mapper.primary_key
+    # A pickup person's code is the child's (see pickups/handlers.py), so only their stored id names them here.
+    derived = model.__tablename__ in KINDS and model.__tablename__ != "pickup_persons"
+    keys = [key, stored_id(model, school_id=school_id, code=key)] if derived else [key]
+    return and_(primary_key.in_(keys), mapper.columns["school_id"] == school_id)
+
+
 async def in_school(session: AsyncSession, model: type[T], *, school_id: str, key: str) -> T | None:
-    """The row of `model` with primary key `key`, only if it belongs to `school_id`."""
-    row = await session.get(model, key)
-    return row if row is not None and getattr(row, "school_id", None) == school_id else None
+    """The row of `model` that `key` (its stored id or the school's code) names, only if it belongs to `school_id`."""
+    return _pick((await session.scalars(select(model).where(_named(model, school_id=school_id, key=key)))).all(), key)
+
+
+async def stored_key(session: AsyncSession, model: type[Any], *, school_id: str, key: str | None) -> str | None:
+    """Issue 11: the stored id of the school's row that `key` (stored id or school code) names, for a list's filter;
+    `key` itself when it names none of the school's rows (the filter then matches nothing)."""
+    if key is None:
+        return None
+    row = await in_school(session, model, school_id=school_id, key=key)
+    return key if row is None else str(inspect(row).identity[0])
+
+
+def _pick(rows: Sequence[T], key: str) -> T | None:
+    # A stored id wins over a code that happens to derive another row's id.
+    return next((r for r in rows if inspect(r).identity == (key,)), rows[0] if rows else None)
 
 
 async def guardians_of(session: AsyncSession, *, student_id: str) -> list[str]:
@@ -169,9 +225,11 @@ class Program(Base):
     """EN-4/EN-6: the base service, a club or an optional service of one school's term."""
 
     __tablename__ = "programs"
+    __table_args__ = (UniqueConstraint("school_id", "external_id", name="uq_programs_school_external"),)
 
     program_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     school_id: Mapped[str] = mapped_column(ForeignKey("schools.school_id"), index=True)
+    external_id: Mapped[str | None] = mapped_column(String(64), default=None)  # the school's code (issue 11)
     term_id: Mapped[str] = mapped_column(String(64), index=True)
     kind: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(100))
@@ -193,23 +251,20 @@ class Program(Base):
 
 
 async def program_in_school(session: AsyncSession, *, school_id: str, program_id: str) -> Program | None:
-    """The program, only if it belongs to `school_id`."""
-    program = await session.get(Program, program_id)
-    return program if program is not None and program.school_id == school_id else None
+    """The program (by stored id or the school's code), only if it belongs to `school_id`."""
+    return await in_school(session, Program, school_id=school_id, key=program_id)
 
 
 async def locked_in_school(session: AsyncSession, model: type[T], *, school_id: str, key: str) -> T | None:
     """`in_school`, locked for this transaction and read afresh: commands on one row queue on it (BX-1: a program's
     place changes; EN-1: two steps on one application)."""
-    mapper = inspect(model)
-    (primary_key,) = mapper.primary_key
     query = (
         select(model)
-        .where(primary_key == key, mapper.columns["school_id"] == school_id)
+        .where(_named(model, school_id=school_id, key=key))
         .with_for_update()
         .execution_options(populate_existing=True)
     )
-    return (await session.execute(query)).scalar_one_or_none()
+    return _pick((await session.scalars(query)).all(), key)
 
 
 async def lock_term_places(uow: UnitOfWork, *, school_id: str, term_id: str) -> None:
@@ -240,9 +295,11 @@ class Application(Base):
     """EN-1: one child's application for a term and where it stands."""
 
     __tablename__ = "applications"
+    __table_args__ = (UniqueConstraint("school_id", "external_id", name="uq_applications_school_external"),)
 
     application_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     school_id: Mapped[str] = mapped_column(ForeignKey("schools.school_id"), index=True)
+    external_id: Mapped[str | None] = mapped_column(String(64), default=None)  # the school's code (issue 11)
     student_id: Mapped[str] = mapped_column(ForeignKey("students.student_id"), index=True)
     term_id: Mapped[str] = mapped_column(String(64), index=True)
     stage: Mapped[str] = mapped_column(String(24))

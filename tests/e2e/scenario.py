@@ -46,8 +46,7 @@ def the_posts(district: District) -> list[KioskPost]:
 
 async def run(api: Api) -> Outcome:
     """Seed, post with retries and duplicates, wait until notify and stipend caught up, and read the results."""
-    district = build_district()
-    await seed(api, district)
+    district = await seed(api, build_district())  # with the ids enrollment stored (issue 11)
     students = district.students()
     await api.wait_consumed("attendance", "enrollment.student_enrolled.v1", len(students))
     await api.wait_consumed("notify", "enrollment.guardian_linked.v1", sum(len(s.guardian_ids) for s in students))

@@ -2,8 +2,8 @@
 
 District d1 has schools `one` (everything every route touches) and `two`; district d2 has `three`. In `one`,
 class A (teacher `one-ta`) holds the children of family A (guardian `one-mum`), class B (teacher `one-tb`) the
-child of family B (guardian `one-dad`). Every id and name of `one` is listed in `SECRETS`, so a test can check a
-foreign caller's answer names none of them.
+child of family B (guardian `one-dad`). Every code, stored id and name of `one` is listed in `SECRET_IDS` and
+`SECRET_TEXT`, so a test can check a foreign caller's answer names none of them. Tokens name stored ids (issue 11).
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from typing import Any
 import httpx
 
 from chassis.auth import Role
+from services.enrollment.domain.imports import new_id
 from tests.conftest import auth
-from tests.services.enrollment_school import homework_supervision
+from tests.services.enrollment_school import homework_supervision, scoped
 
 V1 = "/enrollment/v1"
 S1, S2, S3 = "one", "two", "three"
@@ -24,20 +25,25 @@ TERM = "one-term"
 OPERATOR_D1 = auth(Role.DISTRICT_OPERATOR, "op-d1", district="d1")
 OPERATOR_D2 = auth(Role.DISTRICT_OPERATOR, "op-d2", district="d2")
 ADMIN = auth(Role.SCHOOL_ADMIN, "one-admin", school=S1)
-TEACHER_A = auth(Role.CLASS_TEACHER, "one-ta", school=S1)
-MUM = auth(Role.GUARDIAN, "one-mum", school=S1)  # family A
+TEACHER_A = auth(Role.CLASS_TEACHER, scoped("staff", "one-ta", S1), school=S1)
+MUM = auth(Role.GUARDIAN, scoped("guardian", "one-mum", S1), school=S1)  # family A
 
 # The foreign callers: each must get nothing of school `one` (or of family A / class A) from any route.
 FOREIGN: dict[str, dict[str, str]] = {
     "s2-admin": auth(Role.SCHOOL_ADMIN, "two-admin", school=S2),
-    "s2-guardian": auth(Role.GUARDIAN, "one-mum", school=S2),  # the same guardian id, bound to another school
-    "s2-teacher": auth(Role.CLASS_TEACHER, "one-ta", school=S2),
+    # The same guardian id, bound to another school.
+    "s2-guardian": auth(Role.GUARDIAN, scoped("guardian", "one-mum", S1), school=S2),
+    "s2-teacher": auth(Role.CLASS_TEACHER, scoped("staff", "one-ta", S1), school=S2),
     "d2-operator": auth(Role.DISTRICT_OPERATOR, "op-d2", district="d2"),
-    "other-family": auth(Role.GUARDIAN, "one-dad", school=S1),  # family B of the same school
-    "other-class-teacher": auth(Role.CLASS_TEACHER, "one-tb", school=S1),  # class teacher of class B
+    "other-family": auth(Role.GUARDIAN, scoped("guardian", "one-dad", S1), school=S1),  # family B of the same school
+    # The class teacher of class B.
+    "other-class-teacher": auth(Role.CLASS_TEACHER, scoped("staff", "one-tb", S1), school=S1),
     "s2-kiosk": auth(Role.KIOSK, "one-kiosk", school=S2),  # the same device id, bound to another school
+    # Creates with `one`'s codes in its own school (issue 11), in a school no other case reads.
+    "s3-admin": auth(Role.SCHOOL_ADMIN, "three-admin", school=S3),
 }
 SCHOOL_CALLERS = ("s2-admin", "s2-guardian", "s2-teacher", "d2-operator")
+TAKEN_CALLERS = ("s3-admin", "s2-guardian", "s2-teacher", "d2-operator")
 FAMILY_CALLERS = (*SCHOOL_CALLERS, "other-family")
 CLASS_CALLERS = (*SCHOOL_CALLERS, "other-class-teacher")
 PERSON_CALLERS = (*SCHOOL_CALLERS, "other-family", "other-class-teacher")
@@ -166,7 +172,7 @@ async def seed(client: httpx.AsyncClient) -> dict[str, str]:
 
 
 KIOSK = auth(Role.KIOSK, "one-kiosk", school=S1)
-MATHS_B = auth(Role.SUBJECT_TEACHER, "one-tb", school=S1)  # teaches 数学 to class A
+MATHS_B = auth(Role.SUBJECT_TEACHER, scoped("staff", "one-tb", S1), school=S1)  # teaches 数学 to class A
 OWNERS = {
     "admin": ADMIN,
     "mum": MUM,
@@ -176,31 +182,37 @@ OWNERS = {
     "maths-b": MATHS_B,
 }
 
+# Every code school `one` gave a row, with the row's kind (EN-8/issue 11: its stored id derives from both).
+CODES: dict[str, str] = {
+    TERM: "term",
+    "one-band": "band",
+    "one-room": "room",
+    **dict.fromkeys(("one-ta", "one-tb", "one-duty"), "staff"),
+    **dict.fromkeys(("one-ca", "one-cb", "one-cc"), "class"),
+    **dict.fromkeys(("one-mum", "one-dad"), "guardian"),
+    **dict.fromkeys((*KIDS, "one-kid-none", "one-kid-move", "one-kid-b"), "student"),
+    **dict.fromkeys(("one-homework", "one-club"), "program"),
+    "one-waiver": "waiver",
+    **{f"app-{kid}": "application" for kid in KIDS},
+}
+
+
+def both(*codes: str) -> set[str]:
+    """School `one`'s codes and the stored ids they give."""
+    return {*codes, *(scoped(CODES[code], code, S1) for code in codes)}
+
+
+# Pickup persons' stored ids are derived per child (the child's stored id is part of the key).
+PICKUP_IDS = tuple(new_id(S1, "pickup", scoped("student", "one-kid-sub", S1), p) for p in ("one-pick", "one-restr"))
 # Every id and name of school `one`, as they would appear in a JSON answer (quoted, so a problem that echoes the
 # requested path is not mistaken for a leak); every name of `one` contains 秘密.
 SECRET_IDS = (
     S1,
-    TERM,
-    "one-band",
-    "one-room",
-    "one-ta",
-    "one-tb",
-    "one-duty",
-    "one-ca",
-    "one-cb",
-    "one-cc",
-    "one-mum",
-    "one-dad",
-    *KIDS,
-    "one-kid-none",
-    "one-kid-move",
-    "one-kid-b",
+    *sorted(both(*CODES)),
     "one-pick",
-    "one-card",
     "one-restr",
-    "one-homework",
-    "one-club",
-    "one-waiver",
+    *PICKUP_IDS,
+    "one-card",
     "one-admin",
     "d1",
 )
@@ -209,8 +221,8 @@ SECRET_TEXT = ("秘密", "13912345678")
 
 # What school `one`'s other family and other class teacher may see of their own (family B, class B).
 THEIRS: dict[str, set[str]] = {
-    "other-family": {S1, "one-cb", "one-kid-b", "one-dad", "one-term", "one-homework", "one-club"},
-    "other-class-teacher": {S1, "one-cb", "one-kid-b", "one-dad", "one-tb", "one-term"},
+    "other-family": {S1, *both("one-cb", "one-kid-b", "one-dad", "one-term", "one-homework", "one-club")},
+    "other-class-teacher": {S1, *both("one-cb", "one-kid-b", "one-dad", "one-tb", "one-term")},
 }
 
 
@@ -233,7 +245,8 @@ class Case:
     listing: bool = False
     # A guardian's body, where a guardian says less than the admin (walk-home: they speak for themself).
     guardian_body: Any = None
-    # A creation reusing an id `one` already holds: refusing it as taken (409) or foreign (422) reveals nothing.
+    # A creation reusing a code `one` already holds: another school's admin creates it in their own school (201; a
+    # 409 would tell them `one` uses the code, issue 11), or is refused for their own school's reasons (422).
     taken: bool = False
     owner: str = "admin"  # who the body is valid for (see OWNERS)
 
@@ -255,7 +268,7 @@ PROGRAM_FIELDS = {k: v for k, v in HOMEWORK.items() if k not in ("id", "term_id"
 CASES: tuple[Case, ...] = (
     # Roster (EN-8, BX-2, AT-5).
     Case("GET", "/classes", "/classes", callers=PERSON_CALLERS, listing=True),
-    Case("POST", "/classes", "/classes", {"id": "one-ca", "grade": 3, "name": "三年级"}, taken=True),
+    Case("POST", "/classes", "/classes", {"id": "one-ca", "grade": 3, "name": "三年级"}, TAKEN_CALLERS, taken=True),
     Case("POST", "/students", "/students", {"id": "x-kid", "class_id": "one-ca", "name": "新生"}),
     Case("GET", "/students", "/students?class_id=one-ca", callers=PERSON_CALLERS, listing=True),
     Case("GET", "/students/{student_id}", KID, callers=PERSON_CALLERS),
@@ -270,7 +283,14 @@ CASES: tuple[Case, ...] = (
         {"priority_groups": ["migrant_worker"]},
         PERSON_CALLERS,
     ),
-    Case("POST", "/guardians", "/guardians", {"id": "one-mum", "name": "妈妈", "phone": "13800000000"}, taken=True),
+    Case(
+        "POST",
+        "/guardians",
+        "/guardians",
+        {"id": "one-mum", "name": "妈妈", "phone": "13800000000"},
+        TAKEN_CALLERS,
+        taken=True,
+    ),
     Case("GET", "/guardians/{guardian_id}", "/guardians/one-mum", callers=PERSON_CALLERS),
     Case("GET", "/me/children", "/me/children", callers=PERSON_CALLERS, listing=True, owner="mum"),
     Case("GET", "/me/export", "/me/export", callers=PERSON_CALLERS, listing=True, owner="mum"),
@@ -308,18 +328,32 @@ CASES: tuple[Case, ...] = (
         guardian_body={"allowed": False},
     ),
     # Set-up (EN-5, HW-4).
-    Case("POST", "/terms", "/terms", {"id": TERM, **TERM_FIELDS}, taken=True),
+    Case("POST", "/terms", "/terms", {"id": TERM, **TERM_FIELDS}, TAKEN_CALLERS, taken=True),
     Case("GET", "/terms", "/terms", listing=True),
     Case("PUT", "/terms/{term_id}", f"/terms/{TERM}", TERM_FIELDS),
     Case("GET", "/terms/{term_id}", f"/terms/{TERM}"),
     Case("GET", "/terms/{term_id}/calendar", f"/terms/{TERM}/calendar?from=2026-09-01&to=2026-09-30"),
-    Case("POST", "/grade-bands", "/grade-bands", {"id": "one-band", "name": "低段", "grades": [1, 2, 3]}, taken=True),
+    Case(
+        "POST",
+        "/grade-bands",
+        "/grade-bands",
+        {"id": "one-band", "name": "低段", "grades": [1, 2, 3]},
+        TAKEN_CALLERS,
+        taken=True,
+    ),
     Case("GET", "/grade-bands", "/grade-bands", listing=True),
     Case("PUT", "/grade-bands/{band_id}", "/grade-bands/one-band", {"name": "低段", "grades": [1, 2]}),
-    Case("POST", "/rooms", "/rooms", {"id": "one-room", "name": "教室", "capacity": 30}, taken=True),
+    Case("POST", "/rooms", "/rooms", {"id": "one-room", "name": "教室", "capacity": 30}, TAKEN_CALLERS, taken=True),
     Case("GET", "/rooms", "/rooms", listing=True),
     Case("PUT", "/rooms/{room_id}", "/rooms/one-room", {"name": "教室", "capacity": 20}),
-    Case("POST", "/staff", "/staff", {"id": "one-ta", "name": "老师", "roles": ["class_teacher"]}, taken=True),
+    Case(
+        "POST",
+        "/staff",
+        "/staff",
+        {"id": "one-ta", "name": "老师", "roles": ["class_teacher"]},
+        TAKEN_CALLERS,
+        taken=True,
+    ),
     Case("GET", "/staff", "/staff", listing=True),
     Case("PUT", "/staff/{staff_id}", "/staff/one-ta", {"name": "老师", "roles": ["class_teacher", "subject_teacher"]}),
     Case("GET", "/staff/{staff_id}", "/staff/one-ta"),
@@ -348,7 +382,7 @@ CASES: tuple[Case, ...] = (
     Case("GET", "/policy-profiles/history", f"/policy-profiles/history?school_id={S1}", listing=True),
     Case("GET", "/policy-profiles/audit", f"/policy-profiles/audit?school_id={S1}", listing=True),
     # Programs, places and fees (EN-3, EN-4, EN-7, BX-1).
-    Case("POST", "/programs", "/programs", HOMEWORK, taken=True),
+    Case("POST", "/programs", "/programs", {**HOMEWORK, "name": "作业辅导"}, TAKEN_CALLERS, taken=True),
     Case("GET", "/programs", f"/programs?term_id={TERM}", listing=True),
     Case("PUT", "/programs/{program_id}", "/programs/one-homework", PROGRAM_FIELDS),
     Case("GET", "/programs/{program_id}", "/programs/one-homework"),

@@ -16,6 +16,7 @@ import httpx
 from chassis.auth import Role
 from chassis.clock import SCHOOL_TZ, FakeClock
 from services.enrollment.app import DEFINITION
+from services.enrollment.domain.imports import new_id
 from tests.conftest import ServiceClient, auth, running, stack_settings
 
 SCHOOL = "shiyan"
@@ -27,14 +28,19 @@ INTRUDER = auth(Role.SCHOOL_ADMIN, "admin", school="yucai")
 YUCAI_ADMIN = auth(Role.SCHOOL_ADMIN, "教务处", school="yucai")
 
 
+def scoped(kind: str, code: str, school: str = SCHOOL) -> str:
+    """The stored id enrollment gives the school's row of `kind` created with the code `code` (EN-8/issue 11)."""
+    return new_id(school, kind, code)
+
+
 def guardian(guardian_id: str, school: str = SCHOOL) -> dict[str, str]:
-    """A guardian's headers."""
-    return auth(Role.GUARDIAN, guardian_id, school=school)
+    """The headers of the guardian the school created with the code `guardian_id` (their token names the stored id)."""
+    return auth(Role.GUARDIAN, scoped("guardian", guardian_id, school), school=school)
 
 
 def teacher(staff_id: str, school: str = SCHOOL) -> dict[str, str]:
-    """A class teacher's headers."""
-    return auth(Role.CLASS_TEACHER, staff_id, school=school)
+    """The headers of the class teacher the school created with the code `staff_id` (the token names the stored id)."""
+    return auth(Role.CLASS_TEACHER, scoped("staff", staff_id, school), school=school)
 
 
 async def call(

@@ -25,12 +25,23 @@ from tests.services.enrollment_school import (
     enrollment_school,
     guardian,
     post,
+    scoped,
     teacher,
 )
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(180)]
 
 SET_UP = 10  # events announcing the fixture's schools, terms, classes and class teachers
+
+
+def s(code: str) -> str:
+    """The stored id of the child created with the code `code` (EN-8/issue 11)."""
+    return scoped("student", code)
+
+
+def p(code: str) -> str:
+    """The stored id of the program created with the code `code`."""
+    return scoped("program", code)
 
 
 @pytest.fixture
@@ -83,13 +94,13 @@ async def test_en_3_a_run_serves_priority_children_first_then_a_seeded_lottery_r
     assert await post(enrollment, "/allocation-runs", {"term_id": TERM, "seed": 20260901}, once) == run  # a retry
     assert run["seed"] == 20260901
     assert run["reproduced"] is True
-    assert run["result"]["places"]["chess"] == ["xiaoming"]  # EN-3: the left-behind child first
-    assert len(run["result"]["places"]["football"]) == 2
-    assert len(run["result"]["waitlists"]["chess"]) == 5
+    assert run["result"]["places"][p("chess")] == [s("xiaoming")]  # EN-3: the left-behind child first
+    assert len(run["result"]["places"][p("football")]) == 2
+    assert len(run["result"]["waitlists"][p("chess")]) == 5
     assert len(run["inputs"]["applicants"]) == 6
     assert run["allocated"] == 3
-    assert await members(enrollment, "chess") == ["xiaoming"]
-    assert await waiting(enrollment, "chess") == run["result"]["waitlists"]["chess"]
+    assert await members(enrollment, "chess") == [s("xiaoming")]
+    assert await waiting(enrollment, "chess") == run["result"]["waitlists"][p("chess")]
     assert (await call(enrollment, "GET", f"/allocation-runs/{run['run_id']}", status=200)) == run
 
     again = await post(enrollment, "/allocation-runs", {"term_id": TERM})  # no seed: one is drawn and recorded
@@ -109,11 +120,12 @@ async def test_en_3_a_run_serves_priority_children_first_then_a_seeded_lottery_r
         (e.subject, e.data["position"])
         for e in events
         if e.type == "enrollment.club_place_waitlisted.v1"
-        and e.data["program_id"] == "chess"
+        and e.data["program_id"] == p("chess")
         and e.data["run_id"] == run["run_id"]
     ]
     # Different children's events may interleave across partitions; each child's own stay in order.
-    assert sorted(first_waitlist) == sorted((s, n) for n, s in enumerate(run["result"]["waitlists"]["chess"], 1))
+    expected = sorted((child, n) for n, child in enumerate(run["result"]["waitlists"][p("chess")], 1))
+    assert sorted(first_waitlist) == expected
 
 
 async def test_bx_1_twenty_concurrent_joins_for_the_last_three_places_give_exactly_three(
@@ -134,7 +146,7 @@ async def test_bx_1_twenty_concurrent_joins_for_the_last_three_places_give_exact
     assert statuses.count(201) == 3, [r.text for r in responses]
     assert set(statuses) <= {201, 202, 409}
     placed = {r.json()["student_id"] for r in responses if r.status_code == 201}
-    assert sorted(await members(enrollment, "choir")) == sorted(placed | {"c20", "c21"})
+    assert sorted(await members(enrollment, "choir")) == sorted(placed | {s("c20"), s("c21")})
     positions = sorted(r.json()["position"] for r in responses if r.status_code == 202)
     assert positions == list(range(1, len(positions) + 1))
     assert (await call(enrollment, "GET", "/programs/choir", status=200))["places_taken"] == 5
@@ -151,9 +163,9 @@ async def test_bx_1_a_freed_place_promotes_the_first_waitlisted_child_at_once(en
     assert (await join(enrollment, "chess", "d", 202, waitlist_if_full=True))["position"] == 2
 
     released = await call(enrollment, "DELETE", "/programs/chess/places/a", status=200)
-    assert released["promoted"] == ["c"]
-    assert sorted(await members(enrollment, "chess")) == ["b", "c"]
-    assert await waiting(enrollment, "chess") == ["d"]
+    assert (released["program_id"], released["student_id"], released["promoted"]) == (p("chess"), s("a"), [s("c")])
+    assert sorted(await members(enrollment, "chess")) == sorted([s("b"), s("c")])
+    assert await waiting(enrollment, "chess") == [s("d")]
     await call(enrollment, "DELETE", "/programs/chess/places/a", status=404)
 
     change = {k: v for k, v in club("chess", 1, [2]).items() if k not in {"id", "term_id", "kind"}}
@@ -170,10 +182,10 @@ async def test_bx_1_a_freed_place_promotes_the_first_waitlisted_child_at_once(en
         if event.type.startswith("enrollment.club_place_") and event.subject is not None:
             places.setdefault(event.subject, []).append(event.type.split(".")[1])
     assert places == {  # each child's events in order (they are keyed by student)
-        "a": ["club_place_allocated", "club_place_released"],
-        "b": ["club_place_allocated"],
-        "c": ["club_place_waitlisted", "club_place_promoted"],
-        "d": ["club_place_waitlisted", "club_place_promoted"],
+        s("a"): ["club_place_allocated", "club_place_released"],
+        s("b"): ["club_place_allocated"],
+        s("c"): ["club_place_waitlisted", "club_place_promoted"],
+        s("d"): ["club_place_waitlisted", "club_place_promoted"],
     }
 
 
@@ -189,16 +201,16 @@ async def test_en_2_a_withdrawal_releases_places_from_the_notice_date_and_the_wa
     await post(enrollment, f"{path}/agreement", {}, guardian("xiaoming-mum"), status=200)
     request = {"effective_on": "2026-09-08", "reason": "搬家"}
     await post(enrollment, f"{path}/withdrawal", request, guardian("xiaoming-mum"), status=200)
-    assert await members(enrollment, "chess") == ["xiaoming"]  # nothing moves before the school approves
+    assert await members(enrollment, "chess") == [s("xiaoming")]  # nothing moves before the school approves
     enrollment.fake_clock.advance(timedelta(days=2))
     await post(enrollment, f"{path}/withdrawal/approval", {}, status=200)
-    assert await members(enrollment, "chess") == ["xiaohong"]
+    assert await members(enrollment, "chess") == [s("xiaohong")]
 
     events = await read_topic(enrollment.prefix, "enrollment.events", count=SET_UP + 18)
     released = next(e for e in events if e.type == "enrollment.club_place_released.v1")
-    assert released.subject == "xiaoming"
+    assert released.subject == s("xiaoming")
     assert released.data["effective_on"] == "2026-09-08"
-    assert any(e.type == "enrollment.club_place_promoted.v1" and e.subject == "xiaohong" for e in events)
+    assert any(e.type == "enrollment.club_place_promoted.v1" and e.subject == s("xiaohong") for e in events)
 
 
 async def test_en_4_a_direct_place_respects_approval_grade_range_and_the_weekly_maximum(
@@ -243,7 +255,7 @@ async def test_another_school_or_another_role_gets_nothing_from_the_place_and_ru
         await call(enrollment, "GET", "/programs/chess/waitlist", headers=headers, status=status)
         await post(enrollment, "/allocation-runs", {"term_id": TERM}, headers, status=status)
         await call(enrollment, "GET", f"/allocation-runs/{run['run_id']}", headers=headers, status=status)
-    assert await members(enrollment, "chess") == ["xiaoming"]
+    assert await members(enrollment, "chess") == [s("xiaoming")]
 
 
 async def test_en_8_a_child_leaving_or_moving_out_of_a_clubs_grades_frees_the_place_for_the_waitlist(
@@ -260,10 +272,10 @@ async def test_en_8_a_child_leaving_or_moving_out_of_a_clubs_grades_frees_the_pl
 
     # Moved to grade 1: chess (grades 3–6) no longer suits the child, choir (1–6) still does.
     await post(enrollment, "/students/a/transfer", {"to_class_id": "g1c1"}, status=200)
-    assert await members(enrollment, "chess") == ["b"]
-    assert await members(enrollment, "choir") == ["a"]
+    assert await members(enrollment, "chess") == [s("b")]
+    assert await members(enrollment, "choir") == [s("a")]
 
     await join(enrollment, "choir", "c", 202, waitlist_if_full=True)
     await post(enrollment, "/students/a/leave", {}, status=200)
-    assert await members(enrollment, "choir") == ["b"]  # first on the waitlist
-    assert await waiting(enrollment, "choir") == ["c"]
+    assert await members(enrollment, "choir") == [s("b")]  # first on the waitlist
+    assert await waiting(enrollment, "choir") == [s("c")]

@@ -22,12 +22,14 @@ from tests.services.enrollment_school import (
     enrollment_school,
     guardian,
     post,
+    scoped,
     teacher,
 )
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
 
 MUM, LI = guardian("mum"), teacher("teacher-li")
+MUM_ID, LI_ID, XIAOMING = scoped("guardian", "mum"), scoped("staff", "teacher-li"), scoped("student", "xiaoming")
 SET_UP = 17  # events announcing the fixture's school, term, classes, teachers, children, guardians and club
 
 
@@ -50,7 +52,7 @@ def steps(application: dict[str, object]) -> list[tuple[object, ...]]:
     return [(h["action"], h["step"], h["by"], h["role"], h["reason"]) for h in history]
 
 
-async def student_events(client: ServiceClient, count: int, student_id: str = "xiaoming") -> list[str]:
+async def student_events(client: ServiceClient, count: int, student_id: str = XIAOMING) -> list[str]:
     events = await read_topic(client.prefix, "enrollment.events", count=count)
     return [e.type for e in events if e.subject == student_id]
 
@@ -67,14 +69,14 @@ async def test_en_1_apply_review_approve_sign_every_step_recorded_and_announced_
 
     assert active["step"] == "active"
     assert steps(active) == [
-        ("submit", "submitted", "mum", "guardian", None),
-        ("review", "reviewed", "teacher-li", "class_teacher", None),
+        ("submit", "submitted", MUM_ID, "guardian", None),
+        ("review", "reviewed", LI_ID, "class_teacher", None),
         ("approve", "approved", "教务处", "school_admin", None),
-        ("sign", "active", "mum", "guardian", None),
+        ("sign", "active", MUM_ID, "guardian", None),
     ]
     assert (await call(enrollment, "GET", "/applications/app-xiaoming", headers=LI, status=200)) == active
     events = await read_topic(enrollment.prefix, "enrollment.events", count=SET_UP + 4)
-    assert [e.type for e in events if e.subject == "xiaoming"][-4:] == [  # keyed by student: in order
+    assert [e.type for e in events if e.subject == XIAOMING][-4:] == [  # keyed by student: in order
         "enrollment.application_submitted.v1",
         "enrollment.application_reviewed.v1",
         "enrollment.application_approved.v1",
@@ -82,9 +84,11 @@ async def test_en_1_apply_review_approve_sign_every_step_recorded_and_announced_
     ]
     signed = next(e for e in events if e.type == "enrollment.agreement_signed.v1")
     assert signed.data["active_from"] == "2026-09-01"
-    assert signed.data["by"] == "mum"
+    assert signed.data["by"] == MUM_ID
     submitted_event = next(e for e in events if e.type == "enrollment.application_submitted.v1")
-    assert submitted_event.data["club_choices"] == ["chess"]
+    assert submitted_event.data["club_choices"] == [scoped("program", "chess")]
+    stored = scoped("application", "app-xiaoming")
+    assert (submitted["application_id"], submitted["external_id"]) == (stored, body["id"])
 
 
 async def test_en_1_each_step_can_reject_with_a_reason_and_the_family_may_apply_again(
@@ -96,7 +100,7 @@ async def test_en_1_each_step_can_reject_with_a_reason_and_the_family_may_apply_
         enrollment, f"/applications/{first['application_id']}/rejection", {"reason": "请补充监护人签字"}, LI, status=200
     )
     assert rejected["step"] == "rejected"
-    assert steps(rejected)[-1] == ("reject", "rejected", "teacher-li", "class_teacher", "请补充监护人签字")
+    assert steps(rejected)[-1] == ("reject", "rejected", LI_ID, "class_teacher", "请补充监护人签字")
     second = await post(enrollment, "/applications", {"student_id": "xiaoming", "term_id": TERM}, MUM)
     await post(enrollment, f"/applications/{second['application_id']}/review", {}, LI, status=200)
     await post(enrollment, f"/applications/{second['application_id']}/rejection", {}, status=422)  # no reason
@@ -105,7 +109,7 @@ async def test_en_1_each_step_can_reject_with_a_reason_and_the_family_may_apply_
     events = await read_topic(enrollment.prefix, "enrollment.events", count=SET_UP + 5)
     rejections = [e.data for e in events if e.type == "enrollment.application_rejected.v1"]
     assert [(r["step"], r["reason"], r["by"]) for r in rejections] == [
-        ("submitted", "请补充监护人签字", "teacher-li"),  # the class review said no
+        ("submitted", "请补充监护人签字", LI_ID),  # the class review said no
         ("reviewed", "名额已满", "教务处"),  # the school said no
     ]
 
@@ -137,7 +141,7 @@ async def test_en_1_a_guardian_declines_with_a_reason_before_or_instead_of_apply
         guardian("hong-dad"),
     )
     assert never["step"] == "declined"
-    assert steps(never) == [("decline", "declined", "hong-dad", "guardian", "家中有人接送")]
+    assert steps(never) == [("decline", "declined", scoped("guardian", "hong-dad"), "guardian", "家中有人接送")]
     application = await post(enrollment, "/applications", {"student_id": "xiaoming", "term_id": TERM}, MUM)
     declined = await post(
         enrollment, "/declines", {"student_id": "xiaoming", "term_id": TERM, "reason": "改上托管班"}, MUM
@@ -183,7 +187,7 @@ async def test_en_2_withdrawal_needs_the_notice_and_the_schools_approval_and_tak
     ]
 
     events = await read_topic(enrollment.prefix, "enrollment.events", count=SET_UP + 8)
-    mine = [e for e in events if e.subject == "xiaoming"]
+    mine = [e for e in events if e.subject == XIAOMING]
     assert [e.type for e in mine][-4:] == [
         "enrollment.withdrawal_requested.v1",
         "enrollment.withdrawal_refused.v1",
@@ -204,13 +208,17 @@ async def test_applications_are_listed_for_the_school_the_class_and_the_family_o
         page = await call(enrollment, "GET", f"/applications?term_id={TERM}{query}", headers=headers, status=200)
         return [a["student_id"] for a in page["items"]]
 
-    assert await listed(ADMIN) == ["xiaogang", "xiaohong", "xiaoming"]
+    def by_application(*children: str) -> list[str]:
+        """The children's stored ids in the order of their applications' stored ids (the list's order)."""
+        return [scoped("student", c) for c in sorted(children, key=lambda c: scoped("application", f"app-{c}"))]
+
+    assert await listed(ADMIN) == by_application("xiaogang", "xiaohong", "xiaoming")
     first = await call(enrollment, "GET", "/applications?limit=2", headers=ADMIN, status=200)
     rest = await call(enrollment, "GET", f"/applications?limit=2&after={first['next']}", headers=ADMIN, status=200)
     assert len(first["items"]) + len(rest["items"]) == 3
-    assert await listed(LI) == ["xiaohong", "xiaoming"]
-    assert await listed(teacher("teacher-wang")) == ["xiaogang"]
-    assert await listed(MUM) == ["xiaoming"]
+    assert await listed(LI) == by_application("xiaohong", "xiaoming")
+    assert await listed(teacher("teacher-wang")) == by_application("xiaogang")
+    assert await listed(MUM) == [XIAOMING]
     assert await listed(ADMIN, "&step=reviewed") == []
     assert await listed(INTRUDER) == []
 
@@ -220,7 +228,7 @@ async def test_another_family_class_or_school_gets_nothing_from_the_application_
 ) -> None:
     await post(enrollment, "/applications", {"id": "app", "student_id": "xiaoming", "term_id": TERM}, MUM)
     other_family, other_class = guardian("gang-mum"), teacher("teacher-wang")
-    yucai_guardian = guardian("mum", school="yucai")
+    yucai_guardian = auth(Role.GUARDIAN, MUM_ID, school="yucai")  # the same guardian id, bound to another school
     for headers in (other_family, other_class, INTRUDER, yucai_guardian):
         await call(enrollment, "GET", "/applications/app", headers=headers, status=404)
         for step in ("review", "approval", "agreement", "withdrawal/approval"):

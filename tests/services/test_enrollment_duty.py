@@ -13,12 +13,14 @@ from chassis.auth import Role
 from services.enrollment.app import DEFINITION
 from tests.conftest import ServiceClient, auth, running, stack_settings
 from tests.services.conftest import every_page, read_topic
-from tests.services.enrollment_school import ADMIN, YUCAI_ADMIN, call, register_two_schools
+from tests.services.enrollment_school import ADMIN, YUCAI_ADMIN, call, register_two_schools, scoped
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
 
-TEACHER = auth(Role.CLASS_TEACHER, "li", school="shiyan")
-DUTY = auth(Role.DUTY_LEADER, "zhang", school="shiyan")
+ZHANG, ZHOU = scoped("staff", "zhang"), scoped("staff", "zhou")
+BOTH = sorted([ZHANG, ZHOU])  # the answer lists stored ids in order
+TEACHER = auth(Role.CLASS_TEACHER, scoped("staff", "li"), school="shiyan")
+DUTY = auth(Role.DUTY_LEADER, ZHANG, school="shiyan")
 SET_UP = 6  # two schools and four members of staff
 
 
@@ -45,13 +47,13 @@ async def rosters(client: ServiceClient, count: int) -> list[dict[str, Any]]:
 
 async def test_at_6_a_days_duty_leaders_are_set_once_changed_cleared_and_announced(enrollment: ServiceClient) -> None:
     first = await call(enrollment, "PUT", "/duty-roster/2026-11-25", {"staff_ids": ["zhou", "zhang", "zhou"]})
-    assert first == {"school_id": "shiyan", "day": "2026-11-25", "staff_ids": ["zhang", "zhou"]}
+    assert first == {"school_id": "shiyan", "day": "2026-11-25", "staff_ids": BOTH}
     again = await call(enrollment, "PUT", "/duty-roster/2026-11-25", {"staff_ids": ["zhang", "zhou"]})
     assert again == first  # the same list again: nothing changes, nothing is announced
     keyed = {"Idempotency-Key": "duty-26", **ADMIN}
     body = {"staff_ids": ["zhang"]}
     for _ in range(2):  # a retried request with its key answers the same and announces once
-        assert (await call(enrollment, "PUT", "/duty-roster/2026-11-26", body, keyed))["staff_ids"] == ["zhang"]
+        assert (await call(enrollment, "PUT", "/duty-roster/2026-11-26", body, keyed))["staff_ids"] == [ZHANG]
     await call(enrollment, "PUT", "/duty-roster/2026-11-25", {"staff_ids": ["zhang"]})
     cleared = await call(enrollment, "DELETE", "/duty-roster/2026-11-26")
     assert cleared == {"school_id": "shiyan", "day": "2026-11-26", "staff_ids": []}
@@ -59,9 +61,9 @@ async def test_at_6_a_days_duty_leaders_are_set_once_changed_cleared_and_announc
     assert gone["status"] == 404
 
     assert await rosters(enrollment, 4) == [
-        {"school_id": "shiyan", "day": "2026-11-25", "staff_ids": ["zhang", "zhou"]},
-        {"school_id": "shiyan", "day": "2026-11-26", "staff_ids": ["zhang"]},
-        {"school_id": "shiyan", "day": "2026-11-25", "staff_ids": ["zhang"]},
+        {"school_id": "shiyan", "day": "2026-11-25", "staff_ids": BOTH},
+        {"school_id": "shiyan", "day": "2026-11-26", "staff_ids": [ZHANG]},
+        {"school_id": "shiyan", "day": "2026-11-25", "staff_ids": [ZHANG]},
         {"school_id": "shiyan", "day": "2026-11-26", "staff_ids": []},
     ]
 
@@ -76,10 +78,10 @@ async def test_the_roster_is_listed_by_date_range_page_by_page_to_the_schools_ow
     for headers in (ADMIN, TEACHER, DUTY):
         walked = await every_page(enrollment, "/enrollment/v1/duty-roster", headers, limit=2, params=week)
         assert [(d["day"], d["staff_ids"]) for d in walked] == [
-            (day, ["zhang", "zhou"]) for day in ("2026-11-23", "2026-11-24", "2026-11-25", "2026-11-27")
+            (day, BOTH) for day in ("2026-11-23", "2026-11-24", "2026-11-25", "2026-11-27")
         ]
     theirs = await every_page(enrollment, "/enrollment/v1/duty-roster", YUCAI_ADMIN, limit=2, params=week)
-    assert theirs == [{"school_id": "yucai", "day": "2026-11-25", "staff_ids": ["wu"]}]
+    assert theirs == [{"school_id": "yucai", "day": "2026-11-25", "staff_ids": [scoped("staff", "wu", "yucai")]}]
     backwards = await call(enrollment, "GET", "/duty-roster?from=2026-11-29&to=2026-11-23", status=422)
     assert backwards["field"] == "to"
     await call(enrollment, "GET", "/duty-roster?from=2026-11-23&to=2026-11-29&after=garbage", status=422)
@@ -109,5 +111,5 @@ async def test_bad_rosters_are_refused_and_change_nothing(enrollment: ServiceCli
     await call(enrollment, "DELETE", day, headers=YUCAI_ADMIN, status=404)  # 育才 has nobody that day
     await call(enrollment, "DELETE", day, headers=TEACHER, status=403)
     listed = await call(enrollment, "GET", "/duty-roster?from=2026-11-25&to=2026-11-25")
-    assert listed == {"items": [{"school_id": "shiyan", "day": "2026-11-25", "staff_ids": ["zhang"]}], "next": None}
-    assert await rosters(enrollment, 1) == [{"school_id": "shiyan", "day": "2026-11-25", "staff_ids": ["zhang"]}]
+    assert listed == {"items": [{"school_id": "shiyan", "day": "2026-11-25", "staff_ids": [ZHANG]}], "next": None}
+    assert await rosters(enrollment, 1) == [{"school_id": "shiyan", "day": "2026-11-25", "staff_ids": [ZHANG]}]

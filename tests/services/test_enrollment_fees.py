@@ -13,11 +13,12 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from chassis.auth import Role
 from contracts.envelope import Envelope
-from tests.conftest import ServiceClient
+from tests.conftest import ServiceClient, auth
 from tests.services import enrollment_school as setup
 from tests.services.conftest import read_topic
-from tests.services.enrollment_school import ADMIN, INTRUDER, add_child, add_class, call, guardian, teacher
+from tests.services.enrollment_school import ADMIN, INTRUDER, add_child, add_class, call, guardian, scoped, teacher
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
 
@@ -25,7 +26,7 @@ V1 = "/enrollment/v1"
 MUM = guardian("mum")  # 小明's mother
 DAD = guardian("dad")  # 小红's father: another family of the same school
 OTHER_ADMIN = INTRUDER  # 育才小学's admin
-OTHER_GUARDIAN = guardian("mum", school="yucai")
+OTHER_GUARDIAN = auth(Role.GUARDIAN, scoped("guardian", "mum"), school="yucai")  # 小明's mother's id, elsewhere
 TEACHER = teacher("li-laoshi")
 NO_TOKEN: dict[str, str] = {}
 
@@ -44,6 +45,9 @@ WAIVER = {
     "reason": "家庭经济困难（建档立卡）",
 }
 HOMEWORK = setup.homework_supervision("homework", "作业辅导")
+HOMEWORK_ID = scoped("program", "homework")
+XIAOMING, XIAOHONG = scoped("student", "xiaoming"), scoped("student", "xiaohong")
+W_XIAOMING = scoped("waiver", "w-xiaoming")
 
 
 @pytest.fixture
@@ -87,12 +91,12 @@ async def test_en7_a_fee_plan_is_set_announced_by_program_and_a_retry_changes_no
 
     events = await fee_events(school)
     assert [(e.type, e.subject) for e in events] == [
-        ("enrollment.fee_plan_set.v1", "homework"),
-        ("enrollment.fee_plan_set.v1", "homework"),
+        ("enrollment.fee_plan_set.v1", HOMEWORK_ID),
+        ("enrollment.fee_plan_set.v1", HOMEWORK_ID),
     ]
     assert events[0].data == {
         "fee_plan_id": first["fee_plan_id"],
-        "program_id": "homework",
+        "program_id": HOMEWORK_ID,
         "school_id": "shiyan",
         "kind": "per_class_hour",
         "fen_per_class_hour": 230,
@@ -180,16 +184,20 @@ async def test_en7_a_waiver_is_granted_and_revoked_announced_by_student_without_
     await call(school, "POST", "/students/xiaoming/fee-waivers/w-xiaoming/revoke", {}, status=409)
 
     events = await fee_events(school)
-    assert sorted((e.type, e.subject) for e in events) == [
-        ("enrollment.fee_waiver_granted.v1", "xiaohong"),
-        ("enrollment.fee_waiver_granted.v1", "xiaoming"),
-        ("enrollment.fee_waiver_revoked.v1", "xiaoming"),
-    ]
-    mine = [e for e in events if e.subject == "xiaoming"]
+    assert sorted((e.type, e.subject) for e in events) == sorted(
+        [
+            ("enrollment.fee_waiver_granted.v1", XIAOHONG),
+            ("enrollment.fee_waiver_granted.v1", XIAOMING),
+            ("enrollment.fee_waiver_revoked.v1", XIAOMING),
+        ]
+    )
+    theirs = next(e for e in events if e.subject == XIAOHONG)
+    assert theirs.data["program_id"] == HOMEWORK_ID
+    mine = [e for e in events if e.subject == XIAOMING]
     assert [e.type for e in mine] == ["enrollment.fee_waiver_granted.v1", "enrollment.fee_waiver_revoked.v1"]
     assert mine[0].data == {
-        "waiver_id": "w-xiaoming",
-        "student_id": "xiaoming",
+        "waiver_id": W_XIAOMING,
+        "student_id": XIAOMING,
         "school_id": "shiyan",
         "program_id": None,
         "percent_payable": 0,
@@ -197,8 +205,8 @@ async def test_en7_a_waiver_is_granted_and_revoked_announced_by_student_without_
         "valid_to": "2027-01-20",
     }
     assert mine[1].data == {
-        "waiver_id": "w-xiaoming",
-        "student_id": "xiaoming",
+        "waiver_id": W_XIAOMING,
+        "student_id": XIAOMING,
         "school_id": "shiyan",
         "effective_on": "2026-11-01",
     }
@@ -210,12 +218,12 @@ async def test_en7_a_guardian_reads_their_own_childs_waivers_without_the_schools
 ) -> None:
     await call(school, "POST", "/students/xiaoming/fee-waivers", WAIVER, status=201)
     family = await call(school, "GET", "/students/xiaoming/fee-waivers", headers=MUM)
-    assert [w["waiver_id"] for w in family["items"]] == ["w-xiaoming"]
+    assert [w["waiver_id"] for w in family["items"]] == [W_XIAOMING]
     assert family["items"][0]["percent_payable"] == 0
     assert family["items"][0]["reason"] is None
     assert family["items"][0]["granted_by"] is None
     admin = await call(school, "GET", "/students/xiaoming/fee-waivers")
-    assert admin["items"][0]["reason"] == WAIVER["reason"]
+    assert (admin["items"][0]["reason"], admin["items"][0]["external_id"]) == (WAIVER["reason"], "w-xiaoming")
 
 
 BAD_WAIVERS: list[tuple[str, dict[str, Any], int, str | None]] = [
@@ -283,5 +291,5 @@ async def test_en7_another_school_or_family_or_role_gets_nothing_from_any_fee_ro
         assert problem["status"] == status, (method, path)
     assert len((await call(school, "GET", "/programs/homework/fee-plans"))["items"]) == 1
     waivers = (await call(school, "GET", "/students/xiaoming/fee-waivers"))["items"]
-    assert [(w["waiver_id"], w["revoked_on"]) for w in waivers] == [("w-xiaoming", None)]
+    assert [(w["waiver_id"], w["revoked_on"]) for w in waivers] == [(W_XIAOMING, None)]
     assert await published(school) == before

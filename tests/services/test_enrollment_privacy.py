@@ -72,11 +72,11 @@ async def every_stored_text(pg_url: str) -> str:
 
 
 async def raw_pickups(pg_url: str) -> dict[str, tuple[str, str]]:
-    """Each pickup person's ID number and note as stored ("" when none)."""
+    """Each pickup person's ID number and note as stored ("" when none), by the school's code for them."""
     connection = await asyncpg.connect(pg_url.replace("postgresql+asyncpg://", "postgresql://"))
     try:
-        rows = await connection.fetch("SELECT person_id, id_number, note FROM pickup_persons")
-        return {r["person_id"]: (r["id_number"] or "", r["note"] or "") for r in rows}
+        rows = await connection.fetch("SELECT external_id, id_number, note FROM pickup_persons")
+        return {r["external_id"]: (r["id_number"] or "", r["note"] or "") for r in rows}
     finally:
         await connection.close()
 
@@ -169,7 +169,7 @@ async def test_plaintext_left_by_an_older_release_is_sealed_at_start_and_a_missi
     await school_under_the_old_key(pg_url, topic_prefix)
     connection = await asyncpg.connect(pg_url.replace("postgresql+asyncpg://", "postgresql://"))
     try:  # as release 0007 stored them
-        await connection.execute("UPDATE pickup_persons SET id_number = $1 WHERE person_id = 'p-grandpa'", ID_NUMBER)
+        await connection.execute("UPDATE pickup_persons SET id_number = $1 WHERE external_id = 'p-grandpa'", ID_NUMBER)
     finally:
         await connection.close()
 

@@ -19,6 +19,7 @@ from tests.services.enrollment_school import (
     enrollment_school,
     guardian,
     post,
+    scoped,
 )
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
@@ -71,23 +72,26 @@ async def test_en_4_a_school_layers_a_course_by_grade_band_changes_and_cancels_i
     cancelled = await post(enrollment, "/programs/football-3-6/cancellation", {}, status=200)
     assert cancelled["cancelled_on"] == "2026-09-01"
 
+    by_id = sorted(scoped("program", code) for code in ("football-1-2", "football-3-6", "homework-1-2"))
     first = await call(enrollment, "GET", f"/programs?term_id={TERM}&limit=2", status=200)
-    assert [p["program_id"] for p in first["items"]] == ["football-1-2", "football-3-6"]
+    assert [p["program_id"] for p in first["items"]] == by_id[:2]
     rest = await call(enrollment, "GET", f"/programs?term_id={TERM}&limit=2&after={first['next']}", status=200)
-    assert [p["program_id"] for p in rest["items"]] == ["homework-1-2"]
+    assert [p["program_id"] for p in rest["items"]] == by_id[2:]
     assert rest["next"] is None
     menu = await call(enrollment, "GET", "/programs?kind=club", headers=guardian("mum"), status=200)
-    assert {p["program_id"] for p in menu["items"]} == {"football-1-2", "football-3-6"}  # guardians read the menu
+    clubs = {scoped("program", "football-1-2"), scoped("program", "football-3-6")}
+    assert {p["program_id"] for p in menu["items"]} == clubs  # guardians read the menu
 
     events = await read_topic(enrollment.prefix, "enrollment.events", count=12)
     assert len(events) == 12  # 2 schools, 2 terms, a room, 2 staff; 3 programs scheduled, 1 changed, 1 cancelled
-    football = [e for e in events if e.subject == "football-1-2"]
+    football = [e for e in events if e.subject == scoped("program", "football-1-2")]
     assert [e.type for e in football] == ["enrollment.program_scheduled.v1"] * 2
     assert football[-1].data["capacity"] == 25
     assert football[-1].data["weekdays"] == [1, 3]
-    assert football[-1].data["teacher_ids"] == ["coach-zhang"]
-    assert football[-1].data["room_id"] == "gym"
-    senior_events = [e for e in events if e.subject == "football-3-6"]
+    assert football[-1].data["teacher_ids"] == [scoped("staff", "coach-zhang")]
+    assert football[-1].data["room_id"] == scoped("room", "gym")
+    assert football[-1].data["term_id"] == scoped("term", TERM)
+    senior_events = [e for e in events if e.subject == scoped("program", "football-3-6")]
     assert [e.type for e in senior_events] == ["enrollment.program_scheduled.v1", "enrollment.program_cancelled.v1"]
     assert senior_events[0].data["specialty"] is True
     assert senior_events[0].data["min_grade"] == 3

@@ -17,14 +17,15 @@ from services.enrollment.domain.retention import ERASED_NAME, erase_on, is_due
 from services.enrollment.imports.store import ImportJob
 from tests.conftest import ServiceClient, auth, eventually, running, school_clock, stack_settings
 from tests.services.conftest import read_topic
-from tests.services.enrollment_school import ADMIN, register_school
+from tests.services.enrollment_school import ADMIN, register_school, scoped
 from tests.services.test_enrollment_imports import class_ids, imported
 from tests.services.test_enrollment_privacy import every_stored_text
 from tests.services.test_enrollment_roster import MUM, get, post
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
 
-DAD = auth(Role.GUARDIAN, "dad", school="shiyan")
+DAD = auth(Role.GUARDIAN, scoped("guardian", "dad"), school="shiyan")
+XIAOMING, XIAOHONG = scoped("student", "xiaoming"), scoped("student", "xiaohong")
 GRANDPA_ID = "110101195001011234"
 LEFT_ON = date(2026, 11, 25)  # the pinned school afternoon's day
 
@@ -105,7 +106,7 @@ async def test_a_leaver_is_erased_the_day_after_the_period_and_only_then(school:
     everything = await read_topic(school.prefix, "enrollment.events", count=100, timeout=3)
     events = [e for e in everything if e.type == "enrollment.student_erased.v1"]  # once: the worker ran on since
     assert [(e.data["student_id"], e.data["guardian_ids"], e.data["left_on"]) for e in events] == [
-        ("xiaoming", ["dad"], "2026-11-25")
+        (XIAOMING, [scoped("guardian", "dad")], "2026-11-25")
     ]
 
 
@@ -113,17 +114,18 @@ async def test_a_family_exports_its_own_data_and_nobody_elses(school: ServiceCli
     export = await get(school, "/me/export", MUM)
     assert (export["guardian"]["name"], export["guardian"]["phone"]) == ("王芳", "13800000001")
     children = {c["student_id"]: c for c in export["children"]}
-    assert sorted(children) == ["xiaohong", "xiaoming"]
-    assert children["xiaoming"]["relation"] == "母亲"
-    assert children["xiaoming"]["walk_home_allowed"] is False
-    assert [(p["name"], p["id_number"]) for p in children["xiaoming"]["pickups"]] == [("王建国", "****1234")]
-    assert children["xiaohong"]["pickups"] == []
+    assert sorted(children) == sorted([XIAOHONG, XIAOMING])
+    assert children[XIAOMING]["relation"] == "母亲"
+    assert children[XIAOMING]["walk_home_allowed"] is False
+    assert [(p["name"], p["id_number"]) for p in children[XIAOMING]["pickups"]] == [("王建国", "****1234")]
+    assert children[XIAOHONG]["pickups"] == []
     assert export["elsewhere"]["notify"] == ["/notify/v2/notifications", "/notify/v1/preferences"]
 
     dads = await get(school, "/me/export", DAD)
-    assert [c["student_id"] for c in dads["children"]] == ["xiaoming"]
+    assert [c["student_id"] for c in dads["children"]] == [XIAOMING]
     assert "王芳" not in str(dads["guardian"])
-    await get(school, "/me/export", auth(Role.GUARDIAN, "mum", school="yucai"), status=404)
+    # The same guardian id, bound to another school.
+    await get(school, "/me/export", auth(Role.GUARDIAN, scoped("guardian", "mum"), school="yucai"), status=404)
     await get(school, "/me/export", ADMIN, status=403)
 
 

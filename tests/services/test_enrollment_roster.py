@@ -12,9 +12,13 @@ from chassis.auth import Role
 from services.enrollment.app import DEFINITION
 from tests.conftest import ServiceClient, auth, running, stack_settings
 from tests.services.conftest import read_topic
-from tests.services.enrollment_school import ADMIN, OPERATOR, register_school
+from tests.services.enrollment_school import ADMIN, OPERATOR, register_school, scoped
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
+
+XIAOMING, XIAOHONG = scoped("student", "xiaoming"), scoped("student", "xiaohong")
+G3C1, G3C2 = scoped("class", "g3c1"), scoped("class", "g3c2")
+MUM_ID = scoped("guardian", "mum")
 
 
 @pytest.fixture
@@ -40,7 +44,7 @@ async def test_a_school_sets_up_its_roster_and_every_step_is_announced(enrollmen
     await post(enrollment, "/students/xiaoming/guardians", {"guardian_id": "mum", "relation": "母亲"})
 
     events = await read_topic(enrollment.prefix, "enrollment.events", count=4)
-    assert [e.type for e in events if e.subject == "xiaoming"] == [
+    assert [e.type for e in events if e.subject == XIAOMING] == [
         "enrollment.student_enrolled.v1",
         "enrollment.guardian_linked.v1",
     ]
@@ -53,8 +57,8 @@ async def test_a_school_sets_up_its_roster_and_every_step_is_announced(enrollmen
     linked = next(e for e in events if e.type == "enrollment.guardian_linked.v1")
     assert "phone" not in linked.data  # no more personal data than the consumers need
     assert linked.data == {
-        "guardian_id": "mum",
-        "student_id": "xiaoming",
+        "guardian_id": MUM_ID,
+        "student_id": XIAOMING,
         "school_id": "shiyan",
         "relation": "母亲",
         "preferred_language": "zh",
@@ -67,9 +71,9 @@ async def test_a_guardian_sees_their_own_child_and_no_other(enrollment: ServiceC
         await post(enrollment, "/students", {"id": child, "class_id": "g3c1", "name": child})
     await post(enrollment, "/guardians", {"id": "mum", "name": "王芳", "phone": "13800000000"})
     await post(enrollment, "/students/xiaoming/guardians", {"guardian_id": "mum", "relation": "母亲"})
-    mum = auth(Role.GUARDIAN, "mum", school="shiyan")
+    mum = auth(Role.GUARDIAN, MUM_ID, school="shiyan")
     own = await enrollment.get("/enrollment/v1/students/xiaoming", headers=mum)
-    assert own.json()["guardian_ids"] == ["mum"]
+    assert own.json()["guardian_ids"] == [MUM_ID]
     assert (await enrollment.get("/enrollment/v1/students/xiaohong", headers=mum)).status_code == 404
     other_school_admin = auth(Role.SCHOOL_ADMIN, "admin", school="yucai")
     assert (await enrollment.get("/enrollment/v1/students/xiaoming", headers=other_school_admin)).status_code == 404
@@ -83,7 +87,7 @@ async def test_bad_roster_input_is_refused_and_changes_nothing(enrollment: Servi
     await post(enrollment, "/classes", {"id": "g1c1", "grade": 1, "name": "again"}, status=409)
     await post(enrollment, "/students", {"class_id": "g1c1", "name": "小明", "age": 7}, status=422)
     classes = (await enrollment.get("/enrollment/v1/classes", headers=ADMIN)).json()
-    assert [c["class_id"] for c in classes["items"]] == ["g1c1"]
+    assert [(c["class_id"], c["external_id"]) for c in classes["items"]] == [(scoped("class", "g1c1"), "g1c1")]
 
 
 async def test_another_schools_admin_cannot_place_children_in_this_school(enrollment: ServiceClient) -> None:
@@ -111,12 +115,12 @@ async def test_roles_that_may_not_change_the_roster_get_a_problem(
 
 # --- transfers, leaving, lists, guardians, pickups and walk-home (EN-8, EN-3, BX-2, AT-5) ---------------------
 
-MUM = auth(Role.GUARDIAN, "mum", school="shiyan")
-NEIGHBOUR = auth(Role.GUARDIAN, "neighbour", school="shiyan")
+MUM = auth(Role.GUARDIAN, MUM_ID, school="shiyan")
+NEIGHBOUR = auth(Role.GUARDIAN, scoped("guardian", "neighbour"), school="shiyan")
 TEACHER_LI = auth(Role.CLASS_TEACHER, "li", school="shiyan")
 TEACHER_ZHAO = auth(Role.CLASS_TEACHER, "zhao", school="shiyan")
 YUCAI_ADMIN = auth(Role.SCHOOL_ADMIN, "admin", school="yucai")
-YUCAI_MUM = auth(Role.GUARDIAN, "mum", school="yucai")
+YUCAI_MUM = auth(Role.GUARDIAN, MUM_ID, school="yucai")  # the same guardian id, bound to another school
 
 
 async def make_class_teacher(client: ServiceClient, staff_id: str, class_id: str) -> None:
@@ -127,7 +131,7 @@ async def make_class_teacher(client: ServiceClient, staff_id: str, class_id: str
     async with runtime.db.sessions() as session, session.begin():
         session.add(StaffMember(staff_id=staff_id, school_id="shiyan", name=staff_id, roles=["class_teacher"]))
         await session.flush()
-        session.add(ClassTeacher(class_id=class_id, school_id="shiyan", staff_id=staff_id))
+        session.add(ClassTeacher(class_id=scoped("class", class_id), school_id="shiyan", staff_id=staff_id))
 
 
 @pytest.fixture
@@ -157,7 +161,7 @@ async def test_a_transfer_and_a_leaving_are_announced_in_the_childs_order(family
     moved = await post(
         family, "/students/xiaoming/transfer", {"to_class_id": "g3c2", "effective_on": "2026-03-02"}, status=200
     )
-    assert moved["class_id"] == "g3c2"
+    assert moved["class_id"] == G3C2
     await post(family, "/students/xiaoming/transfer", {"to_class_id": "g3c2"}, status=409)  # already there
     await post(family, "/students/xiaoming/transfer", {"to_class_id": "elsewhere"}, status=404)
     left = await post(family, "/students/xiaoming/leave", {"effective_on": "2026-06-30"}, status=200)
@@ -165,13 +169,13 @@ async def test_a_transfer_and_a_leaving_are_announced_in_the_childs_order(family
     await post(family, "/students/xiaoming/leave", {}, status=409)
 
     events = await read_topic(family.prefix, "enrollment.events", count=9)
-    mine = [e for e in events if e.subject == "xiaoming"]
+    mine = [e for e in events if e.subject == XIAOMING]
     assert [e.type for e in mine][-2:] == ["enrollment.student_transferred.v1", "enrollment.student_left.v1"]
     assert mine[-2].data == {
-        "student_id": "xiaoming",
+        "student_id": XIAOMING,
         "school_id": "shiyan",
-        "from_class_id": "g3c1",
-        "to_class_id": "g3c2",
+        "from_class_id": G3C1,
+        "to_class_id": G3C2,
         "grade": 3,
         "effective_on": "2026-03-02",
     }
@@ -179,13 +183,15 @@ async def test_a_transfer_and_a_leaving_are_announced_in_the_childs_order(family
 
 async def test_students_are_listed_by_page_and_class_teachers_see_only_their_class(family: ServiceClient) -> None:
     """A class teacher sees only their class; the school admin sees the whole school, page by page."""
+    by_id = sorted((XIAOHONG, XIAOMING))
     first = await get(family, "/students?limit=1", ADMIN)
-    assert [s["student_id"] for s in first["items"]] == ["xiaohong"]
+    assert [s["student_id"] for s in first["items"]] == by_id[:1]
     second = await get(family, f"/students?limit=1&after={first['next']}", ADMIN)
-    assert [s["student_id"] for s in second["items"]] == ["xiaoming"]
+    assert [s["student_id"] for s in second["items"]] == by_id[1:]
     assert second["next"] is None
     own = await get(family, "/students?class_id=g3c1", TEACHER_LI)
-    assert [s["student_id"] for s in own["items"]] == ["xiaoming"]
+    assert [s["student_id"] for s in own["items"]] == [XIAOMING]
+    assert (await get(family, f"/students?class_id={G3C1}", TEACHER_LI))["items"] == own["items"]
     await get(family, "/students?class_id=g3c2", TEACHER_LI, status=403)
     await get(family, "/students", TEACHER_LI, status=403)
     await get(family, "/students/xiaoming", TEACHER_LI)
@@ -210,13 +216,13 @@ async def test_priority_groups_are_kept_for_allocation(family: ServiceClient) ->
 async def test_a_guardian_sees_themself_and_their_children_only(family: ServiceClient) -> None:
     own = await get(family, "/guardians/mum", MUM)
     assert own["phone"] == "13800000000"
-    assert own["children"] == [{"student_id": "xiaoming", "guardian_id": "mum", "relation": "母亲"}]
+    assert own["children"] == [{"student_id": XIAOMING, "guardian_id": MUM_ID, "relation": "母亲"}]
     await get(family, "/guardians/neighbour", MUM, status=404)
     await get(family, "/guardians/mum", ADMIN)
     await get(family, "/guardians/mum", YUCAI_ADMIN, status=404)
     await get(family, "/guardians/mum", TEACHER_LI, status=403)
     children = await get(family, "/me/children", MUM)
-    assert [c["student_id"] for c in children["items"]] == ["xiaoming"]
+    assert [c["student_id"] for c in children["items"]] == [XIAOMING]
     assert (await get(family, "/me/children", YUCAI_MUM))["items"] == []
     await get(family, "/me/children", ADMIN, status=403)
 
@@ -238,7 +244,7 @@ async def test_unlinking_a_guardian_is_announced_and_ends_their_pickup(family: S
     pickups = await get(family, "/students/xiaoming/pickups", ADMIN)
     assert pickups["authorised"] == []
     events = await read_topic(family.prefix, "enrollment.events", count=10)
-    assert [e.type for e in events if e.subject == "xiaoming"][-3:] == [
+    assert [e.type for e in events if e.subject == XIAOMING][-3:] == [
         "enrollment.pickup_person_added.v1",
         "enrollment.pickup_person_removed.v1",
         "enrollment.guardian_unlinked.v1",
@@ -276,7 +282,7 @@ async def test_a_restricted_person_can_never_be_an_authorised_pickup(family: Ser
 
     pickups = await get(family, "/students/xiaoming/pickups", ADMIN)
     assert pickups["authorised"] == []
-    assert {p["person_id"] for p in pickups["restricted"]} == {"r-father", "r-grandpa"}
+    assert {p["external_id"] for p in pickups["restricted"]} == {"r-father", "r-grandpa"}
     assert pickups["restricted"][0]["note"]
     seen_by_mum = await get(family, "/students/xiaoming/pickups", MUM)
     assert all(p["note"] is None for p in seen_by_mum["restricted"])
@@ -285,7 +291,7 @@ async def test_a_restricted_person_can_never_be_an_authorised_pickup(family: Ser
         await get(family, "/students/xiaoming/pickups", outsider, status=404)
 
     events = await read_topic(family.prefix, "enrollment.events", count=11)
-    types = [e.type for e in events if e.subject == "xiaoming"][-4:]
+    types = [e.type for e in events if e.subject == XIAOMING][-4:]
     assert types == [
         "enrollment.pickup_person_added.v1",
         "enrollment.pickup_person_restricted.v1",
@@ -337,17 +343,17 @@ async def test_walk_home_permission_is_set_by_a_guardian_of_the_child(family: Se
     walk = [e.data for e in events if e.type == "enrollment.walk_home_permission_set.v1"]
     assert walk == [
         {
-            "student_id": "xiaoming",
+            "student_id": XIAOMING,
             "school_id": "shiyan",
             "allowed": True,
-            "guardian_id": "mum",
+            "guardian_id": MUM_ID,
             "effective_from": "2026-03-02",
         },
         {
-            "student_id": "xiaoming",
+            "student_id": XIAOMING,
             "school_id": "shiyan",
             "allowed": False,
-            "guardian_id": "mum",
+            "guardian_id": MUM_ID,
             "effective_from": "2026-04-01",
         },
     ]
@@ -358,7 +364,7 @@ async def test_transfer_leave_and_unlink_refuse_another_school(family: ServiceCl
     await post(family, "/students/xiaoming/leave", {}, headers=YUCAI_ADMIN, status=404)
     await post(family, "/students/xiaoming/leave", {}, headers=TEACHER_LI, status=403)
     student = await get(family, "/students/xiaoming", ADMIN)
-    assert (student["class_id"], student["status"]) == ("g3c1", "active")
+    assert (student["class_id"], student["status"]) == (G3C1, "active")
 
 
 async def test_the_gate_kiosk_reads_its_schools_active_children_by_name_and_nothing_more(family: ServiceClient) -> None:
@@ -367,7 +373,7 @@ async def test_the_gate_kiosk_reads_its_schools_active_children_by_name_and_noth
     kiosk = auth(Role.KIOSK, "shiyan-kiosk-gate", school="shiyan")
     await post(family, "/students/xiaohong/leave", {}, status=200)
     roster = await get(family, "/kiosk/roster", kiosk)
-    assert roster["items"] == [{"student_id": "xiaoming", "class_id": "g3c1", "name": "小明"}]
+    assert roster["items"] == [{"student_id": XIAOMING, "class_id": G3C1, "name": "小明"}]
     assert (await get(family, "/kiosk/roster", auth(Role.KIOSK, "yucai-kiosk", school="yucai")))["items"] == []
     await get(family, "/kiosk/roster", ADMIN, status=403)
     await get(family, "/kiosk/roster", MUM, status=403)
@@ -380,13 +386,15 @@ async def test_a_service_or_subject_teacher_reads_the_names_of_the_children_they
     await post(family, "/classes/g3c1/teachings", {"staff_id": "maths-li", "school_subject": "数学"}, status=201)
     await post(family, "/students/xiaohong/leave", {}, status=200)
     service = auth(Role.SERVICE_TEACHER, "service-wang", school="shiyan")
-    maths = auth(Role.SUBJECT_TEACHER, "maths-li", school="shiyan")
-    named = [{"student_id": "xiaoming", "class_id": "g3c1", "name": "小明"}]
+    maths = auth(Role.SUBJECT_TEACHER, scoped("staff", "maths-li"), school="shiyan")
+    named = [{"student_id": XIAOMING, "class_id": G3C1, "name": "小明"}]
     assert (await get(family, "/roster", service))["items"] == named
     assert (await get(family, "/roster?class_id=g3c1", maths))["items"] == named
     await get(family, "/roster", maths, status=403)  # no class given
     await get(family, "/roster?class_id=g3c2", maths, status=403)  # a class they do not teach
-    await get(family, "/roster?class_id=g3c1", auth(Role.SUBJECT_TEACHER, "maths-li", school="yucai"), status=403)
+    await get(
+        family, "/roster?class_id=g3c1", auth(Role.SUBJECT_TEACHER, scoped("staff", "maths-li"), school="yucai"), 403
+    )
     assert (await get(family, "/roster", auth(Role.SERVICE_TEACHER, "service-wang", school="yucai")))["items"] == []
     await get(family, "/roster", ADMIN, status=403)
     await get(family, "/roster", MUM, status=403)

@@ -12,11 +12,12 @@ from contracts.envelope import Envelope
 from services.enrollment.app import DEFINITION
 from tests.conftest import ServiceClient, auth, running, stack_settings
 from tests.services.conftest import read_topic
-from tests.services.enrollment_school import ADMIN, OPERATOR, YUCAI_ADMIN, call, register_two_schools
+from tests.services.enrollment_school import ADMIN, OPERATOR, YUCAI_ADMIN, call, register_two_schools, scoped
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
 
-TEACHER = auth(Role.CLASS_TEACHER, "li", school="shiyan")
+LI, WANG, G3C1 = scoped("staff", "li"), scoped("staff", "wang"), scoped("class", "g3c1")
+TEACHER = auth(Role.CLASS_TEACHER, LI, school="shiyan")
 YUCAI_TEACHER = auth(Role.SERVICE_TEACHER, "wu", school="yucai")
 MUM = auth(Role.GUARDIAN, "mum", school="shiyan")
 
@@ -59,7 +60,7 @@ async def test_en5_a_term_calendar_is_set_changed_and_announced_keyed_by_school(
     terms = [e for e in await events_of(enrollment, 5) if e.type == "enrollment.term_calendar_set.v1"]
     assert [(e.subject, e.schoolid) for e in terms] == [("shiyan", "shiyan")] * 2
     assert terms[1].data == {
-        "term_id": "2026-autumn",
+        "term_id": scoped("term", "2026-autumn"),
         "school_id": "shiyan",
         "name": "2026年秋季学期",
         "starts_on": "2026-09-01",
@@ -128,7 +129,9 @@ async def test_en5_terms_do_not_overlap_and_are_listed_page_by_page(enrollment: 
     await call(enrollment, "POST", "/terms", AUTUMN, status=409)
     first = await call(enrollment, "GET", "/terms?limit=1")
     second = await call(enrollment, "GET", f"/terms?limit=1&after={first['next']}")
-    assert [t["term_id"] for t in first["items"] + second["items"]] == ["2026-autumn", "2027-spring"]
+    assert [t["term_id"] for t in first["items"] + second["items"]] == sorted(
+        scoped("term", code) for code in ("2026-autumn", "2027-spring")
+    )
     assert second["next"] is None
 
 
@@ -140,20 +143,29 @@ async def test_at4_grade_bands_never_share_a_grade(enrollment: ServiceClient) ->
     assert (await call(enrollment, "POST", "/grade-bands", {"name": "x", "grades": [10]}, status=422))["rule"] == "AT-4"
     await call(enrollment, "PUT", "/grade-bands/mid", {"name": "中年级", "grades": [3, 4, 5]})  # its own grades: fine
     bands = await call(enrollment, "GET", "/grade-bands", headers=TEACHER)
-    assert [(b["band_id"], b["grades"]) for b in bands["items"]] == [("low", [1, 2]), ("mid", [3, 4, 5])]
+    assert [(b["band_id"], b["external_id"], b["grades"]) for b in bands["items"]] == sorted(
+        [(scoped("band", "low"), "low", [1, 2]), (scoped("band", "mid"), "mid", [3, 4, 5])]
+    )
 
     defined = [e for e in await events_of(enrollment, 6) if e.type == "enrollment.grade_band_defined.v1"]
     assert [(e.subject, e.data["band_id"], e.data["grades"]) for e in defined] == [
-        ("shiyan", "low", [1, 2]),
-        ("shiyan", "mid", [3, 4]),
-        ("shiyan", "mid", [3, 4, 5]),
+        ("shiyan", scoped("band", "low"), [1, 2]),
+        ("shiyan", scoped("band", "mid"), [3, 4]),
+        ("shiyan", scoped("band", "mid"), [3, 4, 5]),
     ]
 
 
 async def test_at6_rooms_flag_the_reception_room_and_staff_hold_roles(enrollment: ServiceClient) -> None:
     room = {"id": "jiedai", "name": "接待室", "capacity": 20, "is_reception": True}
     await call(enrollment, "POST", "/rooms", room, status=201)
-    listed = {"room_id": "jiedai", "school_id": "shiyan", "name": "接待室", "capacity": 20, "is_reception": True}
+    listed = {
+        "room_id": scoped("room", "jiedai"),
+        "external_id": "jiedai",
+        "school_id": "shiyan",
+        "name": "接待室",
+        "capacity": 20,
+        "is_reception": True,
+    }
     assert (await call(enrollment, "GET", "/rooms", headers=TEACHER))["items"] == [listed]
     coach = {"id": "coach", "name": "足球教练", "roles": ["external_provider", "service_teacher"], "external": True}
     await call(enrollment, "POST", "/staff", coach, status=201)
@@ -169,7 +181,7 @@ async def test_at6_rooms_flag_the_reception_room_and_staff_hold_roles(enrollment
         "enrollment.staff_member_registered.v1",
     ]
     assert events[-1].data == {
-        "staff_id": "coach",
+        "staff_id": scoped("staff", "coach"),
         "school_id": "shiyan",
         "roles": ["external_provider", "service_teacher"],
         "external": True,
@@ -186,14 +198,13 @@ async def test_en1_the_class_teacher_must_hold_the_role_and_is_announced_keyed_b
     await call(enrollment, "GET", "/classes/g3c1/class-teacher", status=404)
     await call(enrollment, "PUT", "/classes/g3c1/class-teacher", {"staff_id": "li"})
     await call(enrollment, "PUT", "/classes/g3c1/class-teacher", {"staff_id": "li"})  # the same again: no new event
-    assert (await call(enrollment, "GET", "/classes/g3c1/class-teacher", headers=TEACHER))["staff_id"] == "li"
+    assert (await call(enrollment, "GET", "/classes/g3c1/class-teacher", headers=TEACHER))["staff_id"] == LI
     still_leads = {"name": "李老师", "roles": ["subject_teacher"]}
     await call(enrollment, "PUT", "/staff/li", still_leads, status=409)  # the role is in use
 
     assigned = [e for e in await events_of(enrollment, 6) if e.type == "enrollment.class_teacher_assigned.v1"]
-    assert [(e.subject, e.data) for e in assigned] == [
-        ("g3c1", {"class_id": "g3c1", "school_id": "shiyan", "staff_id": "li"})
-    ]
+    assigned_li = {"class_id": G3C1, "school_id": "shiyan", "staff_id": LI}
+    assert [(e.subject, e.data) for e in assigned] == [(G3C1, assigned_li)]
 
 
 async def test_hw4_teaching_is_assigned_and_unassigned_keyed_by_class(enrollment: ServiceClient) -> None:
@@ -211,7 +222,7 @@ async def test_hw4_teaching_is_assigned_and_unassigned_keyed_by_class(enrollment
     await call(enrollment, "DELETE", "/classes/g3c1/teachings/wang/数学")
     await call(enrollment, "DELETE", "/classes/g3c1/teachings/wang/数学", status=404)
 
-    taught = [e for e in await events_of(enrollment, 8) if e.subject == "g3c1" and "teaching" in e.type]
+    taught = [e for e in await events_of(enrollment, 8) if e.subject == G3C1 and "teaching" in e.type]
     assert [(e.type, e.data["school_subject"]) for e in taught] == [
         ("enrollment.teaching_assigned.v1", "数学"),
         ("enrollment.teaching_assigned.v1", "语文"),
@@ -278,17 +289,20 @@ async def test_a_teacher_finds_the_classes_they_lead_and_teach(enrollment: Servi
     )
 
     mine = (await call(enrollment, "GET", "/me/classes", headers=TEACHER))["items"]
-    assert [(c["class_id"], c["grade"], c["name"], c["leads"], c["subjects"]) for c in mine] == [
-        ("g3c1", 3, "三年级1班", True, []),
-        ("g4c2", 4, "四年级2班", False, ["数学", "科学"]),
-    ]
+    expected = sorted(
+        [
+            (G3C1, 3, "三年级1班", True, []),
+            (scoped("class", "g4c2"), 4, "四年级2班", False, ["数学", "科学"]),
+        ]
+    )
+    assert [(c["class_id"], c["grade"], c["name"], c["leads"], c["subjects"]) for c in mine] == expected
     first = await call(enrollment, "GET", "/me/classes?limit=1", headers=TEACHER)
-    assert [c["class_id"] for c in first["items"]] == ["g3c1"]
+    assert [c["class_id"] for c in first["items"]] == [expected[0][0]]
     rest = await call(enrollment, "GET", f"/me/classes?limit=1&after={first['next']}", headers=TEACHER)
-    assert ([c["class_id"] for c in rest["items"]], rest["next"]) == (["g4c2"], None)
-    as_subject_teacher = auth(Role.SUBJECT_TEACHER, "li", school="shiyan")
+    assert ([c["class_id"] for c in rest["items"]], rest["next"]) == ([expected[1][0]], None)
+    as_subject_teacher = auth(Role.SUBJECT_TEACHER, LI, school="shiyan")
     assert len((await call(enrollment, "GET", "/me/classes", headers=as_subject_teacher))["items"]) == 2
-    elsewhere = auth(Role.CLASS_TEACHER, "li", school="yucai")
+    elsewhere = auth(Role.CLASS_TEACHER, LI, school="yucai")
     assert (await call(enrollment, "GET", "/me/classes", headers=elsewhere))["items"] == []
     await call(enrollment, "GET", "/me/classes", headers=MUM, status=403)
     await call(enrollment, "GET", "/me/classes", headers=ADMIN, status=403)

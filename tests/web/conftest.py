@@ -48,7 +48,7 @@ async def all_in_one(folder: Path) -> AsyncIterator[Running]:
     async with embedded(folder, env={"AFTERSCHOOL_JWT_SECRET": SECRET}) as base:
         api = Api(dict.fromkeys(SERVICES, base), secret=SECRET)
         try:
-            await seed(api, district)
+            district = await seed(api, district)  # with the ids enrollment stored (issue 11)
             students = district.students()
             await api.wait_consumed("attendance", "enrollment.student_enrolled.v1", len(students))
             guardians = sum(len(s.guardian_ids) for s in students)
@@ -82,29 +82,31 @@ async def staff_school(world: Running) -> Staffed:
     """Set up school s2 through enrollment's API, as the demo sets up its month (afterschool/month.py), and wait
     until attendance and homework know it."""
     api, day = world.api, SCHOOL_AFTERNOON.date()
-    school = build_district(schools=2, grades=3, classes_per_grade=1, per_class=6).schools[1]
-    sid = school.school_id
-    class_id, n = school.classes[2][0], 3  # grade 3: written homework has a cap (HW-2), not a ban (HW-1)
-    taking = replace(school, students=tuple(s for s in school.students if s.class_id == class_id))
+    coded = build_district(schools=2, grades=3, classes_per_grade=1, per_class=6).schools[1]
+    sid = coded.school_id
+    n = 3  # grade 3: written homework has a cap (HW-2), not a ban (HW-1)
+    children = sum(1 for s in coded.students if s.class_id == coded.classes[n - 1][0])
     waits = {
-        ("attendance", "enrollment.agreement_signed.v1"): len(taking.students),
+        ("attendance", "enrollment.agreement_signed.v1"): children,
         ("attendance", "enrollment.program_scheduled.v1"): 1,
         ("attendance", "enrollment.class_teacher_assigned.v1"): 1,
         ("homework", "enrollment.teaching_assigned.v1"): 1,
         ("homework", "enrollment.term_calendar_set.v1"): 1,
         ("stipend", "enrollment.fee_plan_set.v1"): 1,
-        ("attendance", "enrollment.pickup_person_added.v1"): len(taking.students),
+        ("attendance", "enrollment.pickup_person_added.v1"): children,
     }
     before = {wait: await api.consumed(*wait) for wait in waits}
     scheduled = before["attendance", "enrollment.program_scheduled.v1"]
-    await seed(api, District("d1", (school,)))
+    (school,) = (await seed(api, District("d1", (coded,)))).schools  # with the ids enrollment stored (issue 11)
+    class_id = school.classes[n - 1][0]
+    taking = replace(school, students=tuple(s for s in school.students if s.class_id == class_id))
     month = month_demo.Month(day, date(2026, 11, 30), day)  # a fee plan cannot start in the past (EN-7)
-    await month_demo.set_up(api, District("d1", (school,)), month)
+    await month_demo.set_up(api, District("d1", (coded,)), month)  # its pickups file names the school's codes
     await month_demo.enrol(api, District("d1", (taking,)), month)
     admin = api.token(Role.SCHOOL_ADMIN, f"{sid}-admin", school=sid)
-    maths = f"{sid}-maths"
-    staff = {"id": maths, "name": "数学老师", "roles": ["subject_teacher"]}
-    await api.post("enrollment", "/enrollment/v1/staff", staff, admin, key=f"web-{maths}")
+    staff = {"id": f"{sid}-maths", "name": "数学老师", "roles": ["subject_teacher"]}
+    registered = await api.post("enrollment", "/enrollment/v1/staff", staff, admin, key=f"web-{sid}-maths")
+    maths = registered.json()["staff_id"]
     teaching = {"staff_id": maths, "school_subject": "数学"}
     await api.post("enrollment", f"/enrollment/v1/classes/{class_id}/teachings", teaching, admin, key=f"web-{maths}-t")
     for child in taking.students:  # who collects each child: their first guardian, with a card (BX-2)
@@ -120,7 +122,7 @@ async def staff_school(world: Running) -> Staffed:
     program = {
         "name": "课后托管",
         "capacity": 2000,
-        "teacher_ids": [month_demo.teacher_id(school, t) for t in month_demo.TEACHERS],
+        "teacher_ids": [month_demo.teacher_id(sid, t) for t in month_demo.TEACHERS],
         "weekdays": [0, 1, 2, 3, 4],
         "starts_at": "14:50",
         "class_hours": 3,
@@ -134,7 +136,7 @@ async def staff_school(world: Running) -> Staffed:
         class_id=class_id,
         children=taking.students,
         class_teacher=month_demo.class_teacher_id(school, n),
-        service_teachers=tuple(month_demo.teacher_id(school, t) for t in month_demo.TEACHERS),
+        service_teachers=tuple(month_demo.teacher_id(sid, t) for t in month_demo.TEACHERS),
         subject_teacher=maths,
         session_id=f"{month_demo.program_id(school)}:{day.isoformat()}",
     )

@@ -230,7 +230,8 @@ async def test_the_admin_grants_and_revokes_a_fee_waiver_changes_a_policy_settin
     run = await result.get_attribute("data-run")
     recorded = (await api.get("enrollment", f"/enrollment/v1/allocation-runs/{run}", admin)).json()
     assert (recorded["term_id"], recorded["seed"], recorded["by"]) == (term, 20261125, f"{sid}-admin")
-    assert term.startswith(sid)
+    terms = (await api.get("enrollment", "/enrollment/v1/terms", admin)).json()["items"]
+    assert term in {t["term_id"] for t in terms}  # one of the school's own terms (its id is a stored id, issue 11)
     assert await fits(page)
     await page.reload()  # the last run is shown again, read back by its id
     await expect(result.locator(".summary")).to_have_text("种子 20261125 · 分配 0 个名额 · 候补 0 人")
@@ -243,22 +244,26 @@ CLUBS = {  # a club's id suffix: its name, capacity and weekday
 RANKED = (("chess", "choir"), ("chess",), ("chess", "choir"), ("choir", "chess"))  # each child's choices, best first
 
 
-async def club_applicants(running: Running) -> tuple[School, str]:
+async def club_applicants(running: Running) -> tuple[School, str, dict[str, str]]:
     """School s4 through enrollment's public API: a term from today, two clubs (象棋社 with 1 place, 合唱团 with 2),
     and four grade-3 children whose guardians applied with ranked club choices (RANKED), reviewed by the class
-    teacher and approved by the school (EN-1), so they take part in an allocation run (EN-3); the term's id."""
+    teacher and approved by the school (EN-1), so they take part in an allocation run (EN-3); the term's id and the
+    clubs' ids by CLUBS' key (as enrollment stored them, issue 11)."""
     api = running.api
-    school = build_district(schools=4, grades=3, classes_per_grade=1, per_class=4).schools[3]
-    sid, class_id = school.school_id, school.classes[2][0]
-    school = replace(school, students=tuple(s for s in school.students if s.class_id == class_id))
-    await seed(api, District("d1", (school,)))
+    coded = build_district(schools=4, grades=3, classes_per_grade=1, per_class=4).schools[3]
+    sid, class_code = coded.school_id, coded.classes[2][0]
+    coded = replace(coded, students=tuple(s for s in coded.students if s.class_id == class_code))
+    (school,) = (await seed(api, District("d1", (coded,)))).schools  # with the ids enrollment stored (issue 11)
+    class_id = school.classes[2][0]
     admin = api.token(Role.SCHOOL_ADMIN, f"{sid}-admin", school=sid)
     term = f"{sid}-clubs"
     dates = {"id": term, "name": "社团学期", "starts_on": DAY, "ends_on": "2026-12-31"}
-    await api.post("enrollment", "/enrollment/v1/terms", dates, admin, key=f"web-{term}")
+    term = (await api.post("enrollment", "/enrollment/v1/terms", dates, admin, key=f"web-{term}")).json()["term_id"]
     teacher = {"id": f"{sid}-ct", "name": "三年级班主任", "roles": ["class_teacher"]}
-    await api.post("enrollment", "/enrollment/v1/staff", teacher, admin, key=f"web-{sid}-ct")
-    await api.put("enrollment", f"/enrollment/v1/classes/{class_id}/class-teacher", {"staff_id": f"{sid}-ct"}, admin)
+    registered = await api.post("enrollment", "/enrollment/v1/staff", teacher, admin, key=f"web-{sid}-ct")
+    class_teacher = registered.json()["staff_id"]
+    await api.put("enrollment", f"/enrollment/v1/classes/{class_id}/class-teacher", {"staff_id": class_teacher}, admin)
+    clubs: dict[str, str] = {}
     for suffix, (name, capacity, weekday) in CLUBS.items():
         club = {
             "id": f"{sid}-{suffix}",
@@ -272,19 +277,20 @@ async def club_applicants(running: Running) -> tuple[School, str]:
             "min_grade": 1,
             "max_grade": 6,
         }
-        await api.post("enrollment", "/enrollment/v1/programs", club, admin, key=f"web-{sid}-{suffix}")
-    reviewer = api.token(Role.CLASS_TEACHER, f"{sid}-ct", school=sid)
+        created = await api.post("enrollment", "/enrollment/v1/programs", club, admin, key=f"web-{sid}-{suffix}")
+        clubs[suffix] = created.json()["program_id"]
+    reviewer = api.token(Role.CLASS_TEACHER, class_teacher, school=sid)
     for child, ranked in zip(school.students, RANKED, strict=True):
         guardian = api.token(Role.GUARDIAN, child.guardian_ids[0], school=sid)
         application = f"{child.student_id}-clubs"
-        choices = [f"{sid}-{c}" for c in ranked]
+        choices = [clubs[c] for c in ranked]
         body: dict[str, Any] = {"id": application, "student_id": child.student_id, "term_id": term}
         body["club_choices"] = choices
         await api.post("enrollment", "/enrollment/v1/applications", body, guardian, key=f"web-{application}")
         for step, token in (("review", reviewer), ("approval", admin)):
             path = f"/enrollment/v1/applications/{application}/{step}"
             await api.post("enrollment", path, {}, token, key=f"web-{application}-{step}")
-    return school, term
+    return school, term, clubs
 
 
 async def test_an_allocation_run_shows_each_clubs_places_by_name_and_its_waitlist(
@@ -293,7 +299,7 @@ async def test_an_allocation_run_shows_each_clubs_places_by_name_and_its_waitlis
     """EN-3, BX-1: four applicants with ranked choices for 象棋社 (1 place) and 合唱团 (2); the admin runs the
     allocation with a seed from the page and sees the seed, each club's places given with the children's names, and
     each waitlist in order — exactly what enrollment recorded for the run; the same after a reload."""
-    school, term = await club_applicants(running)
+    school, term, clubs = await club_applicants(running)
     sid, api = school.school_id, running.api
     name = {s.student_id: s.name for s in school.students}
     assert len(set(name.values())) == len(name)  # the page names children: the test must tell them apart
@@ -308,14 +314,14 @@ async def test_an_allocation_run_shows_each_clubs_places_by_name_and_its_waitlis
     recorded = (await api.get("enrollment", f"/enrollment/v1/allocation-runs/{run}", admin)).json()
     places, waitlists = recorded["result"]["places"], recorded["result"]["waitlists"]
     assert (recorded["term_id"], recorded["seed"], recorded["allocated"]) == (term, 20261206, 3)  # every place given
-    assert sorted(len(places.get(f"{sid}-{c}", [])) for c in CLUBS) == [1, 2]
+    assert sorted(len(places.get(clubs[c], [])) for c in CLUBS) == [1, 2]
     summary = f"种子 20261206 · 分配 3 个名额 · 候补 {recorded['waitlisted']} 人"
     await expect(result.locator(".summary")).to_have_text(summary)
 
     async def shows_the_run() -> None:
         for suffix, (club_name, _, _) in CLUBS.items():
-            club = result.locator(f"li[data-program='{sid}-{suffix}']")
-            given, waiting = places.get(f"{sid}-{suffix}", []), waitlists.get(f"{sid}-{suffix}", [])
+            club = result.locator(f"li[data-program='{clubs[suffix]}']")
+            given, waiting = places.get(clubs[suffix], []), waitlists.get(clubs[suffix], [])
             await expect(club.locator("strong")).to_have_text(club_name)
             names = "、".join(name[c] for c in given) or "—"
             await expect(club.locator(".given")).to_have_text(f"给出 {len(given)} 个名额：{names}")

@@ -29,6 +29,7 @@ from services.enrollment.domain.workflow import MAY_TAKE_PLACES
 from services.enrollment.places import store as places_store
 from services.enrollment.places.handlers import place, waiting
 from services.enrollment.policy.handlers import policy_for_term
+from services.enrollment.setup.store import term_in_school
 from services.enrollment.store import Program, lock_term_places
 
 
@@ -122,9 +123,12 @@ async def run_allocation(
     uow: UnitOfWork, *, school_id: str, term_id: str, by: str, seed: int | None = None
 ) -> store.AllocationRun:
     """EN-3/BX-1: `by` gives the term's free club places by priority and a lottery seeded with `seed` (a new random
-    one, recorded, when not given); the waitlists are rebuilt."""
-    await lock_term_places(uow, school_id=school_id, term_id=term_id)
+    one, recorded, when not given); the waitlists are rebuilt. The term is named by stored id or school code."""
     policy = await policy_for_term(uow, school_id=school_id, term_id=term_id)
+    term = await term_in_school(uow.session, school_id=school_id, term_id=term_id)
+    assert term is not None  # policy_for_term found it
+    term_id = term.term_id
+    await lock_term_places(uow, school_id=school_id, term_id=term_id)
     programs = {p.program_id: p for p in await _clubs(uow, school_id, term_id)}
     taken, _ = await places_store.counts_by_program(uow.session, list(programs))
     clubs = [

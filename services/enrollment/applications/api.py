@@ -31,8 +31,10 @@ from services.enrollment.applications.schemas import ApplicationCreate, DeclineC
 from services.enrollment.domain.workflow import Action, Stage
 from services.enrollment.fields import (
     ApplicationId,
+    ApplicationKey,
     ClubChoices,
     Created,
+    ExternalId,
     Options,
     Position,
     ProgramId,
@@ -43,6 +45,7 @@ from services.enrollment.fields import (
 )
 from services.enrollment.fields import Stage as StageText
 from services.enrollment.places import store as places_store
+from services.enrollment.setup.store import Term
 
 router = APIRouter(prefix="/enrollment/v1", tags=["applications"])
 
@@ -109,6 +112,7 @@ class ApplicationSummary(BaseModel):
     model_config = examples(SUMMARY)
 
     application_id: ApplicationId
+    external_id: ExternalId = None
     school_id: SchoolId
     student_id: StudentId
     term_id: TermId
@@ -161,6 +165,7 @@ class ApplicationPublic(ApplicationSummary):
 def _summary(application: roster.Application) -> dict[str, Any]:
     return {
         "application_id": application.application_id,
+        "external_id": application.external_id,
         "school_id": application.school_id,
         "student_id": application.student_id,
         "term_id": application.term_id,
@@ -223,7 +228,7 @@ async def _step(
     request: Request,
     runtime: RuntimeDep,
     principal: Principal,
-    application_id: str,
+    application_id: ApplicationKey,
     action: Action,
     body: Body,
     *,
@@ -253,7 +258,7 @@ def _plain_step(path: str, action: Action, doc: str) -> None:
     """Register `POST /applications/{id}/<path>`: a step that needs nothing but the caller."""
 
     async def route(
-        application_id: str,
+        application_id: ApplicationKey,
         body: Nothing,
         request: Request,
         runtime: RuntimeDep,
@@ -268,7 +273,7 @@ def _reasoned_step(path: str, action: Action, doc: str) -> None:
     """Register `POST /applications/{id}/<path>`: a step that must give a reason (the guardian is told)."""
 
     async def route(
-        application_id: str,
+        application_id: ApplicationKey,
         body: ReasonGiven,
         request: Request,
         runtime: RuntimeDep,
@@ -293,7 +298,7 @@ _reasoned_step("withdrawal/refusal", Action.REFUSE_WITHDRAWAL, "EN-2: the school
 
 @router.post("/applications/{application_id}/withdrawal", response_model=ApplicationPublic, dependencies=[IDEMPOTENT])
 async def post_withdrawal(
-    application_id: str,
+    application_id: ApplicationKey,
     body: WithdrawalCreate,
     request: Request,
     runtime: RuntimeDep,
@@ -324,7 +329,7 @@ async def post_decline(body: DeclineCreate, request: Request, runtime: RuntimeDe
 
 @router.get("/applications/{application_id}", response_model=ApplicationPublic)
 async def get_application(
-    application_id: str, runtime: RuntimeDep, principal: AdminClassTeacherOrGuardian
+    application_id: ApplicationKey, runtime: RuntimeDep, principal: AdminClassTeacherOrGuardian
 ) -> ApplicationPublic:
     """EN-1: an application with every step (who, when, why), for the child's guardians, class teacher, school."""
     async with runtime.db.sessions() as session:
@@ -348,6 +353,7 @@ async def get_applications(
     """Applications the caller may see, by id: the school's (admin), their class's (class teacher), their
     children's (guardian)."""
     async with runtime.db.sessions() as session:
+        term_id = await roster.stored_key(session, Term, school_id=principal.school(), key=term_id)
         rows = await store.applications_page(
             session,
             school_id=principal.school(),

@@ -84,12 +84,14 @@ async def _own_child(uow: UnitOfWork, school_id: str, caller: Principal, student
     return student
 
 
-async def _check_choices(uow: UnitOfWork, body: ApplicationCreate, school_id: str, grade: int) -> None:
-    if len(set(body.club_choices)) != len(body.club_choices):
-        raise Unprocessable("each club may be ranked once", rule="EN-4")
+async def _check_choices(
+    uow: UnitOfWork, body: ApplicationCreate, school_id: str, term_id: str, grade: int
+) -> list[str]:
+    """EN-4: the ranked clubs (each named by stored id or school code), as stored ids."""
+    chosen: list[str] = []
     for program_id in body.club_choices:
         program = await program_in_school(uow.session, school_id=school_id, program_id=program_id)
-        if program is None or program.kind != ProgramKind.CLUB or program.term_id != body.term_id:
+        if program is None or program.kind != ProgramKind.CLUB or program.term_id != term_id:
             raise Unprocessable(f"'{program_id}' is not a club of this term", rule="EN-4")
         if program.cancelled:
             raise Unprocessable(f"club '{program_id}' was cancelled", rule="EN-4")
@@ -98,6 +100,10 @@ async def _check_choices(uow: UnitOfWork, body: ApplicationCreate, school_id: st
                 f"club '{program_id}' is for grades {program.min_grade}–{program.max_grade}, not grade {grade}",
                 rule="EN-4",
             )
+        chosen.append(program.program_id)
+    if len(set(chosen)) != len(chosen):
+        raise Unprocessable("each club may be ranked once", rule="EN-4")
+    return chosen
 
 
 async def submit_application(uow: UnitOfWork, body: ApplicationCreate, *, caller: Principal) -> roster.Application:
@@ -108,20 +114,24 @@ async def submit_application(uow: UnitOfWork, body: ApplicationCreate, *, caller
     if student.status != "active":
         raise Conflict(f"student '{student.student_id}' has left the school")
     policy = await policy_for_term(uow, school_id=school_id, term_id=body.term_id)
-    await _refuse_if_open(uow, student.student_id, body.term_id)
-    await _check_choices(uow, body, school_id, await grade_of(uow, student))
+    term = await term_in_school(uow.session, school_id=school_id, term_id=body.term_id)
+    assert term is not None  # policy_for_term found it
+    await _refuse_if_open(uow, student.student_id, term.term_id)
+    choices = await _check_choices(uow, body, school_id, term.term_id, await grade_of(uow, student))
     for kind in body.options:
         if kind not in OPTIONAL_KINDS or not offered(kind, policy):
             raise Unprocessable(f"the school does not offer '{kind.value}' as an optional service", rule="EN-6")
-    application = _new_application(uow, school_id, student.student_id, body.term_id, body.id)
-    application.club_choices = list(body.club_choices)
+    application_id = await roster.new_id(uow, roster.Application, body.id, school_id)
+    application = _new_application(uow, school_id, student.student_id, term.term_id, application_id)
+    application.external_id = body.id
+    application.club_choices = choices
     application.options = [kind.value for kind in body.options]
     await _save_new(uow, application)
     now = application.created_at
     _record(uow, application, Action.SUBMIT, caller, now)
     event = ApplicationSubmitted(
         **_facts(application, caller.subject, now),
-        club_choices=list(body.club_choices),
+        club_choices=choices,
         options=list(body.options),
     )
     await uow.publish(event, school_id=school_id)
@@ -139,11 +149,11 @@ async def _refuse_if_open(uow: UnitOfWork, student_id: str, term_id: str) -> Non
 
 
 def _new_application(
-    uow: UnitOfWork, school_id: str, student_id: str, term_id: str, wanted: str | None
+    uow: UnitOfWork, school_id: str, student_id: str, term_id: str, application_id: str
 ) -> roster.Application:
     now = uow.clock.now()
     return roster.Application(
-        application_id=wanted or str(uuid.uuid4()),
+        application_id=application_id,
         school_id=school_id,
         student_id=student_id,
         term_id=term_id,
@@ -157,8 +167,6 @@ def _new_application(
 
 
 async def _save_new(uow: UnitOfWork, application: roster.Application) -> None:
-    if await uow.session.get(roster.Application, application.application_id) is not None:
-        raise Conflict(f"'{application.application_id}' already exists")
     uow.session.add(application)
     try:
         await uow.session.flush()
@@ -303,11 +311,13 @@ async def decline_participation(uow: UnitOfWork, body: DeclineCreate, *, caller:
     school_id = caller.school()
     student = await _own_child(uow, school_id, caller, body.student_id)
     await policy_for_term(uow, school_id=school_id, term_id=body.term_id)
-    current = await store.open_application(uow.session, student_id=student.student_id, term_id=body.term_id)
+    term = await term_in_school(uow.session, school_id=school_id, term_id=body.term_id)
+    assert term is not None  # policy_for_term found it
+    current = await store.open_application(uow.session, student_id=student.student_id, term_id=term.term_id)
     if current is not None:
         step = TakeStep(caller, current.application_id, Action.DECLINE, body.reason)
         return await take_step(uow, step)
-    application = _new_application(uow, school_id, student.student_id, body.term_id, None)
+    application = _new_application(uow, school_id, student.student_id, term.term_id, str(uuid.uuid4()))
     application.stage, application.open_key = Stage.DECLINED, None
     await _save_new(uow, application)
     _record(uow, application, Action.DECLINE, caller, application.created_at, reason=body.reason)

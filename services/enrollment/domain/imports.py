@@ -357,5 +357,6 @@ _IDS = uuid.UUID("6f1c3f5e-4b7a-4e4e-9a53-0c2b8f6d9e11")
 
 
 def new_id(school_id: str, kind: str, *external: str) -> str:
-    """The id of a row first seen in an import: the same school, kind and external id always give the same id."""
+    """EN-8/issue 11: the stored id of a school's row, from the school's own code for it (in an import or through the
+    API): the same school, kind and code always give the same id, and another school's never does."""
     return str(uuid.uuid5(_IDS, "/".join((school_id, kind, *external))))

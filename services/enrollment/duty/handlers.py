@@ -28,13 +28,15 @@ async def set_duty_roster(uow: UnitOfWork, command: SetDutyRoster) -> list[str]:
     """AT-6: the day's duty leaders become exactly those named; announced only when the list changed, so a repeated
     PUT changes nothing."""
     roles: dict[str, list[str]] = {}
+    named: list[str] = []  # stored ids, whether the body gave them or the school's codes (issue 11)
     for staff_id in command.staff_ids:
         staff = await setup.staff_in_school(uow.session, school_id=command.school_id, staff_id=staff_id)
         if staff is None:  # another school's staff is as unknown as nobody
             raise NotFound(f"no member of staff '{staff_id}' in this school")
-        roles[staff_id] = staff.roles
+        roles[staff.staff_id] = staff.roles
+        named.append(staff.staff_id)
     with refusing():
-        leaders = check_duty_leaders(command.staff_ids, roles)
+        leaders = check_duty_leaders(named, roles)
     if await store.leaders_on(uow.session, school_id=command.school_id, day=command.day) == leaders:
         return leaders
     await store.clear_day(uow.session, school_id=command.school_id, day=command.day)

@@ -25,6 +25,7 @@ from contracts.fees import plan_in_force
 from services.enrollment import store as roster
 from services.enrollment.fees import handlers, store
 from services.enrollment.fees.schemas import FeePlanBody, FeePlanPublic, FeeWaiverPublic, WaiverCreate, WaiverRevoke
+from services.enrollment.fields import ProgramKey, StudentKey, WaiverKey
 
 router = APIRouter(prefix="/enrollment/v1", tags=["fees"])
 
@@ -41,7 +42,7 @@ def _in_force_and_scheduled(rows: list[store.FeePlanRow], today: date) -> list[s
 
 @router.put("/programs/{program_id}/fee-plan", response_model=FeePlanPublic, dependencies=[IDEMPOTENT])
 async def put_fee_plan(
-    program_id: str, body: FeePlanBody, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
+    program_id: ProgramKey, body: FeePlanBody, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
     """Set how a program of the caller's school is paid from a date (EN-7); announced as `FeePlanSet`."""
     set_plan = partial(handlers.set_fee_plan, school_id=principal.school(), program_id=program_id, by=principal.subject)
@@ -50,7 +51,7 @@ async def put_fee_plan(
 
 @router.get("/programs/{program_id}/fee-plans", response_model=Page[FeePlanPublic])
 async def get_fee_plans(
-    program_id: str, runtime: RuntimeDep, principal: AdminOrGuardian, page: Paging
+    program_id: ProgramKey, runtime: RuntimeDep, principal: AdminOrGuardian, page: Paging
 ) -> Page[FeePlanPublic]:
     """A program's fee plan settings (EN-7): every one for the admin; for a guardian, those in force or scheduled."""
     school_id = principal.school()
@@ -62,6 +63,7 @@ async def get_fee_plans(
         )
         if program is None or not reader_known:
             raise NotFound(f"no program '{program_id}' for this caller")
+        program_id = program.program_id
         if principal.role is Role.SCHOOL_ADMIN:
             rows = await store.plans_page(session, program_id=program_id, after=after, limit=page.limit + 1)
         else:
@@ -75,7 +77,7 @@ async def get_fee_plans(
     "/students/{student_id}/fee-waivers", status_code=201, response_model=FeeWaiverPublic, dependencies=[IDEMPOTENT]
 )
 async def post_fee_waiver(
-    student_id: str, body: WaiverCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
+    student_id: StudentKey, body: WaiverCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
     """Grant a child of the caller's school a fee waiver (EN-7); announced as `FeeWaiverGranted`, without reason."""
     grant = partial(handlers.grant_waiver, school_id=principal.school(), student_id=student_id, by=principal.subject)
@@ -84,12 +86,13 @@ async def post_fee_waiver(
 
 @router.get("/students/{student_id}/fee-waivers", response_model=Page[FeeWaiverPublic])
 async def get_fee_waivers(
-    student_id: str, runtime: RuntimeDep, principal: AdminOrGuardian, page: Paging
+    student_id: StudentKey, runtime: RuntimeDep, principal: AdminOrGuardian, page: Paging
 ) -> Page[FeeWaiverPublic]:
     """A child's fee waivers (EN-7): the school sees its records; a guardian their own child's, without reasons."""
     school_id = principal.school()
     async with runtime.db.sessions() as session:
         student = await roster.in_school(session, roster.Student, school_id=school_id, key=student_id)
+        student_id = student.student_id if student is not None else student_id
         allowed = student is not None and (
             principal.role is Role.SCHOOL_ADMIN
             or principal.subject in await roster.guardians_of(session, student_id=student_id)
@@ -109,7 +112,12 @@ async def get_fee_waivers(
     "/students/{student_id}/fee-waivers/{waiver_id}/revoke", response_model=FeeWaiverPublic, dependencies=[IDEMPOTENT]
 )
 async def post_fee_waiver_revocation(
-    student_id: str, waiver_id: str, body: WaiverRevoke, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
+    student_id: StudentKey,
+    waiver_id: WaiverKey,
+    body: WaiverRevoke,
+    request: Request,
+    runtime: RuntimeDep,
+    principal: SchoolAdmin,
 ) -> JSONResponse:
     """End a child's fee waiver from a date (EN-7); announced as `FeeWaiverRevoked`."""
     revoke = partial(

@@ -74,20 +74,21 @@ async def grant_waiver(
     student = await roster.in_school(session, roster.Student, school_id=school_id, key=student_id)
     if student is None:
         raise NotFound(f"no student '{student_id}' in this school")
-    if body.program_id is not None and (
-        await roster.program_in_school(session, school_id=school_id, program_id=body.program_id) is None
-    ):
-        raise NotFound(f"no program '{body.program_id}' in this school")
+    program = None
+    if body.program_id is not None:
+        program = await roster.program_in_school(session, school_id=school_id, program_id=body.program_id)
+        if program is None:
+            raise NotFound(f"no program '{body.program_id}' in this school")
     try:
         check_waiver(percent_payable=body.percent_payable, valid_from=body.valid_from, valid_to=body.valid_to)
     except FeeRuleBroken as error:
         raise _refuse(error) from error
-    if body.id is not None and await session.get(store.FeeWaiverRow, body.id) is not None:
-        raise Conflict(f"'{body.id}' already exists")
     row = from_fields(
         store.FeeWaiverRow,
         body,
-        waiver_id=body.id or str(uuid.uuid4()),
+        waiver_id=await roster.new_id(uow, store.FeeWaiverRow, body.id, school_id),
+        external_id=body.id,
+        program_id=program.program_id if program is not None else None,
         school_id=school_id,
         student_id=student.student_id,
         granted_by=by,
@@ -104,8 +105,9 @@ async def revoke_waiver(
 ) -> store.FeeWaiverRow:
     """EN-7: the school admin `by` ends the waiver from a date (today when none is given; never retroactively) and
     announces it; a repeat is a retry."""
-    row = await store.locked_waiver(uow.session, school_id=school_id, student_id=student_id, waiver_id=waiver_id)
-    if row is None:
+    row = await roster.locked_in_school(uow.session, store.FeeWaiverRow, school_id=school_id, key=waiver_id)
+    student = await roster.in_school(uow.session, roster.Student, school_id=school_id, key=student_id)
+    if row is None or student is None or row.student_id != student.student_id:
         raise NotFound(f"no waiver '{waiver_id}' for this student")
     today = school_today(uow.clock)
     effective_on = body.effective_on or today

@@ -10,7 +10,7 @@ from pydantic import AfterValidator, BaseModel, Field
 from chassis.http import Body, Create, Id, Reason
 from chassis.openapi import examples
 from contracts.enrollment import FeeKind
-from services.enrollment.fields import OnDay, ProgramId, StudentId
+from services.enrollment.fields import ExternalId, OnDay, ProgramId, StudentId
 
 # Strict: money and counts are whole numbers in JSON; 2.3 (yuan, not fen) or "230" is refused, never coerced.
 WholeNumber = Annotated[int, Field(strict=True)]
@@ -129,6 +129,7 @@ class FeeWaiverPublic(BaseModel):
     )
 
     waiver_id: str = Field(description="the waiver's id")
+    external_id: ExternalId = None
     student_id: StudentId
     program_id: str | None = Field(description="the program it covers; null: every program")
     percent_payable: int = Field(description="the share of the fee the family pays, 0 (free) to 99 %")

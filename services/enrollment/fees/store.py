@@ -47,9 +47,11 @@ class FeeWaiverRow(Base):
     """EN-7: a child's fee waiver; the reason (often financial difficulty) never leaves this service."""
 
     __tablename__ = "fee_waivers"
+    __table_args__ = (UniqueConstraint("school_id", "external_id", name="uq_fee_waivers_school_external"),)
 
     waiver_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     school_id: Mapped[str] = mapped_column(ForeignKey("schools.school_id"), index=True)
+    external_id: Mapped[str | None] = mapped_column(String(64), default=None)  # the school's code (issue 11)
     student_id: Mapped[str] = mapped_column(ForeignKey("students.student_id"), index=True)
     program_id: Mapped[str | None] = mapped_column(ForeignKey("programs.program_id"), nullable=True)
     percent_payable: Mapped[int] = mapped_column(Integer)
@@ -92,20 +94,3 @@ async def waivers_page(session: AsyncSession, *, student_id: str, after: str | N
     """Up to `limit` of the child's waivers (current, ended and revoked) after the cursor, by id."""
     query = select(FeeWaiverRow).where(FeeWaiverRow.student_id == student_id)
     return await rows_after(session, query, [FeeWaiverRow.waiver_id], after, limit)
-
-
-async def locked_waiver(
-    session: AsyncSession, *, school_id: str, student_id: str, waiver_id: str
-) -> FeeWaiverRow | None:
-    """The child's waiver of this school, locked for this transaction (two revocations queue on it)."""
-    query = (
-        select(FeeWaiverRow)
-        .where(
-            FeeWaiverRow.waiver_id == waiver_id,
-            FeeWaiverRow.school_id == school_id,
-            FeeWaiverRow.student_id == student_id,
-        )
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    return (await session.execute(query)).scalar_one_or_none()

@@ -18,6 +18,7 @@ from chassis.problems import Forbidden, NotFound, Unprocessable
 from chassis.uow import UnitOfWork
 from services.enrollment import store as shared
 from services.enrollment.domain import roster
+from services.enrollment.fields import PersonKey, StudentKey
 from services.enrollment.pickups import handlers, store
 from services.enrollment.pickups.schemas import (
     PickupCreate,
@@ -38,11 +39,11 @@ B = TypeVar("B", bound=Create)
 
 
 async def visible_student(
-    session: AsyncSession, principal: Principal, student_id: str
+    session: AsyncSession, principal: Principal, student_id: StudentKey
 ) -> tuple[shared.Student, list[str]]:
     """The child, if the caller may see them: their school's admin, their class teacher, their guardians."""
     student = await shared.in_school(session, shared.Student, school_id=principal.school(), key=student_id)
-    guardian_ids = await shared.guardians_of(session, student_id=student_id) if student else []
+    guardian_ids = await shared.guardians_of(session, student_id=student.student_id) if student else []
     if student is not None and principal.role is Role.CLASS_TEACHER:
         visible = await class_teacher_of(session, class_id=student.class_id) == principal.subject
     elif student is not None and principal.role is Role.GUARDIAN:
@@ -56,13 +57,13 @@ async def visible_student(
 
 @router.get("/students/{student_id}/pickups", response_model=PickupsPublic)
 async def get_pickups(
-    student_id: str, request: Request, runtime: RuntimeDep, principal: AdminClassTeacherOrGuardian
+    student_id: StudentKey, request: Request, runtime: RuntimeDep, principal: AdminClassTeacherOrGuardian
 ) -> PickupsPublic:
     """BX-2/AT-5: who may collect the child, who must never, and the walk-home permission. Only the school admin
     sees ID numbers and custody notes unmasked, and each time is logged (PIPL, `/sensitive-reads`)."""
     admin = principal.role is Role.SCHOOL_ADMIN
     async with runtime.db.sessions() as session:
-        await visible_student(session, principal, student_id)
+        student_id = (await visible_student(session, principal, student_id))[0].student_id
         people = [p for p in await store.pickups_of(session, student_id=student_id) if p.status != roster.REMOVED]
         permission = await session.get(store.WalkHomePermission, student_id)
         shown = sorted({f for p in people for f in SENSITIVE if getattr(p, f)}) if admin else []
@@ -121,7 +122,7 @@ async def _store_person(
 
 @router.post("/students/{student_id}/pickups", status_code=201, response_model=PickupPublic, dependencies=[IDEMPOTENT])
 async def post_pickup(
-    student_id: str, body: PickupCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
+    student_id: StudentKey, body: PickupCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
     """BX-2/AT-5: authorise an adult to collect the child; a restricted person's credential is a 409."""
     add = partial(handlers.add_pickup_person, school_id=principal.school(), student_id=student_id)
@@ -129,7 +130,9 @@ async def post_pickup(
 
 
 @router.delete("/students/{student_id}/pickups/{person_id}", status_code=204)
-async def delete_pickup(student_id: str, person_id: str, runtime: RuntimeDep, principal: SchoolAdmin) -> Response:
+async def delete_pickup(
+    student_id: StudentKey, person_id: PersonKey, runtime: RuntimeDep, principal: SchoolAdmin
+) -> Response:
     """The adult may no longer collect the child (`PickupPersonRemoved`)."""
     async with runtime.uow() as uow:
         await handlers.remove_pickup_person(
@@ -143,7 +146,7 @@ async def delete_pickup(student_id: str, person_id: str, runtime: RuntimeDep, pr
     "/students/{student_id}/restricted-persons", status_code=201, response_model=PickupPublic, dependencies=[IDEMPOTENT]
 )
 async def post_restriction(
-    student_id: str, body: RestrictionCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
+    student_id: StudentKey, body: RestrictionCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
     """BX-2: a person who must never collect the child (`PickupPersonRestricted`; the note is never published)."""
     restrict = partial(handlers.restrict_pickup_person, school_id=principal.school(), student_id=student_id)
@@ -152,7 +155,7 @@ async def post_restriction(
 
 @router.put("/students/{student_id}/walk-home", response_model=WalkHomePublic, dependencies=[IDEMPOTENT])
 async def put_walk_home(
-    student_id: str, body: WalkHomeSet, request: Request, runtime: RuntimeDep, principal: GuardianOrAdmin
+    student_id: StudentKey, body: WalkHomeSet, request: Request, runtime: RuntimeDep, principal: GuardianOrAdmin
 ) -> JSONResponse:
     """AT-5: a guardian (or the admin on a guardian's written behalf, naming them) sets the walk-home permission."""
     if principal.role is Role.GUARDIAN:

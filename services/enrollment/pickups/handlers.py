@@ -6,6 +6,8 @@ restricted person's court-order note and anyone's id number never leave enrollme
 
 from __future__ import annotations
 
+import uuid
+
 from chassis.clock import school_today
 from chassis.problems import Conflict, NotFound, Unprocessable
 from chassis.records import from_fields
@@ -37,17 +39,19 @@ async def _record_person(
     guardian_id: str | None = None,
     note: str | None = None,
 ) -> shared.PickupPerson:
-    person_id = await shared.new_id(uow, shared.PickupPerson, body.id, None)
+    # EN-8/issue 11: a pickup person's code is the child's, so the stored id is derived per child.
+    code = body.id or str(uuid.uuid4())
+    person_id = shared.stored_id(shared.PickupPerson, school_id=school_id, code=code, within=(student_id,))
     existing = await store.pickups_of(uow.session, student_id=student_id)
-    if any(p.external_id == person_id for p in existing):
-        raise Conflict(f"'{person_id}' already exists")
+    if any(p.external_id == code or p.person_id == person_id for p in existing):
+        raise Conflict(f"'{code}' already exists for this child")
     person = from_fields(
         shared.PickupPerson,
         body,
         person_id=person_id,
         school_id=school_id,
         student_id=student_id,
-        external_id=person_id,
+        external_id=code,
         guardian_id=guardian_id,
         status=status,
         note=note,
@@ -62,12 +66,13 @@ async def add_pickup_person(
 ) -> shared.PickupPerson:
     """BX-2/AT-5: authorise the adult to collect the child with their own kiosk credential, unless they are
     restricted (409)."""
-    await shared.school_student(uow, school_id, student_id)
-    if (
-        body.guardian_id is not None
-        and await uow.session.get(shared.GuardianLink, (student_id, body.guardian_id)) is None
-    ):
-        raise NotFound(f"'{body.guardian_id}' is not a guardian of this child")
+    student_id = (await shared.school_student(uow, school_id, student_id)).student_id
+    guardian_id = None
+    if body.guardian_id is not None:
+        guardian = await shared.in_school(uow.session, shared.Guardian, school_id=school_id, key=body.guardian_id)
+        guardian_id = guardian.guardian_id if guardian is not None else None
+        if guardian_id is None or await uow.session.get(shared.GuardianLink, (student_id, guardian_id)) is None:
+            raise NotFound(f"'{body.guardian_id}' is not a guardian of this child")
     people = await store.pickups_of(uow.session, student_id=student_id)
     try:
         roster.check_may_authorise(_entries(people), credential_ref=body.credential_ref, id_number=body.id_number)
@@ -76,7 +81,7 @@ async def add_pickup_person(
     if any(p.status == roster.AUTHORISED and p.credential_ref == body.credential_ref for p in people):
         raise Conflict("this credential already collects this child")
     person = await _record_person(
-        uow, body, roster.AUTHORISED, school_id=school_id, student_id=student_id, guardian_id=body.guardian_id
+        uow, body, roster.AUTHORISED, school_id=school_id, student_id=student_id, guardian_id=guardian_id
     )
     await uow.publish(pickup_added(person), school_id=school_id)
     return person
@@ -104,9 +109,11 @@ async def remove_pickup(uow: UnitOfWork, person: shared.PickupPerson) -> None:
 
 async def remove_pickup_person(uow: UnitOfWork, *, school_id: str, student_id: str, person_id: str) -> None:
     """The adult may no longer collect the child."""
-    await shared.school_student(uow, school_id, student_id)
-    person = await uow.session.get(shared.PickupPerson, person_id)
-    if person is None or person.student_id != student_id or person.status != roster.AUTHORISED:
+    student_id = (await shared.school_student(uow, school_id, student_id)).student_id
+    people = await store.pickups_of(uow.session, student_id=student_id)
+    # Issue 11: the path names the person by their stored id or by the child's code for them.
+    person = next((p for p in people if person_id in (p.person_id, p.external_id)), None)
+    if person is None or person.status != roster.AUTHORISED:
         raise NotFound(f"no authorised pickup person '{person_id}' for this child")
     await remove_pickup(uow, person)
     await uow.session.flush()
@@ -117,7 +124,7 @@ async def restrict_pickup_person(
 ) -> shared.PickupPerson:
     """BX-2: record a person who must never collect the child (custody order); any authorisation of the same person
     for the child ends first."""
-    await shared.school_student(uow, school_id, student_id)
+    student_id = (await shared.school_student(uow, school_id, student_id)).student_id
     people = await store.pickups_of(uow.session, student_id=student_id)
     lifted = roster.authorisations_lifted_by_restriction(
         _entries(people), credential_ref=body.credential_ref, id_number=body.id_number
@@ -137,7 +144,9 @@ async def set_walk_home_permission(
 ) -> store.WalkHomePermission:
     """AT-5: record a guardian's standing permission for the child to leave alone (or its withdrawal), from
     `effective_from` or today, given by `by`, and announce it."""
-    await shared.school_student(uow, school_id, student_id)
+    student_id = (await shared.school_student(uow, school_id, student_id)).student_id
+    guardian = await shared.in_school(uow.session, shared.Guardian, school_id=school_id, key=guardian_id)
+    guardian_id = guardian.guardian_id if guardian is not None else guardian_id
     try:
         roster.check_walk_home_guardian(
             guardian_id=guardian_id, guardians_of_child=await shared.guardians_of(uow.session, student_id=student_id)

@@ -10,7 +10,7 @@ from pydantic.config import JsonDict
 
 from chassis.http import Body, Create, Id, Name
 from chassis.openapi import examples
-from services.enrollment.fields import GuardianId, PersonId, PickupStatus, RelationText, StudentId
+from services.enrollment.fields import ExternalId, GuardianId, PersonId, PickupStatus, RelationText, StudentId
 
 Relation = Annotated[
     str, Field(min_length=1, max_length=32, description="母亲, 父亲, 祖父母, … as the school records it")
@@ -101,6 +101,7 @@ class PickupPublic(BaseModel):
     model_config = examples(AUTHORISED, RESTRICTED)
 
     person_id: PersonId
+    external_id: ExternalId = None
     student_id: StudentId
     name: str = Field(description="the adult's name")
     relation: RelationText

@@ -19,7 +19,7 @@ from chassis.openapi import examples
 from chassis.pagination import Page, page_of, page_of_rows
 from chassis.problems import NotFound
 from chassis.uow import UnitOfWork
-from services.enrollment.fields import Position, ProgramId, RunId, StudentId, StudentRef
+from services.enrollment.fields import Position, ProgramId, ProgramKey, RunId, StudentId, StudentKey, StudentRef
 from services.enrollment.places import handlers as places
 from services.enrollment.places import store
 from services.enrollment.store import program_in_school
@@ -110,7 +110,7 @@ WAITLISTED = {"program_id": "pg-chess", "student_id": "st-xiaoming", "status": "
     },
 )
 async def post_place(
-    program_id: str, body: PlaceCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
+    program_id: ProgramKey, body: PlaceCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
     """BX-1: a free place now (201, → ClubPlaceAllocated), a waitlist entry if asked (202), or 409 when full."""
     school_id = principal.school()
@@ -131,36 +131,44 @@ async def post_place(
 
 @router.delete("/programs/{program_id}/places/{student_id}", response_model=ReleasePublic, dependencies=[IDEMPOTENT])
 async def delete_place(
-    program_id: str, student_id: str, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
+    program_id: ProgramKey, student_id: StudentKey, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
     """BX-1: release the child's place (→ ClubPlaceReleased); the waitlist moves up at once (→ ClubPlacePromoted)."""
     school_id = principal.school()
 
     async def act(uow: UnitOfWork) -> dict[str, Any]:
-        promoted = await places.leave_club(uow, school_id=school_id, program_id=program_id, student_id=student_id)
-        return {"program_id": program_id, "student_id": student_id, "promoted": promoted}
+        program, child, promoted = await places.leave_club(
+            uow, school_id=school_id, program_id=program_id, student_id=student_id
+        )
+        return {"program_id": program.program_id, "student_id": child, "promoted": promoted}
 
     return await once(request, runtime, principal, NoBody(), act, status=200)
 
 
 @router.get("/programs/{program_id}/places", response_model=Page[PlacePublic])
-async def get_places(program_id: str, runtime: RuntimeDep, principal: SchoolAdmin, page: Paging) -> Page[PlacePublic]:
+async def get_places(
+    program_id: ProgramKey, runtime: RuntimeDep, principal: SchoolAdmin, page: Paging
+) -> Page[PlacePublic]:
     """The club's places, by student id."""
     async with runtime.db.sessions() as session:
-        if await program_in_school(session, school_id=principal.school(), program_id=program_id) is None:
+        program = await program_in_school(session, school_id=principal.school(), program_id=program_id)
+        if program is None:
             raise NotFound(f"no program '{program_id}' in this school")
+        program_id = program.program_id
         rows = await store.places_of(session, program_id=program_id, after=page.after_value(str), limit=page.limit + 1)
     return page_of_rows(PlacePublic, rows, page, lambda p: p.student_id)
 
 
 @router.get("/programs/{program_id}/waitlist", response_model=Page[WaitingChild])
 async def get_waitlist(
-    program_id: str, runtime: RuntimeDep, principal: SchoolAdmin, page: Paging
+    program_id: ProgramKey, runtime: RuntimeDep, principal: SchoolAdmin, page: Paging
 ) -> Page[WaitingChild]:
     """The club's waitlist in promotion order (the cursor is a position)."""
     async with runtime.db.sessions() as session:
-        if await program_in_school(session, school_id=principal.school(), program_id=program_id) is None:
+        program = await program_in_school(session, school_id=principal.school(), program_id=program_id)
+        if program is None:
             raise NotFound(f"no program '{program_id}' in this school")
+        program_id = program.program_id
         entries = await store.waitlist_of(session, program_id=program_id)
     start = page.after_value(int) or 0
     items = [

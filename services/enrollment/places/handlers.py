@@ -131,14 +131,19 @@ async def place(uow: UnitOfWork, program: Program, student_id: str, *, how: str,
     await uow.session.flush()
 
 
-async def leave_club(uow: UnitOfWork, *, school_id: str, program_id: str, student_id: str) -> list[str]:
-    """BX-1: the child gives up their place; the first child on the waitlist who can take it is promoted at once."""
+async def leave_club(
+    uow: UnitOfWork, *, school_id: str, program_id: str, student_id: str
+) -> tuple[Program, str, list[str]]:
+    """BX-1: the child gives up their place; the first child on the waitlist who can take it is promoted at once.
+    The program, the child's stored id and those promoted."""
     program = await club(uow, school_id=school_id, program_id=program_id)
-    place = await uow.session.get(store.ClubPlace, (program.program_id, student_id))
-    if place is None:
+    student = await roster.in_school(uow.session, roster.Student, school_id=school_id, key=student_id)
+    key = (program.program_id, student.student_id if student is not None else "")
+    place = None if student is None else await uow.session.get(store.ClubPlace, key)
+    if student is None or place is None:
         raise NotFound(f"student '{student_id}' holds no place in '{program.program_id}'")
     await release(uow, program, place, effective_on=school_today(uow.clock))
-    return await fill_from_waitlist(uow, program)
+    return program, student.student_id, await fill_from_waitlist(uow, program)
 
 
 async def release(uow: UnitOfWork, program: Program, place: store.ClubPlace, *, effective_on: date) -> None:

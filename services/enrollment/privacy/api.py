@@ -13,6 +13,7 @@ from chassis.pagination import Page, page_of
 from chassis.records import from_fields
 from services.enrollment.privacy import store
 from services.enrollment.privacy.schemas import SensitiveReadPublic
+from services.enrollment.store import Student, stored_key
 
 router = APIRouter(prefix="/enrollment/v1", tags=["privacy"])
 
@@ -26,6 +27,7 @@ async def get_sensitive_reads(
 ) -> Page[SensitiveReadPublic]:
     """PIPL: who was shown which child's ID numbers or custody notes, newest first."""
     async with runtime.db.sessions() as session:
+        student_id = await stored_key(session, Student, school_id=principal.school(), key=student_id)
         rows = await store.reads_of(
             session,
             school_id=principal.school(),

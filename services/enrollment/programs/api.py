@@ -22,12 +22,14 @@ from chassis.pagination import Page, page_of
 from chassis.problems import NotFound
 from chassis.uow import UnitOfWork
 from contracts.enrollment import ProgramKind
+from services.enrollment.fields import ProgramKey
 from services.enrollment.places.store import counts_by_program
 from services.enrollment.programs import handlers
 from services.enrollment.programs.schemas import CancellationCreate, ProgramChange, ProgramCreate, ProgramPublic
 from services.enrollment.programs.store import programs_page
 from services.enrollment.setup.api import SCHOOL_STAFF
-from services.enrollment.store import Program, program_in_school
+from services.enrollment.setup.store import Term
+from services.enrollment.store import Program, program_in_school, stored_key
 
 router = APIRouter(prefix="/enrollment/v1", tags=["programs"])
 B = TypeVar("B", bound=BaseModel)
@@ -67,7 +69,7 @@ async def post_program(
 
 @router.put("/programs/{program_id}", response_model=ProgramPublic, dependencies=[IDEMPOTENT])
 async def put_program(
-    program_id: str, body: ProgramChange, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
+    program_id: ProgramKey, body: ProgramChange, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
     """EN-4/BX-1: change a program (→ ProgramScheduled); a capacity below the places held is a 422."""
     change = partial(handlers.change_program, school_id=principal.school(), program_id=program_id)
@@ -76,7 +78,7 @@ async def put_program(
 
 @router.post("/programs/{program_id}/cancellation", response_model=ProgramPublic, dependencies=[IDEMPOTENT])
 async def post_cancellation(
-    program_id: str, body: CancellationCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
+    program_id: ProgramKey, body: CancellationCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
     """Cancel a program (→ ClubPlaceReleased for each place, ProgramCancelled)."""
     cancel = partial(handlers.cancel_program, school_id=principal.school(), program_id=program_id)
@@ -93,6 +95,7 @@ async def get_programs(
 ) -> Page[ProgramPublic]:
     """The programs of the caller's school (the menu guardians choose clubs from), by id."""
     async with runtime.db.sessions() as session:
+        term_id = await stored_key(session, Term, school_id=principal.school(), key=term_id)
         rows = await programs_page(
             session,
             school_id=principal.school(),
@@ -106,11 +109,11 @@ async def get_programs(
 
 
 @router.get("/programs/{program_id}", response_model=ProgramPublic)
-async def get_program(program_id: str, runtime: RuntimeDep, principal: AnyStaffOrGuardian) -> ProgramPublic:
+async def get_program(program_id: ProgramKey, runtime: RuntimeDep, principal: AnyStaffOrGuardian) -> ProgramPublic:
     """One program of the caller's school."""
     async with runtime.db.sessions() as session:
         program = await program_in_school(session, school_id=principal.school(), program_id=program_id)
         if program is None:
             raise NotFound(f"no program '{program_id}' in this school")
-        taken, waiting = await counts_by_program(session, [program_id])
+        taken, waiting = await counts_by_program(session, [program.program_id])
     return _public(program, taken, waiting)

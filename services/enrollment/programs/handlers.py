@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import uuid
-
 from chassis.clock import school_today
-from chassis.problems import Conflict, NotFound, Unprocessable
+from chassis.problems import NotFound, Unprocessable
 from chassis.records import from_fields
 from chassis.uow import UnitOfWork
 from contracts.enrollment import ProgramCancelled, ProgramKind, ProgramScheduled
@@ -15,13 +13,14 @@ from services.enrollment.places.handlers import check_holders_fit, fill_from_wai
 from services.enrollment.places.store import clear_waitlists, places_of, places_taken
 from services.enrollment.policy.handlers import policy_for_term
 from services.enrollment.programs.schemas import CancellationCreate, ProgramCreate, ProgramFields
-from services.enrollment.setup.store import room_in_school, staff_in_school
-from services.enrollment.store import Program, live_program
+from services.enrollment.setup.store import room_in_school, staff_in_school, term_in_school
+from services.enrollment.store import Program, live_program, new_id
 
 
 async def _check(
     uow: UnitOfWork, school_id: str, kind: ProgramKind, details: ProgramFields, policy: PolicySettings
-) -> None:
+) -> dict[str, object]:
+    """The details' rules checked; the room and teachers they name (stored id or school code), as stored ids."""
     schedule = Schedule(
         kind, details.weekdays, details.starts_at, details.class_hours, details.min_grade, details.max_grade
     )
@@ -29,14 +28,19 @@ async def _check(
         check_schedule(schedule, policy)
     except ProgramRuleBroken as error:
         raise Unprocessable(str(error), rule=error.rule) from error
-    if (
-        details.room_id is not None
-        and await room_in_school(uow.session, school_id=school_id, room_id=details.room_id) is None
-    ):
-        raise NotFound(f"no room '{details.room_id}' in this school")
+    room_id = None
+    if details.room_id is not None:
+        room = await room_in_school(uow.session, school_id=school_id, room_id=details.room_id)
+        if room is None:
+            raise NotFound(f"no room '{details.room_id}' in this school")
+        room_id = room.room_id
+    teacher_ids = []
     for staff_id in details.teacher_ids:
-        if await staff_in_school(uow.session, school_id=school_id, staff_id=staff_id) is None:
+        staff = await staff_in_school(uow.session, school_id=school_id, staff_id=staff_id)
+        if staff is None:
             raise NotFound(f"no member of staff or provider '{staff_id}' in this school")
+        teacher_ids.append(staff.staff_id)
+    return {"room_id": room_id, "teacher_ids": teacher_ids}
 
 
 def scheduled(program: Program) -> ProgramScheduled:
@@ -60,12 +64,14 @@ async def schedule_program(uow: UnitOfWork, body: ProgramCreate, *, school_id: s
     """EN-4/EN-5/EN-6: a school admin publishes a program of a kind for a term, if the policy in force for the term
     allows it."""
     policy = await policy_for_term(uow, school_id=school_id, term_id=body.term_id)
-    await _check(uow, school_id, body.kind, body, policy)
-    program_id = body.id or str(uuid.uuid4())
-    if await uow.session.get(Program, program_id) is not None:
-        raise Conflict(f"'{program_id}' already exists")
-    program = Program(program_id=program_id, school_id=school_id, term_id=body.term_id, kind=body.kind)
-    _apply(program, body)
+    named = await _check(uow, school_id, body.kind, body, policy)
+    term = await term_in_school(uow.session, school_id=school_id, term_id=body.term_id)
+    assert term is not None  # policy_for_term found it
+    program_id = await new_id(uow, Program, body.id, school_id)
+    program = Program(
+        program_id=program_id, school_id=school_id, term_id=term.term_id, kind=body.kind, external_id=body.id
+    )
+    _apply(program, body.model_copy(update=named))
     uow.session.add(program)
     await uow.session.flush()
     await uow.publish(scheduled(program), school_id=school_id)
@@ -86,7 +92,7 @@ async def change_program(uow: UnitOfWork, details: ProgramFields, *, school_id: 
     from the waitlist."""
     program = await live_program(uow, school_id=school_id, program_id=program_id)
     policy = await policy_for_term(uow, school_id=school_id, term_id=program.term_id)
-    await _check(uow, school_id, ProgramKind(program.kind), details, policy)
+    details = details.model_copy(update=await _check(uow, school_id, ProgramKind(program.kind), details, policy))
     check_new_capacity(details.capacity, await places_taken(uow.session, program_id=program.program_id))
     grades = (details.min_grade, details.max_grade)
     await check_holders_fit(uow, program, sessions=len(details.weekdays), grades=grades, policy=policy)

@@ -11,7 +11,7 @@ from pydantic.config import JsonDict
 from chassis.http import Body, Id, NewId
 from chassis.openapi import examples
 from contracts.enrollment import ProgramKind
-from services.enrollment.fields import OnDay, ProgramId, SchoolId, TermId, TermRef
+from services.enrollment.fields import ExternalId, OnDay, ProgramId, SchoolId, TermId, TermRef
 
 LowestGrade = Annotated[int, Field(description="the lowest grade the program admits (EN-4: 1–9)")]
 HighestGrade = Annotated[int, Field(description="the highest grade the program admits (EN-4: 1–9)")]
@@ -88,6 +88,7 @@ class ProgramPublic(BaseModel):
     )
 
     program_id: ProgramId
+    external_id: ExternalId = None
     school_id: SchoolId
     term_id: TermId
     kind: ProgramKind = Field(description="homework_supervision, club (EN-4), or early_arrival, noon_care, bus (EN-6)")

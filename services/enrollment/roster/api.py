@@ -18,7 +18,7 @@ from chassis.openapi import examples
 from chassis.pagination import Page, PageParams, page_of_rows
 from chassis.problems import Forbidden, NotFound
 from services.enrollment import store as shared
-from services.enrollment.fields import ChildName, ClassId, StudentId
+from services.enrollment.fields import ChildName, ClassId, GuardianKey, StudentId, StudentKey
 from services.enrollment.pickups.api import AdminClassTeacherOrGuardian, GuardianOrAdmin, visible_student
 from services.enrollment.roster import handlers, store
 from services.enrollment.roster.schemas import (
@@ -95,6 +95,7 @@ async def get_students(
 ) -> Page[StudentPublic]:
     """The school's students by id (the school admin: any class; a class teacher: only their own class)."""
     async with runtime.db.sessions() as session:
+        class_id = await shared.stored_key(session, shared.SchoolClass, school_id=principal.school(), key=class_id)
         if principal.role is Role.CLASS_TEACHER and (
             class_id is None or await class_teacher_of(session, class_id=class_id) != principal.subject
         ):
@@ -155,6 +156,7 @@ async def get_teacher_roster(
     sessions take children of every class, so any of the school's (HW-7 in session); a subject teacher only a
     class they teach (HW-7 grading), given as `class_id`."""
     async with runtime.db.sessions() as session:
+        class_id = await shared.stored_key(session, shared.SchoolClass, school_id=principal.school(), key=class_id)
         teaching = class_id is not None and principal.subject in await teachers_of_class(
             session, school_id=principal.school(), class_id=class_id
         )
@@ -164,7 +166,9 @@ async def get_teacher_roster(
 
 
 @router.get("/students/{student_id}", response_model=StudentPublic)
-async def get_student(student_id: str, runtime: RuntimeDep, principal: AdminClassTeacherOrGuardian) -> dict[str, Any]:
+async def get_student(
+    student_id: StudentKey, runtime: RuntimeDep, principal: AdminClassTeacherOrGuardian
+) -> dict[str, Any]:
     """A child of the caller's school; a guardian sees only their own children, a class teacher their class."""
     async with runtime.db.sessions() as session:
         student, guardian_ids = await visible_student(session, principal, student_id)
@@ -175,7 +179,7 @@ async def get_student(student_id: str, runtime: RuntimeDep, principal: AdminClas
     "/students/{student_id}/transfer", status_code=200, response_model=StudentPublic, dependencies=[IDEMPOTENT]
 )
 async def post_transfer(
-    student_id: str, body: TransferCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
+    student_id: StudentKey, body: TransferCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
     """EN-8: move the child to another class of the school (`StudentTransferred`)."""
     transfer = partial(handlers.transfer_student, school_id=principal.school(), student_id=student_id)
@@ -184,7 +188,7 @@ async def post_transfer(
 
 @router.post("/students/{student_id}/leave", status_code=200, response_model=StudentPublic, dependencies=[IDEMPOTENT])
 async def post_leaving(
-    student_id: str, body: LeavingCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
+    student_id: StudentKey, body: LeavingCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
     """EN-8: the child leaves the school's roster (`StudentLeft`)."""
     leave = partial(handlers.record_leaving, school_id=principal.school(), student_id=student_id)
@@ -193,7 +197,7 @@ async def post_leaving(
 
 @router.put("/students/{student_id}/priority-groups", response_model=StudentPublic, dependencies=[IDEMPOTENT])
 async def put_priority_groups(
-    student_id: str, body: PriorityGroupsSet, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
+    student_id: StudentKey, body: PriorityGroupsSet, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
     """EN-3: record the child's priority groups (used when places are short)."""
     set_groups = partial(handlers.set_priority_groups, school_id=principal.school(), student_id=student_id)
@@ -210,13 +214,13 @@ async def post_guardian(
 
 
 @router.get("/guardians/{guardian_id}", response_model=GuardianDetail)
-async def get_guardian(guardian_id: str, runtime: RuntimeDep, principal: GuardianOrAdmin) -> GuardianDetail:
+async def get_guardian(guardian_id: GuardianKey, runtime: RuntimeDep, principal: GuardianOrAdmin) -> GuardianDetail:
     """A guardian with phone and children: for the school admin, or the guardian themself."""
     async with runtime.db.sessions() as session:
         guardian = await shared.in_school(session, shared.Guardian, school_id=principal.school(), key=guardian_id)
-        if guardian is None or (principal.role is Role.GUARDIAN and principal.subject != guardian_id):
+        if guardian is None or (principal.role is Role.GUARDIAN and principal.subject != guardian.guardian_id):
             raise NotFound(f"no guardian '{guardian_id}' for this caller")
-        links = await store.links_of_guardian(session, guardian_id=guardian_id)
+        links = await store.links_of_guardian(session, guardian_id=guardian.guardian_id)
     detail = GuardianDetail.model_validate(guardian, from_attributes=True)
     children = [GuardianLinkPublic.model_validate(link, from_attributes=True) for link in links]
     return detail.model_copy(update={"children": children})
@@ -240,7 +244,7 @@ async def get_my_children(runtime: RuntimeDep, principal: Guardian, page: Paging
     "/students/{student_id}/guardians", status_code=201, response_model=GuardianLinkPublic, dependencies=[IDEMPOTENT]
 )
 async def post_guardian_link(
-    student_id: str, body: GuardianLinkCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
+    student_id: StudentKey, body: GuardianLinkCreate, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
     """Link a guardian to a child of the caller's school."""
     link = partial(handlers.link_guardian, school_id=principal.school(), student_id=student_id)
@@ -249,7 +253,7 @@ async def post_guardian_link(
 
 @router.delete("/students/{student_id}/guardians/{guardian_id}", status_code=204)
 async def delete_guardian_link(
-    student_id: str, guardian_id: str, runtime: RuntimeDep, principal: SchoolAdmin
+    student_id: StudentKey, guardian_id: GuardianKey, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> Response:
     """End a guardian's link to the child (`GuardianUnlinked`); their pickup authorisation ends with it."""
     async with runtime.uow() as uow:

@@ -60,7 +60,7 @@ async def create_class(uow: UnitOfWork, body: ClassCreate, *, school_id: str) ->
     await _school_exists(uow, school_id)
     class_id = await shared.new_id(uow, shared.SchoolClass, body.id, school_id)
     school_class = shared.SchoolClass(
-        class_id=class_id, school_id=school_id, grade=grade, name=body.name, external_id=class_id
+        class_id=class_id, school_id=school_id, grade=grade, name=body.name, external_id=body.id
     )
     uow.session.add(school_class)
     await uow.session.flush()
@@ -83,7 +83,7 @@ async def enroll_student(uow: UnitOfWork, body: StudentCreate, *, school_id: str
         school_id=school_id,
         class_id=school_class.class_id,
         name=body.name,
-        external_id=student_id,
+        external_id=body.id,
         priority_groups=groups,
         status=roster.ACTIVE,
     )
@@ -97,7 +97,7 @@ async def register_guardian(uow: UnitOfWork, body: GuardianCreate, *, school_id:
     """A school admin records a guardian (no event: nobody needs a guardian before they are linked to a child)."""
     await _school_exists(uow, school_id)
     guardian_id = await shared.new_id(uow, shared.Guardian, body.id, school_id)
-    guardian = from_fields(shared.Guardian, body, guardian_id=guardian_id, school_id=school_id, external_id=guardian_id)
+    guardian = from_fields(shared.Guardian, body, guardian_id=guardian_id, school_id=school_id, external_id=body.id)
     uow.session.add(guardian)
     await uow.session.flush()
     return guardian
@@ -111,7 +111,7 @@ async def link_guardian(
     guardian = await shared.in_school(uow.session, shared.Guardian, school_id=school_id, key=body.guardian_id)
     if student is None or guardian is None:
         raise NotFound("no such student or guardian in this school")
-    if await uow.session.get(shared.GuardianLink, (student_id, body.guardian_id)) is not None:
+    if await uow.session.get(shared.GuardianLink, (student.student_id, guardian.guardian_id)) is not None:
         raise Conflict("this guardian is already linked to this student")
     link = shared.GuardianLink(student_id=student.student_id, guardian_id=guardian.guardian_id, relation=body.relation)
     uow.session.add(link)
@@ -126,10 +126,12 @@ async def link_guardian(
 async def unlink_guardian(uow: UnitOfWork, *, school_id: str, student_id: str, guardian_id: str) -> None:
     """End a guardian's link to a child (notify stops telling them, NT-1) and the pickup authorisation it gave
     (BX-2)."""
-    await shared.school_student(uow, school_id, student_id)
-    link = await uow.session.get(shared.GuardianLink, (student_id, guardian_id))
-    if link is None:
+    student_id = (await shared.school_student(uow, school_id, student_id)).student_id
+    guardian = await shared.in_school(uow.session, shared.Guardian, school_id=school_id, key=guardian_id)
+    link = None if guardian is None else await uow.session.get(shared.GuardianLink, (student_id, guardian.guardian_id))
+    if guardian is None or link is None:
         raise NotFound("this guardian is not linked to this student")
+    guardian_id = guardian.guardian_id
     await uow.session.delete(link)
     for person in await pickups_store.pickups_of(uow.session, student_id=student_id):
         if person.guardian_id == guardian_id and person.status == roster.AUTHORISED:

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from chassis.http import Body, Create, Name
+from chassis.http import Body, Create, Id, Name
 from chassis.openapi import examples
 from contracts.enrollment import PriorityGroup
 from services.enrollment.domain import roster
@@ -16,6 +16,7 @@ from services.enrollment.fields import (
     ClassId,
     ClassRef,
     DistrictId,
+    ExternalId,
     GuardianId,
     GuardianRef,
     Language,
@@ -35,6 +36,13 @@ class SchoolCreate(Create):
 
     model_config = examples({"id": "sy-xiaoxue", "name": "实验小学"})
 
+    id: Annotated[
+        Id | None,
+        Field(
+            description="the school's id, global: the district registers it under its national school code "
+            "(全国中小学校标识码), which is public; drawn when absent"
+        ),
+    ] = None
     name: Annotated[str, Field(min_length=1, max_length=200, description="the school's name (e.g. 实验小学)")]
 
 
@@ -129,7 +137,7 @@ class ClassPublic(BaseModel):
     school_id: SchoolId
     grade: int = Field(description="1–6 primary, 7–9 middle school")
     name: str = Field(description="the class's name (e.g. 三年级1班)")
-    external_id: str | None = Field(default=None, description="the school's own id of the class (EN-8 imports)")
+    external_id: ExternalId = None
 
 
 class StudentPublic(BaseModel):
@@ -153,7 +161,7 @@ class StudentPublic(BaseModel):
     school_id: SchoolId
     class_id: ClassId
     name: ChildName
-    external_id: str | None = Field(default=None, description="the school's own id of the child (学籍号, EN-8 imports)")
+    external_id: ExternalId = None  # 学籍号
     priority_groups: PriorityGroups = []
     status: StudentStatus = roster.ACTIVE
     left_on: LeftOn = None
@@ -168,6 +176,7 @@ class GuardianPublic(BaseModel):
     )
 
     guardian_id: GuardianId
+    external_id: ExternalId = None
     school_id: SchoolId
     name: str = Field(description="the guardian's name")
     preferred_language: Language
@@ -199,5 +208,4 @@ class GuardianDetail(GuardianPublic):
     )
 
     phone: Phone
-    external_id: str | None = Field(default=None, description="the school's own id of the guardian (EN-8 imports)")
     children: list[GuardianLinkPublic] = Field(default=[], description="the children the guardian is linked to")

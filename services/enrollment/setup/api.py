@@ -25,6 +25,7 @@ from chassis.problems import NotFound
 from chassis.uow import UnitOfWork
 from services.enrollment import store as roster
 from services.enrollment.domain.calendar import calendar
+from services.enrollment.fields import BandKey, ClassKey, RoomKey, StaffKey, TermKey
 from services.enrollment.setup import handlers, store
 from services.enrollment.setup.schemas import (
     BandCreate,
@@ -60,7 +61,7 @@ AnyStaff = Annotated[Principal, require(*SCHOOL_STAFF)]
 
 
 def _term(term: store.Term) -> dict[str, Any]:
-    return handlers.term_event(term).model_dump(mode="json")
+    return handlers.term_event(term).model_dump(mode="json") | {"external_id": term.external_id}
 
 
 async def _set_term(
@@ -104,7 +105,7 @@ async def post_term(body: TermCreate, request: Request, runtime: RuntimeDep, pri
 
 @router.put("/terms/{term_id}", response_model=TermPublic, dependencies=[IDEMPOTENT])
 async def put_term(
-    term_id: str, body: TermFields, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
+    term_id: TermKey, body: TermFields, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
     """EN-5: change a term's dates or calendar (announced again; the latest replaces the earlier)."""
     return await _set_term(request, runtime, principal, body, term_id, create=False)
@@ -125,7 +126,7 @@ async def get_terms(runtime: RuntimeDep, principal: AnyStaff, page: Paging) -> P
     return page_of([_term(t) for t in rows], page, lambda t: str(t["term_id"]))
 
 
-async def _term_of(runtime: RuntimeDep, principal: Principal, term_id: str) -> store.Term:
+async def _term_of(runtime: RuntimeDep, principal: Principal, term_id: TermKey) -> store.Term:
     async with runtime.db.sessions() as session:
         term = await store.term_in_school(session, school_id=principal.school(), term_id=term_id)
     if term is None:
@@ -134,14 +135,14 @@ async def _term_of(runtime: RuntimeDep, principal: Principal, term_id: str) -> s
 
 
 @router.get("/terms/{term_id}", response_model=TermPublic)
-async def get_term(term_id: str, runtime: RuntimeDep, principal: AnyStaff) -> dict[str, Any]:
+async def get_term(term_id: TermKey, runtime: RuntimeDep, principal: AnyStaff) -> dict[str, Any]:
     """A term of the caller's school."""
     return _term(await _term_of(runtime, principal, term_id))
 
 
 @router.get("/terms/{term_id}/calendar", response_model=TermCalendar)
 async def get_term_calendar(
-    term_id: str,
+    term_id: TermKey,
     runtime: RuntimeDep,
     principal: AnyStaff,
     first: Annotated[date | None, Query(alias="from", description="first day (default: the term's start)")] = None,
@@ -152,7 +153,7 @@ async def get_term_calendar(
     with handlers.refusing():
         days = calendar(term, first or term.starts_on, last or term.ends_on)
     return TermCalendar(
-        term_id=term_id, days=[CalendarDayPublic(day=d.day, kind=d.kind, winter=d.winter) for d in days]
+        term_id=term.term_id, days=[CalendarDayPublic(day=d.day, kind=d.kind, winter=d.winter) for d in days]
     )
 
 
@@ -185,7 +186,7 @@ async def post_band(body: BandCreate, request: Request, runtime: RuntimeDep, pri
 
 @router.put("/grade-bands/{band_id}", response_model=BandPublic, dependencies=[IDEMPOTENT])
 async def put_band(
-    band_id: str, body: BandFields, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
+    band_id: BandKey, body: BandFields, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
     """AT-4: change a grade band."""
     return await _define(request, runtime, principal, body, handlers.define_band, BandPublic, key=band_id, create=False)
@@ -205,7 +206,7 @@ async def post_room(body: RoomCreate, request: Request, runtime: RuntimeDep, pri
 
 @router.put("/rooms/{room_id}", response_model=RoomPublic, dependencies=[IDEMPOTENT])
 async def put_room(
-    room_id: str, body: RoomFields, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
+    room_id: RoomKey, body: RoomFields, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
     """Change a room."""
     return await _define(request, runtime, principal, body, handlers.define_room, RoomPublic, key=room_id, create=False)
@@ -226,7 +227,7 @@ async def post_staff(body: StaffCreate, request: Request, runtime: RuntimeDep, p
 
 @router.put("/staff/{staff_id}", response_model=StaffPublic, dependencies=[IDEMPOTENT])
 async def put_staff(
-    staff_id: str, body: StaffFields, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
+    staff_id: StaffKey, body: StaffFields, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
     """Change a member of staff's name or roles (a role still in use cannot be removed: 409)."""
     register = handlers.register_staff
@@ -240,7 +241,7 @@ async def get_staff_list(runtime: RuntimeDep, principal: AnyStaff, page: Paging)
 
 
 @router.get("/staff/{staff_id}", response_model=StaffPublic)
-async def get_staff(staff_id: str, runtime: RuntimeDep, principal: AnyStaff) -> StaffPublic:
+async def get_staff(staff_id: StaffKey, runtime: RuntimeDep, principal: AnyStaff) -> StaffPublic:
     """A member of the caller's school's staff."""
     async with runtime.db.sessions() as session:
         staff = await store.staff_in_school(session, school_id=principal.school(), staff_id=staff_id)
@@ -274,24 +275,26 @@ async def get_my_classes(
 
 @router.put("/classes/{class_id}/class-teacher", response_model=ClassTeacherPublic, dependencies=[IDEMPOTENT])
 async def put_class_teacher(
-    class_id: str, body: ClassTeacherBody, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
+    class_id: ClassKey, body: ClassTeacherBody, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
     """EN-1/AT-1: make a member of staff holding the class_teacher role the class teacher of a class."""
     assign = partial(handlers.assign_class_teacher, school_id=principal.school(), class_id=class_id)
     return await once_answering(request, runtime, principal, body, assign, body, ClassTeacherPublic, status=200)
 
 
-async def _class_of(runtime: RuntimeDep, principal: Principal, class_id: str) -> None:
+async def _class_of(runtime: RuntimeDep, principal: Principal, class_id: ClassKey) -> str:
+    """The stored id of the caller's school's class that `class_id` (stored id or school code) names, or a 404."""
     async with runtime.db.sessions() as session:
         found = await roster.in_school(session, roster.SchoolClass, school_id=principal.school(), key=class_id)
     if found is None:
         raise NotFound(f"no class '{class_id}' in this school")
+    return found.class_id
 
 
 @router.get("/classes/{class_id}/class-teacher", response_model=ClassTeacherPublic)
-async def get_class_teacher(class_id: str, runtime: RuntimeDep, principal: AnyStaff) -> ClassTeacherPublic:
+async def get_class_teacher(class_id: ClassKey, runtime: RuntimeDep, principal: AnyStaff) -> ClassTeacherPublic:
     """The class teacher of a class of the caller's school."""
-    await _class_of(runtime, principal, class_id)
+    class_id = await _class_of(runtime, principal, class_id)
     async with runtime.db.sessions() as session:
         staff_id = await store.class_teacher_of(session, class_id=class_id)
     if staff_id is None:
@@ -301,7 +304,7 @@ async def get_class_teacher(class_id: str, runtime: RuntimeDep, principal: AnySt
 
 @router.post("/classes/{class_id}/teachings", status_code=201, response_model=TeachingPublic, dependencies=[IDEMPOTENT])
 async def post_teaching(
-    class_id: str, body: TeachingBody, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
+    class_id: ClassKey, body: TeachingBody, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
 ) -> JSONResponse:
     """HW-4: a subject teacher teaches a subject to the class (so may set its homework)."""
     teach = partial(handlers.assign_teaching, school_id=principal.school(), class_id=class_id)
@@ -309,9 +312,11 @@ async def post_teaching(
 
 
 @router.get("/classes/{class_id}/teachings", response_model=Page[TeachingPublic])
-async def get_teachings(class_id: str, runtime: RuntimeDep, principal: AnyStaff, page: Paging) -> Page[TeachingPublic]:
+async def get_teachings(
+    class_id: ClassKey, runtime: RuntimeDep, principal: AnyStaff, page: Paging
+) -> Page[TeachingPublic]:
     """Who teaches which subject to a class of the caller's school (cursor `staff_id|school_subject`)."""
-    await _class_of(runtime, principal, class_id)
+    class_id = await _class_of(runtime, principal, class_id)
     async with runtime.db.sessions() as session:
         rows = await store.teachings_of(session, class_id=class_id, after=page.after_pair(str, str), limit=page.limit)
     return page_of_rows(TeachingPublic, rows, page, lambda t: (t.staff_id, t.school_subject))
@@ -323,15 +328,20 @@ async def get_teachings(class_id: str, runtime: RuntimeDep, principal: AnyStaff,
     dependencies=[IDEMPOTENT],
 )
 async def delete_teaching(
-    class_id: str, staff_id: str, school_subject: str, request: Request, runtime: RuntimeDep, principal: SchoolAdmin
+    class_id: ClassKey,
+    staff_id: StaffKey,
+    school_subject: str,
+    request: Request,
+    runtime: RuntimeDep,
+    principal: SchoolAdmin,
 ) -> JSONResponse:
     """HW-4: the teacher no longer teaches the subject to the class; answers what was removed."""
     school_id = principal.school()
 
     async def act(uow: UnitOfWork) -> dict[str, Any]:
-        await handlers.unassign_teaching(
+        teaching = await handlers.unassign_teaching(
             uow, school_id=school_id, class_id=class_id, staff_id=staff_id, school_subject=school_subject
         )
-        return TeachingPublic(class_id=class_id, staff_id=staff_id, school_subject=school_subject).model_dump()
+        return TeachingPublic.model_validate(teaching, from_attributes=True).model_dump()
 
     return await once(request, runtime, principal, Body(), act, status=200)

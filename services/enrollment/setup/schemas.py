@@ -11,7 +11,7 @@ from pydantic.config import JsonDict
 from chassis.http import Body, Name, NewId
 from chassis.openapi import examples
 from contracts.enrollment import DayKind, StaffRole
-from services.enrollment.fields import ClassId, SchoolId, StaffId, StaffRef, TermId
+from services.enrollment.fields import ClassId, ExternalId, SchoolId, StaffId, StaffRef, TermId
 
 Days = Annotated[list[date], Field(max_length=366)]
 SubjectName = Annotated[str, Field(description="the subject as the school names it (e.g. 数学)")]
@@ -65,6 +65,7 @@ class TermPublic(BaseModel):
     model_config = examples({"term_id": "t-2026-1", "school_id": "sy-xiaoxue", **TERM})
 
     term_id: TermId
+    external_id: ExternalId = None
     school_id: SchoolId
     name: TermName
     starts_on: FirstDay
@@ -125,6 +126,7 @@ class BandPublic(BaseModel):
     model_config = examples({"band_id": "b-low", "school_id": "sy-xiaoxue", "name": "低年级", "grades": [1, 2]})
 
     band_id: str = Field(description="the band's id; AT-4's staggered dismissal times are set per band")
+    external_id: ExternalId = None
     school_id: SchoolId
     name: Named
     grades: Grades
@@ -162,6 +164,7 @@ class RoomPublic(BaseModel):
     )
 
     room_id: str = Field(description="the room's id; programs name it (EN-4)")
+    external_id: ExternalId = None
     school_id: SchoolId
     name: Named
     capacity: Capacity
@@ -202,6 +205,7 @@ class StaffPublic(BaseModel):
     )
 
     staff_id: StaffId
+    external_id: ExternalId = None
     school_id: SchoolId
     name: Named
     roles: Roles

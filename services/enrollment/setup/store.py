@@ -10,12 +10,12 @@ from collections import defaultdict
 from datetime import date
 from typing import TypeVar
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, select
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, UniqueConstraint, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column
 
 from chassis.pagination import rows_after
-from services.enrollment.store import Base, SchoolClass
+from services.enrollment.store import Base, SchoolClass, in_school
 
 T = TypeVar("T")
 
@@ -24,9 +24,11 @@ class Term(Base):
     """A school term (学期) with its calendar (EN-5); dates are ISO strings in the JSON lists."""
 
     __tablename__ = "terms"
+    __table_args__ = (UniqueConstraint("school_id", "external_id", name="uq_terms_school_external"),)
 
     term_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     school_id: Mapped[str] = mapped_column(ForeignKey("schools.school_id"), index=True)
+    external_id: Mapped[str | None] = mapped_column(String(64), default=None)  # the school's code (issue 11)
     name: Mapped[str] = mapped_column(String(100))
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date)
@@ -40,9 +42,11 @@ class StaffMember(Base):
     """A member of staff or an external provider's teacher; `staff_id` is their token subject."""
 
     __tablename__ = "staff_members"
+    __table_args__ = (UniqueConstraint("school_id", "external_id", name="uq_staff_members_school_external"),)
 
     staff_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     school_id: Mapped[str] = mapped_column(ForeignKey("schools.school_id"), index=True)
+    external_id: Mapped[str | None] = mapped_column(String(64), default=None)  # the school's code (issue 11)
     name: Mapped[str] = mapped_column(String(100))
     roles: Mapped[list[str]] = mapped_column(JSON, default=list)  # contracts.enrollment.StaffRole values
     external: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -73,9 +77,11 @@ class Room(Base):
     """A room where sessions are held; the reception room (接待室) is flagged (AT-6)."""
 
     __tablename__ = "rooms"
+    __table_args__ = (UniqueConstraint("school_id", "external_id", name="uq_rooms_school_external"),)
 
     room_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     school_id: Mapped[str] = mapped_column(ForeignKey("schools.school_id"), index=True)
+    external_id: Mapped[str | None] = mapped_column(String(64), default=None)  # the school's code (issue 11)
     name: Mapped[str] = mapped_column(String(100))
     capacity: Mapped[int] = mapped_column(Integer)
     is_reception: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -85,17 +91,18 @@ class GradeBand(Base):
     """A band of grades (e.g. 1–2) used for staggered dismissal (AT-4) and program levels (EN-4)."""
 
     __tablename__ = "grade_bands"
+    __table_args__ = (UniqueConstraint("school_id", "external_id", name="uq_grade_bands_school_external"),)
 
     band_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     school_id: Mapped[str] = mapped_column(ForeignKey("schools.school_id"), index=True)
+    external_id: Mapped[str | None] = mapped_column(String(64), default=None)  # the school's code (issue 11)
     name: Mapped[str] = mapped_column(String(100))
     grades: Mapped[list[int]] = mapped_column(JSON, default=list)
 
 
 async def term_in_school(session: AsyncSession, *, school_id: str, term_id: str) -> Term | None:
     """The term, only if it belongs to `school_id`."""
-    term = await session.get(Term, term_id)
-    return term if term is not None and term.school_id == school_id else None
+    return await in_school(session, Term, school_id=school_id, key=term_id)
 
 
 async def class_teacher_of(session: AsyncSession, *, class_id: str) -> str | None:
@@ -128,14 +135,12 @@ async def classes_of_teacher(
 
 async def staff_in_school(session: AsyncSession, *, school_id: str, staff_id: str) -> StaffMember | None:
     """The member of staff, only if they belong to `school_id`."""
-    staff = await session.get(StaffMember, staff_id)
-    return staff if staff is not None and staff.school_id == school_id else None
+    return await in_school(session, StaffMember, school_id=school_id, key=staff_id)
 
 
 async def room_in_school(session: AsyncSession, *, school_id: str, room_id: str) -> Room | None:
     """The room, only if it belongs to `school_id`."""
-    room = await session.get(Room, room_id)
-    return room if room is not None and room.school_id == school_id else None
+    return await in_school(session, Room, school_id=school_id, key=room_id)
 
 
 async def terms_of(session: AsyncSession, *, school_id: str) -> list[Term]:
