@@ -62,7 +62,7 @@ async def main(args: argparse.Namespace) -> None:
     ) as stack:
         api = Api(stack.bases, secret=SECRET, concurrency=64)
         district = build_district(schools=1)
-        await seed(api, district)
+        district = await seed(api, district)  # with the ids enrollment stored (issue 11)
         students = district.students()
         await api.wait_consumed("attendance", "enrollment.student_enrolled.v1", len(students))
         await seed_pickups(api, [(s.school_id, s.student_id) for s in students])

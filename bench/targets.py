@@ -234,8 +234,7 @@ async def main(args: argparse.Namespace) -> None:
         api = Api(stack.bases, secret=SECRET, concurrency=16)  # 64 timed out seeding on a loaded box
         district = build_district(schools=2)
         spread = one_child_schools(args.schools, first=3)
-        for part in (district, spread):
-            await seed(api, part)
+        district, spread = await seed(api, district), await seed(api, spread)  # stored ids (issue 11)
         everyone = district.students() + spread.students()
         await seed_pickups(api, [(s.school_id, s.student_id) for s in district.students()])
         await api.wait_consumed("attendance", "enrollment.student_enrolled.v1", len(everyone), timeout=600)
