@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     Boolean,
@@ -41,10 +41,8 @@ def among(session: AsyncSession, column: Any, values: Sequence[str]) -> ColumnEl
     IN list renders and binds one parameter each (a school's 10,000 guardians: a statement of 10,000 placeholders,
     prepared again for each new count); on SQLite the IN list."""
     if session.get_bind().dialect.name == "sqlite":
-        result: ColumnElement[bool] = column.in_(values)
-        return result
-    result = column == any_(bindparam(None, list(values), type_=postgresql.ARRAY(String)))
-    return result
+        return cast(ColumnElement[bool], column.in_(values))
+    return cast(ColumnElement[bool], column == any_(bindparam(None, list(values), type_=postgresql.ARRAY(String))))
 
 
 def copied(source: object, *names: str, **values: Any) -> dict[str, Any]:
