@@ -93,8 +93,8 @@ async def test_a_listener_that_falls_behind_is_dropped_and_the_others_still_rece
 
 @pytest.mark.parametrize("kind", ["redis", "memory"])
 async def test_a_fan_out_published_at_once_reaches_each_channel_in_order(kind: str) -> None:
-    """`publish_many`: a whole school's broadcast in pipelined round trips (more than one chunk here), each message
-    to its own channel's listeners only, in the order given."""
+    """`publish_many`: a whole school's broadcast in bundles, a round trip each (more than one bundle here), each
+    message to its own channel's listeners only, in the order given."""
     redis = Redis.from_url(REDIS_URL) if kind == "redis" else None
     broadcaster = (
         RedisBroadcaster(redis, f"many-{uuid.uuid4().hex[:8]}.", queue_size=10) if redis else MemoryBroadcaster(10)

@@ -91,7 +91,7 @@ async def test_one_check_in_is_one_trace_from_the_kiosk_to_the_guardians_alert(
     assert alert  # the notification and its deliveries
     assert all(under(s, process) for s in alert)
     redis = [s.name for s in ours if "redis" in str(s.attributes) and under(s, process)]
-    assert "PIPELINE" in redis  # pushed to the guardian's live stream (chassis/broadcast.py's publish_many)
+    assert "PUBLISH" in redis  # pushed to the guardian's live stream (chassis/broadcast.py: a PUBLISH a bundle)
     for statement in [s for s in ours if s.name.endswith("postgresql")]:
         assert "小明" not in str(statement.attributes)  # statements go without their values
 
