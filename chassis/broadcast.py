@@ -103,33 +103,26 @@ class Listener:
         return self
 
     async def __anext__(self) -> bytes:
-        while not self._items:
-            if self._closed:
-                raise StopAsyncIteration
-            self._waiter = asyncio.get_running_loop().create_future()
-            try:
-                await self._waiter
-            finally:
-                self._waiter = None
-        message = self._items.pop(0)
-        if not self._items:
-            self._items = None
+        while (message := await self.next_within(None)) is None:
+            pass  # nothing to wait out without a timer: only a message or the end wakes it
         return message
 
-    async def next_within(self, seconds: float) -> bytes | None:
-        """The next message, or None if none came within `seconds` (a stream's keep-alive is due); StopAsyncIteration
-        once it has ended. One timer handle while it waits, where `asyncio.timeout` kept a context manager too."""
+    async def next_within(self, seconds: float | None) -> bytes | None:
+        """The next message, or None if none came within `seconds` (a stream's keep-alive is due; None: no limit);
+        StopAsyncIteration once it has ended. One timer handle while it waits, where `asyncio.timeout` kept a context
+        manager too."""
         if not self._items:
             if self._closed:
                 raise StopAsyncIteration
             loop = asyncio.get_running_loop()
             self._waiter = loop.create_future()
-            timer = loop.call_later(seconds, self._wake)
+            timer = None if seconds is None else loop.call_later(seconds, self._wake)
             try:
                 await self._waiter
             finally:
                 self._waiter = None
-                timer.cancel()
+                if timer is not None:
+                    timer.cancel()
             if not self._items:
                 if self._closed:
                     raise StopAsyncIteration

@@ -24,7 +24,9 @@ from typing import TYPE_CHECKING, Any, cast
 import httptools
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from chassis.lean import LeanRoutes
 from chassis.live import ON_DISCONNECT
+from chassis.observability import RequestMetrics
 from chassis.problems import problem_response
 
 if TYPE_CHECKING:
@@ -271,7 +273,4 @@ async def not_here(scope: Scope, receive: Receive, send: Send) -> None:
 
 def stream_asgi(routes: dict[str, Any], service: str, *, access_log: bool) -> ASGIApp:
     """What the stream port runs: the request metrics, access log and trace around the lean routes."""
-    from chassis.lean import LeanRoutes
-    from chassis.observability import RequestMetrics
-
     return RequestMetrics(LeanRoutes(not_here, routes=routes), service=service, access_log=access_log)

@@ -55,16 +55,15 @@ async def read_notification(uow: UnitOfWork, principal: Principal, notification_
     await mark_read(uow.session, notification_id=notification_id, now=now)
 
 
-def sort_key(view: dict[str, Any]) -> Key:
-    """A notification's (created_at, id) sort key (SQLite, in the embedded mode, hands instants back without their
-    zone; they are UTC)."""
-    created = datetime.fromisoformat(view["created_at"])
-    return (created if created.tzinfo else created.replace(tzinfo=UTC)), view["notification_id"]
+def _cursor(created: datetime, notification_id: str) -> str:
+    """A notification's sort key as a v2 page cursor writes it (SQLite, in the embedded mode, hands instants back
+    without their zone; they are UTC)."""
+    return encode_cursor(created if created.tzinfo else created.replace(tzinfo=UTC), notification_id)
 
 
 def event_id(view: dict[str, Any]) -> str:
-    """A notification's event id: its sort key, as a v2 page cursor writes it."""
-    return encode_cursor(*sort_key(view))
+    """A notification's event id, from its public view: its sort key, as a v2 page cursor writes it."""
+    return _cursor(datetime.fromisoformat(view["created_at"]), view["notification_id"])
 
 
 def live_frame(notification: Notification | Mapping[str, Any]) -> bytes:
@@ -73,8 +72,9 @@ def live_frame(notification: Notification | Mapping[str, Any]) -> bytes:
     10,000 of these before any stream is told)."""
     view = public_view(notification)
     created = notification["created_at"] if isinstance(notification, Mapping) else notification.created_at
-    key = encode_cursor(created if created.tzinfo else created.replace(tzinfo=UTC), view["notification_id"])
-    return format_sse_event(data_str=orjson.dumps(view).decode(), event="notification", id=key)
+    return format_sse_event(
+        data_str=orjson.dumps(view).decode(), event="notification", id=_cursor(created, str(view["notification_id"]))
+    )
 
 
 def frame_key(frame: bytes) -> Key:
