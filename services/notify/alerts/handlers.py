@@ -4,6 +4,7 @@ chosen channels and to the school's webhooks, pushed live after commit. Which ev
 
 from __future__ import annotations
 
+import operator
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -170,9 +171,21 @@ async def insert_rows(session: AsyncSession, table: Table, rows: list[dict[str, 
     if not driver.is_in_transaction():  # the session begins lazily: never COPY outside its transaction (NT-3)
         await session.execute(select(1))
     columns = list(rows[0])
-    as_json = {column.name for column in table.columns if isinstance(column.type, JSON)}
+    as_json = [at for at, name in enumerate(columns) if isinstance(table.columns[name].type, JSON)]
+    # A row's values in one C call (a generator expression a row was a fifth of notify's CPU in a broadcast's COPY).
+    pick = operator.itemgetter(*columns, *columns[:1])  # twice the first: a tuple even for a one-column table
+
+    def record(row: dict[str, Any]) -> tuple[Any, ...]:
+        values: tuple[Any, ...] = pick(row)[:-1]
+        if not as_json:
+            return values
+        listed = list(values)
+        for at in as_json:
+            listed[at] = orjson.dumps(listed[at]).decode()
+        return tuple(listed)
+
     # A generator, not a list: a broadcast's 10,000 tuples are made as the COPY sends them, not all held at once.
-    records = (tuple(orjson.dumps(row[c]).decode() if c in as_json else row[c] for c in columns) for row in rows)
+    records = map(record, rows)
     await driver.copy_records_to_table(table.name, records=records, columns=columns, schema_name=table.schema)
 
 
