@@ -4,9 +4,10 @@ chosen channels and to the school's webhooks, pushed live after commit. Which ev
 
 from __future__ import annotations
 
+import itertools
 import operator
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -76,15 +77,19 @@ def alert_guardians(compose: Compose, only: Recipient | None = None) -> StudentH
 
 
 class _Batch:
-    """An event's notifications and their deliveries, stored in one multi-row INSERT per table (a whole school's
-    broadcast is 10,000 of each: one ORM object and one statement each held the stream's alert back seconds) and
-    pushed live after commit, all in one go."""
+    """An event's notifications and their deliveries, stored in one COPY (or multi-row INSERT) per table for the
+    consumer's whole transaction (a whole school's broadcast is 10,000 of each: one ORM object and one statement
+    each held the stream's alert back seconds) and pushed live after commit, all in one go. The rows are made as
+    the COPY sends them (`rows`), so PostgreSQL writes the first ones while notify makes the rest."""
 
     def __init__(self, uow: UnitOfWork, envelope: Envelope) -> None:
         self._uow, self._envelope, self._now = uow, envelope, uow.clock.now()
-        self.notifications: list[dict[str, Any]] = []
+        self._wanted: list[tuple[str, str, str, Message, GuardianPreference | None, Language]] = []
         self.deliveries: list[dict[str, Any]] = []
         self.live: list[tuple[str, bytes]] = []
+
+    def __len__(self) -> int:
+        return len(self._wanted)
 
     def notify(
         self,
@@ -96,34 +101,40 @@ class _Batch:
         language: Language,
     ) -> None:
         """The guardian's in-app notification and the deliveries on their channels (NT-2), to store."""
-        row: dict[str, Any] = {
-            "notification_id": str(uuid.uuid4()),
-            "guardian_id": guardian_id,
-            "school_id": school_id,
-            "student_id": student_id,
-            "event_id": self._envelope.id,
-            "event_type": self._envelope.type,
-            "channel": IN_APP,
-            "status": "delivered",
-            "title": message.title,
-            "body": message.body,
-            "urgent": message.urgent,
-            "created_at": self._now,
-            "audience": "guardian",
-        }
-        self.notifications.append(row)
-        self.deliveries += queueing.guardian_deliveries(row, preference, message, language, self._now)
-        self.live.append((f"guardian:{guardian_id}", live_frame(row)))
+        self._wanted.append((guardian_id, school_id, student_id, message, preference, language))
+
+    def rows(self) -> Iterator[dict[str, Any]]:
+        """The notification rows, each made as it is asked for; its deliveries and its live event are kept beside."""
+        envelope, now = self._envelope, self._now
+        for guardian_id, school_id, student_id, message, preference, language in self._wanted:
+            row: dict[str, Any] = {
+                "notification_id": str(uuid.uuid4()),
+                "guardian_id": guardian_id,
+                "school_id": school_id,
+                "student_id": student_id,
+                "event_id": envelope.id,
+                "event_type": envelope.type,
+                "channel": IN_APP,
+                "status": "delivered",
+                "title": message.title,
+                "body": message.body,
+                "urgent": message.urgent,
+                "created_at": now,
+                "audience": "guardian",
+            }
+            self.deliveries += queueing.guardian_deliveries(row, preference, message, language, now)
+            self.live.append((f"guardian:{guardian_id}", live_frame(row)))
+            yield row
 
     async def store(self) -> None:
-        """Hand the rows to the transaction's pending rows (written at its commit), and push them once committed."""
-        pending = await pending_rows(self._uow)
-        pending.notifications += self.notifications
-        pending.deliveries += self.deliveries
-        live, uow = self.live, self._uow
-        if live:  # one pipelined Redis round trip per 1,000 messages, not one per message
-            uow.after_commit(lambda: uow.broadcaster.publish_many(live))
-            uow.after_commit(lambda: queueing.NOTIFICATIONS.labels(SERVICE, IN_APP, "delivered").inc(len(live)))
+        """Hand the batch to the transaction's pending rows (written at its commit), and push it once committed."""
+        if not self._wanted:
+            return
+        (await pending_rows(self._uow)).batches.append(self)
+        live, uow = self.live, self._uow  # filled when the rows are written, before the commit
+        # one pipelined Redis round trip per 1,000 messages, not one per message
+        uow.after_commit(lambda: uow.broadcaster.publish_many(live))
+        uow.after_commit(lambda: queueing.NOTIFICATIONS.labels(SERVICE, IN_APP, "delivered").inc(len(live)))
 
 
 class PendingRows:
@@ -133,14 +144,15 @@ class PendingRows:
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
-        self.notifications: list[dict[str, Any]] = []
-        self.deliveries: list[dict[str, Any]] = []
+        self.batches: list[_Batch] = []
 
     async def write(self) -> None:
         """Insert what is pending now."""
-        notifications, deliveries, self.notifications, self.deliveries = self.notifications, self.deliveries, [], []
-        await insert_rows(self._session, NOTIFICATIONS, notifications)
-        await insert_rows(self._session, DELIVERIES, deliveries)
+        batches, self.batches = self.batches, []
+        notifications = itertools.chain.from_iterable(batch.rows() for batch in batches)
+        await insert_rows(self._session, NOTIFICATIONS, notifications, count=sum(map(len, batches)))
+        deliveries = [delivery for batch in batches for delivery in batch.deliveries]
+        await insert_rows(self._session, DELIVERIES, deliveries, count=len(deliveries))
 
 
 async def pending_rows(uow: UnitOfWork) -> PendingRows:
@@ -154,23 +166,26 @@ async def pending_rows(uow: UnitOfWork) -> PendingRows:
     return await uow.read_once("notify:pending-rows", start)
 
 
-async def insert_rows(session: AsyncSession, table: Table, rows: list[dict[str, Any]]) -> None:
+async def insert_rows(session: AsyncSession, table: Table, rows: Iterable[dict[str, Any]], *, count: int) -> None:
     """Plain rows (all with the same keys) in the session's transaction: many (a broadcast's 10,000) on PostgreSQL by
     one binary COPY through the driver (multi-row INSERTs spent most of their time binding 19 parameters a row), a
-    few (one child's guardians) or on SQLite by multi-row INSERTs of `BULK_ROWS` each."""
-    if not rows:
+    few (one child's guardians) or on SQLite by multi-row INSERTs of `BULK_ROWS` each. `count` is how many `rows`
+    gives: a COPY's are made only as it sends them."""
+    if not count:
         return
     await session.flush()  # what the unit of work holds goes first, as a Core statement's autoflush would send it
     connection = await session.connection()
-    if connection.dialect.name != "postgresql" or len(rows) < COPY_FROM_ROWS:
-        statement = insert(table)
-        for start in range(0, len(rows), BULK_ROWS):
-            await session.execute(statement, rows[start : start + BULK_ROWS])
+    if connection.dialect.name != "postgresql" or count < COPY_FROM_ROWS:
+        statement, listed = insert(table), list(rows)
+        for start in range(0, len(listed), BULK_ROWS):
+            await session.execute(statement, listed[start : start + BULK_ROWS])
         return
     driver: Any = (await connection.get_raw_connection()).driver_connection
     if not driver.is_in_transaction():  # the session begins lazily: never COPY outside its transaction (NT-3)
         await session.execute(select(1))
-    columns = list(rows[0])
+    given = iter(rows)
+    first = next(given)
+    columns = list(first)
     as_json = [at for at, name in enumerate(columns) if isinstance(table.columns[name].type, JSON)]
     # A row's values in one C call (a generator expression a row was a fifth of notify's CPU in a broadcast's COPY).
     pick = operator.itemgetter(*columns, *columns[:1])  # twice the first: a tuple even for a one-column table
@@ -184,8 +199,9 @@ async def insert_rows(session: AsyncSession, table: Table, rows: list[dict[str, 
             listed[at] = orjson.dumps(listed[at]).decode()
         return tuple(listed)
 
-    # A generator, not a list: a broadcast's 10,000 tuples are made as the COPY sends them, not all held at once.
-    records = map(record, rows)
+    # Made as the COPY sends them, a buffer at a time: PostgreSQL writes a broadcast's first rows while the rest are
+    # made (and its 10,000 tuples are never all held at once).
+    records = map(record, itertools.chain((first,), given))
     await driver.copy_records_to_table(table.name, records=records, columns=columns, schema_name=table.schema)
 
 
