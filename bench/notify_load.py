@@ -32,13 +32,12 @@ import uvloop
 
 from bench import UNLIMITED_WRITES
 from chassis.auth import Role, mint_token
-from chassis.bus.kafka import KafkaBus
 from contracts.attendance.emergency import EmergencyBroadcast, EmergencyReason
 from contracts.enrollment import GuardianLinked, StudentEnrolled
 from contracts.envelope import Envelope, Event
-from tests.conftest import KAFKA, SECRET
+from tests.conftest import SECRET
 from tests.e2e.processes import free_port, full_stack
-from tests.services.conftest import publish_as_producer
+from tests.services.conftest import producer, publish_as_producer
 
 SCHOOL = "s1"
 STREAM = "/notify/v1/notifications/stream"
@@ -227,17 +226,12 @@ async def main(args: argparse.Namespace) -> None:
         envelope = Envelope.wrap(broadcast, source="/bench", school_id=SCHOOL)
         # The producer is connected and the topic known before the clock starts: the relay that publishes a real
         # broadcast is long connected, and a client's start-up (~0.3 s here) is not the fan-out's.
-        bus = KafkaBus(KAFKA, prefix=prefix)
-        await bus.start()
-        try:
-            await bus.ensure_topics({broadcast.topic: 6})
+        async with producer(prefix, [broadcast.topic]) as bus:
             t0 = time.monotonic()
             await bus.publish(broadcast.topic, broadcast.key(), envelope.to_bytes())
             async with asyncio.timeout(args.timeout):
                 stored_at = await until(lambda: count(dsn, "notifications"), args.guardians, poll=0.05)
                 await asyncio.gather(*waiting)
-        finally:
-            await bus.stop()
         sampling = False
         await sampler
         if profiler is not None:

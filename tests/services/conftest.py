@@ -4,8 +4,9 @@ walk a list page after page."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import Any
 
 import httpx
@@ -29,12 +30,19 @@ async def publish_envelopes(prefix: str, envelopes: Iterable[Envelope]) -> None:
 
     envelopes = list(envelopes)
     events = [decode(e) for e in envelopes]
+    async with producer(prefix, {e.topic for e in events}) as bus:
+        for envelope, event in zip(envelopes, events, strict=True):
+            await bus.publish(event.topic, event.key(), envelope.to_bytes())
+
+
+@contextlib.asynccontextmanager
+async def producer(prefix: str, topics: Iterable[str]) -> AsyncIterator[KafkaBus]:
+    """A connected Kafka producer, its `topics` made sure of (6 partitions), stopped on leaving."""
     bus = KafkaBus(KAFKA, prefix=prefix)
     await bus.start()
     try:
-        await bus.ensure_topics(dict.fromkeys({e.topic for e in events}, 6))
-        for envelope, event in zip(envelopes, events, strict=True):
-            await bus.publish(event.topic, event.key(), envelope.to_bytes())
+        await bus.ensure_topics(dict.fromkeys(topics, 6))
+        yield bus
     finally:
         await bus.stop()
 

@@ -18,7 +18,15 @@ from services.notify import store
 from services.notify.alerts.handlers import COPY_FROM_ROWS
 from tests.conftest import auth, eventually
 from tests.services.conftest import publish_envelopes
-from tests.simulators.notify_stack import EMAIL, MUM, PHONE, ROSTER, notify_after, set_preferences
+from tests.simulators.notify_stack import (
+    EMAIL,
+    MUM,
+    PHONE,
+    ROSTER,
+    deliveries,
+    notify_after,
+    set_preferences,
+)
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
 
@@ -93,11 +101,7 @@ async def test_a_broadcast_to_more_guardians_than_an_insert_takes_stores_every_r
                 .scalars()
                 .all()
             )
-            queued = (
-                (await session.execute(select(store.Delivery).where(store.Delivery.event_id == sent.id)))
-                .scalars()
-                .all()
-            )
+        queued = [d for d in await deliveries(notify) if d.event_id == sent.id]
         assert sorted(n.guardian_id for n in stored) == sorted(["mum", *(f"g{n}" for n in range(1, many))])
         in_app = {d.recipient_id: d for d in queued if d.channel == "in_app"}
         assert len(in_app) == many

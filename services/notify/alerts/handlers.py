@@ -88,9 +88,6 @@ class _Batch:
         self.deliveries: list[dict[str, Any]] = []
         self.live: list[tuple[str, bytes]] = []
 
-    def __len__(self) -> int:
-        return len(self._wanted)
-
     def notify(
         self,
         guardian_id: str,
@@ -149,10 +146,10 @@ class PendingRows:
     async def write(self) -> None:
         """Insert what is pending now."""
         batches, self.batches = self.batches, []
-        notifications = itertools.chain.from_iterable(batch.rows() for batch in batches)
-        await insert_rows(self._session, NOTIFICATIONS, notifications, count=sum(map(len, batches)))
-        deliveries = [delivery for batch in batches for delivery in batch.deliveries]
-        await insert_rows(self._session, DELIVERIES, deliveries, count=len(deliveries))
+        await insert_rows(
+            self._session, NOTIFICATIONS, itertools.chain.from_iterable(batch.rows() for batch in batches)
+        )
+        await insert_rows(self._session, DELIVERIES, [delivery for batch in batches for delivery in batch.deliveries])
 
 
 async def pending_rows(uow: UnitOfWork) -> PendingRows:
@@ -166,26 +163,26 @@ async def pending_rows(uow: UnitOfWork) -> PendingRows:
     return await uow.read_once("notify:pending-rows", start)
 
 
-async def insert_rows(session: AsyncSession, table: Table, rows: Iterable[dict[str, Any]], *, count: int) -> None:
+async def insert_rows(session: AsyncSession, table: Table, rows: Iterable[dict[str, Any]]) -> None:
     """Plain rows (all with the same keys) in the session's transaction: many (a broadcast's 10,000) on PostgreSQL by
     one binary COPY through the driver (multi-row INSERTs spent most of their time binding 19 parameters a row), a
-    few (one child's guardians) or on SQLite by multi-row INSERTs of `BULK_ROWS` each. `count` is how many `rows`
-    gives: a COPY's are made only as it sends them."""
-    if not count:
+    few (one child's guardians) or on SQLite by multi-row INSERTs of `BULK_ROWS` each. Only the first
+    `COPY_FROM_ROWS` are taken before choosing: a COPY's others are made as it sends them."""
+    given = iter(rows)
+    head = list(itertools.islice(given, COPY_FROM_ROWS))
+    if not head:
         return
     await session.flush()  # what the unit of work holds goes first, as a Core statement's autoflush would send it
     connection = await session.connection()
-    if connection.dialect.name != "postgresql" or count < COPY_FROM_ROWS:
-        statement, listed = insert(table), list(rows)
+    if connection.dialect.name != "postgresql" or len(head) < COPY_FROM_ROWS:
+        statement, listed = insert(table), head + list(given)
         for start in range(0, len(listed), BULK_ROWS):
             await session.execute(statement, listed[start : start + BULK_ROWS])
         return
     driver: Any = (await connection.get_raw_connection()).driver_connection
     if not driver.is_in_transaction():  # the session begins lazily: never COPY outside its transaction (NT-3)
         await session.execute(select(1))
-    given = iter(rows)
-    first = next(given)
-    columns = list(first)
+    columns = list(head[0])
     as_json = [at for at, name in enumerate(columns) if isinstance(table.columns[name].type, JSON)]
     # A row's values in one C call (a generator expression a row was a fifth of notify's CPU in a broadcast's COPY).
     pick = operator.itemgetter(*columns, *columns[:1])  # twice the first: a tuple even for a one-column table
@@ -201,7 +198,7 @@ async def insert_rows(session: AsyncSession, table: Table, rows: Iterable[dict[s
 
     # Made as the COPY sends them, a buffer at a time: PostgreSQL writes a broadcast's first rows while the rest are
     # made (and its 10,000 tuples are never all held at once).
-    records = map(record, itertools.chain((first,), given))
+    records = map(record, itertools.chain(head, given))
     await driver.copy_records_to_table(table.name, records=records, columns=columns, schema_name=table.schema)
 
 
