@@ -112,7 +112,7 @@ def _field_key(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from afterschool.catalog import SERVICES
+    from afterschool.catalog import definition as service_definition
 
     sock = _listening(args, f"afterschool serve {args.service}")
     if sock is None:
@@ -124,7 +124,7 @@ def _serve(args: argparse.Namespace) -> int:
         web = uvicorn.Config(create_web_app(), host=args.host, port=args.port, log_config=None, access_log=False)
         uvicorn.Server(web).run(sockets=[sock])
         return 0
-    definition = SERVICES[args.service]
+    definition = service_definition(args.service)
     settings = definition.settings_class()
     configure_logging(args.log_level or settings.log_level)
     app = definition.create_app(settings)
@@ -166,10 +166,10 @@ def _listening(args: argparse.Namespace, command: str) -> socket.socket | None:
 
 
 def _migrate(args: argparse.Namespace) -> int:
-    from afterschool.catalog import SERVICES
+    from afterschool.catalog import definition as service_definition
     from chassis.db import Database, wait_for
 
-    definition = SERVICES[args.service]
+    definition = service_definition(args.service)
     database = Database(definition.settings_class().database_url, pool_size=1, max_overflow=0)
 
     async def migrate() -> tuple[str | None, str | None]:
@@ -190,11 +190,11 @@ def _migrate(args: argparse.Namespace) -> int:
 
 
 def _replay_dead_letters(args: argparse.Namespace) -> int:
-    from afterschool.catalog import SERVICES
+    from afterschool.catalog import definition
     from chassis.bus import build_bus
     from chassis.deadletters import replay_dead_letters
 
-    settings = SERVICES[args.service].settings_class()
+    settings = definition(args.service).settings_class()
     bus = build_bus(settings)
 
     async def replay() -> int:

@@ -16,7 +16,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 
-from afterschool.catalog import SERVICES
+from afterschool.catalog import all_services
 from chassis.bus.memory import MemoryBus
 from chassis.clock import Clock
 from chassis.observability import dependencies
@@ -38,7 +38,7 @@ class AllInOne:
     ) -> None:
         self.bus = MemoryBus()
         self.apps: dict[str, FastAPI] = {}
-        for name, definition in SERVICES.items():
+        for name, definition in all_services().items():
             overrides: dict[str, Any] = {
                 "database_url": f"sqlite+aiosqlite:///{data_dir / f'{name}.db'}",
                 "bus": "memory",

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from afterschool.catalog import SERVICES
+from afterschool.catalog import all_services
 from chassis.app import ServiceDefinition
 from contracts.asyncapi import ASYNCAPI_PATH, generated_document, render
 from contracts.registry import EVENT_TYPES
@@ -98,7 +98,7 @@ def test_every_registered_event_is_one_message_on_its_topic_with_its_models_sche
     assert {"specversion", "type", "data", "schoolid"} <= set(envelope["properties"])
 
 
-@pytest.mark.parametrize("definition", SERVICES.values(), ids=lambda d: d.name)
+@pytest.mark.parametrize("definition", all_services().values(), ids=lambda d: d.name)
 async def test_every_service_serves_it_and_links_it_from_its_docs(definition: ServiceDefinition) -> None:
     settings = definition.settings_class(environment="test", database_url="sqlite+aiosqlite://", bus="memory")
     app = definition.create_app(settings)

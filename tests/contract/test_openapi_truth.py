@@ -10,7 +10,8 @@ import pytest
 from fastapi.routing import APIRoute, iter_route_contexts
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped]  # no stubs; schemathesis brings it
 
-from afterschool.catalog import SERVICES
+from afterschool.catalog import NAMES
+from afterschool.catalog import definition as service_definition
 from chassis.app import create_app
 from chassis.idempotency import idempotency_key
 from chassis.openapi import depends_on, model_examples, route_models
@@ -20,7 +21,7 @@ METHODS = ("get", "post", "put", "patch", "delete")
 
 
 def document(name: str, tmp_path: Path) -> tuple[dict[str, Any], Any]:
-    definition = SERVICES[name]
+    definition = service_definition(name)
     settings = definition.settings_class(
         environment="test", database_url=f"sqlite+aiosqlite:///{tmp_path}/{name}.db", bus="memory"
     )
@@ -32,7 +33,7 @@ def operations(schema: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
     return [(path, m, op) for path, item in schema["paths"].items() for m, op in item.items() if m in METHODS]
 
 
-@pytest.mark.parametrize("name", sorted(SERVICES))
+@pytest.mark.parametrize("name", sorted(NAMES))
 def test_every_error_is_declared_as_problem_json_and_fastapis_own_shape_is_gone(name: str, tmp_path: Path) -> None:
     schema, _ = document(name, tmp_path)
     assert "HTTPValidationError" not in schema["components"]["schemas"]
@@ -43,7 +44,7 @@ def test_every_error_is_declared_as_problem_json_and_fastapis_own_shape_is_gone(
             assert list(response["content"]) == [PROBLEM_JSON], f"{method} {path} {code}"
 
 
-@pytest.mark.parametrize("name", sorted(SERVICES))
+@pytest.mark.parametrize("name", sorted(NAMES))
 def test_a_secured_operation_says_who_may_call_and_declares_401_and_403(name: str, tmp_path: Path) -> None:
     schema, _ = document(name, tmp_path)
     for path, method, op in operations(schema):
@@ -54,7 +55,7 @@ def test_a_secured_operation_says_who_may_call_and_declares_401_and_403(name: st
             assert who == f"{', '.join(op['x-roles'])}." if "x-roles" in op else who.startswith("any signed-in caller")
 
 
-@pytest.mark.parametrize("name", sorted(SERVICES))
+@pytest.mark.parametrize("name", sorted(NAMES))
 def test_idempotency_key_is_declared_exactly_where_respond_once_requires_it(name: str, tmp_path: Path) -> None:
     schema, app = document(name, tmp_path)
     declared = {

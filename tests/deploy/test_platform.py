@@ -249,11 +249,11 @@ def test_kafka_cluster(overlay: str) -> None:
 
 def _consumed_topics() -> dict[str, list[str]]:
     """Topics each service consumes, from its own subscription (afterschool/catalog.py, services/*/consumers.py)."""
-    from afterschool.catalog import SERVICES as CATALOG
+    from afterschool.catalog import all_services
 
     runtime = types.SimpleNamespace(settings_as=lambda cls: cls.model_construct())  # what notify's subscription reads
     found = {}
-    for name, definition in CATALOG.items():
+    for name, definition in all_services().items():
         subscription = definition.subscription(runtime) if definition.subscription else None  # type: ignore[arg-type]
         found[name] = list(subscription.topics) if subscription else []
     return found
@@ -526,7 +526,7 @@ def test_every_route_has_body_size_and_rate_limits(target: str) -> None:
     """Gateway API core has neither: Envoy Gateway's BackendTrafficPolicy gives each HTTPRoute a body-size limit just
     above the service's own (so the service's problem+json 413 stays the usual answer, and a file never reaches a
     service that takes none) and a local rate limit; its ClientTrafficPolicy bounds slow requests."""
-    from afterschool.catalog import SERVICES as CATALOG
+    from afterschool.catalog import NAMES, definition
 
     docs = render(target)
     policies: dict[str, dict[str, Any]] = {}
@@ -539,8 +539,8 @@ def test_every_route_has_body_size_and_rate_limits(target: str) -> None:
     assert set(policies) == routes, "every route, and only routes that exist"
     for route, spec in policies.items():
         limit = _bytes(spec["requestBuffer"]["limit"])
-        if route in CATALOG:
-            fields = CATALOG[route].settings_class.model_fields
+        if route in NAMES:
+            fields = definition(route).settings_class.model_fields
             body, upload = fields["max_body_bytes"].default, fields["max_upload_bytes"].default
             assert limit >= (upload if route in FILE_UPLOADS else body), f"{route}: the edge refuses what it takes"
             assert limit <= 2 * (upload if route in FILE_UPLOADS else body), f"{route}: edge limit far too high"

@@ -10,7 +10,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.engine import Connection
 
-from afterschool.catalog import SERVICES
+from afterschool.catalog import NAMES
+from afterschool.catalog import definition as service_definition
 from chassis.app import ServiceDefinition
 from chassis.db import Database
 
@@ -23,9 +24,9 @@ def _differences(connection: Connection, definition: ServiceDefinition) -> list[
     return list(compare_metadata(context, definition.metadata))
 
 
-@pytest.mark.parametrize("service", sorted(SERVICES))
+@pytest.mark.parametrize("service", sorted(NAMES))
 async def test_the_migrated_schema_is_the_models_schema(pg_url: str, service: str) -> None:
-    definition = SERVICES[service]
+    definition = service_definition(service)
     database = Database(pg_url, pool_size=1, max_overflow=0)
     try:
         await database.migrate(definition.migrations)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -39,6 +41,25 @@ def forbidden_imports(service: str) -> list[str]:
 @pytest.mark.parametrize("service", SERVICES)
 def test_service_imports_only_chassis_contracts_and_itself(service: str) -> None:
     assert forbidden_imports(service) == []
+
+
+LOADED_SERVICES = """
+import sys
+from afterschool import cli
+from afterschool.catalog import definition
+assert definition(sys.argv[1]).name == sys.argv[1]
+print(" ".join(sorted({m.split(".")[1] for m in sys.modules if m.startswith("services.")})))
+"""
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("service", SERVICES)
+def test_a_process_serving_one_service_loads_no_other_service(service: str) -> None:
+    """`afterschool serve <service>` takes its definition from the catalog, which imports that service alone: the
+    other four would cost a serving process about 30 MB of resident memory (issue 13's idle RSS)."""
+    run = subprocess.run([sys.executable, "-c", LOADED_SERVICES, service], capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == [service]
 
 
 @pytest.mark.unit
