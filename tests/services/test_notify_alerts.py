@@ -5,16 +5,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import orjson
 import pytest
+import redis.asyncio as aioredis
+from sqlalchemy import func, select
 
 from chassis.auth import Role
+from chassis.broadcast import unbundle
 from contracts.enrollment import GuardianLinked, StudentEnrolled
 from contracts.envelope import Envelope
+from services.notify import store
 from services.notify.app import DEFINITION
-from tests.conftest import ServiceClient, auth, eventually, running, serving, stack_settings
+from services.notify.reference.store import GuardianLink
+from tests.conftest import REDIS_URL, ServiceClient, auth, eventually, running, serving, stack_settings
 from tests.services.conftest import publish_as_producer, publish_envelopes
 from tests.simulators.notify_stack import checked_in
 
@@ -98,3 +104,67 @@ async def test_alerts_are_pushed_live_to_the_guardians_stream(pg_url: str, topic
     assert data is not None
     assert data["student_id"] == "xiaoming"
     assert data["body"] == "小明已于16:07签到参加课后服务。"
+
+
+async def count(client: ServiceClient, table: type[store.Notification] | type[GuardianLink]) -> int:
+    """Rows of one of notify's tables."""
+    async with client.runtime.db.sessions() as session:
+        found: int = (await session.execute(select(func.count()).select_from(table))).scalar_one()
+        return found
+
+
+async def test_a_backlog_of_check_ins_is_pushed_live_once_a_transaction_not_once_an_event(
+    pg_url: str, topic_prefix: str
+) -> None:
+    """Issue 13 (notify's catch-up): a consumer batch's live events go out in one PUBLISH (a bundle a 1,000), not one
+    Redis round trip an event; still every guardian's notification is pushed exactly once, on their own channel."""
+    children = 300
+    roster: list[StudentEnrolled | GuardianLinked] = []
+    for n in range(children):
+        roster += [
+            StudentEnrolled(student_id=f"c{n}", school_id="s1", class_id="s1-g3-c1", grade=3, name=f"孩子{n}"),
+            GuardianLinked(guardian_id=f"g{n}", student_id=f"c{n}", school_id="s1", relation="母亲"),
+        ]
+    await publish_as_producer(topic_prefix, roster, school_id="s1")
+    settings = stack_settings(DEFINITION, pg_url, topic_prefix)
+    async with running(DEFINITION, settings) as notify:
+
+        async def roster_known() -> bool:
+            return await count(notify, GuardianLink) == children
+
+        await eventually(roster_known)
+    # The check-ins wait on the topic while notify is down, so the restarted consumer fetches them as a backlog.
+    check_ins = [
+        Envelope.wrap(checked_in(n % 60, f"c{n}"), source="/attendance", school_id="s1") for n in range(children)
+    ]
+    await publish_envelopes(topic_prefix, check_ins)
+    redis = aioredis.from_url(REDIS_URL)
+    pubsub: Any = redis.pubsub()  # redis-py's PubSub is untyped
+    await pubsub.subscribe(f"{topic_prefix}live-bundles")
+    try:
+        async with running(DEFINITION, settings) as notify:
+
+            async def all_stored() -> bool:
+                return await count(notify, store.Notification) == children
+
+            await eventually(all_stored)
+            async with notify.runtime.db.sessions() as session:
+                stored = dict(
+                    (await session.execute(select(store.Notification.guardian_id, store.Notification.notification_id)))
+                    .tuples()
+                    .all()
+                )
+            bundles: list[bytes] = []
+            async with asyncio.timeout(30):
+                while len(pushed := [pair for b in bundles for pair in unbundle(b)]) < children:
+                    message = await pubsub.get_message(timeout=1.0)
+                    if message is not None and message["type"] == "message":
+                        bundles.append(message["data"])
+    finally:
+        await pubsub.aclose()
+        await redis.aclose()
+    channels = [channel for channel, _ in pushed]
+    assert sorted(channels) == sorted(f"guardian:g{n}" for n in range(children)), "each guardian's, once"
+    for channel, frame in pushed:
+        assert stored[channel.removeprefix("guardian:")].encode() in frame
+    assert len(bundles) <= children // 10, f"{len(bundles)} PUBLISHes for {children} check-ins"

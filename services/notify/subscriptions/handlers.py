@@ -25,13 +25,13 @@ async def to_subscribers(uow: UnitOfWork, _event: Event, envelope: Envelope) -> 
     """Queue the event for every district subscription to its type and school; an erasure goes to every
     subscription of the school, since each may hold the child's data (PIPL)."""
     endpoints = await uow.read_once("district subscriptions", lambda: store.district_subscriptions(uow.session))
-    now = uow.clock.now()
-    body = envelope.to_bytes().decode()
+    now, body = uow.clock.now(), ""
     for endpoint in endpoints:
         if envelope.type not in endpoint.event_types and envelope.type != ERASURE:
             continue
         if endpoint.school_ids and envelope.schoolid not in endpoint.school_ids:
             continue
+        body = body or envelope.to_bytes().decode()  # only for an event someone subscribed to (most are not)
         uow.session.add(
             Delivery(
                 delivery_id=delivery_id(envelope.id, endpoint.endpoint_id, Channel.WEBHOOK),
@@ -56,7 +56,8 @@ async def to_subscribers(uow: UnitOfWork, _event: Event, envelope: Envelope) -> 
                 subject=envelope.subject[:64],
             )
         )
-    await uow.session.flush()
+    if uow.session.new:  # an empty flush still costs a trip through SQLAlchemy, on every event of a backlog
+        await uow.session.flush()
 
 
 def also_to_subscribers(handler: Handler) -> Handler:
