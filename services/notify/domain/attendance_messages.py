@@ -5,13 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from chassis.clock import SCHOOL_TZ
-from services.notify.domain.messages import Language, Message
-
-
-def _local(moment: datetime) -> str:
-    return moment.astimezone(SCHOOL_TZ).strftime("%H:%M")
-
+from services.notify.domain.messages import Language, Message, school_clock
 
 _RELEASE = {
     "pickup_person": ("由接送人接走", "was collected"),
@@ -31,6 +25,7 @@ def checked_out_message(
 ) -> Message:
     """NT-1: child checked out, how and when (AT-5), and by whom: the relation the school recorded and the person's
     name, as far as they are known."""
+    at = school_clock(occurred_at)
     if release == "pickup_person" and (collected_by or collector_name):
         if language == "en":
             who = (
@@ -38,12 +33,12 @@ def checked_out_message(
                 if collected_by and collector_name
                 else collected_by or collector_name
             )
-            return Message("Checked out", f"{name} was collected by {who} at {_local(occurred_at)}.")
-        return Message("离校通知", f"{name}已于{_local(occurred_at)}由{collected_by or ''}{collector_name or ''}接走。")
+            return Message("Checked out", f"{name} was collected by {who} at {at}.")
+        return Message("离校通知", f"{name}已于{at}由{collected_by or ''}{collector_name or ''}接走。")
     zh, en = _RELEASE.get(release, ("离校", "left"))
     if language == "en":
-        return Message("Checked out", f"{name} {en} at {_local(occurred_at)}.")
-    return Message("离校通知", f"{name}已于{_local(occurred_at)}{zh}。")
+        return Message("Checked out", f"{name} {en} at {at}.")
+    return Message("离校通知", f"{name}已于{at}{zh}。")
 
 
 def pickup_refused_message(name: str, restricted: bool, language: Language) -> Message:
@@ -108,9 +103,9 @@ def emergency_message(reason: str, dismiss_at: datetime, drill: bool, note: str 
     zh_reason, en_reason = _REASON.get(reason, _REASON["other"])
     if language == "en":
         because = f" because of {en_reason}" if en_reason else ""
-        body = f"The school dismisses early{because} at {_local(dismiss_at)}." + (f" {note}" if note else "")
+        body = f"The school dismisses early{because} at {school_clock(dismiss_at)}." + (f" {note}" if note else "")
         return Message("[Drill] Early dismissal" if drill else "Early dismissal", body, not drill)
-    body = f"因{zh_reason}，学校将于{_local(dismiss_at)}提前放学。" + (note or "")
+    body = f"因{zh_reason}，学校将于{school_clock(dismiss_at)}提前放学。" + (note or "")
     return Message("【演练】提前放学" if drill else "提前放学通知", body, not drill)
 
 
