@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -11,7 +12,8 @@ import httpx
 import orjson
 import pytest
 import redis.asyncio as aioredis
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.engine import Engine
 
 from chassis.auth import Role
 from chassis.broadcast import unbundle
@@ -20,9 +22,19 @@ from contracts.envelope import Envelope
 from services.notify import store
 from services.notify.app import DEFINITION
 from services.notify.reference.store import GuardianLink
-from tests.conftest import REDIS_URL, ServiceClient, auth, eventually, running, serving, stack_settings
+from tests.conftest import (
+    REDIS_URL,
+    SCHOOL_AFTERNOON,
+    ServiceClient,
+    auth,
+    eventually,
+    running,
+    serving,
+    stack_settings,
+)
+from tests.events import check_in
 from tests.services.conftest import publish_as_producer, publish_envelopes
-from tests.simulators.notify_stack import checked_in
+from tests.simulators.notify_stack import checked_in, deliveries, notify_with, providers
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
 
@@ -149,11 +161,8 @@ async def test_a_backlog_of_check_ins_is_pushed_live_once_a_transaction_not_once
 
             await eventually(all_stored)
             async with notify.runtime.db.sessions() as session:
-                stored = dict(
-                    (await session.execute(select(store.Notification.guardian_id, store.Notification.notification_id)))
-                    .tuples()
-                    .all()
-                )
+                rows = await session.execute(select(store.Notification.guardian_id, store.Notification.notification_id))
+                stored: dict[str, str] = dict(rows.all())
             bundles: list[bytes] = []
             async with asyncio.timeout(30):
                 while len(pushed := [pair for b in bundles for pair in unbundle(b)]) < children:
@@ -168,3 +177,56 @@ async def test_a_backlog_of_check_ins_is_pushed_live_once_a_transaction_not_once
     for channel, frame in pushed:
         assert stored[channel.removeprefix("guardian:")].encode() in frame
     assert len(bundles) <= children // 10, f"{len(bundles)} PUBLISHes for {children} check-ins"
+
+
+async def test_a_backlog_from_many_schools_reads_their_webhook_endpoints_once_a_transaction(
+    pg_url: str, topic_prefix: str
+) -> None:
+    """Issue 13 (tenancy does not cost): check-ins of 40 schools in one backlog read the schools' webhook endpoints in
+    one statement a consumer transaction, not one a school; the school with an endpoint still has its webhook queued
+    for its child's check-in, and the others none (NT-2)."""
+    schools = 40
+    roster: list[StudentEnrolled | GuardianLinked] = []
+    for n in range(schools):
+        roster += [
+            StudentEnrolled(student_id=f"c{n}", school_id=f"s{n}", class_id=f"s{n}-g3-c1", grade=3, name=f"孩子{n}"),
+            GuardianLinked(guardian_id=f"g{n}", student_id=f"c{n}", school_id=f"s{n}", relation="母亲"),
+        ]
+    await publish_envelopes(topic_prefix, [Envelope.wrap(e, source="/test", school_id=e.school_id) for e in roster])
+    admin = auth(Role.SCHOOL_ADMIN, "s7-admin", school="s7")
+    async with providers() as outside:
+        async with notify_with(pg_url, topic_prefix, outside) as notify:
+
+            async def roster_known() -> bool:
+                return await count(notify, GuardianLink) == schools
+
+            await eventually(roster_known)
+            created = await notify.post(
+                "/notify/v1/webhooks", json={"url": outside.settings["hooks_url"]}, headers=admin
+            )
+            assert created.status_code == 201, created.text
+        arrivals = [
+            check_in(f"k{n}", f"c{n}", SCHOOL_AFTERNOON).model_copy(update={"school_id": f"s{n}"})
+            for n in range(schools)
+        ]
+        check_ins = [Envelope.wrap(e, source="/attendance", school_id=e.school_id) for e in arrivals]
+        await publish_envelopes(topic_prefix, check_ins)
+        by_school: list[str] = []
+
+        def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+            if re.search(r"FROM webhook_endpoints\s+WHERE webhook_endpoints\.school_id (=|IN)", statement):
+                by_school.append(statement)
+
+        event.listen(Engine, "before_cursor_execute", seen)  # every engine: notify's is made as it starts
+        try:
+            async with notify_with(pg_url, topic_prefix, outside) as notify:
+
+                async def all_stored() -> bool:
+                    return await count(notify, store.Notification) == schools
+
+                await eventually(all_stored)
+                hooks = await deliveries(notify, "webhook")
+        finally:
+            event.remove(Engine, "before_cursor_execute", seen)
+    assert [(d.school_id, d.event_id) for d in hooks] == [("s7", check_ins[7].id)]
+    assert 1 <= len(by_school) <= schools // 4, f"{len(by_school)} reads of schools' endpoints for {schools} schools"

@@ -22,6 +22,7 @@ from contracts.attendance.emergency import EmergencyAllClear, EmergencyBroadcast
 from contracts.attendance.reconciliation import StudentMissingFromSession
 from contracts.envelope import Envelope, Event
 from services.notify.alerts.handlers import StudentHandler, alert_guardians, alert_school_guardians
+from services.notify.deliveries import handlers as queueing
 from services.notify.domain import attendance_messages as text
 from services.notify.domain.messages import Language, Message, check_in_message
 from services.notify.preferences.store import preferences_in
@@ -73,10 +74,10 @@ def attendance_alerts() -> dict[type[Event], Handler]:
 
 
 async def read_ahead(uow: UnitOfWork, events: Sequence[Event]) -> None:
-    """`Subscription.prefetch`: a fetched batch's children, their guardians' links and preferences, and the adults
-    who collected them, each read in one statement, so each alert's handler then reads none of them (issue 13: a
-    dismissal burst read them one event at a time). Only for attendance's events: no handler of that topic writes
-    those rows (the rosters come on enrollment's)."""
+    """`Subscription.prefetch`: a fetched batch's children, their guardians' links and preferences, the adults who
+    collected them and their schools' webhook endpoints, each read in one statement, so each alert's handler then
+    reads none of them (issue 13: a dismissal burst read them one event at a time). Only for attendance's events: no
+    handler of that topic writes those rows (the rosters come on enrollment's, endpoints through the API)."""
     about = [event for event in events if event.topic == ATTENDANCE and isinstance(event, _ABOUT_A_CHILD)]
     if len(about) < 2:  # a lone event reads what it needs itself, as cheaply
         return
@@ -87,6 +88,7 @@ async def read_ahead(uow: UnitOfWork, events: Sequence[Event]) -> None:
     collected = [(e.person_id, e.student_id) for e in about if isinstance(e, StudentCheckedOut) and e.person_id]
     if collected:
         await ref.collectors_in(uow, collected)
+    await queueing.webhooks_of(uow, {event.school_id for event in about})
 
 
 _ABOUT_A_CHILD = (
