@@ -72,8 +72,7 @@ def alert_guardians(compose: Compose, only: Recipient | None = None) -> StudentH
             await queueing.queue_webhooks(
                 uow, school_id=event.school_id, student_id=event.student_id, envelope=envelope, message=school_message
             )
-        if uow.session.new:  # the school's webhooks: the notifications themselves are written at the commit
-            await uow.session.flush()
+        await uow.flush()  # the webhooks queued; the notifications themselves are written at the commit
 
     return handle
 

@@ -56,8 +56,7 @@ async def to_subscribers(uow: UnitOfWork, _event: Event, envelope: Envelope) -> 
                 subject=envelope.subject[:64],
             )
         )
-    if uow.session.new:  # an empty flush still costs a trip through SQLAlchemy, on every event of a backlog
-        await uow.session.flush()
+    await uow.flush()
 
 
 def also_to_subscribers(handler: Handler) -> Handler:
