@@ -24,7 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from chassis.auth import Principal
 from chassis.openapi import depends_on
 from chassis.problems import Problem, Unprocessable
-from chassis.uow import UnitOfWork
+from chassis.shortcut import IdempotencyRecord, Shortcut, take
+from chassis.uow import UnitOfWork, run_after_effect
 
 if TYPE_CHECKING:
     from chassis.app import Runtime
@@ -67,38 +68,68 @@ IDEMPOTENT = Depends(idempotency_key)
 
 
 async def respond_once(
-    runtime: Runtime, request: Request, principal: Principal, body: Any, action: Action
+    runtime: Runtime,
+    request: Request,
+    principal: Principal,
+    body: Any,
+    action: Action,
+    *,
+    shortcut: Callable[[], Shortcut] | None = None,
 ) -> JSONResponse:
-    """Run `action` (returning status and JSON body) at most once per caller, route and Idempotency-Key."""
+    """Run `action` (returning status and JSON body) at most once per caller, route and Idempotency-Key.
+
+    With a `shortcut` (an effect that is one conditional INSERT), PostgreSQL first tries it as one statement with its
+    event and answer (`chassis/shortcut.py`); `action` answers whenever it takes no effect."""
     route = request.scope.get("route")
     if isinstance(route, APIRoute) and not depends_on(route, idempotency_key):
         raise RuntimeError(
             f"{route.path} honours Idempotency-Key: add dependencies=[IDEMPOTENT] so its OpenAPI says so"
         )
     key = request.headers.get("Idempotency-Key")
-    if key is None:
-        return await _run(runtime, action, None)
-    if not 0 < len(key) <= MAX_KEY_LENGTH:
+    if key is not None and not 0 < len(key) <= MAX_KEY_LENGTH:
         raise Unprocessable(f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters")
-    scope = f"{runtime.name}:{request.url.path}:{principal.school_id}:{principal.subject}"
-    digest = _digest(body)
-    cached = await _cached(runtime, scope, key)
-    if cached is not None:
-        return _replay(cached, digest)
+    idempotency = None
+    if key is not None:
+        scope = f"{runtime.name}:{request.url.path}:{principal.school_id}:{principal.subject}"
+        idempotency = (scope, key, _digest(body))
     try:
-        return await _run(runtime, action, (scope, key, digest))
+        if shortcut is not None and not runtime.db.is_sqlite:
+            answered = await _take(runtime, shortcut(), idempotency)
+            if answered is not None:
+                return answered
+        if idempotency is None:
+            return await _run(runtime, action, None)
+        cached = await _cached(runtime, idempotency[0], idempotency[1])
+        if cached is not None:
+            return _replay(cached, idempotency[2])
+        return await _run(runtime, action, idempotency)
     except (IntegrityError, Problem):
         # The key may already have its answer: a retry the cache has forgotten (its action was refused, or its answer
         # collided with the stored one and everything it did was rolled back), or a concurrent request that won.
         # Looking here rather than before the action spares every first request a round trip.
+        if idempotency is None:
+            raise
+        scope, key, digest = idempotency
         async with runtime.db.sessions() as session:
             stored = await _stored(session, runtime, scope, key)
         if stored is None:
             raise
+        # Kept in Redis from now on, so the retries after this one are answered without the database (a shortcut
+        # does not write the cache: most first answers are never asked again).
+        await _cache(runtime, idempotency, stored[1], stored[2])
         return _replay(stored, digest)
 
 
-async def _run(runtime: Runtime, action: Action, idempotency: tuple[str, str, str] | None) -> JSONResponse:
+async def _take(runtime: Runtime, shortcut: Shortcut, idempotency: IdempotencyRecord | None) -> JSONResponse | None:
+    now = runtime.clock.now()
+    if not await take(runtime.db, runtime.name, shortcut, now, idempotency):
+        return None
+    runtime.relay.wake()
+    await run_after_effect(shortcut.after)
+    return JSONResponse(shortcut.body, status_code=shortcut.status)
+
+
+async def _run(runtime: Runtime, action: Action, idempotency: IdempotencyRecord | None) -> JSONResponse:
     async with runtime.uow() as uow:
         status, content = await action(uow)
         content = orjson.loads(orjson.dumps(content))
@@ -147,7 +178,7 @@ async def _cached(runtime: Runtime, scope: str, key: str) -> tuple[str, int, Any
     return cached["hash"], cached["status"], cached["body"]
 
 
-async def _cache(runtime: Runtime, idempotency: tuple[str, str, str], status: int, content: Any) -> None:
+async def _cache(runtime: Runtime, idempotency: IdempotencyRecord, status: int, content: Any) -> None:
     if runtime.redis is None:
         return
     scope, key, digest = idempotency

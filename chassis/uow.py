@@ -112,14 +112,7 @@ class UnitOfWork:
         await self.session.commit()
         if self._published:
             self._on_publish()
-        for hook in self._after_commit:
-            try:
-                result = hook()
-                if inspect.isawaitable(result):
-                    await result
-            except Exception:
-                # The effect is committed; a failed side notice (a live push) must not undo or repeat it.
-                log.warning("after-commit hook failed", exc_info=True)
+        await run_after_effect(self._after_commit)
 
     async def read_once(self, key: Hashable, read: Callable[[], Awaitable[T]]) -> T:
         """`read()` the first time `key` is asked in this transaction, and its answer every later time: for reference
@@ -158,21 +151,8 @@ class UnitOfWork:
 
     async def publish(self, event: Event, *, school_id: str, time: datetime | None = None) -> Envelope:
         """Add an event to the outbox in this transaction; the relay publishes it after commit."""
-        envelope = Envelope.wrap(
-            event,
-            source=f"/afterschool/{self.service}",
-            school_id=school_id,
-            time=time or self.clock.now(),
-            traceparent=current_traceparent(),
-        )
-        row = {
-            "event_id": envelope.id,
-            "topic": event.topic,
-            "key": event.key(),
-            "type": event.type,
-            "payload": envelope.to_bytes(),
-            "created_at": self.clock.now(),
-        }
+        now = self.clock.now()
+        envelope, row = outbox_row(self.service, event, school_id=school_id, time=time or now, now=now)
         if self._db.is_sqlite:
             await self.session.execute(self._tables.outbox.insert().values(**row))
         else:
@@ -185,19 +165,8 @@ class UnitOfWork:
         if not events:
             return []
         now, trace = self.clock.now(), current_traceparent()
-        source = f"/afterschool/{self.service}"
-        envelopes = [Envelope.wrap(e, source=source, school_id=school_id, time=now, traceparent=trace) for e in events]
-        rows = [
-            {
-                "event_id": envelope.id,
-                "topic": event.topic,
-                "key": event.key(),
-                "type": event.type,
-                "payload": envelope.to_bytes(),
-                "created_at": now,
-            }
-            for event, envelope in zip(events, envelopes, strict=True)
-        ]
+        made = [outbox_row(self.service, e, school_id=school_id, time=now, now=now, traceparent=trace) for e in events]
+        envelopes, rows = [envelope for envelope, _ in made], [row for _, row in made]
         if not self._db.is_sqlite:
             channel = outbox_channel(self.service)
             await self.session.execute(
@@ -265,6 +234,40 @@ class UnitOfWork:
             statement = dialect_insert(self.session, target).on_conflict_do_nothing()
             for start in range(0, len(rows), _BULK_CHUNK):
                 await self.session.execute(statement, rows[start : start + _BULK_CHUNK])
+
+
+async def run_after_effect(hooks: Iterable[Callable[[], object]]) -> None:
+    """Run each hook (sync, or returning an awaitable) once an effect is committed; a failure is logged, not raised."""
+    for hook in hooks:
+        try:
+            result = hook()
+            if inspect.isawaitable(result):
+                await result
+        except Exception:
+            # The effect is committed; a failed side notice (a live push) must not undo or repeat it.
+            log.warning("after-commit hook failed", exc_info=True)
+
+
+def outbox_row(
+    service: str, event: Event, *, school_id: str, time: datetime, now: datetime, traceparent: str | None = None
+) -> tuple[Envelope, dict[str, Any]]:
+    """The event's envelope and the outbox row that carries it (`traceparent`: the current one unless given)."""
+    envelope = Envelope.wrap(
+        event,
+        source=f"/afterschool/{service}",
+        school_id=school_id,
+        time=time,
+        traceparent=traceparent if traceparent is not None else current_traceparent(),
+    )
+    row = {
+        "event_id": envelope.id,
+        "topic": event.topic,
+        "key": event.key(),
+        "type": event.type,
+        "payload": envelope.to_bytes(),
+        "created_at": now,
+    }
+    return envelope, row
 
 
 def outbox_channel(service: str) -> str:

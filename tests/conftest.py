@@ -279,6 +279,44 @@ def pytest_report_header() -> str:
 
 
 @contextlib.contextmanager
+def round_trips(db: Any) -> Iterator[list[str]]:
+    """What the current task sends to `db` (a `chassis.db.Database`) while the block runs: "BEGIN" for each
+    transaction begun on the database (an autocommit connection begins none), each statement, "COMMIT"."""
+    from sqlalchemy import event as sa_event
+
+    task, seen = asyncio.current_task(), list[str]()
+
+    def autocommit(conn: Any) -> bool:
+        return bool(conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT")
+
+    def begin(conn: Any) -> None:
+        if asyncio.current_task() is task and not autocommit(conn):
+            seen.append("BEGIN")
+
+    def commit(conn: Any) -> None:
+        if asyncio.current_task() is task and not autocommit(conn):
+            seen.append("COMMIT")
+
+    def statement(_conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
+        if asyncio.current_task() is task:
+            seen.append(sql)
+
+    engine = db.engine.sync_engine
+    listeners: list[tuple[str, Callable[..., None]]] = [
+        ("begin", begin),
+        ("commit", commit),
+        ("before_cursor_execute", statement),
+    ]
+    for name, listener in listeners:
+        sa_event.listen(engine, name, listener)
+    try:
+        yield seen
+    finally:
+        for name, listener in listeners:
+            sa_event.remove(engine, name, listener)
+
+
+@contextlib.contextmanager
 def sql_statements(db: Any, keep: Callable[[str], bool] = lambda _: True) -> Iterator[list[str]]:
     """The SQL statements `db` (a `chassis.db.Database`) sends while the block runs, those `keep` accepts."""
     from sqlalchemy import event as sa_event

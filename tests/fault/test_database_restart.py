@@ -47,8 +47,10 @@ async def test_check_ins_across_a_database_crash_are_each_delivered_once(topic_p
     async with platform(topic_prefix, restore="pg-up") as p:
         before = await post_rounds(p.attendance, range(2))
         kiosk = Kiosk(p.attendance)
-        burst = asyncio.create_task(kiosk.check_in_rounds(range(2, 12)))
-        await asyncio.sleep(0.5)
+        # Long enough to be cut by the crash, and the crash comes once the burst is under way (a check-in is a single
+        # statement now: ten rounds took under half a second, issue 13).
+        burst = asyncio.create_task(kiosk.check_in_rounds(range(2, 42)))
+        await eventually(lambda: len(kiosk.ids) >= 2 * len(STUDENTS))
         log = StackLog("pg/postgres.log")
         await asyncio.to_thread(stack, "pg-kill")
         assert not burst.done(), "killed mid-burst"
@@ -64,8 +66,8 @@ async def test_check_ins_across_a_database_crash_are_each_delivered_once(topic_p
             await burst
         assert set(kiosk.answers) <= {"201", "503"}, kiosk.answers
         assert kiosk.answers["503"] > 0  # the outage was felt
-        assert len(kiosk.ids) == len(set(kiosk.ids)) == 10 * len(STUDENTS)  # a retried key never made a second one
-        after = await post_rounds(p.attendance, range(12, 13))
+        assert len(kiosk.ids) == len(set(kiosk.ids)) == 40 * len(STUDENTS)  # a retried key never made a second one
+        after = await post_rounds(p.attendance, range(42, 43))
         await delivered_once(p, before + kiosk.ids + after)
 
 

@@ -16,7 +16,16 @@ from contracts.enrollment import StudentEnrolled
 from services.attendance import store
 from services.attendance.app import DEFINITION
 from services.attendance.checkins import store as checkins_store
-from tests.conftest import REDIS_URL, SCHOOL_AFTERNOON, ServiceClient, auth, eventually, running, stack_settings
+from tests.conftest import (
+    REDIS_URL,
+    SCHOOL_AFTERNOON,
+    ServiceClient,
+    auth,
+    eventually,
+    round_trips,
+    running,
+    stack_settings,
+)
 from tests.services.conftest import publish_as_producer, read_topic
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(120)]
@@ -75,6 +84,28 @@ async def test_a_kiosk_check_in_is_stored_and_published_once(attendance: Service
     ]
     assert published[0].traceparent is not None
     assert published[0].traceparent.split("-")[1] == "4bf92f3577b34da6a3ce929d0e0e4736"  # the kiosk's trace goes on
+
+
+async def test_a_new_check_in_its_event_and_its_answer_are_one_statement_without_a_transaction(
+    attendance: ServiceClient,
+) -> None:
+    """Issue 13: the check-in, its outbox row and its Idempotency-Key answer go to PostgreSQL as one statement (no
+    BEGIN, no COMMIT, no ORM session), and all three are stored, the answer being exactly the one sent back."""
+    with round_trips(attendance.runtime.db) as sent:
+        response = await attendance.post(
+            "/attendance/v1/check-ins", json=check_in(), headers={**KIOSK, "Idempotency-Key": "one-trip"}
+        )
+    assert response.status_code == 201
+    assert [s.split()[:2] for s in sent] == [["WITH", "effect"]], sent
+    tables = attendance.runtime.tables
+    async with attendance.runtime.db.sessions() as session:
+        answer = (await session.execute(select(tables.idempotency.c.status_code, tables.idempotency.c.body))).one()
+        outbox = (await session.execute(select(tables.outbox.c.topic, tables.outbox.c.key))).all()
+    assert (answer.status_code, answer.body) == (201, response.json())
+    assert [tuple(row) for row in outbox] == [("attendance.events", "xiaoming")]
+    assert await stored_check_ins(attendance) == 1
+    published = await read_topic(attendance.prefix, "attendance.events", count=1)
+    assert [e.data["check_in_id"] for e in published] == [response.json()["check_in_id"]]
 
 
 async def test_a_retry_with_the_same_idempotency_key_replays_the_first_answer(attendance: ServiceClient) -> None:

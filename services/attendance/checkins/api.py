@@ -16,7 +16,13 @@ from chassis.idempotency import IDEMPOTENT, respond_once
 from chassis.pagination import Page, page_of
 from chassis.problems import Forbidden
 from services.attendance.checkins import store
-from services.attendance.checkins.handlers import CheckInBatch, CheckInStudent, answer_batch, answer_check_in
+from services.attendance.checkins.handlers import (
+    CheckInBatch,
+    CheckInStudent,
+    answer_batch,
+    answer_check_in,
+    check_in_at_once,
+)
 from services.attendance.checkins.schemas import (
     BatchAnswer,
     CheckInBatchCreate,
@@ -59,8 +65,10 @@ async def post_check_in(
         recorded_by=f"{principal.role}:{principal.subject}",
         event=DeviceEvent(body.student_id, body.device_id, body.method.value, body.occurred_at),
     )
-    act = partial(answer_check_in, command=command, window=settings.device_window())
-    return await respond_once(runtime, request, principal, body.model_dump(mode="json"), act)
+    window = settings.device_window()
+    act = partial(answer_check_in, command=command, window=window)
+    at_once = partial(check_in_at_once, command, window=window, clock=runtime.clock, broadcaster=runtime.broadcaster)
+    return await respond_once(runtime, request, principal, body.model_dump(mode="json"), act, shortcut=at_once)
 
 
 @router.get("/v1/check-ins", response_model=CheckInPage, **superseded_by("/attendance/v2/check-ins"))

@@ -10,8 +10,11 @@ from typing import Any
 
 from prometheus_client import Counter
 
+from chassis.broadcast import Broadcaster
+from chassis.clock import Clock
 from chassis.problems import NotFound, Unprocessable
 from chassis.records import from_fields
+from chassis.shortcut import Shortcut
 from chassis.uow import UnitOfWork
 from contracts.attendance import CheckInMethod, StudentCheckedIn
 from services.attendance.checkins import store
@@ -28,7 +31,7 @@ from services.attendance.domain.check_in import (
     in_device_order,
     session_date_for,
 )
-from services.attendance.live.handlers import wake_board
+from services.attendance.live.handlers import announce, wake_board
 
 SERVICE = "attendance"
 
@@ -44,16 +47,23 @@ class CheckInStudent:
     event: DeviceEvent
 
 
+def _accepted_row(command: CheckInStudent, window: DeviceWindow, now: datetime) -> store.CheckIn:
+    """The row to store, once the device time is inside the window (AT-8)."""
+    event = command.event
+    try:
+        occurred_at = window.accept(event.occurred_at, now)
+    except DeviceTimeRefused as error:
+        raise Unprocessable(str(error), rule="AT-8") from error
+    return _row(command.school_id, command.recorded_by, replace(event, occurred_at=occurred_at), now)
+
+
 async def check_in_student(
     uow: UnitOfWork, command: CheckInStudent, *, window: DeviceWindow
 ) -> tuple[store.CheckIn, bool]:
     """Store the check-in and publish `StudentCheckedIn`; a repeated device event returns the first one."""
     event = command.event
-    try:
-        occurred_at = window.accept(event.occurred_at, uow.clock.now())
-    except DeviceTimeRefused as error:
-        raise Unprocessable(str(error), rule="AT-8") from error
-    row = _row(command.school_id, command.recorded_by, replace(event, occurred_at=occurred_at), uow.clock.now())
+    row = _accepted_row(command, window, uow.clock.now())
+    occurred_at = row.occurred_at
     if not await store.insert_check_in_for_rostered_student(uow.session, row):
         existing = await store.find_check_in(
             uow.session,
@@ -75,6 +85,24 @@ async def answer_check_in(uow: UnitOfWork, *, command: CheckInStudent, window: D
     """The route's answer: 201 and the new check-in, or 200 and the first one for a repeated device event."""
     row, created = await check_in_student(uow, command, window=window)
     return (201 if created else 200), CheckInPublic.of(row).model_dump(mode="json")
+
+
+def check_in_at_once(
+    command: CheckInStudent, *, window: DeviceWindow, clock: Clock, broadcaster: Broadcaster
+) -> Shortcut:
+    """A new check-in as one statement with its event and answer (`chassis/shortcut.py`): the same row, event,
+    answer and notices as `check_in_student` and `answer_check_in` when it takes effect."""
+    row = _accepted_row(command, window, clock.now())
+    school_id, method = command.school_id, command.event.method
+    return Shortcut(
+        effect_sql=store.INSERT_IF_ROSTERED_ON_POSTGRESQL,
+        effect_args=store.insert_args(row),
+        event=_checked_in(row),
+        school_id=school_id,
+        status=201,
+        body=CheckInPublic.of(row).model_dump(mode="json"),
+        after=(lambda: CHECK_INS.labels(SERVICE, method, school_id).inc(), lambda: announce(broadcaster, school_id)),
+    )
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,34 @@ async def insert_check_in_for_rostered_student(session: AsyncSession, row: Check
     return (await session.execute(statement)).first() is not None
 
 
+# The check-in alone, for `chassis.shortcut` to store with its event and answer in one statement (PostgreSQL): the
+# same condition as `insert_check_in_for_rostered_student`, a row back only if it was inserted.
+INSERT_IF_ROSTERED_ON_POSTGRESQL = """
+    INSERT INTO check_ins (check_in_id, school_id, student_id, device_id, method, occurred_at, recorded_at,
+                           recorded_by, session_date)
+    SELECT CAST($1 AS text), CAST($2 AS text), CAST($3 AS text), CAST($4 AS text), CAST($5 AS text),
+           CAST($6 AS timestamptz), CAST($7 AS timestamptz), CAST($8 AS text), CAST($9 AS text)
+    WHERE EXISTS (SELECT 1 FROM roster_students WHERE student_id = CAST($3 AS text) AND school_id = CAST($2 AS text))
+    ON CONFLICT DO NOTHING
+    RETURNING check_in_id
+"""
+
+
+def insert_args(row: CheckIn) -> tuple[Any, ...]:
+    """`INSERT_IF_ROSTERED_ON_POSTGRESQL`'s arguments for this row, in its placeholders' order."""
+    return (
+        row.check_in_id,
+        row.school_id,
+        row.student_id,
+        row.device_id,
+        row.method,
+        row.occurred_at,
+        row.recorded_at,
+        row.recorded_by,
+        row.session_date,
+    )
+
+
 async def find_check_in(
     session: AsyncSession, *, school_id: str, device_id: str, student_id: str, occurred_at: datetime
 ) -> CheckIn | None:

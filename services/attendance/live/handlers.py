@@ -23,10 +23,11 @@ def channel(school_id: str) -> str:
 
 def wake_board(uow: UnitOfWork, school_id: str) -> None:
     """Once `uow` commits, tell the school's board streams (on every replica) that something changed."""
-    uow.after_commit(lambda: _announce(uow.broadcaster, school_id))
+    uow.after_commit(lambda: announce(uow.broadcaster, school_id))
 
 
-async def _announce(broadcaster: Broadcaster, school_id: str) -> None:
+async def announce(broadcaster: Broadcaster, school_id: str) -> None:
+    """Tell the school's board streams, now, that something changed (a lost ping costs one interval)."""
     try:
         await broadcaster.publish(channel(school_id), b"changed")
     except Exception:
