@@ -23,7 +23,7 @@ from typing import Any
 import orjson
 
 from chassis.db import Database
-from chassis.uow import outbox_channel, outbox_row
+from chassis.uow import outbox_channel, outbox_lock_id, outbox_row
 from contracts.envelope import Event
 
 IdempotencyRecord = tuple[str, str, str]
@@ -56,8 +56,7 @@ def statement(effect_sql: str, effect_params: int, answered: bool) -> str:
     parts = [
         f"WITH effect AS ({effect_sql}),",
         "key_lock AS MATERIALIZED (",
-        f"    SELECT pg_advisory_xact_lock(hashtextextended('outbox:' || CAST({e[2]} AS text), 0)),"
-        f" pg_notify({e[6]}, '') FROM effect",
+        f"    SELECT pg_advisory_xact_lock({outbox_lock_id(e[2])}), pg_notify({e[6]}, '') FROM effect",
         "), event AS (",
         "    INSERT INTO outbox (event_id, topic, key, type, payload, created_at)",
         f"    SELECT {e[0]}, {e[1]}, {e[2]}, {e[3]}, CAST({e[4]} AS bytea), CAST({e[5]} AS timestamptz) FROM key_lock",

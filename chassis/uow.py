@@ -23,14 +23,20 @@ from contracts.envelope import Envelope, Event
 
 log = logging.getLogger(__name__)
 
+
+def outbox_lock_id(key: str) -> str:
+    """The SQL of a key's outbox lock id (`key`: an SQL expression), one formula for every writer of the outbox."""
+    return f"hashtextextended('outbox:' || CAST({key} AS text), 0)"
+
+
 # One round trip. Writers of one key queue on the advisory lock until the previous writer commits, and the
 # lock is taken (in the materialised CTE) before the row, and so its id, is formed: outbox ids follow commit
 # order per key, and the relay, reading in id order, never reorders a key's events. NOTIFY is delivered at
 # commit, so a relay on another replica wakes only for committed rows.
 _PUBLISH_ON_POSTGRESQL = text(
-    """
+    f"""
     WITH key_lock AS MATERIALIZED (
-        SELECT pg_advisory_xact_lock(hashtextextended('outbox:' || CAST(:key AS text), 0)), pg_notify(:channel, '')
+        SELECT pg_advisory_xact_lock({outbox_lock_id(":key")}), pg_notify(:channel, '')
     )
     INSERT INTO outbox (event_id, topic, key, type, payload, created_at)
     SELECT :event_id, :topic, :key, :type, CAST(:payload AS bytea), CAST(:created_at AS timestamptz) FROM key_lock
@@ -39,8 +45,8 @@ _PUBLISH_ON_POSTGRESQL = text(
 # Many keys at once (bulk writers such as imports): every key's lock in key order, so two bulk writers cannot
 # deadlock, then one multi-row INSERT.
 _LOCK_KEYS_ON_POSTGRESQL = text(
-    """
-    SELECT count(pg_advisory_xact_lock(hashtextextended('outbox:' || k, 0))), pg_notify(:channel, '')
+    f"""
+    SELECT count(pg_advisory_xact_lock({outbox_lock_id("k")})), pg_notify(:channel, '')
     FROM (SELECT unnest(CAST(:keys AS text[])) AS k ORDER BY 1) AS sorted_keys
     """
 )
