@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from sqlalchemy import types as sqltypes
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker, create_async_engine
 
 
 class UtcSQLiteDateTime(sqlite.DATETIME):
@@ -83,6 +84,16 @@ class Database:
                 url, pool_size=pool_size, max_overflow=max_overflow, pool_recycle=1800, hide_parameters=True
             )
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextlib.asynccontextmanager
+    async def autocommit(self) -> AsyncIterator[AsyncConnection]:
+        """A pooled connection whose every statement commits on its own: no BEGIN, no COMMIT, one round trip each.
+
+        For a single statement that needs no transaction around it (issue 13: each round trip waits a turn of a busy
+        event loop). Through SQLAlchemy rather than the driver alone, so a connection lost mid-statement is
+        invalidated, errors are SQLAlchemy's (a 503, not a 500), and statements are traced like every other."""
+        async with self.engine.connect() as connection:
+            yield await connection.execution_options(isolation_level="AUTOCOMMIT")
 
     async def ping(self) -> None:
         """Raise if the database does not answer."""

@@ -89,10 +89,6 @@ async def take(
         scope, key, digest = idempotency
         args += [scope, key, digest, shortcut.status, orjson.dumps(shortcut.body).decode(), now]
     sql = statement(shortcut.effect_sql, len(shortcut.effect_args), idempotency is not None)
-    async with db.engine.connect() as connection:
-        # Autocommit: the statement commits on its own, with no BEGIN and no COMMIT. Through SQLAlchemy rather than
-        # the driver alone, so a connection lost mid-statement is invalidated, errors are SQLAlchemy's (a 503, not
-        # a 500), and the statement is traced like every other.
-        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-        took = (await autocommit.exec_driver_sql(sql, tuple(args))).scalar_one()
+    async with db.autocommit() as connection:
+        took = (await connection.exec_driver_sql(sql, tuple(args))).scalar_one()
     return bool(took)

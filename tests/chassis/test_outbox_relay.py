@@ -12,7 +12,7 @@ from chassis.db import Database
 from chassis.outbox import OutboxRelay
 from contracts.envelope import Envelope
 from tests.chassis.probe import TABLES, checked_in, unit_of_work
-from tests.conftest import eventually, in_background, school_clock
+from tests.conftest import eventually, in_background, round_trips, school_clock
 
 pytestmark = [pytest.mark.service, pytest.mark.timeout(60)]
 
@@ -147,6 +147,22 @@ async def test_on_postgresql_a_commit_on_another_replica_wakes_the_relay_through
             await uow.commit()
         await eventually(lambda: len(published(bus)) == 1)
         assert loop.time() - started < 0.1
+
+
+async def test_on_postgresql_a_pass_is_two_statements_outside_any_transaction(pg_db: Database) -> None:
+    """Issue 13: under load each round trip waits a turn of the service's busy event loop, so a pass wrapped in
+    transactions (BEGIN … COMMIT twice) delayed every alert behind it; now it reads and marks, and that is all."""
+    db, bus = pg_db, MemoryBus()
+    for n in range(3):
+        async with unit_of_work(db) as uow:
+            await uow.publish(checked_in(f"s{n}", n), school_id="s1")
+            await uow.commit()
+    relay = relay_for(db, bus)
+    with round_trips(db) as seen:
+        assert await relay.relay_once() == (3, True)
+    assert [sql.split()[0] for sql in seen] == ["SELECT", "UPDATE"]
+    assert await unpublished(db) == 0
+    assert len(published(bus)) == 3
 
 
 async def test_on_postgresql_only_one_replica_relays_at_a_time(pg_db: Database) -> None:
