@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -47,15 +48,53 @@ class Principal:
         return self.school_id
 
 
+@dataclass(frozen=True)
+class _Verified:
+    """A token that passed every check, and the span of time in which the same answer holds."""
+
+    principal: Principal
+    not_before: float
+    """Its `iat` or `nbf`, whichever is later: before it, PyJWT refuses the token as not yet valid."""
+    until: float
+    """Its `exp`, or sooner: at most `VERIFIED_SECONDS` after it was checked."""
+
+
+VERIFIED_SECONDS = 60.0
+"""How long a checked token is trusted without checking its signature again. A kiosk sends the same token with
+every check-in, and the signature check was 5 % of a check-in's CPU (issue 13); a bounded reuse also bounds how
+long a token signed by a key since withdrawn from the JWKS still passes."""
+VERIFIED_TOKENS = 10_000
+"""Checked tokens kept per process (the oldest is dropped first): a few MB at most."""
+
+
 class TokenVerifier:
     """Checks signature, expiry, issuer and audience: HS256 with a local secret, or RS256 from a JWKS URL."""
 
     def __init__(self, settings: ServiceSettings) -> None:
         self._settings = settings
         self._jwks = jwt.PyJWKClient(settings.jwt_jwks_url, cache_keys=True) if settings.jwt_jwks_url else None
+        self._verified: dict[str, _Verified] = {}
 
     async def verify(self, token: str) -> Principal:
-        """The principal a token names; raises Unauthorized if it is not valid."""
+        """The principal a token names; raises Unauthorized if it is not valid.
+
+        A token checked in the last `VERIFIED_SECONDS` is not checked again, but its time bounds are, with PyJWT's
+        own rules and clock: refused once `exp` is reached, or while `iat`/`nbf` lies ahead."""
+        now = time.time()
+        known = self._verified.get(token)
+        if known is not None:
+            if known.not_before <= now < known.until:
+                return known.principal
+            del self._verified[token]
+        principal, claims = await self._check(token)
+        bounds = [claims[name] for name in ("iat", "nbf") if isinstance(claims.get(name), int | float)]
+        until = min(float(claims["exp"]), now + VERIFIED_SECONDS)
+        if len(self._verified) >= VERIFIED_TOKENS:
+            del self._verified[next(iter(self._verified))]
+        self._verified[token] = _Verified(principal, max(bounds, default=float("-inf")), until)
+        return principal
+
+    async def _check(self, token: str) -> tuple[Principal, dict[str, Any]]:
         settings = self._settings
         try:
             if settings.jwt_algorithm == "RS256":
@@ -76,9 +115,10 @@ class TokenVerifier:
             role = Role(claims["role"])
         except (jwt.PyJWTError, ValueError) as error:
             raise Unauthorized(f"invalid token: {error}") from error
-        return Principal(
+        principal = Principal(
             subject=str(claims["sub"]), role=role, school_id=claims.get("school"), district_id=claims.get("district")
         )
+        return principal, claims
 
 
 def mint_token(

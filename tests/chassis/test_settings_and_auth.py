@@ -11,11 +11,12 @@ from typing import Any
 
 import jwt
 import pytest
+import time_machine
 from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import ValidationError
 
 from chassis.app import clock_of
-from chassis.auth import Principal, Role, TokenVerifier, mint_token
+from chassis.auth import VERIFIED_SECONDS, Principal, Role, TokenVerifier, mint_token
 from chassis.problems import Forbidden, Unauthorized
 from chassis.settings import PLACEHOLDER_SECRET, ServiceSettings
 from services.attendance.settings import AttendanceSettings
@@ -115,6 +116,41 @@ async def test_a_minted_token_names_role_school_and_subject() -> None:
 async def test_bad_tokens_are_refused(bad_token: str) -> None:
     with pytest.raises(Unauthorized):
         await TokenVerifier(ServiceSettings(environment="development")).verify(bad_token)
+
+
+async def test_a_checked_token_is_trusted_for_a_while_but_never_past_its_expiry(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 13: a kiosk's token is checked once, not with every check-in; its time bounds are still checked."""
+    decoded = []
+    decode = jwt.decode
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        decoded.append(args[0])
+        return decode(*args, **kwargs)
+
+    monkeypatch.setattr(jwt, "decode", counting)
+    school_day = datetime(2026, 12, 4, 8, 0, tzinfo=UTC)
+    with time_machine.travel(school_day, tick=False) as clock:
+        verifier = TokenVerifier(ServiceSettings(environment="development"))
+        kiosk = mint_token(
+            secret=PLACEHOLDER_SECRET, role=Role.KIOSK, subject="gate", school_id="s1", ttl=timedelta(seconds=90)
+        )
+        tampered = kiosk[:-2] + ("AA" if not kiosk.endswith("AA") else "BB")
+        for _ in range(3):
+            assert await verifier.verify(kiosk) == Principal("gate", Role.KIOSK, "s1", None)
+        assert len(decoded) == 1
+        with pytest.raises(Unauthorized):
+            await verifier.verify(tampered)  # another string: checked in full, and refused
+        clock.shift(VERIFIED_SECONDS + 1)
+        assert await verifier.verify(kiosk) == Principal("gate", Role.KIOSK, "s1", None)
+        assert decoded == [kiosk, tampered, kiosk]  # checked again once the trust lapsed
+        clock.shift(90 - VERIFIED_SECONDS - 2)  # a second before its exp: still trusted, not checked again
+        assert await verifier.verify(kiosk) == Principal("gate", Role.KIOSK, "s1", None)
+        assert len(decoded) == 3
+        clock.shift(1)  # its exp, inside the trust: refused all the same
+        with pytest.raises(Unauthorized, match="expired"):
+            await verifier.verify(kiosk)
 
 
 def test_a_district_operator_has_no_school_to_act_in() -> None:
