@@ -190,11 +190,11 @@ def _migrate(args: argparse.Namespace) -> int:
 
 
 def _replay_dead_letters(args: argparse.Namespace) -> int:
-    from afterschool.catalog import definition
+    from afterschool.catalog import definition as service_definition
     from chassis.bus import build_bus
     from chassis.deadletters import replay_dead_letters
 
-    settings = definition(args.service).settings_class()
+    settings = service_definition(args.service).settings_class()
     bus = build_bus(settings)
 
     async def replay() -> int:

@@ -279,11 +279,24 @@ def pytest_report_header() -> str:
 
 
 @contextlib.contextmanager
-def round_trips(db: Any) -> Iterator[list[str]]:
-    """What the current task sends to `db` (a `chassis.db.Database`) while the block runs: "BEGIN" for each
-    transaction begun on the database (an autocommit connection begins none), each statement, "COMMIT"."""
+def _listening(db: Any, listeners: dict[str, Callable[..., None]]) -> Iterator[None]:
+    """SQLAlchemy engine events of `db` (a `chassis.db.Database`) heard by `listeners` while the block runs."""
     from sqlalchemy import event as sa_event
 
+    engine = db.engine.sync_engine
+    for name, listener in listeners.items():
+        sa_event.listen(engine, name, listener)
+    try:
+        yield
+    finally:
+        for name, listener in listeners.items():
+            sa_event.remove(engine, name, listener)
+
+
+@contextlib.contextmanager
+def round_trips(db: Any) -> Iterator[list[str]]:
+    """What the current task sends to `db` while the block runs: "BEGIN" for each transaction begun on the database
+    (an autocommit connection begins none), each statement, "COMMIT"."""
     task, seen = asyncio.current_task(), list[str]()
 
     def autocommit(conn: Any) -> bool:
@@ -301,34 +314,18 @@ def round_trips(db: Any) -> Iterator[list[str]]:
         if asyncio.current_task() is task:
             seen.append(sql)
 
-    engine = db.engine.sync_engine
-    listeners: list[tuple[str, Callable[..., None]]] = [
-        ("begin", begin),
-        ("commit", commit),
-        ("before_cursor_execute", statement),
-    ]
-    for name, listener in listeners:
-        sa_event.listen(engine, name, listener)
-    try:
+    with _listening(db, {"begin": begin, "commit": commit, "before_cursor_execute": statement}):
         yield seen
-    finally:
-        for name, listener in listeners:
-            sa_event.remove(engine, name, listener)
 
 
 @contextlib.contextmanager
 def sql_statements(db: Any, keep: Callable[[str], bool] = lambda _: True) -> Iterator[list[str]]:
-    """The SQL statements `db` (a `chassis.db.Database`) sends while the block runs, those `keep` accepts."""
-    from sqlalchemy import event as sa_event
-
+    """The SQL statements `db` sends while the block runs, from any task, those `keep` accepts."""
     seen: list[str] = []
 
     def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         if keep(statement):
             seen.append(statement)
 
-    sa_event.listen(db.engine.sync_engine, "before_cursor_execute", record)
-    try:
+    with _listening(db, {"before_cursor_execute": record}):
         yield seen
-    finally:
-        sa_event.remove(db.engine.sync_engine, "before_cursor_execute", record)
