@@ -127,8 +127,8 @@ class OutboxRelay:
     async def relay_once(self) -> tuple[int, bool]:
         """Send one batch; returns (rows sent, whether every row of the batch went)."""
         outbox = self._outbox
-        # Each statement alone, outside a transaction: a pass is then two round trips to the database, not six, and
-        # under load every round trip waits its turn on the service's event loop (issue 13).
+        # Each statement alone, outside a transaction: a pass is then two round trips to the database, with no BEGIN or
+        # COMMIT around them, and under load every round trip waits its turn on the service's event loop (issue 13).
         async with self._db.autocommit() as connection:
             rows = (
                 await connection.execute(

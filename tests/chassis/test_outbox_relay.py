@@ -151,7 +151,7 @@ async def test_on_postgresql_a_commit_on_another_replica_wakes_the_relay_through
 
 async def test_on_postgresql_a_pass_is_two_statements_outside_any_transaction(pg_db: Database) -> None:
     """Issue 13: under load each round trip waits a turn of the service's busy event loop, so a pass wrapped in
-    transactions (BEGIN … COMMIT twice) delayed every alert behind it; now it reads and marks, and that is all."""
+    two transactions (one to read, one to mark) delayed every alert behind it; now it reads and marks, nothing else."""
     db, bus = pg_db, MemoryBus()
     for n in range(3):
         async with unit_of_work(db) as uow:

@@ -245,7 +245,18 @@ async def delivered_once(
     async def all_stored() -> bool:
         return len(await alerts(notify)) >= len(by_id)
 
-    await eventually(all_stored, timeout=timeout)
+    try:
+        await eventually(all_stored, timeout=timeout)
+    except AssertionError:
+        # Say what was missing, so a failure seen once (stop 33's CI run) can be told apart next time: alerts never
+        # made, or made late, and whether notify's group had read its topics.
+        made = {alert.event_id for alert in await alerts(notify)}
+        missing = sorted(e.data["check_in_id"] for e in by_id.values() if e.id not in made)
+        claimed = await inbox_rows(notify) if isinstance(notify, ServiceClient) else "not counted"
+        raise AssertionError(
+            f"{len(missing)} of {len(by_id)} alerts not stored within {timeout} s; notify's inbox rows: {claimed}; "
+            f"notify's lag on its topics: {await lag(platform.prefix, 'notify')}; first missing: {missing[:5]}"
+        ) from None
     await asyncio.sleep(1.0)  # a late duplicate would land now
     stored = await alerts(notify)
     assert sorted(a.event_id for a in stored) == sorted(by_id)  # NT-3: one alert per event and guardian
