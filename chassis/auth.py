@@ -87,8 +87,9 @@ class TokenVerifier:
                 return known.principal
             del self._verified[token]
         principal, claims = await self._check(token)
-        bounds = [claims[name] for name in ("iat", "nbf") if isinstance(claims.get(name), int | float)]
-        until = min(float(claims["exp"]), now + VERIFIED_SECONDS)
+        # int(), as PyJWT reads these claims: a fractional exp must not be trusted past the second PyJWT stops at.
+        bounds = [int(claims[name]) for name in ("iat", "nbf") if name in claims]
+        until = min(int(claims["exp"]), now + VERIFIED_SECONDS)
         if len(self._verified) >= VERIFIED_TOKENS:
             del self._verified[next(iter(self._verified))]
         self._verified[token] = _Verified(principal, max(bounds, default=float("-inf")), until)
