@@ -187,9 +187,9 @@ class OutboxRelay:
                 self._db, outbox, self._inbox, self._answers, self._retention, now=now, service=self.service
             )
             self._last_purge = now
-        async with self._db.sessions() as session:
+        async with self._db.autocommit() as connection:
             backlog = (
-                await session.execute(
+                await connection.execute(
                     select(text("count(*)")).select_from(outbox).where(outbox.c.published_at.is_(None))
                 )
             ).scalar_one()

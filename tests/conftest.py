@@ -319,6 +319,22 @@ def round_trips(db: Any) -> Iterator[list[str]]:
 
 
 @contextlib.contextmanager
+def statement_cache_hits(db: Any, keep: Callable[[str], bool] = lambda _: True) -> Iterator[list[bool]]:
+    """For each statement `db` runs while the block runs (those `keep` accepts): whether SQLAlchemy's compiled cache
+    answered it (False: compiled for this call)."""
+    from sqlalchemy.engine.default import CACHE_HIT
+
+    seen: list[bool] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, _parameters: Any, context: Any, _many: bool) -> None:
+        if keep(statement):
+            seen.append(context.cache_hit is CACHE_HIT)
+
+    with _listening(db, {"after_cursor_execute": record}):
+        yield seen
+
+
+@contextlib.contextmanager
 def sql_statements(db: Any, keep: Callable[[str], bool] = lambda _: True) -> Iterator[list[str]]:
     """The SQL statements `db` sends while the block runs, from any task, those `keep` accepts."""
     seen: list[str] = []

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from chassis.bus.memory import MemoryBus
 from chassis.db import Database
+from chassis.metrics import OUTBOX_BACKLOG
 from chassis.outbox import OutboxRelay
 from contracts.envelope import Envelope
 from tests.chassis.probe import TABLES, checked_in, unit_of_work
@@ -42,6 +43,14 @@ def relay_for(db: Database, bus: MemoryBus, **kwargs: float) -> OutboxRelay:
 def published(bus: MemoryBus, key: str | None = None) -> list[str]:
     records = [r for part in bus.logs.get("attendance.events", []) for r in part]
     return [Envelope.from_bytes(r.value).data["check_in_id"] for r in records if key is None or r.key == key]
+
+
+async def commit_check_ins(db: Database, count: int) -> None:
+    """`count` check-ins of as many children, each committed in a transaction of its own."""
+    for n in range(count):
+        async with unit_of_work(db) as uow:
+            await uow.publish(checked_in(f"s{n}", n), school_id="s1")
+            await uow.commit()
 
 
 async def unpublished(db: Database) -> int:
@@ -153,16 +162,25 @@ async def test_on_postgresql_a_pass_is_two_statements_outside_any_transaction(pg
     """Issue 13: under load each round trip waits a turn of the service's busy event loop, so a pass wrapped in
     two transactions (one to read, one to mark) delayed every alert behind it; now it reads and marks, nothing else."""
     db, bus = pg_db, MemoryBus()
-    for n in range(3):
-        async with unit_of_work(db) as uow:
-            await uow.publish(checked_in(f"s{n}", n), school_id="s1")
-            await uow.commit()
+    await commit_check_ins(db, 3)
     relay = relay_for(db, bus)
     with round_trips(db) as seen:
         assert await relay.relay_once() == (3, True)
     assert [sql.split()[0] for sql in seen] == ["SELECT", "UPDATE"]
     assert await unpublished(db) == 0
     assert len(published(bus)) == 3
+
+
+async def test_on_postgresql_the_backlog_count_is_one_statement_outside_any_transaction(pg_db: Database) -> None:
+    """The relay counts its backlog every second on the same busy event loop: one round trip, not BEGIN, count, end."""
+    db, bus = pg_db, MemoryBus()
+    await commit_check_ins(db, 2)
+    relay = relay_for(db, bus)
+    relay._last_purge = school_clock().now()  # this pass counts only; purging has tests of its own
+    with round_trips(db) as seen:
+        await relay._housekeeping()
+    assert [sql.split()[0] for sql in seen] == ["SELECT"]
+    assert OUTBOX_BACKLOG.labels("probe")._value.get() == 2
 
 
 async def test_on_postgresql_only_one_replica_relays_at_a_time(pg_db: Database) -> None:

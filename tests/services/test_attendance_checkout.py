@@ -11,7 +11,7 @@ import pytest
 from chassis.auth import Role
 from chassis.clock import FakeClock
 from services.attendance.dismissal import store
-from tests.conftest import ServiceClient, auth
+from tests.conftest import ServiceClient, auth, statement_cache_hits
 from tests.services.attendance_afternoon import (
     ADMIN,
     CLASS_TEACHER_G1,
@@ -169,6 +169,21 @@ async def test_a_batch_of_check_outs_reports_each_one(attendance: ServiceClient)
     rest = await attendance.get(CHECK_OUTS, params={"date": "2026-11-25", "after": listed["next"]}, headers=ADMIN)
     assert len(rest.json()["items"]) == 1
     assert rest.json()["next"] is None
+
+
+async def test_check_outs_are_stored_by_one_statement_compiled_once(attendance: ServiceClient) -> None:
+    """Issue 13: a check-out's INSERT was a multi-row VALUES, which SQLAlchemy cannot cache, so it was compiled again
+    on every call (0.9 ms of CPU for one check-out, 26-29 ms for a batch of 100); now a single one and a batch run
+    the statement compiled for the first."""
+    with statement_cache_hits(attendance.runtime.db, lambda sql: sql.startswith("INSERT INTO check_outs")) as hits:
+        single = checkout("xiaoming", AT, credential_ref="card-mum-xiaoming", device_id="s1-gate", place="gate")
+        one = await attendance.post(CHECK_OUTS, json=single, headers=KIOSK)
+        events = [checkout("xiaohong", local(17, 1), release="walk_alone")]
+        batch = await attendance.post(BATCH, json={"device_id": "s1-gate", "events": events}, headers=KIOSK)
+    assert one.status_code == 201
+    assert [r["outcome"] for r in batch.json()["results"]] == ["created"]
+    assert await count(attendance, store.CheckOut) == 2
+    assert hits == [False, True]  # compiled for the first, reused by the batch
 
 
 async def test_two_batches_racing_for_one_child_store_one_check_out(attendance: ServiceClient) -> None:
