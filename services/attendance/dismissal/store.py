@@ -25,6 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from chassis.figures import count_by_school
 from chassis.pagination import rows_after
+from chassis.records import row_values
 from chassis.sql import dialect_insert, insert_ignoring_duplicates
 from services.attendance.checkins.store import CheckIn
 from services.attendance.reference.store import RefPickupPerson
@@ -148,7 +149,7 @@ async def insert_check_outs(session: AsyncSession, rows: Sequence[CheckOut]) -> 
     if not rows:
         return set()
     table = cast(Table, CheckOut.__table__)
-    values = [{column.key: getattr(row, column.key) for column in table.columns} for row in rows]
+    values = [row_values(CheckOut, row) for row in rows]
     # The rows as the parameters of one statement, not as its VALUES: a multi-row VALUES has no cache key, so it was
     # compiled again on every call, 0.9 ms of CPU for one row and 26-29 ms for a batch of 100 (docs/measurements.md).
     statement = dialect_insert(session, table).on_conflict_do_nothing().returning(table.c.check_out_id)
